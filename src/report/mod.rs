@@ -1,0 +1,3 @@
+//! The report: charts, and the Markdown, HTML and JSON writers.
+
+pub mod charts;

@@ -1,0 +1,3 @@
+//! Sources: everything that produces the normalized tables of [`crate::model`].
+
+pub mod simulate;

@@ -1,0 +1,576 @@
+//! The store: the normalized tables as Parquet files in a data directory, listed by a manifest.
+//!
+//! Layout (Hive-style, so DuckDB, Spark or Trino read the same files unchanged):
+//!
+//! ```text
+//! .teamlens/
+//!   manifest.json                                   tables → files, rows, checksums
+//!   tables/pull_requests/month=2026-10/part-<hash>.parquet
+//!   tables/people/part-<hash>.parquet               tables without a time column are not partitioned
+//! ```
+//!
+//! Invariants:
+//! - **The manifest is the truth.** A file not listed in it does not exist for teamlens; a listed
+//!   file whose size or SHA-256 does not match is an error that names the file.
+//! - **Every commit is atomic.** Data files are content-addressed and written before the manifest
+//!   (temporary file, fsync, rename); the manifest is replaced last, by rename. A process killed at
+//!   any moment leaves either the old manifest or the new one, each pointing at complete files.
+//!   Files no manifest names (left by a killed write, or replaced) are removed on the next commit.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::model::{self, TableSpec};
+
+/// The manifest's file name inside the data directory.
+pub const MANIFEST: &str = "manifest.json";
+const FORMAT_VERSION: u32 = 1;
+
+/// What can go wrong reading or writing the store. Every message names the file and the repair.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "no data in {dir}: run `teamlens demo` to try the tool on simulated data, \
+         `teamlens simulate --out {dir}`, `teamlens import PATH` for your own files, \
+         or `teamlens fetch` for a source"
+    )]
+    NoData { dir: PathBuf },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: the manifest cannot be read ({message}); the data directory is damaged: \
+         re-create it with the command that made it (simulate, import or fetch)"
+    )]
+    BadManifest { path: PathBuf, message: String },
+    #[error(
+        "{path}: listed in the manifest but missing; the data directory is damaged: \
+         re-create it with the command that made it (simulate, import or fetch)"
+    )]
+    MissingFile { path: PathBuf },
+    #[error(
+        "{path}: checksum mismatch (the file is corrupted or was changed outside teamlens); \
+         re-create the data with the command that made it (simulate, import or fetch)"
+    )]
+    Corrupted { path: PathBuf },
+    #[error("unknown table `{0}`")]
+    UnknownTable(String),
+    #[error("table `{table}`: {message}")]
+    Schema { table: String, message: String },
+    #[error("{context}: {source}")]
+    Polars {
+        context: String,
+        #[source]
+        source: PolarsError,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn polars_error(context: impl Into<String>) -> impl FnOnce(PolarsError) -> StoreError {
+    let context = context.into();
+    move |source| StoreError::Polars { context, source }
+}
+
+/// One Parquet file of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Relative to the data directory, with `/` separators.
+    pub path: String,
+    pub rows: usize,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// The files of one table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableEntry {
+    pub rows: usize,
+    pub files: Vec<FileEntry>,
+}
+
+/// The manifest: which files make up each table, and per-source sync state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub written_at: DateTime<Utc>,
+    pub tables: BTreeMap<String, TableEntry>,
+    /// Free-form per-source state (sync cursors, what a dataset was made from).
+    #[serde(default)]
+    pub sources: BTreeMap<String, serde_json::Value>,
+}
+
+impl Manifest {
+    fn empty() -> Self {
+        Manifest {
+            format: FORMAT_VERSION,
+            written_at: Utc::now(),
+            tables: BTreeMap::new(),
+            sources: BTreeMap::new(),
+        }
+    }
+
+    /// Rows stored for a table (0 when it has never been written).
+    pub fn rows(&self, table: &str) -> usize {
+        self.tables.get(table).map_or(0, |t| t.rows)
+    }
+}
+
+/// A data directory.
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    manifest: Manifest,
+}
+
+impl Store {
+    /// Opens an existing data directory; [`StoreError::NoData`] when there is none yet.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
+        let root = root.into();
+        let manifest_path = root.join(MANIFEST);
+        if !manifest_path.exists() {
+            return Err(StoreError::NoData { dir: root });
+        }
+        let text = fs::read_to_string(&manifest_path).map_err(io_error(&manifest_path))?;
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|e| StoreError::BadManifest {
+                path: manifest_path.clone(),
+                message: e.to_string(),
+            })?;
+        if manifest.format != FORMAT_VERSION {
+            return Err(StoreError::BadManifest {
+                path: manifest_path,
+                message: format!(
+                    "format {} is not the format {FORMAT_VERSION} this teamlens writes",
+                    manifest.format
+                ),
+            });
+        }
+        Ok(Store { root, manifest })
+    }
+
+    /// Opens a data directory, creating an empty one if there is none.
+    pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
+        let root = root.into();
+        match Store::open(&root) {
+            Err(StoreError::NoData { .. }) => {
+                fs::create_dir_all(&root).map_err(io_error(&root))?;
+                Ok(Store {
+                    root,
+                    manifest: Manifest::empty(),
+                })
+            }
+            other => other,
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// True when no table holds a row.
+    pub fn is_empty(&self) -> bool {
+        self.manifest.tables.values().all(|t| t.rows == 0)
+    }
+
+    /// Replaces the given tables (others are kept) and records `source_state` under `source`, in
+    /// one atomic commit.
+    pub fn replace_tables(
+        &mut self,
+        frames: Vec<(&str, DataFrame)>,
+        source: Option<(&str, serde_json::Value)>,
+    ) -> Result<(), StoreError> {
+        let mut next = self.manifest.clone();
+        for (name, frame) in frames {
+            let spec = model::table_spec(name).ok_or_else(|| StoreError::UnknownTable(name.into()))?;
+            let frame = conform(spec, frame)?;
+            next.tables
+                .insert(spec.name.to_string(), self.write_table_files(spec, frame)?);
+        }
+        if let Some((name, state)) = source {
+            next.sources.insert(name.to_string(), state);
+        }
+        next.written_at = Utc::now();
+        self.commit(next)
+    }
+
+    /// Writes a table's partitions as content-addressed files; returns their manifest entry.
+    fn write_table_files(&self, spec: &TableSpec, frame: DataFrame) -> Result<TableEntry, StoreError> {
+        let mut entry = TableEntry {
+            rows: frame.height(),
+            files: Vec::new(),
+        };
+        if frame.height() == 0 {
+            return Ok(entry);
+        }
+        for (partition, mut part) in partitions(spec, frame)? {
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes)
+                .with_compression(ParquetCompression::Zstd(None))
+                .finish(&mut part)
+                .map_err(polars_error(format!("writing table {}", spec.name)))?;
+            let sha256 = hex(&Sha256::digest(&bytes));
+            let dir = match &partition {
+                Some(month) => format!("tables/{}/month={month}", spec.name),
+                None => format!("tables/{}", spec.name),
+            };
+            let relative = format!("{dir}/part-{}.parquet", &sha256[..16]);
+            let path = self.root.join(&relative);
+            if !path.exists() || file_sha256(&path)? != sha256 {
+                write_atomically(&path, &bytes)?;
+            }
+            entry.files.push(FileEntry {
+                path: relative,
+                rows: part.height(),
+                bytes: bytes.len() as u64,
+                sha256,
+            });
+        }
+        Ok(entry)
+    }
+
+    /// Makes `next` the manifest (atomically), then removes files no longer listed.
+    fn commit(&mut self, next: Manifest) -> Result<(), StoreError> {
+        let text = serde_json::to_vec_pretty(&next).map_err(|e| StoreError::BadManifest {
+            path: self.root.join(MANIFEST),
+            message: e.to_string(),
+        })?;
+        write_atomically(&self.root.join(MANIFEST), &text)?;
+        self.manifest = next;
+        self.remove_unlisted_files()
+    }
+
+    fn remove_unlisted_files(&self) -> Result<(), StoreError> {
+        let listed: std::collections::BTreeSet<PathBuf> = self
+            .manifest
+            .tables
+            .values()
+            .flat_map(|t| t.files.iter().map(|f| self.root.join(&f.path)))
+            .collect();
+        let tables_dir = self.root.join("tables");
+        if !tables_dir.exists() {
+            return Ok(());
+        }
+        let mut pending = vec![tables_dir];
+        while let Some(dir) = pending.pop() {
+            for item in fs::read_dir(&dir).map_err(io_error(&dir))? {
+                let path = item.map_err(io_error(&dir))?.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if !listed.contains(&path) {
+                    fs::remove_file(&path).map_err(io_error(&path))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that every listed file exists with its recorded size and checksum.
+    pub fn verify(&self) -> Result<(), StoreError> {
+        for table in self.manifest.tables.values() {
+            for file in &table.files {
+                self.verify_file(file)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn verify_file(&self, file: &FileEntry) -> Result<PathBuf, StoreError> {
+        let path = self.root.join(&file.path);
+        let metadata = match fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::MissingFile { path });
+            }
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        if metadata.len() != file.bytes || file_sha256(&path)? != file.sha256 {
+            return Err(StoreError::Corrupted { path });
+        }
+        Ok(path)
+    }
+
+    /// A lazy scan of one table with its full schema, after verifying its files. A table never
+    /// written scans as an empty frame, so queries over sources that lack it still run.
+    pub fn scan(&self, table: &str) -> Result<LazyFrame, StoreError> {
+        let spec = model::table_spec(table).ok_or_else(|| StoreError::UnknownTable(table.into()))?;
+        let files = self
+            .manifest
+            .tables
+            .get(table)
+            .map(|t| t.files.as_slice())
+            .unwrap_or_default();
+        if files.is_empty() {
+            return Ok(model::empty_frame(spec).lazy());
+        }
+        let mut paths = Vec::with_capacity(files.len());
+        for file in files {
+            let path = self.verify_file(file)?;
+            paths.push(PlRefPath::new(path.to_string_lossy().into_owned()));
+        }
+        let args = ScanArgsParquet {
+            hive_options: HiveOptions {
+                enabled: Some(false),
+                ..Default::default()
+            },
+            schema: Some(Arc::new((spec.schema)())),
+            ..Default::default()
+        };
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
+            .map_err(polars_error(format!("reading table {table}")))
+    }
+
+    /// Every table as a lazy scan, keyed by name.
+    pub fn scan_all(&self) -> Result<BTreeMap<&'static str, LazyFrame>, StoreError> {
+        model::TABLES
+            .iter()
+            .map(|spec| Ok((spec.name, self.scan(spec.name)?)))
+            .collect()
+    }
+}
+
+/// Brings a frame to the table's exact schema: columns in order, types cast, missing optional
+/// columns filled with nulls. Fails on a missing required column or an uncastable value.
+pub fn conform(spec: &TableSpec, frame: DataFrame) -> Result<DataFrame, StoreError> {
+    let schema = (spec.schema)();
+    let height = frame.height();
+    let mut columns = Vec::with_capacity(schema.len());
+    for (name, dtype) in schema.iter() {
+        let column = match frame.column(name) {
+            Ok(column) if column.dtype() == dtype => column.clone(),
+            Ok(column) => column
+                .strict_cast(dtype)
+                .map_err(|e| StoreError::Schema {
+                    table: spec.name.into(),
+                    message: format!(
+                        "column `{name}` has type {} and cannot become {dtype}: {e}",
+                        column.dtype()
+                    ),
+                })?,
+            Err(_) if spec.required.contains(&name.as_str()) => {
+                return Err(StoreError::Schema {
+                    table: spec.name.into(),
+                    message: format!("required column `{name}` is missing"),
+                });
+            }
+            Err(_) => Column::full_null(name.clone(), height, dtype),
+        };
+        columns.push(column);
+    }
+    DataFrame::new(height, columns).map_err(polars_error(format!("table {}", spec.name)))
+}
+
+/// Splits a frame into month partitions of its partition column (rows with a null time go to
+/// `month=unknown`), or returns it whole for unpartitioned tables. Deterministic order.
+fn partitions(
+    spec: &TableSpec,
+    frame: DataFrame,
+) -> Result<Vec<(Option<String>, DataFrame)>, StoreError> {
+    let Some(column) = spec.partition_by else {
+        return Ok(vec![(None, frame)]);
+    };
+    let context = format!("partitioning table {}", spec.name);
+    let keyed = frame
+        .lazy()
+        .with_column(
+            col(column)
+                .dt()
+                .strftime("%Y-%m")
+                .fill_null(lit("unknown"))
+                .alias("__month"),
+        )
+        .collect()
+        .map_err(polars_error(context.clone()))?;
+    let mut parts = keyed
+        .partition_by_stable(["__month"], true)
+        .map_err(polars_error(context.clone()))?;
+    parts.sort_by_cached_key(|part| month_of(part));
+    parts
+        .into_iter()
+        .map(|part| {
+            let month = month_of(&part);
+            let part = part.drop("__month").map_err(polars_error(context.clone()))?;
+            Ok((Some(month), part))
+        })
+        .collect()
+}
+
+fn month_of(part: &DataFrame) -> String {
+    part.column("__month")
+        .ok()
+        .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(str::to_owned)))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Writes `bytes` to `path` so that a reader sees the old file or the whole new one, never part.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io_error(dir))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(io_error(dir))?;
+    temp.write_all(bytes).map_err(io_error(temp.path()))?;
+    temp.as_file().sync_all().map_err(io_error(path))?;
+    temp.persist(path).map_err(|e| StoreError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    // The rename is durable only once the directory entry is.
+    if let Ok(dir_handle) = File::open(dir) {
+        let _ = dir_handle.sync_all();
+    }
+    Ok(())
+}
+
+fn file_sha256(path: &Path) -> Result<String, StoreError> {
+    let mut file = File::open(path).map_err(io_error(path))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer).map_err(io_error(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Review, Table};
+    use chrono::TimeZone;
+
+    fn reviews(n: usize) -> DataFrame {
+        let rows = (0..n)
+            .map(|i| Review {
+                source: "test".into(),
+                repo: "acme/api".into(),
+                number: i as i64,
+                reviewer: "dana".into(),
+                state: "approved".into(),
+                submitted_at: Utc
+                    .with_ymd_and_hms(2026, 9 + (i % 2) as u32, 3, 10, 0, 0)
+                    .unwrap(),
+                comment_count: Some(1),
+            })
+            .collect();
+        Review::to_frame(rows).unwrap()
+    }
+
+    #[test]
+    fn tables_round_trip_through_month_partitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(dir.path()).unwrap();
+        store.replace_tables(vec![("reviews", reviews(10))], None).unwrap();
+
+        let reopened = Store::open(dir.path()).unwrap();
+        let entry = &reopened.manifest().tables["reviews"];
+        assert_eq!(entry.rows, 10);
+        assert_eq!(entry.files.len(), 2, "two months, two partitions");
+        assert!(entry.files[0].path.contains("month=2026-09"));
+        let frame = reopened
+            .scan("reviews")
+            .unwrap()
+            .sort(["number"], Default::default())
+            .collect()
+            .unwrap();
+        assert!(frame.equals_missing(&reviews(10)));
+    }
+
+    #[test]
+    fn an_unwritten_table_scans_empty_with_its_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(dir.path()).unwrap();
+        let frame = store.scan("issues").unwrap().collect().unwrap();
+        assert_eq!(frame.height(), 0);
+        assert_eq!(frame.schema().as_ref(), &crate::model::Issue::schema());
+    }
+
+    #[test]
+    fn a_corrupted_or_missing_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(dir.path()).unwrap();
+        store.replace_tables(vec![("reviews", reviews(4))], None).unwrap();
+        let first = dir.path().join(&store.manifest().tables["reviews"].files[0].path);
+
+        let mut bytes = fs::read(&first).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        fs::write(&first, &bytes).unwrap();
+        let error = Store::open(dir.path()).unwrap().scan("reviews").err().unwrap();
+        assert!(matches!(error, StoreError::Corrupted { .. }), "{error}");
+        assert!(error.to_string().contains(&first.display().to_string()));
+
+        fs::remove_file(&first).unwrap();
+        let error = Store::open(dir.path()).unwrap().verify().unwrap_err();
+        assert!(matches!(error, StoreError::MissingFile { .. }), "{error}");
+    }
+
+    #[test]
+    fn replacing_a_table_removes_its_old_files_and_keeps_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(dir.path()).unwrap();
+        store.replace_tables(vec![("reviews", reviews(4))], None).unwrap();
+        let people = model::empty_frame(model::table_spec("people").unwrap());
+        store.replace_tables(vec![("people", people)], None).unwrap();
+        assert_eq!(store.manifest().rows("reviews"), 4);
+        store.replace_tables(vec![("reviews", reviews(1))], None).unwrap();
+        let files: Vec<_> = walk(&dir.path().join("tables"));
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(Store::open(dir.path()).unwrap().manifest().rows("reviews"), 1);
+    }
+
+    #[test]
+    fn a_missing_required_column_is_a_schema_error() {
+        let frame = reviews(2).drop("reviewer").unwrap();
+        let spec = model::table_spec("reviews").unwrap();
+        let error = conform(spec, frame).unwrap_err();
+        assert!(error.to_string().contains("`reviewer`"), "{error}");
+    }
+
+    #[test]
+    fn a_directory_without_a_manifest_says_how_to_get_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = Store::open(dir.path()).unwrap_err();
+        assert!(error.to_string().contains("teamlens demo"), "{error}");
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for item in fs::read_dir(dir).unwrap() {
+            let path = item.unwrap().path();
+            if path.is_dir() {
+                found.extend(walk(&path));
+            } else {
+                found.push(path);
+            }
+        }
+        found
+    }
+}
