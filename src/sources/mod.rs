@@ -1,3 +1,41 @@
 //! Sources: everything that produces the normalized tables of [`crate::model`].
+//!
+//! Each source lives in its own module behind [`Source`]; nothing downstream knows where a row
+//! came from beyond its `source` column.
 
+#[cfg(feature = "wip")]
+pub mod import;
 pub mod simulate;
+
+use polars::prelude::DataFrame;
+
+/// What one run of a source produced: whole tables, and the state to remember for next time.
+#[derive(Debug)]
+pub struct Batch {
+    /// Frames in their table's exact schema, keyed by table name.
+    pub frames: Vec<(&'static str, DataFrame)>,
+    /// Recorded in the store's manifest under the source's name (what was read, sync cursors).
+    pub state: serde_json::Value,
+}
+
+/// A producer of normalized tables.
+pub trait Source {
+    /// The name the manifest records the source's state under.
+    fn name(&self) -> &'static str;
+    /// Reads everything the source has to give.
+    fn load(&mut self) -> Result<Batch, SourceError>;
+}
+
+/// Why a source could not produce its tables.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[cfg(feature = "wip")]
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
+    #[error("{context}: {source}")]
+    Polars {
+        context: String,
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
+}

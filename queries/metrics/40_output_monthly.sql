@@ -1,0 +1,39 @@
+-- output_monthly: per team and month, how much activity there was. Output is shown per team,
+-- never per person: it measures activity, not value.
+WITH prs AS (
+    SELECT team, month,
+           COUNT(*) AS prs_merged,
+           COUNT(DISTINCT author) AS authors,
+           SUM(size) AS lines_changed,
+           MEDIAN(size) AS median_pr_size
+    FROM pr_phases
+    GROUP BY team, month
+),
+commit_counts AS (
+    SELECT m.team, m.month, COUNT(*) AS commits
+    FROM pr_commits AS c
+    JOIN pr_phases AS m ON c.repo = m.repo AND c.number = m.number
+    WHERE NOT COALESCE(c.is_merge, FALSE)
+    GROUP BY m.team, m.month
+),
+tickets AS (
+    SELECT COALESCE(pe.team, 'unassigned') AS team,
+           strftime(i.resolved_at, '%Y-%m') AS month,
+           COUNT(*) AS tickets_closed
+    FROM issues AS i
+    LEFT JOIN people AS pe ON pe.person = i.assignee
+    WHERE i.resolved_at IS NOT NULL
+    GROUP BY COALESCE(pe.team, 'unassigned'), strftime(i.resolved_at, '%Y-%m')
+)
+SELECT COALESCE(p.team, t.team) AS team,
+       COALESCE(p.month, t.month) AS month,
+       COALESCE(p.prs_merged, 0) AS prs_merged,
+       COALESCE(p.authors, 0) AS authors,
+       COALESCE(c.commits, 0) AS commits,
+       COALESCE(p.lines_changed, 0) AS lines_changed,
+       p.median_pr_size,
+       COALESCE(t.tickets_closed, 0) AS tickets_closed
+FROM prs AS p
+FULL JOIN tickets AS t ON t.team = p.team AND t.month = p.month
+LEFT JOIN commit_counts AS c ON c.team = p.team AND c.month = p.month
+ORDER BY team, month

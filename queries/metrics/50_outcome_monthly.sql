@@ -1,0 +1,40 @@
+-- outcome_monthly: per team and month, how fast and how safely work reached users. Medians and
+-- percentiles with their counts; never a mean alone.
+WITH prs AS (
+    SELECT team, month,
+           COUNT(*) AS prs_merged,
+           MEDIAN(cycle_h) AS cycle_p50_h,
+           QUANTILE_CONT(cycle_h, 0.75) AS cycle_p75_h,
+           QUANTILE_CONT(cycle_h, 0.9) AS cycle_p90_h,
+           MEDIAN(coding_h) AS coding_p50_h,
+           MEDIAN(pickup_h) AS pickup_p50_h,
+           MEDIAN(review_h) AS review_p50_h,
+           MEDIAN(merge_h) AS merge_p50_h,
+           MEDIAN(lead_time_h) AS lead_time_p50_h,
+           COUNT(lead_time_h) AS deployed_prs,
+           AVG(failed) AS change_failure_rate
+    FROM pr_phases
+    GROUP BY team, month
+),
+tickets AS (
+    SELECT COALESCE(pe.team, 'unassigned') AS team,
+           strftime(i.resolved_at, '%Y-%m') AS month,
+           COUNT(*) AS tickets_resolved,
+           AVG(CASE WHEN COALESCE(i.reopen_count, 0) > 0 THEN 1.0 ELSE 0.0 END) AS reopen_rate
+    FROM issues AS i
+    LEFT JOIN people AS pe ON pe.person = i.assignee
+    WHERE i.resolved_at IS NOT NULL
+    GROUP BY COALESCE(pe.team, 'unassigned'), strftime(i.resolved_at, '%Y-%m')
+)
+SELECT COALESCE(p.team, t.team) AS team,
+       COALESCE(p.month, t.month) AS month,
+       COALESCE(p.prs_merged, 0) AS prs_merged,
+       p.cycle_p50_h, p.cycle_p75_h, p.cycle_p90_h,
+       p.coding_p50_h, p.pickup_p50_h, p.review_p50_h, p.merge_p50_h,
+       p.lead_time_p50_h, COALESCE(p.deployed_prs, 0) AS deployed_prs,
+       p.change_failure_rate,
+       COALESCE(t.tickets_resolved, 0) AS tickets_resolved,
+       t.reopen_rate
+FROM prs AS p
+FULL JOIN tickets AS t ON t.team = p.team AND t.month = p.month
+ORDER BY team, month

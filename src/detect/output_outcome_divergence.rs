@@ -1,0 +1,227 @@
+//! `output_outcome_divergence`: a team's output rises while its outcomes do not improve.
+//!
+//! For each team, the month is compared with the `baseline_months` before it. Output is merged
+//! PRs per active author (so a team that hired is not flagged for growing). It fires when output
+//! rose by at least `output_rise` and either an outcome got worse (median cycle time up by
+//! `cycle_time_rise`, or the change failure rate up by `failure_rate_rise` points), or the rise
+//! is PR splitting: the median PR shrank by `size_drop` and cycle time did not get shorter.
+//! Counts going up is then a sign of work cut finer or rushed, not of more reaching users.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::stats::median;
+use super::{
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
+    f64_values, str_values,
+};
+use crate::period::Month;
+
+pub struct OutputOutcomeDivergence;
+
+/// One team's merged PRs over a set of months.
+#[derive(Default)]
+struct Window {
+    prs: usize,
+    authors: std::collections::BTreeSet<String>,
+    months: std::collections::BTreeSet<String>,
+    cycle_h: Vec<f64>,
+    failed: Vec<f64>,
+    size: Vec<f64>,
+    slowest: Vec<(f64, String)>,
+}
+
+impl Window {
+    /// Merged PRs per active author per month.
+    fn per_author_month(&self, months: usize) -> Option<f64> {
+        (!self.authors.is_empty() && months > 0)
+            .then(|| self.prs as f64 / self.authors.len() as f64 / months as f64)
+    }
+
+    fn failure_rate(&self) -> Option<f64> {
+        (!self.failed.is_empty()).then(|| self.failed.iter().sum::<f64>() / self.failed.len() as f64)
+    }
+}
+
+impl Detector for OutputOutcomeDivergence {
+    fn kind(&self) -> FindingKind {
+        FindingKind::OutputOutcomeDivergence
+    }
+
+    fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
+        let t = &input.config.thresholds.output_outcome_divergence;
+        let months = input.month.trailing(t.baseline_months + 1);
+        let baseline_months: Vec<String> = months[..t.baseline_months].iter().map(Month::to_string).collect();
+        let current = input.month.to_string();
+
+        let phases = input
+            .metrics
+            .get("pr_phases")
+            .clone()
+            .lazy()
+            .filter(col("month").is_in(
+                lit(Series::new("months".into(), months.iter().map(Month::to_string).collect::<Vec<_>>())).implode(true),
+                false,
+            ))
+            .collect()?;
+        let mut outcome = Outcome::default();
+        if phases.height() == 0 {
+            return Ok(outcome);
+        }
+        let teams = str_values(&phases, "team")?;
+        let month_of = str_values(&phases, "month")?;
+        let authors = str_values(&phases, "author")?;
+        let urls = str_values(&phases, "url")?;
+        let cycle = f64_values(&phases, "cycle_h")?;
+        let failed = f64_values(&phases, "failed")?;
+        let size = f64_values(&phases, "size")?;
+
+        let mut windows: BTreeMap<String, (Window, Window)> = BTreeMap::new();
+        for i in 0..phases.height() {
+            let (Some(team), Some(month)) = (&teams[i], &month_of[i]) else {
+                continue;
+            };
+            let (base, now) = windows.entry(team.clone()).or_default();
+            let window = if *month == current { now } else { base };
+            window.prs += 1;
+            window.months.insert(month.clone());
+            if let Some(author) = &authors[i] {
+                window.authors.insert(author.clone());
+            }
+            window.cycle_h.extend(cycle[i]);
+            window.failed.extend(failed[i]);
+            window.size.extend(size[i]);
+            if let (Some(hours), Some(url)) = (cycle[i], &urls[i]) {
+                window.slowest.push((hours, url.clone()));
+            }
+        }
+
+        for (team, (base, now)) in windows {
+            let base_monthly = base.prs as f64 / t.baseline_months as f64;
+            if base.months.len() < t.baseline_months
+                || (now.prs as f64) < t.min_merged_prs as f64
+                || base_monthly < t.min_merged_prs as f64
+            {
+                outcome.not_judged.push(NotJudged {
+                    kind: FindingKind::OutputOutcomeDivergence,
+                    subject: format!("team:{team}"),
+                    reason: format!(
+                        "{} merged PRs this month and {:.0} a month over {} baseline month(s) with data \
+                         (at least {} a month over {} months needed)",
+                        now.prs,
+                        base_monthly,
+                        base.months.len(),
+                        t.min_merged_prs,
+                        t.baseline_months
+                    ),
+                });
+                continue;
+            }
+            if let Some(finding) = judge(input, &team, &baseline_months, base, now) {
+                outcome.findings.push(finding);
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+fn ratio(now: Option<f64>, before: Option<f64>) -> Option<f64> {
+    match (now, before) {
+        (Some(now), Some(before)) if before > 0.0 => Some(now / before - 1.0),
+        _ => None,
+    }
+}
+
+fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, mut now: Window) -> Option<Finding> {
+    let t = &input.config.thresholds.output_outcome_divergence;
+    let output_rise = ratio(now.per_author_month(1), base.per_author_month(baseline.len()))?;
+    if output_rise < t.output_rise {
+        return None;
+    }
+    let cycle_now = median(now.cycle_h.iter().copied());
+    let cycle_before = median(base.cycle_h.iter().copied());
+    let cycle_rise = ratio(cycle_now, cycle_before);
+    let failure_now = now.failure_rate();
+    let failure_before = base.failure_rate();
+    let failure_rise = match (failure_now, failure_before) {
+        (Some(a), Some(b)) => Some(a - b),
+        _ => None,
+    };
+    let size_now = median(now.size.iter().copied());
+    let size_before = median(base.size.iter().copied());
+    let size_change = ratio(size_now, size_before);
+
+    let slower = cycle_rise.is_some_and(|r| r >= t.cycle_time_rise);
+    let less_safe = failure_rise.is_some_and(|r| r >= t.failure_rate_rise);
+    let splitting = size_change.is_some_and(|c| c <= -t.size_drop) && cycle_rise.is_some_and(|r| r >= -0.1);
+    if !(slower || less_safe || splitting) {
+        return None;
+    }
+
+    let mut evidence = Evidence::default();
+    evidence
+        .figure("prs_merged", now.prs)
+        .rounded("prs_merged_per_month_baseline", Some(base.prs as f64 / baseline.len() as f64), 1)
+        .figure("active_authors", now.authors.len())
+        .figure("active_authors_baseline", base.authors.len())
+        .rounded("prs_per_author", now.per_author_month(1), 2)
+        .rounded("prs_per_author_baseline", base.per_author_month(baseline.len()), 2)
+        .rounded("output_rise", Some(output_rise), 3)
+        .rounded("cycle_p50_h", cycle_now, 1)
+        .rounded("cycle_p50_h_baseline", cycle_before, 1)
+        .rounded("cycle_time_change", cycle_rise, 3)
+        .rounded("change_failure_rate", failure_now, 3)
+        .rounded("change_failure_rate_baseline", failure_before, 3)
+        .rounded("median_pr_size", size_now, 0)
+        .rounded("median_pr_size_baseline", size_before, 0)
+        .figure("baseline_months", baseline.join(", "))
+        .figure("pr_splitting", splitting);
+    now.slowest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    evidence.links = now
+        .slowest
+        .into_iter()
+        .map(|(_, url)| url)
+        .take(input.config.report.evidence_links)
+        .collect();
+
+    let mut worse = Vec::new();
+    if let (true, Some(r)) = (slower, cycle_rise) {
+        worse.push(format!("median cycle time rose {:.0} %", r * 100.0));
+    }
+    if let (true, Some(r)) = (less_safe, failure_rise) {
+        worse.push(format!("the change failure rate rose {:.0} points", r * 100.0));
+    }
+    if splitting {
+        worse.push(format!(
+            "the median PR shrank {:.0} % without shipping faster",
+            -size_change.unwrap_or(0.0) * 100.0
+        ));
+    }
+    let headline = format!(
+        "{team} merged {:.0} % more PRs per author than in {} while {}.",
+        output_rise * 100.0,
+        baseline.join(", "),
+        worse.join(" and ")
+    );
+    let question = format!(
+        "{team} is merging more PRs, but they are not reaching users faster or more safely. \
+         Are we cutting work finer, rushing it, or waiting longer on reviews, and what would \
+         let the extra work actually ship sooner?"
+    );
+    let severity = if slower && less_safe { Severity::Alert } else { Severity::Warn };
+    Some(Finding {
+        kind: FindingKind::OutputOutcomeDivergence,
+        subject: format!("team:{team}"),
+        period: input.month.into(),
+        severity,
+        headline,
+        evidence,
+        question,
+        basis: Basis {
+            prs: now.prs + base.prs,
+            reviews: 0,
+            tickets: 0,
+        },
+    })
+}

@@ -1,0 +1,347 @@
+//! `review_bottleneck`: the one person every merge of a team waits on.
+//!
+//! Fires for a person and a team when, in the month, the person approved at least
+//! `approval_share` of the team's merged PRs they could approve (not their own) *and* gave the
+//! last approval before the merge on at least `last_gate_share` of them: one reviewer who is
+//! merely busy is not a gate. Teams with too few merged PRs, or too few people to spread reviews
+//! over (a two-person team always reviews each other), are not judged.
+//!
+//! Evidence: both shares, PR-hours spent waiting on the person while no one else had approved,
+//! the median pickup time of the team's PRs in weeks the person reviewed versus weeks they did
+//! not (away), and how concentrated the team's approvals are (Gini, contributor absence factor).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+
+use super::stats::{absence_factor, gini, median};
+use super::{
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
+    f64_values, for_month, str_values,
+};
+
+pub struct ReviewBottleneck;
+
+const MICROS_PER_WEEK: i64 = 7 * 24 * 3600 * 1_000_000;
+/// 1970-01-01 was a Thursday; shifting by three days makes weeks start on Monday.
+const MONDAY_SHIFT: i64 = 3 * 24 * 3600 * 1_000_000;
+
+fn week_of(micros: i64) -> i64 {
+    (micros + MONDAY_SHIFT).div_euclid(MICROS_PER_WEEK)
+}
+
+impl Detector for ReviewBottleneck {
+    fn kind(&self) -> FindingKind {
+        FindingKind::ReviewBottleneck
+    }
+
+    fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
+        let t = &input.config.thresholds.review_bottleneck;
+        let load = for_month(input.metrics.get("review_load"), input.month)?;
+        let mut outcome = Outcome::default();
+        if load.height() == 0 {
+            return Ok(outcome);
+        }
+        let teams = str_values(&load, "team")?;
+        let reviewers = str_values(&load, "reviewer")?;
+        let merged = f64_values(&load, "merged_prs")?;
+        let eligible = f64_values(&load, "eligible_prs")?;
+        let approved = f64_values(&load, "approved_prs")?;
+        let gates = f64_values(&load, "last_gate_prs")?;
+
+        // Approvals per team, for concentration figures; team sizes for the judgement.
+        let mut approvals_by_team: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+        for i in 0..load.height() {
+            let (Some(team), Some(reviewer)) = (&teams[i], &reviewers[i]) else {
+                continue;
+            };
+            approvals_by_team
+                .entry(team.clone())
+                .or_default()
+                .insert(reviewer.clone(), approved[i].unwrap_or(0.0));
+        }
+
+        let mut judged_teams = BTreeSet::new();
+        let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
+        for i in 0..load.height() {
+            let (Some(team), Some(reviewer)) = (&teams[i], &reviewers[i]) else {
+                continue;
+            };
+            let merged_prs = merged[i].unwrap_or(0.0) as usize;
+            let team_size = match sizes.get(team) {
+                Some(size) => *size,
+                None => {
+                    let size = team_size(input, team, approvals_by_team.get(team))?;
+                    sizes.insert(team.clone(), size);
+                    size
+                }
+            };
+            if merged_prs < t.min_merged_prs || team_size < t.min_team_size {
+                if judged_teams.insert(team.clone()) {
+                    outcome.not_judged.push(NotJudged {
+                        kind: FindingKind::ReviewBottleneck,
+                        subject: format!("team:{team}"),
+                        reason: format!(
+                            "{merged_prs} merged PRs (at least {} needed) and {team_size} people \
+                             who could review (at least {} needed)",
+                            t.min_merged_prs, t.min_team_size
+                        ),
+                    });
+                }
+                continue;
+            }
+            judged_teams.insert(team.clone());
+            let eligible_prs = eligible[i].unwrap_or(0.0);
+            if eligible_prs < t.min_merged_prs as f64 {
+                continue;
+            }
+            let approval_share = approved[i].unwrap_or(0.0) / eligible_prs;
+            let gate_share = gates[i].unwrap_or(0.0) / eligible_prs;
+            if approval_share < t.approval_share || gate_share < t.last_gate_share {
+                continue;
+            }
+            let team_loads = approvals_by_team.get(team).cloned().unwrap_or_default();
+            outcome.findings.push(self.finding(
+                input,
+                team,
+                reviewer,
+                Shares {
+                    merged_prs,
+                    eligible_prs: eligible_prs as usize,
+                    approved_prs: approved[i].unwrap_or(0.0) as usize,
+                    gate_prs: gates[i].unwrap_or(0.0) as usize,
+                    approval_share,
+                    gate_share,
+                    team_size,
+                },
+                &team_loads,
+            )?);
+        }
+        Ok(outcome)
+    }
+}
+
+struct Shares {
+    merged_prs: usize,
+    eligible_prs: usize,
+    approved_prs: usize,
+    gate_prs: usize,
+    approval_share: f64,
+    gate_share: f64,
+    team_size: usize,
+}
+
+/// People who could review a team's PRs: its non-bot members; without a roster, everyone who
+/// authored or approved one of its merged PRs in the month (an open-source project's contributors).
+fn team_size(input: &DetectorInput, team: &str, approvers: Option<&BTreeMap<String, f64>>) -> PolarsResult<usize> {
+    let members = input.roster.members(team).len();
+    if members > 0 {
+        return Ok(members);
+    }
+    let mut people: BTreeSet<String> = approvers.map(|a| a.keys().cloned().collect()).unwrap_or_default();
+    let authors = for_month(input.metrics.get("pr_phases"), input.month)?
+        .lazy()
+        .filter(col("team").eq(lit(team)))
+        .select([col("author")])
+        .collect()?;
+    people.extend(str_values(&authors, "author")?.into_iter().flatten());
+    Ok(people.len())
+}
+
+impl ReviewBottleneck {
+    fn finding(
+        &self,
+        input: &DetectorInput,
+        team: &str,
+        person: &str,
+        shares: Shares,
+        team_loads: &BTreeMap<String, f64>,
+    ) -> PolarsResult<Finding> {
+        let t = &input.config.thresholds.review_bottleneck;
+        let month = input.month;
+        let waits = waits_on(input, team, person)?;
+        let pickup = pickup_when_away(input, team, person)?;
+
+        // Everyone in the team counts for concentration, including members who approved nothing.
+        let mut loads: BTreeMap<&str, f64> = input.roster.members(team).into_iter().map(|m| (m, 0.0)).collect();
+        for (reviewer, n) in team_loads {
+            loads.insert(reviewer, *n);
+        }
+        let load_values: Vec<f64> = loads.values().copied().collect();
+
+        let mut evidence = Evidence::default();
+        evidence
+            .figure("merged_prs", shares.merged_prs)
+            .figure("prs_they_could_approve", shares.eligible_prs)
+            .figure("approved_prs", shares.approved_prs)
+            .rounded("approval_share", Some(shares.approval_share), 3)
+            .figure("last_gate_prs", shares.gate_prs)
+            .rounded("last_gate_share", Some(shares.gate_share), 3)
+            .rounded("pr_hours_waiting_on_them", Some(waits.blocking_hours), 1)
+            .rounded("their_median_wait_h", waits.median_wait_h, 1)
+            .rounded("others_median_wait_h", waits.others_median_wait_h, 1)
+            .rounded("pickup_p50_h_when_present", pickup.present, 1)
+            .rounded("pickup_p50_h_when_away", pickup.away, 1)
+            .figure("weeks_away", pickup.weeks_away)
+            .rounded("approval_gini", gini(&load_values), 3)
+            .figure("approval_absence_factor", absence_factor(&load_values))
+            .figure("team_size", shares.team_size);
+        evidence.links = waits.links;
+        evidence.links.truncate(input.config.report.evidence_links);
+
+        let role = if input.roster.is_manager(person) { " (manager)" } else { "" };
+        let headline = format!(
+            "{person}{role} approved {} of {} merged PRs in {team} ({:.0} %) and gave the last \
+             approval before merge on {} of them; the team's PRs spent {:.0} PR-hours waiting on \
+             {person} alone.",
+            shares.approved_prs,
+            shares.eligible_prs,
+            shares.approval_share * 100.0,
+            shares.gate_prs,
+            waits.blocking_hours
+        );
+        let question = format!(
+            "Most of {team}'s merges in {month} waited for {person}'s approval. Which changes could \
+             someone else approve with confidence, and what would they need to do it?"
+        );
+        let severity = if shares.approval_share >= t.alert_share {
+            Severity::Alert
+        } else {
+            Severity::Warn
+        };
+        Ok(Finding {
+            kind: FindingKind::ReviewBottleneck,
+            subject: person.to_string(),
+            period: month.into(),
+            severity,
+            headline,
+            evidence,
+            question,
+            basis: Basis {
+                prs: shares.merged_prs,
+                reviews: waits.requests,
+                tickets: 0,
+            },
+        })
+    }
+}
+
+struct Waits {
+    blocking_hours: f64,
+    median_wait_h: Option<f64>,
+    others_median_wait_h: Option<f64>,
+    requests: usize,
+    links: Vec<String>,
+}
+
+/// The person's review clocks on the team's PRs this month, against everyone else's.
+fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Waits> {
+    let waits = for_month(input.metrics.get("review_waits"), input.month)?;
+    let mut result = Waits {
+        blocking_hours: 0.0,
+        median_wait_h: None,
+        others_median_wait_h: None,
+        requests: 0,
+        links: Vec::new(),
+    };
+    if waits.height() == 0 {
+        return Ok(result);
+    }
+    let teams = str_values(&waits, "team")?;
+    let reviewers = str_values(&waits, "reviewer")?;
+    let urls = str_values(&waits, "url")?;
+    let wait_h = f64_values(&waits, "wait_h")?;
+    let blocking_h = f64_values(&waits, "blocking_h")?;
+    let mut theirs = Vec::new();
+    let mut others = Vec::new();
+    let mut blocking: Vec<(f64, String)> = Vec::new();
+    for i in 0..waits.height() {
+        if teams[i].as_deref() != Some(team) {
+            continue;
+        }
+        result.requests += 1;
+        if reviewers[i].as_deref() == Some(person) {
+            theirs.extend(wait_h[i]);
+            if let Some(hours) = blocking_h[i] {
+                result.blocking_hours += hours;
+                if let Some(url) = &urls[i] {
+                    blocking.push((hours, url.clone()));
+                }
+            }
+        } else {
+            others.extend(wait_h[i]);
+        }
+    }
+    blocking.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    result.links = blocking.into_iter().map(|(_, url)| url).collect();
+    result.links.dedup();
+    result.median_wait_h = median(theirs);
+    result.others_median_wait_h = median(others);
+    Ok(result)
+}
+
+struct Pickup {
+    present: Option<f64>,
+    away: Option<f64>,
+    weeks_away: usize,
+}
+
+/// Median pickup of the team's PRs (not the person's own) that became ready in weeks the person
+/// reviewed something, against weeks they reviewed nothing, over the month and the two before.
+fn pickup_when_away(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Pickup> {
+    let window = input.month.trailing(3);
+    let start = window[0].first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
+    let end = input.month.next().first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
+    let in_window = |name: &str| {
+        col(name)
+            .cast(DataType::Int64)
+            .gt_eq(lit(start))
+            .and(col(name).cast(DataType::Int64).lt(lit(end)))
+    };
+    let present_weeks: BTreeSet<i64> = match input.tables.get("reviews") {
+        Some(reviews) => {
+            let frame = reviews
+                .clone()
+                .filter(col("reviewer").eq(lit(person)).and(in_window("submitted_at")))
+                .select([col("submitted_at").cast(DataType::Int64)])
+                .collect()?;
+            frame.column("submitted_at")?.i64()?.iter().flatten().map(week_of).collect()
+        }
+        None => BTreeSet::new(),
+    };
+    let prs = input
+        .metrics
+        .get("pr_phases")
+        .clone()
+        .lazy()
+        .filter(
+            col("team")
+                .eq(lit(team))
+                .and(col("author").neq(lit(person)))
+                .and(in_window("ready_at")),
+        )
+        .select([col("ready_at").cast(DataType::Int64), col("pickup_h")])
+        .collect()?;
+    let ready = prs.column("ready_at")?.i64()?;
+    let pickup = f64_values(&prs, "pickup_h")?;
+    let mut present = Vec::new();
+    let mut away = Vec::new();
+    let mut away_weeks = BTreeSet::new();
+    for (ready_at, pickup_h) in ready.iter().zip(pickup) {
+        let (Some(ready_at), Some(pickup_h)) = (ready_at, pickup_h) else {
+            continue;
+        };
+        let week = week_of(ready_at);
+        if present_weeks.contains(&week) {
+            present.push(pickup_h);
+        } else {
+            away.push(pickup_h);
+            away_weeks.insert(week);
+        }
+    }
+    Ok(Pickup {
+        present: median(present),
+        away: median(away),
+        weeks_away: away_weeks.len(),
+    })
+}

@@ -1,0 +1,127 @@
+//! Metrics SQL cannot say portably: lists to explode, weekly buckets. Polars lazy expressions.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::model::TIMESTAMP;
+
+/// Tables the SQL metrics read besides the normalized ones:
+/// - `bots` (login): people with role `bot` and the config's `report.bots`;
+/// - `pr_failures` (repo, number, failure_kind): merged PRs later reverted, or named by an
+///   incident ticket as its cause;
+/// - `pr_deploys` (repo, number, deployed_at): the first deployment that shipped each PR.
+pub fn before_sql(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+    let table = |name: &str| tables.get(name).cloned().unwrap_or_else(|| DataFrame::empty().lazy());
+
+    let configured = DataFrame::new(
+        config.report.bots.len(),
+        vec![Column::new("login".into(), config.report.bots.clone())],
+    )?;
+    let bots = concat(
+        [
+            table("people")
+                .filter(col("role").eq(lit("bot")))
+                .select([col("person").alias("login")]),
+            configured.lazy(),
+        ],
+        UnionArgs::default(),
+    )?
+    .unique_stable(None, UniqueKeepStrategy::First)
+    .collect()?;
+
+    let reverted = table("pull_requests")
+        .filter(col("is_revert").eq(lit(true)).and(col("reverts_number").is_not_null()))
+        .select([
+            col("repo"),
+            col("reverts_number").alias("number"),
+            lit("revert").alias("failure_kind"),
+        ]);
+    let incident_links = table("issues")
+        .filter(col("issue_type").eq(lit("incident")))
+        .select([col("linked_prs")])
+        .explode(by_name(["linked_prs"], true, false), ExplodeOptions { empty_as_null: false, keep_nulls: false })
+        .collect()?;
+    let (repos, numbers): (Vec<String>, Vec<i64>) = incident_links
+        .column("linked_prs")?
+        .str()?
+        .iter()
+        .flatten()
+        .filter_map(parse_pr_reference)
+        .unzip();
+    let caused = DataFrame::new(
+        repos.len(),
+        vec![
+            Column::new("repo".into(), repos),
+            Column::new("number".into(), numbers),
+        ],
+    )?
+    .lazy()
+    .with_column(lit("incident").alias("failure_kind"));
+    let pr_failures = concat([reverted, caused], UnionArgs::default())?
+        .group_by_stable([col("repo"), col("number")])
+        .agg([col("failure_kind").first()])
+        .collect()?;
+
+    let pr_deploys = table("deployments")
+        .filter(col("status").neq(lit("failure")).or(col("status").is_null()))
+        .select([col("repo"), col("pr_numbers"), col("at")])
+        .explode(by_name(["pr_numbers"], true, false), ExplodeOptions { empty_as_null: false, keep_nulls: false })
+        .with_column(col("pr_numbers").strict_cast(DataType::String).cast(DataType::Int64).alias("number"))
+        .filter(col("number").is_not_null())
+        .group_by([col("repo"), col("number")])
+        .agg([col("at").min().cast(TIMESTAMP).alias("deployed_at")])
+        .collect()?;
+
+    Ok(vec![
+        ("bots", bots),
+        ("pr_failures", pr_failures),
+        ("pr_deploys", pr_deploys),
+    ])
+}
+
+/// `owner/name#123` → (`owner/name`, 123).
+fn parse_pr_reference(text: &str) -> Option<(String, i64)> {
+    let (repo, number) = text.trim().rsplit_once('#')?;
+    Some((repo.to_string(), number.parse().ok()?))
+}
+
+/// Metrics built on the SQL ones:
+/// - `phases_weekly` (week_start, prs, coding_h, pickup_h, review_h, merge_h): median hours of
+///   each phase of the PRs merged in each ISO week (Monday start).
+pub fn after_sql(frames: &BTreeMap<String, DataFrame>) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+    let Some(phases) = frames.get("pr_phases") else {
+        return Ok(Vec::new());
+    };
+    let weekly = phases
+        .clone()
+        .lazy()
+        .with_column(col("merged_at").dt().truncate(lit("1w")).dt().date().alias("week_start"))
+        .group_by([col("week_start")])
+        .agg([
+            len().cast(DataType::Int64).alias("prs"),
+            col("coding_h").median(),
+            col("pickup_h").median(),
+            col("review_h").median(),
+            col("merge_h").median(),
+        ])
+        .sort(["week_start"], Default::default())
+        .collect()?;
+    Ok(vec![("phases_weekly", weekly)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pr_references_parse_and_nonsense_is_skipped() {
+        assert_eq!(parse_pr_reference("acme/api#12"), Some(("acme/api".into(), 12)));
+        assert_eq!(parse_pr_reference("acme/api#x"), None);
+        assert_eq!(parse_pr_reference("no number"), None);
+    }
+}

@@ -1,0 +1,327 @@
+//! Metrics: defined once, over the normalized tables.
+//!
+//! Where SQL can say it, a metric is a file under `queries/metrics/` (embedded in the binary, run
+//! through polars' SQL context in file-name order, each result registered under the file's name
+//! without its numeric prefix so later files can build on earlier ones). Where SQL cannot (lists
+//! to explode, weekly buckets), a metric is a polars lazy expression in [`derived`]. The SQL is
+//! kept to what DuckDB also runs, so the same files work on the same Parquet files elsewhere.
+
+mod derived;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+use polars::sql::SQLContext;
+
+use crate::config::Config;
+
+/// The built-in SQL metrics, in the order they run.
+pub const BUILTIN_SQL: &[(&str, &str)] = &[
+    ("pr_phases", include_str!("../../queries/metrics/10_pr_phases.sql")),
+    ("review_waits", include_str!("../../queries/metrics/20_review_waits.sql")),
+    ("review_load", include_str!("../../queries/metrics/30_review_load.sql")),
+    ("review_pairs", include_str!("../../queries/metrics/35_review_pairs.sql")),
+    ("output_monthly", include_str!("../../queries/metrics/40_output_monthly.sql")),
+    ("outcome_monthly", include_str!("../../queries/metrics/50_outcome_monthly.sql")),
+];
+
+/// Why metrics could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsError {
+    #[error("metric `{name}`: {source}")]
+    Query {
+        name: String,
+        #[source]
+        source: PolarsError,
+    },
+    #[error("cannot read metric file {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn query_error(name: &str) -> impl FnOnce(PolarsError) -> MetricsError + '_ {
+    move |source| MetricsError::Query {
+        name: name.to_string(),
+        source,
+    }
+}
+
+/// Every metric's result, by name, plus the tables they were computed from.
+pub struct Metrics {
+    frames: BTreeMap<String, DataFrame>,
+    /// Names of metrics that came from the user's own SQL files, in the order they ran.
+    pub user_metrics: Vec<String>,
+}
+
+impl Metrics {
+    /// A metric's frame; an empty frame if no metric has that name.
+    pub fn get(&self, name: &str) -> &DataFrame {
+        static EMPTY: std::sync::OnceLock<DataFrame> = std::sync::OnceLock::new();
+        self.frames
+            .get(name)
+            .unwrap_or_else(|| EMPTY.get_or_init(DataFrame::empty))
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.frames.keys().map(String::as_str)
+    }
+
+    /// An SQL context holding the tables and every metric, for `teamlens query`.
+    pub fn sql_context(&self, tables: &BTreeMap<&'static str, LazyFrame>) -> SQLContext {
+        let context = SQLContext::new();
+        for (name, frame) in tables {
+            context.register(name, frame.clone());
+        }
+        for (name, frame) in &self.frames {
+            context.register(name, frame.clone().lazy());
+        }
+        context
+    }
+}
+
+/// Computes the derived tables, then every SQL metric in order: the built-ins, then the user's
+/// `*.sql` files from `user_dir` (a user file with a built-in's name replaces it).
+pub fn compute(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+    user_dir: Option<&Path>,
+) -> Result<Metrics, MetricsError> {
+    let mut context = SQLContext::new();
+    for (name, frame) in tables {
+        context.register(name, frame.clone());
+    }
+    let mut frames = BTreeMap::new();
+    for (name, frame) in derived::before_sql(tables, config).map_err(query_error("derived"))? {
+        context.register(name, frame.clone().lazy());
+        frames.insert(name.to_string(), frame);
+    }
+
+    let mut queries: Vec<(String, String)> = BUILTIN_SQL
+        .iter()
+        .map(|(name, sql)| (name.to_string(), sql.to_string()))
+        .collect();
+    let mut user_metrics = Vec::new();
+    if let Some(dir) = user_dir {
+        for (name, sql) in read_sql_dir(dir)? {
+            user_metrics.push(name.clone());
+            match queries.iter_mut().find(|(existing, _)| *existing == name) {
+                Some(slot) => slot.1 = sql,
+                None => queries.push((name, sql)),
+            }
+        }
+    }
+    for (name, sql) in &queries {
+        let frame = context
+            .execute(sql)
+            .and_then(LazyFrame::collect)
+            .map_err(query_error(name))?;
+        context.register(name, frame.clone().lazy());
+        frames.insert(name.clone(), frame);
+    }
+    for (name, frame) in derived::after_sql(&frames).map_err(query_error("derived"))? {
+        frames.insert(name.to_string(), frame);
+    }
+    Ok(Metrics {
+        frames,
+        user_metrics,
+    })
+}
+
+/// Reads `NN_name.sql` files in name order; the metric's name drops the numeric prefix.
+fn read_sql_dir(dir: &Path) -> Result<Vec<(String, String)>, MetricsError> {
+    let read_error = |source| MetricsError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(read_error)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let sql = std::fs::read_to_string(&path).map_err(|source| MetricsError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            Ok((metric_name(&path), sql))
+        })
+        .collect()
+}
+
+/// `10_pr_phases.sql` → `pr_phases`.
+pub fn metric_name(path: &Path) -> String {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    match stem.split_once('_') {
+        Some((prefix, rest)) if prefix.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
+        _ => stem.to_string(),
+    }
+}
+
+/// Runs one SQL statement over the tables and metrics.
+pub fn query(context: &mut SQLContext, sql: &str) -> Result<DataFrame, MetricsError> {
+    context
+        .execute(sql)
+        .and_then(LazyFrame::collect)
+        .map_err(query_error("query"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Person, PullRequest, Review, ReviewRequest, Table};
+    use chrono::{DateTime, TimeZone, Utc};
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 10, day, hour, 0, 0).unwrap()
+    }
+
+    fn person(id: &str, role: &str) -> Person {
+        Person {
+            person: id.into(),
+            display_name: None,
+            team: "core".into(),
+            role: role.into(),
+            timezone: "UTC".into(),
+            work_start_hour: None,
+            work_end_hour: None,
+            aliases: vec![],
+        }
+    }
+
+    fn review(number: i64, reviewer: &str, state: &str, when: DateTime<Utc>) -> Review {
+        Review {
+            source: "t".into(),
+            repo: "acme/api".into(),
+            number,
+            reviewer: reviewer.into(),
+            state: state.into(),
+            submitted_at: when,
+            comment_count: None,
+        }
+    }
+
+    /// One PR: first commit day 1 08:00, opened as draft day 1 09:00, ready day 2 09:00,
+    /// ada asked day 1 10:00 (so her clock starts at ready), bo asked day 2 12:00;
+    /// the author's own comment day 2 10:00 (not a review), a bot's approval day 2 11:00 (ignored),
+    /// bo comments day 2 13:00, ada approves day 3 09:00, bo approves day 3 15:00, merged day 3 16:00.
+    fn tables() -> BTreeMap<&'static str, LazyFrame> {
+        let pr = PullRequest {
+            source: "t".into(),
+            repo: "acme/api".into(),
+            number: 1,
+            author: "cy".into(),
+            title: Some("Add retry".into()),
+            url: Some("https://github.com/acme/api/pull/1".into()),
+            created_at: at(1, 9),
+            ready_at: Some(at(2, 9)),
+            first_commit_at: Some(at(1, 8)),
+            merged_at: Some(at(3, 16)),
+            closed_at: Some(at(3, 16)),
+            merged_by: Some("cy".into()),
+            state: Some("merged".into()),
+            draft: Some(false),
+            additions: Some(30),
+            deletions: Some(10),
+            changed_files: Some(2),
+            labels: vec![],
+            base_ref: Some("main".into()),
+            is_revert: Some(false),
+            reverts_number: None,
+            linked_issues: vec![],
+            updated_at: None,
+        };
+        let request = |who: &str, when| ReviewRequest {
+            source: "t".into(),
+            repo: "acme/api".into(),
+            number: 1,
+            requested: who.into(),
+            requested_by: Some("cy".into()),
+            requested_at: when,
+            removed_at: None,
+        };
+        let mut tables = BTreeMap::new();
+        for spec in crate::model::TABLES {
+            tables.insert(spec.name, crate::model::empty_frame(spec).lazy());
+        }
+        let people = vec![person("ada", "engineer"), person("bo", "manager"), person("cy", "engineer"), person("ci-bot", "bot")];
+        tables.insert("people", Person::to_frame(people).unwrap().lazy());
+        tables.insert("pull_requests", PullRequest::to_frame(vec![pr]).unwrap().lazy());
+        tables.insert(
+            "reviews",
+            Review::to_frame(vec![
+                review(1, "cy", "commented", at(2, 10)),
+                review(1, "ci-bot", "approved", at(2, 11)),
+                review(1, "bo", "commented", at(2, 13)),
+                review(1, "ada", "approved", at(3, 9)),
+                review(1, "bo", "approved", at(3, 15)),
+            ])
+            .unwrap()
+            .lazy(),
+        );
+        tables.insert(
+            "review_requests",
+            ReviewRequest::to_frame(vec![request("ada", at(1, 10)), request("bo", at(2, 12))])
+                .unwrap()
+                .lazy(),
+        );
+        tables
+    }
+
+    fn value(frame: &DataFrame, column: &str, row: usize) -> f64 {
+        frame.column(column).unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().get(row).unwrap()
+    }
+
+    #[test]
+    fn phases_follow_the_definitions() {
+        let metrics = compute(&tables(), &Config::default(), None).unwrap();
+        let phases = metrics.get("pr_phases");
+        assert_eq!(phases.height(), 1);
+        assert_eq!(value(phases, "coding_h", 0), 25.0, "first commit → ready");
+        assert_eq!(value(phases, "pickup_h", 0), 4.0, "ready → bo's comment; self and bot ignored");
+        assert_eq!(value(phases, "review_h", 0), 26.0, "first review → last approval");
+        assert_eq!(value(phases, "merge_h", 0), 1.0);
+        assert_eq!(value(phases, "cycle_h", 0), 56.0);
+        assert_eq!(value(phases, "approvals", 0), 2.0, "the bot's approval does not count");
+    }
+
+    #[test]
+    fn review_clocks_start_when_the_reviewer_is_asked_and_the_pr_is_ready() {
+        let metrics = compute(&tables(), &Config::default(), None).unwrap();
+        let waits = metrics
+            .get("review_waits")
+            .sort(["reviewer"], Default::default())
+            .unwrap();
+        assert_eq!(waits.height(), 2);
+        assert_eq!(value(&waits, "wait_h", 0), 24.0, "ada: ready day 2 09:00 → approval day 3 09:00");
+        assert_eq!(value(&waits, "wait_h", 1), 1.0, "bo: asked 12:00 → comment 13:00");
+        assert_eq!(value(&waits, "blocking_h", 0), 24.0, "no one else approved before ada");
+    }
+
+    #[test]
+    fn review_load_counts_approvals_and_the_last_gate() {
+        let metrics = compute(&tables(), &Config::default(), None).unwrap();
+        let load = metrics.get("review_load").sort(["reviewer"], Default::default()).unwrap();
+        assert_eq!(load.height(), 2, "ada and bo; not the bot");
+        assert_eq!(value(&load, "approved_prs", 1), 1.0);
+        assert_eq!(value(&load, "last_gate_prs", 1), 1.0, "bo approved last");
+        assert_eq!(value(&load, "last_gate_prs", 0), 0.0);
+    }
+
+    #[test]
+    fn user_sql_files_are_named_without_their_prefix() {
+        assert_eq!(metric_name(Path::new("queries/metrics/10_pr_phases.sql")), "pr_phases");
+        assert_eq!(metric_name(Path::new("mine.sql")), "mine");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("90_merged_count.sql"), "SELECT COUNT(*) AS n FROM pr_phases").unwrap();
+        let metrics = compute(&tables(), &Config::default(), Some(dir.path())).unwrap();
+        assert_eq!(metrics.user_metrics, ["merged_count"]);
+        assert_eq!(value(metrics.get("merged_count"), "n", 0), 1.0);
+    }
+}

@@ -1,0 +1,125 @@
+//! Calendar months: the unit a report covers and detectors judge.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// A calendar month, written `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Month {
+    year: i32,
+    month: u32,
+}
+
+/// A `--month` value that is not a month.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a month: write it as YYYY-MM, for example 2026-10")]
+pub struct BadMonth(pub String);
+
+impl Month {
+    pub fn new(year: i32, month: u32) -> Option<Month> {
+        ((1..=12).contains(&month) && (1970..=9999).contains(&year)).then_some(Month { year, month })
+    }
+
+    /// The month a date falls in.
+    pub fn of(date: NaiveDate) -> Month {
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().unwrap_or(NaiveDate::MAX)
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month { year: self.year + 1, month: 1 }
+        } else {
+            Month { year: self.year, month: self.month + 1 }
+        }
+    }
+
+    pub fn previous(self) -> Month {
+        if self.month == 1 {
+            Month { year: self.year - 1, month: 12 }
+        } else {
+            Month { year: self.year, month: self.month - 1 }
+        }
+    }
+
+    /// This month and the `count - 1` before it, oldest first.
+    pub fn trailing(self, count: usize) -> Vec<Month> {
+        let mut months = vec![self];
+        for _ in 1..count {
+            let earliest = months[0];
+            months.insert(0, earliest.previous());
+        }
+        months
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for Month {
+    type Err = BadMonth;
+    fn from_str(text: &str) -> Result<Month, BadMonth> {
+        let bad = || BadMonth(text.to_string());
+        let (year, month) = text.trim().split_once('-').ok_or_else(bad)?;
+        if year.len() != 4 || month.len() != 2 {
+            return Err(bad());
+        }
+        let year = year.parse().map_err(|_| bad())?;
+        let month = month.parse().map_err(|_| bad())?;
+        Month::new(year, month).ok_or_else(bad)
+    }
+}
+
+impl TryFrom<String> for Month {
+    type Error = BadMonth;
+    fn try_from(text: String) -> Result<Month, BadMonth> {
+        text.parse()
+    }
+}
+
+impl From<Month> for String {
+    fn from(month: Month) -> String {
+        month.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_parse_print_and_step() {
+        let m: Month = "2026-01".parse().unwrap();
+        assert_eq!(m.to_string(), "2026-01");
+        assert_eq!(m.previous().to_string(), "2025-12");
+        assert_eq!(m.previous().next(), m);
+        assert_eq!(m.last_day(), NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
+        let trailing: Vec<String> = m.trailing(3).iter().map(|m| m.to_string()).collect();
+        assert_eq!(trailing, ["2025-11", "2025-12", "2026-01"]);
+    }
+
+    #[test]
+    fn bad_months_are_refused_with_the_format() {
+        for text in ["2026-13", "2026-1", "26-10", "october", "", "2026-00", "2026/10"] {
+            let error = text.parse::<Month>().unwrap_err();
+            assert!(error.to_string().contains("YYYY-MM"), "{text}");
+        }
+    }
+}
