@@ -3,8 +3,13 @@
 //!
 //! Data flows one way: [`sources`] → [`store`] → [`metrics`] → [`detect`] → [`report`].
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod detect;
+pub mod metrics;
 pub mod model;
+pub mod period;
 pub mod report;
 pub mod sources;
-#[cfg(feature = "wip")]
 pub mod store;

@@ -403,7 +403,7 @@ fn partitions(
     let mut parts = keyed
         .partition_by_stable(["__month"], true)
         .map_err(polars_error(context.clone()))?;
-    parts.sort_by_cached_key(|part| month_of(part));
+    parts.sort_by_cached_key(month_of);
     parts
         .into_iter()
         .map(|part| {

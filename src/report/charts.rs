@@ -1,1 +1,690 @@
-//! Charts drawn with plotters.
+//! The report's charts, drawn with plotters: each written as SVG (inlined in the HTML report) and
+//! as PNG at twice the pixel density for sharp screens.
+//!
+//! One visual style for all: the Okabe–Ito colour-blind-safe palette, the manager in vermillion,
+//! everyone else in blue, axis descriptions with units. The font is bundled (DejaVu Sans) and
+//! registered with plotters' `ab_glyph` backend, so PNG rendering needs no system font library.
+//! Names are user data: plotters' SVG backend escapes text, and long names are shortened.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+const SKY: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+const INK: RGBColor = RGBColor(0x1F, 0x23, 0x28);
+const MESH: RGBColor = RGBColor(0xE4, 0xE7, 0xEB);
+
+/// Why a chart could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("chart {chart}: {message}")]
+    Drawing { chart: String, message: String },
+    #[error("chart {chart}: cannot write {path}: {source}")]
+    Io {
+        chart: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// One rendered chart: the SVG text (inlined into the HTML report) and where both files were written.
+#[derive(Debug, Clone)]
+pub struct RenderedChart {
+    pub name: String,
+    pub title: String,
+    pub svg: String,
+    pub svg_path: PathBuf,
+    pub png_path: PathBuf,
+}
+
+/// One person's approvals as a share of the merged PRs they could approve.
+#[derive(Debug, Clone)]
+pub struct ReviewShare {
+    pub person: String,
+    pub approvals: u32,
+    /// 0..1 of merged PRs.
+    pub share: f64,
+    pub is_manager: bool,
+}
+
+/// Reviews counted per reviewer (rows) and author (columns).
+#[derive(Debug, Clone)]
+pub struct ReviewMatrix {
+    pub reviewers: Vec<String>,
+    pub authors: Vec<String>,
+    /// `counts[reviewer][author]`.
+    pub counts: Vec<Vec<u32>>,
+    pub managers: Vec<String>,
+}
+
+/// Median hours of each phase of the PRs merged in one week.
+#[derive(Debug, Clone)]
+pub struct WeekPhases {
+    pub week_start: chrono::NaiveDate,
+    pub coding_h: f64,
+    pub pickup_h: f64,
+    pub review_h: f64,
+    pub merge_h: f64,
+    pub prs: u32,
+}
+
+/// A team's output and outcome in one month.
+#[derive(Debug, Clone)]
+pub struct MonthFigures {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub prs_merged: u32,
+    pub cycle_p50_h: Option<f64>,
+    pub cycle_p90_h: Option<f64>,
+}
+
+/// One team's months, oldest first.
+#[derive(Debug, Clone)]
+pub struct TeamSeries {
+    pub team: String,
+    pub months: Vec<MonthFigures>,
+}
+
+fn register_fonts() {
+    static REGISTERED: OnceLock<()> = OnceLock::new();
+    REGISTERED.get_or_init(|| {
+        // The bytes are a valid TrueType font bundled with the crate; a failure would leave
+        // plotters without a font, which then reports an error per chart rather than panicking.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, FONT_BOLD);
+    });
+}
+
+/// Pixel sizes at 1×; the PNG multiplies every one by [`PNG_SCALE`].
+struct Style {
+    scale: f64,
+}
+
+const PNG_SCALE: f64 = 2.0;
+
+impl Style {
+    fn px(&self, value: f64) -> u32 {
+        (value * self.scale).round() as u32
+    }
+    fn font(&self, size: f64) -> TextStyle<'static> {
+        ("sans-serif", size * self.scale).into_font().color(&INK)
+    }
+    fn title(&self) -> TextStyle<'static> {
+        ("sans-serif", 20.0 * self.scale, FontStyle::Bold).into_font().color(&INK)
+    }
+    fn label(&self) -> TextStyle<'static> {
+        self.font(13.0)
+    }
+}
+
+/// Shortens a name for a label, marking the cut with an ellipsis.
+fn short(name: &str, limit: usize) -> String {
+    if name.chars().count() <= limit {
+        name.to_string()
+    } else {
+        format!("{}…", name.chars().take(limit.saturating_sub(1)).collect::<String>())
+    }
+}
+
+type DrawResult = Result<(), String>;
+
+/// Draws a chart twice, to SVG at 1× and PNG at 2×, and writes both files.
+fn render_with(
+    out_dir: &Path,
+    name: &str,
+    title: &str,
+    size: (u32, u32),
+    draw_svg: &dyn Fn(&DrawingArea<SVGBackend, Shift>, &Style) -> DrawResult,
+    draw_png: &dyn Fn(&DrawingArea<BitMapBackend, Shift>, &Style) -> DrawResult,
+) -> Result<RenderedChart, ChartError> {
+    register_fonts();
+    let failed = |message: String| ChartError::Drawing {
+        chart: name.to_string(),
+        message,
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
+        draw_svg(&root, &Style { scale: 1.0 }).map_err(failed)?;
+        root.present().map_err(|e| failed(e.to_string()))?;
+    }
+    let svg_path = out_dir.join(format!("{name}.svg"));
+    std::fs::write(&svg_path, &svg).map_err(|source| ChartError::Io {
+        chart: name.to_string(),
+        path: svg_path.clone(),
+        source,
+    })?;
+    let png_path = out_dir.join(format!("{name}.png"));
+    {
+        let png_size = (
+            (size.0 as f64 * PNG_SCALE) as u32,
+            (size.1 as f64 * PNG_SCALE) as u32,
+        );
+        let root = BitMapBackend::new(&png_path, png_size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
+        draw_png(&root, &Style { scale: PNG_SCALE }).map_err(failed)?;
+        root.present().map_err(|e| failed(format!("writing {}: {e}", png_path.display())))?;
+    }
+    Ok(RenderedChart {
+        name: name.to_string(),
+        title: title.to_string(),
+        svg,
+        svg_path,
+        png_path,
+    })
+}
+
+/// Writes the title and a "no data" line on an otherwise empty chart.
+fn draw_empty<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, style: &Style, title: &str) -> DrawResult {
+    let (width, height) = root.dim_in_pixel();
+    root.draw(&Text::new(title.to_string(), (style.px(16.0) as i32, style.px(12.0) as i32), style.title()))
+        .map_err(|e| e.to_string())?;
+    root.draw(&Text::new(
+        "no data for this period".to_string(),
+        (width as i32 / 2 - style.px(80.0) as i32, height as i32 / 2),
+        style.font(16.0).color(&RGBColor(0x59, 0x63, 0x6E)),
+    ))
+    .map_err(|e| e.to_string())
+}
+
+macro_rules! both_backends {
+    ($body:ident, $($arg:expr),*) => {
+        (
+            &|root: &DrawingArea<SVGBackend, Shift>, style: &Style| $body(root, style, $($arg),*),
+            &|root: &DrawingArea<BitMapBackend, Shift>, style: &Style| $body(root, style, $($arg),*),
+        )
+    };
+}
+
+/// Horizontal bars, one per person, sorted by share; managers in vermillion and labelled.
+pub fn review_load_share(out_dir: &Path, title: &str, data: &[ReviewShare]) -> Result<RenderedChart, ChartError> {
+    let mut sorted = data.to_vec();
+    sorted.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
+    let height = (120 + 28 * sorted.len().max(3)) as u32;
+    let (svg, png) = both_backends!(draw_review_load_share, title, &sorted);
+    render_with(out_dir, "review_load_share", title, (960, height), svg, png)
+}
+
+fn draw_review_load_share<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    title: &str,
+    data: &[ReviewShare],
+) -> DrawResult {
+    if data.is_empty() {
+        return draw_empty(root, style, title);
+    }
+    let names: Vec<String> = data
+        .iter()
+        .map(|d| {
+            let name = short(&d.person, 28);
+            if d.is_manager { format!("{name} (manager)") } else { name }
+        })
+        .collect();
+    let rows = data.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, style.title())
+        .margin(style.px(14.0))
+        .x_label_area_size(style.px(44.0))
+        .y_label_area_size(style.px(260.0))
+        .build_cartesian_2d(0f64..100f64, (0..rows).into_segmented())
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .light_line_style(MESH)
+        .bold_line_style(MESH)
+        .disable_y_mesh()
+        .x_desc("share of the team's merged PRs approved (%)")
+        .axis_desc_style(style.label())
+        .label_style(style.label())
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => rows.checked_sub(1 + *i).and_then(|k| names.get(k)).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .y_labels(rows)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(data.iter().enumerate().map(|(i, d)| {
+            let row = rows - 1 - i;
+            let colour = if d.is_manager { VERMILLION } else { BLUE };
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(row)),
+                    ((d.share * 100.0).clamp(0.0, 100.0), SegmentValue::Exact(row + 1)),
+                ],
+                colour.filled(),
+            );
+            bar.set_margin(style.px(4.0), style.px(4.0), 0, 0);
+            bar
+        }))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(data.iter().enumerate().map(|(i, d)| {
+            let row = rows - 1 - i;
+            let x = (d.share * 100.0).clamp(0.0, 88.0) + 1.0;
+            Text::new(
+                format!("{:.0} % ({})", d.share * 100.0, d.approvals),
+                (x, SegmentValue::CenterOf(row)),
+                style.font(12.0).pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Center,
+                )),
+            )
+        }))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Heatmap of reviews: rows reviewers, columns authors, each cell shaded by count with the count written.
+pub fn reviewer_author_matrix(out_dir: &Path, title: &str, matrix: &ReviewMatrix) -> Result<RenderedChart, ChartError> {
+    let rows = matrix.reviewers.len().max(3);
+    let columns = matrix.authors.len().max(3);
+    let size = (((300 + 44 * columns) as u32).max(640), (170 + 30 * rows) as u32);
+    let (svg, png) = both_backends!(draw_reviewer_author_matrix, title, matrix);
+    render_with(out_dir, "reviewer_author_matrix", title, size, svg, png)
+}
+
+fn draw_reviewer_author_matrix<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    title: &str,
+    matrix: &ReviewMatrix,
+) -> DrawResult {
+    if matrix.reviewers.is_empty() || matrix.authors.is_empty() {
+        return draw_empty(root, style, title);
+    }
+    let rows = matrix.reviewers.len();
+    let columns = matrix.authors.len();
+    let label = |name: &str, limit: usize| {
+        let name = short(name, limit);
+        if matrix.managers.iter().any(|m| m == name.as_str()) { format!("{name} (mgr)") } else { name }
+    };
+    let row_names: Vec<String> = matrix.reviewers.iter().map(|n| label(n, 18)).collect();
+    let column_names: Vec<String> = matrix.authors.iter().map(|n| short(n, 6)).collect();
+    let max = matrix.counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, style.title())
+        .margin(style.px(14.0))
+        .x_label_area_size(style.px(60.0))
+        .y_label_area_size(style.px(190.0))
+        .build_cartesian_2d((0..columns).into_segmented(), (0..rows).into_segmented())
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("author")
+        .y_desc("reviewer")
+        .axis_desc_style(style.label())
+        .label_style(style.font(12.0))
+        .x_labels(columns)
+        .y_labels(rows)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => column_names.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => rows.checked_sub(1 + *i).and_then(|k| row_names.get(k)).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let cells = (0..rows).flat_map(|r| (0..columns).map(move |c| (r, c)));
+    chart
+        .draw_series(cells.clone().map(|(r, c)| {
+            let count = matrix.counts.get(r).and_then(|row| row.get(c)).copied().unwrap_or(0);
+            let intensity = count as f64 / max;
+            let manager = matrix.managers.contains(&matrix.reviewers[r]);
+            let base = if manager { VERMILLION } else { BLUE };
+            let colour = if count == 0 {
+                RGBColor(0xF6, 0xF8, 0xFA)
+            } else {
+                blend(base, 0.15 + 0.85 * intensity)
+            };
+            let y = rows - 1 - r;
+            let mut cell = Rectangle::new(
+                [(SegmentValue::Exact(c), SegmentValue::Exact(y)), (SegmentValue::Exact(c + 1), SegmentValue::Exact(y + 1))],
+                colour.filled(),
+            );
+            cell.set_margin(1, 1, 1, 1);
+            cell
+        }))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(cells.filter_map(|(r, c)| {
+            let count = matrix.counts.get(r).and_then(|row| row.get(c)).copied().unwrap_or(0);
+            (count > 0).then(|| {
+                let dark = count as f64 / max > 0.55;
+                Text::new(
+                    count.to_string(),
+                    (SegmentValue::CenterOf(c), SegmentValue::CenterOf(rows - 1 - r)),
+                    style
+                        .font(12.0)
+                        .color(if dark { &WHITE } else { &INK })
+                        .pos(plotters::style::text_anchor::Pos::new(
+                            plotters::style::text_anchor::HPos::Center,
+                            plotters::style::text_anchor::VPos::Center,
+                        )),
+                )
+            })
+        }))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Mixes a colour with white: `strength` 1 is the colour itself, 0 is white.
+fn blend(colour: RGBColor, strength: f64) -> RGBColor {
+    let mix = |c: u8| (255.0 - (255.0 - c as f64) * strength.clamp(0.0, 1.0)).round() as u8;
+    RGBColor(mix(colour.0), mix(colour.1), mix(colour.2))
+}
+
+/// Stacked bars per week of the median hours in each phase, with the number of PRs above each bar.
+pub fn cycle_phases_by_week(out_dir: &Path, title: &str, weeks: &[WeekPhases]) -> Result<RenderedChart, ChartError> {
+    let (svg, png) = both_backends!(draw_cycle_phases_by_week, title, weeks);
+    render_with(out_dir, "cycle_phases_by_week", title, (960, 480), svg, png)
+}
+
+fn draw_cycle_phases_by_week<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    title: &str,
+    weeks: &[WeekPhases],
+) -> DrawResult {
+    if weeks.is_empty() {
+        return draw_empty(root, style, title);
+    }
+    let phases: [(&str, RGBColor, fn(&WeekPhases) -> f64); 4] = [
+        ("coding", SKY, |w| w.coding_h),
+        ("pickup", ORANGE, |w| w.pickup_h),
+        ("review", GREEN, |w| w.review_h),
+        ("merge", PURPLE, |w| w.merge_h),
+    ];
+    let total = |w: &WeekPhases| phases.iter().map(|(_, _, f)| f(w).max(0.0)).sum::<f64>();
+    let top = weeks.iter().map(total).fold(1.0, f64::max) * 1.15;
+    let labels: Vec<String> = weeks.iter().map(|w| w.week_start.format("%b %d").to_string()).collect();
+    let n = weeks.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, style.title())
+        .margin(style.px(14.0))
+        .x_label_area_size(style.px(44.0))
+        .y_label_area_size(style.px(64.0))
+        .build_cartesian_2d((0..n).into_segmented(), 0f64..top)
+        .map_err(|e| e.to_string())?;
+    let every = n.div_ceil(14).max(1);
+    chart
+        .configure_mesh()
+        .light_line_style(MESH)
+        .bold_line_style(MESH)
+        .disable_x_mesh()
+        .y_desc("hours (median)")
+        .x_desc("week starting")
+        .axis_desc_style(style.label())
+        .label_style(style.font(12.0))
+        .x_labels(n)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) if i % every == 0 => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (index, (name, colour, value)) in phases.iter().enumerate() {
+        chart
+            .draw_series(weeks.iter().enumerate().map(|(i, w)| {
+                let below: f64 = phases[..index].iter().map(|(_, _, f)| f(w).max(0.0)).sum();
+                let mut bar = Rectangle::new(
+                    [(SegmentValue::Exact(i), below), (SegmentValue::Exact(i + 1), below + value(w).max(0.0))],
+                    colour.filled(),
+                );
+                bar.set_margin(0, 0, style.px(3.0), style.px(3.0));
+                bar
+            }))
+            .map_err(|e| e.to_string())?
+            .label(*name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
+    }
+    chart
+        .draw_series(weeks.iter().enumerate().map(|(i, w)| {
+            Text::new(
+                format!("{}", w.prs),
+                (SegmentValue::CenterOf(i), total(w) + top * 0.02),
+                style.font(11.0).pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Bottom,
+                )),
+            )
+        }))
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(MESH)
+        .label_font(style.font(12.0))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Small multiples, one panel per team: bars of PRs merged per month (left axis) and cycle time
+/// p50 and p90 in hours (lines, right axis).
+pub fn output_outcome_by_month(out_dir: &Path, title: &str, teams: &[TeamSeries]) -> Result<RenderedChart, ChartError> {
+    let columns = teams.len().clamp(1, 3);
+    let rows = teams.len().div_ceil(columns).max(1);
+    let size = (960, (70 + 260 * rows) as u32);
+    let (svg, png) = both_backends!(draw_output_outcome_by_month, title, teams);
+    render_with(out_dir, "output_outcome_by_month", title, size, svg, png)
+}
+
+fn draw_output_outcome_by_month<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    title: &str,
+    teams: &[TeamSeries],
+) -> DrawResult {
+    if teams.is_empty() {
+        return draw_empty(root, style, title);
+    }
+    let root = root.titled(title, style.title()).map_err(|e| e.to_string())?;
+    let columns = teams.len().clamp(1, 3);
+    let rows = teams.len().div_ceil(columns);
+    let panels = root.split_evenly((rows, columns));
+    for (panel, team) in panels.iter().zip(teams) {
+        let n = team.months.len().max(1);
+        let prs_top = team.months.iter().map(|m| m.prs_merged).max().unwrap_or(0).max(1) as f64 * 1.2;
+        let hours_top = team
+            .months
+            .iter()
+            .flat_map(|m| [m.cycle_p50_h, m.cycle_p90_h])
+            .flatten()
+            .filter(|h| h.is_finite())
+            .fold(1.0, f64::max)
+            * 1.2;
+        let labels: Vec<String> = team.months.iter().map(|m| m.month.get(5..).unwrap_or(&m.month).to_string()).collect();
+        let mut chart = ChartBuilder::on(panel)
+            .caption(short(&team.team, 30), style.font(15.0))
+            .margin(style.px(8.0))
+            .x_label_area_size(style.px(28.0))
+            .y_label_area_size(style.px(40.0))
+            .right_y_label_area_size(style.px(44.0))
+            .build_cartesian_2d((0..n).into_segmented(), 0f64..prs_top)
+            .map_err(|e| e.to_string())?
+            .set_secondary_coord((0..n).into_segmented(), 0f64..hours_top);
+        chart
+            .configure_mesh()
+            .light_line_style(MESH)
+            .bold_line_style(MESH)
+            .disable_x_mesh()
+            .y_desc("PRs merged")
+            .axis_desc_style(style.font(11.0))
+            .label_style(style.font(11.0))
+            .x_labels(n)
+            .y_labels(5)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("cycle time (h)")
+            .axis_desc_style(style.font(11.0))
+            .label_style(style.font(11.0))
+            .y_labels(5)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(team.months.iter().enumerate().map(|(i, m)| {
+                let mut bar = Rectangle::new(
+                    [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), m.prs_merged as f64)],
+                    SKY.mix(0.75).filled(),
+                );
+                bar.set_margin(0, 0, style.px(6.0), style.px(6.0));
+                bar
+            }))
+            .map_err(|e| e.to_string())?;
+        for (pick, colour) in [
+            (|m: &MonthFigures| m.cycle_p50_h) as fn(&MonthFigures) -> Option<f64>,
+            |m: &MonthFigures| m.cycle_p90_h,
+        ]
+        .into_iter()
+        .zip([BLUE, VERMILLION])
+        {
+            let points: Vec<(SegmentValue<usize>, f64)> = team
+                .months
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| pick(m).filter(|h| h.is_finite()).map(|h| (SegmentValue::CenterOf(i), h)))
+                .collect();
+            chart
+                .draw_secondary_series(LineSeries::new(points.clone(), colour.stroke_width(style.px(2.0))))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_secondary_series(points.into_iter().map(|p| Circle::new(p, style.px(3.0), colour.filled())))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let legend_y = root.dim_in_pixel().1 as i32 - style.px(14.0) as i32;
+    for (i, (label, colour)) in [("PRs merged (bars)", SKY), ("cycle time p50", BLUE), ("cycle time p90", VERMILLION)]
+        .into_iter()
+        .enumerate()
+    {
+        let x = style.px(20.0 + 190.0 * i as f64) as i32;
+        root.draw(&Rectangle::new([(x, legend_y - style.px(5.0) as i32), (x + style.px(14.0) as i32, legend_y + style.px(5.0) as i32)], colour.filled()))
+            .map_err(|e| e.to_string())?;
+        root.draw(&Text::new(label, (x + style.px(20.0) as i32, legend_y - style.px(7.0) as i32), style.font(12.0)))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png_width(path: &Path) -> u32 {
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is a PNG", path.display());
+        u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]])
+    }
+
+    fn svg_width(svg: &str) -> u32 {
+        let start = svg.find("width=\"").unwrap() + 7;
+        svg[start..].split('"').next().unwrap().parse().unwrap()
+    }
+
+    fn check(chart: &RenderedChart, words: &[&str]) {
+        assert!(chart.svg.contains("<svg") && chart.svg.contains("</svg>"));
+        assert_eq!(png_width(&chart.png_path), 2 * svg_width(&chart.svg), "PNG at 2×");
+        assert_eq!(std::fs::read_to_string(&chart.svg_path).unwrap(), chart.svg);
+        for word in words {
+            assert!(chart.svg.contains(word), "{} lacks {word}", chart.name);
+        }
+    }
+
+    #[test]
+    fn every_chart_renders_with_data_and_without() {
+        let dir = tempfile::tempdir().unwrap();
+        let shares = vec![
+            ReviewShare { person: "dana".into(), approvals: 31, share: 0.78, is_manager: true },
+            ReviewShare { person: "omar".into(), approvals: 6, share: 0.15, is_manager: false },
+        ];
+        check(&review_load_share(dir.path(), "Load", &shares).unwrap(), &["dana (manager)", "78 %"]);
+        let matrix = ReviewMatrix {
+            reviewers: vec!["dana".into(), "omar".into()],
+            authors: vec!["omar".into(), "lena".into()],
+            counts: vec![vec![5, 9], vec![0, 2]],
+            managers: vec!["dana".into()],
+        };
+        check(&reviewer_author_matrix(dir.path(), "Matrix", &matrix).unwrap(), &["dana (mgr)", "lena"]);
+        let weeks: Vec<WeekPhases> = (0..30)
+            .map(|i| WeekPhases {
+                week_start: chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap() + chrono::Duration::weeks(i),
+                coding_h: 10.0,
+                pickup_h: 3.0 + i as f64,
+                review_h: 5.0,
+                merge_h: 1.0,
+                prs: 20,
+            })
+            .collect();
+        check(&cycle_phases_by_week(dir.path(), "Phases", &weeks).unwrap(), &["pickup", "May 04"]);
+        let teams: Vec<TeamSeries> = ["payments", "platform", "mobile", "search"]
+            .iter()
+            .map(|t| TeamSeries {
+                team: t.to_string(),
+                months: (5..=10)
+                    .map(|m| MonthFigures {
+                        month: format!("2026-{m:02}"),
+                        prs_merged: 40 + m,
+                        cycle_p50_h: Some(20.0 + m as f64),
+                        cycle_p90_h: if m == 7 { None } else { Some(80.0) },
+                    })
+                    .collect(),
+            })
+            .collect();
+        check(&output_outcome_by_month(dir.path(), "Output", &teams).unwrap(), &["payments", "search"]);
+
+        let empty = tempfile::tempdir().unwrap();
+        for chart in [
+            review_load_share(empty.path(), "Load", &[]).unwrap(),
+            reviewer_author_matrix(
+                empty.path(),
+                "Matrix",
+                &ReviewMatrix { reviewers: vec![], authors: vec![], counts: vec![], managers: vec![] },
+            )
+            .unwrap(),
+            cycle_phases_by_week(empty.path(), "Phases", &[]).unwrap(),
+            output_outcome_by_month(empty.path(), "Output", &[]).unwrap(),
+        ] {
+            check(&chart, &["no data for this period"]);
+        }
+    }
+
+    #[test]
+    fn names_cannot_break_the_svg() {
+        let dir = tempfile::tempdir().unwrap();
+        let shares = vec![ReviewShare { person: "<script>&\"x".into(), approvals: 1, share: 0.5, is_manager: false }];
+        let chart = review_load_share(dir.path(), "</svg><script>", &shares).unwrap();
+        assert!(!chart.svg.contains("<script>"), "{}", chart.svg);
+        assert!(chart.svg.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn long_names_are_shortened() {
+        assert_eq!(short("abcdefghij", 5), "abcd…");
+        assert_eq!(short("abc", 5), "abc");
+    }
+}

@@ -3,7 +3,6 @@
 //! Each source lives in its own module behind [`Source`]; nothing downstream knows where a row
 //! came from beyond its `source` column.
 
-#[cfg(feature = "wip")]
 pub mod import;
 pub mod simulate;
 
@@ -29,8 +28,7 @@ pub trait Source {
 /// Why a source could not produce its tables.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[cfg(feature = "wip")]
-    #[error(transparent)]
+        #[error(transparent)]
     Import(#[from] import::ImportError),
     #[error("{context}: {source}")]
     Polars {

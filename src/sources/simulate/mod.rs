@@ -1,1 +1,344 @@
-//! The simulated organisation.
+//! The simulated organisation: a source that needs no token and no network.
+//!
+//! A few teams over several months, each with a manager persona (healthy, review bottleneck,
+//! micromanager, absentee, a former lead who won't let go) and engineers with time zones, working
+//! hours, vacations, one drifting into after-hours work and one leaving. They open PRs, review,
+//! push commits and move tickets with realistic shapes: log-normal sizes and waits laid onto each
+//! person's working calendar, a weekly rhythm, company holidays, drafts, re-requests, bots,
+//! reverts, incidents and daily deployments.
+//!
+//! The simulator is deterministic for a seed and records the ground truth it planted: which
+//! detector should fire for which subject in which month, and which teams are healthy. Tests hold
+//! the detectors to it; the demo and the benchmark run on it.
+//!
+//! - [`calendar`]: working time, holidays, time zones;
+//! - [`world`]: people and teams;
+//! - [`activity`]: PRs, reviews, tickets, incidents, deployments.
+
+mod activity;
+mod calendar;
+mod world;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::{Batch, Source, SourceError};
+use crate::model::Dataset;
+
+/// How a team's manager behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManagerPersona {
+    /// Reviews now and then, leaves approvals to the team.
+    Healthy,
+    /// Must approve nearly every PR, is slow to, and is regularly away for a week.
+    Bottleneck,
+    /// Reviews nearly everything, requests changes after peers approved, pushes commits to others'
+    /// PRs and rewrites others' tickets, but seldom approves.
+    Micromanager,
+    /// Hardly present: reviews almost nothing; PRs and tickets wait longer and some go stale.
+    Absentee,
+    /// The former tech lead: writes the core code, merges without approval, overrides reviews.
+    WontLetGo,
+}
+
+/// One team of the simulated organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamPlan {
+    /// Team name, also the repository `acme/<name>-api`.
+    pub name: String,
+    pub manager: ManagerPersona,
+    /// Engineers besides the manager.
+    pub engineers: usize,
+    /// In the last two months the team splits work into twice as many, much smaller PRs that
+    /// take longer and fail more: output up, outcomes worse.
+    pub splits_prs: bool,
+    /// One engineer drifts into evening and weekend work over the last months.
+    pub burnout_engineer: bool,
+    /// One engineer's activity fades and they leave on the 10th of the last month.
+    pub leaving_engineer: bool,
+    /// The manager says yes to everything: scope is added to running sprints and tickets pile up.
+    pub overloaded: bool,
+}
+
+/// What to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    pub seed: u64,
+    /// Whole months simulated, ending with the month of `until`.
+    pub months: u32,
+    /// Multiplies everyone's activity (1.0 ≈ 2.5 PRs per engineer per week).
+    pub scale: f64,
+    /// The last simulated day; nothing after it is recorded (later merges are still open PRs).
+    pub until: NaiveDate,
+    pub teams: Vec<TeamPlan>,
+}
+
+const TEAM_NAMES: &[&str] = &[
+    "payments", "search", "platform", "mobile", "identity", "growth", "data", "checkout", "billing",
+    "infra", "messaging", "catalog", "risk", "support", "insights", "onboarding",
+];
+
+impl SimConfig {
+    /// An organisation of `teams` teams ending October 2026, with the patterns planted in a fixed
+    /// order: a review-bottleneck team, a micromanaged team (where an engineer is leaving), a
+    /// healthy team, an overloaded team whose people-pleasing manager lets PRs be split (with an
+    /// engineer drifting into after-hours work), an absentee manager's team, a former lead who
+    /// won't let go; further teams are healthy.
+    pub fn default_org(seed: u64, teams: usize, months: u32, scale: f64) -> SimConfig {
+        let plans = (0..teams)
+            .map(|index| {
+                let name = match TEAM_NAMES.get(index) {
+                    Some(name) => (*name).to_string(),
+                    None => format!("{}{}", TEAM_NAMES[index % TEAM_NAMES.len()], index / TEAM_NAMES.len() + 1),
+                };
+                let mut plan = TeamPlan {
+                    name,
+                    manager: ManagerPersona::Healthy,
+                    engineers: [5, 6, 5, 6, 4, 5, 6, 4, 7][index % 9],
+                    splits_prs: false,
+                    burnout_engineer: false,
+                    leaving_engineer: false,
+                    overloaded: false,
+                };
+                match index {
+                    0 => plan.manager = ManagerPersona::Bottleneck,
+                    1 => {
+                        plan.manager = ManagerPersona::Micromanager;
+                        plan.leaving_engineer = true;
+                    }
+                    3 => {
+                        plan.splits_prs = true;
+                        plan.overloaded = true;
+                        plan.burnout_engineer = true;
+                    }
+                    4 => plan.manager = ManagerPersona::Absentee,
+                    5 => plan.manager = ManagerPersona::WontLetGo,
+                    _ => {}
+                }
+                plan
+            })
+            .collect();
+        SimConfig {
+            seed,
+            months: months.max(1),
+            scale,
+            until: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default(),
+            teams: plans,
+        }
+    }
+
+    /// The first simulated day: the first of the month `months - 1` months before `until`'s.
+    pub fn from(&self) -> NaiveDate {
+        let mut first = self.until.with_day(1).unwrap_or(self.until);
+        for _ in 1..self.months {
+            first = (first - Duration::days(1)).with_day(1).unwrap_or(first);
+        }
+        first
+    }
+
+    /// The simulated months, oldest first, as `YYYY-MM`.
+    pub fn month_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut first = self.from();
+        while first <= self.until {
+            names.push(first.format("%Y-%m").to_string());
+            first = (first + Duration::days(32)).with_day(1).unwrap_or(self.until + Duration::days(1));
+        }
+        names
+    }
+}
+
+/// One pattern the simulator planted: the detector `kind` should fire for `subject` in `months`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plant {
+    /// A finding kind, as in report.json.
+    pub kind: String,
+    /// A person id or `team:<name>`.
+    pub subject: String,
+    /// `YYYY-MM` months in which the pattern is present and detectable.
+    pub months: Vec<String>,
+    /// What was planted, in words.
+    pub detail: String,
+}
+
+/// Everything the simulator planted, written as `ground_truth.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroundTruth {
+    pub seed: u64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub plants: Vec<Plant>,
+    /// Teams (`team:<name>`) where nothing was planted: no detector should fire on them or their people.
+    pub healthy_teams: Vec<String>,
+}
+
+/// The simulated tables and what was planted in them.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub dataset: Dataset,
+    pub ground_truth: GroundTruth,
+}
+
+/// Simulates the organisation. The same config always gives the same rows.
+pub fn simulate(config: &SimConfig) -> Simulation {
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let world = world::World::build(config, &mut rng);
+    let dataset = activity::run(config, &world, &mut rng);
+    Simulation {
+        ground_truth: ground_truth(config, &world),
+        dataset,
+    }
+}
+
+fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
+    let months = config.month_names();
+    let last = |n: usize| months[months.len().saturating_sub(n)..].to_vec();
+    let mut plants = Vec::new();
+    let mut healthy_teams = Vec::new();
+    for team in &world.teams {
+        let plan = &team.plan;
+        let manager = world.members[team.manager].id.clone();
+        let team_subject = format!("team:{}", plan.name);
+        let mut plant = |kind: &str, subject: &str, months: Vec<String>, detail: String| {
+            if !months.is_empty() {
+                plants.push(Plant {
+                    kind: kind.to_string(),
+                    subject: subject.to_string(),
+                    months,
+                    detail,
+                });
+            }
+        };
+        // Teams of fewer than three people are not judged for concentration: two people always
+        // review each other, which is no bottleneck.
+        match plan.manager {
+            ManagerPersona::Healthy => {}
+            ManagerPersona::Bottleneck if plan.engineers >= 2 => plant(
+                "review_bottleneck",
+                &manager,
+                months.clone(),
+                format!("{manager} must approve nearly every PR of {}, is slow to, and is away a week every six to eight weeks", plan.name),
+            ),
+            ManagerPersona::Bottleneck => {}
+            ManagerPersona::Micromanager => plant(
+                "micromanagement",
+                &manager,
+                months.clone(),
+                format!("{manager} reviews nearly every PR of {}, requests changes after peers approved, pushes commits to others' PRs and rewrites their tickets", plan.name),
+            ),
+            ManagerPersona::Absentee => plant(
+                "absentee_manager",
+                &manager,
+                months.clone(),
+                format!("{manager} hardly reviews or answers; PRs and tickets of {} wait and some go stale", plan.name),
+            ),
+            ManagerPersona::WontLetGo => plant(
+                "wont_let_go",
+                &manager,
+                months.clone(),
+                format!("{manager} writes most of {}'s core code, merges without approval and overrides reviews", plan.name),
+            ),
+        }
+        if plan.splits_prs {
+            // Judged against the three months before, so only months with that baseline count.
+            let detectable = if months.len() >= 5 { last(2) } else { Vec::new() };
+            plant(
+                "output_outcome_divergence",
+                &team_subject,
+                detectable,
+                "twice the PRs at 0.4x the size, cycle time 1.5x longer, reverts and incidents up".to_string(),
+            );
+        }
+        if plan.overloaded {
+            plant(
+                "overload",
+                &team_subject,
+                months.clone(),
+                "scope is added to running sprints and unplanned tickets pile up in progress".to_string(),
+            );
+        }
+        for &engineer in &team.engineers {
+            let member = &world.members[engineer];
+            if member.drifts_after_hours_from.is_some() {
+                plant(
+                    "burnout_risk",
+                    &member.id,
+                    last(2),
+                    format!("{} works ever more in the evenings and at weekends", member.id),
+                );
+            }
+            if member.fades_from.is_some() {
+                plant(
+                    "attrition_risk",
+                    &member.id,
+                    last(2),
+                    format!("{}'s activity fades and they leave on the 10th of the last month", member.id),
+                );
+            }
+        }
+        let pure = plan.manager == ManagerPersona::Healthy
+            && !plan.splits_prs
+            && !plan.overloaded
+            && !plan.burnout_engineer
+            && !plan.leaving_engineer;
+        if pure {
+            healthy_teams.push(team_subject);
+        }
+    }
+    GroundTruth {
+        seed: config.seed,
+        from: config.from(),
+        to: config.until,
+        plants,
+        healthy_teams,
+    }
+}
+
+/// The simulator as a [`Source`]: what `teamlens simulate` loads into the store.
+pub struct Simulator {
+    config: SimConfig,
+    ground_truth: Option<GroundTruth>,
+}
+
+impl Simulator {
+    pub fn new(config: SimConfig) -> Simulator {
+        Simulator {
+            config,
+            ground_truth: None,
+        }
+    }
+
+    /// What the last [`Source::load`] planted.
+    pub fn ground_truth(&self) -> Option<&GroundTruth> {
+        self.ground_truth.as_ref()
+    }
+}
+
+impl Source for Simulator {
+    fn name(&self) -> &'static str {
+        "simulate"
+    }
+
+    fn load(&mut self) -> Result<Batch, SourceError> {
+        let simulation = simulate(&self.config);
+        let frames = simulation.dataset.into_frames().map_err(|source| SourceError::Polars {
+            context: "building the simulated tables".to_string(),
+            source,
+        })?;
+        let state = serde_json::json!({
+            "seed": self.config.seed,
+            "from": self.config.from().to_string(),
+            "until": self.config.until.to_string(),
+            "teams": self.config.teams.len(),
+            "scale": self.config.scale,
+        });
+        self.ground_truth = Some(simulation.ground_truth);
+        Ok(Batch { frames, state })
+    }
+}
+
+#[cfg(test)]
+mod tests;

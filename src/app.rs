@@ -1,0 +1,430 @@
+//! One function per command: each loads what it needs, calls the pipeline in order
+//! (sources → store → metrics → detectors → report) and says where the results are.
+//! The only place `anyhow` is used: below this, errors are typed per module.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+
+use crate::cli::{Cli, Command, Format};
+use crate::config::Config;
+use crate::detect::{self, DetectorInput, Roster};
+use crate::metrics::{self, Metrics};
+use crate::period::Month;
+use crate::report::{self, Coverage, ReportData, TableCount};
+use crate::sources::simulate::{GroundTruth, SimConfig, Simulator, simulate};
+use crate::sources::{Source, import::FileImport};
+use crate::store::Store;
+
+/// Sets up log output on stderr: warnings by default, more with -v, errors only with -q.
+pub fn init_logging(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TEAMLENS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("teamlens={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Prints a line for the user unless `--quiet`.
+struct Say {
+    quiet: bool,
+}
+
+impl Say {
+    fn line(&self, text: impl AsRef<str>) {
+        if !self.quiet {
+            println!("{}", text.as_ref());
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let say = Say { quiet: cli.quiet };
+    let config_given = cli.config != Path::new("teamlens.toml");
+    let config = Config::load(&cli.config, config_given)?;
+    match cli.command {
+        Command::Demo { out, seed } => demo(&config, &out, seed, &say),
+        Command::Simulate {
+            out,
+            seed,
+            teams,
+            months,
+            scale,
+            until,
+        } => {
+            let sim = SimConfig {
+                until: until.last_day(),
+                ..SimConfig::default_org(seed, teams as usize, months, scale)
+            };
+            let (store, _) = write_simulation(&out, &sim)?;
+            say.line(format!(
+                "simulated {} teams over {} months into {} ({} pull requests, {} reviews, {} tickets); \
+                 ground truth in {}",
+                teams,
+                months,
+                out.display(),
+                store.manifest().rows("pull_requests"),
+                store.manifest().rows("reviews"),
+                store.manifest().rows("issues"),
+                out.join("ground_truth.json").display()
+            ));
+            Ok(())
+        }
+        Command::Import { path } => {
+            let mut source = FileImport::new(&path);
+            let batch = source.load()?;
+            let mut store = Store::open_or_create(&cli.data_dir)?;
+            let imported: Vec<String> = batch
+                .frames
+                .iter()
+                .map(|(name, frame)| format!("{name} {}", frame.height()))
+                .collect();
+            store.replace_tables(batch.frames, Some((source.name(), batch.state)))?;
+            say.line(format!(
+                "imported into {}: {}",
+                cli.data_dir.display(),
+                imported.join(", ")
+            ));
+            Ok(())
+        }
+        Command::Query { sql, format } => query(&cli.data_dir, &config, &sql, format),
+        Command::Report {
+            month,
+            out,
+            templates,
+            metrics,
+        } => {
+            let store = Store::open(&cli.data_dir)?;
+            let month = match month {
+                Some(month) => month,
+                None => last_full_month(&store)?,
+            };
+            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(month.to_string()));
+            let written = analyze_and_report(
+                &store,
+                &config,
+                month,
+                &out,
+                templates.as_deref(),
+                metrics.as_deref(),
+            )?;
+            say.line(format!(
+                "report for {month} in {}: report.md, report.html, report.json, charts/",
+                written.dir.display()
+            ));
+            Ok(())
+        }
+        Command::Bench {
+            people,
+            months,
+            seed,
+        } => bench(&config, people, months, seed),
+    }
+}
+
+/// Simulates into a data directory (replacing its tables) and writes `ground_truth.json` beside them.
+fn write_simulation(dir: &Path, sim: &SimConfig) -> Result<(Store, GroundTruth)> {
+    let mut simulator = Simulator::new(sim.clone());
+    let batch = simulator.load()?;
+    let truth = simulator
+        .ground_truth()
+        .cloned()
+        .context("the simulator did not record its ground truth")?;
+    let mut store = Store::open_or_create(dir)?;
+    store.replace_tables(batch.frames, Some((simulator.name(), batch.state)))?;
+    crate::store::write_atomically(&dir.join("ground_truth.json"), &serde_json::to_vec_pretty(&truth)?)?;
+    Ok((store, truth))
+}
+
+fn demo(config: &Config, out: &Path, seed: u64, say: &Say) -> Result<()> {
+    let data = tempfile::Builder::new()
+        .prefix("teamlens-demo-")
+        .tempdir()
+        .context("creating a temporary data directory")?;
+    let sim = SimConfig::default_org(seed, 4, 6, 1.0);
+    let month = Month::of(sim.until);
+    let (store, truth) = write_simulation(data.path(), &sim)?;
+    say.line(format!(
+        "simulated {} teams from {} to {}: {} pull requests, {} reviews, {} tickets",
+        sim.teams.len(),
+        sim.from(),
+        sim.until,
+        store.manifest().rows("pull_requests"),
+        store.manifest().rows("reviews"),
+        store.manifest().rows("issues"),
+    ));
+    let written = analyze_and_report(&store, config, month, out, None, None)?;
+    let planted: Vec<String> = truth
+        .plants
+        .iter()
+        .filter(|p| p.months.contains(&month.to_string()))
+        .map(|p| format!("{} ({})", p.kind, p.subject))
+        .collect();
+    say.line(format!("planted this month: {}", planted.join(", ")));
+    say.line(format!("report for {month}: {}", written.markdown.display()));
+    say.line(format!("                 {}", written.html.display()));
+    Ok(())
+}
+
+/// Everything after the store, for one month: metrics, detectors, report.
+struct Analysis {
+    metrics: Metrics,
+    outcome: detect::Outcome,
+    roster: Roster,
+}
+
+fn analyze(
+    store: &Store,
+    config: &Config,
+    month: Month,
+    user_metrics: Option<&Path>,
+) -> Result<(Analysis, BTreeMap<&'static str, LazyFrame>)> {
+    let tables = store.scan_all()?;
+    let metrics = metrics::compute(&tables, config, user_metrics)?;
+    let people = tables["people"].clone().collect().map_err(anyhow::Error::from).context("reading people")?;
+    let roster = Roster::from_people(&people).map_err(anyhow::Error::from).context("reading people")?;
+    let outcome = detect::run_all(&DetectorInput {
+        month,
+        metrics: &metrics,
+        tables: &tables,
+        config,
+        roster: &roster,
+    })?;
+    Ok((
+        Analysis {
+            metrics,
+            outcome,
+            roster,
+        },
+        tables,
+    ))
+}
+
+fn analyze_and_report(
+    store: &Store,
+    config: &Config,
+    month: Month,
+    out: &Path,
+    templates: Option<&Path>,
+    user_metrics: Option<&Path>,
+) -> Result<report::WrittenReport> {
+    if store.is_empty() {
+        bail!(crate::store::StoreError::NoData {
+            dir: store.root().to_path_buf()
+        });
+    }
+    let (analysis, tables) = analyze(store, config, month, user_metrics)?;
+    let coverage = coverage(store, config, &tables)?;
+    let data = ReportData::assemble(
+        month,
+        &analysis.metrics,
+        analysis.outcome,
+        coverage,
+        &analysis.roster,
+    )?;
+    Ok(report::write(
+        data,
+        &analysis.metrics,
+        &analysis.roster,
+        out,
+        templates,
+    )?)
+}
+
+/// What the data covers: sources, rows per table, the span of PR and ticket activity.
+fn coverage(store: &Store, config: &Config, tables: &BTreeMap<&'static str, LazyFrame>) -> Result<Coverage> {
+    let (first, last) = activity_span(tables)?;
+    let people = tables["people"]
+        .clone()
+        .filter(col("role").eq(lit("bot")))
+        .select([col("person")])
+        .collect()?;
+    let mut bots: Vec<String> = detect::str_values(&people, "person")?.into_iter().flatten().collect();
+    bots.extend(config.report.bots.iter().cloned());
+    Ok(Coverage {
+        sources: store.manifest().sources.keys().cloned().collect(),
+        tables: store
+            .manifest()
+            .tables
+            .iter()
+            .filter(|(_, t)| t.rows > 0)
+            .map(|(name, t)| TableCount {
+                name: name.clone(),
+                rows: t.rows,
+            })
+            .collect(),
+        first_activity: first.map(|d| d.to_string()),
+        last_activity: last.map(|d| d.to_string()),
+        bots,
+    })
+}
+
+/// The first and last day with a PR or ticket created, merged or resolved.
+fn activity_span(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> {
+    let span = |table: &str, columns: &[&str]| -> Result<(Option<i64>, Option<i64>)> {
+        let exprs: Vec<Expr> = columns
+            .iter()
+            .flat_map(|c| {
+                [
+                    col(*c).cast(DataType::Int64).min().alias(format!("min_{c}")),
+                    col(*c).cast(DataType::Int64).max().alias(format!("max_{c}")),
+                ]
+            })
+            .collect();
+        let frame = tables[table].clone().select(exprs).collect()?;
+        let mut low: Option<i64> = None;
+        let mut high: Option<i64> = None;
+        for c in columns {
+            if let Some(v) = frame.column(&format!("min_{c}"))?.i64()?.get(0) {
+                low = Some(low.map_or(v, |l| l.min(v)));
+            }
+            if let Some(v) = frame.column(&format!("max_{c}"))?.i64()?.get(0) {
+                high = Some(high.map_or(v, |h| h.max(v)));
+            }
+        }
+        Ok((low, high))
+    };
+    let (a_low, a_high) = span("pull_requests", &["created_at", "merged_at"])?;
+    let (b_low, b_high) = span("issues", &["created_at", "resolved_at"])?;
+    let low = [a_low, b_low].into_iter().flatten().min();
+    let high = [a_high, b_high].into_iter().flatten().max();
+    let day = |micros: Option<i64>| {
+        micros.and_then(chrono::DateTime::from_timestamp_micros).map(|t| t.date_naive())
+    };
+    Ok((day(low), day(high)))
+}
+
+/// The last month the data covers to its end: the month of the last activity if that is its last
+/// day (or a simulation ended there), the month before otherwise.
+fn last_full_month(store: &Store) -> Result<Month> {
+    let declared_end = store
+        .manifest()
+        .sources
+        .values()
+        .filter_map(|s| s.get("until")?.as_str()?.parse::<chrono::NaiveDate>().ok())
+        .max();
+    let end = match declared_end {
+        Some(end) => Some(end),
+        None => activity_span(&store.scan_all()?)?.1,
+    };
+    let Some(end) = end else {
+        bail!(crate::store::StoreError::NoData {
+            dir: store.root().to_path_buf()
+        });
+    };
+    let month = Month::of(end);
+    Ok(if month.last_day() == end { month } else { month.previous() })
+}
+
+fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<()> {
+    let text = if sql.trim_end().ends_with(".sql") && Path::new(sql.trim()).exists() {
+        std::fs::read_to_string(sql.trim()).with_context(|| format!("reading {sql}"))?
+    } else {
+        sql.to_string()
+    };
+    let store = Store::open(data_dir)?;
+    let tables = store.scan_all()?;
+    let computed = metrics::compute(&tables, config, None)?;
+    let mut context = computed.sql_context(&tables);
+    let mut frame = metrics::query(&mut context, &text)?;
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        Format::Table => {
+            // SAFETY of output size: polars prints a bounded preview; CSV or JSON give all rows.
+            writeln!(stdout, "{frame}")?;
+        }
+        Format::Csv => {
+            CsvWriter::new(&mut stdout)
+                .include_header(true)
+                .finish(&mut frame)
+                .map_err(anyhow::Error::from).context("writing CSV")?;
+        }
+        Format::Json => {
+            let rows = report::rows(&frame)?;
+            serde_json::to_writer_pretty(&mut stdout, &rows)?;
+            writeln!(stdout)?;
+        }
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process so far, from /proc (Linux), in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn bench(config: &Config, people: u32, months: u32, seed: u64) -> Result<()> {
+    let teams = (people as f64 / 6.0).round().max(1.0) as usize;
+    let data = tempfile::Builder::new().prefix("teamlens-bench-").tempdir()?;
+    let out = data.path().join("report");
+    let sim = SimConfig::default_org(seed, teams, months, 1.0);
+    let month = Month::of(sim.until);
+    let mut stages: Vec<(&str, f64)> = Vec::new();
+
+    let started = Instant::now();
+    let simulation = simulate(&sim);
+    let simulated_people = simulation.dataset.people.iter().filter(|p| p.role != "bot").count();
+    let prs = simulation.dataset.pull_requests.len();
+    let reviews = simulation.dataset.reviews.len();
+    let frames = simulation.dataset.into_frames()?;
+    stages.push(("simulate", started.elapsed().as_secs_f64()));
+
+    let started = Instant::now();
+    let mut store = Store::open_or_create(data.path())?;
+    store.replace_tables(frames, None)?;
+    stages.push(("store (write Parquet)", started.elapsed().as_secs_f64()));
+
+    let started = Instant::now();
+    let store = Store::open(data.path())?;
+    let tables = store.scan_all()?;
+    let computed = metrics::compute(&tables, config, None)?;
+    stages.push(("metrics (load + SQL)", started.elapsed().as_secs_f64()));
+
+    let started = Instant::now();
+    let people_frame = tables["people"].clone().collect()?;
+    let roster = Roster::from_people(&people_frame)?;
+    let outcome = detect::run_all(&DetectorInput {
+        month,
+        metrics: &computed,
+        tables: &tables,
+        config,
+        roster: &roster,
+    })?;
+    stages.push(("detectors", started.elapsed().as_secs_f64()));
+
+    let started = Instant::now();
+    let coverage = coverage(&store, config, &tables)?;
+    let data_for_report = ReportData::assemble(month, &computed, outcome, coverage, &roster)?;
+    report::write(data_for_report, &computed, &roster, &out, None)?;
+    stages.push(("report (md, html, json, 4 charts)", started.elapsed().as_secs_f64()));
+
+    println!(
+        "teamlens bench: {simulated_people} people in {teams} teams, {months} months, {prs} pull requests, {reviews} reviews (seed {seed})"
+    );
+    let total: f64 = stages.iter().map(|(_, s)| s).sum();
+    for (stage, seconds) in &stages {
+        println!("  {stage:<36} {seconds:>8.3} s");
+    }
+    println!("  {:<36} {total:>8.3} s", "total");
+    if let Some(peak) = peak_rss_bytes() {
+        println!("  {:<36} {:>8.1} MiB", "peak memory (RSS)", peak as f64 / (1024.0 * 1024.0));
+    }
+    Ok(())
+}

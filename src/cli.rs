@@ -1,0 +1,128 @@
+//! The command line: clap definitions and the dispatch to one function per command in [`crate::app`].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::period::Month;
+
+/// Delivery outcomes beside output, and the failure modes of engineering management, from your
+/// pull requests, reviews and tickets — backed by evidence, never a ranking of people.
+#[derive(Debug, Parser)]
+#[command(name = "teamlens", version, about, long_about = None)]
+pub struct Cli {
+    /// Where the normalized tables are kept.
+    #[arg(long, global = true, default_value = ".teamlens", value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// Configuration file (optional; every setting has a default).
+    #[arg(long, global = true, default_value = "teamlens.toml", value_name = "FILE")]
+    pub config: PathBuf,
+    /// Print nothing but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More detail on what is happening (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate an organisation and write its monthly report: no token, no network needed.
+    Demo {
+        /// Where the report goes.
+        #[arg(long, default_value = "reports/demo", value_name = "DIR")]
+        out: PathBuf,
+        /// Seed of the simulated organisation.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Write a simulated organisation's tables (and the ground truth it planted) to a data directory.
+    Simulate {
+        /// The data directory to create or replace.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of teams (each a manager and about five engineers).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=2000))]
+        teams: u32,
+        /// Months simulated, ending with --until.
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=60))]
+        months: u32,
+        /// Multiplies everyone's activity (1.0 ≈ 2.5 PRs per engineer per week).
+        #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+        scale: f64,
+        /// The last simulated month.
+        #[arg(long, default_value = "2026-10")]
+        until: Month,
+    },
+    /// Load a folder of <table>.csv, <table>.jsonl or <table>.parquet files into the data directory.
+    Import {
+        /// The folder holding the table files.
+        path: PathBuf,
+    },
+    /// Run SQL over the tables and metrics (an SQL string, or a .sql file).
+    Query {
+        /// `SELECT …`, or the path of a .sql file.
+        sql: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write the monthly report: Markdown, HTML, JSON and charts.
+    Report {
+        /// The month to report (default: the last full month in the data).
+        #[arg(long)]
+        month: Option<Month>,
+        /// Where the report goes (default: reports/<YYYY-MM>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// A folder with report.md.j2 and report.html.j2 to use instead of the built-in templates.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+        /// A folder of your own NN_name.sql metrics, run after the built-in ones.
+        #[arg(long, value_name = "DIR")]
+        metrics: Option<PathBuf>,
+    },
+    /// Time simulate, store, metrics, detectors and report for a simulated organisation.
+    Bench {
+        /// People in the simulated organisation (about six per team).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(6..=20000))]
+        people: u32,
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=60))]
+        months: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+/// How `teamlens query` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 100.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a scale: give a number above 0 and at most 100, such as 1.5")),
+    }
+}
+
+/// Parses the command line, runs the command, and turns any error into a message and exit code 1
+/// (clap itself exits with 2 on usage errors).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::app::init_logging(cli.quiet, cli.verbose);
+    match crate::app::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! The simulated organisation's people and teams: names, roles, time zones, working hours,
+//! vacations, the bottleneck manager's regular weeks away, the engineer drifting into after-hours
+//! work and the one about to leave.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono_tz::Tz;
+use rand::Rng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::calendar::Calendar;
+use super::{ManagerPersona, SimConfig, TeamPlan};
+use crate::model::Person;
+
+/// First names people are called by; ids are these in lower case.
+const NAMES: &[&str] = &[
+    "Maya", "Leo", "Ana", "Omar", "Priya", "Jonas", "Chen", "Sofia", "Tomas", "Aisha", "Ravi", "Elena",
+    "Kenji", "Lucia", "Noah", "Fatima", "Ivan", "Grace", "Mateo", "Yara", "Lars", "Mei", "Diego", "Hana",
+    "Felix", "Amara", "Pavel", "Nora", "Arjun", "Clara", "Samir", "Ingrid", "Hugo", "Zainab", "Emil",
+    "Rosa", "Kwame", "Alina", "Marco", "Leila", "Oskar", "Sara", "Tariq", "Vera", "Bruno", "Nadia",
+    "Joao", "Freya", "Kofi", "Irene", "Hamid", "Julia", "Sven", "Lina", "Ahmed", "Eva", "Nikolai", "Maria",
+    "Dev", "Astrid", "Rafael", "Keiko", "Malik", "Ines", "Anton", "Chloe", "Yusuf", "Greta", "Pablo",
+    "Aiko", "Viktor", "Olga", "Kai", "Selin", "Dario", "Esme", "Farid", "Lotte", "Iker", "Mira", "Ben",
+    "Tara", "Luca", "Asha", "Erik", "Dana", "Nils", "Zoe", "Ali", "Paula", "Jin", "Helga", "Rohan",
+    "Alba", "Yosef", "Saoirse", "Kemal", "Anouk", "Teo", "Lucy", "Bilal", "Mila", "Gustav", "Rania",
+    "Ole", "Nina", "Sergio", "Hina", "Axel", "Leona", "Idris", "Petra", "Ren", "Ada", "Caleb", "Noemi",
+];
+
+/// Home zones of teams, and the zones of engineers who work remotely from elsewhere.
+const TEAM_ZONES: &[Tz] = &[
+    chrono_tz::Europe::Berlin,
+    chrono_tz::America::New_York,
+    chrono_tz::Europe::London,
+    chrono_tz::Asia::Kolkata,
+    chrono_tz::America::Los_Angeles,
+    chrono_tz::Europe::Warsaw,
+    chrono_tz::America::Sao_Paulo,
+    chrono_tz::Asia::Singapore,
+];
+const REMOTE_ZONES: &[Tz] = &[
+    chrono_tz::Europe::Lisbon,
+    chrono_tz::America::Toronto,
+    chrono_tz::Asia::Tokyo,
+    chrono_tz::Australia::Sydney,
+    chrono_tz::Europe::Kyiv,
+];
+
+/// Source modules of every team's repository; `src/core/` is the critical code.
+const MODULES: &[&str] = &["core", "api", "db", "auth", "jobs", "web", "util", "config"];
+const FILES: &[&str] = &["mod.rs", "handlers.rs", "model.rs", "service.rs", "errors.rs"];
+
+/// One simulated person.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    pub team: usize,
+    pub is_manager: bool,
+    pub calendar: Calendar,
+    /// PRs started per working day.
+    pub pr_rate: f64,
+    /// How often teammates pick this person as reviewer, relative to others.
+    pub review_weight: f64,
+    /// From this day, the person works more and more in the evenings and at weekends.
+    pub drifts_after_hours_from: Option<NaiveDate>,
+    /// From this day, the person's activity fades before their last day.
+    pub fades_from: Option<NaiveDate>,
+}
+
+/// One simulated team.
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub plan: TeamPlan,
+    /// `acme/<team>-api`.
+    pub repo: String,
+    /// The Jira project key of the team's tickets.
+    pub project: String,
+    pub manager: usize,
+    pub engineers: Vec<usize>,
+    /// The files of the repository.
+    pub files: Vec<String>,
+}
+
+/// Everyone and every team.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub members: Vec<Member>,
+    pub teams: Vec<Team>,
+}
+
+impl World {
+    pub fn build(config: &SimConfig, rng: &mut ChaCha8Rng) -> World {
+        let mut names: Vec<&str> = NAMES.to_vec();
+        names.shuffle(rng);
+        let mut next_name = 0usize;
+        let mut take_name = || {
+            let base = names[next_name % names.len()].to_lowercase();
+            let round = next_name / names.len();
+            next_name += 1;
+            if round == 0 { base } else { format!("{base}{}", round + 1) }
+        };
+        let from = config.from();
+        let last_month_start = NaiveDate::from_ymd_opt(config.until.year(), config.until.month(), 1).unwrap_or(from);
+        let months_back = |n: u32| {
+            let mut date = last_month_start;
+            for _ in 0..n {
+                date = (date - Duration::days(1)).with_day(1).unwrap_or(date);
+            }
+            date.max(from)
+        };
+
+        let mut members = Vec::new();
+        let mut teams = Vec::new();
+        for (index, plan) in config.teams.iter().enumerate() {
+            let zone = TEAM_ZONES[index % TEAM_ZONES.len()];
+            let start_hour = rng.random_range(8..=10);
+            let manager = members.len();
+            let mut manager_calendar = calendar(zone, start_hour, config, rng);
+            if plan.manager == ManagerPersona::Bottleneck {
+                manager_calendar.away.extend(regular_weeks_away(config, rng));
+            }
+            members.push(Member {
+                id: take_name(),
+                team: index,
+                is_manager: true,
+                calendar: manager_calendar,
+                pr_rate: match plan.manager {
+                    ManagerPersona::Healthy | ManagerPersona::Micromanager => 0.04,
+                    ManagerPersona::Bottleneck => 0.06,
+                    ManagerPersona::Absentee => 0.01,
+                    ManagerPersona::WontLetGo => 0.5,
+                } * config.scale,
+                review_weight: 1.0,
+                drifts_after_hours_from: None,
+                fades_from: None,
+            });
+            let remote = rng.random_bool(0.7).then(|| rng.random_range(0..plan.engineers.max(1)));
+            let mut engineers = Vec::new();
+            for slot in 0..plan.engineers {
+                let tz = if remote == Some(slot) {
+                    REMOTE_ZONES[(index + slot) % REMOTE_ZONES.len()]
+                } else {
+                    zone
+                };
+                let mut member = Member {
+                    id: take_name(),
+                    team: index,
+                    is_manager: false,
+                    calendar: calendar(tz, rng.random_range(8..=10), config, rng),
+                    pr_rate: rng.random_range(0.38..0.52) * config.scale,
+                    review_weight: rng.random_range(0.7..1.3),
+                    drifts_after_hours_from: None,
+                    fades_from: None,
+                };
+                // The first engineers carry the team's planted patterns (never the remote one,
+                // so that a late-evening commit is a drift and not a time-zone artefact).
+                if plan.burnout_engineer && slot == 0 {
+                    member.drifts_after_hours_from = Some(months_back(2));
+                    member.pr_rate *= 1.15;
+                }
+                if plan.leaving_engineer && slot == 1 {
+                    member.fades_from = Some(months_back(1));
+                    member.calendar.last_day = Some(last_month_start + Duration::days(9));
+                }
+                engineers.push(members.len());
+                members.push(member);
+            }
+            let files = MODULES
+                .iter()
+                .flat_map(|module| FILES.iter().map(move |file| format!("src/{module}/{file}")))
+                .collect();
+            let project: String = plan.name.chars().filter(char::is_ascii_alphabetic).take(4).collect();
+            teams.push(Team {
+                plan: plan.clone(),
+                repo: format!("acme/{}-api", plan.name),
+                project: format!("{}{}", project.to_uppercase(), if index < 26 { String::new() } else { index.to_string() }),
+                manager,
+                engineers,
+                files,
+            });
+        }
+        World { members, teams }
+    }
+
+    /// The `people` table: everyone, plus the bots that act in the repositories.
+    pub fn people(&self) -> Vec<Person> {
+        let mut people: Vec<Person> = self
+            .members
+            .iter()
+            .map(|m| Person {
+                person: m.id.clone(),
+                display_name: Some(capitalize(&m.id)),
+                team: self.teams[m.team].plan.name.clone(),
+                role: if m.is_manager { "manager" } else { "engineer" }.to_string(),
+                timezone: m.calendar.tz.name().to_string(),
+                work_start_hour: Some(i64::from(m.calendar.start_hour)),
+                work_end_hour: Some(i64::from(m.calendar.end_hour)),
+                aliases: vec![format!("{}@acme.example", m.id), format!("{}-acme", m.id)],
+            })
+            .collect();
+        for bot in [super::activity::DEPENDABOT, super::activity::ACTIONS_BOT] {
+            people.push(Person {
+                person: bot.to_string(),
+                display_name: None,
+                team: "bots".to_string(),
+                role: "bot".to_string(),
+                timezone: "UTC".to_string(),
+                work_start_hour: None,
+                work_end_hour: None,
+                aliases: Vec::new(),
+            });
+        }
+        people
+    }
+}
+
+fn capitalize(id: &str) -> String {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A calendar with two weeks of summer vacation a year, a week at the turn of the year for some,
+/// and the odd sick day.
+fn calendar(tz: Tz, start_hour: u32, config: &SimConfig, rng: &mut ChaCha8Rng) -> Calendar {
+    let from = config.from();
+    let mut away = Vec::new();
+    for year in from.year()..=config.until.year() {
+        let june = NaiveDate::from_ymd_opt(year, 6, 1).unwrap_or(from);
+        let start = monday_on_or_after(june + Duration::days(rng.random_range(0..84)));
+        away.push((start, start + Duration::days(11)));
+        if rng.random_bool(0.5) {
+            let december = NaiveDate::from_ymd_opt(year, 12, 27).unwrap_or(from);
+            away.push((december, december + Duration::days(6)));
+        }
+    }
+    let mut day = from;
+    while day <= config.until {
+        if rng.random_bool(0.015) {
+            away.push((day, day));
+        }
+        day += Duration::days(1);
+    }
+    Calendar {
+        tz,
+        start_hour,
+        end_hour: start_hour + if rng.random_bool(0.5) { 8 } else { 9 },
+        away,
+        last_day: None,
+    }
+}
+
+/// A week away (offsites, conferences, leave) every six to eight weeks: what a team whose every
+/// merge waits on one person feels most.
+fn regular_weeks_away(config: &SimConfig, rng: &mut ChaCha8Rng) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut weeks = Vec::new();
+    let mut start = monday_on_or_after(config.from() + Duration::days(rng.random_range(7..35)));
+    while start <= config.until {
+        weeks.push((start, start + Duration::days(4)));
+        start += Duration::weeks(rng.random_range(6..=8));
+    }
+    weeks
+}
+
+fn monday_on_or_after(date: NaiveDate) -> NaiveDate {
+    let days = (7 - date.weekday().num_days_from_monday()) % 7;
+    date + Duration::days(i64::from(days))
+}
+
+/// How likely a PR is started on a day, relative to a Wednesday: the week slopes down to Friday.
+pub fn weekday_factor(date: NaiveDate) -> f64 {
+    match date.weekday() {
+        Weekday::Mon => 1.15,
+        Weekday::Tue => 1.1,
+        Weekday::Wed => 1.0,
+        Weekday::Thu => 0.95,
+        Weekday::Fri => 0.8,
+        Weekday::Sat | Weekday::Sun => 0.0,
+    }
+}

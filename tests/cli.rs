@@ -1,0 +1,309 @@
+//! The command line end to end: what a user types, what they see, what is written.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn teamlens() -> Command {
+    let mut command = Command::cargo_bin("teamlens").unwrap();
+    command.env_remove("TEAMLENS_LOG");
+    command
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn findings_of(report: &Value, kind: &str) -> Vec<Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+/// Writes a folder of CSV files: four people, ten merged PRs, one reviewer approving nine.
+fn hand_made_team(dir: &Path) {
+    std::fs::write(
+        dir.join("people.csv"),
+        "person,role,team,timezone\n\
+         maya,manager,core,Europe/Berlin\n\
+         ali,engineer,core,Europe/Berlin\n\
+         bea,engineer,core,America/New_York\n\
+         cem,engineer,core,Asia/Kolkata\n",
+    )
+    .unwrap();
+    let mut prs = String::from("repo,number,author,created_at,merged_at,url,title\n");
+    let mut reviews = String::from("repo,number,reviewer,state,submitted_at\n");
+    let mut requests = String::from("repo,number,requested,requested_at\n");
+    let authors = ["ali", "bea", "cem"];
+    for n in 1..=10 {
+        let author = authors[n % 3];
+        prs.push_str(&format!(
+            "acme/core,{n},{author},2026-10-{:02}T09:00:00Z,2026-10-{:02}T17:00:00Z,https://github.com/acme/core/pull/{n},Change {n}\n",
+            n + 1,
+            n + 2
+        ));
+        requests.push_str(&format!("acme/core,{n},maya,2026-10-{:02}T09:05:00Z\n", n + 1));
+        let reviewer = if n == 10 { if author == "ali" { "bea" } else { "ali" } } else { "maya" };
+        reviews.push_str(&format!(
+            "acme/core,{n},{reviewer},approved,2026-10-{:02}T15:00:00Z\n",
+            n + 2
+        ));
+    }
+    std::fs::write(dir.join("pull_requests.csv"), prs).unwrap();
+    std::fs::write(dir.join("reviews.csv"), reviews).unwrap();
+    std::fs::write(dir.join("review_requests.csv"), requests).unwrap();
+}
+
+#[test]
+fn an_imported_team_where_one_reviewer_approves_nine_of_ten_has_a_bottleneck() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team(&folder);
+    let data = work.path().join("data");
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "import", folder.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pull_requests 10"));
+    let out = work.path().join("report");
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2026-10", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(report["period"]["from"], "2026-10-01");
+    assert_eq!(report["period"]["to"], "2026-10-31");
+    let bottlenecks = findings_of(&report, "review_bottleneck");
+    assert_eq!(bottlenecks.len(), 1, "{bottlenecks:#?}");
+    let finding = &bottlenecks[0];
+    assert_eq!(finding["subject"], "maya");
+    assert_eq!(finding["evidence"]["figures"]["approved_prs"], 9);
+    assert_eq!(finding["evidence"]["figures"]["approval_share"], 0.9);
+    assert!(finding["question"].as_str().unwrap().ends_with('?'));
+    assert!(["warn", "alert"].contains(&finding["severity"].as_str().unwrap()));
+    assert!(
+        finding["evidence"]["links"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("https://github.com/acme/core/pull/")
+    );
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(markdown.contains("Review bottleneck"), "{markdown}");
+    for chart in ["review_load_share", "reviewer_author_matrix", "cycle_phases_by_week", "output_outcome_by_month"] {
+        assert!(out.join("charts").join(format!("{chart}.svg")).exists(), "{chart}.svg");
+        assert!(out.join("charts").join(format!("{chart}.png")).exists(), "{chart}.png");
+    }
+}
+
+#[test]
+fn a_team_where_approvals_are_spread_has_no_bottleneck() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team(&folder);
+    // Spread the approvals: every PR approved by the next engineer, not the manager.
+    let reviews: String = std::iter::once("repo,number,reviewer,state,submitted_at\n".to_string())
+        .chain((1..=10).map(|n| {
+            let reviewer = ["bea", "cem", "ali"][n % 3];
+            format!("acme/core,{n},{reviewer},approved,2026-10-{:02}T15:00:00Z\n", n + 2)
+        }))
+        .collect();
+    std::fs::write(folder.join("reviews.csv"), reviews).unwrap();
+    let data = work.path().join("data");
+    teamlens().args(["--data-dir", data.to_str().unwrap(), "import", folder.to_str().unwrap()]).assert().success();
+    let out = work.path().join("report");
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2026-10", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(findings_of(&read_json(&out.join("report.json")), "review_bottleneck").is_empty());
+}
+
+#[test]
+fn user_text_cannot_become_markup_in_the_report() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team(&folder);
+    let prs = std::fs::read_to_string(folder.join("pull_requests.csv")).unwrap();
+    let hostile = prs.replace(
+        "https://github.com/acme/core/pull/1,Change 1",
+        "javascript:alert(1),\"</script><img src=x onerror=alert(1)> | pipe | [link](javascript:x)\"",
+    );
+    std::fs::write(folder.join("pull_requests.csv"), hostile).unwrap();
+    let people = std::fs::read_to_string(folder.join("people.csv")).unwrap();
+    std::fs::write(folder.join("people.csv"), people.replace("ali,engineer", "<b>ali</b>,engineer").replace(",ali,", ",<b>ali</b>,")).unwrap();
+    let data = work.path().join("data");
+    teamlens().args(["--data-dir", data.to_str().unwrap(), "import", folder.to_str().unwrap()]).assert().success();
+    let out = work.path().join("report");
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2026-10", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<img src=x"), "raw tag in HTML");
+    assert!(!html.contains("href=\"javascript:"), "script link in HTML");
+    assert!(!html.contains("<b>ali</b>"), "raw name markup in HTML");
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(!markdown.contains("](javascript:"), "script link in Markdown");
+    assert!(!markdown.contains("<b>ali</b>"), "raw name markup in Markdown");
+}
+
+#[test]
+fn a_simulated_organisation_reports_its_planted_bottleneck_and_spares_healthy_teams() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    teamlens()
+        .args(["simulate", "--out", data.to_str().unwrap(), "--seed", "7"])
+        .assert()
+        .success();
+    let truth = read_json(&data.join("ground_truth.json"));
+    let out = work.path().join("report");
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "-q", "report", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(report["period"]["from"], "2026-10-01", "default month is the last full one");
+    let planted: Vec<&str> = truth["plants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "review_bottleneck")
+        .map(|p| p["subject"].as_str().unwrap())
+        .collect();
+    let found: Vec<String> = findings_of(&report, "review_bottleneck")
+        .iter()
+        .map(|f| f["subject"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!planted.is_empty());
+    for subject in &planted {
+        assert!(found.iter().any(|f| f == subject), "missed {subject}: {found:?}");
+    }
+    let healthy: Vec<String> = truth["healthy_teams"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+    let people = teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "query", "SELECT person, team FROM people", "--format", "json"])
+        .output()
+        .unwrap();
+    let people: Value = serde_json::from_slice(&people.stdout).unwrap();
+    for finding in report["findings"].as_array().unwrap() {
+        let subject = finding["subject"].as_str().unwrap();
+        let team = people
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["person"] == subject)
+            .map(|p| format!("team:{}", p["team"].as_str().unwrap()))
+            .unwrap_or_else(|| subject.to_string());
+        assert!(!healthy.contains(&team), "finding on healthy {team}: {finding:#}");
+    }
+}
+
+#[test]
+fn query_runs_sql_over_tables_and_metrics() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team(&folder);
+    let data = work.path().join("data");
+    teamlens().args(["--data-dir", data.to_str().unwrap(), "-q", "import", folder.to_str().unwrap()]).assert().success();
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "query", "SELECT COUNT(*) AS merged FROM pr_phases", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout("merged\n10\n");
+    let sql = work.path().join("q.sql");
+    std::fs::write(&sql, "SELECT reviewer, approved_prs FROM review_load ORDER BY approved_prs DESC LIMIT 1").unwrap();
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "query", sql.to_str().unwrap(), "--format", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"reviewer\": \"maya\""));
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "query", "SELECT nonsense FROM nowhere"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error:"));
+}
+
+#[test]
+fn no_data_says_how_to_get_some() {
+    let work = tempfile::tempdir().unwrap();
+    teamlens()
+        .args(["--data-dir", work.path().join("nothing").to_str().unwrap(), "report", "--month", "2026-10"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("teamlens demo").and(predicate::str::contains("import")));
+}
+
+#[test]
+fn a_bad_month_is_a_usage_error_with_the_format() {
+    teamlens()
+        .args(["report", "--month", "2026-13"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("YYYY-MM"));
+}
+
+#[test]
+fn a_month_without_activity_gets_a_report_that_says_so() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team(&folder);
+    let data = work.path().join("data");
+    teamlens().args(["--data-dir", data.to_str().unwrap(), "-q", "import", folder.to_str().unwrap()]).assert().success();
+    let out = work.path().join("report");
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2025-03", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(markdown.contains("No activity was recorded in 2025-03"), "{markdown}");
+    assert_eq!(read_json(&out.join("report.json"))["findings"], serde_json::json!([]));
+}
+
+#[test]
+fn a_bad_config_names_the_key() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("teamlens.toml");
+    std::fs::write(&config, "[thresholds.review_bottleneck]\napprovel_share = 0.5\n").unwrap();
+    teamlens()
+        .args(["--config", config.to_str().unwrap(), "report"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("approvel_share").and(predicate::str::contains("approval_share")));
+}
+
+#[test]
+fn a_corrupted_store_names_the_file() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team(&folder);
+    let data = work.path().join("data");
+    teamlens().args(["--data-dir", data.to_str().unwrap(), "-q", "import", folder.to_str().unwrap()]).assert().success();
+    let manifest = read_json(&data.join("manifest.json"));
+    let file = manifest["tables"]["reviews"]["files"][0]["path"].as_str().unwrap().to_string();
+    let path = data.join(&file);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2026-10"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(file).and(predicate::str::contains("corrupted")));
+}
