@@ -58,6 +58,13 @@ pub struct ReviewBottleneckThresholds {
     pub last_gate_share: f64,
     /// Approval share from which the finding is an `alert` rather than a `warn`.
     pub alert_share: f64,
+    /// The shares are measured over this many months ending with the reported one: a gate is a
+    /// standing arrangement, while one reviewer carrying a team whose others are on holiday for
+    /// a month is not.
+    pub window_months: usize,
+    /// In the reported month itself the person must still have approved at least this share, or
+    /// they have stopped being the gate.
+    pub month_share_floor: f64,
 }
 
 impl Default for ReviewBottleneckThresholds {
@@ -68,6 +75,8 @@ impl Default for ReviewBottleneckThresholds {
             approval_share: 0.6,
             last_gate_share: 0.5,
             alert_share: 0.8,
+            window_months: 3,
+            month_share_floor: 0.4,
         }
     }
 }
@@ -152,6 +161,7 @@ impl Config {
             ("thresholds.review_bottleneck.approval_share", b.approval_share),
             ("thresholds.review_bottleneck.last_gate_share", b.last_gate_share),
             ("thresholds.review_bottleneck.alert_share", b.alert_share),
+            ("thresholds.review_bottleneck.month_share_floor", b.month_share_floor),
         ] {
             if !(0.0..=1.0).contains(&value) {
                 return Err(format!("{key} = {value}: a share must be between 0 and 1"));
@@ -166,6 +176,9 @@ impl Config {
             if !value.is_finite() || value < 0.0 {
                 return Err(format!("{key} = {value}: must be a non-negative number"));
             }
+        }
+        if b.window_months == 0 {
+            return Err("thresholds.review_bottleneck.window_months must be at least 1".into());
         }
         if d.baseline_months == 0 {
             return Err("thresholds.output_outcome_divergence.baseline_months must be at least 1".into());

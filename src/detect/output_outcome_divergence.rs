@@ -1,7 +1,11 @@
 //! `output_outcome_divergence`: a team's output rises while its outcomes do not improve.
 //!
-//! For each team, the month is compared with the `baseline_months` before it. Output is merged
-//! PRs per active author (so a team that hired is not flagged for growing). It fires when output
+//! For each team, the month is compared with the `baseline_months` before it. Output is PRs
+//! opened per active person-day: the days team members were visibly at work (the `active_days`
+//! metric), so that a team that hired is not flagged for growing, and the month after the summer
+//! holidays is not mistaken for a surge (per author, it would be). PRs opened rather than merged,
+//! because a backlog flushed after the holidays merges more without opening more, while the first
+//! month of splitting opens far more PRs than it can merge yet. It fires when output
 //! rose by at least `output_rise` and either an outcome got worse (median cycle time up by
 //! `cycle_time_rise`, or the change failure rate up by `failure_rate_rise` points), or the rise
 //! is PR splitting: the median PR shrank by `size_drop` and cycle time did not get shorter.
@@ -30,6 +34,10 @@ struct Window {
     failed: Vec<f64>,
     size: Vec<f64>,
     slowest: Vec<(f64, String)>,
+    /// Days team members were active, summed over people and months.
+    active_days: f64,
+    /// PRs the team's people opened.
+    opened: f64,
 }
 
 impl Window {
@@ -37,6 +45,20 @@ impl Window {
     fn per_author_month(&self, months: usize) -> Option<f64> {
         (!self.authors.is_empty() && months > 0)
             .then(|| self.prs as f64 / self.authors.len() as f64 / months as f64)
+    }
+
+    /// Merged PRs per active person-day; per author-month when activity days are unknown.
+    fn output(&self, months: usize) -> Option<f64> {
+        if self.active_days > 0.0 {
+            Some(self.prs as f64 / self.active_days)
+        } else {
+            self.per_author_month(months)
+        }
+    }
+
+    /// Opened PRs per active person-day.
+    fn opened_per_day(&self) -> Option<f64> {
+        (self.active_days > 0.0).then(|| self.opened / self.active_days)
     }
 
     fn failure_rate(&self) -> Option<f64> {
@@ -55,16 +77,7 @@ impl Detector for OutputOutcomeDivergence {
         let baseline_months: Vec<String> = months[..t.baseline_months].iter().map(Month::to_string).collect();
         let current = input.month.to_string();
 
-        let phases = input
-            .metrics
-            .get("pr_phases")
-            .clone()
-            .lazy()
-            .filter(col("month").is_in(
-                lit(Series::new("months".into(), months.iter().map(Month::to_string).collect::<Vec<_>>())).implode(true),
-                false,
-            ))
-            .collect()?;
+        let phases = for_months(input.metrics.get("pr_phases"), &months)?;
         let mut outcome = Outcome::default();
         if phases.height() == 0 {
             return Ok(outcome);
@@ -97,6 +110,34 @@ impl Detector for OutputOutcomeDivergence {
             }
         }
 
+        let output = for_months(input.metrics.get("output_monthly"), &months)?;
+        let output_teams = str_values(&output, "team")?;
+        let output_months = str_values(&output, "month")?;
+        let opened = f64_values(&output, "prs_opened")?;
+        for i in 0..output.height() {
+            let (Some(team), Some(month), Some(opened)) = (&output_teams[i], &output_months[i], opened[i]) else {
+                continue;
+            };
+            if let Some((base, now)) = windows.get_mut(team) {
+                let window = if *month == current { now } else { base };
+                window.opened += opened;
+            }
+        }
+
+        let activity = for_months(input.metrics.get("active_days"), &months)?;
+        let active_teams = str_values(&activity, "team")?;
+        let active_months = str_values(&activity, "month")?;
+        let active_days = f64_values(&activity, "active_days")?;
+        for i in 0..activity.height() {
+            let (Some(team), Some(month), Some(days)) = (&active_teams[i], &active_months[i], active_days[i]) else {
+                continue;
+            };
+            if let Some((base, now)) = windows.get_mut(team) {
+                let window = if *month == current { now } else { base };
+                window.active_days += days;
+            }
+        }
+
         for (team, (base, now)) in windows {
             let base_monthly = base.prs as f64 / t.baseline_months as f64;
             if base.months.len() < t.baseline_months
@@ -126,6 +167,16 @@ impl Detector for OutputOutcomeDivergence {
     }
 }
 
+/// The rows of a metric whose `month` is one of `months`.
+fn for_months(frame: &DataFrame, months: &[Month]) -> PolarsResult<DataFrame> {
+    let names: Vec<String> = months.iter().map(Month::to_string).collect();
+    frame
+        .clone()
+        .lazy()
+        .filter(col("month").is_in(lit(Series::new("months".into(), names)).implode(true), false))
+        .collect()
+}
+
 fn ratio(now: Option<f64>, before: Option<f64>) -> Option<f64> {
     match (now, before) {
         (Some(now), Some(before)) if before > 0.0 => Some(now / before - 1.0),
@@ -135,7 +186,22 @@ fn ratio(now: Option<f64>, before: Option<f64>) -> Option<f64> {
 
 fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, mut now: Window) -> Option<Finding> {
     let t = &input.config.thresholds.output_outcome_divergence;
-    let output_rise = ratio(now.per_author_month(1), base.per_author_month(baseline.len()))?;
+    // Both windows measured the same way: per active day only when both have activity days.
+    let (output_now, output_before) = if now.active_days > 0.0 && base.active_days > 0.0 {
+        (now.output(1), base.output(baseline.len()))
+    } else {
+        (now.per_author_month(1), base.per_author_month(baseline.len()))
+    };
+    let per_day = now.active_days > 0.0 && base.active_days > 0.0;
+    let merged_rise = ratio(output_now, output_before);
+    // Output is PRs opened: a backlog flushed after the holidays merges more without opening
+    // more, and the first month of splitting opens many more PRs than it can merge yet.
+    let opened_rise = if per_day {
+        ratio(now.opened_per_day(), base.opened_per_day())
+    } else {
+        ratio(Some(now.opened), Some(base.opened / baseline.len() as f64))
+    };
+    let output_rise = opened_rise.or(merged_rise)?;
     if output_rise < t.output_rise {
         return None;
     }
@@ -167,6 +233,14 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
         .figure("active_authors_baseline", base.authors.len())
         .rounded("prs_per_author", now.per_author_month(1), 2)
         .rounded("prs_per_author_baseline", base.per_author_month(baseline.len()), 2)
+        .rounded("active_person_days", Some(now.active_days), 0)
+        .rounded("active_person_days_per_month_baseline", Some(base.active_days / baseline.len() as f64), 1)
+        .rounded("prs_per_active_day", per_day.then_some(output_now).flatten(), 3)
+        .rounded("prs_per_active_day_baseline", per_day.then_some(output_before).flatten(), 3)
+        .rounded("prs_opened", Some(now.opened), 0)
+        .rounded("prs_opened_per_month_baseline", Some(base.opened / baseline.len() as f64), 1)
+        .rounded("merged_rise", merged_rise, 3)
+        .rounded("opened_rise", opened_rise, 3)
         .rounded("output_rise", Some(output_rise), 3)
         .rounded("cycle_p50_h", cycle_now, 1)
         .rounded("cycle_p50_h_baseline", cycle_before, 1)
@@ -199,8 +273,9 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
         ));
     }
     let headline = format!(
-        "{team} merged {:.0} % more PRs per author than in {} while {}.",
+        "{team} opened {:.0} % more PRs per {} than in {} while {}.",
         output_rise * 100.0,
+        if per_day { "active person-day" } else { "author" },
         baseline.join(", "),
         worse.join(" and ")
     );

@@ -1,8 +1,11 @@
 //! `review_bottleneck`: the one person every merge of a team waits on.
 //!
-//! Fires for a person and a team when, in the month, the person approved at least
-//! `approval_share` of the team's merged PRs they could approve (not their own) *and* gave the
-//! last approval before the merge on at least `last_gate_share` of them: one reviewer who is
+//! Fires for a person and a team when, over the `window_months` ending with the month, the person
+//! approved at least `approval_share` of the team's merged PRs they could approve (not their own)
+//! *and* gave the last approval before the merge on at least `last_gate_share` of them, and in
+//! the month itself still approved at least `month_share_floor`. The window keeps a month in
+//! which everyone else was on holiday from passing for a bottleneck, and a bottleneck's own
+//! holiday month from hiding it. One reviewer who is
 //! merely busy is not a gate. Teams with too few merged PRs, or too few people to spread reviews
 //! over (a two-person team always reviews each other), are not judged.
 //!
@@ -61,6 +64,7 @@ impl Detector for ReviewBottleneck {
                 .insert(reviewer.clone(), approved[i].unwrap_or(0.0));
         }
 
+        let window = pooled_over_window(input, t.window_months)?;
         let mut judged_teams = BTreeSet::new();
         let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
         for i in 0..load.height() {
@@ -95,9 +99,11 @@ impl Detector for ReviewBottleneck {
             if eligible_prs < t.min_merged_prs as f64 {
                 continue;
             }
-            let approval_share = approved[i].unwrap_or(0.0) / eligible_prs;
-            let gate_share = gates[i].unwrap_or(0.0) / eligible_prs;
-            if approval_share < t.approval_share || gate_share < t.last_gate_share {
+            let month_share = approved[i].unwrap_or(0.0) / eligible_prs;
+            let pooled = window.get(&(team.clone(), reviewer.clone())).copied().unwrap_or_default();
+            let approval_share = pooled.approved / pooled.eligible.max(1.0);
+            let gate_share = pooled.gates / pooled.eligible.max(1.0);
+            if approval_share < t.approval_share || gate_share < t.last_gate_share || month_share < t.month_share_floor {
                 continue;
             }
             let team_loads = approvals_by_team.get(team).cloned().unwrap_or_default();
@@ -110,8 +116,11 @@ impl Detector for ReviewBottleneck {
                     eligible_prs: eligible_prs as usize,
                     approved_prs: approved[i].unwrap_or(0.0) as usize,
                     gate_prs: gates[i].unwrap_or(0.0) as usize,
+                    month_share,
                     approval_share,
                     gate_share,
+                    window_eligible: pooled.eligible as usize,
+                    window_months: pooled.months,
                     team_size,
                 },
                 &team_loads,
@@ -126,9 +135,72 @@ struct Shares {
     eligible_prs: usize,
     approved_prs: usize,
     gate_prs: usize,
+    /// Approval share in the month alone.
+    month_share: f64,
+    /// Approval and last-gate shares over the window.
     approval_share: f64,
     gate_share: f64,
+    window_eligible: usize,
+    window_months: usize,
     team_size: usize,
+}
+
+/// One reviewer's approvals of one team's PRs, summed over the window's months.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pooled {
+    eligible: f64,
+    approved: f64,
+    gates: f64,
+    months: usize,
+}
+
+/// Approvals per (team, reviewer) over the `window_months` ending with the month. The PRs a
+/// reviewer could approve are counted in every month of the window, including months in which
+/// they approved nothing.
+fn pooled_over_window(input: &DetectorInput, window_months: usize) -> PolarsResult<BTreeMap<(String, String), Pooled>> {
+    let months: Vec<String> = input.month.trailing(window_months.max(1)).iter().map(ToString::to_string).collect();
+    let in_window = |frame: &DataFrame| {
+        frame
+            .clone()
+            .lazy()
+            .filter(col("month").is_in(lit(Series::new("months".into(), months.clone())).implode(true), false))
+            .collect()
+    };
+    let load = in_window(input.metrics.get("review_load"))?;
+    let teams = str_values(&load, "team")?;
+    let reviewers = str_values(&load, "reviewer")?;
+    let approved = f64_values(&load, "approved_prs")?;
+    let gates = f64_values(&load, "last_gate_prs")?;
+    let mut pooled: BTreeMap<(String, String), Pooled> = BTreeMap::new();
+    for i in 0..load.height() {
+        let (Some(team), Some(reviewer)) = (&teams[i], &reviewers[i]) else {
+            continue;
+        };
+        let entry = pooled.entry((team.clone(), reviewer.clone())).or_default();
+        entry.approved += approved[i].unwrap_or(0.0);
+        entry.gates += gates[i].unwrap_or(0.0);
+    }
+
+    let phases = in_window(input.metrics.get("pr_phases"))?;
+    let mut merged_by_team: BTreeMap<String, f64> = BTreeMap::new();
+    let mut own: BTreeMap<(String, String), f64> = BTreeMap::new();
+    let mut team_months: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let phase_months = str_values(&phases, "month")?;
+    for ((team, author), month) in str_values(&phases, "team")?.into_iter().zip(str_values(&phases, "author")?).zip(phase_months) {
+        let Some(team) = team else { continue };
+        *merged_by_team.entry(team.clone()).or_default() += 1.0;
+        team_months.entry(team.clone()).or_default().extend(month);
+        if let Some(author) = author {
+            *own.entry((team, author)).or_default() += 1.0;
+        }
+    }
+    for ((team, reviewer), entry) in pooled.iter_mut() {
+        let merged = merged_by_team.get(team).copied().unwrap_or(0.0);
+        let theirs = own.get(&(team.clone(), reviewer.clone())).copied().unwrap_or(0.0);
+        entry.eligible = merged - theirs;
+        entry.months = team_months.get(team).map_or(0, BTreeSet::len);
+    }
+    Ok(pooled)
 }
 
 /// People who could review a team's PRs: its non-bot members; without a roster, everyone who
@@ -174,9 +246,12 @@ impl ReviewBottleneck {
             .figure("merged_prs", shares.merged_prs)
             .figure("prs_they_could_approve", shares.eligible_prs)
             .figure("approved_prs", shares.approved_prs)
+            .rounded("approval_share_this_month", Some(shares.month_share), 3)
             .rounded("approval_share", Some(shares.approval_share), 3)
             .figure("last_gate_prs", shares.gate_prs)
             .rounded("last_gate_share", Some(shares.gate_share), 3)
+            .figure("window_months", shares.window_months)
+            .figure("window_prs_they_could_approve", shares.window_eligible)
             .rounded("pr_hours_waiting_on_them", Some(waits.blocking_hours), 1)
             .rounded("their_median_wait_h", waits.median_wait_h, 1)
             .rounded("others_median_wait_h", waits.others_median_wait_h, 1)
@@ -190,13 +265,18 @@ impl ReviewBottleneck {
         evidence.links.truncate(input.config.report.evidence_links);
 
         let role = if input.roster.is_manager(person) { " (manager)" } else { "" };
+        let window = if shares.window_months > 1 {
+            format!(" ({:.0} % over the last {} months)", shares.approval_share * 100.0, shares.window_months)
+        } else {
+            String::new()
+        };
         let headline = format!(
-            "{person}{role} approved {} of {} merged PRs in {team} ({:.0} %) and gave the last \
-             approval before merge on {} of them; the team's PRs spent {:.0} PR-hours waiting on \
-             {person} alone.",
+            "{person}{role} approved {} of {} merged PRs in {team} ({:.0} %){window} and gave the \
+             last approval before merge on {} of them; the team's PRs spent {:.0} PR-hours waiting \
+             on {person} alone.",
             shares.approved_prs,
             shares.eligible_prs,
-            shares.approval_share * 100.0,
+            shares.month_share * 100.0,
             shares.gate_prs,
             waits.blocking_hours
         );

@@ -23,6 +23,7 @@ pub const BUILTIN_SQL: &[(&str, &str)] = &[
     ("review_load", include_str!("../../queries/metrics/30_review_load.sql")),
     ("review_pairs", include_str!("../../queries/metrics/35_review_pairs.sql")),
     ("output_monthly", include_str!("../../queries/metrics/40_output_monthly.sql")),
+    ("active_days", include_str!("../../queries/metrics/45_active_days.sql")),
     ("outcome_monthly", include_str!("../../queries/metrics/50_outcome_monthly.sql")),
 ];
 

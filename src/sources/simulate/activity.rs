@@ -80,11 +80,14 @@ enum End {
 pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
     let cutoff = Utc.from_utc_datetime(&(config.until + Duration::days(1)).and_time(NaiveTime::MIN));
     let months = config.month_names();
-    let split_from = months
-        .len()
-        .checked_sub(2)
-        .and_then(|i| NaiveDate::parse_from_str(&format!("{}-01", months[i]), "%Y-%m-%d").ok())
-        .unwrap_or(config.from());
+    let month_start = |back: usize| {
+        months
+            .len()
+            .checked_sub(back)
+            .and_then(|i| NaiveDate::parse_from_str(&format!("{}-01", months[i]), "%Y-%m-%d").ok())
+            .unwrap_or(config.from())
+    };
+    let split_from = (month_start(2), month_start(1));
     let mut activity = Activity {
         config,
         world,
@@ -112,8 +115,8 @@ struct Activity<'a> {
     rng: &'a mut ChaCha8Rng,
     /// Nothing at or after this moment is recorded.
     cutoff: DateTime<Utc>,
-    /// The first day of PR splitting on teams that split.
-    split_from: NaiveDate,
+    /// The first days of the two months of PR splitting (ever finer) on teams that split.
+    split_from: (NaiveDate, NaiveDate),
     out: Dataset,
     next_number: Vec<i64>,
     next_ticket: Vec<i64>,
@@ -126,7 +129,7 @@ struct Activity<'a> {
 impl Activity<'_> {
     fn simulate_days(&mut self) {
         let world = self.world;
-        let mut day = self.config.from();
+        let mut day = self.config.warm_up_from();
         while day <= self.config.until {
             for (index, team) in world.teams.iter().enumerate() {
                 for &person in std::iter::once(&team.manager).chain(&team.engineers) {
@@ -142,7 +145,7 @@ impl Activity<'_> {
                     }
                 }
                 if org_working_day {
-                    let incidents_a_month = if team.plan.splits_prs && day >= self.split_from { 2.5 } else { 0.5 };
+                    let incidents_a_month = if self.splitting(team, day) > 1.0 { 2.5 } else { 0.5 };
                     if self.rng.random_bool((incidents_a_month * self.config.scale / 21.0).min(1.0)) {
                         self.incident(index, day);
                     }
@@ -164,9 +167,7 @@ impl Activity<'_> {
         if member.fades_from.is_some_and(|from| day >= from) {
             rate *= 0.45;
         }
-        if team.plan.splits_prs && day >= self.split_from {
-            rate *= 2.0;
-        }
+        rate *= self.splitting(team, day);
         if member.calendar.is_working_day(day) {
             rate * weekday_factor(day)
         } else if is_weekend(day) && member.calendar.is_employed(day) {
@@ -174,6 +175,16 @@ impl Activity<'_> {
             rate * self.after_hours_share(member, day) * 0.6
         } else {
             0.0
+        }
+    }
+
+    /// How many PRs one piece of work becomes on a team that splits them: 1.8 in the
+    /// second-to-last month, 2.6 in the last, 1 otherwise.
+    fn splitting(&self, team: &Team, day: NaiveDate) -> f64 {
+        match team.plan.splits_prs {
+            true if day >= self.split_from.1 => 2.6,
+            true if day >= self.split_from.0 => 1.8,
+            _ => 1.0,
         }
     }
 
@@ -257,6 +268,10 @@ impl Activity<'_> {
             .copied()
             .filter(|&p| p != author && world.members[p].calendar.is_employed(day))
             .collect();
+        // Nobody asks a colleague who is on vacation today, unless everyone is.
+        if pool.iter().any(|&p| world.members[p].calendar.is_working_day(day)) {
+            pool.retain(|&p| world.members[p].calendar.is_working_day(day));
+        }
         let mut chosen = Vec::new();
         while chosen.len() < count && !pool.is_empty() {
             let total: f64 = pool.iter().map(|&p| world.members[p].review_weight).sum();
@@ -279,13 +294,13 @@ impl Activity<'_> {
         let world = self.world;
         let team_index = world.members[author].team;
         let team = &world.teams[team_index];
-        let split = team.plan.splits_prs && day >= self.split_from;
+        let split = self.splitting(team, day);
         let bot = matches!(kind, PrKind::Dependency);
         let author_id = if bot { DEPENDABOT.to_string() } else { world.members[author].id.clone() };
 
         let (title, additions, deletions, labels, linked_issues) = match &kind {
             PrKind::Feature => {
-                let lines = (self.lognormal(70.0, 1.0) * if split { 0.4 } else { 1.0 }).clamp(1.0, 4000.0);
+                let lines = (self.lognormal(70.0, 1.0) / split).clamp(1.0, 4000.0);
                 let additions = (lines * 0.68).ceil() as i64;
                 let labels = match self.rng.random_range(0..6) {
                     0 => vec!["bug".to_string()],
@@ -322,7 +337,10 @@ impl Activity<'_> {
             self.moment(author, day)
         };
         let coding = match kind {
-            PrKind::Feature => self.lognormal(9.0, 0.8) * (lines as f64 / 70.0).powf(0.3),
+            // A PR split off a larger piece of work takes nearly as long: the pieces wait on each other.
+            PrKind::Feature => {
+                self.lognormal(9.0, 0.8) * (lines as f64 * split / 70.0).powf(0.3)
+            }
             PrKind::Revert { .. } => self.lognormal(0.4, 0.5),
             PrKind::Hotfix { .. } => self.lognormal(2.0, 0.6),
             PrKind::Dependency => 0.0,
@@ -593,13 +611,14 @@ impl Activity<'_> {
         }
     }
 
-    fn review_by_persona(&mut self, record: &mut PrRecord, author: usize, team: usize, ready: DateTime<Utc>, kind: &PrKind, split: bool) -> End {
+    fn review_by_persona(&mut self, record: &mut PrRecord, author: usize, team: usize, ready: DateTime<Utc>, kind: &PrKind, split: f64) -> End {
         let world = self.world;
         let manager = world.teams[team].manager;
         let persona = world.teams[team].plan.manager;
         let manager_id = world.members[manager].id.clone();
         let author_id = world.members[author].id.clone();
-        let slow = if split { 1.6 } else { 1.0 };
+        // More PRs for the same reviewers: every wait grows with them.
+        let slow = split;
         let urgent = matches!(kind, PrKind::Revert { .. } | PrKind::Hotfix { .. });
         let peer_wait = if urgent { 0.7 } else { 3.0 * slow };
 
@@ -863,7 +882,7 @@ impl Activity<'_> {
     }
 
     /// The squash commit on main, and perhaps a revert scheduled for a later day.
-    fn after_merge(&mut self, record: &PrRecord, author: usize, team: usize, kind: &PrKind, split: bool, at: DateTime<Utc>) {
+    fn after_merge(&mut self, record: &PrRecord, author: usize, team: usize, kind: &PrKind, split: f64, at: DateTime<Utc>) {
         let approvers: Vec<String> = record
             .reviews
             .iter()
@@ -906,7 +925,7 @@ impl Activity<'_> {
             at,
             author,
         });
-        let revert_chance = if split { 0.08 } else { 0.025 };
+        let revert_chance = if split > 1.0 { 0.08 } else { 0.025 };
         if matches!(kind, PrKind::Feature) && self.rng.random_bool(revert_chance) {
             let hours = self.lognormal(20.0, 0.8);
             let day = (at + Duration::minutes((hours * 60.0) as i64)).date_naive();
@@ -1123,7 +1142,7 @@ impl Activity<'_> {
             merged.sort_by_key(|m| m.at);
             let mut waiting = merged.into_iter().peekable();
             let mut pending: Vec<i64> = Vec::new();
-            let mut day = self.config.from();
+            let mut day = self.config.warm_up_from();
             while day <= self.config.until {
                 if !is_weekend(day) && !is_company_holiday(day) {
                     let at = Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN))

@@ -139,6 +139,12 @@ impl SimConfig {
         first
     }
 
+    /// Activity starts six weeks before [`SimConfig::from`], so that the first month has the
+    /// PRs started before it that a real history would have (its merges, its review load).
+    pub fn warm_up_from(&self) -> NaiveDate {
+        self.from() - Duration::weeks(6)
+    }
+
     /// The simulated months, oldest first, as `YYYY-MM`.
     pub fn month_names(&self) -> Vec<String> {
         let mut names = Vec::new();

@@ -224,7 +224,7 @@ fn capitalize(id: &str) -> String {
 /// A calendar with two weeks of summer vacation a year, a week at the turn of the year for some,
 /// and the odd sick day.
 fn calendar(tz: Tz, start_hour: u32, config: &SimConfig, rng: &mut ChaCha8Rng) -> Calendar {
-    let from = config.from();
+    let from = config.warm_up_from();
     let mut away = Vec::new();
     for year in from.year()..=config.until.year() {
         let june = NaiveDate::from_ymd_opt(year, 6, 1).unwrap_or(from);
