@@ -280,7 +280,7 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
         worse.join(" and ")
     );
     let question = format!(
-        "{team} is merging more PRs, but they are not reaching users faster or more safely. \
+        "{team} is opening more PRs, but its work is not reaching users faster or more safely. \
          Are we cutting work finer, rushing it, or waiting longer on reviews, and what would \
          let the extra work actually ship sooner?"
     );

@@ -53,6 +53,8 @@ pub struct RenderedChart {
 #[derive(Debug, Clone)]
 pub struct ReviewShare {
     pub person: String,
+    /// The team whose PRs were approved.
+    pub team: String,
     pub approvals: u32,
     /// 0..1 of merged PRs.
     pub share: f64,
@@ -230,8 +232,9 @@ fn draw_review_load_share<DB: DrawingBackend>(
     let names: Vec<String> = data
         .iter()
         .map(|d| {
-            let name = short(&d.person, 28);
-            if d.is_manager { format!("{name} (manager)") } else { name }
+            let name = short(&d.person, 24);
+            let team = short(&d.team, 20);
+            if d.is_manager { format!("{name} ({team}, manager)") } else { format!("{name} ({team})") }
         })
         .collect();
     let rows = data.len();
@@ -255,6 +258,7 @@ fn draw_review_load_share<DB: DrawingBackend>(
             _ => String::new(),
         })
         .y_labels(rows)
+        .x_label_formatter(&|v| format!("{v:.0} %"))
         .draw()
         .map_err(|e| e.to_string())?;
     chart
@@ -431,6 +435,7 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
         .disable_x_mesh()
         .y_desc("hours (median)")
         .x_desc("week starting")
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .axis_desc_style(style.label())
         .label_style(style.font(12.0))
         .x_labels(n)
@@ -532,6 +537,7 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
             .label_style(style.font(11.0))
             .x_labels(n)
             .y_labels(5)
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
@@ -544,6 +550,7 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
             .axis_desc_style(style.font(11.0))
             .label_style(style.font(11.0))
             .y_labels(5)
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(|e| e.to_string())?;
         chart
@@ -619,10 +626,10 @@ mod tests {
     fn every_chart_renders_with_data_and_without() {
         let dir = tempfile::tempdir().unwrap();
         let shares = vec![
-            ReviewShare { person: "dana".into(), approvals: 31, share: 0.78, is_manager: true },
-            ReviewShare { person: "omar".into(), approvals: 6, share: 0.15, is_manager: false },
+            ReviewShare { person: "dana".into(), team: "core".into(), approvals: 31, share: 0.78, is_manager: true },
+            ReviewShare { person: "omar".into(), team: "core".into(), approvals: 6, share: 0.15, is_manager: false },
         ];
-        check(&review_load_share(dir.path(), "Load", &shares).unwrap(), &["dana (manager)", "78 %"]);
+        check(&review_load_share(dir.path(), "Load", &shares).unwrap(), &["dana (core, manager)", "78 %"]);
         let matrix = ReviewMatrix {
             reviewers: vec!["dana".into(), "omar".into()],
             authors: vec!["omar".into(), "lena".into()],
@@ -676,7 +683,7 @@ mod tests {
     #[test]
     fn names_cannot_break_the_svg() {
         let dir = tempfile::tempdir().unwrap();
-        let shares = vec![ReviewShare { person: "<script>&\"x".into(), approvals: 1, share: 0.5, is_manager: false }];
+        let shares = vec![ReviewShare { person: "<script>&\"x".into(), team: "t".into(), approvals: 1, share: 0.5, is_manager: false }];
         let chart = review_load_share(dir.path(), "</svg><script>", &shares).unwrap();
         assert!(!chart.svg.contains("<script>"), "{}", chart.svg);
         assert!(chart.svg.contains("&lt;script&gt;"));

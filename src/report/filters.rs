@@ -74,14 +74,17 @@ fn format_number(value: f64) -> String {
     }
 }
 
-/// Backslash-escapes Markdown's special characters and flattens line breaks, so user text can
-/// sit in a table cell or a sentence without becoming markup, a link or raw HTML.
+/// Backslash-escapes the characters that could start Markdown markup and flattens line breaks,
+/// so user text can sit in a table cell or a sentence without becoming markup, a link or raw
+/// HTML, while names like `mira (manager)` and `acme/api#12` stay readable in the source.
 pub fn markdown_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for (i, c) in text.chars().enumerate() {
         match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '|' | '!'
-            | '~' | '&' => {
+            // Parentheses, `!` and a `#` inside a line are markup only next to brackets, which
+            // are escaped, or at the start of a line.
+            '#' if i > 0 => out.push(c),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -127,6 +130,8 @@ mod tests {
         assert!(escaped.contains("\\|"), "{escaped}");
         assert!(escaped.contains("\\<img"), "{escaped}");
         assert_eq!(markdown_escape("two\nlines"), "two lines");
+        assert_eq!(markdown_escape("mira (manager) on acme/api#12"), "mira (manager) on acme/api#12");
+        assert_eq!(markdown_escape("# heading"), "\\# heading");
     }
 
     #[test]

@@ -388,7 +388,8 @@ fn draw_charts(
         for i in 0..load.height() {
             let (Some(reviewer), Some(team)) = (&reviewers[i], &teams[i]) else { continue };
             shares.push(super::charts::ReviewShare {
-                person: format!("{reviewer} ({team})"),
+                person: reviewer.clone(),
+                team: team.clone(),
                 approvals: approved[i].unwrap_or(0.0) as u32,
                 share: share[i].unwrap_or(0.0),
                 is_manager: roster.is_manager(reviewer),
