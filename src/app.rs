@@ -144,7 +144,10 @@ fn write_simulation(dir: &Path, sim: &SimConfig) -> Result<(Store, GroundTruth)>
         .context("the simulator did not record its ground truth")?;
     let mut store = Store::open_or_create(dir)?;
     store.replace_tables(batch.frames, Some((simulator.name(), batch.state)))?;
-    crate::store::write_atomically(&dir.join("ground_truth.json"), &serde_json::to_vec_pretty(&truth)?)?;
+    crate::store::write_atomically(
+        &dir.join("ground_truth.json"),
+        &serde_json::to_vec_pretty(&truth)?,
+    )?;
     Ok((store, truth))
 }
 
@@ -173,7 +176,10 @@ fn demo(config: &Config, out: &Path, seed: u64, say: &Say) -> Result<()> {
         .map(|p| format!("{} ({})", p.kind, p.subject))
         .collect();
     say.line(format!("planted this month: {}", planted.join(", ")));
-    say.line(format!("report for {month}: {}", written.markdown.display()));
+    say.line(format!(
+        "report for {month}: {}",
+        written.markdown.display()
+    ));
     say.line(format!("                 {}", written.html.display()));
     Ok(())
 }
@@ -193,8 +199,14 @@ fn analyze(
 ) -> Result<(Analysis, BTreeMap<&'static str, LazyFrame>)> {
     let tables = store.scan_all()?;
     let metrics = metrics::compute(&tables, config, user_metrics)?;
-    let people = tables["people"].clone().collect().map_err(anyhow::Error::from).context("reading people")?;
-    let roster = Roster::from_people(&people).map_err(anyhow::Error::from).context("reading people")?;
+    let people = tables["people"]
+        .clone()
+        .collect()
+        .map_err(anyhow::Error::from)
+        .context("reading people")?;
+    let roster = Roster::from_people(&people)
+        .map_err(anyhow::Error::from)
+        .context("reading people")?;
     let outcome = detect::run_all(&DetectorInput {
         month,
         metrics: &metrics,
@@ -244,14 +256,21 @@ fn analyze_and_report(
 }
 
 /// What the data covers: sources, rows per table, the span of PR and ticket activity.
-fn coverage(store: &Store, config: &Config, tables: &BTreeMap<&'static str, LazyFrame>) -> Result<Coverage> {
+fn coverage(
+    store: &Store,
+    config: &Config,
+    tables: &BTreeMap<&'static str, LazyFrame>,
+) -> Result<Coverage> {
     let (first, last) = activity_span(tables)?;
     let people = tables["people"]
         .clone()
         .filter(col("role").eq(lit("bot")))
         .select([col("person")])
         .collect()?;
-    let mut bots: Vec<String> = detect::str_values(&people, "person")?.into_iter().flatten().collect();
+    let mut bots: Vec<String> = detect::str_values(&people, "person")?
+        .into_iter()
+        .flatten()
+        .collect();
     bots.extend(config.report.bots.iter().cloned());
     Ok(Coverage {
         sources: store.manifest().sources.keys().cloned().collect(),
@@ -280,8 +299,14 @@ fn activity_span(
             .iter()
             .flat_map(|c| {
                 [
-                    col(*c).cast(DataType::Int64).min().alias(format!("min_{c}")),
-                    col(*c).cast(DataType::Int64).max().alias(format!("max_{c}")),
+                    col(*c)
+                        .cast(DataType::Int64)
+                        .min()
+                        .alias(format!("min_{c}")),
+                    col(*c)
+                        .cast(DataType::Int64)
+                        .max()
+                        .alias(format!("max_{c}")),
                 ]
             })
             .collect();
@@ -303,7 +328,9 @@ fn activity_span(
     let low = [a_low, b_low].into_iter().flatten().min();
     let high = [a_high, b_high].into_iter().flatten().max();
     let day = |micros: Option<i64>| {
-        micros.and_then(chrono::DateTime::from_timestamp_micros).map(|t| t.date_naive())
+        micros
+            .and_then(chrono::DateTime::from_timestamp_micros)
+            .map(|t| t.date_naive())
     };
     Ok((day(low), day(high)))
 }
@@ -327,7 +354,11 @@ fn last_full_month(store: &Store) -> Result<Month> {
         });
     };
     let month = Month::of(end);
-    Ok(if month.last_day() == end { month } else { month.previous() })
+    Ok(if month.last_day() == end {
+        month
+    } else {
+        month.previous()
+    })
 }
 
 fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<()> {
@@ -351,7 +382,8 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
             CsvWriter::new(&mut stdout)
                 .include_header(true)
                 .finish(&mut frame)
-                .map_err(anyhow::Error::from).context("writing CSV")?;
+                .map_err(anyhow::Error::from)
+                .context("writing CSV")?;
         }
         Format::Json => {
             let rows = report::rows(&frame)?;
@@ -372,7 +404,9 @@ pub fn peak_rss_bytes() -> Option<u64> {
 
 fn bench(config: &Config, people: u32, months: u32, seed: u64) -> Result<()> {
     let teams = (people as f64 / 6.0).round().max(1.0) as usize;
-    let data = tempfile::Builder::new().prefix("teamlens-bench-").tempdir()?;
+    let data = tempfile::Builder::new()
+        .prefix("teamlens-bench-")
+        .tempdir()?;
     let out = data.path().join("report");
     let sim = SimConfig::default_org(seed, teams, months, 1.0);
     let month = Month::of(sim.until);
@@ -380,7 +414,12 @@ fn bench(config: &Config, people: u32, months: u32, seed: u64) -> Result<()> {
 
     let started = Instant::now();
     let simulation = simulate(&sim);
-    let simulated_people = simulation.dataset.people.iter().filter(|p| p.role != "bot").count();
+    let simulated_people = simulation
+        .dataset
+        .people
+        .iter()
+        .filter(|p| p.role != "bot")
+        .count();
     let prs = simulation.dataset.pull_requests.len();
     let reviews = simulation.dataset.reviews.len();
     let frames = simulation.dataset.into_frames()?;
@@ -413,7 +452,10 @@ fn bench(config: &Config, people: u32, months: u32, seed: u64) -> Result<()> {
     let coverage = coverage(&store, config, &tables)?;
     let data_for_report = ReportData::assemble(month, &computed, outcome, coverage, &roster)?;
     report::write(data_for_report, &computed, &roster, &out, None)?;
-    stages.push(("report (md, html, json, 4 charts)", started.elapsed().as_secs_f64()));
+    stages.push((
+        "report (md, html, json, 4 charts)",
+        started.elapsed().as_secs_f64(),
+    ));
 
     println!(
         "teamlens bench: {simulated_people} people in {teams} teams, {months} months, {prs} pull requests, {reviews} reviews (seed {seed})"
@@ -424,7 +466,11 @@ fn bench(config: &Config, people: u32, months: u32, seed: u64) -> Result<()> {
     }
     println!("  {:<36} {total:>8.3} s", "total");
     if let Some(peak) = peak_rss_bytes() {
-        println!("  {:<36} {:>8.1} MiB", "peak memory (RSS)", peak as f64 / (1024.0 * 1024.0));
+        println!(
+            "  {:<36} {:>8.1} MiB",
+            "peak memory (RSS)",
+            peak as f64 / (1024.0 * 1024.0)
+        );
     }
     Ok(())
 }

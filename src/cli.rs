@@ -16,7 +16,12 @@ pub struct Cli {
     #[arg(long, global = true, default_value = ".teamlens", value_name = "DIR")]
     pub data_dir: PathBuf,
     /// Configuration file (optional; every setting has a default).
-    #[arg(long, global = true, default_value = "teamlens.toml", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "teamlens.toml",
+        value_name = "FILE"
+    )]
     pub config: PathBuf,
     /// Print nothing but errors.
     #[arg(short, long, global = true)]
@@ -109,7 +114,9 @@ pub enum Format {
 fn parse_scale(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 100.0 => Ok(v),
-        _ => Err(format!("`{text}` is not a scale: give a number above 0 and at most 100, such as 1.5")),
+        _ => Err(format!(
+            "`{text}` is not a scale: give a number above 0 and at most 100, such as 1.5"
+        )),
     }
 }
 

@@ -158,20 +158,41 @@ impl Config {
         let b = &self.thresholds.review_bottleneck;
         let d = &self.thresholds.output_outcome_divergence;
         for (key, value) in [
-            ("thresholds.review_bottleneck.approval_share", b.approval_share),
-            ("thresholds.review_bottleneck.last_gate_share", b.last_gate_share),
+            (
+                "thresholds.review_bottleneck.approval_share",
+                b.approval_share,
+            ),
+            (
+                "thresholds.review_bottleneck.last_gate_share",
+                b.last_gate_share,
+            ),
             ("thresholds.review_bottleneck.alert_share", b.alert_share),
-            ("thresholds.review_bottleneck.month_share_floor", b.month_share_floor),
+            (
+                "thresholds.review_bottleneck.month_share_floor",
+                b.month_share_floor,
+            ),
         ] {
             if !(0.0..=1.0).contains(&value) {
                 return Err(format!("{key} = {value}: a share must be between 0 and 1"));
             }
         }
         for (key, value) in [
-            ("thresholds.output_outcome_divergence.output_rise", d.output_rise),
-            ("thresholds.output_outcome_divergence.cycle_time_rise", d.cycle_time_rise),
-            ("thresholds.output_outcome_divergence.failure_rate_rise", d.failure_rate_rise),
-            ("thresholds.output_outcome_divergence.size_drop", d.size_drop),
+            (
+                "thresholds.output_outcome_divergence.output_rise",
+                d.output_rise,
+            ),
+            (
+                "thresholds.output_outcome_divergence.cycle_time_rise",
+                d.cycle_time_rise,
+            ),
+            (
+                "thresholds.output_outcome_divergence.failure_rate_rise",
+                d.failure_rate_rise,
+            ),
+            (
+                "thresholds.output_outcome_divergence.size_drop",
+                d.size_drop,
+            ),
         ] {
             if !value.is_finite() || value < 0.0 {
                 return Err(format!("{key} = {value}: must be a non-negative number"));
@@ -181,7 +202,9 @@ impl Config {
             return Err("thresholds.review_bottleneck.window_months must be at least 1".into());
         }
         if d.baseline_months == 0 {
-            return Err("thresholds.output_outcome_divergence.baseline_months must be at least 1".into());
+            return Err(
+                "thresholds.output_outcome_divergence.baseline_months must be at least 1".into(),
+            );
         }
         Ok(())
     }
@@ -198,21 +221,24 @@ mod tests {
 
     #[test]
     fn a_threshold_can_be_changed() {
-        let config = Config::parse("[thresholds.review_bottleneck]\napproval_share = 0.7\n").unwrap();
+        let config =
+            Config::parse("[thresholds.review_bottleneck]\napproval_share = 0.7\n").unwrap();
         assert_eq!(config.thresholds.review_bottleneck.approval_share, 0.7);
         assert_eq!(config.thresholds.review_bottleneck.min_merged_prs, 10);
     }
 
     #[test]
     fn a_misspelt_key_is_rejected_with_the_valid_ones() {
-        let error = Config::parse("[thresholds.review_bottleneck]\napproval_shar = 0.7\n").unwrap_err();
+        let error =
+            Config::parse("[thresholds.review_bottleneck]\napproval_shar = 0.7\n").unwrap_err();
         assert!(error.contains("approval_shar"), "{error}");
         assert!(error.contains("approval_share"), "{error}");
     }
 
     #[test]
     fn a_share_above_one_is_rejected() {
-        let error = Config::parse("[thresholds.review_bottleneck]\napproval_share = 60\n").unwrap_err();
+        let error =
+            Config::parse("[thresholds.review_bottleneck]\napproval_share = 60\n").unwrap_err();
         assert!(error.contains("between 0 and 1"), "{error}");
     }
 

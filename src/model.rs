@@ -507,9 +507,15 @@ impl Dataset {
     pub fn into_frames(self) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
         Ok(vec![
             (Person::NAME, Person::to_frame(self.people)?),
-            (PullRequest::NAME, PullRequest::to_frame(self.pull_requests)?),
+            (
+                PullRequest::NAME,
+                PullRequest::to_frame(self.pull_requests)?,
+            ),
             (Review::NAME, Review::to_frame(self.reviews)?),
-            (ReviewRequest::NAME, ReviewRequest::to_frame(self.review_requests)?),
+            (
+                ReviewRequest::NAME,
+                ReviewRequest::to_frame(self.review_requests)?,
+            ),
             (PrEvent::NAME, PrEvent::to_frame(self.pr_events)?),
             (PrCommit::NAME, PrCommit::to_frame(self.pr_commits)?),
             (Comment::NAME, Comment::to_frame(self.comments)?),
@@ -562,7 +568,13 @@ mod tests {
             aliases: vec!["ada@example.com".into(), "ada-gh".into()],
         }])
         .unwrap();
-        let aliases = frame.column("aliases").unwrap().list().unwrap().get_as_series(0).unwrap();
+        let aliases = frame
+            .column("aliases")
+            .unwrap()
+            .list()
+            .unwrap()
+            .get_as_series(0)
+            .unwrap();
         assert_eq!(aliases.len(), 2);
     }
 
@@ -574,7 +586,12 @@ mod tests {
                 assert!(schema.contains(column), "{}.{column}", spec.name);
             }
             if let Some(column) = spec.partition_by {
-                assert_eq!(schema.get(column), Some(&TIMESTAMP), "{}.{column}", spec.name);
+                assert_eq!(
+                    schema.get(column),
+                    Some(&TIMESTAMP),
+                    "{}.{column}",
+                    spec.name
+                );
             }
         }
     }

@@ -21,7 +21,8 @@ pub struct BadMonth(pub String);
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        ((1..=12).contains(&month) && (1970..=9999).contains(&year)).then_some(Month { year, month })
+        ((1..=12).contains(&month) && (1970..=9999).contains(&year))
+            .then_some(Month { year, month })
     }
 
     /// The month a date falls in.
@@ -42,17 +43,29 @@ impl Month {
 
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 
     pub fn previous(self) -> Month {
         if self.month == 1 {
-            Month { year: self.year - 1, month: 12 }
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            Month { year: self.year, month: self.month - 1 }
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 
@@ -117,7 +130,9 @@ mod tests {
 
     #[test]
     fn bad_months_are_refused_with_the_format() {
-        for text in ["2026-13", "2026-1", "26-10", "october", "", "2026-00", "2026/10"] {
+        for text in [
+            "2026-13", "2026-1", "26-10", "october", "", "2026-00", "2026/10",
+        ] {
             let error = text.parse::<Month>().unwrap_err();
             assert!(error.to_string().contains("YYYY-MM"), "{text}");
         }

@@ -201,7 +201,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut next = self.manifest.clone();
         for (name, frame) in frames {
-            let spec = model::table_spec(name).ok_or_else(|| StoreError::UnknownTable(name.into()))?;
+            let spec =
+                model::table_spec(name).ok_or_else(|| StoreError::UnknownTable(name.into()))?;
             let frame = conform(spec, frame)?;
             next.tables
                 .insert(spec.name.to_string(), self.write_table_files(spec, frame)?);
@@ -214,7 +215,11 @@ impl Store {
     }
 
     /// Writes a table's partitions as content-addressed files; returns their manifest entry.
-    fn write_table_files(&self, spec: &TableSpec, frame: DataFrame) -> Result<TableEntry, StoreError> {
+    fn write_table_files(
+        &self,
+        spec: &TableSpec,
+        frame: DataFrame,
+    ) -> Result<TableEntry, StoreError> {
         let mut entry = TableEntry {
             rows: frame.height(),
             files: Vec::new(),
@@ -312,7 +317,8 @@ impl Store {
     /// A lazy scan of one table with its full schema, after verifying its files. A table never
     /// written scans as an empty frame, so queries over sources that lack it still run.
     pub fn scan(&self, table: &str) -> Result<LazyFrame, StoreError> {
-        let spec = model::table_spec(table).ok_or_else(|| StoreError::UnknownTable(table.into()))?;
+        let spec =
+            model::table_spec(table).ok_or_else(|| StoreError::UnknownTable(table.into()))?;
         let files = self
             .manifest
             .tables
@@ -357,15 +363,13 @@ pub fn conform(spec: &TableSpec, frame: DataFrame) -> Result<DataFrame, StoreErr
     for (name, dtype) in schema.iter() {
         let column = match frame.column(name) {
             Ok(column) if column.dtype() == dtype => column.clone(),
-            Ok(column) => column
-                .strict_cast(dtype)
-                .map_err(|e| StoreError::Schema {
-                    table: spec.name.into(),
-                    message: format!(
-                        "column `{name}` has type {} and cannot become {dtype}: {e}",
-                        column.dtype()
-                    ),
-                })?,
+            Ok(column) => column.strict_cast(dtype).map_err(|e| StoreError::Schema {
+                table: spec.name.into(),
+                message: format!(
+                    "column `{name}` has type {} and cannot become {dtype}: {e}",
+                    column.dtype()
+                ),
+            })?,
             Err(_) if spec.required.contains(&name.as_str()) => {
                 return Err(StoreError::Schema {
                     table: spec.name.into(),
@@ -408,7 +412,9 @@ fn partitions(
         .into_iter()
         .map(|part| {
             let month = month_of(&part);
-            let part = part.drop("__month").map_err(polars_error(context.clone()))?;
+            let part = part
+                .drop("__month")
+                .map_err(polars_error(context.clone()))?;
             Ok((Some(month), part))
         })
         .collect()
@@ -487,7 +493,9 @@ mod tests {
     fn tables_round_trip_through_month_partitions() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_or_create(dir.path()).unwrap();
-        store.replace_tables(vec![("reviews", reviews(10))], None).unwrap();
+        store
+            .replace_tables(vec![("reviews", reviews(10))], None)
+            .unwrap();
 
         let reopened = Store::open(dir.path()).unwrap();
         let entry = &reopened.manifest().tables["reviews"];
@@ -516,14 +524,22 @@ mod tests {
     fn a_corrupted_or_missing_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_or_create(dir.path()).unwrap();
-        store.replace_tables(vec![("reviews", reviews(4))], None).unwrap();
-        let first = dir.path().join(&store.manifest().tables["reviews"].files[0].path);
+        store
+            .replace_tables(vec![("reviews", reviews(4))], None)
+            .unwrap();
+        let first = dir
+            .path()
+            .join(&store.manifest().tables["reviews"].files[0].path);
 
         let mut bytes = fs::read(&first).unwrap();
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0xff;
         fs::write(&first, &bytes).unwrap();
-        let error = Store::open(dir.path()).unwrap().scan("reviews").err().unwrap();
+        let error = Store::open(dir.path())
+            .unwrap()
+            .scan("reviews")
+            .err()
+            .unwrap();
         assert!(matches!(error, StoreError::Corrupted { .. }), "{error}");
         assert!(error.to_string().contains(&first.display().to_string()));
 
@@ -536,14 +552,23 @@ mod tests {
     fn replacing_a_table_removes_its_old_files_and_keeps_others() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_or_create(dir.path()).unwrap();
-        store.replace_tables(vec![("reviews", reviews(4))], None).unwrap();
+        store
+            .replace_tables(vec![("reviews", reviews(4))], None)
+            .unwrap();
         let people = model::empty_frame(model::table_spec("people").unwrap());
-        store.replace_tables(vec![("people", people)], None).unwrap();
+        store
+            .replace_tables(vec![("people", people)], None)
+            .unwrap();
         assert_eq!(store.manifest().rows("reviews"), 4);
-        store.replace_tables(vec![("reviews", reviews(1))], None).unwrap();
+        store
+            .replace_tables(vec![("reviews", reviews(1))], None)
+            .unwrap();
         let files: Vec<_> = walk(&dir.path().join("tables"));
         assert_eq!(files.len(), 1, "{files:?}");
-        assert_eq!(Store::open(dir.path()).unwrap().manifest().rows("reviews"), 1);
+        assert_eq!(
+            Store::open(dir.path()).unwrap().manifest().rows("reviews"),
+            1
+        );
     }
 
     #[test]

@@ -48,8 +48,15 @@ fn hand_made_team(dir: &Path) {
             n + 1,
             n + 2
         ));
-        requests.push_str(&format!("acme/core,{n},maya,2026-10-{:02}T09:05:00Z\n", n + 1));
-        let reviewer = if n == 10 { if author == "ali" { "bea" } else { "ali" } } else { "maya" };
+        requests.push_str(&format!(
+            "acme/core,{n},maya,2026-10-{:02}T09:05:00Z\n",
+            n + 1
+        ));
+        let reviewer = if n == 10 {
+            if author == "ali" { "bea" } else { "ali" }
+        } else {
+            "maya"
+        };
         reviews.push_str(&format!(
             "acme/core,{n},{reviewer},approved,2026-10-{:02}T15:00:00Z\n",
             n + 2
@@ -68,13 +75,25 @@ fn an_imported_team_where_one_reviewer_approves_nine_of_ten_has_a_bottleneck() {
     hand_made_team(&folder);
     let data = work.path().join("data");
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "import", folder.to_str().unwrap()])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "import",
+            folder.to_str().unwrap(),
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("pull_requests 10"));
     let out = work.path().join("report");
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2026-10", "--out"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "report",
+            "--month",
+            "2026-10",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -97,9 +116,20 @@ fn an_imported_team_where_one_reviewer_approves_nine_of_ten_has_a_bottleneck() {
     );
     let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(markdown.contains("Review bottleneck"), "{markdown}");
-    for chart in ["review_load_share", "reviewer_author_matrix", "cycle_phases_by_week", "output_outcome_by_month"] {
-        assert!(out.join("charts").join(format!("{chart}.svg")).exists(), "{chart}.svg");
-        assert!(out.join("charts").join(format!("{chart}.png")).exists(), "{chart}.png");
+    for chart in [
+        "review_load_share",
+        "reviewer_author_matrix",
+        "cycle_phases_by_week",
+        "output_outcome_by_month",
+    ] {
+        assert!(
+            out.join("charts").join(format!("{chart}.svg")).exists(),
+            "{chart}.svg"
+        );
+        assert!(
+            out.join("charts").join(format!("{chart}.png")).exists(),
+            "{chart}.png"
+        );
     }
 }
 
@@ -113,15 +143,33 @@ fn a_team_where_approvals_are_spread_has_no_bottleneck() {
     let reviews: String = std::iter::once("repo,number,reviewer,state,submitted_at\n".to_string())
         .chain((1..=10).map(|n| {
             let reviewer = ["bea", "cem", "ali"][n % 3];
-            format!("acme/core,{n},{reviewer},approved,2026-10-{:02}T15:00:00Z\n", n + 2)
+            format!(
+                "acme/core,{n},{reviewer},approved,2026-10-{:02}T15:00:00Z\n",
+                n + 2
+            )
         }))
         .collect();
     std::fs::write(folder.join("reviews.csv"), reviews).unwrap();
     let data = work.path().join("data");
-    teamlens().args(["--data-dir", data.to_str().unwrap(), "import", folder.to_str().unwrap()]).assert().success();
+    teamlens()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "import",
+            folder.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
     let out = work.path().join("report");
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2026-10", "--out"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "report",
+            "--month",
+            "2026-10",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -141,12 +189,33 @@ fn user_text_cannot_become_markup_in_the_report() {
     );
     std::fs::write(folder.join("pull_requests.csv"), hostile).unwrap();
     let people = std::fs::read_to_string(folder.join("people.csv")).unwrap();
-    std::fs::write(folder.join("people.csv"), people.replace("ali,engineer", "<b>ali</b>,engineer").replace(",ali,", ",<b>ali</b>,")).unwrap();
+    std::fs::write(
+        folder.join("people.csv"),
+        people
+            .replace("ali,engineer", "<b>ali</b>,engineer")
+            .replace(",ali,", ",<b>ali</b>,"),
+    )
+    .unwrap();
     let data = work.path().join("data");
-    teamlens().args(["--data-dir", data.to_str().unwrap(), "import", folder.to_str().unwrap()]).assert().success();
+    teamlens()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "import",
+            folder.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
     let out = work.path().join("report");
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2026-10", "--out"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "report",
+            "--month",
+            "2026-10",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -155,8 +224,14 @@ fn user_text_cannot_become_markup_in_the_report() {
     assert!(!html.contains("href=\"javascript:"), "script link in HTML");
     assert!(!html.contains("<b>ali</b>"), "raw name markup in HTML");
     let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(!markdown.contains("](javascript:"), "script link in Markdown");
-    assert!(!markdown.contains("<b>ali</b>"), "raw name markup in Markdown");
+    assert!(
+        !markdown.contains("](javascript:"),
+        "script link in Markdown"
+    );
+    assert!(
+        !markdown.contains("<b>ali</b>"),
+        "raw name markup in Markdown"
+    );
 }
 
 #[test]
@@ -170,13 +245,22 @@ fn a_simulated_organisation_reports_its_planted_bottleneck_and_spares_healthy_te
     let truth = read_json(&data.join("ground_truth.json"));
     let out = work.path().join("report");
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "-q", "report", "--out"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "-q",
+            "report",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success()
         .stdout("");
     let report = read_json(&out.join("report.json"));
-    assert_eq!(report["period"]["from"], "2026-10-01", "default month is the last full one");
+    assert_eq!(
+        report["period"]["from"], "2026-10-01",
+        "default month is the last full one"
+    );
     let planted: Vec<&str> = truth["plants"]
         .as_array()
         .unwrap()
@@ -190,11 +274,26 @@ fn a_simulated_organisation_reports_its_planted_bottleneck_and_spares_healthy_te
         .collect();
     assert!(!planted.is_empty());
     for subject in &planted {
-        assert!(found.iter().any(|f| f == subject), "missed {subject}: {found:?}");
+        assert!(
+            found.iter().any(|f| f == subject),
+            "missed {subject}: {found:?}"
+        );
     }
-    let healthy: Vec<String> = truth["healthy_teams"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+    let healthy: Vec<String> = truth["healthy_teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
     let people = teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "query", "SELECT person, team FROM people", "--format", "json"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "query",
+            "SELECT person, team FROM people",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     let people: Value = serde_json::from_slice(&people.stdout).unwrap();
@@ -207,7 +306,10 @@ fn a_simulated_organisation_reports_its_planted_bottleneck_and_spares_healthy_te
             .find(|p| p["person"] == subject)
             .map(|p| format!("team:{}", p["team"].as_str().unwrap()))
             .unwrap_or_else(|| subject.to_string());
-        assert!(!healthy.contains(&team), "finding on healthy {team}: {finding:#}");
+        assert!(
+            !healthy.contains(&team),
+            "finding on healthy {team}: {finding:#}"
+        );
     }
 }
 
@@ -218,21 +320,53 @@ fn query_runs_sql_over_tables_and_metrics() {
     std::fs::create_dir(&folder).unwrap();
     hand_made_team(&folder);
     let data = work.path().join("data");
-    teamlens().args(["--data-dir", data.to_str().unwrap(), "-q", "import", folder.to_str().unwrap()]).assert().success();
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "query", "SELECT COUNT(*) AS merged FROM pr_phases", "--format", "csv"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "-q",
+            "import",
+            folder.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    teamlens()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "query",
+            "SELECT COUNT(*) AS merged FROM pr_phases",
+            "--format",
+            "csv",
+        ])
         .assert()
         .success()
         .stdout("merged\n10\n");
     let sql = work.path().join("q.sql");
-    std::fs::write(&sql, "SELECT reviewer, approved_prs FROM review_load ORDER BY approved_prs DESC LIMIT 1").unwrap();
+    std::fs::write(
+        &sql,
+        "SELECT reviewer, approved_prs FROM review_load ORDER BY approved_prs DESC LIMIT 1",
+    )
+    .unwrap();
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "query", sql.to_str().unwrap(), "--format", "json"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "query",
+            sql.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("\"reviewer\": \"maya\""));
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "query", "SELECT nonsense FROM nowhere"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "query",
+            "SELECT nonsense FROM nowhere",
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("error:"));
@@ -242,7 +376,13 @@ fn query_runs_sql_over_tables_and_metrics() {
 fn no_data_says_how_to_get_some() {
     let work = tempfile::tempdir().unwrap();
     teamlens()
-        .args(["--data-dir", work.path().join("nothing").to_str().unwrap(), "report", "--month", "2026-10"])
+        .args([
+            "--data-dir",
+            work.path().join("nothing").to_str().unwrap(),
+            "report",
+            "--month",
+            "2026-10",
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("teamlens demo").and(predicate::str::contains("import")));
@@ -264,28 +404,57 @@ fn a_month_without_activity_gets_a_report_that_says_so() {
     std::fs::create_dir(&folder).unwrap();
     hand_made_team(&folder);
     let data = work.path().join("data");
-    teamlens().args(["--data-dir", data.to_str().unwrap(), "-q", "import", folder.to_str().unwrap()]).assert().success();
+    teamlens()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "-q",
+            "import",
+            folder.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
     let out = work.path().join("report");
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2025-03", "--out"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "report",
+            "--month",
+            "2025-03",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
     let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(markdown.contains("No activity was recorded in 2025-03"), "{markdown}");
-    assert_eq!(read_json(&out.join("report.json"))["findings"], serde_json::json!([]));
+    assert!(
+        markdown.contains("No activity was recorded in 2025-03"),
+        "{markdown}"
+    );
+    assert_eq!(
+        read_json(&out.join("report.json"))["findings"],
+        serde_json::json!([])
+    );
 }
 
 #[test]
 fn a_bad_config_names_the_key() {
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("teamlens.toml");
-    std::fs::write(&config, "[thresholds.review_bottleneck]\napprovel_share = 0.5\n").unwrap();
+    std::fs::write(
+        &config,
+        "[thresholds.review_bottleneck]\napprovel_share = 0.5\n",
+    )
+    .unwrap();
     teamlens()
         .args(["--config", config.to_str().unwrap(), "report"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("approvel_share").and(predicate::str::contains("approval_share")));
+        .stderr(
+            predicate::str::contains("approvel_share")
+                .and(predicate::str::contains("approval_share")),
+        );
 }
 
 #[test]
@@ -295,14 +464,32 @@ fn a_corrupted_store_names_the_file() {
     std::fs::create_dir(&folder).unwrap();
     hand_made_team(&folder);
     let data = work.path().join("data");
-    teamlens().args(["--data-dir", data.to_str().unwrap(), "-q", "import", folder.to_str().unwrap()]).assert().success();
+    teamlens()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "-q",
+            "import",
+            folder.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
     let manifest = read_json(&data.join("manifest.json"));
-    let file = manifest["tables"]["reviews"]["files"][0]["path"].as_str().unwrap().to_string();
+    let file = manifest["tables"]["reviews"]["files"][0]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = data.join(&file);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     teamlens()
-        .args(["--data-dir", data.to_str().unwrap(), "report", "--month", "2026-10"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "report",
+            "--month",
+            "2026-10",
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains(file).and(predicate::str::contains("corrupted")));

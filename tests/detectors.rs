@@ -11,7 +11,10 @@ use teamlens::period::Month;
 use teamlens::sources::simulate::{GroundTruth, ManagerPersona, SimConfig, TeamPlan, simulate};
 
 /// Findings per month of the last `months` simulated months, as (kind, subject, month).
-fn run(config: &SimConfig, months: usize) -> (BTreeSet<(String, String, String)>, GroundTruth, Vec<String>) {
+fn run(
+    config: &SimConfig,
+    months: usize,
+) -> (BTreeSet<(String, String, String)>, GroundTruth, Vec<String>) {
     let simulation = simulate(config);
     let truth = simulation.ground_truth.clone();
     let tables: BTreeMap<&'static str, LazyFrame> = simulation
@@ -36,14 +39,27 @@ fn run(config: &SimConfig, months: usize) -> (BTreeSet<(String, String, String)>
         })
         .unwrap();
         for finding in outcome.findings {
-            found.insert((finding.kind.name().to_string(), finding.subject, month.to_string()));
+            found.insert((
+                finding.kind.name().to_string(),
+                finding.subject,
+                month.to_string(),
+            ));
         }
-        not_judged.extend(outcome.not_judged.into_iter().map(|n| format!("{} {}", n.kind.name(), n.subject)));
+        not_judged.extend(
+            outcome
+                .not_judged
+                .into_iter()
+                .map(|n| format!("{} {}", n.kind.name(), n.subject)),
+        );
     }
     (found, truth, not_judged)
 }
 
-fn planted(truth: &GroundTruth, kind: FindingKind, months: &[String]) -> BTreeSet<(String, String, String)> {
+fn planted(
+    truth: &GroundTruth,
+    kind: FindingKind,
+    months: &[String],
+) -> BTreeSet<(String, String, String)> {
     truth
         .plants
         .iter()
@@ -59,15 +75,26 @@ fn planted(truth: &GroundTruth, kind: FindingKind, months: &[String]) -> BTreeSe
 
 #[test]
 fn implemented_detectors_meet_their_goals_on_simulated_organisations() {
-    let kinds = [FindingKind::ReviewBottleneck, FindingKind::OutputOutcomeDivergence];
+    let kinds = [
+        FindingKind::ReviewBottleneck,
+        FindingKind::OutputOutcomeDivergence,
+    ];
     let mut tallies: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     for seed in 1..=6 {
         let config = SimConfig::default_org(seed, 4, 6, 1.0);
-        let months: Vec<String> = Month::of(config.until).trailing(3).iter().map(Month::to_string).collect();
+        let months: Vec<String> = Month::of(config.until)
+            .trailing(3)
+            .iter()
+            .map(Month::to_string)
+            .collect();
         let (found, truth, _) = run(&config, 3);
         for kind in kinds {
             let expected = planted(&truth, kind, &months);
-            let got: BTreeSet<_> = found.iter().filter(|f| f.0 == kind.name()).cloned().collect();
+            let got: BTreeSet<_> = found
+                .iter()
+                .filter(|f| f.0 == kind.name())
+                .cloned()
+                .collect();
             let tally = tallies.entry(kind.name()).or_default();
             tally.0 += got.intersection(&expected).count();
             tally.1 += got.difference(&expected).count();
@@ -83,7 +110,9 @@ fn implemented_detectors_meet_their_goals_on_simulated_organisations() {
     for (kind, (tp, fp, missed)) in tallies {
         let precision = tp as f64 / (tp + fp).max(1) as f64;
         let recall = tp as f64 / (tp + missed).max(1) as f64;
-        eprintln!("{kind}: tp {tp} fp {fp} fn {missed} precision {precision:.2} recall {recall:.2}");
+        eprintln!(
+            "{kind}: tp {tp} fp {fp} fn {missed} precision {precision:.2} recall {recall:.2}"
+        );
         assert!(tp > 0, "{kind}: nothing planted was found");
         assert!(precision >= 0.95, "{kind}: precision {precision:.2}");
         assert!(recall >= 0.9, "{kind}: recall {recall:.2}");
@@ -106,7 +135,12 @@ fn healthy(name: &str, engineers: usize) -> TeamPlan {
 fn healthy_organisations_get_no_finding_at_all() {
     for seed in [11, 12, 13] {
         let config = SimConfig {
-            teams: vec![healthy("alpha", 5), healthy("beta", 7), healthy("gamma", 4), healthy("delta", 8)],
+            teams: vec![
+                healthy("alpha", 5),
+                healthy("beta", 7),
+                healthy("gamma", 4),
+                healthy("delta", 8),
+            ],
             ..SimConfig::default_org(seed, 4, 6, 1.0)
         };
         let (found, _, _) = run(&config, 3);
@@ -123,6 +157,14 @@ fn a_manager_reviewing_everything_on_a_two_person_team_is_not_judged_a_bottlenec
         ..SimConfig::default_org(5, 2, 6, 1.0)
     };
     let (found, _, not_judged) = run(&config, 2);
-    assert!(found.iter().all(|f| f.0 != "review_bottleneck"), "{found:?}");
-    assert!(not_judged.iter().any(|n| n == "review_bottleneck team:pair"), "{not_judged:?}");
+    assert!(
+        found.iter().all(|f| f.0 != "review_bottleneck"),
+        "{found:?}"
+    );
+    assert!(
+        not_judged
+            .iter()
+            .any(|n| n == "review_bottleneck team:pair"),
+        "{not_judged:?}"
+    );
 }

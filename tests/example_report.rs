@@ -16,7 +16,11 @@ fn the_checked_in_example_is_the_current_demo_report() {
         .assert()
         .success();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/example");
-    for file in ["report.md", "charts/review_load_share.svg", "charts/output_outcome_by_month.svg"] {
+    for file in [
+        "report.md",
+        "charts/review_load_share.svg",
+        "charts/output_outcome_by_month.svg",
+    ] {
         let fresh = std::fs::read_to_string(out.join(file)).unwrap();
         let kept = std::fs::read_to_string(example.join(file)).unwrap_or_default();
         assert!(

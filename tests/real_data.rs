@@ -16,7 +16,13 @@ fn import_folder(dir: &Path) {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (date, id, author, reviewer, first) = (at("date_utc"), at("change_id"), at("author"), at("reviewer"), at("first_authored_at"));
+    let (date, id, author, reviewer, first) = (
+        at("date_utc"),
+        at("change_id"),
+        at("author"),
+        at("reviewer"),
+        at("first_authored_at"),
+    );
     let mut prs = String::from("repo,number,author,created_at,first_commit_at,merged_at,url\n");
     let mut reviews = String::from("repo,number,reviewer,state,submitted_at\n");
     let mut seen = std::collections::BTreeSet::new();
@@ -28,7 +34,10 @@ fn import_folder(dir: &Path) {
                 f[id], f[author], f[first], f[first], f[date], f[id]
             ));
         }
-        reviews.push_str(&format!("rust-lang/cargo,{},{},approved,{}\n", f[id], f[reviewer], f[date]));
+        reviews.push_str(&format!(
+            "rust-lang/cargo,{},{},approved,{}\n",
+            f[id], f[reviewer], f[date]
+        ));
     }
     std::fs::write(dir.join("pull_requests.csv"), prs).unwrap();
     std::fs::write(dir.join("reviews.csv"), reviews).unwrap();
@@ -37,7 +46,15 @@ fn import_folder(dir: &Path) {
 fn report(data: &Path, month: &str, out: &Path) -> Value {
     Command::cargo_bin("teamlens")
         .unwrap()
-        .args(["--data-dir", data.to_str().unwrap(), "-q", "report", "--month", month, "--out"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "-q",
+            "report",
+            "--month",
+            month,
+            "--out",
+        ])
         .arg(out)
         .assert()
         .success();
@@ -63,7 +80,13 @@ fn cargo_2017_waited_on_one_reviewer_and_2023_did_not() {
     let data = work.path().join("data");
     Command::cargo_bin("teamlens")
         .unwrap()
-        .args(["--data-dir", data.to_str().unwrap(), "-q", "import", folder.to_str().unwrap()])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "-q",
+            "import",
+            folder.to_str().unwrap(),
+        ])
         .assert()
         .success();
 
@@ -71,9 +94,16 @@ fn cargo_2017_waited_on_one_reviewer_and_2023_did_not() {
     let january = report(&data, "2017-01", &work.path().join("2017-01"));
     assert_eq!(bottlenecks(&january), ["alexcrichton"]);
     let figures = &january["findings"][0]["evidence"]["figures"];
-    assert!(figures["approval_share"].as_f64().unwrap() > 0.9, "{figures:#}");
+    assert!(
+        figures["approval_share"].as_f64().unwrap() > 0.9,
+        "{figures:#}"
+    );
 
     // October 2023: epage and weihanglo each approved 42 %: shared, not a gate.
     let october = report(&data, "2023-10", &work.path().join("2023-10"));
-    assert!(bottlenecks(&october).is_empty(), "{:#}", october["findings"]);
+    assert!(
+        bottlenecks(&october).is_empty(),
+        "{:#}",
+        october["findings"]
+    );
 }

@@ -160,7 +160,10 @@ pub trait Detector {
 
 /// Every detector this build has, in report order.
 pub fn all() -> Vec<Box<dyn Detector>> {
-    vec![Box::new(ReviewBottleneck), Box::new(OutputOutcomeDivergence)]
+    vec![
+        Box::new(ReviewBottleneck),
+        Box::new(OutputOutcomeDivergence),
+    ]
 }
 
 /// Runs every detector; findings sorted by severity (worst first), then kind and subject.

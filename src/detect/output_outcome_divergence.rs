@@ -62,7 +62,8 @@ impl Window {
     }
 
     fn failure_rate(&self) -> Option<f64> {
-        (!self.failed.is_empty()).then(|| self.failed.iter().sum::<f64>() / self.failed.len() as f64)
+        (!self.failed.is_empty())
+            .then(|| self.failed.iter().sum::<f64>() / self.failed.len() as f64)
     }
 }
 
@@ -74,7 +75,10 @@ impl Detector for OutputOutcomeDivergence {
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.output_outcome_divergence;
         let months = input.month.trailing(t.baseline_months + 1);
-        let baseline_months: Vec<String> = months[..t.baseline_months].iter().map(Month::to_string).collect();
+        let baseline_months: Vec<String> = months[..t.baseline_months]
+            .iter()
+            .map(Month::to_string)
+            .collect();
         let current = input.month.to_string();
 
         let phases = for_months(input.metrics.get("pr_phases"), &months)?;
@@ -115,7 +119,9 @@ impl Detector for OutputOutcomeDivergence {
         let output_months = str_values(&output, "month")?;
         let opened = f64_values(&output, "prs_opened")?;
         for i in 0..output.height() {
-            let (Some(team), Some(month), Some(opened)) = (&output_teams[i], &output_months[i], opened[i]) else {
+            let (Some(team), Some(month), Some(opened)) =
+                (&output_teams[i], &output_months[i], opened[i])
+            else {
                 continue;
             };
             if let Some((base, now)) = windows.get_mut(team) {
@@ -129,7 +135,9 @@ impl Detector for OutputOutcomeDivergence {
         let active_months = str_values(&activity, "month")?;
         let active_days = f64_values(&activity, "active_days")?;
         for i in 0..activity.height() {
-            let (Some(team), Some(month), Some(days)) = (&active_teams[i], &active_months[i], active_days[i]) else {
+            let (Some(team), Some(month), Some(days)) =
+                (&active_teams[i], &active_months[i], active_days[i])
+            else {
                 continue;
             };
             if let Some((base, now)) = windows.get_mut(team) {
@@ -173,7 +181,10 @@ fn for_months(frame: &DataFrame, months: &[Month]) -> PolarsResult<DataFrame> {
     frame
         .clone()
         .lazy()
-        .filter(col("month").is_in(lit(Series::new("months".into(), names)).implode(true), false))
+        .filter(col("month").is_in(
+            lit(Series::new("months".into(), names)).implode(true),
+            false,
+        ))
         .collect()
 }
 
@@ -184,13 +195,22 @@ fn ratio(now: Option<f64>, before: Option<f64>) -> Option<f64> {
     }
 }
 
-fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, mut now: Window) -> Option<Finding> {
+fn judge(
+    input: &DetectorInput,
+    team: &str,
+    baseline: &[String],
+    base: Window,
+    mut now: Window,
+) -> Option<Finding> {
     let t = &input.config.thresholds.output_outcome_divergence;
     // Both windows measured the same way: per active day only when both have activity days.
     let (output_now, output_before) = if now.active_days > 0.0 && base.active_days > 0.0 {
         (now.output(1), base.output(baseline.len()))
     } else {
-        (now.per_author_month(1), base.per_author_month(baseline.len()))
+        (
+            now.per_author_month(1),
+            base.per_author_month(baseline.len()),
+        )
     };
     let per_day = now.active_days > 0.0 && base.active_days > 0.0;
     let merged_rise = ratio(output_now, output_before);
@@ -220,7 +240,8 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
 
     let slower = cycle_rise.is_some_and(|r| r >= t.cycle_time_rise);
     let less_safe = failure_rise.is_some_and(|r| r >= t.failure_rate_rise);
-    let splitting = size_change.is_some_and(|c| c <= -t.size_drop) && cycle_rise.is_some_and(|r| r >= -0.1);
+    let splitting =
+        size_change.is_some_and(|c| c <= -t.size_drop) && cycle_rise.is_some_and(|r| r >= -0.1);
     if !(slower || less_safe || splitting) {
         return None;
     }
@@ -228,17 +249,41 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
     let mut evidence = Evidence::default();
     evidence
         .figure("prs_merged", now.prs)
-        .rounded("prs_merged_per_month_baseline", Some(base.prs as f64 / baseline.len() as f64), 1)
+        .rounded(
+            "prs_merged_per_month_baseline",
+            Some(base.prs as f64 / baseline.len() as f64),
+            1,
+        )
         .figure("active_authors", now.authors.len())
         .figure("active_authors_baseline", base.authors.len())
         .rounded("prs_per_author", now.per_author_month(1), 2)
-        .rounded("prs_per_author_baseline", base.per_author_month(baseline.len()), 2)
+        .rounded(
+            "prs_per_author_baseline",
+            base.per_author_month(baseline.len()),
+            2,
+        )
         .rounded("active_person_days", Some(now.active_days), 0)
-        .rounded("active_person_days_per_month_baseline", Some(base.active_days / baseline.len() as f64), 1)
-        .rounded("prs_per_active_day", per_day.then_some(output_now).flatten(), 3)
-        .rounded("prs_per_active_day_baseline", per_day.then_some(output_before).flatten(), 3)
+        .rounded(
+            "active_person_days_per_month_baseline",
+            Some(base.active_days / baseline.len() as f64),
+            1,
+        )
+        .rounded(
+            "prs_per_active_day",
+            per_day.then_some(output_now).flatten(),
+            3,
+        )
+        .rounded(
+            "prs_per_active_day_baseline",
+            per_day.then_some(output_before).flatten(),
+            3,
+        )
         .rounded("prs_opened", Some(now.opened), 0)
-        .rounded("prs_opened_per_month_baseline", Some(base.opened / baseline.len() as f64), 1)
+        .rounded(
+            "prs_opened_per_month_baseline",
+            Some(base.opened / baseline.len() as f64),
+            1,
+        )
         .rounded("merged_rise", merged_rise, 3)
         .rounded("opened_rise", opened_rise, 3)
         .rounded("output_rise", Some(output_rise), 3)
@@ -251,7 +296,8 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
         .rounded("median_pr_size_baseline", size_before, 0)
         .figure("baseline_months", baseline.join(", "))
         .figure("pr_splitting", splitting);
-    now.slowest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    now.slowest
+        .sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     evidence.links = now
         .slowest
         .into_iter()
@@ -264,7 +310,10 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
         worse.push(format!("median cycle time rose {:.0} %", r * 100.0));
     }
     if let (true, Some(r)) = (less_safe, failure_rise) {
-        worse.push(format!("the change failure rate rose {:.0} points", r * 100.0));
+        worse.push(format!(
+            "the change failure rate rose {:.0} points",
+            r * 100.0
+        ));
     }
     if splitting {
         worse.push(format!(
@@ -275,7 +324,11 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
     let headline = format!(
         "{team} opened {:.0} % more PRs per {} than in {} while {}.",
         output_rise * 100.0,
-        if per_day { "active person-day" } else { "author" },
+        if per_day {
+            "active person-day"
+        } else {
+            "author"
+        },
         baseline.join(", "),
         worse.join(" and ")
     );
@@ -284,7 +337,11 @@ fn judge(input: &DetectorInput, team: &str, baseline: &[String], base: Window, m
          Are we cutting work finer, rushing it, or waiting longer on reviews, and what would \
          let the extra work actually ship sooner?"
     );
-    let severity = if slower && less_safe { Severity::Alert } else { Severity::Warn };
+    let severity = if slower && less_safe {
+        Severity::Alert
+    } else {
+        Severity::Warn
+    };
     Some(Finding {
         kind: FindingKind::OutputOutcomeDivergence,
         subject: format!("team:{team}"),

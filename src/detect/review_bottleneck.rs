@@ -100,10 +100,16 @@ impl Detector for ReviewBottleneck {
                 continue;
             }
             let month_share = approved[i].unwrap_or(0.0) / eligible_prs;
-            let pooled = window.get(&(team.clone(), reviewer.clone())).copied().unwrap_or_default();
+            let pooled = window
+                .get(&(team.clone(), reviewer.clone()))
+                .copied()
+                .unwrap_or_default();
             let approval_share = pooled.approved / pooled.eligible.max(1.0);
             let gate_share = pooled.gates / pooled.eligible.max(1.0);
-            if approval_share < t.approval_share || gate_share < t.last_gate_share || month_share < t.month_share_floor {
+            if approval_share < t.approval_share
+                || gate_share < t.last_gate_share
+                || month_share < t.month_share_floor
+            {
                 continue;
             }
             let team_loads = approvals_by_team.get(team).cloned().unwrap_or_default();
@@ -157,13 +163,24 @@ struct Pooled {
 /// Approvals per (team, reviewer) over the `window_months` ending with the month. The PRs a
 /// reviewer could approve are counted in every month of the window, including months in which
 /// they approved nothing.
-fn pooled_over_window(input: &DetectorInput, window_months: usize) -> PolarsResult<BTreeMap<(String, String), Pooled>> {
-    let months: Vec<String> = input.month.trailing(window_months.max(1)).iter().map(ToString::to_string).collect();
+fn pooled_over_window(
+    input: &DetectorInput,
+    window_months: usize,
+) -> PolarsResult<BTreeMap<(String, String), Pooled>> {
+    let months: Vec<String> = input
+        .month
+        .trailing(window_months.max(1))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let in_window = |frame: &DataFrame| {
         frame
             .clone()
             .lazy()
-            .filter(col("month").is_in(lit(Series::new("months".into(), months.clone())).implode(true), false))
+            .filter(col("month").is_in(
+                lit(Series::new("months".into(), months.clone())).implode(true),
+                false,
+            ))
             .collect()
     };
     let load = in_window(input.metrics.get("review_load"))?;
@@ -186,7 +203,11 @@ fn pooled_over_window(input: &DetectorInput, window_months: usize) -> PolarsResu
     let mut own: BTreeMap<(String, String), f64> = BTreeMap::new();
     let mut team_months: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let phase_months = str_values(&phases, "month")?;
-    for ((team, author), month) in str_values(&phases, "team")?.into_iter().zip(str_values(&phases, "author")?).zip(phase_months) {
+    for ((team, author), month) in str_values(&phases, "team")?
+        .into_iter()
+        .zip(str_values(&phases, "author")?)
+        .zip(phase_months)
+    {
         let Some(team) = team else { continue };
         *merged_by_team.entry(team.clone()).or_default() += 1.0;
         team_months.entry(team.clone()).or_default().extend(month);
@@ -196,7 +217,10 @@ fn pooled_over_window(input: &DetectorInput, window_months: usize) -> PolarsResu
     }
     for ((team, reviewer), entry) in pooled.iter_mut() {
         let merged = merged_by_team.get(team).copied().unwrap_or(0.0);
-        let theirs = own.get(&(team.clone(), reviewer.clone())).copied().unwrap_or(0.0);
+        let theirs = own
+            .get(&(team.clone(), reviewer.clone()))
+            .copied()
+            .unwrap_or(0.0);
         entry.eligible = merged - theirs;
         entry.months = team_months.get(team).map_or(0, BTreeSet::len);
     }
@@ -205,12 +229,18 @@ fn pooled_over_window(input: &DetectorInput, window_months: usize) -> PolarsResu
 
 /// People who could review a team's PRs: its non-bot members; without a roster, everyone who
 /// authored or approved one of its merged PRs in the month (an open-source project's contributors).
-fn team_size(input: &DetectorInput, team: &str, approvers: Option<&BTreeMap<String, f64>>) -> PolarsResult<usize> {
+fn team_size(
+    input: &DetectorInput,
+    team: &str,
+    approvers: Option<&BTreeMap<String, f64>>,
+) -> PolarsResult<usize> {
     let members = input.roster.members(team).len();
     if members > 0 {
         return Ok(members);
     }
-    let mut people: BTreeSet<String> = approvers.map(|a| a.keys().cloned().collect()).unwrap_or_default();
+    let mut people: BTreeSet<String> = approvers
+        .map(|a| a.keys().cloned().collect())
+        .unwrap_or_default();
     let authors = for_month(input.metrics.get("pr_phases"), input.month)?
         .lazy()
         .filter(col("team").eq(lit(team)))
@@ -235,7 +265,12 @@ impl ReviewBottleneck {
         let pickup = pickup_when_away(input, team, person)?;
 
         // Everyone in the team counts for concentration, including members who approved nothing.
-        let mut loads: BTreeMap<&str, f64> = input.roster.members(team).into_iter().map(|m| (m, 0.0)).collect();
+        let mut loads: BTreeMap<&str, f64> = input
+            .roster
+            .members(team)
+            .into_iter()
+            .map(|m| (m, 0.0))
+            .collect();
         for (reviewer, n) in team_loads {
             loads.insert(reviewer, *n);
         }
@@ -264,9 +299,17 @@ impl ReviewBottleneck {
         evidence.links = waits.links;
         evidence.links.truncate(input.config.report.evidence_links);
 
-        let role = if input.roster.is_manager(person) { " (manager)" } else { "" };
+        let role = if input.roster.is_manager(person) {
+            " (manager)"
+        } else {
+            ""
+        };
         let window = if shares.window_months > 1 {
-            format!(" ({:.0} % over the last {} months)", shares.approval_share * 100.0, shares.window_months)
+            format!(
+                " ({:.0} % over the last {} months)",
+                shares.approval_share * 100.0,
+                shares.window_months
+            )
         } else {
             String::new()
         };
@@ -370,8 +413,20 @@ struct Pickup {
 /// reviewed something, against weeks they reviewed nothing, over the month and the two before.
 fn pickup_when_away(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Pickup> {
     let window = input.month.trailing(3);
-    let start = window[0].first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
-    let end = input.month.next().first_day().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
+    let start = window[0]
+        .first_day()
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp_micros();
+    let end = input
+        .month
+        .next()
+        .first_day()
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp_micros();
     let in_window = |name: &str| {
         col(name)
             .cast(DataType::Int64)
@@ -382,10 +437,20 @@ fn pickup_when_away(input: &DetectorInput, team: &str, person: &str) -> PolarsRe
         Some(reviews) => {
             let frame = reviews
                 .clone()
-                .filter(col("reviewer").eq(lit(person)).and(in_window("submitted_at")))
+                .filter(
+                    col("reviewer")
+                        .eq(lit(person))
+                        .and(in_window("submitted_at")),
+                )
                 .select([col("submitted_at").cast(DataType::Int64)])
                 .collect()?;
-            frame.column("submitted_at")?.i64()?.iter().flatten().map(week_of).collect()
+            frame
+                .column("submitted_at")?
+                .i64()?
+                .iter()
+                .flatten()
+                .map(week_of)
+                .collect()
         }
         None => BTreeSet::new(),
     };

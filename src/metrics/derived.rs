@@ -16,7 +16,12 @@ pub fn before_sql(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
 ) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
-    let table = |name: &str| tables.get(name).cloned().unwrap_or_else(|| DataFrame::empty().lazy());
+    let table = |name: &str| {
+        tables
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| DataFrame::empty().lazy())
+    };
 
     let configured = DataFrame::new(
         config.report.bots.len(),
@@ -35,7 +40,11 @@ pub fn before_sql(
     .collect()?;
 
     let reverted = table("pull_requests")
-        .filter(col("is_revert").eq(lit(true)).and(col("reverts_number").is_not_null()))
+        .filter(
+            col("is_revert")
+                .eq(lit(true))
+                .and(col("reverts_number").is_not_null()),
+        )
         .select([
             col("repo"),
             col("reverts_number").alias("number"),
@@ -44,7 +53,13 @@ pub fn before_sql(
     let incident_links = table("issues")
         .filter(col("issue_type").eq(lit("incident")))
         .select([col("linked_prs")])
-        .explode(by_name(["linked_prs"], true, false), ExplodeOptions { empty_as_null: false, keep_nulls: false })
+        .explode(
+            by_name(["linked_prs"], true, false),
+            ExplodeOptions {
+                empty_as_null: false,
+                keep_nulls: false,
+            },
+        )
         .collect()?;
     let (repos, numbers): (Vec<String>, Vec<i64>) = incident_links
         .column("linked_prs")?
@@ -68,10 +83,25 @@ pub fn before_sql(
         .collect()?;
 
     let pr_deploys = table("deployments")
-        .filter(col("status").neq(lit("failure")).or(col("status").is_null()))
+        .filter(
+            col("status")
+                .neq(lit("failure"))
+                .or(col("status").is_null()),
+        )
         .select([col("repo"), col("pr_numbers"), col("at")])
-        .explode(by_name(["pr_numbers"], true, false), ExplodeOptions { empty_as_null: false, keep_nulls: false })
-        .with_column(col("pr_numbers").strict_cast(DataType::String).cast(DataType::Int64).alias("number"))
+        .explode(
+            by_name(["pr_numbers"], true, false),
+            ExplodeOptions {
+                empty_as_null: false,
+                keep_nulls: false,
+            },
+        )
+        .with_column(
+            col("pr_numbers")
+                .strict_cast(DataType::String)
+                .cast(DataType::Int64)
+                .alias("number"),
+        )
         .filter(col("number").is_not_null())
         .group_by([col("repo"), col("number")])
         .agg([col("at").min().cast(TIMESTAMP).alias("deployed_at")])
@@ -93,14 +123,23 @@ fn parse_pr_reference(text: &str) -> Option<(String, i64)> {
 /// Metrics built on the SQL ones:
 /// - `phases_weekly` (week_start, prs, coding_h, pickup_h, review_h, merge_h): median hours of
 ///   each phase of the PRs merged in each ISO week (Monday start).
-pub fn after_sql(frames: &BTreeMap<String, DataFrame>) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+pub fn after_sql(
+    frames: &BTreeMap<String, DataFrame>,
+) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
     let Some(phases) = frames.get("pr_phases") else {
         return Ok(Vec::new());
     };
     let weekly = phases
         .clone()
         .lazy()
-        .with_column(col("merged_at").dt().truncate(lit("1w")).dt().date().alias("week_start"))
+        .with_column(
+            col("merged_at")
+                .dt()
+                .truncate(lit("1w"))
+                .dt()
+                .date()
+                .alias("week_start"),
+        )
         .group_by([col("week_start")])
         .agg([
             len().cast(DataType::Int64).alias("prs"),
@@ -120,7 +159,10 @@ mod tests {
 
     #[test]
     fn pr_references_parse_and_nonsense_is_skipped() {
-        assert_eq!(parse_pr_reference("acme/api#12"), Some(("acme/api".into(), 12)));
+        assert_eq!(
+            parse_pr_reference("acme/api#12"),
+            Some(("acme/api".into(), 12))
+        );
         assert_eq!(parse_pr_reference("acme/api#x"), None);
         assert_eq!(parse_pr_reference("no number"), None);
     }

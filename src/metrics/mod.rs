@@ -18,13 +18,34 @@ use crate::config::Config;
 
 /// The built-in SQL metrics, in the order they run.
 pub const BUILTIN_SQL: &[(&str, &str)] = &[
-    ("pr_phases", include_str!("../../queries/metrics/10_pr_phases.sql")),
-    ("review_waits", include_str!("../../queries/metrics/20_review_waits.sql")),
-    ("review_load", include_str!("../../queries/metrics/30_review_load.sql")),
-    ("review_pairs", include_str!("../../queries/metrics/35_review_pairs.sql")),
-    ("output_monthly", include_str!("../../queries/metrics/40_output_monthly.sql")),
-    ("active_days", include_str!("../../queries/metrics/45_active_days.sql")),
-    ("outcome_monthly", include_str!("../../queries/metrics/50_outcome_monthly.sql")),
+    (
+        "pr_phases",
+        include_str!("../../queries/metrics/10_pr_phases.sql"),
+    ),
+    (
+        "review_waits",
+        include_str!("../../queries/metrics/20_review_waits.sql"),
+    ),
+    (
+        "review_load",
+        include_str!("../../queries/metrics/30_review_load.sql"),
+    ),
+    (
+        "review_pairs",
+        include_str!("../../queries/metrics/35_review_pairs.sql"),
+    ),
+    (
+        "output_monthly",
+        include_str!("../../queries/metrics/40_output_monthly.sql"),
+    ),
+    (
+        "active_days",
+        include_str!("../../queries/metrics/45_active_days.sql"),
+    ),
+    (
+        "outcome_monthly",
+        include_str!("../../queries/metrics/50_outcome_monthly.sql"),
+    ),
 ];
 
 /// Why metrics could not be computed.
@@ -158,7 +179,10 @@ fn read_sql_dir(dir: &Path) -> Result<Vec<(String, String)>, MetricsError> {
 
 /// `10_pr_phases.sql` → `pr_phases`.
 pub fn metric_name(path: &Path) -> String {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     match stem.split_once('_') {
         Some((prefix, rest)) if prefix.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
         _ => stem.to_string(),
@@ -251,9 +275,17 @@ mod tests {
         for spec in crate::model::TABLES {
             tables.insert(spec.name, crate::model::empty_frame(spec).lazy());
         }
-        let people = vec![person("ada", "engineer"), person("bo", "manager"), person("cy", "engineer"), person("ci-bot", "bot")];
+        let people = vec![
+            person("ada", "engineer"),
+            person("bo", "manager"),
+            person("cy", "engineer"),
+            person("ci-bot", "bot"),
+        ];
         tables.insert("people", Person::to_frame(people).unwrap().lazy());
-        tables.insert("pull_requests", PullRequest::to_frame(vec![pr]).unwrap().lazy());
+        tables.insert(
+            "pull_requests",
+            PullRequest::to_frame(vec![pr]).unwrap().lazy(),
+        );
         tables.insert(
             "reviews",
             Review::to_frame(vec![
@@ -276,7 +308,15 @@ mod tests {
     }
 
     fn value(frame: &DataFrame, column: &str, row: usize) -> f64 {
-        frame.column(column).unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().get(row).unwrap()
+        frame
+            .column(column)
+            .unwrap()
+            .cast(&DataType::Float64)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .get(row)
+            .unwrap()
     }
 
     #[test]
@@ -285,11 +325,23 @@ mod tests {
         let phases = metrics.get("pr_phases");
         assert_eq!(phases.height(), 1);
         assert_eq!(value(phases, "coding_h", 0), 25.0, "first commit → ready");
-        assert_eq!(value(phases, "pickup_h", 0), 4.0, "ready → bo's comment; self and bot ignored");
-        assert_eq!(value(phases, "review_h", 0), 26.0, "first review → last approval");
+        assert_eq!(
+            value(phases, "pickup_h", 0),
+            4.0,
+            "ready → bo's comment; self and bot ignored"
+        );
+        assert_eq!(
+            value(phases, "review_h", 0),
+            26.0,
+            "first review → last approval"
+        );
         assert_eq!(value(phases, "merge_h", 0), 1.0);
         assert_eq!(value(phases, "cycle_h", 0), 56.0);
-        assert_eq!(value(phases, "approvals", 0), 2.0, "the bot's approval does not count");
+        assert_eq!(
+            value(phases, "approvals", 0),
+            2.0,
+            "the bot's approval does not count"
+        );
     }
 
     #[test]
@@ -300,15 +352,30 @@ mod tests {
             .sort(["reviewer"], Default::default())
             .unwrap();
         assert_eq!(waits.height(), 2);
-        assert_eq!(value(&waits, "wait_h", 0), 24.0, "ada: ready day 2 09:00 → approval day 3 09:00");
-        assert_eq!(value(&waits, "wait_h", 1), 1.0, "bo: asked 12:00 → comment 13:00");
-        assert_eq!(value(&waits, "blocking_h", 0), 24.0, "no one else approved before ada");
+        assert_eq!(
+            value(&waits, "wait_h", 0),
+            24.0,
+            "ada: ready day 2 09:00 → approval day 3 09:00"
+        );
+        assert_eq!(
+            value(&waits, "wait_h", 1),
+            1.0,
+            "bo: asked 12:00 → comment 13:00"
+        );
+        assert_eq!(
+            value(&waits, "blocking_h", 0),
+            24.0,
+            "no one else approved before ada"
+        );
     }
 
     #[test]
     fn review_load_counts_approvals_and_the_last_gate() {
         let metrics = compute(&tables(), &Config::default(), None).unwrap();
-        let load = metrics.get("review_load").sort(["reviewer"], Default::default()).unwrap();
+        let load = metrics
+            .get("review_load")
+            .sort(["reviewer"], Default::default())
+            .unwrap();
         assert_eq!(load.height(), 2, "ada and bo; not the bot");
         assert_eq!(value(&load, "approved_prs", 1), 1.0);
         assert_eq!(value(&load, "last_gate_prs", 1), 1.0, "bo approved last");
@@ -317,10 +384,17 @@ mod tests {
 
     #[test]
     fn user_sql_files_are_named_without_their_prefix() {
-        assert_eq!(metric_name(Path::new("queries/metrics/10_pr_phases.sql")), "pr_phases");
+        assert_eq!(
+            metric_name(Path::new("queries/metrics/10_pr_phases.sql")),
+            "pr_phases"
+        );
         assert_eq!(metric_name(Path::new("mine.sql")), "mine");
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("90_merged_count.sql"), "SELECT COUNT(*) AS n FROM pr_phases").unwrap();
+        std::fs::write(
+            dir.path().join("90_merged_count.sql"),
+            "SELECT COUNT(*) AS n FROM pr_phases",
+        )
+        .unwrap();
         let metrics = compute(&tables(), &Config::default(), Some(dir.path())).unwrap();
         assert_eq!(metrics.user_metrics, ["merged_count"]);
         assert_eq!(value(metrics.get("merged_count"), "n", 0), 1.0);

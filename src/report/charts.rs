@@ -61,6 +61,9 @@ pub struct ReviewShare {
     pub is_manager: bool,
 }
 
+/// One cycle-time phase of a stacked bar: its name, colour and how to read it from a week.
+type Phase = (&'static str, RGBColor, fn(&WeekPhases) -> f64);
+
 /// Reviews counted per reviewer (rows) and author (columns).
 #[derive(Debug, Clone)]
 pub struct ReviewMatrix {
@@ -124,7 +127,9 @@ impl Style {
         ("sans-serif", size * self.scale).into_font().color(&INK)
     }
     fn title(&self) -> TextStyle<'static> {
-        ("sans-serif", 20.0 * self.scale, FontStyle::Bold).into_font().color(&INK)
+        ("sans-serif", 20.0 * self.scale, FontStyle::Bold)
+            .into_font()
+            .color(&INK)
     }
     fn label(&self) -> TextStyle<'static> {
         self.font(13.0)
@@ -136,7 +141,12 @@ fn short(name: &str, limit: usize) -> String {
     if name.chars().count() <= limit {
         name.to_string()
     } else {
-        format!("{}…", name.chars().take(limit.saturating_sub(1)).collect::<String>())
+        format!(
+            "{}…",
+            name.chars()
+                .take(limit.saturating_sub(1))
+                .collect::<String>()
+        )
     }
 }
 
@@ -178,7 +188,8 @@ fn render_with(
         let root = BitMapBackend::new(&png_path, png_size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
         draw_png(&root, &Style { scale: PNG_SCALE }).map_err(failed)?;
-        root.present().map_err(|e| failed(format!("writing {}: {e}", png_path.display())))?;
+        root.present()
+            .map_err(|e| failed(format!("writing {}: {e}", png_path.display())))?;
     }
     Ok(RenderedChart {
         name: name.to_string(),
@@ -190,10 +201,18 @@ fn render_with(
 }
 
 /// Writes the title and a "no data" line on an otherwise empty chart.
-fn draw_empty<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, style: &Style, title: &str) -> DrawResult {
+fn draw_empty<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    title: &str,
+) -> DrawResult {
     let (width, height) = root.dim_in_pixel();
-    root.draw(&Text::new(title.to_string(), (style.px(16.0) as i32, style.px(12.0) as i32), style.title()))
-        .map_err(|e| e.to_string())?;
+    root.draw(&Text::new(
+        title.to_string(),
+        (style.px(16.0) as i32, style.px(12.0) as i32),
+        style.title(),
+    ))
+    .map_err(|e| e.to_string())?;
     root.draw(&Text::new(
         "no data for this period".to_string(),
         (width as i32 / 2 - style.px(80.0) as i32, height as i32 / 2),
@@ -212,7 +231,11 @@ macro_rules! both_backends {
 }
 
 /// Horizontal bars, one per person, sorted by share; managers in vermillion and labelled.
-pub fn review_load_share(out_dir: &Path, title: &str, data: &[ReviewShare]) -> Result<RenderedChart, ChartError> {
+pub fn review_load_share(
+    out_dir: &Path,
+    title: &str,
+    data: &[ReviewShare],
+) -> Result<RenderedChart, ChartError> {
     let mut sorted = data.to_vec();
     sorted.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
     let height = (120 + 28 * sorted.len().max(3)) as u32;
@@ -234,7 +257,11 @@ fn draw_review_load_share<DB: DrawingBackend>(
         .map(|d| {
             let name = short(&d.person, 24);
             let team = short(&d.team, 20);
-            if d.is_manager { format!("{name} ({team}, manager)") } else { format!("{name} ({team})") }
+            if d.is_manager {
+                format!("{name} ({team}, manager)")
+            } else {
+                format!("{name} ({team})")
+            }
         })
         .collect();
     let rows = data.len();
@@ -254,7 +281,11 @@ fn draw_review_load_share<DB: DrawingBackend>(
         .axis_desc_style(style.label())
         .label_style(style.label())
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => rows.checked_sub(1 + *i).and_then(|k| names.get(k)).cloned().unwrap_or_default(),
+            SegmentValue::CenterOf(i) => rows
+                .checked_sub(1 + *i)
+                .and_then(|k| names.get(k))
+                .cloned()
+                .unwrap_or_default(),
             _ => String::new(),
         })
         .y_labels(rows)
@@ -268,7 +299,10 @@ fn draw_review_load_share<DB: DrawingBackend>(
             let mut bar = Rectangle::new(
                 [
                     (0.0, SegmentValue::Exact(row)),
-                    ((d.share * 100.0).clamp(0.0, 100.0), SegmentValue::Exact(row + 1)),
+                    (
+                        (d.share * 100.0).clamp(0.0, 100.0),
+                        SegmentValue::Exact(row + 1),
+                    ),
                 ],
                 colour.filled(),
             );
@@ -294,10 +328,17 @@ fn draw_review_load_share<DB: DrawingBackend>(
 }
 
 /// Heatmap of reviews: rows reviewers, columns authors, each cell shaded by count with the count written.
-pub fn reviewer_author_matrix(out_dir: &Path, title: &str, matrix: &ReviewMatrix) -> Result<RenderedChart, ChartError> {
+pub fn reviewer_author_matrix(
+    out_dir: &Path,
+    title: &str,
+    matrix: &ReviewMatrix,
+) -> Result<RenderedChart, ChartError> {
     let rows = matrix.reviewers.len().max(3);
     let columns = matrix.authors.len().max(3);
-    let size = (((300 + 44 * columns) as u32).max(640), (170 + 30 * rows) as u32);
+    let size = (
+        ((300 + 44 * columns) as u32).max(640),
+        (170 + 30 * rows) as u32,
+    );
     let (svg, png) = both_backends!(draw_reviewer_author_matrix, title, matrix);
     render_with(out_dir, "reviewer_author_matrix", title, size, svg, png)
 }
@@ -315,11 +356,22 @@ fn draw_reviewer_author_matrix<DB: DrawingBackend>(
     let columns = matrix.authors.len();
     let label = |name: &str, limit: usize| {
         let name = short(name, limit);
-        if matrix.managers.iter().any(|m| m == name.as_str()) { format!("{name} (mgr)") } else { name }
+        if matrix.managers.iter().any(|m| m == name.as_str()) {
+            format!("{name} (mgr)")
+        } else {
+            name
+        }
     };
     let row_names: Vec<String> = matrix.reviewers.iter().map(|n| label(n, 18)).collect();
     let column_names: Vec<String> = matrix.authors.iter().map(|n| short(n, 6)).collect();
-    let max = matrix.counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
+    let max = matrix
+        .counts
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let mut chart = ChartBuilder::on(root)
         .caption(title, style.title())
         .margin(style.px(14.0))
@@ -341,7 +393,11 @@ fn draw_reviewer_author_matrix<DB: DrawingBackend>(
             _ => String::new(),
         })
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => rows.checked_sub(1 + *i).and_then(|k| row_names.get(k)).cloned().unwrap_or_default(),
+            SegmentValue::CenterOf(i) => rows
+                .checked_sub(1 + *i)
+                .and_then(|k| row_names.get(k))
+                .cloned()
+                .unwrap_or_default(),
             _ => String::new(),
         })
         .draw()
@@ -349,7 +405,12 @@ fn draw_reviewer_author_matrix<DB: DrawingBackend>(
     let cells = (0..rows).flat_map(|r| (0..columns).map(move |c| (r, c)));
     chart
         .draw_series(cells.clone().map(|(r, c)| {
-            let count = matrix.counts.get(r).and_then(|row| row.get(c)).copied().unwrap_or(0);
+            let count = matrix
+                .counts
+                .get(r)
+                .and_then(|row| row.get(c))
+                .copied()
+                .unwrap_or(0);
             let intensity = count as f64 / max;
             let manager = matrix.managers.contains(&matrix.reviewers[r]);
             let base = if manager { VERMILLION } else { BLUE };
@@ -360,7 +421,10 @@ fn draw_reviewer_author_matrix<DB: DrawingBackend>(
             };
             let y = rows - 1 - r;
             let mut cell = Rectangle::new(
-                [(SegmentValue::Exact(c), SegmentValue::Exact(y)), (SegmentValue::Exact(c + 1), SegmentValue::Exact(y + 1))],
+                [
+                    (SegmentValue::Exact(c), SegmentValue::Exact(y)),
+                    (SegmentValue::Exact(c + 1), SegmentValue::Exact(y + 1)),
+                ],
                 colour.filled(),
             );
             cell.set_margin(1, 1, 1, 1);
@@ -369,12 +433,20 @@ fn draw_reviewer_author_matrix<DB: DrawingBackend>(
         .map_err(|e| e.to_string())?;
     chart
         .draw_series(cells.filter_map(|(r, c)| {
-            let count = matrix.counts.get(r).and_then(|row| row.get(c)).copied().unwrap_or(0);
+            let count = matrix
+                .counts
+                .get(r)
+                .and_then(|row| row.get(c))
+                .copied()
+                .unwrap_or(0);
             (count > 0).then(|| {
                 let dark = count as f64 / max > 0.55;
                 Text::new(
                     count.to_string(),
-                    (SegmentValue::CenterOf(c), SegmentValue::CenterOf(rows - 1 - r)),
+                    (
+                        SegmentValue::CenterOf(c),
+                        SegmentValue::CenterOf(rows - 1 - r),
+                    ),
                     style
                         .font(12.0)
                         .color(if dark { &WHITE } else { &INK })
@@ -396,7 +468,11 @@ fn blend(colour: RGBColor, strength: f64) -> RGBColor {
 }
 
 /// Stacked bars per week of the median hours in each phase, with the number of PRs above each bar.
-pub fn cycle_phases_by_week(out_dir: &Path, title: &str, weeks: &[WeekPhases]) -> Result<RenderedChart, ChartError> {
+pub fn cycle_phases_by_week(
+    out_dir: &Path,
+    title: &str,
+    weeks: &[WeekPhases],
+) -> Result<RenderedChart, ChartError> {
     let (svg, png) = both_backends!(draw_cycle_phases_by_week, title, weeks);
     render_with(out_dir, "cycle_phases_by_week", title, (960, 480), svg, png)
 }
@@ -410,7 +486,7 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
     if weeks.is_empty() {
         return draw_empty(root, style, title);
     }
-    let phases: [(&str, RGBColor, fn(&WeekPhases) -> f64); 4] = [
+    let phases: [Phase; 4] = [
         ("coding", SKY, |w| w.coding_h),
         ("pickup", ORANGE, |w| w.pickup_h),
         ("review", GREEN, |w| w.review_h),
@@ -418,7 +494,10 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
     ];
     let total = |w: &WeekPhases| phases.iter().map(|(_, _, f)| f(w).max(0.0)).sum::<f64>();
     let top = weeks.iter().map(total).fold(1.0, f64::max) * 1.15;
-    let labels: Vec<String> = weeks.iter().map(|w| w.week_start.format("%b %d").to_string()).collect();
+    let labels: Vec<String> = weeks
+        .iter()
+        .map(|w| w.week_start.format("%b %d").to_string())
+        .collect();
     let n = weeks.len();
     let mut chart = ChartBuilder::on(root)
         .caption(title, style.title())
@@ -440,7 +519,9 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
         .label_style(style.font(12.0))
         .x_labels(n)
         .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if i % every == 0 => labels.get(*i).cloned().unwrap_or_default(),
+            SegmentValue::CenterOf(i) if i % every == 0 => {
+                labels.get(*i).cloned().unwrap_or_default()
+            }
             _ => String::new(),
         })
         .draw()
@@ -450,7 +531,10 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
             .draw_series(weeks.iter().enumerate().map(|(i, w)| {
                 let below: f64 = phases[..index].iter().map(|(_, _, f)| f(w).max(0.0)).sum();
                 let mut bar = Rectangle::new(
-                    [(SegmentValue::Exact(i), below), (SegmentValue::Exact(i + 1), below + value(w).max(0.0))],
+                    [
+                        (SegmentValue::Exact(i), below),
+                        (SegmentValue::Exact(i + 1), below + value(w).max(0.0)),
+                    ],
                     colour.filled(),
                 );
                 bar.set_margin(0, 0, style.px(3.0), style.px(3.0));
@@ -485,7 +569,11 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
 
 /// Small multiples, one panel per team: bars of PRs merged per month (left axis) and cycle time
 /// p50 and p90 in hours (lines, right axis).
-pub fn output_outcome_by_month(out_dir: &Path, title: &str, teams: &[TeamSeries]) -> Result<RenderedChart, ChartError> {
+pub fn output_outcome_by_month(
+    out_dir: &Path,
+    title: &str,
+    teams: &[TeamSeries],
+) -> Result<RenderedChart, ChartError> {
     let columns = teams.len().clamp(1, 3);
     let rows = teams.len().div_ceil(columns).max(1);
     let size = (960, (70 + 260 * rows) as u32);
@@ -502,13 +590,22 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
     if teams.is_empty() {
         return draw_empty(root, style, title);
     }
-    let root = root.titled(title, style.title()).map_err(|e| e.to_string())?;
+    let root = root
+        .titled(title, style.title())
+        .map_err(|e| e.to_string())?;
     let columns = teams.len().clamp(1, 3);
     let rows = teams.len().div_ceil(columns);
     let panels = root.split_evenly((rows, columns));
     for (panel, team) in panels.iter().zip(teams) {
         let n = team.months.len().max(1);
-        let prs_top = team.months.iter().map(|m| m.prs_merged).max().unwrap_or(0).max(1) as f64 * 1.2;
+        let prs_top = team
+            .months
+            .iter()
+            .map(|m| m.prs_merged)
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64
+            * 1.2;
         let hours_top = team
             .months
             .iter()
@@ -517,7 +614,11 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
             .filter(|h| h.is_finite())
             .fold(1.0, f64::max)
             * 1.2;
-        let labels: Vec<String> = team.months.iter().map(|m| m.month.get(5..).unwrap_or(&m.month).to_string()).collect();
+        let labels: Vec<String> = team
+            .months
+            .iter()
+            .map(|m| m.month.get(5..).unwrap_or(&m.month).to_string())
+            .collect();
         let mut chart = ChartBuilder::on(panel)
             .caption(short(&team.team, 30), style.font(15.0))
             .margin(style.px(8.0))
@@ -556,7 +657,10 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
         chart
             .draw_series(team.months.iter().enumerate().map(|(i, m)| {
                 let mut bar = Rectangle::new(
-                    [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), m.prs_merged as f64)],
+                    [
+                        (SegmentValue::Exact(i), 0.0),
+                        (SegmentValue::Exact(i + 1), m.prs_merged as f64),
+                    ],
                     SKY.mix(0.75).filled(),
                 );
                 bar.set_margin(0, 0, style.px(6.0), style.px(6.0));
@@ -574,26 +678,51 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
                 .months
                 .iter()
                 .enumerate()
-                .filter_map(|(i, m)| pick(m).filter(|h| h.is_finite()).map(|h| (SegmentValue::CenterOf(i), h)))
+                .filter_map(|(i, m)| {
+                    pick(m)
+                        .filter(|h| h.is_finite())
+                        .map(|h| (SegmentValue::CenterOf(i), h))
+                })
                 .collect();
             chart
-                .draw_secondary_series(LineSeries::new(points.clone(), colour.stroke_width(style.px(2.0))))
+                .draw_secondary_series(LineSeries::new(
+                    points.clone(),
+                    colour.stroke_width(style.px(2.0)),
+                ))
                 .map_err(|e| e.to_string())?;
             chart
-                .draw_secondary_series(points.into_iter().map(|p| Circle::new(p, style.px(3.0), colour.filled())))
+                .draw_secondary_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, style.px(3.0), colour.filled())),
+                )
                 .map_err(|e| e.to_string())?;
         }
     }
     let legend_y = root.dim_in_pixel().1 as i32 - style.px(14.0) as i32;
-    for (i, (label, colour)) in [("PRs merged (bars)", SKY), ("cycle time p50", BLUE), ("cycle time p90", VERMILLION)]
-        .into_iter()
-        .enumerate()
+    for (i, (label, colour)) in [
+        ("PRs merged (bars)", SKY),
+        ("cycle time p50", BLUE),
+        ("cycle time p90", VERMILLION),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let x = style.px(20.0 + 190.0 * i as f64) as i32;
-        root.draw(&Rectangle::new([(x, legend_y - style.px(5.0) as i32), (x + style.px(14.0) as i32, legend_y + style.px(5.0) as i32)], colour.filled()))
-            .map_err(|e| e.to_string())?;
-        root.draw(&Text::new(label, (x + style.px(20.0) as i32, legend_y - style.px(7.0) as i32), style.font(12.0)))
-            .map_err(|e| e.to_string())?;
+        root.draw(&Rectangle::new(
+            [
+                (x, legend_y - style.px(5.0) as i32),
+                (x + style.px(14.0) as i32, legend_y + style.px(5.0) as i32),
+            ],
+            colour.filled(),
+        ))
+        .map_err(|e| e.to_string())?;
+        root.draw(&Text::new(
+            label,
+            (x + style.px(20.0) as i32, legend_y - style.px(7.0) as i32),
+            style.font(12.0),
+        ))
+        .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -604,7 +733,12 @@ mod tests {
 
     fn png_width(path: &Path) -> u32 {
         let bytes = std::fs::read(path).unwrap();
-        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is a PNG", path.display());
+        assert_eq!(
+            &bytes[..8],
+            b"\x89PNG\r\n\x1a\n",
+            "{} is a PNG",
+            path.display()
+        );
         u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]])
     }
 
@@ -615,7 +749,11 @@ mod tests {
 
     fn check(chart: &RenderedChart, words: &[&str]) {
         assert!(chart.svg.contains("<svg") && chart.svg.contains("</svg>"));
-        assert_eq!(png_width(&chart.png_path), 2 * svg_width(&chart.svg), "PNG at 2×");
+        assert_eq!(
+            png_width(&chart.png_path),
+            2 * svg_width(&chart.svg),
+            "PNG at 2×"
+        );
         assert_eq!(std::fs::read_to_string(&chart.svg_path).unwrap(), chart.svg);
         for word in words {
             assert!(chart.svg.contains(word), "{} lacks {word}", chart.name);
@@ -626,20 +764,39 @@ mod tests {
     fn every_chart_renders_with_data_and_without() {
         let dir = tempfile::tempdir().unwrap();
         let shares = vec![
-            ReviewShare { person: "dana".into(), team: "core".into(), approvals: 31, share: 0.78, is_manager: true },
-            ReviewShare { person: "omar".into(), team: "core".into(), approvals: 6, share: 0.15, is_manager: false },
+            ReviewShare {
+                person: "dana".into(),
+                team: "core".into(),
+                approvals: 31,
+                share: 0.78,
+                is_manager: true,
+            },
+            ReviewShare {
+                person: "omar".into(),
+                team: "core".into(),
+                approvals: 6,
+                share: 0.15,
+                is_manager: false,
+            },
         ];
-        check(&review_load_share(dir.path(), "Load", &shares).unwrap(), &["dana (core, manager)", "78 %"]);
+        check(
+            &review_load_share(dir.path(), "Load", &shares).unwrap(),
+            &["dana (core, manager)", "78 %"],
+        );
         let matrix = ReviewMatrix {
             reviewers: vec!["dana".into(), "omar".into()],
             authors: vec!["omar".into(), "lena".into()],
             counts: vec![vec![5, 9], vec![0, 2]],
             managers: vec!["dana".into()],
         };
-        check(&reviewer_author_matrix(dir.path(), "Matrix", &matrix).unwrap(), &["dana (mgr)", "lena"]);
+        check(
+            &reviewer_author_matrix(dir.path(), "Matrix", &matrix).unwrap(),
+            &["dana (mgr)", "lena"],
+        );
         let weeks: Vec<WeekPhases> = (0..30)
             .map(|i| WeekPhases {
-                week_start: chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap() + chrono::Duration::weeks(i),
+                week_start: chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap()
+                    + chrono::Duration::weeks(i),
                 coding_h: 10.0,
                 pickup_h: 3.0 + i as f64,
                 review_h: 5.0,
@@ -647,7 +804,10 @@ mod tests {
                 prs: 20,
             })
             .collect();
-        check(&cycle_phases_by_week(dir.path(), "Phases", &weeks).unwrap(), &["pickup", "May 04"]);
+        check(
+            &cycle_phases_by_week(dir.path(), "Phases", &weeks).unwrap(),
+            &["pickup", "May 04"],
+        );
         let teams: Vec<TeamSeries> = ["payments", "platform", "mobile", "search"]
             .iter()
             .map(|t| TeamSeries {
@@ -662,7 +822,10 @@ mod tests {
                     .collect(),
             })
             .collect();
-        check(&output_outcome_by_month(dir.path(), "Output", &teams).unwrap(), &["payments", "search"]);
+        check(
+            &output_outcome_by_month(dir.path(), "Output", &teams).unwrap(),
+            &["payments", "search"],
+        );
 
         let empty = tempfile::tempdir().unwrap();
         for chart in [
@@ -670,7 +833,12 @@ mod tests {
             reviewer_author_matrix(
                 empty.path(),
                 "Matrix",
-                &ReviewMatrix { reviewers: vec![], authors: vec![], counts: vec![], managers: vec![] },
+                &ReviewMatrix {
+                    reviewers: vec![],
+                    authors: vec![],
+                    counts: vec![],
+                    managers: vec![],
+                },
             )
             .unwrap(),
             cycle_phases_by_week(empty.path(), "Phases", &[]).unwrap(),
@@ -683,7 +851,13 @@ mod tests {
     #[test]
     fn names_cannot_break_the_svg() {
         let dir = tempfile::tempdir().unwrap();
-        let shares = vec![ReviewShare { person: "<script>&\"x".into(), team: "t".into(), approvals: 1, share: 0.5, is_manager: false }];
+        let shares = vec![ReviewShare {
+            person: "<script>&\"x".into(),
+            team: "t".into(),
+            approvals: 1,
+            share: 0.5,
+            is_manager: false,
+        }];
         let chart = review_load_share(dir.path(), "</svg><script>", &shares).unwrap();
         assert!(!chart.svg.contains("<script>"), "{}", chart.svg);
         assert!(chart.svg.contains("&lt;script&gt;"));

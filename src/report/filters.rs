@@ -24,7 +24,9 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("pct", |v: Value| {
         number(&v).map_or_else(|| "—".to_string(), |v| format!("{:.1} %", v * 100.0))
     });
-    env.add_filter("num", |v: Value| number(&v).map_or_else(|| "—".to_string(), format_number));
+    env.add_filter("num", |v: Value| {
+        number(&v).map_or_else(|| "—".to_string(), format_number)
+    });
     env.add_filter("figure", |v: Value| match number(&v) {
         Some(n) => format_number(n),
         None if v.is_none() || v.is_undefined() => "—".to_string(),
@@ -40,7 +42,9 @@ pub fn environment() -> Environment<'static> {
             .unwrap_or_default()
     });
     env.add_filter("url", |url: String| safe_url(&url));
-    env.add_filter("link_label", |url: String| markdown_escape(&link_label(&url)));
+    env.add_filter("link_label", |url: String| {
+        markdown_escape(&link_label(&url))
+    });
     env
 }
 
@@ -100,8 +104,14 @@ pub fn markdown_escape(text: &str) -> String {
 pub fn safe_url(url: &str) -> String {
     let lower = url.trim().to_ascii_lowercase();
     let allowed = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !url.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '(' | ')' | '`'));
-    if allowed { url.trim().to_string() } else { "#".into() }
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '(' | ')' | '`'));
+    if allowed {
+        url.trim().to_string()
+    } else {
+        "#".into()
+    }
 }
 
 /// `https://github.com/acme/api/pull/12` → `acme/api#12`; other URLs as they are.
@@ -125,12 +135,16 @@ mod tests {
 
     #[test]
     fn markdown_markup_in_user_text_stays_text() {
-        let escaped = markdown_escape("| pipe | [link](javascript:alert(1)) <img src=x onerror=alert(1)>");
+        let escaped =
+            markdown_escape("| pipe | [link](javascript:alert(1)) <img src=x onerror=alert(1)>");
         assert!(!escaped.contains("[link]("), "{escaped}");
         assert!(escaped.contains("\\|"), "{escaped}");
         assert!(escaped.contains("\\<img"), "{escaped}");
         assert_eq!(markdown_escape("two\nlines"), "two lines");
-        assert_eq!(markdown_escape("mira (manager) on acme/api#12"), "mira (manager) on acme/api#12");
+        assert_eq!(
+            markdown_escape("mira (manager) on acme/api#12"),
+            "mira (manager) on acme/api#12"
+        );
         assert_eq!(markdown_escape("# heading"), "\\# heading");
     }
 
@@ -138,13 +152,22 @@ mod tests {
     fn only_http_links_survive() {
         assert_eq!(safe_url("javascript:alert(1)"), "#");
         assert_eq!(safe_url("https://x.org/a\" onclick=\"y"), "#");
-        assert_eq!(safe_url("https://github.com/acme/api/pull/3"), "https://github.com/acme/api/pull/3");
+        assert_eq!(
+            safe_url("https://github.com/acme/api/pull/3"),
+            "https://github.com/acme/api/pull/3"
+        );
     }
 
     #[test]
     fn link_labels_are_short() {
-        assert_eq!(link_label("https://github.com/acme/api/pull/12"), "acme/api#12");
-        assert_eq!(link_label("https://acme.atlassian.net/browse/PAY-7"), "PAY-7");
+        assert_eq!(
+            link_label("https://github.com/acme/api/pull/12"),
+            "acme/api#12"
+        );
+        assert_eq!(
+            link_label("https://acme.atlassian.net/browse/PAY-7"),
+            "PAY-7"
+        );
     }
 
     #[test]

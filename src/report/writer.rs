@@ -101,7 +101,11 @@ impl ReportData {
         let active = !outcomes.is_empty() || !output.is_empty();
         let review_waits = reviewer_waits(&this_month("review_waits")?, roster)?;
 
-        let trend_months: Vec<String> = month.trailing(TREND_MONTHS).iter().map(Month::to_string).collect();
+        let trend_months: Vec<String> = month
+            .trailing(TREND_MONTHS)
+            .iter()
+            .map(Month::to_string)
+            .collect();
         let trend = |name: &str| -> Result<Vec<serde_json::Value>, ReportError> {
             let frame = metrics.get(name);
             if frame.height() == 0 {
@@ -111,7 +115,10 @@ impl ReportData {
                 &frame
                     .clone()
                     .lazy()
-                    .filter(col("month").is_in(lit(Series::new("m".into(), trend_months.clone())).implode(true), false))
+                    .filter(col("month").is_in(
+                        lit(Series::new("m".into(), trend_months.clone())).implode(true),
+                        false,
+                    ))
                     .collect()?,
             )
         };
@@ -147,7 +154,10 @@ impl ReportData {
 }
 
 /// Per reviewer: requests this month, median and p90 wait, PR-hours they alone were waited on.
-fn reviewer_waits(waits: &DataFrame, roster: &Roster) -> Result<Vec<serde_json::Value>, ReportError> {
+fn reviewer_waits(
+    waits: &DataFrame,
+    roster: &Roster,
+) -> Result<Vec<serde_json::Value>, ReportError> {
     if waits.height() == 0 {
         return Ok(Vec::new());
     }
@@ -182,7 +192,11 @@ fn reviewer_waits(waits: &DataFrame, roster: &Roster) -> Result<Vec<serde_json::
 
 /// A frame as JSON objects, one per row: timestamps as RFC 3339, floats rounded to 3 decimals.
 pub fn rows(frame: &DataFrame) -> Result<Vec<serde_json::Value>, ReportError> {
-    let names: Vec<String> = frame.get_column_names().iter().map(|n| n.to_string()).collect();
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let mut out = Vec::with_capacity(frame.height());
     for i in 0..frame.height() {
         let mut object = serde_json::Map::new();
@@ -267,14 +281,18 @@ pub fn write(
     let chart_dir = staging.path().join("charts");
     std::fs::create_dir_all(&chart_dir).map_err(io_error(&chart_dir))?;
 
-    let month: Month = data.month.parse().map_err(|e: crate::period::BadMonth| ReportError::Template {
-        name: "month".into(),
-        message: e.to_string(),
-    })?;
+    let month: Month =
+        data.month
+            .parse()
+            .map_err(|e: crate::period::BadMonth| ReportError::Template {
+                name: "month".into(),
+                message: e.to_string(),
+            })?;
     let rendered = draw_charts(&chart_dir, month, metrics, roster)?;
     let mut svgs = BTreeMap::new();
     for chart in &rendered {
-        data.charts.insert(chart.name.clone(), format!("charts/{}.svg", chart.name));
+        data.charts
+            .insert(chart.name.clone(), format!("charts/{}.svg", chart.name));
         svgs.insert(chart.name.clone(), chart.svg.clone());
     }
 
@@ -302,7 +320,11 @@ pub fn write(
     let markdown = render(&env, "report.md", &markdown_template, &context)?;
     let html = render(&env, "report.html", &html_template, &context)?;
 
-    for (name, text) in [("report.md", &markdown), ("report.html", &html), ("report.json", &json)] {
+    for (name, text) in [
+        ("report.md", &markdown),
+        ("report.html", &html),
+        ("report.json", &json),
+    ] {
         let path = staging.path().join(name);
         std::fs::write(&path, text).map_err(io_error(&path))?;
     }
@@ -346,15 +368,21 @@ fn render(
         message: format!("{e:#}"),
     };
     let mut env = env.clone();
-    env.add_template_owned(name.to_string(), source.to_string()).map_err(error)?;
-    env.get_template(name).and_then(|t| t.render(context)).map_err(error)
+    env.add_template_owned(name.to_string(), source.to_string())
+        .map_err(error)?;
+    env.get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(error)
 }
 
 /// Moves the finished staging directory to `out_dir`, replacing an earlier report.
 fn replace_dir(staging: tempfile::TempDir, out_dir: &Path) -> Result<(), ReportError> {
     let staged = staging.keep();
     if out_dir.exists() {
-        let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = out_dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let old = tempfile::Builder::new()
             .prefix(".report-old-")
             .tempdir_in(parent)
@@ -386,7 +414,9 @@ fn draw_charts(
         let approved = crate::detect::f64_values(&load, "approved_prs")?;
         let share = crate::detect::f64_values(&load, "approval_share")?;
         for i in 0..load.height() {
-            let (Some(reviewer), Some(team)) = (&reviewers[i], &teams[i]) else { continue };
+            let (Some(reviewer), Some(team)) = (&reviewers[i], &teams[i]) else {
+                continue;
+            };
             shares.push(super::charts::ReviewShare {
                 person: reviewer.clone(),
                 team: team.clone(),
@@ -421,14 +451,20 @@ fn draw_charts(
             .sort(["week_start"], Default::default())
             .tail(PHASE_WEEKS as IdxSize)
             .collect()?;
-        let starts = frame.column("week_start")?.date()?.as_date_iter().collect::<Vec<_>>();
+        let starts = frame
+            .column("week_start")?
+            .date()?
+            .as_date_iter()
+            .collect::<Vec<_>>();
         let prs = crate::detect::f64_values(&frame, "prs")?;
         let coding = crate::detect::f64_values(&frame, "coding_h")?;
         let pickup = crate::detect::f64_values(&frame, "pickup_h")?;
         let review = crate::detect::f64_values(&frame, "review_h")?;
         let merge = crate::detect::f64_values(&frame, "merge_h")?;
         for i in 0..frame.height() {
-            let Some(week_start) = starts[i] else { continue };
+            let Some(week_start) = starts[i] else {
+                continue;
+            };
             weeks.push(super::charts::WeekPhases {
                 week_start,
                 coding_h: coding[i].unwrap_or(0.0),
@@ -453,7 +489,11 @@ fn draw_charts(
     Ok(drawn)
 }
 
-fn review_matrix(metrics: &Metrics, month: Month, roster: &Roster) -> Result<super::charts::ReviewMatrix, ReportError> {
+fn review_matrix(
+    metrics: &Metrics,
+    month: Month,
+    roster: &Roster,
+) -> Result<super::charts::ReviewMatrix, ReportError> {
     let pairs = crate::detect::for_month(metrics.get("review_pairs"), month)?;
     let mut matrix = super::charts::ReviewMatrix {
         reviewers: Vec::new(),
@@ -476,15 +516,26 @@ fn review_matrix(metrics: &Metrics, month: Month, roster: &Roster) -> Result<sup
         }
         let mut ranked: Vec<(String, f64)> = totals.into_iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut top: Vec<String> = ranked.into_iter().take(CHART_PEOPLE).map(|(n, _)| n).collect();
-        top.sort_by_key(|name| (roster.people.get(name).map(|e| e.team.clone()), name.clone()));
+        let mut top: Vec<String> = ranked
+            .into_iter()
+            .take(CHART_PEOPLE)
+            .map(|(n, _)| n)
+            .collect();
+        top.sort_by_key(|name| {
+            (
+                roster.people.get(name).map(|e| e.team.clone()),
+                name.clone(),
+            )
+        });
         top
     };
     matrix.reviewers = busiest(&reviewers);
     matrix.authors = busiest(&authors);
     matrix.counts = vec![vec![0; matrix.authors.len()]; matrix.reviewers.len()];
     for i in 0..pairs.height() {
-        let (Some(reviewer), Some(author)) = (&reviewers[i], &authors[i]) else { continue };
+        let (Some(reviewer), Some(author)) = (&reviewers[i], &authors[i]) else {
+            continue;
+        };
         let (Some(r), Some(a)) = (
             matrix.reviewers.iter().position(|x| x == reviewer),
             matrix.authors.iter().position(|x| x == author),
@@ -505,20 +556,30 @@ fn review_matrix(metrics: &Metrics, month: Month, roster: &Roster) -> Result<sup
     Ok(matrix)
 }
 
-fn team_series(metrics: &Metrics, month: Month) -> Result<Vec<super::charts::TeamSeries>, ReportError> {
+fn team_series(
+    metrics: &Metrics,
+    month: Month,
+) -> Result<Vec<super::charts::TeamSeries>, ReportError> {
     let outcomes = metrics.get("outcome_monthly");
     if outcomes.height() == 0 {
         return Ok(Vec::new());
     }
-    let months: Vec<String> = month.trailing(TREND_MONTHS).iter().map(Month::to_string).collect();
+    let months: Vec<String> = month
+        .trailing(TREND_MONTHS)
+        .iter()
+        .map(Month::to_string)
+        .collect();
     let teams = crate::detect::str_values(outcomes, "team")?;
     let month_of = crate::detect::str_values(outcomes, "month")?;
     let merged = crate::detect::f64_values(outcomes, "prs_merged")?;
     let p50 = crate::detect::f64_values(outcomes, "cycle_p50_h")?;
     let p90 = crate::detect::f64_values(outcomes, "cycle_p90_h")?;
-    let mut by_team: BTreeMap<String, BTreeMap<String, super::charts::MonthFigures>> = BTreeMap::new();
+    let mut by_team: BTreeMap<String, BTreeMap<String, super::charts::MonthFigures>> =
+        BTreeMap::new();
     for i in 0..outcomes.height() {
-        let (Some(team), Some(m)) = (&teams[i], &month_of[i]) else { continue };
+        let (Some(team), Some(m)) = (&teams[i], &month_of[i]) else {
+            continue;
+        };
         if !months.contains(m) || merged[i].unwrap_or(0.0) == 0.0 {
             continue;
         }

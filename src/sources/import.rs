@@ -91,15 +91,18 @@ impl Source for FileImport {
 }
 
 fn table_names() -> String {
-    model::TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+    model::TABLES
+        .iter()
+        .map(|t| t.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Finds the table files of a folder; rejects data files whose name is not a table and tables
 /// given twice.
 fn table_files(folder: &Path) -> Result<Vec<(&'static TableSpec, PathBuf)>, ImportError> {
-    let entries = std::fs::read_dir(folder).map_err(|e| {
-        ImportError::new(folder, None, format!("cannot read the folder: {e}"))
-    })?;
+    let entries = std::fs::read_dir(folder)
+        .map_err(|e| ImportError::new(folder, None, format!("cannot read the folder: {e}")))?;
     let mut found: BTreeMap<&'static str, (&'static TableSpec, PathBuf)> = BTreeMap::new();
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
@@ -110,7 +113,10 @@ fn table_files(folder: &Path) -> Result<Vec<(&'static TableSpec, PathBuf)>, Impo
         if !matches!(extension, "csv" | "jsonl" | "parquet") {
             continue;
         }
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         let spec = model::table_spec(stem).ok_or_else(|| {
             ImportError::new(
                 &path,
@@ -122,7 +128,11 @@ fn table_files(folder: &Path) -> Result<Vec<(&'static TableSpec, PathBuf)>, Impo
             return Err(ImportError::new(
                 &path,
                 None,
-                format!("table `{}` is also given by {}; keep one of them", spec.name, earlier.display()),
+                format!(
+                    "table `{}` is also given by {}; keep one of them",
+                    spec.name,
+                    earlier.display()
+                ),
             ));
         }
         found.insert(spec.name, (spec, path));
@@ -132,7 +142,10 @@ fn table_files(folder: &Path) -> Result<Vec<(&'static TableSpec, PathBuf)>, Impo
 
 /// Reads one file and converts every column to the table's schema.
 fn read_table(spec: &TableSpec, path: &Path) -> Result<DataFrame, ImportError> {
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
     let schema = (spec.schema)();
     let raw = match extension {
         "csv" => read_csv(path)?,
@@ -148,13 +161,16 @@ fn read_table(spec: &TableSpec, path: &Path) -> Result<DataFrame, ImportError> {
         };
         columns.push(convert_column(path, column, target)?);
     }
-    let frame = DataFrame::new(height, columns)
-        .map_err(|e| ImportError::new(path, None, e.to_string()))?;
+    let frame =
+        DataFrame::new(height, columns).map_err(|e| ImportError::new(path, None, e.to_string()))?;
     finish(spec, path, frame)
 }
 
 fn unknown_column(spec: &TableSpec, path: &Path, name: &str) -> ImportError {
-    let valid: Vec<String> = (spec.schema)().iter_names().map(|n| n.to_string()).collect();
+    let valid: Vec<String> = (spec.schema)()
+        .iter_names()
+        .map(|n| n.to_string())
+        .collect();
     ImportError::new(
         path,
         None,
@@ -219,7 +235,9 @@ fn convert_column(path: &Path, column: &Column, target: &DataType) -> Result<Col
         return Ok(column.clone());
     }
     if source_type == &DataType::String {
-        let text = column.str().map_err(|e| ImportError::new(path, None, e.to_string()))?;
+        let text = column
+            .str()
+            .map_err(|e| ImportError::new(path, None, e.to_string()))?;
         let values: Vec<Option<&str>> = text.iter().collect();
         return parse_text_column(path, name.as_str(), &values, target, 2);
     }
@@ -275,7 +293,9 @@ fn parse_text_column(
             format!("`{}` is not {expected}", truncate(value)),
         )
     };
-    let cleaned = values.iter().map(|v| v.map(str::trim).filter(|v| !v.is_empty()));
+    let cleaned = values
+        .iter()
+        .map(|v| v.map(str::trim).filter(|v| !v.is_empty()));
     let column = match target {
         DataType::String => Column::new(name.into(), cleaned.collect::<Vec<_>>()),
         DataType::Int64 => {
@@ -283,7 +303,10 @@ fn parse_text_column(
             for (row, value) in cleaned.enumerate() {
                 out.push(match value {
                     None => None,
-                    Some(v) => Some(v.parse::<i64>().map_err(|_| error(row, v, "a whole number"))?),
+                    Some(v) => Some(
+                        v.parse::<i64>()
+                            .map_err(|_| error(row, v, "a whole number"))?,
+                    ),
                 });
             }
             Column::new(name.into(), out)
@@ -383,13 +406,21 @@ fn read_jsonl(spec: &TableSpec, path: &Path) -> Result<DataFrame, ImportError> {
     for (index, line) in BufReader::new(file).lines().enumerate() {
         let line_number = index + 1;
         let line = line.map_err(|e| {
-            ImportError::new(path, Some(format!("line {line_number}")), format!("cannot read: {e}"))
+            ImportError::new(
+                path,
+                Some(format!("line {line_number}")),
+                format!("cannot read: {e}"),
+            )
         })?;
         if line.trim().is_empty() {
             continue;
         }
         let value: Value = serde_json::from_str(&line).map_err(|e| {
-            ImportError::new(path, Some(format!("line {line_number}")), format!("not valid JSON: {e}"))
+            ImportError::new(
+                path,
+                Some(format!("line {line_number}")),
+                format!("not valid JSON: {e}"),
+            )
         })?;
         let Value::Object(object) = value else {
             return Err(ImportError::new(
@@ -491,7 +522,11 @@ fn check_values(spec: &TableSpec, path: &Path, frame: &DataFrame) -> Result<(), 
                 return Err(ImportError::new(
                     path,
                     Some(format!("row {}, column `{column}`", row + 1)),
-                    format!("`{}` is not one of: {}", truncate(value), allowed.join(", ")),
+                    format!(
+                        "`{}` is not one of: {}",
+                        truncate(value),
+                        allowed.join(", ")
+                    ),
                 ));
             }
         }
@@ -509,7 +544,10 @@ fn check_values(spec: &TableSpec, path: &Path, frame: &DataFrame) -> Result<(), 
                         return Err(ImportError::new(
                             path,
                             Some(format!("row {}, column `timezone`", row + 1)),
-                            format!("`{}` is not an IANA time zone such as Europe/Berlin", truncate(zone)),
+                            format!(
+                                "`{}` is not an IANA time zone such as Europe/Berlin",
+                                truncate(zone)
+                            ),
                         ));
                     }
                 }
@@ -526,8 +564,14 @@ fn check_values(spec: &TableSpec, path: &Path, frame: &DataFrame) -> Result<(), 
                 .collect()
                 .map_err(|e| ImportError::new(path, None, e.to_string()))?;
             if keys.height() > 0 {
-                let repo = keys.column("repo").ok().and_then(|c| c.str().ok()?.get(0).map(String::from));
-                let number = keys.column("number").ok().and_then(|c| c.i64().ok()?.get(0));
+                let repo = keys
+                    .column("repo")
+                    .ok()
+                    .and_then(|c| c.str().ok()?.get(0).map(String::from));
+                let number = keys
+                    .column("number")
+                    .ok()
+                    .and_then(|c| c.i64().ok()?.get(0));
                 return Err(ImportError::new(
                     path,
                     None,
@@ -566,7 +610,9 @@ mod tests {
 
     fn import(files: &[(&str, &str)]) -> Result<Batch, String> {
         let dir = folder(files);
-        FileImport::new(dir.path()).load().map_err(|e| e.to_string())
+        FileImport::new(dir.path())
+            .load()
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -580,13 +626,23 @@ mod tests {
         .unwrap();
         let (name, frame) = &batch.frames[0];
         assert_eq!(*name, "pull_requests");
-        assert_eq!(frame.schema().as_ref(), &<crate::model::PullRequest as crate::model::Table>::schema());
+        assert_eq!(
+            frame.schema().as_ref(),
+            &<crate::model::PullRequest as crate::model::Table>::schema()
+        );
         let state = frame.column("state").unwrap().str().unwrap().clone();
         assert_eq!(state.get(0), Some("merged"));
         assert_eq!(state.get(1), Some("open"));
-        let merged = frame.column("merged_at").unwrap().cast(&DataType::Int64).unwrap();
+        let merged = frame
+            .column("merged_at")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap();
         let expected = DateTime::parse_from_rfc3339("2026-10-02T08:00:00Z").unwrap();
-        assert_eq!(merged.i64().unwrap().get(0), Some(expected.timestamp_micros()));
+        assert_eq!(
+            merged.i64().unwrap().get(0),
+            Some(expected.timestamp_micros())
+        );
     }
 
     #[test]
@@ -640,15 +696,21 @@ mod tests {
         )])
         .unwrap_err();
         assert!(zone.contains("IANA time zone"), "{zone}");
-        let missing = import(&[("pull_requests.csv", "repo,number,author,created_at\nacme/api,1,ada,2026-10-01T09:00:00Z\n")])
-            .unwrap_err();
+        let missing = import(&[(
+            "pull_requests.csv",
+            "repo,number,author,created_at\nacme/api,1,ada,2026-10-01T09:00:00Z\n",
+        )])
+        .unwrap_err();
         assert!(missing.contains("required column `merged_at`"), "{missing}");
         let duplicate = import(&[(
             "pull_requests.csv",
             "repo,number,author,created_at,merged_at\nacme/api,1,ada,2026-10-01T09:00:00Z,\nacme/api,1,bo,2026-10-01T09:00:00Z,\n",
         )])
         .unwrap_err();
-        assert!(duplicate.contains("acme/api#1 appears more than once"), "{duplicate}");
+        assert!(
+            duplicate.contains("acme/api#1 appears more than once"),
+            "{duplicate}"
+        );
         let empty_key = import(&[(
             "pull_requests.csv",
             "repo,number,author,created_at,merged_at\nacme/api,,ada,2026-10-01T09:00:00Z,\n",
@@ -668,7 +730,9 @@ mod tests {
     #[test]
     fn parquet_files_are_read_and_zoned_instants_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let at = DateTime::parse_from_rfc3339("2026-10-01T09:00:00Z").unwrap().timestamp_micros();
+        let at = DateTime::parse_from_rfc3339("2026-10-01T09:00:00Z")
+            .unwrap()
+            .timestamp_micros();
         let mut frame = df!(
             "repo" => ["acme/api"],
             "number" => [1i32],
@@ -689,8 +753,16 @@ mod tests {
         let file = File::create(dir.path().join("reviews.parquet")).unwrap();
         ParquetWriter::new(file).finish(&mut frame).unwrap();
         let batch = FileImport::new(dir.path()).load().unwrap();
-        let stored = batch.frames[0].1.column("submitted_at").unwrap().cast(&DataType::Int64).unwrap();
+        let stored = batch.frames[0]
+            .1
+            .column("submitted_at")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap();
         assert_eq!(stored.i64().unwrap().get(0), Some(at));
-        assert_eq!(batch.frames[0].1.column("number").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(
+            batch.frames[0].1.column("number").unwrap().dtype(),
+            &DataType::Int64
+        );
     }
 }

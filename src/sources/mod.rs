@@ -28,7 +28,7 @@ pub trait Source {
 /// Why a source could not produce its tables.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-        #[error(transparent)]
+    #[error(transparent)]
     Import(#[from] import::ImportError),
     #[error("{context}: {source}")]
     Polars {

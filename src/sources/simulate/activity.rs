@@ -15,8 +15,8 @@ use super::calendar::{is_company_holiday, is_weekend};
 use super::world::{Member, Team, World, weekday_factor};
 use super::{ManagerPersona, SimConfig};
 use crate::model::{
-    Comment, Commit, Dataset, Deployment, FileChange, Issue, IssueEvent, PrCommit, PrEvent, PullRequest, Review,
-    ReviewRequest,
+    Comment, Commit, Dataset, Deployment, FileChange, Issue, IssueEvent, PrCommit, PrEvent,
+    PullRequest, Review, ReviewRequest,
 };
 
 pub const DEPENDABOT: &str = "dependabot[bot]";
@@ -25,21 +25,46 @@ pub const ACTIONS_BOT: &str = "github-actions[bot]";
 const WEB_FLOW: &str = "web-flow";
 
 const VERBS: &[&str] = &[
-    "Add", "Fix", "Refactor", "Speed up", "Remove", "Handle", "Log", "Validate", "Cache", "Rename", "Split",
+    "Add", "Fix", "Refactor", "Speed up", "Remove", "Handle", "Log", "Validate", "Cache", "Rename",
+    "Split",
 ];
 const OBJECTS: &[&str] = &[
-    "invoice export", "session refresh", "search ranking", "rate limiter", "webhook retries", "audit log",
-    "user settings", "feature flag", "pagination", "CSV import", "time zone handling", "error messages",
-    "health check", "config loader", "token rotation", "email templates", "bulk delete", "metrics endpoint",
+    "invoice export",
+    "session refresh",
+    "search ranking",
+    "rate limiter",
+    "webhook retries",
+    "audit log",
+    "user settings",
+    "feature flag",
+    "pagination",
+    "CSV import",
+    "time zone handling",
+    "error messages",
+    "health check",
+    "config loader",
+    "token rotation",
+    "email templates",
+    "bulk delete",
+    "metrics endpoint",
 ];
-const CRATES: &[&str] = &["serde", "tokio", "reqwest", "tracing", "clap", "chrono", "uuid", "sqlx"];
+const CRATES: &[&str] = &[
+    "serde", "tokio", "reqwest", "tracing", "clap", "chrono", "uuid", "sqlx",
+];
 
 /// What a PR is for; reverts, hotfixes and dependency bumps behave differently from features.
 #[derive(Debug, Clone)]
 enum PrKind {
     Feature,
-    Revert { of: i64, title: String, additions: i64, deletions: i64 },
-    Hotfix { incident: String },
+    Revert {
+        of: i64,
+        title: String,
+        additions: i64,
+        deletions: i64,
+    },
+    Hotfix {
+        incident: String,
+    },
     Dependency,
 }
 
@@ -78,7 +103,8 @@ enum End {
 }
 
 pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
-    let cutoff = Utc.from_utc_datetime(&(config.until + Duration::days(1)).and_time(NaiveTime::MIN));
+    let cutoff =
+        Utc.from_utc_datetime(&(config.until + Duration::days(1)).and_time(NaiveTime::MIN));
     let months = config.month_names();
     let month_start = |back: usize| {
         months
@@ -102,7 +128,12 @@ pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
         next_ticket: vec![1; world.teams.len()],
         scheduled: BTreeMap::new(),
         merged: vec![Vec::new(); world.teams.len()],
-        index_of: world.members.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect(),
+        index_of: world
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect(),
     };
     activity.simulate_days();
     activity.deploy();
@@ -139,14 +170,23 @@ impl Activity<'_> {
                     }
                 }
                 let org_working_day = !is_weekend(day) && !is_company_holiday(day);
-                if day.weekday() == Weekday::Mon && self.rng.random_bool(0.9) {
-                    if let Some(&reviewer) = team.engineers.choose(self.rng) {
-                        self.pull_request(reviewer, day, PrKind::Dependency);
-                    }
+                // Dependabot's weekly bumps, each left to one engineer to approve and merge.
+                if day.weekday() == Weekday::Mon
+                    && self.rng.random_bool(0.9)
+                    && let Some(&reviewer) = team.engineers.choose(self.rng)
+                {
+                    self.pull_request(reviewer, day, PrKind::Dependency);
                 }
                 if org_working_day {
-                    let incidents_a_month = if self.splitting(team, day) > 1.0 { 2.5 } else { 0.5 };
-                    if self.rng.random_bool((incidents_a_month * self.config.scale / 21.0).min(1.0)) {
+                    let incidents_a_month = if self.splitting(team, day) > 1.0 {
+                        2.5
+                    } else {
+                        0.5
+                    };
+                    if self
+                        .rng
+                        .random_bool((incidents_a_month * self.config.scale / 21.0).min(1.0))
+                    {
                         self.incident(index, day);
                     }
                     if team.plan.overloaded && self.rng.random_bool(0.5) {
@@ -208,10 +248,12 @@ impl Activity<'_> {
         let share = self.after_hours_share(member, day);
         let evening = self.rng.random_bool(share) || !calendar.is_working_day(day);
         let hour = if evening {
-            self.rng.random_range(f64::from(calendar.end_hour) + 1.5..23.5)
-        } else {
             self.rng
-                .random_range(f64::from(calendar.start_hour) + 0.2..f64::from(calendar.end_hour) - 0.3)
+                .random_range(f64::from(calendar.end_hour) + 1.5..23.5)
+        } else {
+            self.rng.random_range(
+                f64::from(calendar.start_hour) + 0.2..f64::from(calendar.end_hour) - 0.3,
+            )
         };
         calendar.at(day, hour)
     }
@@ -231,7 +273,12 @@ impl Activity<'_> {
     }
 
     /// A reviewer's response: a log-normal wait in their working hours after they were asked.
-    fn response(&mut self, person: usize, asked: DateTime<Utc>, median_hours: f64) -> Option<DateTime<Utc>> {
+    fn response(
+        &mut self,
+        person: usize,
+        asked: DateTime<Utc>,
+        median_hours: f64,
+    ) -> Option<DateTime<Utc>> {
         let wait = self.lognormal(median_hours, 0.9);
         self.later(person, asked, wait)
     }
@@ -245,11 +292,17 @@ impl Activity<'_> {
         if mean <= 0.0 {
             return 0;
         }
-        Poisson::new(mean).map(|d| d.sample(self.rng) as u64).unwrap_or(0)
+        Poisson::new(mean)
+            .map(|d| d.sample(self.rng) as u64)
+            .unwrap_or(0)
     }
 
     fn sha(&mut self) -> String {
-        format!("{:032x}{:08x}", self.rng.random::<u128>(), self.rng.random::<u32>())
+        format!(
+            "{:032x}{:08x}",
+            self.rng.random::<u128>(),
+            self.rng.random::<u32>()
+        )
     }
 
     fn title(&mut self) -> String {
@@ -269,7 +322,10 @@ impl Activity<'_> {
             .filter(|&p| p != author && world.members[p].calendar.is_employed(day))
             .collect();
         // Nobody asks a colleague who is on vacation today, unless everyone is.
-        if pool.iter().any(|&p| world.members[p].calendar.is_working_day(day)) {
+        if pool
+            .iter()
+            .any(|&p| world.members[p].calendar.is_working_day(day))
+        {
             pool.retain(|&p| world.members[p].calendar.is_working_day(day));
         }
         let mut chosen = Vec::new();
@@ -296,7 +352,11 @@ impl Activity<'_> {
         let team = &world.teams[team_index];
         let split = self.splitting(team, day);
         let bot = matches!(kind, PrKind::Dependency);
-        let author_id = if bot { DEPENDABOT.to_string() } else { world.members[author].id.clone() };
+        let author_id = if bot {
+            DEPENDABOT.to_string()
+        } else {
+            world.members[author].id.clone()
+        };
 
         let (title, additions, deletions, labels, linked_issues) = match &kind {
             PrKind::Feature => {
@@ -307,23 +367,50 @@ impl Activity<'_> {
                     1 => vec!["enhancement".to_string()],
                     _ => Vec::new(),
                 };
-                (self.title(), additions, lines as i64 - additions, labels, Vec::new())
+                (
+                    self.title(),
+                    additions,
+                    lines as i64 - additions,
+                    labels,
+                    Vec::new(),
+                )
             }
-            PrKind::Revert { title, additions, deletions, .. } => {
-                (format!("Revert \"{title}\""), *deletions, *additions, vec!["revert".to_string()], Vec::new())
-            }
+            PrKind::Revert {
+                title,
+                additions,
+                deletions,
+                ..
+            } => (
+                format!("Revert \"{title}\""),
+                *deletions,
+                *additions,
+                vec!["revert".to_string()],
+                Vec::new(),
+            ),
             PrKind::Hotfix { incident } => {
                 let lines = self.lognormal(15.0, 0.6).clamp(1.0, 400.0);
                 let additions = (lines * 0.6).ceil() as i64;
                 let title = format!("Hotfix for {incident}: {}", self.title().to_lowercase());
-                (title, additions, lines as i64 - additions, vec!["hotfix".to_string()], vec![incident.clone()])
+                (
+                    title,
+                    additions,
+                    lines as i64 - additions,
+                    vec!["hotfix".to_string()],
+                    vec![incident.clone()],
+                )
             }
             PrKind::Dependency => {
                 let krate = CRATES.choose(self.rng).copied().unwrap_or("serde");
                 let minor = self.rng.random_range(1..40);
                 let title = format!("Bump {krate} from 1.{minor}.0 to 1.{}.0", minor + 1);
                 let lines = self.rng.random_range(2..30);
-                (title, lines / 2 + 1, lines / 2, vec!["dependencies".to_string()], Vec::new())
+                (
+                    title,
+                    lines / 2 + 1,
+                    lines / 2,
+                    vec!["dependencies".to_string()],
+                    Vec::new(),
+                )
             }
         };
         let lines = (additions + deletions).max(1);
@@ -338,9 +425,7 @@ impl Activity<'_> {
         };
         let coding = match kind {
             // A PR split off a larger piece of work takes nearly as long: the pieces wait on each other.
-            PrKind::Feature => {
-                self.lognormal(9.0, 0.8) * (lines as f64 * split / 70.0).powf(0.3)
-            }
+            PrKind::Feature => self.lognormal(9.0, 0.8) * (lines as f64 * split / 70.0).powf(0.3),
             PrKind::Revert { .. } => self.lognormal(0.4, 0.5),
             PrKind::Hotfix { .. } => self.lognormal(2.0, 0.6),
             PrKind::Dependency => 0.0,
@@ -355,7 +440,9 @@ impl Activity<'_> {
         };
         let draft = matches!(kind, PrKind::Feature) && self.rng.random_bool(0.18);
         let created_at = if draft {
-            self.later(author, first_commit_at, coding * 0.35).unwrap_or(ready_at).min(ready_at)
+            self.later(author, first_commit_at, coding * 0.35)
+                .unwrap_or(ready_at)
+                .min(ready_at)
         } else {
             ready_at
         };
@@ -402,7 +489,11 @@ impl Activity<'_> {
         };
 
         // The author's commits while coding.
-        let commit_count = if bot { 1 } else { 1 + self.poisson(lines as f64 / 150.0).min(11) };
+        let commit_count = if bot {
+            1
+        } else {
+            1 + self.poisson(lines as f64 / 150.0).min(11)
+        };
         let mut times = vec![first_commit_at];
         for _ in 1..commit_count {
             let fraction = self.rng.random_range(0.05..1.0);
@@ -419,10 +510,21 @@ impl Activity<'_> {
             self.event(&mut record, "ready_for_review", &author_id, ready_at);
         }
         if !bot && self.rng.random_bool(0.6) {
-            record.comments.push(comment(&record.pr, ACTIONS_BOT, ready_at + Duration::minutes(4), false));
+            record.comments.push(comment(
+                &record.pr,
+                ACTIONS_BOT,
+                ready_at + Duration::minutes(4),
+                false,
+            ));
         }
         if !bot && self.rng.random_bool(0.15) {
-            self.review(&mut record, ACTIONS_BOT, "commented", ready_at + Duration::minutes(6), 1);
+            self.review(
+                &mut record,
+                ACTIONS_BOT,
+                "commented",
+                ready_at + Duration::minutes(6),
+                1,
+            );
         }
 
         let end = if bot {
@@ -447,7 +549,14 @@ impl Activity<'_> {
                         .find(|r| !r.ends_with("[bot]") && self.rng.random_bool(0.4))
                         .unwrap_or_else(|| author_id.clone());
                     let when = ready_at + (at - ready_at) / 2;
-                    self.commit(&mut record, &pusher, author, when, "Merge branch 'main' into feature".into(), true);
+                    self.commit(
+                        &mut record,
+                        &pusher,
+                        author,
+                        when,
+                        "Merge branch 'main' into feature".into(),
+                        true,
+                    );
                 }
                 let merger = world.members[by].id.clone();
                 record.pr.merged_at = Some(at);
@@ -477,7 +586,15 @@ impl Activity<'_> {
         self.record(record);
     }
 
-    fn commit(&mut self, record: &mut PrRecord, author_id: &str, author: usize, at: DateTime<Utc>, headline: String, is_merge: bool) {
+    fn commit(
+        &mut self,
+        record: &mut PrRecord,
+        author_id: &str,
+        author: usize,
+        at: DateTime<Utc>,
+        headline: String,
+        is_merge: bool,
+    ) {
         let offset = match self.index_of.get(author_id) {
             Some(&person) => self.world.members[person].calendar.offset_minutes(at),
             None if author_id.ends_with("[bot]") => 0,
@@ -489,7 +606,11 @@ impl Activity<'_> {
             number: record.pr.number,
             sha: self.sha(),
             author: author_id.to_string(),
-            committer: Some(if is_merge { WEB_FLOW.to_string() } else { author_id.to_string() }),
+            committer: Some(if is_merge {
+                WEB_FLOW.to_string()
+            } else {
+                author_id.to_string()
+            }),
             authored_at: at,
             author_tz_offset_minutes: Some(offset),
             is_merge: Some(is_merge),
@@ -522,11 +643,21 @@ impl Activity<'_> {
     }
 
     /// A submitted review with its thread comments, written in the minutes before it.
-    fn review(&mut self, record: &mut PrRecord, reviewer: &str, state: &str, at: DateTime<Utc>, comments: i64) {
+    fn review(
+        &mut self,
+        record: &mut PrRecord,
+        reviewer: &str,
+        state: &str,
+        at: DateTime<Utc>,
+        comments: i64,
+    ) {
         for i in 0..comments {
-            record
-                .comments
-                .push(comment(&record.pr, reviewer, at - Duration::minutes(2 * (comments - i)), true));
+            record.comments.push(comment(
+                &record.pr,
+                reviewer,
+                at - Duration::minutes(2 * (comments - i)),
+                true,
+            ));
         }
         record.reviews.push(Review {
             source: "github".into(),
@@ -541,7 +672,15 @@ impl Activity<'_> {
 
     /// One peer asked to review: approves, or asks for changes (or comments), is re-requested once
     /// the author has pushed fixes, and approves. Returns when they approved.
-    fn peer_review(&mut self, record: &mut PrRecord, author: usize, peer: usize, asked: DateTime<Utc>, wait: f64, approve_first: f64) -> Option<DateTime<Utc>> {
+    fn peer_review(
+        &mut self,
+        record: &mut PrRecord,
+        author: usize,
+        peer: usize,
+        asked: DateTime<Utc>,
+        wait: f64,
+        approve_first: f64,
+    ) -> Option<DateTime<Utc>> {
         let members = &self.world.members;
         let (author_id, peer_id) = (members[author].id.clone(), members[peer].id.clone());
         self.request(record, &peer_id, &author_id, asked);
@@ -551,14 +690,20 @@ impl Activity<'_> {
             self.review(record, &peer_id, "approved", first, comments);
             return Some(first);
         }
-        let state = if self.rng.random_bool(0.6) { "changes_requested" } else { "commented" };
+        let state = if self.rng.random_bool(0.6) {
+            "changes_requested"
+        } else {
+            "commented"
+        };
         let comments = self.rng.random_range(1..5);
         self.review(record, &peer_id, state, first, comments);
         let fix_hours = self.lognormal(2.0, 0.7);
         let fixed = self.later(author, first, fix_hours)?;
         let headline = format!("Address review: {}", self.title().to_lowercase());
         self.commit(record, &author_id, author, fixed, headline, false);
-        record.comments.push(comment(&record.pr, &author_id, fixed, true));
+        record
+            .comments
+            .push(comment(&record.pr, &author_id, fixed, true));
         if self.rng.random_bool(0.25) {
             self.event(record, "head_ref_force_pushed", &author_id, fixed);
         }
@@ -570,17 +715,27 @@ impl Activity<'_> {
 
     /// Peers review as a healthy team does: one reviewer, sometimes two; someone else steps in
     /// when a reviewer cannot. Returns the approval times.
-    fn peer_round(&mut self, record: &mut PrRecord, author: usize, team: usize, ready: DateTime<Utc>, wait: f64, approve_first: f64) -> Vec<DateTime<Utc>> {
+    fn peer_round(
+        &mut self,
+        record: &mut PrRecord,
+        author: usize,
+        team: usize,
+        ready: DateTime<Utc>,
+        wait: f64,
+        approve_first: f64,
+    ) -> Vec<DateTime<Utc>> {
         let count = if self.rng.random_bool(0.3) { 2 } else { 1 };
         let day = ready.date_naive();
         let mut reviewers = self.peers(team, author, count + 1, day);
         let spare = (reviewers.len() > count).then(|| reviewers.remove(count));
         let manager = self.world.teams[team].manager;
         let healthy = self.world.teams[team].plan.manager == ManagerPersona::Healthy;
-        if healthy && author != manager && self.rng.random_bool(0.08) {
-            if let Some(last) = reviewers.last_mut() {
-                *last = manager;
-            }
+        if healthy
+            && author != manager
+            && self.rng.random_bool(0.08)
+            && let Some(last) = reviewers.last_mut()
+        {
+            *last = manager;
         }
         let mut approvals = Vec::new();
         for reviewer in reviewers {
@@ -590,7 +745,14 @@ impl Activity<'_> {
                 None => {
                     if let Some(spare) = spare {
                         let later = asked + Duration::hours(24);
-                        approvals.extend(self.peer_review(record, author, spare, later, wait, approve_first));
+                        approvals.extend(self.peer_review(
+                            record,
+                            author,
+                            spare,
+                            later,
+                            wait,
+                            approve_first,
+                        ));
                     }
                 }
             }
@@ -611,7 +773,15 @@ impl Activity<'_> {
         }
     }
 
-    fn review_by_persona(&mut self, record: &mut PrRecord, author: usize, team: usize, ready: DateTime<Utc>, kind: &PrKind, split: f64) -> End {
+    fn review_by_persona(
+        &mut self,
+        record: &mut PrRecord,
+        author: usize,
+        team: usize,
+        ready: DateTime<Utc>,
+        kind: &PrKind,
+        split: f64,
+    ) -> End {
         let world = self.world;
         let manager = world.teams[team].manager;
         let persona = world.teams[team].plan.manager;
@@ -623,7 +793,10 @@ impl Activity<'_> {
         let peer_wait = if urgent { 0.7 } else { 3.0 * slow };
 
         if author == manager || urgent {
-            if persona == ManagerPersona::WontLetGo && author == manager && self.rng.random_bool(0.3) {
+            if persona == ManagerPersona::WontLetGo
+                && author == manager
+                && self.rng.random_bool(0.3)
+            {
                 // Merged without anyone's approval.
                 let delay = self.lognormal(1.0, 0.8);
                 return match self.later(author, ready, delay) {
@@ -691,7 +864,14 @@ impl Activity<'_> {
                 let waited_long = answer.is_none_or(|at| at - ready > Duration::days(4));
                 if waited_long && self.rng.random_bool(0.5) {
                     // The manager is away: someone else approves so the work can ship.
-                    approvals.extend(self.peer_round(record, author, team, ready + Duration::days(2), peer_wait, 0.8));
+                    approvals.extend(self.peer_round(
+                        record,
+                        author,
+                        team,
+                        ready + Duration::days(2),
+                        peer_wait,
+                        0.8,
+                    ));
                     return self.merge_after(author, &approvals);
                 }
                 let Some(first) = answer else {
@@ -704,8 +884,20 @@ impl Activity<'_> {
                     let Some(fixed) = self.later(author, first, fix_hours) else {
                         return End::Open;
                     };
-                    self.commit(record, &author_id, author, fixed, "Address review".into(), false);
-                    self.request(record, &manager_id, &author_id, fixed + Duration::minutes(1));
+                    self.commit(
+                        record,
+                        &author_id,
+                        author,
+                        fixed,
+                        "Address review".into(),
+                        false,
+                    );
+                    self.request(
+                        record,
+                        &manager_id,
+                        &author_id,
+                        fixed + Duration::minutes(1),
+                    );
                     let Some(second) = self.response(manager, fixed, 5.0 * slow) else {
                         return End::Open;
                     };
@@ -715,7 +907,11 @@ impl Activity<'_> {
                 };
                 self.review(record, &manager_id, "approved", approved_at, 0);
                 approvals.push(approved_at);
-                let merger = if self.rng.random_bool(0.5) { manager } else { author };
+                let merger = if self.rng.random_bool(0.5) {
+                    manager
+                } else {
+                    author
+                };
                 self.merge_after(merger, &approvals)
             }
             ManagerPersona::Micromanager => {
@@ -736,7 +932,11 @@ impl Activity<'_> {
                             (false, r) if r < 0.85 => "changes_requested",
                             _ => "approved",
                         };
-                        let comments = if state == "approved" { 0 } else { self.rng.random_range(2..7) };
+                        let comments = if state == "approved" {
+                            0
+                        } else {
+                            self.rng.random_range(2..7)
+                        };
                         self.review(record, &manager_id, state, at, comments);
                         if state == "approved" {
                             approvals.push(at);
@@ -746,30 +946,67 @@ impl Activity<'_> {
                                 let hours = self.lognormal(0.7, 0.6);
                                 let pushed = self.later(manager, at, hours);
                                 if let Some(pushed) = pushed {
-                                    let headline = format!("Rework {}", self.title().to_lowercase());
-                                    self.commit(record, &manager_id, manager, pushed, headline, false);
+                                    let headline =
+                                        format!("Rework {}", self.title().to_lowercase());
+                                    self.commit(
+                                        record,
+                                        &manager_id,
+                                        manager,
+                                        pushed,
+                                        headline,
+                                        false,
+                                    );
                                 }
                                 pushed
                             } else {
                                 let hours = self.lognormal(2.5, 0.7);
                                 let fixed = self.later(author, at, hours);
                                 if let Some(fixed) = fixed {
-                                    self.commit(record, &author_id, author, fixed, "Apply requested changes".into(), false);
-                                    self.request(record, &manager_id, &author_id, fixed + Duration::minutes(1));
+                                    self.commit(
+                                        record,
+                                        &author_id,
+                                        author,
+                                        fixed,
+                                        "Apply requested changes".into(),
+                                        false,
+                                    );
+                                    self.request(
+                                        record,
+                                        &manager_id,
+                                        &author_id,
+                                        fixed + Duration::minutes(1),
+                                    );
                                 }
                                 fixed
                             };
-                            if let Some(fixed) = fixed {
-                                if let Some(second) = self.response(manager, fixed, 1.5) {
-                                    let state = if self.rng.random_bool(0.6) { "approved" } else { "commented" };
-                                    self.review(record, &manager_id, state, second, i64::from(state == "commented"));
-                                    approvals.push(second);
-                                }
+                            if let Some(fixed) = fixed
+                                && let Some(second) = self.response(manager, fixed, 1.5)
+                            {
+                                let state = if self.rng.random_bool(0.6) {
+                                    "approved"
+                                } else {
+                                    "commented"
+                                };
+                                self.review(
+                                    record,
+                                    &manager_id,
+                                    state,
+                                    second,
+                                    i64::from(state == "commented"),
+                                );
+                                approvals.push(second);
                             }
                         } else if self.rng.random_bool(0.12) {
                             let pushed = self.later(manager, at, 1.0);
                             if let Some(pushed) = pushed {
-                                self.commit(record, &manager_id, manager, pushed, "Tidy naming".into(), false);
+                                self.commit(
+                                    record,
+                                    &manager_id,
+                                    manager,
+                                    pushed,
+                                    "Tidy naming".into(),
+                                    false,
+                                );
                                 approvals.push(pushed);
                             }
                         }
@@ -788,7 +1025,14 @@ impl Activity<'_> {
                             self.review(record, &manager_id, "changes_requested", at, comments);
                             let hours = self.lognormal(2.0, 0.7);
                             if let Some(fixed) = self.later(author, at, hours) {
-                                self.commit(record, &author_id, author, fixed, "Do it the old way".into(), false);
+                                self.commit(
+                                    record,
+                                    &author_id,
+                                    author,
+                                    fixed,
+                                    "Do it the old way".into(),
+                                    false,
+                                );
                                 if let Some(second) = self.response(manager, fixed, 2.0) {
                                     self.review(record, &manager_id, "approved", second, 0);
                                     approvals.push(second);
@@ -798,10 +1042,18 @@ impl Activity<'_> {
                             // Approves, and dismisses a peer's request for changes.
                             self.review(record, &manager_id, "approved", at, 0);
                             approvals.push(at);
-                            let blocking = record.reviews.iter().position(|r| r.state == "changes_requested");
+                            let blocking = record
+                                .reviews
+                                .iter()
+                                .position(|r| r.state == "changes_requested");
                             if let Some(index) = blocking {
                                 record.reviews[index].state = "dismissed".into();
-                                self.event(record, "review_dismissed", &manager_id, at + Duration::minutes(1));
+                                self.event(
+                                    record,
+                                    "review_dismissed",
+                                    &manager_id,
+                                    at + Duration::minutes(1),
+                                );
                             }
                         }
                     }
@@ -811,7 +1063,12 @@ impl Activity<'_> {
         }
     }
 
-    fn dependency_review(&mut self, record: &mut PrRecord, reviewer: usize, ready: DateTime<Utc>) -> End {
+    fn dependency_review(
+        &mut self,
+        record: &mut PrRecord,
+        reviewer: usize,
+        ready: DateTime<Utc>,
+    ) -> End {
         if self.rng.random_bool(0.1) {
             return End::Closed {
                 at: ready + Duration::days(7),
@@ -827,7 +1084,13 @@ impl Activity<'_> {
     }
 
     /// A PR given up after a first look.
-    fn abandoned(&mut self, record: &mut PrRecord, author: usize, team: usize, ready: DateTime<Utc>) -> End {
+    fn abandoned(
+        &mut self,
+        record: &mut PrRecord,
+        author: usize,
+        team: usize,
+        ready: DateTime<Utc>,
+    ) -> End {
         let author_id = self.world.members[author].id.clone();
         let peers = self.peers(team, author, 1, ready.date_naive());
         let mut looked = ready;
@@ -849,7 +1112,8 @@ impl Activity<'_> {
     /// Files the PR touches. A former lead keeps to the core; everyone else seldom goes there.
     fn files(&mut self, record: &mut PrRecord, author: usize, team: &Team, lines: i64) -> i64 {
         let wont_let_go = team.plan.manager == ManagerPersona::WontLetGo && author == team.manager;
-        let count = (1 + lines / 45 + self.rng.random_range(0..2)).min(team.files.len() as i64) as usize;
+        let count =
+            (1 + lines / 45 + self.rng.random_range(0..2)).min(team.files.len() as i64) as usize;
         let mut chosen: Vec<&String> = Vec::new();
         while chosen.len() < count {
             let core = self.rng.random_bool(if wont_let_go { 0.7 } else { 0.06 });
@@ -882,11 +1146,21 @@ impl Activity<'_> {
     }
 
     /// The squash commit on main, and perhaps a revert scheduled for a later day.
-    fn after_merge(&mut self, record: &PrRecord, author: usize, team: usize, kind: &PrKind, split: f64, at: DateTime<Utc>) {
+    fn after_merge(
+        &mut self,
+        record: &PrRecord,
+        author: usize,
+        team: usize,
+        kind: &PrKind,
+        split: f64,
+        at: DateTime<Utc>,
+    ) {
         let approvers: Vec<String> = record
             .reviews
             .iter()
-            .filter(|r| r.state == "approved" && r.submitted_at <= at && !r.reviewer.ends_with("[bot]"))
+            .filter(|r| {
+                r.state == "approved" && r.submitted_at <= at && !r.reviewer.ends_with("[bot]")
+            })
             .map(|r| r.reviewer.clone())
             .collect();
         let mut trailers: Vec<String> = Vec::new();
@@ -898,7 +1172,10 @@ impl Activity<'_> {
         }
         for commit in &record.commits {
             let line = format!("Co-authored-by: {}", commit.author);
-            if commit.author != record.pr.author && !commit.is_merge.unwrap_or(false) && !trailers.contains(&line) {
+            if commit.author != record.pr.author
+                && !commit.is_merge.unwrap_or(false)
+                && !trailers.contains(&line)
+            {
                 trailers.push(line);
             }
         }
@@ -932,7 +1209,10 @@ impl Activity<'_> {
             let reverter = if self.world.members[author].calendar.is_employed(day) {
                 author
             } else {
-                self.peers(team, author, 1, day).first().copied().unwrap_or(author)
+                self.peers(team, author, 1, day)
+                    .first()
+                    .copied()
+                    .unwrap_or(author)
             };
             self.scheduled.entry(day).or_default().push(Scheduled {
                 author: reverter,
@@ -972,7 +1252,11 @@ impl Activity<'_> {
         record.events.sort_by_key(|e| e.at);
         record.commits.sort_by_key(|c| c.authored_at);
         let pr = &mut record.pr;
-        pr.first_commit_at = record.commits.first().map(|c| c.authored_at).or(pr.first_commit_at);
+        pr.first_commit_at = record
+            .commits
+            .first()
+            .map(|c| c.authored_at)
+            .or(pr.first_commit_at);
         pr.updated_at = record
             .reviews
             .iter()
@@ -992,14 +1276,24 @@ impl Activity<'_> {
     }
 
     fn next_key(&mut self, team: usize) -> String {
-        let key = format!("{}-{}", self.world.teams[team].project, self.next_ticket[team]);
+        let key = format!(
+            "{}-{}",
+            self.world.teams[team].project, self.next_ticket[team]
+        );
         self.next_ticket[team] += 1;
         key
     }
 
     /// The ticket behind a feature PR: created days before the work started, moved through the
     /// board as the PR moves, sometimes reopened. A micromanager rewrites others' tickets.
-    fn ticket_for_pr(&mut self, record: &PrRecord, author: usize, team: usize, started: DateTime<Utc>, ready: DateTime<Utc>) -> Option<String> {
+    fn ticket_for_pr(
+        &mut self,
+        record: &PrRecord,
+        author: usize,
+        team: usize,
+        started: DateTime<Utc>,
+        ready: DateTime<Utc>,
+    ) -> Option<String> {
         let world = self.world;
         let plan = &world.teams[team].plan;
         let manager = world.teams[team].manager;
@@ -1009,7 +1303,9 @@ impl Activity<'_> {
             _ => author,
         };
         let days_before = self.rng.random_range(1..12);
-        let created = self.moment(reporter, started.date_naive() - Duration::days(days_before)).min(started);
+        let created = self
+            .moment(reporter, started.date_naive() - Duration::days(days_before))
+            .min(started);
         let key = self.next_key(team);
         let issue_type = match self.rng.random_range(0..20) {
             0..=11 => "feature",
@@ -1017,14 +1313,29 @@ impl Activity<'_> {
             _ => "chore",
         };
         let mut ticket = Ticket::new(self, team, &key, issue_type, reporter, author, created);
-        ticket.linked_prs.push(format!("{}#{}", record.pr.repo, record.pr.number));
-        ticket.estimate = Some([1.0, 2.0, 3.0, 5.0, 8.0][((record.pr.additions.unwrap_or(0) as f64).max(1.0).log(4.0) as usize).min(4)]);
+        ticket
+            .linked_prs
+            .push(format!("{}#{}", record.pr.repo, record.pr.number));
+        ticket.estimate = Some(
+            [1.0, 2.0, 3.0, 5.0, 8.0]
+                [((record.pr.additions.unwrap_or(0) as f64).max(1.0).log(4.0) as usize).min(4)],
+        );
         let added_mid_sprint = plan.overloaded && self.rng.random_bool(0.4);
-        let sprint_at = if added_mid_sprint { started - Duration::hours(2) } else { sprint_start(created.date_naive().max(started.date_naive())) };
+        let sprint_at = if added_mid_sprint {
+            started - Duration::hours(2)
+        } else {
+            sprint_start(created.date_naive().max(started.date_naive()))
+        };
         ticket.sprint(self, manager, sprint_at.max(created), added_mid_sprint);
-        if plan.manager == ManagerPersona::Micromanager && author != manager && self.rng.random_bool(0.12) {
+        if plan.manager == ManagerPersona::Micromanager
+            && author != manager
+            && self.rng.random_bool(0.12)
+        {
             // Re-assigned away and back.
-            let other = self.peers(team, author, 1, created.date_naive()).first().copied();
+            let other = self
+                .peers(team, author, 1, created.date_naive())
+                .first()
+                .copied();
             if let Some(other) = other {
                 ticket.reassign(self, manager, other, author, created);
             }
@@ -1041,12 +1352,20 @@ impl Activity<'_> {
                 let reopened = done + Duration::minutes((hours * 60.0) as i64);
                 ticket.status(self, reporter, reopened, "Done", "In Progress");
                 let hours = self.lognormal(20.0, 0.7);
-                ticket.status(self, author, reopened + Duration::minutes((hours * 60.0) as i64), "In Progress", "Done");
+                ticket.status(
+                    self,
+                    author,
+                    reopened + Duration::minutes((hours * 60.0) as i64),
+                    "In Progress",
+                    "Done",
+                );
             }
         }
         let rewrite = match plan.manager {
             ManagerPersona::Micromanager => 0.45,
-            ManagerPersona::Healthy | ManagerPersona::Bottleneck | ManagerPersona::WontLetGo => 0.03,
+            ManagerPersona::Healthy | ManagerPersona::Bottleneck | ManagerPersona::WontLetGo => {
+                0.03
+            }
             ManagerPersona::Absentee => 0.0,
         };
         if author != manager && self.rng.random_bool(rewrite) {
@@ -1056,11 +1375,22 @@ impl Activity<'_> {
         }
         if self.rng.random_bool(0.1) {
             // Authors keep their own descriptions up to date.
-            ticket.edit(self, author, "description", started + Duration::hours(1), None, None);
+            ticket.edit(
+                self,
+                author,
+                "description",
+                started + Duration::hours(1),
+                None,
+                None,
+            );
         }
         let replies = self.rng.random_range(0..3);
         for _ in 0..replies {
-            let who = if self.rng.random_bool(0.5) { author } else { reporter };
+            let who = if self.rng.random_bool(0.5) {
+                author
+            } else {
+                reporter
+            };
             let at = self.moment(who, ready.date_naive());
             ticket.comment(self, who, at);
         }
@@ -1083,16 +1413,34 @@ impl Activity<'_> {
         let Some(&reporter) = engineers.choose(self.rng) else {
             return;
         };
-        let assignee = if world.members[cause.author].calendar.is_employed(day) { cause.author } else { reporter };
+        let assignee = if world.members[cause.author].calendar.is_employed(day) {
+            cause.author
+        } else {
+            reporter
+        };
         let opened = self.moment(reporter, day);
         let key = self.next_key(team);
         let mut ticket = Ticket::new(self, team, &key, "incident", reporter, assignee, opened);
         ticket.labels.push("incident".into());
-        ticket.linked_prs.push(format!("{}#{}", world.teams[team].repo, cause.number));
-        ticket.title = format!("Incident: {} failing in production", OBJECTS.choose(self.rng).copied().unwrap_or("service"));
-        ticket.status(self, assignee, opened + Duration::minutes(10), "To Do", "In Progress");
+        ticket
+            .linked_prs
+            .push(format!("{}#{}", world.teams[team].repo, cause.number));
+        ticket.title = format!(
+            "Incident: {} failing in production",
+            OBJECTS.choose(self.rng).copied().unwrap_or("service")
+        );
+        ticket.status(
+            self,
+            assignee,
+            opened + Duration::minutes(10),
+            "To Do",
+            "In Progress",
+        );
         let hours = self.lognormal(4.0, 0.8);
-        if let Some(resolved) = world.members[assignee].calendar.after_working_hours(opened, hours) {
+        if let Some(resolved) = world.members[assignee]
+            .calendar
+            .after_working_hours(opened, hours)
+        {
             ticket.status(self, assignee, resolved, "In Progress", "Done");
         }
         ticket.finish(self);
@@ -1127,7 +1475,13 @@ impl Activity<'_> {
             ticket.status(self, assignee, started, "To Do", "In Progress");
             if self.rng.random_bool(0.35) {
                 let hours = self.lognormal(30.0, 0.7);
-                ticket.status(self, assignee, started + Duration::minutes((hours * 60.0) as i64), "In Progress", "Done");
+                ticket.status(
+                    self,
+                    assignee,
+                    started + Duration::minutes((hours * 60.0) as i64),
+                    "In Progress",
+                    "Done",
+                );
             }
         }
         ticket.finish(self);
@@ -1221,7 +1575,15 @@ struct Ticket {
 }
 
 impl Ticket {
-    fn new(activity: &mut Activity, team: usize, key: &str, issue_type: &str, reporter: usize, assignee: usize, created: DateTime<Utc>) -> Ticket {
+    fn new(
+        activity: &mut Activity,
+        team: usize,
+        key: &str,
+        issue_type: &str,
+        reporter: usize,
+        assignee: usize,
+        created: DateTime<Utc>,
+    ) -> Ticket {
         let members = &activity.world.members;
         let title = activity.title();
         let mut ticket = Ticket {
@@ -1241,7 +1603,13 @@ impl Ticket {
         };
         let assignee_id = ticket.assignee.clone();
         let reporter_id = ticket.reporter.clone();
-        ticket.push(&reporter_id, created + Duration::minutes(1), "assignee", None, Some(&assignee_id));
+        ticket.push(
+            &reporter_id,
+            created + Duration::minutes(1),
+            "assignee",
+            None,
+            Some(&assignee_id),
+        );
         ticket
     }
 
@@ -1255,7 +1623,14 @@ impl Ticket {
             .unwrap_or_else(|| self.title.clone())
     }
 
-    fn push(&mut self, actor: &str, at: DateTime<Utc>, field: &str, from: Option<&str>, to: Option<&str>) {
+    fn push(
+        &mut self,
+        actor: &str,
+        at: DateTime<Utc>,
+        field: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) {
         self.events.push(IssueEvent {
             source: "jira".into(),
             key: self.key.clone(),
@@ -1267,7 +1642,14 @@ impl Ticket {
         });
     }
 
-    fn status(&mut self, activity: &Activity, actor: usize, at: DateTime<Utc>, from: &str, to: &str) {
+    fn status(
+        &mut self,
+        activity: &Activity,
+        actor: usize,
+        at: DateTime<Utc>,
+        from: &str,
+        to: &str,
+    ) {
         let actor = activity.world.members[actor].id.clone();
         self.push(&actor, at, "status", Some(from), Some(to));
     }
@@ -1283,11 +1665,34 @@ impl Ticket {
         self.sprint = Some(name);
     }
 
-    fn reassign(&mut self, activity: &Activity, manager: usize, other: usize, back_to: usize, created: DateTime<Utc>) {
+    fn reassign(
+        &mut self,
+        activity: &Activity,
+        manager: usize,
+        other: usize,
+        back_to: usize,
+        created: DateTime<Utc>,
+    ) {
         let members = &activity.world.members;
-        let (manager, other, back) = (members[manager].id.clone(), members[other].id.clone(), members[back_to].id.clone());
-        self.push(&manager, created + Duration::hours(2), "assignee", Some(&back), Some(&other));
-        self.push(&manager, created + Duration::hours(26), "assignee", Some(&other), Some(&back));
+        let (manager, other, back) = (
+            members[manager].id.clone(),
+            members[other].id.clone(),
+            members[back_to].id.clone(),
+        );
+        self.push(
+            &manager,
+            created + Duration::hours(2),
+            "assignee",
+            Some(&back),
+            Some(&other),
+        );
+        self.push(
+            &manager,
+            created + Duration::hours(26),
+            "assignee",
+            Some(&other),
+            Some(&back),
+        );
     }
 
     /// The manager rewrites the title and description of someone else's ticket.
@@ -1295,10 +1700,25 @@ impl Ticket {
         let new_title = activity.title();
         let old = self.current_title(&self.events);
         self.edit(activity, manager, "title", at, Some(&old), Some(&new_title));
-        self.edit(activity, manager, "description", at + Duration::minutes(3), None, None);
+        self.edit(
+            activity,
+            manager,
+            "description",
+            at + Duration::minutes(3),
+            None,
+            None,
+        );
     }
 
-    fn edit(&mut self, activity: &Activity, actor: usize, field: &str, at: DateTime<Utc>, from: Option<&str>, to: Option<&str>) {
+    fn edit(
+        &mut self,
+        activity: &Activity,
+        actor: usize,
+        field: &str,
+        at: DateTime<Utc>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) {
         let actor = activity.world.members[actor].id.clone();
         self.push(&actor, at, field, from, to);
     }
@@ -1325,17 +1745,32 @@ impl Ticket {
         self.events.sort_by_key(|e| e.at);
         self.comments.retain(|c| c.created_at < cutoff);
         let moves: Vec<&IssueEvent> = self.events.iter().filter(|e| e.field == "status").collect();
-        let status = moves.last().and_then(|e| e.to.clone()).unwrap_or_else(|| "To Do".to_string());
+        let status = moves
+            .last()
+            .and_then(|e| e.to.clone())
+            .unwrap_or_else(|| "To Do".to_string());
         let category = match status.as_str() {
             "Done" => "done",
             "To Do" => "todo",
             _ => "in_progress",
         };
-        let started_at = moves.iter().find(|e| e.to.as_deref() == Some("In Progress")).map(|e| e.at);
+        let started_at = moves
+            .iter()
+            .find(|e| e.to.as_deref() == Some("In Progress"))
+            .map(|e| e.at);
         let resolved_at = (category == "done")
-            .then(|| moves.iter().rev().find(|e| e.to.as_deref() == Some("Done")).map(|e| e.at))
+            .then(|| {
+                moves
+                    .iter()
+                    .rev()
+                    .find(|e| e.to.as_deref() == Some("Done"))
+                    .map(|e| e.at)
+            })
             .flatten();
-        let reopen_count = moves.iter().filter(|e| e.from.as_deref() == Some("Done")).count() as i64;
+        let reopen_count = moves
+            .iter()
+            .filter(|e| e.from.as_deref() == Some("Done"))
+            .count() as i64;
         // A title rewritten after the cut-off has not been rewritten yet.
         let title = self.current_title(&self.events);
         activity.out.issues.push(Issue {
@@ -1352,7 +1787,10 @@ impl Ticket {
             started_at,
             resolved_at,
             reopen_count: Some(reopen_count),
-            sprint: self.sprint.clone().filter(|_| self.events.iter().any(|e| e.field == "sprint")),
+            sprint: self
+                .sprint
+                .clone()
+                .filter(|_| self.events.iter().any(|e| e.field == "sprint")),
             estimate: self.estimate,
             labels: self.labels.clone(),
             url: Some(format!("https://acme.atlassian.net/browse/{}", self.key)),
@@ -1363,4 +1801,3 @@ impl Ticket {
         self.key
     }
 }
-

@@ -6,7 +6,10 @@
 //! only reviewer is on vacation waits until they are back. That is what gives the data its weekly
 //! rhythm and what makes "pickup time while the manager is away" a meaningful figure.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+    Weekday,
+};
 use chrono_tz::Tz;
 
 /// One simulated person's calendar.
@@ -27,7 +30,10 @@ pub struct Calendar {
 /// Day, Christmas to New Year's Eve.
 pub fn is_company_holiday(date: NaiveDate) -> bool {
     let (month, day) = (date.month(), date.day());
-    if matches!((month, day), (1, 1) | (5, 1) | (12, 24) | (12, 25) | (12, 26) | (12, 31)) {
+    if matches!(
+        (month, day),
+        (1, 1) | (5, 1) | (12, 24) | (12, 25) | (12, 26) | (12, 31)
+    ) {
         return true;
     }
     let easter = easter_sunday(date.year());
@@ -59,10 +65,10 @@ pub fn is_weekend(date: NaiveDate) -> bool {
 
 /// A local wall-clock time in a zone, as UTC. Times in a DST gap move forward an hour.
 pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    let resolved = tz
-        .from_local_datetime(&local)
-        .earliest()
-        .or_else(|| tz.from_local_datetime(&(local + Duration::hours(1))).earliest());
+    let resolved = tz.from_local_datetime(&local).earliest().or_else(|| {
+        tz.from_local_datetime(&(local + Duration::hours(1)))
+            .earliest()
+    });
     match resolved {
         Some(at) => at.with_timezone(&Utc),
         None => Utc.from_utc_datetime(&local),
@@ -75,7 +81,10 @@ impl Calendar {
         !is_weekend(date)
             && !is_company_holiday(date)
             && self.last_day.is_none_or(|last| date <= last)
-            && !self.away.iter().any(|(from, to)| (*from..=*to).contains(&date))
+            && !self
+                .away
+                .iter()
+                .any(|(from, to)| (*from..=*to).contains(&date))
     }
 
     /// Still at the company on that day.
@@ -95,7 +104,10 @@ impl Calendar {
     /// A moment on a local date, `hours` after midnight (fractions allowed).
     pub fn at(&self, date: NaiveDate, hours: f64) -> DateTime<Utc> {
         let seconds = (hours.clamp(0.0, 23.999) * 3600.0) as i64;
-        local_to_utc(self.tz, date.and_time(NaiveTime::MIN) + Duration::seconds(seconds))
+        local_to_utc(
+            self.tz,
+            date.and_time(NaiveTime::MIN) + Duration::seconds(seconds),
+        )
     }
 
     /// The moment `hours` of this person's working time after `from`, or `None` when they leave
@@ -109,7 +121,8 @@ impl Calendar {
                 return None;
             }
             if self.is_working_day(date) {
-                let start = date.and_time(NaiveTime::MIN) + Duration::hours(i64::from(self.start_hour));
+                let start =
+                    date.and_time(NaiveTime::MIN) + Duration::hours(i64::from(self.start_hour));
                 let end = date.and_time(NaiveTime::MIN) + Duration::hours(i64::from(self.end_hour));
                 let begin = now.max(start);
                 if begin < end {
@@ -145,9 +158,17 @@ mod tests {
 
     #[test]
     fn easter_falls_on_the_known_dates() {
-        assert_eq!(easter_sunday(2026), NaiveDate::from_ymd_opt(2026, 4, 5).unwrap());
-        assert_eq!(easter_sunday(2025), NaiveDate::from_ymd_opt(2025, 4, 20).unwrap());
-        assert!(is_company_holiday(NaiveDate::from_ymd_opt(2026, 4, 3).unwrap()));
+        assert_eq!(
+            easter_sunday(2026),
+            NaiveDate::from_ymd_opt(2026, 4, 5).unwrap()
+        );
+        assert_eq!(
+            easter_sunday(2025),
+            NaiveDate::from_ymd_opt(2025, 4, 20).unwrap()
+        );
+        assert!(is_company_holiday(
+            NaiveDate::from_ymd_opt(2026, 4, 3).unwrap()
+        ));
     }
 
     #[test]
@@ -178,7 +199,13 @@ mod tests {
     #[test]
     fn offsets_follow_daylight_saving_time() {
         let calendar = berlin();
-        assert_eq!(calendar.offset_minutes(Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).unwrap()), 120);
-        assert_eq!(calendar.offset_minutes(Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap()), 60);
+        assert_eq!(
+            calendar.offset_minutes(Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).unwrap()),
+            120
+        );
+        assert_eq!(
+            calendar.offset_minutes(Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap()),
+            60
+        );
     }
 }

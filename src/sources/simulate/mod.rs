@@ -77,8 +77,22 @@ pub struct SimConfig {
 }
 
 const TEAM_NAMES: &[&str] = &[
-    "payments", "search", "platform", "mobile", "identity", "growth", "data", "checkout", "billing",
-    "infra", "messaging", "catalog", "risk", "support", "insights", "onboarding",
+    "payments",
+    "search",
+    "platform",
+    "mobile",
+    "identity",
+    "growth",
+    "data",
+    "checkout",
+    "billing",
+    "infra",
+    "messaging",
+    "catalog",
+    "risk",
+    "support",
+    "insights",
+    "onboarding",
 ];
 
 impl SimConfig {
@@ -92,7 +106,11 @@ impl SimConfig {
             .map(|index| {
                 let name = match TEAM_NAMES.get(index) {
                     Some(name) => (*name).to_string(),
-                    None => format!("{}{}", TEAM_NAMES[index % TEAM_NAMES.len()], index / TEAM_NAMES.len() + 1),
+                    None => format!(
+                        "{}{}",
+                        TEAM_NAMES[index % TEAM_NAMES.len()],
+                        index / TEAM_NAMES.len() + 1
+                    ),
                 };
                 let mut plan = TeamPlan {
                     name,
@@ -151,7 +169,9 @@ impl SimConfig {
         let mut first = self.from();
         while first <= self.until {
             names.push(first.format("%Y-%m").to_string());
-            first = (first + Duration::days(32)).with_day(1).unwrap_or(self.until + Duration::days(1));
+            first = (first + Duration::days(32))
+                .with_day(1)
+                .unwrap_or(self.until + Duration::days(1));
         }
         names
     }
@@ -226,36 +246,53 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                 "review_bottleneck",
                 &manager,
                 months.clone(),
-                format!("{manager} must approve nearly every PR of {}, is slow to, and is away a week every six to eight weeks", plan.name),
+                format!(
+                    "{manager} must approve nearly every PR of {}, is slow to, and is away a week every six to eight weeks",
+                    plan.name
+                ),
             ),
             ManagerPersona::Bottleneck => {}
             ManagerPersona::Micromanager => plant(
                 "micromanagement",
                 &manager,
                 months.clone(),
-                format!("{manager} reviews nearly every PR of {}, requests changes after peers approved, pushes commits to others' PRs and rewrites their tickets", plan.name),
+                format!(
+                    "{manager} reviews nearly every PR of {}, requests changes after peers approved, pushes commits to others' PRs and rewrites their tickets",
+                    plan.name
+                ),
             ),
             ManagerPersona::Absentee => plant(
                 "absentee_manager",
                 &manager,
                 months.clone(),
-                format!("{manager} hardly reviews or answers; PRs and tickets of {} wait and some go stale", plan.name),
+                format!(
+                    "{manager} hardly reviews or answers; PRs and tickets of {} wait and some go stale",
+                    plan.name
+                ),
             ),
             ManagerPersona::WontLetGo => plant(
                 "wont_let_go",
                 &manager,
                 months.clone(),
-                format!("{manager} writes most of {}'s core code, merges without approval and overrides reviews", plan.name),
+                format!(
+                    "{manager} writes most of {}'s core code, merges without approval and overrides reviews",
+                    plan.name
+                ),
             ),
         }
         if plan.splits_prs {
             // Judged against the three months before, so only months with that baseline count.
-            let detectable = if months.len() >= 5 { last(2) } else { Vec::new() };
+            let detectable = if months.len() >= 5 {
+                last(2)
+            } else {
+                Vec::new()
+            };
             plant(
                 "output_outcome_divergence",
                 &team_subject,
                 detectable,
-                "twice the PRs at 0.4x the size, cycle time 1.5x longer, reverts and incidents up".to_string(),
+                "twice the PRs at 0.4x the size, cycle time 1.5x longer, reverts and incidents up"
+                    .to_string(),
             );
         }
         if plan.overloaded {
@@ -263,7 +300,8 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                 "overload",
                 &team_subject,
                 months.clone(),
-                "scope is added to running sprints and unplanned tickets pile up in progress".to_string(),
+                "scope is added to running sprints and unplanned tickets pile up in progress"
+                    .to_string(),
             );
         }
         for &engineer in &team.engineers {
@@ -273,7 +311,10 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                     "burnout_risk",
                     &member.id,
                     last(2),
-                    format!("{} works ever more in the evenings and at weekends", member.id),
+                    format!(
+                        "{} works ever more in the evenings and at weekends",
+                        member.id
+                    ),
                 );
             }
             if member.fades_from.is_some() {
@@ -281,7 +322,10 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                     "attrition_risk",
                     &member.id,
                     last(2),
-                    format!("{}'s activity fades and they leave on the 10th of the last month", member.id),
+                    format!(
+                        "{}'s activity fades and they leave on the 10th of the last month",
+                        member.id
+                    ),
                 );
             }
         }
@@ -330,10 +374,13 @@ impl Source for Simulator {
 
     fn load(&mut self) -> Result<Batch, SourceError> {
         let simulation = simulate(&self.config);
-        let frames = simulation.dataset.into_frames().map_err(|source| SourceError::Polars {
-            context: "building the simulated tables".to_string(),
-            source,
-        })?;
+        let frames = simulation
+            .dataset
+            .into_frames()
+            .map_err(|source| SourceError::Polars {
+                context: "building the simulated tables".to_string(),
+                source,
+            })?;
         let state = serde_json::json!({
             "seed": self.config.seed,
             "from": self.config.from().to_string(),

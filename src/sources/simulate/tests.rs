@@ -15,7 +15,10 @@ fn org(seed: u64) -> (SimConfig, Simulation) {
 }
 
 fn team_of(data: &Dataset) -> BTreeMap<String, String> {
-    data.people.iter().map(|p| (p.person.clone(), p.team.clone())).collect()
+    data.people
+        .iter()
+        .map(|p| (p.person.clone(), p.team.clone()))
+        .collect()
 }
 
 fn manager_of(data: &Dataset, team: &str) -> String {
@@ -41,10 +44,20 @@ fn the_same_seed_gives_the_same_world_and_another_seed_another() {
 fn rows_are_consistent_and_nothing_happens_after_the_last_day() {
     let (config, simulation) = org(1);
     let data = &simulation.dataset;
-    let cutoff = (config.until + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).unwrap().and_utc();
-    let prs: BTreeMap<(String, i64), &crate::model::PullRequest> =
-        data.pull_requests.iter().map(|p| ((p.repo.clone(), p.number), p)).collect();
-    assert_eq!(prs.len(), data.pull_requests.len(), "PR numbers are unique per repository");
+    let cutoff = (config.until + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let prs: BTreeMap<(String, i64), &crate::model::PullRequest> = data
+        .pull_requests
+        .iter()
+        .map(|p| ((p.repo.clone(), p.number), p))
+        .collect();
+    assert_eq!(
+        prs.len(),
+        data.pull_requests.len(),
+        "PR numbers are unique per repository"
+    );
     for pr in &data.pull_requests {
         assert!(pr.created_at < cutoff);
         if let Some(merged) = pr.merged_at {
@@ -72,17 +85,28 @@ fn rows_are_consistent_and_nothing_happens_after_the_last_day() {
     assert_eq!(keys.len(), data.issues.len(), "ticket keys are unique");
     for pr in &data.pull_requests {
         for key in &pr.linked_issues {
-            assert!(keys.contains(key.as_str()), "{key} linked from {} is a ticket", pr.number);
+            assert!(
+                keys.contains(key.as_str()),
+                "{key} linked from {} is a ticket",
+                pr.number
+            );
         }
     }
     for deployment in &data.deployments {
         for number in &deployment.pr_numbers {
             let pr = prs[&(deployment.repo.clone(), number.parse().unwrap())];
-            assert!(pr.merged_at.unwrap() <= deployment.at, "deployed after merging");
+            assert!(
+                pr.merged_at.unwrap() <= deployment.at,
+                "deployed after merging"
+            );
         }
     }
     // Open PRs at the cut-off exist: work in flight is not silently completed.
-    assert!(data.pull_requests.iter().any(|p| p.state.as_deref() == Some("open")));
+    assert!(
+        data.pull_requests
+            .iter()
+            .any(|p| p.state.as_deref() == Some("open"))
+    );
 }
 
 #[test]
@@ -90,19 +114,52 @@ fn the_world_has_the_shapes_of_real_data() {
     let (_, simulation) = org(2);
     let data = &simulation.dataset;
     let zones: BTreeSet<&str> = data.people.iter().map(|p| p.timezone.as_str()).collect();
-    assert!(zones.len() >= 4, "engineers in several time zones: {zones:?}");
-    assert!(data.pull_requests.iter().any(|p| p.author == "dependabot[bot]"), "bots open PRs");
-    assert!(data.reviews.iter().any(|r| r.reviewer.ends_with("[bot]")), "bots review");
-    let drafts = data.pr_events.iter().filter(|e| e.kind == "ready_for_review").count();
-    assert!(drafts * 12 > data.pull_requests.len(), "PRs opened as drafts: {drafts}");
+    assert!(
+        zones.len() >= 4,
+        "engineers in several time zones: {zones:?}"
+    );
+    assert!(
+        data.pull_requests
+            .iter()
+            .any(|p| p.author == "dependabot[bot]"),
+        "bots open PRs"
+    );
+    assert!(
+        data.reviews.iter().any(|r| r.reviewer.ends_with("[bot]")),
+        "bots review"
+    );
+    let drafts = data
+        .pr_events
+        .iter()
+        .filter(|e| e.kind == "ready_for_review")
+        .count();
+    assert!(
+        drafts * 12 > data.pull_requests.len(),
+        "PRs opened as drafts: {drafts}"
+    );
     let mut requests: BTreeMap<(&str, i64, &str), usize> = BTreeMap::new();
     for request in &data.review_requests {
-        *requests.entry((&request.repo, request.number, &request.requested)).or_default() += 1;
+        *requests
+            .entry((&request.repo, request.number, &request.requested))
+            .or_default() += 1;
     }
-    assert!(requests.values().any(|&n| n > 1), "re-requests after changes");
-    assert!(data.pull_requests.iter().any(|p| p.is_revert == Some(true)), "reverts");
-    assert!(data.issues.iter().any(|i| i.issue_type.as_deref() == Some("incident") && !i.linked_prs.is_empty()));
-    assert!(data.pr_commits.iter().any(|c| c.is_merge == Some(true)), "update-branch merges");
+    assert!(
+        requests.values().any(|&n| n > 1),
+        "re-requests after changes"
+    );
+    assert!(
+        data.pull_requests.iter().any(|p| p.is_revert == Some(true)),
+        "reverts"
+    );
+    assert!(
+        data.issues
+            .iter()
+            .any(|i| i.issue_type.as_deref() == Some("incident") && !i.linked_prs.is_empty())
+    );
+    assert!(
+        data.pr_commits.iter().any(|c| c.is_merge == Some(true)),
+        "update-branch merges"
+    );
 
     // Log-normal sizes: a long right tail, the mean well above the median.
     let mut sizes: Vec<i64> = data
@@ -117,15 +174,34 @@ fn the_world_has_the_shapes_of_real_data() {
     assert!(mean > 1.3 * median, "mean {mean} median {median}");
 
     // Weekly rhythm and holidays: humans seldom open PRs on weekends, never on 1 May.
-    let humans: Vec<_> = data.pull_requests.iter().filter(|p| !p.author.ends_with("[bot]")).collect();
+    let humans: Vec<_> = data
+        .pull_requests
+        .iter()
+        .filter(|p| !p.author.ends_with("[bot]"))
+        .collect();
     let weekend = humans
         .iter()
-        .filter(|p| matches!(p.created_at.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun))
+        .filter(|p| {
+            matches!(
+                p.created_at.weekday(),
+                chrono::Weekday::Sat | chrono::Weekday::Sun
+            )
+        })
         .count();
-    assert!(weekend * 20 < humans.len(), "{weekend} of {} on weekends", humans.len());
+    assert!(
+        weekend * 20 < humans.len(),
+        "{weekend} of {} on weekends",
+        humans.len()
+    );
     let may_day = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
-    let planned = humans.iter().filter(|p| p.is_revert == Some(false) && !p.labels.iter().any(|l| l == "hotfix"));
-    assert!(planned.into_iter().all(|p| p.first_commit_at.unwrap().date_naive() != may_day));
+    let planned = humans
+        .iter()
+        .filter(|p| p.is_revert == Some(false) && !p.labels.iter().any(|l| l == "hotfix"));
+    assert!(
+        planned
+            .into_iter()
+            .all(|p| p.first_commit_at.unwrap().date_naive() != may_day)
+    );
 }
 
 #[test]
@@ -137,7 +213,11 @@ fn the_bottleneck_manager_approves_nearly_every_merged_pr_of_their_team() {
     let merged: BTreeSet<(String, i64)> = data
         .pull_requests
         .iter()
-        .filter(|p| p.merged_at.is_some() && teams.get(&p.author).map(String::as_str) == Some("payments") && p.author != manager)
+        .filter(|p| {
+            p.merged_at.is_some()
+                && teams.get(&p.author).map(String::as_str) == Some("payments")
+                && p.author != manager
+        })
         .map(|p| (p.repo.clone(), p.number))
         .collect();
     let approved: BTreeSet<(String, i64)> = data
@@ -149,7 +229,13 @@ fn the_bottleneck_manager_approves_nearly_every_merged_pr_of_their_team() {
         .collect();
     let share = approved.len() as f64 / merged.len() as f64;
     assert!(share > 0.75, "{manager} approved {share:.2}");
-    assert!(simulation.ground_truth.plants.iter().any(|p| p.kind == "review_bottleneck" && p.subject == manager));
+    assert!(
+        simulation
+            .ground_truth
+            .plants
+            .iter()
+            .any(|p| p.kind == "review_bottleneck" && p.subject == manager)
+    );
 }
 
 #[test]
@@ -165,7 +251,10 @@ fn the_micromanager_overrides_peers_pushes_to_their_prs_and_rewrites_their_ticke
     let mut after_peer_approval = 0;
     let mut by_pr: BTreeMap<(String, i64), Vec<&crate::model::Review>> = BTreeMap::new();
     for review in &data.reviews {
-        by_pr.entry((review.repo.clone(), review.number)).or_default().push(review);
+        by_pr
+            .entry((review.repo.clone(), review.number))
+            .or_default()
+            .push(review);
     }
     for reviews in by_pr.values() {
         let peer_approved = reviews
@@ -174,7 +263,9 @@ fn the_micromanager_overrides_peers_pushes_to_their_prs_and_rewrites_their_ticke
             .map(|r| r.submitted_at)
             .min();
         if reviews.iter().any(|r| {
-            r.reviewer == manager && r.state == "changes_requested" && peer_approved.is_some_and(|at| r.submitted_at > at)
+            r.reviewer == manager
+                && r.state == "changes_requested"
+                && peer_approved.is_some_and(|at| r.submitted_at > at)
         }) {
             after_peer_approval += 1;
         }
@@ -183,7 +274,11 @@ fn the_micromanager_overrides_peers_pushes_to_their_prs_and_rewrites_their_ticke
     let pushes = data
         .pr_commits
         .iter()
-        .filter(|c| c.author == manager && c.is_merge == Some(false) && prs[&(c.repo.clone(), c.number)] != manager)
+        .filter(|c| {
+            c.author == manager
+                && c.is_merge == Some(false)
+                && prs[&(c.repo.clone(), c.number)] != manager
+        })
         .count();
     assert!(pushes >= 10, "{pushes} commits on others' PRs");
     let assignees: BTreeMap<&str, &str> = data
@@ -194,7 +289,11 @@ fn the_micromanager_overrides_peers_pushes_to_their_prs_and_rewrites_their_ticke
     let rewrites = data
         .issue_events
         .iter()
-        .filter(|e| e.actor == manager && e.field == "title" && assignees.get(e.key.as_str()) != Some(&manager.as_str()))
+        .filter(|e| {
+            e.actor == manager
+                && e.field == "title"
+                && assignees.get(e.key.as_str()) != Some(&manager.as_str())
+        })
         .count();
     assert!(rewrites >= 20, "{rewrites} title rewrites");
 }
@@ -227,10 +326,18 @@ fn one_engineer_drifts_into_after_hours_work_and_another_leaves() {
     let (config, simulation) = org(5);
     let data = &simulation.dataset;
     let truth = &simulation.ground_truth;
-    let drifting = &truth.plants.iter().find(|p| p.kind == "burnout_risk").unwrap().subject;
+    let drifting = &truth
+        .plants
+        .iter()
+        .find(|p| p.kind == "burnout_risk")
+        .unwrap()
+        .subject;
     let early = after_hours(data, drifting, 6);
     let late = after_hours(data, drifting, 10);
-    assert!(late > early + 0.2, "{drifting}: {early:.2} in June, {late:.2} in October");
+    assert!(
+        late > early + 0.2,
+        "{drifting}: {early:.2} in June, {late:.2} in October"
+    );
     let colleague = data
         .people
         .iter()
@@ -238,10 +345,29 @@ fn one_engineer_drifts_into_after_hours_work_and_another_leaves() {
         .unwrap();
     assert!(after_hours(data, &colleague.person, 10) < 0.15);
 
-    let leaving = &truth.plants.iter().find(|p| p.kind == "attrition_risk").unwrap().subject;
-    let last_day = NaiveDate::from_ymd_opt(2026, 10, 10).unwrap().and_hms_opt(23, 59, 59).unwrap().and_utc();
-    assert!(data.pr_commits.iter().filter(|c| &c.author == leaving).all(|c| c.authored_at <= last_day));
-    assert!(data.reviews.iter().filter(|r| &r.reviewer == leaving).all(|r| r.submitted_at <= last_day));
+    let leaving = &truth
+        .plants
+        .iter()
+        .find(|p| p.kind == "attrition_risk")
+        .unwrap()
+        .subject;
+    let last_day = NaiveDate::from_ymd_opt(2026, 10, 10)
+        .unwrap()
+        .and_hms_opt(23, 59, 59)
+        .unwrap()
+        .and_utc();
+    assert!(
+        data.pr_commits
+            .iter()
+            .filter(|c| &c.author == leaving)
+            .all(|c| c.authored_at <= last_day)
+    );
+    assert!(
+        data.reviews
+            .iter()
+            .filter(|r| &r.reviewer == leaving)
+            .all(|r| r.submitted_at <= last_day)
+    );
     assert_eq!(config.until, NaiveDate::from_ymd_opt(2026, 10, 31).unwrap());
 }
 
@@ -263,7 +389,14 @@ fn the_ground_truth_names_every_planted_pattern_and_the_healthy_teams() {
         assert!(kinds.contains(kind), "{kind} planted");
     }
     assert_eq!(truth.healthy_teams, vec!["team:platform".to_string()]);
-    let divergence = truth.plants.iter().find(|p| p.kind == "output_outcome_divergence").unwrap();
+    let divergence = truth
+        .plants
+        .iter()
+        .find(|p| p.kind == "output_outcome_divergence")
+        .unwrap();
     assert_eq!(divergence.months, vec!["2026-09", "2026-10"]);
-    assert_eq!(config.month_names().first().map(String::as_str), Some("2026-05"));
+    assert_eq!(
+        config.month_names().first().map(String::as_str),
+        Some("2026-05")
+    );
 }

@@ -14,16 +14,17 @@ use crate::model::Person;
 
 /// First names people are called by; ids are these in lower case.
 const NAMES: &[&str] = &[
-    "Maya", "Leo", "Ana", "Omar", "Priya", "Jonas", "Chen", "Sofia", "Tomas", "Aisha", "Ravi", "Elena",
-    "Kenji", "Lucia", "Noah", "Fatima", "Ivan", "Grace", "Mateo", "Yara", "Lars", "Mei", "Diego", "Hana",
-    "Felix", "Amara", "Pavel", "Nora", "Arjun", "Clara", "Samir", "Ingrid", "Hugo", "Zainab", "Emil",
-    "Rosa", "Kwame", "Alina", "Marco", "Leila", "Oskar", "Sara", "Tariq", "Vera", "Bruno", "Nadia",
-    "Joao", "Freya", "Kofi", "Irene", "Hamid", "Julia", "Sven", "Lina", "Ahmed", "Eva", "Nikolai", "Maria",
-    "Dev", "Astrid", "Rafael", "Keiko", "Malik", "Ines", "Anton", "Chloe", "Yusuf", "Greta", "Pablo",
-    "Aiko", "Viktor", "Olga", "Kai", "Selin", "Dario", "Esme", "Farid", "Lotte", "Iker", "Mira", "Ben",
-    "Tara", "Luca", "Asha", "Erik", "Dana", "Nils", "Zoe", "Ali", "Paula", "Jin", "Helga", "Rohan",
-    "Alba", "Yosef", "Saoirse", "Kemal", "Anouk", "Teo", "Lucy", "Bilal", "Mila", "Gustav", "Rania",
-    "Ole", "Nina", "Sergio", "Hina", "Axel", "Leona", "Idris", "Petra", "Ren", "Ada", "Caleb", "Noemi",
+    "Maya", "Leo", "Ana", "Omar", "Priya", "Jonas", "Chen", "Sofia", "Tomas", "Aisha", "Ravi",
+    "Elena", "Kenji", "Lucia", "Noah", "Fatima", "Ivan", "Grace", "Mateo", "Yara", "Lars", "Mei",
+    "Diego", "Hana", "Felix", "Amara", "Pavel", "Nora", "Arjun", "Clara", "Samir", "Ingrid",
+    "Hugo", "Zainab", "Emil", "Rosa", "Kwame", "Alina", "Marco", "Leila", "Oskar", "Sara", "Tariq",
+    "Vera", "Bruno", "Nadia", "Joao", "Freya", "Kofi", "Irene", "Hamid", "Julia", "Sven", "Lina",
+    "Ahmed", "Eva", "Nikolai", "Maria", "Dev", "Astrid", "Rafael", "Keiko", "Malik", "Ines",
+    "Anton", "Chloe", "Yusuf", "Greta", "Pablo", "Aiko", "Viktor", "Olga", "Kai", "Selin", "Dario",
+    "Esme", "Farid", "Lotte", "Iker", "Mira", "Ben", "Tara", "Luca", "Asha", "Erik", "Dana",
+    "Nils", "Zoe", "Ali", "Paula", "Jin", "Helga", "Rohan", "Alba", "Yosef", "Saoirse", "Kemal",
+    "Anouk", "Teo", "Lucy", "Bilal", "Mila", "Gustav", "Rania", "Ole", "Nina", "Sergio", "Hina",
+    "Axel", "Leona", "Idris", "Petra", "Ren", "Ada", "Caleb", "Noemi",
 ];
 
 /// Home zones of teams, and the zones of engineers who work remotely from elsewhere.
@@ -47,7 +48,13 @@ const REMOTE_ZONES: &[Tz] = &[
 
 /// Source modules of every team's repository; `src/core/` is the critical code.
 const MODULES: &[&str] = &["core", "api", "db", "auth", "jobs", "web", "util", "config"];
-const FILES: &[&str] = &["mod.rs", "handlers.rs", "model.rs", "service.rs", "errors.rs"];
+const FILES: &[&str] = &[
+    "mod.rs",
+    "handlers.rs",
+    "model.rs",
+    "service.rs",
+    "errors.rs",
+];
 
 /// One simulated person.
 #[derive(Debug, Clone)]
@@ -96,10 +103,15 @@ impl World {
             let base = names[next_name % names.len()].to_lowercase();
             let round = next_name / names.len();
             next_name += 1;
-            if round == 0 { base } else { format!("{base}{}", round + 1) }
+            if round == 0 {
+                base
+            } else {
+                format!("{base}{}", round + 1)
+            }
         };
         let from = config.from();
-        let last_month_start = NaiveDate::from_ymd_opt(config.until.year(), config.until.month(), 1).unwrap_or(from);
+        let last_month_start =
+            NaiveDate::from_ymd_opt(config.until.year(), config.until.month(), 1).unwrap_or(from);
         let months_back = |n: u32| {
             let mut date = last_month_start;
             for _ in 0..n {
@@ -116,7 +128,9 @@ impl World {
             let manager = members.len();
             let mut manager_calendar = calendar(zone, start_hour, config, rng);
             if plan.manager == ManagerPersona::Bottleneck {
-                manager_calendar.away.extend(regular_weeks_away(config, rng));
+                manager_calendar
+                    .away
+                    .extend(regular_weeks_away(config, rng));
             }
             members.push(Member {
                 id: take_name(),
@@ -133,7 +147,9 @@ impl World {
                 drifts_after_hours_from: None,
                 fades_from: None,
             });
-            let remote = rng.random_bool(0.7).then(|| rng.random_range(0..plan.engineers.max(1)));
+            let remote = rng
+                .random_bool(0.7)
+                .then(|| rng.random_range(0..plan.engineers.max(1)));
             let mut engineers = Vec::new();
             for slot in 0..plan.engineers {
                 let tz = if remote == Some(slot) {
@@ -168,11 +184,24 @@ impl World {
                 .iter()
                 .flat_map(|module| FILES.iter().map(move |file| format!("src/{module}/{file}")))
                 .collect();
-            let project: String = plan.name.chars().filter(char::is_ascii_alphabetic).take(4).collect();
+            let project: String = plan
+                .name
+                .chars()
+                .filter(char::is_ascii_alphabetic)
+                .take(4)
+                .collect();
             teams.push(Team {
                 plan: plan.clone(),
                 repo: format!("acme/{}-api", plan.name),
-                project: format!("{}{}", project.to_uppercase(), if index < 26 { String::new() } else { index.to_string() }),
+                project: format!(
+                    "{}{}",
+                    project.to_uppercase(),
+                    if index < 26 {
+                        String::new()
+                    } else {
+                        index.to_string()
+                    }
+                ),
                 manager,
                 engineers,
                 files,
