@@ -1,30 +1,12 @@
 //! The command line end to end: what a user types, what they see, what is written.
 
+mod support;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn teamlens() -> Command {
-    let mut command = Command::cargo_bin("teamlens").unwrap();
-    command.env_remove("TEAMLENS_LOG");
-    command
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn findings_of(report: &Value, kind: &str) -> Vec<Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["kind"] == kind)
-        .cloned()
-        .collect()
-}
+use support::{findings_of, import, read_json, report, teamlens};
 
 /// Writes a folder of CSV files: four people, ten merged PRs, one reviewer approving nine.
 fn hand_made_team(dir: &Path) {
@@ -74,29 +56,9 @@ fn an_imported_team_where_one_reviewer_approves_nine_of_ten_has_a_bottleneck() {
     std::fs::create_dir(&folder).unwrap();
     hand_made_team(&folder);
     let data = work.path().join("data");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "import",
-            folder.to_str().unwrap(),
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("pull_requests 10"));
+    import(&data, &folder).stdout(predicate::str::contains("pull_requests 10"));
     let out = work.path().join("report");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "report",
-            "--month",
-            "2026-10",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    report(&data, "2026-10", &out);
     let report = read_json(&out.join("report.json"));
     assert_eq!(report["period"]["from"], "2026-10-01");
     assert_eq!(report["period"]["to"], "2026-10-31");
@@ -151,28 +113,9 @@ fn a_team_where_approvals_are_spread_has_no_bottleneck() {
         .collect();
     std::fs::write(folder.join("reviews.csv"), reviews).unwrap();
     let data = work.path().join("data");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "import",
-            folder.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    import(&data, &folder);
     let out = work.path().join("report");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "report",
-            "--month",
-            "2026-10",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    report(&data, "2026-10", &out);
     assert!(findings_of(&read_json(&out.join("report.json")), "review_bottleneck").is_empty());
 }
 
@@ -197,28 +140,9 @@ fn user_text_cannot_become_markup_in_the_report() {
     )
     .unwrap();
     let data = work.path().join("data");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "import",
-            folder.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    import(&data, &folder);
     let out = work.path().join("report");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "report",
-            "--month",
-            "2026-10",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    report(&data, "2026-10", &out);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("<img src=x"), "raw tag in HTML");
     assert!(!html.contains("href=\"javascript:"), "script link in HTML");
@@ -320,16 +244,7 @@ fn query_runs_sql_over_tables_and_metrics() {
     std::fs::create_dir(&folder).unwrap();
     hand_made_team(&folder);
     let data = work.path().join("data");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "-q",
-            "import",
-            folder.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    import(&data, &folder);
     teamlens()
         .args([
             "--data-dir",
@@ -404,29 +319,9 @@ fn a_month_without_activity_gets_a_report_that_says_so() {
     std::fs::create_dir(&folder).unwrap();
     hand_made_team(&folder);
     let data = work.path().join("data");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "-q",
-            "import",
-            folder.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    import(&data, &folder);
     let out = work.path().join("report");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "report",
-            "--month",
-            "2025-03",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    report(&data, "2025-03", &out);
     let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         markdown.contains("No activity was recorded in 2025-03"),
@@ -464,16 +359,7 @@ fn a_corrupted_store_names_the_file() {
     std::fs::create_dir(&folder).unwrap();
     hand_made_team(&folder);
     let data = work.path().join("data");
-    teamlens()
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "-q",
-            "import",
-            folder.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    import(&data, &folder);
     let manifest = read_json(&data.join("manifest.json"));
     let file = manifest["tables"]["reviews"]["files"][0]["path"]
         .as_str()

@@ -1,0 +1,55 @@
+//! What the end-to-end tests share: running the binary, importing a folder, reading a report.
+//! (The fake GitHub, Jira and Linear servers will live beside this module.)
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use assert_cmd::assert::Assert;
+use serde_json::Value;
+
+/// The `teamlens` binary, with no log settings inherited from the environment.
+pub fn teamlens() -> Command {
+    let mut command = Command::cargo_bin("teamlens").unwrap();
+    command.env_remove("TEAMLENS_LOG");
+    command
+}
+
+pub fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `teamlens import FOLDER` into a data directory; it must succeed.
+pub fn import(data: &Path, folder: &Path) -> Assert {
+    teamlens()
+        .arg("--data-dir")
+        .arg(data)
+        .arg("import")
+        .arg(folder)
+        .assert()
+        .success()
+}
+
+/// `teamlens report --month MONTH --out OUT` over a data directory; returns `report.json`.
+pub fn report(data: &Path, month: &str, out: &Path) -> Value {
+    teamlens()
+        .arg("--data-dir")
+        .arg(data)
+        .args(["-q", "report", "--month", month, "--out"])
+        .arg(out)
+        .assert()
+        .success();
+    read_json(&out.join("report.json"))
+}
+
+/// The findings of one kind in a `report.json`.
+pub fn findings_of(report: &Value, kind: &str) -> Vec<Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == kind)
+        .cloned()
+        .collect()
+}
