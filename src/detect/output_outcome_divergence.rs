@@ -115,36 +115,13 @@ impl Detector for OutputOutcomeDivergence {
         }
 
         let output = for_months(input.metrics.get("output_monthly"), &months)?;
-        let output_teams = str_values(&output, "team")?;
-        let output_months = str_values(&output, "month")?;
-        let opened = f64_values(&output, "prs_opened")?;
-        for i in 0..output.height() {
-            let (Some(team), Some(month), Some(opened)) =
-                (&output_teams[i], &output_months[i], opened[i])
-            else {
-                continue;
-            };
-            if let Some((base, now)) = windows.get_mut(team) {
-                let window = if *month == current { now } else { base };
-                window.opened += opened;
-            }
-        }
-
+        add_to_windows(&mut windows, &output, "prs_opened", &current, |w, v| {
+            w.opened += v
+        })?;
         let activity = for_months(input.metrics.get("active_days"), &months)?;
-        let active_teams = str_values(&activity, "team")?;
-        let active_months = str_values(&activity, "month")?;
-        let active_days = f64_values(&activity, "active_days")?;
-        for i in 0..activity.height() {
-            let (Some(team), Some(month), Some(days)) =
-                (&active_teams[i], &active_months[i], active_days[i])
-            else {
-                continue;
-            };
-            if let Some((base, now)) = windows.get_mut(team) {
-                let window = if *month == current { now } else { base };
-                window.active_days += days;
-            }
-        }
+        add_to_windows(&mut windows, &activity, "active_days", &current, |w, v| {
+            w.active_days += v
+        })?;
 
         for (team, (base, now)) in windows {
             let base_monthly = base.prs as f64 / t.baseline_months as f64;
@@ -173,6 +150,28 @@ impl Detector for OutputOutcomeDivergence {
         }
         Ok(outcome)
     }
+}
+
+/// Adds a per-team, per-month figure of a metric to each team's current or baseline window.
+fn add_to_windows(
+    windows: &mut BTreeMap<String, (Window, Window)>,
+    frame: &DataFrame,
+    column: &str,
+    current: &str,
+    add: fn(&mut Window, f64),
+) -> PolarsResult<()> {
+    let teams = str_values(frame, "team")?;
+    let months = str_values(frame, "month")?;
+    let values = f64_values(frame, column)?;
+    for ((team, month), value) in teams.iter().zip(&months).zip(values) {
+        let (Some(team), Some(month), Some(value)) = (team, month, value) else {
+            continue;
+        };
+        if let Some((base, now)) = windows.get_mut(team) {
+            add(if month == current { now } else { base }, value);
+        }
+    }
+    Ok(())
 }
 
 /// The rows of a metric whose `month` is one of `months`.
