@@ -2,11 +2,22 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 use serde_json::Value;
 use support::{findings_of, import, read_json, report, teamlens};
+
+/// A temporary workspace holding the hand-made export folder, and the data directory to import
+/// it into (not created yet).
+fn hand_made_workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team(&folder);
+    let data = work.path().join("data");
+    (work, folder, data)
+}
 
 /// Writes a folder of CSV files: four people, ten merged PRs, one reviewer approving nine.
 fn hand_made_team(dir: &Path) {
@@ -51,11 +62,7 @@ fn hand_made_team(dir: &Path) {
 
 #[test]
 fn an_imported_team_where_one_reviewer_approves_nine_of_ten_has_a_bottleneck() {
-    let work = tempfile::tempdir().unwrap();
-    let folder = work.path().join("export");
-    std::fs::create_dir(&folder).unwrap();
-    hand_made_team(&folder);
-    let data = work.path().join("data");
+    let (work, folder, data) = hand_made_workspace();
     import(&data, &folder).stdout(predicate::str::contains("pull_requests 10"));
     let out = work.path().join("report");
     report(&data, "2026-10", &out);
@@ -97,10 +104,7 @@ fn an_imported_team_where_one_reviewer_approves_nine_of_ten_has_a_bottleneck() {
 
 #[test]
 fn a_team_where_approvals_are_spread_has_no_bottleneck() {
-    let work = tempfile::tempdir().unwrap();
-    let folder = work.path().join("export");
-    std::fs::create_dir(&folder).unwrap();
-    hand_made_team(&folder);
+    let (work, folder, data) = hand_made_workspace();
     // Spread the approvals: every PR approved by the next engineer, not the manager.
     let reviews: String = std::iter::once("repo,number,reviewer,state,submitted_at\n".to_string())
         .chain((1..=10).map(|n| {
@@ -112,7 +116,6 @@ fn a_team_where_approvals_are_spread_has_no_bottleneck() {
         }))
         .collect();
     std::fs::write(folder.join("reviews.csv"), reviews).unwrap();
-    let data = work.path().join("data");
     import(&data, &folder);
     let out = work.path().join("report");
     report(&data, "2026-10", &out);
@@ -121,10 +124,7 @@ fn a_team_where_approvals_are_spread_has_no_bottleneck() {
 
 #[test]
 fn user_text_cannot_become_markup_in_the_report() {
-    let work = tempfile::tempdir().unwrap();
-    let folder = work.path().join("export");
-    std::fs::create_dir(&folder).unwrap();
-    hand_made_team(&folder);
+    let (work, folder, data) = hand_made_workspace();
     let prs = std::fs::read_to_string(folder.join("pull_requests.csv")).unwrap();
     let hostile = prs.replace(
         "https://github.com/acme/core/pull/1,Change 1",
@@ -139,7 +139,6 @@ fn user_text_cannot_become_markup_in_the_report() {
             .replace(",ali,", ",<b>ali</b>,"),
     )
     .unwrap();
-    let data = work.path().join("data");
     import(&data, &folder);
     let out = work.path().join("report");
     report(&data, "2026-10", &out);
@@ -239,11 +238,7 @@ fn a_simulated_organisation_reports_its_planted_bottleneck_and_spares_healthy_te
 
 #[test]
 fn query_runs_sql_over_tables_and_metrics() {
-    let work = tempfile::tempdir().unwrap();
-    let folder = work.path().join("export");
-    std::fs::create_dir(&folder).unwrap();
-    hand_made_team(&folder);
-    let data = work.path().join("data");
+    let (work, folder, data) = hand_made_workspace();
     import(&data, &folder);
     teamlens()
         .args([
@@ -314,11 +309,7 @@ fn a_bad_month_is_a_usage_error_with_the_format() {
 
 #[test]
 fn a_month_without_activity_gets_a_report_that_says_so() {
-    let work = tempfile::tempdir().unwrap();
-    let folder = work.path().join("export");
-    std::fs::create_dir(&folder).unwrap();
-    hand_made_team(&folder);
-    let data = work.path().join("data");
+    let (work, folder, data) = hand_made_workspace();
     import(&data, &folder);
     let out = work.path().join("report");
     report(&data, "2025-03", &out);
@@ -354,11 +345,7 @@ fn a_bad_config_names_the_key() {
 
 #[test]
 fn a_corrupted_store_names_the_file() {
-    let work = tempfile::tempdir().unwrap();
-    let folder = work.path().join("export");
-    std::fs::create_dir(&folder).unwrap();
-    hand_made_team(&folder);
-    let data = work.path().join("data");
+    let (_work, folder, data) = hand_made_workspace();
     import(&data, &folder);
     let manifest = read_json(&data.join("manifest.json"));
     let file = manifest["tables"]["reviews"]["files"][0]["path"]
