@@ -10,9 +10,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 
-use crate::cli::{Cli, Command, Format};
+use crate::cli::{Cli, Command, EvalFormat, Format};
 use crate::config::Config;
-use crate::detect::{self, DetectorInput, Roster};
+use crate::detect::{self, DetectorInput, FindingKind, Roster};
 use crate::metrics::{self, Metrics};
 use crate::period::Month;
 use crate::report::{self, Coverage, ReportData, TableCount};
@@ -131,7 +131,102 @@ pub fn run(cli: Cli) -> Result<()> {
             months,
             seed,
         } => bench(&config, people, months, seed),
+        Command::Eval {
+            seeds,
+            first_seed,
+            months,
+            format,
+            mistakes,
+        } => evaluate(
+            &config,
+            first_seed..first_seed.saturating_add(seeds),
+            months as usize,
+            format,
+            mistakes,
+        ),
+        Command::Explain { kind } => explain(&config, &kind),
     }
+}
+
+/// `teamlens eval`: prints the scores; fails when a goal is not met, so CI can run it.
+fn evaluate(
+    config: &Config,
+    seeds: std::ops::Range<u64>,
+    months: usize,
+    format: EvalFormat,
+    mistakes: bool,
+) -> Result<()> {
+    let evaluation = crate::eval::evaluate(seeds, months, config, |seed| {
+        SimConfig::default_org(seed, 6, 6, 1.0)
+    })?;
+    match format {
+        EvalFormat::Table => print!("{}", evaluation.table()),
+        EvalFormat::Json => println!("{}", evaluation.to_json()),
+    }
+    if mistakes {
+        for line in &evaluation.mistakes {
+            eprintln!("{line}");
+        }
+    }
+    if !evaluation.meets_goals() {
+        anyhow::bail!(
+            "the detectors miss their goals (precision ≥ 0.95, recall ≥ 0.90, no finding on \
+             healthy controls); run with --mistakes to see each miss and false alarm"
+        );
+    }
+    Ok(())
+}
+
+/// `teamlens explain KIND`: the pattern, the signals and the thresholds with their current values.
+fn explain(config: &Config, name: &str) -> Result<()> {
+    let kinds: Vec<FindingKind> = if name == "all" {
+        FindingKind::ALL.to_vec()
+    } else {
+        match FindingKind::from_name(name) {
+            Some(kind) => vec![kind],
+            None => anyhow::bail!(
+                "unknown finding kind `{name}`; the kinds are: {}",
+                FindingKind::ALL
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    };
+    let thresholds = toml::Table::try_from(&config.thresholds)
+        .context("cannot show the thresholds")?;
+    for kind in kinds {
+        let detector = detect::detector(kind);
+        println!("{}\n", kind.name());
+        println!("{}\n", wrap(detector.explain(), 96));
+        println!("Thresholds ([thresholds.{}] in teamlens.toml, current values):", kind.name());
+        if let Some(toml::Value::Table(values)) = thresholds.get(kind.name()) {
+            for (key, value) in values {
+                println!("  {key} = {value}");
+            }
+        }
+        println!();
+    }
+    Ok(())
+}
+
+/// Wraps text at `width` columns on spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.len() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
 }
 
 /// Simulates into a data directory (replacing its tables) and writes `ground_truth.json` beside them.

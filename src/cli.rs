@@ -101,6 +101,36 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Score every detector against simulated organisations with known patterns: precision and
+    /// recall per finding kind, and findings on healthy controls.
+    Eval {
+        /// How many organisations to simulate (seeds first-seed, first-seed + 1, …).
+        #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u64).range(1..=10000))]
+        seeds: u64,
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// How many of each organisation's last months to judge.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=6))]
+        months: u64,
+        #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+        format: EvalFormat,
+        /// Also list every miss and false alarm.
+        #[arg(long)]
+        mistakes: bool,
+    },
+    /// What a finding kind means: the pattern, its signals, and its thresholds with their
+    /// config keys and current values.
+    Explain {
+        /// A finding kind, such as review_bottleneck (`teamlens explain all` lists every one).
+        kind: String,
+    },
+}
+
+/// How `teamlens eval` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    Table,
+    Json,
 }
 
 /// How `teamlens query` prints its result.

@@ -40,7 +40,264 @@ impl Default for ReportConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     pub review_bottleneck: ReviewBottleneckThresholds,
+    pub micromanagement: MicromanagementThresholds,
+    pub absentee_manager: AbsenteeThresholds,
+    pub wont_let_go: WontLetGoThresholds,
+    pub overload: OverloadThresholds,
+    pub burnout_risk: BurnoutThresholds,
+    pub knowledge_silo: KnowledgeSiloThresholds,
+    pub attrition_risk: AttritionThresholds,
     pub output_outcome_divergence: DivergenceThresholds,
+    pub rubber_stamp_review: RubberStampThresholds,
+}
+
+/// When a manager controls the team's work rather than supporting it. Five signals, each a
+/// share of the team's PRs or tickets in the month; the detector fires on `min_signals` of them
+/// at once, never on one alone (a manager who reviews a lot is not a micromanager by that).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MicromanagementThresholds {
+    /// Fewer PRs by the rest of the team in the month than this: too little data to judge.
+    pub min_team_prs: usize,
+    /// Fewer team members than this: a manager of one or two people reviews everything anyway.
+    pub min_team_size: usize,
+    /// How many of the five signals must be over their threshold at once.
+    pub min_signals: usize,
+    /// Share of the team's reviewed PRs (not the manager's own) the manager reviewed.
+    pub review_share: f64,
+    /// Share of those PRs on which the manager requested changes after a peer had approved.
+    pub changes_after_approval_share: f64,
+    /// Share of those PRs to which the manager pushed commits (update-branch merges excluded).
+    pub commits_on_others_share: f64,
+    /// Share of others' tickets whose title or description the manager rewrote.
+    pub ticket_rewrite_share: f64,
+    /// Share of others' tickets the manager re-assigned.
+    pub reassignment_share: f64,
+}
+
+impl Default for MicromanagementThresholds {
+    fn default() -> Self {
+        MicromanagementThresholds {
+            min_team_prs: 10,
+            min_team_size: 3,
+            min_signals: 3,
+            review_share: 0.6,
+            changes_after_approval_share: 0.1,
+            commits_on_others_share: 0.05,
+            ticket_rewrite_share: 0.15,
+            reassignment_share: 0.04,
+        }
+    }
+}
+
+/// When a team is left alone: its manager hardly responds while its work waits and goes stale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AbsenteeThresholds {
+    /// Fewer PRs by the team in the month than this: too little data to judge.
+    pub min_team_prs: usize,
+    /// The manager's responses to the team (reviews of, and comments on, others' PRs and
+    /// tickets) per PR the team opened, at most.
+    pub max_responses_per_pr: f64,
+    /// The team's median time to first review, relative to the median of the other teams, at least.
+    pub pickup_ratio: f64,
+    /// A PR or ticket untouched for this many days at the end of the month is stale.
+    pub stale_days: i64,
+    /// Stale PRs and tickets at the end of the month, per team member, at least (the alternative
+    /// to slow pickup).
+    pub stale_per_person: f64,
+}
+
+impl Default for AbsenteeThresholds {
+    fn default() -> Self {
+        AbsenteeThresholds {
+            min_team_prs: 10,
+            max_responses_per_pr: 0.2,
+            pickup_ratio: 1.5,
+            stale_days: 14,
+            stale_per_person: 0.5,
+        }
+    }
+}
+
+/// When a former lead, now the manager, still writes and gates the critical code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WontLetGoThresholds {
+    /// Fewer merged PRs in the team-month than this: too little data to judge.
+    pub min_team_prs: usize,
+    /// The manager's share of the team's merged PRs, at least.
+    pub author_share: f64,
+    /// Besides that share, one of: the manager's own PRs merged with no approval (at least this
+    /// many) ...
+    pub unapproved_merges: usize,
+    /// ... others' reviews dismissed by the manager (at least this many) ...
+    pub dismissals: usize,
+    /// ... or the manager made at least this share of the changes to a module only they know
+    /// (truck factor 1, see knowledge_silo).
+    pub silo_change_share: f64,
+}
+
+impl Default for WontLetGoThresholds {
+    fn default() -> Self {
+        WontLetGoThresholds {
+            min_team_prs: 10,
+            author_share: 0.1,
+            unapproved_merges: 2,
+            dismissals: 1,
+            silo_change_share: 0.5,
+        }
+    }
+}
+
+/// When a team takes on more than it can finish.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OverloadThresholds {
+    /// Fewer tickets in the team's sprints of the month than this: too little data to judge.
+    pub min_tickets: usize,
+    /// How many of the four signals must be over their threshold at once.
+    pub min_signals: usize,
+    /// The team's agreement on work in progress: tickets in progress per person at the end of
+    /// the month above this is a signal.
+    pub wip_per_person: f64,
+    /// A ticket added to a sprint more than this many hours after the sprint's first ticket was
+    /// planned counts as scope added to a running sprint.
+    pub sprint_grace_hours: i64,
+    /// Share of the month's sprint tickets added to a running sprint, at least.
+    pub added_mid_sprint_share: f64,
+    /// Share of the tickets of sprints ending in the month done by the sprint's end, at most.
+    pub completion_ratio: f64,
+    /// Share of tickets created in the month that are unplanned (labelled `unplanned`, or
+    /// incidents), at least.
+    pub unplanned_share: f64,
+}
+
+impl Default for OverloadThresholds {
+    fn default() -> Self {
+        OverloadThresholds {
+            min_tickets: 10,
+            min_signals: 2,
+            wip_per_person: 2.0,
+            sprint_grace_hours: 24,
+            added_mid_sprint_share: 0.45,
+            completion_ratio: 0.75,
+            unplanned_share: 0.25,
+        }
+    }
+}
+
+/// When a person's work spills into their evenings and weekends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BurnoutThresholds {
+    /// Fewer actions of the person in the month than this: too little data to judge.
+    pub min_actions: usize,
+    /// Share of the person's actions outside their own working hours (their time zone) or at
+    /// weekends, at least.
+    pub after_hours_share: f64,
+    /// Rise of that share over the person's own baseline, in absolute points, at least.
+    pub rise: f64,
+    /// Months before the reported one that form the person's baseline.
+    pub baseline_months: usize,
+    /// Share of the days of any fortnight in the month on which the person was active; at or
+    /// above it the person fires regardless of the hours.
+    pub fortnight_active_share: f64,
+}
+
+impl Default for BurnoutThresholds {
+    fn default() -> Self {
+        BurnoutThresholds {
+            min_actions: 30,
+            after_hours_share: 0.2,
+            rise: 0.1,
+            baseline_months: 3,
+            fortnight_active_share: 0.9,
+        }
+    }
+}
+
+/// When a module is known by one person only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KnowledgeSiloThresholds {
+    /// Months of history, ending with the reported one, that count as knowledge.
+    pub window_months: usize,
+    /// What a review of a change to a file is worth against authoring the change (Avelino's
+    /// deliveries): the reviewer learns about the file, less than its author.
+    pub review_weight: f64,
+    /// Modules with fewer files changed in the window are not judged.
+    pub min_module_files: usize,
+    /// Modules with fewer changes (file × PR) in the window are not judged.
+    pub min_module_changes: usize,
+    /// The module's only knowledgeable person must have authored at least this share of its
+    /// changes in the window.
+    pub holder_share: f64,
+}
+
+impl Default for KnowledgeSiloThresholds {
+    fn default() -> Self {
+        KnowledgeSiloThresholds {
+            window_months: 6,
+            review_weight: 0.5,
+            min_module_files: 3,
+            min_module_changes: 12,
+            holder_share: 0.5,
+        }
+    }
+}
+
+/// When a person's activity falls far below their own baseline, or stops.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttritionThresholds {
+    /// Months before the reported one that form the person's baseline.
+    pub baseline_months: usize,
+    /// A baseline of fewer own-work actions (PRs opened, commits) a month than this: not judged.
+    pub min_baseline_work: f64,
+    /// Own work per active day relative to the baseline, at most.
+    pub fade_ratio: f64,
+    /// No activity at all over this many days up to the end of the month (and none since) is
+    /// a stop.
+    pub silent_days: i64,
+}
+
+impl Default for AttritionThresholds {
+    fn default() -> Self {
+        AttritionThresholds {
+            baseline_months: 3,
+            min_baseline_work: 15.0,
+            fade_ratio: 0.55,
+            silent_days: 21,
+        }
+    }
+}
+
+/// When approvals of sizeable changes come faster than anyone can read them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RubberStampThresholds {
+    /// PRs with fewer changed lines than this are not judged (a one-line fix is quick to read).
+    pub min_lines: i64,
+    /// An approval within this many minutes of the request (or of the PR becoming ready), with
+    /// no comment, is a stamp; 100 lines in 15 minutes is 400 lines an hour, the rate above
+    /// which code-review studies find defects are missed.
+    pub max_minutes: i64,
+    /// Stamps in the month, at least.
+    pub min_count: usize,
+    /// Share of the person's approvals of such PRs that are stamps, at least.
+    pub min_share: f64,
+}
+
+impl Default for RubberStampThresholds {
+    fn default() -> Self {
+        RubberStampThresholds {
+            min_lines: 100,
+            max_minutes: 15,
+            min_count: 2,
+            min_share: 0.5,
+        }
+    }
 }
 
 /// When one person has become the gate every merge waits on.
@@ -72,7 +329,7 @@ impl Default for ReviewBottleneckThresholds {
         ReviewBottleneckThresholds {
             min_merged_prs: 10,
             min_team_size: 3,
-            approval_share: 0.6,
+            approval_share: 0.7,
             last_gate_share: 0.5,
             alert_share: 0.8,
             window_months: 3,
@@ -155,8 +412,98 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
-        let b = &self.thresholds.review_bottleneck;
-        let d = &self.thresholds.output_outcome_divergence;
+        let t = &self.thresholds;
+        let b = &t.review_bottleneck;
+        let d = &t.output_outcome_divergence;
+        for (key, value) in [
+            ("micromanagement.review_share", t.micromanagement.review_share),
+            (
+                "micromanagement.changes_after_approval_share",
+                t.micromanagement.changes_after_approval_share,
+            ),
+            (
+                "micromanagement.commits_on_others_share",
+                t.micromanagement.commits_on_others_share,
+            ),
+            (
+                "micromanagement.ticket_rewrite_share",
+                t.micromanagement.ticket_rewrite_share,
+            ),
+            (
+                "micromanagement.reassignment_share",
+                t.micromanagement.reassignment_share,
+            ),
+            ("wont_let_go.author_share", t.wont_let_go.author_share),
+            ("wont_let_go.silo_change_share", t.wont_let_go.silo_change_share),
+            ("overload.added_mid_sprint_share", t.overload.added_mid_sprint_share),
+            ("overload.completion_ratio", t.overload.completion_ratio),
+            ("overload.unplanned_share", t.overload.unplanned_share),
+            ("burnout_risk.after_hours_share", t.burnout_risk.after_hours_share),
+            ("burnout_risk.rise", t.burnout_risk.rise),
+            (
+                "burnout_risk.fortnight_active_share",
+                t.burnout_risk.fortnight_active_share,
+            ),
+            ("knowledge_silo.review_weight", t.knowledge_silo.review_weight),
+            ("knowledge_silo.holder_share", t.knowledge_silo.holder_share),
+            ("attrition_risk.fade_ratio", t.attrition_risk.fade_ratio),
+            ("rubber_stamp_review.min_share", t.rubber_stamp_review.min_share),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(format!(
+                    "thresholds.{key} = {value}: a share must be between 0 and 1"
+                ));
+            }
+        }
+        for (key, value) in [
+            ("micromanagement.min_signals", t.micromanagement.min_signals),
+            ("overload.min_signals", t.overload.min_signals),
+            ("burnout_risk.baseline_months", t.burnout_risk.baseline_months),
+            ("knowledge_silo.window_months", t.knowledge_silo.window_months),
+            ("attrition_risk.baseline_months", t.attrition_risk.baseline_months),
+            ("rubber_stamp_review.min_count", t.rubber_stamp_review.min_count),
+        ] {
+            if value == 0 {
+                return Err(format!("thresholds.{key} must be at least 1"));
+            }
+        }
+        if t.micromanagement.min_signals > 5 || t.overload.min_signals > 4 {
+            return Err(
+                "thresholds.micromanagement.min_signals is at most 5 and \
+                 thresholds.overload.min_signals at most 4: there are no more signals"
+                    .into(),
+            );
+        }
+        for (key, value) in [
+            ("absentee_manager.stale_days", t.absentee_manager.stale_days),
+            ("overload.sprint_grace_hours", t.overload.sprint_grace_hours),
+            ("attrition_risk.silent_days", t.attrition_risk.silent_days),
+            ("rubber_stamp_review.max_minutes", t.rubber_stamp_review.max_minutes),
+            ("rubber_stamp_review.min_lines", t.rubber_stamp_review.min_lines),
+        ] {
+            if value < 0 {
+                return Err(format!("thresholds.{key} = {value}: must not be negative"));
+            }
+        }
+        for (key, value) in [
+            (
+                "absentee_manager.max_responses_per_pr",
+                t.absentee_manager.max_responses_per_pr,
+            ),
+            ("absentee_manager.pickup_ratio", t.absentee_manager.pickup_ratio),
+            (
+                "absentee_manager.stale_per_person",
+                t.absentee_manager.stale_per_person,
+            ),
+            ("overload.wip_per_person", t.overload.wip_per_person),
+            ("attrition_risk.min_baseline_work", t.attrition_risk.min_baseline_work),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                return Err(format!(
+                    "thresholds.{key} = {value}: must be a non-negative number"
+                ));
+            }
+        }
         for (key, value) in [
             (
                 "thresholds.review_bottleneck.approval_share",

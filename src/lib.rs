@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod detect;
+pub mod eval;
 pub mod metrics;
 pub mod model;
 pub mod period;

@@ -5,9 +5,17 @@
 //! detector needs enough data before it judges (and says so when it cannot), fires only on a
 //! combination of signals, and is tested on simulated teams with and without its pattern.
 
+mod absentee_manager;
+mod attrition_risk;
+mod burnout_risk;
+mod knowledge_silo;
+mod micromanagement;
 mod output_outcome_divergence;
+mod overload;
 mod review_bottleneck;
+mod rubber_stamp_review;
 pub(crate) mod stats;
+mod wont_let_go;
 
 use std::collections::BTreeMap;
 
@@ -19,8 +27,16 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::period::Month;
 
+pub use absentee_manager::AbsenteeManager;
+pub use attrition_risk::AttritionRisk;
+pub use burnout_risk::BurnoutRisk;
+pub use knowledge_silo::KnowledgeSilo;
+pub use micromanagement::Micromanagement;
 pub use output_outcome_divergence::OutputOutcomeDivergence;
+pub use overload::Overload;
 pub use review_bottleneck::ReviewBottleneck;
+pub use rubber_stamp_review::RubberStampReview;
+pub use wont_let_go::WontLetGo;
 
 /// The kinds of finding, as named in `report.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -53,6 +69,25 @@ impl FindingKind {
             FindingKind::OutputOutcomeDivergence => "output_outcome_divergence",
             FindingKind::RubberStampReview => "rubber_stamp_review",
         }
+    }
+
+    /// Every kind, in report order.
+    pub const ALL: [FindingKind; 10] = [
+        FindingKind::ReviewBottleneck,
+        FindingKind::Micromanagement,
+        FindingKind::AbsenteeManager,
+        FindingKind::WontLetGo,
+        FindingKind::Overload,
+        FindingKind::BurnoutRisk,
+        FindingKind::KnowledgeSilo,
+        FindingKind::AttritionRisk,
+        FindingKind::OutputOutcomeDivergence,
+        FindingKind::RubberStampReview,
+    ];
+
+    /// The kind with this report.json name.
+    pub fn from_name(name: &str) -> Option<FindingKind> {
+        FindingKind::ALL.into_iter().find(|k| k.name() == name)
     }
 }
 
@@ -155,6 +190,9 @@ pub struct Outcome {
 /// One failure mode, detected.
 pub trait Detector {
     fn kind(&self) -> FindingKind;
+    /// What `teamlens explain KIND` prints before the thresholds: the pattern, the signals and
+    /// how they combine, in plain words.
+    fn explain(&self) -> &'static str;
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome>;
 }
 
@@ -162,8 +200,24 @@ pub trait Detector {
 pub fn all() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(ReviewBottleneck),
+        Box::new(Micromanagement),
+        Box::new(AbsenteeManager),
+        Box::new(WontLetGo),
+        Box::new(Overload),
+        Box::new(BurnoutRisk),
+        Box::new(KnowledgeSilo),
+        Box::new(AttritionRisk),
         Box::new(OutputOutcomeDivergence),
+        Box::new(RubberStampReview),
     ]
+}
+
+/// The detector of a kind.
+pub fn detector(kind: FindingKind) -> Box<dyn Detector> {
+    all()
+        .into_iter()
+        .find(|d| d.kind() == kind)
+        .unwrap_or_else(|| Box::new(ReviewBottleneck))
 }
 
 /// Runs every detector; findings sorted by severity (worst first), then kind and subject.
@@ -205,6 +259,39 @@ pub struct Roster {
 pub struct RosterEntry {
     pub team: String,
     pub role: String,
+}
+
+impl Roster {
+    /// Teams with at least one non-bot member, in name order.
+    pub fn teams(&self) -> Vec<&str> {
+        let mut teams: Vec<&str> = self
+            .people
+            .values()
+            .filter(|e| e.role != "bot")
+            .map(|e| e.team.as_str())
+            .collect();
+        teams.sort_unstable();
+        teams.dedup();
+        teams
+    }
+
+    /// The manager(s) of a team.
+    pub fn managers(&self, team: &str) -> Vec<&str> {
+        self.people
+            .iter()
+            .filter(|(_, e)| e.team == team && e.role == "manager")
+            .map(|(p, _)| p.as_str())
+            .collect()
+    }
+
+    pub fn team_of(&self, person: &str) -> Option<&str> {
+        self.people.get(person).map(|e| e.team.as_str())
+    }
+
+    /// A bot by the roster's role or by GitHub's `[bot]` suffix.
+    pub fn is_bot(&self, person: &str) -> bool {
+        person.ends_with("[bot]") || self.role(person) == Some("bot")
+    }
 }
 
 impl Roster {
@@ -270,4 +357,179 @@ pub fn for_month(frame: &DataFrame, month: Month) -> PolarsResult<DataFrame> {
         .lazy()
         .filter(col("month").eq(lit(month.to_string())))
         .collect()
+}
+
+/// Reads an integer (or timestamp) column of a frame as `i64` values.
+pub fn i64_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+    let column = frame.column(name)?.cast(&DataType::Int64)?;
+    Ok(column.i64()?.iter().collect())
+}
+
+/// The first microsecond of `first` and the first microsecond after `last` (UTC).
+pub fn micros_span(first: Month, last: Month) -> (i64, i64) {
+    let start = |month: Month| {
+        month
+            .first_day()
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp_micros()
+    };
+    (start(first), start(last.next()))
+}
+
+/// `column` (a timestamp) falls in `[start, end)` microseconds.
+pub fn within(column: &str, (start, end): (i64, i64)) -> Expr {
+    col(column)
+        .cast(DataType::Int64)
+        .gt_eq(lit(start))
+        .and(col(column).cast(DataType::Int64).lt(lit(end)))
+}
+
+impl DetectorInput<'_> {
+    /// A normalized table, or an empty frame when the store has none.
+    pub fn table(&self, name: &str) -> LazyFrame {
+        self.tables
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| DataFrame::empty().lazy())
+    }
+
+    /// The month's span in microseconds.
+    pub fn span(&self) -> (i64, i64) {
+        micros_span(self.month, self.month)
+    }
+
+    /// Whether the store has rows in a table (a detector without its data says it cannot judge).
+    pub fn has_rows(&self, name: &str) -> PolarsResult<bool> {
+        Ok(self.table(name).limit(1).collect()?.height() > 0)
+    }
+}
+
+/// Rounds to `digits` decimals, for headlines.
+pub fn percent(share: f64) -> String {
+    format!("{:.0} %", share * 100.0)
+}
+
+/// The reviews of the PRs that got a review in `span`, each with its PR's author, URL, size and
+/// ready time: what the review detectors read. Reviews outside the span are kept (a peer's
+/// approval from the day before matters), flagged by `in_span`. Bots' reviews are dropped.
+pub fn reviews_of_prs_reviewed_in(
+    input: &DetectorInput,
+    span: (i64, i64),
+) -> PolarsResult<DataFrame> {
+    let reviews = input.table("reviews");
+    let touched = reviews
+        .clone()
+        .filter(within("submitted_at", span))
+        .select([col("repo"), col("number")])
+        .unique(None, UniqueKeepStrategy::First);
+    let prs = input.table("pull_requests").select([
+        col("repo"),
+        col("number"),
+        col("author"),
+        col("url"),
+        (col("additions").fill_null(lit(0i64)) + col("deletions").fill_null(lit(0i64)))
+            .alias("size"),
+        col("ready_at").cast(DataType::Int64).alias("ready_us"),
+        col("created_at").cast(DataType::Int64).alias("created_us"),
+        col("merged_by"),
+        col("merged_at").cast(DataType::Int64).alias("merged_us"),
+    ]);
+    reviews
+        .join(
+            touched,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            prs,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(
+            col("reviewer")
+                .str()
+                .ends_with(lit("[bot]"))
+                .not()
+                .and(col("reviewer").neq(col("author"))),
+        )
+        .with_columns([
+            col("submitted_at").cast(DataType::Int64).alias("submitted_us"),
+            within("submitted_at", span).alias("in_span"),
+        ])
+        .sort(["repo", "number", "submitted_us"], Default::default())
+        .collect()
+}
+
+/// One review row, as the review detectors read it.
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub repo: String,
+    pub number: i64,
+    pub reviewer: String,
+    pub state: String,
+    pub submitted_us: i64,
+    pub comment_count: i64,
+    pub author: String,
+    pub url: Option<String>,
+    pub size: i64,
+    pub ready_us: Option<i64>,
+    pub in_span: bool,
+}
+
+/// The rows of [`reviews_of_prs_reviewed_in`], in (repo, number, time) order.
+pub fn review_rows(frame: &DataFrame) -> PolarsResult<Vec<ReviewRow>> {
+    let repo = str_values(frame, "repo")?;
+    let number = i64_values(frame, "number")?;
+    let reviewer = str_values(frame, "reviewer")?;
+    let state = str_values(frame, "state")?;
+    let submitted = i64_values(frame, "submitted_us")?;
+    let comments = i64_values(frame, "comment_count")?;
+    let author = str_values(frame, "author")?;
+    let url = str_values(frame, "url")?;
+    let size = i64_values(frame, "size")?;
+    let ready = i64_values(frame, "ready_us")?;
+    let in_span: Vec<bool> = frame
+        .column("in_span")?
+        .bool()?
+        .iter()
+        .map(|v| v.unwrap_or(false))
+        .collect();
+    let mut rows = Vec::with_capacity(frame.height());
+    for i in 0..frame.height() {
+        let (Some(repo), Some(number), Some(reviewer), Some(submitted_us), Some(author)) = (
+            repo[i].clone(),
+            number[i],
+            reviewer[i].clone(),
+            submitted[i],
+            author[i].clone(),
+        ) else {
+            continue;
+        };
+        rows.push(ReviewRow {
+            repo,
+            number,
+            reviewer,
+            state: state[i].clone().unwrap_or_default(),
+            submitted_us,
+            comment_count: comments[i].unwrap_or(0),
+            author,
+            url: url[i].clone(),
+            size: size[i].unwrap_or(0),
+            ready_us: ready[i],
+            in_span: in_span[i],
+        });
+    }
+    Ok(rows)
+}
+
+/// The signal a detector compares, with the level normal for the rest of the team, as evidence.
+pub fn signal(evidence: &mut Evidence, name: &str, value: f64, normal: Option<f64>, over: bool) {
+    evidence
+        .rounded(name, Some(value), 3)
+        .rounded(&format!("{name}_team_normal"), normal, 3)
+        .figure(&format!("{name}_over_threshold"), over);
 }

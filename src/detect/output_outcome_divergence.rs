@@ -72,6 +72,14 @@ impl Detector for OutputOutcomeDivergence {
         FindingKind::OutputOutcomeDivergence
     }
 
+    fn explain(&self) -> &'static str {
+        "Output rising while outcomes do not improve, per team and month. PRs opened per active \
+         person-day against the baseline_months before; it fires when output rises by at least \
+         output_rise while median cycle time rises by cycle_time_rise or the change failure rate \
+         by failure_rate_rise, or when PRs shrink by size_drop (PR splitting) without cycle time \
+         getting shorter. Teams with fewer than min_merged_prs merged PRs are not judged."
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.output_outcome_divergence;
         let months = input.month.trailing(t.baseline_months + 1);

@@ -38,6 +38,16 @@ impl Detector for ReviewBottleneck {
         FindingKind::ReviewBottleneck
     }
 
+    fn explain(&self) -> &'static str {
+        "The one person every merge of a team waits on. It fires for a person and a team when, \
+         over the window_months ending with the month, the person approved at least \
+         approval_share of the team's merged PRs they could approve and gave the last approval \
+         before merge on at least last_gate_share of them, and in the month itself still \
+         approved at least month_share_floor. Teams with fewer than min_merged_prs merged PRs or \
+         min_team_size people are not judged. Evidence: PR-hours waiting on them, pickup when \
+         they are away vs present, Gini and absence factor of approvals."
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.review_bottleneck;
         let load = for_month(input.metrics.get("review_load"), input.month)?;

@@ -6,6 +6,7 @@
 //! to explode, weekly buckets), a metric is a polars lazy expression in [`derived`]. The SQL is
 //! kept to what DuckDB also runs, so the same files work on the same Parquet files elsewhere.
 
+mod activity;
 mod derived;
 
 use std::collections::BTreeMap;
@@ -118,6 +119,11 @@ pub fn compute(
     }
     let mut frames = BTreeMap::new();
     for (name, frame) in derived::before_sql(tables, config).map_err(query_error("derived"))? {
+        context.register(name, frame.clone().lazy());
+        frames.insert(name.to_string(), frame);
+    }
+    let bots = frames.get("bots").cloned().unwrap_or_else(DataFrame::empty);
+    for (name, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
         context.register(name, frame.clone().lazy());
         frames.insert(name.to_string(), frame);
     }

@@ -1,0 +1,240 @@
+//! `absentee_manager`: a team left alone while its work waits.
+//!
+//! Fires for a manager and month when the manager hardly responded to the team — reviews of,
+//! and comments on, others' PRs and tickets, per PR the team opened, at most
+//! `max_responses_per_pr` — *and* the team's work suffers: its median time to first review is at
+//! least `pickup_ratio` times the other teams' median, or PRs nobody has looked at for
+//! `stale_days` pile up (at least `stale_per_person` per team member at the end of the month).
+//! A manager on holiday for a month whose team keeps its pace is not absent in this sense: the
+//! team's work must suffer too.
+
+use polars::prelude::*;
+
+use super::stats::median;
+use super::{
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
+    f64_values, for_month, str_values, within,
+};
+
+pub struct AbsenteeManager;
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+impl Detector for AbsenteeManager {
+    fn kind(&self) -> FindingKind {
+        FindingKind::AbsenteeManager
+    }
+
+    fn explain(&self) -> &'static str {
+        "A team left alone while its work waits. It fires when the manager's responses to the \
+         team (reviews of, and comments on, others' PRs and tickets) per PR the team opened are \
+         at most max_responses_per_pr, and the team's median time to first review is at least \
+         pickup_ratio times the other teams' median, or PRs nobody has looked at for stale_days \
+         pile up (stale_per_person per member at the month's end). A manager on holiday whose \
+         team keeps its pace does not fire."
+    }
+
+    fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
+        let t = &input.config.thresholds.absentee_manager;
+        let span = input.span();
+        let mut outcome = Outcome::default();
+        let outcomes = for_month(input.metrics.get("outcome_monthly"), input.month)?;
+        let teams_col = str_values(&outcomes, "team")?;
+        let pickups = f64_values(&outcomes, "pickup_p50_h")?;
+        let opened = opened_by_team(input, span)?;
+        let stale = stale_prs(input, span.1, t.stale_days)?;
+        for team in input.roster.teams() {
+            let team_pickup = teams_col
+                .iter()
+                .zip(&pickups)
+                .find(|(name, _)| name.as_deref() == Some(team))
+                .and_then(|(_, p)| *p);
+            let others_pickup = median(
+                teams_col
+                    .iter()
+                    .zip(&pickups)
+                    .filter(|(name, _)| name.as_deref() != Some(team))
+                    .filter_map(|(_, p)| *p),
+            );
+            let members = input.roster.members(team);
+            let team_opened = opened
+                .iter()
+                .filter(|(author, _)| {
+                    input.roster.team_of(author) == Some(team) && !input.roster.is_manager(author)
+                })
+                .map(|(_, n)| *n)
+                .sum::<usize>();
+            let team_stale: Vec<&(String, Option<String>)> = stale
+                .iter()
+                .filter(|(author, _)| input.roster.team_of(author) == Some(team))
+                .collect();
+            for manager in input.roster.managers(team) {
+                if team_opened < t.min_team_prs {
+                    outcome.not_judged.push(NotJudged {
+                        kind: FindingKind::AbsenteeManager,
+                        subject: manager.to_string(),
+                        reason: format!(
+                            "{team_opened} PRs opened by {team} (at least {} needed)",
+                            t.min_team_prs
+                        ),
+                    });
+                    continue;
+                }
+                let responses = responses_of(input, manager, span)?;
+                let per_pr = responses as f64 / team_opened as f64;
+                if per_pr > t.max_responses_per_pr {
+                    continue;
+                }
+                let ratio = match (team_pickup, others_pickup) {
+                    (Some(team), Some(others)) if others > 0.0 => Some(team / others),
+                    _ => None,
+                };
+                let stale_per_person = team_stale.len() as f64 / members.len().max(1) as f64;
+                let slow = ratio.is_some_and(|r| r >= t.pickup_ratio);
+                let piling = stale_per_person >= t.stale_per_person;
+                if !slow && !piling {
+                    continue;
+                }
+                let mut evidence = Evidence::default();
+                evidence
+                    .figure("manager_responses", responses)
+                    .figure("prs_opened_by_team", team_opened)
+                    .rounded("manager_responses_per_pr", Some(per_pr), 3)
+                    .rounded("team_pickup_p50_h", team_pickup, 1)
+                    .rounded("other_teams_pickup_p50_h", others_pickup, 1)
+                    .rounded("pickup_ratio", ratio, 2)
+                    .figure("stale_prs_at_month_end", team_stale.len())
+                    .rounded("stale_prs_per_person", Some(stale_per_person), 2);
+                evidence.links = team_stale
+                    .iter()
+                    .filter_map(|(_, url)| url.clone())
+                    .take(input.config.report.evidence_links)
+                    .collect();
+                let month = input.month;
+                outcome.findings.push(Finding {
+                    kind: FindingKind::AbsenteeManager,
+                    subject: manager.to_string(),
+                    period: month.into(),
+                    severity: if slow && piling {
+                        Severity::Alert
+                    } else {
+                        Severity::Warn
+                    },
+                    headline: format!(
+                        "In {month}, {manager} (manager of {team}) responded {responses} times to \
+                         {team_opened} PRs the team opened, while {}.",
+                        match (slow, piling) {
+                            (true, true) => format!(
+                                "first reviews took {:.1}× as long as in other teams and {} PRs \
+                                 waited untouched for {} days or more",
+                                ratio.unwrap_or(0.0),
+                                team_stale.len(),
+                                t.stale_days
+                            ),
+                            (true, false) => format!(
+                                "first reviews took {:.1}× as long as in other teams",
+                                ratio.unwrap_or(0.0)
+                            ),
+                            _ => format!(
+                                "{} PRs waited untouched for {} days or more",
+                                team_stale.len(),
+                                t.stale_days
+                            ),
+                        }
+                    ),
+                    evidence,
+                    question: format!(
+                        "When {team} is stuck, who do people turn to, and how quickly do they get \
+                         an answer? What support does the team need that it is not getting?"
+                    ),
+                    basis: Basis {
+                        prs: team_opened,
+                        reviews: responses,
+                        tickets: 0,
+                    },
+                });
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// PRs opened in the span, per author.
+fn opened_by_team(input: &DetectorInput, span: (i64, i64)) -> PolarsResult<Vec<(String, usize)>> {
+    let opened = input
+        .table("pull_requests")
+        .filter(within("created_at", span))
+        .group_by([col("author")])
+        .agg([len().alias("n")])
+        .collect()?;
+    let authors = str_values(&opened, "author")?;
+    let counts = f64_values(&opened, "n")?;
+    Ok(authors
+        .into_iter()
+        .zip(counts)
+        .filter_map(|(a, n)| Some((a?, n? as usize)))
+        .collect())
+}
+
+/// Reviews of others' PRs and comments on others' PRs and tickets by the person in the span.
+fn responses_of(input: &DetectorInput, person: &str, span: (i64, i64)) -> PolarsResult<usize> {
+    let reviews = input
+        .table("reviews")
+        .filter(col("reviewer").eq(lit(person)).and(within("submitted_at", span)))
+        .select([len().alias("n")])
+        .collect()?;
+    let comments = input
+        .table("comments")
+        .filter(col("author").eq(lit(person)).and(within("created_at", span)))
+        .select([len().alias("n")])
+        .collect()?;
+    let count = |frame: &DataFrame| -> PolarsResult<usize> {
+        Ok(f64_values(frame, "n")?.first().copied().flatten().unwrap_or(0.0) as usize)
+    };
+    Ok(count(&reviews)? + count(&comments)?)
+}
+
+/// Open, non-draft PRs at `end` that have been ready for at least `stale_days` without a single
+/// review: (author, url).
+fn stale_prs(
+    input: &DetectorInput,
+    end: i64,
+    stale_days: i64,
+) -> PolarsResult<Vec<(String, Option<String>)>> {
+    let before = end - stale_days * MICROS_PER_DAY;
+    let reviewed = input
+        .table("reviews")
+        .filter(col("submitted_at").cast(DataType::Int64).lt(lit(end)))
+        .select([col("repo"), col("number")])
+        .unique(None, UniqueKeepStrategy::First)
+        .with_column(lit(true).alias("reviewed"));
+    let open_at_end = |name: &str| {
+        col(name)
+            .is_null()
+            .or(col(name).cast(DataType::Int64).gt_eq(lit(end)))
+    };
+    let stale = input
+        .table("pull_requests")
+        .filter(
+            col("ready_at")
+                .cast(DataType::Int64)
+                .lt(lit(before))
+                .and(open_at_end("merged_at"))
+                .and(open_at_end("closed_at"))
+                .and(col("author").str().ends_with(lit("[bot]")).not()),
+        )
+        .join(
+            reviewed,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(col("reviewed").is_null())
+        .select([col("author"), col("url")])
+        .collect()?;
+    Ok(str_values(&stale, "author")?
+        .into_iter()
+        .zip(str_values(&stale, "url")?)
+        .filter_map(|(a, u)| Some((a?, u)))
+        .collect())
+}

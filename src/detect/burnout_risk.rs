@@ -1,0 +1,217 @@
+//! `burnout_risk`: a person's work spilling into their evenings and weekends.
+//!
+//! Every action is placed in the person's own time zone and judged against their own working
+//! hours (the `activity_local` metric), so a colleague in Tokyo committing at 03:00 UTC is at
+//! work, not up at night. Fires when, in the month, the share of the person's actions outside
+//! their working hours or at weekends is at least `after_hours_share` *and* has risen by `rise`
+//! over their own baseline (the `baseline_months` before): someone who has always liked evening
+//! hours is not drifting. It also fires when the person was active on at least
+//! `fortnight_active_share` of the days of some fortnight in the month: no rest days at all.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+
+use super::{
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, f64_values,
+    i64_values, str_values,
+};
+use crate::period::Month;
+
+pub struct BurnoutRisk;
+
+/// Actions and after-hours actions per person and month.
+type Monthly = BTreeMap<(String, String), (f64, f64, f64)>;
+
+impl Detector for BurnoutRisk {
+    fn kind(&self) -> FindingKind {
+        FindingKind::BurnoutRisk
+    }
+
+    fn explain(&self) -> &'static str {
+        "Work spilling into evenings and weekends. Each action (commit, review, PR, comment, \
+         ticket change; sprint planning excluded) is placed in the person's own time zone and \
+         compared with their own working hours from the roster. It fires when the month's share \
+         of actions outside working hours or at weekends is at least after_hours_share and has \
+         risen by at least rise over the person's own baseline_months before, or when the person \
+         was active on at least fortnight_active_share of the days of a fortnight."
+    }
+
+    fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
+        let t = &input.config.thresholds.burnout_risk;
+        let mut outcome = Outcome::default();
+        let monthly = input.metrics.get("person_monthly");
+        if monthly.height() == 0 {
+            return Ok(outcome);
+        }
+        let mut figures: Monthly = BTreeMap::new();
+        let persons = str_values(monthly, "person")?;
+        let months = str_values(monthly, "month")?;
+        let actions = f64_values(monthly, "actions")?;
+        let after = f64_values(monthly, "after_hours_actions")?;
+        let weekend = f64_values(monthly, "weekend_actions")?;
+        for i in 0..monthly.height() {
+            if let (Some(person), Some(month)) = (&persons[i], &months[i]) {
+                figures.insert(
+                    (person.clone(), month.clone()),
+                    (
+                        actions[i].unwrap_or(0.0),
+                        after[i].unwrap_or(0.0),
+                        weekend[i].unwrap_or(0.0),
+                    ),
+                );
+            }
+        }
+        let fortnights = busiest_fortnights(input)?;
+        let this = input.month.to_string();
+        let baseline: Vec<String> = input
+            .month
+            .trailing(t.baseline_months + 1)
+            .iter()
+            .take(t.baseline_months)
+            .map(Month::to_string)
+            .collect();
+        let people: BTreeSet<&String> = figures
+            .keys()
+            .filter(|(_, m)| *m == this)
+            .map(|(p, _)| p)
+            .collect();
+        for person in people {
+            if input.roster.is_bot(person) {
+                continue;
+            }
+            let (total, after_hours, weekend_actions) = figures[&(person.clone(), this.clone())];
+            if total < t.min_actions as f64 {
+                continue;
+            }
+            let share = after_hours / total;
+            let (base_total, base_after) = baseline
+                .iter()
+                .filter_map(|m| figures.get(&(person.clone(), m.clone())))
+                .fold((0.0, 0.0), |acc, f| (acc.0 + f.0, acc.1 + f.1));
+            let base_share = (base_total >= t.min_actions as f64).then(|| base_after / base_total);
+            let rising = base_share.is_none_or(|b| share - b >= t.rise);
+            let (active, window_days, window_start) =
+                fortnights.get(person).copied().unwrap_or((0, 14, 0));
+            let fortnight_share = active as f64 / window_days.max(1) as f64;
+            let hours_signal = share >= t.after_hours_share && rising;
+            let rest_signal = window_days >= 14 && fortnight_share >= t.fortnight_active_share;
+            if !hours_signal && !rest_signal {
+                continue;
+            }
+            let trend: Vec<Option<f64>> = input
+                .month
+                .trailing(3)
+                .iter()
+                .map(|m| {
+                    figures
+                        .get(&(person.clone(), m.to_string()))
+                        .filter(|f| f.0 > 0.0)
+                        .map(|f| (f.1 / f.0 * 1000.0).round() / 1000.0)
+                })
+                .collect();
+            let mut evidence = Evidence::default();
+            evidence
+                .figure("actions", total as i64)
+                .rounded("after_hours_share", Some(share), 3)
+                .rounded("baseline_after_hours_share", base_share, 3)
+                .rounded("weekend_share", Some(weekend_actions / total), 3)
+                .figure("after_hours_share_last_3_months", trend)
+                .figure("busiest_fortnight_active_days", active)
+                .figure(
+                    "busiest_fortnight_start",
+                    chrono::DateTime::from_timestamp(window_start * 86_400, 0)
+                        .map(|d| d.date_naive().to_string()),
+                );
+            let month = input.month;
+            let headline = if hours_signal {
+                format!(
+                    "In {month}, {:.0} % of {person}'s activity fell outside their working hours \
+                     or at weekends (their own time zone), up from {}.",
+                    share * 100.0,
+                    base_share.map_or("no baseline".to_string(), |b| format!(
+                        "{:.0} % before",
+                        b * 100.0
+                    ))
+                )
+            } else {
+                format!(
+                    "In {month}, {person} was active on {active} of {window_days} days in a row."
+                )
+            };
+            outcome.findings.push(Finding {
+                kind: FindingKind::BurnoutRisk,
+                subject: person.clone(),
+                period: month.into(),
+                severity: if hours_signal && rest_signal {
+                    Severity::Alert
+                } else {
+                    Severity::Warn
+                },
+                headline,
+                evidence,
+                question: "Is the work that lands in evenings and weekends planned, or is it what \
+                           does not fit in the day? What could the team take off the plate?"
+                    .to_string(),
+                basis: Basis {
+                    prs: 0,
+                    reviews: 0,
+                    tickets: 0,
+                },
+            });
+        }
+        Ok(outcome)
+    }
+}
+
+/// Per person: the most active 14-day window inside the month (active days, window length,
+/// first local day of the window).
+fn busiest_fortnights(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (usize, i64, i64)>> {
+    let local = input.metrics.get("activity_local");
+    if local.height() == 0 {
+        return Ok(BTreeMap::new());
+    }
+    let days = local
+        .clone()
+        .lazy()
+        .filter(col("month").eq(lit(input.month.to_string())))
+        .select([col("person"), col("local_day")])
+        .unique(None, UniqueKeepStrategy::First)
+        .sort(["person", "local_day"], Default::default())
+        .collect()?;
+    let persons = str_values(&days, "person")?;
+    let local_days = i64_values(&days, "local_day")?;
+    let mut by_person: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for (person, day) in persons.into_iter().zip(local_days) {
+        if let (Some(person), Some(day)) = (person, day) {
+            by_person.entry(person).or_default().push(day);
+        }
+    }
+    let first_day = input.month.first_day().signed_duration_since(
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
+    );
+    let first = first_day.num_days();
+    let last = first
+        + input
+            .month
+            .last_day()
+            .signed_duration_since(input.month.first_day())
+            .num_days();
+    let mut result = BTreeMap::new();
+    for (person, days) in by_person {
+        let mut best = (0usize, 14i64, first);
+        let mut start = first;
+        while start + 13 <= last {
+            let active = days
+                .iter()
+                .filter(|d| **d >= start && **d < start + 14)
+                .count();
+            if active > best.0 {
+                best = (active, 14, start);
+            }
+            start += 1;
+        }
+        result.insert(person, best);
+    }
+    Ok(result)
+}

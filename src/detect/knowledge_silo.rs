@@ -1,0 +1,415 @@
+//! `knowledge_silo`: a module only one person knows.
+//!
+//! Knowledge of a file follows Avelino et al.'s degree of authorship (ICPC 2016):
+//! `DOA = 3.293 + 1.098·FA + 0.164·DL − 0.321·ln(1 + AC)`, with FA = 1 for whoever made the
+//! file's first change in the window, DL the person's changes to it and AC everyone else's.
+//! Reviews count as knowledge too: a review of a PR that changed the file adds `review_weight`
+//! of a change to the reviewer's DL. A person is an author of a file when their DOA is at least
+//! 3.293 and at least 0.75 of the file's highest; when nobody reaches 3.293 (changes spread
+//! thin), those within 0.75 of the highest are.
+//!
+//! A module is a repository's top two path levels (`src/jobs`). Its truck factor is the number
+//! of authors who must leave before more than half of its files have no author left (removing
+//! the author of most files first). The detector fires for a team whose repository has a module
+//! with enough files and changes in the window whose truck factor is 1, with that person the
+//! author of at least `holder_share` of the module's changes: a truck factor of 1 on a module
+//! whose changes are spread is an artefact of a small team, not a silo.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+
+use super::{
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, i64_values,
+    micros_span, str_values,
+};
+
+pub struct KnowledgeSilo;
+
+/// What one module's history says about who knows it.
+#[derive(Debug, Clone)]
+pub struct ModuleKnowledge {
+    pub repo: String,
+    pub module: String,
+    pub files: usize,
+    pub changes: usize,
+    pub truck_factor: usize,
+    /// The people removed, in order, until more than half the files had no author.
+    pub holders: Vec<String>,
+    /// Knowledge (changes plus weighted reviews) per person.
+    pub knowledge: BTreeMap<String, f64>,
+    /// Changes (file × PR) per author.
+    pub changes_by: BTreeMap<String, usize>,
+    /// Files only one person has changed or reviewed.
+    pub single_person_files: usize,
+    pub team: Option<String>,
+}
+
+impl ModuleKnowledge {
+    /// The share of the module's changes (file × PR) a person authored.
+    pub fn change_share(&self, person: &str) -> f64 {
+        self.changes_by.get(person).copied().unwrap_or(0) as f64 / self.changes.max(1) as f64
+    }
+}
+
+impl Detector for KnowledgeSilo {
+    fn kind(&self) -> FindingKind {
+        FindingKind::KnowledgeSilo
+    }
+
+    fn explain(&self) -> &'static str {
+        "A module only one person knows. Knowledge of each file is Avelino et al.'s degree of \
+         authorship over the window_months of merged PRs, with each review of a change counting \
+         review_weight of a change; a module (top two path levels) has truck factor 1 when \
+         removing its main author leaves more than half its files with no author. It fires for \
+         the team owning the repository when such a module has at least min_module_files files \
+         and min_module_changes changes and its holder authored at least holder_share of its changes."
+    }
+
+    fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
+        let t = &input.config.thresholds.knowledge_silo;
+        let mut outcome = Outcome::default();
+        let modules = module_knowledge(input)?;
+        let mut by_team: BTreeMap<String, Vec<&ModuleKnowledge>> = BTreeMap::new();
+        for module in &modules {
+            let Some(team) = &module.team else { continue };
+            let Some(holder) = module.holders.first() else {
+                continue;
+            };
+            if module.truck_factor == 1
+                && module.files >= t.min_module_files
+                && module.changes >= t.min_module_changes
+                && module.change_share(holder) >= t.holder_share
+            {
+                by_team.entry(team.clone()).or_default().push(module);
+            }
+        }
+        for (team, silos) in by_team {
+            let mut evidence = Evidence::default();
+            let mut described = Vec::new();
+            for module in &silos {
+                let holder = &module.holders[0];
+                let share = module.change_share(holder);
+                evidence.figure(
+                    &format!("{}:{}", module.repo, module.module),
+                    serde_json::json!({
+                        "truck_factor": module.truck_factor,
+                        "holder": holder,
+                        "holder_change_share": (share * 1000.0).round() / 1000.0,
+                        "files": module.files,
+                        "changes": module.changes,
+                        "files_known_by_one_person": module.single_person_files,
+                    }),
+                );
+                described.push(format!(
+                    "{} in {} ({} files, {holder} made {:.0} % of its changes)",
+                    module.module,
+                    module.repo,
+                    module.files,
+                    share * 100.0
+                ));
+            }
+            evidence.figure("window_months", t.window_months);
+            let month = input.month;
+            let holders: BTreeSet<&str> = silos.iter().map(|m| m.holders[0].as_str()).collect();
+            outcome.findings.push(Finding {
+                kind: FindingKind::KnowledgeSilo,
+                subject: format!("team:{team}"),
+                period: month.into(),
+                severity: Severity::Warn,
+                headline: format!(
+                    "{} of {team}'s modules {} known by one person only (truck factor 1 over the \
+                     last {} months, reviews included): {}.",
+                    silos.len(),
+                    if silos.len() == 1 { "is" } else { "are" },
+                    t.window_months,
+                    described.join("; ")
+                ),
+                evidence,
+                question: format!(
+                    "If {} were away for a month, who in {team} could change these modules with \
+                     confidence? Which change could someone else make next, with them as reviewer?",
+                    holders.into_iter().collect::<Vec<_>>().join(" or ")
+                ),
+                basis: Basis {
+                    prs: silos.iter().map(|m| m.changes).sum(),
+                    reviews: 0,
+                    tickets: 0,
+                },
+            });
+        }
+        Ok(outcome)
+    }
+}
+
+/// Degree-of-authorship weights from Avelino et al. (2016).
+const DOA_CONSTANT: f64 = 3.293;
+const DOA_FIRST_AUTHORSHIP: f64 = 1.098;
+const DOA_DELIVERIES: f64 = 0.164;
+const DOA_ACCEPTANCES: f64 = 0.321;
+
+/// The module of a path: its top two levels (`src/jobs/mod.rs` → `src/jobs`).
+pub fn module_of(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.len() {
+        0 | 1 => ".".to_string(),
+        2 => parts[0].to_string(),
+        _ => format!("{}/{}", parts[0], parts[1]),
+    }
+}
+
+/// Knowledge per module over the window ending with the input's month.
+pub fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<ModuleKnowledge>> {
+    let t = &input.config.thresholds.knowledge_silo;
+    let window = input.month.trailing(t.window_months.max(1));
+    let span = micros_span(window[0], input.month);
+    let merged = input
+        .table("pull_requests")
+        .filter(super::within("merged_at", span))
+        .select([
+            col("repo"),
+            col("number"),
+            col("author"),
+            col("merged_at").cast(DataType::Int64).alias("merged_us"),
+        ]);
+    let changes = input
+        .table("file_changes")
+        .filter(col("number").is_not_null())
+        .select([col("repo"), col("number"), col("path")])
+        .join(
+            merged.clone(),
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .sort(["merged_us"], Default::default())
+        .collect()?;
+    if changes.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let reviews = input
+        .table("reviews")
+        .select([col("repo"), col("number"), col("reviewer")])
+        .unique(None, UniqueKeepStrategy::First)
+        .join(
+            merged,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("reviewer").neq(col("author")))
+        .select([col("repo"), col("number"), col("reviewer")])
+        .collect()?;
+    let mut reviewers: BTreeMap<(String, i64), Vec<String>> = BTreeMap::new();
+    for ((repo, number), reviewer) in str_values(&reviews, "repo")?
+        .into_iter()
+        .zip(i64_values(&reviews, "number")?)
+        .zip(str_values(&reviews, "reviewer")?)
+    {
+        if let (Some(repo), Some(number), Some(reviewer)) = (repo, number, reviewer)
+            && !input.roster.is_bot(&reviewer)
+        {
+            reviewers.entry((repo, number)).or_default().push(reviewer);
+        }
+    }
+
+    /// One file's history: first author, changes per author, reviews per reviewer.
+    #[derive(Default)]
+    struct FileHistory {
+        first: Option<String>,
+        changes: BTreeMap<String, f64>,
+        reviews: BTreeMap<String, f64>,
+    }
+    let mut files: BTreeMap<(String, String), FileHistory> = BTreeMap::new();
+    let mut authors_by_repo: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let repos = str_values(&changes, "repo")?;
+    let numbers = i64_values(&changes, "number")?;
+    let paths = str_values(&changes, "path")?;
+    let authors = str_values(&changes, "author")?;
+    for i in 0..changes.height() {
+        let (Some(repo), Some(number), Some(path), Some(author)) =
+            (&repos[i], numbers[i], &paths[i], &authors[i])
+        else {
+            continue;
+        };
+        if input.roster.is_bot(author) {
+            continue;
+        }
+        let history = files.entry((repo.clone(), path.clone())).or_default();
+        history.first.get_or_insert_with(|| author.clone());
+        *history.changes.entry(author.clone()).or_default() += 1.0;
+        for reviewer in reviewers
+            .get(&(repo.clone(), number))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            *history.reviews.entry(reviewer.clone()).or_default() += 1.0;
+        }
+        *authors_by_repo
+            .entry(repo.clone())
+            .or_default()
+            .entry(author.clone())
+            .or_default() += 1;
+    }
+    let team_of_repo: BTreeMap<String, String> = authors_by_repo
+        .iter()
+        .filter_map(|(repo, authors)| {
+            let mut teams: BTreeMap<&str, usize> = BTreeMap::new();
+            for (author, n) in authors {
+                if let Some(team) = input.roster.team_of(author) {
+                    *teams.entry(team).or_default() += n;
+                }
+            }
+            teams
+                .into_iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(team, _)| (repo.clone(), team.to_string()))
+        })
+        .collect();
+
+    // Authors of each file, grouped by module.
+    struct ModuleFiles {
+        authors: Vec<BTreeSet<String>>,
+        knowledge: BTreeMap<String, f64>,
+        changes_by: BTreeMap<String, usize>,
+        changes: usize,
+        single: usize,
+    }
+    let mut modules: BTreeMap<(String, String), ModuleFiles> = BTreeMap::new();
+    for ((repo, path), history) in &files {
+        let total_changes: f64 = history.changes.values().sum();
+        let mut people: BTreeSet<&String> = history.changes.keys().collect();
+        people.extend(history.reviews.keys());
+        let doa: Vec<(&String, f64)> = people
+            .iter()
+            .map(|person| {
+                let own = history.changes.get(*person).copied().unwrap_or(0.0);
+                let reviewed = history.reviews.get(*person).copied().unwrap_or(0.0);
+                let deliveries = own + t.review_weight * reviewed;
+                let first = f64::from(u8::from(history.first.as_ref() == Some(*person)));
+                let others = total_changes - own;
+                let value = DOA_CONSTANT + DOA_FIRST_AUTHORSHIP * first + DOA_DELIVERIES * deliveries
+                    - DOA_ACCEPTANCES * (1.0 + others).ln();
+                (*person, value)
+            })
+            .collect();
+        let best = doa.iter().map(|d| d.1).fold(f64::MIN, f64::max);
+        let absolute: BTreeSet<String> = doa
+            .iter()
+            .filter(|(_, v)| *v >= DOA_CONSTANT && *v >= 0.75 * best)
+            .map(|(p, _)| (*p).clone())
+            .collect();
+        let authors = if absolute.is_empty() {
+            doa.iter()
+                .filter(|(_, v)| *v >= 0.75 * best)
+                .map(|(p, _)| (*p).clone())
+                .collect()
+        } else {
+            absolute
+        };
+        let entry = modules
+            .entry((repo.clone(), module_of(path)))
+            .or_insert_with(|| ModuleFiles {
+                authors: Vec::new(),
+                knowledge: BTreeMap::new(),
+                changes_by: BTreeMap::new(),
+                changes: 0,
+                single: 0,
+            });
+        entry.authors.push(authors);
+        entry.changes += total_changes as usize;
+        if people.len() == 1 {
+            entry.single += 1;
+        }
+        for (person, n) in &history.changes {
+            *entry.knowledge.entry(person.clone()).or_default() += n;
+            *entry.changes_by.entry(person.clone()).or_default() += *n as usize;
+        }
+        for (person, n) in &history.reviews {
+            *entry.knowledge.entry(person.clone()).or_default() += t.review_weight * n;
+        }
+    }
+    Ok(modules
+        .into_iter()
+        .map(|((repo, module), m)| {
+            let (truck_factor, holders) = truck_factor(&m.authors);
+            ModuleKnowledge {
+                team: team_of_repo.get(&repo).cloned(),
+                repo,
+                module,
+                files: m.authors.len(),
+                changes: m.changes,
+                truck_factor,
+                holders,
+                knowledge: m.knowledge,
+                changes_by: m.changes_by,
+                single_person_files: m.single,
+            }
+        })
+        .collect())
+}
+
+/// Avelino's greedy truck factor: remove the author of the most still-covered files until more
+/// than half of the files have no author left.
+pub fn truck_factor(file_authors: &[BTreeSet<String>]) -> (usize, Vec<String>) {
+    let total = file_authors.len();
+    let mut remaining: Vec<BTreeSet<String>> = file_authors.to_vec();
+    let mut removed = Vec::new();
+    let covered = |files: &[BTreeSet<String>]| files.iter().filter(|a| !a.is_empty()).count();
+    while covered(&remaining) * 2 >= total && covered(&remaining) > 0 {
+        let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
+        for authors in &remaining {
+            for author in authors {
+                *counts.entry(author).or_default() += 1;
+            }
+        }
+        let Some((top, _)) = counts
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        else {
+            break;
+        };
+        let top = top.clone();
+        for authors in &mut remaining {
+            authors.remove(&top);
+        }
+        removed.push(top);
+    }
+    (removed.len(), removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(authors: &[&[&str]]) -> Vec<BTreeSet<String>> {
+        authors
+            .iter()
+            .map(|a| a.iter().map(|s| s.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn one_author_of_everything_is_a_truck_factor_of_one() {
+        let (tf, holders) = truck_factor(&files(&[&["ana"], &["ana"], &["ana", "leo"]]));
+        assert_eq!((tf, holders), (1, vec!["ana".to_string()]));
+    }
+
+    #[test]
+    fn knowledge_spread_over_people_raises_the_truck_factor() {
+        let (tf, _) = truck_factor(&files(&[
+            &["ana", "leo"],
+            &["leo", "mei"],
+            &["mei", "ana"],
+            &["ana", "mei"],
+        ]));
+        assert!(tf >= 2, "{tf}");
+    }
+
+    #[test]
+    fn modules_are_the_top_two_levels() {
+        assert_eq!(module_of("src/jobs/mod.rs"), "src/jobs");
+        assert_eq!(module_of("lib/x.rs"), "lib");
+        assert_eq!(module_of("README.md"), ".");
+    }
+}

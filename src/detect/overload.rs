@@ -1,0 +1,281 @@
+//! `overload`: a team taking on more than it can finish (the people-pleaser's team).
+//!
+//! Four signals per team and month, from its tickets (a ticket belongs to its assignee's team):
+//! 1. scope added to running sprints — the share of the month's sprint assignments made more
+//!    than `sprint_grace_hours` after the sprint's first ticket was planned;
+//! 2. work in progress per person at the end of the month (started, not resolved) above the
+//!    team's agreement `wip_per_person`;
+//! 3. committed vs completed — the share of the tickets of sprints ending in the month that were
+//!    done by the sprint's end, at most `completion_ratio`;
+//! 4. unplanned work — the share of tickets created in the month labelled `unplanned` or typed
+//!    `incident`, at least `unplanned_share`.
+//!
+//! Fires on `min_signals` of them at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+
+use super::{
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
+    i64_values, str_values,
+};
+
+pub struct Overload;
+
+const MICROS_PER_HOUR: i64 = 3_600_000_000;
+const SPRINT_DAYS: i64 = 14;
+
+#[derive(Default)]
+struct TeamFigures {
+    assignments: usize,
+    added_mid_sprint: usize,
+    in_progress_at_end: usize,
+    sprint_tickets_ending: usize,
+    completed_in_sprint: usize,
+    created: usize,
+    unplanned: usize,
+    links: Vec<String>,
+}
+
+impl Detector for Overload {
+    fn kind(&self) -> FindingKind {
+        FindingKind::Overload
+    }
+
+    fn explain(&self) -> &'static str {
+        "A team taking on more than it can finish. Four signals per team and month: the share of \
+         sprint assignments made more than sprint_grace_hours after the sprint was planned \
+         (scope added to a running sprint); tickets in progress per person at the month's end \
+         above wip_per_person; the share of tickets of sprints ending in the month done by the \
+         sprint's end at most completion_ratio; the share of the month's new tickets that are \
+         unplanned (label `unplanned`, or incidents) at least unplanned_share. It fires on \
+         min_signals of them."
+    }
+
+    fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
+        let t = &input.config.thresholds.overload;
+        let (start, end) = input.span();
+        let mut outcome = Outcome::default();
+        let issues = input
+            .table("issues")
+            .select([
+                col("key"),
+                col("assignee"),
+                col("issue_type"),
+                col("labels"),
+                col("url"),
+                col("created_at").cast(DataType::Int64).alias("created_us"),
+                col("started_at").cast(DataType::Int64).alias("started_us"),
+                col("resolved_at").cast(DataType::Int64).alias("resolved_us"),
+            ])
+            .with_column(
+                col("labels")
+                    .list()
+                    .contains(lit("unplanned"), false)
+                    .fill_null(lit(false))
+                    .alias("unplanned"),
+            )
+            .drop(by_name(["labels"], true, false))
+            .collect()?;
+        if issues.height() == 0 {
+            return Ok(outcome);
+        }
+        let keys = str_values(&issues, "key")?;
+        let assignees = str_values(&issues, "assignee")?;
+        let types = str_values(&issues, "issue_type")?;
+        let urls = str_values(&issues, "url")?;
+        let created = i64_values(&issues, "created_us")?;
+        let started = i64_values(&issues, "started_us")?;
+        let resolved = i64_values(&issues, "resolved_us")?;
+        let unplanned: Vec<bool> = issues
+            .column("unplanned")?
+            .bool()?
+            .iter()
+            .map(|v| v.unwrap_or(false))
+            .collect();
+        let mut team_of_key: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut resolved_of: BTreeMap<&str, Option<i64>> = BTreeMap::new();
+        let mut figures: BTreeMap<String, TeamFigures> = BTreeMap::new();
+        for i in 0..issues.height() {
+            let (Some(key), Some(assignee)) = (&keys[i], &assignees[i]) else {
+                continue;
+            };
+            let Some(team) = input.roster.team_of(assignee) else {
+                continue;
+            };
+            team_of_key.insert(key, team);
+            resolved_of.insert(key, resolved[i]);
+            let f = figures.entry(team.to_string()).or_default();
+            if started[i].is_some_and(|s| s < end) && resolved[i].is_none_or(|r| r >= end) {
+                f.in_progress_at_end += 1;
+            }
+            if created[i].is_some_and(|c| c >= start && c < end) {
+                f.created += 1;
+                if unplanned[i] || types[i].as_deref() == Some("incident") {
+                    f.unplanned += 1;
+                    if let Some(url) = &urls[i] {
+                        f.links.push(url.clone());
+                    }
+                }
+            }
+        }
+
+        // Sprint assignments: each sprint's planning moment is its first assignment.
+        let sprints = input
+            .table("issue_events")
+            .filter(col("field").eq(lit("sprint")).and(col("to").is_not_null()))
+            .select([
+                col("key"),
+                col("to").alias("sprint"),
+                col("at").cast(DataType::Int64).alias("at_us"),
+            ])
+            .collect()?;
+        let sprint_keys = str_values(&sprints, "key")?;
+        let sprint_names = str_values(&sprints, "sprint")?;
+        let sprint_at = i64_values(&sprints, "at_us")?;
+        let mut planned: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut members: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for i in 0..sprints.height() {
+            if let (Some(name), Some(at)) = (&sprint_names[i], sprint_at[i]) {
+                let first = planned.entry(name).or_insert(at);
+                *first = (*first).min(at);
+                if let Some(key) = &sprint_keys[i] {
+                    members.entry(name).or_default().insert(key);
+                }
+            }
+        }
+        let grace = t.sprint_grace_hours * MICROS_PER_HOUR;
+        for i in 0..sprints.height() {
+            let (Some(key), Some(name), Some(at)) = (&sprint_keys[i], &sprint_names[i], sprint_at[i])
+            else {
+                continue;
+            };
+            if at < start || at >= end {
+                continue;
+            }
+            let Some(team) = team_of_key.get(key.as_str()) else {
+                continue;
+            };
+            let f = figures.entry(team.to_string()).or_default();
+            f.assignments += 1;
+            if at > planned[name.as_str()] + grace {
+                f.added_mid_sprint += 1;
+            }
+        }
+        let sprint_length = SPRINT_DAYS * 24 * MICROS_PER_HOUR;
+        for (name, first) in &planned {
+            let sprint_end = first + sprint_length;
+            if sprint_end < start || sprint_end >= end {
+                continue;
+            }
+            for key in members.get(name).into_iter().flatten() {
+                let Some(team) = team_of_key.get(key) else {
+                    continue;
+                };
+                let f = figures.entry(team.to_string()).or_default();
+                f.sprint_tickets_ending += 1;
+                if resolved_of
+                    .get(key)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|r| r <= sprint_end)
+                {
+                    f.completed_in_sprint += 1;
+                }
+            }
+        }
+
+        for (team, f) in figures {
+            let people = input.roster.members(&team).len().max(1);
+            if f.assignments + f.created < t.min_tickets {
+                outcome.not_judged.push(NotJudged {
+                    kind: FindingKind::Overload,
+                    subject: format!("team:{team}"),
+                    reason: format!(
+                        "{} tickets planned or created in the month (at least {} needed)",
+                        f.assignments + f.created,
+                        t.min_tickets
+                    ),
+                });
+                continue;
+            }
+            let mid_share = f.added_mid_sprint as f64 / f.assignments.max(1) as f64;
+            let wip = f.in_progress_at_end as f64 / people as f64;
+            let completion = (f.sprint_tickets_ending > 0)
+                .then(|| f.completed_in_sprint as f64 / f.sprint_tickets_ending as f64);
+            let unplanned_share = f.unplanned as f64 / f.created.max(1) as f64;
+            let over = [
+                f.assignments > 0 && mid_share >= t.added_mid_sprint_share,
+                wip > t.wip_per_person,
+                completion.is_some_and(|c| c <= t.completion_ratio),
+                f.created > 0 && unplanned_share >= t.unplanned_share,
+            ];
+            let signals = over.iter().filter(|o| **o).count();
+            if signals < t.min_signals {
+                continue;
+            }
+            let mut evidence = Evidence::default();
+            evidence
+                .rounded("added_mid_sprint_share", Some(mid_share), 3)
+                .figure("sprint_assignments", f.assignments)
+                .rounded("wip_per_person_at_month_end", Some(wip), 2)
+                .figure("wip_agreement_per_person", t.wip_per_person)
+                .rounded("sprint_completion_ratio", completion, 3)
+                .rounded("unplanned_share", Some(unplanned_share), 3)
+                .figure("tickets_created", f.created)
+                .figure("signals_over_threshold", signals);
+            evidence.links = f
+                .links
+                .iter()
+                .take(input.config.report.evidence_links)
+                .cloned()
+                .collect();
+            let mut described = Vec::new();
+            if over[0] {
+                described.push(format!(
+                    "{:.0} % of sprint work was added after the sprint started",
+                    mid_share * 100.0
+                ));
+            }
+            if over[1] {
+                described.push(format!("{wip:.1} tickets in progress per person"));
+            }
+            if over[2] {
+                described.push(format!(
+                    "{:.0} % of sprint tickets were done by the sprint's end",
+                    completion.unwrap_or(0.0) * 100.0
+                ));
+            }
+            if over[3] {
+                described.push(format!(
+                    "{:.0} % of new tickets were unplanned",
+                    unplanned_share * 100.0
+                ));
+            }
+            let month = input.month;
+            outcome.findings.push(Finding {
+                kind: FindingKind::Overload,
+                subject: format!("team:{team}"),
+                period: month.into(),
+                severity: if signals >= 3 {
+                    Severity::Alert
+                } else {
+                    Severity::Warn
+                },
+                headline: format!("In {month}, {team} took on more than it finished: {}.", described.join("; ")),
+                evidence,
+                question: format!(
+                    "What did {team} say yes to this month that was not in the plan, and what \
+                     could it have said not yet to?"
+                ),
+                basis: Basis {
+                    prs: 0,
+                    reviews: 0,
+                    tickets: f.assignments + f.created,
+                },
+            });
+        }
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,195 @@
+//! `rubber_stamp_review`: approvals of sizeable PRs faster than anyone can read them.
+//!
+//! A stamp is a reviewer's *first* review of a PR of at least `min_lines` changed lines that is
+//! an approval, without a single comment, within `max_minutes` of the reviewer being asked (the
+//! latest request to them before the approval; when there was none, the PR becoming ready).
+//! The detector fires for a reviewer with at least `min_count` stamps in the month that make at
+//! least `min_share` of their approvals of such PRs: one quick approval of a change the reviewer
+//! paired on is normal, a habit is not.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::{
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity,
+    i64_values, review_rows, reviews_of_prs_reviewed_in, str_values,
+};
+use crate::detect::stats::median;
+
+pub struct RubberStampReview;
+
+const MICROS_PER_MINUTE: i64 = 60_000_000;
+
+#[derive(Default)]
+struct Tally {
+    approvals_of_large: usize,
+    stamps: Vec<(i64, String, f64)>,
+    minutes: Vec<f64>,
+}
+
+impl Detector for RubberStampReview {
+    fn kind(&self) -> FindingKind {
+        FindingKind::RubberStampReview
+    }
+
+    fn explain(&self) -> &'static str {
+        "Approvals of sizeable PRs faster than anyone can read them. A stamp is a reviewer's \
+         first review of a PR of at least min_lines changed lines that is an approval, with no \
+         comment, within max_minutes of the reviewer being asked (or of the PR becoming ready \
+         when nobody was asked). It fires for a reviewer with at least min_count stamps in the \
+         month making at least min_share of their approvals of such PRs."
+    }
+
+    fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
+        let t = &input.config.thresholds.rubber_stamp_review;
+        let span = input.span();
+        let mut outcome = Outcome::default();
+        let reviews = review_rows(&reviews_of_prs_reviewed_in(input, span)?)?;
+        if reviews.is_empty() {
+            return Ok(outcome);
+        }
+        let requests = requests_of(input, span)?;
+        let mut seen: BTreeMap<(&str, i64, &str), ()> = BTreeMap::new();
+        let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+        for review in &reviews {
+            let first = seen
+                .insert((&review.repo, review.number, &review.reviewer), ())
+                .is_none();
+            if !review.in_span
+                || review.state != "approved"
+                || review.size < t.min_lines
+                || input.roster.is_bot(&review.reviewer)
+            {
+                continue;
+            }
+            let tally = tallies.entry(review.reviewer.clone()).or_default();
+            tally.approvals_of_large += 1;
+            let asked = requests
+                .get(&(review.repo.clone(), review.number, review.reviewer.clone()))
+                .and_then(|times| times.iter().rev().find(|at| **at <= review.submitted_us))
+                .copied()
+                .or(review.ready_us);
+            let Some(asked) = asked else { continue };
+            let minutes = (review.submitted_us - asked) as f64 / MICROS_PER_MINUTE as f64;
+            tally.minutes.push(minutes);
+            if first
+                && review.comment_count == 0
+                && minutes >= 0.0
+                && minutes <= t.max_minutes as f64
+            {
+                tally.stamps.push((
+                    review.size,
+                    review.url.clone().unwrap_or_default(),
+                    minutes,
+                ));
+            }
+        }
+        for (reviewer, tally) in tallies {
+            let count = tally.stamps.len();
+            let share = count as f64 / tally.approvals_of_large.max(1) as f64;
+            if count < t.min_count || share < t.min_share {
+                continue;
+            }
+            let mut stamps = tally.stamps;
+            stamps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            let lines: Vec<f64> = stamps.iter().map(|s| s.0 as f64).collect();
+            let mut evidence = Evidence::default();
+            evidence
+                .figure("stamps", count)
+                .figure("approvals_of_prs_over_min_lines", tally.approvals_of_large)
+                .rounded("stamp_share", Some(share), 3)
+                .rounded("median_lines_stamped", median(lines), 0)
+                .rounded(
+                    "median_minutes_to_approve",
+                    median(stamps.iter().map(|s| s.2)),
+                    1,
+                )
+                .rounded(
+                    "median_minutes_to_approve_all_large",
+                    median(tally.minutes.iter().copied()),
+                    1,
+                );
+            evidence.links = stamps
+                .iter()
+                .map(|s| s.1.clone())
+                .filter(|u| !u.is_empty())
+                .take(input.config.report.evidence_links)
+                .collect();
+            let team = input.roster.team_of(&reviewer).unwrap_or("their team");
+            let month = input.month;
+            outcome.findings.push(Finding {
+                kind: FindingKind::RubberStampReview,
+                subject: reviewer.clone(),
+                period: month.into(),
+                severity: if share >= 0.8 {
+                    Severity::Alert
+                } else {
+                    Severity::Warn
+                },
+                headline: format!(
+                    "In {month}, {reviewer} approved {count} PRs of {} lines or more within {} \
+                     minutes of being asked and without a comment ({:.0} % of their approvals \
+                     of PRs that size).",
+                    t.min_lines,
+                    t.max_minutes,
+                    share * 100.0
+                ),
+                evidence,
+                question: format!(
+                    "What does an approval mean in {team}: has the change been read, run or \
+                     discussed elsewhere? Would smaller PRs or pairing make review real again?"
+                ),
+                basis: Basis {
+                    prs: tally.approvals_of_large,
+                    reviews: tally.approvals_of_large,
+                    tickets: 0,
+                },
+            });
+        }
+        Ok(outcome)
+    }
+}
+
+/// Request times per (repo, number, reviewer) of the PRs reviewed in the span, oldest first.
+fn requests_of(
+    input: &DetectorInput,
+    span: (i64, i64),
+) -> PolarsResult<BTreeMap<(String, i64, String), Vec<i64>>> {
+    let touched = input
+        .table("reviews")
+        .filter(super::within("submitted_at", span))
+        .select([col("repo"), col("number")])
+        .unique(None, UniqueKeepStrategy::First);
+    let requests = input
+        .table("review_requests")
+        .join(
+            touched,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([
+            col("repo"),
+            col("number"),
+            col("requested"),
+            col("requested_at").cast(DataType::Int64).alias("at"),
+        ])
+        .sort(["at"], Default::default())
+        .collect()?;
+    let repos = str_values(&requests, "repo")?;
+    let numbers = i64_values(&requests, "number")?;
+    let requested = str_values(&requests, "requested")?;
+    let at = i64_values(&requests, "at")?;
+    let mut map: BTreeMap<(String, i64, String), Vec<i64>> = BTreeMap::new();
+    for i in 0..requests.height() {
+        if let (Some(repo), Some(number), Some(who), Some(at)) =
+            (&repos[i], numbers[i], &requested[i], at[i])
+        {
+            map.entry((repo.clone(), number, who.clone()))
+                .or_default()
+                .push(at);
+        }
+    }
+    Ok(map)
+}

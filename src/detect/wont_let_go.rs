@@ -1,0 +1,175 @@
+//! `wont_let_go`: the former tech lead, now the manager, who still writes and gates the
+//! critical code.
+//!
+//! Fires for a manager and month when they authored at least `author_share` of the team's
+//! merged PRs *and* at least one sign of holding on: their own PRs merged with no approval
+//! (`unapproved_merges`), others' reviews dismissed (`dismissals`), or most of the changes to a
+//! module only they know (truck factor 1, see `knowledge_silo`; `silo_change_share`). Writing
+//! code is no failing for a manager; writing the code nobody else may touch is.
+
+use polars::prelude::*;
+
+use super::knowledge_silo::module_knowledge;
+use super::{
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
+    f64_values, for_month, str_values, within,
+};
+
+pub struct WontLetGo;
+
+impl Detector for WontLetGo {
+    fn kind(&self) -> FindingKind {
+        FindingKind::WontLetGo
+    }
+
+    fn explain(&self) -> &'static str {
+        "The former tech lead, now manager, who still writes and gates the critical code. It \
+         fires when the manager authored at least author_share of the team's merged PRs and \
+         shows a sign of holding on: at least unapproved_merges of their own PRs merged without \
+         an approval, at least dismissals reviews of others dismissed, or at least \
+         silo_change_share of the changes to a module only they know (truck factor 1)."
+    }
+
+    fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
+        let t = &input.config.thresholds.wont_let_go;
+        let span = input.span();
+        let mut outcome = Outcome::default();
+        let phases = for_month(input.metrics.get("pr_phases"), input.month)?;
+        if phases.height() == 0 {
+            return Ok(outcome);
+        }
+        let teams = str_values(&phases, "team")?;
+        let authors = str_values(&phases, "author")?;
+        let approvals = f64_values(&phases, "approvals")?;
+        let urls = str_values(&phases, "url")?;
+        let modules = module_knowledge(input)?;
+        for team in input.roster.teams() {
+            let rows: Vec<usize> = (0..phases.height())
+                .filter(|i| teams[*i].as_deref() == Some(team))
+                .collect();
+            for manager in input.roster.managers(team) {
+                if rows.len() < t.min_team_prs {
+                    outcome.not_judged.push(NotJudged {
+                        kind: FindingKind::WontLetGo,
+                        subject: manager.to_string(),
+                        reason: format!(
+                            "{} merged PRs in {team} (at least {} needed)",
+                            rows.len(),
+                            t.min_team_prs
+                        ),
+                    });
+                    continue;
+                }
+                let own: Vec<usize> = rows
+                    .iter()
+                    .copied()
+                    .filter(|i| authors[*i].as_deref() == Some(manager))
+                    .collect();
+                let share = own.len() as f64 / rows.len() as f64;
+                if share < t.author_share {
+                    continue;
+                }
+                let unapproved: Vec<usize> = own
+                    .iter()
+                    .copied()
+                    .filter(|i| approvals[*i].unwrap_or(0.0) == 0.0)
+                    .collect();
+                let dismissals = dismissals_by(input, manager, span)?;
+                let silo = modules
+                    .iter()
+                    .filter(|m| m.truck_factor == 1 && m.holders.first().map(String::as_str) == Some(manager))
+                    .map(|m| (m, m.change_share(manager)))
+                    .filter(|(_, s)| *s >= t.silo_change_share)
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                let signs = [
+                    unapproved.len() >= t.unapproved_merges,
+                    dismissals >= t.dismissals,
+                    silo.is_some(),
+                ];
+                let count = signs.iter().filter(|s| **s).count();
+                if count == 0 {
+                    continue;
+                }
+                let mut evidence = Evidence::default();
+                evidence
+                    .figure("team_merged_prs", rows.len())
+                    .figure("manager_merged_prs", own.len())
+                    .rounded("manager_share_of_merged_prs", Some(share), 3)
+                    .figure("merged_without_approval", unapproved.len())
+                    .figure("reviews_dismissed", dismissals);
+                if let Some((module, change_share)) = silo {
+                    evidence
+                        .figure("module_only_they_know", format!("{}:{}", module.repo, module.module))
+                        .rounded("their_share_of_its_changes", Some(change_share), 3);
+                }
+                evidence.links = unapproved
+                    .iter()
+                    .filter_map(|i| urls[*i].clone())
+                    .take(input.config.report.evidence_links)
+                    .collect();
+                let mut described = Vec::new();
+                if signs[0] {
+                    described.push(format!(
+                        "merged {} of their own PRs without an approval",
+                        unapproved.len()
+                    ));
+                }
+                if signs[1] {
+                    described.push(format!("dismissed {dismissals} reviews of others"));
+                }
+                if let Some((module, change_share)) = silo {
+                    described.push(format!(
+                        "made {:.0} % of the changes to {}, which only they know",
+                        change_share * 100.0,
+                        module.module
+                    ));
+                }
+                let month = input.month;
+                outcome.findings.push(Finding {
+                    kind: FindingKind::WontLetGo,
+                    subject: manager.to_string(),
+                    period: month.into(),
+                    severity: if count >= 2 {
+                        Severity::Alert
+                    } else {
+                        Severity::Warn
+                    },
+                    headline: format!(
+                        "In {month}, {manager} (manager of {team}) authored {} of the team's {} \
+                         merged PRs ({:.0} %) and {}.",
+                        own.len(),
+                        rows.len(),
+                        share * 100.0,
+                        described.join(", ")
+                    ),
+                    evidence,
+                    question: format!(
+                        "Which parts of {team}'s code could the team own without {manager}, and \
+                         what would it take to hand the next change there to someone else?"
+                    ),
+                    basis: Basis {
+                        prs: rows.len(),
+                        reviews: 0,
+                        tickets: 0,
+                    },
+                });
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// Reviews the person dismissed in the span (`review_dismissed` timeline events).
+fn dismissals_by(input: &DetectorInput, person: &str, span: (i64, i64)) -> PolarsResult<usize> {
+    let frame = input
+        .table("pr_events")
+        .filter(
+            col("kind")
+                .eq(lit("review_dismissed"))
+                .and(col("actor").eq(lit(person)))
+                .and(within("at", span)),
+        )
+        .select([len().alias("n")])
+        .collect()?;
+    Ok(f64_values(&frame, "n")?.first().copied().flatten().unwrap_or(0.0) as usize)
+}
