@@ -178,11 +178,11 @@ impl Default for OverloadThresholds {
         OverloadThresholds {
             min_tickets: 10,
             min_signals: 2,
-            wip_per_person: 2.0,
+            wip_per_person: 3.0,
             sprint_grace_hours: 24,
-            added_mid_sprint_share: 0.45,
-            completion_ratio: 0.75,
-            unplanned_share: 0.25,
+            added_mid_sprint_share: 0.35,
+            completion_ratio: 0.35,
+            unplanned_share: 0.15,
         }
     }
 }
@@ -253,9 +253,10 @@ impl Default for KnowledgeSiloThresholds {
 pub struct AttritionThresholds {
     /// Months before the reported one that form the person's baseline.
     pub baseline_months: usize,
-    /// A baseline of fewer own-work actions (PRs opened, commits) a month than this: not judged.
-    pub min_baseline_work: f64,
-    /// Own work per active day relative to the baseline, at most.
+    /// A baseline of fewer actions a month than this: not judged.
+    pub min_baseline_actions: f64,
+    /// Actions per active day relative to the team's median, against the same over the
+    /// baseline, at most.
     pub fade_ratio: f64,
     /// No activity at all over this many days up to the end of the month (and none since) is
     /// a stop.
@@ -266,8 +267,8 @@ impl Default for AttritionThresholds {
     fn default() -> Self {
         AttritionThresholds {
             baseline_months: 3,
-            min_baseline_work: 15.0,
-            fade_ratio: 0.55,
+            min_baseline_actions: 40.0,
+            fade_ratio: 0.6,
             silent_days: 21,
         }
     }
@@ -329,11 +330,11 @@ impl Default for ReviewBottleneckThresholds {
         ReviewBottleneckThresholds {
             min_merged_prs: 10,
             min_team_size: 3,
-            approval_share: 0.7,
+            approval_share: 0.65,
             last_gate_share: 0.5,
             alert_share: 0.8,
             window_months: 3,
-            month_share_floor: 0.4,
+            month_share_floor: 0.45,
         }
     }
 }
@@ -496,7 +497,10 @@ impl Config {
                 t.absentee_manager.stale_per_person,
             ),
             ("overload.wip_per_person", t.overload.wip_per_person),
-            ("attrition_risk.min_baseline_work", t.attrition_risk.min_baseline_work),
+            (
+                "attrition_risk.min_baseline_actions",
+                t.attrition_risk.min_baseline_actions,
+            ),
         ] {
             if !value.is_finite() || value < 0.0 {
                 return Err(format!(

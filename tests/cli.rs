@@ -367,3 +367,46 @@ fn a_corrupted_store_names_the_file() {
         .code(1)
         .stderr(predicate::str::contains(file).and(predicate::str::contains("corrupted")));
 }
+
+#[test]
+fn explain_prints_the_definition_and_the_thresholds_with_their_current_values() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("teamlens.toml");
+    std::fs::write(&config, "[thresholds.micromanagement]\nmin_signals = 4\n").unwrap();
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .args(["explain", "micromanagement"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("never on one alone"))
+        .stdout(predicate::str::contains("[thresholds.micromanagement]"))
+        .stdout(predicate::str::contains("min_signals = 4"))
+        .stdout(predicate::str::contains("review_share = 0.6"));
+}
+
+#[test]
+fn explain_all_covers_every_finding_kind_and_an_unknown_kind_lists_the_valid_ones() {
+    let all = teamlens().args(["explain", "all"]).assert().success();
+    let text = String::from_utf8(all.get_output().stdout.clone()).unwrap();
+    for kind in [
+        "review_bottleneck",
+        "micromanagement",
+        "absentee_manager",
+        "wont_let_go",
+        "overload",
+        "burnout_risk",
+        "knowledge_silo",
+        "attrition_risk",
+        "output_outcome_divergence",
+        "rubber_stamp_review",
+    ] {
+        assert!(text.contains(&format!("[thresholds.{kind}]")), "{kind}");
+    }
+    teamlens()
+        .args(["explain", "micromanager"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown finding kind `micromanager`"))
+        .stderr(predicate::str::contains("micromanagement"));
+}

@@ -1,10 +1,11 @@
 //! `attrition_risk`: a person's own work falling far below their baseline, or stopping.
 //!
 //! Two signals, each against the person's own history (never against colleagues):
-//! - *fading*: own work (PRs opened, commits) per active day in the month at most `fade_ratio`
-//!   of the same rate over the `baseline_months` before. Per active day, so that a two-week
-//!   holiday is not a fade; own work, because reviews asked of a person keep coming after they
-//!   have lost interest;
+//! - *fading*: the person's actions per active day, relative to their team's median, at most
+//!   `fade_ratio` of the same relative rate over the `baseline_months` before. Per active day,
+//!   so that a holiday (fewer days, as busy as ever on each) is not a fade; relative to the
+//!   team, so that a quiet month for everyone (summer, when there is less to review) is not
+//!   one either;
 //! - *stopping*: no activity at all for `silent_days` up to the end of the month, and none since
 //!   (someone back from a long holiday is not gone). A stop is reported once, in the month its
 //!   silence reaches `silent_days`.
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use super::stats::median;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, f64_values,
     i64_values, str_values,
@@ -22,23 +24,13 @@ pub struct AttritionRisk;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-#[derive(Default, Clone, Copy)]
-struct Month {
-    own_work: f64,
-    active_days: f64,
-}
-
 impl Detector for AttritionRisk {
     fn kind(&self) -> FindingKind {
         FindingKind::AttritionRisk
     }
 
     fn explain(&self) -> &'static str {
-        "A person's own work falling far below their own baseline, or stopping. Fading: own work \
-         (PRs opened, commits) per active day in the month at most fade_ratio of the rate over \
-         the baseline_months before (per active day, so a holiday is not a fade). Stopping: no \
-         activity for silent_days up to the end of the month and none since (reported once). \
-         People whose baseline has fewer than min_baseline_work actions a month are not judged."
+        EXPLAIN
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
@@ -49,59 +41,45 @@ impl Detector for AttritionRisk {
             return Ok(outcome);
         }
         let persons = str_values(monthly, "person")?;
-        let months = str_values(monthly, "month")?;
-        let own = f64_values(monthly, "own_work")?;
-        let active = f64_values(monthly, "active_days")?;
         let last_at = i64_values(monthly, "last_at")?;
-        let mut figures: BTreeMap<(String, String), Month> = BTreeMap::new();
         let mut last_seen: BTreeMap<String, i64> = BTreeMap::new();
-        for i in 0..monthly.height() {
-            let (Some(person), Some(month)) = (&persons[i], &months[i]) else {
-                continue;
-            };
-            figures.insert(
-                (person.clone(), month.clone()),
-                Month {
-                    own_work: own[i].unwrap_or(0.0),
-                    active_days: active[i].unwrap_or(0.0),
-                },
-            );
-            if let Some(at) = last_at[i] {
-                let seen = last_seen.entry(person.clone()).or_insert(at);
-                *seen = (*seen).max(at);
+        for (person, at) in persons.iter().zip(&last_at) {
+            if let (Some(person), Some(at)) = (person, at) {
+                let seen = last_seen.entry(person.clone()).or_insert(*at);
+                *seen = (*seen).max(*at);
             }
         }
-        let (start, end) = input.span();
-        let baseline_months: Vec<String> = input
+        let baseline: Vec<String> = input
             .month
             .trailing(t.baseline_months + 1)
             .iter()
             .take(t.baseline_months)
             .map(ToString::to_string)
             .collect();
-        let this = input.month.to_string();
+        let rates = RelativeRates::new(input, monthly, &baseline)?;
+        let (start, end) = input.span();
         for (person, last) in &last_seen {
             if input.roster.is_bot(person) {
                 continue;
             }
-            let base: Vec<Month> = baseline_months
-                .iter()
-                .filter_map(|m| figures.get(&(person.clone(), m.clone())).copied())
-                .collect();
-            let base_work: f64 = base.iter().map(|m| m.own_work).sum();
-            let base_days: f64 = base.iter().map(|m| m.active_days).sum();
-            if base_work / (t.baseline_months as f64) < t.min_baseline_work || base_days <= 0.0 {
+            let Some(base) = rates.baseline.get(person) else {
+                continue;
+            };
+            if base.actions / (t.baseline_months as f64) < t.min_baseline_actions {
                 continue;
             }
-            let base_rate = base_work / base_days;
-            let now = figures
-                .get(&(person.clone(), this.clone()))
-                .copied()
-                .unwrap_or_default();
+            let now = rates.month.get(person).copied().unwrap_or_default();
+            let relative_now = rates.relative(person, &rates.month);
+            let relative_base = rates.relative(person, &rates.baseline);
+            let ratio = match (relative_now, relative_base) {
+                (Some(relative), Some(baseline)) if baseline > 0.0 && now.active_days >= 3.0 => {
+                    Some(relative / baseline)
+                }
+                _ => None,
+            };
             let silence = t.silent_days * MICROS_PER_DAY;
             let stopped = *last >= start - silence && *last < end - silence;
-            let rate = (now.active_days > 0.0).then(|| now.own_work / now.active_days);
-            let fading = rate.is_some_and(|r| r <= t.fade_ratio * base_rate) && now.active_days >= 3.0;
+            let fading = ratio.is_some_and(|r| r <= t.fade_ratio);
             if !stopped && !fading {
                 continue;
             }
@@ -109,33 +87,36 @@ impl Detector for AttritionRisk {
                 .map(|d| d.date_naive().to_string());
             let mut evidence = Evidence::default();
             evidence
-                .rounded("own_work_per_active_day", rate, 2)
-                .rounded("baseline_own_work_per_active_day", Some(base_rate), 2)
-                .figure("own_work_this_month", now.own_work as i64)
+                .rounded("actions_per_active_day", now.per_day(), 2)
+                .rounded("baseline_actions_per_active_day", base.per_day(), 2)
+                .rounded("relative_to_team", relative_now, 2)
+                .rounded("baseline_relative_to_team", relative_base, 2)
+                .rounded("ratio_to_own_baseline", ratio, 2)
+                .figure("active_days_this_month", now.active_days as i64)
                 .rounded(
-                    "baseline_own_work_per_month",
-                    Some(base_work / t.baseline_months as f64),
+                    "baseline_actions_per_month",
+                    Some(base.actions / t.baseline_months as f64),
                     1,
                 )
-                .figure("active_days_this_month", now.active_days as i64)
                 .figure("last_activity", last_day.clone())
                 .figure("stopped", stopped);
             let month = input.month;
             let headline = if stopped {
                 format!(
                     "{person} has not been active since {} ({} days or more before the end of \
-                     {month}), after a baseline of {:.0} PRs and commits a month.",
+                     {month}), after a baseline of {:.0} actions a month.",
                     last_day.unwrap_or_default(),
                     t.silent_days,
-                    base_work / t.baseline_months as f64
+                    base.actions / t.baseline_months as f64
                 )
             } else {
                 format!(
-                    "In {month}, {person}'s own work per active day fell to {:.0} % of their own \
-                     baseline ({:.2} against {:.2}).",
-                    rate.unwrap_or(0.0) / base_rate * 100.0,
-                    rate.unwrap_or(0.0),
-                    base_rate
+                    "In {month}, {person}'s activity per active day, measured against their \
+                     team's, fell to {:.0} % of their own baseline ({:.1} actions a day against \
+                     {:.1}).",
+                    ratio.unwrap_or(0.0) * 100.0,
+                    now.per_day().unwrap_or(0.0),
+                    base.per_day().unwrap_or(0.0)
                 )
             };
             outcome.findings.push(Finding {
@@ -157,5 +138,85 @@ impl Detector for AttritionRisk {
             });
         }
         Ok(outcome)
+    }
+}
+
+const EXPLAIN: &str = "A person's activity falling far below their own baseline, or stopping. \
+    Fading: the person's actions per active day, relative to their team's median, at most \
+    fade_ratio of the same relative rate over the baseline_months before (per active day, so a \
+    holiday is not a fade; relative to the team, so a quiet month for everyone is not one \
+    either). Stopping: no activity for silent_days up to the end of the month and none since \
+    (reported once). People whose baseline has fewer than min_baseline_actions actions a month \
+    are not judged.";
+
+/// Actions and active days of one person over some months.
+#[derive(Debug, Clone, Copy, Default)]
+struct Activity {
+    actions: f64,
+    active_days: f64,
+}
+
+impl Activity {
+    fn per_day(&self) -> Option<f64> {
+        (self.active_days > 0.0).then(|| self.actions / self.active_days)
+    }
+}
+
+/// Each person's activity in the month and over the baseline, and their team's.
+struct RelativeRates<'a> {
+    input: &'a DetectorInput<'a>,
+    month: BTreeMap<String, Activity>,
+    baseline: BTreeMap<String, Activity>,
+}
+
+impl<'a> RelativeRates<'a> {
+    fn new(
+        input: &'a DetectorInput<'a>,
+        monthly: &DataFrame,
+        baseline: &[String],
+    ) -> PolarsResult<RelativeRates<'a>> {
+        let this = input.month.to_string();
+        let persons = str_values(monthly, "person")?;
+        let months = str_values(monthly, "month")?;
+        let actions = f64_values(monthly, "actions")?;
+        let days = f64_values(monthly, "active_days")?;
+        let mut rates = RelativeRates {
+            input,
+            month: BTreeMap::new(),
+            baseline: BTreeMap::new(),
+        };
+        for i in 0..monthly.height() {
+            let (Some(person), Some(month)) = (&persons[i], &months[i]) else {
+                continue;
+            };
+            let target = if *month == this {
+                &mut rates.month
+            } else if baseline.contains(month) {
+                &mut rates.baseline
+            } else {
+                continue;
+            };
+            let entry = target.entry(person.clone()).or_default();
+            entry.actions += actions[i].unwrap_or(0.0);
+            entry.active_days += days[i].unwrap_or(0.0);
+        }
+        Ok(rates)
+    }
+
+    /// The person's actions per active day over the team's median (members with at least
+    /// three active days).
+    fn relative(&self, person: &str, period: &BTreeMap<String, Activity>) -> Option<f64> {
+        let own = period.get(person)?.per_day()?;
+        let team = self.input.roster.team_of(person)?;
+        let normal = median(
+            self.input
+                .roster
+                .members(team)
+                .into_iter()
+                .filter_map(|m| period.get(m))
+                .filter(|a| a.active_days >= 3.0)
+                .filter_map(Activity::per_day),
+        )?;
+        (normal > 0.0).then(|| own / normal)
     }
 }

@@ -90,12 +90,16 @@ impl Detector for KnowledgeSilo {
             for module in &silos {
                 let holder = &module.holders[0];
                 let share = module.change_share(holder);
+                let knowledge: f64 = module.knowledge.values().sum();
+                let held = module.knowledge.get(holder).copied().unwrap_or(0.0);
                 evidence.figure(
                     &format!("{}:{}", module.repo, module.module),
                     serde_json::json!({
                         "truck_factor": module.truck_factor,
                         "holder": holder,
                         "holder_change_share": (share * 1000.0).round() / 1000.0,
+                        "holder_knowledge_share_with_reviews":
+                            (held / knowledge.max(1e-9) * 1000.0).round() / 1000.0,
                         "files": module.files,
                         "changes": module.changes,
                         "files_known_by_one_person": module.single_person_files,

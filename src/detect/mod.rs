@@ -533,3 +533,56 @@ pub fn signal(evidence: &mut Evidence, name: &str, value: f64, normal: Option<f6
         .rounded(&format!("{name}_team_normal"), normal, 3)
         .figure(&format!("{name}_over_threshold"), over);
 }
+
+/// Days (counted from 1970-01-01, in each person's own time zone) on which each person did
+/// something, over the months `first..=last`.
+pub fn active_local_days(
+    input: &DetectorInput,
+    first: Month,
+    last: Month,
+) -> PolarsResult<BTreeMap<String, std::collections::BTreeSet<i64>>> {
+    let local = input.metrics.get("activity_local");
+    let mut by_person: BTreeMap<String, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    if local.height() == 0 {
+        return Ok(by_person);
+    }
+    let months: Vec<String> = {
+        let mut months = vec![first.to_string()];
+        let mut month = first;
+        while month < last {
+            month = month.next();
+            months.push(month.to_string());
+        }
+        months
+    };
+    let days = local
+        .clone()
+        .lazy()
+        .filter(col("month").is_in(
+            lit(Series::new("months".into(), months)).implode(true),
+            false,
+        ))
+        .select([col("person"), col("local_day")])
+        .unique(None, UniqueKeepStrategy::First)
+        .collect()?;
+    for (person, day) in str_values(&days, "person")?
+        .into_iter()
+        .zip(i64_values(&days, "local_day")?)
+    {
+        if let (Some(person), Some(day)) = (person, day) {
+            by_person.entry(person).or_default().insert(day);
+        }
+    }
+    Ok(by_person)
+}
+
+/// Day number (from 1970-01-01) of a date.
+pub fn day_number(date: NaiveDate) -> i64 {
+    date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default())
+        .num_days()
+}
+
+/// 1970-01-01 was a Thursday.
+pub fn is_weekday(day: i64) -> bool {
+    (day + 3).rem_euclid(7) < 5
+}

@@ -3,8 +3,8 @@
 //! Four signals per team and month, from its tickets (a ticket belongs to its assignee's team):
 //! 1. scope added to running sprints — the share of the month's sprint assignments made more
 //!    than `sprint_grace_hours` after the sprint's first ticket was planned;
-//! 2. work in progress per person at the end of the month (started, not resolved) above the
-//!    team's agreement `wip_per_person`;
+//! 2. work in progress per person at the end of the month (the ticket's last status change
+//!    before then was into an in-progress status) above the team's agreement `wip_per_person`;
 //! 3. committed vs completed — the share of the tickets of sprints ending in the month that were
 //!    done by the sprint's end, at most `completion_ratio`;
 //! 4. unplanned work — the share of tickets created in the month labelled `unplanned` or typed
@@ -66,7 +66,6 @@ impl Detector for Overload {
                 col("labels"),
                 col("url"),
                 col("created_at").cast(DataType::Int64).alias("created_us"),
-                col("started_at").cast(DataType::Int64).alias("started_us"),
                 col("resolved_at").cast(DataType::Int64).alias("resolved_us"),
             ])
             .with_column(
@@ -86,7 +85,6 @@ impl Detector for Overload {
         let types = str_values(&issues, "issue_type")?;
         let urls = str_values(&issues, "url")?;
         let created = i64_values(&issues, "created_us")?;
-        let started = i64_values(&issues, "started_us")?;
         let resolved = i64_values(&issues, "resolved_us")?;
         let unplanned: Vec<bool> = issues
             .column("unplanned")?
@@ -107,9 +105,6 @@ impl Detector for Overload {
             team_of_key.insert(key, team);
             resolved_of.insert(key, resolved[i]);
             let f = figures.entry(team.to_string()).or_default();
-            if started[i].is_some_and(|s| s < end) && resolved[i].is_none_or(|r| r >= end) {
-                f.in_progress_at_end += 1;
-            }
             if created[i].is_some_and(|c| c >= start && c < end) {
                 f.created += 1;
                 if unplanned[i] || types[i].as_deref() == Some("incident") {
@@ -118,6 +113,14 @@ impl Detector for Overload {
                         f.links.push(url.clone());
                     }
                 }
+            }
+        }
+
+        for (key, status) in status_at(input, end)? {
+            if status_category(&status) == "in_progress"
+                && let Some(team) = team_of_key.get(key.as_str())
+            {
+                figures.entry(team.to_string()).or_default().in_progress_at_end += 1;
             }
         }
 
@@ -209,7 +212,7 @@ impl Detector for Overload {
                 f.assignments > 0 && mid_share >= t.added_mid_sprint_share,
                 wip > t.wip_per_person,
                 completion.is_some_and(|c| c <= t.completion_ratio),
-                f.created > 0 && unplanned_share >= t.unplanned_share,
+                f.created >= t.min_tickets && unplanned_share >= t.unplanned_share,
             ];
             let signals = over.iter().filter(|o| **o).count();
             if signals < t.min_signals {
@@ -277,5 +280,54 @@ impl Detector for Overload {
             });
         }
         Ok(outcome)
+    }
+}
+
+/// Each ticket's status at `end`: the target of its last status change before then.
+fn status_at(input: &DetectorInput, end: i64) -> PolarsResult<Vec<(String, String)>> {
+    let last = input
+        .table("issue_events")
+        .filter(
+            col("field")
+                .eq(lit("status"))
+                .and(col("at").cast(DataType::Int64).lt(lit(end))),
+        )
+        .select([col("key"), col("to"), col("at")])
+        .sort(["at"], Default::default())
+        .group_by([col("key")])
+        .agg([col("to").last()])
+        .collect()?;
+    Ok(str_values(&last, "key")?
+        .into_iter()
+        .zip(str_values(&last, "to")?)
+        .filter_map(|(k, s)| Some((k?, s?)))
+        .collect())
+}
+
+/// The category of a workflow status by its name, as Jira's default workflows and Linear's
+/// state types name them: to do, in progress or done.
+pub fn status_category(status: &str) -> &'static str {
+    let name = status.trim().to_ascii_lowercase();
+    const TODO: &[&str] = &["to do", "todo", "backlog", "open", "new", "triage", "selected for development", "unstarted"];
+    const DONE: &[&str] = &["done", "closed", "resolved", "canceled", "cancelled", "won't do", "completed", "duplicate"];
+    if TODO.contains(&name.as_str()) {
+        "todo"
+    } else if DONE.contains(&name.as_str()) {
+        "done"
+    } else {
+        "in_progress"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_category;
+
+    #[test]
+    fn statuses_map_to_their_categories_by_name() {
+        assert_eq!(status_category("To Do"), "todo");
+        assert_eq!(status_category("In Review"), "in_progress");
+        assert_eq!(status_category("Won't Do"), "done");
+        assert_eq!(status_category("Done"), "done");
     }
 }

@@ -189,7 +189,7 @@ impl Activity<'_> {
                     {
                         self.incident(index, day);
                     }
-                    if team.plan.overloaded && self.rng.random_bool(0.5) {
+                    if team.plan.overloaded && self.rng.random_bool(0.7) {
                         self.unplanned_ticket(index, day);
                     }
                 }
@@ -205,7 +205,7 @@ impl Activity<'_> {
     fn pr_rate(&self, member: &Member, team: &Team, day: NaiveDate) -> f64 {
         let mut rate = member.pr_rate;
         if member.fades_from.is_some_and(|from| day >= from) {
-            rate *= 0.45;
+            rate *= 0.3;
         }
         rate *= self.splitting(team, day);
         if member.calendar.is_working_day(day) {
@@ -256,6 +256,32 @@ impl Activity<'_> {
             )
         };
         calendar.at(day, hour)
+    }
+
+    /// A moment at work on `day`, or on the person's last working day before it: tickets are
+    /// written at work, not on a Sunday night.
+    fn working_moment(&mut self, person: usize, day: NaiveDate) -> DateTime<Utc> {
+        let calendar = &self.world.members[person].calendar;
+        let mut date = day;
+        for _ in 0..30 {
+            if calendar.is_working_day(date) {
+                break;
+            }
+            date -= Duration::days(1);
+        }
+        self.moment(person, date)
+    }
+
+    /// The person, if they still work here on the day of `at`; otherwise `instead`.
+    fn still_here(&self, person: usize, instead: usize, at: DateTime<Utc>) -> usize {
+        if self.world.members[person]
+            .calendar
+            .is_employed(at.date_naive())
+        {
+            person
+        } else {
+            instead
+        }
     }
 
     /// `hours` of a person's working time after `from` (an evening moment for someone drifting).
@@ -328,13 +354,19 @@ impl Activity<'_> {
         {
             pool.retain(|&p| world.members[p].calendar.is_working_day(day));
         }
+        // Someone losing interest takes on fewer reviews too.
+        let weight = |p: usize| {
+            let member = &world.members[p];
+            let fading = member.fades_from.is_some_and(|from| day >= from);
+            member.review_weight * if fading { 0.25 } else { 1.0 }
+        };
         let mut chosen = Vec::new();
         while chosen.len() < count && !pool.is_empty() {
-            let total: f64 = pool.iter().map(|&p| world.members[p].review_weight).sum();
+            let total: f64 = pool.iter().map(|&p| weight(p)).sum();
             let mut roll = self.rng.random_range(0.0..total);
             let mut pick = pool.len() - 1;
             for (i, &p) in pool.iter().enumerate() {
-                roll -= world.members[p].review_weight;
+                roll -= weight(p);
                 if roll < 0.0 {
                     pick = i;
                     break;
@@ -1302,9 +1334,11 @@ impl Activity<'_> {
             _ if self.rng.random_bool(0.5) => manager,
             _ => author,
         };
-        let days_before = self.rng.random_range(1..12);
+        // Written in the backlog days or weeks before the work starts; most are planned into the
+        // sprint in which the work starts.
+        let days_before = self.rng.random_range(3..30);
         let created = self
-            .moment(reporter, started.date_naive() - Duration::days(days_before))
+            .working_moment(reporter, started.date_naive() - Duration::days(days_before))
             .min(started);
         let key = self.next_key(team);
         let issue_type = match self.rng.random_range(0..20) {
@@ -1320,7 +1354,7 @@ impl Activity<'_> {
             [1.0, 2.0, 3.0, 5.0, 8.0]
                 [((record.pr.additions.unwrap_or(0) as f64).max(1.0).log(4.0) as usize).min(4)],
         );
-        let added_mid_sprint = plan.overloaded && self.rng.random_bool(0.4);
+        let added_mid_sprint = plan.overloaded && self.rng.random_bool(0.6);
         let sprint_at = if added_mid_sprint {
             started - Duration::hours(2)
         } else {
@@ -1345,21 +1379,23 @@ impl Activity<'_> {
         if let Some(merged) = record.pr.merged_at {
             let hours = self.lognormal(0.5, 0.8);
             let done = merged + Duration::minutes((hours * 60.0) as i64);
-            ticket.status(self, author, done, "In Review", "Done");
+            let closer = self.still_here(author, manager, done);
+            ticket.status(self, closer, done, "In Review", "Done");
             let reopen = if issue_type == "bug" { 0.08 } else { 0.03 };
             if self.rng.random_bool(reopen) {
                 let hours = self.lognormal(40.0, 0.7);
                 let reopened = done + Duration::minutes((hours * 60.0) as i64);
-                ticket.status(self, reporter, reopened, "Done", "In Progress");
+                let reopener = self.still_here(reporter, manager, reopened);
+                ticket.status(self, reopener, reopened, "Done", "In Progress");
                 let hours = self.lognormal(20.0, 0.7);
-                ticket.status(
-                    self,
-                    author,
-                    reopened + Duration::minutes((hours * 60.0) as i64),
-                    "In Progress",
-                    "Done",
-                );
+                let fixed = reopened + Duration::minutes((hours * 60.0) as i64);
+                let fixer = self.still_here(author, manager, fixed);
+                ticket.status(self, fixer, fixed, "In Progress", "Done");
             }
+        } else if let Some(closed) = record.pr.closed_at {
+            // The PR was given up: its ticket goes back to the backlog.
+            let mover = self.still_here(author, manager, closed);
+            ticket.status(self, mover, closed, "In Review", "To Do");
         }
         let rewrite = match plan.manager {
             ManagerPersona::Micromanager => 0.45,
@@ -1371,6 +1407,11 @@ impl Activity<'_> {
         if author != manager && self.rng.random_bool(rewrite) {
             let span = (ready - created).num_minutes().max(60);
             let at = created + Duration::minutes(self.rng.random_range(30..span));
+            // At work: the manager's next working moment.
+            let at = world.members[manager]
+                .calendar
+                .after_working_hours(at, 0.05)
+                .unwrap_or(at);
             ticket.rewrite(self, manager, at);
         }
         if self.rng.random_bool(0.1) {
@@ -1391,8 +1432,13 @@ impl Activity<'_> {
             } else {
                 reporter
             };
-            let at = self.moment(who, ready.date_naive());
-            ticket.comment(self, who, at);
+            let at = self.working_moment(who, ready.date_naive());
+            if self.world.members[who]
+                .calendar
+                .is_employed(at.date_naive())
+            {
+                ticket.comment(self, who, at);
+            }
         }
         Some(ticket.finish(self))
     }
@@ -1674,25 +1720,22 @@ impl Ticket {
         created: DateTime<Utc>,
     ) {
         let members = &activity.world.members;
+        let manager_index = manager;
         let (manager, other, back) = (
             members[manager].id.clone(),
             members[other].id.clone(),
             members[back_to].id.clone(),
         );
-        self.push(
-            &manager,
-            created + Duration::hours(2),
-            "assignee",
-            Some(&back),
-            Some(&other),
-        );
-        self.push(
-            &manager,
-            created + Duration::hours(26),
-            "assignee",
-            Some(&other),
-            Some(&back),
-        );
+        // In the manager's working hours: two hours after the ticket was written, and the next day.
+        let calendar = &members[manager_index].calendar;
+        let away = calendar
+            .after_working_hours(created, 2.0)
+            .unwrap_or(created + Duration::hours(2));
+        let back_at = calendar
+            .after_working_hours(away, 8.0)
+            .unwrap_or(away + Duration::hours(24));
+        self.push(&manager, away, "assignee", Some(&back), Some(&other));
+        self.push(&manager, back_at, "assignee", Some(&other), Some(&back));
     }
 
     /// The manager rewrites the title and description of someone else's ticket.
