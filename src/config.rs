@@ -96,9 +96,9 @@ impl Default for MicromanagementThresholds {
 pub struct AbsenteeThresholds {
     /// Fewer PRs by the team in the month than this: too little data to judge.
     pub min_team_prs: usize,
-    /// The manager's responses to the team (reviews of, and comments on, others' PRs and
-    /// tickets) per PR the team opened, at most.
-    pub max_responses_per_pr: f64,
+    /// The manager's visible actions (reviews, comments, PRs, commits, ticket changes; sprint
+    /// planning excluded) per PR the team opened, at most.
+    pub max_actions_per_pr: f64,
     /// The team's median time to first review, relative to the median of the other teams, at least.
     pub pickup_ratio: f64,
     /// A PR or ticket untouched for this many days at the end of the month is stale.
@@ -112,7 +112,7 @@ impl Default for AbsenteeThresholds {
     fn default() -> Self {
         AbsenteeThresholds {
             min_team_prs: 10,
-            max_responses_per_pr: 0.2,
+            max_actions_per_pr: 0.35,
             pickup_ratio: 1.5,
             stale_days: 14,
             stale_per_person: 0.5,
@@ -142,7 +142,7 @@ impl Default for WontLetGoThresholds {
     fn default() -> Self {
         WontLetGoThresholds {
             min_team_prs: 10,
-            author_share: 0.1,
+            author_share: 0.08,
             unapproved_merges: 2,
             dismissals: 1,
             silo_change_share: 0.5,
@@ -209,8 +209,8 @@ impl Default for BurnoutThresholds {
     fn default() -> Self {
         BurnoutThresholds {
             min_actions: 30,
-            after_hours_share: 0.2,
-            rise: 0.1,
+            after_hours_share: 0.12,
+            rise: 0.06,
             baseline_months: 3,
             fortnight_active_share: 0.9,
         }
@@ -255,8 +255,8 @@ pub struct AttritionThresholds {
     pub baseline_months: usize,
     /// A baseline of fewer actions a month than this: not judged.
     pub min_baseline_actions: f64,
-    /// Actions per active day relative to the team's median, against the same over the
-    /// baseline, at most.
+    /// The month's actions against the person's monthly average over the baseline, at most,
+    /// two months in a row.
     pub fade_ratio: f64,
     /// No activity at all over this many days up to the end of the month (and none since) is
     /// a stop.
@@ -268,8 +268,8 @@ impl Default for AttritionThresholds {
         AttritionThresholds {
             baseline_months: 3,
             min_baseline_actions: 40.0,
-            fade_ratio: 0.6,
-            silent_days: 21,
+            fade_ratio: 0.55,
+            silent_days: 20,
         }
     }
 }
@@ -330,11 +330,11 @@ impl Default for ReviewBottleneckThresholds {
         ReviewBottleneckThresholds {
             min_merged_prs: 10,
             min_team_size: 3,
-            approval_share: 0.65,
+            approval_share: 0.6,
             last_gate_share: 0.5,
             alert_share: 0.8,
             window_months: 3,
-            month_share_floor: 0.45,
+            month_share_floor: 0.4,
         }
     }
 }
@@ -488,8 +488,8 @@ impl Config {
         }
         for (key, value) in [
             (
-                "absentee_manager.max_responses_per_pr",
-                t.absentee_manager.max_responses_per_pr,
+                "absentee_manager.max_actions_per_pr",
+                t.absentee_manager.max_actions_per_pr,
             ),
             ("absentee_manager.pickup_ratio", t.absentee_manager.pickup_ratio),
             (

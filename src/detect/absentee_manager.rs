@@ -1,8 +1,8 @@
 //! `absentee_manager`: a team left alone while its work waits.
 //!
-//! Fires for a manager and month when the manager hardly responded to the team — reviews of,
-//! and comments on, others' PRs and tickets, per PR the team opened, at most
-//! `max_responses_per_pr` — *and* the team's work suffers: its median time to first review is at
+//! Fires for a manager and month when the manager was hardly visible — their actions (reviews,
+//! comments, PRs, commits, ticket changes; sprint planning, often done in bulk, excluded) per PR
+//! the team opened at most `max_actions_per_pr` — *and* the team's work suffers: its median time to first review is at
 //! least `pickup_ratio` times the other teams' median, or PRs nobody has looked at for
 //! `stale_days` pile up (at least `stale_per_person` per team member at the end of the month).
 //! A manager on holiday for a month whose team keeps its pace is not absent in this sense: the
@@ -26,9 +26,9 @@ impl Detector for AbsenteeManager {
     }
 
     fn explain(&self) -> &'static str {
-        "A team left alone while its work waits. It fires when the manager's responses to the \
-         team (reviews of, and comments on, others' PRs and tickets) per PR the team opened are \
-         at most max_responses_per_pr, and the team's median time to first review is at least \
+        "A team left alone while its work waits. It fires when the manager's visible actions \
+         (reviews, comments, PRs, commits, ticket changes; sprint planning excluded) per PR the \
+         team opened are at most max_actions_per_pr, and the team's median time to first review is at least \
          pickup_ratio times the other teams' median, or PRs nobody has looked at for stale_days \
          pile up (stale_per_person per member at the month's end). A manager on holiday whose \
          team keeps its pace does not fire."
@@ -80,9 +80,9 @@ impl Detector for AbsenteeManager {
                     });
                     continue;
                 }
-                let responses = responses_of(input, manager, span)?;
+                let responses = actions_of(input, manager)?;
                 let per_pr = responses as f64 / team_opened as f64;
-                if per_pr > t.max_responses_per_pr {
+                if per_pr > t.max_actions_per_pr {
                     continue;
                 }
                 let ratio = match (team_pickup, others_pickup) {
@@ -97,9 +97,9 @@ impl Detector for AbsenteeManager {
                 }
                 let mut evidence = Evidence::default();
                 evidence
-                    .figure("manager_responses", responses)
+                    .figure("manager_actions", responses)
                     .figure("prs_opened_by_team", team_opened)
-                    .rounded("manager_responses_per_pr", Some(per_pr), 3)
+                    .rounded("manager_actions_per_pr", Some(per_pr), 3)
                     .rounded("team_pickup_p50_h", team_pickup, 1)
                     .rounded("other_teams_pickup_p50_h", others_pickup, 1)
                     .rounded("pickup_ratio", ratio, 2)
@@ -121,8 +121,9 @@ impl Detector for AbsenteeManager {
                         Severity::Warn
                     },
                     headline: format!(
-                        "In {month}, {manager} (manager of {team}) responded {responses} times to \
-                         {team_opened} PRs the team opened, while {}.",
+                        "In {month}, {manager} (manager of {team}) was visible {responses} times \
+                         (reviews, comments, ticket changes) while the team opened {team_opened} \
+                         PRs, and {}.",
                         match (slow, piling) {
                             (true, true) => format!(
                                 "first reviews took {:.1}× as long as in other teams and {} PRs \
@@ -176,22 +177,17 @@ fn opened_by_team(input: &DetectorInput, span: (i64, i64)) -> PolarsResult<Vec<(
         .collect())
 }
 
-/// Reviews of others' PRs and comments on others' PRs and tickets by the person in the span.
-fn responses_of(input: &DetectorInput, person: &str, span: (i64, i64)) -> PolarsResult<usize> {
-    let reviews = input
-        .table("reviews")
-        .filter(col("reviewer").eq(lit(person)).and(within("submitted_at", span)))
-        .select([len().alias("n")])
-        .collect()?;
-    let comments = input
-        .table("comments")
-        .filter(col("author").eq(lit(person)).and(within("created_at", span)))
-        .select([len().alias("n")])
-        .collect()?;
-    let count = |frame: &DataFrame| -> PolarsResult<usize> {
-        Ok(f64_values(frame, "n")?.first().copied().flatten().unwrap_or(0.0) as usize)
-    };
-    Ok(count(&reviews)? + count(&comments)?)
+/// The person's actions in the month (`person_monthly`, sprint planning excluded).
+fn actions_of(input: &DetectorInput, person: &str) -> PolarsResult<usize> {
+    let month = for_month(input.metrics.get("person_monthly"), input.month)?;
+    let persons = str_values(&month, "person")?;
+    let actions = f64_values(&month, "actions")?;
+    Ok(persons
+        .iter()
+        .zip(actions)
+        .find(|(p, _)| p.as_deref() == Some(person))
+        .and_then(|(_, a)| a)
+        .unwrap_or(0.0) as usize)
 }
 
 /// Open, non-draft PRs at `end` that have been ready for at least `stale_days` without a single

@@ -1,11 +1,9 @@
 //! `attrition_risk`: a person's own work falling far below their baseline, or stopping.
 //!
 //! Two signals, each against the person's own history (never against colleagues):
-//! - *fading*: the person's actions per active day, relative to their team's median, at most
-//!   `fade_ratio` of the same relative rate over the `baseline_months` before. Per active day,
-//!   so that a holiday (fewer days, as busy as ever on each) is not a fade; relative to the
-//!   team, so that a quiet month for everyone (summer, when there is less to review) is not
-//!   one either;
+//! - *fading*: two months in a row, the person's actions at most `fade_ratio` of their monthly
+//!   average over the `baseline_months` before each. One quiet month is noise (a two-week
+//!   holiday halves a month); a second in a row is a trend;
 //! - *stopping*: no activity at all for `silent_days` up to the end of the month, and none since
 //!   (someone back from a long holiday is not gone). A stop is reported once, in the month its
 //!   silence reaches `silent_days`.
@@ -14,7 +12,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::stats::median;
+use crate::period::Month;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, f64_values,
     i64_values, str_values,
@@ -49,37 +47,37 @@ impl Detector for AttritionRisk {
                 *seen = (*seen).max(*at);
             }
         }
-        let baseline: Vec<String> = input
-            .month
-            .trailing(t.baseline_months + 1)
-            .iter()
-            .take(t.baseline_months)
-            .map(ToString::to_string)
-            .collect();
-        let rates = RelativeRates::new(input, monthly, &baseline)?;
+        // The month and the one before are each judged against the baseline months before them.
+        let previous = input.month.previous();
+        let baseline_of = |month: Month| -> Vec<String> {
+            month
+                .trailing(t.baseline_months + 1)
+                .iter()
+                .take(t.baseline_months)
+                .map(ToString::to_string)
+                .collect()
+        };
+        let rates = MonthAgainstBaseline::new(monthly, input.month, &baseline_of(input.month))?;
+        let before = MonthAgainstBaseline::new(monthly, previous, &baseline_of(previous))?;
         let (start, end) = input.span();
         for (person, last) in &last_seen {
             if input.roster.is_bot(person) {
                 continue;
             }
-            let Some(base) = rates.baseline.get(person) else {
+            let Some(base) = rates.baseline.get(person).copied() else {
                 continue;
             };
             if base.actions / (t.baseline_months as f64) < t.min_baseline_actions {
                 continue;
             }
             let now = rates.month.get(person).copied().unwrap_or_default();
-            let relative_now = rates.relative(person, &rates.month);
-            let relative_base = rates.relative(person, &rates.baseline);
-            let ratio = match (relative_now, relative_base) {
-                (Some(relative), Some(baseline)) if baseline > 0.0 && now.active_days >= 3.0 => {
-                    Some(relative / baseline)
-                }
-                _ => None,
-            };
+            let ratio = rates.ratio(person);
+            let ratio_before = before.ratio(person);
             let silence = t.silent_days * MICROS_PER_DAY;
             let stopped = *last >= start - silence && *last < end - silence;
-            let fading = ratio.is_some_and(|r| r <= t.fade_ratio);
+            // Two months in a row: one quiet month is noise, a second is a trend.
+            let fading = ratio.is_some_and(|r| r <= t.fade_ratio)
+                && ratio_before.is_some_and(|r| r <= t.fade_ratio);
             if !stopped && !fading {
                 continue;
             }
@@ -89,9 +87,8 @@ impl Detector for AttritionRisk {
             evidence
                 .rounded("actions_per_active_day", now.per_day(), 2)
                 .rounded("baseline_actions_per_active_day", base.per_day(), 2)
-                .rounded("relative_to_team", relative_now, 2)
-                .rounded("baseline_relative_to_team", relative_base, 2)
                 .rounded("ratio_to_own_baseline", ratio, 2)
+                .rounded("ratio_to_own_baseline_month_before", ratio_before, 2)
                 .figure("active_days_this_month", now.active_days as i64)
                 .rounded(
                     "baseline_actions_per_month",
@@ -111,12 +108,11 @@ impl Detector for AttritionRisk {
                 )
             } else {
                 format!(
-                    "In {month}, {person}'s activity per active day, measured against their \
-                     team's, fell to {:.0} % of their own baseline ({:.1} actions a day against \
-                     {:.1}).",
+                    "For a second month in {month}, {person}'s activity stayed far below their \
+                     own baseline: {:.0} actions, {:.0} % of their monthly average of {:.0}.",
+                    now.actions,
                     ratio.unwrap_or(0.0) * 100.0,
-                    now.per_day().unwrap_or(0.0),
-                    base.per_day().unwrap_or(0.0)
+                    base.actions / t.baseline_months as f64
                 )
             };
             outcome.findings.push(Finding {
@@ -142,12 +138,11 @@ impl Detector for AttritionRisk {
 }
 
 const EXPLAIN: &str = "A person's activity falling far below their own baseline, or stopping. \
-    Fading: the person's actions per active day, relative to their team's median, at most \
-    fade_ratio of the same relative rate over the baseline_months before (per active day, so a \
-    holiday is not a fade; relative to the team, so a quiet month for everyone is not one \
-    either). Stopping: no activity for silent_days up to the end of the month and none since \
-    (reported once). People whose baseline has fewer than min_baseline_actions actions a month \
-    are not judged.";
+    Fading: two months in a row, the person's actions at most fade_ratio of their monthly average \
+    over the baseline_months before each (one quiet month is noise, such as a holiday; a second \
+    in a row is a trend). Stopping: no activity for silent_days up to the end of the month and \
+    none since (reported once). People whose baseline has fewer than min_baseline_actions \
+    actions a month are not judged.";
 
 /// Actions and active days of one person over some months.
 #[derive(Debug, Clone, Copy, Default)]
@@ -162,26 +157,22 @@ impl Activity {
     }
 }
 
-/// Each person's activity in the month and over the baseline, and their team's.
-struct RelativeRates<'a> {
-    input: &'a DetectorInput<'a>,
+/// Each person's activity in a month and over the baseline months before it.
+struct MonthAgainstBaseline {
+    baseline_months: usize,
     month: BTreeMap<String, Activity>,
     baseline: BTreeMap<String, Activity>,
 }
 
-impl<'a> RelativeRates<'a> {
-    fn new(
-        input: &'a DetectorInput<'a>,
-        monthly: &DataFrame,
-        baseline: &[String],
-    ) -> PolarsResult<RelativeRates<'a>> {
-        let this = input.month.to_string();
+impl MonthAgainstBaseline {
+    fn new(monthly: &DataFrame, month: Month, baseline: &[String]) -> PolarsResult<MonthAgainstBaseline> {
+        let this = month.to_string();
         let persons = str_values(monthly, "person")?;
         let months = str_values(monthly, "month")?;
         let actions = f64_values(monthly, "actions")?;
         let days = f64_values(monthly, "active_days")?;
-        let mut rates = RelativeRates {
-            input,
+        let mut rates = MonthAgainstBaseline {
+            baseline_months: baseline.len().max(1),
             month: BTreeMap::new(),
             baseline: BTreeMap::new(),
         };
@@ -203,20 +194,10 @@ impl<'a> RelativeRates<'a> {
         Ok(rates)
     }
 
-    /// The person's actions per active day over the team's median (members with at least
-    /// three active days).
-    fn relative(&self, person: &str, period: &BTreeMap<String, Activity>) -> Option<f64> {
-        let own = period.get(person)?.per_day()?;
-        let team = self.input.roster.team_of(person)?;
-        let normal = median(
-            self.input
-                .roster
-                .members(team)
-                .into_iter()
-                .filter_map(|m| period.get(m))
-                .filter(|a| a.active_days >= 3.0)
-                .filter_map(Activity::per_day),
-        )?;
-        (normal > 0.0).then(|| own / normal)
+    /// The person's actions in the month against their monthly average over the baseline.
+    fn ratio(&self, person: &str) -> Option<f64> {
+        let now = self.month.get(person).copied().unwrap_or_default();
+        let baseline = self.baseline.get(person)?.actions / self.baseline_months as f64;
+        (baseline > 0.0).then(|| now.actions / baseline)
     }
 }

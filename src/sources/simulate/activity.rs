@@ -1383,14 +1383,17 @@ impl Activity<'_> {
             ticket.status(self, closer, done, "In Review", "Done");
             let reopen = if issue_type == "bug" { 0.08 } else { 0.03 };
             if self.rng.random_bool(reopen) {
-                let hours = self.lognormal(40.0, 0.7);
-                let reopened = done + Duration::minutes((hours * 60.0) as i64);
-                let reopener = self.still_here(reporter, manager, reopened);
-                ticket.status(self, reopener, reopened, "Done", "In Progress");
-                let hours = self.lognormal(20.0, 0.7);
-                let fixed = reopened + Duration::minutes((hours * 60.0) as i64);
-                let fixer = self.still_here(author, manager, fixed);
-                ticket.status(self, fixer, fixed, "In Progress", "Done");
+                // Found wanting a few working days later, fixed in another day or two.
+                let hours = self.lognormal(40.0, 0.7) / 3.0;
+                let reopener = self.still_here(reporter, manager, done);
+                if let Some(reopened) = self.later(reopener, done, hours) {
+                    ticket.status(self, reopener, reopened, "Done", "In Progress");
+                    let hours = self.lognormal(20.0, 0.7) / 3.0;
+                    let fixer = self.still_here(author, manager, reopened);
+                    if let Some(fixed) = self.later(fixer, reopened, hours) {
+                        ticket.status(self, fixer, fixed, "In Progress", "Done");
+                    }
+                }
             }
         } else if let Some(closed) = record.pr.closed_at {
             // The PR was given up: its ticket goes back to the backlog.
@@ -1464,7 +1467,7 @@ impl Activity<'_> {
         } else {
             reporter
         };
-        let opened = self.moment(reporter, day);
+        let opened = self.working_moment(reporter, day);
         let key = self.next_key(team);
         let mut ticket = Ticket::new(self, team, &key, "incident", reporter, assignee, opened);
         ticket.labels.push("incident".into());
@@ -1509,7 +1512,7 @@ impl Activity<'_> {
         if !world.members[assignee].calendar.is_employed(day) {
             return;
         }
-        let created = self.moment(manager, day);
+        let created = self.working_moment(manager, day);
         let key = self.next_key(team);
         let mut ticket = Ticket::new(self, team, &key, "chore", manager, assignee, created);
         ticket.labels.push("unplanned".into());
@@ -1517,17 +1520,13 @@ impl Activity<'_> {
         ticket.sprint(self, manager, created + Duration::minutes(5), true);
         if self.rng.random_bool(0.6) {
             let days = self.rng.random_range(1..4);
-            let started = self.moment(assignee, day + Duration::days(days));
+            let started = self.working_moment(assignee, day + Duration::days(days));
             ticket.status(self, assignee, started, "To Do", "In Progress");
             if self.rng.random_bool(0.35) {
-                let hours = self.lognormal(30.0, 0.7);
-                ticket.status(
-                    self,
-                    assignee,
-                    started + Duration::minutes((hours * 60.0) as i64),
-                    "In Progress",
-                    "Done",
-                );
+                let hours = self.lognormal(30.0, 0.7) / 3.0;
+                if let Some(done) = self.later(assignee, started, hours) {
+                    ticket.status(self, assignee, done, "In Progress", "Done");
+                }
             }
         }
         ticket.finish(self);

@@ -170,11 +170,11 @@ impl World {
                 // The first engineers carry the team's planted patterns (never the remote one,
                 // so that a late-evening commit is a drift and not a time-zone artefact).
                 if plan.burnout_engineer && slot == 0 {
-                    member.drifts_after_hours_from = Some(months_back(2));
+                    member.drifts_after_hours_from = Some(months_back(1));
                     member.pr_rate *= 1.15;
                 }
                 if plan.leaving_engineer && slot == 1 {
-                    member.fades_from = Some(months_back(1));
+                    member.fades_from = Some(months_back(2));
                     member.calendar.last_day = Some(last_month_start + Duration::days(9));
                 }
                 engineers.push(members.len());
