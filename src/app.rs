@@ -156,9 +156,7 @@ fn evaluate(
     format: EvalFormat,
     mistakes: bool,
 ) -> Result<()> {
-    let evaluation = crate::eval::evaluate(seeds, months, config, |seed| {
-        SimConfig::default_org(seed, 6, 6, 1.0)
-    })?;
+    let evaluation = crate::eval::evaluate(seeds, months, config, SimConfig::eval_org)?;
     match format {
         EvalFormat::Table => print!("{}", evaluation.table()),
         EvalFormat::Json => println!("{}", evaluation.to_json()),

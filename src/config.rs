@@ -113,7 +113,7 @@ impl Default for AbsenteeThresholds {
         AbsenteeThresholds {
             min_team_prs: 10,
             max_actions_per_pr: 0.35,
-            pickup_ratio: 1.5,
+            pickup_ratio: 1.3,
             stale_days: 14,
             stale_per_person: 0.5,
         }
@@ -198,6 +198,9 @@ pub struct BurnoutThresholds {
     pub after_hours_share: f64,
     /// Rise of that share over the person's own baseline, in absolute points, at least.
     pub rise: f64,
+    /// And the share at least this many times the baseline's: someone who has always worked
+    /// some evenings is not drifting.
+    pub rise_factor: f64,
     /// Months before the reported one that form the person's baseline.
     pub baseline_months: usize,
     /// Share of the days of any fortnight in the month on which the person was active; at or
@@ -209,8 +212,9 @@ impl Default for BurnoutThresholds {
     fn default() -> Self {
         BurnoutThresholds {
             min_actions: 30,
-            after_hours_share: 0.12,
+            after_hours_share: 0.1,
             rise: 0.06,
+            rise_factor: 2.5,
             baseline_months: 3,
             fortnight_active_share: 0.9,
         }
@@ -223,6 +227,9 @@ impl Default for BurnoutThresholds {
 pub struct KnowledgeSiloThresholds {
     /// Months of history, ending with the reported one, that count as knowledge.
     pub window_months: usize,
+    /// Teams of fewer people are not judged: in a team of two, every module is one person's by
+    /// construction; the risk is the team's size, which the report shows anyway.
+    pub min_team_size: usize,
     /// What a review of a change to a file is worth against authoring the change (Avelino's
     /// deliveries): the reviewer learns about the file, less than its author.
     pub review_weight: f64,
@@ -239,6 +246,7 @@ impl Default for KnowledgeSiloThresholds {
     fn default() -> Self {
         KnowledgeSiloThresholds {
             window_months: 6,
+            min_team_size: 3,
             review_weight: 0.5,
             min_module_files: 3,
             min_module_changes: 12,
@@ -255,8 +263,8 @@ pub struct AttritionThresholds {
     pub baseline_months: usize,
     /// A baseline of fewer actions a month than this: not judged.
     pub min_baseline_actions: f64,
-    /// The month's actions against the person's monthly average over the baseline, at most,
-    /// two months in a row.
+    /// The person's share of their team's actions in the month against the same share over the
+    /// baseline, at most, two months in a row.
     pub fade_ratio: f64,
     /// No activity at all over this many days up to the end of the month (and none since) is
     /// a stop.
@@ -268,7 +276,7 @@ impl Default for AttritionThresholds {
         AttritionThresholds {
             baseline_months: 3,
             min_baseline_actions: 40.0,
-            fade_ratio: 0.55,
+            fade_ratio: 0.5,
             silent_days: 20,
         }
     }
@@ -281,8 +289,8 @@ pub struct RubberStampThresholds {
     /// PRs with fewer changed lines than this are not judged (a one-line fix is quick to read).
     pub min_lines: i64,
     /// An approval within this many minutes of the request (or of the PR becoming ready), with
-    /// no comment, is a stamp; 100 lines in 15 minutes is 400 lines an hour, the rate above
-    /// which code-review studies find defects are missed.
+    /// no comment, is a stamp; 80 lines in 15 minutes is over 300 lines an hour, about the rate
+    /// above which code-review studies find reviewers miss most defects.
     pub max_minutes: i64,
     /// Stamps in the month, at least.
     pub min_count: usize,
@@ -293,7 +301,7 @@ pub struct RubberStampThresholds {
 impl Default for RubberStampThresholds {
     fn default() -> Self {
         RubberStampThresholds {
-            min_lines: 100,
+            min_lines: 80,
             max_minutes: 15,
             min_count: 2,
             min_share: 0.5,
@@ -323,6 +331,9 @@ pub struct ReviewBottleneckThresholds {
     /// In the reported month itself the person must still have approved at least this share, or
     /// they have stopped being the gate.
     pub month_share_floor: f64,
+    /// The person's approval share over the window must be at least this many times the next
+    /// busiest approver's: a gate stands out, one of two busy reviewers does not.
+    pub dominance: f64,
 }
 
 impl Default for ReviewBottleneckThresholds {
@@ -335,6 +346,7 @@ impl Default for ReviewBottleneckThresholds {
             alert_share: 0.8,
             window_months: 3,
             month_share_floor: 0.4,
+            dominance: 1.6,
         }
     }
 }
@@ -497,6 +509,8 @@ impl Config {
                 t.absentee_manager.stale_per_person,
             ),
             ("overload.wip_per_person", t.overload.wip_per_person),
+            ("burnout_risk.rise_factor", t.burnout_risk.rise_factor),
+            ("review_bottleneck.dominance", t.review_bottleneck.dominance),
             (
                 "attrition_risk.min_baseline_actions",
                 t.attrition_risk.min_baseline_actions,

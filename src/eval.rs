@@ -263,6 +263,10 @@ fn run_one(
 }
 
 /// Teams (by name) that are hard cases for the detectors.
-fn hard_case_teams(_truth: &GroundTruth) -> BTreeSet<String> {
-    BTreeSet::new()
+fn hard_case_teams(truth: &GroundTruth) -> BTreeSet<String> {
+    truth
+        .hard_cases
+        .iter()
+        .map(|h| h.team.trim_start_matches("team:").to_string())
+        .collect()
 }

@@ -5,8 +5,8 @@
 //! the team opened at most `max_actions_per_pr` — *and* the team's work suffers: its median time to first review is at
 //! least `pickup_ratio` times the other teams' median, or PRs nobody has looked at for
 //! `stale_days` pile up (at least `stale_per_person` per team member at the end of the month).
-//! A manager on holiday for a month whose team keeps its pace is not absent in this sense: the
-//! team's work must suffer too.
+//! The manager must have been as invisible the month before: a manager on holiday for a month is
+//! not absent in this sense.
 
 use polars::prelude::*;
 
@@ -30,8 +30,8 @@ impl Detector for AbsenteeManager {
          (reviews, comments, PRs, commits, ticket changes; sprint planning excluded) per PR the \
          team opened are at most max_actions_per_pr, and the team's median time to first review is at least \
          pickup_ratio times the other teams' median, or PRs nobody has looked at for stale_days \
-         pile up (stale_per_person per member at the month's end). A manager on holiday whose \
-         team keeps its pace does not fire."
+         pile up (stale_per_person per member at the month's end). The manager must have been \
+         as invisible the month before, so a month's holiday does not fire."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
@@ -80,9 +80,17 @@ impl Detector for AbsenteeManager {
                     });
                     continue;
                 }
-                let responses = actions_of(input, manager)?;
+                let responses = actions_of(input, manager, input.month)?;
                 let per_pr = responses as f64 / team_opened as f64;
                 if per_pr > t.max_actions_per_pr {
+                    continue;
+                }
+                // Absence is a standing state: the month before must look the same, or this is
+                // a holiday.
+                let previous = input.month.previous();
+                let opened_before = opened_in(input, previous, team)?;
+                let before = actions_of(input, manager, previous)? as f64 / opened_before.max(1) as f64;
+                if opened_before >= t.min_team_prs && before > t.max_actions_per_pr {
                     continue;
                 }
                 let ratio = match (team_pickup, others_pickup) {
@@ -177,9 +185,25 @@ fn opened_by_team(input: &DetectorInput, span: (i64, i64)) -> PolarsResult<Vec<(
         .collect())
 }
 
-/// The person's actions in the month (`person_monthly`, sprint planning excluded).
-fn actions_of(input: &DetectorInput, person: &str) -> PolarsResult<usize> {
-    let month = for_month(input.metrics.get("person_monthly"), input.month)?;
+/// PRs opened by a team's members (not its managers) in a month.
+fn opened_in(input: &DetectorInput, month: crate::period::Month, team: &str) -> PolarsResult<usize> {
+    let span = super::micros_span(month, month);
+    Ok(opened_by_team(input, span)?
+        .iter()
+        .filter(|(author, _)| {
+            input.roster.team_of(author) == Some(team) && !input.roster.is_manager(author)
+        })
+        .map(|(_, n)| *n)
+        .sum())
+}
+
+/// The person's actions in a month (`person_monthly`, sprint planning excluded).
+fn actions_of(
+    input: &DetectorInput,
+    person: &str,
+    month: crate::period::Month,
+) -> PolarsResult<usize> {
+    let month = for_month(input.metrics.get("person_monthly"), month)?;
     let persons = str_values(&month, "person")?;
     let actions = f64_values(&month, "actions")?;
     Ok(persons

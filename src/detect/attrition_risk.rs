@@ -1,12 +1,16 @@
 //! `attrition_risk`: a person's own work falling far below their baseline, or stopping.
 //!
 //! Two signals, each against the person's own history (never against colleagues):
-//! - *fading*: two months in a row, the person's actions at most `fade_ratio` of their monthly
-//!   average over the `baseline_months` before each. One quiet month is noise (a two-week
-//!   holiday halves a month); a second in a row is a trend;
+//! - *fading*: two months in a row, the person's share of their team's actions at most
+//!   `fade_ratio` of that share over the `baseline_months` before. A share, so that a quiet
+//!   month for everyone (summer) is not a fade; two months, because one quiet month is noise (a
+//!   two-week holiday halves a month) and a second in a row is a trend;
 //! - *stopping*: no activity at all for `silent_days` up to the end of the month, and none since
-//!   (someone back from a long holiday is not gone). A stop is reported once, in the month its
-//!   silence reaches `silent_days`.
+//!   (someone back from a long holiday is not gone), reported in the month the silence reaches
+//!   `silent_days` and the month after.
+//!
+//! Both months of a fade are measured against the same baseline, the `baseline_months` before
+//! them, so the first quiet month does not lower the bar for the second.
 
 use std::collections::BTreeMap;
 
@@ -47,34 +51,35 @@ impl Detector for AttritionRisk {
                 *seen = (*seen).max(*at);
             }
         }
-        // The month and the one before are each judged against the baseline months before them.
+        // The month and the one before are both judged against the baseline months before them.
         let previous = input.month.previous();
-        let baseline_of = |month: Month| -> Vec<String> {
-            month
-                .trailing(t.baseline_months + 1)
-                .iter()
-                .take(t.baseline_months)
-                .map(ToString::to_string)
-                .collect()
-        };
-        let rates = MonthAgainstBaseline::new(monthly, input.month, &baseline_of(input.month))?;
-        let before = MonthAgainstBaseline::new(monthly, previous, &baseline_of(previous))?;
-        let (start, end) = input.span();
+        let baseline: Vec<String> = previous
+            .trailing(t.baseline_months + 1)
+            .iter()
+            .take(t.baseline_months)
+            .map(ToString::to_string)
+            .collect();
+        let rates = MonthAgainstBaseline::new(monthly, input.month, &baseline)?;
+        let before = MonthAgainstBaseline::new(monthly, previous, &baseline)?;
+        let (_, end) = input.span();
         for (person, last) in &last_seen {
             if input.roster.is_bot(person) {
                 continue;
             }
-            let Some(base) = rates.baseline.get(person).copied() else {
+            let Some(base) = rates.baseline.get(person).cloned() else {
                 continue;
             };
             if base.actions / (t.baseline_months as f64) < t.min_baseline_actions {
                 continue;
             }
-            let now = rates.month.get(person).copied().unwrap_or_default();
+            let now = rates.month.get(person).cloned().unwrap_or_default();
             let ratio = rates.ratio(person);
             let ratio_before = before.ratio(person);
             let silence = t.silent_days * MICROS_PER_DAY;
-            let stopped = *last >= start - silence && *last < end - silence;
+            // Silent for `silent_days` by the end of the month, and fallen silent since the start
+            // of the month before: someone long gone is no longer news.
+            let since = super::micros_span(previous, previous).0;
+            let stopped = *last >= since - silence && *last < end - silence;
             // Two months in a row: one quiet month is noise, a second is a trend.
             let fading = ratio.is_some_and(|r| r <= t.fade_ratio)
                 && ratio_before.is_some_and(|r| r <= t.fade_ratio);
@@ -108,10 +113,11 @@ impl Detector for AttritionRisk {
                 )
             } else {
                 format!(
-                    "For a second month in {month}, {person}'s activity stayed far below their \
-                     own baseline: {:.0} actions, {:.0} % of their monthly average of {:.0}.",
-                    now.actions,
+                    "For a second month in {month}, {person}'s part in their team's activity stayed \
+                     far below their own baseline: {:.0} % of it ({:.0} actions this month, \
+                     {:.0} a month before).",
                     ratio.unwrap_or(0.0) * 100.0,
+                    now.actions,
                     base.actions / t.baseline_months as f64
                 )
             };
@@ -138,15 +144,16 @@ impl Detector for AttritionRisk {
 }
 
 const EXPLAIN: &str = "A person's activity falling far below their own baseline, or stopping. \
-    Fading: two months in a row, the person's actions at most fade_ratio of their monthly average \
-    over the baseline_months before each (one quiet month is noise, such as a holiday; a second \
-    in a row is a trend). Stopping: no activity for silent_days up to the end of the month and \
+    Fading: two months in a row, the person's share of their team's actions at most fade_ratio of \
+    that share over the baseline_months before (a share, so a quiet summer for everyone is not a \
+    fade; two months, since one quiet month, such as a holiday, is noise). Stopping: no activity for silent_days up to the end of the month and \
     none since (reported once). People whose baseline has fewer than min_baseline_actions \
     actions a month are not judged.";
 
 /// Actions and active days of one person over some months.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Activity {
+    team: String,
     actions: f64,
     active_days: f64,
 }
@@ -159,45 +166,60 @@ impl Activity {
 
 /// Each person's activity in a month and over the baseline months before it.
 struct MonthAgainstBaseline {
-    baseline_months: usize,
     month: BTreeMap<String, Activity>,
     baseline: BTreeMap<String, Activity>,
+    /// Actions of each team's people, in the month and over the baseline.
+    team_month: BTreeMap<String, f64>,
+    team_baseline: BTreeMap<String, f64>,
 }
 
 impl MonthAgainstBaseline {
-    fn new(monthly: &DataFrame, month: Month, baseline: &[String]) -> PolarsResult<MonthAgainstBaseline> {
+    fn new(
+        monthly: &DataFrame,
+        month: Month,
+        baseline: &[String],
+    ) -> PolarsResult<MonthAgainstBaseline> {
         let this = month.to_string();
+        let teams = str_values(monthly, "team")?;
         let persons = str_values(monthly, "person")?;
         let months = str_values(monthly, "month")?;
         let actions = f64_values(monthly, "actions")?;
         let days = f64_values(monthly, "active_days")?;
         let mut rates = MonthAgainstBaseline {
-            baseline_months: baseline.len().max(1),
             month: BTreeMap::new(),
             baseline: BTreeMap::new(),
+            team_month: BTreeMap::new(),
+            team_baseline: BTreeMap::new(),
         };
         for i in 0..monthly.height() {
             let (Some(person), Some(month)) = (&persons[i], &months[i]) else {
                 continue;
             };
-            let target = if *month == this {
-                &mut rates.month
+            let (target, team_total) = if *month == this {
+                (&mut rates.month, &mut rates.team_month)
             } else if baseline.contains(month) {
-                &mut rates.baseline
+                (&mut rates.baseline, &mut rates.team_baseline)
             } else {
                 continue;
             };
+            *team_total
+                .entry(teams[i].clone().unwrap_or_default())
+                .or_default() += actions[i].unwrap_or(0.0);
             let entry = target.entry(person.clone()).or_default();
+            entry.team = teams[i].clone().unwrap_or_default();
             entry.actions += actions[i].unwrap_or(0.0);
             entry.active_days += days[i].unwrap_or(0.0);
         }
         Ok(rates)
     }
 
-    /// The person's actions in the month against their monthly average over the baseline.
+    /// The person's share of their team's actions in the month against the same share over the
+    /// baseline.
     fn ratio(&self, person: &str) -> Option<f64> {
-        let now = self.month.get(person).copied().unwrap_or_default();
-        let baseline = self.baseline.get(person)?.actions / self.baseline_months as f64;
-        (baseline > 0.0).then(|| now.actions / baseline)
+        let base = self.baseline.get(person)?;
+        let base_share = base.actions / self.team_baseline.get(&base.team).copied()?;
+        let now = self.month.get(person).map_or(0.0, |a| a.actions);
+        let team_now = self.team_month.get(&base.team).copied().unwrap_or(0.0);
+        (base_share > 0.0 && team_now > 0.0).then(|| now / team_now / base_share)
     }
 }

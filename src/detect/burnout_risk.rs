@@ -3,10 +3,11 @@
 //! Every action is placed in the person's own time zone and judged against their own working
 //! hours (the `activity_local` metric), so a colleague in Tokyo committing at 03:00 UTC is at
 //! work, not up at night. Fires when, in the month, the share of the person's actions outside
-//! their working hours or at weekends is at least `after_hours_share` *and* has risen by `rise`
-//! over their own baseline (the `baseline_months` before): someone who has always liked evening
-//! hours is not drifting. It also fires when the person was active on at least
-//! `fortnight_active_share` of the days of some fortnight in the month: no rest days at all.
+//! their working hours or at weekends is at least `after_hours_share` *and* has risen over their
+//! own baseline (the `baseline_months` before) by `rise` points and by a factor `rise_factor`:
+//! someone who has always liked evening hours is not drifting. Being active on at least
+//! `fortnight_active_share` of the days of a fortnight (no rest days at all) makes it an alert;
+//! alone it is not enough, as on-call rotations and release weeks do the same.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,8 +34,9 @@ impl Detector for BurnoutRisk {
          ticket change; sprint planning excluded) is placed in the person's own time zone and \
          compared with their own working hours from the roster. It fires when the month's share \
          of actions outside working hours or at weekends is at least after_hours_share and has \
-         risen by at least rise over the person's own baseline_months before, or when the person \
-         was active on at least fortnight_active_share of the days of a fortnight."
+         risen over the person's own baseline_months before by at least rise points and \
+         rise_factor times. Being active on fortnight_active_share of the days of a fortnight \
+         makes it an alert."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
@@ -90,13 +92,14 @@ impl Detector for BurnoutRisk {
                 .filter_map(|m| figures.get(&(person.clone(), m.clone())))
                 .fold((0.0, 0.0), |acc, f| (acc.0 + f.0, acc.1 + f.1));
             let base_share = (base_total >= t.min_actions as f64).then(|| base_after / base_total);
-            let rising = base_share.is_none_or(|b| share - b >= t.rise);
+            let rising =
+                base_share.is_none_or(|b| share - b >= t.rise && share >= t.rise_factor * b);
             let (active, window_days, window_start) =
                 fortnights.get(person).copied().unwrap_or((0, 14, 0));
             let fortnight_share = active as f64 / window_days.max(1) as f64;
             let hours_signal = share >= t.after_hours_share && rising;
             let rest_signal = window_days >= 14 && fortnight_share >= t.fortnight_active_share;
-            if !hours_signal && !rest_signal {
+            if !hours_signal {
                 continue;
             }
             let trend: Vec<Option<f64>> = input
@@ -124,7 +127,7 @@ impl Detector for BurnoutRisk {
                         .map(|d| d.date_naive().to_string()),
                 );
             let month = input.month;
-            let headline = if hours_signal {
+            let headline = {
                 format!(
                     "In {month}, {:.0} % of {person}'s activity fell outside their working hours \
                      or at weekends (their own time zone), up from {}.",
@@ -133,17 +136,17 @@ impl Detector for BurnoutRisk {
                         "{:.0} % before",
                         b * 100.0
                     ))
-                )
-            } else {
-                format!(
-                    "In {month}, {person} was active on {active} of {window_days} days in a row."
-                )
+                ) + &if rest_signal {
+                    format!(" They were active on {active} of {window_days} days in a row.")
+                } else {
+                    String::new()
+                }
             };
             outcome.findings.push(Finding {
                 kind: FindingKind::BurnoutRisk,
                 subject: person.clone(),
                 period: month.into(),
-                severity: if hours_signal && rest_signal {
+                severity: if rest_signal {
                     Severity::Alert
                 } else {
                     Severity::Warn

@@ -85,6 +85,19 @@ impl Detector for KnowledgeSilo {
             }
         }
         for (team, silos) in by_team {
+            let size = input.roster.members(&team).len();
+            if size < t.min_team_size {
+                outcome.not_judged.push(super::NotJudged {
+                    kind: FindingKind::KnowledgeSilo,
+                    subject: format!("team:{team}"),
+                    reason: format!(
+                        "{size} people in {team} (at least {} needed): a module of a team this \
+                         small is one person's by construction",
+                        t.min_team_size
+                    ),
+                });
+                continue;
+            }
             let mut evidence = Evidence::default();
             let mut described = Vec::new();
             for module in &silos {

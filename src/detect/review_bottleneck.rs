@@ -6,7 +6,8 @@
 //! the month itself still approved at least `month_share_floor`. The window keeps a month in
 //! which everyone else was on holiday from passing for a bottleneck, and a bottleneck's own
 //! holiday month from hiding it. One reviewer who is
-//! merely busy is not a gate. Teams with too few merged PRs, or too few people to spread reviews
+//! merely busy is not a gate, and neither is one of several busy reviewers: the person's share
+//! must be at least `dominance` times the next busiest approver's. Teams with too few merged PRs, or too few people to spread reviews
 //! over (a two-person team always reviews each other), are not judged.
 //!
 //! Evidence: both shares, PR-hours spent waiting on the person while no one else had approved,
@@ -43,7 +44,8 @@ impl Detector for ReviewBottleneck {
          over the window_months ending with the month, the person approved at least \
          approval_share of the team's merged PRs they could approve and gave the last approval \
          before merge on at least last_gate_share of them, and in the month itself still \
-         approved at least month_share_floor. Teams with fewer than min_merged_prs merged PRs or \
+         approved at least month_share_floor, and their share is at least dominance times the \
+         next busiest approver's. Teams with fewer than min_merged_prs merged PRs or \
          min_team_size people are not judged. Evidence: PR-hours waiting on them, pickup when \
          they are away vs present, Gini and absence factor of approvals."
     }
@@ -116,9 +118,16 @@ impl Detector for ReviewBottleneck {
                 .unwrap_or_default();
             let approval_share = pooled.approved / pooled.eligible.max(1.0);
             let gate_share = pooled.gates / pooled.eligible.max(1.0);
+            // The next busiest approver of the team over the same window.
+            let runner_up = window
+                .iter()
+                .filter(|((t, r), _)| t == team && r != reviewer)
+                .map(|(_, p)| p.approved / p.eligible.max(1.0))
+                .fold(0.0, f64::max);
             if approval_share < t.approval_share
                 || gate_share < t.last_gate_share
                 || month_share < t.month_share_floor
+                || approval_share < t.dominance * runner_up
             {
                 continue;
             }

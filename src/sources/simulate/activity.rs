@@ -12,8 +12,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::calendar::{is_company_holiday, is_weekend};
-use super::world::{Member, Team, World, weekday_factor};
-use super::{ManagerPersona, SimConfig};
+use super::world::{SILO_MODULE, Member, Team, World, weekday_factor};
+use super::{HardCaseKind, ManagerPersona, SimConfig};
 use crate::model::{
     Comment, Commit, Dataset, Deployment, FileChange, Issue, IssueEvent, PrCommit, PrEvent,
     PullRequest, Review, ReviewRequest,
@@ -716,6 +716,15 @@ impl Activity<'_> {
         let members = &self.world.members;
         let (author_id, peer_id) = (members[author].id.clone(), members[peer].id.clone());
         self.request(record, &peer_id, &author_id, asked);
+        if members[peer].rubber_stamper {
+            // Approved within minutes of the request (of their next working moment), unread.
+            let minutes = self.rng.random_range(1.0..15.0);
+            let at = members[peer]
+                .calendar
+                .after_working_hours(asked, minutes / 60.0)?;
+            self.review(record, &peer_id, "approved", at, 0);
+            return Some(at);
+        }
         let first = self.response(peer, asked, wait)?;
         if self.rng.random_bool(approve_first) {
             let comments = i64::from(self.rng.random_bool(0.3));
@@ -759,8 +768,15 @@ impl Activity<'_> {
         let count = if self.rng.random_bool(0.3) { 2 } else { 1 };
         let day = ready.date_naive();
         let mut reviewers = self.peers(team, author, count + 1, day);
-        let spare = (reviewers.len() > count).then(|| reviewers.remove(count));
         let manager = self.world.teams[team].manager;
+        if reviewers.is_empty()
+            && author != manager
+            && self.world.teams[team].plan.hard_case == Some(HardCaseKind::TwoPerson)
+        {
+            // A pair: the manager is the only other person to ask.
+            reviewers.push(manager);
+        }
+        let spare = (reviewers.len() > count).then(|| reviewers.remove(count));
         let healthy = self.world.teams[team].plan.manager == ManagerPersona::Healthy;
         if healthy
             && author != manager
@@ -1146,13 +1162,19 @@ impl Activity<'_> {
         let wont_let_go = team.plan.manager == ManagerPersona::WontLetGo && author == team.manager;
         let count =
             (1 + lines / 45 + self.rng.random_range(0..2)).min(team.files.len() as i64) as usize;
+        let owns = self.world.members[author].owns;
         let mut chosen: Vec<&String> = Vec::new();
         while chosen.len() < count {
             let core = self.rng.random_bool(if wont_let_go { 0.7 } else { 0.06 });
+            // On a team with a silo, only its owner goes there, and about half the time.
+            let silo = team.plan.silo_module.then(|| {
+                owns.is_some() && !core && self.rng.random_bool(0.5)
+            });
             let candidates: Vec<&String> = team
                 .files
                 .iter()
                 .filter(|f| f.starts_with("src/core/") == core && !chosen.contains(f))
+                .filter(|f| silo.is_none_or(|silo| f.starts_with(SILO_MODULE) == silo))
                 .collect();
             match candidates.choose(self.rng) {
                 Some(file) => chosen.push(file),

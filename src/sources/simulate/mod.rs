@@ -20,7 +20,7 @@ mod calendar;
 mod world;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +61,56 @@ pub struct TeamPlan {
     pub leaving_engineer: bool,
     /// The manager says yes to everything: scope is added to running sprints and tickets pile up.
     pub overloaded: bool,
+    /// One engineer approves what they are asked to review within minutes, without a comment,
+    /// however large the change.
+    pub rubber_stamper: bool,
+    /// One engineer is the only person who ever changes `src/jobs/`.
+    pub silo_module: bool,
+    /// A healthy team shaped to tempt the detectors into a false alarm.
+    pub hard_case: Option<HardCaseKind>,
+}
+
+impl TeamPlan {
+    /// A healthy team with a healthy manager and nothing planted.
+    pub fn healthy(name: &str, engineers: usize) -> TeamPlan {
+        TeamPlan {
+            name: name.to_string(),
+            manager: ManagerPersona::Healthy,
+            engineers,
+            splits_prs: false,
+            burnout_engineer: false,
+            leaving_engineer: false,
+            overloaded: false,
+            rubber_stamper: false,
+            silo_module: false,
+            hard_case: None,
+        }
+    }
+}
+
+/// Healthy teams that look, at first sight, like a pattern: no detector may fire on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HardCaseKind {
+    /// A big team in which one engineer reviews far more than the others, but is not the gate.
+    BusyReviewer,
+    /// A manager and one engineer: the manager reviews every PR, as a pair does.
+    TwoPerson,
+    /// Members in three time zones, each working normal local hours, that look like nights in UTC.
+    SpreadZones,
+    /// The manager is away for a whole month; the team carries on.
+    ManagerMonthAway,
+}
+
+impl HardCaseKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            HardCaseKind::BusyReviewer => "busy_reviewer",
+            HardCaseKind::TwoPerson => "two_person",
+            HardCaseKind::SpreadZones => "spread_zones",
+            HardCaseKind::ManagerMonthAway => "manager_month_away",
+        }
+    }
 }
 
 /// What to simulate.
@@ -112,15 +162,7 @@ impl SimConfig {
                         index / TEAM_NAMES.len() + 1
                     ),
                 };
-                let mut plan = TeamPlan {
-                    name,
-                    manager: ManagerPersona::Healthy,
-                    engineers: [5, 6, 5, 6, 4, 5, 6, 4, 7][index % 9],
-                    splits_prs: false,
-                    burnout_engineer: false,
-                    leaving_engineer: false,
-                    overloaded: false,
-                };
+                let mut plan = TeamPlan::healthy(&name, [5, 6, 5, 6, 4, 5, 6, 4, 7][index % 9]);
                 match index {
                     0 => plan.manager = ManagerPersona::Bottleneck,
                     1 => {
@@ -146,6 +188,64 @@ impl SimConfig {
             until: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default(),
             teams: plans,
         }
+    }
+
+    /// The organisations `teamlens eval` scores the detectors on, six months to October 2026.
+    /// Every sixth seed is a healthy control (nothing planted); the others draw each team's
+    /// manager persona and planted patterns at random, so that every pattern is present in some
+    /// organisations and absent in others, and add hard-case teams (healthy, but shaped to tempt
+    /// a detector) now and then.
+    pub fn eval_org(seed: u64) -> SimConfig {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_e7a1);
+        let base = SimConfig::default_org(seed, 0, 6, 1.0);
+        let mut teams = Vec::new();
+        let name = |index: usize| match TEAM_NAMES.get(index) {
+            Some(name) => (*name).to_string(),
+            None => format!("team{index}"),
+        };
+        if seed % 6 == 0 {
+            for index in 0..rng.random_range(4..=6) {
+                teams.push(TeamPlan::healthy(&name(index), rng.random_range(4..=7)));
+            }
+            return SimConfig { teams, ..base };
+        }
+        const PERSONAS: [ManagerPersona; 6] = [
+            ManagerPersona::Healthy,
+            ManagerPersona::Healthy,
+            ManagerPersona::Bottleneck,
+            ManagerPersona::Micromanager,
+            ManagerPersona::Absentee,
+            ManagerPersona::WontLetGo,
+        ];
+        for index in 0..rng.random_range(5..=7) {
+            let mut plan = TeamPlan::healthy(&name(index), rng.random_range(4..=7));
+            plan.manager = PERSONAS[rng.random_range(0..PERSONAS.len())];
+            if rng.random_bool(0.25) {
+                plan.splits_prs = true;
+                plan.overloaded = true;
+            } else if rng.random_bool(0.15) {
+                plan.overloaded = true;
+            }
+            plan.burnout_engineer = rng.random_bool(0.25);
+            plan.leaving_engineer = rng.random_bool(0.25);
+            plan.rubber_stamper =
+                plan.manager != ManagerPersona::Bottleneck && rng.random_bool(0.25);
+            plan.silo_module = rng.random_bool(0.25);
+            teams.push(plan);
+        }
+        for (kind, engineers) in [
+            (HardCaseKind::BusyReviewer, rng.random_range(9..=11)),
+            (HardCaseKind::TwoPerson, 1),
+            (HardCaseKind::SpreadZones, 5),
+            (HardCaseKind::ManagerMonthAway, 5),
+        ] {
+            if rng.random_bool(0.35) {
+                let mut plan = TeamPlan::healthy(&name(teams.len()), engineers);
+                plan.hard_case = Some(kind);
+                teams.push(plan);
+            }
+        }
+        SimConfig { teams, ..base }
     }
 
     /// The first simulated day: the first of the month `months - 1` months before `until`'s.
@@ -199,6 +299,18 @@ pub struct GroundTruth {
     pub plants: Vec<Plant>,
     /// Teams (`team:<name>`) where nothing was planted: no detector should fire on them or their people.
     pub healthy_teams: Vec<String>,
+    /// Healthy teams shaped to tempt a detector (also listed in `healthy_teams`).
+    #[serde(default)]
+    pub hard_cases: Vec<HardCase>,
+}
+
+/// A hard-case team of the ground truth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HardCase {
+    /// `team:<name>`.
+    pub team: String,
+    pub kind: HardCaseKind,
+    pub detail: String,
 }
 
 /// The simulated tables and what was planted in them.
@@ -224,6 +336,7 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
     let last = |n: usize| months[months.len().saturating_sub(n)..].to_vec();
     let mut plants = Vec::new();
     let mut healthy_teams = Vec::new();
+    let mut hard_cases = Vec::new();
     for team in &world.teams {
         let plan = &team.plan;
         let manager = world.members[team.manager].id.clone();
@@ -270,15 +383,67 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                     plan.name
                 ),
             ),
-            ManagerPersona::WontLetGo => plant(
-                "wont_let_go",
-                &manager,
+            ManagerPersona::WontLetGo => {
+                plant(
+                    "wont_let_go",
+                    &manager,
+                    months.clone(),
+                    format!(
+                        "{manager} writes most of {}'s core code, merges without approval and overrides reviews",
+                        plan.name
+                    ),
+                );
+                plant(
+                    "knowledge_silo",
+                    &team_subject,
+                    months.clone(),
+                    format!("src/core of {} is written by {manager}", plan.name),
+                );
+            }
+        }
+        if plan.silo_module
+            && let Some(&owner) = team.engineers.get(3)
+        {
+            let owner = &world.members[owner].id;
+            plant(
+                "knowledge_silo",
+                &team_subject,
                 months.clone(),
-                format!(
-                    "{manager} writes most of {}'s core code, merges without approval and overrides reviews",
-                    plan.name
-                ),
-            ),
+                format!("only {owner} ever changes src/jobs of {}", plan.name),
+            );
+        }
+        if plan.rubber_stamper
+            && let Some(&stamper) = team.engineers.get(2)
+        {
+            let stamper = &world.members[stamper].id;
+            plant(
+                "rubber_stamp_review",
+                stamper,
+                months.clone(),
+                format!("{stamper} approves within minutes, without a comment, whatever the size"),
+            );
+        }
+        if let Some(kind) = plan.hard_case {
+            hard_cases.push(HardCase {
+                team: team_subject.clone(),
+                kind,
+                detail: match kind {
+                    HardCaseKind::BusyReviewer => format!(
+                        "{} engineers, one asked to review about twice as often as the others",
+                        plan.engineers
+                    ),
+                    HardCaseKind::TwoPerson => {
+                        "a manager and one engineer who review each other".to_string()
+                    }
+                    HardCaseKind::SpreadZones => {
+                        "members in Los Angeles, Berlin and Tokyo, each in local hours".to_string()
+                    }
+                    HardCaseKind::ManagerMonthAway => format!(
+                        "{manager} is away for the whole of {}",
+                        months[months.len().saturating_sub(3)]
+                    ),
+                },
+            });
         }
         if plan.splits_prs {
             // Judged against the three months before, so only months with that baseline count.
@@ -333,7 +498,9 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
             && !plan.splits_prs
             && !plan.overloaded
             && !plan.burnout_engineer
-            && !plan.leaving_engineer;
+            && !plan.leaving_engineer
+            && !plan.rubber_stamper
+            && !plan.silo_module;
         if pure {
             healthy_teams.push(team_subject);
         }
@@ -344,6 +511,7 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
         to: config.until,
         plants,
         healthy_teams,
+        hard_cases,
     }
 }
 

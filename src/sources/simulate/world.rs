@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::calendar::Calendar;
-use super::{ManagerPersona, SimConfig, TeamPlan};
+use super::{HardCaseKind, ManagerPersona, SimConfig, TeamPlan};
 use crate::model::Person;
 
 /// First names people are called by; ids are these in lower case.
@@ -26,6 +26,16 @@ const NAMES: &[&str] = &[
     "Anouk", "Teo", "Lucy", "Bilal", "Mila", "Gustav", "Rania", "Ole", "Nina", "Sergio", "Hina",
     "Axel", "Leona", "Idris", "Petra", "Ren", "Ada", "Caleb", "Noemi",
 ];
+
+/// The zones of a team spread around the world (members in turn).
+const SPREAD_ZONES: &[Tz] = &[
+    chrono_tz::America::Los_Angeles,
+    chrono_tz::Europe::Berlin,
+    chrono_tz::Asia::Tokyo,
+];
+
+/// The module only the silo owner touches.
+pub const SILO_MODULE: &str = "src/jobs/";
 
 /// Home zones of teams, and the zones of engineers who work remotely from elsewhere.
 const TEAM_ZONES: &[Tz] = &[
@@ -71,6 +81,10 @@ pub struct Member {
     pub drifts_after_hours_from: Option<NaiveDate>,
     /// From this day, the person's activity fades before their last day.
     pub fades_from: Option<NaiveDate>,
+    /// Approves within minutes, without a comment, whatever it is asked to review.
+    pub rubber_stamper: bool,
+    /// The only person who changes the files under this path.
+    pub owns: Option<&'static str>,
 }
 
 /// One simulated team.
@@ -126,11 +140,18 @@ impl World {
             let zone = TEAM_ZONES[index % TEAM_ZONES.len()];
             let start_hour = rng.random_range(8..=10);
             let manager = members.len();
-            let mut manager_calendar = calendar(zone, start_hour, config, rng);
+            let spread = plan.hard_case == Some(HardCaseKind::SpreadZones);
+            let manager_zone = if spread { SPREAD_ZONES[0] } else { zone };
+            let mut manager_calendar = calendar(manager_zone, start_hour, config, rng);
             if plan.manager == ManagerPersona::Bottleneck {
                 manager_calendar
                     .away
                     .extend(regular_weeks_away(config, rng));
+            }
+            if plan.hard_case == Some(HardCaseKind::ManagerMonthAway) {
+                let first = months_back(2);
+                let last = (first + Duration::days(32)).with_day(1).unwrap_or(first) - Duration::days(1);
+                manager_calendar.away.push((first, last));
             }
             members.push(Member {
                 id: take_name(),
@@ -146,13 +167,18 @@ impl World {
                 review_weight: 1.0,
                 drifts_after_hours_from: None,
                 fades_from: None,
+                rubber_stamper: false,
+                owns: None,
             });
             let remote = rng
                 .random_bool(0.7)
-                .then(|| rng.random_range(0..plan.engineers.max(1)));
+                .then(|| rng.random_range(0..plan.engineers.max(1)))
+                .filter(|_| !spread);
             let mut engineers = Vec::new();
             for slot in 0..plan.engineers {
-                let tz = if remote == Some(slot) {
+                let tz = if spread {
+                    SPREAD_ZONES[(slot + 1) % SPREAD_ZONES.len()]
+                } else if remote == Some(slot) {
                     REMOTE_ZONES[(index + slot) % REMOTE_ZONES.len()]
                 } else {
                     zone
@@ -166,12 +192,24 @@ impl World {
                     review_weight: rng.random_range(0.7..1.3),
                     drifts_after_hours_from: None,
                     fades_from: None,
+                    rubber_stamper: false,
+                    owns: None,
                 };
                 // The first engineers carry the team's planted patterns (never the remote one,
                 // so that a late-evening commit is a drift and not a time-zone artefact).
                 if plan.burnout_engineer && slot == 0 {
                     member.drifts_after_hours_from = Some(months_back(1));
                     member.pr_rate *= 1.15;
+                }
+                if plan.rubber_stamper && slot == 2 {
+                    member.rubber_stamper = true;
+                    member.review_weight *= 2.0;
+                }
+                if plan.silo_module && slot == 3 {
+                    member.owns = Some(SILO_MODULE);
+                }
+                if plan.hard_case == Some(HardCaseKind::BusyReviewer) && slot == 0 {
+                    member.review_weight = 2.2;
                 }
                 if plan.leaving_engineer && slot == 1 {
                     member.fades_from = Some(months_back(2));
