@@ -212,9 +212,9 @@ impl Default for BurnoutThresholds {
     fn default() -> Self {
         BurnoutThresholds {
             min_actions: 30,
-            after_hours_share: 0.1,
-            rise: 0.06,
-            rise_factor: 2.5,
+            after_hours_share: 0.15,
+            rise: 0.08,
+            rise_factor: 3.0,
             baseline_months: 3,
             fortnight_active_share: 0.9,
         }

@@ -5,8 +5,8 @@
 //! the team opened at most `max_actions_per_pr` — *and* the team's work suffers: its median time to first review is at
 //! least `pickup_ratio` times the other teams' median, or PRs nobody has looked at for
 //! `stale_days` pile up (at least `stale_per_person` per team member at the end of the month).
-//! The manager must have been as invisible the month before: a manager on holiday for a month is
-//! not absent in this sense.
+//! A manager plainly present the month before (twice the bar) is back from, or gone on, a
+//! holiday, not absent in this sense.
 
 use polars::prelude::*;
 
@@ -30,8 +30,8 @@ impl Detector for AbsenteeManager {
          (reviews, comments, PRs, commits, ticket changes; sprint planning excluded) per PR the \
          team opened are at most max_actions_per_pr, and the team's median time to first review is at least \
          pickup_ratio times the other teams' median, or PRs nobody has looked at for stale_days \
-         pile up (stale_per_person per member at the month's end). The manager must have been \
-         as invisible the month before, so a month's holiday does not fire."
+         pile up (stale_per_person per member at the month's end). A manager plainly present the \
+         month before (twice the bar) is on holiday, not absent."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
@@ -85,12 +85,12 @@ impl Detector for AbsenteeManager {
                 if per_pr > t.max_actions_per_pr {
                     continue;
                 }
-                // Absence is a standing state: the month before must look the same, or this is
-                // a holiday.
+                // Absence is a standing state: a manager plainly present the month before (twice
+                // the bar) is back from a holiday, not absent.
                 let previous = input.month.previous();
                 let opened_before = opened_in(input, previous, team)?;
                 let before = actions_of(input, manager, previous)? as f64 / opened_before.max(1) as f64;
-                if opened_before >= t.min_team_prs && before > t.max_actions_per_pr {
+                if opened_before >= t.min_team_prs && before > 2.0 * t.max_actions_per_pr {
                     continue;
                 }
                 let ratio = match (team_pickup, others_pickup) {

@@ -233,7 +233,7 @@ impl Activity<'_> {
         match member.drifts_after_hours_from {
             Some(from) if day >= from => {
                 let span = (self.config.until - from).num_days().max(1) as f64;
-                0.12 + 0.5 * ((day - from).num_days() as f64 / span).min(1.0)
+                0.25 + 0.45 * ((day - from).num_days() as f64 / span).min(1.0)
             }
             _ => 0.03,
         }
@@ -1534,9 +1534,15 @@ impl Activity<'_> {
         if !world.members[assignee].calendar.is_employed(day) {
             return;
         }
-        let created = self.working_moment(manager, day);
+        // Asked for by the manager, or, with an absent one, by whoever in the team was asked.
+        let reporter = if world.teams[team].plan.manager == ManagerPersona::Absentee {
+            assignee
+        } else {
+            manager
+        };
+        let created = self.working_moment(reporter, day);
         let key = self.next_key(team);
-        let mut ticket = Ticket::new(self, team, &key, "chore", manager, assignee, created);
+        let mut ticket = Ticket::new(self, team, &key, "chore", reporter, assignee, created);
         ticket.labels.push("unplanned".into());
         ticket.estimate = Some(2.0);
         ticket.sprint(self, manager, created + Duration::minutes(5), true);
