@@ -292,7 +292,7 @@ pub struct RubberStampThresholds {
     /// no comment, is a stamp; 80 lines in 15 minutes is over 300 lines an hour, about the rate
     /// above which code-review studies find reviewers miss most defects.
     pub max_minutes: i64,
-    /// Stamps in the month, at least.
+    /// Stamps over the month and the one before, at least.
     pub min_count: usize,
     /// Share of the person's approvals of such PRs that are stamps, at least.
     pub min_share: f64,
@@ -303,7 +303,7 @@ impl Default for RubberStampThresholds {
         RubberStampThresholds {
             min_lines: 80,
             max_minutes: 15,
-            min_count: 2,
+            min_count: 3,
             min_share: 0.5,
         }
     }

@@ -3,9 +3,9 @@
 //! A stamp is a reviewer's *first* review of a PR of at least `min_lines` changed lines that is
 //! an approval, without a single comment, within `max_minutes` of the reviewer being asked (the
 //! latest request to them before the approval; when there was none, the PR becoming ready).
-//! The detector fires for a reviewer with at least `min_count` stamps in the month that make at
-//! least `min_share` of their approvals of such PRs: one quick approval of a change the reviewer
-//! paired on is normal, a habit is not.
+//! The detector fires for a reviewer with at least `min_count` stamps over the month and the one
+//! before (at least one in the month) that make at least `min_share` of their approvals of such
+//! PRs: one quick approval of a change the reviewer paired on is normal, a habit is not.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +25,7 @@ const MICROS_PER_MINUTE: i64 = 60_000_000;
 struct Tally {
     approvals_of_large: usize,
     stamps: Vec<(i64, String, f64)>,
+    stamps_this_month: usize,
     minutes: Vec<f64>,
 }
 
@@ -37,13 +38,17 @@ impl Detector for RubberStampReview {
         "Approvals of sizeable PRs faster than anyone can read them. A stamp is a reviewer's \
          first review of a PR of at least min_lines changed lines that is an approval, with no \
          comment, within max_minutes of the reviewer being asked (or of the PR becoming ready \
-         when nobody was asked). It fires for a reviewer with at least min_count stamps in the \
-         month making at least min_share of their approvals of such PRs."
+         when nobody was asked). It fires for a reviewer with at least min_count stamps over the \
+         month and the one before (one at least in the month) making at least min_share of \
+         their approvals of such PRs."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.rubber_stamp_review;
-        let span = input.span();
+        // The month and the one before: a habit shows over weeks, and a month with few large PRs
+        // should not hide it.
+        let (month_start, _) = input.span();
+        let span = super::micros_span(input.month.previous(), input.month);
         let mut outcome = Outcome::default();
         let reviews = review_rows(&reviews_of_prs_reviewed_in(input, span)?)?;
         if reviews.is_empty() {
@@ -83,12 +88,15 @@ impl Detector for RubberStampReview {
                     review.url.clone().unwrap_or_default(),
                     minutes,
                 ));
+                if review.submitted_us >= month_start {
+                    tally.stamps_this_month += 1;
+                }
             }
         }
         for (reviewer, tally) in tallies {
             let count = tally.stamps.len();
             let share = count as f64 / tally.approvals_of_large.max(1) as f64;
-            if count < t.min_count || share < t.min_share {
+            if count < t.min_count || share < t.min_share || tally.stamps_this_month == 0 {
                 continue;
             }
             let mut stamps = tally.stamps;
@@ -96,7 +104,8 @@ impl Detector for RubberStampReview {
             let lines: Vec<f64> = stamps.iter().map(|s| s.0 as f64).collect();
             let mut evidence = Evidence::default();
             evidence
-                .figure("stamps", count)
+                .figure("stamps_over_two_months", count)
+                .figure("stamps_this_month", tally.stamps_this_month)
                 .figure("approvals_of_prs_over_min_lines", tally.approvals_of_large)
                 .rounded("stamp_share", Some(share), 3)
                 .rounded("median_lines_stamped", median(lines), 0)
@@ -128,9 +137,10 @@ impl Detector for RubberStampReview {
                     Severity::Warn
                 },
                 headline: format!(
-                    "In {month}, {reviewer} approved {count} PRs of {} lines or more within {} \
-                     minutes of being asked and without a comment ({:.0} % of their approvals \
-                     of PRs that size).",
+                    "Over {} and {month}, {reviewer} approved {count} PRs of {} lines or more \
+                     within {} minutes of being asked and without a comment ({:.0} % of their \
+                     approvals of PRs that size).",
+                    month.previous(),
                     t.min_lines,
                     t.max_minutes,
                     share * 100.0

@@ -170,10 +170,20 @@ impl World {
                 rubber_stamper: false,
                 owns: None,
             });
+            // The engineers who carry a planted pattern (slots 0 to 3) work in the team's zone,
+            // so that a late-evening commit is a drift and a late approval a time zone, not the
+            // other way round.
+            let planted_slot = |slot: usize| match slot {
+                0 => plan.burnout_engineer,
+                1 => plan.leaving_engineer,
+                2 => plan.rubber_stamper,
+                3 => plan.silo_module,
+                _ => false,
+            };
             let remote = rng
                 .random_bool(0.7)
                 .then(|| rng.random_range(0..plan.engineers.max(1)))
-                .filter(|_| !spread);
+                .filter(|slot| !spread && !planted_slot(*slot));
             let mut engineers = Vec::new();
             for slot in 0..plan.engineers {
                 let tz = if spread {
@@ -195,8 +205,7 @@ impl World {
                     rubber_stamper: false,
                     owns: None,
                 };
-                // The first engineers carry the team's planted patterns (never the remote one,
-                // so that a late-evening commit is a drift and not a time-zone artefact).
+                // The first engineers carry the team's planted patterns.
                 if plan.burnout_engineer && slot == 0 {
                     member.drifts_after_hours_from = Some(months_back(1));
                     member.pr_rate *= 1.15;
