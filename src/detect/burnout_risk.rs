@@ -4,7 +4,8 @@
 //! hours (the `activity_local` metric), so a colleague in Tokyo committing at 03:00 UTC is at
 //! work, not up at night. Fires when, in the month, the share of the person's actions outside
 //! their working hours or at weekends is at least `after_hours_share` *and* has risen over their
-//! own baseline (the `baseline_months` before) by `rise` points and by a factor `rise_factor`:
+//! own baseline (the median share of the `baseline_months` before) by `rise` points and by a
+//! factor `rise_factor`:
 //! someone who has always liked evening hours is not drifting. Being active on at least
 //! `fortnight_active_share` of the days of a fortnight (no rest days at all) makes it an alert;
 //! alone it is not enough, as on-call rotations and release weeks do the same.
@@ -87,11 +88,15 @@ impl Detector for BurnoutRisk {
                 continue;
             }
             let share = after_hours / total;
-            let (base_total, base_after) = baseline
-                .iter()
-                .filter_map(|m| figures.get(&(person.clone(), m.clone())))
-                .fold((0.0, 0.0), |acc, f| (acc.0 + f.0, acc.1 + f.1));
-            let base_share = (base_total >= t.min_actions as f64).then(|| base_after / base_total);
+            // The median of the baseline months' shares: a drift that began last month must not
+            // raise the bar it is measured against.
+            let base_share = super::stats::median(
+                baseline
+                    .iter()
+                    .filter_map(|m| figures.get(&(person.clone(), m.clone())))
+                    .filter(|f| f.0 >= t.min_actions as f64)
+                    .map(|f| f.1 / f.0),
+            );
             let rising =
                 base_share.is_none_or(|b| share - b >= t.rise && share >= t.rise_factor * b);
             let (active, window_days, window_start) =
