@@ -192,13 +192,16 @@ fn explain(config: &Config, name: &str) -> Result<()> {
             ),
         }
     };
-    let thresholds = toml::Table::try_from(&config.thresholds)
-        .context("cannot show the thresholds")?;
+    let thresholds =
+        toml::Table::try_from(&config.thresholds).context("cannot show the thresholds")?;
     for kind in kinds {
         let detector = detect::detector(kind);
         println!("{}\n", kind.name());
         println!("{}\n", wrap(detector.explain(), 96));
-        println!("Thresholds ([thresholds.{}] in teamlens.toml, current values):", kind.name());
+        println!(
+            "Thresholds ([thresholds.{}] in teamlens.toml, current values):",
+            kind.name()
+        );
         if let Some(toml::Value::Table(values)) = thresholds.get(kind.name()) {
             for (key, value) in values {
                 println!("  {key} = {value}");

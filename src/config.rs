@@ -429,7 +429,10 @@ impl Config {
         let b = &t.review_bottleneck;
         let d = &t.output_outcome_divergence;
         for (key, value) in [
-            ("micromanagement.review_share", t.micromanagement.review_share),
+            (
+                "micromanagement.review_share",
+                t.micromanagement.review_share,
+            ),
             (
                 "micromanagement.changes_after_approval_share",
                 t.micromanagement.changes_after_approval_share,
@@ -447,20 +450,35 @@ impl Config {
                 t.micromanagement.reassignment_share,
             ),
             ("wont_let_go.author_share", t.wont_let_go.author_share),
-            ("wont_let_go.silo_change_share", t.wont_let_go.silo_change_share),
-            ("overload.added_mid_sprint_share", t.overload.added_mid_sprint_share),
+            (
+                "wont_let_go.silo_change_share",
+                t.wont_let_go.silo_change_share,
+            ),
+            (
+                "overload.added_mid_sprint_share",
+                t.overload.added_mid_sprint_share,
+            ),
             ("overload.completion_ratio", t.overload.completion_ratio),
             ("overload.unplanned_share", t.overload.unplanned_share),
-            ("burnout_risk.after_hours_share", t.burnout_risk.after_hours_share),
+            (
+                "burnout_risk.after_hours_share",
+                t.burnout_risk.after_hours_share,
+            ),
             ("burnout_risk.rise", t.burnout_risk.rise),
             (
                 "burnout_risk.fortnight_active_share",
                 t.burnout_risk.fortnight_active_share,
             ),
-            ("knowledge_silo.review_weight", t.knowledge_silo.review_weight),
+            (
+                "knowledge_silo.review_weight",
+                t.knowledge_silo.review_weight,
+            ),
             ("knowledge_silo.holder_share", t.knowledge_silo.holder_share),
             ("attrition_risk.fade_ratio", t.attrition_risk.fade_ratio),
-            ("rubber_stamp_review.min_share", t.rubber_stamp_review.min_share),
+            (
+                "rubber_stamp_review.min_share",
+                t.rubber_stamp_review.min_share,
+            ),
         ] {
             if !(0.0..=1.0).contains(&value) {
                 return Err(format!(
@@ -471,28 +489,44 @@ impl Config {
         for (key, value) in [
             ("micromanagement.min_signals", t.micromanagement.min_signals),
             ("overload.min_signals", t.overload.min_signals),
-            ("burnout_risk.baseline_months", t.burnout_risk.baseline_months),
-            ("knowledge_silo.window_months", t.knowledge_silo.window_months),
-            ("attrition_risk.baseline_months", t.attrition_risk.baseline_months),
-            ("rubber_stamp_review.min_count", t.rubber_stamp_review.min_count),
+            (
+                "burnout_risk.baseline_months",
+                t.burnout_risk.baseline_months,
+            ),
+            (
+                "knowledge_silo.window_months",
+                t.knowledge_silo.window_months,
+            ),
+            (
+                "attrition_risk.baseline_months",
+                t.attrition_risk.baseline_months,
+            ),
+            (
+                "rubber_stamp_review.min_count",
+                t.rubber_stamp_review.min_count,
+            ),
         ] {
             if value == 0 {
                 return Err(format!("thresholds.{key} must be at least 1"));
             }
         }
         if t.micromanagement.min_signals > 5 || t.overload.min_signals > 4 {
-            return Err(
-                "thresholds.micromanagement.min_signals is at most 5 and \
+            return Err("thresholds.micromanagement.min_signals is at most 5 and \
                  thresholds.overload.min_signals at most 4: there are no more signals"
-                    .into(),
-            );
+                .into());
         }
         for (key, value) in [
             ("absentee_manager.stale_days", t.absentee_manager.stale_days),
             ("overload.sprint_grace_hours", t.overload.sprint_grace_hours),
             ("attrition_risk.silent_days", t.attrition_risk.silent_days),
-            ("rubber_stamp_review.max_minutes", t.rubber_stamp_review.max_minutes),
-            ("rubber_stamp_review.min_lines", t.rubber_stamp_review.min_lines),
+            (
+                "rubber_stamp_review.max_minutes",
+                t.rubber_stamp_review.max_minutes,
+            ),
+            (
+                "rubber_stamp_review.min_lines",
+                t.rubber_stamp_review.min_lines,
+            ),
         ] {
             if value < 0 {
                 return Err(format!("thresholds.{key} = {value}: must not be negative"));
@@ -503,7 +537,10 @@ impl Config {
                 "absentee_manager.max_actions_per_pr",
                 t.absentee_manager.max_actions_per_pr,
             ),
-            ("absentee_manager.pickup_ratio", t.absentee_manager.pickup_ratio),
+            (
+                "absentee_manager.pickup_ratio",
+                t.absentee_manager.pickup_ratio,
+            ),
             (
                 "absentee_manager.stale_per_person",
                 t.absentee_manager.stale_per_person,

@@ -379,7 +379,7 @@ fn explain_prints_the_definition_and_the_thresholds_with_their_current_values() 
         .args(["explain", "micromanagement"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("never on one alone"))
+        .stdout(predicate::str::contains("Five signals per manager"))
         .stdout(predicate::str::contains("[thresholds.micromanagement]"))
         .stdout(predicate::str::contains("min_signals = 4"))
         .stdout(predicate::str::contains("review_share = 0.6"));
@@ -407,6 +407,8 @@ fn explain_all_covers_every_finding_kind_and_an_unknown_kind_lists_the_valid_one
         .args(["explain", "micromanager"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("unknown finding kind `micromanager`"))
+        .stderr(predicate::str::contains(
+            "unknown finding kind `micromanager`",
+        ))
         .stderr(predicate::str::contains("micromanagement"));
 }

@@ -119,7 +119,8 @@ fn every_detector_meets_its_goal_on_the_evaluation_organisations() {
     );
 }
 
-/// The personas of `teamlens demo`'s organisation, each found where it was planted.
+/// Every pattern planted in the demo's organisation (six teams) is found in at least half of its
+/// months, and nothing is found where nothing was planted.
 #[test]
 fn the_demo_organisation_shows_every_planted_pattern() {
     let config = SimConfig::default_org(42, 6, 6, 1.0);
@@ -139,7 +140,7 @@ fn the_demo_organisation_shows_every_planted_pattern() {
         let missed: Vec<_> = expected.difference(&got).collect();
         let extra: Vec<_> = got.difference(&expected).collect();
         assert!(
-            missed.len() <= expected.len() / 3 && extra.is_empty(),
+            missed.len() * 2 <= expected.len() && extra.is_empty(),
             "{}: missed {missed:?}, false alarms {extra:?}",
             kind.name()
         );

@@ -89,7 +89,8 @@ impl Detector for AbsenteeManager {
                 // the bar) is back from a holiday, not absent.
                 let previous = input.month.previous();
                 let opened_before = opened_in(input, previous, team)?;
-                let before = actions_of(input, manager, previous)? as f64 / opened_before.max(1) as f64;
+                let before =
+                    actions_of(input, manager, previous)? as f64 / opened_before.max(1) as f64;
                 if opened_before >= t.min_team_prs && before > 2.0 * t.max_actions_per_pr {
                     continue;
                 }
@@ -186,7 +187,11 @@ fn opened_by_team(input: &DetectorInput, span: (i64, i64)) -> PolarsResult<Vec<(
 }
 
 /// PRs opened by a team's members (not its managers) in a month.
-fn opened_in(input: &DetectorInput, month: crate::period::Month, team: &str) -> PolarsResult<usize> {
+fn opened_in(
+    input: &DetectorInput,
+    month: crate::period::Month,
+    team: &str,
+) -> PolarsResult<usize> {
     let span = super::micros_span(month, month);
     Ok(opened_by_team(input, span)?
         .iter()

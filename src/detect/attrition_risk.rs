@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::period::Month;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, f64_values,
     i64_values, str_values,
 };
+use crate::period::Month;
 
 pub struct AttritionRisk;
 
@@ -86,8 +86,8 @@ impl Detector for AttritionRisk {
             if !stopped && !fading {
                 continue;
             }
-            let last_day = chrono::DateTime::from_timestamp_micros(*last)
-                .map(|d| d.date_naive().to_string());
+            let last_day =
+                chrono::DateTime::from_timestamp_micros(*last).map(|d| d.date_naive().to_string());
             let mut evidence = Evidence::default();
             evidence
                 .rounded("actions_per_active_day", now.per_day(), 2)

@@ -195,9 +195,10 @@ fn busiest_fortnights(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (u
             by_person.entry(person).or_default().push(day);
         }
     }
-    let first_day = input.month.first_day().signed_duration_since(
-        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
-    );
+    let first_day = input
+        .month
+        .first_day()
+        .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default());
     let first = first_day.num_days();
     let last = first
         + input

@@ -305,8 +305,9 @@ pub fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<ModuleKnowled
                 let deliveries = own + t.review_weight * reviewed;
                 let first = f64::from(u8::from(history.first.as_ref() == Some(*person)));
                 let others = total_changes - own;
-                let value = DOA_CONSTANT + DOA_FIRST_AUTHORSHIP * first + DOA_DELIVERIES * deliveries
-                    - DOA_ACCEPTANCES * (1.0 + others).ln();
+                let value =
+                    DOA_CONSTANT + DOA_FIRST_AUTHORSHIP * first + DOA_DELIVERIES * deliveries
+                        - DOA_ACCEPTANCES * (1.0 + others).ln();
                 (*person, value)
             })
             .collect();

@@ -243,14 +243,15 @@ fn commits_on_others(
 ) -> PolarsResult<()> {
     let commits = input
         .table("pr_commits")
-        .filter(
-            within("authored_at", span).and(col("is_merge").fill_null(lit(false)).not()),
-        )
+        .filter(within("authored_at", span).and(col("is_merge").fill_null(lit(false)).not()))
         .select([col("repo"), col("number"), col("author").alias("pusher")])
         .join(
-            input
-                .table("pull_requests")
-                .select([col("repo"), col("number"), col("author"), col("url")]),
+            input.table("pull_requests").select([
+                col("repo"),
+                col("number"),
+                col("author"),
+                col("url"),
+            ]),
             [col("repo"), col("number")],
             [col("repo"), col("number")],
             JoinArgs::new(JoinType::Inner),
@@ -289,10 +290,18 @@ fn ticket_changes(
 ) -> PolarsResult<()> {
     let changes = input
         .table("issue_events")
-        .filter(within("at", span).and(col("field").is_in(
-            lit(Series::new("fields".into(), ["title", "description", "assignee"])).implode(true),
-            false,
-        )))
+        .filter(
+            within("at", span).and(
+                col("field").is_in(
+                    lit(Series::new(
+                        "fields".into(),
+                        ["title", "description", "assignee"],
+                    ))
+                    .implode(true),
+                    false,
+                ),
+            ),
+        )
         .select([col("key"), col("actor"), col("field"), col("from")])
         .join(
             input.table("issues").select([col("key"), col("assignee")]),
@@ -325,7 +334,10 @@ fn ticket_changes(
 }
 
 /// Tickets (by their assignee's team) with any change in the span.
-fn tickets_touched(input: &DetectorInput, span: (i64, i64)) -> PolarsResult<BTreeMap<String, usize>> {
+fn tickets_touched(
+    input: &DetectorInput,
+    span: (i64, i64),
+) -> PolarsResult<BTreeMap<String, usize>> {
     let touched = input
         .table("issue_events")
         .filter(within("at", span))

@@ -457,7 +457,9 @@ pub fn reviews_of_prs_reviewed_in(
                 .and(col("reviewer").neq(col("author"))),
         )
         .with_columns([
-            col("submitted_at").cast(DataType::Int64).alias("submitted_us"),
+            col("submitted_at")
+                .cast(DataType::Int64)
+                .alias("submitted_us"),
             within("submitted_at", span).alias("in_span"),
         ])
         .sort(["repo", "number", "submitted_us"], Default::default())

@@ -66,7 +66,9 @@ impl Detector for Overload {
                 col("labels"),
                 col("url"),
                 col("created_at").cast(DataType::Int64).alias("created_us"),
-                col("resolved_at").cast(DataType::Int64).alias("resolved_us"),
+                col("resolved_at")
+                    .cast(DataType::Int64)
+                    .alias("resolved_us"),
             ])
             .with_column(
                 col("labels")
@@ -120,7 +122,10 @@ impl Detector for Overload {
             if status_category(&status) == "in_progress"
                 && let Some(team) = team_of_key.get(key.as_str())
             {
-                figures.entry(team.to_string()).or_default().in_progress_at_end += 1;
+                figures
+                    .entry(team.to_string())
+                    .or_default()
+                    .in_progress_at_end += 1;
             }
         }
 
@@ -150,7 +155,8 @@ impl Detector for Overload {
         }
         let grace = t.sprint_grace_hours * MICROS_PER_HOUR;
         for i in 0..sprints.height() {
-            let (Some(key), Some(name), Some(at)) = (&sprint_keys[i], &sprint_names[i], sprint_at[i])
+            let (Some(key), Some(name), Some(at)) =
+                (&sprint_keys[i], &sprint_names[i], sprint_at[i])
             else {
                 continue;
             };
@@ -266,7 +272,10 @@ impl Detector for Overload {
                 } else {
                     Severity::Warn
                 },
-                headline: format!("In {month}, {team} took on more than it finished: {}.", described.join("; ")),
+                headline: format!(
+                    "In {month}, {team} took on more than it finished: {}.",
+                    described.join("; ")
+                ),
                 evidence,
                 question: format!(
                     "What did {team} say yes to this month that was not in the plan, and what \
@@ -308,8 +317,26 @@ fn status_at(input: &DetectorInput, end: i64) -> PolarsResult<Vec<(String, Strin
 /// state types name them: to do, in progress or done.
 pub fn status_category(status: &str) -> &'static str {
     let name = status.trim().to_ascii_lowercase();
-    const TODO: &[&str] = &["to do", "todo", "backlog", "open", "new", "triage", "selected for development", "unstarted"];
-    const DONE: &[&str] = &["done", "closed", "resolved", "canceled", "cancelled", "won't do", "completed", "duplicate"];
+    const TODO: &[&str] = &[
+        "to do",
+        "todo",
+        "backlog",
+        "open",
+        "new",
+        "triage",
+        "selected for development",
+        "unstarted",
+    ];
+    const DONE: &[&str] = &[
+        "done",
+        "closed",
+        "resolved",
+        "canceled",
+        "cancelled",
+        "won't do",
+        "completed",
+        "duplicate",
+    ];
     if TODO.contains(&name.as_str()) {
         "todo"
     } else if DONE.contains(&name.as_str()) {

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::{
-    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity,
-    i64_values, review_rows, reviews_of_prs_reviewed_in, str_values,
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, i64_values,
+    review_rows, reviews_of_prs_reviewed_in, str_values,
 };
 use crate::detect::stats::median;
 
@@ -83,11 +83,9 @@ impl Detector for RubberStampReview {
                 && minutes >= 0.0
                 && minutes <= t.max_minutes as f64
             {
-                tally.stamps.push((
-                    review.size,
-                    review.url.clone().unwrap_or_default(),
-                    minutes,
-                ));
+                tally
+                    .stamps
+                    .push((review.size, review.url.clone().unwrap_or_default(), minutes));
                 if review.submitted_us >= month_start {
                     tally.stamps_this_month += 1;
                 }

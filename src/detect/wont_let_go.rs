@@ -77,7 +77,10 @@ impl Detector for WontLetGo {
                 let dismissals = dismissals_by(input, manager, span)?;
                 let silo = modules
                     .iter()
-                    .filter(|m| m.truck_factor == 1 && m.holders.first().map(String::as_str) == Some(manager))
+                    .filter(|m| {
+                        m.truck_factor == 1
+                            && m.holders.first().map(String::as_str) == Some(manager)
+                    })
                     .map(|m| (m, m.change_share(manager)))
                     .filter(|(_, s)| *s >= t.silo_change_share)
                     .max_by(|a, b| a.1.total_cmp(&b.1));
@@ -99,7 +102,10 @@ impl Detector for WontLetGo {
                     .figure("reviews_dismissed", dismissals);
                 if let Some((module, change_share)) = silo {
                     evidence
-                        .figure("module_only_they_know", format!("{}:{}", module.repo, module.module))
+                        .figure(
+                            "module_only_they_know",
+                            format!("{}:{}", module.repo, module.module),
+                        )
                         .rounded("their_share_of_its_changes", Some(change_share), 3);
                 }
                 evidence.links = unapproved
@@ -171,5 +177,9 @@ fn dismissals_by(input: &DetectorInput, person: &str, span: (i64, i64)) -> Polar
         )
         .select([len().alias("n")])
         .collect()?;
-    Ok(f64_values(&frame, "n")?.first().copied().flatten().unwrap_or(0.0) as usize)
+    Ok(f64_values(&frame, "n")?
+        .first()
+        .copied()
+        .flatten()
+        .unwrap_or(0.0) as usize)
 }

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::calendar::{is_company_holiday, is_weekend};
-use super::world::{SILO_MODULE, Member, Team, World, weekday_factor};
+use super::world::{Member, SILO_MODULE, Team, World, weekday_factor};
 use super::{HardCaseKind, ManagerPersona, SimConfig};
 use crate::model::{
     Comment, Commit, Dataset, Deployment, FileChange, Issue, IssueEvent, PrCommit, PrEvent,
@@ -1167,9 +1167,10 @@ impl Activity<'_> {
         while chosen.len() < count {
             let core = self.rng.random_bool(if wont_let_go { 0.7 } else { 0.06 });
             // On a team with a silo, only its owner goes there, and about half the time.
-            let silo = team.plan.silo_module.then(|| {
-                owns.is_some() && !core && self.rng.random_bool(0.5)
-            });
+            let silo = team
+                .plan
+                .silo_module
+                .then(|| owns.is_some() && !core && self.rng.random_bool(0.5));
             let candidates: Vec<&String> = team
                 .files
                 .iter()

@@ -193,15 +193,24 @@ fn the_world_has_the_shapes_of_real_data() {
         "{weekend} of {} on weekends",
         humans.len()
     );
+    // (In the author's own time zone: 30 April in the evening in Los Angeles is 1 May in UTC.)
     let may_day = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+    let zones: BTreeMap<&str, chrono_tz::Tz> = data
+        .people
+        .iter()
+        .map(|p| (p.person.as_str(), p.timezone.parse().unwrap()))
+        .collect();
     let planned = humans
         .iter()
         .filter(|p| p.is_revert == Some(false) && !p.labels.iter().any(|l| l == "hotfix"));
-    assert!(
-        planned
-            .into_iter()
-            .all(|p| p.first_commit_at.unwrap().date_naive() != may_day)
-    );
+    for pr in planned {
+        let local = pr
+            .first_commit_at
+            .unwrap()
+            .with_timezone(&zones[pr.author.as_str()])
+            .date_naive();
+        assert_ne!(local, may_day, "{pr:?}");
+    }
 }
 
 #[test]
@@ -399,4 +408,272 @@ fn the_ground_truth_names_every_planted_pattern_and_the_healthy_teams() {
         config.month_names().first().map(String::as_str),
         Some("2026-05")
     );
+}
+
+/// A small organisation of healthy teams with one special team added.
+fn with_team(seed: u64, special: TeamPlan) -> Simulation {
+    let config = SimConfig {
+        teams: vec![
+            TeamPlan::healthy("alpha", 5),
+            TeamPlan::healthy("beta", 5),
+            special,
+        ],
+        ..SimConfig::default_org(seed, 0, 4, 1.0)
+    };
+    simulate(&config)
+}
+
+#[test]
+fn the_rubber_stamper_approves_within_minutes_without_a_comment() {
+    let mut plan = TeamPlan::healthy("stamp", 5);
+    plan.rubber_stamper = true;
+    let simulation = with_team(21, plan);
+    let data = &simulation.dataset;
+    let stamper = &simulation
+        .ground_truth
+        .plants
+        .iter()
+        .find(|p| p.kind == "rubber_stamp_review")
+        .unwrap()
+        .subject;
+    let requested: BTreeMap<(String, i64), chrono::DateTime<chrono::Utc>> = data
+        .review_requests
+        .iter()
+        .filter(|r| &r.requested == stamper)
+        .map(|r| ((r.repo.clone(), r.number), r.requested_at))
+        .collect();
+    let sizes: BTreeMap<(String, i64), i64> = data
+        .pull_requests
+        .iter()
+        .map(|p| {
+            (
+                (p.repo.clone(), p.number),
+                p.additions.unwrap_or(0) + p.deletions.unwrap_or(0),
+            )
+        })
+        .collect();
+    let theirs: Vec<_> = data
+        .reviews
+        .iter()
+        .filter(|r| &r.reviewer == stamper)
+        .collect();
+    let quick = theirs
+        .iter()
+        .filter(|r| {
+            requested
+                .get(&(r.repo.clone(), r.number))
+                .is_some_and(|asked| r.submitted_at - *asked <= chrono::Duration::minutes(15))
+        })
+        .count();
+    let silent = theirs
+        .iter()
+        .filter(|r| r.state == "approved" && r.comment_count == Some(0))
+        .count();
+    // (Besides reviews asked of them, they look at PRs that are later given up, with comments.)
+    assert!(
+        silent * 10 >= theirs.len() * 9,
+        "{silent} of {} silent",
+        theirs.len()
+    );
+    assert!(
+        quick * 10 >= theirs.len() * 7,
+        "{quick} of {} quick",
+        theirs.len()
+    );
+    assert!(
+        theirs
+            .iter()
+            .any(|r| sizes[&(r.repo.clone(), r.number)] > 300),
+        "large PRs stamped too"
+    );
+}
+
+#[test]
+fn only_the_silo_owner_ever_changes_the_silo_module() {
+    let mut plan = TeamPlan::healthy("silo", 5);
+    plan.silo_module = true;
+    let simulation = with_team(22, plan);
+    let data = &simulation.dataset;
+    let authors: BTreeMap<(String, i64), String> = data
+        .pull_requests
+        .iter()
+        .map(|p| ((p.repo.clone(), p.number), p.author.clone()))
+        .collect();
+    let touching: BTreeSet<String> = data
+        .file_changes
+        .iter()
+        .filter(|f| f.repo == "acme/silo-api" && f.path.starts_with(world::SILO_MODULE))
+        .map(|f| authors[&(f.repo.clone(), f.number.unwrap())].clone())
+        .filter(|author| !author.ends_with("[bot]"))
+        .collect();
+    assert_eq!(touching.len(), 1, "{touching:?}");
+    assert!(
+        simulation
+            .ground_truth
+            .plants
+            .iter()
+            .any(|p| p.kind == "knowledge_silo" && p.subject == "team:silo")
+    );
+}
+
+#[test]
+fn hard_case_teams_have_their_shapes_and_nothing_planted() {
+    let cases = [
+        (HardCaseKind::BusyReviewer, 10),
+        (HardCaseKind::TwoPerson, 1),
+        (HardCaseKind::SpreadZones, 5),
+        (HardCaseKind::ManagerMonthAway, 5),
+    ];
+    for (kind, engineers) in cases {
+        let mut plan = TeamPlan::healthy("hard", engineers);
+        plan.hard_case = Some(kind);
+        let simulation = with_team(23, plan);
+        let data = &simulation.dataset;
+        let truth = &simulation.ground_truth;
+        assert!(truth.plants.is_empty(), "{kind:?}");
+        assert!(truth.healthy_teams.contains(&"team:hard".to_string()));
+        assert_eq!(truth.hard_cases[0].kind, kind);
+        let members: Vec<&crate::model::Person> =
+            data.people.iter().filter(|p| p.team == "hard").collect();
+        let manager = manager_of(data, "hard");
+        let theirs = |person: &str| {
+            data.pull_requests
+                .iter()
+                .filter(|p| p.repo == "acme/hard-api" && p.author == person)
+                .count()
+        };
+        match kind {
+            HardCaseKind::BusyReviewer => {
+                let mut approvals: BTreeMap<&str, usize> = BTreeMap::new();
+                for r in data.reviews.iter().filter(|r| r.repo == "acme/hard-api") {
+                    if r.state == "approved" {
+                        *approvals.entry(r.reviewer.as_str()).or_default() += 1;
+                    }
+                }
+                let total: usize = approvals.values().sum();
+                let mut counts: Vec<usize> = approvals.values().copied().collect();
+                counts.sort();
+                let (top, second) = (counts[counts.len() - 1], counts[counts.len() - 2]);
+                assert!(top * 2 < total, "busy, not dominant: {top} of {total}");
+                assert!(top as f64 > 1.3 * second as f64, "{top} vs {second}");
+            }
+            HardCaseKind::TwoPerson => {
+                let engineer = members.iter().find(|p| p.role == "engineer").unwrap();
+                let merged: Vec<_> = data
+                    .pull_requests
+                    .iter()
+                    .filter(|p| p.author == engineer.person && p.merged_at.is_some())
+                    .collect();
+                assert!(!merged.is_empty() && theirs(&engineer.person) > 0);
+                for pr in merged {
+                    assert!(
+                        data.reviews.iter().any(|r| r.repo == pr.repo
+                            && r.number == pr.number
+                            && r.reviewer == manager
+                            && r.state == "approved"),
+                        "{pr:?}"
+                    );
+                }
+            }
+            HardCaseKind::SpreadZones => {
+                let zones: BTreeSet<&str> = members.iter().map(|p| p.timezone.as_str()).collect();
+                assert_eq!(zones.len(), 3, "{zones:?}");
+            }
+            HardCaseKind::ManagerMonthAway => {
+                let away = NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+                let in_away_month = |at: chrono::DateTime<chrono::Utc>| {
+                    at.date_naive() >= away && at.date_naive() < away + chrono::Duration::days(31)
+                };
+                assert!(
+                    !data
+                        .reviews
+                        .iter()
+                        .any(|r| r.reviewer == manager && in_away_month(r.submitted_at))
+                );
+                assert!(
+                    !data
+                        .pr_commits
+                        .iter()
+                        .any(|c| c.author == manager && in_away_month(c.authored_at))
+                );
+                assert!(
+                    data.reviews
+                        .iter()
+                        .any(|r| r.reviewer == manager && r.submitted_at.date_naive() > away)
+                        || theirs(&manager) > 0,
+                    "the manager is active outside their month away"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn eval_organisations_are_deterministic_and_vary_every_pattern() {
+    assert_eq!(SimConfig::eval_org(5), SimConfig::eval_org(5));
+    let configs: Vec<SimConfig> = (1..=36).map(SimConfig::eval_org).collect();
+    let count = |f: &dyn Fn(&TeamPlan) -> bool| {
+        configs
+            .iter()
+            .filter(|c| c.teams.iter().any(|t| f(t)))
+            .count()
+    };
+    let checks: Vec<(&str, Box<dyn Fn(&TeamPlan) -> bool>)> = vec![
+        (
+            "bottleneck",
+            Box::new(|t| t.manager == ManagerPersona::Bottleneck),
+        ),
+        (
+            "micromanager",
+            Box::new(|t| t.manager == ManagerPersona::Micromanager),
+        ),
+        (
+            "absentee",
+            Box::new(|t| t.manager == ManagerPersona::Absentee),
+        ),
+        (
+            "won't let go",
+            Box::new(|t| t.manager == ManagerPersona::WontLetGo),
+        ),
+        ("splits", Box::new(|t| t.splits_prs)),
+        ("overloaded", Box::new(|t| t.overloaded)),
+        ("burnout", Box::new(|t| t.burnout_engineer)),
+        ("leaving", Box::new(|t| t.leaving_engineer)),
+        ("rubber stamper", Box::new(|t| t.rubber_stamper)),
+        ("silo", Box::new(|t| t.silo_module)),
+        (
+            "busy reviewer",
+            Box::new(|t| t.hard_case == Some(HardCaseKind::BusyReviewer)),
+        ),
+        (
+            "two person",
+            Box::new(|t| t.hard_case == Some(HardCaseKind::TwoPerson)),
+        ),
+        (
+            "spread zones",
+            Box::new(|t| t.hard_case == Some(HardCaseKind::SpreadZones)),
+        ),
+        (
+            "manager away",
+            Box::new(|t| t.hard_case == Some(HardCaseKind::ManagerMonthAway)),
+        ),
+    ];
+    for (name, check) in &checks {
+        let present = count(check.as_ref());
+        assert!(
+            present > 0 && present < configs.len(),
+            "{name}: present in {present} of {}",
+            configs.len()
+        );
+    }
+    let controls: Vec<&SimConfig> = configs.iter().filter(|c| c.seed % 6 == 0).collect();
+    assert_eq!(controls.len(), 6);
+    for control in controls {
+        assert!(
+            control
+                .teams
+                .iter()
+                .all(|t| *t == TeamPlan::healthy(&t.name, t.engineers))
+        );
+    }
 }

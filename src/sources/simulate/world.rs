@@ -150,7 +150,8 @@ impl World {
             }
             if plan.hard_case == Some(HardCaseKind::ManagerMonthAway) {
                 let first = months_back(2);
-                let last = (first + Duration::days(32)).with_day(1).unwrap_or(first) - Duration::days(1);
+                let last =
+                    (first + Duration::days(32)).with_day(1).unwrap_or(first) - Duration::days(1);
                 manager_calendar.away.push((first, last));
             }
             members.push(Member {
