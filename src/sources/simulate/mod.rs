@@ -196,14 +196,14 @@ impl SimConfig {
     /// organisations and absent in others, and add hard-case teams (healthy, but shaped to tempt
     /// a detector) now and then.
     pub fn eval_org(seed: u64) -> SimConfig {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_e7a1);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x005e_ed0f_e7a1);
         let base = SimConfig::default_org(seed, 0, 6, 1.0);
         let mut teams = Vec::new();
         let name = |index: usize| match TEAM_NAMES.get(index) {
             Some(name) => (*name).to_string(),
             None => format!("team{index}"),
         };
-        if seed % 6 == 0 {
+        if seed.is_multiple_of(6) {
             for index in 0..rng.random_range(4..=6) {
                 teams.push(TeamPlan::healthy(&name(index), rng.random_range(4..=7)));
             }

@@ -612,54 +612,36 @@ fn hard_case_teams_have_their_shapes_and_nothing_planted() {
 fn eval_organisations_are_deterministic_and_vary_every_pattern() {
     assert_eq!(SimConfig::eval_org(5), SimConfig::eval_org(5));
     let configs: Vec<SimConfig> = (1..=36).map(SimConfig::eval_org).collect();
-    let count = |f: &dyn Fn(&TeamPlan) -> bool| {
-        configs
-            .iter()
-            .filter(|c| c.teams.iter().any(|t| f(t)))
-            .count()
-    };
-    let checks: Vec<(&str, Box<dyn Fn(&TeamPlan) -> bool>)> = vec![
-        (
-            "bottleneck",
-            Box::new(|t| t.manager == ManagerPersona::Bottleneck),
-        ),
-        (
-            "micromanager",
-            Box::new(|t| t.manager == ManagerPersona::Micromanager),
-        ),
-        (
-            "absentee",
-            Box::new(|t| t.manager == ManagerPersona::Absentee),
-        ),
-        (
-            "won't let go",
-            Box::new(|t| t.manager == ManagerPersona::WontLetGo),
-        ),
-        ("splits", Box::new(|t| t.splits_prs)),
-        ("overloaded", Box::new(|t| t.overloaded)),
-        ("burnout", Box::new(|t| t.burnout_engineer)),
-        ("leaving", Box::new(|t| t.leaving_engineer)),
-        ("rubber stamper", Box::new(|t| t.rubber_stamper)),
-        ("silo", Box::new(|t| t.silo_module)),
-        (
-            "busy reviewer",
-            Box::new(|t| t.hard_case == Some(HardCaseKind::BusyReviewer)),
-        ),
-        (
-            "two person",
-            Box::new(|t| t.hard_case == Some(HardCaseKind::TwoPerson)),
-        ),
-        (
-            "spread zones",
-            Box::new(|t| t.hard_case == Some(HardCaseKind::SpreadZones)),
-        ),
-        (
-            "manager away",
-            Box::new(|t| t.hard_case == Some(HardCaseKind::ManagerMonthAway)),
-        ),
+    type Check = fn(&TeamPlan) -> bool;
+    let count = |f: Check| configs.iter().filter(|c| c.teams.iter().any(f)).count();
+    let checks: Vec<(&str, Check)> = vec![
+        ("bottleneck", |t| t.manager == ManagerPersona::Bottleneck),
+        ("micromanager", |t| {
+            t.manager == ManagerPersona::Micromanager
+        }),
+        ("absentee", |t| t.manager == ManagerPersona::Absentee),
+        ("won't let go", |t| t.manager == ManagerPersona::WontLetGo),
+        ("splits", |t| t.splits_prs),
+        ("overloaded", |t| t.overloaded),
+        ("burnout", |t| t.burnout_engineer),
+        ("leaving", |t| t.leaving_engineer),
+        ("rubber stamper", |t| t.rubber_stamper),
+        ("silo", |t| t.silo_module),
+        ("busy reviewer", |t| {
+            t.hard_case == Some(HardCaseKind::BusyReviewer)
+        }),
+        ("two person", |t| {
+            t.hard_case == Some(HardCaseKind::TwoPerson)
+        }),
+        ("spread zones", |t| {
+            t.hard_case == Some(HardCaseKind::SpreadZones)
+        }),
+        ("manager away", |t| {
+            t.hard_case == Some(HardCaseKind::ManagerMonthAway)
+        }),
     ];
     for (name, check) in &checks {
-        let present = count(check.as_ref());
+        let present = count(*check);
         assert!(
             present > 0 && present < configs.len(),
             "{name}: present in {present} of {}",
