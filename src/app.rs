@@ -533,8 +533,7 @@ fn bench(config: &Config, people: u32, months: u32, seed: u64) -> Result<()> {
     stages.push(("metrics (load + SQL)", started.elapsed().as_secs_f64()));
 
     let started = Instant::now();
-    let people_frame = tables["people"].clone().collect()?;
-    let roster = Roster::from_people(&people_frame)?;
+    let roster = Roster::from_tables(&tables)?;
     let outcome = detect::run_all(&DetectorInput {
         month,
         metrics: &computed,

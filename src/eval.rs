@@ -240,8 +240,7 @@ fn run_one(
         .collect();
     let computed = metrics::compute(&tables, config, None)
         .map_err(|source| EvalError::Metrics { seed, source })?;
-    let people = tables["people"].clone().collect().map_err(polars_error)?;
-    let roster = Roster::from_people(&people).map_err(polars_error)?;
+    let roster = Roster::from_tables(&tables).map_err(polars_error)?;
     let mut found = BTreeMap::new();
     for month in Month::of(sim.until).trailing(months) {
         let outcome = detect::run_all(&DetectorInput {

@@ -27,7 +27,7 @@ fn run(
         .collect();
     let settings = Config::default();
     let computed = metrics::compute(&tables, &settings, None).unwrap();
-    let roster = Roster::from_people(&tables["people"].clone().collect().unwrap()).unwrap();
+    let roster = Roster::from_tables(&tables).unwrap();
     let mut found = BTreeSet::new();
     let mut not_judged = Vec::new();
     for month in Month::of(config.until).trailing(months) {

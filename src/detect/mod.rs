@@ -295,6 +295,14 @@ impl Roster {
 }
 
 impl Roster {
+    /// The roster of the `people` table among `tables` (empty when there is none).
+    pub fn from_tables(tables: &BTreeMap<&'static str, LazyFrame>) -> PolarsResult<Roster> {
+        match tables.get("people") {
+            Some(people) => Roster::from_people(&people.clone().collect()?),
+            None => Ok(Roster::default()),
+        }
+    }
+
     pub fn from_people(people: &DataFrame) -> PolarsResult<Roster> {
         let mut roster = Roster::default();
         if people.height() == 0 {
