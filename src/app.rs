@@ -195,7 +195,9 @@ fn explain(config: &Config, name: &str) -> Result<()> {
     let thresholds =
         toml::Table::try_from(&config.thresholds).context("cannot show the thresholds")?;
     for kind in kinds {
-        let detector = detect::detector(kind);
+        let Some(detector) = detect::detector(kind) else {
+            bail!("this build has no detector for {}", kind.name());
+        };
         println!("{}\n", kind.name());
         println!("{}\n", wrap(detector.explain(), 96));
         println!(

@@ -195,17 +195,8 @@ fn busiest_fortnights(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (u
             by_person.entry(person).or_default().push(day);
         }
     }
-    let first_day = input
-        .month
-        .first_day()
-        .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default());
-    let first = first_day.num_days();
-    let last = first
-        + input
-            .month
-            .last_day()
-            .signed_duration_since(input.month.first_day())
-            .num_days();
+    let first = super::day_number(input.month.first_day());
+    let last = super::day_number(input.month.last_day());
     let mut result = BTreeMap::new();
     for (person, days) in by_person {
         let mut best = (0usize, 14i64, first);

@@ -212,12 +212,9 @@ pub fn all() -> Vec<Box<dyn Detector>> {
     ]
 }
 
-/// The detector of a kind.
-pub fn detector(kind: FindingKind) -> Box<dyn Detector> {
-    all()
-        .into_iter()
-        .find(|d| d.kind() == kind)
-        .unwrap_or_else(|| Box::new(ReviewBottleneck))
+/// The detector of a kind (`None` only for a kind this build does not detect).
+pub fn detector(kind: FindingKind) -> Option<Box<dyn Detector>> {
+    all().into_iter().find(|d| d.kind() == kind)
 }
 
 /// Runs every detector; findings sorted by severity (worst first), then kind and subject.
@@ -407,16 +404,6 @@ impl DetectorInput<'_> {
     pub fn span(&self) -> (i64, i64) {
         micros_span(self.month, self.month)
     }
-
-    /// Whether the store has rows in a table (a detector without its data says it cannot judge).
-    pub fn has_rows(&self, name: &str) -> PolarsResult<bool> {
-        Ok(self.table(name).limit(1).collect()?.height() > 0)
-    }
-}
-
-/// Rounds to `digits` decimals, for headlines.
-pub fn percent(share: f64) -> String {
-    format!("{:.0} %", share * 100.0)
 }
 
 /// The reviews of the PRs that got a review in `span`, each with its PR's author, URL, size and
@@ -440,9 +427,6 @@ pub fn reviews_of_prs_reviewed_in(
         (col("additions").fill_null(lit(0i64)) + col("deletions").fill_null(lit(0i64)))
             .alias("size"),
         col("ready_at").cast(DataType::Int64).alias("ready_us"),
-        col("created_at").cast(DataType::Int64).alias("created_us"),
-        col("merged_by"),
-        col("merged_at").cast(DataType::Int64).alias("merged_us"),
     ]);
     reviews
         .join(
@@ -544,55 +528,8 @@ pub fn signal(evidence: &mut Evidence, name: &str, value: f64, normal: Option<f6
         .figure(&format!("{name}_over_threshold"), over);
 }
 
-/// Days (counted from 1970-01-01, in each person's own time zone) on which each person did
-/// something, over the months `first..=last`.
-pub fn active_local_days(
-    input: &DetectorInput,
-    first: Month,
-    last: Month,
-) -> PolarsResult<BTreeMap<String, std::collections::BTreeSet<i64>>> {
-    let local = input.metrics.get("activity_local");
-    let mut by_person: BTreeMap<String, std::collections::BTreeSet<i64>> = BTreeMap::new();
-    if local.height() == 0 {
-        return Ok(by_person);
-    }
-    let months: Vec<String> = {
-        let mut months = vec![first.to_string()];
-        let mut month = first;
-        while month < last {
-            month = month.next();
-            months.push(month.to_string());
-        }
-        months
-    };
-    let days = local
-        .clone()
-        .lazy()
-        .filter(col("month").is_in(
-            lit(Series::new("months".into(), months)).implode(true),
-            false,
-        ))
-        .select([col("person"), col("local_day")])
-        .unique(None, UniqueKeepStrategy::First)
-        .collect()?;
-    for (person, day) in str_values(&days, "person")?
-        .into_iter()
-        .zip(i64_values(&days, "local_day")?)
-    {
-        if let (Some(person), Some(day)) = (person, day) {
-            by_person.entry(person).or_default().insert(day);
-        }
-    }
-    Ok(by_person)
-}
-
 /// Day number (from 1970-01-01) of a date.
 pub fn day_number(date: NaiveDate) -> i64 {
     date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default())
         .num_days()
-}
-
-/// 1970-01-01 was a Thursday.
-pub fn is_weekday(day: i64) -> bool {
-    (day + 3).rem_euclid(7) < 5
 }

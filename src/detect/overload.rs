@@ -168,7 +168,10 @@ impl Detector for Overload {
             };
             let f = figures.entry(team.to_string()).or_default();
             f.assignments += 1;
-            if at > planned[name.as_str()] + grace {
+            if planned
+                .get(name.as_str())
+                .is_some_and(|first| at > first + grace)
+            {
                 f.added_mid_sprint += 1;
             }
         }

@@ -21,7 +21,7 @@ use polars::prelude::*;
 use super::stats::{absence_factor, gini, median};
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
-    f64_values, for_month, str_values,
+    f64_values, for_month, micros_span, str_values, within,
 };
 
 pub struct ReviewBottleneck;
@@ -431,27 +431,8 @@ struct Pickup {
 /// Median pickup of the team's PRs (not the person's own) that became ready in weeks the person
 /// reviewed something, against weeks they reviewed nothing, over the month and the two before.
 fn pickup_when_away(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Pickup> {
-    let window = input.month.trailing(3);
-    let start = window[0]
-        .first_day()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp_micros();
-    let end = input
-        .month
-        .next()
-        .first_day()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp_micros();
-    let in_window = |name: &str| {
-        col(name)
-            .cast(DataType::Int64)
-            .gt_eq(lit(start))
-            .and(col(name).cast(DataType::Int64).lt(lit(end)))
-    };
+    let (start, end) = micros_span(input.month.trailing(3)[0], input.month);
+    let in_window = |name: &str| within(name, (start, end));
     let present_weeks: BTreeSet<i64> = match input.tables.get("reviews") {
         Some(reviews) => {
             let frame = reviews
