@@ -1,0 +1,237 @@
+//! The GraphQL documents sent to GitHub, kept as files under `queries/github/` and embedded.
+//!
+//! Each file holds one operation; fragments shared between operations live in
+//! `fragments.graphql`. GraphQL rejects a document that defines a fragment it does not use, so
+//! [`Document::text`] appends only the fragments an operation reaches (directly or through other
+//! fragments). `tests/github_queries.rs` validates every assembled document against GitHub's
+//! published schema.
+
+use std::collections::BTreeSet;
+
+const FRAGMENTS: &str = include_str!("../../../queries/github/fragments.graphql");
+
+/// One operation the GitHub source sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Document {
+    PullRequestPage,
+    PullRequestReviews,
+    PullRequestReviewThreads,
+    ReviewThreadComments,
+    PullRequestComments,
+    PullRequestTimeline,
+    PullRequestCommits,
+    PullRequestFiles,
+    IssuePage,
+    IssueTimeline,
+    IssueEdits,
+    IssueComments,
+    DeploymentPage,
+    ReleasePage,
+    OrganizationRepositories,
+    OrganizationTeams,
+    SearchCount,
+}
+
+impl Document {
+    /// Every document, for validation.
+    pub const ALL: [Document; 17] = [
+        Document::PullRequestPage,
+        Document::PullRequestReviews,
+        Document::PullRequestReviewThreads,
+        Document::ReviewThreadComments,
+        Document::PullRequestComments,
+        Document::PullRequestTimeline,
+        Document::PullRequestCommits,
+        Document::PullRequestFiles,
+        Document::IssuePage,
+        Document::IssueTimeline,
+        Document::IssueEdits,
+        Document::IssueComments,
+        Document::DeploymentPage,
+        Document::ReleasePage,
+        Document::OrganizationRepositories,
+        Document::OrganizationTeams,
+        Document::SearchCount,
+    ];
+
+    /// The operation's name, as the documents declare it and GitHub logs it.
+    pub fn operation_name(self) -> &'static str {
+        match self {
+            Document::PullRequestPage => "PullRequestPage",
+            Document::PullRequestReviews => "PullRequestReviews",
+            Document::PullRequestReviewThreads => "PullRequestReviewThreads",
+            Document::ReviewThreadComments => "ReviewThreadComments",
+            Document::PullRequestComments => "PullRequestComments",
+            Document::PullRequestTimeline => "PullRequestTimeline",
+            Document::PullRequestCommits => "PullRequestCommits",
+            Document::PullRequestFiles => "PullRequestFiles",
+            Document::IssuePage => "IssuePage",
+            Document::IssueTimeline => "IssueTimeline",
+            Document::IssueEdits => "IssueEdits",
+            Document::IssueComments => "IssueComments",
+            Document::DeploymentPage => "DeploymentPage",
+            Document::ReleasePage => "ReleasePage",
+            Document::OrganizationRepositories => "OrganizationRepositories",
+            Document::OrganizationTeams => "OrganizationTeams",
+            Document::SearchCount => "SearchCount",
+        }
+    }
+
+    /// The file under `queries/github/` holding the operation.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Document::PullRequestPage => "pull_requests.graphql",
+            Document::PullRequestReviews => "pr_reviews.graphql",
+            Document::PullRequestReviewThreads => "pr_review_threads.graphql",
+            Document::ReviewThreadComments => "thread_comments.graphql",
+            Document::PullRequestComments => "pr_comments.graphql",
+            Document::PullRequestTimeline => "pr_timeline.graphql",
+            Document::PullRequestCommits => "pr_commits.graphql",
+            Document::PullRequestFiles => "pr_files.graphql",
+            Document::IssuePage => "issues.graphql",
+            Document::IssueTimeline => "issue_timeline.graphql",
+            Document::IssueEdits => "issue_edits.graphql",
+            Document::IssueComments => "issue_comments.graphql",
+            Document::DeploymentPage => "deployments.graphql",
+            Document::ReleasePage => "releases.graphql",
+            Document::OrganizationRepositories => "org_repositories.graphql",
+            Document::OrganizationTeams => "org_teams.graphql",
+            Document::SearchCount => "search_count.graphql",
+        }
+    }
+
+    fn operation(self) -> &'static str {
+        match self {
+            Document::PullRequestPage => {
+                include_str!("../../../queries/github/pull_requests.graphql")
+            }
+            Document::PullRequestReviews => {
+                include_str!("../../../queries/github/pr_reviews.graphql")
+            }
+            Document::PullRequestReviewThreads => {
+                include_str!("../../../queries/github/pr_review_threads.graphql")
+            }
+            Document::ReviewThreadComments => {
+                include_str!("../../../queries/github/thread_comments.graphql")
+            }
+            Document::PullRequestComments => {
+                include_str!("../../../queries/github/pr_comments.graphql")
+            }
+            Document::PullRequestTimeline => {
+                include_str!("../../../queries/github/pr_timeline.graphql")
+            }
+            Document::PullRequestCommits => {
+                include_str!("../../../queries/github/pr_commits.graphql")
+            }
+            Document::PullRequestFiles => include_str!("../../../queries/github/pr_files.graphql"),
+            Document::IssuePage => include_str!("../../../queries/github/issues.graphql"),
+            Document::IssueTimeline => {
+                include_str!("../../../queries/github/issue_timeline.graphql")
+            }
+            Document::IssueEdits => include_str!("../../../queries/github/issue_edits.graphql"),
+            Document::IssueComments => {
+                include_str!("../../../queries/github/issue_comments.graphql")
+            }
+            Document::DeploymentPage => include_str!("../../../queries/github/deployments.graphql"),
+            Document::ReleasePage => include_str!("../../../queries/github/releases.graphql"),
+            Document::OrganizationRepositories => {
+                include_str!("../../../queries/github/org_repositories.graphql")
+            }
+            Document::OrganizationTeams => {
+                include_str!("../../../queries/github/org_teams.graphql")
+            }
+            Document::SearchCount => include_str!("../../../queries/github/search_count.graphql"),
+        }
+    }
+
+    /// The full text sent: the operation followed by the fragments it reaches.
+    pub fn text(self) -> String {
+        let operation = self.operation();
+        let mut wanted: Vec<&str> = spreads(operation);
+        let mut included: BTreeSet<&str> = BTreeSet::new();
+        let mut text = operation.to_string();
+        while let Some(name) = wanted.pop() {
+            if !included.insert(name) {
+                continue;
+            }
+            let fragment = fragment_definition(name).unwrap_or_else(|| {
+                panic!("queries/github/fragments.graphql has no fragment {name}")
+            });
+            wanted.extend(spreads(fragment));
+            text.push('\n');
+            text.push_str(fragment);
+        }
+        text
+    }
+}
+
+/// The names of the fragments spread (`...Name`) in a piece of GraphQL; inline fragments
+/// (`... on Type`) are not spreads.
+fn spreads(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("...") {
+        rest = &rest[at + 3..];
+        let name: &str = rest
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        if !name.is_empty() && name != "on" {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The text of `fragment Name on Type { … }` in `fragments.graphql`, up to its closing brace.
+fn fragment_definition(name: &str) -> Option<&'static str> {
+    let header = format!("fragment {name} on ");
+    let start = FRAGMENTS.find(&header)?;
+    let body = &FRAGMENTS[start..];
+    let mut depth = 0usize;
+    for (offset, c) in body.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&body[..=offset]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_document_names_its_operation_and_carries_only_what_it_uses() {
+        for document in Document::ALL {
+            let text = document.text();
+            assert!(
+                text.contains(&format!("query {}(", document.operation_name())),
+                "{}",
+                document.file_name()
+            );
+            for name in spreads(&text) {
+                assert!(
+                    text.contains(&format!("fragment {name} on ")),
+                    "{} lacks {name}",
+                    document.file_name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn inline_fragments_are_not_spreads() {
+        assert_eq!(
+            spreads("{ ... on User { login } ...ActorFields }"),
+            vec!["ActorFields"]
+        );
+    }
+}

@@ -1,0 +1,2 @@
+//! The GitHub source.
+pub mod documents;
