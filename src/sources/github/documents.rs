@@ -13,7 +13,7 @@ const FRAGMENTS: &str = include_str!("../../../queries/github/fragments.graphql"
 /// One operation the GitHub source sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Document {
-    PullRequestPage,
+    RepositorySync,
     PullRequestReviews,
     PullRequestReviewThreads,
     ReviewThreadComments,
@@ -21,12 +21,9 @@ pub enum Document {
     PullRequestTimeline,
     PullRequestCommits,
     PullRequestFiles,
-    IssuePage,
     IssueTimeline,
     IssueEdits,
     IssueComments,
-    DeploymentPage,
-    ReleasePage,
     OrganizationRepositories,
     OrganizationTeams,
     SearchCount,
@@ -34,8 +31,8 @@ pub enum Document {
 
 impl Document {
     /// Every document, for validation.
-    pub const ALL: [Document; 17] = [
-        Document::PullRequestPage,
+    pub const ALL: [Document; 14] = [
+        Document::RepositorySync,
         Document::PullRequestReviews,
         Document::PullRequestReviewThreads,
         Document::ReviewThreadComments,
@@ -43,12 +40,9 @@ impl Document {
         Document::PullRequestTimeline,
         Document::PullRequestCommits,
         Document::PullRequestFiles,
-        Document::IssuePage,
         Document::IssueTimeline,
         Document::IssueEdits,
         Document::IssueComments,
-        Document::DeploymentPage,
-        Document::ReleasePage,
         Document::OrganizationRepositories,
         Document::OrganizationTeams,
         Document::SearchCount,
@@ -57,7 +51,7 @@ impl Document {
     /// The operation's name, as the documents declare it and GitHub logs it.
     pub fn operation_name(self) -> &'static str {
         match self {
-            Document::PullRequestPage => "PullRequestPage",
+            Document::RepositorySync => "RepositorySync",
             Document::PullRequestReviews => "PullRequestReviews",
             Document::PullRequestReviewThreads => "PullRequestReviewThreads",
             Document::ReviewThreadComments => "ReviewThreadComments",
@@ -65,12 +59,9 @@ impl Document {
             Document::PullRequestTimeline => "PullRequestTimeline",
             Document::PullRequestCommits => "PullRequestCommits",
             Document::PullRequestFiles => "PullRequestFiles",
-            Document::IssuePage => "IssuePage",
             Document::IssueTimeline => "IssueTimeline",
             Document::IssueEdits => "IssueEdits",
             Document::IssueComments => "IssueComments",
-            Document::DeploymentPage => "DeploymentPage",
-            Document::ReleasePage => "ReleasePage",
             Document::OrganizationRepositories => "OrganizationRepositories",
             Document::OrganizationTeams => "OrganizationTeams",
             Document::SearchCount => "SearchCount",
@@ -80,7 +71,7 @@ impl Document {
     /// The file under `queries/github/` holding the operation.
     pub fn file_name(self) -> &'static str {
         match self {
-            Document::PullRequestPage => "pull_requests.graphql",
+            Document::RepositorySync => "repository_sync.graphql",
             Document::PullRequestReviews => "pr_reviews.graphql",
             Document::PullRequestReviewThreads => "pr_review_threads.graphql",
             Document::ReviewThreadComments => "thread_comments.graphql",
@@ -88,12 +79,9 @@ impl Document {
             Document::PullRequestTimeline => "pr_timeline.graphql",
             Document::PullRequestCommits => "pr_commits.graphql",
             Document::PullRequestFiles => "pr_files.graphql",
-            Document::IssuePage => "issues.graphql",
             Document::IssueTimeline => "issue_timeline.graphql",
             Document::IssueEdits => "issue_edits.graphql",
             Document::IssueComments => "issue_comments.graphql",
-            Document::DeploymentPage => "deployments.graphql",
-            Document::ReleasePage => "releases.graphql",
             Document::OrganizationRepositories => "org_repositories.graphql",
             Document::OrganizationTeams => "org_teams.graphql",
             Document::SearchCount => "search_count.graphql",
@@ -102,8 +90,8 @@ impl Document {
 
     fn operation(self) -> &'static str {
         match self {
-            Document::PullRequestPage => {
-                include_str!("../../../queries/github/pull_requests.graphql")
+            Document::RepositorySync => {
+                include_str!("../../../queries/github/repository_sync.graphql")
             }
             Document::PullRequestReviews => {
                 include_str!("../../../queries/github/pr_reviews.graphql")
@@ -124,7 +112,6 @@ impl Document {
                 include_str!("../../../queries/github/pr_commits.graphql")
             }
             Document::PullRequestFiles => include_str!("../../../queries/github/pr_files.graphql"),
-            Document::IssuePage => include_str!("../../../queries/github/issues.graphql"),
             Document::IssueTimeline => {
                 include_str!("../../../queries/github/issue_timeline.graphql")
             }
@@ -132,8 +119,6 @@ impl Document {
             Document::IssueComments => {
                 include_str!("../../../queries/github/issue_comments.graphql")
             }
-            Document::DeploymentPage => include_str!("../../../queries/github/deployments.graphql"),
-            Document::ReleasePage => include_str!("../../../queries/github/releases.graphql"),
             Document::OrganizationRepositories => {
                 include_str!("../../../queries/github/org_repositories.graphql")
             }
