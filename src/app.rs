@@ -5,17 +5,22 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 
-use crate::cli::{Cli, Command, EvalFormat, Format};
+use crate::cli::{Cli, Command, EvalFormat, FetchSource, Format};
 use crate::config::Config;
 use crate::detect::{self, DetectorInput, FindingKind, Roster};
 use crate::metrics::{self, Metrics};
 use crate::period::Month;
+use crate::progress::FetchProgress;
 use crate::report::{self, Coverage, ReportData, TableCount};
+use crate::sources::github::client::{Endpoints, GitHubClient, Policy};
+use crate::sources::github::fetch::{FetchRequest, Observer};
+use crate::sources::github::{self, RepoName, auth::RealSurroundings};
 use crate::sources::simulate::{GroundTruth, SimConfig, Simulator, simulate};
 use crate::sources::{Source, import::FileImport};
 use crate::store::Store;
@@ -99,6 +104,24 @@ pub fn run(cli: Cli) -> Result<()> {
             ));
             Ok(())
         }
+        Command::Fetch {
+            source,
+            since,
+            wait,
+            dry_run,
+        } => fetch(
+            &cli.data_dir,
+            &config,
+            FetchOptions {
+                source,
+                since,
+                wait,
+                dry_run,
+                quiet: cli.quiet,
+            },
+            &say,
+        ),
+        Command::Init { org, force } => init(&cli.config, &config, &org, force, &say),
         Command::Query { sql, format } => query(&cli.data_dir, &config, &sql, format),
         Command::Report {
             month,
@@ -149,6 +172,189 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// `teamlens eval`: prints the scores; fails when a goal is not met, so CI can run it.
+/// What `teamlens fetch` was asked.
+struct FetchOptions {
+    source: Option<FetchSource>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    wait: bool,
+    dry_run: bool,
+    quiet: bool,
+}
+
+/// A runtime for the network sources: two workers, as many as this kind of work needs.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// A GitHub client with the credentials found in the usual places, reporting waits to `progress`.
+fn github_client(
+    config: &Config,
+    wait_for_reset: bool,
+    progress: Arc<FetchProgress>,
+) -> Result<GitHubClient> {
+    let endpoints = Endpoints::resolve(&config.github, |name| std::env::var(name).ok());
+    let (credential, origin) =
+        github::auth::discover(&config.github, &endpoints.api_host(), &RealSurroundings)?;
+    tracing::info!(
+        "GitHub at {} with the credentials from {origin}",
+        endpoints.graphql_url
+    );
+    Ok(GitHubClient::new(
+        &endpoints,
+        credential,
+        origin,
+        Policy::from_config(&config.github, wait_for_reset),
+        Box::new(move |message| progress.waiting(message)),
+    )?)
+}
+
+fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
+    let request = match options.source {
+        Some(FetchSource::Github { repositories, org }) => FetchRequest {
+            repositories: repositories
+                .iter()
+                .map(|r| RepoName::parse(r))
+                .collect::<Result<_, _>>()
+                .map_err(anyhow::Error::msg)?,
+            organizations: org,
+            since: Default::default(),
+        },
+        None => FetchRequest {
+            repositories: config
+                .github
+                .repositories
+                .iter()
+                .map(|r| RepoName::parse(r))
+                .collect::<Result<_, _>>()
+                .map_err(anyhow::Error::msg)?,
+            organizations: config.github.organizations.clone(),
+            since: Default::default(),
+        },
+    };
+    let since = options
+        .since
+        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(365));
+    let request = FetchRequest { since, ..request };
+    if request.repositories.is_empty() && request.organizations.is_empty() {
+        return Err(github::fetch::FetchError::NothingToFetch.into());
+    }
+    let progress = Arc::new(FetchProgress::new(options.quiet));
+    runtime()?.block_on(async {
+        let client = github_client(config, options.wait, progress.clone())?;
+        let repositories = github::fetch::repositories(&client, &request).await?;
+        let store = Store::open_or_create(data_dir)?;
+        if options.dry_run {
+            let estimates =
+                github::fetch::estimate(&client, &store, &repositories, since, &config.github)
+                    .await?;
+            print_estimates(&estimates, &client.stats(), say);
+            return Ok(());
+        }
+        let summary = github::fetch::fetch(
+            &client,
+            store,
+            data_dir,
+            &repositories,
+            since,
+            &config.github,
+            progress.as_ref(),
+        )
+        .await?;
+        let stats = &summary.stats;
+        say.line(format!(
+            "fetched {} of {} repositories into {}: {} requests ({} retried), {} rate-limit points{}",
+            summary.outcomes.len(),
+            repositories.len(),
+            data_dir.display(),
+            stats.requests,
+            stats.retries,
+            stats.points,
+            match (stats.remaining, stats.limit) {
+                (Some(remaining), Some(limit)) => format!(", {remaining} of {limit} left"),
+                _ => String::new(),
+            }
+        ));
+        if summary.failures.is_empty() {
+            return Ok(());
+        }
+        let resumable = summary.failures.iter().any(|f| f.is_resumable());
+        let messages: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
+        bail!(
+            "{}{}{}",
+            messages.join("\n"),
+            if summary.complete {
+                ""
+            } else {
+                "\nthe fetch stopped before the remaining repositories"
+            },
+            if resumable {
+                "\nwhat was fetched is kept: run the same command again to resume"
+            } else {
+                ""
+            }
+        )
+    })
+}
+
+fn print_estimates(
+    estimates: &[github::fetch::Estimate],
+    stats: &github::client::ClientStats,
+    say: &Say,
+) {
+    say.line("repository | PRs to read | issues to read | requests | points");
+    for e in estimates {
+        say.line(format!(
+            "{} | {} | {} | {} | {}",
+            e.repo,
+            e.pull_requests,
+            e.issues,
+            e.requests,
+            e.points()
+        ));
+    }
+    let requests: i64 = estimates.iter().map(|e| e.requests).sum();
+    let points: i64 = estimates.iter().map(|e| e.points()).sum();
+    say.line(format!(
+        "total: about {requests} requests and {points} points, plus one request per PR or issue \
+         with more than 100 timeline items, commits or files{}",
+        match (stats.remaining, stats.limit) {
+            (Some(remaining), Some(limit)) =>
+                format!("; {remaining} of {limit} points left this hour"),
+            _ => String::new(),
+        }
+    ));
+    say.line(format!(
+        "(the estimate itself took {} requests)",
+        stats.requests
+    ));
+}
+
+fn init(path: &Path, config: &Config, org: &str, force: bool, say: &Say) -> Result<()> {
+    if path.exists() && !force {
+        bail!(
+            "{} exists already: add --force to replace it, or --config OTHER.toml to write another",
+            path.display()
+        );
+    }
+    let progress = Arc::new(FetchProgress::new(true));
+    let text = runtime()?.block_on(async {
+        let client = github_client(config, false, progress)?;
+        let repositories = github::org::repositories(&client, org).await?;
+        let teams = github::org::teams(&client, org).await?;
+        anyhow::Ok(github::org::starter_config(org, &repositories, &teams))
+    })?;
+    crate::store::write_atomically(path, text.as_bytes())?;
+    say.line(format!(
+        "wrote {} for {org}: review the repositories and the proposed roles, then run `teamlens fetch`",
+        path.display()
+    ));
+    Ok(())
+}
+
 fn evaluate(
     config: &Config,
     seeds: std::ops::Range<u64>,

@@ -69,6 +69,32 @@ pub enum Command {
         /// The folder holding the table files.
         path: PathBuf,
     },
+    /// Fetch from a source into the data directory: only what changed since the last fetch,
+    /// resuming where an interrupted fetch stopped. Without a source, the sources in
+    /// teamlens.toml.
+    Fetch {
+        #[command(subcommand)]
+        source: Option<FetchSource>,
+        /// How far back a first fetch reaches: a date (2026-01-31), a month (2026-01) or an
+        /// RFC 3339 time. Default: twelve months ago.
+        #[arg(long, global = true, value_parser = parse_since)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// When GitHub's hourly rate limit runs out, wait for it to reset instead of stopping.
+        #[arg(long, global = true)]
+        wait: bool,
+        /// Estimate the requests and rate-limit points the fetch would cost, and fetch nothing.
+        #[arg(long, global = true)]
+        dry_run: bool,
+    },
+    /// Write a starting teamlens.toml from a GitHub organisation's repositories and teams.
+    Init {
+        /// The GitHub organisation.
+        #[arg(long)]
+        org: String,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run SQL over the tables and metrics (an SQL string, or a .sql file).
     Query {
         /// `SELECT …`, or the path of a .sql file.
@@ -126,6 +152,20 @@ pub enum Command {
     },
 }
 
+/// The sources `teamlens fetch` can read.
+#[derive(Debug, Subcommand)]
+pub enum FetchSource {
+    /// GitHub (or GitHub Enterprise Server): pull requests, reviews, timelines, commits, files,
+    /// issues, deployments and releases.
+    Github {
+        /// Repositories as OWNER/NAME.
+        repositories: Vec<String>,
+        /// Every repository of an organisation (archived ones and forks left out).
+        #[arg(long, value_name = "ORG")]
+        org: Vec<String>,
+    },
+}
+
 /// How `teamlens eval` prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EvalFormat {
@@ -139,6 +179,31 @@ pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+/// `--since`: a date, a month or an RFC 3339 time, not in the future.
+pub fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    let text = text.trim();
+    let parsed = if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        Some(time.with_timezone(&Utc))
+    } else if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        date.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t))
+    } else if let Ok(date) = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d") {
+        date.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t))
+    } else {
+        None
+    };
+    match parsed {
+        Some(time) if time > Utc::now() => Err(format!(
+            "`{text}` is in the future: --since takes the earliest date to fetch"
+        )),
+        Some(time) => Ok(time),
+        None => Err(format!(
+            "`{text}` is not a date: give YYYY-MM-DD (2026-01-31), YYYY-MM (2026-01) or an RFC 3339 \
+             time (2026-01-31T09:00:00Z)"
+        )),
+    }
 }
 
 fn parse_scale(text: &str) -> Result<f64, String> {

@@ -14,6 +14,72 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     pub thresholds: Thresholds,
     pub report: ReportConfig,
+    pub github: GitHubConfig,
+}
+
+/// The GitHub source: what to fetch, where from, and how gently.
+///
+/// Credentials are never written here: `GITHUB_TOKEN` or the GitHub CLI's login are used first;
+/// a GitHub App is configured by its ids and the path of its private key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitHubConfig {
+    /// Repositories fetched by a plain `teamlens fetch`, as `owner/name`.
+    pub repositories: Vec<String>,
+    /// Organisations whose repositories (not archived, not forks) a plain `teamlens fetch` takes.
+    pub organizations: Vec<String>,
+    /// REST API root; `GITHUB_API_URL` overrides it (GitHub Enterprise Server:
+    /// `https://HOST/api/v3`). Default `https://api.github.com`.
+    pub api_url: Option<String>,
+    /// GraphQL endpoint; `GITHUB_GRAPHQL_URL` overrides it (GitHub Enterprise Server:
+    /// `https://HOST/api/graphql`). Default `https://api.github.com/graphql`.
+    pub graphql_url: Option<String>,
+    /// A GitHub App to authenticate as, when neither `GITHUB_TOKEN` nor `gh` gives a token.
+    pub app_id: Option<u64>,
+    pub installation_id: Option<u64>,
+    pub private_key_path: Option<PathBuf>,
+    /// PRs (and issues) per request, 1–100. Lower it if GitHub answers large pages with
+    /// timeouts; the fetch also halves it by itself after a timeout.
+    pub page_size: u32,
+    /// Requests in flight at once, across repositories (GitHub asks for few).
+    pub max_in_flight: usize,
+    /// Attempts per request on server errors, resets and truncated answers before stopping
+    /// (with a checkpoint to resume from).
+    pub max_attempts: u32,
+    /// First back-off after a failed attempt, in milliseconds; doubled each time, with jitter.
+    pub retry_base_ms: u64,
+    /// How long to wait after a secondary rate limit that gives no `Retry-After`, in seconds
+    /// (GitHub asks for at least a minute); doubled on each repeat.
+    pub secondary_limit_wait_secs: u64,
+    /// Stop (or wait, with `--wait`) before the hourly budget falls below this many points.
+    pub min_remaining_points: i64,
+    /// Also fetch the repositories' GitHub Issues, deployments and releases.
+    pub issues: bool,
+    pub deployments: bool,
+    pub releases: bool,
+}
+
+impl Default for GitHubConfig {
+    fn default() -> Self {
+        GitHubConfig {
+            repositories: Vec::new(),
+            organizations: Vec::new(),
+            api_url: None,
+            graphql_url: None,
+            app_id: None,
+            installation_id: None,
+            private_key_path: None,
+            page_size: 100,
+            max_in_flight: 2,
+            max_attempts: 6,
+            retry_base_ms: 1000,
+            secondary_limit_wait_secs: 60,
+            min_remaining_points: 200,
+            issues: true,
+            deployments: true,
+            releases: true,
+        }
+    }
 }
 
 /// Report options.
@@ -383,6 +449,31 @@ impl Default for DivergenceThresholds {
     }
 }
 
+impl GitHubConfig {
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=100).contains(&self.page_size) {
+            return Err(format!(
+                "github.page_size = {}: GitHub serves 1 to 100 items per page",
+                self.page_size
+            ));
+        }
+        if !(1..=8).contains(&self.max_in_flight) {
+            return Err(format!(
+                "github.max_in_flight = {}: give 1 to 8 (GitHub penalises many concurrent requests)",
+                self.max_in_flight
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err("github.max_attempts must be at least 1".into());
+        }
+        for repository in &self.repositories {
+            crate::sources::github::RepoName::parse(repository)
+                .map_err(|e| format!("github.repositories: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -425,6 +516,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
+        self.github.validate()?;
         let t = &self.thresholds;
         let b = &t.review_bottleneck;
         let d = &t.output_outcome_divergence;

@@ -11,6 +11,7 @@ pub mod eval;
 pub mod metrics;
 pub mod model;
 pub mod period;
+pub mod progress;
 pub mod report;
 pub mod sources;
 pub mod store;

@@ -131,6 +131,14 @@ impl Manifest {
     }
 }
 
+/// Rows to put in a table in place of the stored rows that `remove` matches (a null counts as
+/// no match).
+pub struct Replacement {
+    pub table: &'static str,
+    pub remove: Expr,
+    pub rows: DataFrame,
+}
+
 /// A data directory.
 #[derive(Debug)]
 pub struct Store {
@@ -206,6 +214,39 @@ impl Store {
             let frame = conform(spec, frame)?;
             next.tables
                 .insert(spec.name.to_string(), self.write_table_files(spec, frame)?);
+        }
+        if let Some((name, state)) = source {
+            next.sources.insert(name.to_string(), state);
+        }
+        next.written_at = Utc::now();
+        self.commit(next)
+    }
+
+    /// Replaces some rows of some tables, in one atomic commit: for each [`Replacement`], the
+    /// stored rows it matches are dropped and its rows appended; the other tables and rows are
+    /// kept. This is how an incremental fetch rewrites the PRs that changed without duplicating
+    /// them. `source`'s state is recorded with the same commit, so a sync cursor never runs
+    /// ahead of the data it describes.
+    pub fn merge(
+        &mut self,
+        replacements: Vec<Replacement>,
+        source: Option<(&str, serde_json::Value)>,
+    ) -> Result<(), StoreError> {
+        let mut next = self.manifest.clone();
+        for replacement in replacements {
+            let spec = model::table_spec(replacement.table)
+                .ok_or_else(|| StoreError::UnknownTable(replacement.table.into()))?;
+            let rows = conform(spec, replacement.rows)?;
+            let kept = self
+                .scan(spec.name)?
+                .filter(replacement.remove.fill_null(lit(false)).not())
+                .collect()
+                .map_err(polars_error(format!("reading table {}", spec.name)))?;
+            let merged = kept
+                .vstack(&rows)
+                .map_err(polars_error(format!("merging rows into {}", spec.name)))?;
+            next.tables
+                .insert(spec.name.to_string(), self.write_table_files(spec, merged)?);
         }
         if let Some((name, state)) = source {
             next.sources.insert(name.to_string(), state);

@@ -1,0 +1,152 @@
+//! What a fetch shows while it runs: a progress bar per repository on a terminal (indicatif),
+//! plain log lines when stderr is not a terminal (CI logs, pipes), nothing with `--quiet`.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::sources::github::RepoName;
+use crate::sources::github::client::ClientStats;
+use crate::sources::github::fetch::Observer;
+use crate::sources::github::sync::{Counts, RepoOutcome, SyncError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Bars,
+    Lines,
+    Quiet,
+}
+
+/// The fetch [`Observer`] of the command line.
+pub struct FetchProgress {
+    mode: Mode,
+    multi: MultiProgress,
+    bars: Mutex<BTreeMap<String, ProgressBar>>,
+}
+
+impl FetchProgress {
+    /// Bars on a terminal, lines otherwise, nothing when `quiet`.
+    pub fn new(quiet: bool) -> FetchProgress {
+        let mode = if quiet {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            Mode::Bars
+        } else {
+            Mode::Lines
+        };
+        let multi = MultiProgress::with_draw_target(if mode == Mode::Bars {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
+        FetchProgress {
+            mode,
+            multi,
+            bars: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match self.mode {
+            Mode::Bars => {
+                let _ = self.multi.println(text);
+            }
+            Mode::Lines => eprintln!("{text}"),
+            Mode::Quiet => {}
+        }
+    }
+
+    fn bar(&self, repo: &RepoName) -> Option<ProgressBar> {
+        if self.mode != Mode::Bars {
+            return None;
+        }
+        let mut bars = self.bars.lock().ok()?;
+        let bar = bars.entry(repo.to_string()).or_insert_with(|| {
+            let bar = self.multi.add(ProgressBar::new_spinner());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_prefix(repo.to_string());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Some(bar.clone())
+    }
+}
+
+/// `300 pull requests, 12 issues, 4 deployments (page 3)`.
+fn describe(counts: &Counts) -> String {
+    format!(
+        "{} pull requests, {} issues, {} deployments (page {})",
+        counts.pull_requests, counts.issues, counts.deployments, counts.pages
+    )
+}
+
+/// `rate limit 4,812 of 5,000 points left`, when GitHub has said.
+fn budget(stats: &ClientStats) -> String {
+    match (stats.remaining, stats.limit) {
+        (Some(remaining), Some(limit)) => {
+            format!("rate limit {remaining} of {limit} points left")
+        }
+        _ => "rate limit not reported yet".into(),
+    }
+}
+
+impl Observer for FetchProgress {
+    fn repository_started(&self, repo: &RepoName, resumed_hint: bool) {
+        let text = if resumed_hint {
+            "resuming an interrupted fetch"
+        } else {
+            "fetching"
+        };
+        match self.bar(repo) {
+            Some(bar) => bar.set_message(text),
+            None => self.line(&format!("{repo}: {text}")),
+        }
+    }
+
+    fn page(&self, repo: &RepoName, counts: &Counts, stats: &ClientStats) {
+        let text = format!("{}; {}", describe(counts), budget(stats));
+        match self.bar(repo) {
+            Some(bar) => bar.set_message(text),
+            None => self.line(&format!("{repo}: {text}")),
+        }
+    }
+
+    fn waiting(&self, message: &str) {
+        self.line(message);
+    }
+
+    fn repository_finished(&self, outcome: &RepoOutcome, stats: &ClientStats) {
+        let mut text = format!("done: {}; {}", describe(&outcome.counts), budget(stats));
+        if !outcome.warnings.is_empty() {
+            text.push_str(&format!(
+                "; GitHub reported {} error(s) beside the data, which was kept (-v lists them)",
+                outcome.warnings.len()
+            ));
+            for warning in &outcome.warnings {
+                tracing::info!("{}: {warning}", outcome.repo);
+            }
+        }
+        match self.bar(&outcome.repo) {
+            Some(bar) => bar.finish_with_message(text),
+            None => self.line(&format!("{}: {text}", outcome.repo)),
+        }
+    }
+
+    fn repository_failed(&self, repo: &RepoName, error: &SyncError) {
+        let text = if error.is_resumable() {
+            "stopped (progress is saved: the same command resumes)"
+        } else {
+            "failed"
+        };
+        match self.bar(repo) {
+            Some(bar) => bar.abandon_with_message(text),
+            None => self.line(&format!("{repo}: {text}")),
+        }
+    }
+}
