@@ -246,14 +246,23 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
     runtime()?.block_on(async {
         let client = github_client(config, options.wait, progress.clone())?;
         let repositories = github::fetch::repositories(&client, &request).await?;
-        let store = Store::open_or_create(data_dir)?;
         if options.dry_run {
+            // A dry run writes nothing, not even an empty data directory.
+            let store = match Store::open(data_dir) {
+                Ok(store) => Some(store),
+                Err(crate::store::StoreError::NoData { .. }) => None,
+                Err(error) => return Err(error.into()),
+            };
+            let state = store
+                .as_ref()
+                .and_then(|s| s.manifest().sources.get(github::normalize::SOURCE));
             let estimates =
-                github::fetch::estimate(&client, &store, &repositories, since, &config.github)
+                github::fetch::estimate(&client, state, &repositories, since, &config.github)
                     .await?;
             print_estimates(&estimates, &client.stats(), say);
             return Ok(());
         }
+        let store = Store::open_or_create(data_dir)?;
         let summary = github::fetch::fetch(
             &client,
             store,

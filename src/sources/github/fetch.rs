@@ -218,14 +218,14 @@ impl Estimate {
 /// 1,000-result cap does not matter) and a dry run of the first request.
 pub async fn estimate(
     client: &GitHubClient,
-    store: &Store,
+    source_state: Option<&serde_json::Value>,
     repositories: &[RepoName],
     since: DateTime<Utc>,
     config: &GitHubConfig,
 ) -> Result<Vec<Estimate>, ClientError> {
     let mut out = Vec::new();
     for repo in repositories {
-        let state = repo_state(store.manifest().sources.get(SOURCE), repo);
+        let state = repo_state(source_state, repo);
         let count = |kind: &str, mark: Option<DateTime<Utc>>| {
             let from = mark.unwrap_or(since).format("%Y-%m-%dT%H:%M:%SZ");
             format!("repo:{repo} is:{kind} updated:>={from}")

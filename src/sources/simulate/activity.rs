@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveTime, SubsecRound, TimeZone, Utc, Weekday,
+};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
@@ -128,6 +130,7 @@ pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
         next_ticket: vec![1; world.teams.len()],
         scheduled: BTreeMap::new(),
         merged: vec![Vec::new(); world.teams.len()],
+        shipped: vec![Vec::new(); world.teams.len()],
         index_of: world
             .members
             .iter()
@@ -153,6 +156,8 @@ struct Activity<'a> {
     next_ticket: Vec<i64>,
     scheduled: BTreeMap<NaiveDate, Vec<Scheduled>>,
     merged: Vec<Vec<Merged>>,
+    /// Every PR merged into main, dependency bumps included: what the deployments ship.
+    shipped: Vec<Vec<Merged>>,
     /// Person id → index into `world.members`.
     index_of: BTreeMap<String, usize>,
 }
@@ -580,7 +585,8 @@ impl Activity<'_> {
                         .map(|r| r.reviewer.clone())
                         .find(|r| !r.ends_with("[bot]") && self.rng.random_bool(0.4))
                         .unwrap_or_else(|| author_id.clone());
-                    let when = ready_at + (at - ready_at) / 2;
+                    // Git records whole seconds.
+                    let when = (ready_at + (at - ready_at) / 2).trunc_subsecs(0);
                     self.commit(
                         &mut record,
                         &pusher,
@@ -1249,6 +1255,11 @@ impl Activity<'_> {
             trailers,
             pr_number: Some(record.pr.number),
         });
+        self.shipped[team].push(Merged {
+            number: record.pr.number,
+            at,
+            author,
+        });
         if matches!(kind, PrKind::Dependency) {
             return;
         }
@@ -1561,11 +1572,11 @@ impl Activity<'_> {
         ticket.finish(self);
     }
 
-    /// Daily production deployments on company working days, shipping what was merged since the
-    /// last successful one.
+    /// Daily production deployments on company working days, shipping what was merged into
+    /// main since the last successful one (dependency bumps too: they are on main).
     fn deploy(&mut self) {
         let world = self.world;
-        for (team, merged) in self.merged.clone().into_iter().enumerate() {
+        for (team, merged) in self.shipped.clone().into_iter().enumerate() {
             let mut merged = merged;
             merged.sort_by_key(|m| m.at);
             let mut waiting = merged.into_iter().peekable();

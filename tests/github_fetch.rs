@@ -1,0 +1,574 @@
+//! `teamlens fetch github` end to end against the fake GitHub of `tests/support/fake_github`:
+//! the real binary, the real client code, GitHub's wire format.
+//!
+//! - round trip: simulate → serve → fetch → the stored tables equal the simulator's, row for row;
+//! - incremental: a re-fetch with nothing new costs one request per repository, and changed PRs
+//!   are rewritten, not duplicated;
+//! - killed at random points and resumed: the same dataset as an uninterrupted fetch;
+//! - every injected fault: the fetch completes correctly, or stops with a clear, resumable message.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use polars::prelude::*;
+use teamlens::model::{
+    Comment, Dataset, Deployment, FileChange, Person, PrCommit, PrEvent, PullRequest, Review,
+    ReviewRequest, Table,
+};
+use teamlens::sources::simulate::{SimConfig, simulate};
+use teamlens::store::Store;
+
+use support::fake_github::{FakeGitHub, Fault, GitHubWorld, TOKEN};
+use support::teamlens;
+
+/// A small simulated organisation's GitHub rows (its Jira tickets are another source).
+fn github_world(seed: u64, teams: usize, months: u32, scale: f64) -> Dataset {
+    let all = simulate(&SimConfig::default_org(seed, teams, months, scale)).dataset;
+    let github = |source: &str| source == "github";
+    Dataset {
+        people: all.people,
+        pull_requests: all
+            .pull_requests
+            .into_iter()
+            .filter(|r| github(&r.source))
+            .collect(),
+        reviews: all
+            .reviews
+            .into_iter()
+            .filter(|r| github(&r.source))
+            .collect(),
+        review_requests: all
+            .review_requests
+            .into_iter()
+            .filter(|r| github(&r.source))
+            .collect(),
+        pr_events: all
+            .pr_events
+            .into_iter()
+            .filter(|r| github(&r.source))
+            .collect(),
+        pr_commits: all
+            .pr_commits
+            .into_iter()
+            .filter(|r| github(&r.source))
+            .collect(),
+        comments: all
+            .comments
+            .into_iter()
+            .filter(|r| github(&r.source))
+            .collect(),
+        file_changes: all
+            .file_changes
+            .into_iter()
+            .filter(|r| github(&r.source))
+            .collect(),
+        deployments: all
+            .deployments
+            .into_iter()
+            .filter(|r| github(&r.source))
+            .collect(),
+        ..Dataset::default()
+    }
+}
+
+fn repositories(world: &Dataset) -> Vec<String> {
+    let mut repos: Vec<String> = world.pull_requests.iter().map(|p| p.repo.clone()).collect();
+    repos.sort();
+    repos.dedup();
+    repos
+}
+
+/// A workspace: a data directory and a config that keeps retries and waits short.
+struct Workspace {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    config: PathBuf,
+}
+
+fn workspace(page_size: u32) -> Workspace {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("teamlens.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[github]\npage_size = {page_size}\nretry_base_ms = 20\nsecondary_limit_wait_secs = 1\n\
+             max_attempts = 4\nmin_remaining_points = 0\n"
+        ),
+    )
+    .unwrap();
+    Workspace {
+        data: dir.path().join("data"),
+        config,
+        _dir: dir,
+    }
+}
+
+/// `teamlens fetch github REPOS… --since 2020-01-01` against the fake, with its token.
+fn fetch_command(fake: &FakeGitHub, ws: &Workspace, repos: &[String]) -> assert_cmd::Command {
+    let mut command = teamlens();
+    command
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_GRAPHQL_URL", fake.graphql_url())
+        .env("GITHUB_API_URL", fake.api_url())
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("--config")
+        .arg(&ws.config)
+        .args(["fetch", "github"])
+        .args(repos)
+        .args(["--since", "2020-01-01"]);
+    command
+}
+
+/// The tables a GitHub fetch writes, and the columns that make each row unique.
+const TABLES: &[(&str, &[&str])] = &[
+    ("pull_requests", &["repo", "number"]),
+    (
+        "reviews",
+        &["repo", "number", "submitted_at", "reviewer", "state"],
+    ),
+    (
+        "review_requests",
+        &["repo", "number", "requested_at", "requested"],
+    ),
+    ("pr_events", &["repo", "number", "at", "kind", "actor"]),
+    ("pr_commits", &["repo", "number", "sha"]),
+    (
+        "comments",
+        &[
+            "container",
+            "item",
+            "created_at",
+            "author",
+            "is_review_thread",
+        ],
+    ),
+    ("file_changes", &["repo", "number", "path"]),
+    ("deployments", &["repo", "environment", "at"]),
+];
+
+fn world_frame(world: &Dataset, table: &str) -> DataFrame {
+    let w = world.clone();
+    match table {
+        "pull_requests" => PullRequest::to_frame(w.pull_requests),
+        "reviews" => Review::to_frame(w.reviews),
+        "review_requests" => ReviewRequest::to_frame(w.review_requests),
+        "pr_events" => PrEvent::to_frame(w.pr_events),
+        "pr_commits" => PrCommit::to_frame(w.pr_commits),
+        "comments" => Comment::to_frame(w.comments),
+        "file_changes" => FileChange::to_frame(w.file_changes),
+        "deployments" => Deployment::to_frame(w.deployments),
+        other => panic!("no table {other}"),
+    }
+    .unwrap()
+}
+
+fn stored_frame(data: &Path, table: &str) -> DataFrame {
+    Store::open(data)
+        .unwrap()
+        .scan(table)
+        .unwrap()
+        .collect()
+        .unwrap()
+}
+
+/// Each row of a frame as text, sorted, so two frames compare regardless of row order.
+fn rows(frame: &DataFrame) -> Vec<String> {
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Fails with the first rows that differ, table by table.
+fn assert_same_tables(data: &Path, world: &Dataset) {
+    let mut problems = Vec::new();
+    for (table, _) in TABLES {
+        let want = rows(&world_frame(world, table));
+        let got = rows(&stored_frame(data, table));
+        if want != got {
+            let missing: Vec<&String> = want.iter().filter(|r| !got.contains(r)).take(3).collect();
+            let extra: Vec<&String> = got.iter().filter(|r| !want.contains(r)).take(3).collect();
+            problems.push(format!(
+                "{table}: {} rows stored, {} expected\n  missing: {missing:#?}\n  unexpected: {extra:#?}",
+                got.len(),
+                want.len()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_fetch_stores_exactly_the_simulated_organisation() {
+    let world = github_world(21, 2, 3, 0.6);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(25);
+    let output = fetch_command(&fake, &ws, &repos).assert().success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
+    assert!(stdout.contains("fetched 2 of 2 repositories"), "{stdout}");
+    assert_same_tables(&ws.data, &world);
+    assert!(
+        !Path::new(&ws.data)
+            .join("staging/github/acme")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    );
+}
+
+#[test]
+fn logins_and_commit_emails_become_the_rosters_people() {
+    let world = github_world(22, 1, 2, 0.5);
+    let repos = repositories(&world);
+    let mut github = GitHubWorld::from_dataset(world.clone());
+    // On GitHub everyone has a login other than their roster id, which the roster lists.
+    let mut people = Vec::new();
+    for person in &world.people {
+        if person.person.ends_with("[bot]") {
+            people.push(person.clone());
+            continue;
+        }
+        let login = format!("{}-gh", person.person);
+        github.login_of.insert(person.person.clone(), login.clone());
+        people.push(Person {
+            aliases: vec![
+                login.to_uppercase(),
+                format!("{}@acme.example", person.person),
+            ],
+            ..person.clone()
+        });
+    }
+    let ws = workspace(50);
+    let mut store = Store::open_or_create(&ws.data).unwrap();
+    store
+        .replace_tables(vec![("people", Person::to_frame(people).unwrap())], None)
+        .unwrap();
+    let fake = FakeGitHub::start(github);
+    fetch_command(&fake, &ws, &repos).assert().success();
+    assert_same_tables(&ws.data, &world);
+}
+
+/// Moves three PRs of the world forward: each gets a new comment-free approval now, as if a
+/// reviewer had come back to it.
+fn touch_three_prs(fake: &FakeGitHub) -> Dataset {
+    fake.with_world(|w| {
+        let when = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let numbers: Vec<(String, i64)> = w
+            .data
+            .pull_requests
+            .iter()
+            .filter(|p| p.merged_at.is_some())
+            .take(3)
+            .map(|p| (p.repo.clone(), p.number))
+            .collect();
+        for (i, (repo, number)) in numbers.iter().enumerate() {
+            let at = when + chrono::Duration::minutes(i as i64);
+            let pr = w
+                .data
+                .pull_requests
+                .iter_mut()
+                .find(|p| &p.repo == repo && p.number == *number)
+                .unwrap();
+            pr.updated_at = Some(at);
+            pr.title = Some(format!(
+                "{} (retitled)",
+                pr.title.clone().unwrap_or_default()
+            ));
+            w.data.reviews.push(Review {
+                source: "github".into(),
+                repo: repo.clone(),
+                number: *number,
+                reviewer: "late-reviewer".into(),
+                state: "commented".into(),
+                submitted_at: at,
+                comment_count: Some(0),
+            });
+        }
+        w.data.clone()
+    })
+}
+
+#[test]
+fn a_refetch_reads_only_what_changed_and_rewrites_it_in_place() {
+    let world = github_world(23, 2, 2, 0.5);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(50);
+    fetch_command(&fake, &ws, &repos).assert().success();
+
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &repos).assert().success();
+    assert_eq!(
+        fake.stats().requests,
+        repos.len() as u64,
+        "a re-fetch with nothing new costs one request per repository: {:?}",
+        fake.stats().by_operation
+    );
+    assert_same_tables(&ws.data, &world);
+
+    let changed = touch_three_prs(&fake);
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &repos).assert().success();
+    let stats = fake.stats();
+    assert_eq!(
+        stats.requests,
+        repos.len() as u64,
+        "{:?}",
+        stats.by_operation
+    );
+    let read: usize = stats
+        .log
+        .iter()
+        .filter(|r| r.operation == "RepositorySync")
+        .count();
+    assert_eq!(read, repos.len());
+    assert_same_tables(&ws.data, &changed);
+}
+
+#[test]
+fn a_fetch_killed_at_random_points_resumes_to_the_same_dataset() {
+    let world = github_world(24, 2, 2, 0.6);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    fake.set_latency(Duration::from_millis(15));
+    let ws = workspace(10);
+    let binary = assert_cmd::cargo::cargo_bin("teamlens");
+
+    // Deterministic "random" kill points: after 1 to 5 more requests each time.
+    let mut kills = 0;
+    let mut step: u64 = 7;
+    let mut finished = false;
+    while kills < 12 {
+        step = (step * 31 + 17) % 5 + 1;
+        let before = fake.stats().requests;
+        let mut child = std::process::Command::new(&binary)
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_GRAPHQL_URL", fake.graphql_url())
+            .env("GITHUB_API_URL", fake.api_url())
+            .arg("--data-dir")
+            .arg(&ws.data)
+            .arg("--config")
+            .arg(&ws.config)
+            .args(["-q", "fetch", "github"])
+            .args(&repos)
+            .args(["--since", "2020-01-01"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "fetch failed on its own after {kills} kills"
+                );
+                finished = true;
+                break;
+            }
+            if fake.stats().requests >= before + step || started.elapsed() > Duration::from_secs(60)
+            {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                kills += 1;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if finished {
+            break;
+        }
+    }
+    assert!(
+        kills >= 10,
+        "only {kills} kills before the fetch finished: make the world bigger"
+    );
+    fake.set_latency(Duration::ZERO);
+    fetch_command(&fake, &ws, &repos).assert().success();
+    assert_same_tables(&ws.data, &world);
+}
+
+/// Runs a fetch with `fault` injected `times` times at the start; returns the command's result.
+fn fetch_with_fault(
+    fault: Fault,
+    times: usize,
+) -> (Dataset, Workspace, FakeGitHub, assert_cmd::assert::Assert) {
+    let world = github_world(25, 1, 2, 0.5);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(50);
+    fake.inject(fault, times);
+    let result = fetch_command(&fake, &ws, &repos).assert();
+    (world, ws, fake, result)
+}
+
+fn stderr_of(result: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&result.get_output().stderr).to_string()
+}
+
+#[test]
+fn transient_faults_are_retried_and_the_data_is_whole() {
+    for (fault, times) in [
+        (
+            Fault::SecondaryLimit {
+                retry_after: Some(1),
+            },
+            1,
+        ),
+        (Fault::SecondaryLimit { retry_after: None }, 1),
+        (Fault::TooManyRequests { retry_after: 1 }, 1),
+        (Fault::BadGateway, 3),
+        (Fault::ConnectionReset, 2),
+        (Fault::Truncated, 2),
+        (Fault::MalformedJson, 2),
+    ] {
+        let label = format!("{fault:?}");
+        let (world, ws, fake, result) = fetch_with_fault(fault, times);
+        let stderr = stderr_of(&result);
+        result.success();
+        assert!(fake.stats().faults >= times as u64, "{label}");
+        assert_same_tables(&ws.data, &world);
+        assert!(!stderr.contains(TOKEN), "{label}: {stderr}");
+    }
+}
+
+#[test]
+fn a_server_that_keeps_failing_stops_the_fetch_resumably() {
+    // Every attempt fails: the fetch retries, asks for smaller pages (GitHub answers 502 when a
+    // page takes too long), and gives up with its checkpoint.
+    let (world, ws, fake, result) = fetch_with_fault(Fault::BadGateway, 40);
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(stderr.contains("HTTP 502"), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    fake.clear_faults();
+    let repos = repositories(&world);
+    fetch_command(&fake, &ws, &repos).assert().success();
+    assert_same_tables(&ws.data, &world);
+}
+
+#[test]
+fn a_refused_token_is_named_by_where_it_came_from_never_shown() {
+    let (_, _, _, result) = fetch_with_fault(Fault::ExpiredToken, 1);
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(
+        stderr.contains("401") && stderr.contains("GITHUB_TOKEN"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+}
+
+#[test]
+fn partial_errors_keep_the_data_and_say_so() {
+    let (_, ws, _, result) = fetch_with_fault(Fault::PartialError, 1);
+    let stderr = stderr_of(&result);
+    let result = result.success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    assert!(stdout.contains("fetched 1 of 1"), "{stdout}");
+    assert!(stderr.contains("error(s) beside the data"), "{stderr}");
+    assert!(
+        Store::open(&ws.data)
+            .unwrap()
+            .manifest()
+            .rows("pull_requests")
+            > 0
+    );
+}
+
+#[test]
+fn a_spent_rate_limit_stops_cleanly_and_the_next_run_resumes() {
+    let world = github_world(26, 1, 2, 0.6);
+    let repos = repositories(&world);
+    // What one request costs, measured on a fetch of the same world.
+    let probe = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    fetch_command(&probe, &workspace(10), &repos)
+        .assert()
+        .success();
+    let probe_stats = probe.stats();
+    let per_request = probe_stats.points / probe_stats.requests;
+    assert!(
+        probe_stats.requests >= 4,
+        "the world is too small for this test"
+    );
+
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(10);
+    fake.set_budget(per_request * 5 / 2);
+    let result = fetch_command(&fake, &ws, &repos).assert();
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(
+        stderr.contains("rate limit") && stderr.contains("resets at"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--wait"), "{stderr}");
+    assert!(
+        ws.data.join("staging/github").exists(),
+        "no checkpoint was kept"
+    );
+    fake.set_budget(5000);
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &repos).assert().success();
+    let first = fake
+        .stats()
+        .log
+        .into_iter()
+        .find(|r| r.operation == "RepositorySync")
+        .unwrap();
+    assert!(
+        first.variables["pullRequestsAfter"].is_string(),
+        "the second run started over instead of resuming: {:?}",
+        first.variables
+    );
+    assert_same_tables(&ws.data, &world);
+}
+
+#[test]
+fn an_unknown_repository_is_reported_and_the_others_are_fetched() {
+    let world = github_world(27, 1, 1, 0.4);
+    let mut repos = repositories(&world);
+    repos.push("acme/does-not-exist".into());
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(50);
+    let result = fetch_command(&fake, &ws, &repos).assert();
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(
+        stderr.contains("acme/does-not-exist: not found on GitHub"),
+        "{stderr}"
+    );
+    assert_same_tables(&ws.data, &world);
+}
+
+#[test]
+fn dry_run_estimates_without_fetching() {
+    let world = github_world(28, 1, 2, 0.5);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(50);
+    let result = fetch_command(&fake, &ws, &repos)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let prs = world.pull_requests.len();
+    assert!(
+        stdout.contains(&format!("{} | {prs} |", repos[0])),
+        "{stdout}"
+    );
+    assert!(stdout.contains("points"), "{stdout}");
+    assert!(Store::open(&ws.data).is_err(), "a dry run wrote data");
+    let ops: HashMap<String, u64> = fake.stats().by_operation.into_iter().collect();
+    assert!(ops.contains_key("SearchCount"), "{ops:?}");
+}
