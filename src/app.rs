@@ -57,7 +57,9 @@ impl Say {
 
 pub fn run(cli: Cli) -> Result<()> {
     let say = Say { quiet: cli.quiet };
-    let config_given = cli.config != Path::new("teamlens.toml");
+    // A config named on the command line must exist, except the one `init` is about to write.
+    let config_given =
+        cli.config != Path::new("teamlens.toml") && !matches!(cli.command, Command::Init { .. });
     let config = Config::load(&cli.config, config_given)?;
     match cli.command {
         Command::Demo { out, seed } => demo(&config, &out, seed, &say),

@@ -572,3 +572,363 @@ fn dry_run_estimates_without_fetching() {
     let ops: HashMap<String, u64> = fake.stats().by_operation.into_iter().collect();
     assert!(ops.contains_key("SearchCount"), "{ops:?}");
 }
+
+/// One PR whose every connection overflows its first page: 300 timeline events, 150 commits,
+/// 130 files, 60 reviews, 60 conversation comments and 100 review-thread comments.
+fn with_one_enormous_pr(world: &mut Dataset) {
+    let pr = world
+        .pull_requests
+        .iter_mut()
+        .find(|p| p.merged_at.is_some())
+        .unwrap();
+    let (repo, number, author) = (pr.repo.clone(), pr.number, pr.author.clone());
+    let start = pr.created_at;
+    let at = |i: i64| start + chrono::Duration::minutes(i);
+    for i in 0..300 {
+        world.pr_events.push(PrEvent {
+            source: "github".into(),
+            repo: repo.clone(),
+            number,
+            kind: "head_ref_force_pushed".into(),
+            actor: Some(author.clone()),
+            at: at(i),
+        });
+    }
+    for i in 0..150 {
+        world.pr_commits.push(PrCommit {
+            source: "github".into(),
+            repo: repo.clone(),
+            number,
+            sha: format!("{:040x}", 0xabc000 + i),
+            author: author.clone(),
+            committer: Some(author.clone()),
+            authored_at: at(i),
+            author_tz_offset_minutes: Some(-300),
+            is_merge: Some(false),
+            message_headline: Some(format!("Step {i}")),
+        });
+    }
+    for i in 0..130 {
+        world.file_changes.push(FileChange {
+            source: "github".into(),
+            repo: repo.clone(),
+            sha: None,
+            number: Some(number),
+            path: format!("src/generated/file_{i:03}.rs"),
+            additions: Some(i),
+            deletions: Some(1),
+        });
+    }
+    for i in 0..60 {
+        world.reviews.push(Review {
+            source: "github".into(),
+            repo: repo.clone(),
+            number,
+            reviewer: "olga".into(),
+            state: "commented".into(),
+            submitted_at: at(i) + chrono::Duration::seconds(30),
+            comment_count: Some(0),
+        });
+    }
+    for i in 0..160 {
+        world.comments.push(Comment {
+            source: "github".into(),
+            target: "pr".into(),
+            container: repo.clone(),
+            item: number.to_string(),
+            author: "olga".into(),
+            created_at: at(i) + chrono::Duration::seconds(40),
+            is_review_thread: Some(i >= 60),
+        });
+    }
+    let latest = at(300);
+    let pr = world
+        .pull_requests
+        .iter_mut()
+        .find(|p| p.repo == repo && p.number == number)
+        .unwrap();
+    pr.updated_at = Some(latest.max(pr.updated_at.unwrap_or(latest)));
+}
+
+/// The number of the PR [`with_one_enormous_pr`] chose.
+fn enormous_number(world: &Dataset) -> i64 {
+    world
+        .pr_commits
+        .iter()
+        .find(|c| c.message_headline.as_deref() == Some("Step 0"))
+        .unwrap()
+        .number
+}
+
+#[test]
+fn every_overflowing_connection_of_a_pr_is_followed_to_the_end() {
+    let mut world = github_world(29, 1, 1, 0.4);
+    with_one_enormous_pr(&mut world);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(20);
+    fetch_command(&fake, &ws, &repos).assert().success();
+    let operations = fake.stats().by_operation;
+    for follow_up in [
+        "PullRequestTimeline",
+        "PullRequestCommits",
+        "PullRequestFiles",
+        "PullRequestReviews",
+        "PullRequestComments",
+        "PullRequestReviewThreads",
+    ] {
+        assert!(
+            operations.contains_key(follow_up),
+            "{follow_up} never sent: {operations:?}"
+        );
+    }
+    // The first 100 events come with the PR; the rest take one request per 100.
+    let number = enormous_number(&world);
+    let events = world
+        .pr_events
+        .iter()
+        .filter(|e| e.number == number)
+        .count();
+    assert!(events > 300);
+    assert_eq!(
+        operations["PullRequestTimeline"] as usize,
+        (events - 100).div_ceil(100)
+    );
+    assert_same_tables(&ws.data, &world);
+}
+
+/// Three GitHub issues with assignments, labels, a renamed title, a close and a reopen, body
+/// edits and a comment, normalized as the GitHub source defines it.
+fn github_issues(world: &mut Dataset) {
+    use teamlens::model::{Issue, IssueEvent};
+    let repo = world.pull_requests[0].repo.clone();
+    let t = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 9, d, h, 0, 0).unwrap();
+    let event = |key: &str, at, actor: &str, field: &str, from: Option<&str>, to: Option<&str>| {
+        IssueEvent {
+            source: "github".into(),
+            key: key.into(),
+            at,
+            actor: actor.into(),
+            field: field.into(),
+            from: from.map(str::to_string),
+            to: to.map(str::to_string),
+        }
+    };
+    let issue = |n: i64, labels: &[&str], kind: &str| Issue {
+        source: "github".into(),
+        key: format!("{repo}#{n}"),
+        project: Some(repo.clone()),
+        title: Some(format!("Issue {n}")),
+        issue_type: Some(kind.into()),
+        reporter: Some("olga".into()),
+        assignee: None,
+        status: Some("open".into()),
+        status_category: Some("todo".into()),
+        created_at: t(1, 9),
+        started_at: None,
+        resolved_at: None,
+        reopen_count: Some(0),
+        sprint: None,
+        estimate: None,
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+        url: Some(format!("https://github.com/{repo}/issues/{n}")),
+        linked_prs: Vec::new(),
+    };
+    let k1 = format!("{repo}#1001");
+    let k2 = format!("{repo}#1002");
+    world.issues.push(Issue {
+        assignee: Some("teo".into()),
+        status: Some("closed".into()),
+        status_category: Some("done".into()),
+        started_at: Some(t(2, 10)),
+        resolved_at: Some(t(6, 15)),
+        reopen_count: Some(1),
+        title: Some("Checkout fails on Safari".into()),
+        ..issue(1001, &["bug"], "bug")
+    });
+    world.issue_events.extend([
+        event(&k1, t(1, 10), "olga", "labels", None, Some("bug")),
+        event(&k1, t(2, 10), "olga", "assignee", None, Some("teo")),
+        event(
+            &k1,
+            t(2, 11),
+            "olga",
+            "title",
+            Some("Issue 1001"),
+            Some("Checkout fails on Safari"),
+        ),
+        event(&k1, t(3, 9), "olga", "description", None, None),
+        event(&k1, t(4, 16), "teo", "status", Some("open"), Some("closed")),
+        event(&k1, t(5, 9), "olga", "status", Some("closed"), Some("open")),
+        event(&k1, t(6, 15), "teo", "status", Some("open"), Some("closed")),
+    ]);
+    world.issues.push(Issue {
+        assignee: Some("olga".into()),
+        status_category: Some("in_progress".into()),
+        // In progress from its first assignment, though it changed hands since.
+        started_at: Some(t(2, 12)),
+        ..issue(1002, &["dependencies"], "chore")
+    });
+    world.issue_events.extend([
+        event(&k2, t(2, 12), "olga", "assignee", None, Some("teo")),
+        event(&k2, t(3, 11), "olga", "assignee", Some("teo"), None),
+        event(&k2, t(3, 12), "olga", "assignee", None, Some("olga")),
+        event(&k2, t(3, 13), "olga", "labels", Some("triage"), None),
+    ]);
+    world.issues.push(issue(1003, &[], "feature"));
+    world.comments.push(Comment {
+        source: "github".into(),
+        target: "issue".into(),
+        container: repo.clone(),
+        item: "1001".into(),
+        author: "teo".into(),
+        created_at: t(2, 12),
+        is_review_thread: Some(false),
+    });
+}
+
+#[test]
+fn github_issues_arrive_with_their_events_and_edits() {
+    let mut world = github_world(30, 1, 1, 0.4);
+    github_issues(&mut world);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(50);
+    fetch_command(&fake, &ws, &repos).assert().success();
+    assert_same_tables(&ws.data, &world);
+    let mut want_issues = rows(&teamlens::model::Issue::to_frame(world.issues.clone()).unwrap());
+    let mut got_issues = rows(&stored_frame(&ws.data, "issues"));
+    want_issues.sort();
+    got_issues.sort();
+    assert_eq!(got_issues, want_issues);
+    let want_events =
+        rows(&teamlens::model::IssueEvent::to_frame(world.issue_events.clone()).unwrap());
+    assert_eq!(rows(&stored_frame(&ws.data, "issue_events")), want_events);
+}
+
+#[test]
+fn releases_count_as_deployments_of_what_was_merged_before_them() {
+    let world = github_world(31, 1, 2, 0.5);
+    let repos = repositories(&world);
+    let mut github = GitHubWorld::from_dataset(world.clone());
+    let first_merge = world
+        .pull_requests
+        .iter()
+        .filter_map(|p| p.merged_at)
+        .min()
+        .unwrap();
+    let released_at = first_merge + chrono::Duration::days(20);
+    github.releases.push(support::fake_github::Release {
+        repo: repos[0].clone(),
+        tag: "v1.0.0".into(),
+        at: released_at,
+        sha: "f".repeat(40),
+    });
+    let fake = FakeGitHub::start(github);
+    let ws = workspace(50);
+    fetch_command(&fake, &ws, &repos).assert().success();
+    let releases = stored_frame(&ws.data, "deployments")
+        .lazy()
+        .filter(col("environment").eq(lit("release")))
+        .collect()
+        .unwrap();
+    assert_eq!(releases.height(), 1);
+    let shipped = releases
+        .column("pr_numbers")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(0)
+        .unwrap()
+        .len();
+    let merged_before = world
+        .pull_requests
+        .iter()
+        .filter(|p| p.merged_at.is_some_and(|m| m <= released_at))
+        .count();
+    assert_eq!(shipped, merged_before);
+}
+
+#[test]
+fn init_proposes_a_config_and_a_plain_fetch_reads_it() {
+    let world = github_world(32, 2, 1, 0.4);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("teamlens.toml");
+    let init = |force: bool| {
+        let mut command = teamlens();
+        command
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_GRAPHQL_URL", fake.graphql_url())
+            .env("GITHUB_API_URL", fake.api_url())
+            .arg("--config")
+            .arg(&config)
+            .args(["init", "--org", "acme"]);
+        if force {
+            command.arg("--force");
+        }
+        command.assert()
+    };
+    init(false).success();
+    let text = std::fs::read_to_string(&config).unwrap();
+    for repo in repositories(&world) {
+        assert!(text.contains(&format!("\"{repo}\"")), "{text}");
+    }
+    assert!(text.contains("role = manager"), "{text}");
+    let again = init(false).failure();
+    assert!(String::from_utf8_lossy(&again.get_output().stderr).contains("--force"));
+    init(true).success();
+
+    let data = dir.path().join("data");
+    teamlens()
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_GRAPHQL_URL", fake.graphql_url())
+        .env("GITHUB_API_URL", fake.api_url())
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["fetch", "--since", "2020-01-01"])
+        .assert()
+        .success();
+    assert_same_tables(&data, &world);
+}
+
+#[test]
+fn the_token_appears_nowhere_even_at_debug_level() {
+    let world = github_world(33, 1, 1, 0.4);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world));
+    let ws = workspace(50);
+    let mut outputs = Vec::new();
+    for fault in [
+        Fault::BadGateway,
+        Fault::ExpiredToken,
+        Fault::PartialError,
+        Fault::Truncated,
+    ] {
+        fake.inject(fault, 1);
+        let run = fetch_command(&fake, &ws, &repos).arg("-vv").assert();
+        outputs.push(String::from_utf8_lossy(&run.get_output().stdout).to_string());
+        outputs.push(String::from_utf8_lossy(&run.get_output().stderr).to_string());
+    }
+    for output in &outputs {
+        assert!(!output.contains(TOKEN), "{output}");
+    }
+    let mut pending = vec![ws.data.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+                    "{} holds the token",
+                    path.display()
+                );
+            }
+        }
+    }
+}
