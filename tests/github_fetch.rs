@@ -215,6 +215,9 @@ fn a_fetch_stores_exactly_the_simulated_organisation() {
     let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
     assert!(stdout.contains("fetched 2 of 2 repositories"), "{stdout}");
     assert_same_tables(&ws.data, &world);
+    // What was fetched makes a report, even before a roster says who is in which team.
+    let report = support::report(&ws.data, "2026-09", &ws.data.join("report"));
+    assert!(report["findings"].is_array(), "{report}");
     assert!(
         !Path::new(&ws.data)
             .join("staging/github/acme")
