@@ -6,7 +6,8 @@ use serde_json::json;
 use super::RepoName;
 use super::client::{ClientError, GitHubClient};
 use super::documents::Document;
-use super::wire::{OrganizationRepositoriesData, OrganizationTeamsData};
+use super::wire::{OrganizationRepositories, OrganizationTeams};
+use serde::de::DeserializeOwned;
 
 /// Why an organisation could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,38 @@ pub struct OrgMember {
     pub maintainer: bool,
 }
 
+/// One page of an organisation's repositories or teams: `data.organization` of `document`.
+async fn organization_page<T: DeserializeOwned>(
+    client: &GitHubClient,
+    org: &str,
+    document: Document,
+    after: Option<&str>,
+) -> Result<T, OrgError> {
+    let answer = client
+        .query(
+            document,
+            json!({ "login": org, "first": 50, "after": after }),
+        )
+        .await
+        .map_err(|source| OrgError::Client {
+            org: org.to_string(),
+            source,
+        })?;
+    let organization = answer
+        .data
+        .get("organization")
+        .filter(|o| !o.is_null())
+        .cloned()
+        .ok_or_else(|| OrgError::NotFound {
+            org: org.to_string(),
+            origin: client.origin().to_string(),
+        })?;
+    serde_json::from_value(organization).map_err(|e| OrgError::Shape {
+        org: org.to_string(),
+        message: e.to_string(),
+    })
+}
+
 /// Every repository of the organisation, most recently pushed first.
 pub async fn repositories(
     client: &GitHubClient,
@@ -60,29 +93,15 @@ pub async fn repositories(
     let mut after: Option<String> = None;
     let mut out = Vec::new();
     loop {
-        let answer = client
-            .query(
-                Document::OrganizationRepositories,
-                json!({ "login": org, "first": 100, "after": after }),
-            )
-            .await
-            .map_err(|source| OrgError::Client {
-                org: org.to_string(),
-                source,
-            })?;
-        let data: OrganizationRepositoriesData =
-            serde_json::from_value(answer.data).map_err(|e| OrgError::Shape {
-                org: org.to_string(),
-                message: e.to_string(),
-            })?;
-        let Some(organization) = data.organization else {
-            return Err(OrgError::NotFound {
-                org: org.to_string(),
-                origin: client.origin().to_string(),
-            });
-        };
-        after = organization.repositories.next_cursor().map(str::to_string);
-        for repository in organization.repositories.into_items() {
+        let page: OrganizationRepositories = organization_page(
+            client,
+            org,
+            Document::OrganizationRepositories,
+            after.as_deref(),
+        )
+        .await?;
+        after = page.repositories.next_cursor().map(str::to_string);
+        for repository in page.repositories.into_items() {
             if let Ok(name) = RepoName::parse(&repository.name_with_owner) {
                 out.push(OrgRepository {
                     name,
@@ -102,42 +121,22 @@ pub async fn teams(client: &GitHubClient, org: &str) -> Result<Vec<OrgTeam>, Org
     let mut after: Option<String> = None;
     let mut out = Vec::new();
     loop {
-        let answer = client
-            .query(
-                Document::OrganizationTeams,
-                json!({ "login": org, "first": 50, "after": after }),
-            )
-            .await
-            .map_err(|source| OrgError::Client {
-                org: org.to_string(),
-                source,
-            })?;
-        let data: OrganizationTeamsData =
-            serde_json::from_value(answer.data).map_err(|e| OrgError::Shape {
-                org: org.to_string(),
-                message: e.to_string(),
-            })?;
-        let Some(organization) = data.organization else {
-            return Err(OrgError::NotFound {
-                org: org.to_string(),
-                origin: client.origin().to_string(),
-            });
-        };
-        after = organization.teams.next_cursor().map(str::to_string);
-        for team in organization.teams.into_items() {
-            let members = team
-                .members
-                .unwrap_or_else(|| super::wire::MemberConnection {
-                    page_info: None,
-                    edges: Vec::new(),
-                });
-            let truncated = members.page_info.is_some_and(|p| p.has_next_page);
+        let page: OrganizationTeams =
+            organization_page(client, org, Document::OrganizationTeams, after.as_deref()).await?;
+        after = page.teams.next_cursor().map(str::to_string);
+        for team in page.teams.into_items() {
+            let (edges, truncated) = match team.members {
+                Some(members) => (
+                    members.edges,
+                    members.page_info.is_some_and(|p| p.has_next_page),
+                ),
+                None => (Vec::new(), false),
+            };
             out.push(OrgTeam {
                 slug: team.slug,
                 name: team.name,
                 truncated,
-                members: members
-                    .edges
+                members: edges
                     .into_iter()
                     .flatten()
                     .filter_map(|edge| {

@@ -28,9 +28,7 @@ use super::RepoName;
 use super::client::{Answer, ClientError, GitHubClient};
 use super::documents::Document;
 use super::normalize::{self, Identities, SOURCE};
-use super::wire::{
-    CommentNode, Connection, IssueNode, PullRequestNode, RepositorySyncData, ReviewThreadNode,
-};
+use super::wire::{Connection, IssueNode, PullRequestNode, RepositorySyncData};
 use crate::model::{Dataset, Deployment, Table};
 use crate::store::{Replacement, Store, StoreError, write_atomically};
 
@@ -535,6 +533,23 @@ fn rest_of<T>(connection: &Option<Connection<T>>) -> Option<Option<String>> {
     }
 }
 
+/// Reads the rest of one connection of a node in place (from the start when GitHub nulled it).
+async fn complete<T: DeserializeOwned>(
+    ctx: &SyncContext<'_>,
+    repo: &RepoName,
+    target: (Document, &str, &str),
+    connection: &mut Option<Connection<T>>,
+    warnings: &mut Vec<String>,
+) -> Result<(), SyncError> {
+    if let Some(after) = rest_of(connection) {
+        let mut whole = connection.take().unwrap_or_default();
+        follow(ctx, repo, target, after, &mut whole.nodes, warnings).await?;
+        whole.page_info = None;
+        *connection = Some(whole);
+    }
+    Ok(())
+}
+
 async fn complete_pull_request(
     ctx: &SyncContext<'_>,
     repo: &RepoName,
@@ -542,67 +557,45 @@ async fn complete_pull_request(
     warnings: &mut Vec<String>,
 ) -> Result<PullRequestNode, SyncError> {
     let id = node.id.clone();
-    macro_rules! complete {
-        ($field:ident, $document:expr, $name:literal) => {
-            if let Some(after) = rest_of(&node.$field) {
-                let mut connection = node.$field.take().unwrap_or_default();
-                follow(
-                    ctx,
-                    repo,
-                    ($document, &id, $name),
-                    after,
-                    &mut connection.nodes,
-                    warnings,
-                )
-                .await?;
-                connection.page_info = None;
-                node.$field = Some(connection);
-            }
-        };
-    }
-    complete!(reviews, Document::PullRequestReviews, "reviews");
-    complete!(
-        review_threads,
-        Document::PullRequestReviewThreads,
-        "reviewThreads"
-    );
-    complete!(comments, Document::PullRequestComments, "comments");
-    complete!(
-        timeline_items,
-        Document::PullRequestTimeline,
-        "timelineItems"
-    );
-    complete!(commits, Document::PullRequestCommits, "commits");
-    complete!(files, Document::PullRequestFiles, "files");
+    let id = id.as_str();
+    use Document::*;
+    complete(
+        ctx,
+        repo,
+        (PullRequestReviews, id, "reviews"),
+        &mut node.reviews,
+        warnings,
+    )
+    .await?;
+    let threads = (PullRequestReviewThreads, id, "reviewThreads");
+    complete(ctx, repo, threads, &mut node.review_threads, warnings).await?;
+    let comments = (PullRequestComments, id, "comments");
+    complete(ctx, repo, comments, &mut node.comments, warnings).await?;
+    let timeline = (PullRequestTimeline, id, "timelineItems");
+    complete(ctx, repo, timeline, &mut node.timeline_items, warnings).await?;
+    complete(
+        ctx,
+        repo,
+        (PullRequestCommits, id, "commits"),
+        &mut node.commits,
+        warnings,
+    )
+    .await?;
+    complete(
+        ctx,
+        repo,
+        (PullRequestFiles, id, "files"),
+        &mut node.files,
+        warnings,
+    )
+    .await?;
     if let Some(threads) = node.review_threads.as_mut() {
         for thread in threads.nodes.iter_mut().flatten() {
-            complete_thread(ctx, repo, thread, warnings).await?;
+            let target = (ReviewThreadComments, thread.id.as_str(), "comments");
+            complete(ctx, repo, target, &mut thread.comments, warnings).await?;
         }
     }
     Ok(node)
-}
-
-async fn complete_thread(
-    ctx: &SyncContext<'_>,
-    repo: &RepoName,
-    thread: &mut ReviewThreadNode,
-    warnings: &mut Vec<String>,
-) -> Result<(), SyncError> {
-    if let Some(after) = rest_of(&thread.comments) {
-        let mut comments: Connection<CommentNode> = thread.comments.take().unwrap_or_default();
-        follow(
-            ctx,
-            repo,
-            (Document::ReviewThreadComments, &thread.id, "comments"),
-            after,
-            &mut comments.nodes,
-            warnings,
-        )
-        .await?;
-        comments.page_info = None;
-        thread.comments = Some(comments);
-    }
-    Ok(())
 }
 
 async fn complete_issue(
@@ -612,27 +605,20 @@ async fn complete_issue(
     warnings: &mut Vec<String>,
 ) -> Result<IssueNode, SyncError> {
     let id = node.id.clone();
-    macro_rules! complete {
-        ($field:ident, $document:expr, $name:literal) => {
-            if let Some(after) = rest_of(&node.$field) {
-                let mut connection = node.$field.take().unwrap_or_default();
-                follow(
-                    ctx,
-                    repo,
-                    ($document, &id, $name),
-                    after,
-                    &mut connection.nodes,
-                    warnings,
-                )
-                .await?;
-                connection.page_info = None;
-                node.$field = Some(connection);
-            }
-        };
-    }
-    complete!(timeline_items, Document::IssueTimeline, "timelineItems");
-    complete!(user_content_edits, Document::IssueEdits, "userContentEdits");
-    complete!(comments, Document::IssueComments, "comments");
+    let id = id.as_str();
+    use Document::*;
+    let timeline = (IssueTimeline, id, "timelineItems");
+    complete(ctx, repo, timeline, &mut node.timeline_items, warnings).await?;
+    let edits = (IssueEdits, id, "userContentEdits");
+    complete(ctx, repo, edits, &mut node.user_content_edits, warnings).await?;
+    complete(
+        ctx,
+        repo,
+        (IssueComments, id, "comments"),
+        &mut node.comments,
+        warnings,
+    )
+    .await?;
     Ok(node)
 }
 

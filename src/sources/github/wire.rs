@@ -307,13 +307,7 @@ pub struct NodeData {
     pub node: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// `data` of `OrganizationRepositories`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OrganizationRepositoriesData {
-    pub organization: Option<OrganizationRepositories>,
-}
-
+/// `data.organization` of `OrganizationRepositories`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationRepositories {
@@ -331,13 +325,7 @@ pub struct RepositorySummary {
     pub pushed_at: Option<DateTime<Utc>>,
 }
 
-/// `data` of `OrganizationTeams`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OrganizationTeamsData {
-    pub organization: Option<OrganizationTeams>,
-}
-
+/// `data.organization` of `OrganizationTeams`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct OrganizationTeams {
     pub teams: Connection<TeamNode>,
