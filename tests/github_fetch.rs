@@ -935,3 +935,46 @@ fn the_token_appears_nowhere_even_at_debug_level() {
         }
     }
 }
+
+#[test]
+fn without_github_token_the_gh_clis_login_is_used() {
+    let world = github_world(34, 1, 1, 0.4);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(50);
+    // A stand-in for the GitHub CLI that knows the fake's host and prints its token.
+    let bin = ws.data.parent().unwrap().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let gh = bin.join("gh");
+    std::fs::write(
+        &gh,
+        format!(
+            "#!/bin/sh\n[ \"$1 $2 $3 $4\" = \"auth token --hostname 127.0.0.1\" ] && echo {TOKEN} && exit 0\nexit 1\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let result = fetch_command(&fake, &ws, &repos)
+        .env_remove("GITHUB_TOKEN")
+        .env("PATH", &bin)
+        .arg("-v")
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(stderr.contains("gh auth token"), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+    assert_same_tables(&ws.data, &world);
+
+    // With neither a token nor gh nor an App, the message says what to set.
+    let result = fetch_command(&fake, &ws, &repos)
+        .env_remove("GITHUB_TOKEN")
+        .env("PATH", ws.data.parent().unwrap())
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("set GITHUB_TOKEN") && stderr.contains("gh auth login"),
+        "{stderr}"
+    );
+}
