@@ -978,3 +978,93 @@ fn without_github_token_the_gh_clis_login_is_used() {
         "{stderr}"
     );
 }
+
+/// A workspace whose config authenticates as the GitHub App 4242 with the test key.
+fn app_workspace() -> Workspace {
+    let ws = workspace(20);
+    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/github-app-test-key.pem");
+    let mut config = std::fs::read_to_string(&ws.config).unwrap();
+    config.push_str(&format!(
+        "app_id = 4242\ninstallation_id = 77\nprivate_key_path = {:?}\n",
+        key.display().to_string()
+    ));
+    std::fs::write(&ws.config, config).unwrap();
+    ws
+}
+
+fn app_fetch(fake: &FakeGitHub, ws: &Workspace, repos: &[String]) -> assert_cmd::assert::Assert {
+    fetch_command(fake, ws, repos)
+        .env_remove("GITHUB_TOKEN")
+        .env("PATH", ws.data.parent().unwrap())
+        .assert()
+}
+
+const APP_PUBLIC_KEY: &str = include_str!("data/github-app-test-key.pub.pem");
+
+#[test]
+fn a_github_app_mints_installation_tokens_and_renews_them_before_they_expire() {
+    let world = github_world(35, 1, 2, 0.5);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    fake.set_tokens(&[]);
+
+    // Tokens that last an hour: one is minted for the whole fetch.
+    fake.enable_app(4242, APP_PUBLIC_KEY, Duration::from_secs(3600));
+    let ws = app_workspace();
+    app_fetch(&fake, &ws, &repos).success();
+    assert_same_tables(&ws.data, &world);
+    assert_eq!(fake.minted_tokens(), 1);
+
+    // Tokens about to expire (under a minute left) are renewed before they are used.
+    fake.enable_app(4242, APP_PUBLIC_KEY, Duration::from_secs(45));
+    let ws = app_workspace();
+    fake.reset_stats();
+    app_fetch(&fake, &ws, &repos).success();
+    let graphql: u64 = fake.stats().by_operation.values().sum();
+    assert_eq!(fake.minted_tokens(), graphql, "one fresh token per request");
+    assert_same_tables(&ws.data, &world);
+
+    // A token revoked mid-run is replaced once, and the fetch goes on.
+    fake.enable_app(4242, APP_PUBLIC_KEY, Duration::from_secs(3600));
+    let ws = app_workspace();
+    // The first request mints the token; the second, a query, is refused.
+    fake.inject(Fault::Latency(Duration::ZERO), 1);
+    fake.inject(Fault::ExpiredToken, 1);
+    app_fetch(&fake, &ws, &repos).success();
+    assert_eq!(fake.minted_tokens(), 2);
+    assert_same_tables(&ws.data, &world);
+}
+
+#[test]
+fn an_app_github_does_not_know_is_refused_with_a_clear_message() {
+    let world = github_world(36, 1, 1, 0.4);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world));
+    fake.enable_app(999, APP_PUBLIC_KEY, Duration::from_secs(3600));
+    let ws = app_workspace();
+    let result = app_fetch(&fake, &ws, &repos).failure();
+    let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(stderr.contains("GitHub App 4242"), "{stderr}");
+    assert!(!stderr.contains("PRIVATE KEY"), "{stderr}");
+}
+
+#[test]
+fn with_wait_a_spent_rate_limit_is_waited_out() {
+    let world = github_world(37, 1, 1, 0.5);
+    let repos = repositories(&world);
+    let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
+    let ws = workspace(10);
+    fake.set_budget_window(10, Duration::from_secs(3));
+    let started = Instant::now();
+    let result = fetch_command(&fake, &ws, &repos)
+        .arg("--wait")
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("waiting") && stderr.contains("until it resets"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert_same_tables(&ws.data, &world);
+}

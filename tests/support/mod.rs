@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_github;
+
 use std::path::Path;
 
 use assert_cmd::Command;
