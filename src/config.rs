@@ -365,8 +365,8 @@ pub struct DivergenceThresholds {
     pub cycle_time_rise: f64,
     /// Rise of the change failure rate, in absolute points (0.05 = five percentage points).
     pub failure_rate_rise: f64,
-    /// Relative drop of the median PR size that, with rising counts and no faster cycle time,
-    /// marks PR splitting.
+    /// Relative drop of the median size of the PRs opened or merged that, with rising counts and
+    /// cycle time falling by less than the PRs shrank, marks PR splitting.
     pub size_drop: f64,
 }
 
