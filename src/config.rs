@@ -266,6 +266,10 @@ pub struct AttritionThresholds {
     /// The person's share of their team's actions in the month against the same share over the
     /// baseline, at most, two months in a row.
     pub fade_ratio: f64,
+    /// And, in both months, their actions per working day (weekdays less known time off)
+    /// against their baseline's, divided by the median of the same among their teammates, at
+    /// most.
+    pub working_day_ratio: f64,
     /// No activity at all over this many days up to the end of the month (and none since) is
     /// a stop.
     pub silent_days: i64,
@@ -277,6 +281,7 @@ impl Default for AttritionThresholds {
             baseline_months: 3,
             min_baseline_actions: 40.0,
             fade_ratio: 0.5,
+            working_day_ratio: 0.4,
             silent_days: 20,
         }
     }
@@ -475,6 +480,10 @@ impl Config {
             ),
             ("knowledge_silo.holder_share", t.knowledge_silo.holder_share),
             ("attrition_risk.fade_ratio", t.attrition_risk.fade_ratio),
+            (
+                "attrition_risk.working_day_ratio",
+                t.attrition_risk.working_day_ratio,
+            ),
             (
                 "rubber_stamp_review.min_share",
                 t.rubber_stamp_review.min_share,

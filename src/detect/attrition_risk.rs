@@ -7,7 +7,7 @@
 //!   - their actions per working day they were not known to be away (weekdays, less the days in
 //!     the optional `time_off` table: an HR or holiday calendar), against the same rate over the
 //!     baseline and divided by the median of the same ratio among their teammates (the team's
-//!     own dip in the same months), is at most `fade_ratio`. A month spent almost entirely on
+//!     own dip in the same months), is at most `working_day_ratio`. A month spent almost entirely on
 //!     known leave (fewer than three working days left) is not a fade: a vacation is an absence
 //!     followed by a return, not a decline.
 //!
@@ -100,7 +100,8 @@ impl Detector for AttritionRisk {
             // Two months in a row, each low both as a share of the team and per working day
             // against the team's own change: one quiet month is noise, a second is a trend.
             let low = |share: Option<f64>, day: Option<f64>| {
-                share.is_some_and(|r| r <= t.fade_ratio) && day.is_some_and(|r| r <= t.fade_ratio)
+                share.is_some_and(|r| r <= t.fade_ratio)
+                    && day.is_some_and(|r| r <= t.working_day_ratio)
             };
             let fading = low(ratio, per_day) && low(ratio_before, per_day_before);
             if !stopped && !fading {
@@ -182,10 +183,11 @@ impl Detector for AttritionRisk {
 }
 
 const EXPLAIN: &str = "A person's activity falling far below their own baseline, or stopping. \
-    Fading: two months in a row, both the person's share of their team's actions and their \
-    actions per working day (weekdays less known time off from the optional time_off table), \
-    against the baseline_months before and divided by the median change of their teammates, are \
-    at most fade_ratio (a share and the team's change, so a quiet summer for everyone is not a \
+    Fading: two months in a row, the person's share of their team's actions is at most \
+    fade_ratio of their baseline share (the baseline_months before), and their actions per \
+    working day (weekdays less known time off from the optional time_off table) against their \
+    baseline's, divided by the median of the same among their teammates, at most \
+    working_day_ratio (a share and the team's change, so a quiet summer for everyone is not a \
     fade; known time off, so a vacation is not; two months, since one quiet month is noise). A \
     month with fewer than three working days left after known time off is not a fade. Stopping: \
     no activity for silent_days up to the end of the month and none since (reported once). \
