@@ -40,6 +40,14 @@ fn run(
         })
         .unwrap();
         for finding in outcome.findings {
+            // Every finding names the data it rests on: PRs, reviews, tickets or actions.
+            let basis = finding.basis;
+            assert!(
+                basis.prs + basis.reviews + basis.tickets + basis.actions > 0,
+                "{} {} in {month}: a finding with no basis",
+                finding.kind.name(),
+                finding.subject
+            );
             found.insert((
                 finding.kind.name().to_string(),
                 finding.subject,
