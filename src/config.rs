@@ -332,6 +332,10 @@ pub struct AttritionThresholds {
     /// The person's share of their team's actions in the month against the same share over the
     /// baseline, at most, two months in a row.
     pub fade_ratio: f64,
+    /// And, in both months, their actions per working day (weekdays less known time off)
+    /// against their baseline's, divided by the median of the same among their teammates, at
+    /// most.
+    pub working_day_ratio: f64,
     /// No activity at all over this many days up to the end of the month (and none since) is
     /// a stop.
     pub silent_days: i64,
@@ -343,6 +347,7 @@ impl Default for AttritionThresholds {
             baseline_months: 3,
             min_baseline_actions: 40.0,
             fade_ratio: 0.5,
+            working_day_ratio: 0.4,
             silent_days: 20,
         }
     }
@@ -431,8 +436,8 @@ pub struct DivergenceThresholds {
     pub cycle_time_rise: f64,
     /// Rise of the change failure rate, in absolute points (0.05 = five percentage points).
     pub failure_rate_rise: f64,
-    /// Relative drop of the median PR size that, with rising counts and no faster cycle time,
-    /// marks PR splitting.
+    /// Relative drop of the median size of the PRs opened or merged that, with rising counts and
+    /// cycle time falling by less than the PRs shrank, marks PR splitting.
     pub size_drop: f64,
 }
 
@@ -567,6 +572,10 @@ impl Config {
             ),
             ("knowledge_silo.holder_share", t.knowledge_silo.holder_share),
             ("attrition_risk.fade_ratio", t.attrition_risk.fade_ratio),
+            (
+                "attrition_risk.working_day_ratio",
+                t.attrition_risk.working_day_ratio,
+            ),
             (
                 "rubber_stamp_review.min_share",
                 t.rubber_stamp_review.min_share,

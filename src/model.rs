@@ -441,6 +441,24 @@ table! {
     }
 }
 
+table! {
+    /// Known time off: a person's vacation, leave or sick days, from an HR or holiday calendar.
+    /// Optional: detectors that compare a person's activity over time (attrition) count only the
+    /// working days the person was not known to be away. Days are the person's local calendar
+    /// days, stored as midnight timestamps (an import gives them as `YYYY-MM-DD`), both inclusive.
+    TimeOff = "time_off",
+    required: ["person", "first_day", "last_day"],
+    partition_by: None,
+    {
+        source: String,
+        person: String,
+        first_day: DateTime<Utc>,
+        last_day: DateTime<Utc>,
+        /// `vacation`, `leave`, `sick` or `holiday` (free text; not interpreted).
+        kind: Option<String>,
+    }
+}
+
 /// The description of one table, usable without knowing its row type.
 #[derive(Debug, Clone, Copy)]
 pub struct TableSpec {
@@ -473,6 +491,7 @@ pub const TABLES: &[TableSpec] = &[
     spec::<Commit>(),
     spec::<FileChange>(),
     spec::<Deployment>(),
+    spec::<TimeOff>(),
 ];
 
 /// Looks a table up by name.
@@ -500,6 +519,7 @@ pub struct Dataset {
     pub commits: Vec<Commit>,
     pub file_changes: Vec<FileChange>,
     pub deployments: Vec<Deployment>,
+    pub time_off: Vec<TimeOff>,
 }
 
 impl Dataset {
@@ -524,6 +544,7 @@ impl Dataset {
             (Commit::NAME, Commit::to_frame(self.commits)?),
             (FileChange::NAME, FileChange::to_frame(self.file_changes)?),
             (Deployment::NAME, Deployment::to_frame(self.deployments)?),
+            (TimeOff::NAME, TimeOff::to_frame(self.time_off)?),
         ])
     }
 }

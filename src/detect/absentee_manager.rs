@@ -161,6 +161,7 @@ impl Detector for AbsenteeManager {
                         prs: team_opened,
                         reviews: responses,
                         tickets: 0,
+                        ..Basis::default()
                     },
                 });
             }

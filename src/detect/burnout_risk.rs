@@ -97,6 +97,13 @@ impl Detector for BurnoutRisk {
                     .filter(|f| f.0 >= t.min_actions as f64)
                     .map(|f| f.1 / f.0),
             );
+            // The actions the judgement rests on: the month's and the baseline months'.
+            let judged_actions = total
+                + baseline
+                    .iter()
+                    .filter_map(|m| figures.get(&(person.clone(), m.clone())))
+                    .map(|f| f.0)
+                    .sum::<f64>();
             let rising =
                 base_share.is_none_or(|b| share - b >= t.rise && share >= t.rise_factor * b);
             let (active, window_days, window_start) =
@@ -162,9 +169,8 @@ impl Detector for BurnoutRisk {
                            does not fit in the day? What could the team take off the plate?"
                     .to_string(),
                 basis: Basis {
-                    prs: 0,
-                    reviews: 0,
-                    tickets: 0,
+                    actions: judged_actions as usize,
+                    ..Basis::default()
                 },
             });
         }

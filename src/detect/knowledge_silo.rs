@@ -152,6 +152,7 @@ impl Detector for KnowledgeSilo {
                     prs: silos.iter().map(|m| m.changes).sum(),
                     reviews: 0,
                     tickets: 0,
+                    ..Basis::default()
                 },
             });
         }

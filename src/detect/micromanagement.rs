@@ -226,6 +226,7 @@ impl Detector for Micromanagement {
                         prs: others_prs,
                         reviews: reviews.iter().filter(|r| r.in_span).count(),
                         tickets: tickets as usize,
+                        ..Basis::default()
                     },
                 });
             }

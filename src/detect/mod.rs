@@ -147,6 +147,11 @@ pub struct Basis {
     pub prs: usize,
     pub reviews: usize,
     pub tickets: usize,
+    /// Visible actions (commits, reviews, PRs opened, comments, ticket changes) the finding was
+    /// judged on, for the detectors that read a person's activity rather than PRs (burnout,
+    /// attrition): the month and the baseline months it was compared with.
+    #[serde(default)]
+    pub actions: usize,
 }
 
 /// One thing a detector saw, worded for a retrospective: evidence and a question, never a verdict.

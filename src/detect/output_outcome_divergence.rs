@@ -8,7 +8,10 @@
 //! month of splitting opens far more PRs than it can merge yet. It fires when output
 //! rose by at least `output_rise` and either an outcome got worse (median cycle time up by
 //! `cycle_time_rise`, or the change failure rate up by `failure_rate_rise` points), or the rise
-//! is PR splitting: the median PR shrank by `size_drop` and cycle time did not get shorter.
+//! is PR splitting: the median PR opened or merged shrank by `size_drop` (opened, because the
+//! PRs merged in the first month of splitting are still mostly the larger ones started before)
+//! and cycle time fell by less than the PRs shrank, so each changed line takes longer to get
+//! through.
 //! Counts going up is then a sign of work cut finer or rushed, not of more reaching users.
 
 use std::collections::BTreeMap;
@@ -38,6 +41,8 @@ struct Window {
     active_days: f64,
     /// PRs the team's people opened.
     opened: f64,
+    /// Sizes (lines changed) of the PRs the team's people opened, merged or not.
+    opened_size: Vec<f64>,
 }
 
 impl Window {
@@ -76,8 +81,8 @@ impl Detector for OutputOutcomeDivergence {
         "Output rising while outcomes do not improve, per team and month. PRs opened per active \
          person-day against the baseline_months before; it fires when output rises by at least \
          output_rise while median cycle time rises by cycle_time_rise or the change failure rate \
-         by failure_rate_rise, or when PRs shrink by size_drop (PR splitting) without cycle time \
-         getting shorter. Teams with fewer than min_merged_prs merged PRs are not judged."
+         by failure_rate_rise, or when the median PR opened or merged shrinks by size_drop (PR \
+         splitting) while cycle time falls by less than the PRs shrank. Teams with fewer than min_merged_prs merged PRs are not judged."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
@@ -126,6 +131,7 @@ impl Detector for OutputOutcomeDivergence {
         add_to_windows(&mut windows, &output, "prs_opened", &current, |w, v| {
             w.opened += v
         })?;
+        add_opened_sizes(input, &mut windows, &months, &current)?;
         let activity = for_months(input.metrics.get("active_days"), &months)?;
         add_to_windows(&mut windows, &activity, "active_days", &current, |w, v| {
             w.active_days += v
@@ -177,6 +183,57 @@ fn add_to_windows(
         };
         if let Some((base, now)) = windows.get_mut(team) {
             add(if month == current { now } else { base }, value);
+        }
+    }
+    Ok(())
+}
+
+/// Adds the size of every PR a team's people opened in the months (bots left out) to the team's
+/// current or baseline window: splitting shows first in the PRs opened, while the PRs merged in
+/// the first month of it are still mostly the larger ones started before.
+fn add_opened_sizes(
+    input: &DetectorInput,
+    windows: &mut BTreeMap<String, (Window, Window)>,
+    months: &[Month],
+    current: &str,
+) -> PolarsResult<()> {
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Ok(());
+    };
+    let Some(prs) = input.tables.get("pull_requests") else {
+        return Ok(());
+    };
+    let prs = prs
+        .clone()
+        .filter(super::within(
+            "created_at",
+            super::micros_span(*first, *last),
+        ))
+        .select([
+            col("author"),
+            col("created_at").dt().strftime("%Y-%m").alias("month"),
+            (col("additions").fill_null(lit(0i64)) + col("deletions").fill_null(lit(0i64)))
+                .cast(DataType::Float64)
+                .alias("size"),
+        ])
+        .collect()?;
+    let authors = str_values(&prs, "author")?;
+    let month_of = str_values(&prs, "month")?;
+    let sizes = f64_values(&prs, "size")?;
+    for ((author, month), size) in authors.iter().zip(&month_of).zip(sizes) {
+        let (Some(author), Some(month), Some(size)) = (author, month, size) else {
+            continue;
+        };
+        if input.roster.is_bot(author) {
+            continue;
+        }
+        let Some(team) = input.roster.team_of(author) else {
+            continue;
+        };
+        if let Some((base, now)) = windows.get_mut(team) {
+            if month == current { now } else { base }
+                .opened_size
+                .push(size);
         }
     }
     Ok(())
@@ -244,11 +301,22 @@ fn judge(
     let size_now = median(now.size.iter().copied());
     let size_before = median(base.size.iter().copied());
     let size_change = ratio(size_now, size_before);
+    let opened_size_now = median(now.opened_size.iter().copied());
+    let opened_size_before = median(base.opened_size.iter().copied());
+    let opened_size_change = ratio(opened_size_now, opened_size_before);
 
     let slower = cycle_rise.is_some_and(|r| r >= t.cycle_time_rise);
     let less_safe = failure_rise.is_some_and(|r| r >= t.failure_rate_rise);
-    let splitting =
-        size_change.is_some_and(|c| c <= -t.size_drop) && cycle_rise.is_some_and(|r| r >= -0.1);
+    // Splitting shows first in the PRs opened (the first month of it still merges mostly the
+    // larger PRs started before), later in those merged; either counts. Cut finer, work should
+    // also get through faster: when cycle time falls by less than the PRs shrank, each changed
+    // line takes longer from first commit to merge, and the extra PRs are not buying speed.
+    let shrink = [opened_size_change, size_change]
+        .into_iter()
+        .flatten()
+        .filter(|c| *c <= -t.size_drop && cycle_rise.is_some_and(|r| r > *c))
+        .reduce(f64::min);
+    let splitting = shrink.is_some();
     if !(slower || less_safe || splitting) {
         return None;
     }
@@ -301,6 +369,9 @@ fn judge(
         .rounded("change_failure_rate_baseline", failure_before, 3)
         .rounded("median_pr_size", size_now, 0)
         .rounded("median_pr_size_baseline", size_before, 0)
+        .rounded("median_opened_pr_size", opened_size_now, 0)
+        .rounded("median_opened_pr_size_baseline", opened_size_before, 0)
+        .rounded("opened_size_change", opened_size_change, 3)
         .figure("baseline_months", baseline.join(", "))
         .figure("pr_splitting", splitting);
     now.slowest
@@ -325,7 +396,7 @@ fn judge(
     if splitting {
         worse.push(format!(
             "the median PR shrank {:.0} % without shipping faster",
-            -size_change.unwrap_or(0.0) * 100.0
+            -shrink.unwrap_or(0.0) * 100.0
         ));
     }
     let headline = format!(
@@ -361,6 +432,7 @@ fn judge(
             prs: now.prs + base.prs,
             reviews: 0,
             tickets: 0,
+            ..Basis::default()
         },
     })
 }

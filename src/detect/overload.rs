@@ -288,6 +288,7 @@ impl Detector for Overload {
                     prs: 0,
                     reviews: 0,
                     tickets: f.assignments + f.created,
+                    ..Basis::default()
                 },
             });
         }

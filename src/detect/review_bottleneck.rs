@@ -363,6 +363,7 @@ impl ReviewBottleneck {
                 prs: shares.merged_prs,
                 reviews: waits.requests,
                 tickets: 0,
+                ..Basis::default()
             },
         })
     }

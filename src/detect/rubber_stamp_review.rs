@@ -152,6 +152,7 @@ impl Detector for RubberStampReview {
                     prs: tally.approvals_of_large,
                     reviews: tally.approvals_of_large,
                     tickets: 0,
+                    ..Basis::default()
                 },
             });
         }

@@ -157,6 +157,7 @@ impl Detector for WontLetGo {
                         prs: rows.len(),
                         reviews: 0,
                         tickets: 0,
+                        ..Basis::default()
                     },
                 });
             }

@@ -646,6 +646,27 @@ mod tests {
     }
 
     #[test]
+    fn time_off_is_imported_as_local_days() {
+        let batch = import(&[(
+            "time_off.csv",
+            "person,first_day,last_day,kind\nada,2026-08-10,2026-08-21,vacation\n",
+        )])
+        .unwrap();
+        let (name, frame) = &batch.frames[0];
+        assert_eq!(*name, "time_off");
+        let first = frame
+            .column("first_day")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap();
+        let expected = DateTime::parse_from_rfc3339("2026-08-10T00:00:00Z").unwrap();
+        assert_eq!(
+            first.i64().unwrap().get(0),
+            Some(expected.timestamp_micros())
+        );
+    }
+
+    #[test]
     fn jsonl_lists_and_csv_lists_agree() {
         let csv = import(&[(
             "people.csv",

@@ -124,6 +124,7 @@ pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
         split_from,
         out: Dataset {
             people: world.people(),
+            time_off: world.time_off(config),
             ..Dataset::default()
         },
         next_number: vec![1; world.teams.len()],

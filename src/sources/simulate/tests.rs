@@ -659,3 +659,69 @@ fn eval_organisations_are_deterministic_and_vary_every_pattern() {
         );
     }
 }
+
+/// The `time_off` table is the HR calendar the world was built with: everyone's vacations and
+/// sick days, nothing after `until` or after a person's last day, and nothing that gives away a
+/// planted pattern (a fading engineer's decline is not time off).
+#[test]
+fn time_off_lists_the_days_people_were_away_and_nothing_else() {
+    let (config, simulation) = org(5);
+    let data = &simulation.dataset;
+    let people: BTreeSet<&str> = data.people.iter().map(|p| p.person.as_str()).collect();
+    assert!(!data.time_off.is_empty());
+    for row in &data.time_off {
+        let (first, last) = (row.first_day.date_naive(), row.last_day.date_naive());
+        assert!(people.contains(row.person.as_str()), "{row:?}");
+        assert!(first <= last && last <= config.until, "{row:?}");
+        assert!(first >= config.warm_up_from(), "{row:?}");
+        // A summer vacation or a week away at most (the default organisation has no month away).
+        assert!((last - first).num_days() <= 11, "{row:?}");
+    }
+    // Everyone who was here all along has a summer vacation of ten working days or more.
+    let leaving = &simulation
+        .ground_truth
+        .plants
+        .iter()
+        .find(|p| p.kind == "attrition_risk")
+        .unwrap()
+        .subject;
+    for person in data.people.iter().filter(|p| p.role != "bot") {
+        let summer = data
+            .time_off
+            .iter()
+            .filter(|r| r.person == person.person && (6..=9).contains(&r.first_day.month()))
+            .map(|r| (r.last_day - r.first_day).num_days() + 1)
+            .max()
+            .unwrap_or(0);
+        assert!(summer >= 12, "{}: {summer} days", person.person);
+    }
+    // Nothing after the leaving engineer's last day (the checks above also keep their two months
+    // of fading out of the table).
+    let last_day = NaiveDate::from_ymd_opt(2026, 10, 10).unwrap();
+    assert!(
+        data.time_off
+            .iter()
+            .filter(|r| &r.person == leaving)
+            .all(|r| r.last_day.date_naive() <= last_day)
+    );
+    // On a day of known time off, a person opens no PR and submits no review.
+    for row in &data.time_off {
+        let away = |at: chrono::DateTime<chrono::Utc>| {
+            let tz: chrono_tz::Tz = data
+                .people
+                .iter()
+                .find(|p| p.person == row.person)
+                .and_then(|p| p.timezone.parse().ok())
+                .unwrap_or(chrono_tz::UTC);
+            let day = at.with_timezone(&tz).date_naive();
+            day >= row.first_day.date_naive() && day <= row.last_day.date_naive()
+        };
+        assert!(
+            !data
+                .pull_requests
+                .iter()
+                .any(|p| p.author == row.person && away(p.created_at)),
+            "{row:?}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! vacations, the bottleneck manager's regular weeks away, the engineer drifting into after-hours
 //! work and the one about to leave.
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::calendar::Calendar;
 use super::{HardCaseKind, ManagerPersona, SimConfig, TeamPlan};
-use crate::model::Person;
+use crate::model::{Person, TimeOff};
 
 /// First names people are called by; ids are these in lower case.
 const NAMES: &[&str] = &[
@@ -287,6 +287,45 @@ impl World {
             });
         }
         people
+    }
+}
+
+impl World {
+    /// The `time_off` table: everyone's days away (vacations, weeks away, sick days) as an HR
+    /// calendar would hold them, from the first simulated day to `until`. A departure is not time
+    /// off: nothing after a person's last day is listed.
+    pub fn time_off(&self, config: &SimConfig) -> Vec<TimeOff> {
+        let from = config.warm_up_from();
+        let midnight = |date: NaiveDate| Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN));
+        let mut rows = Vec::new();
+        for member in &self.members {
+            let last = member
+                .calendar
+                .last_day
+                .map_or(config.until, |day| day.min(config.until));
+            for &(first_day, last_day) in &member.calendar.away {
+                let (first_day, last_day) = (first_day.max(from), last_day.min(last));
+                if first_day > last_day {
+                    continue;
+                }
+                rows.push(TimeOff {
+                    source: "simulate".to_string(),
+                    person: member.id.clone(),
+                    first_day: midnight(first_day),
+                    last_day: midnight(last_day),
+                    kind: Some(
+                        if first_day == last_day {
+                            "sick"
+                        } else {
+                            "vacation"
+                        }
+                        .to_string(),
+                    ),
+                });
+            }
+        }
+        rows.sort_by(|a, b| (&a.person, a.first_day).cmp(&(&b.person, b.first_day)));
+        rows
     }
 }
 
