@@ -85,8 +85,8 @@ use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+
+use super::http::{self, Reply, Request, json_reply};
 
 // Re-exported for the tests; the other test binaries that include `support` do not use them.
 #[allow(unused_imports)]
@@ -256,7 +256,7 @@ struct Shared {
 
 /// The running fake. Dropping it stops the server.
 pub struct FakeGitHub {
-    runtime: Option<tokio::runtime::Runtime>,
+    _server: http::Server,
     addr: SocketAddr,
     shared: Arc<Shared>,
 }
@@ -268,14 +268,7 @@ impl FakeGitHub {
         std::thread::spawn(|| {
             graphql::schema();
         });
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("fake GitHub runtime");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("local address");
+        let (listener, addr) = http::listener();
         let index = world::Index::build(&world);
         let shared = Arc::new(Shared {
             snapshot: RwLock::new(Arc::new(Snapshot { world, index })),
@@ -292,14 +285,12 @@ impl FakeGitHub {
             base: format!("http://{addr}/api/v3"),
         });
         let serving = shared.clone();
-        runtime.spawn(async move {
-            let listener = TcpListener::from_std(listener).expect("tokio listener");
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(connection(stream, serving.clone()));
-            }
+        let server = http::serve(listener, move |request| {
+            let shared = serving.clone();
+            async move { handle(&shared, request).await }
         });
         FakeGitHub {
-            runtime: Some(runtime),
+            _server: server,
             addr,
             shared,
         }
@@ -437,205 +428,6 @@ impl FakeGitHub {
 
     fn control(&self) -> std::sync::MutexGuard<'_, Control> {
         self.shared.control.lock().expect("control lock")
-    }
-}
-
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
-struct Request {
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-enum Reply {
-    Full {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    },
-    Truncated {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    },
-    Drop,
-}
-
-fn json_reply(status: u16, mut headers: Vec<(String, String)>, body: &Value) -> Reply {
-    headers.push((
-        "content-type".into(),
-        "application/json; charset=utf-8".into(),
-    ));
-    Reply::Full {
-        status,
-        headers,
-        body: body.to_string().into_bytes(),
-    }
-}
-
-async fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).await? == 0 {
-        return Ok(None);
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("/").to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).await? == 0 {
-            return Ok(None);
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((n, v)) = h.split_once(':') {
-            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (target, String::new()),
-    };
-    let mut request = Request {
-        method,
-        path,
-        query,
-        headers,
-        body: Vec::new(),
-    };
-    if request
-        .header("expect")
-        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"))
-    {
-        reader
-            .get_mut()
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-            .await?;
-    }
-    if request
-        .header("transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
-    {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).await?;
-            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
-                .unwrap_or(0);
-            if size == 0 {
-                loop {
-                    let mut trailer = String::new();
-                    if reader.read_line(&mut trailer).await? == 0 || trailer.trim().is_empty() {
-                        break;
-                    }
-                }
-                break;
-            }
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).await?;
-            chunk.truncate(size);
-            request.body.extend(chunk);
-        }
-    } else if let Some(n) = request
-        .header("content-length")
-        .and_then(|v| v.parse::<usize>().ok())
-    {
-        let mut body = vec![0; n];
-        reader.read_exact(&mut body).await?;
-        request.body = body;
-    }
-    Ok(Some(request))
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        429 => "Too Many Requests",
-        502 => "Bad Gateway",
-        _ => "Unknown",
-    }
-}
-
-fn head(status: u16, headers: &[(String, String)], length: usize, close: bool) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-    for (n, v) in headers {
-        out.push_str(&format!("{n}: {v}\r\n"));
-    }
-    out.push_str(&format!("content-length: {length}\r\n"));
-    if close {
-        out.push_str("connection: close\r\n");
-    }
-    out.push_str("\r\n");
-    out.into_bytes()
-}
-
-async fn connection(stream: TcpStream, shared: Arc<Shared>) {
-    let _ = stream.set_nodelay(true);
-    let mut reader = BufReader::new(stream);
-    loop {
-        let request = match read_request(&mut reader).await {
-            Ok(Some(r)) => r,
-            _ => return,
-        };
-        let close = request
-            .header("connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        let stream = reader.get_mut();
-        match handle(&shared, request).await {
-            Reply::Drop => {
-                #[allow(deprecated)]
-                let _ = stream.set_linger(Some(Duration::ZERO));
-                return;
-            }
-            Reply::Full {
-                status,
-                headers,
-                body,
-            } => {
-                let mut out = head(status, &headers, body.len(), close);
-                out.extend(body);
-                if stream.write_all(&out).await.is_err() || close {
-                    return;
-                }
-            }
-            Reply::Truncated {
-                status,
-                headers,
-                body,
-            } => {
-                let mut out = head(status, &headers, body.len(), true);
-                out.extend(&body[..body.len() / 2]);
-                let _ = stream.write_all(&out).await;
-                let _ = stream.flush().await;
-                let _ = stream.shutdown().await;
-                return;
-            }
-        }
     }
 }
 
