@@ -412,3 +412,19 @@ fn explain_all_covers_every_finding_kind_and_an_unknown_kind_lists_the_valid_one
         ))
         .stderr(predicate::str::contains("micromanagement"));
 }
+
+#[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("teamlens"))
+        .args(["explain", "all"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the output is written, as `| head -1` does once it has its line.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
