@@ -15,6 +15,90 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub report: ReportConfig,
     pub github: GitHubConfig,
+    pub linear: LinearConfig,
+}
+
+/// The Linear source: which teams, where, how gently, and how labels give a ticket's type.
+///
+/// The API key is never written here: it comes from `LINEAR_API_KEY`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinearConfig {
+    /// Team keys (such as `PAY`) fetched by a plain `teamlens fetch`.
+    pub teams: Vec<String>,
+    /// GraphQL endpoint; `LINEAR_API_URL` overrides it. Default `https://api.linear.app/graphql`.
+    pub api_url: Option<String>,
+    /// Issues per request, 1–250 (Linear's maximum); the history, labels and comments inline in
+    /// each issue are read 50 at a time and followed to the end.
+    pub page_size: u32,
+    /// Attempts per request on server errors, resets and truncated answers before stopping.
+    pub max_attempts: u32,
+    /// First back-off after a failed attempt, in milliseconds; doubled each time, with jitter.
+    pub retry_base_ms: u64,
+    /// Stop (or wait, with `--wait`) before the hourly request budget falls below this.
+    pub min_remaining_requests: i64,
+    /// The ticket type of a label, by the label's name (compared without case): a ticket takes
+    /// the first of its labels found here. Labels inside a label group named `Type` count too,
+    /// by their own name; such labels give the type and are not listed among the ticket's labels.
+    pub type_labels: std::collections::BTreeMap<String, String>,
+    /// The type of a ticket none of whose labels gives one.
+    pub default_type: String,
+}
+
+impl Default for LinearConfig {
+    fn default() -> Self {
+        let type_labels = [
+            ("bug", "bug"),
+            ("incident", "incident"),
+            ("feature", "feature"),
+            ("improvement", "feature"),
+            ("chore", "chore"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        LinearConfig {
+            teams: Vec::new(),
+            api_url: None,
+            page_size: 50,
+            max_attempts: 6,
+            retry_base_ms: 1000,
+            min_remaining_requests: 10,
+            type_labels,
+            default_type: "feature".into(),
+        }
+    }
+}
+
+impl LinearConfig {
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=250).contains(&self.page_size) {
+            return Err(format!(
+                "linear.page_size = {}: Linear serves 1 to 250 items per page",
+                self.page_size
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err("linear.max_attempts = 0: give at least 1".into());
+        }
+        for (label, kind) in &self.type_labels {
+            if !matches!(kind.as_str(), "bug" | "incident" | "feature" | "chore") {
+                return Err(format!(
+                    "linear.type_labels.{label} = {kind:?}: a type is bug, incident, feature or chore"
+                ));
+            }
+        }
+        if !matches!(
+            self.default_type.as_str(),
+            "bug" | "incident" | "feature" | "chore"
+        ) {
+            return Err(format!(
+                "linear.default_type = {:?}: a type is bug, incident, feature or chore",
+                self.default_type
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The GitHub source: what to fetch, where from, and how gently.
@@ -522,6 +606,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         self.github.validate()?;
+        self.linear.validate()?;
         let t = &self.thresholds;
         let b = &t.review_bottleneck;
         let d = &t.output_outcome_divergence;
