@@ -37,9 +37,10 @@ pub struct LinearConfig {
     pub retry_base_ms: u64,
     /// Stop (or wait, with `--wait`) before the hourly request budget falls below this.
     pub min_remaining_requests: i64,
-    /// The ticket type of a label, by the label's name (compared without case): a ticket takes
-    /// the first of its labels found here. Labels inside a label group named `Type` count too,
-    /// by their own name; such labels give the type and are not listed among the ticket's labels.
+    /// The ticket type (bug, incident, feature, chore) of a label, by the label's name (compared
+    /// without case). A label of the label group named `Type` gives the type first (through this
+    /// map, else `default_type`) and is not listed among the ticket's labels; otherwise the first
+    /// of the ticket's labels found here gives it.
     pub type_labels: std::collections::BTreeMap<String, String>,
     /// The type of a ticket none of whose labels gives one.
     pub default_type: String,

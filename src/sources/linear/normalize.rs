@@ -5,9 +5,10 @@
 //! - **started_at**: the first move into a started state; **resolved_at**: for an issue done
 //!   now, the last move into a done state; **reopen_count**: moves from a done state to an open
 //!   one. All from the history, read to the end.
-//! - **Type** from labels ([`TypeRules`]): a label whose name is in `[linear] type_labels`, or a
-//!   label of the `Type` label group; such labels give the type and are not listed among the
-//!   issue's labels. Otherwise `default_type`.
+//! - **Type** from labels ([`TypeRules`]): a label of the `Type` label group (Linear's usual
+//!   way to type issues; such labels are the type and are not listed among the issue's labels),
+//!   else the first label named in `[linear] type_labels` (kept among the labels), else
+//!   `default_type`. Names go through `type_labels` (`Improvement` → `feature`).
 //! - **Events**: one row per changed field of each history entry, with the entry's actor:
 //!   `status` (state names), `assignee` (people), `title`, `description` (no text: only that it
 //!   changed), `sprint` (cycle names), `estimate`, `priority` (Linear's names: Urgent, High,
@@ -48,17 +49,25 @@ impl TypeRules {
         }
     }
 
-    /// The type a label gives, if it gives one.
-    fn type_of(&self, label: &Label) -> Option<String> {
-        let in_type_group = label
+    /// A label of the `Type` label group.
+    fn is_type_group(label: &Label) -> bool {
+        label
             .parent
             .as_ref()
-            .is_some_and(|p| p.name.eq_ignore_ascii_case("type"));
-        match self.by_label.get(&label.name.to_lowercase()) {
-            Some(kind) if in_type_group || label.parent.is_none() => Some(kind.clone()),
-            _ if in_type_group => Some(label.name.to_lowercase()),
-            _ => None,
+            .is_some_and(|p| p.name.eq_ignore_ascii_case("type"))
+    }
+
+    /// The issue's type: a label of the `Type` group first (mapped through `type_labels`, or the
+    /// default), then the first label named in `type_labels`, then the default.
+    fn type_of(&self, labels: &[Label]) -> String {
+        let mapped = |label: &Label| self.by_label.get(&label.name.to_lowercase()).cloned();
+        if let Some(label) = labels.iter().find(|l| Self::is_type_group(l)) {
+            return mapped(label).unwrap_or_else(|| self.default_type.clone());
         }
+        labels
+            .iter()
+            .find_map(mapped)
+            .unwrap_or_else(|| self.default_type.clone())
     }
 }
 
@@ -237,13 +246,10 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
         .as_ref()
         .map_or("todo", |s| status_category(&s.kind));
     let labels: Vec<Label> = node.labels.map(|l| l.nodes).unwrap_or_default();
-    let issue_type = labels
-        .iter()
-        .find_map(|l| types.type_of(l))
-        .unwrap_or_else(|| types.default_type.clone());
+    let issue_type = types.type_of(&labels);
     let label_names: Vec<String> = labels
         .iter()
-        .filter(|l| types.type_of(l).is_none())
+        .filter(|l| !TypeRules::is_type_group(l))
         .map(|l| l.name.clone())
         .collect();
     let linked_prs: Vec<String> = node
