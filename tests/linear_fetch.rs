@@ -250,7 +250,8 @@ fn a_refetch_reads_only_what_changed_and_rewrites_it_in_place() {
     assert_eq!(fake.stats().requests, 1, "{:?}", fake.stats().log);
 
     // Two tickets are retitled now: only they are read, and they are replaced, not added.
-    let now = chrono::Utc::now() - chrono::Duration::seconds(5);
+    // Linear keeps milliseconds; the simulator's times are whole seconds.
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5);
     for n in [0, 1] {
         let issue = &mut world.issues[n];
         let old = issue.title.clone();
@@ -363,11 +364,8 @@ fn transient_faults_are_retried_and_the_data_is_whole() {
 fn a_server_that_keeps_failing_stops_resumably() {
     let world = tickets(36, 1, 2, 0.5);
     let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
-    let ws = workspace(&world, 10);
-    // The team is found and two pages are read; then every attempt fails.
-    fetch_command(&fake, &ws, &teams(&world));
-    fake.inject(Fault::Status(500), 0);
     let ws2 = workspace(&world, 10);
+    // Every attempt fails: the fetch retries max_attempts times and stops with its checkpoint.
     fake.inject(Fault::Status(503), 40);
     let result = fetch_command(&fake, &ws2, &teams(&world)).assert();
     let stderr = stderr_of(&result);

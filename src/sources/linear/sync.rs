@@ -168,7 +168,10 @@ pub async fn sync_team(
             if stale.is_some() {
                 remove_dir(&dir)?;
             }
-            look_up(ctx, team).await?;
+            if state.last_run.is_none() {
+                // A team never fetched: a wrong key is named as such rather than read as empty.
+                look_up(ctx, team).await?;
+            }
             (new_checkpoint(ctx, &state), false)
         }
     };
