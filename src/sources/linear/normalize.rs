@@ -111,13 +111,21 @@ pub fn person(identities: &Identities, user: &User) -> String {
         .unwrap_or_else(|| user.id.clone())
 }
 
-/// A cycle's name as a sprint: its name, or `Cycle N` when it has none.
-pub fn sprint_name(cycle: &Cycle) -> String {
-    cycle
+/// A cycle as a sprint name unique across teams (the overload detector groups by it): its
+/// name when that names the team already, else the team key before its name, or before
+/// `Cycle N` when it has none (most Linear cycles are unnamed and numbered per team).
+pub fn sprint_name(cycle: &Cycle, team: Option<&str>) -> String {
+    let name = cycle
         .name
         .clone()
         .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| format!("Cycle {}", cycle.number))
+        .unwrap_or_else(|| format!("Cycle {}", cycle.number));
+    match team {
+        Some(team) if !name.split_whitespace().any(|word| word == team) => {
+            format!("{team} {name}")
+        }
+        _ => name,
+    }
 }
 
 /// Linear's priority numbers by name.
@@ -211,8 +219,8 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
         if entry.from_cycle.is_some() || entry.to_cycle.is_some() {
             push(
                 "sprint",
-                entry.from_cycle.as_ref().map(sprint_name),
-                entry.to_cycle.as_ref().map(sprint_name),
+                entry.from_cycle.as_ref().map(|c| sprint_name(c, project.as_deref())),
+                entry.to_cycle.as_ref().map(|c| sprint_name(c, project.as_deref())),
             );
         }
         if entry.from_estimate.is_some() || entry.to_estimate.is_some() {
@@ -275,6 +283,10 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
         })
         .collect();
 
+    let sprint = node
+        .cycle
+        .as_ref()
+        .map(|c| sprint_name(c, project.as_deref()));
     let issue = Issue {
         source: SOURCE.into(),
         key: key.clone(),
@@ -289,7 +301,7 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
         started_at,
         resolved_at: resolved_at.filter(|_| category == "done"),
         reopen_count: Some(reopen_count),
-        sprint: node.cycle.as_ref().map(sprint_name),
+        sprint,
         estimate: node.estimate,
         labels: label_names,
         url: node.url,
@@ -403,6 +415,23 @@ mod tests {
         assert_eq!(issue.assignee.as_deref(), Some("ada@acme.example"));
         assert_eq!(rows.events.len(), 5);
         assert!(rows.events.windows(2).all(|w| w[0].at <= w[1].at));
+    }
+
+    #[test]
+    fn cycles_are_named_per_team() {
+        let cycle = |name: Option<&str>| Cycle {
+            id: "c".into(),
+            number: 7.0,
+            name: name.map(str::to_string),
+            starts_at: None,
+            ends_at: None,
+        };
+        assert_eq!(sprint_name(&cycle(None), Some("PAY")), "PAY Cycle 7");
+        assert_eq!(sprint_name(&cycle(Some("Sprint 7")), Some("PAY")), "PAY Sprint 7");
+        assert_eq!(
+            sprint_name(&cycle(Some("PAY Sprint 7")), Some("PAY")),
+            "PAY Sprint 7"
+        );
     }
 
     #[test]
