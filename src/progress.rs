@@ -214,7 +214,11 @@ mod linear {
         }
 
         fn page(&self, team: &str, counts: &Counts, stats: &ClientStats) {
-            self.team_message(team, &format!("{}; {}", describe(counts), budget(stats)), None);
+            self.team_message(
+                team,
+                &format!("{}; {}", describe(counts), budget(stats)),
+                None,
+            );
         }
 
         fn waiting(&self, message: &str) {

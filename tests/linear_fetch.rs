@@ -98,7 +98,10 @@ fn workspace(world: &Dataset, page_size: u32) -> Workspace {
     let mut store = Store::open_or_create(&data).unwrap();
     store
         .replace_tables(
-            vec![(Person::NAME, Person::to_frame(world.people.clone()).unwrap())],
+            vec![(
+                Person::NAME,
+                Person::to_frame(world.people.clone()).unwrap(),
+            )],
             None,
         )
         .unwrap();
@@ -232,8 +235,14 @@ fn long_histories_and_many_comments_are_followed_to_the_end() {
     fetch_command(&fake, &ws, &teams(&world)).assert().success();
     assert_same_tables(&ws.data, &expected(&world));
     let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
-    assert!(operations.iter().any(|o| o == "IssueHistory"), "{operations:?}");
-    assert!(operations.iter().any(|o| o == "IssueComments"), "{operations:?}");
+    assert!(
+        operations.iter().any(|o| o == "IssueHistory"),
+        "{operations:?}"
+    );
+    assert!(
+        operations.iter().any(|o| o == "IssueComments"),
+        "{operations:?}"
+    );
 }
 
 #[test]
@@ -251,7 +260,8 @@ fn a_refetch_reads_only_what_changed_and_rewrites_it_in_place() {
 
     // Two tickets are retitled now: only they are read, and they are replaced, not added.
     // Linear keeps milliseconds; the simulator's times are whole seconds.
-    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5);
+    let now =
+        chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5);
     for n in [0, 1] {
         let issue = &mut world.issues[n];
         let old = issue.title.clone();
@@ -311,7 +321,10 @@ fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
         let started = Instant::now();
         loop {
             if let Some(status) = child.try_wait().unwrap() {
-                assert!(status.success(), "fetch failed on its own after {kills} kills");
+                assert!(
+                    status.success(),
+                    "fetch failed on its own after {kills} kills"
+                );
                 finished = true;
                 break;
             }
@@ -376,7 +389,9 @@ fn a_server_that_keeps_failing_stops_resumably() {
         "{stderr}"
     );
     fake.clear_faults();
-    fetch_command(&fake, &ws2, &teams(&world)).assert().success();
+    fetch_command(&fake, &ws2, &teams(&world))
+        .assert()
+        .success();
     assert_same_tables(&ws2.data, &expected(&world));
 }
 
@@ -414,7 +429,10 @@ fn an_unknown_team_is_reported_and_the_others_are_fetched() {
     let result = fetch_command(&fake, &ws, &names).assert();
     let stderr = stderr_of(&result);
     result.failure();
-    assert!(stderr.contains("NOPE") && stderr.contains("no team has this key"), "{stderr}");
+    assert!(
+        stderr.contains("NOPE") && stderr.contains("no team has this key"),
+        "{stderr}"
+    );
     assert_same_tables(&ws.data, &expected(&world));
 }
 
@@ -434,7 +452,10 @@ fn a_spent_rate_limit_stops_resumably_and_the_next_run_resumes() {
     );
     assert!(stderr.contains("--wait"), "{stderr}");
     assert!(fake.stats().rate_limited >= 1);
-    assert!(ws.data.join("staging/linear").exists(), "no checkpoint was kept");
+    assert!(
+        ws.data.join("staging/linear").exists(),
+        "no checkpoint was kept"
+    );
 
     fake.set_budget(5000, Duration::from_secs(3600));
     fake.reset_stats();
@@ -461,7 +482,10 @@ fn with_wait_a_ratelimited_answer_is_waited_out() {
         .assert();
     let stderr = stderr_of(&result);
     result.success();
-    assert!(started.elapsed() >= Duration::from_millis(1000), "did not wait");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "did not wait"
+    );
     assert!(stderr.contains("waiting"), "{stderr}");
     assert_same_tables(&ws.data, &expected(&world));
 }

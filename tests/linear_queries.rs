@@ -16,10 +16,7 @@ fn linear_schema() -> Valid<Schema> {
         Ok(schema) => schema,
         Err(with_errors) => with_errors.partial,
     };
-    assert!(
-        schema.types.contains_key("Issue"),
-        "schema did not load"
-    );
+    assert!(schema.types.contains_key("Issue"), "schema did not load");
     Valid::assume_valid(schema)
 }
 
@@ -41,8 +38,6 @@ fn every_linear_document_validates_against_the_schema() {
 #[test]
 fn a_document_with_a_wrong_field_is_caught() {
     let schema = linear_schema();
-    let text = Document::IssueHistory
-        .text()
-        .replace("toTitle", "newTitle");
+    let text = Document::IssueHistory.text().replace("toTitle", "newTitle");
     assert!(ExecutableDocument::parse_and_validate(&schema, text, "broken.graphql").is_err());
 }

@@ -20,9 +20,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT,
-};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
@@ -437,7 +435,10 @@ impl LinearClient {
         text: &str,
     ) -> Attempt {
         let envelope: Option<Envelope> = serde_json::from_str(text).ok();
-        let errors = envelope.as_ref().map(|e| e.errors.as_slice()).unwrap_or(&[]);
+        let errors = envelope
+            .as_ref()
+            .map(|e| e.errors.as_slice())
+            .unwrap_or(&[]);
         let message = if errors.is_empty() {
             let start: String = text.chars().take(200).collect();
             start.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -208,7 +208,11 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
             );
         }
         if entry.from_assignee.is_some() || entry.to_assignee.is_some() {
-            push("assignee", who(&entry.from_assignee), who(&entry.to_assignee));
+            push(
+                "assignee",
+                who(&entry.from_assignee),
+                who(&entry.to_assignee),
+            );
         }
         if entry.from_title.is_some() || entry.to_title.is_some() {
             push("title", entry.from_title.clone(), entry.to_title.clone());
@@ -219,8 +223,14 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
         if entry.from_cycle.is_some() || entry.to_cycle.is_some() {
             push(
                 "sprint",
-                entry.from_cycle.as_ref().map(|c| sprint_name(c, project.as_deref())),
-                entry.to_cycle.as_ref().map(|c| sprint_name(c, project.as_deref())),
+                entry
+                    .from_cycle
+                    .as_ref()
+                    .map(|c| sprint_name(c, project.as_deref())),
+                entry
+                    .to_cycle
+                    .as_ref()
+                    .map(|c| sprint_name(c, project.as_deref())),
             );
         }
         if entry.from_estimate.is_some() || entry.to_estimate.is_some() {
@@ -238,10 +248,12 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
             );
         }
         let names = |labels: &Option<Vec<Label>>| {
-            labels
-                .as_ref()
-                .filter(|l| !l.is_empty())
-                .map(|l| l.iter().map(|l| l.name.clone()).collect::<Vec<_>>().join(", "))
+            labels.as_ref().filter(|l| !l.is_empty()).map(|l| {
+                l.iter()
+                    .map(|l| l.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
         };
         let (removed, added) = (names(&entry.removed_labels), names(&entry.added_labels));
         if removed.is_some() || added.is_some() {
@@ -370,7 +382,12 @@ mod tests {
             moved("1", 10, ("Todo", "unstarted"), ("In Progress", "started")),
             moved("5", 50, ("In Progress", "started"), ("Done", "completed")),
             moved("3", 30, ("In Review", "started"), ("Done", "completed")),
-            moved("2", 20, ("In Progress", "started"), ("In Review", "started")),
+            moved(
+                "2",
+                20,
+                ("In Progress", "started"),
+                ("In Review", "started"),
+            ),
         ];
         let label = |name: &str, parent: Option<&str>| Label {
             id: name.into(),
@@ -427,7 +444,10 @@ mod tests {
             ends_at: None,
         };
         assert_eq!(sprint_name(&cycle(None), Some("PAY")), "PAY Cycle 7");
-        assert_eq!(sprint_name(&cycle(Some("Sprint 7")), Some("PAY")), "PAY Sprint 7");
+        assert_eq!(
+            sprint_name(&cycle(Some("Sprint 7")), Some("PAY")),
+            "PAY Sprint 7"
+        );
         assert_eq!(
             sprint_name(&cycle(Some("PAY Sprint 7")), Some("PAY")),
             "PAY Sprint 7"

@@ -49,7 +49,9 @@ pub enum SyncError {
          the key (the prefix of its issue identifiers, such as PAY in PAY-12)"
     )]
     NotFound { team: String },
-    #[error("Linear team {team}: the answer to {operation} did not have the expected shape: {message}")]
+    #[error(
+        "Linear team {team}: the answer to {operation} did not have the expected shape: {message}"
+    )]
     Shape {
         team: String,
         operation: &'static str,
@@ -248,7 +250,12 @@ async fn look_up(ctx: &SyncContext<'_>, team: &str) -> Result<(), SyncError> {
         .await
         .map_err(|source| client_error(team, source))?;
     let data: TeamLookupData = decode(team, "TeamLookup", answer.data)?;
-    if data.teams.nodes.iter().any(|t| t.key.eq_ignore_ascii_case(team)) {
+    if data
+        .teams
+        .nodes
+        .iter()
+        .any(|t| t.key.eq_ignore_ascii_case(team))
+    {
         Ok(())
     } else {
         Err(SyncError::NotFound {
@@ -359,11 +366,32 @@ async fn complete(
     let id = node.id.clone();
     let id = id.as_str();
     use Document::*;
-    complete_one(ctx, team, (IssueHistory, id, "history"), &mut node.history, warnings).await?;
-    complete_one(ctx, team, (IssueLabels, id, "labels"), &mut node.labels, warnings).await?;
+    complete_one(
+        ctx,
+        team,
+        (IssueHistory, id, "history"),
+        &mut node.history,
+        warnings,
+    )
+    .await?;
+    complete_one(
+        ctx,
+        team,
+        (IssueLabels, id, "labels"),
+        &mut node.labels,
+        warnings,
+    )
+    .await?;
     let attachments = (IssueAttachments, id, "attachments");
     complete_one(ctx, team, attachments, &mut node.attachments, warnings).await?;
-    complete_one(ctx, team, (IssueComments, id, "comments"), &mut node.comments, warnings).await?;
+    complete_one(
+        ctx,
+        team,
+        (IssueComments, id, "comments"),
+        &mut node.comments,
+        warnings,
+    )
+    .await?;
     Ok(node)
 }
 
@@ -461,7 +489,11 @@ pub fn staging_dir(staging_root: &Path, team: &str) -> PathBuf {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    staging_root.join(if cleaned.is_empty() { "_".into() } else { cleaned })
+    staging_root.join(if cleaned.is_empty() {
+        "_".into()
+    } else {
+        cleaned
+    })
 }
 
 pub fn checkpoint_path(dir: &Path) -> PathBuf {

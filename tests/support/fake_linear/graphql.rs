@@ -77,14 +77,13 @@ pub fn prepare(
         OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let cached = cache.lock().expect("document cache").get(query).cloned();
-    let invalid = |messages: Vec<String>| {
-        json!({"errors": messages.iter().map(|m| linear_error(m, "GRAPHQL_VALIDATION_FAILED")).collect::<Vec<_>>()})
-    };
+    let invalid = |messages: Vec<String>| json!({"errors": messages.iter().map(|m| linear_error(m, "GRAPHQL_VALIDATION_FAILED")).collect::<Vec<_>>()});
     let document = match cached {
         Some(document) => document,
         None => {
-            let document = ExecutableDocument::parse_and_validate(schema, query, "query.graphql")
-                .map_err(|e| invalid(e.errors.iter().map(|d| d.error.to_string()).collect()))?;
+            let document =
+                ExecutableDocument::parse_and_validate(schema, query, "query.graphql")
+                    .map_err(|e| invalid(e.errors.iter().map(|d| d.error.to_string()).collect()))?;
             let document = Arc::new(document);
             cache
                 .lock()
@@ -124,12 +123,16 @@ pub fn execute(prepared: &Prepared, cx: &Cx<'_>) -> Value {
         .operation_name(prepared.operation_name.as_deref())
     {
         Ok(e) => e.coerced_variable_values(&prepared.variables),
-        Err(e) => return json!({"errors": [linear_error(&e.message().to_string(), "INVALID_INPUT")]}),
+        Err(e) => {
+            return json!({"errors": [linear_error(&e.message().to_string(), "INVALID_INPUT")]});
+        }
     };
     let root = O { cx, k: K::Query };
     let response = match execution.execute_sync(&root) {
         Ok(r) => r,
-        Err(e) => return json!({"errors": [linear_error(&e.message().to_string(), "INVALID_INPUT")]}),
+        Err(e) => {
+            return json!({"errors": [linear_error(&e.message().to_string(), "INVALID_INPUT")]});
+        }
     };
     let mut body = json!({ "data": serde_json::to_value(&response.data).unwrap_or(Value::Null) });
     if !response.errors.is_empty() {
@@ -137,7 +140,10 @@ pub fn execute(prepared: &Prepared, cx: &Cx<'_>) -> Value {
             .errors
             .iter()
             .map(|e| {
-                let message = e.message.strip_prefix("resolver error: ").unwrap_or(&e.message);
+                let message = e
+                    .message
+                    .strip_prefix("resolver error: ")
+                    .unwrap_or(&e.message);
                 linear_error(message, "INVALID_INPUT")
             })
             .collect();
@@ -335,11 +341,9 @@ impl<'w> ObjectValue for O<'w> {
                 }
                 "issue" => {
                     let id = info.arguments().get("id").and_then(JsonValue::as_str);
-                    match world
-                        .issues
-                        .iter()
-                        .position(|i| Some(i.id.as_str()) == id || Some(i.identifier.as_str()) == id)
-                    {
+                    match world.issues.iter().position(|i| {
+                        Some(i.id.as_str()) == id || Some(i.identifier.as_str()) == id
+                    }) {
                         Some(i) => self.obj(K::Issue(i)),
                         None => Err(field_error("Entity not found: Issue".into())),
                     }

@@ -266,7 +266,10 @@ async fn handle(shared: &Arc<Shared>, request: Request) -> Reply {
     let answer = graphql::execute(&prepared, &cx);
     let mut headers = headers;
     headers.push(("x-complexity".into(), cx.served.get().max(1).to_string()));
-    headers.push(("content-type".into(), "application/json; charset=utf-8".into()));
+    headers.push((
+        "content-type".into(),
+        "application/json; charset=utf-8".into(),
+    ));
     let bytes = serde_json::to_vec(&answer).unwrap_or_default();
     if truncated {
         Reply::Truncated {

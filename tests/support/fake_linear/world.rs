@@ -196,7 +196,8 @@ impl LinearWorld {
                 world.teams.push(team.clone());
             }
             let mut history = Vec::new();
-            let mut these: Vec<&IssueEvent> = events.get(issue.key.as_str()).cloned().unwrap_or_default();
+            let mut these: Vec<&IssueEvent> =
+                events.get(issue.key.as_str()).cloned().unwrap_or_default();
             these.sort_by_key(|e| e.at);
             let mut updated_at = issue.created_at;
             for (h, e) in these.iter().enumerate() {
@@ -237,7 +238,8 @@ impl LinearWorld {
                         entry.to_estimate = e.to.as_deref().and_then(|v| v.parse().ok());
                     }
                     "labels" => {
-                        entry.removed_labels = e.from.iter().map(|l| world.label(l, None)).collect();
+                        entry.removed_labels =
+                            e.from.iter().map(|l| world.label(l, None)).collect();
                         entry.added_labels = e.to.iter().map(|l| world.label(l, None)).collect();
                     }
                     other => panic!("the fake Linear cannot serve a `{other}` change"),
