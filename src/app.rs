@@ -235,6 +235,10 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
         fetch_github(data_dir, config, options.clone(), say)?;
     }
     if let Some(teams) = linear_teams {
+        if options.dry_run && options.source.is_none() {
+            say.line("Linear: --dry-run does not estimate Linear fetches yet; nothing was read");
+            return Ok(());
+        }
         fetch_linear(data_dir, config, &teams, &options, say)?;
     }
     Ok(())
