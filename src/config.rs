@@ -28,8 +28,10 @@ pub struct LinearConfig {
     pub teams: Vec<String>,
     /// GraphQL endpoint; `LINEAR_API_URL` overrides it. Default `https://api.linear.app/graphql`.
     pub api_url: Option<String>,
-    /// Issues per request, 1–250 (Linear's maximum); the history, labels and comments inline in
-    /// each issue are read 50 at a time and followed to the end.
+    /// Issues per request, 1–50. Each issue comes with its first 20 history entries and 10
+    /// labels, attachments and comments, so 25 issues stay well under Linear's limit of 10,000
+    /// complexity points per query; a query Linear finds too complex is retried with half as
+    /// many issues.
     pub page_size: u32,
     /// Attempts per request on server errors, resets and truncated answers before stopping.
     pub max_attempts: u32,
@@ -61,7 +63,7 @@ impl Default for LinearConfig {
         LinearConfig {
             teams: Vec::new(),
             api_url: None,
-            page_size: 50,
+            page_size: 25,
             max_attempts: 6,
             retry_base_ms: 1000,
             min_remaining_requests: 10,
@@ -73,9 +75,10 @@ impl Default for LinearConfig {
 
 impl LinearConfig {
     fn validate(&self) -> Result<(), String> {
-        if !(1..=250).contains(&self.page_size) {
+        if !(1..=50).contains(&self.page_size) {
             return Err(format!(
-                "linear.page_size = {}: Linear serves 1 to 250 items per page",
+                "linear.page_size = {}: give 1 to 50 (larger pages of issues with their history \
+                 exceed Linear's complexity limit per query)",
                 self.page_size
             ));
         }

@@ -510,3 +510,21 @@ fn a_plain_fetch_reads_the_teams_of_the_config() {
         .success();
     assert_same_tables(&ws.data, &expected(&world));
 }
+
+#[test]
+fn a_query_linear_finds_too_complex_is_asked_again_with_fewer_issues() {
+    let world = tickets(42, 1, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    fake.set_max_issues(Some(6));
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &teams(&world)).assert().success();
+    let asked: Vec<i64> = fake
+        .stats()
+        .log
+        .iter()
+        .filter(|l| l.operation == "TeamIssues")
+        .map(|l| l.variables["first"].as_i64().unwrap())
+        .collect();
+    assert!(asked.iter().all(|&n| n <= 6), "{asked:?}");
+    assert_same_tables(&ws.data, &expected(&world));
+}

@@ -178,6 +178,7 @@ pub async fn sync_team(
         }
     };
 
+    let mut first = ctx.page_size;
     while !checkpoint.done {
         let comparator = if checkpoint.inclusive { "gte" } else { "gt" };
         let variables = json!({
@@ -185,14 +186,20 @@ pub async fn sync_team(
                 "team": { "key": { "eq": team } },
                 "updatedAt": { comparator: timestamp(checkpoint.bound) },
             },
-            "first": ctx.page_size,
+            "first": first,
             "after": checkpoint.after,
         });
-        let answer = ctx
-            .client
-            .query(Document::TeamIssues, variables)
-            .await
-            .map_err(|source| client_error(team, source))?;
+        let answer = match ctx.client.query(Document::TeamIssues, variables).await {
+            Ok(answer) => answer,
+            Err(ClientError::Rejected { message, .. })
+                if first > 1 && message.to_lowercase().contains("complex") =>
+            {
+                // Issues with long first pages can make a query too complex: ask for fewer.
+                first = (first / 2).max(1);
+                continue;
+            }
+            Err(source) => return Err(client_error(team, source)),
+        };
         note_warnings(&mut checkpoint.warnings, "TeamIssues", &answer.errors);
         let data: TeamIssuesData = decode(team, "TeamIssues", answer.data)?;
         let next = data.issues.next_cursor().map(str::to_string);

@@ -61,6 +61,8 @@ struct Control {
     window: Duration,
     reset_at: DateTime<Utc>,
     latency: Duration,
+    /// Issues a query may ask for before Linear finds it too complex.
+    max_issues: Option<i64>,
     stats: Stats,
 }
 
@@ -91,6 +93,7 @@ impl FakeLinear {
                 window: Duration::from_secs(3600),
                 reset_at: Utc::now() + chrono::Duration::hours(1),
                 latency: Duration::ZERO,
+                max_issues: None,
                 stats: Stats::default(),
             }),
         });
@@ -137,6 +140,12 @@ impl FakeLinear {
         control.remaining = requests;
         control.window = window;
         control.reset_at = Utc::now() + chrono::Duration::from_std(window).unwrap();
+    }
+
+    /// Queries asking for more issues than this are refused as too complex, as Linear refuses
+    /// queries over 10,000 complexity points.
+    pub fn set_max_issues(&self, max: Option<i64>) {
+        self.shared.control.lock().unwrap().max_issues = max;
     }
 
     pub fn set_latency(&self, latency: Duration) {
@@ -242,6 +251,16 @@ async fn handle(shared: &Arc<Shared>, request: Request) -> Reply {
     };
     let headers = {
         let mut control = shared.control.lock().unwrap();
+        let asked = variables.get("first").and_then(Value::as_i64).unwrap_or(50);
+        if prepared.operation_name.as_deref() == Some("TeamIssues")
+            && control.max_issues.is_some_and(|max| asked > max)
+        {
+            let body = json!({"errors": [graphql::linear_error(
+                &format!("Query too complex. Complexity of {} exceeds the limit of 10000.", asked * 400),
+                "INVALID_INPUT",
+            )]});
+            return json_reply(400, budget_headers(&control), &body);
+        }
         if Utc::now() >= control.reset_at {
             control.remaining = control.limit;
             control.reset_at = Utc::now() + chrono::Duration::from_std(control.window).unwrap();
