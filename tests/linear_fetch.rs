@@ -528,3 +528,17 @@ fn a_query_linear_finds_too_complex_is_asked_again_with_fewer_issues() {
     assert!(asked.iter().all(|&n| n <= 6), "{asked:?}");
     assert_same_tables(&ws.data, &expected(&world));
 }
+
+#[test]
+fn errors_beside_the_data_keep_the_data_and_say_so() {
+    let world = tickets(43, 1, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    // The first request is the team's lookup; the second, the first page of issues.
+    fake.inject(Fault::PartialError, 2);
+    let result = fetch_command(&fake, &ws, &teams(&world)).assert();
+    let stderr = stderr_of(&result);
+    result.success();
+    assert!(stderr.contains("error(s) beside the data"), "{stderr}");
+    assert_same_tables(&ws.data, &expected(&world));
+}

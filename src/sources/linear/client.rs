@@ -3,8 +3,9 @@
 //! What each failure leads to:
 //! - 5xx, a connection reset, a timeout, a truncated or malformed body: retried with exponential
 //!   back-off and full jitter, `max_attempts` times, then an error (the fetch keeps its checkpoint);
-//! - the rate limits (HTTP 400 or 429 with a `RATELIMITED` error code, or a request or complexity
-//!   budget from the `X-RateLimit-*` headers below `min_remaining_requests` before a request):
+//! - the rate limits (HTTP 400 or 429 with a `RATELIMITED` error code; before a request, the
+//!   request budget of the `X-RateLimit-Requests-*` headers below `min_remaining_requests`, or
+//!   the complexity budget below what the last query cost (`X-Complexity`)):
 //!   with `--wait`, sleeps until the budget's reset (`X-RateLimit-Requests-Reset` or
 //!   `-Complexity-Reset`, epoch milliseconds; a minute when Linear gives none); otherwise stops
 //!   with the reset time, and the same command resumes;
@@ -161,6 +162,8 @@ pub struct ClientStats {
     pub retries: u64,
     /// Complexity points charged (`X-Complexity`), summed.
     pub complexity: i64,
+    /// What the last query cost.
+    pub last_complexity: Option<i64>,
     pub requests_remaining: Option<i64>,
     pub requests_limit: Option<i64>,
     pub requests_reset: Option<DateTime<Utc>>,
@@ -343,6 +346,21 @@ impl LinearClient {
             let what = format!(
                 "{remaining} of {} requests left",
                 stats.requests_limit.unwrap_or(0)
+            );
+            self.budget_spent(&what, reset_at).await?;
+            return Ok(());
+        }
+        // The complexity budget: the next query costs about what the last one did.
+        if let (Some(remaining), Some(reset_at), Some(last)) = (
+            stats.complexity_remaining,
+            stats.complexity_reset,
+            stats.last_complexity,
+        ) && remaining < last
+            && reset_at > now
+        {
+            let what = format!(
+                "complexity: {remaining} of {} points left, the last query cost {last}",
+                stats.complexity_limit.unwrap_or(0)
             );
             self.budget_spent(&what, reset_at).await?;
         }
@@ -570,6 +588,7 @@ impl LinearClient {
         }
         if let Some(v) = header_number(headers, "x-complexity") {
             stats.complexity += v;
+            stats.last_complexity = Some(v);
         }
     }
 }

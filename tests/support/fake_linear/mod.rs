@@ -36,6 +36,9 @@ pub enum Fault {
     /// 400 with a `RATELIMITED` error, the budget headers saying 0 left and the reset in this
     /// many milliseconds.
     RateLimited { reset_in_ms: i64 },
+    /// 200 with the whole data and a `FORBIDDEN` error beside it, as when part of an answer is
+    /// hidden from the key.
+    PartialError,
 }
 
 /// One request the fake served.
@@ -235,7 +238,7 @@ async fn handle(shared: &Arc<Shared>, request: Request) -> Reply {
             shared.control.lock().unwrap().stats.rate_limited += 1;
             return json_reply(400, headers, &rate_limited_body());
         }
-        Some(Fault::Truncated) | None => {}
+        Some(Fault::Truncated) | Some(Fault::PartialError) | None => {}
     }
     let truncated = fault == Some(Fault::Truncated);
 
@@ -282,7 +285,12 @@ async fn handle(shared: &Arc<Shared>, request: Request) -> Reply {
         world: &world,
         served: Default::default(),
     };
-    let answer = graphql::execute(&prepared, &cx);
+    let mut answer = graphql::execute(&prepared, &cx);
+    if fault == Some(Fault::PartialError) {
+        let mut error = graphql::linear_error("You do not have access to this entity", "FORBIDDEN");
+        error["path"] = json!(["issues", "nodes", 0, "attachments"]);
+        answer["errors"] = json!([error]);
+    }
     let mut headers = headers;
     headers.push(("x-complexity".into(), cx.served.get().max(1).to_string()));
     headers.push((
