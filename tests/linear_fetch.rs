@@ -177,6 +177,19 @@ fn assert_same_tables(data: &Path, want: &Dataset) {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 fn stderr_of(result: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&result.get_output().stderr).to_string()
 }
@@ -191,6 +204,22 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
     let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
     assert!(stdout.contains("fetched 2 of 2 Linear teams"), "{stdout}");
     assert_same_tables(&ws.data, &expected(&world));
+    assert!(
+        !ws.data
+            .join("staging/linear")
+            .join(&teams(&world)[0])
+            .exists(),
+        "the staging folder was left behind"
+    );
+    // The key is written nowhere.
+    for entry in walk(&ws.data) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+            "{}",
+            entry.display()
+        );
+    }
     // The two patterns the tickets must show: rewrites of others' tickets and sprint additions.
     let events = stored_frame(&ws.data, "issue_events");
     let fields = events.column("field").unwrap().str().unwrap().clone();

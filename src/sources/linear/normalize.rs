@@ -435,6 +435,85 @@ mod tests {
     }
 
     #[test]
+    fn every_changed_field_of_an_entry_is_an_event_with_its_actor() {
+        let label = |name: &str| Label {
+            id: name.into(),
+            name: name.into(),
+            parent: None,
+        };
+        let cycle = Cycle {
+            id: "c".into(),
+            number: 3.0,
+            name: None,
+            starts_at: None,
+            ends_at: None,
+        };
+        let mut entry = moved("1", 5, ("Todo", "unstarted"), ("In Progress", "started"));
+        entry.actor = None;
+        entry.from_assignee = Some(user("bo"));
+        entry.to_assignee = Some(user("ada"));
+        entry.from_title = Some("Old".into());
+        entry.to_title = Some("New".into());
+        entry.updated_description = Some(true);
+        entry.to_cycle = Some(cycle);
+        entry.from_estimate = Some(2.0);
+        entry.to_estimate = Some(3.5);
+        entry.from_priority = Some(0.0);
+        entry.to_priority = Some(1.0);
+        entry.added_labels = Some(vec![label("urgent"), label("api")]);
+        entry.removed_labels = Some(vec![]);
+        let node = WireIssue {
+            id: "i2".into(),
+            identifier: "PAY-13".into(),
+            title: "New".into(),
+            url: None,
+            created_at: at(0),
+            updated_at: at(5),
+            estimate: Some(3.5),
+            priority: Some(1.0),
+            team: Some(crate::sources::linear::wire::TeamRef { key: "PAY".into() }),
+            creator: None,
+            assignee: Some(user("ada")),
+            state: Some(state("In Progress", "started")),
+            cycle: None,
+            labels: None,
+            attachments: None,
+            comments: None,
+            history: Some(Connection {
+                nodes: vec![entry],
+                page_info: None,
+            }),
+        };
+        let types = TypeRules::from_config(&LinearConfig::default());
+        let rows = issue(node, &Identities::from_people(&[]), &types);
+        let events: Vec<(String, Option<String>, Option<String>)> = rows
+            .events
+            .iter()
+            .map(|e| (e.field.clone(), e.from.clone(), e.to.clone()))
+            .collect();
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            events,
+            vec![
+                ("status".into(), some("Todo"), some("In Progress")),
+                (
+                    "assignee".into(),
+                    some("bo@acme.example"),
+                    some("ada@acme.example")
+                ),
+                ("title".into(), some("Old"), some("New")),
+                ("description".into(), None, None),
+                ("sprint".into(), None, some("PAY Cycle 3")),
+                ("estimate".into(), some("2"), some("3.5")),
+                ("priority".into(), some("No priority"), some("Urgent")),
+                ("labels".into(), None, some("urgent, api")),
+            ]
+        );
+        assert!(rows.events.iter().all(|e| e.actor == AUTOMATION));
+        assert_eq!(rows.issue.unwrap().issue_type.as_deref(), Some("feature"));
+    }
+
+    #[test]
     fn cycles_are_named_per_team() {
         let cycle = |name: Option<&str>| Cycle {
             id: "c".into(),
