@@ -60,21 +60,17 @@ impl FetchProgress {
     }
 
     fn bar(&self, repo: &RepoName) -> Option<ProgressBar> {
-        self.named_bar(&repo.to_string())
-    }
-
-    fn named_bar(&self, name: &str) -> Option<ProgressBar> {
         if self.mode != Mode::Bars {
             return None;
         }
         let mut bars = self.bars.lock().ok()?;
-        let bar = bars.entry(name.to_string()).or_insert_with(|| {
+        let bar = bars.entry(repo.to_string()).or_insert_with(|| {
             let bar = self.multi.add(ProgressBar::new_spinner());
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} ({elapsed})")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
-            bar.set_prefix(name.to_string());
+            bar.set_prefix(repo.to_string());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
@@ -160,7 +156,11 @@ impl Observer for FetchProgress {
 // ---------------------------------------------------------------------------------------------
 
 mod linear {
-    use super::FetchProgress;
+    use std::time::Duration;
+
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    use super::{FetchProgress, Mode};
     use crate::sources::linear::client::ClientStats;
     use crate::sources::linear::fetch::Observer;
     use crate::sources::linear::sync::{Counts, SyncError, TeamOutcome};
@@ -190,9 +190,28 @@ mod linear {
     }
 
     impl FetchProgress {
+        /// The bar of a team (named `linear KEY` beside the repositories' bars).
+        fn team_bar(&self, name: &str) -> Option<ProgressBar> {
+            if self.mode != Mode::Bars {
+                return None;
+            }
+            let mut bars = self.bars.lock().ok()?;
+            let bar = bars.entry(name.to_string()).or_insert_with(|| {
+                let bar = self.multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} ({elapsed})")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(name.to_string());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar
+            });
+            Some(bar.clone())
+        }
+
         fn team_message(&self, team: &str, text: &str, end: Option<bool>) {
             let name = format!("linear {team}");
-            match self.named_bar(&name) {
+            match self.team_bar(&name) {
                 Some(bar) => match end {
                     None => bar.set_message(text.to_string()),
                     Some(true) => bar.finish_with_message(text.to_string()),
