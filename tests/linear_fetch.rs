@@ -571,3 +571,131 @@ fn errors_beside_the_data_keep_the_data_and_say_so() {
     assert!(stderr.contains("error(s) beside the data"), "{stderr}");
     assert_same_tables(&ws.data, &expected(&world));
 }
+
+/// The text values of a column of a stored frame.
+fn texts(frame: &DataFrame, column: &str) -> Vec<Option<String>> {
+    frame
+        .column(column)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_micromanagers_rewrites_and_the_people_pleasers_sprint_additions_arrive() {
+    use std::collections::HashMap;
+    // Team 1 of the default organisation is micromanaged; team 3 is overloaded by a manager who
+    // adds scope to running sprints.
+    let world = tickets(44, 4, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &teams(&world)).assert().success();
+
+    let issues = stored_frame(&ws.data, "issues");
+    let assignee_of: HashMap<String, Option<String>> = texts(&issues, "key")
+        .into_iter()
+        .map(Option::unwrap)
+        .zip(texts(&issues, "assignee"))
+        .collect();
+    let project_of: HashMap<String, String> = texts(&issues, "key")
+        .into_iter()
+        .map(Option::unwrap)
+        .zip(texts(&issues, "project").into_iter().map(Option::unwrap))
+        .collect();
+    let team_of_manager: HashMap<&str, &str> = world
+        .people
+        .iter()
+        .filter(|p| p.role == "manager")
+        .map(|p| (p.person.as_str(), p.team.as_str()))
+        .collect();
+
+    let events = stored_frame(&ws.data, "issue_events");
+    let at: Vec<i64> = events
+        .column("at")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .map(Option::unwrap)
+        .collect();
+    let (keys, actors, fields, tos) = (
+        texts(&events, "key"),
+        texts(&events, "actor"),
+        texts(&events, "field"),
+        texts(&events, "to"),
+    );
+
+    // Title rewrites of other people's tickets, by each manager's team.
+    let mut rewrites: HashMap<&str, usize> = HashMap::new();
+    // The first planning of each sprint, then additions more than a day after it, by project.
+    let mut planned: HashMap<String, i64> = HashMap::new();
+    for i in 0..events.height() {
+        if fields[i].as_deref() == Some("sprint")
+            && let Some(sprint) = &tos[i]
+        {
+            let first = planned.entry(sprint.clone()).or_insert(at[i]);
+            *first = (*first).min(at[i]);
+        }
+    }
+    let mut late_additions: HashMap<String, usize> = HashMap::new();
+    for i in 0..events.height() {
+        let key = keys[i].clone().unwrap();
+        let actor = actors[i].clone().unwrap();
+        match fields[i].as_deref() {
+            Some("title") => {
+                if let Some(team) = team_of_manager.get(actor.as_str())
+                    && assignee_of[&key].as_deref() != Some(actor.as_str())
+                {
+                    *rewrites.entry(team).or_default() += 1;
+                }
+            }
+            Some("sprint") => {
+                let sprint = tos[i].clone().unwrap();
+                if at[i] - planned[&sprint] > 24 * 3_600_000_000 {
+                    *late_additions.entry(project_of[&key].clone()).or_default() += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let micromanaged = world
+        .people
+        .iter()
+        .find(|p| p.role == "manager" && rewrites.get(p.team.as_str()) == rewrites.values().max())
+        .map(|p| p.team.clone());
+    let names: Vec<&str> = {
+        let mut teams: Vec<&str> = team_of_manager.values().copied().collect();
+        teams.sort();
+        teams
+    };
+    assert!(
+        rewrites.values().max().copied().unwrap_or(0) >= 5,
+        "too few rewrites: {rewrites:?}"
+    );
+    assert_eq!(
+        micromanaged.as_deref(),
+        Some(SimConfig::default_org(44, 4, 2, 0.5).teams[1].name.as_str()),
+        "{rewrites:?} ({names:?})"
+    );
+    let most_added = late_additions
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(project, n)| (project.clone(), *n));
+    let overloaded_issues: Vec<&String> = world
+        .issues
+        .iter()
+        .filter(|i| i.labels.iter().any(|l| l == "added-mid-sprint"))
+        .map(|i| i.project.as_ref().unwrap())
+        .collect();
+    assert!(!overloaded_issues.is_empty());
+    assert_eq!(
+        most_added.as_ref().map(|(p, _)| p),
+        Some(overloaded_issues[0]),
+        "{late_additions:?}"
+    );
+}
