@@ -175,6 +175,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// `teamlens eval`: prints the scores; fails when a goal is not met, so CI can run it.
 /// What `teamlens fetch` was asked.
+#[derive(Clone)]
 struct FetchOptions {
     source: Option<FetchSource>,
     since: Option<chrono::DateTime<chrono::Utc>>,
@@ -214,8 +215,120 @@ fn github_client(
     )?)
 }
 
+/// `teamlens fetch`: the source named, or every source teamlens.toml lists (GitHub, then Linear).
 fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
+    let linear_teams = match &options.source {
+        Some(FetchSource::Linear { teams }) => Some(teams.clone()),
+        Some(FetchSource::Github { .. }) => None,
+        None => (!config.linear.teams.is_empty()).then(|| config.linear.teams.clone()),
+    };
+    let github_wanted = match &options.source {
+        Some(FetchSource::Github { .. }) => true,
+        Some(FetchSource::Linear { .. }) => false,
+        None => {
+            !config.github.repositories.is_empty()
+                || !config.github.organizations.is_empty()
+                || linear_teams.is_none()
+        }
+    };
+    if github_wanted {
+        fetch_github(data_dir, config, options.clone(), say)?;
+    }
+    if let Some(teams) = linear_teams {
+        if options.dry_run && options.source.is_none() {
+            say.line("Linear: --dry-run does not estimate Linear fetches yet; nothing was read");
+            return Ok(());
+        }
+        fetch_linear(data_dir, config, &teams, &options, say)?;
+    }
+    Ok(())
+}
+
+/// `teamlens fetch linear TEAM…` (or the teams of `[linear]`).
+fn fetch_linear(
+    data_dir: &Path,
+    config: &Config,
+    teams: &[String],
+    options: &FetchOptions,
+    say: &Say,
+) -> Result<()> {
+    use crate::sources::linear;
+    if options.dry_run {
+        bail!("--dry-run estimates GitHub fetches only; a Linear fetch cannot be estimated yet");
+    }
+    let teams: Vec<String> = teams
+        .iter()
+        .map(|t| linear::parse_team_key(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let since = options
+        .since
+        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(365));
+    let var = |name: &str| std::env::var(name).ok();
+    let key = linear::client::api_key(var)?;
+    let url = linear::client::api_url(&config.linear, var);
+    tracing::info!("Linear at {url}, with the key in LINEAR_API_KEY");
+    let progress = Arc::new(FetchProgress::new(options.quiet));
+    runtime()?.block_on(async {
+        let waits = progress.clone();
+        let client = linear::client::LinearClient::new(
+            &url,
+            key,
+            linear::client::Policy::from_config(&config.linear, options.wait),
+            Box::new(move |message| {
+                <FetchProgress as linear::fetch::Observer>::waiting(&waits, message)
+            }),
+        )?;
+        let store = Store::open_or_create(data_dir)?;
+        let summary = linear::fetch::fetch(
+            &client,
+            store,
+            data_dir,
+            &teams,
+            since,
+            &config.linear,
+            progress.as_ref(),
+        )
+        .await?;
+        let stats = &summary.stats;
+        say.line(format!(
+            "fetched {} of {} Linear teams into {}: {} requests ({} retried), {} complexity points{}",
+            summary.outcomes.len(),
+            teams.len(),
+            data_dir.display(),
+            stats.requests,
+            stats.retries,
+            stats.complexity,
+            match (stats.requests_remaining, stats.requests_limit) {
+                (Some(remaining), Some(limit)) => format!(", {remaining} of {limit} requests left"),
+                _ => String::new(),
+            }
+        ));
+        if summary.failures.is_empty() {
+            return Ok(());
+        }
+        let resumable = summary.failures.iter().any(|f| f.is_resumable());
+        let messages: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
+        bail!(
+            "{}{}{}",
+            messages.join("\n"),
+            if summary.complete {
+                ""
+            } else {
+                "\nthe fetch stopped before the remaining teams"
+            },
+            if resumable {
+                "\nwhat was fetched is kept: run the same command again to resume"
+            } else {
+                ""
+            }
+        )
+    })
+}
+
+fn fetch_github(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
     let request = match options.source {
+        Some(FetchSource::Linear { .. }) => bail!("not a GitHub fetch"),
         Some(FetchSource::Github { repositories, org }) => FetchRequest {
             repositories: repositories
                 .iter()

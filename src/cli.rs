@@ -79,7 +79,8 @@ pub enum Command {
         /// RFC 3339 time. Default: twelve months ago.
         #[arg(long, global = true, value_parser = parse_since)]
         since: Option<chrono::DateTime<chrono::Utc>>,
-        /// When GitHub's hourly rate limit runs out, wait for it to reset instead of stopping.
+        /// When GitHub's hourly rate limit (or Linear's) runs out, wait for it to reset instead
+        /// of stopping.
         #[arg(long, global = true)]
         wait: bool,
         /// Estimate the requests and rate-limit points the fetch would cost, and fetch nothing.
@@ -153,7 +154,7 @@ pub enum Command {
 }
 
 /// The sources `teamlens fetch` can read.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum FetchSource {
     /// GitHub (or GitHub Enterprise Server): pull requests, reviews, timelines, commits, files,
     /// issues, deployments and releases.
@@ -163,6 +164,13 @@ pub enum FetchSource {
         /// Every repository of an organisation (archived ones and forks left out).
         #[arg(long, value_name = "ORG")]
         org: Vec<String>,
+    },
+    /// Linear: issues with their history (state, assignee, title, description, cycle, estimate,
+    /// priority, labels), comments and linked pull requests. Needs LINEAR_API_KEY.
+    Linear {
+        /// Team keys, such as PAY (the prefix of the team's issue identifiers).
+        #[arg(required = true, value_parser = crate::sources::linear::parse_team_key)]
+        teams: Vec<String>,
     },
 }
 

@@ -15,6 +15,94 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub report: ReportConfig,
     pub github: GitHubConfig,
+    pub linear: LinearConfig,
+}
+
+/// The Linear source: which teams, where, how gently, and how labels give a ticket's type.
+///
+/// The API key is never written here: it comes from `LINEAR_API_KEY`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinearConfig {
+    /// Team keys (such as `PAY`) fetched by a plain `teamlens fetch`.
+    pub teams: Vec<String>,
+    /// GraphQL endpoint; `LINEAR_API_URL` overrides it. Default `https://api.linear.app/graphql`.
+    pub api_url: Option<String>,
+    /// Issues per request, 1–50. Each issue comes with its first 20 history entries and 10
+    /// labels, attachments and comments, so 25 issues stay well under Linear's limit of 10,000
+    /// complexity points per query; a query Linear finds too complex is retried with half as
+    /// many issues.
+    pub page_size: u32,
+    /// Attempts per request on server errors, resets and truncated answers before stopping.
+    pub max_attempts: u32,
+    /// First back-off after a failed attempt, in milliseconds; doubled each time, with jitter.
+    pub retry_base_ms: u64,
+    /// Stop (or wait, with `--wait`) before the hourly request budget falls below this.
+    pub min_remaining_requests: i64,
+    /// The ticket type (bug, incident, feature, chore) of a label, by the label's name (compared
+    /// without case). A label of the label group named `Type` gives the type first (through this
+    /// map, else `default_type`) and is not listed among the ticket's labels; otherwise the first
+    /// of the ticket's labels found here gives it.
+    pub type_labels: std::collections::BTreeMap<String, String>,
+    /// The type of a ticket none of whose labels gives one.
+    pub default_type: String,
+}
+
+impl Default for LinearConfig {
+    fn default() -> Self {
+        let type_labels = [
+            ("bug", "bug"),
+            ("incident", "incident"),
+            ("feature", "feature"),
+            ("improvement", "feature"),
+            ("chore", "chore"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        LinearConfig {
+            teams: Vec::new(),
+            api_url: None,
+            page_size: 25,
+            max_attempts: 6,
+            retry_base_ms: 1000,
+            min_remaining_requests: 10,
+            type_labels,
+            default_type: "feature".into(),
+        }
+    }
+}
+
+impl LinearConfig {
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=50).contains(&self.page_size) {
+            return Err(format!(
+                "linear.page_size = {}: give 1 to 50 (larger pages of issues with their history \
+                 exceed Linear's complexity limit per query)",
+                self.page_size
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err("linear.max_attempts = 0: give at least 1".into());
+        }
+        for (label, kind) in &self.type_labels {
+            if !matches!(kind.as_str(), "bug" | "incident" | "feature" | "chore") {
+                return Err(format!(
+                    "linear.type_labels.{label} = {kind:?}: a type is bug, incident, feature or chore"
+                ));
+            }
+        }
+        if !matches!(
+            self.default_type.as_str(),
+            "bug" | "incident" | "feature" | "chore"
+        ) {
+            return Err(format!(
+                "linear.default_type = {:?}: a type is bug, incident, feature or chore",
+                self.default_type
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The GitHub source: what to fetch, where from, and how gently.
@@ -522,6 +610,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         self.github.validate()?;
+        self.linear.validate()?;
         let t = &self.thresholds;
         let b = &t.review_bottleneck;
         let d = &t.output_outcome_divergence;

@@ -150,3 +150,121 @@ impl Observer for FetchProgress {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Linear: the same bars and lines, one per team.
+// ---------------------------------------------------------------------------------------------
+
+mod linear {
+    use std::time::Duration;
+
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    use super::{FetchProgress, Mode};
+    use crate::sources::linear::client::ClientStats;
+    use crate::sources::linear::fetch::Observer;
+    use crate::sources::linear::sync::{Counts, SyncError, TeamOutcome};
+
+    /// `120 issues, 840 history events, 64 comments (page 3)`.
+    fn describe(counts: &Counts) -> String {
+        format!(
+            "{} issues, {} history events, {} comments (page {})",
+            counts.issues, counts.events, counts.comments, counts.pages
+        )
+    }
+
+    /// `rate limit 4,812 of 5,000 requests left`, when Linear has said.
+    fn budget(stats: &ClientStats) -> String {
+        match (stats.requests_remaining, stats.requests_limit) {
+            (Some(remaining), Some(limit)) => {
+                let mut text = format!("rate limit {remaining} of {limit} requests left");
+                if let (Some(left), Some(limit)) =
+                    (stats.complexity_remaining, stats.complexity_limit)
+                {
+                    text.push_str(&format!(", {left} of {limit} complexity points"));
+                }
+                text
+            }
+            _ => "rate limit not reported yet".into(),
+        }
+    }
+
+    impl FetchProgress {
+        /// The bar of a team (named `linear KEY` beside the repositories' bars).
+        fn team_bar(&self, name: &str) -> Option<ProgressBar> {
+            if self.mode != Mode::Bars {
+                return None;
+            }
+            let mut bars = self.bars.lock().ok()?;
+            let bar = bars.entry(name.to_string()).or_insert_with(|| {
+                let bar = self.multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} ({elapsed})")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(name.to_string());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar
+            });
+            Some(bar.clone())
+        }
+
+        fn team_message(&self, team: &str, text: &str, end: Option<bool>) {
+            let name = format!("linear {team}");
+            match self.team_bar(&name) {
+                Some(bar) => match end {
+                    None => bar.set_message(text.to_string()),
+                    Some(true) => bar.finish_with_message(text.to_string()),
+                    Some(false) => bar.abandon_with_message(text.to_string()),
+                },
+                None => self.line(&format!("{name}: {text}")),
+            }
+        }
+    }
+
+    impl Observer for FetchProgress {
+        fn team_started(&self, team: &str, resumed_hint: bool) {
+            let text = if resumed_hint {
+                "resuming an interrupted fetch"
+            } else {
+                "fetching"
+            };
+            self.team_message(team, text, None);
+        }
+
+        fn page(&self, team: &str, counts: &Counts, stats: &ClientStats) {
+            self.team_message(
+                team,
+                &format!("{}; {}", describe(counts), budget(stats)),
+                None,
+            );
+        }
+
+        fn waiting(&self, message: &str) {
+            self.line(message);
+        }
+
+        fn team_finished(&self, outcome: &TeamOutcome, stats: &ClientStats) {
+            let mut text = format!("done: {}; {}", describe(&outcome.counts), budget(stats));
+            if !outcome.warnings.is_empty() {
+                text.push_str(&format!(
+                    "; Linear reported {} error(s) beside the data, which was kept (-v lists them)",
+                    outcome.warnings.len()
+                ));
+                for warning in &outcome.warnings {
+                    tracing::info!("linear {}: {warning}", outcome.team);
+                }
+            }
+            self.team_message(&outcome.team, &text, Some(true));
+        }
+
+        fn team_failed(&self, team: &str, error: &SyncError) {
+            let text = if error.is_resumable() {
+                "stopped (progress is saved: the same command resumes)"
+            } else {
+                "failed"
+            };
+            self.team_message(team, text, Some(false));
+        }
+    }
+}

@@ -58,6 +58,11 @@ impl Identities {
         Identities { by_alias }
     }
 
+    /// Whether the roster knows this login, e-mail or person id.
+    pub fn knows(&self, alias: &str) -> bool {
+        self.by_alias.contains_key(&alias.to_lowercase())
+    }
+
     /// The person id of a login or e-mail, or the login itself when the roster does not know it.
     pub fn resolve(&self, login: &str) -> String {
         self.by_alias

@@ -1,0 +1,159 @@
+//! The GraphQL documents sent to Linear, kept as files under `queries/linear/` and embedded.
+//!
+//! As for GitHub, each file holds one operation and the shared fragments live in
+//! `fragments.graphql`; [`Document::text`] appends only the fragments an operation reaches.
+//! `tests/linear_queries.rs` validates every assembled document against Linear's published
+//! schema (`../shared/schemas/linear.graphql`).
+
+use std::collections::BTreeSet;
+
+const FRAGMENTS: &str = include_str!("../../../queries/linear/fragments.graphql");
+
+/// One operation the Linear source sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Document {
+    /// A page of a team's issues updated since a bound.
+    TeamIssues,
+    /// Whether a team key exists.
+    TeamLookup,
+    /// The rest of an issue's history, labels, attachments or comments.
+    IssueHistory,
+    IssueLabels,
+    IssueAttachments,
+    IssueComments,
+}
+
+impl Document {
+    /// Every document, for validation.
+    pub const ALL: [Document; 6] = [
+        Document::TeamIssues,
+        Document::TeamLookup,
+        Document::IssueHistory,
+        Document::IssueLabels,
+        Document::IssueAttachments,
+        Document::IssueComments,
+    ];
+
+    /// The operation's name, as the documents declare it.
+    pub fn operation_name(self) -> &'static str {
+        match self {
+            Document::TeamIssues => "TeamIssues",
+            Document::TeamLookup => "TeamLookup",
+            Document::IssueHistory => "IssueHistory",
+            Document::IssueLabels => "IssueLabels",
+            Document::IssueAttachments => "IssueAttachments",
+            Document::IssueComments => "IssueComments",
+        }
+    }
+
+    /// The file under `queries/linear/` holding the operation.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Document::TeamIssues => "team_issues.graphql",
+            Document::TeamLookup => "team_lookup.graphql",
+            Document::IssueHistory => "issue_history.graphql",
+            Document::IssueLabels => "issue_labels.graphql",
+            Document::IssueAttachments => "issue_attachments.graphql",
+            Document::IssueComments => "issue_comments.graphql",
+        }
+    }
+
+    fn operation(self) -> &'static str {
+        match self {
+            Document::TeamIssues => include_str!("../../../queries/linear/team_issues.graphql"),
+            Document::TeamLookup => include_str!("../../../queries/linear/team_lookup.graphql"),
+            Document::IssueHistory => {
+                include_str!("../../../queries/linear/issue_history.graphql")
+            }
+            Document::IssueLabels => include_str!("../../../queries/linear/issue_labels.graphql"),
+            Document::IssueAttachments => {
+                include_str!("../../../queries/linear/issue_attachments.graphql")
+            }
+            Document::IssueComments => {
+                include_str!("../../../queries/linear/issue_comments.graphql")
+            }
+        }
+    }
+
+    /// The full text sent: the operation followed by the fragments it reaches.
+    pub fn text(self) -> String {
+        let operation = self.operation();
+        let mut wanted: Vec<&str> = spreads(operation);
+        let mut included: BTreeSet<&str> = BTreeSet::new();
+        let mut text = operation.to_string();
+        while let Some(name) = wanted.pop() {
+            if !included.insert(name) {
+                continue;
+            }
+            let fragment = fragment_definition(name).unwrap_or_else(|| {
+                panic!("queries/linear/fragments.graphql has no fragment {name}")
+            });
+            wanted.extend(spreads(fragment));
+            text.push('\n');
+            text.push_str(fragment);
+        }
+        text
+    }
+}
+
+/// The names of the fragments spread (`...Name`) in a piece of GraphQL.
+fn spreads(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("...") {
+        rest = &rest[at + 3..];
+        let name: &str = rest
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        if !name.is_empty() && name != "on" {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The text of `fragment Name on Type { … }` in `fragments.graphql`, up to its closing brace.
+fn fragment_definition(name: &str) -> Option<&'static str> {
+    let header = format!("fragment {name} on ");
+    let start = FRAGMENTS.find(&header)?;
+    let body = &FRAGMENTS[start..];
+    let mut depth = 0usize;
+    for (offset, c) in body.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&body[..=offset]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_document_names_its_operation_and_carries_only_what_it_uses() {
+        for document in Document::ALL {
+            let text = document.text();
+            assert!(
+                text.contains(&format!("query {}(", document.operation_name())),
+                "{}",
+                document.file_name()
+            );
+            for name in spreads(&text) {
+                assert!(
+                    text.contains(&format!("fragment {name} on ")),
+                    "{} lacks {name}",
+                    document.file_name()
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,701 @@
+//! `teamlens fetch linear` end to end against the fake Linear of `tests/support/fake_linear`:
+//! the real binary, the real client, Linear's wire format and error shapes.
+//!
+//! - round trip: simulate → serve the tickets as Linear issues → fetch → the stored `issues`,
+//!   `issue_events` and `comments` equal the simulator's, row for row (with `source = linear`);
+//! - incremental: a re-fetch with nothing new is one request per team; a changed issue is
+//!   rewritten, not duplicated;
+//! - killed at ten and more points and resumed: the same dataset as an uninterrupted fetch;
+//! - faults, a refused key, and Linear's rate limit (stopped resumably, or waited out).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use polars::prelude::*;
+use teamlens::model::{Comment, Dataset, Issue, IssueEvent, Person, Table};
+use teamlens::sources::simulate::{SimConfig, simulate};
+use teamlens::store::Store;
+
+use support::fake_linear::world::issue_url;
+use support::fake_linear::{FakeLinear, Fault, KEY, LinearWorld};
+use support::teamlens;
+
+/// A simulated organisation's tickets (the simulator writes them as Jira's) and its people.
+fn tickets(seed: u64, teams: usize, months: u32, scale: f64) -> Dataset {
+    let all = simulate(&SimConfig::default_org(seed, teams, months, scale)).dataset;
+    let tracker = |source: &str| source == "jira";
+    Dataset {
+        people: all.people,
+        issues: all
+            .issues
+            .into_iter()
+            .filter(|r| tracker(&r.source))
+            .collect(),
+        issue_events: all
+            .issue_events
+            .into_iter()
+            .filter(|r| tracker(&r.source))
+            .collect(),
+        comments: all
+            .comments
+            .into_iter()
+            .filter(|r| tracker(&r.source) && r.target == "issue")
+            .collect(),
+        ..Dataset::default()
+    }
+}
+
+/// What a fetch from Linear should store: the same rows, from `linear`, with Linear's URLs.
+fn expected(world: &Dataset) -> Dataset {
+    let mut want = world.clone();
+    for issue in &mut want.issues {
+        issue.source = "linear".into();
+        issue.url = Some(issue_url(&issue.key));
+    }
+    for event in &mut want.issue_events {
+        event.source = "linear".into();
+    }
+    for comment in &mut want.comments {
+        comment.source = "linear".into();
+    }
+    want
+}
+
+fn teams(world: &Dataset) -> Vec<String> {
+    let mut teams: Vec<String> = world
+        .issues
+        .iter()
+        .filter_map(|i| i.project.clone())
+        .collect();
+    teams.sort();
+    teams.dedup();
+    teams
+}
+
+struct Workspace {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    config: PathBuf,
+}
+
+/// A data directory holding the roster (people, with their e-mail addresses as aliases), and a
+/// config that keeps retries short.
+fn workspace(world: &Dataset, page_size: u32) -> Workspace {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("teamlens.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[linear]\npage_size = {page_size}\nretry_base_ms = 20\nmax_attempts = 4\n\
+             min_remaining_requests = 0\n"
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let mut store = Store::open_or_create(&data).unwrap();
+    store
+        .replace_tables(
+            vec![(
+                Person::NAME,
+                Person::to_frame(world.people.clone()).unwrap(),
+            )],
+            None,
+        )
+        .unwrap();
+    Workspace {
+        data,
+        config,
+        _dir: dir,
+    }
+}
+
+fn fetch_command(fake: &FakeLinear, ws: &Workspace, teams: &[String]) -> assert_cmd::Command {
+    let mut command = teamlens();
+    command
+        .env("LINEAR_API_KEY", KEY)
+        .env("LINEAR_API_URL", fake.url())
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("--config")
+        .arg(&ws.config)
+        .args(["fetch", "linear"])
+        .args(teams)
+        .args(["--since", "2020-01-01"]);
+    command
+}
+
+const TABLES: &[&str] = &["issues", "issue_events", "comments"];
+
+fn world_frame(world: &Dataset, table: &str) -> DataFrame {
+    let w = world.clone();
+    match table {
+        "issues" => Issue::to_frame(w.issues),
+        "issue_events" => IssueEvent::to_frame(w.issue_events),
+        "comments" => Comment::to_frame(w.comments),
+        other => panic!("no table {other}"),
+    }
+    .unwrap()
+}
+
+fn stored_frame(data: &Path, table: &str) -> DataFrame {
+    Store::open(data)
+        .unwrap()
+        .scan(table)
+        .unwrap()
+        .filter(col("source").eq(lit("linear")))
+        .collect()
+        .unwrap()
+}
+
+fn rows(frame: &DataFrame) -> Vec<String> {
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Fails with the first rows that differ, table by table.
+fn assert_same_tables(data: &Path, want: &Dataset) {
+    let mut problems = Vec::new();
+    for table in TABLES {
+        let want = rows(&world_frame(want, table));
+        let got = rows(&stored_frame(data, table));
+        if want != got {
+            let missing: Vec<&String> = want.iter().filter(|r| !got.contains(r)).take(3).collect();
+            let extra: Vec<&String> = got.iter().filter(|r| !want.contains(r)).take(3).collect();
+            problems.push(format!(
+                "{table}: {} rows stored, {} expected\n  missing: {missing:#?}\n  unexpected: {extra:#?}",
+                got.len(),
+                want.len()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn stderr_of(result: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&result.get_output().stderr).to_string()
+}
+
+#[test]
+fn a_fetch_stores_exactly_the_simulated_tickets() {
+    let world = tickets(31, 2, 3, 0.6);
+    assert!(world.issues.len() > 50, "too few tickets");
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 20);
+    let result = fetch_command(&fake, &ws, &teams(&world)).assert().success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    assert!(stdout.contains("fetched 2 of 2 Linear teams"), "{stdout}");
+    assert_same_tables(&ws.data, &expected(&world));
+    assert!(
+        !ws.data
+            .join("staging/linear")
+            .join(&teams(&world)[0])
+            .exists(),
+        "the staging folder was left behind"
+    );
+    // The key is written nowhere.
+    for entry in walk(&ws.data) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+            "{}",
+            entry.display()
+        );
+    }
+    // The two patterns the tickets must show: rewrites of others' tickets and sprint additions.
+    let events = stored_frame(&ws.data, "issue_events");
+    let fields = events.column("field").unwrap().str().unwrap().clone();
+    for field in ["title", "description", "sprint", "assignee", "status"] {
+        assert!(
+            fields.iter().any(|f| f == Some(field)),
+            "no {field} changes stored"
+        );
+    }
+}
+
+#[test]
+fn long_histories_and_many_comments_are_followed_to_the_end() {
+    let mut world = tickets(32, 1, 2, 0.5);
+    // One ticket with a history and comments far beyond the first pages.
+    let key = world.issues[0].key.clone();
+    let created = world.issues[0].created_at;
+    let actor = world.issues[0].reporter.clone().unwrap();
+    for n in 0..130 {
+        let at = created + chrono::Duration::minutes(10 + n);
+        world.issue_events.push(IssueEvent {
+            source: "jira".into(),
+            key: key.clone(),
+            at,
+            actor: actor.clone(),
+            field: "description".into(),
+            from: None,
+            to: None,
+        });
+        world.comments.push(Comment {
+            source: "jira".into(),
+            target: "issue".into(),
+            container: world.issues[0].project.clone().unwrap(),
+            item: key.clone(),
+            author: actor.clone(),
+            created_at: at,
+            is_review_thread: Some(false),
+        });
+    }
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 50);
+    fetch_command(&fake, &ws, &teams(&world)).assert().success();
+    assert_same_tables(&ws.data, &expected(&world));
+    let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
+    assert!(
+        operations.iter().any(|o| o == "IssueHistory"),
+        "{operations:?}"
+    );
+    assert!(
+        operations.iter().any(|o| o == "IssueComments"),
+        "{operations:?}"
+    );
+}
+
+#[test]
+fn a_refetch_reads_only_what_changed_and_rewrites_it_in_place() {
+    let mut world = tickets(33, 1, 2, 0.5);
+    let team = teams(&world);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &team).assert().success();
+
+    // Nothing new: one request for the team.
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert_eq!(fake.stats().requests, 1, "{:?}", fake.stats().log);
+
+    // Two tickets are retitled now: only they are read, and they are replaced, not added.
+    // Linear keeps milliseconds; the simulator's times are whole seconds.
+    let now =
+        chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5);
+    for n in [0, 1] {
+        let issue = &mut world.issues[n];
+        let old = issue.title.clone();
+        issue.title = Some(format!("Renamed {n}"));
+        world.issue_events.push(IssueEvent {
+            source: "jira".into(),
+            key: issue.key.clone(),
+            at: now,
+            actor: issue.reporter.clone().unwrap(),
+            field: "title".into(),
+            from: old,
+            to: issue.title.clone(),
+        });
+    }
+    fake.set_world(LinearWorld::from_dataset(&world));
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    let log = fake.stats().log;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert!(
+        log[0].variables["filter"]["updatedAt"]["gt"].is_string(),
+        "{:?}",
+        log[0].variables
+    );
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+#[test]
+fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
+    let world = tickets(34, 2, 3, 0.6);
+    let team = teams(&world);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    fake.set_latency(Duration::from_millis(30));
+    let ws = workspace(&world, 5);
+    let binary = assert_cmd::cargo::cargo_bin("teamlens");
+
+    let mut kills = 0;
+    let mut step: u64 = 7;
+    let mut finished = false;
+    while kills < 12 {
+        step = (step * 31 + 17) % 4 + 1;
+        let before = fake.stats().requests;
+        let mut child = std::process::Command::new(&binary)
+            .env("LINEAR_API_KEY", KEY)
+            .env("LINEAR_API_URL", fake.url())
+            .arg("--data-dir")
+            .arg(&ws.data)
+            .arg("--config")
+            .arg(&ws.config)
+            .args(["-q", "fetch", "linear"])
+            .args(&team)
+            .args(["--since", "2020-01-01"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "fetch failed on its own after {kills} kills"
+                );
+                finished = true;
+                break;
+            }
+            if fake.stats().requests >= before + step || started.elapsed() > Duration::from_secs(60)
+            {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                kills += 1;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if finished {
+            break;
+        }
+    }
+    assert!(
+        kills >= 10,
+        "only {kills} kills before the fetch finished: make the world bigger"
+    );
+    fake.set_latency(Duration::ZERO);
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+#[test]
+fn transient_faults_are_retried_and_the_data_is_whole() {
+    let world = tickets(35, 1, 2, 0.5);
+    for (fault, times) in [
+        (Fault::Status(502), 2),
+        (Fault::Status(503), 1),
+        (Fault::ConnectionReset, 2),
+        (Fault::Truncated, 2),
+        (Fault::MalformedJson, 2),
+    ] {
+        let label = format!("{fault:?}");
+        let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+        let ws = workspace(&world, 50);
+        fake.inject(fault, times);
+        let result = fetch_command(&fake, &ws, &teams(&world)).assert();
+        let stderr = stderr_of(&result);
+        result.success();
+        assert!(fake.stats().faults >= times as u64, "{label}");
+        assert_same_tables(&ws.data, &expected(&world));
+        assert!(!stderr.contains(KEY), "{label}: {stderr}");
+    }
+}
+
+#[test]
+fn a_server_that_keeps_failing_stops_resumably() {
+    let world = tickets(36, 1, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws2 = workspace(&world, 10);
+    // Every attempt fails: the fetch retries max_attempts times and stops with its checkpoint.
+    fake.inject(Fault::Status(503), 40);
+    let result = fetch_command(&fake, &ws2, &teams(&world)).assert();
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(stderr.contains("HTTP 503"), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    fake.clear_faults();
+    fetch_command(&fake, &ws2, &teams(&world))
+        .assert()
+        .success();
+    assert_same_tables(&ws2.data, &expected(&world));
+}
+
+#[test]
+fn a_refused_key_names_the_variable_and_is_never_shown() {
+    let world = tickets(37, 1, 1, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 10);
+    let wrong = "lin_api_wrong_key_9876543210";
+    let result = fetch_command(&fake, &ws, &teams(&world))
+        .env("LINEAR_API_KEY", wrong)
+        .args(["-vv"])
+        .assert();
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(stderr.contains("LINEAR_API_KEY"), "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
+    assert!(!stderr.contains(wrong), "{stderr}");
+
+    let result = fetch_command(&fake, &ws, &teams(&world))
+        .env_remove("LINEAR_API_KEY")
+        .assert();
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(stderr.contains("set LINEAR_API_KEY"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_team_is_reported_and_the_others_are_fetched() {
+    let world = tickets(38, 1, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 50);
+    let mut names = teams(&world);
+    names.insert(0, "NOPE".into());
+    let result = fetch_command(&fake, &ws, &names).assert();
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(
+        stderr.contains("NOPE") && stderr.contains("no team has this key"),
+        "{stderr}"
+    );
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+#[test]
+fn a_spent_rate_limit_stops_resumably_and_the_next_run_resumes() {
+    let world = tickets(39, 1, 2, 0.6);
+    let team = teams(&world);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 5);
+    fake.set_budget(4, Duration::from_secs(3600));
+    let result = fetch_command(&fake, &ws, &team).assert();
+    let stderr = stderr_of(&result);
+    result.failure();
+    assert!(
+        stderr.contains("rate limit") && stderr.contains("resets at"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--wait"), "{stderr}");
+    assert!(fake.stats().rate_limited >= 1);
+    assert!(
+        ws.data.join("staging/linear").exists(),
+        "no checkpoint was kept"
+    );
+
+    fake.set_budget(5000, Duration::from_secs(3600));
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    let first = fake.stats().log.into_iter().next().unwrap();
+    assert_eq!(first.operation, "TeamIssues");
+    assert!(
+        first.variables["after"].is_string(),
+        "the second run started over instead of resuming: {:?}",
+        first.variables
+    );
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+#[test]
+fn with_wait_a_ratelimited_answer_is_waited_out() {
+    let world = tickets(40, 1, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    fake.inject(Fault::RateLimited { reset_in_ms: 1500 }, 1);
+    let started = Instant::now();
+    let result = fetch_command(&fake, &ws, &teams(&world))
+        .arg("--wait")
+        .assert();
+    let stderr = stderr_of(&result);
+    result.success();
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "did not wait"
+    );
+    assert!(stderr.contains("waiting"), "{stderr}");
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+#[test]
+fn a_plain_fetch_reads_the_teams_of_the_config() {
+    let world = tickets(41, 1, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 50);
+    let mut config = std::fs::read_to_string(&ws.config).unwrap();
+    config.push_str(&format!("teams = {:?}\n", teams(&world)));
+    std::fs::write(&ws.config, config).unwrap();
+    teamlens()
+        .env("LINEAR_API_KEY", KEY)
+        .env("LINEAR_API_URL", fake.url())
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("--config")
+        .arg(&ws.config)
+        .args(["fetch", "--since", "2020-01-01"])
+        .assert()
+        .success();
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+#[test]
+fn a_query_linear_finds_too_complex_is_asked_again_with_fewer_issues() {
+    let world = tickets(42, 1, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    fake.set_max_issues(Some(6));
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &teams(&world)).assert().success();
+    let asked: Vec<i64> = fake
+        .stats()
+        .log
+        .iter()
+        .filter(|l| l.operation == "TeamIssues")
+        .map(|l| l.variables["first"].as_i64().unwrap())
+        .collect();
+    assert!(asked.iter().all(|&n| n <= 6), "{asked:?}");
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+#[test]
+fn errors_beside_the_data_keep_the_data_and_say_so() {
+    let world = tickets(43, 1, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    // The first request is the team's lookup; the second, the first page of issues.
+    fake.inject(Fault::PartialError, 2);
+    let result = fetch_command(&fake, &ws, &teams(&world)).assert();
+    let stderr = stderr_of(&result);
+    result.success();
+    assert!(stderr.contains("error(s) beside the data"), "{stderr}");
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+/// The text values of a column of a stored frame.
+fn texts(frame: &DataFrame, column: &str) -> Vec<Option<String>> {
+    frame
+        .column(column)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_micromanagers_rewrites_and_the_people_pleasers_sprint_additions_arrive() {
+    use std::collections::HashMap;
+    // Team 1 of the default organisation is micromanaged; team 3 is overloaded by a manager who
+    // adds scope to running sprints.
+    let world = tickets(44, 4, 2, 0.5);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &teams(&world)).assert().success();
+
+    let issues = stored_frame(&ws.data, "issues");
+    let assignee_of: HashMap<String, Option<String>> = texts(&issues, "key")
+        .into_iter()
+        .map(Option::unwrap)
+        .zip(texts(&issues, "assignee"))
+        .collect();
+    let project_of: HashMap<String, String> = texts(&issues, "key")
+        .into_iter()
+        .map(Option::unwrap)
+        .zip(texts(&issues, "project").into_iter().map(Option::unwrap))
+        .collect();
+    let team_of_manager: HashMap<&str, &str> = world
+        .people
+        .iter()
+        .filter(|p| p.role == "manager")
+        .map(|p| (p.person.as_str(), p.team.as_str()))
+        .collect();
+
+    let events = stored_frame(&ws.data, "issue_events");
+    let at: Vec<i64> = events
+        .column("at")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .map(Option::unwrap)
+        .collect();
+    let (keys, actors, fields, tos) = (
+        texts(&events, "key"),
+        texts(&events, "actor"),
+        texts(&events, "field"),
+        texts(&events, "to"),
+    );
+
+    // Title rewrites of other people's tickets, by each manager's team.
+    let mut rewrites: HashMap<&str, usize> = HashMap::new();
+    // The first planning of each sprint, then additions more than a day after it, by project.
+    let mut planned: HashMap<String, i64> = HashMap::new();
+    for i in 0..events.height() {
+        if fields[i].as_deref() == Some("sprint")
+            && let Some(sprint) = &tos[i]
+        {
+            let first = planned.entry(sprint.clone()).or_insert(at[i]);
+            *first = (*first).min(at[i]);
+        }
+    }
+    let mut late_additions: HashMap<String, usize> = HashMap::new();
+    for i in 0..events.height() {
+        let key = keys[i].clone().unwrap();
+        let actor = actors[i].clone().unwrap();
+        match fields[i].as_deref() {
+            Some("title") => {
+                if let Some(team) = team_of_manager.get(actor.as_str())
+                    && assignee_of[&key].as_deref() != Some(actor.as_str())
+                {
+                    *rewrites.entry(team).or_default() += 1;
+                }
+            }
+            Some("sprint") => {
+                let sprint = tos[i].clone().unwrap();
+                if at[i] - planned[&sprint] > 24 * 3_600_000_000 {
+                    *late_additions.entry(project_of[&key].clone()).or_default() += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let micromanaged = world
+        .people
+        .iter()
+        .find(|p| p.role == "manager" && rewrites.get(p.team.as_str()) == rewrites.values().max())
+        .map(|p| p.team.clone());
+    let names: Vec<&str> = {
+        let mut teams: Vec<&str> = team_of_manager.values().copied().collect();
+        teams.sort();
+        teams
+    };
+    assert!(
+        rewrites.values().max().copied().unwrap_or(0) >= 5,
+        "too few rewrites: {rewrites:?}"
+    );
+    assert_eq!(
+        micromanaged.as_deref(),
+        Some(SimConfig::default_org(44, 4, 2, 0.5).teams[1].name.as_str()),
+        "{rewrites:?} ({names:?})"
+    );
+    let most_added = late_additions
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(project, n)| (project.clone(), *n));
+    let overloaded_issues: Vec<&String> = world
+        .issues
+        .iter()
+        .filter(|i| i.labels.iter().any(|l| l == "added-mid-sprint"))
+        .map(|i| i.project.as_ref().unwrap())
+        .collect();
+    assert!(!overloaded_issues.is_empty());
+    assert_eq!(
+        most_added.as_ref().map(|(p, _)| p),
+        Some(overloaded_issues[0]),
+        "{late_additions:?}"
+    );
+}
