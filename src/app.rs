@@ -215,7 +215,24 @@ fn github_client(
 }
 
 fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
+    if let Some(FetchSource::Git { paths, branch }) = &options.source {
+        return fetch_git(data_dir, config, paths, branch.clone(), &options, say);
+    }
+    if options.source.is_none() && !config.git.repositories.is_empty() {
+        fetch_git(
+            data_dir,
+            config,
+            &config.git.repositories,
+            config.git.branch.clone(),
+            &options,
+            say,
+        )?;
+        if config.github.repositories.is_empty() && config.github.organizations.is_empty() {
+            return Ok(());
+        }
+    }
     let request = match options.source {
+        Some(FetchSource::Git { .. }) => unreachable!("handled above"),
         Some(FetchSource::Github { repositories, org }) => FetchRequest {
             repositories: repositories
                 .iter()
@@ -309,6 +326,94 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             }
         )
     })
+}
+
+/// `teamlens fetch git PATH…` (or the `[git]` repositories of a plain `teamlens fetch`): each
+/// clone in turn; one that cannot be read is reported and the others go on.
+fn fetch_git(
+    data_dir: &Path,
+    config: &Config,
+    paths: &[PathBuf],
+    branch: Option<String>,
+    options: &FetchOptions,
+    say: &Say,
+) -> Result<()> {
+    use crate::sources::git::{self, sync};
+    if paths.is_empty() {
+        bail!(
+            "nothing to fetch: name clones (`teamlens fetch git PATH…`) or list them under [git] \
+             repositories in teamlens.toml"
+        );
+    }
+    if options.dry_run {
+        bail!("--dry-run estimates GitHub's costs; reading a local clone costs nothing to try");
+    }
+    let mut store = Store::open_or_create(data_dir)?;
+    let identities = github::fetch::identities(&store)?;
+    let git_options = sync::GitOptions {
+        branch,
+        since: options.since,
+        renames: config.git.renames,
+        threads: config.git.threads,
+        chunk: config.git.chunk,
+        review_trailers: config.git.review_trailers.clone(),
+        review_weight: config.thresholds.knowledge_silo.review_weight,
+    };
+    let progress = FetchProgress::new(options.quiet);
+    let staging = data_dir.join("staging").join(git::SOURCE);
+    let mut failures = Vec::new();
+    for path in paths {
+        let spec = sync::RepoSpec::from_path(path);
+        match sync::sync_repository(
+            &mut store,
+            &staging,
+            &spec,
+            &git_options,
+            &identities,
+            &progress,
+        ) {
+            Ok(outcome) => {
+                say.line(format!(
+                    "{}: {} commits, {} pull requests, {} reviews read into {}",
+                    outcome.repo,
+                    outcome.commits,
+                    outcome.pull_requests,
+                    outcome.reviews,
+                    data_dir.display()
+                ));
+                for note in &outcome.notes {
+                    say.line(format!("{}: {note}", outcome.repo));
+                }
+                if let Some(o) = &outcome.ownership {
+                    let modules: Vec<String> = o
+                        .modules
+                        .iter()
+                        .map(|m| {
+                            format!(
+                                "{} {} ({})",
+                                m.module, m.truck_factor, m.truck_factor_with_reviews
+                            )
+                        })
+                        .collect();
+                    say.line(format!(
+                        "{}: truck factor {} ({} with review knowledge) over {} files; per \
+                         top-level directory: {}",
+                        outcome.repo,
+                        o.repository.truck_factor,
+                        o.repository.truck_factor_with_reviews,
+                        o.repository.files,
+                        modules.join(", ")
+                    ));
+                }
+            }
+            Err(error) => failures.push(error.to_string()),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", failures.join("\n"))
+    }
 }
 
 fn print_estimates(

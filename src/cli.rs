@@ -164,6 +164,15 @@ pub enum FetchSource {
         #[arg(long, value_name = "ORG")]
         org: Vec<String>,
     },
+    /// Local git clones: commits, files, and the PRs and reviews their merge messages and
+    /// trailers name (bors, GitHub merges and squashes, Gerrit, Reviewed-by and the like).
+    Git {
+        /// Paths of clones.
+        paths: Vec<std::path::PathBuf>,
+        /// The branch or revision to read (default: HEAD).
+        #[arg(long, value_name = "BRANCH")]
+        branch: Option<String>,
+    },
 }
 
 /// How `teamlens eval` prints its result.
