@@ -795,8 +795,12 @@ fn benchmark_full_and_incremental_ingest_against_git_log() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("bench");
-    std::fs::create_dir(&repo).unwrap();
+    // TEAMLENS_GIT_BENCH_DIR keeps the repository there, to look at or profile afterwards.
+    let repo = match std::env::var_os("TEAMLENS_GIT_BENCH_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => tmp.path().join("bench"),
+    };
+    std::fs::create_dir_all(&repo).unwrap();
     init(&repo);
     let started = std::time::Instant::now();
     fast_import(&repo, count, 0, 0x9E37_79B9_7F4A_7C15);

@@ -178,6 +178,26 @@ pub fn sync_repository(
         return Ok(outcome);
     }
 
+    if let Some(base) = base
+        && repo.new_commits(tip, Some(base), None)?.is_empty()
+    {
+        // The branch moved back (a reset): nothing to read; remember where it is now.
+        let state = RepoState {
+            tip: Some(tip.to_string()),
+            fetched_at: Some(Utc::now()),
+            ..previous
+        };
+        store.merge(
+            Vec::new(),
+            Some((SOURCE, source_state(store, &spec.name, &state))),
+        )?;
+        outcome.notes.push(
+            "the branch moved back: no new commits, the commits no longer on it are kept".into(),
+        );
+        observer.finished(&outcome);
+        return Ok(outcome);
+    }
+
     let dir = staging_root.join(sanitize(&spec.name));
     let wanted = |c: &Checkpoint| {
         c.tip == tip.to_string()
@@ -209,7 +229,14 @@ pub fn sync_repository(
         }
     };
     observer.started(&spec.name, outcome.resumed);
+    let clock = std::time::Instant::now();
     let ids = repo.new_commits(tip, base, options.since.map(|s| s.timestamp()))?;
+    tracing::info!(
+        "{}: {} new commits found in {:?}",
+        spec.name,
+        ids.len(),
+        clock.elapsed()
+    );
     std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
     let chunk = options.chunk.max(1);
     while checkpoint.done < ids.len() {
@@ -225,6 +252,7 @@ pub fn sync_repository(
         observer.progress(&spec.name, checkpoint.done, ids.len());
     }
 
+    tracing::info!("{}: commits read by {:?}", spec.name, clock.elapsed());
     let mut raw: Vec<RawCommit> = Vec::with_capacity(ids.len());
     for n in 1..=checkpoint.chunks {
         let path = chunk_path(&dir, n);
@@ -260,6 +288,7 @@ pub fn sync_repository(
         trailers: &options.review_trailers,
     };
     let data = super::normalize::rows(&spec.name, &tip.to_string(), raw, &people, &rules);
+    tracing::info!("{}: rows made by {:?}", spec.name, clock.elapsed());
     outcome.commits = data.commits.len();
     outcome.pull_requests = data.pull_requests.len();
     outcome.reviews = data.reviews.len();
@@ -318,9 +347,15 @@ pub fn sync_repository(
         replacements,
         Some((SOURCE, source_state(store, &spec.name, &state))),
     )?;
+    tracing::info!("{}: rows merged by {:?}", spec.name, clock.elapsed());
 
     // Ownership over everything now stored for the repository.
     let live = repo.files_at(tip)?;
+    tracing::info!(
+        "{}: files at the tip listed by {:?}",
+        spec.name,
+        clock.elapsed()
+    );
     let ownership = ownership_from_store(store, &spec.name, &state.renames, &live, options)?;
     state.truck_factor = Some(ownership.repository.truck_factor);
     state.truck_factor_with_reviews = Some(ownership.repository.truck_factor_with_reviews);
@@ -338,6 +373,7 @@ pub fn sync_repository(
         Vec::new(),
         Some((SOURCE, source_state(store, &spec.name, &state))),
     )?;
+    tracing::info!("{}: ownership computed by {:?}", spec.name, clock.elapsed());
     outcome.ownership = Some(ownership);
     remove_dir(&dir)?;
     observer.finished(&outcome);
