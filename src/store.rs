@@ -249,9 +249,11 @@ impl Store {
 
     /// One table of a [`Store::merge`]: files none of whose rows `remove` matches are kept as
     /// they are (so a merge of a few rows into a large table writes a few rows, not the table);
-    /// the others are rewritten without the removed rows, together with the new rows. A
-    /// partition left with more than [`MAX_FILES_PER_PARTITION`] files is compacted into one.
-    /// Files stay in partition order, older rows before newer within a partition.
+    /// the others are rewritten without the removed rows, together with the new rows. When new
+    /// rows go to a partition that has [`MAX_FILES_PER_PARTITION`] files already, all its files
+    /// but the largest are compacted into one (so the big file of an unpartitioned table is not
+    /// rewritten every few merges). Files stay in partition order; within a partition the
+    /// kept files come before the rewritten one, which ends with the new rows.
     fn merge_table(
         &self,
         spec: &TableSpec,
@@ -269,41 +271,58 @@ impl Store {
             .into_iter()
             .map(|(partition, _)| partition_dir(spec, partition.as_deref()))
             .collect();
-        let mut per_partition: BTreeMap<String, usize> = BTreeMap::new();
+        // Per partition: how many files, and the largest (which compaction leaves alone).
+        let mut per_partition: BTreeMap<String, (usize, &FileEntry)> = BTreeMap::new();
         for file in &files {
-            *per_partition.entry(parent_dir(&file.path)).or_default() += 1;
-        }
-        let crowded = |dir: &str| {
-            new_partitions.contains(dir)
-                && per_partition.get(dir).copied().unwrap_or(0) >= MAX_FILES_PER_PARTITION
-        };
-        let mut kept: Vec<FileEntry> = Vec::new();
-        let mut rests: Vec<DataFrame> = Vec::new();
-        for file in files {
-            let scan = self.scan_files(spec, std::slice::from_ref(&file))?;
-            let dir = parent_dir(&file.path);
-            let removed = if crowded(&dir) {
-                1
-            } else {
-                scan.clone()
-                    .filter(remove.clone())
-                    .select([len().alias("n")])
-                    .collect()
-                    .map_err(context())?
-                    .column("n")
-                    .and_then(|c| c.cast(&DataType::Int64))
-                    .map_err(context())?
-                    .i64()
-                    .map_err(context())?
-                    .get(0)
-                    .unwrap_or(0)
-            };
-            if removed == 0 {
-                kept.push(file);
-                continue;
+            let entry = per_partition
+                .entry(parent_dir(&file.path))
+                .or_insert((0, file));
+            entry.0 += 1;
+            if file.rows > entry.1.rows {
+                entry.1 = file;
             }
+        }
+        let compacted: BTreeSet<String> = files
+            .iter()
+            .filter(|f| {
+                let dir = parent_dir(&f.path);
+                per_partition.get(&dir).is_some_and(|(n, largest)| {
+                    new_partitions.contains(&dir)
+                        && *n >= MAX_FILES_PER_PARTITION
+                        && largest.path != f.path
+                })
+            })
+            .map(|f| f.path.clone())
+            .collect();
+        // One scan finds the files holding rows to remove.
+        let touched: BTreeSet<String> = if files.is_empty() {
+            BTreeSet::new()
+        } else {
+            let found = self
+                .scan_files(spec, &files, Some("__file"))?
+                .filter(remove.clone())
+                .select([col("__file")])
+                .unique(None, UniqueKeepStrategy::Any)
+                .collect()
+                .map_err(context())?;
+            found
+                .column("__file")
+                .and_then(|c| c.str().cloned())
+                .map_err(context())?
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect()
+        };
+        let (rewrite, kept): (Vec<FileEntry>, Vec<FileEntry>) = files.into_iter().partition(|f| {
+            compacted.contains(&f.path)
+                || touched.contains(self.root.join(&f.path).to_string_lossy().as_ref())
+        });
+        let mut rests: Vec<DataFrame> = Vec::new();
+        if !rewrite.is_empty() {
             rests.push(
-                scan.filter(remove.clone().not())
+                self.scan_files(spec, &rewrite, None)?
+                    .filter(remove.clone().not())
                     .collect()
                     .map_err(context())?,
             );
@@ -439,11 +458,17 @@ impl Store {
             .get(table)
             .map(|t| t.files.as_slice())
             .unwrap_or_default();
-        self.scan_files(spec, files)
+        self.scan_files(spec, files, None)
     }
 
-    /// A lazy scan of some files of a table, after verifying them.
-    fn scan_files(&self, spec: &TableSpec, files: &[FileEntry]) -> Result<LazyFrame, StoreError> {
+    /// A lazy scan of some files of a table, after verifying them; with `file_column`, a column
+    /// of that name holds the path each row was read from.
+    fn scan_files(
+        &self,
+        spec: &TableSpec,
+        files: &[FileEntry],
+        file_column: Option<&str>,
+    ) -> Result<LazyFrame, StoreError> {
         if files.is_empty() {
             return Ok(model::empty_frame(spec).lazy());
         }
@@ -458,6 +483,7 @@ impl Store {
                 ..Default::default()
             },
             schema: Some(Arc::new((spec.schema)())),
+            include_file_paths: file_column.map(PlSmallStr::from),
             ..Default::default()
         };
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)

@@ -356,7 +356,8 @@ pub fn sync_repository(
         spec.name,
         clock.elapsed()
     );
-    let ownership = ownership_from_store(store, &spec.name, &state.renames, &live, options)?;
+    let ownership =
+        ownership_from_store(store, &spec.name, &state.renames, &live, options, &people)?;
     state.truck_factor = Some(ownership.repository.truck_factor);
     state.truck_factor_with_reviews = Some(ownership.repository.truck_factor_with_reviews);
     state.module_truck_factors = ownership
@@ -410,6 +411,7 @@ pub fn ownership_from_store(
     renames: &[[String; 3]],
     live: &BTreeSet<String>,
     options: &GitOptions,
+    people: &People<'_>,
 ) -> Result<Ownership, GitError> {
     let polars = |context: &str| {
         let context = context.to_string();
@@ -433,10 +435,23 @@ pub fn ownership_from_store(
             col("author"),
             col("authored_at").cast(DataType::Int64),
             col("pr_number"),
-            col("trailers"),
         ])
         .collect()
         .map_err(polars("reading commits"))?;
+    // Review trailers of commits without a PR (kernel style), one row per trailer.
+    let trailers = store
+        .scan(Commit::NAME)?
+        .filter(ours().and(col("pr_number").is_null()))
+        .select([col("sha"), col("trailers")])
+        .explode(
+            by_name(["trailers"], true, false),
+            ExplodeOptions {
+                empty_as_null: true,
+                keep_nulls: false,
+            },
+        )
+        .collect()
+        .map_err(polars("reading trailers"))?;
     let files = store
         .scan(FileChange::NAME)?
         .filter(ours())
@@ -478,16 +493,24 @@ pub fn ownership_from_store(
             .or_default()
             .push((old.clone(), new.clone()));
     }
-    let trailer_lists = commits
-        .column("trailers")
-        .and_then(|c| c.list().cloned())
-        .map_err(polars("reading trailers"))?;
-    let identities = Identities::from_people(&[]);
-    let map = |n: &str, e: &str| (n.to_string(), e.to_string());
-    let people = People {
-        identities: &identities,
-        mailmap: &map,
-    };
+    let mut trailer_reviewers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (sha, line) in strs(&trailers, "sha")?
+        .into_iter()
+        .zip(strs(&trailers, "trailers")?)
+    {
+        let (Some(sha), Some(line)) = (sha, line) else {
+            continue;
+        };
+        if let Some((key, value)) = line.split_once(':')
+            && options
+                .review_trailers
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case(key.trim()))
+            && let Some(person) = people.in_trailer(value)
+        {
+            trailer_reviewers.entry(sha).or_default().push(person);
+        }
+    }
     let mut changes = Vec::with_capacity(commits.height());
     let shas = strs(&commits, "sha")?;
     let authors = strs(&commits, "author")?;
@@ -497,29 +520,10 @@ pub fn ownership_from_store(
         let (Some(sha), Some(author)) = (&shas[i], &authors[i]) else {
             continue;
         };
-        let mut who: Vec<String> = Vec::new();
-        match prs[i].and_then(|n| reviewers.get(&n)) {
-            Some(list) => who.extend(list.iter().cloned()),
-            None => {
-                // No PR: the commit's own review trailers (kernel style).
-                if let Some(Ok(series)) = trailer_lists.get_as_series(i).map(|s| {
-                    s.str()
-                        .map(|s| s.iter().flatten().map(str::to_string).collect::<Vec<_>>())
-                }) {
-                    for line in series {
-                        if let Some((key, value)) = line.split_once(':')
-                            && options
-                                .review_trailers
-                                .keys()
-                                .any(|k| k.eq_ignore_ascii_case(key.trim()))
-                            && let Some(person) = people.in_trailer(value)
-                        {
-                            who.push(person);
-                        }
-                    }
-                }
-            }
-        }
+        let who: Vec<String> = match prs[i] {
+            Some(number) => reviewers.get(&number).cloned().unwrap_or_default(),
+            None => trailer_reviewers.remove(sha).unwrap_or_default(),
+        };
         changes.push(Change {
             at: times[i].unwrap_or(0),
             sha: sha.clone(),
