@@ -866,3 +866,111 @@ fn benchmark_full_and_incremental_ingest_against_git_log() {
     println!("teamlens fetch git, incremental, 100 new commits: {incremental:.2} s");
     assert_eq!(table(&data, "commits").height(), stored + 110);
 }
+
+#[test]
+fn since_limits_a_first_fetch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("since");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    for (i, day) in ["2023-12-30", "2024-01-02", "2024-01-05"]
+        .iter()
+        .enumerate()
+    {
+        write(&repo, "a.txt", &"a\n".repeat(i + 1));
+        commit(
+            &repo,
+            "Ana",
+            "ana@example.com",
+            &format!("{day}T12:00:00+00:00"),
+            "c",
+        );
+    }
+    let data = tmp.path().join("data");
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["fetch", "git", "--since", "2024-01-01"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(table(&data, "commits").height(), 2);
+}
+
+/// A fetch killed part-way leaves the tables as they were and a checkpoint; the same command
+/// continues from it and ends with exactly what an uninterrupted fetch stores.
+#[test]
+fn a_killed_fetch_resumes_from_its_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("resume");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    fast_import(&repo, 600, 0, 42);
+    git(&repo, &["reset", "-q", "--hard", "main"]);
+    let config = tmp.path().join("teamlens.toml");
+    // One commit per chunk, one reading thread: many checkpoints, a slow enough fetch to kill.
+    std::fs::write(&config, "[git]\nchunk = 1\nthreads = 1\n").unwrap();
+    let data = tmp.path().join("data");
+    let checkpoint = data.join("staging/git/resume/checkpoint.json");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("teamlens"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["-q", "fetch", "git"])
+        .arg(&repo)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !checkpoint.exists() && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the fetch ended before it could be killed"
+    );
+    let done: Value = read_json(&checkpoint);
+    assert!(done["done"].as_u64().unwrap() > 0);
+    // Nothing reached the tables.
+    assert_eq!(
+        Store::open(&data)
+            .map(|s| s.manifest().rows("commits"))
+            .unwrap_or(0),
+        0
+    );
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["fetch", "git"])
+        .arg(&repo)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("resuming an interrupted read"));
+    assert!(!checkpoint.exists());
+    let resumed = table(&data, "commits");
+    let fresh = tmp.path().join("fresh");
+    fetch(&fresh, &repo).success();
+    let whole = table(&fresh, "commits");
+    assert_eq!(resumed.height(), 660);
+    let sorted = |f: &DataFrame| {
+        f.clone()
+            .lazy()
+            .sort(["sha"], Default::default())
+            .collect()
+            .unwrap()
+    };
+    assert!(sorted(&resumed).equals_missing(&sorted(&whole)));
+    let changes = |d: &Path| {
+        table(d, "file_changes")
+            .lazy()
+            .sort(["sha", "path"], Default::default())
+            .collect()
+            .unwrap()
+    };
+    assert!(changes(&data).equals_missing(&changes(&fresh)));
+}
