@@ -120,8 +120,10 @@ pub fn compute(
         .collect();
     paths.sort();
 
+    /// A file's path, its authors, and its authors with review knowledge.
+    type FileAuthors<'a> = (&'a str, BTreeSet<String>, BTreeSet<String>);
     let mut authorship = Vec::new();
-    let mut authors: Vec<(&str, BTreeSet<String>, BTreeSet<String>)> = Vec::new();
+    let mut authors: Vec<FileAuthors<'_>> = Vec::new();
     let none = BTreeMap::new();
     for path in paths {
         let history = &files[path];
@@ -147,7 +149,7 @@ pub fn compute(
         authors.push((path.as_str(), plain_authors, with_authors));
     }
 
-    let factor = |module: &str, selected: Vec<&(&str, BTreeSet<String>, BTreeSet<String>)>| {
+    let factor = |module: &str, selected: Vec<&FileAuthors<'_>>| {
         let plain: Vec<BTreeSet<String>> = selected.iter().map(|a| a.1.clone()).collect();
         let with: Vec<BTreeSet<String>> = selected.iter().map(|a| a.2.clone()).collect();
         let (truck_factor_plain, holders) = truck_factor(&plain);
@@ -162,8 +164,7 @@ pub fn compute(
         }
     };
     let repository = factor(".", authors.iter().collect());
-    let mut by_module: BTreeMap<&str, Vec<&(&str, BTreeSet<String>, BTreeSet<String>)>> =
-        BTreeMap::new();
+    let mut by_module: BTreeMap<&str, Vec<&FileAuthors<'_>>> = BTreeMap::new();
     for entry in &authors {
         by_module.entry(top_level(entry.0)).or_default().push(entry);
     }

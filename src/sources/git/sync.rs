@@ -199,8 +199,9 @@ pub fn sync_repository(
     }
 
     let dir = staging_root.join(sanitize(&spec.name));
+    let tip_hex = tip.to_string();
     let wanted = |c: &Checkpoint| {
-        c.tip == tip.to_string()
+        c.tip == tip_hex
             && c.base == base.map(|b| b.to_string())
             && c.since == options.since
             && previous.last_run.as_deref() != Some(c.run.as_str())
