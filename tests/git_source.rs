@@ -974,3 +974,67 @@ fn a_killed_fetch_resumes_from_its_checkpoint() {
     };
     assert!(changes(&data).equals_missing(&changes(&fresh)));
 }
+
+/// The knowledge_silo detector reads a git-only dataset as it reads GitHub's: the squash-merged
+/// PRs become `pull_requests`, their files `file_changes` with the PR number.
+#[test]
+fn knowledge_silo_fires_on_a_git_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = tmp.path().join("roster");
+    std::fs::create_dir(&roster).unwrap();
+    std::fs::write(
+        roster.join("people.csv"),
+        "person,role,team,timezone,aliases\n\
+         ana,engineer,core,UTC,ana@example.com\n\
+         leo,engineer,core,UTC,leo@example.com\n\
+         mei,engineer,core,UTC,mei@example.com\n",
+    )
+    .unwrap();
+    let data = tmp.path().join("data");
+    support::import(&data, &roster);
+
+    let repo = tmp.path().join("silo");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    // Ana alone writes src/jobs in 13 squash-merged PRs; Leo and Mei share src/web.
+    for n in 1..=13 {
+        for file in ["a", "b", "c"] {
+            write(
+                &repo,
+                &format!("src/jobs/{file}.rs"),
+                &format!("{n}\n").repeat(n),
+            );
+        }
+        commit(
+            &repo,
+            "Ana",
+            "ana@example.com",
+            &format!("2024-03-{:02}T10:00:00+00:00", n + 1),
+            &format!("Jobs change {n} (#{n})"),
+        );
+        let who = if n % 2 == 0 {
+            ("Leo", "leo@example.com")
+        } else {
+            ("Mei", "mei@example.com")
+        };
+        write(&repo, "src/web/page.rs", &format!("{n}\n").repeat(n));
+        commit(
+            &repo,
+            who.0,
+            who.1,
+            &format!("2024-03-{:02}T15:00:00+00:00", n + 1),
+            &format!("Web change {n} (#{})", 100 + n),
+        );
+    }
+    fetch(&data, &repo).success();
+    let report = support::report(&data, "2024-03", &tmp.path().join("out"));
+    let silos = support::findings_of(&report, "knowledge_silo");
+    assert_eq!(silos.len(), 1, "{silos:#?}");
+    assert_eq!(silos[0]["subject"], "team:core");
+    let headline = silos[0]["headline"].as_str().unwrap();
+    assert!(
+        headline.contains("src/jobs") && headline.contains("ana"),
+        "{headline}"
+    );
+    assert!(!headline.contains("src/web"), "{headline}");
+}
