@@ -358,6 +358,7 @@ fn fetch_git(
         chunk: config.git.chunk,
         review_trailers: config.git.review_trailers.clone(),
         review_weight: config.thresholds.knowledge_silo.review_weight,
+        ownership: config.git.ownership,
     };
     let progress = FetchProgress::new(options.quiet);
     let staging = data_dir.join("staging").join(git::SOURCE);

@@ -34,6 +34,9 @@ pub struct GitConfig {
     pub threads: usize,
     /// Commits per checkpointed chunk.
     pub chunk: usize,
+    /// Recompute degree of authorship and truck factors after every fetch (over the whole
+    /// stored history of the repository: most of an incremental fetch's time).
+    pub ownership: bool,
 }
 
 impl Default for GitConfig {
@@ -45,6 +48,7 @@ impl Default for GitConfig {
             renames: true,
             threads: 2,
             chunk: 5000,
+            ownership: true,
         }
     }
 }

@@ -863,8 +863,20 @@ fn benchmark_full_and_incremental_ingest_against_git_log() {
 
     fast_import(&repo, 100, count, 0x1234_5678_9ABC_DEF1);
     let incremental = fetch_with(&renames, &data);
-    println!("teamlens fetch git, incremental, 100 new commits: {incremental:.2} s");
+    println!(
+        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership recomputed: \
+         {incremental:.2} s"
+    );
     assert_eq!(table(&data, "commits").height(), stored + 110);
+    let no_ownership = tmp.path().join("no-ownership.toml");
+    std::fs::write(&no_ownership, "[git]\nownership = false\n").unwrap();
+    fast_import(&repo, 100, count + 100, 0x0F1E_2D3C_4B5A_6978);
+    let incremental = fetch_with(&no_ownership, &data);
+    println!(
+        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership = false: \
+         {incremental:.2} s"
+    );
+    assert_eq!(table(&data, "commits").height(), stored + 220);
 }
 
 #[test]
@@ -1037,4 +1049,63 @@ fn knowledge_silo_fires_on_a_git_history() {
         "{headline}"
     );
     assert!(!headline.contains("src/web"), "{headline}");
+}
+
+#[test]
+fn a_plain_fetch_reads_the_clones_in_the_config_with_its_review_trailers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("configured");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    write(&repo, "a.txt", "a\n");
+    commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-06-01T10:00:00+00:00",
+        "Change (#5)\n\nReviewed-by: Leo <leo@example.com>\nSuggested-by: Mei <mei@example.com>\n",
+    );
+    let config = tmp.path().join("teamlens.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[git]\nrepositories = [{:?}]\n\n[git.review_trailers]\nSuggested-by = \"commented\"\n",
+            repo.display().to_string()
+        ),
+    )
+    .unwrap();
+    let data = tmp.path().join("data");
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("fetch")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("configured: 1 commits"));
+    let reviews = table(&data, "reviews");
+    let got: Vec<(String, String)> = strs(&reviews, "reviewer")
+        .into_iter()
+        .zip(strs(&reviews, "state"))
+        .map(|(r, s)| (r.unwrap(), s.unwrap()))
+        .collect();
+    // The configured list replaces the default one: Reviewed-by is no longer a review.
+    assert_eq!(
+        got,
+        vec![("mei@example.com".to_string(), "commented".to_string())]
+    );
+
+    std::fs::write(&config, "[git.review_trailers]\nReviewed-by = \"lgtm\"\n").unwrap();
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["fetch", "git"])
+        .arg(&repo)
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicates::str::contains("git.review_trailers.Reviewed-by"));
 }

@@ -215,6 +215,7 @@ pub fn rows(
 
     // One PR (or Gerrit change) per commit that names one itself.
     let mut reviewed: BTreeSet<(i64, String, String)> = BTreeSet::new();
+    let mut numbered: HashSet<i64> = HashSet::new();
     for (commit, facts) in &commits {
         let Some(number) = facts.pr_number else {
             continue;
@@ -245,11 +246,8 @@ pub fn rows(
                 .unwrap_or(subject),
             _ => subject,
         };
-        let repeated = out
-            .pull_requests
-            .iter()
-            .any(|p: &PullRequest| p.number == number);
-        if !repeated {
+        // A change number seen twice (a cherry-pick of a Gerrit change) is one PR: the newest.
+        if numbered.insert(number) {
             out.pull_requests.push(PullRequest {
                 source: SOURCE.into(),
                 repo: repo.to_string(),

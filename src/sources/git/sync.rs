@@ -69,6 +69,8 @@ pub struct GitOptions {
     pub chunk: usize,
     pub review_trailers: BTreeMap<String, String>,
     pub review_weight: f64,
+    /// Recompute ownership over the whole stored history after the merge.
+    pub ownership: bool,
 }
 
 /// Told what happens, so the command line can show progress.
@@ -350,33 +352,35 @@ pub fn sync_repository(
     )?;
     tracing::info!("{}: rows merged by {:?}", spec.name, clock.elapsed());
 
-    // Ownership over everything now stored for the repository.
-    let live = repo.files_at(tip)?;
-    tracing::info!(
-        "{}: files at the tip listed by {:?}",
-        spec.name,
-        clock.elapsed()
-    );
-    let ownership =
-        ownership_from_store(store, &spec.name, &state.renames, &live, options, &people)?;
-    state.truck_factor = Some(ownership.repository.truck_factor);
-    state.truck_factor_with_reviews = Some(ownership.repository.truck_factor_with_reviews);
-    state.module_truck_factors = ownership
-        .modules
-        .iter()
-        .map(|m| {
-            (
-                m.module.clone(),
-                [m.truck_factor, m.truck_factor_with_reviews],
-            )
-        })
-        .collect();
-    store.merge(
-        Vec::new(),
-        Some((SOURCE, source_state(store, &spec.name, &state))),
-    )?;
-    tracing::info!("{}: ownership computed by {:?}", spec.name, clock.elapsed());
-    outcome.ownership = Some(ownership);
+    if options.ownership {
+        // Ownership over everything now stored for the repository.
+        let live = repo.files_at(tip)?;
+        tracing::info!(
+            "{}: files at the tip listed by {:?}",
+            spec.name,
+            clock.elapsed()
+        );
+        let ownership =
+            ownership_from_store(store, &spec.name, &state.renames, &live, options, &people)?;
+        state.truck_factor = Some(ownership.repository.truck_factor);
+        state.truck_factor_with_reviews = Some(ownership.repository.truck_factor_with_reviews);
+        state.module_truck_factors = ownership
+            .modules
+            .iter()
+            .map(|m| {
+                (
+                    m.module.clone(),
+                    [m.truck_factor, m.truck_factor_with_reviews],
+                )
+            })
+            .collect();
+        store.merge(
+            Vec::new(),
+            Some((SOURCE, source_state(store, &spec.name, &state))),
+        )?;
+        tracing::info!("{}: ownership computed by {:?}", spec.name, clock.elapsed());
+        outcome.ownership = Some(ownership);
+    }
     remove_dir(&dir)?;
     observer.finished(&outcome);
     Ok(outcome)
