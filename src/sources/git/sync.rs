@@ -418,6 +418,7 @@ pub fn ownership_from_store(
     options: &GitOptions,
     people: &People<'_>,
 ) -> Result<Ownership, GitError> {
+    let t0 = std::time::Instant::now();
     let polars = |context: &str| {
         let context = context.to_string();
         move |source| {
@@ -463,6 +464,7 @@ pub fn ownership_from_store(
         .select([col("sha"), col("path")])
         .collect()
         .map_err(polars("reading file changes"))?;
+    tracing::debug!("ownership: tables read by {:?}", t0.elapsed());
     let reviews = store
         .scan(Review::NAME)?
         .filter(ours())
@@ -498,6 +500,7 @@ pub fn ownership_from_store(
             .or_default()
             .push((old.clone(), new.clone()));
     }
+    tracing::debug!("ownership: maps built by {:?}", t0.elapsed());
     let mut trailer_reviewers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (sha, line) in strs(&trailers, "sha")?
         .into_iter()
@@ -516,6 +519,7 @@ pub fn ownership_from_store(
             trailer_reviewers.entry(sha).or_default().push(person);
         }
     }
+    tracing::debug!("ownership: trailers read by {:?}", t0.elapsed());
     let mut changes = Vec::with_capacity(commits.height());
     let shas = strs(&commits, "sha")?;
     let authors = strs(&commits, "author")?;
@@ -538,6 +542,7 @@ pub fn ownership_from_store(
             reviewers: who,
         });
     }
+    tracing::debug!("ownership: changes built by {:?}", t0.elapsed());
     Ok(ownership::compute(
         changes,
         Some(live),
