@@ -218,7 +218,8 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
     if let Some(FetchSource::Git { paths, branch }) = &options.source {
         return fetch_git(data_dir, config, paths, branch.clone(), &options, say);
     }
-    if options.source.is_none() && !config.git.repositories.is_empty() {
+    // A dry run is about GitHub's costs; local clones cost nothing to read.
+    if options.source.is_none() && !config.git.repositories.is_empty() && !options.dry_run {
         fetch_git(
             data_dir,
             config,
