@@ -1109,3 +1109,79 @@ fn a_plain_fetch_reads_the_clones_in_the_config_with_its_review_trailers() {
         .code(1)
         .stderr(predicates::str::contains("git.review_trailers.Reviewed-by"));
 }
+
+/// golang/tools' first Gerrit changes, replayed: `Reviewed-on` numbers the change and every
+/// `Reviewed-by` becomes an approval by that address.
+#[test]
+fn golang_tools_gerrit_history_replayed_gives_its_reviewers() {
+    let text = std::fs::read_to_string("/work/shared/data/golang_tools_gerrit_reviews.tsv")
+        .or_else(|_| std::fs::read_to_string("../shared/data/golang_tools_gerrit_reviews.tsv"));
+    let Ok(text) = text else {
+        eprintln!("skipped: the shared golang/tools data is not here");
+        return;
+    };
+    let mut changes: BTreeMap<i64, (String, String, String, Vec<String>)> = BTreeMap::new();
+    for line in text.lines().skip(1).take(60) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let id: i64 = f[2].parse().unwrap();
+        let entry = changes.entry(id).or_insert_with(|| {
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[3].to_string(),
+                Vec::new(),
+            )
+        });
+        entry.3.push(f[4].to_string());
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("tools");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    let mut ordered: Vec<_> = changes.iter().collect();
+    ordered.sort_by(|a, b| a.1.0.cmp(&b.1.0).then(a.0.cmp(b.0)));
+    for (id, (date, offset, author, reviewers)) in &ordered {
+        write(&repo, &format!("go/{id}.go"), "package x\n");
+        let local = date.replace('Z', offset);
+        let trailers: Vec<String> = reviewers
+            .iter()
+            .map(|r| format!("Reviewed-by: {} <{r}>", r.split('@').next().unwrap()))
+            .collect();
+        let message = format!(
+            "go: change {id}\n\nChange-Id: I{id:040}\nReviewed-on: \
+             https://go-review.googlesource.com/{id}\n{}\n",
+            trailers.join("\n")
+        );
+        commit(
+            &repo,
+            author.split('@').next().unwrap(),
+            author,
+            &local,
+            &message,
+        );
+    }
+    let data = tmp.path().join("data");
+    fetch(&data, &repo).success();
+    let reviews = table(&data, "reviews");
+    let got: BTreeSet<(i64, String, String)> = ints(&reviews, "number")
+        .into_iter()
+        .zip(strs(&reviews, "reviewer"))
+        .zip(strs(&reviews, "state"))
+        .map(|((n, r), s)| (n.unwrap(), r.unwrap(), s.unwrap()))
+        .collect();
+    let want: BTreeSet<(i64, String, String)> = changes
+        .iter()
+        .flat_map(|(id, c)| {
+            c.3.iter()
+                .map(move |r| (*id, r.clone(), "approved".to_string()))
+        })
+        .collect();
+    assert_eq!(got, want);
+    // Authors keep their own offset: the first change was written at +11:00.
+    let commits = table(&data, "commits");
+    let offsets: BTreeSet<i64> = ints(&commits, "author_tz_offset_minutes")
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(offsets.contains(&660), "{offsets:?}");
+}
