@@ -217,29 +217,55 @@ fn github_client(
 
 /// `teamlens fetch`: the source named, or every source teamlens.toml lists (GitHub, then Linear).
 fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
-    let linear_teams = match &options.source {
-        Some(FetchSource::Linear { teams }) => Some(teams.clone()),
-        Some(FetchSource::Github { .. }) => None,
-        None => (!config.linear.teams.is_empty()).then(|| config.linear.teams.clone()),
-    };
-    let github_wanted = match &options.source {
-        Some(FetchSource::Github { .. }) => true,
-        Some(FetchSource::Linear { .. }) => false,
-        None => {
-            !config.github.repositories.is_empty()
-                || !config.github.organizations.is_empty()
-                || linear_teams.is_none()
+    match &options.source {
+        Some(FetchSource::Git { paths, branch }) => {
+            return fetch_git(data_dir, config, paths, branch.clone(), &options, say);
         }
-    };
-    if github_wanted {
-        fetch_github(data_dir, config, options.clone(), say)?;
+        Some(FetchSource::Linear { teams }) => {
+            return fetch_linear(data_dir, config, teams, &options, say);
+        }
+        Some(FetchSource::Github { .. }) => return fetch_github(data_dir, config, options, say),
+        None => {}
     }
-    if let Some(teams) = linear_teams {
-        if options.dry_run && options.source.is_none() {
-            say.line("Linear: --dry-run does not estimate Linear fetches yet; nothing was read");
-            return Ok(());
+    // A plain fetch: every source teamlens.toml lists, in turn; one failing does not stop the
+    // others, and every failure is reported at the end.
+    let mut failures: Vec<String> = Vec::new();
+    let mut sources = 0;
+    if !config.git.repositories.is_empty() {
+        sources += 1;
+        // A dry run is about the services' costs; local clones cost nothing to read.
+        if !options.dry_run {
+            let (paths, branch) = (&config.git.repositories, config.git.branch.clone());
+            if let Err(error) = fetch_git(data_dir, config, paths, branch, &options, say) {
+                failures.push(format!("{error:#}"));
+            }
         }
-        fetch_linear(data_dir, config, &teams, &options, say)?;
+    }
+    if !config.github.repositories.is_empty() || !config.github.organizations.is_empty() {
+        sources += 1;
+        if let Err(error) = fetch_github(data_dir, config, options.clone(), say) {
+            failures.push(format!("{error:#}"));
+        }
+    }
+    if !config.linear.teams.is_empty() {
+        sources += 1;
+        if options.dry_run {
+            say.line("Linear: --dry-run does not estimate Linear fetches yet; nothing was read");
+        } else if let Err(error) =
+            fetch_linear(data_dir, config, &config.linear.teams, &options, say)
+        {
+            failures.push(format!("{error:#}"));
+        }
+    }
+    if sources == 0 {
+        bail!(
+            "nothing to fetch: name a source (`teamlens fetch github OWNER/NAME`, `fetch linear \
+             TEAM`, `fetch git PATH`), or list repositories, teams or clones in teamlens.toml \
+             (`teamlens init --org ORG` writes one for GitHub)"
+        );
+    }
+    if !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
     }
     Ok(())
 }
@@ -328,7 +354,7 @@ fn fetch_linear(
 
 fn fetch_github(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
     let request = match options.source {
-        Some(FetchSource::Linear { .. }) => bail!("not a GitHub fetch"),
+        Some(FetchSource::Linear { .. } | FetchSource::Git { .. }) => bail!("not a GitHub fetch"),
         Some(FetchSource::Github { repositories, org }) => FetchRequest {
             repositories: repositories
                 .iter()
@@ -422,6 +448,95 @@ fn fetch_github(data_dir: &Path, config: &Config, options: FetchOptions, say: &S
             }
         )
     })
+}
+
+/// `teamlens fetch git PATH…` (or the `[git]` repositories of a plain `teamlens fetch`): each
+/// clone in turn; one that cannot be read is reported and the others go on.
+fn fetch_git(
+    data_dir: &Path,
+    config: &Config,
+    paths: &[PathBuf],
+    branch: Option<String>,
+    options: &FetchOptions,
+    say: &Say,
+) -> Result<()> {
+    use crate::sources::git::{self, sync};
+    if paths.is_empty() {
+        bail!(
+            "nothing to fetch: name clones (`teamlens fetch git PATH…`) or list them under [git] \
+             repositories in teamlens.toml"
+        );
+    }
+    if options.dry_run {
+        bail!("--dry-run estimates GitHub's costs; reading a local clone costs nothing to try");
+    }
+    let mut store = Store::open_or_create(data_dir)?;
+    let identities = github::fetch::identities(&store)?;
+    let git_options = sync::GitOptions {
+        branch,
+        since: options.since,
+        renames: config.git.renames,
+        threads: config.git.threads,
+        chunk: config.git.chunk,
+        review_trailers: config.git.review_trailers.clone(),
+        review_weight: config.thresholds.knowledge_silo.review_weight,
+        ownership: config.git.ownership,
+    };
+    let progress = FetchProgress::new(options.quiet);
+    let staging = data_dir.join("staging").join(git::SOURCE);
+    let mut failures = Vec::new();
+    for path in paths {
+        let spec = sync::RepoSpec::from_path(path);
+        match sync::sync_repository(
+            &mut store,
+            &staging,
+            &spec,
+            &git_options,
+            &identities,
+            &progress,
+        ) {
+            Ok(outcome) => {
+                say.line(format!(
+                    "{}: {} commits, {} pull requests, {} reviews read into {}",
+                    outcome.repo,
+                    outcome.commits,
+                    outcome.pull_requests,
+                    outcome.reviews,
+                    data_dir.display()
+                ));
+                for note in &outcome.notes {
+                    say.line(format!("{}: {note}", outcome.repo));
+                }
+                if let Some(o) = &outcome.ownership {
+                    let modules: Vec<String> = o
+                        .modules
+                        .iter()
+                        .map(|m| {
+                            format!(
+                                "{} {} ({})",
+                                m.module, m.truck_factor, m.truck_factor_with_reviews
+                            )
+                        })
+                        .collect();
+                    say.line(format!(
+                        "{}: truck factor {} ({} with review knowledge) over {} files; per \
+                         top-level directory: {}",
+                        outcome.repo,
+                        o.repository.truck_factor,
+                        o.repository.truck_factor_with_reviews,
+                        o.repository.files,
+                        modules.join(", ")
+                    ));
+                }
+            }
+            Err(error) => failures.push(error.to_string()),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", failures.join("\n"))
+    }
 }
 
 fn print_estimates(

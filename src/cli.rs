@@ -172,6 +172,15 @@ pub enum FetchSource {
         #[arg(required = true, value_parser = crate::sources::linear::parse_team_key)]
         teams: Vec<String>,
     },
+    /// Local git clones: commits, files, and the PRs and reviews their merge messages and
+    /// trailers name (bors, GitHub merges and squashes, Gerrit, Reviewed-by and the like).
+    Git {
+        /// Paths of clones.
+        paths: Vec<std::path::PathBuf>,
+        /// The branch or revision to read (default: HEAD).
+        #[arg(long, value_name = "BRANCH")]
+        branch: Option<String>,
+    },
 }
 
 /// How `teamlens eval` prints its result.

@@ -16,6 +16,7 @@ pub struct Config {
     pub report: ReportConfig,
     pub github: GitHubConfig,
     pub linear: LinearConfig,
+    pub git: GitConfig,
 }
 
 /// The Linear source: which teams, where, how gently, and how labels give a ticket's type.
@@ -73,6 +74,41 @@ impl Default for LinearConfig {
     }
 }
 
+/// The git source: local clones read by a plain `teamlens fetch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitConfig {
+    /// Paths of local clones (relative to the working directory).
+    pub repositories: Vec<PathBuf>,
+    /// The branch (or revision) to read; default `HEAD`.
+    pub branch: Option<String>,
+    /// Review trailers and the review state each gives (keys compared without case).
+    pub review_trailers: std::collections::BTreeMap<String, String>,
+    /// Detect renames (git's 50 % similarity), so ownership follows a file to its new name.
+    pub renames: bool,
+    /// Threads reading commits and computing line counts.
+    pub threads: usize,
+    /// Commits per checkpointed chunk.
+    pub chunk: usize,
+    /// Recompute degree of authorship and truck factors after every fetch (over the whole
+    /// stored history of the repository: most of an incremental fetch's time).
+    pub ownership: bool,
+}
+
+impl Default for GitConfig {
+    fn default() -> Self {
+        GitConfig {
+            repositories: Vec::new(),
+            branch: None,
+            review_trailers: crate::sources::git::default_review_trailers(),
+            renames: true,
+            threads: 2,
+            chunk: 5000,
+            ownership: true,
+        }
+    }
+}
+
 impl LinearConfig {
     fn validate(&self) -> Result<(), String> {
         if !(1..=50).contains(&self.page_size) {
@@ -100,6 +136,27 @@ impl LinearConfig {
                 "linear.default_type = {:?}: a type is bug, incident, feature or chore",
                 self.default_type
             ));
+        }
+        Ok(())
+    }
+}
+
+impl GitConfig {
+    fn validate(&self) -> Result<(), String> {
+        const STATES: [&str; 4] = ["approved", "changes_requested", "commented", "dismissed"];
+        for (key, state) in &self.review_trailers {
+            if !STATES.contains(&state.as_str()) {
+                return Err(format!(
+                    "git.review_trailers.{key} = \"{state}\": give one of {}",
+                    STATES.join(", ")
+                ));
+            }
+        }
+        if !(1..=8).contains(&self.threads) {
+            return Err(format!("git.threads = {}: give 1 to 8", self.threads));
+        }
+        if self.chunk == 0 {
+            return Err("git.chunk must be at least 1".into());
         }
         Ok(())
     }
@@ -611,6 +668,7 @@ impl Config {
     fn validate(&self) -> Result<(), String> {
         self.github.validate()?;
         self.linear.validate()?;
+        self.git.validate()?;
         let t = &self.thresholds;
         let b = &t.review_bottleneck;
         let d = &t.output_outcome_divergence;

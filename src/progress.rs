@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::sources::git::sync::{GitObserver, GitOutcome};
 use crate::sources::github::RepoName;
 use crate::sources::github::client::ClientStats;
 use crate::sources::github::fetch::Observer;
@@ -60,6 +61,10 @@ impl FetchProgress {
     }
 
     fn bar(&self, repo: &RepoName) -> Option<ProgressBar> {
+        self.bar_named(&repo.to_string())
+    }
+
+    fn bar_named(&self, repo: &str) -> Option<ProgressBar> {
         if self.mode != Mode::Bars {
             return None;
         }
@@ -147,6 +152,36 @@ impl Observer for FetchProgress {
         match self.bar(repo) {
             Some(bar) => bar.abandon_with_message(text),
             None => self.line(&format!("{repo}: {text}")),
+        }
+    }
+}
+
+impl GitObserver for FetchProgress {
+    fn started(&self, repo: &str, resumed: bool) {
+        let text = if resumed {
+            "resuming an interrupted read"
+        } else {
+            "reading commits"
+        };
+        match self.bar_named(repo) {
+            Some(bar) => bar.set_message(text),
+            None => self.line(&format!("{repo}: {text}")),
+        }
+    }
+
+    fn progress(&self, repo: &str, done: usize, total: usize) {
+        let text = format!("{done} of {total} commits read");
+        match self.bar_named(repo) {
+            Some(bar) => bar.set_message(text),
+            None => self.line(&format!("{repo}: {text}")),
+        }
+    }
+
+    fn finished(&self, outcome: &GitOutcome) {
+        let text = format!("done: {} commits", outcome.commits);
+        match self.bar_named(&outcome.repo) {
+            Some(bar) => bar.finish_with_message(text),
+            None => self.line(&format!("{}: {text}", outcome.repo)),
         }
     }
 }

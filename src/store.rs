@@ -17,7 +17,7 @@
 //!   any moment leaves either the old manifest or the new one, each pointing at complete files.
 //!   Files no manifest names (left by a killed write, or replaced) are removed on the next commit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -237,22 +237,117 @@ impl Store {
             let spec = model::table_spec(replacement.table)
                 .ok_or_else(|| StoreError::UnknownTable(replacement.table.into()))?;
             let rows = conform(spec, replacement.rows)?;
-            let kept = self
-                .scan(spec.name)?
-                .filter(replacement.remove.fill_null(lit(false)).not())
-                .collect()
-                .map_err(polars_error(format!("reading table {}", spec.name)))?;
-            let merged = kept
-                .vstack(&rows)
-                .map_err(polars_error(format!("merging rows into {}", spec.name)))?;
-            next.tables
-                .insert(spec.name.to_string(), self.write_table_files(spec, merged)?);
+            let entry = self.merge_table(spec, replacement.remove.fill_null(lit(false)), rows)?;
+            next.tables.insert(spec.name.to_string(), entry);
         }
         if let Some((name, state)) = source {
             next.sources.insert(name.to_string(), state);
         }
         next.written_at = Utc::now();
         self.commit(next)
+    }
+
+    /// One table of a [`Store::merge`]: files none of whose rows `remove` matches are kept as
+    /// they are (so a merge of a few rows into a large table writes a few rows, not the table);
+    /// the others are rewritten without the removed rows, together with the new rows. When new
+    /// rows go to a partition that has [`MAX_FILES_PER_PARTITION`] files already, all its files
+    /// but the largest are compacted into one (so the big file of an unpartitioned table is not
+    /// rewritten every few merges). Files stay in partition order; within a partition the
+    /// kept files come before the rewritten one, which ends with the new rows.
+    fn merge_table(
+        &self,
+        spec: &TableSpec,
+        remove: Expr,
+        rows: DataFrame,
+    ) -> Result<TableEntry, StoreError> {
+        let context = || polars_error(format!("merging rows into {}", spec.name));
+        let files = self
+            .manifest
+            .tables
+            .get(spec.name)
+            .map(|t| t.files.clone())
+            .unwrap_or_default();
+        let new_partitions: BTreeSet<String> = partitions(spec, rows.clone())?
+            .into_iter()
+            .map(|(partition, _)| partition_dir(spec, partition.as_deref()))
+            .collect();
+        // Per partition: how many files, and the largest (which compaction leaves alone).
+        let mut per_partition: BTreeMap<String, (usize, &FileEntry)> = BTreeMap::new();
+        for file in &files {
+            let entry = per_partition
+                .entry(parent_dir(&file.path))
+                .or_insert((0, file));
+            entry.0 += 1;
+            if file.rows > entry.1.rows {
+                entry.1 = file;
+            }
+        }
+        let compacted: BTreeSet<String> = files
+            .iter()
+            .filter(|f| {
+                let dir = parent_dir(&f.path);
+                per_partition.get(&dir).is_some_and(|(n, largest)| {
+                    new_partitions.contains(&dir)
+                        && *n >= MAX_FILES_PER_PARTITION
+                        && largest.path != f.path
+                })
+            })
+            .map(|f| f.path.clone())
+            .collect();
+        // One scan finds the files holding rows to remove.
+        let touched: BTreeSet<String> = if files.is_empty() {
+            BTreeSet::new()
+        } else {
+            let found = self
+                .scan_files(spec, &files, Some("__file"))?
+                .filter(remove.clone())
+                .select([col("__file")])
+                .unique(None, UniqueKeepStrategy::Any)
+                .collect()
+                .map_err(context())?;
+            found
+                .column("__file")
+                .and_then(|c| c.str().cloned())
+                .map_err(context())?
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect()
+        };
+        let (rewrite, kept): (Vec<FileEntry>, Vec<FileEntry>) = files.into_iter().partition(|f| {
+            compacted.contains(&f.path)
+                || touched.contains(self.root.join(&f.path).to_string_lossy().as_ref())
+        });
+        let mut rests: Vec<DataFrame> = Vec::new();
+        if !rewrite.is_empty() {
+            rests.push(
+                self.scan_files(spec, &rewrite, None)?
+                    .filter(remove.clone().not())
+                    .collect()
+                    .map_err(context())?,
+            );
+        }
+        // Older rows first, then the new ones, as a whole-table rewrite would order them.
+        let mut rewritten = model::empty_frame(spec);
+        for rest in rests.iter().chain(std::iter::once(&rows)) {
+            rewritten.vstack_mut(rest).map_err(context())?;
+        }
+        let written = self.write_table_files(spec, rewritten)?;
+        let mut all: Vec<(usize, FileEntry)> = kept
+            .into_iter()
+            .map(|f| (0, f))
+            .chain(written.files.into_iter().map(|f| (1, f)))
+            .collect();
+        all.sort_by(|a, b| {
+            parent_dir(&a.1.path)
+                .cmp(&parent_dir(&b.1.path))
+                .then(a.0.cmp(&b.0))
+        });
+        let files: Vec<FileEntry> = all.into_iter().map(|(_, f)| f).collect();
+        Ok(TableEntry {
+            rows: files.iter().map(|f| f.rows).sum(),
+            files,
+        })
     }
 
     /// Writes a table's partitions as content-addressed files; returns their manifest entry.
@@ -275,10 +370,7 @@ impl Store {
                 .finish(&mut part)
                 .map_err(polars_error(format!("writing table {}", spec.name)))?;
             let sha256 = hex(&Sha256::digest(&bytes));
-            let dir = match &partition {
-                Some(month) => format!("tables/{}/month={month}", spec.name),
-                None => format!("tables/{}", spec.name),
-            };
+            let dir = partition_dir(spec, partition.as_deref());
             let relative = format!("{dir}/part-{}.parquet", &sha256[..16]);
             let path = self.root.join(&relative);
             if !path.exists() || file_sha256(&path)? != sha256 {
@@ -366,6 +458,17 @@ impl Store {
             .get(table)
             .map(|t| t.files.as_slice())
             .unwrap_or_default();
+        self.scan_files(spec, files, None)
+    }
+
+    /// A lazy scan of some files of a table, after verifying them; with `file_column`, a column
+    /// of that name holds the path each row was read from.
+    fn scan_files(
+        &self,
+        spec: &TableSpec,
+        files: &[FileEntry],
+        file_column: Option<&str>,
+    ) -> Result<LazyFrame, StoreError> {
         if files.is_empty() {
             return Ok(model::empty_frame(spec).lazy());
         }
@@ -380,10 +483,11 @@ impl Store {
                 ..Default::default()
             },
             schema: Some(Arc::new((spec.schema)())),
+            include_file_paths: file_column.map(PlSmallStr::from),
             ..Default::default()
         };
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
-            .map_err(polars_error(format!("reading table {table}")))
+            .map_err(polars_error(format!("reading table {}", spec.name)))
     }
 
     /// Every table as a lazy scan, keyed by name.
@@ -459,6 +563,23 @@ fn partitions(
             Ok((Some(month), part))
         })
         .collect()
+}
+
+/// A merge compacts a partition that would hold more files than this into one file.
+pub const MAX_FILES_PER_PARTITION: usize = 4;
+
+/// The directory a partition's files go to.
+fn partition_dir(spec: &TableSpec, partition: Option<&str>) -> String {
+    match partition {
+        Some(month) => format!("tables/{}/month={month}", spec.name),
+        None => format!("tables/{}", spec.name),
+    }
+}
+
+/// The directory of a file's manifest path.
+fn parent_dir(path: &str) -> String {
+    path.rsplit_once('/')
+        .map_or_else(String::new, |(dir, _)| dir.to_string())
 }
 
 fn month_of(part: &DataFrame) -> String {
@@ -550,6 +671,86 @@ mod tests {
             .collect()
             .unwrap();
         assert!(frame.equals_missing(&reviews(10)));
+    }
+
+    #[test]
+    fn a_merge_rewrites_only_the_files_it_touches_and_compacts_crowded_partitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(dir.path()).unwrap();
+        store
+            .replace_tables(vec![("reviews", reviews(10))], None)
+            .unwrap();
+        let september = store.manifest().tables["reviews"].files[0].clone();
+        // Replace number 1 (October) and add number 11 (October): September is not rewritten.
+        let replace = |store: &mut Store, numbers: &[i64]| {
+            let listed = lit(Series::new("n".into(), numbers.to_vec())).implode(true);
+            let rows = reviews(12)
+                .lazy()
+                .filter(col("number").is_in(listed.clone(), false))
+                .collect();
+            store
+                .merge(
+                    vec![Replacement {
+                        table: "reviews",
+                        remove: col("number").is_in(listed, false),
+                        rows: rows.unwrap(),
+                    }],
+                    None,
+                )
+                .unwrap();
+        };
+        replace(&mut store, &[1, 11]);
+        let entry = store.manifest().tables["reviews"].clone();
+        assert_eq!(entry.rows, 11);
+        assert_eq!(
+            entry.files[0], september,
+            "untouched partition kept as it was"
+        );
+        let numbers = |store: &Store| -> Vec<i64> {
+            let frame = store
+                .scan("reviews")
+                .unwrap()
+                .sort(["number"], Default::default())
+                .collect()
+                .unwrap();
+            frame
+                .column("number")
+                .unwrap()
+                .i64()
+                .unwrap()
+                .iter()
+                .flatten()
+                .collect()
+        };
+        assert_eq!(
+            numbers(&store),
+            (0..12).filter(|n| *n != 10).collect::<Vec<_>>()
+        );
+        // Adding to September without removing anything adds files, until the partition is
+        // crowded and compacted.
+        for n in [12, 14, 16, 18, 20, 22] {
+            let mut rows = reviews(n + 1);
+            rows = rows.slice(n as i64, 1);
+            store
+                .merge(
+                    vec![Replacement {
+                        table: "reviews",
+                        remove: col("number").eq(lit(n as i64)),
+                        rows,
+                    }],
+                    None,
+                )
+                .unwrap();
+            let in_september = store.manifest().tables["reviews"]
+                .files
+                .iter()
+                .filter(|f| f.path.contains("month=2026-09"))
+                .count();
+            assert!(in_september <= MAX_FILES_PER_PARTITION, "{in_september}");
+        }
+        assert_eq!(store.manifest().tables["reviews"].rows, 17);
+        assert_eq!(numbers(&store).len(), 17);
+        store.verify().unwrap();
     }
 
     #[test]

@@ -298,34 +298,12 @@ pub fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<ModuleKnowled
         let total_changes: f64 = history.changes.values().sum();
         let mut people: BTreeSet<&String> = history.changes.keys().collect();
         people.extend(history.reviews.keys());
-        let doa: Vec<(&String, f64)> = people
-            .iter()
-            .map(|person| {
-                let own = history.changes.get(*person).copied().unwrap_or(0.0);
-                let reviewed = history.reviews.get(*person).copied().unwrap_or(0.0);
-                let deliveries = own + t.review_weight * reviewed;
-                let first = f64::from(u8::from(history.first.as_ref() == Some(*person)));
-                let others = total_changes - own;
-                let value =
-                    DOA_CONSTANT + DOA_FIRST_AUTHORSHIP * first + DOA_DELIVERIES * deliveries
-                        - DOA_ACCEPTANCES * (1.0 + others).ln();
-                (*person, value)
-            })
-            .collect();
-        let best = doa.iter().map(|d| d.1).fold(f64::MIN, f64::max);
-        let absolute: BTreeSet<String> = doa
-            .iter()
-            .filter(|(_, v)| *v >= DOA_CONSTANT && *v >= 0.75 * best)
-            .map(|(p, _)| (*p).clone())
-            .collect();
-        let authors = if absolute.is_empty() {
-            doa.iter()
-                .filter(|(_, v)| *v >= 0.75 * best)
-                .map(|(p, _)| (*p).clone())
-                .collect()
-        } else {
-            absolute
-        };
+        let (_, authors) = degree_of_authorship(
+            history.first.as_ref(),
+            &history.changes,
+            &history.reviews,
+            t.review_weight,
+        );
         let entry = modules
             .entry((repo.clone(), module_of(path)))
             .or_insert_with(|| ModuleFiles {
@@ -366,6 +344,52 @@ pub fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<ModuleKnowled
             }
         })
         .collect())
+}
+
+/// Degree of authorship of everyone who changed or reviewed a file, and its authors.
+///
+/// `first` made the file's first change, `changes` counts each person's changes and `reviews`
+/// each person's reviews of changes to it; a review counts `review_weight` of a change in the
+/// person's deliveries (DL), while only changes count as others' acceptances (AC). Authors have
+/// a DOA of at least 3.293 and at least 0.75 of the highest; when nobody reaches 3.293, those
+/// within 0.75 of the highest are.
+pub fn degree_of_authorship(
+    first: Option<&String>,
+    changes: &BTreeMap<String, f64>,
+    reviews: &BTreeMap<String, f64>,
+    review_weight: f64,
+) -> (Vec<(String, f64)>, BTreeSet<String>) {
+    let total_changes: f64 = changes.values().sum();
+    let mut people: BTreeSet<&String> = changes.keys().collect();
+    people.extend(reviews.keys());
+    let doa: Vec<(String, f64)> = people
+        .iter()
+        .map(|person| {
+            let own = changes.get(*person).copied().unwrap_or(0.0);
+            let reviewed = reviews.get(*person).copied().unwrap_or(0.0);
+            let deliveries = own + review_weight * reviewed;
+            let first = f64::from(u8::from(first == Some(*person)));
+            let others = total_changes - own;
+            let value = DOA_CONSTANT + DOA_FIRST_AUTHORSHIP * first + DOA_DELIVERIES * deliveries
+                - DOA_ACCEPTANCES * (1.0 + others).ln();
+            ((*person).clone(), value)
+        })
+        .collect();
+    let best = doa.iter().map(|d| d.1).fold(f64::MIN, f64::max);
+    let absolute: BTreeSet<String> = doa
+        .iter()
+        .filter(|(_, v)| *v >= DOA_CONSTANT && *v >= 0.75 * best)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let authors = if absolute.is_empty() {
+        doa.iter()
+            .filter(|(_, v)| *v >= 0.75 * best)
+            .map(|(p, _)| p.clone())
+            .collect()
+    } else {
+        absolute
+    };
+    (doa, authors)
 }
 
 /// Avelino's greedy truck factor: remove the author of the most still-covered files until more

@@ -1,0 +1,399 @@
+//! From raw commits to rows: `commits`, `file_changes`, and for every commit that names a pull
+//! request or a Gerrit change, a `pull_requests` row and its `reviews`.
+//!
+//! **People.** A commit's author and committer are taken after `.mailmap`; the roster's aliases
+//! then map their e-mail (or, failing that, their name) to a person; someone the roster does not
+//! know is their lower-cased e-mail. Logins in bors and GitHub merge messages go through the
+//! roster too.
+//!
+//! **A PR's commits.** A merge that names a PR (`Auto merge of #N`, `Merge pull request #N`)
+//! owns the commits it brought in: those reachable from its second parent and not on the
+//! first-parent line of the branch read, within the commits of this run. They get its
+//! `pr_number`, and their `file_changes` rows its `number`, so that knowledge and review
+//! detectors see the PR's files. A squash (`(#N)`) or a Gerrit change is one commit.
+//!
+//! **Reviews.** bors' `r=` list gives `approved` reviews; trailers map to states by
+//! `[git] review_trailers` (default: `Reviewed-by` approved, `Acked-by` and `Tested-by`
+//! commented), submitted at the commit's commit time. Trailers on a commit that names no PR stay
+//! in `commits.trailers` (and count in [`super::ownership`]) but make no `reviews` row: a review
+//! needs a PR number.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::SOURCE;
+use super::message::{self, MergeKind, MessageFacts};
+use super::read::RawCommit;
+use crate::model::{Commit, Dataset, FileChange, PullRequest, Review};
+use crate::sources::github::normalize::Identities;
+
+/// How people are named: the roster, and the repository's mailmap for people in trailers.
+pub struct People<'a> {
+    pub identities: &'a Identities,
+    /// `(name, email)` → the canonical `(name, email)` from `.mailmap`.
+    pub mailmap: &'a dyn Fn(&str, &str) -> (String, String),
+}
+
+impl People<'_> {
+    /// The person of a name and e-mail (already through the mailmap).
+    pub fn person(&self, name: &str, email: &str) -> String {
+        let email = email.trim();
+        if !email.is_empty() {
+            let resolved = self.identities.resolve(email);
+            if resolved != email {
+                return resolved;
+            }
+        }
+        let name = name.trim();
+        if !name.is_empty() {
+            let resolved = self.identities.resolve(name);
+            if resolved != name {
+                return resolved;
+            }
+        }
+        if email.is_empty() {
+            name.to_string()
+        } else {
+            email.to_lowercase()
+        }
+    }
+
+    /// The person a trailer value names (`Name <email>`), through the mailmap and the roster.
+    pub fn in_trailer(&self, value: &str) -> Option<String> {
+        let named = message::named_person(value)?;
+        let email = named.email.unwrap_or_default();
+        let (name, email) = (self.mailmap)(&named.name, &email);
+        let person = self.person(&name, &email);
+        (!person.is_empty()).then_some(person)
+    }
+}
+
+/// What the reviews are made of.
+pub struct ReviewRules<'a> {
+    /// Trailer key (any case) → review state.
+    pub trailers: &'a BTreeMap<String, String>,
+}
+
+impl ReviewRules<'_> {
+    fn state(&self, key: &str) -> Option<&str> {
+        self.trailers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+/// The PR each commit belongs to: its own, or that of the merge that brought it in.
+/// `commits` are newest first, `tip` the branch's tip.
+pub fn pr_of_commits(commits: &[(RawCommit, MessageFacts)], tip: &str) -> HashMap<String, i64> {
+    let index: HashMap<&str, usize> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| (c.sha.as_str(), i))
+        .collect();
+    let mut mainline: HashSet<&str> = HashSet::new();
+    let mut next = Some(tip);
+    while let Some(sha) = next {
+        let Some(&i) = index.get(sha) else { break };
+        if !mainline.insert(sha) {
+            break;
+        }
+        next = commits[i].0.parents.first().map(String::as_str);
+    }
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for (commit, facts) in commits {
+        if let Some(number) = facts.pr_number {
+            out.insert(commit.sha.clone(), number);
+        }
+    }
+    // Oldest merges first, so that a merge of a branch that itself merged a PR keeps the inner
+    // PR's commits with the inner PR.
+    for (commit, facts) in commits.iter().rev() {
+        let (Some(number), true) = (facts.pr_number, commit.parents.len() > 1) else {
+            continue;
+        };
+        let mut pending: Vec<&str> = commit.parents[1..].iter().map(String::as_str).collect();
+        while let Some(sha) = pending.pop() {
+            if mainline.contains(sha) || out.contains_key(sha) {
+                continue;
+            }
+            let Some(&i) = index.get(sha) else { continue };
+            out.insert(sha.to_string(), number);
+            pending.extend(commits[i].0.parents.iter().map(String::as_str));
+        }
+    }
+    out
+}
+
+/// Turns one run's commits (newest first) of repository `repo` into rows.
+pub fn rows(
+    repo: &str,
+    tip: &str,
+    raw: Vec<RawCommit>,
+    people: &People<'_>,
+    rules: &ReviewRules<'_>,
+) -> Dataset {
+    let commits: Vec<(RawCommit, MessageFacts)> = raw
+        .into_iter()
+        .map(|c| {
+            let facts = message::parse(&c.message);
+            (c, facts)
+        })
+        .collect();
+    let pr_of = pr_of_commits(&commits, tip);
+    let mut out = Dataset::default();
+
+    /// What the PR's commits add up to.
+    #[derive(Default)]
+    struct Members {
+        first_authored: Option<i64>,
+        additions: i64,
+        deletions: i64,
+        files: BTreeSet<String>,
+    }
+    let mut members: BTreeMap<i64, Members> = BTreeMap::new();
+
+    for (commit, facts) in &commits {
+        let author = people.person(&commit.author_name, &commit.author_email);
+        let committer = people.person(&commit.committer_name, &commit.committer_email);
+        let pr_number = pr_of.get(&commit.sha).copied();
+        let (files, additions, deletions) = match &commit.files {
+            Some(files) => (
+                Some(files.len() as i64),
+                Some(files.iter().filter_map(|f| f.additions).sum::<i64>()),
+                Some(files.iter().filter_map(|f| f.deletions).sum::<i64>()),
+            ),
+            None => (None, None, None),
+        };
+        if let Some(number) = pr_number {
+            let m = members.entry(number).or_default();
+            m.first_authored = Some(
+                m.first_authored
+                    .map_or(commit.author_time, |t| t.min(commit.author_time)),
+            );
+            m.additions += additions.unwrap_or(0);
+            m.deletions += deletions.unwrap_or(0);
+            if let Some(files) = &commit.files {
+                m.files.extend(files.iter().map(|f| f.path.clone()));
+            }
+        }
+        for file in commit.files.iter().flatten() {
+            out.file_changes.push(FileChange {
+                source: SOURCE.into(),
+                repo: repo.to_string(),
+                sha: Some(commit.sha.clone()),
+                number: pr_number,
+                path: file.path.clone(),
+                additions: file.additions,
+                deletions: file.deletions,
+            });
+        }
+        out.commits.push(Commit {
+            source: SOURCE.into(),
+            repo: repo.to_string(),
+            sha: commit.sha.clone(),
+            author: author.clone(),
+            authored_at: at(commit.author_time),
+            author_tz_offset_minutes: Some(i64::from(commit.author_offset) / 60),
+            committer: Some(committer.clone()),
+            files,
+            additions,
+            deletions,
+            trailers: facts
+                .trailers
+                .iter()
+                .map(|t| format!("{}: {}", t.key, t.value))
+                .collect(),
+            pr_number,
+        });
+    }
+
+    // One PR (or Gerrit change) per commit that names one itself.
+    let mut reviewed: BTreeSet<(i64, String, String)> = BTreeSet::new();
+    let mut numbered: HashSet<i64> = HashSet::new();
+    for (commit, facts) in &commits {
+        let Some(number) = facts.pr_number else {
+            continue;
+        };
+        let commit_author = people.person(&commit.author_name, &commit.author_email);
+        let committer = people.person(&commit.committer_name, &commit.committer_email);
+        let author = match (facts.merge_kind, &facts.pr_author) {
+            (Some(MergeKind::Bors | MergeKind::GitHubMerge), Some(login)) => {
+                people.identities.resolve(login)
+            }
+            _ => commit_author,
+        };
+        let m = members.get(&number);
+        let merged_at = at(commit.committer_time);
+        let created_at = at(m
+            .and_then(|m| m.first_authored)
+            .unwrap_or(commit.author_time)
+            .min(commit.committer_time));
+        let subject = commit.message.lines().next().unwrap_or("").trim();
+        let title = match facts.merge_kind {
+            // The PR's title is the merge's body's first line.
+            Some(MergeKind::Bors | MergeKind::GitHubMerge) => commit
+                .message
+                .lines()
+                .skip(1)
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or(subject),
+            _ => subject,
+        };
+        // A change number seen twice (a cherry-pick of a Gerrit change) is one PR: the newest.
+        if numbered.insert(number) {
+            out.pull_requests.push(PullRequest {
+                source: SOURCE.into(),
+                repo: repo.to_string(),
+                number,
+                author: author.clone(),
+                title: Some(title.to_string()),
+                url: None,
+                created_at,
+                ready_at: Some(created_at),
+                first_commit_at: Some(created_at),
+                merged_at: Some(merged_at),
+                closed_at: Some(merged_at),
+                merged_by: Some(committer),
+                state: Some("merged".into()),
+                draft: Some(false),
+                additions: m.map(|m| m.additions),
+                deletions: m.map(|m| m.deletions),
+                changed_files: m.map(|m| m.files.len() as i64),
+                labels: Vec::new(),
+                base_ref: None,
+                is_revert: Some(title.starts_with("Revert \"")),
+                reverts_number: None,
+                linked_issues: Vec::new(),
+                updated_at: Some(merged_at),
+            });
+        }
+        let mut review = |reviewer: String, state: &str| {
+            if reviewed.insert((number, reviewer.clone(), state.to_string())) {
+                out.reviews.push(Review {
+                    source: SOURCE.into(),
+                    repo: repo.to_string(),
+                    number,
+                    reviewer,
+                    state: state.to_string(),
+                    submitted_at: merged_at,
+                    comment_count: None,
+                });
+            }
+        };
+        for login in &facts.bors_reviewers {
+            review(people.identities.resolve(login), "approved");
+        }
+        for trailer in &facts.trailers {
+            if let Some(state) = rules.state(&trailer.key)
+                && let Some(reviewer) = people.in_trailer(&trailer.value)
+            {
+                review(reviewer, state);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Person;
+
+    fn raw(sha: &str, parents: &[&str], email: &str, message: &str, files: bool) -> RawCommit {
+        RawCommit {
+            sha: sha.into(),
+            parents: parents.iter().map(|p| p.to_string()).collect(),
+            author_name: "X".into(),
+            author_email: email.into(),
+            author_time: 1_700_000_000,
+            author_offset: 5 * 3600 + 1800,
+            committer_name: "X".into(),
+            committer_email: email.into(),
+            committer_time: 1_700_000_100,
+            message: message.into(),
+            files: files.then(|| {
+                vec![super::super::read::RawFile {
+                    path: format!("src/{sha}.rs"),
+                    previous_path: None,
+                    additions: Some(3),
+                    deletions: Some(1),
+                }]
+            }),
+        }
+    }
+
+    #[test]
+    fn a_merge_owns_the_commits_it_brought_in_and_its_reviewers_approve() {
+        // m (merge of b2 into a1) ← a1 ← a0; b2 ← b1 ← a0
+        let commits = vec![
+            raw(
+                "m",
+                &["a1", "b2"],
+                "bors@x",
+                "Auto merge of #7 - ana:fix, r=leo\n\nFix it\n",
+                false,
+            ),
+            raw("b2", &["b1"], "ana@x", "two", true),
+            raw("a1", &["a0"], "mei@x", "main", true),
+            raw("b1", &["a0"], "ana@x", "one", true),
+            raw("a0", &[], "mei@x", "root", true),
+        ];
+        let identities = Identities::from_people(&[Person {
+            person: "ana".into(),
+            display_name: None,
+            team: "t".into(),
+            role: "engineer".into(),
+            timezone: "UTC".into(),
+            work_start_hour: None,
+            work_end_hour: None,
+            aliases: vec!["ana@x".into()],
+        }]);
+        let mailmap = |n: &str, e: &str| (n.to_string(), e.to_string());
+        let people = People {
+            identities: &identities,
+            mailmap: &mailmap,
+        };
+        let trailers = super::super::default_review_trailers();
+        let rules = ReviewRules {
+            trailers: &trailers,
+        };
+        let data = rows("demo", "m", commits, &people, &rules);
+        let pr: BTreeMap<&str, Option<i64>> = data
+            .commits
+            .iter()
+            .map(|c| (c.sha.as_str(), c.pr_number))
+            .collect();
+        assert_eq!(pr["m"], Some(7));
+        assert_eq!(pr["b2"], Some(7));
+        assert_eq!(pr["b1"], Some(7));
+        assert_eq!(pr["a1"], None);
+        assert_eq!(pr["a0"], None);
+        assert_eq!(data.commits[1].author, "ana");
+        assert_eq!(data.commits[2].author, "mei@x");
+        assert_eq!(data.commits[0].author_tz_offset_minutes, Some(330));
+        assert_eq!(data.pull_requests.len(), 1);
+        let p = &data.pull_requests[0];
+        assert_eq!(
+            (p.author.as_str(), p.title.as_deref()),
+            ("ana", Some("Fix it"))
+        );
+        assert_eq!((p.additions, p.changed_files), (Some(6), Some(2)));
+        assert_eq!(data.reviews.len(), 1);
+        assert_eq!(
+            (
+                data.reviews[0].reviewer.as_str(),
+                data.reviews[0].state.as_str()
+            ),
+            ("leo", "approved")
+        );
+        let numbered = data.file_changes.iter().filter(|f| f.number == Some(7));
+        assert_eq!(numbered.count(), 2);
+    }
+}

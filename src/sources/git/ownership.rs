@@ -1,0 +1,255 @@
+//! Who knows which files of a repository: degree of authorship (Avelino et al., ICPC 2016) per
+//! person and file over the whole stored history, and the truck factor of the repository and of
+//! each top-level directory (files at the root form the module `.`).
+//!
+//! The computation is [`crate::detect::knowledge_silo::degree_of_authorship`] and
+//! [`crate::detect::knowledge_silo::truck_factor`], the detector's own, fed with commits instead
+//! of merged PRs:
+//!
+//! - a change is one commit touching one file (merges, which carry no file statistics, are not
+//!   changes); the first author is whoever made the file's oldest change;
+//! - a rename moves the file's history to its new path, as Avelino's tool follows renames;
+//! - only files present at the tip count (deleted files are nobody's knowledge worth keeping);
+//! - **review knowledge**: each reviewer of a change — the `reviews` rows of the commit's PR or
+//!   Gerrit change, or, for a commit without one, its review trailers (`[git]
+//!   review_trailers`) — gains `review_weight` of a change (Avelino's deliveries) on each file it
+//!   touched; the default weight is `thresholds.knowledge_silo.review_weight` (0.5): reading a
+//!   change teaches less than writing it, more than nothing. Reviews never count against the
+//!   author as others' changes do.
+//!
+//! Both truck factors are given, without and with review knowledge.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::knowledge_silo::{degree_of_authorship, truck_factor};
+
+/// One commit as ownership sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Seconds since the epoch, for ordering.
+    pub at: i64,
+    pub sha: String,
+    pub author: String,
+    pub paths: Vec<String>,
+    /// `(old, new)` renames this commit made.
+    pub renames: Vec<(String, String)>,
+    /// People who reviewed it (the author excluded by the computation).
+    pub reviewers: Vec<String>,
+}
+
+/// One person's degree of authorship of one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileAuthorship {
+    pub path: String,
+    pub person: String,
+    pub doa: f64,
+    pub author: bool,
+    pub doa_with_reviews: f64,
+    pub author_with_reviews: bool,
+}
+
+/// The truck factor of a set of files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruckFactor {
+    /// `.` for the repository as a whole, else a top-level directory (or `.` files at the root
+    /// in [`Ownership::modules`]).
+    pub module: String,
+    pub files: usize,
+    pub truck_factor: usize,
+    /// The people removed, in order, until more than half the files had no author.
+    pub holders: Vec<String>,
+    pub truck_factor_with_reviews: usize,
+    pub holders_with_reviews: Vec<String>,
+}
+
+/// A repository's ownership.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ownership {
+    pub review_weight: f64,
+    pub repository: TruckFactor,
+    pub modules: Vec<TruckFactor>,
+    pub authorship: Vec<FileAuthorship>,
+}
+
+/// The top-level directory of a path (`src/a/b.rs` → `src`; `README.md` → `.`).
+pub fn top_level(path: &str) -> &str {
+    match path.split_once('/') {
+        Some((first, _)) => first,
+        None => ".",
+    }
+}
+
+#[derive(Default, Clone)]
+struct History {
+    first: Option<String>,
+    changes: BTreeMap<String, f64>,
+    reviews: BTreeMap<String, f64>,
+}
+
+/// Computes ownership from changes (any order; they are sorted by time) over the files in
+/// `live` (every file ever changed when `None`).
+pub fn compute(
+    mut changes: Vec<Change>,
+    live: Option<&BTreeSet<String>>,
+    review_weight: f64,
+) -> Ownership {
+    changes.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.sha.cmp(&b.sha)));
+    let mut files: HashMap<String, History> = HashMap::new();
+    for change in &changes {
+        for (old, new) in &change.renames {
+            if let Some(history) = files.remove(old) {
+                files.insert(new.clone(), history);
+            }
+        }
+        for path in &change.paths {
+            let history = files.entry(path.clone()).or_default();
+            history.first.get_or_insert_with(|| change.author.clone());
+            *history.changes.entry(change.author.clone()).or_default() += 1.0;
+            for reviewer in &change.reviewers {
+                if *reviewer != change.author {
+                    *history.reviews.entry(reviewer.clone()).or_default() += 1.0;
+                }
+            }
+        }
+    }
+    let mut paths: Vec<&String> = files
+        .keys()
+        .filter(|p| live.is_none_or(|live| live.contains(*p)))
+        .collect();
+    paths.sort();
+
+    /// A file's path, its authors, and its authors with review knowledge.
+    type FileAuthors<'a> = (&'a str, BTreeSet<String>, BTreeSet<String>);
+    let mut authorship = Vec::new();
+    let mut authors: Vec<FileAuthors<'_>> = Vec::new();
+    let none = BTreeMap::new();
+    for path in paths {
+        let history = &files[path];
+        let (plain, plain_authors) =
+            degree_of_authorship(history.first.as_ref(), &history.changes, &none, 0.0);
+        let (with, with_authors) = degree_of_authorship(
+            history.first.as_ref(),
+            &history.changes,
+            &history.reviews,
+            review_weight,
+        );
+        let plain: BTreeMap<String, f64> = plain.into_iter().collect();
+        for (person, doa_with_reviews) in with {
+            authorship.push(FileAuthorship {
+                path: path.clone(),
+                doa: plain.get(&person).copied().unwrap_or(0.0),
+                author: plain_authors.contains(&person),
+                author_with_reviews: with_authors.contains(&person),
+                person,
+                doa_with_reviews,
+            });
+        }
+        authors.push((path.as_str(), plain_authors, with_authors));
+    }
+
+    let factor = |module: &str, selected: Vec<&FileAuthors<'_>>| {
+        let plain: Vec<BTreeSet<String>> = selected.iter().map(|a| a.1.clone()).collect();
+        let with: Vec<BTreeSet<String>> = selected.iter().map(|a| a.2.clone()).collect();
+        let (truck_factor_plain, holders) = truck_factor(&plain);
+        let (truck_factor_with_reviews, holders_with_reviews) = truck_factor(&with);
+        TruckFactor {
+            module: module.to_string(),
+            files: selected.len(),
+            truck_factor: truck_factor_plain,
+            holders,
+            truck_factor_with_reviews,
+            holders_with_reviews,
+        }
+    };
+    let repository = factor(".", authors.iter().collect());
+    let mut by_module: BTreeMap<&str, Vec<&FileAuthors<'_>>> = BTreeMap::new();
+    for entry in &authors {
+        by_module.entry(top_level(entry.0)).or_default().push(entry);
+    }
+    let modules = by_module
+        .into_iter()
+        .map(|(module, selected)| factor(module, selected))
+        .collect();
+    Ownership {
+        review_weight,
+        repository,
+        modules,
+        authorship,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(at: i64, author: &str, paths: &[&str], reviewers: &[&str]) -> Change {
+        Change {
+            at,
+            sha: format!("{at}"),
+            author: author.into(),
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            renames: Vec::new(),
+            reviewers: reviewers.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn one_writer_of_everything_is_a_truck_factor_of_one_until_reviews_count() {
+        let mut changes = Vec::new();
+        for i in 0..4 {
+            changes.push(change(
+                i,
+                "ana",
+                &["src/a.rs", "src/b.rs", "doc/x.md"],
+                &["leo"],
+            ));
+        }
+        let o = compute(changes, None, 0.5);
+        assert_eq!(o.repository.truck_factor, 1);
+        assert_eq!(o.repository.holders, vec!["ana"]);
+        // leo reviewed every change: 3.293 + 0.164·2 − 0.321·ln 5 < 3.293, not an author yet.
+        assert_eq!(o.repository.truck_factor_with_reviews, 1);
+        // ana wrote three changes, leo two and reviewed ana's: leo's DOA is 3.176 without
+        // reviews (not an author), 3.293 + 0.164·(2 + 0.5·3) − 0.321·ln 4 ≈ 3.422 with them,
+        // above both 3.293 and 0.75 of ana's 4.53.
+        let mut changes = Vec::new();
+        for i in 0..3 {
+            changes.push(change(i, "ana", &["src/a.rs", "src/b.rs"], &["leo"]));
+        }
+        for i in 3..5 {
+            changes.push(change(i, "leo", &["src/a.rs", "src/b.rs"], &[]));
+        }
+        let o = compute(changes, None, 0.5);
+        assert_eq!(o.repository.truck_factor, 1);
+        assert_eq!(o.repository.truck_factor_with_reviews, 2);
+        let leo = o.authorship.iter().find(|a| a.person == "leo").unwrap();
+        assert!(!leo.author && leo.author_with_reviews, "{leo:?}");
+        assert!((leo.doa_with_reviews - 3.4217).abs() < 1e-3, "{leo:?}");
+        assert_eq!(o.modules.len(), 1);
+        assert_eq!(o.modules[0].module, "src");
+    }
+
+    #[test]
+    fn renames_carry_history_and_dead_files_do_not_count() {
+        let mut renamed = change(2, "leo", &["new.rs"], &[]);
+        renamed.renames = vec![("old.rs".into(), "new.rs".into())];
+        let changes = vec![
+            change(0, "ana", &["old.rs", "gone.rs"], &[]),
+            change(1, "ana", &["old.rs"], &[]),
+            renamed,
+        ];
+        let live: BTreeSet<String> = ["new.rs".to_string()].into();
+        let o = compute(changes, Some(&live), 0.5);
+        assert_eq!(o.repository.files, 1);
+        let ana = o
+            .authorship
+            .iter()
+            .find(|a| a.person == "ana" && a.path == "new.rs")
+            .unwrap();
+        assert!(ana.author, "{ana:?}");
+        assert_eq!(top_level("README.md"), ".");
+        assert_eq!(top_level("src/x/y.rs"), "src");
+    }
+}

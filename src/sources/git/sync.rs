@@ -1,0 +1,617 @@
+//! One repository's fetch: incremental from the last tip stored, resumable, one atomic merge.
+//!
+//! **Incremental.** The manifest keeps, per repository, the tip read last. The next fetch
+//! reads only commits reachable from the new tip and not from that one (a tip that no longer
+//! exists, after a history rewrite, means a full read; rows are replaced by sha, never
+//! duplicated). With nothing new, a fetch opens the repository and stops.
+//!
+//! **Resumable.** Commits are read in chunks; each chunk's raw commits go to
+//! `<data>/staging/git/<name>/chunk-NNNNNN.json` and then the checkpoint (the tip and base being
+//! read, commits done) is replaced, both atomically. The walk is deterministic for a tip and a
+//! base, so a killed fetch run again continues after the last chunk written. Nothing reaches the
+//! tables until the last chunk; then one [`Store::merge`] writes the rows and the new tip,
+//! the run id tells a finished run's leftover staging folder from an interrupted one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::normalize::{People, ReviewRules};
+use super::ownership::{self, Change, Ownership};
+use super::read::{GitRepo, RawCommit};
+use super::{GitError, SOURCE};
+use crate::model::{Commit, FileChange, PullRequest, Review, Table};
+use crate::sources::github::normalize::Identities;
+use crate::store::{Replacement, Store, StoreError, write_atomically};
+
+/// A repository to read and the name its rows carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoSpec {
+    pub path: PathBuf,
+    pub name: String,
+}
+
+impl RepoSpec {
+    /// The name is the clone's directory name (`.git` dropped).
+    pub fn from_path(path: &Path) -> RepoSpec {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut name = absolute
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "repository".into());
+        if name == ".git" {
+            name = absolute
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or(name);
+        }
+        let name = name.strip_suffix(".git").unwrap_or(&name).to_string();
+        RepoSpec {
+            path: path.to_path_buf(),
+            name,
+        }
+    }
+}
+
+/// How to read.
+#[derive(Debug, Clone)]
+pub struct GitOptions {
+    pub branch: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub renames: bool,
+    pub threads: usize,
+    /// Commits per staged chunk.
+    pub chunk: usize,
+    pub review_trailers: BTreeMap<String, String>,
+    pub review_weight: f64,
+    /// Recompute ownership over the whole stored history after the merge.
+    pub ownership: bool,
+}
+
+/// Told what happens, so the command line can show progress.
+pub trait GitObserver {
+    fn started(&self, repo: &str, resumed: bool);
+    fn progress(&self, repo: &str, done: usize, total: usize);
+    fn finished(&self, outcome: &GitOutcome);
+}
+
+/// What one repository's fetch did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GitOutcome {
+    pub repo: String,
+    pub commits: usize,
+    pub pull_requests: usize,
+    pub reviews: usize,
+    pub resumed: bool,
+    /// Why nothing was read, or what to know about what was.
+    pub notes: Vec<String>,
+    pub ownership: Option<Ownership>,
+}
+
+/// What the manifest keeps per repository under the `git` source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepoState {
+    pub path: String,
+    pub branch: Option<String>,
+    /// The tip read last: the next fetch reads what is new since.
+    pub tip: Option<String>,
+    pub last_run: Option<String>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// `[sha, old path, new path]` of every rename read, for ownership.
+    #[serde(default)]
+    pub renames: Vec<[String; 3]>,
+    pub truck_factor: Option<usize>,
+    pub truck_factor_with_reviews: Option<usize>,
+    /// Top-level directory → `[truck factor, with reviews]`.
+    #[serde(default)]
+    pub module_truck_factors: BTreeMap<String, [usize; 2]>,
+}
+
+/// Reads a repository's state from the manifest.
+pub fn repo_state(store: &Store, name: &str) -> RepoState {
+    store
+        .manifest()
+        .sources
+        .get(SOURCE)
+        .and_then(|s| s.get("repositories"))
+        .and_then(|r| r.get(name))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Checkpoint {
+    run: String,
+    tip: String,
+    base: Option<String>,
+    since: Option<DateTime<Utc>>,
+    done: usize,
+    chunks: u32,
+}
+
+/// Fetches one repository and merges it into the store.
+pub fn sync_repository(
+    store: &mut Store,
+    staging_root: &Path,
+    spec: &RepoSpec,
+    options: &GitOptions,
+    identities: &Identities,
+    observer: &dyn GitObserver,
+) -> Result<GitOutcome, GitError> {
+    let repo = GitRepo::open(&spec.path)?;
+    let mut outcome = GitOutcome {
+        repo: spec.name.clone(),
+        commits: 0,
+        pull_requests: 0,
+        reviews: 0,
+        resumed: false,
+        notes: Vec::new(),
+        ownership: None,
+    };
+    let Some(tip) = repo.tip(options.branch.as_deref())? else {
+        outcome
+            .notes
+            .push("the repository has no commits yet: nothing to read".into());
+        observer.finished(&outcome);
+        return Ok(outcome);
+    };
+    if repo.is_shallow() {
+        outcome.notes.push(
+            "shallow clone: history stops at the clone's depth, and the oldest commits have no \
+             file statistics (their parents are missing)"
+                .into(),
+        );
+    }
+    let previous = repo_state(store, &spec.name);
+    let base = previous
+        .tip
+        .as_deref()
+        .filter(|_| previous.branch == options.branch)
+        .and_then(|t| gix::ObjectId::from_hex(t.as_bytes()).ok())
+        .filter(|id| repo.has_commit(*id));
+    if base == Some(tip) {
+        outcome.notes.push("up to date".into());
+        observer.finished(&outcome);
+        return Ok(outcome);
+    }
+
+    if let Some(base) = base
+        && repo.new_commits(tip, Some(base), None)?.is_empty()
+    {
+        // The branch moved back (a reset): nothing to read; remember where it is now.
+        let state = RepoState {
+            tip: Some(tip.to_string()),
+            fetched_at: Some(Utc::now()),
+            ..previous
+        };
+        store.merge(
+            Vec::new(),
+            Some((SOURCE, source_state(store, &spec.name, &state))),
+        )?;
+        outcome.notes.push(
+            "the branch moved back: no new commits, the commits no longer on it are kept".into(),
+        );
+        observer.finished(&outcome);
+        return Ok(outcome);
+    }
+
+    let dir = staging_root.join(sanitize(&spec.name));
+    let tip_hex = tip.to_string();
+    let wanted = |c: &Checkpoint| {
+        c.tip == tip_hex
+            && c.base == base.map(|b| b.to_string())
+            && c.since == options.since
+            && previous.last_run.as_deref() != Some(c.run.as_str())
+    };
+    let mut checkpoint = match read_checkpoint(&dir)? {
+        Some(c) if wanted(&c) => {
+            outcome.resumed = true;
+            c
+        }
+        other => {
+            if other.is_some() || dir.exists() {
+                remove_dir(&dir)?;
+            }
+            Checkpoint {
+                run: format!(
+                    "{}-{}",
+                    Utc::now().format("%Y%m%dT%H%M%S%.6fZ"),
+                    std::process::id()
+                ),
+                tip: tip.to_string(),
+                base: base.map(|b| b.to_string()),
+                since: options.since,
+                done: 0,
+                chunks: 0,
+            }
+        }
+    };
+    observer.started(&spec.name, outcome.resumed);
+    let clock = std::time::Instant::now();
+    let ids = repo.new_commits(tip, base, options.since.map(|s| s.timestamp()))?;
+    tracing::info!(
+        "{}: {} new commits found in {:?}",
+        spec.name,
+        ids.len(),
+        clock.elapsed()
+    );
+    std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    let chunk = options.chunk.max(1);
+    while checkpoint.done < ids.len() {
+        let end = (checkpoint.done + chunk).min(ids.len());
+        let raw =
+            repo.read_commits(&ids[checkpoint.done..end], options.renames, options.threads)?;
+        checkpoint.chunks += 1;
+        let bytes = serde_json::to_vec(&raw).map_err(|e| damaged(&dir, &dir, e))?;
+        write_atomically(&chunk_path(&dir, checkpoint.chunks), &bytes)?;
+        checkpoint.done = end;
+        let bytes = serde_json::to_vec_pretty(&checkpoint).map_err(|e| damaged(&dir, &dir, e))?;
+        write_atomically(&checkpoint_path(&dir), &bytes)?;
+        observer.progress(&spec.name, checkpoint.done, ids.len());
+    }
+
+    tracing::info!("{}: commits read by {:?}", spec.name, clock.elapsed());
+    let mut raw: Vec<RawCommit> = Vec::with_capacity(ids.len());
+    for n in 1..=checkpoint.chunks {
+        let path = chunk_path(&dir, n);
+        let bytes = std::fs::read(&path).map_err(|e| damaged(&dir, &path, e))?;
+        let part: Vec<RawCommit> =
+            serde_json::from_slice(&bytes).map_err(|e| damaged(&dir, &path, e))?;
+        raw.extend(part);
+    }
+    let mut renames = previous.renames.clone();
+    for commit in &raw {
+        for file in commit.files.iter().flatten() {
+            if let Some(old) = &file.previous_path {
+                renames.push([commit.sha.clone(), old.clone(), file.path.clone()]);
+            }
+        }
+    }
+    let mailmap = repo.mailmap();
+    let map = |name: &str, email: &str| {
+        let time = "0 +0000";
+        let signature = gix::actor::SignatureRef {
+            name: name.into(),
+            email: email.into(),
+            time,
+        };
+        let resolved = mailmap.resolve(signature);
+        (resolved.name.to_string(), resolved.email.to_string())
+    };
+    let people = People {
+        identities,
+        mailmap: &map,
+    };
+    let rules = ReviewRules {
+        trailers: &options.review_trailers,
+    };
+    let data = super::normalize::rows(&spec.name, &tip.to_string(), raw, &people, &rules);
+    tracing::info!("{}: rows made by {:?}", spec.name, clock.elapsed());
+    outcome.commits = data.commits.len();
+    outcome.pull_requests = data.pull_requests.len();
+    outcome.reviews = data.reviews.len();
+
+    let shas: Vec<String> = data.commits.iter().map(|c| c.sha.clone()).collect();
+    let numbers: BTreeSet<i64> = data.pull_requests.iter().map(|p| p.number).collect();
+    let shas = lit(Series::new("shas".into(), shas)).implode(true);
+    let numbers = lit(Series::new(
+        "numbers".into(),
+        numbers.into_iter().collect::<Vec<_>>(),
+    ))
+    .implode(true);
+    let this_repo = || {
+        col("source")
+            .eq(lit(SOURCE))
+            .and(col("repo").eq(lit(spec.name.clone())))
+    };
+    let frame = |result: PolarsResult<DataFrame>, table: &str| {
+        result.map_err(|source| StoreError::Polars {
+            context: format!("preparing {table} of {}", spec.name),
+            source,
+        })
+    };
+    let replacements = vec![
+        Replacement {
+            table: Commit::NAME,
+            remove: this_repo().and(col("sha").is_in(shas.clone(), false)),
+            rows: frame(Commit::to_frame(data.commits), "commits")?,
+        },
+        Replacement {
+            table: FileChange::NAME,
+            remove: this_repo().and(col("sha").is_in(shas, false)),
+            rows: frame(FileChange::to_frame(data.file_changes), "file changes")?,
+        },
+        Replacement {
+            table: PullRequest::NAME,
+            remove: this_repo().and(col("number").is_in(numbers.clone(), false)),
+            rows: frame(PullRequest::to_frame(data.pull_requests), "pull requests")?,
+        },
+        Replacement {
+            table: Review::NAME,
+            remove: this_repo().and(col("number").is_in(numbers, false)),
+            rows: frame(Review::to_frame(data.reviews), "reviews")?,
+        },
+    ];
+    let mut state = RepoState {
+        path: spec.path.display().to_string(),
+        branch: options.branch.clone(),
+        tip: Some(tip.to_string()),
+        last_run: Some(checkpoint.run.clone()),
+        fetched_at: Some(Utc::now()),
+        renames,
+        ..RepoState::default()
+    };
+    store.merge(
+        replacements,
+        Some((SOURCE, source_state(store, &spec.name, &state))),
+    )?;
+    tracing::info!("{}: rows merged by {:?}", spec.name, clock.elapsed());
+
+    if options.ownership {
+        // Ownership over everything now stored for the repository.
+        let live = repo.files_at(tip)?;
+        tracing::info!(
+            "{}: files at the tip listed by {:?}",
+            spec.name,
+            clock.elapsed()
+        );
+        let ownership =
+            ownership_from_store(store, &spec.name, &state.renames, &live, options, &people)?;
+        state.truck_factor = Some(ownership.repository.truck_factor);
+        state.truck_factor_with_reviews = Some(ownership.repository.truck_factor_with_reviews);
+        state.module_truck_factors = ownership
+            .modules
+            .iter()
+            .map(|m| {
+                (
+                    m.module.clone(),
+                    [m.truck_factor, m.truck_factor_with_reviews],
+                )
+            })
+            .collect();
+        store.merge(
+            Vec::new(),
+            Some((SOURCE, source_state(store, &spec.name, &state))),
+        )?;
+        tracing::info!("{}: ownership computed by {:?}", spec.name, clock.elapsed());
+        outcome.ownership = Some(ownership);
+    }
+    remove_dir(&dir)?;
+    observer.finished(&outcome);
+    Ok(outcome)
+}
+
+fn source_state(store: &Store, name: &str, state: &RepoState) -> Value {
+    let mut all = store
+        .manifest()
+        .sources
+        .get(SOURCE)
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    if let Some(object) = all.as_object_mut() {
+        let repositories = object.entry("repositories").or_insert_with(|| json!({}));
+        if !repositories.is_object() {
+            *repositories = json!({});
+        }
+        if let Some(repositories) = repositories.as_object_mut() {
+            repositories.insert(
+                name.to_string(),
+                serde_json::to_value(state).unwrap_or(Value::Null),
+            );
+        }
+    }
+    all
+}
+
+/// Ownership of a repository from the stored `commits`, `file_changes` and `reviews`.
+pub fn ownership_from_store(
+    store: &Store,
+    name: &str,
+    renames: &[[String; 3]],
+    live: &BTreeSet<String>,
+    options: &GitOptions,
+    people: &People<'_>,
+) -> Result<Ownership, GitError> {
+    let t0 = std::time::Instant::now();
+    let polars = |context: &str| {
+        let context = context.to_string();
+        move |source| {
+            GitError::Store(StoreError::Polars {
+                context: format!("{context} of {name}"),
+                source,
+            })
+        }
+    };
+    let ours = || {
+        col("source")
+            .eq(lit(SOURCE))
+            .and(col("repo").eq(lit(name.to_string())))
+    };
+    let commits = store
+        .scan(Commit::NAME)?
+        .filter(ours())
+        .select([
+            col("sha"),
+            col("author"),
+            col("authored_at").cast(DataType::Int64),
+            col("pr_number"),
+        ])
+        .collect()
+        .map_err(polars("reading commits"))?;
+    // Review trailers of commits without a PR (kernel style), one row per trailer.
+    let trailers = store
+        .scan(Commit::NAME)?
+        .filter(ours().and(col("pr_number").is_null()))
+        .select([col("sha"), col("trailers")])
+        .explode(
+            by_name(["trailers"], true, false),
+            ExplodeOptions {
+                empty_as_null: true,
+                keep_nulls: false,
+            },
+        )
+        .collect()
+        .map_err(polars("reading trailers"))?;
+    let files = store
+        .scan(FileChange::NAME)?
+        .filter(ours())
+        .select([col("sha"), col("path")])
+        .collect()
+        .map_err(polars("reading file changes"))?;
+    tracing::debug!("ownership: tables read by {:?}", t0.elapsed());
+    let reviews = store
+        .scan(Review::NAME)?
+        .filter(ours())
+        .select([col("number"), col("reviewer")])
+        .collect()
+        .map_err(polars("reading reviews"))?;
+
+    let strs = |frame: &DataFrame, column: &str| -> Result<Vec<Option<String>>, GitError> {
+        crate::detect::str_values(frame, column).map_err(polars("reading a column"))
+    };
+    let ints = |frame: &DataFrame, column: &str| -> Result<Vec<Option<i64>>, GitError> {
+        crate::detect::i64_values(frame, column).map_err(polars("reading a column"))
+    };
+    let mut reviewers: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for (number, reviewer) in ints(&reviews, "number")?
+        .into_iter()
+        .zip(strs(&reviews, "reviewer")?)
+    {
+        if let (Some(number), Some(reviewer)) = (number, reviewer) {
+            reviewers.entry(number).or_default().push(reviewer);
+        }
+    }
+    let mut paths: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (sha, path) in strs(&files, "sha")?.into_iter().zip(strs(&files, "path")?) {
+        if let (Some(sha), Some(path)) = (sha, path) {
+            paths.entry(sha).or_default().push(path);
+        }
+    }
+    let mut renames_of: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for [sha, old, new] in renames {
+        renames_of
+            .entry(sha.as_str())
+            .or_default()
+            .push((old.clone(), new.clone()));
+    }
+    tracing::debug!("ownership: maps built by {:?}", t0.elapsed());
+    let mut trailer_reviewers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (sha, line) in strs(&trailers, "sha")?
+        .into_iter()
+        .zip(strs(&trailers, "trailers")?)
+    {
+        let (Some(sha), Some(line)) = (sha, line) else {
+            continue;
+        };
+        if let Some((key, value)) = line.split_once(':')
+            && options
+                .review_trailers
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case(key.trim()))
+            && let Some(person) = people.in_trailer(value)
+        {
+            trailer_reviewers.entry(sha).or_default().push(person);
+        }
+    }
+    tracing::debug!("ownership: trailers read by {:?}", t0.elapsed());
+    let mut changes = Vec::with_capacity(commits.height());
+    let shas = strs(&commits, "sha")?;
+    let authors = strs(&commits, "author")?;
+    let times = ints(&commits, "authored_at")?;
+    let prs = ints(&commits, "pr_number")?;
+    for i in 0..commits.height() {
+        let (Some(sha), Some(author)) = (&shas[i], &authors[i]) else {
+            continue;
+        };
+        let who: Vec<String> = match prs[i] {
+            Some(number) => reviewers.get(&number).cloned().unwrap_or_default(),
+            None => trailer_reviewers.remove(sha).unwrap_or_default(),
+        };
+        changes.push(Change {
+            at: times[i].unwrap_or(0),
+            sha: sha.clone(),
+            author: author.clone(),
+            paths: paths.remove(sha).unwrap_or_default(),
+            renames: renames_of.remove(sha.as_str()).unwrap_or_default(),
+            reviewers: who,
+        });
+    }
+    tracing::debug!("ownership: changes built by {:?}", t0.elapsed());
+    Ok(ownership::compute(
+        changes,
+        Some(live),
+        options.review_weight,
+    ))
+}
+
+fn sanitize(part: &str) -> String {
+    let cleaned: String = part
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() {
+        "_".into()
+    } else {
+        cleaned
+    }
+}
+
+/// The checkpoint file of a repository's staging folder.
+pub fn checkpoint_path(dir: &Path) -> PathBuf {
+    dir.join("checkpoint.json")
+}
+
+/// Where a repository's unfinished fetch keeps its chunks.
+pub fn staging_dir(staging_root: &Path, name: &str) -> PathBuf {
+    staging_root.join(sanitize(name))
+}
+
+fn chunk_path(dir: &Path, n: u32) -> PathBuf {
+    dir.join(format!("chunk-{n:06}.json"))
+}
+
+fn damaged(dir: &Path, path: &Path, message: impl ToString) -> GitError {
+    GitError::Checkpoint {
+        path: path.to_path_buf(),
+        dir: dir.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> GitError {
+    GitError::Store(StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn read_checkpoint(dir: &Path) -> Result<Option<Checkpoint>, GitError> {
+    let path = checkpoint_path(dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| damaged(dir, &path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(damaged(dir, &path, e)),
+    }
+}
+
+fn remove_dir(dir: &Path) -> Result<(), GitError> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io(dir, e)),
+    }
+}

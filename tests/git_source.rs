@@ -1,0 +1,1187 @@
+//! The git source end to end: repositories built with the `git` CLI in temp dirs, read by
+//! `teamlens fetch git`, the stored tables and truck factors checked.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::process::Command;
+
+use polars::prelude::*;
+use serde_json::Value;
+use support::{read_json, teamlens};
+use teamlens::store::Store;
+
+/// Runs git in `dir` with fixed identities and dates; panics on failure.
+fn git(dir: &Path, args: &[&str]) -> String {
+    git_env(dir, args, &[])
+}
+
+fn git_env(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> String {
+    let mut command = Command::new("git");
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Nobody")
+        .env("GIT_AUTHOR_EMAIL", "nobody@example.com")
+        .env("GIT_COMMITTER_NAME", "Nobody")
+        .env("GIT_COMMITTER_EMAIL", "nobody@example.com")
+        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00+00:00")
+        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00+00:00");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn init(dir: &Path) {
+    git(dir, &["init", "-q", "-b", "main"]);
+}
+
+/// Commits everything in the work tree as `name <email>` at `date` (RFC 3339 with offset).
+fn commit(dir: &Path, name: &str, email: &str, date: &str, message: &str) -> String {
+    commit_as(dir, OsStr::new(name), email, date, message)
+}
+
+fn commit_as(dir: &Path, name: &OsStr, email: &str, date: &str, message: &str) -> String {
+    git(dir, &["add", "-A"]);
+    let date = OsStr::new(date);
+    git_env(
+        dir,
+        &["commit", "-q", "--allow-empty", "-m", message],
+        &[
+            ("GIT_AUTHOR_NAME", name),
+            ("GIT_AUTHOR_EMAIL", OsStr::new(email)),
+            ("GIT_AUTHOR_DATE", date),
+            ("GIT_COMMITTER_NAME", name),
+            ("GIT_COMMITTER_EMAIL", OsStr::new(email)),
+            ("GIT_COMMITTER_DATE", date),
+        ],
+    );
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+fn merge(dir: &Path, branch: &str, date: &str, message: &str) -> String {
+    let date = OsStr::new(date);
+    git_env(
+        dir,
+        &["merge", "-q", "--no-ff", branch, "-m", message],
+        &[
+            ("GIT_AUTHOR_NAME", OsStr::new("bors")),
+            ("GIT_AUTHOR_EMAIL", OsStr::new("bors@example.com")),
+            ("GIT_AUTHOR_DATE", date),
+            ("GIT_COMMITTER_NAME", OsStr::new("bors")),
+            ("GIT_COMMITTER_EMAIL", OsStr::new("bors@example.com")),
+            ("GIT_COMMITTER_DATE", date),
+        ],
+    );
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+fn write(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn fetch(data: &Path, repo: &Path) -> assert_cmd::assert::Assert {
+    teamlens()
+        .arg("--data-dir")
+        .arg(data)
+        .args(["fetch", "git"])
+        .arg(repo)
+        .assert()
+}
+
+fn table(data: &Path, name: &str) -> DataFrame {
+    Store::open(data)
+        .unwrap()
+        .scan(name)
+        .unwrap()
+        .collect()
+        .unwrap()
+}
+
+fn strs(frame: &DataFrame, column: &str) -> Vec<Option<String>> {
+    frame
+        .column(column)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+fn ints(frame: &DataFrame, column: &str) -> Vec<Option<i64>> {
+    frame
+        .column(column)
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+fn repo_state(data: &Path, name: &str) -> Value {
+    read_json(&data.join("manifest.json"))["sources"]["git"]["repositories"][name].clone()
+}
+
+/// A history with every form the source reads: mailmap, offsets, a GitHub merge, a Gerrit
+/// change, a bors merge, a rename, a malformed trailer and a non-UTF-8 author name.
+fn rich_repository(dir: &Path) -> BTreeMap<&'static str, String> {
+    init(dir);
+    let mut shas = BTreeMap::new();
+    write(dir, "src/a.rs", "one\ntwo\nthree\n");
+    write(dir, "README.md", "hello\n");
+    write(
+        dir,
+        ".mailmap",
+        "Ana Lima <ana@example.com> <ana@old.example>\n",
+    );
+    shas.insert(
+        "root",
+        commit(
+            dir,
+            "ana",
+            "ana@old.example",
+            "2024-01-10T09:00:00+05:30",
+            "Start",
+        ),
+    );
+    git(dir, &["checkout", "-q", "-b", "feature"]);
+    write(dir, "src/a.rs", "one\ntwo\nthree\nfour\n");
+    shas.insert(
+        "feature",
+        commit(
+            dir,
+            "Leo",
+            "leo@example.com",
+            "2024-01-11T10:00:00-07:00",
+            "Add four",
+        ),
+    );
+    git(dir, &["checkout", "-q", "main"]);
+    shas.insert(
+        "github_merge",
+        merge(
+            dir,
+            "feature",
+            "2024-01-12T12:00:00+00:00",
+            "Merge pull request #12 from leo/feature\n\nAdd the fourth line",
+        ),
+    );
+    write(dir, "src/c.rs", "c\n");
+    shas.insert(
+        "gerrit",
+        commit(
+            dir,
+            "Mei",
+            "mei@example.com",
+            "2024-01-13T08:00:00+09:00",
+            "parser: fix\n\nLonger text.\n\nChange-Id: I0123\nReviewed-on: \
+             https://go-review.googlesource.com/c/tools/+/4242\nReviewed-by: Ana Lima \
+             <ana@old.example>\nAcked-by: Bo <bo@example.com>\n",
+        ),
+    );
+    git(dir, &["checkout", "-q", "-b", "fix"]);
+    write(dir, "src/c.rs", "c\nd\n");
+    shas.insert(
+        "bors_branch",
+        commit(
+            dir,
+            "Ana Lima",
+            "ana@example.com",
+            "2024-01-14T09:00:00+01:00",
+            "Fix c",
+        ),
+    );
+    git(dir, &["checkout", "-q", "main"]);
+    shas.insert(
+        "bors",
+        merge(
+            dir,
+            "fix",
+            "2024-01-15T12:00:00+00:00",
+            "Auto merge of #77 - ana:fix, r=mei,leo\n\nFix c\n",
+        ),
+    );
+    git(dir, &["mv", "src/a.rs", "src/b.rs"]);
+    shas.insert(
+        "rename",
+        commit(
+            dir,
+            "Leo",
+            "leo@example.com",
+            "2024-01-16T09:00:00-07:00",
+            "Rename a to b",
+        ),
+    );
+    write(dir, "notes.txt", "x\n");
+    shas.insert(
+        "malformed",
+        commit(
+            dir,
+            "Leo",
+            "leo@example.com",
+            "2024-01-17T09:00:00-07:00",
+            "Notes\n\nReviewed-by:\nnot a trailer: really\n",
+        ),
+    );
+    write(dir, "latin.txt", "y\n");
+    shas.insert(
+        "latin1",
+        commit_as(
+            dir,
+            OsStr::from_bytes(b"Jos\xe9"),
+            "jose@example.com",
+            "2024-01-18T09:00:00+02:00",
+            "Latin-1 name",
+        ),
+    );
+    shas
+}
+
+#[test]
+fn commits_reviews_and_pull_requests_come_from_merges_trailers_and_the_mailmap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("rich");
+    std::fs::create_dir(&repo).unwrap();
+    let shas = rich_repository(&repo);
+    let data = tmp.path().join("data");
+    fetch(&data, &repo).success();
+
+    let commits = table(&data, "commits");
+    assert_eq!(commits.height(), shas.len());
+    let by_sha: BTreeMap<String, usize> = strs(&commits, "sha")
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (s.unwrap(), i))
+        .collect();
+    let authors = strs(&commits, "author");
+    let offsets = ints(&commits, "author_tz_offset_minutes");
+    let prs = ints(&commits, "pr_number");
+    let at = ints(&commits, "authored_at");
+    let row = |key: &str| by_sha[&shas[key]];
+    // .mailmap: the old address is Ana's canonical one.
+    assert_eq!(authors[row("root")].as_deref(), Some("ana@example.com"));
+    // UTC, with the author's own offset beside it.
+    assert_eq!(offsets[row("root")], Some(330));
+    assert_eq!(offsets[row("feature")], Some(-420));
+    assert_eq!(
+        at[row("root")],
+        Some(
+            chrono::DateTime::parse_from_rfc3339("2024-01-10T03:30:00Z")
+                .unwrap()
+                .timestamp_micros()
+        )
+    );
+    // A merge owns the commits it brought in; Gerrit and bors name their changes.
+    assert_eq!(prs[row("github_merge")], Some(12));
+    assert_eq!(prs[row("feature")], Some(12));
+    assert_eq!(prs[row("gerrit")], Some(4242));
+    assert_eq!(prs[row("bors")], Some(77));
+    assert_eq!(prs[row("bors_branch")], Some(77));
+    assert_eq!(prs[row("rename")], None);
+    assert_eq!(prs[row("root")], None);
+    // A non-UTF-8 name is read (replaced bytes), and the person is their e-mail.
+    assert_eq!(authors[row("latin1")].as_deref(), Some("jose@example.com"));
+    // Merges carry no file statistics; others do.
+    let files = ints(&commits, "files");
+    assert_eq!(files[row("github_merge")], None);
+    assert_eq!(files[row("root")], Some(3));
+
+    let trailers = commits.column("trailers").unwrap().list().unwrap().clone();
+    let trailers_of = |key: &str| -> Vec<String> {
+        trailers
+            .get_as_series(row(key))
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        trailers_of("gerrit"),
+        vec![
+            "Change-Id: I0123",
+            "Reviewed-on: https://go-review.googlesource.com/c/tools/+/4242",
+            "Reviewed-by: Ana Lima <ana@old.example>",
+            "Acked-by: Bo <bo@example.com>",
+        ]
+    );
+    assert!(trailers_of("malformed").is_empty());
+
+    let reviews = table(&data, "reviews");
+    let got: BTreeSet<(i64, String, String)> = ints(&reviews, "number")
+        .into_iter()
+        .zip(strs(&reviews, "reviewer"))
+        .zip(strs(&reviews, "state"))
+        .map(|((n, r), s)| (n.unwrap(), r.unwrap(), s.unwrap()))
+        .collect();
+    let want: BTreeSet<(i64, String, String)> = [
+        (4242, "ana@example.com", "approved"),
+        (4242, "bo@example.com", "commented"),
+        (77, "mei", "approved"),
+        (77, "leo", "approved"),
+    ]
+    .into_iter()
+    .map(|(n, r, s)| (n, r.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(got, want);
+
+    let prs = table(&data, "pull_requests");
+    let numbers: BTreeSet<i64> = ints(&prs, "number").into_iter().flatten().collect();
+    assert_eq!(numbers, [12, 77, 4242].into());
+    let pr_authors: BTreeMap<i64, String> = ints(&prs, "number")
+        .into_iter()
+        .zip(strs(&prs, "author"))
+        .map(|(n, a)| (n.unwrap(), a.unwrap()))
+        .collect();
+    assert_eq!(pr_authors[&12], "leo");
+    assert_eq!(pr_authors[&77], "ana");
+    assert_eq!(pr_authors[&4242], "mei@example.com");
+
+    // The rename is stored under the new path, and remembered for ownership.
+    let changes = table(&data, "file_changes");
+    let rename_paths: Vec<String> = strs(&changes, "sha")
+        .into_iter()
+        .zip(strs(&changes, "path"))
+        .filter(|(s, _)| s.as_deref() == Some(shas["rename"].as_str()))
+        .map(|(_, p)| p.unwrap())
+        .collect();
+    assert_eq!(rename_paths, vec!["src/b.rs"]);
+    let state = repo_state(&data, "rich");
+    assert_eq!(state["tip"], shas["latin1"].as_str());
+    assert_eq!(
+        state["renames"][0],
+        serde_json::json!([shas["rename"], "src/a.rs", "src/b.rs"])
+    );
+}
+
+#[test]
+fn a_second_fetch_reads_only_new_commits_and_duplicates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("inc");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    write(&repo, "a.txt", "1\n");
+    commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-02-01T09:00:00+00:00",
+        "one",
+    );
+    let data = tmp.path().join("data");
+    fetch(&data, &repo).success();
+    assert_eq!(table(&data, "commits").height(), 1);
+    fetch(&data, &repo)
+        .success()
+        .stdout(predicates::str::contains("0 commits"))
+        .stdout(predicates::str::contains("up to date"));
+    write(&repo, "a.txt", "1\n2\n");
+    commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-02-02T09:00:00+00:00",
+        "two",
+    );
+    write(&repo, "b.txt", "b\n");
+    let tip = commit(
+        &repo,
+        "Leo",
+        "leo@example.com",
+        "2024-02-03T09:00:00+00:00",
+        "three",
+    );
+    fetch(&data, &repo)
+        .success()
+        .stdout(predicates::str::contains("inc: 2 commits"));
+    let commits = table(&data, "commits");
+    assert_eq!(commits.height(), 3);
+    let unique: BTreeSet<_> = strs(&commits, "sha").into_iter().collect();
+    assert_eq!(unique.len(), 3);
+    assert_eq!(table(&data, "file_changes").height(), 3);
+    assert_eq!(repo_state(&data, "inc")["tip"], tip.as_str());
+}
+
+#[test]
+fn truck_factors_of_the_repository_and_its_top_level_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("tf");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    // Ana alone knows src/, Leo alone knows docs/; removing Ana leaves half the files with an
+    // author (not more than half orphaned), so the repository's truck factor is 2.
+    for i in 0..3 {
+        write(&repo, "src/x.rs", &"x\n".repeat(i + 1));
+        write(&repo, "src/y.rs", &"y\n".repeat(i + 1));
+        commit(
+            &repo,
+            "Ana",
+            "ana@example.com",
+            &format!("2024-03-0{}T09:00:00+00:00", i + 1),
+            "src",
+        );
+    }
+    write(&repo, "docs/a.md", "a\n");
+    write(&repo, "docs/b.md", "b\n");
+    commit(
+        &repo,
+        "Leo",
+        "leo@example.com",
+        "2024-03-05T09:00:00+00:00",
+        "docs",
+    );
+    // A deleted file is nobody's knowledge: it does not count.
+    write(&repo, "old.txt", "o\n");
+    commit(
+        &repo,
+        "Mei",
+        "mei@example.com",
+        "2024-03-06T09:00:00+00:00",
+        "old",
+    );
+    std::fs::remove_file(repo.join("old.txt")).unwrap();
+    commit(
+        &repo,
+        "Mei",
+        "mei@example.com",
+        "2024-03-07T09:00:00+00:00",
+        "gone",
+    );
+    let data = tmp.path().join("data");
+    fetch(&data, &repo)
+        .success()
+        .stdout(predicates::str::contains("truck factor 2"));
+    let state = repo_state(&data, "tf");
+    assert_eq!(state["truck_factor"], 2);
+    assert_eq!(state["truck_factor_with_reviews"], 2);
+    assert_eq!(
+        state["module_truck_factors"]["src"],
+        serde_json::json!([1, 1])
+    );
+    assert_eq!(
+        state["module_truck_factors"]["docs"],
+        serde_json::json!([1, 1])
+    );
+    assert!(state["module_truck_factors"].get(".").is_none());
+}
+
+#[test]
+fn review_knowledge_raises_the_truck_factor() {
+    // Ana makes three changes to two files, each reviewed by Leo (Reviewed-by trailers, no PR);
+    // Leo makes two. Without reviews Leo is no author (DOA 3.18); with them he is (3.42).
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("rk");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    let mut day = 1;
+    for i in 0..3 {
+        write(&repo, "lib/p.rs", &"p\n".repeat(i + 1));
+        write(&repo, "lib/q.rs", &"q\n".repeat(i + 1));
+        commit(
+            &repo,
+            "Ana",
+            "ana@example.com",
+            &format!("2024-04-0{day}T09:00:00+00:00"),
+            "change\n\nReviewed-by: Leo <leo@example.com>\n",
+        );
+        day += 1;
+    }
+    for i in 0..2 {
+        write(&repo, "lib/p.rs", &"P\n".repeat(i + 1));
+        write(&repo, "lib/q.rs", &"Q\n".repeat(i + 1));
+        commit(
+            &repo,
+            "Leo",
+            "leo@example.com",
+            &format!("2024-04-0{day}T09:00:00+00:00"),
+            "mine",
+        );
+        day += 1;
+    }
+    let data = tmp.path().join("data");
+    fetch(&data, &repo).success();
+    let state = repo_state(&data, "rk");
+    assert_eq!(state["truck_factor"], 1);
+    assert_eq!(state["truck_factor_with_reviews"], 2);
+}
+
+#[test]
+fn bad_paths_empty_and_shallow_repositories_get_a_clear_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    fetch(&data, &plain)
+        .failure()
+        .code(1)
+        .stderr(predicates::str::contains("is not a git repository"));
+    fetch(&data, &tmp.path().join("missing"))
+        .failure()
+        .stderr(predicates::str::contains("no such file or directory"));
+
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    init(&empty);
+    fetch(&data, &empty)
+        .success()
+        .stdout(predicates::str::contains("no commits yet"));
+
+    let full = tmp.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    init(&full);
+    for i in 0..5 {
+        write(&full, "f.txt", &"l\n".repeat(i + 1));
+        commit(
+            &full,
+            "Ana",
+            "ana@example.com",
+            &format!("2024-05-0{}T09:00:00+00:00", i + 1),
+            "c",
+        );
+    }
+    let shallow = tmp.path().join("shallow");
+    let url = format!("file://{}", full.display());
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "2",
+            &url,
+            shallow.to_str().unwrap(),
+        ],
+    );
+    fetch(&data, &shallow)
+        .success()
+        .stdout(predicates::str::contains("shallow clone"));
+    let commits = table(&data, "commits");
+    let from_shallow = strs(&commits, "repo")
+        .into_iter()
+        .filter(|r| r.as_deref() == Some("shallow"))
+        .count();
+    assert_eq!(from_shallow, 2);
+
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["fetch", "git", "--branch", "nope"])
+        .arg(&full)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("`nope` not found"));
+}
+
+/// rust-lang/cargo's first bors merges, replayed: every `r=` becomes an approval by that login.
+#[test]
+fn cargo_bors_history_replayed_gives_its_approvers() {
+    let text = std::fs::read_to_string("/work/shared/data/cargo_bors_reviews.tsv")
+        .or_else(|_| std::fs::read_to_string("../shared/data/cargo_bors_reviews.tsv"));
+    let Ok(text) = text else {
+        eprintln!("skipped: the shared cargo data is not here");
+        return;
+    };
+    let mut changes: BTreeMap<i64, (String, String, String, Vec<String>)> = BTreeMap::new();
+    for line in text.lines().skip(1).take(40) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let id: i64 = f[2].parse().unwrap();
+        let entry = changes.entry(id).or_insert_with(|| {
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[3].to_string(),
+                Vec::new(),
+            )
+        });
+        entry.3.push(f[4].to_string());
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("cargo");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    write(&repo, "README.md", "cargo\n");
+    commit(
+        &repo,
+        "bors",
+        "bors@example.com",
+        "2014-06-01T00:00:00+00:00",
+        "root",
+    );
+    let mut ordered: Vec<_> = changes.iter().collect();
+    ordered.sort_by(|a, b| a.1.0.cmp(&b.1.0));
+    for (id, (date, offset, author, reviewers)) in &ordered {
+        let branch = format!("pr{id}");
+        git(&repo, &["checkout", "-q", "-b", &branch]);
+        write(&repo, &format!("src/{id}.rs"), "x\n");
+        let local = date.replace('Z', offset);
+        commit(
+            &repo,
+            author,
+            &format!("{author}@example.com"),
+            &local,
+            "work",
+        );
+        git(&repo, &["checkout", "-q", "main"]);
+        merge(
+            &repo,
+            &branch,
+            date,
+            &format!(
+                "Auto merge of #{id} - {author}:{branch}, r={}\n\nWork",
+                reviewers.join(",")
+            ),
+        );
+    }
+    let data = tmp.path().join("data");
+    fetch(&data, &repo).success();
+    let reviews = table(&data, "reviews");
+    let got: BTreeSet<(i64, String)> = ints(&reviews, "number")
+        .into_iter()
+        .zip(strs(&reviews, "reviewer"))
+        .map(|(n, r)| (n.unwrap(), r.unwrap()))
+        .collect();
+    let want: BTreeSet<(i64, String)> = changes
+        .iter()
+        .flat_map(|(id, c)| c.3.iter().map(move |r| (*id, r.clone())))
+        .collect();
+    assert_eq!(got, want);
+    let prs = table(&data, "pull_requests");
+    assert_eq!(prs.height(), changes.len());
+}
+
+/// A deterministic xorshift, so the benchmark repository is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Writes `count` commits onto `refs/heads/main` with `git fast-import`: 400 files in 20
+/// top-level directories, 1–3 files changed per commit (a line replaced or added), 25 authors
+/// in several time zones, one commit in ten a bors merge of a one-commit branch.
+fn fast_import(dir: &Path, count: usize, start: usize, seed: u64) {
+    use std::io::Write;
+    let mut rng = Rng(seed);
+    let mut files: Vec<Vec<String>> = (0..400)
+        .map(|f| (0..30).map(|l| format!("file {f} line {l}")).collect())
+        .collect();
+    let path = |f: usize| format!("m{:02}/sub{}/f{f:03}.txt", f % 20, f % 3);
+    let mut child = Command::new("git")
+        .current_dir(dir)
+        .args(["fast-import", "--quiet", "--force"])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufWriter::new(child.stdin.take().unwrap());
+    let zones = ["+0000", "+0100", "+0530", "-0700", "-0400", "+0900"];
+    let mut time = 1_500_000_000 + start as i64 * 600;
+    let mut mark = 0usize;
+    let mut main_mark: Option<usize> = None;
+    for n in start..start + count {
+        time += 300 + rng.below(3000) as i64;
+        let who = rng.below(25) as usize;
+        let zone = zones[who % zones.len()];
+        let merge = n % 10 == 9 && main_mark.is_some();
+        let mut changed = Vec::new();
+        for _ in 0..1 + rng.below(3) {
+            let f = rng.below(400) as usize;
+            let lines = &mut files[f];
+            if rng.below(2) == 0 {
+                let l = rng.below(lines.len() as u64) as usize;
+                lines[l] = format!("changed in {n} by {who}");
+            } else {
+                lines.push(format!("added in {n} by {who}"));
+            }
+            changed.push(f);
+        }
+        mark += 1;
+        let commit_mark = mark;
+        let reference = if merge {
+            "refs/heads/topic"
+        } else {
+            "refs/heads/main"
+        };
+        writeln!(out, "commit {reference}\nmark :{commit_mark}").unwrap();
+        writeln!(out, "author Dev {who} <dev{who}@example.com> {time} {zone}").unwrap();
+        writeln!(
+            out,
+            "committer Dev {who} <dev{who}@example.com> {time} {zone}"
+        )
+        .unwrap();
+        let message = format!(
+            "Change {n}\n\nReviewed-by: Dev {0} <dev{0}@example.com>\n",
+            (who + 1) % 25
+        );
+        writeln!(out, "data {}\n{message}", message.len()).unwrap();
+        match (n, main_mark) {
+            (_, Some(parent)) => writeln!(out, "from :{parent}").unwrap(),
+            (0, None) => {}
+            (_, None) => writeln!(out, "from refs/heads/main^0").unwrap(),
+        }
+        for f in changed {
+            let text = files[f].join("\n") + "\n";
+            writeln!(
+                out,
+                "M 100644 inline {}\ndata {}\n{text}",
+                path(f),
+                text.len()
+            )
+            .unwrap();
+        }
+        if merge {
+            mark += 1;
+            let time = time + 60;
+            writeln!(out, "commit refs/heads/main\nmark :{mark}").unwrap();
+            writeln!(out, "author bors <bors@example.com> {time} +0000").unwrap();
+            writeln!(out, "committer bors <bors@example.com> {time} +0000").unwrap();
+            let message = format!(
+                "Auto merge of #{n} - dev{who}:topic, r=dev{}\n\nChange {n}\n",
+                (who + 2) % 25
+            );
+            writeln!(out, "data {}\n{message}", message.len()).unwrap();
+            writeln!(out, "from :{}\nmerge :{commit_mark}", main_mark.unwrap()).unwrap();
+        }
+        if !merge || main_mark.is_none() {
+            main_mark = Some(commit_mark);
+        } else {
+            main_mark = Some(mark);
+        }
+    }
+    drop(out);
+    assert!(child.wait().unwrap().success());
+}
+
+fn seconds(start: std::time::Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+/// The benchmark (not a timed test): `cargo test --test git_source -- --ignored --nocapture
+/// benchmark`. Builds a repository of TEAMLENS_GIT_BENCH_COMMITS commits (default 100,000),
+/// times `git log --numstat --no-renames` and a full `teamlens fetch git` on it, then 100 new
+/// commits and an incremental fetch, and prints the figures.
+#[test]
+#[ignore]
+fn benchmark_full_and_incremental_ingest_against_git_log() {
+    let count: usize = std::env::var("TEAMLENS_GIT_BENCH_COMMITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let tmp = tempfile::tempdir().unwrap();
+    // TEAMLENS_GIT_BENCH_DIR keeps the repository there, to look at or profile afterwards.
+    let repo = match std::env::var_os("TEAMLENS_GIT_BENCH_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => tmp.path().join("bench"),
+    };
+    std::fs::create_dir_all(&repo).unwrap();
+    init(&repo);
+    let started = std::time::Instant::now();
+    fast_import(&repo, count, 0, 0x9E37_79B9_7F4A_7C15);
+    git(&repo, &["reset", "-q", "--hard", "main"]);
+    let total = git(&repo, &["rev-list", "--count", "HEAD"]);
+    println!(
+        "built {total} commits with git fast-import in {:.1} s",
+        seconds(started)
+    );
+
+    let started = std::time::Instant::now();
+    let log = Command::new("git")
+        .current_dir(&repo)
+        .args([
+            "log",
+            "--numstat",
+            "--no-renames",
+            "--format=%H %an %ae %at",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(log.success());
+    let baseline = seconds(started);
+    println!("git log --numstat --no-renames: {baseline:.2} s");
+
+    let fetch_with = |config: &Path, data: &Path| {
+        let started = std::time::Instant::now();
+        teamlens()
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data)
+            .args(["-q", "fetch", "git"])
+            .arg(&repo)
+            .assert()
+            .success();
+        seconds(started)
+    };
+    let no_renames = tmp.path().join("no-renames.toml");
+    std::fs::write(&no_renames, "[git]\nrenames = false\n").unwrap();
+    let renames = tmp.path().join("renames.toml");
+    std::fs::write(&renames, "[git]\nrenames = true\n").unwrap();
+    let full_plain = fetch_with(&no_renames, &tmp.path().join("data-plain"));
+    println!(
+        "teamlens fetch git, full, renames off: {full_plain:.2} s ({:.2}× git log)",
+        full_plain / baseline
+    );
+    let data = tmp.path().join("data");
+    let full = fetch_with(&renames, &data);
+    println!(
+        "teamlens fetch git, full, renames on (default): {full:.2} s ({:.2}× git log)",
+        full / baseline
+    );
+    let stored = table(&data, "commits").height();
+    println!(
+        "stored {stored} commits, {} file changes",
+        table(&data, "file_changes").height()
+    );
+
+    fast_import(&repo, 100, count, 0x1234_5678_9ABC_DEF1);
+    let incremental = fetch_with(&renames, &data);
+    println!(
+        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership recomputed: \
+         {incremental:.2} s"
+    );
+    assert_eq!(table(&data, "commits").height(), stored + 110);
+    let no_ownership = tmp.path().join("no-ownership.toml");
+    std::fs::write(&no_ownership, "[git]\nownership = false\n").unwrap();
+    fast_import(&repo, 100, count + 100, 0x0F1E_2D3C_4B5A_6978);
+    let incremental = fetch_with(&no_ownership, &data);
+    println!(
+        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership = false: \
+         {incremental:.2} s"
+    );
+    assert_eq!(table(&data, "commits").height(), stored + 220);
+}
+
+#[test]
+fn since_limits_a_first_fetch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("since");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    for (i, day) in ["2023-12-30", "2024-01-02", "2024-01-05"]
+        .iter()
+        .enumerate()
+    {
+        write(&repo, "a.txt", &"a\n".repeat(i + 1));
+        commit(
+            &repo,
+            "Ana",
+            "ana@example.com",
+            &format!("{day}T12:00:00+00:00"),
+            "c",
+        );
+    }
+    let data = tmp.path().join("data");
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["fetch", "git", "--since", "2024-01-01"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(table(&data, "commits").height(), 2);
+}
+
+/// A fetch killed part-way leaves the tables as they were and a checkpoint; the same command
+/// continues from it and ends with exactly what an uninterrupted fetch stores.
+#[test]
+fn a_killed_fetch_resumes_from_its_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("resume");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    fast_import(&repo, 600, 0, 42);
+    git(&repo, &["reset", "-q", "--hard", "main"]);
+    let config = tmp.path().join("teamlens.toml");
+    // One commit per chunk, one reading thread: many checkpoints, a slow enough fetch to kill.
+    std::fs::write(&config, "[git]\nchunk = 1\nthreads = 1\n").unwrap();
+    let data = tmp.path().join("data");
+    let checkpoint = data.join("staging/git/resume/checkpoint.json");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("teamlens"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["-q", "fetch", "git"])
+        .arg(&repo)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !checkpoint.exists() && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the fetch ended before it could be killed"
+    );
+    let done: Value = read_json(&checkpoint);
+    assert!(done["done"].as_u64().unwrap() > 0);
+    // Nothing reached the tables.
+    assert_eq!(
+        Store::open(&data)
+            .map(|s| s.manifest().rows("commits"))
+            .unwrap_or(0),
+        0
+    );
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["fetch", "git"])
+        .arg(&repo)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("resuming an interrupted read"));
+    assert!(!checkpoint.exists());
+    let resumed = table(&data, "commits");
+    let fresh = tmp.path().join("fresh");
+    fetch(&fresh, &repo).success();
+    let whole = table(&fresh, "commits");
+    assert_eq!(resumed.height(), 660);
+    let sorted = |f: &DataFrame| {
+        f.clone()
+            .lazy()
+            .sort(["sha"], Default::default())
+            .collect()
+            .unwrap()
+    };
+    assert!(sorted(&resumed).equals_missing(&sorted(&whole)));
+    let changes = |d: &Path| {
+        table(d, "file_changes")
+            .lazy()
+            .sort(["sha", "path"], Default::default())
+            .collect()
+            .unwrap()
+    };
+    assert!(changes(&data).equals_missing(&changes(&fresh)));
+}
+
+/// The knowledge_silo detector reads a git-only dataset as it reads GitHub's: the squash-merged
+/// PRs become `pull_requests`, their files `file_changes` with the PR number.
+#[test]
+fn knowledge_silo_fires_on_a_git_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = tmp.path().join("roster");
+    std::fs::create_dir(&roster).unwrap();
+    std::fs::write(
+        roster.join("people.csv"),
+        "person,role,team,timezone,aliases\n\
+         ana,engineer,core,UTC,ana@example.com\n\
+         leo,engineer,core,UTC,leo@example.com\n\
+         mei,engineer,core,UTC,mei@example.com\n",
+    )
+    .unwrap();
+    let data = tmp.path().join("data");
+    support::import(&data, &roster);
+
+    let repo = tmp.path().join("silo");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    // Ana alone writes src/jobs in 13 squash-merged PRs; Leo and Mei share src/web.
+    for n in 1..=13 {
+        for file in ["a", "b", "c"] {
+            write(
+                &repo,
+                &format!("src/jobs/{file}.rs"),
+                &format!("{n}\n").repeat(n),
+            );
+        }
+        commit(
+            &repo,
+            "Ana",
+            "ana@example.com",
+            &format!("2024-03-{:02}T10:00:00+00:00", n + 1),
+            &format!("Jobs change {n} (#{n})"),
+        );
+        let who = if n % 2 == 0 {
+            ("Leo", "leo@example.com")
+        } else {
+            ("Mei", "mei@example.com")
+        };
+        write(&repo, "src/web/page.rs", &format!("{n}\n").repeat(n));
+        commit(
+            &repo,
+            who.0,
+            who.1,
+            &format!("2024-03-{:02}T15:00:00+00:00", n + 1),
+            &format!("Web change {n} (#{})", 100 + n),
+        );
+    }
+    fetch(&data, &repo).success();
+    let report = support::report(&data, "2024-03", &tmp.path().join("out"));
+    let silos = support::findings_of(&report, "knowledge_silo");
+    assert_eq!(silos.len(), 1, "{silos:#?}");
+    assert_eq!(silos[0]["subject"], "team:core");
+    let headline = silos[0]["headline"].as_str().unwrap();
+    assert!(
+        headline.contains("src/jobs") && headline.contains("ana"),
+        "{headline}"
+    );
+    assert!(!headline.contains("src/web"), "{headline}");
+}
+
+#[test]
+fn a_plain_fetch_reads_the_clones_in_the_config_with_its_review_trailers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("configured");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    write(&repo, "a.txt", "a\n");
+    commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-06-01T10:00:00+00:00",
+        "Change (#5)\n\nReviewed-by: Leo <leo@example.com>\nSuggested-by: Mei <mei@example.com>\n",
+    );
+    let config = tmp.path().join("teamlens.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[git]\nrepositories = [{:?}]\n\n[git.review_trailers]\nSuggested-by = \"commented\"\n",
+            repo.display().to_string()
+        ),
+    )
+    .unwrap();
+    let data = tmp.path().join("data");
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("fetch")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("configured: 1 commits"));
+    let reviews = table(&data, "reviews");
+    let got: Vec<(String, String)> = strs(&reviews, "reviewer")
+        .into_iter()
+        .zip(strs(&reviews, "state"))
+        .map(|(r, s)| (r.unwrap(), s.unwrap()))
+        .collect();
+    // The configured list replaces the default one: Reviewed-by is no longer a review.
+    assert_eq!(
+        got,
+        vec![("mei@example.com".to_string(), "commented".to_string())]
+    );
+
+    std::fs::write(&config, "[git.review_trailers]\nReviewed-by = \"lgtm\"\n").unwrap();
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["fetch", "git"])
+        .arg(&repo)
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicates::str::contains("git.review_trailers.Reviewed-by"));
+}
+
+/// golang/tools' first Gerrit changes, replayed: `Reviewed-on` numbers the change and every
+/// `Reviewed-by` becomes an approval by that address.
+#[test]
+fn golang_tools_gerrit_history_replayed_gives_its_reviewers() {
+    let text = std::fs::read_to_string("/work/shared/data/golang_tools_gerrit_reviews.tsv")
+        .or_else(|_| std::fs::read_to_string("../shared/data/golang_tools_gerrit_reviews.tsv"));
+    let Ok(text) = text else {
+        eprintln!("skipped: the shared golang/tools data is not here");
+        return;
+    };
+    let mut changes: BTreeMap<i64, (String, String, String, Vec<String>)> = BTreeMap::new();
+    for line in text.lines().skip(1).take(60) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let id: i64 = f[2].parse().unwrap();
+        let entry = changes.entry(id).or_insert_with(|| {
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[3].to_string(),
+                Vec::new(),
+            )
+        });
+        entry.3.push(f[4].to_string());
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("tools");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    let mut ordered: Vec<_> = changes.iter().collect();
+    ordered.sort_by(|a, b| a.1.0.cmp(&b.1.0).then(a.0.cmp(b.0)));
+    for (id, (date, offset, author, reviewers)) in &ordered {
+        write(&repo, &format!("go/{id}.go"), "package x\n");
+        let local = date.replace('Z', offset);
+        let trailers: Vec<String> = reviewers
+            .iter()
+            .map(|r| format!("Reviewed-by: {} <{r}>", r.split('@').next().unwrap()))
+            .collect();
+        let message = format!(
+            "go: change {id}\n\nChange-Id: I{id:040}\nReviewed-on: \
+             https://go-review.googlesource.com/{id}\n{}\n",
+            trailers.join("\n")
+        );
+        commit(
+            &repo,
+            author.split('@').next().unwrap(),
+            author,
+            &local,
+            &message,
+        );
+    }
+    let data = tmp.path().join("data");
+    fetch(&data, &repo).success();
+    let reviews = table(&data, "reviews");
+    let got: BTreeSet<(i64, String, String)> = ints(&reviews, "number")
+        .into_iter()
+        .zip(strs(&reviews, "reviewer"))
+        .zip(strs(&reviews, "state"))
+        .map(|((n, r), s)| (n.unwrap(), r.unwrap(), s.unwrap()))
+        .collect();
+    let want: BTreeSet<(i64, String, String)> = changes
+        .iter()
+        .flat_map(|(id, c)| {
+            c.3.iter()
+                .map(move |r| (*id, r.clone(), "approved".to_string()))
+        })
+        .collect();
+    assert_eq!(got, want);
+    // Authors keep their own offset: the first change was written at +11:00.
+    let commits = table(&data, "commits");
+    let offsets: BTreeSet<i64> = ints(&commits, "author_tz_offset_minutes")
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(offsets.contains(&660), "{offsets:?}");
+}
