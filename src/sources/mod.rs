@@ -5,6 +5,7 @@
 
 pub mod github;
 pub mod import;
+pub mod jira;
 pub mod simulate;
 
 use polars::prelude::DataFrame;
