@@ -215,6 +215,156 @@ fn github_client(
 }
 
 fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
+    let since = options
+        .since
+        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(365));
+    match options.source {
+        Some(FetchSource::Jira { projects }) => {
+            if options.dry_run {
+                bail!("--dry-run estimates GitHub fetches only; a Jira fetch costs about four requests per changed issue");
+            }
+            write_roster(data_dir, config, say)?;
+            fetch_jira(data_dir, config, &projects, since, options.quiet, say)
+        }
+        Some(FetchSource::Github { .. }) => {
+            if !options.dry_run {
+                write_roster(data_dir, config, say)?;
+            }
+            fetch_github(data_dir, config, options, since, say)
+        }
+        None => {
+            let github = !config.github.repositories.is_empty()
+                || !config.github.organizations.is_empty();
+            let jira = !config.jira.projects.is_empty();
+            if !github && !jira {
+                if !config.people.is_empty() && !options.dry_run {
+                    return write_roster(data_dir, config, say);
+                }
+                bail!(
+                    "nothing to fetch: name a source (`teamlens fetch github OWNER/NAME`, \
+                     `teamlens fetch jira KEY`) or list repositories under [github] or projects \
+                     under [jira] in teamlens.toml"
+                );
+            }
+            if !options.dry_run {
+                write_roster(data_dir, config, say)?;
+            }
+            let quiet = options.quiet;
+            let dry_run = options.dry_run;
+            let mut failed = Vec::new();
+            if github && let Err(error) = fetch_github(data_dir, config, options, since, say) {
+                failed.push(format!("{error:#}"));
+            }
+            if jira && !dry_run {
+                if let Err(error) =
+                    fetch_jira(data_dir, config, &config.jira.projects, since, quiet, say)
+                {
+                    failed.push(format!("{error:#}"));
+                }
+            }
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                bail!("{}", failed.join("\n"))
+            }
+        }
+    }
+}
+
+/// Writes the roster of teamlens.toml (`[[people]]`) to the `people` table, when it has one.
+fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
+    if config.people.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<crate::model::Person> = config.people.iter().map(|p| p.row()).collect();
+    let count = rows.len();
+    let frame = <crate::model::Person as crate::model::Table>::to_frame(rows)
+        .map_err(|e| anyhow::anyhow!("building the people table from the roster: {e}"))?;
+    let mut store = Store::open_or_create(data_dir)?;
+    store.replace_tables(vec![("people", frame)], None)?;
+    say.line(format!("roster: {count} people written to the people table"));
+    Ok(())
+}
+
+/// `teamlens fetch jira KEY…`.
+fn fetch_jira(
+    data_dir: &Path,
+    config: &Config,
+    projects: &[String],
+    since: chrono::DateTime<chrono::Utc>,
+    quiet: bool,
+    say: &Say,
+) -> Result<()> {
+    use crate::sources::jira;
+    let mut projects: Vec<String> = projects.iter().map(|p| p.trim().to_uppercase()).collect();
+    projects.dedup();
+    if projects.is_empty() {
+        return Err(jira::fetch::FetchError::NothingToFetch.into());
+    }
+    let credentials =
+        jira::client::Credentials::discover(&config.jira, |name| std::env::var(name).ok())?;
+    tracing::info!("Jira at {} as {}", credentials.base_url, credentials.email);
+    let progress = Arc::new(FetchProgress::new(quiet));
+    runtime()?.block_on(async {
+        let waiting = progress.clone();
+        let client = jira::client::JiraClient::new(
+            credentials,
+            jira::client::Policy::from_config(&config.jira),
+            Box::new(move |message| {
+                <FetchProgress as jira::fetch::Observer>::waiting(&waiting, message)
+            }),
+        )?;
+        let store = Store::open_or_create(data_dir)?;
+        let summary = jira::fetch::fetch(
+            &client,
+            store,
+            data_dir,
+            &projects,
+            since,
+            &config.jira,
+            progress.as_ref(),
+        )
+        .await?;
+        let stats = &summary.stats;
+        say.line(format!(
+            "fetched {} of {} Jira projects into {}: {} requests ({} retried, {} rate-limited)",
+            summary.outcomes.len(),
+            projects.len(),
+            data_dir.display(),
+            stats.requests,
+            stats.retries,
+            stats.rate_limited,
+        ));
+        if summary.failures.is_empty() {
+            return Ok(());
+        }
+        let resumable = summary.failures.iter().any(|f| f.is_resumable());
+        let messages: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
+        bail!(
+            "{}{}{}",
+            messages.join("\n"),
+            if summary.complete {
+                ""
+            } else {
+                "\nthe fetch stopped before the remaining projects"
+            },
+            if resumable {
+                "\nwhat was fetched is kept: run the same command again to resume"
+            } else {
+                ""
+            }
+        )
+    })
+}
+
+/// `teamlens fetch github …`, or the GitHub part of a plain `teamlens fetch`.
+fn fetch_github(
+    data_dir: &Path,
+    config: &Config,
+    options: FetchOptions,
+    since: chrono::DateTime<chrono::Utc>,
+    say: &Say,
+) -> Result<()> {
     let request = match options.source {
         Some(FetchSource::Github { repositories, org }) => FetchRequest {
             repositories: repositories
@@ -225,7 +375,7 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             organizations: org,
             since: Default::default(),
         },
-        None => FetchRequest {
+        Some(FetchSource::Jira { .. }) | None => FetchRequest {
             repositories: config
                 .github
                 .repositories
@@ -237,9 +387,6 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             since: Default::default(),
         },
     };
-    let since = options
-        .since
-        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(365));
     let request = FetchRequest { since, ..request };
     if request.repositories.is_empty() && request.organizations.is_empty() {
         return Err(github::fetch::FetchError::NothingToFetch.into());

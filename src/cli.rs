@@ -164,6 +164,14 @@ pub enum FetchSource {
         #[arg(long, value_name = "ORG")]
         org: Vec<String>,
     },
+    /// Jira Cloud: issues with their whole changelog (status, assignee, summary, description,
+    /// sprint, story points, priority, labels), comments and links to pull requests. Needs
+    /// JIRA_BASE_URL (or base_url under [jira]), JIRA_EMAIL and JIRA_API_TOKEN.
+    Jira {
+        /// Project keys, such as OPS.
+        #[arg(required = true)]
+        projects: Vec<String>,
+    },
 }
 
 /// How `teamlens eval` prints its result.
