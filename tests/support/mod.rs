@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_github;
+pub mod fake_jira;
 pub mod http;
 
 use std::path::Path;
