@@ -416,13 +416,6 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
             .find(|p| p.person == person)
             .map(|p| p.team.clone())
     };
-    let teams: Vec<String> = {
-        let mut t: Vec<String> = data.people.iter().map(|p| p.team.clone()).collect();
-        t.sort();
-        t.dedup();
-        t
-    };
-    let _ = teams;
     let events = stored_frame(&ws.data, "issue_events");
     let issues = stored_frame(&ws.data, "issues");
     let text = |f: &DataFrame, c: &str| -> Vec<Option<String>> {
@@ -478,11 +471,41 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
         .unwrap_or(0);
     assert!(most > 3 * others_max.max(1), "{rewrites_by_team:?}");
     // The simulator's micromanaged team is the second of default_org.
-    let planted = &simulate(&SimConfig::default_org(42, 4, 3, 0.8)).ground_truth;
-    let _ = planted;
+    let plans = SimConfig::default_org(42, 4, 3, 0.8).teams;
+    assert_eq!(micromanager_team, plans[1].name, "{rewrites_by_team:?}");
 
-    // Mid-sprint additions: sprint assignments of tickets labelled added-mid-sprint by the
-    // simulator, made after the sprint's first assignment.
+    // Mid-sprint additions, read as the overload detector reads them: sprint assignments made
+    // more than a day after the sprint's first one. The people-pleaser's team (the fourth) has
+    // the most, and every ticket the simulator labelled added-mid-sprint is among them.
+    let at_us: Vec<Option<i64>> = events
+        .column("at")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .collect();
+    let tos = text(&events, "to");
+    let mut first_assignment = std::collections::BTreeMap::<String, i64>::new();
+    for i in 0..events.height() {
+        if let (Some("sprint"), Some(to), Some(at)) = (fields[i].as_deref(), &tos[i], at_us[i]) {
+            let first = first_assignment.entry(to.clone()).or_insert(at);
+            *first = (*first).min(at);
+        }
+    }
+    let mut late_by_team = std::collections::BTreeMap::<String, usize>::new();
+    let mut late_keys = std::collections::BTreeSet::new();
+    for i in 0..events.height() {
+        if let (Some("sprint"), Some(to), Some(at), Some(key)) =
+            (fields[i].as_deref(), &tos[i], at_us[i], &keys_col[i])
+            && at > first_assignment[to] + 24 * 3_600_000_000
+        {
+            let team = assignee_of(key).and_then(|a| team_of(&a)).unwrap_or_default();
+            *late_by_team.entry(team).or_default() += 1;
+            late_keys.insert(key.clone());
+        }
+    }
     let labelled: Vec<String> = (0..issues.height())
         .filter(|&i| {
             labels_col
@@ -494,15 +517,23 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
         .filter_map(|i| issue_keys[i].clone())
         .collect();
     assert!(labelled.len() >= 5, "{}", labelled.len());
-    let sprint_events = (0..events.height())
+    let busiest = late_by_team
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(t, _)| t.clone())
+        .unwrap();
+    assert_eq!(busiest, plans[3].name, "{late_by_team:?}");
+    assert!(late_by_team[&plans[3].name] >= 5, "{late_by_team:?}");
+    // Every ticket the simulator planned into a running sprint has its sprint change stored.
+    let with_sprint_event: std::collections::BTreeSet<&String> = (0..events.height())
         .filter(|&i| fields[i].as_deref() == Some("sprint"))
-        .filter(|&i| keys_col[i].as_ref().is_some_and(|k| labelled.contains(k)))
-        .count();
-    assert_eq!(sprint_events, labelled.len());
+        .filter_map(|i| keys_col[i].as_ref())
+        .collect();
+    assert!(labelled.iter().all(|k| with_sprint_event.contains(k)));
 
     // The report's outcome section has the reopen rate, as it has on the simulated data itself.
     let report = support::report(&ws.data, "2026-10", &ws.data.join("report"));
-    let outcomes = report["outcomes"].as_array().expect("outcomes");
+    let outcomes = report["metrics"]["outcome_by_team"].as_array().expect("outcomes");
     let reopen: Vec<f64> = outcomes
         .iter()
         .filter_map(|r| r["reopen_rate"].as_f64())
@@ -517,7 +548,7 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
     }
     let reference = support::report(direct.path(), "2026-10", &direct.path().join("report"));
     let rates = |r: &serde_json::Value| -> Vec<(String, Option<f64>)> {
-        r["outcomes"]
+        r["metrics"]["outcome_by_team"]
             .as_array()
             .unwrap()
             .iter()
