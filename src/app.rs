@@ -170,6 +170,7 @@ pub fn run(cli: Cli) -> Result<()> {
             mistakes,
         ),
         Command::Explain { kind } => explain(&config, &kind),
+        Command::People { unmatched } => people(&cli.data_dir, unmatched, &say),
     }
 }
 
@@ -536,6 +537,70 @@ fn evaluate(
              healthy controls); run with --mistakes to see each miss and false alarm"
         );
     }
+    Ok(())
+}
+
+/// `teamlens people [--unmatched]`.
+fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
+    let store = Store::open(data_dir)?;
+    if !unmatched {
+        let frame = store
+            .scan("people")?
+            .select([col("person"), col("team"), col("role"), col("aliases")])
+            .collect()?;
+        if frame.height() == 0 {
+            say.line("no roster: list people as [[people]] in teamlens.toml and run teamlens fetch");
+            return Ok(());
+        }
+        say.line("person | team | role | aliases");
+        let persons = frame.column("person")?.str()?.clone();
+        let teams = frame.column("team")?.str()?.clone();
+        let roles = frame.column("role")?.str()?.clone();
+        let aliases = frame.column("aliases")?.list()?.clone();
+        for i in 0..frame.height() {
+            let names: Vec<String> = aliases
+                .get_as_series(i)
+                .and_then(|s| s.str().ok().map(|v| v.iter().flatten().map(str::to_string).collect()))
+                .unwrap_or_default();
+            say.line(format!(
+                "{} | {} | {} | {}",
+                persons.get(i).unwrap_or(""),
+                teams.get(i).unwrap_or(""),
+                roles.get(i).unwrap_or(""),
+                names.join(", ")
+            ));
+        }
+        return Ok(());
+    }
+    let accounts = crate::identity::unmatched(&store)?;
+    if accounts.is_empty() {
+        say.line("every account in the tables matches a person of the roster");
+        return Ok(());
+    }
+    say.line("account | rows | seen in | name / e-mail | suggested person");
+    for a in &accounts {
+        let who: Vec<&str> = [a.display_name.as_deref(), a.email.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let suggested: Vec<String> = a
+            .suggestions
+            .iter()
+            .map(|s| format!("{} ({})", s.person, s.reason))
+            .collect();
+        say.line(format!(
+            "{} | {} | {} | {} | {}",
+            a.account,
+            a.seen.values().sum::<usize>(),
+            a.seen.keys().cloned().collect::<Vec<_>>().join(", "),
+            if who.is_empty() { "-".to_string() } else { who.join(" ") },
+            if suggested.is_empty() { "-".to_string() } else { suggested.join("; ") }
+        ));
+    }
+    say.line(format!(
+        "{} unmatched accounts: add them as aliases of [[people]] in teamlens.toml and fetch again",
+        accounts.len()
+    ));
     Ok(())
 }
 

@@ -144,6 +144,13 @@ pub enum Command {
         #[arg(long)]
         mistakes: bool,
     },
+    /// The roster as stored (the people table); with --unmatched, the accounts in the tables
+    /// that match no person, with suggested matches (same e-mail, same display name).
+    People {
+        /// List the accounts no person of the roster has.
+        #[arg(long)]
+        unmatched: bool,
+    },
     /// What a finding kind means: the pattern, its signals, and its thresholds with their
     /// config keys and current values.
     Explain {

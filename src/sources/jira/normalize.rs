@@ -232,6 +232,60 @@ pub fn pull_request_of(url: &str) -> Option<String> {
     (pull == "pull").then(|| format!("{owner}/{name}#{number}"))
 }
 
+/// What Jira says about an account the roster does not know, kept in the manifest so that
+/// `teamlens people --unmatched` can suggest who it is.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AccountInfo {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The accounts of an issue's people that resolve to no person of the roster.
+pub fn unknown_accounts(
+    parts: &IssueParts<'_>,
+    who: &Identities,
+    out: &mut BTreeMap<String, AccountInfo>,
+) {
+    let mut note = |id: Option<&str>, name: Option<&str>, email: Option<&str>| {
+        let Some(id) = id else { return };
+        if person(who, Some(id), email).as_deref() != Some(id) {
+            return;
+        }
+        let entry = out.entry(id.to_string()).or_default();
+        if entry.display_name.is_none() {
+            entry.display_name = name.map(str::to_string);
+        }
+        if entry.email.is_none() {
+            entry.email = email.map(str::to_string);
+        }
+    };
+    let fields = &parts.node.fields;
+    for user in [fields.assignee.as_ref(), fields.reporter.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(parts.comments.iter().filter_map(|c| c.author.as_ref()))
+    {
+        note(
+            user.account_id.as_deref(),
+            user.display_name.as_deref(),
+            user.email_address.as_deref(),
+        );
+    }
+    for history in parts.histories {
+        if let Some(author) = &history.author {
+            note(
+                author.account_id.as_deref(),
+                author.display_name.as_deref(),
+                author.email_address.as_deref(),
+            );
+        }
+        for item in history.items.iter().filter(|i| i.field == "assignee") {
+            note(item.from.as_deref(), item.from_string.as_deref(), None);
+            note(item.to.as_deref(), item.to_string.as_deref(), None);
+        }
+    }
+}
+
 /// Everything fetched about one issue.
 pub struct IssueParts<'a> {
     pub node: &'a IssueNode,

@@ -140,6 +140,9 @@ struct Checkpoint {
     newest: Option<DateTime<Utc>>,
     pages: u32,
     counts: Counts,
+    /// Accounts the roster does not know, with what Jira says about them.
+    #[serde(default)]
+    accounts: BTreeMap<String, normalize::AccountInfo>,
 }
 
 /// The fields a search asks for.
@@ -204,6 +207,7 @@ pub async fn sync_project(
                     newest: state.mark,
                     pages: 0,
                     counts: Counts::default(),
+                    accounts: BTreeMap::new(),
                 },
                 false,
             )
@@ -250,7 +254,9 @@ pub async fn sync_project(
             {
                 checkpoint.newest = Some(updated);
             }
-            let issue = read_issue(ctx, node).await.map_err(client_error)?;
+            let issue = read_issue(ctx, node, &mut checkpoint.accounts)
+                .await
+                .map_err(client_error)?;
             checkpoint.counts.issues += 1;
             checkpoint.counts.events += issue.events.len();
             checkpoint.counts.comments += issue.comments.len();
@@ -282,6 +288,7 @@ pub async fn sync_project(
 async fn read_issue(
     ctx: &SyncContext<'_>,
     node: &IssueNode,
+    accounts: &mut BTreeMap<String, normalize::AccountInfo>,
 ) -> Result<normalize::IssueRows, ClientError> {
     let key = node.key.as_str();
     let mut histories: Vec<History> = Vec::new();
@@ -329,13 +336,15 @@ async fn read_issue(
         .client
         .get(&format!("/rest/api/3/issue/{key}/remotelink"), &[])
         .await?;
+    let parts = IssueParts {
+        node,
+        histories: &histories,
+        comments: &comments,
+        links: &links,
+    };
+    normalize::unknown_accounts(&parts, &ctx.identities, accounts);
     Ok(normalize::issue(
-        IssueParts {
-            node,
-            histories: &histories,
-            comments: &comments,
-            links: &links,
-        },
+        parts,
         ctx.client.base_url(),
         &ctx.mapping,
         &ctx.identities,
@@ -410,6 +419,18 @@ fn commit(
                 project.to_string(),
                 serde_json::to_value(&state).unwrap_or(Value::Null),
             );
+        }
+        let accounts = object.entry("accounts").or_insert_with(|| json!({}));
+        if !accounts.is_object() {
+            *accounts = json!({});
+        }
+        if let Some(accounts) = accounts.as_object_mut() {
+            for (id, info) in &checkpoint.accounts {
+                accounts.insert(
+                    id.clone(),
+                    serde_json::to_value(info).unwrap_or(Value::Null),
+                );
+            }
         }
     }
     store.merge(replacements, Some((SOURCE, source_state)))?;

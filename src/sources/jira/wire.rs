@@ -117,6 +117,8 @@ pub struct HistoryUser {
     pub account_id: Option<String>,
     #[serde(default)]
     pub email_address: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
 }
 
 /// One field's change. For user fields `from`/`to` hold account ids; for others the
