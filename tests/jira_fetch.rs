@@ -559,3 +559,158 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
     let markdown = std::fs::read_to_string(ws.data.join("report/report.md")).unwrap();
     assert!(markdown.to_lowercase().contains("reopen"), "{markdown}");
 }
+
+/// One person with a GitHub login, two e-mails and a Jira account in the roster: a plain
+/// `teamlens fetch` of both sources stores them as one id, `people --unmatched` does not list
+/// any of their accounts, and the report counts them once (as on the simulated data itself).
+#[test]
+fn one_person_across_github_and_jira_is_counted_once() {
+    use support::fake_github::{FakeGitHub, GitHubWorld, TOKEN as GITHUB_TOKEN};
+    let data = world(36, 1, 2, 0.6);
+    let keys = projects(&data);
+    let person = data
+        .pull_requests
+        .iter()
+        .map(|p| p.author.clone())
+        .find(|a| data.issues.iter().any(|i| i.assignee.as_deref() == Some(a.as_str())))
+        .unwrap();
+    let login = format!("{person}-gh");
+    let home_email = format!("{person}.home@example.org");
+
+    let mut github_rows = data.clone();
+    github_rows.issues.clear();
+    github_rows.issue_events.clear();
+    github_rows.comments.retain(|c| c.source == "github");
+    github_rows.time_off.clear();
+    let mut github = GitHubWorld::from_dataset(github_rows.clone());
+    github.login_of.insert(person.clone(), login.clone());
+    let fake_github = FakeGitHub::start(github);
+    let mut jira = JiraWorld::from_dataset(&data);
+    jira.emails.insert(person.clone(), home_email.clone());
+    let fake_jira = FakeJira::start(jira);
+
+    let mut people = data.people.clone();
+    for p in people.iter_mut().filter(|p| p.person == person) {
+        p.aliases = vec![
+            login.to_uppercase(),
+            format!("{person}@acme.example"),
+            home_email.clone(),
+        ];
+    }
+    let mut repos: Vec<String> = data.pull_requests.iter().map(|p| p.repo.clone()).collect();
+    repos.sort();
+    repos.dedup();
+    // roster_toml adds each person's Jira account.
+    let ws = workspace(
+        20,
+        &people,
+        &format!(
+            "projects = {keys:?}\n\n[github]\nrepositories = {repos:?}\npage_size = 50\n\
+             retry_base_ms = 20\nmin_remaining_points = 0\n"
+        ),
+    );
+    teamlens()
+        .env("JIRA_BASE_URL", fake_jira.base_url())
+        .env("JIRA_EMAIL", EMAIL)
+        .env("JIRA_API_TOKEN", TOKEN)
+        .env("GITHUB_TOKEN", GITHUB_TOKEN)
+        .env("GITHUB_GRAPHQL_URL", fake_github.graphql_url())
+        .env("GITHUB_API_URL", fake_github.api_url())
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("--config")
+        .arg(&ws.config)
+        .args(["fetch", "--since", "2020-01-01"])
+        .assert()
+        .success();
+
+    assert_same_tables(&ws.data, &expected(&data, &fake_jira.base_url()));
+    let store = Store::open(&ws.data).unwrap();
+    let authors = store
+        .scan("pull_requests")
+        .unwrap()
+        .filter(col("author").eq(lit(person.as_str())))
+        .collect()
+        .unwrap();
+    assert!(authors.height() > 0);
+    let roster = store.scan("people").unwrap().collect().unwrap();
+    assert_eq!(roster.height(), data.people.len());
+
+    let output = teamlens()
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .args(["people", "--unmatched"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
+    for alias in [&login, &home_email, &account_id(&person)] {
+        assert!(!stdout.contains(alias.as_str()), "{alias}: {stdout}");
+    }
+
+    // The report counts the person once: the same authors per team as on the simulated data.
+    let fetched = support::report(&ws.data, "2026-10", &ws.data.join("report"));
+    let direct = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open_or_create(direct.path()).unwrap();
+        let mut rows = github_rows.clone();
+        rows.issues = data.issues.clone();
+        rows.issue_events = data.issue_events.clone();
+        rows.comments = data.comments.clone();
+        store.replace_tables(rows.into_frames().unwrap(), None).unwrap();
+    }
+    let reference = support::report(direct.path(), "2026-10", &direct.path().join("report"));
+    let authors = |r: &serde_json::Value| -> Vec<(String, i64)> {
+        r["metrics"]["output_by_team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["team"].to_string(), o["authors"].as_i64().unwrap_or(-1)))
+            .collect()
+    };
+    assert!(!authors(&fetched).is_empty());
+    assert_eq!(authors(&fetched), authors(&reference));
+    assert!(
+        !authors(&fetched).iter().any(|(t, _)| t.contains("unassigned")),
+        "{:?}",
+        authors(&fetched)
+    );
+}
+
+/// Accounts nobody in the roster has are listed with suggestions.
+#[test]
+fn unmatched_accounts_are_listed_with_suggestions() {
+    let data = world(37, 1, 1, 0.4);
+    let keys = projects(&data);
+    let mut jira = JiraWorld::from_dataset(&data);
+    let person = data.issues[0].reporter.clone().unwrap();
+    jira.emails
+        .insert(person.clone(), format!("{person}@acme.example"));
+    let fake = FakeJira::start(jira);
+    // The roster knows this person under another id, without their Jira account or e-mail.
+    let renamed = format!("{person}2");
+    let mut people = data.people.clone();
+    for p in people.iter_mut().filter(|p| p.person == person) {
+        p.person = renamed.clone();
+        p.aliases.clear();
+    }
+    assert!(people.iter().any(|p| p.person == renamed && p.display_name.is_some()));
+    let ws = workspace(20, &people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let output = teamlens()
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .args(["people", "--unmatched"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&account_id(&person)))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains("issues.reporter"), "{line}");
+    assert!(line.contains(&format!("{person}@acme.example")), "{line}");
+    assert!(
+        line.contains(&format!("{renamed} (same display name)")),
+        "{line}"
+    );
+}
