@@ -222,7 +222,9 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
     match options.source {
         Some(FetchSource::Jira { projects }) => {
             if options.dry_run {
-                bail!("--dry-run estimates GitHub fetches only; a Jira fetch costs about four requests per changed issue");
+                bail!(
+                    "--dry-run estimates GitHub fetches only; a Jira fetch costs about four requests per changed issue"
+                );
             }
             write_roster(data_dir, config, say)?;
             fetch_jira(data_dir, config, &projects, since, options.quiet, say)
@@ -234,8 +236,8 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             fetch_github(data_dir, config, options, since, say)
         }
         None => {
-            let github = !config.github.repositories.is_empty()
-                || !config.github.organizations.is_empty();
+            let github =
+                !config.github.repositories.is_empty() || !config.github.organizations.is_empty();
             let jira = !config.jira.projects.is_empty();
             if !github && !jira {
                 if !config.people.is_empty() && !options.dry_run {
@@ -256,12 +258,12 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             if github && let Err(error) = fetch_github(data_dir, config, options, since, say) {
                 failed.push(format!("{error:#}"));
             }
-            if jira && !dry_run {
-                if let Err(error) =
+            if jira
+                && !dry_run
+                && let Err(error) =
                     fetch_jira(data_dir, config, &config.jira.projects, since, quiet, say)
-                {
-                    failed.push(format!("{error:#}"));
-                }
+            {
+                failed.push(format!("{error:#}"));
             }
             if failed.is_empty() {
                 Ok(())
@@ -283,7 +285,9 @@ fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("building the people table from the roster: {e}"))?;
     let mut store = Store::open_or_create(data_dir)?;
     store.replace_tables(vec![("people", frame)], None)?;
-    say.line(format!("roster: {count} people written to the people table"));
+    say.line(format!(
+        "roster: {count} people written to the people table"
+    ));
     Ok(())
 }
 
@@ -549,7 +553,9 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
             .select([col("person"), col("team"), col("role"), col("aliases")])
             .collect()?;
         if frame.height() == 0 {
-            say.line("no roster: list people as [[people]] in teamlens.toml and run teamlens fetch");
+            say.line(
+                "no roster: list people as [[people]] in teamlens.toml and run teamlens fetch",
+            );
             return Ok(());
         }
         say.line("person | team | role | aliases");
@@ -560,7 +566,11 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
         for i in 0..frame.height() {
             let names: Vec<String> = aliases
                 .get_as_series(i)
-                .and_then(|s| s.str().ok().map(|v| v.iter().flatten().map(str::to_string).collect()))
+                .and_then(|s| {
+                    s.str()
+                        .ok()
+                        .map(|v| v.iter().flatten().map(str::to_string).collect())
+                })
                 .unwrap_or_default();
             say.line(format!(
                 "{} | {} | {} | {}",
@@ -593,8 +603,16 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
             a.account,
             a.seen.values().sum::<usize>(),
             a.seen.keys().cloned().collect::<Vec<_>>().join(", "),
-            if who.is_empty() { "-".to_string() } else { who.join(" ") },
-            if suggested.is_empty() { "-".to_string() } else { suggested.join("; ") }
+            if who.is_empty() {
+                "-".to_string()
+            } else {
+                who.join(" ")
+            },
+            if suggested.is_empty() {
+                "-".to_string()
+            } else {
+                suggested.join("; ")
+            }
         ));
     }
     say.line(format!(

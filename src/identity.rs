@@ -132,7 +132,11 @@ fn suggestions(account: &Unmatched, roster: &[RosterEntry]) -> Vec<Suggestion> {
     }
     if !account.account.contains(':') {
         names.push(simplified(
-            account.account.split('@').next().unwrap_or(&account.account),
+            account
+                .account
+                .split('@')
+                .next()
+                .unwrap_or(&account.account),
         ));
     }
     names.retain(|n| n.len() >= 3);

@@ -207,7 +207,10 @@ mod jira {
         }
 
         fn page(&self, project: &str, counts: &Counts, stats: &ClientStats) {
-            self.say(project, &format!("{}; {}", describe(counts), requests(stats)));
+            self.say(
+                project,
+                &format!("{}; {}", describe(counts), requests(stats)),
+            );
         }
 
         fn waiting(&self, message: &str) {

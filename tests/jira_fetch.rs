@@ -224,7 +224,11 @@ fn a_refetch_searches_from_the_stored_mark_and_replaces_changed_tickets() {
     fake.reset_stats();
     fetch_command(&fake, &ws, &keys).assert().success();
     let stats = fake.stats();
-    assert_eq!(stats.by_endpoint["search/jql"], keys.len() as u64, "{stats:?}");
+    assert_eq!(
+        stats.by_endpoint["search/jql"],
+        keys.len() as u64,
+        "{stats:?}"
+    );
     assert!(
         stats.jql.iter().all(|q| !q.contains("2020-01-01")),
         "the second search starts from the mark: {:?}",
@@ -232,7 +236,12 @@ fn a_refetch_searches_from_the_stored_mark_and_replaces_changed_tickets() {
     );
     // Only the tickets at the mark's minute are read again.
     assert!(
-        stats.by_endpoint.get("issue/changelog").copied().unwrap_or(0) <= 2 * keys.len() as u64,
+        stats
+            .by_endpoint
+            .get("issue/changelog")
+            .copied()
+            .unwrap_or(0)
+            <= 2 * keys.len() as u64,
         "{stats:?}"
     );
 
@@ -292,7 +301,10 @@ fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
         let started = Instant::now();
         loop {
             if let Some(status) = child.try_wait().unwrap() {
-                assert!(status.success(), "fetch failed on its own after {kills} kills");
+                assert!(
+                    status.success(),
+                    "fetch failed on its own after {kills} kills"
+                );
                 finished = true;
                 break;
             }
@@ -325,7 +337,10 @@ fn rate_limits_server_errors_and_broken_answers_are_survived() {
     fake.fault_every(5, Fault::Unavailable);
     let started = Instant::now();
     fetch_command(&fake, &ws, &keys).assert().success();
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
     assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
 
     for fault in [Fault::Drop, Fault::Truncated] {
@@ -365,14 +380,23 @@ fn credentials_and_projects_fail_with_clear_messages() {
         String::from_utf8_lossy(&output.get_output().stdout),
         String::from_utf8_lossy(&output.get_output().stderr)
     );
-    assert!(all.contains("401") && all.contains("JIRA_API_TOKEN"), "{all}");
-    assert!(!all.contains("wrong-token-123") && !all.contains(TOKEN), "{all}");
+    assert!(
+        all.contains("401") && all.contains("JIRA_API_TOKEN"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("wrong-token-123") && !all.contains(TOKEN),
+        "{all}"
+    );
 
     let output = fetch_command(&fake, &ws, &["NOPE".to_string()])
         .assert()
         .failure();
     let stderr = String::from_utf8_lossy(&output.get_output().stderr).to_string();
-    assert!(stderr.contains("NOPE") && stderr.contains("no such Jira project"), "{stderr}");
+    assert!(
+        stderr.contains("NOPE") && stderr.contains("no such Jira project"),
+        "{stderr}"
+    );
 
     let output = fetch_command(&fake, &ws, &keys)
         .env_remove("JIRA_EMAIL")
@@ -501,7 +525,9 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
             (fields[i].as_deref(), &tos[i], at_us[i], &keys_col[i])
             && at > first_assignment[to] + 24 * 3_600_000_000
         {
-            let team = assignee_of(key).and_then(|a| team_of(&a)).unwrap_or_default();
+            let team = assignee_of(key)
+                .and_then(|a| team_of(&a))
+                .unwrap_or_default();
             *late_by_team.entry(team).or_default() += 1;
             late_keys.insert(key.clone());
         }
@@ -512,7 +538,12 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
                 .list()
                 .unwrap()
                 .get_as_series(i)
-                .is_some_and(|s| s.str().unwrap().iter().any(|l| l == Some("added-mid-sprint")))
+                .is_some_and(|s| {
+                    s.str()
+                        .unwrap()
+                        .iter()
+                        .any(|l| l == Some("added-mid-sprint"))
+                })
         })
         .filter_map(|i| issue_keys[i].clone())
         .collect();
@@ -533,7 +564,9 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
 
     // The report's outcome section has the reopen rate, as it has on the simulated data itself.
     let report = support::report(&ws.data, "2026-10", &ws.data.join("report"));
-    let outcomes = report["metrics"]["outcome_by_team"].as_array().expect("outcomes");
+    let outcomes = report["metrics"]["outcome_by_team"]
+        .as_array()
+        .expect("outcomes");
     let reopen: Vec<f64> = outcomes
         .iter()
         .filter_map(|r| r["reopen_rate"].as_f64())
@@ -572,7 +605,11 @@ fn one_person_across_github_and_jira_is_counted_once() {
         .pull_requests
         .iter()
         .map(|p| p.author.clone())
-        .find(|a| data.issues.iter().any(|i| i.assignee.as_deref() == Some(a.as_str())))
+        .find(|a| {
+            data.issues
+                .iter()
+                .any(|i| i.assignee.as_deref() == Some(a.as_str()))
+        })
         .unwrap();
     let login = format!("{person}-gh");
     let home_email = format!("{person}.home@example.org");
@@ -656,7 +693,9 @@ fn one_person_across_github_and_jira_is_counted_once() {
         rows.issues = data.issues.clone();
         rows.issue_events = data.issue_events.clone();
         rows.comments = data.comments.clone();
-        store.replace_tables(rows.into_frames().unwrap(), None).unwrap();
+        store
+            .replace_tables(rows.into_frames().unwrap(), None)
+            .unwrap();
     }
     let reference = support::report(direct.path(), "2026-10", &direct.path().join("report"));
     let authors = |r: &serde_json::Value| -> Vec<(String, i64)> {
@@ -670,7 +709,9 @@ fn one_person_across_github_and_jira_is_counted_once() {
     assert!(!authors(&fetched).is_empty());
     assert_eq!(authors(&fetched), authors(&reference));
     assert!(
-        !authors(&fetched).iter().any(|(t, _)| t.contains("unassigned")),
+        !authors(&fetched)
+            .iter()
+            .any(|(t, _)| t.contains("unassigned")),
         "{:?}",
         authors(&fetched)
     );
@@ -693,7 +734,11 @@ fn unmatched_accounts_are_listed_with_suggestions() {
         p.person = renamed.clone();
         p.aliases.clear();
     }
-    assert!(people.iter().any(|p| p.person == renamed && p.display_name.is_some()));
+    assert!(
+        people
+            .iter()
+            .any(|p| p.person == renamed && p.display_name.is_some())
+    );
     let ws = workspace(20, &people, "");
     fetch_command(&fake, &ws, &keys).assert().success();
     let output = teamlens()

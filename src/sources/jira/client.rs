@@ -185,8 +185,12 @@ impl JiraClient {
             credentials.email,
             credentials.token.expose_secret()
         );
-        let mut authorization = HeaderValue::from_str(&format!("Basic {}", base64(pair.as_bytes())))
-            .map_err(|_| ClientError::Setup("JIRA_EMAIL or JIRA_API_TOKEN holds characters a header cannot".into()))?;
+        let mut authorization =
+            HeaderValue::from_str(&format!("Basic {}", base64(pair.as_bytes()))).map_err(|_| {
+                ClientError::Setup(
+                    "JIRA_EMAIL or JIRA_API_TOKEN holds characters a header cannot".into(),
+                )
+            })?;
         authorization.set_sensitive(true);
         Ok(JiraClient {
             http,
@@ -247,7 +251,8 @@ impl JiraClient {
                             message: error.to_string(),
                         });
                     }
-                    self.back_off(attempt, None, &format!("{path}: {error}")).await;
+                    self.back_off(attempt, None, &format!("{path}: {error}"))
+                        .await;
                     continue;
                 }
             };
@@ -269,7 +274,8 @@ impl JiraClient {
                             message: error.to_string(),
                         });
                     }
-                    self.back_off(attempt, None, &format!("{path}: {error}")).await;
+                    self.back_off(attempt, None, &format!("{path}: {error}"))
+                        .await;
                     continue;
                 }
             };
@@ -294,7 +300,8 @@ impl JiraClient {
                         });
                     }
                     let wait = retry_after.map(|w| w.min(self.policy.max_retry_after));
-                    self.back_off(attempt, wait, "Jira's rate limit (429)").await;
+                    self.back_off(attempt, wait, "Jira's rate limit (429)")
+                        .await;
                 }
                 401 => {
                     return Err(ClientError::Unauthorized {
@@ -322,8 +329,12 @@ impl JiraClient {
                             attempts: attempt,
                         });
                     }
-                    self.back_off(attempt, retry_after, &format!("{path}: Jira answered {status}"))
-                        .await;
+                    self.back_off(
+                        attempt,
+                        retry_after,
+                        &format!("{path}: Jira answered {status}"),
+                    )
+                    .await;
                 }
                 _ => {
                     return Err(ClientError::Rejected {
@@ -365,8 +376,7 @@ impl JiraClient {
 /// Standard base64 (RFC 4648, with padding), for the basic-auth header; small enough not to
 /// warrant a dependency.
 mod base64_like {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
     pub fn encode(bytes: &[u8]) -> String {
         let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);

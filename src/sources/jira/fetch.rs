@@ -94,7 +94,8 @@ pub async fn fetch(
     for project in projects {
         let resumed_hint = checkpoint_path(&staging_dir(&ctx.staging_root, project)).exists();
         observer.project_started(project, resumed_hint);
-        let on_page = |project: &str, counts: &Counts| observer.page(project, counts, &client.stats());
+        let on_page =
+            |project: &str, counts: &Counts| observer.page(project, counts, &client.stats());
         match sync_project(&ctx, project, &on_page).await {
             Ok(outcome) => {
                 observer.project_finished(&outcome, &client.stats());

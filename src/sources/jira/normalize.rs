@@ -301,7 +301,12 @@ pub struct IssueRows {
     pub comments: Vec<Comment>,
 }
 
-pub fn issue(parts: IssueParts<'_>, base_url: &str, mapping: &Mapping, who: &Identities) -> IssueRows {
+pub fn issue(
+    parts: IssueParts<'_>,
+    base_url: &str,
+    mapping: &Mapping,
+    who: &Identities,
+) -> IssueRows {
     let node = parts.node;
     let fields = &node.fields;
     let events = events(&node.key, parts.histories, mapping, who);
@@ -429,12 +434,19 @@ mod tests {
     #[test]
     fn labels_win_over_issue_types() {
         let mut mapping = Mapping::default();
-        mapping.label_types.insert("incident".into(), "incident".into());
+        mapping
+            .label_types
+            .insert("incident".into(), "incident".into());
         assert_eq!(
-            mapping.issue_type(Some("Task"), &["incident".into()]).as_deref(),
+            mapping
+                .issue_type(Some("Task"), &["incident".into()])
+                .as_deref(),
             Some("incident")
         );
-        assert_eq!(mapping.issue_type(Some("Story"), &[]).as_deref(), Some("feature"));
+        assert_eq!(
+            mapping.issue_type(Some("Story"), &[]).as_deref(),
+            Some("feature")
+        );
         assert_eq!(mapping.issue_type(Some("Spike"), &[]), None);
     }
 
@@ -444,7 +456,10 @@ mod tests {
             pull_request_of("https://github.com/acme/api/pull/42").as_deref(),
             Some("acme/api#42")
         );
-        assert_eq!(pull_request_of("https://github.com/acme/api/issues/42"), None);
+        assert_eq!(
+            pull_request_of("https://github.com/acme/api/issues/42"),
+            None
+        );
         assert_eq!(pull_request_of("https://example.com/x"), None);
     }
 }

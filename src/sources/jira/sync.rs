@@ -265,9 +265,8 @@ pub async fn sync_project(
             rows.comments.extend(issue.comments);
         }
         checkpoint.next_page_token = page.next_page_token.clone();
-        checkpoint.done = page.next_page_token.is_none()
-            || page.is_last == Some(true)
-            || page.issues.is_empty();
+        checkpoint.done =
+            page.next_page_token.is_none() || page.is_last == Some(true) || page.issues.is_empty();
         checkpoint.pages += 1;
         checkpoint.counts.pages = checkpoint.pages;
         write_page(&dir, checkpoint.pages, &rows)?;
@@ -307,7 +306,9 @@ async fn read_issue(
         let read = page.values.len() as i64;
         histories.extend(page.values);
         start_at = page.start_at + read;
-        let last = page.is_last.unwrap_or_else(|| page.total.is_none_or(|t| start_at >= t));
+        let last = page
+            .is_last
+            .unwrap_or_else(|| page.total.is_none_or(|t| start_at >= t));
         if last || read == 0 {
             break;
         }
@@ -463,9 +464,19 @@ fn latest_versions(pages: Vec<Dataset>) -> Dataset {
 pub fn staging_dir(staging_root: &Path, project: &str) -> PathBuf {
     let cleaned: String = project
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    staging_root.join(if cleaned.is_empty() { "_".into() } else { cleaned })
+    staging_root.join(if cleaned.is_empty() {
+        "_".into()
+    } else {
+        cleaned
+    })
 }
 
 /// The checkpoint file of a staging folder.

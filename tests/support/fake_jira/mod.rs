@@ -57,7 +57,12 @@ impl JiraWorld {
     pub fn from_dataset(data: &Dataset) -> JiraWorld {
         let jira = |s: &str| s == "jira";
         JiraWorld {
-            issues: data.issues.iter().filter(|r| jira(&r.source)).cloned().collect(),
+            issues: data
+                .issues
+                .iter()
+                .filter(|r| jira(&r.source))
+                .cloned()
+                .collect(),
             events: data
                 .issue_events
                 .iter()
@@ -199,8 +204,7 @@ impl FakeJira {
 }
 
 fn basic(email: &str, token: &str) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let bytes = format!("{email}:{token}").into_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
@@ -252,7 +256,9 @@ fn decode(text: &str) -> Option<String> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16).ok()?);
+                out.push(
+                    u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16).ok()?,
+                );
                 i += 2;
             }
             b => out.push(b),
@@ -269,7 +275,7 @@ fn handle(state: &Mutex<State>, request: Request) -> Reply {
     let endpoint = endpoint(&request.path);
     *state.stats.by_endpoint.entry(endpoint).or_default() += 1;
     let fault = state.faults.pop_front().or_else(|| match &state.every {
-        Some((every, fault)) if n % every == 0 => Some(fault.clone()),
+        Some((every, fault)) if n.is_multiple_of(*every) => Some(fault.clone()),
         _ => None,
     });
     if request.header("authorization") != Some(basic(EMAIL, TOKEN).as_str()) {
@@ -404,7 +410,12 @@ fn category(status: &str) -> &'static str {
 
 /// `project = "KEY" AND updated >= "YYYY-MM-DD HH:MM" ORDER BY …`, read in the account's zone.
 fn parse_jql(jql: &str) -> Option<(String, DateTime<Utc>)> {
-    let project = jql.split("project = \"").nth(1)?.split('"').next()?.to_string();
+    let project = jql
+        .split("project = \"")
+        .nth(1)?
+        .split('"')
+        .next()?
+        .to_string();
     let since = jql.split("updated >= \"").nth(1)?.split('"').next()?;
     let local = NaiveDateTime::parse_from_str(since, "%Y-%m-%d %H:%M").ok()?;
     let zone: chrono_tz::Tz = ACCOUNT_ZONE.parse().ok()?;
@@ -416,7 +427,10 @@ fn search(state: &mut State, params: &BTreeMap<String, String>) -> Reply {
     let jql = params.get("jql").cloned().unwrap_or_default();
     state.stats.jql.push(jql.clone());
     let Some((project, since)) = parse_jql(&jql) else {
-        return error(400, &format!("Error in the JQL Query: cannot parse `{jql}`"));
+        return error(
+            400,
+            &format!("Error in the JQL Query: cannot parse `{jql}`"),
+        );
     };
     let world = &state.world;
     if !world
@@ -496,7 +510,10 @@ fn issue_json(world: &JiraWorld, issue: &Issue, updated: DateTime<Utc>) -> Value
 }
 
 fn sprint_id(name: &str) -> i64 {
-    name.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(1)
+    name.rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
 }
 
 fn item(world: &JiraWorld, event: &IssueEvent) -> Value {
