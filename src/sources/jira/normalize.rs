@@ -462,4 +462,90 @@ mod tests {
         );
         assert_eq!(pull_request_of("https://example.com/x"), None);
     }
+
+    #[test]
+    fn changelog_items_become_events_with_people_resolved() {
+        use super::super::wire::HistoryUser;
+        let who = Identities::from_people(&[crate::model::Person {
+            person: "ada".into(),
+            display_name: None,
+            team: "core".into(),
+            role: "engineer".into(),
+            timezone: "UTC".into(),
+            work_start_hour: None,
+            work_end_hour: None,
+            aliases: vec!["712020:ada".into(), "ada@home.example".into()],
+        }]);
+        let item =
+            |field: &str, id: Option<&str>, from: Option<&str>, to: Option<&str>| ChangeItem {
+                field: field.into(),
+                field_id: id.map(str::to_string),
+                from: from.map(str::to_string),
+                from_string: from.map(|f| format!("{f}!")),
+                to: to.map(str::to_string),
+                to_string: to.map(|t| format!("{t}!")),
+            };
+        let histories = vec![
+            History {
+                author: Some(HistoryUser {
+                    account_id: Some("712020:other-ada-account".into()),
+                    email_address: Some("ADA@home.example".into()),
+                    display_name: None,
+                }),
+                created: "2026-10-05T11:00:00.000+0200".into(),
+                items: vec![
+                    item("assignee", Some("assignee"), None, Some("712020:ada")),
+                    item("Rank", Some("customfield_10019"), None, Some("x")),
+                    ChangeItem {
+                        field: "Sprint".into(),
+                        field_id: Some("customfield_10020".into()),
+                        from: Some(String::new()),
+                        from_string: Some(String::new()),
+                        to: Some("7".into()),
+                        to_string: Some("OPS Sprint 7".into()),
+                    },
+                ],
+            },
+            History {
+                author: None,
+                created: "2026-10-04T09:00:00.000+0000".into(),
+                items: vec![item("status", Some("status"), Some("1"), Some("3"))],
+            },
+        ];
+        let mapping = Mapping {
+            sprint_field: "customfield_10020".into(),
+            story_points_field: "customfield_10016".into(),
+            ..Mapping::default()
+        };
+        let events = events("OPS-1", &histories, &mapping, &who);
+        let got: Vec<(String, String, Option<String>, Option<String>)> = events
+            .iter()
+            .map(|e| {
+                (
+                    e.actor.clone(),
+                    e.field.clone(),
+                    e.from.clone(),
+                    e.to.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    NO_AUTHOR.into(),
+                    "status".into(),
+                    Some("1!".into()),
+                    Some("3!".into())
+                ),
+                ("ada".into(), "assignee".into(), None, Some("ada".into())),
+                (
+                    "ada".into(),
+                    "sprint".into(),
+                    None,
+                    Some("OPS Sprint 7".into())
+                ),
+            ]
+        );
+    }
 }
