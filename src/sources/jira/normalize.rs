@@ -175,6 +175,15 @@ fn text(value: &Option<String>) -> Option<String> {
     value.clone().filter(|v| !v.is_empty())
 }
 
+fn last_sprint(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()?
+        .rsplit(", ")
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 /// The `issue_events` of an issue's changelog, oldest first.
 pub fn events(
     key: &str,
@@ -201,6 +210,10 @@ pub fn events(
                     text(&item.from).map(|id| person(who, Some(&id), None).unwrap_or(id)),
                     text(&item.to).map(|id| person(who, Some(&id), None).unwrap_or(id)),
                 )
+            } else if field == "sprint" {
+                // A carried-over issue lists every sprint it was in ("OPS Sprint 6, OPS Sprint
+                // 7"): the sprint it is in is the last one.
+                (last_sprint(&item.from_string), last_sprint(&item.to_string))
             } else {
                 (text(&item.from_string), text(&item.to_string))
             };
@@ -504,6 +517,14 @@ mod tests {
                         to: Some("7".into()),
                         to_string: Some("OPS Sprint 7".into()),
                     },
+                    ChangeItem {
+                        field: "Sprint".into(),
+                        field_id: Some("customfield_10020".into()),
+                        from: Some("7".into()),
+                        from_string: Some("OPS Sprint 7".into()),
+                        to: Some("7, 8".into()),
+                        to_string: Some("OPS Sprint 7, OPS Sprint 8".into()),
+                    },
                 ],
             },
             History {
@@ -544,6 +565,12 @@ mod tests {
                     "sprint".into(),
                     None,
                     Some("OPS Sprint 7".into())
+                ),
+                (
+                    "ada".into(),
+                    "sprint".into(),
+                    Some("OPS Sprint 7".into()),
+                    Some("OPS Sprint 8".into())
                 ),
             ]
         );
