@@ -622,17 +622,30 @@ fn one_person_across_github_and_jira_is_counted_once() {
     let mut github = GitHubWorld::from_dataset(github_rows.clone());
     github.login_of.insert(person.clone(), login.clone());
     let fake_github = FakeGitHub::start(github);
+    // On Jira the person has their account (in the roster) and changes tickets and comments
+    // from two older accounts the roster does not list, which show the two e-mails.
+    let work_email = format!("{person}@acme.example");
     let mut jira = JiraWorld::from_dataset(&data);
-    jira.emails.insert(person.clone(), home_email.clone());
+    jira.history_account.insert(
+        person.clone(),
+        ("712020:old-account-1".into(), home_email.clone()),
+    );
+    jira.comment_account.insert(
+        person.clone(),
+        ("712020:old-account-2".into(), work_email.to_uppercase()),
+    );
+    assert!(
+        data.issue_events.iter().any(|e| e.actor == person)
+            && data
+                .comments
+                .iter()
+                .any(|c| c.author == person && c.source == "jira")
+    );
     let fake_jira = FakeJira::start(jira);
 
     let mut people = data.people.clone();
     for p in people.iter_mut().filter(|p| p.person == person) {
-        p.aliases = vec![
-            login.to_uppercase(),
-            format!("{person}@acme.example"),
-            home_email.clone(),
-        ];
+        p.aliases = vec![login.to_uppercase(), work_email.clone(), home_email.clone()];
     }
     let mut repos: Vec<String> = data.pull_requests.iter().map(|p| p.repo.clone()).collect();
     repos.sort();
@@ -680,8 +693,13 @@ fn one_person_across_github_and_jira_is_counted_once() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
-    for alias in [&login, &home_email, &account_id(&person)] {
-        assert!(!stdout.contains(alias.as_str()), "{alias}: {stdout}");
+    for alias in [
+        login.as_str(),
+        home_email.as_str(),
+        &account_id(&person),
+        "712020:old-account",
+    ] {
+        assert!(!stdout.contains(alias), "{alias}: {stdout}");
     }
 
     // The report counts the person once: the same authors per team as on the simulated data.

@@ -50,6 +50,10 @@ pub struct JiraWorld {
     pub names: BTreeMap<String, String>,
     /// Persons whose e-mail address Jira shows.
     pub emails: BTreeMap<String, String>,
+    /// Another Jira account (id, e-mail shown) a person writes their comments from.
+    pub comment_account: BTreeMap<String, (String, String)>,
+    /// Another Jira account (id, e-mail shown) a person changes tickets from.
+    pub history_account: BTreeMap<String, (String, String)>,
 }
 
 impl JiraWorld {
@@ -86,6 +90,8 @@ impl JiraWorld {
                 })
                 .collect(),
             emails: BTreeMap::new(),
+            comment_account: BTreeMap::new(),
+            history_account: BTreeMap::new(),
         }
     }
 
@@ -391,6 +397,20 @@ fn user(world: &JiraWorld, person: &str) -> Value {
     user
 }
 
+/// A person as the author of a change or a comment: their other account when they have one.
+fn author(world: &JiraWorld, person: &str, other: &BTreeMap<String, (String, String)>) -> Value {
+    match other.get(person) {
+        Some((id, email)) => json!({
+            "accountId": id,
+            "accountType": "atlassian",
+            "emailAddress": email,
+            "displayName": world.names.get(person).cloned().unwrap_or_else(|| person.to_string()),
+            "active": true,
+        }),
+        None => user(world, person),
+    }
+}
+
 fn issue_type_name(t: Option<&str>) -> &'static str {
     match t {
         Some("bug") => "Bug",
@@ -565,7 +585,7 @@ fn changelog(world: &JiraWorld, key: &str, start_at: usize, max: usize) -> Reply
         .map(|(i, e)| {
             json!({
                 "id": (10_000 + i).to_string(),
-                "author": user(world, &e.actor),
+                "author": author(world, &e.actor, &world.history_account),
                 "created": time(e.at),
                 "items": [item(world, e)],
             })
@@ -598,7 +618,7 @@ fn comments(world: &JiraWorld, key: &str, start_at: usize, max: usize) -> Reply 
         .map(|(i, c)| {
             json!({
                 "id": (20_000 + i).to_string(),
-                "author": user(world, &c.author),
+                "author": author(world, &c.author, &world.comment_account),
                 "body": {"type": "doc", "version": 1, "content": []},
                 "created": time(c.created_at),
                 "updated": time(c.created_at),
