@@ -777,3 +777,53 @@ fn unmatched_accounts_are_listed_with_suggestions() {
         "{line}"
     );
 }
+
+/// A sprint renamed after its tickets were planned: the changelog still says the old name, the
+/// agile API and the issues the new one. The stored events name it as it is called now, so the
+/// overload detector groups a sprint's assignments under one name.
+#[test]
+fn renamed_sprints_are_named_as_they_are_now() {
+    let data = world(38, 1, 2, 0.5);
+    let keys = projects(&data);
+    let mut jira = JiraWorld::from_dataset(&data);
+    let sprint = data
+        .issue_events
+        .iter()
+        .find(|e| e.field == "sprint" && e.source == "jira")
+        .and_then(|e| e.to.clone())
+        .unwrap();
+    let renamed = format!("{sprint} (release train)");
+    jira.renamed_sprints.insert(sprint.clone(), renamed.clone());
+    let fake = FakeJira::start(jira);
+    let ws = workspace(20, &data.people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+
+    let rename = |value: &Option<String>| {
+        value.as_ref().map(|v| {
+            if *v == sprint {
+                renamed.clone()
+            } else {
+                v.clone()
+            }
+        })
+    };
+    let mut want = expected(&data, &fake.base_url());
+    for issue in &mut want.issues {
+        issue.sprint = rename(&issue.sprint);
+    }
+    let mut renamed_events = 0;
+    for event in want.issue_events.iter_mut().filter(|e| e.field == "sprint") {
+        if event.to.as_deref() == Some(sprint.as_str()) {
+            renamed_events += 1;
+        }
+        event.from = rename(&event.from);
+        event.to = rename(&event.to);
+    }
+    assert!(renamed_events >= 2, "{renamed_events}");
+    assert_same_tables(&ws.data, &want);
+    let stats = fake.stats();
+    assert!(
+        stats.by_endpoint.keys().any(|k| k.contains("agile")),
+        "{stats:?}"
+    );
+}

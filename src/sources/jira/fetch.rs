@@ -11,7 +11,7 @@ use super::normalize::{Mapping, SOURCE};
 use super::sync::{
     Counts, ProjectOutcome, SyncContext, SyncError, checkpoint_path, staging_dir, sync_project,
 };
-use super::wire::{Myself, StatusDefinition};
+use super::wire::{BoardPage, Myself, SprintPage, StatusDefinition};
 use crate::config::JiraConfig;
 use crate::store::{Store, StoreError};
 
@@ -75,6 +75,9 @@ pub async fn fetch(
             mapping.learn(&status.name, &category.key);
         }
     }
+    for project in projects {
+        read_sprints(client, project, &mut mapping).await?;
+    }
     let identities = crate::sources::github::fetch::identities(&store)?;
     let store = Mutex::new(store);
     let ctx = SyncContext {
@@ -114,4 +117,68 @@ pub async fn fetch(
     }
     summary.stats = client.stats();
     Ok(summary)
+}
+
+/// The sprints of a project's boards (agile API), so that sprint changes name each sprint as it
+/// is called now. Kanban boards have no sprints, and a project without a board (or a site
+/// without Jira Software) has none: both are skipped.
+async fn read_sprints(
+    client: &JiraClient,
+    project: &str,
+    mapping: &mut Mapping,
+) -> Result<(), ClientError> {
+    let mut boards = Vec::new();
+    let mut start_at = 0i64;
+    loop {
+        let page: BoardPage = match client
+            .get(
+                "/rest/agile/1.0/board",
+                &[
+                    ("projectKeyOrId", project.to_string()),
+                    ("startAt", start_at.to_string()),
+                ],
+            )
+            .await
+        {
+            Ok(page) => page,
+            Err(ClientError::NotFound { .. } | ClientError::Rejected { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let read = page.values.len() as i64;
+        boards.extend(page.values);
+        start_at = page.start_at + read;
+        if read == 0 || page.is_last.unwrap_or(true) {
+            break;
+        }
+    }
+    for board in boards
+        .iter()
+        .filter(|b| b.kind.as_deref() != Some("kanban"))
+    {
+        let mut start_at = 0i64;
+        loop {
+            let page: SprintPage = match client
+                .get(
+                    &format!("/rest/agile/1.0/board/{}/sprint", board.id),
+                    &[("startAt", start_at.to_string())],
+                )
+                .await
+            {
+                Ok(page) => page,
+                Err(ClientError::NotFound { .. } | ClientError::Rejected { .. }) => break,
+                Err(e) => return Err(e),
+            };
+            let read = page.values.len() as i64;
+            for sprint in page.values {
+                mapping
+                    .sprint_names
+                    .insert(sprint.id.to_string(), sprint.name);
+            }
+            start_at = page.start_at + read;
+            if read == 0 || page.is_last.unwrap_or(true) {
+                break;
+            }
+        }
+    }
+    Ok(())
 }

@@ -38,6 +38,9 @@ pub struct Mapping {
     pub label_types: BTreeMap<String, String>,
     pub story_points_field: String,
     pub sprint_field: String,
+    /// Sprint id → its current name, from the agile API: the changelog keeps the name a sprint
+    /// had at the time of the change, the issue's field its name now.
+    pub sprint_names: BTreeMap<String, String>,
 }
 
 impl Mapping {
@@ -54,6 +57,7 @@ impl Mapping {
             label_types: lower(&config.label_types),
             story_points_field: config.story_points_field.clone(),
             sprint_field: config.sprint_field.clone(),
+            sprint_names: BTreeMap::new(),
         }
     }
 
@@ -175,6 +179,17 @@ fn text(value: &Option<String>) -> Option<String> {
     value.clone().filter(|v| !v.is_empty())
 }
 
+/// The current name of the last sprint of a sprint change (by id through the agile API's
+/// names, else as the changelog wrote it).
+fn sprint_name(ids: &Option<String>, names: &Option<String>, mapping: &Mapping) -> Option<String> {
+    let by_id = ids
+        .as_deref()
+        .and_then(|ids| ids.rsplit(',').map(str::trim).find(|s| !s.is_empty()))
+        .and_then(|id| mapping.sprint_names.get(id))
+        .cloned();
+    by_id.or_else(|| last_sprint(names))
+}
+
 fn last_sprint(value: &Option<String>) -> Option<String> {
     value
         .as_deref()?
@@ -213,7 +228,10 @@ pub fn events(
             } else if field == "sprint" {
                 // A carried-over issue lists every sprint it was in ("OPS Sprint 6, OPS Sprint
                 // 7"): the sprint it is in is the last one.
-                (last_sprint(&item.from_string), last_sprint(&item.to_string))
+                (
+                    sprint_name(&item.from, &item.from_string, mapping),
+                    sprint_name(&item.to, &item.to_string, mapping),
+                )
             } else {
                 (text(&item.from_string), text(&item.to_string))
             };
@@ -376,9 +394,14 @@ pub fn issue(
         .get(&mapping.sprint_field)
         .and_then(|v| v.as_array())
         .and_then(|sprints| sprints.last())
-        .and_then(|s| s.get("name"))
-        .and_then(|n| n.as_str())
-        .map(str::to_string);
+        .and_then(|s| {
+            let id = s.get("id").map(|id| match id {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            });
+            id.and_then(|id| mapping.sprint_names.get(&id).cloned())
+                .or_else(|| s.get("name").and_then(|n| n.as_str()).map(str::to_string))
+        });
     let estimate = fields
         .other
         .get(&mapping.story_points_field)

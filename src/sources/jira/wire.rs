@@ -191,6 +191,48 @@ pub struct Myself {
     pub time_zone: Option<String>,
 }
 
+/// `GET /rest/agile/1.0/board?projectKeyOrId=…`: a page of a project's boards.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardPage {
+    #[serde(default)]
+    pub start_at: i64,
+    #[serde(default)]
+    pub values: Vec<Board>,
+    #[serde(default)]
+    pub is_last: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Board {
+    pub id: i64,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// `GET /rest/agile/1.0/board/{id}/sprint`: a page of a board's sprints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SprintPage {
+    #[serde(default)]
+    pub start_at: i64,
+    #[serde(default)]
+    pub values: Vec<Sprint>,
+    #[serde(default)]
+    pub is_last: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sprint {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub start_date: Option<String>,
+}
+
 /// Jira's error body: `{"errorMessages":[…],"errors":{field: message}}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -54,6 +54,8 @@ pub struct JiraWorld {
     pub comment_account: BTreeMap<String, (String, String)>,
     /// Another Jira account (id, e-mail shown) a person changes tickets from.
     pub history_account: BTreeMap<String, (String, String)>,
+    /// Sprints renamed since: the simulator's name → the name now (the changelog keeps the old).
+    pub renamed_sprints: BTreeMap<String, String>,
 }
 
 impl JiraWorld {
@@ -92,7 +94,16 @@ impl JiraWorld {
             emails: BTreeMap::new(),
             comment_account: BTreeMap::new(),
             history_account: BTreeMap::new(),
+            renamed_sprints: BTreeMap::new(),
         }
+    }
+
+    /// A sprint's name now.
+    pub fn sprint_now(&self, name: &str) -> String {
+        self.renamed_sprints
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
     }
 
     fn updated(&self, issue: &Issue) -> DateTime<Utc> {
@@ -356,6 +367,8 @@ fn route(state: &mut State, request: &Request) -> Reply {
             ]),
         ),
         "/rest/api/3/search/jql" => search(state, &params),
+        "/rest/agile/1.0/board" => boards(&state.world, &params),
+        _ if path.starts_with("/rest/agile/1.0/board/") => sprints(&state.world, path, &params),
         _ => {
             let rest = path.strip_prefix("/rest/api/3/issue/").unwrap_or("");
             let (key, what) = rest.split_once('/').unwrap_or((rest, ""));
@@ -382,6 +395,92 @@ fn route(state: &mut State, request: &Request) -> Reply {
             }
         }
     }
+}
+
+fn projects(world: &JiraWorld) -> Vec<String> {
+    let mut out: Vec<String> = world
+        .issues
+        .iter()
+        .filter_map(|i| i.project.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// One scrum board per project (id: its index + 1), and a kanban board for the first.
+fn boards(world: &JiraWorld, params: &BTreeMap<String, String>) -> Reply {
+    let project = params.get("projectKeyOrId").cloned().unwrap_or_default();
+    let Some(index) = projects(world).iter().position(|p| *p == project) else {
+        return error(
+            400,
+            &format!("No project could be found with key '{project}'."),
+        );
+    };
+    let mut values = vec![json!({
+        "id": index + 1,
+        "name": format!("{project} board"),
+        "type": "scrum",
+        "location": {"projectKey": project},
+    })];
+    if index == 0 {
+        values.push(json!({"id": 900, "name": "Support", "type": "kanban"}));
+    }
+    json_reply(
+        200,
+        Vec::new(),
+        &json!({"maxResults": 50, "startAt": 0, "total": values.len(), "isLast": true, "values": values}),
+    )
+}
+
+/// A board's sprints, two a page; a kanban board answers as Jira does.
+fn sprints(world: &JiraWorld, path: &str, params: &BTreeMap<String, String>) -> Reply {
+    let id: usize = path
+        .trim_start_matches("/rest/agile/1.0/board/")
+        .split('/')
+        .next()
+        .and_then(|i| i.parse().ok())
+        .unwrap_or(0);
+    if id == 900 {
+        return error(400, "The board does not support sprints");
+    }
+    let Some(project) = projects(world).get(id.wrapping_sub(1)).cloned() else {
+        return error(
+            404,
+            "The requested board cannot be viewed because it either does not exist or you do not have permission to view it.",
+        );
+    };
+    let mut names: Vec<String> = world
+        .events
+        .iter()
+        .filter(|e| e.field == "sprint" && e.key.starts_with(&format!("{project}-")))
+        .filter_map(|e| e.to.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    let start_at: usize = params
+        .get("startAt")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let page: Vec<Value> = names
+        .iter()
+        .skip(start_at)
+        .take(2)
+        .map(|name| {
+            json!({
+                "id": sprint_id(name),
+                "name": world.sprint_now(name),
+                "state": "closed",
+                "originBoardId": id,
+            })
+        })
+        .collect();
+    let is_last = start_at + page.len() >= names.len();
+    json_reply(
+        200,
+        Vec::new(),
+        &json!({"maxResults": 2, "startAt": start_at, "isLast": is_last, "values": page}),
+    )
 }
 
 fn user(world: &JiraWorld, person: &str) -> Value {
@@ -500,7 +599,7 @@ fn issue_json(world: &JiraWorld, issue: &Issue, updated: DateTime<Utc>) -> Value
     let sprint = issue.sprint.as_ref().map(|name| {
         json!([{
             "id": sprint_id(name),
-            "name": name,
+            "name": world.sprint_now(name),
             "state": "closed",
             "boardId": 1,
         }])
@@ -529,11 +628,14 @@ fn issue_json(world: &JiraWorld, issue: &Issue, updated: DateTime<Utc>) -> Value
     })
 }
 
-fn sprint_id(name: &str) -> i64 {
-    name.rsplit(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1)
+/// A sprint's id: stable for its name as the simulator wrote it, unique across projects.
+pub fn sprint_id(name: &str) -> i64 {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for b in name.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    (hash % 900_000) as i64 + 100_000
 }
 
 fn item(world: &JiraWorld, event: &IssueEvent) -> Value {
