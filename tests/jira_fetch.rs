@@ -204,6 +204,29 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
         .collect()
         .unwrap();
     assert_eq!(people.height(), data.people.len());
+    // The token is in no file the fetch wrote (nor its basic-auth form).
+    let header = support::fake_jira::basic(EMAIL, TOKEN);
+    let basic = (
+        header.trim_start_matches("Basic ").to_string(),
+        TOKEN.to_string(),
+    );
+    let mut stack = vec![ws.data.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(
+                    !text.contains(&basic.0) && !text.contains(&basic.1),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
     // Nothing left in staging.
     assert!(
         !ws.data
@@ -701,6 +724,22 @@ fn one_person_across_github_and_jira_is_counted_once() {
     ] {
         assert!(!stdout.contains(alias), "{alias}: {stdout}");
     }
+
+    let output = teamlens()
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("people")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{person} |")))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains(&login.to_uppercase()) && line.contains(&home_email),
+        "{line}"
+    );
 
     // The report counts the person once: the same authors per team as on the simulated data.
     let fetched = support::report(&ws.data, "2026-10", &ws.data.join("report"));

@@ -220,7 +220,8 @@ impl FakeJira {
     }
 }
 
-fn basic(email: &str, token: &str) -> String {
+/// The `Authorization` header of basic auth.
+pub fn basic(email: &str, token: &str) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let bytes = format!("{email}:{token}").into_bytes();
     let mut out = String::new();
