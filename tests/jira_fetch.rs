@@ -196,6 +196,13 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
         stats.by_endpoint["issue/changelog"] > want.issues.len() as u64,
         "{stats:?}"
     );
+    // Comments come with the search; only issues with more than the first ones are paged for.
+    let paged = stats.by_endpoint.get("issue/comment").copied().unwrap_or(0);
+    assert!(
+        paged > 0 && paged < want.issues.len() as u64,
+        "{paged} comment requests for {} issues",
+        want.issues.len()
+    );
     // The roster reached the people table.
     let people = Store::open(&ws.data)
         .unwrap()

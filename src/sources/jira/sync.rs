@@ -158,6 +158,7 @@ fn fields(mapping: &Mapping) -> String {
         "updated",
         "project",
         "priority",
+        "comment",
         mapping.story_points_field.as_str(),
         mapping.sprint_field.as_str(),
     ]
@@ -313,9 +314,12 @@ async fn read_issue(
             break;
         }
     }
-    let mut comments = Vec::new();
-    let mut start_at = 0i64;
-    loop {
+    // The search answers the first comments with the issue; the rest are paged for.
+    let inline = node.fields.comment.as_ref();
+    let mut comments = inline.map(|c| c.comments.clone()).unwrap_or_default();
+    let complete = inline.is_some_and(|c| c.start_at == 0 && c.comments.len() as i64 >= c.total);
+    let mut start_at = comments.len() as i64;
+    while !complete {
         let page: CommentPage = ctx
             .client
             .get(

@@ -41,6 +41,9 @@ pub struct IssueFields {
     pub updated: String,
     #[serde(default)]
     pub project: Option<Project>,
+    /// The first comments, when asked for (`fields=comment`); the rest are paged for.
+    #[serde(default)]
+    pub comment: Option<CommentPage>,
     /// Custom fields (story points, sprint) by id, read through the configured ids.
     #[serde(flatten)]
     pub other: serde_json::Map<String, Value>,
@@ -140,7 +143,7 @@ pub struct ChangeItem {
 }
 
 /// `GET /rest/api/3/issue/{key}/comment`: a page of comments.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CommentPage {
     #[serde(default)]

@@ -581,11 +581,21 @@ fn search(state: &mut State, params: &BTreeMap<String, String>) -> Reply {
         .and_then(|v| v.parse().ok())
         .unwrap_or(50)
         .clamp(1, 5000);
+    let fields: Vec<String> = params
+        .get("fields")
+        .map(|f| f.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
     let page: Vec<Value> = matching
         .iter()
         .skip(offset)
         .take(max)
-        .map(|(updated, issue)| issue_json(world, issue, *updated))
+        .map(|(updated, issue)| {
+            let mut json = issue_json(world, issue, *updated);
+            if fields.iter().any(|f| f == "comment") {
+                json["fields"]["comment"] = inline_comments(world, &issue.key);
+            }
+            json
+        })
         .collect();
     let next = offset + page.len();
     let mut body = json!({ "issues": page, "isLast": next >= matching.len() });
@@ -708,6 +718,34 @@ fn changelog(world: &JiraWorld, key: &str, start_at: usize, max: usize) -> Reply
         }),
     )
 }
+
+/// The `comment` field of a search answer: the first few comments (the fake's page cap) and
+/// the total, as Jira gives the first ones and the total.
+fn inline_comments(world: &JiraWorld, key: &str) -> Value {
+    let mut comments: Vec<&Comment> = world.comments.iter().filter(|c| c.item == key).collect();
+    comments.sort_by_key(|c| c.created_at);
+    let first: Vec<Value> = comments
+        .iter()
+        .take(INLINE_COMMENTS)
+        .map(|c| {
+            json!({
+                "author": author(world, &c.author, &world.comment_account),
+                "body": {"type": "doc", "version": 1, "content": []},
+                "created": time(c.created_at),
+            })
+        })
+        .collect();
+    json!({
+        "comments": first,
+        "maxResults": INLINE_COMMENTS,
+        "total": comments.len(),
+        "startAt": 0,
+    })
+}
+
+/// How many comments a search answer carries per issue (Jira's is larger; small here so that
+/// the paged remainder is exercised).
+const INLINE_COMMENTS: usize = 2;
 
 fn comments(world: &JiraWorld, key: &str, start_at: usize, max: usize) -> Reply {
     let mut comments: Vec<&Comment> = world.comments.iter().filter(|c| c.item == key).collect();
