@@ -315,26 +315,28 @@ async fn read_issue(
         }
     }
     // The search answers the first comments with the issue; the rest are paged for.
-    let inline = node.fields.comment.as_ref();
+    let inline = node.fields.comment.as_ref().filter(|c| c.start_at == 0);
     let mut comments = inline.map(|c| c.comments.clone()).unwrap_or_default();
-    let complete = inline.is_some_and(|c| c.start_at == 0 && c.comments.len() as i64 >= c.total);
+    let complete = inline.is_some_and(|c| c.comments.len() as i64 >= c.total);
     let mut start_at = comments.len() as i64;
-    while !complete {
-        let page: CommentPage = ctx
-            .client
-            .get(
-                &format!("/rest/api/3/issue/{key}/comment"),
-                &[
-                    ("startAt", start_at.to_string()),
-                    ("maxResults", "100".into()),
-                ],
-            )
-            .await?;
-        let read = page.comments.len() as i64;
-        comments.extend(page.comments);
-        start_at = page.start_at + read;
-        if read == 0 || start_at >= page.total {
-            break;
+    if !complete {
+        loop {
+            let page: CommentPage = ctx
+                .client
+                .get(
+                    &format!("/rest/api/3/issue/{key}/comment"),
+                    &[
+                        ("startAt", start_at.to_string()),
+                        ("maxResults", "100".into()),
+                    ],
+                )
+                .await?;
+            let read = page.comments.len() as i64;
+            comments.extend(page.comments);
+            start_at = page.start_at + read;
+            if read == 0 || start_at >= page.total {
+                break;
+            }
         }
     }
     let links: Vec<RemoteLink> = ctx

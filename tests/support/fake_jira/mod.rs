@@ -745,7 +745,7 @@ fn inline_comments(world: &JiraWorld, key: &str) -> Value {
 
 /// How many comments a search answer carries per issue (Jira's is larger; small here so that
 /// the paged remainder is exercised).
-const INLINE_COMMENTS: usize = 2;
+const INLINE_COMMENTS: usize = 1;
 
 fn comments(world: &JiraWorld, key: &str, start_at: usize, max: usize) -> Reply {
     let mut comments: Vec<&Comment> = world.comments.iter().filter(|c| c.item == key).collect();
