@@ -254,6 +254,12 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             }
             let quiet = options.quiet;
             let dry_run = options.dry_run;
+            if jira && dry_run {
+                say.line(
+                    "Jira projects are not estimated by --dry-run: a fetch costs one search per \
+                     page of changed issues and two or three requests per changed issue",
+                );
+            }
             let mut failed = Vec::new();
             if github && let Err(error) = fetch_github(data_dir, config, options, since, say) {
                 failed.push(format!("{error:#}"));

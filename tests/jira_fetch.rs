@@ -619,6 +619,29 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
             .collect()
     };
     assert_eq!(rates(&report), rates(&reference));
+    // The detectors find the same on fetched tickets as on the simulated ones, the
+    // micromanagement and overload findings included.
+    let findings = |r: &serde_json::Value| -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["kind"].to_string(),
+                    f["subject"].to_string(),
+                    f["headline"].to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(findings(&report), findings(&reference));
+    let kinds: Vec<String> = findings(&report).into_iter().map(|f| f.0).collect();
+    for kind in ["\"micromanagement\"", "\"overload\""] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
+    }
     let markdown = std::fs::read_to_string(ws.data.join("report/report.md")).unwrap();
     assert!(markdown.to_lowercase().contains("reopen"), "{markdown}");
 }
