@@ -915,4 +915,38 @@ mod tests {
         assert!(Config::load(missing, false).is_ok());
         assert!(Config::load(missing, true).is_err());
     }
+
+    #[test]
+    fn jira_and_the_roster_are_read_and_checked() {
+        let config = Config::parse(
+            "[jira]\nprojects = [\"OPS\"]\n[jira.status_categories]\n\"Ready for QA\" = \"in_progress\"\n\
+             [[people]]\nperson = \"ada\"\nteam = \"core\"\naliases = [\"ada-gh\", \"712020:ada\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.jira.projects, ["OPS"]);
+        assert_eq!(config.jira.status_categories["Ready for QA"], "in_progress");
+        let row = config.people[0].row();
+        assert_eq!(
+            (row.role.as_str(), row.timezone.as_str()),
+            ("engineer", "UTC")
+        );
+        assert_eq!(row.aliases, ["ada-gh", "712020:ada"]);
+
+        let error =
+            Config::parse("[jira.status_categories]\nShipped = \"finished\"\n").unwrap_err();
+        assert!(
+            error.contains("Shipped") && error.contains("todo, in_progress or done"),
+            "{error}"
+        );
+        let error = Config::parse(
+            "[[people]]\nperson = \"ada\"\nteam = \"a\"\naliases = [\"x@acme.example\"]\n\
+             [[people]]\nperson = \"bob\"\nteam = \"a\"\naliases = [\"X@acme.example\"]\n",
+        )
+        .unwrap_err();
+        assert!(error.contains("listed for both `ada` and `bob`"), "{error}");
+        let error =
+            Config::parse("[[people]]\nperson = \"ada\"\nteam = \"a\"\ntimezone = \"Mars/Base\"\n")
+                .unwrap_err();
+        assert!(error.contains("Mars/Base"), "{error}");
+    }
 }
