@@ -226,6 +226,10 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
                     "--dry-run estimates GitHub fetches only; a Jira fetch costs about four requests per changed issue"
                 );
             }
+            // Missing credentials are said before anything is written.
+            crate::sources::jira::client::Credentials::discover(&config.jira, |name| {
+                std::env::var(name).ok()
+            })?;
             write_roster(data_dir, config, say)?;
             fetch_jira(data_dir, config, &projects, since, options.quiet, say)
         }
@@ -292,7 +296,8 @@ fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
     let mut store = Store::open_or_create(data_dir)?;
     store.replace_tables(vec![("people", frame)], None)?;
     say.line(format!(
-        "roster: {count} people written to the people table"
+        "roster: {count} {} written to the people table",
+        if count == 1 { "person" } else { "people" }
     ));
     Ok(())
 }

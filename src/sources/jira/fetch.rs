@@ -42,7 +42,7 @@ pub enum FetchError {
          projects under [jira] in teamlens.toml"
     )]
     NothingToFetch,
-    #[error("{0}")]
+    #[error(transparent)]
     Client(#[from] ClientError),
     #[error(transparent)]
     Store(#[from] StoreError),
