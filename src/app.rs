@@ -123,6 +123,7 @@ pub fn run(cli: Cli) -> Result<()> {
             },
             &say,
         ),
+        Command::People { unmatched } => people(&cli.data_dir, unmatched, &say),
         Command::Init { org, force } => init(&cli.config, &config, &org, force, &say),
         Command::Query { sql, format } => query(&cli.data_dir, &config, &sql, format),
         Command::Report {
@@ -217,6 +218,9 @@ fn github_client(
 
 /// `teamlens fetch`: the source named, or every source teamlens.toml lists (GitHub, then Linear).
 fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
+    let since = options
+        .since
+        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(365));
     match &options.source {
         Some(FetchSource::Git { paths, branch }) => {
             return fetch_git(data_dir, config, paths, branch.clone(), &options, say);
@@ -224,8 +228,30 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
         Some(FetchSource::Linear { teams }) => {
             return fetch_linear(data_dir, config, teams, &options, say);
         }
-        Some(FetchSource::Github { .. }) => return fetch_github(data_dir, config, options, say),
+        Some(FetchSource::Jira { projects }) => {
+            if options.dry_run {
+                bail!(
+                    "--dry-run estimates GitHub fetches only; a Jira fetch costs about four \
+                     requests per changed issue"
+                );
+            }
+            // Missing credentials are said before anything is written.
+            crate::sources::jira::client::Credentials::discover(&config.jira, |name| {
+                std::env::var(name).ok()
+            })?;
+            write_roster(data_dir, config, say)?;
+            return fetch_jira(data_dir, config, projects, since, options.quiet, say);
+        }
+        Some(FetchSource::Github { .. }) => {
+            if !options.dry_run {
+                write_roster(data_dir, config, say)?;
+            }
+            return fetch_github(data_dir, config, options, say);
+        }
         None => {}
+    }
+    if !options.dry_run {
+        write_roster(data_dir, config, say)?;
     }
     // A plain fetch: every source teamlens.toml lists, in turn; one failing does not stop the
     // others, and every failure is reported at the end.
@@ -247,6 +273,24 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             failures.push(format!("{error:#}"));
         }
     }
+    if !config.jira.projects.is_empty() {
+        sources += 1;
+        if options.dry_run {
+            say.line(
+                "Jira projects are not estimated by --dry-run: a fetch costs one search per page \
+                 of changed issues and two or three requests per changed issue",
+            );
+        } else if let Err(error) = fetch_jira(
+            data_dir,
+            config,
+            &config.jira.projects,
+            since,
+            options.quiet,
+            say,
+        ) {
+            failures.push(format!("{error:#}"));
+        }
+    }
     if !config.linear.teams.is_empty() {
         sources += 1;
         if options.dry_run {
@@ -258,16 +302,109 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
         }
     }
     if sources == 0 {
+        if !config.people.is_empty() && !options.dry_run {
+            // Only a roster: it was written above.
+            return Ok(());
+        }
         bail!(
-            "nothing to fetch: name a source (`teamlens fetch github OWNER/NAME`, `fetch linear \
-             TEAM`, `fetch git PATH`), or list repositories, teams or clones in teamlens.toml \
-             (`teamlens init --org ORG` writes one for GitHub)"
+            "nothing to fetch: name a source (`teamlens fetch github OWNER/NAME`, `fetch jira KEY`, \
+             `fetch linear TEAM`, `fetch git PATH`), or list repositories, projects, teams or \
+             clones in teamlens.toml (`teamlens init --org ORG` writes one for GitHub)"
         );
     }
     if !failures.is_empty() {
         bail!("{}", failures.join("\n"));
     }
     Ok(())
+}
+
+/// Writes the roster of teamlens.toml (`[[people]]`) to the `people` table, when it has one.
+fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
+    if config.people.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<crate::model::Person> = config.people.iter().map(|p| p.row()).collect();
+    let count = rows.len();
+    let frame = <crate::model::Person as crate::model::Table>::to_frame(rows)
+        .map_err(|e| anyhow::anyhow!("building the people table from the roster: {e}"))?;
+    let mut store = Store::open_or_create(data_dir)?;
+    store.replace_tables(vec![("people", frame)], None)?;
+    say.line(format!(
+        "roster: {count} {} written to the people table",
+        if count == 1 { "person" } else { "people" }
+    ));
+    Ok(())
+}
+
+/// `teamlens fetch jira KEY…`.
+fn fetch_jira(
+    data_dir: &Path,
+    config: &Config,
+    projects: &[String],
+    since: chrono::DateTime<chrono::Utc>,
+    quiet: bool,
+    say: &Say,
+) -> Result<()> {
+    use crate::sources::jira;
+    let mut projects: Vec<String> = projects.iter().map(|p| p.trim().to_uppercase()).collect();
+    projects.dedup();
+    if projects.is_empty() {
+        return Err(jira::fetch::FetchError::NothingToFetch.into());
+    }
+    let credentials =
+        jira::client::Credentials::discover(&config.jira, |name| std::env::var(name).ok())?;
+    tracing::info!("Jira at {} as {}", credentials.base_url, credentials.email);
+    let progress = Arc::new(FetchProgress::new(quiet));
+    runtime()?.block_on(async {
+        let waiting = progress.clone();
+        let client = jira::client::JiraClient::new(
+            credentials,
+            jira::client::Policy::from_config(&config.jira),
+            Box::new(move |message| {
+                <FetchProgress as jira::fetch::Observer>::waiting(&waiting, message)
+            }),
+        )?;
+        let store = Store::open_or_create(data_dir)?;
+        let summary = jira::fetch::fetch(
+            &client,
+            store,
+            data_dir,
+            &projects,
+            since,
+            &config.jira,
+            progress.as_ref(),
+        )
+        .await?;
+        let stats = &summary.stats;
+        say.line(format!(
+            "fetched {} of {} Jira projects into {}: {} requests ({} retried, {} rate-limited)",
+            summary.outcomes.len(),
+            projects.len(),
+            data_dir.display(),
+            stats.requests,
+            stats.retries,
+            stats.rate_limited,
+        ));
+        if summary.failures.is_empty() {
+            return Ok(());
+        }
+        let resumable = summary.failures.iter().any(|f| f.is_resumable());
+        let messages: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
+        bail!(
+            "{}{}{}",
+            messages.join("\n"),
+            if summary.complete {
+                ""
+            } else {
+                "\nthe fetch stopped before the remaining projects"
+            },
+            if resumable {
+                "\nwhat was fetched is kept: run the same command again to resume"
+            } else {
+                ""
+            }
+        )
+    })
 }
 
 /// `teamlens fetch linear TEAM…` (or the teams of `[linear]`).
@@ -354,7 +491,9 @@ fn fetch_linear(
 
 fn fetch_github(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> Result<()> {
     let request = match options.source {
-        Some(FetchSource::Linear { .. } | FetchSource::Git { .. }) => bail!("not a GitHub fetch"),
+        Some(FetchSource::Linear { .. } | FetchSource::Git { .. } | FetchSource::Jira { .. }) => {
+            bail!("not a GitHub fetch")
+        }
         Some(FetchSource::Github { repositories, org }) => FetchRequest {
             repositories: repositories
                 .iter()
@@ -617,6 +756,84 @@ fn evaluate(
              healthy controls); run with --mistakes to see each miss and false alarm"
         );
     }
+    Ok(())
+}
+
+/// `teamlens people [--unmatched]`.
+fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
+    let store = Store::open(data_dir)?;
+    if !unmatched {
+        let frame = store
+            .scan("people")?
+            .select([col("person"), col("team"), col("role"), col("aliases")])
+            .collect()?;
+        if frame.height() == 0 {
+            say.line(
+                "no roster: list people as [[people]] in teamlens.toml and run teamlens fetch",
+            );
+            return Ok(());
+        }
+        say.line("person | team | role | aliases");
+        let persons = frame.column("person")?.str()?.clone();
+        let teams = frame.column("team")?.str()?.clone();
+        let roles = frame.column("role")?.str()?.clone();
+        let aliases = frame.column("aliases")?.list()?.clone();
+        for i in 0..frame.height() {
+            let names: Vec<String> = aliases
+                .get_as_series(i)
+                .and_then(|s| {
+                    s.str()
+                        .ok()
+                        .map(|v| v.iter().flatten().map(str::to_string).collect())
+                })
+                .unwrap_or_default();
+            say.line(format!(
+                "{} | {} | {} | {}",
+                persons.get(i).unwrap_or(""),
+                teams.get(i).unwrap_or(""),
+                roles.get(i).unwrap_or(""),
+                names.join(", ")
+            ));
+        }
+        return Ok(());
+    }
+    let accounts = crate::identity::unmatched(&store)?;
+    if accounts.is_empty() {
+        say.line("every account in the tables matches a person of the roster");
+        return Ok(());
+    }
+    say.line("account | rows | seen in | name / e-mail | suggested person");
+    for a in &accounts {
+        let who: Vec<&str> = [a.display_name.as_deref(), a.email.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let suggested: Vec<String> = a
+            .suggestions
+            .iter()
+            .map(|s| format!("{} ({})", s.person, s.reason))
+            .collect();
+        say.line(format!(
+            "{} | {} | {} | {} | {}",
+            a.account,
+            a.seen.values().sum::<usize>(),
+            a.seen.keys().cloned().collect::<Vec<_>>().join(", "),
+            if who.is_empty() {
+                "-".to_string()
+            } else {
+                who.join(" ")
+            },
+            if suggested.is_empty() {
+                "-".to_string()
+            } else {
+                suggested.join("; ")
+            }
+        ));
+    }
+    say.line(format!(
+        "{} unmatched accounts: add them as aliases of [[people]] in teamlens.toml and fetch again",
+        accounts.len()
+    ));
     Ok(())
 }
 

@@ -145,6 +145,13 @@ pub enum Command {
         #[arg(long)]
         mistakes: bool,
     },
+    /// The roster as stored (the people table); with --unmatched, the accounts in the tables
+    /// that match no person, with suggested matches (same e-mail, same display name).
+    People {
+        /// List the accounts no person of the roster has.
+        #[arg(long)]
+        unmatched: bool,
+    },
     /// What a finding kind means: the pattern, its signals, and its thresholds with their
     /// config keys and current values.
     Explain {
@@ -180,6 +187,14 @@ pub enum FetchSource {
         /// The branch or revision to read (default: HEAD).
         #[arg(long, value_name = "BRANCH")]
         branch: Option<String>,
+    },
+    /// Jira Cloud: issues with their whole changelog (status, assignee, summary, description,
+    /// sprint, story points, priority, labels), comments and links to pull requests. Needs
+    /// JIRA_BASE_URL (or base_url under [jira]), JIRA_EMAIL and JIRA_API_TOKEN.
+    Jira {
+        /// Project keys, such as OPS.
+        #[arg(required = true)]
+        projects: Vec<String>,
     },
 }
 

@@ -17,6 +17,9 @@ pub struct Config {
     pub github: GitHubConfig,
     pub linear: LinearConfig,
     pub git: GitConfig,
+    pub jira: JiraConfig,
+    /// The roster: who is who across GitHub, git, Jira and Linear (`[[people]]`).
+    pub people: Vec<RosterPerson>,
 }
 
 /// The Linear source: which teams, where, how gently, and how labels give a ticket's type.
@@ -159,6 +162,138 @@ impl GitConfig {
             return Err("git.chunk must be at least 1".into());
         }
         Ok(())
+    }
+}
+
+/// The Jira Cloud source: which projects, where, and how to read their workflows.
+///
+/// Credentials are never written here: `JIRA_EMAIL` and `JIRA_API_TOKEN` are read from the
+/// environment; `JIRA_BASE_URL` overrides `base_url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JiraConfig {
+    /// Project keys fetched by a plain `teamlens fetch`.
+    pub projects: Vec<String>,
+    /// `https://your-site.atlassian.net`.
+    pub base_url: Option<String>,
+    /// Workflow status name → `todo`, `in_progress` or `done`, for statuses whose Jira category
+    /// says otherwise (a "Ready for release" Jira counts as done but your team does not).
+    pub status_categories: std::collections::BTreeMap<String, String>,
+    /// Issue type name → `bug`, `incident`, `feature` or `chore` (defaults: Bug → bug,
+    /// Incident → incident, Story/Epic/Improvement → feature, Task/Sub-task → chore).
+    pub issue_types: std::collections::BTreeMap<String, String>,
+    /// Label → type; a label listed here wins over the issue type.
+    pub label_types: std::collections::BTreeMap<String, String>,
+    /// The custom field holding story points (`customfield_10016` on most Cloud sites).
+    pub story_points_field: String,
+    /// The custom field holding sprints (`customfield_10020` on most Cloud sites).
+    pub sprint_field: String,
+    /// Issues per search page, 1–100.
+    pub page_size: u32,
+    /// Attempts per request on 429, 5xx and broken answers before stopping (resumable).
+    pub max_attempts: u32,
+    /// First back-off after a failed attempt, in milliseconds; doubled each time, with jitter.
+    pub retry_base_ms: u64,
+    /// The longest `Retry-After` waited for, in seconds.
+    pub max_retry_after_secs: u64,
+}
+
+impl Default for JiraConfig {
+    fn default() -> Self {
+        JiraConfig {
+            projects: Vec::new(),
+            base_url: None,
+            status_categories: Default::default(),
+            issue_types: Default::default(),
+            label_types: [("incident", "incident"), ("bug", "bug")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            story_points_field: "customfield_10016".into(),
+            sprint_field: "customfield_10020".into(),
+            page_size: 50,
+            max_attempts: 6,
+            retry_base_ms: 1000,
+            max_retry_after_secs: 300,
+        }
+    }
+}
+
+impl JiraConfig {
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=100).contains(&self.page_size) {
+            return Err(format!(
+                "jira.page_size = {}: give 1 to 100 issues per page",
+                self.page_size
+            ));
+        }
+        for (status, category) in &self.status_categories {
+            if !matches!(category.as_str(), "todo" | "in_progress" | "done") {
+                return Err(format!(
+                    "jira.status_categories.\"{status}\" = \"{category}\": give todo, in_progress or done"
+                ));
+            }
+        }
+        for (table, map) in [
+            ("issue_types", &self.issue_types),
+            ("label_types", &self.label_types),
+        ] {
+            for (name, kind) in map {
+                if !matches!(kind.as_str(), "bug" | "incident" | "feature" | "chore") {
+                    return Err(format!(
+                        "jira.{table}.\"{name}\" = \"{kind}\": give bug, incident, feature or chore"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One person of the roster: their id, team, role, calendar, and every account that is theirs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterPerson {
+    /// The id every table names them by.
+    pub person: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `manager`, `lead`, `engineer`, `bot` or `external`.
+    #[serde(default = "default_role")]
+    pub role: String,
+    pub team: String,
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    #[serde(default)]
+    pub work_start_hour: Option<i64>,
+    #[serde(default)]
+    pub work_end_hour: Option<i64>,
+    /// GitHub logins, git e-mails, Jira account ids, Linear user ids.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+fn default_role() -> String {
+    "engineer".into()
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
+}
+
+impl RosterPerson {
+    /// The `people` row of this roster entry.
+    pub fn row(&self) -> crate::model::Person {
+        crate::model::Person {
+            person: self.person.clone(),
+            display_name: self.display_name.clone(),
+            team: self.team.clone(),
+            role: self.role.clone(),
+            timezone: self.timezone.clone(),
+            work_start_hour: self.work_start_hour,
+            work_end_hour: self.work_end_hour,
+            aliases: self.aliases.clone(),
+        }
     }
 }
 
@@ -669,6 +804,35 @@ impl Config {
         self.github.validate()?;
         self.linear.validate()?;
         self.git.validate()?;
+        self.jira.validate()?;
+        let mut seen = std::collections::BTreeMap::new();
+        for p in &self.people {
+            if !matches!(
+                p.role.as_str(),
+                "manager" | "lead" | "engineer" | "bot" | "external"
+            ) {
+                return Err(format!(
+                    "people `{}`: role = \"{}\": give manager, lead, engineer, bot or external",
+                    p.person, p.role
+                ));
+            }
+            if p.timezone.parse::<chrono_tz::Tz>().is_err() {
+                return Err(format!(
+                    "people `{}`: timezone = \"{}\" is not an IANA time zone (Europe/Berlin)",
+                    p.person, p.timezone
+                ));
+            }
+            for name in std::iter::once(&p.person).chain(&p.aliases) {
+                if let Some(other) = seen.insert(name.to_lowercase(), p.person.clone())
+                    && other != p.person
+                {
+                    return Err(format!(
+                        "people: `{name}` is listed for both `{other}` and `{}`",
+                        p.person
+                    ));
+                }
+            }
+        }
         let t = &self.thresholds;
         let b = &t.review_bottleneck;
         let d = &t.output_outcome_divergence;

@@ -303,3 +303,86 @@ mod linear {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Jira: the same bars and lines, one per project.
+// ---------------------------------------------------------------------------------------------
+
+mod jira {
+    use super::FetchProgress;
+    use crate::sources::jira::client::ClientStats;
+    use crate::sources::jira::fetch::Observer;
+    use crate::sources::jira::sync::{Counts, ProjectOutcome, SyncError};
+
+    /// `120 issues, 840 changes, 96 comments (page 3)`.
+    fn describe(counts: &Counts) -> String {
+        format!(
+            "{} issues, {} changes, {} comments (page {})",
+            counts.issues, counts.events, counts.comments, counts.pages
+        )
+    }
+
+    /// `41 requests, 2 rate-limited`.
+    fn requests(stats: &ClientStats) -> String {
+        let mut text = format!("{} requests", stats.requests);
+        if stats.rate_limited > 0 {
+            text.push_str(&format!(", {} rate-limited", stats.rate_limited));
+        }
+        text
+    }
+
+    fn name(project: &str) -> String {
+        format!("jira {project}")
+    }
+
+    impl FetchProgress {
+        fn say(&self, project: &str, text: &str) {
+            match self.bar_named(&name(project)) {
+                Some(bar) => bar.set_message(text.to_string()),
+                None => self.line(&format!("{}: {text}", name(project))),
+            }
+        }
+    }
+
+    impl Observer for FetchProgress {
+        fn project_started(&self, project: &str, resumed_hint: bool) {
+            let text = if resumed_hint {
+                "resuming an interrupted fetch"
+            } else {
+                "fetching"
+            };
+            self.say(project, text);
+        }
+
+        fn page(&self, project: &str, counts: &Counts, stats: &ClientStats) {
+            self.say(
+                project,
+                &format!("{}; {}", describe(counts), requests(stats)),
+            );
+        }
+
+        fn waiting(&self, message: &str) {
+            self.line(message);
+        }
+
+        fn project_finished(&self, outcome: &ProjectOutcome, stats: &ClientStats) {
+            let text = format!("done: {}; {}", describe(&outcome.counts), requests(stats));
+            match self.bar_named(&name(&outcome.project)) {
+                Some(bar) => bar.finish_with_message(text),
+                None => self.line(&format!("{}: {text}", name(&outcome.project))),
+            }
+        }
+
+        fn project_failed(&self, project: &str, error: &SyncError) {
+            let text = if error.is_resumable() {
+                "stopped (progress is saved: the same command resumes)"
+            } else {
+                "failed"
+            };
+            match self.bar_named(&name(project)) {
+                Some(bar) => bar.abandon_with_message(text),
+                None => self.line(&format!("{}: {text}", name(project))),
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_github;
+pub mod fake_jira;
 pub mod fake_linear;
 pub mod http;
 

@@ -1,0 +1,562 @@
+//! One project's fetch: incremental, resumable, checkpointed after every search page.
+//!
+//! **Incremental.** Issues are searched with JQL `project = KEY AND updated >= "…" ORDER BY
+//! updated ASC`, from the newest `updated` stored by the last fetch (or `--since` on the first),
+//! in the time zone of the account (`/myself`), since JQL reads dates in it. The bound is
+//! rounded down to the minute, JQL's resolution, so an issue at the boundary is read again and
+//! replaced, never lost. Every issue read has its whole changelog, comments and remote links read
+//! with it, and all its rows are replaced at the merge.
+//!
+//! **Resumable.** As for GitHub: each page's rows go to
+//! `<data>/staging/jira/<KEY>/page-NNNNNN.json`, then the checkpoint (the next page token, the
+//! mark being raised) is replaced, both atomically; nothing reaches the store until the project
+//! is read to the end, and then one [`Store::merge`] writes the rows and the new mark together.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Timelike, Utc};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::client::{ClientError, JiraClient};
+use super::normalize::{self, IssueParts, Mapping, SOURCE};
+use super::wire::{ChangelogPage, CommentPage, History, IssueNode, RemoteLink, SearchPage};
+use crate::model::{Comment, Dataset, Issue, IssueEvent, Table};
+use crate::sources::github::normalize::Identities;
+use crate::store::{Replacement, Store, StoreError, write_atomically};
+
+/// Why a project's fetch stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{project}: {source}")]
+    Client {
+        project: String,
+        #[source]
+        source: ClientError,
+    },
+    #[error(
+        "{project}: no such Jira project, or not visible to the account in JIRA_EMAIL ({message}); \
+         check the key"
+    )]
+    UnknownProject { project: String, message: String },
+    #[error(
+        "{path}: the fetch checkpoint is damaged ({message}); delete {dir} to start this project's fetch over"
+    )]
+    Checkpoint {
+        path: PathBuf,
+        dir: PathBuf,
+        message: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// True when running the same command again continues where this one stopped.
+    pub fn is_resumable(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Client {
+                source: ClientError::Server { .. }
+                    | ClientError::RateLimited { .. }
+                    | ClientError::Network { .. },
+                ..
+            }
+        )
+    }
+
+    /// True when the failure concerns every project (credentials, the site), so the fetch stops.
+    pub fn is_global(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Client {
+                source: ClientError::Unauthorized { .. } | ClientError::Setup(_),
+                ..
+            }
+        )
+    }
+}
+
+/// What every project's fetch shares.
+pub struct SyncContext<'a> {
+    pub client: &'a JiraClient,
+    pub store: &'a Mutex<Store>,
+    /// `<data>/staging/jira`.
+    pub staging_root: PathBuf,
+    pub since: DateTime<Utc>,
+    pub page_size: u32,
+    pub mapping: Mapping,
+    pub identities: Identities,
+    /// The zone JQL reads dates in: the account's.
+    pub zone: chrono_tz::Tz,
+}
+
+/// Counts of what one project's fetch read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub issues: usize,
+    pub events: usize,
+    pub comments: usize,
+    pub pages: u32,
+}
+
+/// What one project's fetch did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectOutcome {
+    pub project: String,
+    pub counts: Counts,
+    pub resumed: bool,
+}
+
+/// What the manifest keeps per project under the `jira` source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProjectState {
+    /// The newest `updated` of the issues stored so far.
+    pub mark: Option<DateTime<Utc>>,
+    pub last_run: Option<String>,
+    pub fetched_at: Option<DateTime<Utc>>,
+}
+
+/// A project's state from the `jira` source state of the manifest.
+pub fn project_state(source_state: Option<&Value>, project: &str) -> ProjectState {
+    source_state
+        .and_then(|s| s.get("projects"))
+        .and_then(|p| p.get(project))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Checkpoint {
+    run: String,
+    started_at: DateTime<Utc>,
+    /// Issues updated before this are stored already.
+    bound: DateTime<Utc>,
+    next_page_token: Option<String>,
+    done: bool,
+    newest: Option<DateTime<Utc>>,
+    pages: u32,
+    counts: Counts,
+    /// Accounts the roster does not know, with what Jira says about them.
+    #[serde(default)]
+    accounts: BTreeMap<String, normalize::AccountInfo>,
+}
+
+/// The fields a search asks for.
+fn fields(mapping: &Mapping) -> String {
+    [
+        "summary",
+        "status",
+        "issuetype",
+        "labels",
+        "assignee",
+        "reporter",
+        "created",
+        "updated",
+        "project",
+        "priority",
+        "comment",
+        mapping.story_points_field.as_str(),
+        mapping.sprint_field.as_str(),
+    ]
+    .join(",")
+}
+
+/// The JQL of a project's search from a bound.
+pub fn jql(project: &str, bound: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    let local = bound.with_timezone(&zone);
+    format!(
+        "project = \"{}\" AND updated >= \"{}\" ORDER BY updated ASC, key ASC",
+        project.replace(['"', '\\'], ""),
+        local.format("%Y-%m-%d %H:%M")
+    )
+}
+
+/// Fetches one project to the end and merges it into the store.
+pub async fn sync_project(
+    ctx: &SyncContext<'_>,
+    project: &str,
+    on_page: &(dyn Fn(&str, &Counts) + Sync),
+) -> Result<ProjectOutcome, SyncError> {
+    let dir = staging_dir(&ctx.staging_root, project);
+    let state = {
+        let store = lock(ctx.store);
+        project_state(store.manifest().sources.get(SOURCE), project)
+    };
+    let (mut checkpoint, resumed) = match read_checkpoint(&dir)? {
+        Some(c) if state.last_run.as_deref() != Some(c.run.as_str()) => (c, true),
+        stale => {
+            if stale.is_some() {
+                remove_dir(&dir)?;
+            }
+            let started_at = Utc::now();
+            let bound = state.mark.unwrap_or(ctx.since);
+            let bound = bound
+                .with_second(0)
+                .and_then(|b| b.with_nanosecond(0))
+                .unwrap_or(bound);
+            (
+                Checkpoint {
+                    run: format!("{}", started_at.format("%Y%m%dT%H%M%S%.6fZ")),
+                    started_at,
+                    bound,
+                    next_page_token: None,
+                    done: false,
+                    newest: state.mark,
+                    pages: 0,
+                    counts: Counts::default(),
+                    accounts: BTreeMap::new(),
+                },
+                false,
+            )
+        }
+    };
+    let client_error = |source| SyncError::Client {
+        project: project.to_string(),
+        source,
+    };
+
+    while !checkpoint.done {
+        let mut query = vec![
+            ("jql", jql(project, checkpoint.bound, ctx.zone)),
+            ("maxResults", ctx.page_size.to_string()),
+            ("fields", fields(&ctx.mapping)),
+        ];
+        if let Some(token) = &checkpoint.next_page_token {
+            query.push(("nextPageToken", token.clone()));
+        }
+        let page: SearchPage = match ctx.client.get("/rest/api/3/search/jql", &query).await {
+            Ok(page) => page,
+            Err(ClientError::Rejected {
+                status: 400,
+                message,
+                ..
+            }) if message.contains("project") => {
+                return Err(SyncError::UnknownProject {
+                    project: project.to_string(),
+                    message,
+                });
+            }
+            Err(ClientError::NotFound { message, .. }) => {
+                return Err(SyncError::UnknownProject {
+                    project: project.to_string(),
+                    message,
+                });
+            }
+            Err(e) => return Err(client_error(e)),
+        };
+        let mut rows = Dataset::default();
+        for node in &page.issues {
+            if let Some(updated) = normalize::parse_time(&node.fields.updated)
+                && checkpoint.newest.is_none_or(|n| updated > n)
+            {
+                checkpoint.newest = Some(updated);
+            }
+            let issue = read_issue(ctx, node, &mut checkpoint.accounts)
+                .await
+                .map_err(client_error)?;
+            checkpoint.counts.issues += 1;
+            checkpoint.counts.events += issue.events.len();
+            checkpoint.counts.comments += issue.comments.len();
+            rows.issues.extend(issue.issue);
+            rows.issue_events.extend(issue.events);
+            rows.comments.extend(issue.comments);
+        }
+        checkpoint.next_page_token = page.next_page_token.clone();
+        checkpoint.done =
+            page.next_page_token.is_none() || page.is_last == Some(true) || page.issues.is_empty();
+        checkpoint.pages += 1;
+        checkpoint.counts.pages = checkpoint.pages;
+        write_page(&dir, checkpoint.pages, &rows)?;
+        write_checkpoint(&dir, &checkpoint)?;
+        on_page(project, &checkpoint.counts);
+    }
+
+    commit(ctx, project, &dir, &checkpoint)?;
+    remove_dir(&dir)?;
+    Ok(ProjectOutcome {
+        project: project.to_string(),
+        counts: checkpoint.counts,
+        resumed,
+    })
+}
+
+/// One issue with its whole changelog, comments and remote links.
+async fn read_issue(
+    ctx: &SyncContext<'_>,
+    node: &IssueNode,
+    accounts: &mut BTreeMap<String, normalize::AccountInfo>,
+) -> Result<normalize::IssueRows, ClientError> {
+    let key = node.key.as_str();
+    let mut histories: Vec<History> = Vec::new();
+    let mut start_at = 0i64;
+    loop {
+        let page: ChangelogPage = ctx
+            .client
+            .get(
+                &format!("/rest/api/3/issue/{key}/changelog"),
+                &[
+                    ("startAt", start_at.to_string()),
+                    ("maxResults", "100".into()),
+                ],
+            )
+            .await?;
+        let read = page.values.len() as i64;
+        histories.extend(page.values);
+        start_at = page.start_at + read;
+        let last = page
+            .is_last
+            .unwrap_or_else(|| page.total.is_none_or(|t| start_at >= t));
+        if last || read == 0 {
+            break;
+        }
+    }
+    // The search answers the first comments with the issue; the rest are paged for.
+    let inline = node.fields.comment.as_ref().filter(|c| c.start_at == 0);
+    let mut comments = inline.map(|c| c.comments.clone()).unwrap_or_default();
+    let complete = inline.is_some_and(|c| c.comments.len() as i64 >= c.total);
+    let mut start_at = comments.len() as i64;
+    if !complete {
+        loop {
+            let page: CommentPage = ctx
+                .client
+                .get(
+                    &format!("/rest/api/3/issue/{key}/comment"),
+                    &[
+                        ("startAt", start_at.to_string()),
+                        ("maxResults", "100".into()),
+                    ],
+                )
+                .await?;
+            let read = page.comments.len() as i64;
+            comments.extend(page.comments);
+            start_at = page.start_at + read;
+            if read == 0 || start_at >= page.total {
+                break;
+            }
+        }
+    }
+    let links: Vec<RemoteLink> = ctx
+        .client
+        .get(&format!("/rest/api/3/issue/{key}/remotelink"), &[])
+        .await?;
+    let parts = IssueParts {
+        node,
+        histories: &histories,
+        comments: &comments,
+        links: &links,
+    };
+    normalize::unknown_accounts(&parts, &ctx.identities, accounts);
+    Ok(normalize::issue(
+        parts,
+        ctx.client.base_url(),
+        &ctx.mapping,
+        &ctx.identities,
+    ))
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn commit(
+    ctx: &SyncContext<'_>,
+    project: &str,
+    dir: &Path,
+    checkpoint: &Checkpoint,
+) -> Result<(), SyncError> {
+    let staged = latest_versions(read_pages(dir, checkpoint.pages)?);
+    let keys: BTreeSet<String> = staged.issues.iter().map(|i| i.key.clone()).collect();
+    let keys = lit(Series::new(
+        "keys".into(),
+        keys.into_iter().collect::<Vec<_>>(),
+    ))
+    .implode(true);
+    let ours = || col("source").eq(lit(SOURCE));
+    let frame = |result: PolarsResult<DataFrame>, table: &str| {
+        result.map_err(|source| StoreError::Polars {
+            context: format!("preparing {table} of {project}"),
+            source,
+        })
+    };
+    let replacements = vec![
+        Replacement {
+            table: Issue::NAME,
+            remove: ours().and(col("key").is_in(keys.clone(), false)),
+            rows: frame(Issue::to_frame(staged.issues), "issues")?,
+        },
+        Replacement {
+            table: IssueEvent::NAME,
+            remove: ours().and(col("key").is_in(keys.clone(), false)),
+            rows: frame(IssueEvent::to_frame(staged.issue_events), "issue events")?,
+        },
+        Replacement {
+            table: Comment::NAME,
+            remove: ours()
+                .and(col("target").eq(lit("issue")))
+                .and(col("item").is_in(keys, false)),
+            rows: frame(Comment::to_frame(staged.comments), "comments")?,
+        },
+    ];
+    let mut store = lock(ctx.store);
+    let mut source_state = store
+        .manifest()
+        .sources
+        .get(SOURCE)
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    let state = ProjectState {
+        mark: checkpoint.newest,
+        last_run: Some(checkpoint.run.clone()),
+        fetched_at: Some(checkpoint.started_at),
+    };
+    if let Some(object) = source_state.as_object_mut() {
+        let projects = object.entry("projects").or_insert_with(|| json!({}));
+        if !projects.is_object() {
+            *projects = json!({});
+        }
+        if let Some(projects) = projects.as_object_mut() {
+            projects.insert(
+                project.to_string(),
+                serde_json::to_value(&state).unwrap_or(Value::Null),
+            );
+        }
+        let accounts = object.entry("accounts").or_insert_with(|| json!({}));
+        if !accounts.is_object() {
+            *accounts = json!({});
+        }
+        if let Some(accounts) = accounts.as_object_mut() {
+            for (id, info) in &checkpoint.accounts {
+                accounts.insert(
+                    id.clone(),
+                    serde_json::to_value(info).unwrap_or(Value::Null),
+                );
+            }
+        }
+    }
+    store.merge(replacements, Some((SOURCE, source_state)))?;
+    Ok(())
+}
+
+/// One dataset from a run's pages, keeping for each issue only the rows of the last page that
+/// read it (an issue updated while the run was paging moves to the end of the search).
+fn latest_versions(pages: Vec<Dataset>) -> Dataset {
+    let mut page_of: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, page) in pages.iter().enumerate() {
+        for issue in &page.issues {
+            page_of.insert(issue.key.clone(), index);
+        }
+    }
+    let mut out = Dataset::default();
+    for (index, page) in pages.into_iter().enumerate() {
+        let here = |k: &str| page_of.get(k) == Some(&index);
+        out.issues
+            .extend(page.issues.into_iter().filter(|i| here(&i.key)));
+        out.issue_events
+            .extend(page.issue_events.into_iter().filter(|e| here(&e.key)));
+        out.comments
+            .extend(page.comments.into_iter().filter(|c| here(&c.item)));
+    }
+    out
+}
+
+/// Where a project's unfinished fetch keeps its pages and checkpoint.
+pub fn staging_dir(staging_root: &Path, project: &str) -> PathBuf {
+    let cleaned: String = project
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    staging_root.join(if cleaned.is_empty() {
+        "_".into()
+    } else {
+        cleaned
+    })
+}
+
+/// The checkpoint file of a staging folder.
+pub fn checkpoint_path(dir: &Path) -> PathBuf {
+    dir.join("checkpoint.json")
+}
+
+fn page_path(dir: &Path, page: u32) -> PathBuf {
+    dir.join(format!("page-{page:06}.json"))
+}
+
+fn damaged(dir: &Path, path: &Path, message: impl ToString) -> SyncError {
+    SyncError::Checkpoint {
+        path: path.to_path_buf(),
+        dir: dir.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+fn read_checkpoint(dir: &Path) -> Result<Option<Checkpoint>, SyncError> {
+    let path = checkpoint_path(dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| damaged(dir, &path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(damaged(dir, &path, e)),
+    }
+}
+
+fn write_checkpoint(dir: &Path, checkpoint: &Checkpoint) -> Result<(), SyncError> {
+    let bytes = serde_json::to_vec_pretty(checkpoint).map_err(|e| damaged(dir, dir, e))?;
+    write_atomically(&checkpoint_path(dir), &bytes)?;
+    Ok(())
+}
+
+fn write_page(dir: &Path, page: u32, rows: &Dataset) -> Result<(), SyncError> {
+    let bytes = serde_json::to_vec(rows).map_err(|e| damaged(dir, dir, e))?;
+    write_atomically(&page_path(dir, page), &bytes)?;
+    Ok(())
+}
+
+fn read_pages(dir: &Path, pages: u32) -> Result<Vec<Dataset>, SyncError> {
+    (1..=pages)
+        .map(|page| {
+            let path = page_path(dir, page);
+            let bytes = std::fs::read(&path).map_err(|e| damaged(dir, &path, e))?;
+            serde_json::from_slice(&bytes).map_err(|e| damaged(dir, &path, e))
+        })
+        .collect()
+}
+
+fn remove_dir(dir: &Path) -> Result<(), SyncError> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(SyncError::Store(StoreError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn jql_reads_the_bound_in_the_accounts_zone() {
+        let bound = Utc.with_ymd_and_hms(2026, 10, 5, 22, 30, 0).unwrap();
+        assert_eq!(
+            jql("OPS", bound, chrono_tz::Europe::Berlin),
+            "project = \"OPS\" AND updated >= \"2026-10-06 00:30\" ORDER BY updated ASC, key ASC"
+        );
+    }
+}

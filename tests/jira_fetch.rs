@@ -1,0 +1,898 @@
+//! `teamlens fetch jira` end to end against the fake Jira of `tests/support/fake_jira`: the real
+//! binary, the real client code, Jira Cloud's REST v3 wire format.
+//!
+//! - round trip: simulate → serve → fetch → the stored `issues`, `issue_events` and `comments`
+//!   equal the simulator's, row for row, people resolved through the `[[people]]` roster;
+//! - incremental: a re-fetch with nothing new costs one search per project, from the stored mark;
+//! - killed at ≥ 10 points and resumed: the same dataset as an uninterrupted fetch;
+//! - faults (429 with Retry-After, 503, dropped and truncated answers): the fetch completes;
+//! - errors: wrong token, unknown project, missing variables, each with a clear message;
+//! - what it must show: the micromanager's ticket rewrites and the people-pleaser's mid-sprint
+//!   additions in `issue_events`, and the reopen rate in the report's outcome section.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use polars::prelude::*;
+use teamlens::model::{Comment, Dataset, Issue, IssueEvent, Person, Table};
+use teamlens::sources::simulate::{SimConfig, simulate};
+use teamlens::store::Store;
+
+use support::fake_jira::{EMAIL, FakeJira, Fault, JiraWorld, TOKEN, account_id};
+use support::teamlens;
+
+fn world(seed: u64, teams: usize, months: u32, scale: f64) -> Dataset {
+    simulate(&SimConfig::default_org(seed, teams, months, scale)).dataset
+}
+
+fn projects(data: &Dataset) -> Vec<String> {
+    let mut out: Vec<String> = data
+        .issues
+        .iter()
+        .filter(|i| i.source == "jira")
+        .filter_map(|i| i.project.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The roster of a simulated organisation as `[[people]]`, every person's Jira account listed.
+fn roster_toml(people: &[Person]) -> String {
+    let mut out = String::new();
+    for p in people {
+        let mut aliases = p.aliases.clone();
+        aliases.push(account_id(&p.person));
+        out.push_str(&format!(
+            "\n[[people]]\nperson = {:?}\nteam = {:?}\nrole = {:?}\ntimezone = {:?}\naliases = {:?}\n",
+            p.person, p.team, p.role, p.timezone, aliases
+        ));
+        if let Some(name) = &p.display_name {
+            out.push_str(&format!("display_name = {name:?}\n"));
+        }
+        if let (Some(s), Some(e)) = (p.work_start_hour, p.work_end_hour) {
+            out.push_str(&format!("work_start_hour = {s}\nwork_end_hour = {e}\n"));
+        }
+    }
+    out
+}
+
+struct Workspace {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    config: PathBuf,
+}
+
+fn workspace(page_size: u32, people: &[Person], extra: &str) -> Workspace {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("teamlens.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[jira]\npage_size = {page_size}\nretry_base_ms = 20\nmax_attempts = 5\n{extra}\n{}",
+            roster_toml(people)
+        ),
+    )
+    .unwrap();
+    Workspace {
+        data: dir.path().join("data"),
+        config,
+        _dir: dir,
+    }
+}
+
+fn fetch_command(fake: &FakeJira, ws: &Workspace, projects: &[String]) -> assert_cmd::Command {
+    let mut command = teamlens();
+    command
+        .env("JIRA_BASE_URL", fake.base_url())
+        .env("JIRA_EMAIL", EMAIL)
+        .env("JIRA_API_TOKEN", TOKEN)
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("--config")
+        .arg(&ws.config)
+        .args(["fetch", "jira"])
+        .args(projects)
+        .args(["--since", "2020-01-01"]);
+    command
+}
+
+/// The simulator's Jira rows as the fetch must store them (the site's address in the URLs).
+fn expected(data: &Dataset, base_url: &str) -> Dataset {
+    let jira = |s: &str| s == "jira";
+    Dataset {
+        issues: data
+            .issues
+            .iter()
+            .filter(|r| jira(&r.source))
+            .map(|i| Issue {
+                url: Some(format!("{base_url}/browse/{}", i.key)),
+                ..i.clone()
+            })
+            .collect(),
+        issue_events: data
+            .issue_events
+            .iter()
+            .filter(|r| jira(&r.source))
+            .cloned()
+            .collect(),
+        comments: data
+            .comments
+            .iter()
+            .filter(|r| jira(&r.source))
+            .cloned()
+            .collect(),
+        ..Dataset::default()
+    }
+}
+
+const TABLES: &[&str] = &["issues", "issue_events", "comments"];
+
+fn world_frame(world: &Dataset, table: &str) -> DataFrame {
+    let w = world.clone();
+    match table {
+        "issues" => Issue::to_frame(w.issues),
+        "issue_events" => IssueEvent::to_frame(w.issue_events),
+        "comments" => Comment::to_frame(w.comments),
+        other => panic!("no table {other}"),
+    }
+    .unwrap()
+}
+
+fn stored_frame(data: &Path, table: &str) -> DataFrame {
+    Store::open(data)
+        .unwrap()
+        .scan(table)
+        .unwrap()
+        .filter(col("source").eq(lit("jira")))
+        .collect()
+        .unwrap()
+}
+
+fn rows(frame: &DataFrame) -> Vec<String> {
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
+}
+
+fn assert_same_tables(data: &Path, want: &Dataset) {
+    let mut problems = Vec::new();
+    for table in TABLES {
+        let want = rows(&world_frame(want, table));
+        let got = rows(&stored_frame(data, table));
+        if want != got {
+            let missing: Vec<&String> = want.iter().filter(|r| !got.contains(r)).take(3).collect();
+            let extra: Vec<&String> = got.iter().filter(|r| !want.contains(r)).take(3).collect();
+            problems.push(format!(
+                "{table}: {} rows stored, {} expected\n  missing: {missing:#?}\n  unexpected: {extra:#?}",
+                got.len(),
+                want.len()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_fetch_stores_exactly_the_simulated_tickets() {
+    let data = world(31, 2, 3, 0.6);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(10, &data.people, "");
+    let output = fetch_command(&fake, &ws, &keys).assert().success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
+    assert!(stdout.contains("fetched 2 of 2 Jira projects"), "{stdout}");
+    let want = expected(&data, &fake.base_url());
+    assert!(want.issues.len() > 20 && want.issue_events.len() > 100);
+    assert_same_tables(&ws.data, &want);
+    // The changelog and comments were read page by page (the fake serves at most 4 a page).
+    let stats = fake.stats();
+    assert!(
+        stats.by_endpoint["issue/changelog"] > want.issues.len() as u64,
+        "{stats:?}"
+    );
+    // Comments come with the search; only issues with more than the first ones are paged for.
+    let paged = stats.by_endpoint.get("issue/comment").copied().unwrap_or(0);
+    assert!(
+        paged > 0 && paged < want.issues.len() as u64,
+        "{paged} comment requests for {} issues",
+        want.issues.len()
+    );
+    // The roster reached the people table.
+    let people = Store::open(&ws.data)
+        .unwrap()
+        .scan("people")
+        .unwrap()
+        .collect()
+        .unwrap();
+    assert_eq!(people.height(), data.people.len());
+    // The token is in no file the fetch wrote (nor its basic-auth form).
+    let header = support::fake_jira::basic(EMAIL, TOKEN);
+    let basic = (
+        header.trim_start_matches("Basic ").to_string(),
+        TOKEN.to_string(),
+    );
+    let mut stack = vec![ws.data.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(
+                    !text.contains(&basic.0) && !text.contains(&basic.1),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
+    // Nothing left in staging.
+    assert!(
+        !ws.data
+            .join("staging/jira")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    );
+}
+
+#[test]
+fn a_refetch_searches_from_the_stored_mark_and_replaces_changed_tickets() {
+    let data = world(32, 2, 2, 0.5);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(25, &data.people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let stats = fake.stats();
+    assert_eq!(
+        stats.by_endpoint["search/jql"],
+        keys.len() as u64,
+        "{stats:?}"
+    );
+    assert!(
+        stats.jql.iter().all(|q| !q.contains("2020-01-01")),
+        "the second search starts from the mark: {:?}",
+        stats.jql
+    );
+    // Only the tickets at the mark's minute are read again.
+    assert!(
+        stats
+            .by_endpoint
+            .get("issue/changelog")
+            .copied()
+            .unwrap_or(0)
+            <= 2 * keys.len() as u64,
+        "{stats:?}"
+    );
+
+    // A ticket is moved on: a new status change now. The re-fetch replaces its rows.
+    let mut want = expected(&data, &fake.base_url());
+    let changed = fake.with_world(|w| {
+        let issue = w.issues[0].clone();
+        let at = chrono::Utc::now() - chrono::Duration::minutes(5);
+        let at = chrono::DateTime::from_timestamp(at.timestamp(), 0).unwrap();
+        let event = IssueEvent {
+            source: "jira".into(),
+            key: issue.key.clone(),
+            at,
+            actor: issue.reporter.clone().unwrap(),
+            field: "priority".into(),
+            from: Some("Medium".into()),
+            to: Some("High".into()),
+        };
+        w.events.push(event.clone());
+        event
+    });
+    want.issue_events.push(changed);
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &keys).assert().success();
+    assert_same_tables(&ws.data, &want);
+}
+
+#[test]
+fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
+    let data = world(33, 2, 2, 0.6);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    fake.set_latency(Duration::from_millis(10));
+    let ws = workspace(5, &data.people, "");
+    let binary = assert_cmd::cargo::cargo_bin("teamlens");
+    let mut kills = 0;
+    let mut step: u64 = 7;
+    let mut finished = false;
+    while kills < 14 {
+        step = (step * 31 + 17) % 9 + 2;
+        let before = fake.stats().requests;
+        let mut child = std::process::Command::new(&binary)
+            .env("JIRA_BASE_URL", fake.base_url())
+            .env("JIRA_EMAIL", EMAIL)
+            .env("JIRA_API_TOKEN", TOKEN)
+            .arg("--data-dir")
+            .arg(&ws.data)
+            .arg("--config")
+            .arg(&ws.config)
+            .args(["-q", "fetch", "jira"])
+            .args(&keys)
+            .args(["--since", "2020-01-01"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "fetch failed on its own after {kills} kills"
+                );
+                finished = true;
+                break;
+            }
+            if fake.stats().requests >= before + step || started.elapsed() > Duration::from_secs(60)
+            {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                kills += 1;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if finished {
+            break;
+        }
+    }
+    assert!(kills >= 10, "only {kills} kills before the fetch finished");
+    fake.set_latency(Duration::ZERO);
+    fetch_command(&fake, &ws, &keys).assert().success();
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+}
+
+#[test]
+fn rate_limits_server_errors_and_broken_answers_are_survived() {
+    let data = world(34, 1, 2, 0.5);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(10, &data.people, "");
+    fake.inject(Fault::TooManyRequests { retry_after: 1 }, 1);
+    fake.fault_every(5, Fault::Unavailable);
+    let started = Instant::now();
+    fetch_command(&fake, &ws, &keys).assert().success();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+
+    for fault in [Fault::Drop, Fault::Truncated] {
+        let ws = workspace(10, &data.people, "");
+        fake.clear_faults();
+        fake.fault_every(4, fault.clone());
+        fake.reset_stats();
+        fetch_command(&fake, &ws, &keys).assert().success();
+        assert!(fake.stats().faults > 3, "{fault:?}");
+        assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+    }
+
+    // A rate limit that never lifts stops the fetch with a resumable message.
+    let ws = workspace(10, &data.people, "");
+    fake.clear_faults();
+    fake.inject(Fault::TooManyRequests { retry_after: 0 }, 50);
+    let output = fetch_command(&fake, &ws, &keys).assert().failure();
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).to_string();
+    assert!(stderr.contains("429"), "{stderr}");
+}
+
+#[test]
+fn credentials_and_projects_fail_with_clear_messages() {
+    let data = world(35, 1, 1, 0.4);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(10, &data.people, "");
+
+    let output = fetch_command(&fake, &ws, &keys)
+        .env("JIRA_API_TOKEN", "wrong-token-123")
+        .arg("-vv")
+        .assert()
+        .failure()
+        .code(1);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.get_output().stdout),
+        String::from_utf8_lossy(&output.get_output().stderr)
+    );
+    assert!(
+        all.contains("401") && all.contains("JIRA_API_TOKEN"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("wrong-token-123") && !all.contains(TOKEN),
+        "{all}"
+    );
+
+    let output = fetch_command(&fake, &ws, &["NOPE".to_string()])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("NOPE") && stderr.contains("no such Jira project"),
+        "{stderr}"
+    );
+
+    let output = fetch_command(&fake, &ws, &keys)
+        .env_remove("JIRA_EMAIL")
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).to_string();
+    assert!(stderr.contains("JIRA_EMAIL is not set"), "{stderr}");
+
+    let output = fetch_command(&fake, &ws, &keys)
+        .env_remove("JIRA_BASE_URL")
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).to_string();
+    assert!(stderr.contains("JIRA_BASE_URL"), "{stderr}");
+}
+
+/// The demo's organisation: the micromanaged team (index 1) and the people-pleaser's overloaded
+/// team (index 3).
+#[test]
+fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
+    let data = world(42, 4, 3, 0.8);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(50, &data.people, "");
+    // Everything but Jira stored as the simulator made it; Jira fetched from the fake.
+    let mut others = data.clone();
+    others.issues.retain(|r| r.source != "jira");
+    others.issue_events.retain(|r| r.source != "jira");
+    others.comments.retain(|r| r.source != "jira");
+    {
+        let mut store = Store::open_or_create(&ws.data).unwrap();
+        let frames = others.into_frames().unwrap();
+        store.replace_tables(frames, None).unwrap();
+    }
+    fetch_command(&fake, &ws, &keys).assert().success();
+
+    let managers: Vec<&Person> = data.people.iter().filter(|p| p.role == "manager").collect();
+    let team_of = |person: &str| {
+        data.people
+            .iter()
+            .find(|p| p.person == person)
+            .map(|p| p.team.clone())
+    };
+    let events = stored_frame(&ws.data, "issue_events");
+    let issues = stored_frame(&ws.data, "issues");
+    let text = |f: &DataFrame, c: &str| -> Vec<Option<String>> {
+        f.column(c)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect()
+    };
+    let (keys_col, actors, fields) = (
+        text(&events, "key"),
+        text(&events, "actor"),
+        text(&events, "field"),
+    );
+    let (issue_keys, assignees, labels_col) = (
+        text(&issues, "key"),
+        text(&issues, "assignee"),
+        issues.column("labels").unwrap().clone(),
+    );
+    let assignee_of = |key: &str| {
+        issue_keys
+            .iter()
+            .position(|k| k.as_deref() == Some(key))
+            .and_then(|i| assignees[i].clone())
+    };
+    // Rewrites: a manager changing the title of a ticket assigned to someone else, per team.
+    let mut rewrites_by_team = std::collections::BTreeMap::<String, usize>::new();
+    for i in 0..events.height() {
+        let (Some(key), Some(actor), Some(field)) = (&keys_col[i], &actors[i], &fields[i]) else {
+            continue;
+        };
+        if field == "title"
+            && managers.iter().any(|m| &m.person == actor)
+            && assignee_of(key).is_some_and(|a| &a != actor)
+        {
+            *rewrites_by_team.entry(team_of(actor).unwrap()).or_default() += 1;
+        }
+    }
+    let micromanager_team = managers
+        .iter()
+        .map(|m| m.team.clone())
+        .max_by_key(|t| rewrites_by_team.get(t).copied().unwrap_or(0))
+        .unwrap();
+    let most = rewrites_by_team[&micromanager_team];
+    assert!(most >= 5, "{rewrites_by_team:?}");
+    let others_max = rewrites_by_team
+        .iter()
+        .filter(|(t, _)| **t != micromanager_team)
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0);
+    assert!(most > 3 * others_max.max(1), "{rewrites_by_team:?}");
+    // The simulator's micromanaged team is the second of default_org.
+    let plans = SimConfig::default_org(42, 4, 3, 0.8).teams;
+    assert_eq!(micromanager_team, plans[1].name, "{rewrites_by_team:?}");
+
+    // Mid-sprint additions, read as the overload detector reads them: sprint assignments made
+    // more than a day after the sprint's first one. The people-pleaser's team (the fourth) has
+    // the most, and every ticket the simulator labelled added-mid-sprint is among them.
+    let at_us: Vec<Option<i64>> = events
+        .column("at")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .collect();
+    let tos = text(&events, "to");
+    let mut first_assignment = std::collections::BTreeMap::<String, i64>::new();
+    for i in 0..events.height() {
+        if let (Some("sprint"), Some(to), Some(at)) = (fields[i].as_deref(), &tos[i], at_us[i]) {
+            let first = first_assignment.entry(to.clone()).or_insert(at);
+            *first = (*first).min(at);
+        }
+    }
+    let mut late_by_team = std::collections::BTreeMap::<String, usize>::new();
+    let mut late_keys = std::collections::BTreeSet::new();
+    for i in 0..events.height() {
+        if let (Some("sprint"), Some(to), Some(at), Some(key)) =
+            (fields[i].as_deref(), &tos[i], at_us[i], &keys_col[i])
+            && at > first_assignment[to] + 24 * 3_600_000_000
+        {
+            let team = assignee_of(key)
+                .and_then(|a| team_of(&a))
+                .unwrap_or_default();
+            *late_by_team.entry(team).or_default() += 1;
+            late_keys.insert(key.clone());
+        }
+    }
+    let labelled: Vec<String> = (0..issues.height())
+        .filter(|&i| {
+            labels_col
+                .list()
+                .unwrap()
+                .get_as_series(i)
+                .is_some_and(|s| {
+                    s.str()
+                        .unwrap()
+                        .iter()
+                        .any(|l| l == Some("added-mid-sprint"))
+                })
+        })
+        .filter_map(|i| issue_keys[i].clone())
+        .collect();
+    assert!(labelled.len() >= 5, "{}", labelled.len());
+    let busiest = late_by_team
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(t, _)| t.clone())
+        .unwrap();
+    assert_eq!(busiest, plans[3].name, "{late_by_team:?}");
+    assert!(late_by_team[&plans[3].name] >= 5, "{late_by_team:?}");
+    // Every ticket the simulator planned into a running sprint has its sprint change stored.
+    let with_sprint_event: std::collections::BTreeSet<&String> = (0..events.height())
+        .filter(|&i| fields[i].as_deref() == Some("sprint"))
+        .filter_map(|i| keys_col[i].as_ref())
+        .collect();
+    assert!(labelled.iter().all(|k| with_sprint_event.contains(k)));
+
+    // The report's outcome section has the reopen rate, as it has on the simulated data itself.
+    let report = support::report(&ws.data, "2026-10", &ws.data.join("report"));
+    let outcomes = report["metrics"]["outcome_by_team"]
+        .as_array()
+        .expect("outcomes");
+    let reopen: Vec<f64> = outcomes
+        .iter()
+        .filter_map(|r| r["reopen_rate"].as_f64())
+        .collect();
+    assert!(!reopen.is_empty(), "{outcomes:?}");
+    let direct = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open_or_create(direct.path()).unwrap();
+        store
+            .replace_tables(data.clone().into_frames().unwrap(), None)
+            .unwrap();
+    }
+    let reference = support::report(direct.path(), "2026-10", &direct.path().join("report"));
+    let rates = |r: &serde_json::Value| -> Vec<(String, Option<f64>)> {
+        r["metrics"]["outcome_by_team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["team"].to_string(), o["reopen_rate"].as_f64()))
+            .collect()
+    };
+    assert_eq!(rates(&report), rates(&reference));
+    // The detectors find the same on fetched tickets as on the simulated ones, the
+    // micromanagement and overload findings included.
+    let findings = |r: &serde_json::Value| -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["kind"].to_string(),
+                    f["subject"].to_string(),
+                    f["headline"].to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(findings(&report), findings(&reference));
+    let kinds: Vec<String> = findings(&report).into_iter().map(|f| f.0).collect();
+    for kind in ["\"micromanagement\"", "\"overload\""] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
+    }
+    let markdown = std::fs::read_to_string(ws.data.join("report/report.md")).unwrap();
+    assert!(markdown.to_lowercase().contains("reopen"), "{markdown}");
+}
+
+/// One person with a GitHub login, two e-mails and a Jira account in the roster: a plain
+/// `teamlens fetch` of both sources stores them as one id, `people --unmatched` does not list
+/// any of their accounts, and the report counts them once (as on the simulated data itself).
+#[test]
+fn one_person_across_github_and_jira_is_counted_once() {
+    use support::fake_github::{FakeGitHub, GitHubWorld, TOKEN as GITHUB_TOKEN};
+    let data = world(36, 1, 2, 0.6);
+    let keys = projects(&data);
+    let person = data
+        .pull_requests
+        .iter()
+        .map(|p| p.author.clone())
+        .find(|a| {
+            data.issues
+                .iter()
+                .any(|i| i.assignee.as_deref() == Some(a.as_str()))
+        })
+        .unwrap();
+    let login = format!("{person}-gh");
+    let home_email = format!("{person}.home@example.org");
+
+    let mut github_rows = data.clone();
+    github_rows.issues.clear();
+    github_rows.issue_events.clear();
+    github_rows.comments.retain(|c| c.source == "github");
+    github_rows.time_off.clear();
+    let mut github = GitHubWorld::from_dataset(github_rows.clone());
+    github.login_of.insert(person.clone(), login.clone());
+    let fake_github = FakeGitHub::start(github);
+    // On Jira the person has their account (in the roster) and changes tickets and comments
+    // from two older accounts the roster does not list, which show the two e-mails.
+    let work_email = format!("{person}@acme.example");
+    let mut jira = JiraWorld::from_dataset(&data);
+    jira.history_account.insert(
+        person.clone(),
+        ("712020:old-account-1".into(), home_email.clone()),
+    );
+    jira.comment_account.insert(
+        person.clone(),
+        ("712020:old-account-2".into(), work_email.to_uppercase()),
+    );
+    assert!(
+        data.issue_events.iter().any(|e| e.actor == person)
+            && data
+                .comments
+                .iter()
+                .any(|c| c.author == person && c.source == "jira")
+    );
+    let fake_jira = FakeJira::start(jira);
+
+    let mut people = data.people.clone();
+    for p in people.iter_mut().filter(|p| p.person == person) {
+        p.aliases = vec![login.to_uppercase(), work_email.clone(), home_email.clone()];
+    }
+    let mut repos: Vec<String> = data.pull_requests.iter().map(|p| p.repo.clone()).collect();
+    repos.sort();
+    repos.dedup();
+    // roster_toml adds each person's Jira account.
+    let ws = workspace(
+        20,
+        &people,
+        &format!(
+            "projects = {keys:?}\n\n[github]\nrepositories = {repos:?}\npage_size = 50\n\
+             retry_base_ms = 20\nmin_remaining_points = 0\n"
+        ),
+    );
+    teamlens()
+        .env("JIRA_BASE_URL", fake_jira.base_url())
+        .env("JIRA_EMAIL", EMAIL)
+        .env("JIRA_API_TOKEN", TOKEN)
+        .env("GITHUB_TOKEN", GITHUB_TOKEN)
+        .env("GITHUB_GRAPHQL_URL", fake_github.graphql_url())
+        .env("GITHUB_API_URL", fake_github.api_url())
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("--config")
+        .arg(&ws.config)
+        .args(["fetch", "--since", "2020-01-01"])
+        .assert()
+        .success();
+
+    assert_same_tables(&ws.data, &expected(&data, &fake_jira.base_url()));
+    let store = Store::open(&ws.data).unwrap();
+    let authors = store
+        .scan("pull_requests")
+        .unwrap()
+        .filter(col("author").eq(lit(person.as_str())))
+        .collect()
+        .unwrap();
+    assert!(authors.height() > 0);
+    let roster = store.scan("people").unwrap().collect().unwrap();
+    assert_eq!(roster.height(), data.people.len());
+
+    let output = teamlens()
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .args(["people", "--unmatched"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
+    for alias in [
+        login.as_str(),
+        home_email.as_str(),
+        &account_id(&person),
+        "712020:old-account",
+    ] {
+        assert!(!stdout.contains(alias), "{alias}: {stdout}");
+    }
+
+    let output = teamlens()
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("people")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{person} |")))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains(&login.to_uppercase()) && line.contains(&home_email),
+        "{line}"
+    );
+
+    // The report counts the person once: the same authors per team as on the simulated data.
+    let fetched = support::report(&ws.data, "2026-10", &ws.data.join("report"));
+    let direct = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open_or_create(direct.path()).unwrap();
+        let mut rows = github_rows.clone();
+        rows.issues = data.issues.clone();
+        rows.issue_events = data.issue_events.clone();
+        rows.comments = data.comments.clone();
+        store
+            .replace_tables(rows.into_frames().unwrap(), None)
+            .unwrap();
+    }
+    let reference = support::report(direct.path(), "2026-10", &direct.path().join("report"));
+    let authors = |r: &serde_json::Value| -> Vec<(String, i64)> {
+        r["metrics"]["output_by_team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["team"].to_string(), o["authors"].as_i64().unwrap_or(-1)))
+            .collect()
+    };
+    assert!(!authors(&fetched).is_empty());
+    assert_eq!(authors(&fetched), authors(&reference));
+    assert!(
+        !authors(&fetched)
+            .iter()
+            .any(|(t, _)| t.contains("unassigned")),
+        "{:?}",
+        authors(&fetched)
+    );
+}
+
+/// Accounts nobody in the roster has are listed with suggestions.
+#[test]
+fn unmatched_accounts_are_listed_with_suggestions() {
+    let data = world(37, 1, 1, 0.4);
+    let keys = projects(&data);
+    let mut jira = JiraWorld::from_dataset(&data);
+    let person = data.issues[0].reporter.clone().unwrap();
+    jira.emails
+        .insert(person.clone(), format!("{person}@acme.example"));
+    let fake = FakeJira::start(jira);
+    // The roster knows this person under another id, without their Jira account or e-mail.
+    let renamed = format!("{person}2");
+    let mut people = data.people.clone();
+    for p in people.iter_mut().filter(|p| p.person == person) {
+        p.person = renamed.clone();
+        p.aliases.clear();
+    }
+    assert!(
+        people
+            .iter()
+            .any(|p| p.person == renamed && p.display_name.is_some())
+    );
+    let ws = workspace(20, &people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let output = teamlens()
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .args(["people", "--unmatched"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&account_id(&person)))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains("issues.reporter"), "{line}");
+    assert!(line.contains(&format!("{person}@acme.example")), "{line}");
+    assert!(
+        line.contains(&format!("{renamed} (same display name)")),
+        "{line}"
+    );
+}
+
+/// A sprint renamed after its tickets were planned: the changelog still says the old name, the
+/// agile API and the issues the new one. The stored events name it as it is called now, so the
+/// overload detector groups a sprint's assignments under one name.
+#[test]
+fn renamed_sprints_are_named_as_they_are_now() {
+    let data = world(38, 1, 2, 0.5);
+    let keys = projects(&data);
+    let mut jira = JiraWorld::from_dataset(&data);
+    let sprint = data
+        .issue_events
+        .iter()
+        .find(|e| e.field == "sprint" && e.source == "jira")
+        .and_then(|e| e.to.clone())
+        .unwrap();
+    let renamed = format!("{sprint} (release train)");
+    jira.renamed_sprints.insert(sprint.clone(), renamed.clone());
+    let fake = FakeJira::start(jira);
+    let ws = workspace(20, &data.people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+
+    let rename = |value: &Option<String>| {
+        value.as_ref().map(|v| {
+            if *v == sprint {
+                renamed.clone()
+            } else {
+                v.clone()
+            }
+        })
+    };
+    let mut want = expected(&data, &fake.base_url());
+    for issue in &mut want.issues {
+        issue.sprint = rename(&issue.sprint);
+    }
+    let mut renamed_events = 0;
+    for event in want.issue_events.iter_mut().filter(|e| e.field == "sprint") {
+        if event.to.as_deref() == Some(sprint.as_str()) {
+            renamed_events += 1;
+        }
+        event.from = rename(&event.from);
+        event.to = rename(&event.to);
+    }
+    assert!(renamed_events >= 2, "{renamed_events}");
+    assert_same_tables(&ws.data, &want);
+    let stats = fake.stats();
+    assert!(
+        stats.by_endpoint.keys().any(|k| k.contains("agile")),
+        "{stats:?}"
+    );
+}
