@@ -1,15 +1,12 @@
 //! Every GraphQL document the GitHub source sends validates against GitHub's published schema
-//! (`../shared/schemas/github.graphql`): a document that does not validate fails on github.com.
+//! (`schemas/github.graphql`): a document that does not validate fails on github.com.
 
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Schema};
 use teamlens::sources::github::documents::Document;
 
 fn github_schema() -> Valid<Schema> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/schemas/github.graphql"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/github.graphql");
     let sdl = std::fs::read_to_string(path).expect("the shared GitHub schema");
     // GitHub's SDL defines two fields of EnterpriseOwnerInfo twice; a strict SDL check rejects
     // the file, so the schema is built leniently and the documents are then checked strictly.

@@ -1,15 +1,12 @@
 //! Every GraphQL document the Linear source sends validates against Linear's published schema
-//! (`../shared/schemas/linear.graphql`): a document that does not validate fails on Linear.
+//! (`schemas/linear.graphql`): a document that does not validate fails on Linear.
 
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Schema};
 use teamlens::sources::linear::documents::Document;
 
 fn linear_schema() -> Valid<Schema> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/schemas/linear.graphql"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/linear.graphql");
     let sdl = std::fs::read_to_string(path).expect("the shared Linear schema");
     // Built leniently, as GitHub's is; the documents are then checked strictly.
     let schema = match Schema::parse(sdl, path) {

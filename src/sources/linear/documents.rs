@@ -3,7 +3,7 @@
 //! As for GitHub, each file holds one operation and the shared fragments live in
 //! `fragments.graphql`; [`Document::text`] appends only the fragments an operation reaches.
 //! `tests/linear_queries.rs` validates every assembled document against Linear's published
-//! schema (`../shared/schemas/linear.graphql`).
+//! schema (`schemas/linear.graphql`).
 
 use std::collections::BTreeSet;
 

@@ -24,10 +24,7 @@ use super::world::{
 pub fn schema() -> &'static Valid<Schema> {
     static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/schemas/github.graphql"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/github.graphql");
         let sdl = std::fs::read_to_string(path).expect("read github.graphql");
         let schema = match Schema::parse(sdl, "github.graphql") {
             Ok(schema) => schema,

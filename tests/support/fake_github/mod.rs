@@ -8,7 +8,7 @@
 //!
 //! # Endpoints
 //! - `POST /api/graphql` (also `/graphql`, `/api/v3/graphql`) — a real GraphQL executor over
-//!   GitHub's published schema (`../shared/schemas/github.graphql`): documents are validated (an
+//!   GitHub's published schema (`schemas/github.graphql`): documents are validated (an
 //!   invalid one gets HTTP 200 with `{"errors":[{"message":…}]}`), priced with GitHub's formula
 //!   (a connection listing `nodes`/`edges` needs `first` or `last`, 0–100 — `search_count` asks
 //!   for `first: 0`; cost = requests to fill every connection / 100, rounded, minimum 1; at most

@@ -19,10 +19,7 @@ use super::world::{Hist, LinearWorld, State};
 pub fn schema() -> &'static Valid<Schema> {
     static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/schemas/linear.graphql"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/linear.graphql");
         let sdl = std::fs::read_to_string(path).expect("read linear.graphql");
         let schema = match Schema::parse(sdl, "linear.graphql") {
             Ok(schema) => schema,
