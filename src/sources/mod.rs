@@ -9,6 +9,7 @@ pub mod import;
 pub mod jira;
 pub mod linear;
 pub mod simulate;
+pub mod staging;
 
 use polars::prelude::DataFrame;
 

@@ -30,7 +30,11 @@ use super::documents::Document;
 use super::normalize::{self, Identities, SOURCE};
 use super::wire::{Connection, IssueNode, PullRequestNode, RepositorySyncData};
 use crate::model::{Dataset, Deployment, Table};
-use crate::store::{Replacement, Store, StoreError, write_atomically};
+pub use crate::sources::staging::checkpoint_path;
+use crate::sources::staging::{
+    StagingError, read_checkpoint, read_pages, remove_dir, sanitize, write_checkpoint, write_page,
+};
+use crate::store::{Replacement, Store, StoreError};
 
 /// Deployments are read again this far before the last one seen: their status may still change.
 const DEPLOYMENT_SETTLE: Duration = Duration::days(1);
@@ -204,7 +208,7 @@ pub async fn sync_repository(
         let store = lock(ctx.store);
         repo_state(store.manifest().sources.get(SOURCE), repo)
     };
-    let (mut checkpoint, resumed) = match read_checkpoint(&dir)? {
+    let (mut checkpoint, resumed) = match read_checkpoint::<Checkpoint>(&dir)? {
         Some(checkpoint) if state.last_run.as_deref() != Some(checkpoint.run.as_str()) => {
             (checkpoint, true)
         }
@@ -976,26 +980,6 @@ fn latest_versions(pages: Vec<Dataset>) -> Dataset {
     out
 }
 
-/// A path component from an owner or repository name (they are `[A-Za-z0-9._-]` already; this
-/// keeps `..` and separators out whatever GitHub returns).
-fn sanitize(part: &str) -> String {
-    let cleaned: String = part
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() {
-        "_".into()
-    } else {
-        cleaned
-    }
-}
-
 /// Where a repository's unfinished fetch keeps its pages and checkpoint.
 pub fn staging_dir(staging_root: &Path, repo: &RepoName) -> PathBuf {
     staging_root
@@ -1003,63 +987,13 @@ pub fn staging_dir(staging_root: &Path, repo: &RepoName) -> PathBuf {
         .join(sanitize(&repo.name))
 }
 
-/// The checkpoint file of a staging folder.
-pub fn checkpoint_path(dir: &Path) -> PathBuf {
-    dir.join("checkpoint.json")
-}
-
-fn page_path(dir: &Path, page: u32) -> PathBuf {
-    dir.join(format!("page-{page:06}.json"))
-}
-
-fn damaged(dir: &Path, path: &Path, message: impl ToString) -> SyncError {
-    SyncError::Checkpoint {
-        path: path.to_path_buf(),
-        dir: dir.to_path_buf(),
-        message: message.to_string(),
-    }
-}
-
-fn read_checkpoint(dir: &Path) -> Result<Option<Checkpoint>, SyncError> {
-    let path = checkpoint_path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| damaged(dir, &path, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(damaged(dir, &path, e)),
-    }
-}
-
-fn write_checkpoint(dir: &Path, checkpoint: &Checkpoint) -> Result<(), SyncError> {
-    let bytes = serde_json::to_vec_pretty(checkpoint).map_err(|e| damaged(dir, dir, e))?;
-    write_atomically(&checkpoint_path(dir), &bytes)?;
-    Ok(())
-}
-
-fn write_page(dir: &Path, page: u32, rows: &Dataset) -> Result<(), SyncError> {
-    let bytes = serde_json::to_vec(rows).map_err(|e| damaged(dir, dir, e))?;
-    write_atomically(&page_path(dir, page), &bytes)?;
-    Ok(())
-}
-
-fn read_pages(dir: &Path, pages: u32) -> Result<Vec<Dataset>, SyncError> {
-    (1..=pages)
-        .map(|page| {
-            let path = page_path(dir, page);
-            let bytes = std::fs::read(&path).map_err(|e| damaged(dir, &path, e))?;
-            serde_json::from_slice(&bytes).map_err(|e| damaged(dir, &path, e))
-        })
-        .collect()
-}
-
-fn remove_dir(dir: &Path) -> Result<(), SyncError> {
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(SyncError::Store(StoreError::Io {
-            path: dir.to_path_buf(),
-            source: e,
-        })),
+impl From<StagingError> for SyncError {
+    fn from(error: StagingError) -> Self {
+        match error {
+            StagingError::Damaged { path, dir, message } => {
+                SyncError::Checkpoint { path, dir, message }
+            }
+            StagingError::Store(error) => SyncError::Store(error),
+        }
     }
 }

@@ -26,7 +26,11 @@ use super::normalize::{self, IssueParts, Mapping, SOURCE};
 use super::wire::{ChangelogPage, CommentPage, History, IssueNode, RemoteLink, SearchPage};
 use crate::model::{Comment, Dataset, Issue, IssueEvent, Table};
 use crate::sources::github::normalize::Identities;
-use crate::store::{Replacement, Store, StoreError, write_atomically};
+pub use crate::sources::staging::checkpoint_path;
+use crate::sources::staging::{
+    StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
+};
+use crate::store::{Replacement, Store, StoreError};
 
 /// Why a project's fetch stopped.
 #[derive(Debug, thiserror::Error)]
@@ -186,7 +190,7 @@ pub async fn sync_project(
         let store = lock(ctx.store);
         project_state(store.manifest().sources.get(SOURCE), project)
     };
-    let (mut checkpoint, resumed) = match read_checkpoint(&dir)? {
+    let (mut checkpoint, resumed) = match read_checkpoint::<Checkpoint>(&dir)? {
         Some(c) if state.last_run.as_deref() != Some(c.run.as_str()) => (c, true),
         stale => {
             if stale.is_some() {
@@ -485,64 +489,14 @@ pub fn staging_dir(staging_root: &Path, project: &str) -> PathBuf {
     })
 }
 
-/// The checkpoint file of a staging folder.
-pub fn checkpoint_path(dir: &Path) -> PathBuf {
-    dir.join("checkpoint.json")
-}
-
-fn page_path(dir: &Path, page: u32) -> PathBuf {
-    dir.join(format!("page-{page:06}.json"))
-}
-
-fn damaged(dir: &Path, path: &Path, message: impl ToString) -> SyncError {
-    SyncError::Checkpoint {
-        path: path.to_path_buf(),
-        dir: dir.to_path_buf(),
-        message: message.to_string(),
-    }
-}
-
-fn read_checkpoint(dir: &Path) -> Result<Option<Checkpoint>, SyncError> {
-    let path = checkpoint_path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| damaged(dir, &path, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(damaged(dir, &path, e)),
-    }
-}
-
-fn write_checkpoint(dir: &Path, checkpoint: &Checkpoint) -> Result<(), SyncError> {
-    let bytes = serde_json::to_vec_pretty(checkpoint).map_err(|e| damaged(dir, dir, e))?;
-    write_atomically(&checkpoint_path(dir), &bytes)?;
-    Ok(())
-}
-
-fn write_page(dir: &Path, page: u32, rows: &Dataset) -> Result<(), SyncError> {
-    let bytes = serde_json::to_vec(rows).map_err(|e| damaged(dir, dir, e))?;
-    write_atomically(&page_path(dir, page), &bytes)?;
-    Ok(())
-}
-
-fn read_pages(dir: &Path, pages: u32) -> Result<Vec<Dataset>, SyncError> {
-    (1..=pages)
-        .map(|page| {
-            let path = page_path(dir, page);
-            let bytes = std::fs::read(&path).map_err(|e| damaged(dir, &path, e))?;
-            serde_json::from_slice(&bytes).map_err(|e| damaged(dir, &path, e))
-        })
-        .collect()
-}
-
-fn remove_dir(dir: &Path) -> Result<(), SyncError> {
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(SyncError::Store(StoreError::Io {
-            path: dir.to_path_buf(),
-            source: e,
-        })),
+impl From<StagingError> for SyncError {
+    fn from(error: StagingError) -> Self {
+        match error {
+            StagingError::Damaged { path, dir, message } => {
+                SyncError::Checkpoint { path, dir, message }
+            }
+            StagingError::Store(error) => SyncError::Store(error),
+        }
     }
 }
 

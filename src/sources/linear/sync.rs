@@ -33,7 +33,11 @@ use super::normalize::{self, TypeRules};
 use super::wire::{Connection, Issue as WireIssue, TeamIssuesData, TeamLookupData};
 use crate::model::{Comment, Dataset, Issue, IssueEvent, Table};
 use crate::sources::github::normalize::Identities;
-use crate::store::{Replacement, Store, StoreError, write_atomically};
+pub use crate::sources::staging::checkpoint_path;
+use crate::sources::staging::{
+    StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
+};
+use crate::store::{Replacement, Store, StoreError};
 
 /// Why a team's fetch stopped.
 #[derive(Debug, thiserror::Error)]
@@ -162,7 +166,7 @@ pub async fn sync_team(
         let store = lock(ctx.store);
         team_state(store.manifest().sources.get(SOURCE), team)
     };
-    let (mut checkpoint, resumed) = match read_checkpoint(&dir)? {
+    let (mut checkpoint, resumed) = match read_checkpoint::<Checkpoint>(&dir)? {
         Some(checkpoint) if state.last_run.as_deref() != Some(checkpoint.run.as_str()) => {
             (checkpoint, true)
         }
@@ -503,62 +507,13 @@ pub fn staging_dir(staging_root: &Path, team: &str) -> PathBuf {
     })
 }
 
-pub fn checkpoint_path(dir: &Path) -> PathBuf {
-    dir.join("checkpoint.json")
-}
-
-fn page_path(dir: &Path, page: u32) -> PathBuf {
-    dir.join(format!("page-{page:06}.json"))
-}
-
-fn damaged(dir: &Path, path: &Path, message: impl ToString) -> SyncError {
-    SyncError::Checkpoint {
-        path: path.to_path_buf(),
-        dir: dir.to_path_buf(),
-        message: message.to_string(),
-    }
-}
-
-fn read_checkpoint(dir: &Path) -> Result<Option<Checkpoint>, SyncError> {
-    let path = checkpoint_path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| damaged(dir, &path, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(damaged(dir, &path, e)),
-    }
-}
-
-fn write_checkpoint(dir: &Path, checkpoint: &Checkpoint) -> Result<(), SyncError> {
-    let bytes = serde_json::to_vec_pretty(checkpoint).map_err(|e| damaged(dir, dir, e))?;
-    write_atomically(&checkpoint_path(dir), &bytes)?;
-    Ok(())
-}
-
-fn write_page(dir: &Path, page: u32, rows: &Dataset) -> Result<(), SyncError> {
-    let bytes = serde_json::to_vec(rows).map_err(|e| damaged(dir, dir, e))?;
-    write_atomically(&page_path(dir, page), &bytes)?;
-    Ok(())
-}
-
-fn read_pages(dir: &Path, pages: u32) -> Result<Vec<Dataset>, SyncError> {
-    (1..=pages)
-        .map(|page| {
-            let path = page_path(dir, page);
-            let bytes = std::fs::read(&path).map_err(|e| damaged(dir, &path, e))?;
-            serde_json::from_slice(&bytes).map_err(|e| damaged(dir, &path, e))
-        })
-        .collect()
-}
-
-fn remove_dir(dir: &Path) -> Result<(), SyncError> {
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(SyncError::Store(StoreError::Io {
-            path: dir.to_path_buf(),
-            source: e,
-        })),
+impl From<StagingError> for SyncError {
+    fn from(error: StagingError) -> Self {
+        match error {
+            StagingError::Damaged { path, dir, message } => {
+                SyncError::Checkpoint { path, dir, message }
+            }
+            StagingError::Store(error) => SyncError::Store(error),
+        }
     }
 }
