@@ -5,6 +5,7 @@
 
 pub mod git;
 pub mod github;
+pub mod graphql;
 pub mod import;
 pub mod jira;
 pub mod linear;

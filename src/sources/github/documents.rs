@@ -6,8 +6,6 @@
 //! fragments). `tests/github_queries.rs` validates every assembled document against GitHub's
 //! published schema.
 
-use std::collections::BTreeSet;
-
 const FRAGMENTS: &str = include_str!("../../../queries/github/fragments.graphql");
 
 /// One operation the GitHub source sends.
@@ -131,67 +129,14 @@ impl Document {
 
     /// The full text sent: the operation followed by the fragments it reaches.
     pub fn text(self) -> String {
-        let operation = self.operation();
-        let mut wanted: Vec<&str> = spreads(operation);
-        let mut included: BTreeSet<&str> = BTreeSet::new();
-        let mut text = operation.to_string();
-        while let Some(name) = wanted.pop() {
-            if !included.insert(name) {
-                continue;
-            }
-            let fragment = fragment_definition(name).unwrap_or_else(|| {
-                panic!("queries/github/fragments.graphql has no fragment {name}")
-            });
-            wanted.extend(spreads(fragment));
-            text.push('\n');
-            text.push_str(fragment);
-        }
-        text
+        crate::sources::graphql::assemble(self.operation(), FRAGMENTS)
     }
-}
-
-/// The names of the fragments spread (`...Name`) in a piece of GraphQL; inline fragments
-/// (`... on Type`) are not spreads.
-fn spreads(text: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("...") {
-        rest = &rest[at + 3..];
-        let name: &str = rest
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .next()
-            .unwrap_or("");
-        if !name.is_empty() && name != "on" {
-            names.push(name);
-        }
-    }
-    names
-}
-
-/// The text of `fragment Name on Type { … }` in `fragments.graphql`, up to its closing brace.
-fn fragment_definition(name: &str) -> Option<&'static str> {
-    let header = format!("fragment {name} on ");
-    let start = FRAGMENTS.find(&header)?;
-    let body = &FRAGMENTS[start..];
-    let mut depth = 0usize;
-    for (offset, c) in body.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(&body[..=offset]);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::graphql::spreads;
 
     #[test]
     fn every_document_names_its_operation_and_carries_only_what_it_uses() {
@@ -210,13 +155,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn inline_fragments_are_not_spreads() {
-        assert_eq!(
-            spreads("{ ... on User { login } ...ActorFields }"),
-            vec!["ActorFields"]
-        );
     }
 }
