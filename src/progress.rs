@@ -64,6 +64,7 @@ impl FetchProgress {
         self.bar_named(&repo.to_string())
     }
 
+    /// The bar named `name` (a repository, `linear TEAM`, a Jira project…), made on first use.
     fn bar_named(&self, repo: &str) -> Option<ProgressBar> {
         if self.mode != Mode::Bars {
             return None;
@@ -191,11 +192,7 @@ impl GitObserver for FetchProgress {
 // ---------------------------------------------------------------------------------------------
 
 mod linear {
-    use std::time::Duration;
-
-    use indicatif::{ProgressBar, ProgressStyle};
-
-    use super::{FetchProgress, Mode};
+    use super::FetchProgress;
     use crate::sources::linear::client::ClientStats;
     use crate::sources::linear::fetch::Observer;
     use crate::sources::linear::sync::{Counts, SyncError, TeamOutcome};
@@ -225,28 +222,10 @@ mod linear {
     }
 
     impl FetchProgress {
-        /// The bar of a team (named `linear KEY` beside the repositories' bars).
-        fn team_bar(&self, name: &str) -> Option<ProgressBar> {
-            if self.mode != Mode::Bars {
-                return None;
-            }
-            let mut bars = self.bars.lock().ok()?;
-            let bar = bars.entry(name.to_string()).or_insert_with(|| {
-                let bar = self.multi.add(ProgressBar::new_spinner());
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} ({elapsed})")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                bar.set_prefix(name.to_string());
-                bar.enable_steady_tick(Duration::from_millis(120));
-                bar
-            });
-            Some(bar.clone())
-        }
-
+        /// Says `text` on the team's bar (named `linear KEY` beside the repositories' bars).
         fn team_message(&self, team: &str, text: &str, end: Option<bool>) {
             let name = format!("linear {team}");
-            match self.team_bar(&name) {
+            match self.bar_named(&name) {
                 Some(bar) => match end {
                     None => bar.set_message(text.to_string()),
                     Some(true) => bar.finish_with_message(text.to_string()),
