@@ -8,7 +8,7 @@
 mod absentee_manager;
 mod attrition_risk;
 mod burnout_risk;
-pub mod knowledge_silo;
+mod knowledge_silo;
 mod micromanagement;
 mod output_outcome_divergence;
 mod overload;

@@ -2,8 +2,8 @@
 //! person and file over the whole stored history, and the truck factor of the repository and of
 //! each top-level directory (files at the root form the module `.`).
 //!
-//! The computation is [`crate::detect::knowledge_silo::degree_of_authorship`] and
-//! [`crate::detect::knowledge_silo::truck_factor`], the detector's own, fed with commits instead
+//! The computation is [`crate::metrics::ownership::degree_of_authorship`] and
+//! [`crate::metrics::ownership::truck_factor`], which the `knowledge_silo` detector uses too, fed with commits instead
 //! of merged PRs:
 //!
 //! - a change is one commit touching one file (merges, which carry no file statistics, are not
@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect::knowledge_silo::{degree_of_authorship, truck_factor};
+use crate::metrics::ownership::{degree_of_authorship, truck_factor};
 
 /// One commit as ownership sees it.
 #[derive(Debug, Clone, PartialEq)]
