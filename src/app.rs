@@ -111,18 +111,24 @@ pub fn run(cli: Cli) -> Result<()> {
             since,
             wait,
             dry_run,
-        } => fetch(
-            &cli.data_dir,
-            &config,
-            FetchOptions {
-                source,
-                since,
-                wait,
-                dry_run,
-                quiet: cli.quiet,
-            },
-            &say,
-        ),
+            repair,
+        } => {
+            if repair {
+                repair_store(&cli.data_dir, &say)?;
+            }
+            fetch(
+                &cli.data_dir,
+                &config,
+                FetchOptions {
+                    source,
+                    since,
+                    wait,
+                    dry_run,
+                    quiet: cli.quiet,
+                },
+                &say,
+            )
+        }
         Command::People { unmatched } => people(&cli.data_dir, unmatched, &say),
         Command::Init { org, force } => init(&cli.config, &config, &org, force, &say),
         Command::Query { sql, format } => query(&cli.data_dir, &config, &sql, format),
@@ -314,6 +320,53 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
     }
     if !failures.is_empty() {
         bail!("{}", failures.join("\n"));
+    }
+    Ok(())
+}
+
+/// `teamlens fetch --repair`, before the fetch: sets the damaged files aside and rewinds the
+/// sources that had rows in them, in one commit; says what was found and what cannot be
+/// fetched again.
+fn repair_store(data_dir: &Path, say: &Say) -> Result<()> {
+    let (mut store, manifest_lost) = Store::open_for_repair(data_dir)?;
+    if manifest_lost {
+        say.line(format!(
+            "repair: the manifest of {} could not be read; it and the tables were moved to {}; \
+             every source is fetched again (simulated or imported data must be made again)",
+            data_dir.display(),
+            data_dir.join(crate::store::DAMAGED_DIR).display()
+        ));
+        return Ok(());
+    }
+    let damage = store.damage()?;
+    if damage.is_empty() {
+        say.line(format!(
+            "repair: every file of {} is whole",
+            data_dir.display()
+        ));
+        return Ok(());
+    }
+    let plan = crate::repair::plan(store.manifest(), &damage, data_dir);
+    crate::repair::clear_staging(data_dir, &plan)?;
+    store.set_aside(&damage, plan.states.clone())?;
+    for item in &damage {
+        say.line(format!(
+            "repair: {} {}: moved to {}/ and dropped from the manifest ({} rows of {})",
+            item.file.path,
+            item.problem,
+            crate::store::DAMAGED_DIR,
+            item.file.rows,
+            item.table
+        ));
+    }
+    for (source, rewind) in &plan.rewinds {
+        say.line(format!(
+            "repair: {source} reads {} again",
+            crate::repair::describe(*rewind)
+        ));
+    }
+    for (source, remedy) in &plan.not_refetchable {
+        tracing::warn!("the damaged files may have held rows from `{source}`: {remedy}");
     }
     Ok(())
 }

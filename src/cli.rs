@@ -86,6 +86,11 @@ pub enum Command {
         /// Estimate the requests and rate-limit points the fetch would cost, and fetch nothing.
         #[arg(long, global = true)]
         dry_run: bool,
+        /// Repair a damaged data directory first: set aside every file that is missing,
+        /// truncated, corrupted or disagrees with the manifest (moved to damaged/, never
+        /// deleted), rewind the sources that had rows in them, and fetch those rows again.
+        #[arg(long, global = true, conflicts_with = "dry_run")]
+        repair: bool,
     },
     /// Write a starting teamlens.toml from a GitHub organisation's repositories and teams.
     Init {

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod model;
 pub mod period;
 pub mod progress;
+pub mod repair;
 pub mod report;
 pub mod sources;
 pub mod store;

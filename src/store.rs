@@ -49,20 +49,23 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error(
-        "{path}: the manifest cannot be read ({message}); the data directory is damaged: \
-         re-create it with the command that made it (simulate, import or fetch)"
+        "{path}: the manifest cannot be read ({message}); the data directory is damaged: run \
+         `teamlens fetch --repair` to set it aside and fetch every source again (data from \
+         simulate or import must be made again with that command)"
     )]
     BadManifest { path: PathBuf, message: String },
+    /// A file the manifest lists is missing, changed or unreadable. `path` is relative to the
+    /// data directory, as the manifest names it, so the message reads the same wherever the
+    /// directory is.
     #[error(
-        "{path}: listed in the manifest but missing; the data directory is damaged: \
-         re-create it with the command that made it (simulate, import or fetch)"
+        "the data directory {dir} is damaged: {path} {problem}; run `teamlens fetch --repair` \
+         to set the damaged file aside and refetch what it held"
     )]
-    MissingFile { path: PathBuf },
-    #[error(
-        "{path}: checksum mismatch (the file is corrupted or was changed outside teamlens); \
-         re-create the data with the command that made it (simulate, import or fetch)"
-    )]
-    Corrupted { path: PathBuf },
+    Damaged {
+        dir: PathBuf,
+        path: String,
+        problem: Problem,
+    },
     #[error("unknown table `{0}`")]
     UnknownTable(String),
     #[error("table `{table}`: {message}")]
@@ -73,6 +76,66 @@ pub enum StoreError {
         #[source]
         source: PolarsError,
     },
+}
+
+/// What is wrong with a file the manifest lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Missing,
+    /// The file's size is not the size the manifest records.
+    Size {
+        listed: u64,
+        found: u64,
+    },
+    /// Same size, different SHA-256: corrupted on disk, or changed outside teamlens.
+    Checksum,
+    /// The checksum matches but the row count does not: the manifest itself was changed.
+    Rows {
+        listed: usize,
+        found: usize,
+    },
+    /// The checksum matches but the Parquet footer cannot be read.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Missing => write!(f, "is listed in the manifest but missing"),
+            Problem::Size { listed, found } => write!(
+                f,
+                "is {found} bytes where the manifest says {listed} (truncated or overwritten)"
+            ),
+            Problem::Checksum => write!(
+                f,
+                "fails its checksum (corrupted on disk, or changed outside teamlens)"
+            ),
+            Problem::Rows { listed, found } => write!(
+                f,
+                "holds {found} rows where the manifest says {listed} (the manifest disagrees \
+                 with the file)"
+            ),
+            Problem::Unreadable(message) => write!(f, "cannot be read as Parquet ({message})"),
+        }
+    }
+}
+
+/// One damaged file: which table, which month partition, what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Damage {
+    pub table: String,
+    pub file: FileEntry,
+    pub problem: Problem,
+}
+
+impl Damage {
+    /// The month partition the file belongs to (`None`: the table is not partitioned, or the
+    /// rows had no time, so the file may hold rows of any month).
+    pub fn month(&self) -> Option<crate::period::Month> {
+        parent_dir(&self.file.path)
+            .rsplit_once("month=")
+            .and_then(|(_, month)| month.parse().ok())
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -95,6 +158,11 @@ pub struct FileEntry {
     pub rows: usize,
     pub bytes: u64,
     pub sha256: String,
+    /// The distinct values of the file's `source` column: which sources a repair must refetch
+    /// if the file is lost. Empty for tables without that column and for manifests written
+    /// before it was recorded, which a repair treats as "any source".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 /// The files of one table.
@@ -184,6 +252,33 @@ impl Store {
                 })
             }
             other => other,
+        }
+    }
+
+    /// Opens a data directory for `teamlens fetch --repair`. A manifest that cannot be read is
+    /// moved with the tables to `damaged/` (nothing is deleted) and an empty store is returned,
+    /// with `true`: every source must then be fetched again.
+    pub fn open_for_repair(root: impl Into<PathBuf>) -> Result<(Store, bool), StoreError> {
+        let root = root.into();
+        match Store::open(&root) {
+            Err(StoreError::BadManifest { .. }) => {
+                let aside = root.join(DAMAGED_DIR);
+                fs::create_dir_all(&aside).map_err(io_error(&aside))?;
+                for name in [MANIFEST, "tables"] {
+                    let from = root.join(name);
+                    if from.exists() {
+                        let to = aside.join(name);
+                        if to.exists() {
+                            let old = aside.join(format!("{name}.{}", Utc::now().timestamp()));
+                            fs::rename(&to, &old).map_err(io_error(&to))?;
+                        }
+                        fs::rename(&from, &to).map_err(io_error(&from))?;
+                    }
+                }
+                Ok((Store::open_or_create(root)?, true))
+            }
+            Err(StoreError::NoData { .. }) => Ok((Store::open_or_create(root)?, false)),
+            other => other.map(|store| (store, false)),
         }
     }
 
@@ -370,6 +465,7 @@ impl Store {
                 .finish(&mut part)
                 .map_err(polars_error(format!("writing table {}", spec.name)))?;
             let sha256 = hex(&Sha256::digest(&bytes));
+            let sources = distinct_sources(&part)?;
             let dir = partition_dir(spec, partition.as_deref());
             let relative = format!("{dir}/part-{}.parquet", &sha256[..16]);
             let path = self.root.join(&relative);
@@ -381,6 +477,7 @@ impl Store {
                 rows: part.height(),
                 bytes: bytes.len() as u64,
                 sha256,
+                sources,
             });
         }
         Ok(entry)
@@ -422,7 +519,8 @@ impl Store {
         Ok(())
     }
 
-    /// Checks that every listed file exists with its recorded size and checksum.
+    /// Checks that every listed file exists with its recorded size, checksum and row count;
+    /// the first damaged file is the error.
     pub fn verify(&self) -> Result<(), StoreError> {
         for table in self.manifest.tables.values() {
             for file in &table.files {
@@ -432,19 +530,93 @@ impl Store {
         Ok(())
     }
 
+    /// Every damaged file, table by table: what `teamlens fetch --repair` sets aside. Reads
+    /// every file once.
+    pub fn damage(&self) -> Result<Vec<Damage>, StoreError> {
+        let mut found = Vec::new();
+        for (table, entry) in &self.manifest.tables {
+            for file in &entry.files {
+                if let Some(problem) = self.check_file(file)? {
+                    found.push(Damage {
+                        table: table.clone(),
+                        file: file.clone(),
+                        problem,
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Drops damaged files from the manifest and records the sources' rewound sync state, in one
+    /// atomic commit, so the data dropped and the marks that make a fetch read it again can
+    /// never be out of step. The files are moved to `damaged/` under the data directory (kept
+    /// for inspection, never deleted); every other file stays as it is.
+    pub fn set_aside(
+        &mut self,
+        damage: &[Damage],
+        sources: BTreeMap<String, serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        let dropped: BTreeSet<&str> = damage.iter().map(|d| d.file.path.as_str()).collect();
+        for path in &dropped {
+            let from = self.root.join(path);
+            if from.exists() {
+                let to = self.root.join(DAMAGED_DIR).join(path);
+                let dir = to.parent().unwrap_or(&self.root);
+                fs::create_dir_all(dir).map_err(io_error(dir))?;
+                fs::rename(&from, &to).map_err(io_error(&from))?;
+            }
+        }
+        let mut next = self.manifest.clone();
+        for entry in next.tables.values_mut() {
+            entry.files.retain(|f| !dropped.contains(f.path.as_str()));
+            entry.rows = entry.files.iter().map(|f| f.rows).sum();
+        }
+        next.sources.extend(sources);
+        next.written_at = Utc::now();
+        self.commit(next)
+    }
+
     fn verify_file(&self, file: &FileEntry) -> Result<PathBuf, StoreError> {
+        match self.check_file(file)? {
+            None => Ok(self.root.join(&file.path)),
+            Some(problem) => Err(StoreError::Damaged {
+                dir: self.root.clone(),
+                path: file.path.clone(),
+                problem,
+            }),
+        }
+    }
+
+    /// What is wrong with a listed file, if anything: existence, size, SHA-256, then the row
+    /// count in its Parquet footer.
+    fn check_file(&self, file: &FileEntry) -> Result<Option<Problem>, StoreError> {
         let path = self.root.join(&file.path);
         let metadata = match fs::metadata(&path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::MissingFile { path });
+                return Ok(Some(Problem::Missing));
             }
             Err(e) => return Err(io_error(&path)(e)),
         };
-        if metadata.len() != file.bytes || file_sha256(&path)? != file.sha256 {
-            return Err(StoreError::Corrupted { path });
+        if metadata.len() != file.bytes {
+            return Ok(Some(Problem::Size {
+                listed: file.bytes,
+                found: metadata.len(),
+            }));
         }
-        Ok(path)
+        if file_sha256(&path)? != file.sha256 {
+            return Ok(Some(Problem::Checksum));
+        }
+        let handle = File::open(&path).map_err(io_error(&path))?;
+        match ParquetReader::new(handle).num_rows() {
+            Ok(rows) if rows == file.rows => Ok(None),
+            Ok(rows) => Ok(Some(Problem::Rows {
+                listed: file.rows,
+                found: rows,
+            })),
+            Err(e) => Ok(Some(Problem::Unreadable(e.to_string()))),
+        }
     }
 
     /// A lazy scan of one table with its full schema, after verifying its files. A table never
@@ -564,6 +736,22 @@ fn partitions(
         })
         .collect()
 }
+
+/// The distinct values of a frame's `source` column, sorted (empty when it has none).
+fn distinct_sources(frame: &DataFrame) -> Result<Vec<String>, StoreError> {
+    let Ok(column) = frame.column("source") else {
+        return Ok(Vec::new());
+    };
+    let values = column
+        .str()
+        .map_err(polars_error("reading the source column"))?;
+    let distinct: BTreeSet<String> = values.iter().flatten().map(str::to_string).collect();
+    Ok(distinct.into_iter().collect())
+}
+
+/// Where `teamlens fetch --repair` moves damaged files (and an unreadable manifest), under the
+/// data directory.
+pub const DAMAGED_DIR: &str = "damaged";
 
 /// A merge compacts a partition that would hold more files than this into one file.
 pub const MAX_FILES_PER_PARTITION: usize = 4;
@@ -763,31 +951,109 @@ mod tests {
     }
 
     #[test]
-    fn a_corrupted_or_missing_file_is_named() {
+    fn every_kind_of_damage_is_named_by_its_relative_path_with_the_repair() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_or_create(dir.path()).unwrap();
         store
             .replace_tables(vec![("reviews", reviews(4))], None)
             .unwrap();
-        let first = dir
-            .path()
-            .join(&store.manifest().tables["reviews"].files[0].path);
+        let entry = store.manifest().tables["reviews"].files[0].clone();
+        assert_eq!(entry.sources, vec!["test".to_string()]);
+        let file = dir.path().join(&entry.path);
+        let healthy = fs::read(&file).unwrap();
+        let damaged_by = |bytes: Option<Vec<u8>>| {
+            match &bytes {
+                Some(bytes) => fs::write(&file, bytes).unwrap(),
+                None => fs::remove_file(&file).unwrap(),
+            }
+            let error = Store::open(dir.path())
+                .unwrap()
+                .scan("reviews")
+                .err()
+                .unwrap();
+            fs::write(&file, &healthy).unwrap();
+            error
+        };
+        let mut flipped = healthy.clone();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 0xff;
+        for (bytes, problem) in [
+            (Some(flipped), Problem::Checksum),
+            (
+                Some(healthy[..healthy.len() / 2].to_vec()),
+                Problem::Size {
+                    listed: entry.bytes,
+                    found: healthy.len() as u64 / 2,
+                },
+            ),
+            (None, Problem::Missing),
+        ] {
+            let error = damaged_by(bytes);
+            let text = error.to_string();
+            assert!(
+                matches!(&error, StoreError::Damaged { problem: p, .. } if *p == problem),
+                "{error}"
+            );
+            assert!(text.contains(&entry.path), "{text}");
+            assert!(text.contains("teamlens fetch --repair"), "{text}");
+        }
+        // A manifest that disagrees with a whole file: the row count it records is wrong.
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.path().join(MANIFEST)).unwrap()).unwrap();
+        manifest["tables"]["reviews"]["files"][0]["rows"] = 99.into();
+        fs::write(dir.path().join(MANIFEST), manifest.to_string()).unwrap();
+        let damage = Store::open(dir.path()).unwrap().damage().unwrap();
+        assert_eq!(damage.len(), 1);
+        assert_eq!(
+            damage[0].problem,
+            Problem::Rows {
+                listed: 99,
+                found: entry.rows
+            }
+        );
+        assert_eq!(damage[0].month(), Some("2026-09".parse().unwrap()));
+    }
 
-        let mut bytes = fs::read(&first).unwrap();
-        let middle = bytes.len() / 2;
-        bytes[middle] ^= 0xff;
-        fs::write(&first, &bytes).unwrap();
-        let error = Store::open(dir.path())
-            .unwrap()
-            .scan("reviews")
-            .err()
+    #[test]
+    fn setting_damage_aside_keeps_every_healthy_file_and_moves_the_damaged_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(dir.path()).unwrap();
+        store
+            .replace_tables(vec![("reviews", reviews(10))], None)
             .unwrap();
-        assert!(matches!(error, StoreError::Corrupted { .. }), "{error}");
-        assert!(error.to_string().contains(&first.display().to_string()));
+        let files = store.manifest().tables["reviews"].files.clone();
+        fs::write(dir.path().join(&files[0].path), b"not parquet").unwrap();
+        let damage = store.damage().unwrap();
+        assert_eq!(damage.len(), 1);
+        let state = BTreeMap::from([("test".to_string(), serde_json::json!({"mark": 1}))]);
+        store.set_aside(&damage, state).unwrap();
 
-        fs::remove_file(&first).unwrap();
-        let error = Store::open(dir.path()).unwrap().verify().unwrap_err();
-        assert!(matches!(error, StoreError::MissingFile { .. }), "{error}");
+        let reopened = Store::open(dir.path()).unwrap();
+        assert_eq!(reopened.manifest().tables["reviews"].files, files[1..]);
+        assert_eq!(reopened.manifest().rows("reviews"), files[1].rows);
+        assert_eq!(reopened.manifest().sources["test"]["mark"], 1);
+        reopened.verify().unwrap();
+        let aside = dir.path().join(DAMAGED_DIR).join(&files[0].path);
+        assert_eq!(fs::read(aside).unwrap(), b"not parquet");
+    }
+
+    #[test]
+    fn an_unreadable_manifest_is_set_aside_for_a_repair() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(dir.path()).unwrap();
+        store
+            .replace_tables(vec![("reviews", reviews(2))], None)
+            .unwrap();
+        fs::write(dir.path().join(MANIFEST), b"{ truncated").unwrap();
+        let error = Store::open(dir.path()).unwrap_err();
+        assert!(
+            error.to_string().contains("teamlens fetch --repair"),
+            "{error}"
+        );
+        let (store, lost) = Store::open_for_repair(dir.path()).unwrap();
+        assert!(lost && store.is_empty());
+        assert!(dir.path().join(DAMAGED_DIR).join(MANIFEST).exists());
+        assert!(dir.path().join(DAMAGED_DIR).join("tables/reviews").exists());
     }
 
     #[test]

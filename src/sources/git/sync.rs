@@ -124,6 +124,21 @@ pub fn repo_state(store: &Store, name: &str) -> RepoState {
         .unwrap_or_default()
 }
 
+/// Forgets the tip of every clone in the `git` source state, so the next fetch reads each
+/// clone's whole history again (rows are replaced by sha, so nothing is duplicated): what
+/// `teamlens fetch --repair` does when a file holding git rows was lost. Git has no cheaper
+/// bound: a month's commits can be reached only by walking the history.
+pub fn rewind(source_state: &mut Value) {
+    let Some(Value::Object(repositories)) = source_state.get_mut("repositories") else {
+        return;
+    };
+    for value in repositories.values_mut() {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("tip".into(), Value::Null);
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Checkpoint {
     run: String,

@@ -153,6 +153,46 @@ pub struct RepoState {
     /// The run whose pages were committed last.
     pub last_run: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
+    /// The earliest `--since` a fetch of this repository started from: nothing older was read,
+    /// so a repair never rewinds past it (and never adds what the first fetch left out).
+    #[serde(default)]
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Rewinds the marks of every repository in the `github` source state so that the next fetch
+/// reads again every item updated since `from` (or, with `None`, everything since the
+/// repository's first `--since`): what `teamlens fetch --repair` does when a file holding
+/// GitHub rows of that month (or of any month) was lost. A PR's rows all carry times at or
+/// before its `updatedAt`, so re-reading the items updated since the start of a month brings
+/// back every row of that month's partitions; the merge replaces them by key, so the rows
+/// still stored are not duplicated.
+pub fn rewind(source_state: &mut Value, from: Option<DateTime<Utc>>) {
+    let Some(Value::Object(repositories)) = source_state.get_mut("repositories") else {
+        return;
+    };
+    for value in repositories.values_mut() {
+        let Ok(mut state) = serde_json::from_value::<RepoState>(value.clone()) else {
+            continue;
+        };
+        let floor = match (from, state.since) {
+            (Some(from), Some(since)) => Some(from.max(since)),
+            (from, since) => from.or(since),
+        };
+        let marks = &mut state.marks;
+        for mark in [
+            &mut marks.pull_requests,
+            &mut marks.issues,
+            &mut marks.deployments,
+            &mut marks.releases,
+        ] {
+            // No floor at all (a state from before `since` was kept): read from the repair's
+            // own `--since`.
+            *mark = mark.zip(floor).map(|(current, floor)| current.min(floor));
+        }
+        if let Ok(rewound) = serde_json::to_value(&state) {
+            *value = rewound;
+        }
+    }
 }
 
 /// Reads a repository's state from the `github` source state of the manifest.
@@ -750,6 +790,7 @@ fn commit(
         default_branch: checkpoint.default_branch.clone(),
         last_run: Some(checkpoint.run.clone()),
         fetched_at: Some(checkpoint.started_at),
+        since: Some(previous.since.map_or(ctx.since, |s| s.min(ctx.since))),
     };
     if !source_state.is_object() {
         source_state = json!({});

@@ -138,6 +138,32 @@ pub fn team_state(source_state: Option<&Value>, team: &str) -> TeamState {
         .unwrap_or_default()
 }
 
+/// Rewinds the mark of every team in the `linear` source state so that the next fetch reads
+/// again every issue updated since `from` (with `None`, since the fetch's `--since`): what
+/// `teamlens fetch --repair` does when a file holding this source's rows of that month (or of
+/// any month) was lost. An issue's rows all carry times at or before its last update, and the
+/// merge replaces them by key. Linear's mark is exclusive, so the mark is set a second before `from`.
+pub fn rewind(source_state: &mut Value, from: Option<DateTime<Utc>>) {
+    let Some(Value::Object(entries)) = source_state.get_mut("teams") else {
+        return;
+    };
+    for value in entries.values_mut() {
+        if let Some(object) = value.as_object_mut() {
+            let mark = object
+                .get("mark")
+                .and_then(|m| serde_json::from_value::<DateTime<Utc>>(m.clone()).ok());
+            let rewound = match (mark, from) {
+                (Some(mark), Some(from)) => Some(mark.min(from - chrono::Duration::seconds(1))),
+                _ => None,
+            };
+            object.insert(
+                "mark".into(),
+                serde_json::to_value(rewound).unwrap_or(Value::Null),
+            );
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Checkpoint {
     run: String,
