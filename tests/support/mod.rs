@@ -6,6 +6,7 @@
 pub mod fake_github;
 pub mod fake_jira;
 pub mod fake_linear;
+pub mod faults;
 pub mod http;
 
 use std::path::Path;
