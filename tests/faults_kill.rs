@@ -222,6 +222,18 @@ fn kill_during_writes(
     (ending, began)
 }
 
+/// The hidden entries (`.tmp-…` files of a write in progress) directly in a folder.
+fn hidden_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|items| {
+            items
+                .flatten()
+                .filter(|i| i.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 fn simulate_into(dir: &Path, seed: u64) -> Command {
     let mut command = Command::new(binary());
     command
@@ -271,10 +283,25 @@ fn store_writes_killed_at_random_times_leave_the_old_or_the_new_dataset() {
     for trial in 0..trials() {
         let data = dir.path().join(format!("trial-{trial}"));
         copy_dir(&old_dir, &data);
-        let after = window.mul_f64(rng.random_range(0.0..1.3));
+        // Half the kills aim at the whole write, half at the commit itself: a moment after the
+        // manifest's temporary file appears (it is renamed over the manifest next).
+        let at_commit = trial % 2 == 1;
+        let after = if at_commit {
+            Duration::from_micros(rng.random_range(0..20_000))
+        } else {
+            window.mul_f64(rng.random_range(0.0..1.3))
+        };
+        let root = data.clone();
+        let first_write = written(&data);
         let (ending, _) = kill_during_writes(
             simulate_into(&data, 2).spawn().unwrap(),
-            written(&data),
+            move || {
+                if at_commit {
+                    hidden_in(&root) > 0
+                } else {
+                    first_write()
+                }
+            },
             after,
         );
         let state = dump(&data);
@@ -317,16 +344,10 @@ fn report_into(data: &Path, month: &str, out: &Path) -> Command {
     command
 }
 
-/// The report staging folders (`.report-…`) in a folder.
+/// The hidden folders in a folder: the report's staging folder (`.NAME.writing`), or the
+/// fallback's `.report-old-…`.
 fn staging_in(parent: &Path) -> usize {
-    std::fs::read_dir(parent)
-        .map(|items| {
-            items
-                .flatten()
-                .filter(|i| i.file_name().to_string_lossy().starts_with(".report-"))
-                .count()
-        })
-        .unwrap_or(0)
+    hidden_in(parent)
 }
 
 /// Two report folders are the same report: the same files, byte for byte, except that numbers
@@ -410,10 +431,24 @@ fn report_writing_killed_at_random_times_never_leaves_half_a_report() {
         } else {
             std::fs::create_dir_all(&parent).unwrap();
         }
-        let after = window.mul_f64(rng.random_range(0.0..1.3));
+        // Half the kills aim at the whole write, half at the swap into place: a moment after
+        // report.json, the last file, appears in the staging folder.
+        let at_swap = trial % 3 == 2;
+        let after = if at_swap {
+            Duration::from_micros(rng.random_range(0..20_000))
+        } else {
+            window.mul_f64(rng.random_range(0.0..1.3))
+        };
+        let staged_json = parent.join(".report.writing").join("report.json");
         let (ending, _) = kill_during_writes(
             report_into(&data, "2026-10", &out).spawn().unwrap(),
-            || staging_in(&parent) > 0,
+            || {
+                if at_swap {
+                    staged_json.exists()
+                } else {
+                    staging_in(&parent) > 0
+                }
+            },
             after,
         );
         let found = files(&out);
@@ -443,6 +478,11 @@ fn report_writing_killed_at_random_times_never_leaves_half_a_report() {
         assert!(
             same_report(&files(&out), &new),
             "trial {trial}: the re-run differs"
+        );
+        assert_eq!(
+            staging_in(&parent),
+            0,
+            "trial {trial}: a staging folder stayed"
         );
         std::fs::remove_dir_all(&parent).unwrap();
     }

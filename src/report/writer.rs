@@ -274,8 +274,21 @@ pub fn write(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+    // One staging folder per report folder, named after it: what a killed run left there is
+    // removed here rather than piling up beside the reports.
+    let staging_name = format!(
+        ".{}.writing",
+        out_dir
+            .file_name()
+            .map_or_else(|| "report".into(), |n| n.to_string_lossy())
+    );
+    let leftover = parent.join(&staging_name);
+    if leftover.exists() {
+        std::fs::remove_dir_all(&leftover).map_err(io_error(&leftover))?;
+    }
     let staging = tempfile::Builder::new()
-        .prefix(".report-")
+        .prefix(&staging_name)
+        .rand_bytes(0)
         .tempdir_in(parent)
         .map_err(io_error(parent))?;
     let chart_dir = staging.path().join("charts");
@@ -375,10 +388,16 @@ fn render(
         .map_err(error)
 }
 
-/// Moves the finished staging directory to `out_dir`, replacing an earlier report.
+/// Moves the finished staging directory to `out_dir`, replacing an earlier report. Where the
+/// system can, the two folders are swapped in one step, so a process killed at any moment
+/// leaves the old report or the new one in place, never no report; the old one is then removed
+/// from the staging name (or, if killed first, by the next write).
 fn replace_dir(staging: tempfile::TempDir, out_dir: &Path) -> Result<(), ReportError> {
     let staged = staging.keep();
     if out_dir.exists() {
+        if exchange(&staged, out_dir).is_ok() {
+            return std::fs::remove_dir_all(&staged).map_err(io_error(&staged));
+        }
         let parent = out_dir
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -395,6 +414,37 @@ fn replace_dir(staging: tempfile::TempDir, out_dir: &Path) -> Result<(), ReportE
         std::fs::rename(&staged, out_dir).map_err(io_error(out_dir))?;
     }
     Ok(())
+}
+
+/// Swaps two directories atomically (Linux `renameat2` with `RENAME_EXCHANGE`); an error where
+/// the system or file system cannot, and the caller falls back to two renames.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call, which only
+    // reads them.
+    let result = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Turns the month's metric rows into chart inputs and draws the four charts.
