@@ -104,7 +104,7 @@ impl std::fmt::Display for Problem {
             Problem::Missing => write!(f, "is listed in the manifest but missing"),
             Problem::Size { listed, found } => write!(
                 f,
-                "is {found} bytes where the manifest says {listed} (truncated or overwritten)"
+                "is {found} bytes where the manifest says {listed} (truncated or corrupted)"
             ),
             Problem::Checksum => write!(
                 f,
