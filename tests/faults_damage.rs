@@ -266,3 +266,71 @@ fn damaged_simulated_data_is_set_aside_with_what_to_do_instead_of_a_fetch() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_damaged_jira_month_is_read_again_from_the_start_of_that_month() {
+    use support::fake_jira::{EMAIL, FakeJira, JiraWorld, TOKEN};
+    use teamlens::sources::simulate::{SimConfig, simulate};
+
+    let world = simulate(&SimConfig::default_org(33, 1, 3, 0.5)).dataset;
+    let mut projects: Vec<String> = world
+        .issues
+        .iter()
+        .filter(|i| i.source == "jira")
+        .filter_map(|i| i.project.clone())
+        .collect();
+    projects.sort();
+    projects.dedup();
+    let fake = FakeJira::start(JiraWorld::from_dataset(&world));
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = (dir.path().join("data"), dir.path().join("teamlens.toml"));
+    std::fs::write(&config, "[jira]\npage_size = 20\nretry_base_ms = 20\n").unwrap();
+    let fetch = |repair: bool| {
+        let mut command = teamlens();
+        command
+            .env("JIRA_BASE_URL", fake.base_url())
+            .env("JIRA_EMAIL", EMAIL)
+            .env("JIRA_API_TOKEN", TOKEN)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--config")
+            .arg(&config)
+            .args(["fetch", "jira"])
+            .args(&projects)
+            .args(["--since", "2020-01-01"]);
+        if repair {
+            command.arg("--repair");
+        }
+        command.assert().success()
+    };
+    fetch(false);
+    let healthy = dump(&data);
+    assert!(healthy.contains_key("issue_events"));
+
+    // The earliest month of issue events: the repair must reach back to it.
+    let m = manifest(&data);
+    let path = m["tables"]["issue_events"]["files"][0]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bytes = std::fs::read(data.join(&path)).unwrap();
+    std::fs::write(data.join(&path), &bytes[..bytes.len() - 7]).unwrap();
+    fails_naming(
+        &data,
+        &["query", "SELECT 1 AS one FROM issue_events"],
+        &path,
+        "truncated",
+    );
+
+    let stdout = String::from_utf8_lossy(&fetch(true).get_output().stdout).to_string();
+    assert!(
+        stdout.contains("jira reads items updated since"),
+        "{stdout}"
+    );
+    let repaired = dump(&data);
+    assert!(
+        repaired == healthy,
+        "the repair did not restore the Jira dataset:\n{}",
+        difference(&healthy, &repaired)
+    );
+}

@@ -142,7 +142,8 @@ pub fn team_state(source_state: Option<&Value>, team: &str) -> TeamState {
 /// again every issue updated since `from` (with `None`, since the fetch's `--since`): what
 /// `teamlens fetch --repair` does when a file holding this source's rows of that month (or of
 /// any month) was lost. An issue's rows all carry times at or before its last update, and the
-/// merge replaces them by key. Linear's mark is exclusive, so the mark is set a second before `from`.
+/// merge replaces them by key. Linear's mark is exclusive, so the mark is set a second before
+/// `from`.
 pub fn rewind(source_state: &mut Value, from: Option<DateTime<Utc>>) {
     let Some(Value::Object(entries)) = source_state.get_mut("teams") else {
         return;
