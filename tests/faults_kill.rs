@@ -142,14 +142,27 @@ fn a_fetch_killed_at_random_times_leaves_the_old_or_the_new_dataset() {
             copy_dir(&empty_dir, &data);
             ("empty", &Default::default(), fresh_time)
         };
-        let delay = reference.mul_f64(rng.random_range(0.0..1.2));
+        // A third of the kills aim at the merge's commit: a moment after the manifest's
+        // temporary file appears (it is renamed over the manifest next); the others at a
+        // random time into the fetch.
+        let at_commit = trial % 3 == 2;
+        let delay = if at_commit {
+            Duration::from_micros(rng.random_range(0..20_000))
+        } else {
+            reference.mul_f64(rng.random_range(0.0..1.2))
+        };
         let child = fetch_process(&fake, &data, &ws.config, &repos)
             .arg("-q")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let ending = kill_when(child, |elapsed| elapsed >= delay);
+        let (ending, _) = if at_commit {
+            let root = data.clone();
+            kill_during_writes(child, move || hidden_in(&root) > 0, delay)
+        } else {
+            (kill_when(child, |elapsed| elapsed >= delay), None)
+        };
         let after = dump(&data);
         let state = if &after == start_dump {
             "old state"
