@@ -261,7 +261,13 @@ pub struct RosterPerson {
     /// `manager`, `lead`, `engineer`, `bot` or `external`.
     #[serde(default = "default_role")]
     pub role: String,
-    pub team: String,
+    /// The person's team; give `teams` instead for someone in several.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// Every team the person belongs to, the primary first (with `team`, that one is primary).
+    /// Each team counts them; organisation totals count them once.
+    #[serde(default)]
+    pub teams: Vec<String>,
     #[serde(default = "default_timezone")]
     pub timezone: String,
     #[serde(default)]
@@ -282,12 +288,25 @@ fn default_timezone() -> String {
 }
 
 impl RosterPerson {
-    /// The `people` row of this roster entry.
+    /// The person's teams, the primary first and each once (`team` before `teams`).
+    pub fn memberships(&self) -> Vec<String> {
+        let mut teams: Vec<String> = Vec::new();
+        for team in self.team.iter().chain(&self.teams) {
+            if !teams.contains(team) {
+                teams.push(team.clone());
+            }
+        }
+        teams
+    }
+
+    /// The `people` row of this roster entry (validation made sure there is a team).
     pub fn row(&self) -> crate::model::Person {
+        let teams = self.memberships();
         crate::model::Person {
             person: self.person.clone(),
             display_name: self.display_name.clone(),
-            team: self.team.clone(),
+            team: teams.first().cloned().unwrap_or_default(),
+            teams,
             role: self.role.clone(),
             timezone: self.timezone.clone(),
             work_start_hour: self.work_start_hour,
@@ -814,6 +833,22 @@ impl Config {
                 return Err(format!(
                     "people `{}`: role = \"{}\": give manager, lead, engineer, bot or external",
                     p.person, p.role
+                ));
+            }
+            let teams = p.memberships();
+            if teams.is_empty() {
+                return Err(format!(
+                    "people `{}`: no team: give team = \"name\" or teams = [\"one\", \"two\"]",
+                    p.person
+                ));
+            }
+            if let Some(blank) = teams
+                .iter()
+                .find(|t| t.trim().is_empty() || t.starts_with("team:"))
+            {
+                return Err(format!(
+                    "people `{}`: team \"{blank}\" is not a team name: give a non-empty name without the `team:` prefix",
+                    p.person
                 ));
             }
             if p.timezone.parse::<chrono_tz::Tz>().is_err() {

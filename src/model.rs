@@ -190,8 +190,13 @@ table! {
         /// Canonical id, what other tables name as author, reviewer, actor or assignee.
         person: String,
         display_name: Option<String>,
-        /// The person's (primary) team.
+        /// The person's primary team: the one per-event metrics (`pr_phases`, `review_waits`)
+        /// and detectors attribute their work to.
         team: String,
+        /// Every team the person belongs to, the primary first; empty means `team` alone. Team
+        /// aggregates count the person in each (through the derived `memberships` table) and
+        /// organisation totals once, so a person in two teams is not counted twice overall.
+        teams: Vec<String>,
         /// `manager`, `lead`, `engineer`, `bot` or `external`.
         role: String,
         /// IANA time zone, e.g. `Europe/Berlin`.
@@ -582,6 +587,7 @@ mod tests {
             person: "ada".into(),
             display_name: None,
             team: "core".into(),
+            teams: Vec::new(),
             role: "engineer".into(),
             timezone: "UTC".into(),
             work_start_hour: None,

@@ -47,9 +47,14 @@ fn roster_toml(people: &[Person]) -> String {
         let mut aliases = p.aliases.clone();
         aliases.push(account_id(&p.person));
         out.push_str(&format!(
-            "\n[[people]]\nperson = {:?}\nteam = {:?}\nrole = {:?}\ntimezone = {:?}\naliases = {:?}\n",
-            p.person, p.team, p.role, p.timezone, aliases
+            "\n[[people]]\nperson = {:?}\nrole = {:?}\ntimezone = {:?}\naliases = {:?}\n",
+            p.person, p.role, p.timezone, aliases
         ));
+        if p.teams.is_empty() {
+            out.push_str(&format!("team = {:?}\n", p.team));
+        } else {
+            out.push_str(&format!("teams = {:?}\n", p.teams));
+        }
         if let Some(name) = &p.display_name {
             out.push_str(&format!("display_name = {name:?}\n"));
         }
@@ -802,6 +807,166 @@ fn one_person_across_github_and_jira_is_counted_once() {
         "{:?}",
         authors(&fetched)
     );
+}
+
+/// A person in two teams (`teams = [...]` in the roster) counts in both teams' figures and once
+/// in the organisation's: their PRs and tickets are added to the second team's counts, and the
+/// organisation totals equal those of the same data with a one-team roster.
+#[test]
+fn a_person_in_two_teams_counts_in_each_and_once_overall() {
+    let data = world(38, 2, 2, 0.6);
+    let keys = projects(&data);
+    let month = "2026-10";
+    let in_month = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.is_some_and(|t| t.format("%Y-%m").to_string() == month)
+    };
+    let team_of = |person: &str| {
+        data.people
+            .iter()
+            .find(|p| p.person == person)
+            .map(|p| p.team.clone())
+            .unwrap()
+    };
+    let engineers: Vec<&Person> = data
+        .people
+        .iter()
+        .filter(|p| p.role == "engineer")
+        .collect();
+    let merged_by = |person: &str| {
+        data.pull_requests
+            .iter()
+            .filter(|p| p.author == person && in_month(p.merged_at))
+            .count() as i64
+    };
+    let resolved_by = |person: &str| {
+        data.issues
+            .iter()
+            .filter(|i| i.assignee.as_deref() == Some(person) && in_month(i.resolved_at))
+            .count() as i64
+    };
+    let person = engineers
+        .iter()
+        .map(|p| p.person.clone())
+        .find(|p| merged_by(p) > 0 && resolved_by(p) > 0)
+        .unwrap();
+    let home = team_of(&person);
+    let second = data
+        .people
+        .iter()
+        .map(|p| p.team.clone())
+        .find(|t| *t != home && t != "bots")
+        .unwrap();
+
+    let mut people = data.people.clone();
+    for p in people.iter_mut().filter(|p| p.person == person) {
+        p.teams = vec![home.clone(), second.clone()];
+    }
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(50, &people, "");
+    // The GitHub side is stored directly; the Jira fetch writes the roster and the tickets.
+    {
+        let mut rows = data.clone();
+        rows.issues.clear();
+        rows.issue_events.clear();
+        rows.comments.retain(|c| c.source != "jira");
+        rows.people.clear();
+        let frames = rows
+            .into_frames()
+            .unwrap()
+            .into_iter()
+            .filter(|(_, f)| f.height() > 0)
+            .collect();
+        let mut store = Store::open_or_create(&ws.data).unwrap();
+        store.replace_tables(frames, None).unwrap();
+    }
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let stored = Store::open(&ws.data)
+        .unwrap()
+        .scan("people")
+        .unwrap()
+        .filter(col("person").eq(lit(person.as_str())))
+        .collect()
+        .unwrap();
+    assert_eq!(
+        stored.column("team").unwrap().str().unwrap().get(0),
+        Some(home.as_str())
+    );
+
+    let fetched = support::report(&ws.data, month, &ws.data.join("report"));
+    let direct = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open_or_create(direct.path()).unwrap();
+        store
+            .replace_tables(data.clone().into_frames().unwrap(), None)
+            .unwrap();
+    }
+    let reference = support::report(direct.path(), month, &direct.path().join("report"));
+    let by_team = |r: &serde_json::Value, team: &str, field: &str| -> i64 {
+        r["metrics"]["outcome_by_team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["team"] == team)
+            .and_then(|o| o[field].as_i64())
+            .unwrap_or(0)
+    };
+    for field in ["prs_merged", "tickets_resolved"] {
+        assert_eq!(
+            by_team(&fetched, &home, field),
+            by_team(&reference, &home, field),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        by_team(&fetched, &second, "prs_merged"),
+        by_team(&reference, &second, "prs_merged") + merged_by(&person)
+    );
+    assert_eq!(
+        by_team(&fetched, &second, "tickets_resolved"),
+        by_team(&reference, &second, "tickets_resolved") + resolved_by(&person)
+    );
+    let authors = |r: &serde_json::Value, team: &str| -> Option<i64> {
+        r["metrics"]["output_by_team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["team"] == team)
+            .and_then(|o| o["authors"].as_i64())
+    };
+    assert_eq!(
+        authors(&fetched, &second),
+        authors(&reference, &second).map(|a| a + 1)
+    );
+    // Once in the organisation: the totals are those of the one-team roster, and less than the
+    // sum over teams, which counts the person twice.
+    let organisation = |r: &serde_json::Value| -> serde_json::Value {
+        let rows = r["metrics"]["organisation"].as_array().unwrap().clone();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        rows[0].clone()
+    };
+    assert_eq!(organisation(&fetched), organisation(&reference));
+    let org = organisation(&fetched);
+    let team_sum: i64 = fetched["metrics"]["outcome_by_team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["prs_merged"].as_i64())
+        .sum();
+    assert_eq!(
+        org["prs_merged"].as_i64().unwrap() + merged_by(&person),
+        team_sum
+    );
+    let human_merged = data
+        .pull_requests
+        .iter()
+        .filter(|p| in_month(p.merged_at) && !p.author.ends_with("[bot]"))
+        .filter(|p| {
+            data.people
+                .iter()
+                .any(|q| q.person == p.author && q.role != "bot")
+        })
+        .count() as i64;
+    assert_eq!(org["prs_merged"].as_i64().unwrap(), human_merged);
 }
 
 /// Accounts nobody in the roster has are listed with suggestions.

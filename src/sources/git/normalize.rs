@@ -349,6 +349,7 @@ mod tests {
             person: "ana".into(),
             display_name: None,
             team: "t".into(),
+            teams: Vec::new(),
             role: "engineer".into(),
             timezone: "UTC".into(),
             work_start_hour: None,
