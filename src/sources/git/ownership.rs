@@ -28,7 +28,7 @@ use crate::metrics::ownership::{degree_of_authorship, truck_factor};
 /// One commit as ownership sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    /// Seconds since the epoch, for ordering.
+    /// The authored time (microseconds since the epoch), for ordering.
     pub at: i64,
     pub sha: String,
     pub author: String,
@@ -37,6 +37,8 @@ pub struct Change {
     pub renames: Vec<(String, String)>,
     /// People who reviewed it (the author excluded by the computation).
     pub reviewers: Vec<String>,
+    /// The PR (or change) it belongs to, whose reviews made `reviewers`.
+    pub number: Option<i64>,
 }
 
 /// One person's degree of authorship of one file.
@@ -267,6 +269,7 @@ mod tests {
             paths: paths.iter().map(|p| p.to_string()).collect(),
             renames: Vec::new(),
             reviewers: reviewers.iter().map(|p| p.to_string()).collect(),
+            number: None,
         }
     }
 

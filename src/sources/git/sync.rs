@@ -11,6 +11,15 @@
 //! base, so a killed fetch run again continues after the last chunk written. Nothing reaches the
 //! tables until the last chunk; then one [`Store::merge`] writes the rows and the new tip,
 //! the run id tells a finished run's leftover staging folder from an interrupted one.
+//!
+//! **Ownership, incrementally.** After the merge, ownership comes from per-file authorship
+//! aggregates ([`Histories`]) kept in `<data>/state/git/<name>.ownership.json` together with the
+//! tip they describe. When that tip is the one this run read from, the review trailers are
+//! configured as then, no new PR number was stored before and the new commits do not interleave
+//! with stored renames, the new commits are added to the aggregates of the files they touch;
+//! otherwise the aggregates are rebuilt from the stored history. Either way the result is the
+//! same; the file is a cache (written after the merge, read only when its tip matches), never
+//! the truth, so losing it costs one full computation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -21,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::normalize::{People, ReviewRules};
-use super::ownership::{self, Change, Ownership};
+use super::ownership::{Change, Histories, Ownership};
 use super::read::{GitRepo, RawCommit};
 use super::{GitError, SOURCE};
 use crate::model::{Commit, FileChange, PullRequest, Review, Table};
@@ -69,7 +78,8 @@ pub struct GitOptions {
     pub chunk: usize,
     pub review_trailers: BTreeMap<String, String>,
     pub review_weight: f64,
-    /// Recompute ownership over the whole stored history after the merge.
+    /// Compute ownership after the merge: from the kept per-file aggregates and the new commits
+    /// when they allow, else over the whole stored history.
     pub ownership: bool,
 }
 
@@ -265,13 +275,15 @@ pub fn sync_repository(
         raw.extend(part);
     }
     let mut renames = previous.renames.clone();
+    let mut new_renames: Vec<[String; 3]> = Vec::new();
     for commit in &raw {
         for file in commit.files.iter().flatten() {
             if let Some(old) = &file.previous_path {
-                renames.push([commit.sha.clone(), old.clone(), file.path.clone()]);
+                new_renames.push([commit.sha.clone(), old.clone(), file.path.clone()]);
             }
         }
     }
+    renames.extend(new_renames.iter().cloned());
     let mailmap = repo.mailmap();
     let map = |name: &str, email: &str| {
         let time = "0 +0000";
@@ -295,6 +307,9 @@ pub fn sync_repository(
     outcome.commits = data.commits.len();
     outcome.pull_requests = data.pull_requests.len();
     outcome.reviews = data.reviews.len();
+    let new_changes = options
+        .ownership
+        .then(|| changes_of_run(&data, &new_renames, options, &people));
 
     let shas: Vec<String> = data.commits.iter().map(|c| c.sha.clone()).collect();
     let numbers: BTreeSet<i64> = data.pull_requests.iter().map(|p| p.number).collect();
@@ -346,6 +361,29 @@ pub fn sync_repository(
         renames,
         ..RepoState::default()
     };
+    // Decided before the merge: a PR number already stored has its reviews replaced, which
+    // changes the reviewers of older commits too.
+    let extendable = match &new_changes {
+        Some(Some(changes)) => {
+            let cache = read_ownership_cache(store, &spec.name);
+            let stored_numbers = store
+                .scan(PullRequest::NAME)?
+                .filter(this_repo().and(col("number").is_in(numbers_again(changes), false)))
+                .select([col("number")])
+                .collect()
+                .map_err(|source| StoreError::Polars {
+                    context: format!("reading pull requests of {}", spec.name),
+                    source,
+                })?;
+            cache.filter(|c| {
+                stored_numbers.height() == 0
+                    && base.is_some_and(|b| b.to_string() == c.tip)
+                    && c.review_trailers == trailer_keys(options)
+                    && c.histories.can_extend(changes)
+            })
+        }
+        _ => None,
+    };
     store.merge(
         replacements,
         Some((SOURCE, source_state(store, &spec.name, &state))),
@@ -360,8 +398,34 @@ pub fn sync_repository(
             spec.name,
             clock.elapsed()
         );
-        let ownership =
-            ownership_from_store(store, &spec.name, &state.renames, &live, options, &people)?;
+        let histories = match (extendable, new_changes) {
+            (Some(mut cache), Some(Some(changes))) => {
+                cache.histories.add(changes);
+                tracing::info!("{}: ownership aggregates extended", spec.name);
+                cache.histories
+            }
+            _ => {
+                let mut histories = Histories::default();
+                histories.add(changes_from_store(
+                    store,
+                    &spec.name,
+                    &state.renames,
+                    options,
+                    &people,
+                )?);
+                histories
+            }
+        };
+        let ownership = histories.ownership(Some(&live), options.review_weight);
+        write_ownership_cache(
+            store,
+            &spec.name,
+            &OwnershipCache {
+                tip: tip.to_string(),
+                review_trailers: trailer_keys(options),
+                histories,
+            },
+        )?;
         state.truck_factor = Some(ownership.repository.truck_factor);
         state.truck_factor_with_reviews = Some(ownership.repository.truck_factor_with_reviews);
         state.module_truck_factors = ownership
@@ -409,15 +473,136 @@ fn source_state(store: &Store, name: &str, state: &RepoState) -> Value {
     all
 }
 
-/// Ownership of a repository from the stored `commits`, `file_changes` and `reviews`.
-pub fn ownership_from_store(
+/// The kept ownership aggregates of a repository and the tip they describe.
+#[derive(Debug, Serialize, Deserialize)]
+struct OwnershipCache {
+    tip: String,
+    /// The trailer keys that made reviewers when the aggregates were built.
+    review_trailers: Vec<String>,
+    histories: Histories,
+}
+
+fn ownership_cache_path(store: &Store, name: &str) -> PathBuf {
+    store
+        .root()
+        .join("state")
+        .join(SOURCE)
+        .join(format!("{}.ownership.json", sanitize(name)))
+}
+
+/// The kept aggregates, or nothing when there are none or they cannot be read (a cache: the
+/// whole history is read instead).
+fn read_ownership_cache(store: &Store, name: &str) -> Option<OwnershipCache> {
+    let bytes = std::fs::read(ownership_cache_path(store, name)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn write_ownership_cache(
+    store: &Store,
+    name: &str,
+    cache: &OwnershipCache,
+) -> Result<(), GitError> {
+    let path = ownership_cache_path(store, name);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    }
+    let bytes = serde_json::to_vec(cache).map_err(|e| damaged(&path, &path, e))?;
+    write_atomically(&path, &bytes)?;
+    Ok(())
+}
+
+fn trailer_keys(options: &GitOptions) -> Vec<String> {
+    options
+        .review_trailers
+        .keys()
+        .map(|k| k.to_ascii_lowercase())
+        .collect()
+}
+
+fn numbers_again(changes: &[Change]) -> Expr {
+    let numbers: BTreeSet<i64> = changes.iter().filter_map(|c| c.number).collect();
+    lit(Series::new(
+        "numbers".into(),
+        numbers.into_iter().collect::<Vec<_>>(),
+    ))
+    .implode(true)
+}
+
+/// Whether a trailer line names a reviewer under `[git] review_trailers`, and who.
+fn trailer_reviewer(line: &str, options: &GitOptions, people: &People<'_>) -> Option<String> {
+    let (key, value) = line.split_once(':')?;
+    if !options
+        .review_trailers
+        .keys()
+        .any(|k| k.eq_ignore_ascii_case(key.trim()))
+    {
+        return None;
+    }
+    people.in_trailer(value)
+}
+
+/// The changes of this run's rows, as [`changes_from_store`] would read them after the merge;
+/// `None` when a commit belongs to a PR whose reviews are not among the rows (they are stored
+/// from an earlier run), so only the store can say who reviewed it.
+fn changes_of_run(
+    data: &crate::model::Dataset,
+    renames: &[[String; 3]],
+    options: &GitOptions,
+    people: &People<'_>,
+) -> Option<Vec<Change>> {
+    let numbers: BTreeSet<i64> = data.pull_requests.iter().map(|p| p.number).collect();
+    let mut reviewers: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for review in &data.reviews {
+        reviewers
+            .entry(review.number)
+            .or_default()
+            .push(review.reviewer.clone());
+    }
+    let mut paths: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for file in &data.file_changes {
+        if let Some(sha) = &file.sha {
+            paths.entry(sha).or_default().push(file.path.clone());
+        }
+    }
+    let mut renames_of: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for [sha, old, new] in renames {
+        renames_of
+            .entry(sha.as_str())
+            .or_default()
+            .push((old.clone(), new.clone()));
+    }
+    let mut changes = Vec::with_capacity(data.commits.len());
+    for commit in &data.commits {
+        let who = match commit.pr_number {
+            Some(number) if !numbers.contains(&number) => return None,
+            Some(number) => reviewers.get(&number).cloned().unwrap_or_default(),
+            None => commit
+                .trailers
+                .iter()
+                .filter_map(|line| trailer_reviewer(line, options, people))
+                .collect(),
+        };
+        changes.push(Change {
+            at: commit.authored_at.timestamp_micros(),
+            sha: commit.sha.clone(),
+            author: commit.author.clone(),
+            paths: paths.remove(commit.sha.as_str()).unwrap_or_default(),
+            renames: renames_of.remove(commit.sha.as_str()).unwrap_or_default(),
+            reviewers: who,
+            number: commit.pr_number,
+        });
+    }
+    Some(changes)
+}
+
+/// Every change of a repository from the stored `commits`, `file_changes` and `reviews`.
+pub fn changes_from_store(
     store: &Store,
     name: &str,
     renames: &[[String; 3]],
-    live: &BTreeSet<String>,
     options: &GitOptions,
     people: &People<'_>,
-) -> Result<Ownership, GitError> {
+) -> Result<Vec<Change>, GitError> {
     let t0 = std::time::Instant::now();
     let polars = |context: &str| {
         let context = context.to_string();
@@ -509,13 +694,7 @@ pub fn ownership_from_store(
         let (Some(sha), Some(line)) = (sha, line) else {
             continue;
         };
-        if let Some((key, value)) = line.split_once(':')
-            && options
-                .review_trailers
-                .keys()
-                .any(|k| k.eq_ignore_ascii_case(key.trim()))
-            && let Some(person) = people.in_trailer(value)
-        {
+        if let Some(person) = trailer_reviewer(&line, options, people) {
             trailer_reviewers.entry(sha).or_default().push(person);
         }
     }
@@ -540,14 +719,11 @@ pub fn ownership_from_store(
             paths: paths.remove(sha).unwrap_or_default(),
             renames: renames_of.remove(sha.as_str()).unwrap_or_default(),
             reviewers: who,
+            number: prs[i],
         });
     }
     tracing::debug!("ownership: changes built by {:?}", t0.elapsed());
-    Ok(ownership::compute(
-        changes,
-        Some(live),
-        options.review_weight,
-    ))
+    Ok(changes)
 }
 
 fn sanitize(part: &str) -> String {
