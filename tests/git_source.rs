@@ -620,6 +620,159 @@ fn incremental_ownership_equals_a_full_computation() {
     compare_with_full("uncached", &line);
 }
 
+/// Kernel style: a commit reviewed by mail (`Reviewed-by:`, `Acked-by:`, `Tested-by:`) and no
+/// PR is its own change: a `pull_requests` row with a negative number from its sha and the
+/// `git:reviewed-commit` label, with its reviews, so the review metrics see it. A commit whose
+/// only trailer is its author's own, or that has none, makes no change.
+#[test]
+fn a_reviewed_commit_without_a_pr_is_its_own_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("kernel");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    write(&repo, "mm/a.c", "a\n");
+    commit(
+        &repo,
+        "Mei",
+        "mei@example.com",
+        "2024-05-01T09:00:00+00:00",
+        "mm: init",
+    );
+    write(&repo, "mm/a.c", "a\nb\n");
+    let reviewed = commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-05-02T09:00:00+02:00",
+        "mm: fix a leak\n\nSigned-off-by: Ana <ana@example.com>\nReviewed-by: Leo <leo@example.com>\n\
+         Acked-by: Mei <mei@example.com>\nTested-by: Bo <bo@example.com>\n",
+    );
+    write(&repo, "mm/b.c", "b\n");
+    commit(
+        &repo,
+        "Leo",
+        "leo@example.com",
+        "2024-05-03T09:00:00+00:00",
+        "mm: self-tested\n\nTested-by: Leo <leo@example.com>\n",
+    );
+    let data = tmp.path().join("data");
+    fetch(&data, &repo).success();
+
+    let number = -i64::from_str_radix(&reviewed[..15], 16).unwrap() - 1;
+    let prs = table(&data, "pull_requests");
+    assert_eq!(ints(&prs, "number"), vec![Some(number)]);
+    assert_eq!(strs(&prs, "author"), vec![Some("ana@example.com".into())]);
+    assert_eq!(strs(&prs, "title"), vec![Some("mm: fix a leak".into())]);
+    assert_eq!(strs(&prs, "state"), vec![Some("merged".into())]);
+    let labels = prs
+        .column("labels")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(0)
+        .unwrap();
+    assert_eq!(
+        labels.str().unwrap().iter().collect::<Vec<_>>(),
+        vec![Some("git:reviewed-commit")]
+    );
+    let reviews = table(&data, "reviews")
+        .sort(["reviewer"], Default::default())
+        .unwrap();
+    assert_eq!(ints(&reviews, "number"), vec![Some(number); 3]);
+    let pairs: Vec<(Option<String>, Option<String>)> = strs(&reviews, "reviewer")
+        .into_iter()
+        .zip(strs(&reviews, "state"))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            (Some("bo@example.com".into()), Some("commented".into())),
+            (Some("leo@example.com".into()), Some("approved".into())),
+            (Some("mei@example.com".into()), Some("commented".into())),
+        ]
+    );
+    let commits = table(&data, "commits");
+    let with_number: Vec<(Option<String>, Option<i64>)> = strs(&commits, "sha")
+        .into_iter()
+        .zip(ints(&commits, "pr_number"))
+        .filter(|(_, n)| n.is_some())
+        .collect();
+    assert_eq!(with_number, vec![(Some(reviewed.clone()), Some(number))]);
+    let files = table(&data, "file_changes");
+    assert!(ints(&files, "number").contains(&Some(number)));
+
+    // The review metrics see it: Leo approved one of the month's merged changes.
+    let report = support::report(&data, "2024-05", &tmp.path().join("report"));
+    let load = report["metrics"]["review_load"].as_array().unwrap();
+    assert!(
+        load.iter()
+            .any(|r| r["reviewer"] == "leo@example.com" && r["approved_prs"] == 1),
+        "{load:?}"
+    );
+}
+
+/// Rows are named after the `origin` remote's owner/name, so they meet the same repository's
+/// GitHub rows; `[git] names` overrides it; without a remote the directory names it.
+#[test]
+fn the_repository_is_named_by_its_origin_remote_or_the_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("checkout");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    write(&repo, "a.txt", "a\n");
+    commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-06-01T09:00:00+00:00",
+        "one",
+    );
+    let names = |data: &Path| {
+        let mut names: Vec<Option<String>> = strs(&table(data, "commits"), "repo");
+        names.dedup();
+        names
+    };
+    let plain = tmp.path().join("plain");
+    fetch(&plain, &repo).success();
+    assert_eq!(names(&plain), vec![Some("checkout".to_string())]);
+
+    git(
+        &repo,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "git@github.com:acme/payments.git",
+        ],
+    );
+    let remote = tmp.path().join("remote");
+    fetch(&remote, &repo)
+        .success()
+        .stdout(predicates::str::contains("acme/payments: 1 commits"));
+    assert_eq!(names(&remote), vec![Some("acme/payments".to_string())]);
+    assert!(repo_state(&remote, "acme/payments")["tip"].is_string());
+
+    let config = tmp.path().join("teamlens.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[git]\nrepositories = [{path:?}]\n\n[git.names]\n{path:?} = \"acme/ledger\"\n",
+            path = repo.display().to_string()
+        ),
+    )
+    .unwrap();
+    let configured = tmp.path().join("configured");
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&configured)
+        .arg("fetch")
+        .assert()
+        .success();
+    assert_eq!(names(&configured), vec![Some("acme/ledger".to_string())]);
+}
+
 #[test]
 fn bad_paths_empty_and_shallow_repositories_get_a_clear_answer() {
     let tmp = tempfile::tempdir().unwrap();

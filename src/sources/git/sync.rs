@@ -65,6 +65,70 @@ impl RepoSpec {
             name,
         }
     }
+
+    /// The name rows carry, so that a clone's rows meet the same repository's GitHub rows:
+    /// the name `[git] names` gives the path, else the `origin` remote's `owner/name`, else the
+    /// directory's name ([`RepoSpec::from_path`]).
+    pub fn resolve(path: &Path, names: &BTreeMap<String, String>) -> RepoSpec {
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let wanted = canonical(path);
+        if let Some(name) = names
+            .iter()
+            .find(|(key, _)| canonical(Path::new(key)) == wanted)
+            .map(|(_, name)| name.clone())
+        {
+            return RepoSpec {
+                path: path.to_path_buf(),
+                name,
+            };
+        }
+        let from_remote = GitRepo::open(path)
+            .ok()
+            .and_then(|repo| repo.origin_url())
+            .and_then(|url| name_from_remote_url(&url));
+        match from_remote {
+            Some(name) => RepoSpec {
+                path: path.to_path_buf(),
+                name,
+            },
+            None => RepoSpec::from_path(path),
+        }
+    }
+}
+
+/// `owner/name` of a remote URL: `https://github.com/owner/name.git`,
+/// `git@github.com:owner/name.git`, `ssh://git@gitlab.com/group/sub/name.git` (GitLab's
+/// subgroups kept), `https://gerrit.example.com/a/project` (Gerrit's authenticated `a/`
+/// dropped), `ssh://user@gerrit.example.com:29418/project`. A local path or `file://` URL names
+/// nothing.
+pub fn name_from_remote_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (http, path) = if let Some((scheme, rest)) = url.split_once("://") {
+        if scheme.eq_ignore_ascii_case("file") {
+            return None;
+        }
+        let (_, path) = rest.split_once('/')?;
+        (scheme.to_ascii_lowercase().starts_with("http"), path)
+    } else {
+        // scp-like `[user@]host:path`; a colon after a slash is part of a local path.
+        let (host, path) = url.split_once(':')?;
+        if host.is_empty() || host.contains('/') || host.contains('\\') {
+            return None;
+        }
+        (false, path)
+    };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = path.trim_matches('/');
+    let path = path
+        .strip_suffix(".git")
+        .unwrap_or(path)
+        .trim_end_matches('/');
+    let path = match path.strip_prefix("a/") {
+        Some(rest) if http && !rest.is_empty() => rest,
+        _ => path,
+    };
+    (!path.is_empty() && !path.split('/').any(|part| part.is_empty() || part == ".."))
+        .then(|| path.to_string())
 }
 
 /// How to read.
@@ -384,6 +448,16 @@ pub fn sync_repository(
         }
         _ => None,
     };
+    tracing::debug!(
+        "{}: ownership aggregates {} by {:?}",
+        spec.name,
+        if extendable.is_some() {
+            "extendable"
+        } else {
+            "to rebuild"
+        },
+        clock.elapsed()
+    );
     store.merge(
         replacements,
         Some((SOURCE, source_state(store, &spec.name, &state))),
@@ -417,6 +491,7 @@ pub fn sync_repository(
             }
         };
         let ownership = histories.ownership(Some(&live), options.review_weight);
+        tracing::debug!("{}: truck factors by {:?}", spec.name, clock.elapsed());
         write_ownership_cache(
             store,
             &spec.name,
@@ -426,6 +501,7 @@ pub fn sync_repository(
                 histories,
             },
         )?;
+        tracing::debug!("{}: aggregates kept by {:?}", spec.name, clock.elapsed());
         state.truck_factor = Some(ownership.repository.truck_factor);
         state.truck_factor_with_reviews = Some(ownership.repository.truck_factor_with_reviews);
         state.module_truck_factors = ownership
@@ -789,5 +865,60 @@ fn remove_dir(dir: &Path) -> Result<(), GitError> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io(dir, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_from_remote_url as name;
+
+    #[test]
+    fn remote_urls_give_owner_and_name() {
+        for (url, expected) in [
+            (
+                "https://github.com/rust-lang/cargo.git",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "https://github.com/rust-lang/cargo",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "https://github.com/rust-lang/cargo/",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "git@github.com:rust-lang/cargo.git",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "ssh://git@github.com/rust-lang/cargo.git",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "https://gitlab.com/group/sub/tool.git",
+                Some("group/sub/tool"),
+            ),
+            (
+                "git@gitlab.example.com:group/sub/tool.git",
+                Some("group/sub/tool"),
+            ),
+            ("https://go.googlesource.com/tools", Some("tools")),
+            (
+                "https://gerrit.example.com/a/platform/build",
+                Some("platform/build"),
+            ),
+            (
+                "ssh://me@gerrit.example.com:29418/platform/build",
+                Some("platform/build"),
+            ),
+            ("https://user:secret@github.com/o/n.git", Some("o/n")),
+            ("/srv/git/project.git", None),
+            ("../project", None),
+            ("file:///srv/git/project.git", None),
+            ("https://github.com/", None),
+        ] {
+            assert_eq!(name(url).as_deref(), expected, "{url}");
+        }
     }
 }
