@@ -83,6 +83,9 @@ impl Default for LinearConfig {
 pub struct GitConfig {
     /// Paths of local clones (relative to the working directory).
     pub repositories: Vec<PathBuf>,
+    /// The name a clone's rows carry, by its path as given (`"../api" = "acme/api"`); a clone
+    /// not listed is named by its `origin` remote's `owner/name`, else by its directory.
+    pub names: std::collections::BTreeMap<String, String>,
     /// The branch (or revision) to read; default `HEAD`.
     pub branch: Option<String>,
     /// Review trailers and the review state each gives (keys compared without case).
@@ -93,8 +96,8 @@ pub struct GitConfig {
     pub threads: usize,
     /// Commits per checkpointed chunk.
     pub chunk: usize,
-    /// Recompute degree of authorship and truck factors after every fetch (over the whole
-    /// stored history of the repository: most of an incremental fetch's time).
+    /// Compute degree of authorship and truck factors after every fetch (from per-file
+    /// aggregates kept between fetches, extended by the new commits).
     pub ownership: bool,
 }
 
@@ -102,6 +105,7 @@ impl Default for GitConfig {
     fn default() -> Self {
         GitConfig {
             repositories: Vec::new(),
+            names: std::collections::BTreeMap::new(),
             branch: None,
             review_trailers: crate::sources::git::default_review_trailers(),
             renames: true,
@@ -161,6 +165,13 @@ impl GitConfig {
         if self.chunk == 0 {
             return Err("git.chunk must be at least 1".into());
         }
+        for (path, name) in &self.names {
+            if name.trim().is_empty() || name.split('/').any(|part| part.trim().is_empty()) {
+                return Err(format!(
+                    "git.names.\"{path}\" = \"{name}\": give the repository's name, such as \"owner/name\""
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -196,6 +207,10 @@ pub struct JiraConfig {
     pub retry_base_ms: u64,
     /// The longest `Retry-After` waited for, in seconds.
     pub max_retry_after_secs: u64,
+    /// Every so many days a fetch lists every issue key of each project (a search for keys
+    /// only) and removes the stored issues no longer in it: deleted, or moved to a project not
+    /// fetched. 0 lists at every fetch.
+    pub relist_days: u32,
 }
 
 impl Default for JiraConfig {
@@ -215,6 +230,7 @@ impl Default for JiraConfig {
             max_attempts: 6,
             retry_base_ms: 1000,
             max_retry_after_secs: 300,
+            relist_days: 7,
         }
     }
 }

@@ -464,6 +464,29 @@ table! {
     }
 }
 
+table! {
+    /// A sprint (Jira, from the agile API) or cycle (Linear): when it ran. `issue_events` name
+    /// it (`field = 'sprint'`) when a ticket moves into it; the overload detector measures
+    /// "scope added after the sprint started" from `started_at`, and falls back to a sprint's
+    /// first assignment for sprints this table does not know.
+    Sprint = "sprints",
+    required: ["source", "id", "name"],
+    partition_by: None,
+    {
+        source: String,
+        /// The tracker's id (Jira's sprint id, Linear's cycle id).
+        id: String,
+        /// As `issue_events` name it.
+        name: String,
+        /// Jira project key or Linear team key.
+        project: Option<String>,
+        started_at: Option<DateTime<Utc>>,
+        ended_at: Option<DateTime<Utc>>,
+        /// When it was closed (Jira's `completeDate`); empty while it runs.
+        completed_at: Option<DateTime<Utc>>,
+    }
+}
+
 /// The description of one table, usable without knowing its row type.
 #[derive(Debug, Clone, Copy)]
 pub struct TableSpec {
@@ -497,6 +520,7 @@ pub const TABLES: &[TableSpec] = &[
     spec::<FileChange>(),
     spec::<Deployment>(),
     spec::<TimeOff>(),
+    spec::<Sprint>(),
 ];
 
 /// Looks a table up by name.
@@ -525,6 +549,8 @@ pub struct Dataset {
     pub file_changes: Vec<FileChange>,
     pub deployments: Vec<Deployment>,
     pub time_off: Vec<TimeOff>,
+    #[serde(default)]
+    pub sprints: Vec<Sprint>,
 }
 
 impl Dataset {
@@ -550,6 +576,7 @@ impl Dataset {
             (FileChange::NAME, FileChange::to_frame(self.file_changes)?),
             (Deployment::NAME, Deployment::to_frame(self.deployments)?),
             (TimeOff::NAME, TimeOff::to_frame(self.time_off)?),
+            (Sprint::NAME, Sprint::to_frame(self.sprints)?),
         ])
     }
 }

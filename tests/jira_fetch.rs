@@ -969,6 +969,165 @@ fn a_person_in_two_teams_counts_in_each_and_once_overall() {
     assert_eq!(org["prs_merged"].as_i64().unwrap(), human_merged);
 }
 
+/// `--dry-run` asks Jira to count the issues each project's search would return (the fetch's
+/// own JQL, from the stored mark), reads no issue, and stores nothing, not even the roster.
+#[test]
+fn a_dry_run_counts_the_issues_a_fetch_would_read() {
+    let data = world(39, 1, 2, 0.4);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(50, &data.people, "");
+    let result = fetch_command(&fake, &ws, &keys)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let count = data
+        .issues
+        .iter()
+        .filter(|i| i.project.as_deref() == Some(keys[0].as_str()))
+        .count();
+    assert!(count > 50, "{count}");
+    let requests = count.div_ceil(50) + 2 * count;
+    assert!(
+        stdout.contains(&format!("{} | {count} | {requests}", keys[0])),
+        "{stdout}"
+    );
+    let stats = fake.stats();
+    let endpoints: Vec<&String> = stats.by_endpoint.keys().collect();
+    assert_eq!(
+        endpoints,
+        vec!["myself", "search/approximate-count"],
+        "{stdout}"
+    );
+    assert!(!ws.data.exists(), "a dry run stores nothing");
+
+    // After a fetch, the count is made with the JQL the next fetch sends.
+    fetch_command(&fake, &ws, &keys).assert().success();
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &keys)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let counted = fake.stats().jql;
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let searched = fake.stats().jql;
+    assert_eq!(counted.len(), 1);
+    assert!(
+        searched[0].starts_with(&format!("{} ORDER BY", counted[0])),
+        "{counted:?} {searched:?}"
+    );
+
+    let result = fetch_command(&fake, &ws, &["NOPE".to_string()])
+        .arg("--dry-run")
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("NOPE") && stderr.contains("check the key"),
+        "{stderr}"
+    );
+}
+
+/// Deleted and moved tickets: an issue moved to another fetched project comes back under its
+/// new key with a `Key` change in its changelog, and its rows under the old key are removed at
+/// once; an issue deleted in Jira vanishes from every search, so its rows stay until the
+/// periodic listing of each project's keys (`relist_days`, a week by default) removes them.
+#[test]
+fn deleted_and_moved_issues_leave_no_stale_rows() {
+    let mut data = world(41, 2, 1, 0.4);
+    let keys = projects(&data);
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(50, &data.people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+
+    let in_first = |data: &Dataset| -> Vec<String> {
+        data.issues
+            .iter()
+            .filter(|i| i.project.as_deref() == Some(keys[0].as_str()))
+            .map(|i| i.key.clone())
+            .collect()
+    };
+    let first = in_first(&data);
+    let (deleted, moved) = (first[0].clone(), first[1].clone());
+    data.issues.retain(|i| i.key != deleted);
+    data.issue_events.retain(|e| e.key != deleted);
+    data.comments.retain(|c| c.item != deleted);
+    let new_key = format!("{}-9000", keys[1]);
+    let now =
+        chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5);
+    let mut mover = None;
+    for issue in data.issues.iter_mut().filter(|i| i.key == moved) {
+        issue.key = new_key.clone();
+        issue.project = Some(keys[1].clone());
+        mover = issue.reporter.clone();
+    }
+    for event in data.issue_events.iter_mut().filter(|e| e.key == moved) {
+        event.key = new_key.clone();
+    }
+    for comment in data.comments.iter_mut().filter(|c| c.item == moved) {
+        comment.item = new_key.clone();
+        comment.container = keys[1].clone();
+    }
+    data.issue_events.push(IssueEvent {
+        source: "jira".into(),
+        key: new_key.clone(),
+        at: now,
+        actor: mover.unwrap(),
+        field: "key".into(),
+        from: Some(moved.clone()),
+        to: Some(new_key.clone()),
+    });
+    fake.with_world(|w| *w = JiraWorld::from_dataset(&data));
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let stored: Vec<String> = stored_frame(&ws.data, "issues")
+        .column("key")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        stored.contains(&new_key) && !stored.contains(&moved),
+        "{stored:?}"
+    );
+    assert!(
+        stored.contains(&deleted),
+        "not listed again within the week"
+    );
+    assert_eq!(stored.len(), data.issues.len() + 1);
+
+    let config = std::fs::read_to_string(&ws.config).unwrap();
+    std::fs::write(
+        &ws.config,
+        config.replacen("[jira]\n", "[jira]\nrelist_days = 0\n", 1),
+    )
+    .unwrap();
+    let result = fetch_command(&fake, &ws, &keys).assert().success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(
+        format!("{stdout}{stderr}").contains("1 issues no longer in the project removed"),
+        "{stdout}{stderr}"
+    );
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+    let listings = fake
+        .stats()
+        .jql
+        .iter()
+        .filter(|q| !q.contains("updated >="))
+        .count();
+    assert_eq!(
+        listings, 2,
+        "one listing per project, in the last fetch only"
+    );
+}
+
 /// Accounts nobody in the roster has are listed with suggestions.
 #[test]
 fn unmatched_accounts_are_listed_with_suggestions() {

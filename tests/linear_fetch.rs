@@ -465,6 +465,85 @@ fn an_unknown_team_is_reported_and_the_others_are_fetched() {
     assert_same_tables(&ws.data, &expected(&world));
 }
 
+/// `--dry-run` counts the issues a fetch would read (ids only, under the fetch's own filter and
+/// bound, in a document checked against the schema) and stores nothing; after a fetch it counts
+/// only what changed since, and an unknown key is named.
+#[test]
+fn a_dry_run_counts_what_a_fetch_would_read_and_stores_nothing() {
+    let mut world = tickets(40, 1, 2, 0.5);
+    let team = teams(&world);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    let manifest = std::fs::read(ws.data.join("manifest.json")).unwrap();
+    let count = world
+        .issues
+        .iter()
+        .filter(|i| i.project.as_deref() == Some(team[0].as_str()))
+        .count();
+    assert!(count > 250, "{count}: more than one page of ids");
+    let result = fetch_command(&fake, &ws, &team)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let pages = count.div_ceil(25);
+    assert!(
+        stdout.contains(&format!("{} | {count} | {pages}", team[0])),
+        "{stdout}"
+    );
+    let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
+    assert_eq!(
+        operations,
+        vec!["TeamLookup", "TeamIssueIds", "TeamIssueIds"],
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read(ws.data.join("manifest.json")).unwrap(),
+        manifest
+    );
+
+    fetch_command(&fake, &ws, &team).assert().success();
+    let now =
+        chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5);
+    let issue = &mut world.issues[3];
+    let old = issue.title.clone();
+    issue.title = Some("Renamed".into());
+    world.issue_events.push(IssueEvent {
+        source: "jira".into(),
+        key: issue.key.clone(),
+        at: now,
+        actor: issue.reporter.clone().unwrap(),
+        field: "title".into(),
+        from: old,
+        to: issue.title.clone(),
+    });
+    fake.set_world(LinearWorld::from_dataset(&world));
+    fake.reset_stats();
+    let result = fetch_command(&fake, &ws, &team)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    assert!(stdout.contains(&format!("{} | 1 | 1", team[0])), "{stdout}");
+    let log = fake.stats().log;
+    assert!(
+        log.iter()
+            .all(|l| l.operation != "TeamLookup" || l.variables["key"] == team[0].as_str())
+            && log[1].variables["filter"]["updatedAt"]["gt"].is_string(),
+        "{log:?}"
+    );
+
+    let result = fetch_command(&fake, &ws, &["NOPE".to_string()])
+        .arg("--dry-run")
+        .assert()
+        .failure();
+    let stderr = stderr_of(&result);
+    assert!(
+        stderr.contains("NOPE") && stderr.contains("no team has this key"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_spent_rate_limit_stops_resumably_and_the_next_run_resumes() {
     let world = tickets(39, 1, 2, 0.6);

@@ -15,7 +15,8 @@
 //! **Ownership, incrementally.** After the merge, ownership comes from per-file authorship
 //! aggregates ([`Histories`]) kept in `<data>/state/git/<name>.ownership.json` together with the
 //! tip they describe. When that tip is the one this run read from, the review trailers are
-//! configured as then, no new PR number was stored before and the new commits do not interleave
+//! configured as then, no new commit belongs to a PR the aggregates counted (its reviews are
+//! replaced by the merge, so its older commits' reviewers change) and the new commits do not interleave
 //! with stored renames, the new commits are added to the aggregates of the files they touch;
 //! otherwise the aggregates are rebuilt from the stored history. Either way the result is the
 //! same; the file is a cache (written after the merge, read only when its tip matches), never
@@ -425,27 +426,18 @@ pub fn sync_repository(
         renames,
         ..RepoState::default()
     };
-    // Decided before the merge: a PR number already stored has its reviews replaced, which
-    // changes the reviewers of older commits too.
+    // A PR number the aggregates have seen has its reviews replaced by this merge, which
+    // changes the reviewers of its older commits too: then they are rebuilt.
     let extendable = match &new_changes {
-        Some(Some(changes)) => {
-            let cache = read_ownership_cache(store, &spec.name);
-            let stored_numbers = store
-                .scan(PullRequest::NAME)?
-                .filter(this_repo().and(col("number").is_in(numbers_again(changes), false)))
-                .select([col("number")])
-                .collect()
-                .map_err(|source| StoreError::Polars {
-                    context: format!("reading pull requests of {}", spec.name),
-                    source,
-                })?;
-            cache.filter(|c| {
-                stored_numbers.height() == 0
-                    && base.is_some_and(|b| b.to_string() == c.tip)
-                    && c.review_trailers == trailer_keys(options)
-                    && c.histories.can_extend(changes)
-            })
-        }
+        Some(Some(changes)) => read_ownership_cache(store, &spec.name).filter(|c| {
+            base.is_some_and(|b| b.to_string() == c.tip)
+                && c.review_trailers == trailer_keys(options)
+                && changes
+                    .iter()
+                    .filter_map(|change| named_number(change.number))
+                    .all(|n| !c.numbers.contains(&n))
+                && c.histories.can_extend(changes)
+        }),
         _ => None,
     };
     tracing::debug!(
@@ -472,22 +464,25 @@ pub fn sync_repository(
             spec.name,
             clock.elapsed()
         );
-        let histories = match (extendable, new_changes) {
+        let (histories, numbers) = match (extendable, new_changes) {
             (Some(mut cache), Some(Some(changes))) => {
+                cache
+                    .numbers
+                    .extend(changes.iter().filter_map(|c| named_number(c.number)));
                 cache.histories.add(changes);
                 tracing::info!("{}: ownership aggregates extended", spec.name);
-                cache.histories
+                (cache.histories, cache.numbers)
             }
             _ => {
+                let changes =
+                    changes_from_store(store, &spec.name, &state.renames, options, &people)?;
+                let numbers = changes
+                    .iter()
+                    .filter_map(|c| named_number(c.number))
+                    .collect();
                 let mut histories = Histories::default();
-                histories.add(changes_from_store(
-                    store,
-                    &spec.name,
-                    &state.renames,
-                    options,
-                    &people,
-                )?);
-                histories
+                histories.add(changes);
+                (histories, numbers)
             }
         };
         let ownership = histories.ownership(Some(&live), options.review_weight);
@@ -498,6 +493,7 @@ pub fn sync_repository(
             &OwnershipCache {
                 tip: tip.to_string(),
                 review_trailers: trailer_keys(options),
+                numbers,
                 histories,
             },
         )?;
@@ -555,6 +551,9 @@ struct OwnershipCache {
     tip: String,
     /// The trailer keys that made reviewers when the aggregates were built.
     review_trailers: Vec<String>,
+    /// The PR and Gerrit change numbers of the commits counted (a reviewed commit's own number
+    /// comes from its sha, which no later commit has).
+    numbers: BTreeSet<i64>,
     histories: Histories,
 }
 
@@ -587,21 +586,17 @@ fn write_ownership_cache(
     Ok(())
 }
 
+/// A number a PR or Gerrit change was given (positive), not one made from a commit's sha.
+fn named_number(number: Option<i64>) -> Option<i64> {
+    number.filter(|n| *n > 0)
+}
+
 fn trailer_keys(options: &GitOptions) -> Vec<String> {
     options
         .review_trailers
         .keys()
         .map(|k| k.to_ascii_lowercase())
         .collect()
-}
-
-fn numbers_again(changes: &[Change]) -> Expr {
-    let numbers: BTreeSet<i64> = changes.iter().filter_map(|c| c.number).collect();
-    lit(Series::new(
-        "numbers".into(),
-        numbers.into_iter().collect::<Vec<_>>(),
-    ))
-    .implode(true)
 }
 
 /// Whether a trailer line names a reviewer under `[git] review_trailers`, and who.

@@ -171,6 +171,8 @@ fn field_name(item: &ChangeItem, mapping: &Mapping) -> Option<&'static str> {
         ("description", _) | (_, "description") => Some("description"),
         ("priority", _) | (_, "priority") => Some("priority"),
         ("labels", _) | (_, "labels") => Some("labels"),
+        // A move to another project gives the issue a new key; the old one is in `from`.
+        ("issuekey", _) | (_, "key") => Some("key"),
         _ => None,
     }
 }

@@ -30,7 +30,9 @@ use super::SOURCE;
 use super::client::{Answer, ClientError, GraphqlError, LinearClient};
 use super::documents::Document;
 use super::normalize::{self, TypeRules};
-use super::wire::{Connection, Issue as WireIssue, TeamIssuesData, TeamLookupData};
+use super::wire::{
+    Connection, Issue as WireIssue, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
+};
 use crate::model::{Comment, Dataset, Issue, IssueEvent, Table};
 use crate::sources::github::normalize::Identities;
 pub use crate::sources::staging::checkpoint_path;
@@ -251,6 +253,80 @@ fn client_error(team: &str, source: ClientError) -> SyncError {
 
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// What fetching one team would read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamEstimate {
+    pub team: String,
+    /// Issues updated since the stored mark (or `--since`).
+    pub issues: i64,
+    /// Pages of `TeamIssues` at the configured page size: the least a fetch sends (issues with
+    /// long histories or comment threads add follow-ups).
+    pub requests: i64,
+    /// Requests made to count.
+    pub counted_with: i64,
+}
+
+/// Page size of the id-only count: ids cost Linear one complexity point each.
+const ID_PAGE: i64 = 250;
+
+/// Counts a team's issues a fetch would read (the same filter and bound as [`sync_team`]),
+/// reading ids only and storing nothing.
+pub async fn estimate_team(
+    client: &LinearClient,
+    state: &TeamState,
+    team: &str,
+    since: DateTime<Utc>,
+    page_size: i64,
+) -> Result<TeamEstimate, SyncError> {
+    let answer = client
+        .query(Document::TeamLookup, json!({ "key": team }))
+        .await
+        .map_err(|source| client_error(team, source))?;
+    let data: TeamLookupData = decode(team, "TeamLookup", answer.data)?;
+    if !data
+        .teams
+        .nodes
+        .iter()
+        .any(|t| t.key.eq_ignore_ascii_case(team))
+    {
+        return Err(SyncError::NotFound {
+            team: team.to_string(),
+        });
+    }
+    let bound = state.mark.unwrap_or(since);
+    let comparator = if state.mark.is_none() { "gte" } else { "gt" };
+    let mut after: Option<String> = None;
+    let (mut issues, mut counted_with) = (0i64, 1i64);
+    loop {
+        let variables = json!({
+            "filter": {
+                "team": { "key": { "eq": team } },
+                "updatedAt": { comparator: timestamp(bound) },
+            },
+            "first": ID_PAGE,
+            "after": after,
+        });
+        let answer = client
+            .query(Document::TeamIssueIds, variables)
+            .await
+            .map_err(|source| client_error(team, source))?;
+        counted_with += 1;
+        let data: TeamIssueIdsData = decode(team, "TeamIssueIds", answer.data)?;
+        issues += data.issues.nodes.len() as i64;
+        match data.issues.next_cursor() {
+            Some(cursor) => after = Some(cursor.to_string()),
+            None => break,
+        }
+    }
+    let page_size = page_size.max(1);
+    Ok(TeamEstimate {
+        team: team.to_string(),
+        issues,
+        requests: ((issues + page_size - 1) / page_size).max(1),
+        counted_with,
+    })
 }
 
 /// Fails with [`SyncError::NotFound`] when Linear knows no team with the key.
