@@ -65,6 +65,48 @@ fn roster_toml(people: &[Person]) -> String {
     out
 }
 
+/// The stored sprints of `source` as (name, start, end, completion), sorted.
+fn stored_sprints(data: &Path, source: &str) -> Vec<String> {
+    let frame = Store::open(data)
+        .unwrap()
+        .scan("sprints")
+        .unwrap()
+        .filter(col("source").eq(lit(source.to_string())))
+        .select([
+            col("name"),
+            col("started_at"),
+            col("ended_at"),
+            col("completed_at"),
+        ])
+        .collect()
+        .unwrap();
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
+}
+
+fn simulated_sprints(data: &Dataset, completed: bool) -> Vec<String> {
+    let rows: Vec<teamlens::model::Sprint> = data
+        .sprints
+        .iter()
+        .map(|s| teamlens::model::Sprint {
+            completed_at: s.completed_at.filter(|_| completed),
+            ..s.clone()
+        })
+        .collect();
+    let frame = teamlens::model::Sprint::to_frame(rows)
+        .unwrap()
+        .select(["name", "started_at", "ended_at", "completed_at"])
+        .unwrap();
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
+}
+
 struct Workspace {
     _dir: tempfile::TempDir,
     data: PathBuf,
@@ -195,6 +237,10 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
     let want = expected(&data, &fake.base_url());
     assert!(want.issues.len() > 20 && want.issue_events.len() > 100);
     assert_same_tables(&ws.data, &want);
+    // Sprints with their dates, from the agile API.
+    let sprints = stored_sprints(&ws.data, "jira");
+    assert!(sprints.len() > 5, "{sprints:?}");
+    assert_eq!(sprints, simulated_sprints(&data, true));
     // The changelog and comments were read page by page (the fake serves at most 4 a page).
     let stats = fake.stats();
     assert!(

@@ -44,6 +44,7 @@ fn tickets(seed: u64, teams: usize, months: u32, scale: f64) -> Dataset {
             .into_iter()
             .filter(|r| tracker(&r.source) && r.target == "issue")
             .collect(),
+        sprints: all.sprints,
         ..Dataset::default()
     }
 }
@@ -73,6 +74,48 @@ fn teams(world: &Dataset) -> Vec<String> {
     teams.sort();
     teams.dedup();
     teams
+}
+
+/// The stored sprints of `source` as (name, start, end, completion), sorted.
+fn stored_sprints(data: &Path, source: &str) -> Vec<String> {
+    let frame = Store::open(data)
+        .unwrap()
+        .scan("sprints")
+        .unwrap()
+        .filter(col("source").eq(lit(source.to_string())))
+        .select([
+            col("name"),
+            col("started_at"),
+            col("ended_at"),
+            col("completed_at"),
+        ])
+        .collect()
+        .unwrap();
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
+}
+
+fn simulated_sprints(data: &Dataset, completed: bool) -> Vec<String> {
+    let rows: Vec<teamlens::model::Sprint> = data
+        .sprints
+        .iter()
+        .map(|s| teamlens::model::Sprint {
+            completed_at: s.completed_at.filter(|_| completed),
+            ..s.clone()
+        })
+        .collect();
+    let frame = teamlens::model::Sprint::to_frame(rows)
+        .unwrap()
+        .select(["name", "started_at", "ended_at", "completed_at"])
+        .unwrap();
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
 }
 
 struct Workspace {
@@ -204,6 +247,10 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
     let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
     assert!(stdout.contains("fetched 2 of 2 Linear teams"), "{stdout}");
     assert_same_tables(&ws.data, &expected(&world));
+    // Cycles with their dates (Linear's cycle here carries no completion time).
+    let sprints = stored_sprints(&ws.data, "linear");
+    assert!(sprints.len() > 5, "{sprints:?}");
+    assert_eq!(sprints, simulated_sprints(&world, false));
     assert!(
         !ws.data
             .join("staging/linear")
@@ -470,7 +517,7 @@ fn an_unknown_team_is_reported_and_the_others_are_fetched() {
 /// only what changed since, and an unknown key is named.
 #[test]
 fn a_dry_run_counts_what_a_fetch_would_read_and_stores_nothing() {
-    let mut world = tickets(40, 1, 2, 0.5);
+    let mut world = tickets(40, 1, 6, 1.5);
     let team = teams(&world);
     let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
     let ws = workspace(&world, 25);

@@ -33,7 +33,7 @@ use super::normalize::{self, TypeRules};
 use super::wire::{
     Connection, Issue as WireIssue, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
 };
-use crate::model::{Comment, Dataset, Issue, IssueEvent, Table};
+use crate::model::{Comment, Dataset, Issue, IssueEvent, Sprint, Table};
 use crate::sources::github::normalize::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
@@ -222,6 +222,11 @@ pub async fn sync_team(
             page.issues.extend(rows.issue);
             page.issue_events.extend(rows.events);
             page.comments.extend(rows.comments);
+            for sprint in rows.sprints {
+                if !page.sprints.iter().any(|s| s.id == sprint.id) {
+                    page.sprints.push(sprint);
+                }
+            }
         }
         match next {
             Some(after) => checkpoint.after = Some(after),
@@ -497,6 +502,8 @@ fn commit(
         keys.into_iter().collect::<Vec<_>>(),
     ))
     .implode(true);
+    let cycles: Vec<String> = staged.sprints.iter().map(|s| s.id.clone()).collect();
+    let cycles = lit(Series::new("cycles".into(), cycles)).implode(true);
     let ours = || col("source").eq(lit(SOURCE));
     let frame = |result: PolarsResult<DataFrame>, table: &str| {
         result.map_err(|source| StoreError::Polars {
@@ -505,6 +512,11 @@ fn commit(
         })
     };
     let replacements = vec![
+        Replacement {
+            table: Sprint::NAME,
+            remove: ours().and(col("id").is_in(cycles, false)),
+            rows: frame(Sprint::to_frame(staged.sprints), "cycles")?,
+        },
         Replacement {
             table: Issue::NAME,
             remove: ours().and(col("key").is_in(keys.clone(), false)),
@@ -566,6 +578,11 @@ fn latest_versions(pages: Vec<Dataset>) -> Dataset {
             .extend(page.issue_events.into_iter().filter(|e| here(&e.key)));
         out.comments
             .extend(page.comments.into_iter().filter(|c| here(&c.item)));
+        // A cycle as the newest page saw it.
+        for sprint in page.sprints {
+            out.sprints.retain(|s| s.id != sprint.id);
+            out.sprints.push(sprint);
+        }
     }
     out
 }
