@@ -670,7 +670,9 @@ fn fetch_git(
         );
     }
     if options.dry_run {
-        bail!("--dry-run estimates GitHub's costs; reading a local clone costs nothing to try");
+        bail!(
+            "--dry-run estimates what GitHub, Jira and Linear fetches cost; reading a local clone costs nothing to try"
+        );
     }
     let mut store = Store::open_or_create(data_dir)?;
     let identities = github::fetch::identities(&store)?;
