@@ -309,6 +309,44 @@ mod tests {
         assert_eq!(o.modules[0].module, "src");
     }
 
+    /// Adding commits to kept aggregates gives what a computation over the whole history gives,
+    /// whatever their authored order, as long as they do not interleave with renames; when they
+    /// do, `can_extend` says no.
+    #[test]
+    fn extended_aggregates_equal_a_whole_computation_unless_renames_interleave() {
+        let mut renamed = change(5, "leo", &["b.rs"], &["mei"]);
+        renamed.renames = vec![("a.rs".into(), "b.rs".into())];
+        let stored = vec![
+            change(3, "ana", &["a.rs", "c.rs"], &["leo"]),
+            change(4, "ana", &["a.rs"], &[]),
+            renamed,
+        ];
+        let mut kept = Histories::default();
+        kept.add(stored.clone());
+        // Older than the stored changes of c.rs, newer than the rename of a.rs: fine.
+        let new = vec![
+            change(1, "mei", &["c.rs"], &["ana"]),
+            change(6, "mei", &["b.rs", "d.rs"], &[]),
+        ];
+        assert!(kept.can_extend(&new));
+        let mut extended = kept.clone();
+        extended.add(new.clone());
+        let whole = compute([stored.clone(), new].concat(), None, 0.5);
+        assert_eq!(extended.ownership(None, 0.5), whole);
+        let mei = whole
+            .authorship
+            .iter()
+            .find(|a| a.path == "c.rs" && a.person == "mei")
+            .unwrap();
+        assert!(mei.author, "mei made c.rs's first change: {mei:?}");
+        // A change to a.rs before its rename, or a rename of c.rs before its stored changes,
+        // cannot be added in place.
+        assert!(!kept.can_extend(&[change(2, "mei", &["a.rs"], &[])]));
+        let mut early = change(2, "mei", &["e.rs"], &[]);
+        early.renames = vec![("c.rs".into(), "e.rs".into())];
+        assert!(!kept.can_extend(&[early]));
+    }
+
     #[test]
     fn renames_carry_history_and_dead_files_do_not_count() {
         let mut renamed = change(2, "leo", &["new.rs"], &[]);

@@ -430,7 +430,7 @@ pub fn sync_repository(
     // changes the reviewers of its older commits too: then they are rebuilt.
     let extendable = match &new_changes {
         Some(Some(changes)) => read_ownership_cache(store, &spec.name).filter(|c| {
-            base.is_some_and(|b| b.to_string() == c.tip)
+            base.is_some_and(|b| gix::ObjectId::from_hex(c.tip.as_bytes()).ok() == Some(b))
                 && c.review_trailers == trailer_keys(options)
                 && changes
                     .iter()
