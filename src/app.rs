@@ -830,7 +830,13 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
     if !unmatched {
         let frame = store
             .scan("people")?
-            .select([col("person"), col("team"), col("role"), col("aliases")])
+            .select([
+                col("person"),
+                col("team"),
+                col("teams"),
+                col("role"),
+                col("aliases"),
+            ])
             .collect()?;
         if frame.height() == 0 {
             say.line(
@@ -841,21 +847,31 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
         say.line("person | team | role | aliases");
         let persons = frame.column("person")?.str()?.clone();
         let teams = frame.column("team")?.str()?.clone();
+        let memberships = frame.column("teams")?.list()?.clone();
         let roles = frame.column("role")?.str()?.clone();
         let aliases = frame.column("aliases")?.list()?.clone();
-        for i in 0..frame.height() {
-            let names: Vec<String> = aliases
-                .get_as_series(i)
+        let strings = |list: &ListChunked, i: usize| -> Vec<String> {
+            list.get_as_series(i)
                 .and_then(|s| {
                     s.str()
                         .ok()
                         .map(|v| v.iter().flatten().map(str::to_string).collect())
                 })
-                .unwrap_or_default();
+                .unwrap_or_default()
+        };
+        for i in 0..frame.height() {
+            let names = strings(&aliases, i);
+            // Every team, the primary first; an imported row may give only `team`.
+            let mut all: Vec<String> = teams.get(i).map(str::to_string).into_iter().collect();
+            for team in strings(&memberships, i) {
+                if !all.contains(&team) {
+                    all.push(team);
+                }
+            }
             say.line(format!(
                 "{} | {} | {} | {}",
                 persons.get(i).unwrap_or(""),
-                teams.get(i).unwrap_or(""),
+                all.join(", "),
                 roles.get(i).unwrap_or(""),
                 names.join(", ")
             ));

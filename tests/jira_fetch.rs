@@ -937,6 +937,17 @@ fn a_person_in_two_teams_counts_in_each_and_once_overall() {
         stored.column("team").unwrap().str().unwrap().get(0),
         Some(home.as_str())
     );
+    let listed = teamlens()
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("people")
+        .assert()
+        .success();
+    let listed = String::from_utf8_lossy(&listed.get_output().stdout).to_string();
+    assert!(
+        listed.contains(&format!("{person} | {home}, {second} |")),
+        "{listed}"
+    );
 
     let fetched = support::report(&ws.data, month, &ws.data.join("report"));
     let direct = tempfile::tempdir().unwrap();
