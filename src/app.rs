@@ -235,16 +235,13 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             return fetch_linear(data_dir, config, teams, &options, say);
         }
         Some(FetchSource::Jira { projects }) => {
-            if options.dry_run {
-                bail!(
-                    "--dry-run estimates GitHub fetches only; a Jira fetch costs about four \
-                     requests per changed issue"
-                );
-            }
             // Missing credentials are said before anything is written.
             crate::sources::jira::client::Credentials::discover(&config.jira, |name| {
                 std::env::var(name).ok()
             })?;
+            if options.dry_run {
+                return estimate_jira(data_dir, config, projects, since, say);
+            }
             write_roster(data_dir, config, say)?;
             return fetch_jira(data_dir, config, projects, since, options.quiet, say);
         }
@@ -282,10 +279,9 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
     if !config.jira.projects.is_empty() {
         sources += 1;
         if options.dry_run {
-            say.line(
-                "Jira projects are not estimated by --dry-run: a fetch costs one search per page \
-                 of changed issues and two or three requests per changed issue",
-            );
+            if let Err(error) = estimate_jira(data_dir, config, &config.jira.projects, since, say) {
+                failures.push(format!("{error:#}"));
+            }
         } else if let Err(error) = fetch_jira(
             data_dir,
             config,
@@ -299,11 +295,7 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
     }
     if !config.linear.teams.is_empty() {
         sources += 1;
-        if options.dry_run {
-            say.line("Linear: --dry-run does not estimate Linear fetches yet; nothing was read");
-        } else if let Err(error) =
-            fetch_linear(data_dir, config, &config.linear.teams, &options, say)
-        {
+        if let Err(error) = fetch_linear(data_dir, config, &config.linear.teams, &options, say) {
             failures.push(format!("{error:#}"));
         }
     }
@@ -390,6 +382,48 @@ fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
 }
 
 /// `teamlens fetch jira KEY…`.
+/// `teamlens fetch jira --dry-run`: how many issues each project's fetch would read and about
+/// how many requests that takes, from Jira's own count; no issue is read, nothing is stored.
+fn estimate_jira(
+    data_dir: &Path,
+    config: &Config,
+    projects: &[String],
+    since: chrono::DateTime<chrono::Utc>,
+    say: &Say,
+) -> Result<()> {
+    use crate::sources::jira;
+    let mut projects: Vec<String> = projects.iter().map(|p| p.trim().to_uppercase()).collect();
+    projects.dedup();
+    let credentials =
+        jira::client::Credentials::discover(&config.jira, |name| std::env::var(name).ok())?;
+    let store = if data_dir.join("manifest.json").exists() {
+        Some(Store::open(data_dir)?)
+    } else {
+        None
+    };
+    runtime()?.block_on(async {
+        let client = jira::client::JiraClient::new(
+            credentials,
+            jira::client::Policy::from_config(&config.jira),
+            Box::new(|message| tracing::info!("{message}")),
+        )?;
+        let estimates =
+            jira::fetch::estimate(&client, store.as_ref(), &projects, since, &config.jira).await?;
+        say.line("jira project | issues to read | requests (at least)");
+        for e in &estimates {
+            say.line(format!("{} | {} | {}", e.project, e.issues, e.requests));
+        }
+        let issues: i64 = estimates.iter().map(|e| e.issues).sum();
+        let requests: i64 = estimates.iter().map(|e| e.requests).sum();
+        say.line(format!(
+            "jira total: {issues} issues, about {requests} requests, plus one per further page \
+             of a long changelog or comment thread; {} requests made to estimate, nothing stored",
+            client.stats().requests
+        ));
+        Ok(())
+    })
+}
+
 fn fetch_jira(
     data_dir: &Path,
     config: &Config,
@@ -469,9 +503,6 @@ fn fetch_linear(
     say: &Say,
 ) -> Result<()> {
     use crate::sources::linear;
-    if options.dry_run {
-        bail!("--dry-run estimates GitHub fetches only; a Linear fetch cannot be estimated yet");
-    }
     let teams: Vec<String> = teams
         .iter()
         .map(|t| linear::parse_team_key(t))
@@ -484,6 +515,38 @@ fn fetch_linear(
     let key = linear::client::api_key(var)?;
     let url = linear::client::api_url(&config.linear, var);
     tracing::info!("Linear at {url}, with the key in LINEAR_API_KEY");
+    if options.dry_run {
+        // What a fetch would read, counted from ids; nothing is stored.
+        let store = if data_dir.join("manifest.json").exists() {
+            Some(Store::open(data_dir)?)
+        } else {
+            None
+        };
+        return runtime()?.block_on(async {
+            let client = linear::client::LinearClient::new(
+                &url,
+                key,
+                linear::client::Policy::from_config(&config.linear, options.wait),
+                Box::new(|message| tracing::info!("{message}")),
+            )?;
+            let estimates =
+                linear::fetch::estimate(&client, store.as_ref(), &teams, since, &config.linear)
+                    .await?;
+            say.line("linear team | issues to read | requests (at least)");
+            for e in &estimates {
+                say.line(format!("{} | {} | {}", e.team, e.issues, e.requests));
+            }
+            let issues: i64 = estimates.iter().map(|e| e.issues).sum();
+            let requests: i64 = estimates.iter().map(|e| e.requests).sum();
+            let counted: i64 = estimates.iter().map(|e| e.counted_with).sum();
+            say.line(format!(
+                "linear total: {issues} issues, about {requests} requests, plus one per further \
+                 page of a long history or comment thread; {counted} requests made to count, \
+                 nothing stored"
+            ));
+            Ok(())
+        });
+    }
     let progress = Arc::new(FetchProgress::new(options.quiet));
     runtime()?.block_on(async {
         let waits = progress.clone();
@@ -660,7 +723,9 @@ fn fetch_git(
         );
     }
     if options.dry_run {
-        bail!("--dry-run estimates GitHub's costs; reading a local clone costs nothing to try");
+        bail!(
+            "--dry-run estimates what GitHub, Jira and Linear fetches cost; reading a local clone costs nothing to try"
+        );
     }
     let mut store = Store::open_or_create(data_dir)?;
     let identities = github::fetch::identities(&store)?;
@@ -678,7 +743,7 @@ fn fetch_git(
     let staging = data_dir.join("staging").join(git::SOURCE);
     let mut failures = Vec::new();
     for path in paths {
-        let spec = sync::RepoSpec::from_path(path);
+        let spec = sync::RepoSpec::resolve(path, &config.git.names);
         match sync::sync_repository(
             &mut store,
             &staging,
@@ -818,7 +883,13 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
     if !unmatched {
         let frame = store
             .scan("people")?
-            .select([col("person"), col("team"), col("role"), col("aliases")])
+            .select([
+                col("person"),
+                col("team"),
+                col("teams"),
+                col("role"),
+                col("aliases"),
+            ])
             .collect()?;
         if frame.height() == 0 {
             say.line(
@@ -829,21 +900,31 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
         say.line("person | team | role | aliases");
         let persons = frame.column("person")?.str()?.clone();
         let teams = frame.column("team")?.str()?.clone();
+        let memberships = frame.column("teams")?.list()?.clone();
         let roles = frame.column("role")?.str()?.clone();
         let aliases = frame.column("aliases")?.list()?.clone();
-        for i in 0..frame.height() {
-            let names: Vec<String> = aliases
-                .get_as_series(i)
+        let strings = |list: &ListChunked, i: usize| -> Vec<String> {
+            list.get_as_series(i)
                 .and_then(|s| {
                     s.str()
                         .ok()
                         .map(|v| v.iter().flatten().map(str::to_string).collect())
                 })
-                .unwrap_or_default();
+                .unwrap_or_default()
+        };
+        for i in 0..frame.height() {
+            let names = strings(&aliases, i);
+            // Every team, the primary first; an imported row may give only `team`.
+            let mut all: Vec<String> = teams.get(i).map(str::to_string).into_iter().collect();
+            for team in strings(&memberships, i) {
+                if !all.contains(&team) {
+                    all.push(team);
+                }
+            }
             say.line(format!(
                 "{} | {} | {} | {}",
                 persons.get(i).unwrap_or(""),
-                teams.get(i).unwrap_or(""),
+                all.join(", "),
                 roles.get(i).unwrap_or(""),
                 names.join(", ")
             ));

@@ -83,6 +83,9 @@ impl Default for LinearConfig {
 pub struct GitConfig {
     /// Paths of local clones (relative to the working directory).
     pub repositories: Vec<PathBuf>,
+    /// The name a clone's rows carry, by its path as given (`"../api" = "acme/api"`); a clone
+    /// not listed is named by its `origin` remote's `owner/name`, else by its directory.
+    pub names: std::collections::BTreeMap<String, String>,
     /// The branch (or revision) to read; default `HEAD`.
     pub branch: Option<String>,
     /// Review trailers and the review state each gives (keys compared without case).
@@ -93,8 +96,8 @@ pub struct GitConfig {
     pub threads: usize,
     /// Commits per checkpointed chunk.
     pub chunk: usize,
-    /// Recompute degree of authorship and truck factors after every fetch (over the whole
-    /// stored history of the repository: most of an incremental fetch's time).
+    /// Compute degree of authorship and truck factors after every fetch (from per-file
+    /// aggregates kept between fetches, extended by the new commits).
     pub ownership: bool,
 }
 
@@ -102,6 +105,7 @@ impl Default for GitConfig {
     fn default() -> Self {
         GitConfig {
             repositories: Vec::new(),
+            names: std::collections::BTreeMap::new(),
             branch: None,
             review_trailers: crate::sources::git::default_review_trailers(),
             renames: true,
@@ -161,6 +165,13 @@ impl GitConfig {
         if self.chunk == 0 {
             return Err("git.chunk must be at least 1".into());
         }
+        for (path, name) in &self.names {
+            if name.trim().is_empty() || name.split('/').any(|part| part.trim().is_empty()) {
+                return Err(format!(
+                    "git.names.\"{path}\" = \"{name}\": give the repository's name, such as \"owner/name\""
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -196,6 +207,10 @@ pub struct JiraConfig {
     pub retry_base_ms: u64,
     /// The longest `Retry-After` waited for, in seconds.
     pub max_retry_after_secs: u64,
+    /// Every so many days a fetch lists every issue key of each project (a search for keys
+    /// only) and removes the stored issues no longer in it: deleted, or moved to a project not
+    /// fetched. 0 lists at every fetch.
+    pub relist_days: u32,
 }
 
 impl Default for JiraConfig {
@@ -215,6 +230,7 @@ impl Default for JiraConfig {
             max_attempts: 6,
             retry_base_ms: 1000,
             max_retry_after_secs: 300,
+            relist_days: 7,
         }
     }
 }
@@ -261,7 +277,13 @@ pub struct RosterPerson {
     /// `manager`, `lead`, `engineer`, `bot` or `external`.
     #[serde(default = "default_role")]
     pub role: String,
-    pub team: String,
+    /// The person's team; give `teams` instead for someone in several.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// Every team the person belongs to, the primary first (with `team`, that one is primary).
+    /// Each team counts them; organisation totals count them once.
+    #[serde(default)]
+    pub teams: Vec<String>,
     #[serde(default = "default_timezone")]
     pub timezone: String,
     #[serde(default)]
@@ -282,12 +304,25 @@ fn default_timezone() -> String {
 }
 
 impl RosterPerson {
-    /// The `people` row of this roster entry.
+    /// The person's teams, the primary first and each once (`team` before `teams`).
+    pub fn memberships(&self) -> Vec<String> {
+        let mut teams: Vec<String> = Vec::new();
+        for team in self.team.iter().chain(&self.teams) {
+            if !teams.contains(team) {
+                teams.push(team.clone());
+            }
+        }
+        teams
+    }
+
+    /// The `people` row of this roster entry (validation made sure there is a team).
     pub fn row(&self) -> crate::model::Person {
+        let teams = self.memberships();
         crate::model::Person {
             person: self.person.clone(),
             display_name: self.display_name.clone(),
-            team: self.team.clone(),
+            team: teams.first().cloned().unwrap_or_default(),
+            teams,
             role: self.role.clone(),
             timezone: self.timezone.clone(),
             work_start_hour: self.work_start_hour,
@@ -814,6 +849,22 @@ impl Config {
                 return Err(format!(
                     "people `{}`: role = \"{}\": give manager, lead, engineer, bot or external",
                     p.person, p.role
+                ));
+            }
+            let teams = p.memberships();
+            if teams.is_empty() {
+                return Err(format!(
+                    "people `{}`: no team: give team = \"name\" or teams = [\"one\", \"two\"]",
+                    p.person
+                ));
+            }
+            if let Some(blank) = teams
+                .iter()
+                .find(|t| t.trim().is_empty() || t.starts_with("team:"))
+            {
+                return Err(format!(
+                    "people `{}`: team \"{blank}\" is not a team name: give a non-empty name without the `team:` prefix",
+                    p.person
                 ));
             }
             if p.timezone.parse::<chrono_tz::Tz>().is_err() {

@@ -190,8 +190,13 @@ table! {
         /// Canonical id, what other tables name as author, reviewer, actor or assignee.
         person: String,
         display_name: Option<String>,
-        /// The person's (primary) team.
+        /// The person's primary team: the one per-event metrics (`pr_phases`, `review_waits`)
+        /// and detectors attribute their work to.
         team: String,
+        /// Every team the person belongs to, the primary first; empty means `team` alone. Team
+        /// aggregates count the person in each (through the derived `memberships` table) and
+        /// organisation totals once, so a person in two teams is not counted twice overall.
+        teams: Vec<String>,
         /// `manager`, `lead`, `engineer`, `bot` or `external`.
         role: String,
         /// IANA time zone, e.g. `Europe/Berlin`.
@@ -459,6 +464,29 @@ table! {
     }
 }
 
+table! {
+    /// A sprint (Jira, from the agile API) or cycle (Linear): when it ran. `issue_events` name
+    /// it (`field = 'sprint'`) when a ticket moves into it; the overload detector measures
+    /// "scope added after the sprint started" from `started_at`, and falls back to a sprint's
+    /// first assignment for sprints this table does not know.
+    Sprint = "sprints",
+    required: ["source", "id", "name"],
+    partition_by: None,
+    {
+        source: String,
+        /// The tracker's id (Jira's sprint id, Linear's cycle id).
+        id: String,
+        /// As `issue_events` name it.
+        name: String,
+        /// Jira project key or Linear team key.
+        project: Option<String>,
+        started_at: Option<DateTime<Utc>>,
+        ended_at: Option<DateTime<Utc>>,
+        /// When it was closed (Jira's `completeDate`); empty while it runs.
+        completed_at: Option<DateTime<Utc>>,
+    }
+}
+
 /// The description of one table, usable without knowing its row type.
 #[derive(Debug, Clone, Copy)]
 pub struct TableSpec {
@@ -492,6 +520,7 @@ pub const TABLES: &[TableSpec] = &[
     spec::<FileChange>(),
     spec::<Deployment>(),
     spec::<TimeOff>(),
+    spec::<Sprint>(),
 ];
 
 /// Looks a table up by name.
@@ -520,6 +549,8 @@ pub struct Dataset {
     pub file_changes: Vec<FileChange>,
     pub deployments: Vec<Deployment>,
     pub time_off: Vec<TimeOff>,
+    #[serde(default)]
+    pub sprints: Vec<Sprint>,
 }
 
 impl Dataset {
@@ -545,6 +576,7 @@ impl Dataset {
             (FileChange::NAME, FileChange::to_frame(self.file_changes)?),
             (Deployment::NAME, Deployment::to_frame(self.deployments)?),
             (TimeOff::NAME, TimeOff::to_frame(self.time_off)?),
+            (Sprint::NAME, Sprint::to_frame(self.sprints)?),
         ])
     }
 }
@@ -582,6 +614,7 @@ mod tests {
             person: "ada".into(),
             display_name: None,
             team: "core".into(),
+            teams: Vec::new(),
             role: "engineer".into(),
             timezone: "UTC".into(),
             work_start_hour: None,

@@ -345,7 +345,13 @@ mod jira {
         }
 
         fn project_finished(&self, outcome: &ProjectOutcome, stats: &ClientStats) {
-            let text = format!("done: {}; {}", describe(&outcome.counts), requests(stats));
+            let mut text = format!("done: {}; {}", describe(&outcome.counts), requests(stats));
+            if !outcome.removed.is_empty() {
+                text.push_str(&format!(
+                    "; {} issues no longer in the project removed",
+                    outcome.removed.len()
+                ));
+            }
             match self.bar_named(&name(&outcome.project)) {
                 Some(bar) => bar.finish_with_message(text),
                 None => self.line(&format!("{}: {text}", name(&outcome.project))),

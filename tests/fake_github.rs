@@ -676,6 +676,7 @@ fn tiny_world() -> GitHubWorld {
         person: id.into(),
         display_name: Some(id.to_uppercase()),
         team: "core".into(),
+        teams: Vec::new(),
         role: role.into(),
         timezone: "UTC".into(),
         work_start_hour: None,

@@ -524,6 +524,255 @@ fn review_knowledge_raises_the_truck_factor() {
     assert_eq!(state["truck_factor_with_reviews"], 2);
 }
 
+/// The ownership aggregates kept between fetches: an incremental fetch extends them (the log
+/// says so) and ends with the same aggregates, truck factors and report line as a full fetch of
+/// the same history into an empty store; a rename newer than everything stored is extended too,
+/// and a lost cache means one full computation, not a wrong one.
+#[test]
+fn incremental_ownership_equals_a_full_computation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("own");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    fast_import(&repo, 300, 0, 0x5EED_0001);
+    git(&repo, &["reset", "-q", "--hard", "main"]);
+    let data = tmp.path().join("data");
+    let cache = data.join("state/git/own.ownership.json");
+    let logged_fetch = |data: &Path| {
+        let output = teamlens()
+            .env("TEAMLENS_LOG", "teamlens=info")
+            .arg("--data-dir")
+            .arg(data)
+            .args(["fetch", "git"])
+            .arg(&repo)
+            .assert()
+            .success();
+        let out = output.get_output();
+        let truck_line = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.contains("truck factor"))
+            .unwrap_or_default()
+            .to_string();
+        (truck_line, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (_, log) = logged_fetch(&data);
+    assert!(!log.contains("aggregates extended"), "{log}");
+    assert!(cache.exists());
+
+    let compare_with_full = |label: &str, truck_line: &str| {
+        let fresh = tmp.path().join(format!("fresh-{label}"));
+        let (fresh_line, fresh_log) = logged_fetch(&fresh);
+        assert!(!fresh_log.contains("aggregates extended"), "{fresh_log}");
+        assert_eq!(truck_line, fresh_line, "{label}");
+        for key in [
+            "truck_factor",
+            "truck_factor_with_reviews",
+            "module_truck_factors",
+        ] {
+            assert_eq!(
+                repo_state(&data, "own")[key],
+                repo_state(&fresh, "own")[key],
+                "{label}: {key}"
+            );
+        }
+        let histories =
+            |d: &Path| read_json(&d.join("state/git/own.ownership.json"))["histories"].clone();
+        assert_eq!(histories(&data), histories(&fresh), "{label}");
+    };
+
+    // 50 commits authored before the stored ones (fast_import's clock restarts): first authors
+    // change, counts add up.
+    fast_import(&repo, 50, 300, 0x5EED_0002);
+    git(&repo, &["reset", "-q", "--hard", "main"]);
+    let (line, log) = logged_fetch(&data);
+    assert!(log.contains("own: ownership aggregates extended"), "{log}");
+    assert!(line.contains("truck factor"), "{line}");
+    compare_with_full("older", &line);
+
+    // A rename after everything stored carries the file's aggregates to its new path.
+    let renamed = "m03/sub0/f003.txt";
+    git(&repo, &["mv", renamed, "m03/moved.txt"]);
+    commit(
+        &repo,
+        "Mei",
+        "mei@example.com",
+        "2030-01-01T09:00:00+00:00",
+        "move",
+    );
+    let (line, log) = logged_fetch(&data);
+    assert!(log.contains("own: ownership aggregates extended"), "{log}");
+    compare_with_full("renamed", &line);
+    let histories = read_json(&cache)["histories"]["files"].clone();
+    assert!(histories.get("m03/moved.txt").is_some() && histories.get(renamed).is_none());
+
+    // Without its cache the next fetch computes from the stored history, to the same result.
+    std::fs::remove_file(&cache).unwrap();
+    write(&repo, "m03/moved.txt", "rewritten\n");
+    commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2030-01-02T09:00:00+00:00",
+        "rewrite",
+    );
+    let (line, log) = logged_fetch(&data);
+    assert!(!log.contains("aggregates extended"), "{log}");
+    compare_with_full("uncached", &line);
+}
+
+/// Kernel style: a commit reviewed by mail (`Reviewed-by:`, `Acked-by:`, `Tested-by:`) and no
+/// PR is its own change: a `pull_requests` row with a negative number from its sha and the
+/// `git:reviewed-commit` label, with its reviews, so the review metrics see it. A commit whose
+/// only trailer is its author's own, or that has none, makes no change.
+#[test]
+fn a_reviewed_commit_without_a_pr_is_its_own_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("kernel");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    write(&repo, "mm/a.c", "a\n");
+    commit(
+        &repo,
+        "Mei",
+        "mei@example.com",
+        "2024-05-01T09:00:00+00:00",
+        "mm: init",
+    );
+    write(&repo, "mm/a.c", "a\nb\n");
+    let reviewed = commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-05-02T09:00:00+02:00",
+        "mm: fix a leak\n\nSigned-off-by: Ana <ana@example.com>\nReviewed-by: Leo <leo@example.com>\n\
+         Acked-by: Mei <mei@example.com>\nTested-by: Bo <bo@example.com>\n",
+    );
+    write(&repo, "mm/b.c", "b\n");
+    commit(
+        &repo,
+        "Leo",
+        "leo@example.com",
+        "2024-05-03T09:00:00+00:00",
+        "mm: self-tested\n\nTested-by: Leo <leo@example.com>\n",
+    );
+    let data = tmp.path().join("data");
+    fetch(&data, &repo).success();
+
+    let number = -i64::from_str_radix(&reviewed[..15], 16).unwrap() - 1;
+    let prs = table(&data, "pull_requests");
+    assert_eq!(ints(&prs, "number"), vec![Some(number)]);
+    assert_eq!(strs(&prs, "author"), vec![Some("ana@example.com".into())]);
+    assert_eq!(strs(&prs, "title"), vec![Some("mm: fix a leak".into())]);
+    assert_eq!(strs(&prs, "state"), vec![Some("merged".into())]);
+    let labels = prs
+        .column("labels")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(0)
+        .unwrap();
+    assert_eq!(
+        labels.str().unwrap().iter().collect::<Vec<_>>(),
+        vec![Some("git:reviewed-commit")]
+    );
+    let reviews = table(&data, "reviews")
+        .sort(["reviewer"], Default::default())
+        .unwrap();
+    assert_eq!(ints(&reviews, "number"), vec![Some(number); 3]);
+    let pairs: Vec<(Option<String>, Option<String>)> = strs(&reviews, "reviewer")
+        .into_iter()
+        .zip(strs(&reviews, "state"))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            (Some("bo@example.com".into()), Some("commented".into())),
+            (Some("leo@example.com".into()), Some("approved".into())),
+            (Some("mei@example.com".into()), Some("commented".into())),
+        ]
+    );
+    let commits = table(&data, "commits");
+    let with_number: Vec<(Option<String>, Option<i64>)> = strs(&commits, "sha")
+        .into_iter()
+        .zip(ints(&commits, "pr_number"))
+        .filter(|(_, n)| n.is_some())
+        .collect();
+    assert_eq!(with_number, vec![(Some(reviewed.clone()), Some(number))]);
+    let files = table(&data, "file_changes");
+    assert!(ints(&files, "number").contains(&Some(number)));
+
+    // The review metrics see it: Leo approved one of the month's merged changes.
+    let report = support::report(&data, "2024-05", &tmp.path().join("report"));
+    let load = report["metrics"]["review_load"].as_array().unwrap();
+    assert!(
+        load.iter()
+            .any(|r| r["reviewer"] == "leo@example.com" && r["approved_prs"] == 1),
+        "{load:?}"
+    );
+}
+
+/// Rows are named after the `origin` remote's owner/name, so they meet the same repository's
+/// GitHub rows; `[git] names` overrides it; without a remote the directory names it.
+#[test]
+fn the_repository_is_named_by_its_origin_remote_or_the_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("checkout");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    write(&repo, "a.txt", "a\n");
+    commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-06-01T09:00:00+00:00",
+        "one",
+    );
+    let names = |data: &Path| {
+        let mut names: Vec<Option<String>> = strs(&table(data, "commits"), "repo");
+        names.dedup();
+        names
+    };
+    let plain = tmp.path().join("plain");
+    fetch(&plain, &repo).success();
+    assert_eq!(names(&plain), vec![Some("checkout".to_string())]);
+
+    git(
+        &repo,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "git@github.com:acme/payments.git",
+        ],
+    );
+    let remote = tmp.path().join("remote");
+    fetch(&remote, &repo)
+        .success()
+        .stdout(predicates::str::contains("acme/payments: 1 commits"));
+    assert_eq!(names(&remote), vec![Some("acme/payments".to_string())]);
+    assert!(repo_state(&remote, "acme/payments")["tip"].is_string());
+
+    let config = tmp.path().join("teamlens.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[git]\nrepositories = [{path:?}]\n\n[git.names]\n{path:?} = \"acme/ledger\"\n",
+            path = repo.display().to_string()
+        ),
+    )
+    .unwrap();
+    let configured = tmp.path().join("configured");
+    teamlens()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&configured)
+        .arg("fetch")
+        .assert()
+        .success();
+    assert_eq!(names(&configured), vec![Some("acme/ledger".to_string())]);
+}
+
 #[test]
 fn bad_paths_empty_and_shallow_repositories_get_a_clear_answer() {
     let tmp = tempfile::tempdir().unwrap();
@@ -856,22 +1105,34 @@ fn benchmark_full_and_incremental_ingest_against_git_log() {
         table(&data, "file_changes").height()
     );
 
+    // The same increment three ways, side by side: ownership from the kept aggregates (the
+    // default), ownership recomputed over the whole stored history (its cache removed), and no
+    // ownership at all.
     fast_import(&repo, 100, count, 0x1234_5678_9ABC_DEF1);
     let incremental = fetch_with(&renames, &data);
     println!(
-        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership recomputed: \
-         {incremental:.2} s"
+        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership from the kept \
+         aggregates: {incremental:.2} s"
     );
     assert_eq!(table(&data, "commits").height(), stored + 110);
-    let no_ownership = tmp.path().join("no-ownership.toml");
-    std::fs::write(&no_ownership, "[git]\nownership = false\n").unwrap();
     fast_import(&repo, 100, count + 100, 0x0F1E_2D3C_4B5A_6978);
-    let incremental = fetch_with(&no_ownership, &data);
+    std::fs::remove_file(data.join("state/git/bench.ownership.json")).unwrap();
+    let recomputed = fetch_with(&renames, &data);
     println!(
-        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership = false: \
-         {incremental:.2} s"
+        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership recomputed \
+         over the whole history: {recomputed:.2} s ({:.1}× the kept aggregates)",
+        recomputed / incremental
     );
     assert_eq!(table(&data, "commits").height(), stored + 220);
+    let no_ownership = tmp.path().join("no-ownership.toml");
+    std::fs::write(&no_ownership, "[git]\nownership = false\n").unwrap();
+    fast_import(&repo, 100, count + 200, 0x7A6B_5C4D_3E2F_1001);
+    let plain = fetch_with(&no_ownership, &data);
+    println!(
+        "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership = false: \
+         {plain:.2} s"
+    );
+    assert_eq!(table(&data, "commits").height(), stored + 330);
 }
 
 #[test]

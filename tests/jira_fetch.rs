@@ -47,9 +47,14 @@ fn roster_toml(people: &[Person]) -> String {
         let mut aliases = p.aliases.clone();
         aliases.push(account_id(&p.person));
         out.push_str(&format!(
-            "\n[[people]]\nperson = {:?}\nteam = {:?}\nrole = {:?}\ntimezone = {:?}\naliases = {:?}\n",
-            p.person, p.team, p.role, p.timezone, aliases
+            "\n[[people]]\nperson = {:?}\nrole = {:?}\ntimezone = {:?}\naliases = {:?}\n",
+            p.person, p.role, p.timezone, aliases
         ));
+        if p.teams.is_empty() {
+            out.push_str(&format!("team = {:?}\n", p.team));
+        } else {
+            out.push_str(&format!("teams = {:?}\n", p.teams));
+        }
         if let Some(name) = &p.display_name {
             out.push_str(&format!("display_name = {name:?}\n"));
         }
@@ -57,6 +62,48 @@ fn roster_toml(people: &[Person]) -> String {
             out.push_str(&format!("work_start_hour = {s}\nwork_end_hour = {e}\n"));
         }
     }
+    out
+}
+
+/// The stored sprints of `source` as (name, start, end, completion), sorted.
+fn stored_sprints(data: &Path, source: &str) -> Vec<String> {
+    let frame = Store::open(data)
+        .unwrap()
+        .scan("sprints")
+        .unwrap()
+        .filter(col("source").eq(lit(source.to_string())))
+        .select([
+            col("name"),
+            col("started_at"),
+            col("ended_at"),
+            col("completed_at"),
+        ])
+        .collect()
+        .unwrap();
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
+}
+
+fn simulated_sprints(data: &Dataset, completed: bool) -> Vec<String> {
+    let rows: Vec<teamlens::model::Sprint> = data
+        .sprints
+        .iter()
+        .map(|s| teamlens::model::Sprint {
+            completed_at: s.completed_at.filter(|_| completed),
+            ..s.clone()
+        })
+        .collect();
+    let frame = teamlens::model::Sprint::to_frame(rows)
+        .unwrap()
+        .select(["name", "started_at", "ended_at", "completed_at"])
+        .unwrap();
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
     out
 }
 
@@ -190,6 +237,10 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
     let want = expected(&data, &fake.base_url());
     assert!(want.issues.len() > 20 && want.issue_events.len() > 100);
     assert_same_tables(&ws.data, &want);
+    // Sprints with their dates, from the agile API.
+    let sprints = stored_sprints(&ws.data, "jira");
+    assert!(sprints.len() > 5, "{sprints:?}");
+    assert_eq!(sprints, simulated_sprints(&data, true));
     // The changelog and comments were read page by page (the fake serves at most 4 a page).
     let stats = fake.stats();
     assert!(
@@ -801,6 +852,336 @@ fn one_person_across_github_and_jira_is_counted_once() {
             .any(|(t, _)| t.contains("unassigned")),
         "{:?}",
         authors(&fetched)
+    );
+}
+
+/// A person in two teams (`teams = [...]` in the roster) counts in both teams' figures and once
+/// in the organisation's: their PRs and tickets are added to the second team's counts, and the
+/// organisation totals equal those of the same data with a one-team roster.
+#[test]
+fn a_person_in_two_teams_counts_in_each_and_once_overall() {
+    let data = world(38, 2, 2, 0.6);
+    let keys = projects(&data);
+    let month = "2026-10";
+    let in_month = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.is_some_and(|t| t.format("%Y-%m").to_string() == month)
+    };
+    let team_of = |person: &str| {
+        data.people
+            .iter()
+            .find(|p| p.person == person)
+            .map(|p| p.team.clone())
+            .unwrap()
+    };
+    let engineers: Vec<&Person> = data
+        .people
+        .iter()
+        .filter(|p| p.role == "engineer")
+        .collect();
+    let merged_by = |person: &str| {
+        data.pull_requests
+            .iter()
+            .filter(|p| p.author == person && in_month(p.merged_at))
+            .count() as i64
+    };
+    let resolved_by = |person: &str| {
+        data.issues
+            .iter()
+            .filter(|i| i.assignee.as_deref() == Some(person) && in_month(i.resolved_at))
+            .count() as i64
+    };
+    let person = engineers
+        .iter()
+        .map(|p| p.person.clone())
+        .find(|p| merged_by(p) > 0 && resolved_by(p) > 0)
+        .unwrap();
+    let home = team_of(&person);
+    let second = data
+        .people
+        .iter()
+        .map(|p| p.team.clone())
+        .find(|t| *t != home && t != "bots")
+        .unwrap();
+
+    let mut people = data.people.clone();
+    for p in people.iter_mut().filter(|p| p.person == person) {
+        p.teams = vec![home.clone(), second.clone()];
+    }
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(50, &people, "");
+    // The GitHub side is stored directly; the Jira fetch writes the roster and the tickets.
+    {
+        let mut rows = data.clone();
+        rows.issues.clear();
+        rows.issue_events.clear();
+        rows.comments.retain(|c| c.source != "jira");
+        rows.people.clear();
+        let frames = rows
+            .into_frames()
+            .unwrap()
+            .into_iter()
+            .filter(|(_, f)| f.height() > 0)
+            .collect();
+        let mut store = Store::open_or_create(&ws.data).unwrap();
+        store.replace_tables(frames, None).unwrap();
+    }
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let stored = Store::open(&ws.data)
+        .unwrap()
+        .scan("people")
+        .unwrap()
+        .filter(col("person").eq(lit(person.as_str())))
+        .collect()
+        .unwrap();
+    assert_eq!(
+        stored.column("team").unwrap().str().unwrap().get(0),
+        Some(home.as_str())
+    );
+    let listed = teamlens()
+        .arg("--data-dir")
+        .arg(&ws.data)
+        .arg("people")
+        .assert()
+        .success();
+    let listed = String::from_utf8_lossy(&listed.get_output().stdout).to_string();
+    assert!(
+        listed.contains(&format!("{person} | {home}, {second} |")),
+        "{listed}"
+    );
+
+    let fetched = support::report(&ws.data, month, &ws.data.join("report"));
+    let direct = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open_or_create(direct.path()).unwrap();
+        store
+            .replace_tables(data.clone().into_frames().unwrap(), None)
+            .unwrap();
+    }
+    let reference = support::report(direct.path(), month, &direct.path().join("report"));
+    let by_team = |r: &serde_json::Value, team: &str, field: &str| -> i64 {
+        r["metrics"]["outcome_by_team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["team"] == team)
+            .and_then(|o| o[field].as_i64())
+            .unwrap_or(0)
+    };
+    for field in ["prs_merged", "tickets_resolved"] {
+        assert_eq!(
+            by_team(&fetched, &home, field),
+            by_team(&reference, &home, field),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        by_team(&fetched, &second, "prs_merged"),
+        by_team(&reference, &second, "prs_merged") + merged_by(&person)
+    );
+    assert_eq!(
+        by_team(&fetched, &second, "tickets_resolved"),
+        by_team(&reference, &second, "tickets_resolved") + resolved_by(&person)
+    );
+    let authors = |r: &serde_json::Value, team: &str| -> Option<i64> {
+        r["metrics"]["output_by_team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["team"] == team)
+            .and_then(|o| o["authors"].as_i64())
+    };
+    assert_eq!(
+        authors(&fetched, &second),
+        authors(&reference, &second).map(|a| a + 1)
+    );
+    // Once in the organisation: the totals are those of the one-team roster, and less than the
+    // sum over teams, which counts the person twice.
+    let organisation = |r: &serde_json::Value| -> serde_json::Value {
+        let rows = r["metrics"]["organisation"].as_array().unwrap().clone();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        rows[0].clone()
+    };
+    assert_eq!(organisation(&fetched), organisation(&reference));
+    let org = organisation(&fetched);
+    let team_sum: i64 = fetched["metrics"]["outcome_by_team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["prs_merged"].as_i64())
+        .sum();
+    assert_eq!(
+        org["prs_merged"].as_i64().unwrap() + merged_by(&person),
+        team_sum
+    );
+    let human_merged = data
+        .pull_requests
+        .iter()
+        .filter(|p| in_month(p.merged_at) && !p.author.ends_with("[bot]"))
+        .filter(|p| {
+            data.people
+                .iter()
+                .any(|q| q.person == p.author && q.role != "bot")
+        })
+        .count() as i64;
+    assert_eq!(org["prs_merged"].as_i64().unwrap(), human_merged);
+}
+
+/// `--dry-run` asks Jira to count the issues each project's search would return (the fetch's
+/// own JQL, from the stored mark), reads no issue, and stores nothing, not even the roster.
+#[test]
+fn a_dry_run_counts_the_issues_a_fetch_would_read() {
+    let data = world(39, 1, 2, 0.4);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(50, &data.people, "");
+    let result = fetch_command(&fake, &ws, &keys)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let count = data
+        .issues
+        .iter()
+        .filter(|i| i.project.as_deref() == Some(keys[0].as_str()))
+        .count();
+    assert!(count > 50, "{count}");
+    let requests = count.div_ceil(50) + 2 * count;
+    assert!(
+        stdout.contains(&format!("{} | {count} | {requests}", keys[0])),
+        "{stdout}"
+    );
+    let stats = fake.stats();
+    let endpoints: Vec<&String> = stats.by_endpoint.keys().collect();
+    assert_eq!(
+        endpoints,
+        vec!["myself", "search/approximate-count"],
+        "{stdout}"
+    );
+    assert!(!ws.data.exists(), "a dry run stores nothing");
+
+    // After a fetch, the count is made with the JQL the next fetch sends.
+    fetch_command(&fake, &ws, &keys).assert().success();
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &keys)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let counted = fake.stats().jql;
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let searched = fake.stats().jql;
+    assert_eq!(counted.len(), 1);
+    assert!(
+        searched[0].starts_with(&format!("{} ORDER BY", counted[0])),
+        "{counted:?} {searched:?}"
+    );
+
+    let result = fetch_command(&fake, &ws, &["NOPE".to_string()])
+        .arg("--dry-run")
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("NOPE") && stderr.contains("check the key"),
+        "{stderr}"
+    );
+}
+
+/// Deleted and moved tickets: an issue moved to another fetched project comes back under its
+/// new key with a `Key` change in its changelog, and its rows under the old key are removed at
+/// once; an issue deleted in Jira vanishes from every search, so its rows stay until the
+/// periodic listing of each project's keys (`relist_days`, a week by default) removes them.
+#[test]
+fn deleted_and_moved_issues_leave_no_stale_rows() {
+    let mut data = world(41, 2, 1, 0.4);
+    let keys = projects(&data);
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    let ws = workspace(50, &data.people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+
+    let in_first = |data: &Dataset| -> Vec<String> {
+        data.issues
+            .iter()
+            .filter(|i| i.project.as_deref() == Some(keys[0].as_str()))
+            .map(|i| i.key.clone())
+            .collect()
+    };
+    let first = in_first(&data);
+    let (deleted, moved) = (first[0].clone(), first[1].clone());
+    data.issues.retain(|i| i.key != deleted);
+    data.issue_events.retain(|e| e.key != deleted);
+    data.comments.retain(|c| c.item != deleted);
+    let new_key = format!("{}-9000", keys[1]);
+    let now =
+        chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5);
+    let mut mover = None;
+    for issue in data.issues.iter_mut().filter(|i| i.key == moved) {
+        issue.key = new_key.clone();
+        issue.project = Some(keys[1].clone());
+        mover = issue.reporter.clone();
+    }
+    for event in data.issue_events.iter_mut().filter(|e| e.key == moved) {
+        event.key = new_key.clone();
+    }
+    for comment in data.comments.iter_mut().filter(|c| c.item == moved) {
+        comment.item = new_key.clone();
+        comment.container = keys[1].clone();
+    }
+    data.issue_events.push(IssueEvent {
+        source: "jira".into(),
+        key: new_key.clone(),
+        at: now,
+        actor: mover.unwrap(),
+        field: "key".into(),
+        from: Some(moved.clone()),
+        to: Some(new_key.clone()),
+    });
+    fake.with_world(|w| *w = JiraWorld::from_dataset(&data));
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let stored: Vec<String> = stored_frame(&ws.data, "issues")
+        .column("key")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        stored.contains(&new_key) && !stored.contains(&moved),
+        "{stored:?}"
+    );
+    assert!(
+        stored.contains(&deleted),
+        "not listed again within the week"
+    );
+    assert_eq!(stored.len(), data.issues.len() + 1);
+
+    let config = std::fs::read_to_string(&ws.config).unwrap();
+    std::fs::write(
+        &ws.config,
+        config.replacen("[jira]\n", "[jira]\nrelist_days = 0\n", 1),
+    )
+    .unwrap();
+    let result = fetch_command(&fake, &ws, &keys).assert().success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
+    assert!(
+        format!("{stdout}{stderr}").contains("1 issues no longer in the project removed"),
+        "{stdout}{stderr}"
+    );
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+    let listings = fake
+        .stats()
+        .jql
+        .iter()
+        .filter(|q| !q.contains("updated >="))
+        .count();
+    assert_eq!(
+        listings, 2,
+        "one listing per project, in the last fetch only"
     );
 }
 

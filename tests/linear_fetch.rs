@@ -44,6 +44,7 @@ fn tickets(seed: u64, teams: usize, months: u32, scale: f64) -> Dataset {
             .into_iter()
             .filter(|r| tracker(&r.source) && r.target == "issue")
             .collect(),
+        sprints: all.sprints,
         ..Dataset::default()
     }
 }
@@ -73,6 +74,48 @@ fn teams(world: &Dataset) -> Vec<String> {
     teams.sort();
     teams.dedup();
     teams
+}
+
+/// The stored sprints of `source` as (name, start, end, completion), sorted.
+fn stored_sprints(data: &Path, source: &str) -> Vec<String> {
+    let frame = Store::open(data)
+        .unwrap()
+        .scan("sprints")
+        .unwrap()
+        .filter(col("source").eq(lit(source.to_string())))
+        .select([
+            col("name"),
+            col("started_at"),
+            col("ended_at"),
+            col("completed_at"),
+        ])
+        .collect()
+        .unwrap();
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
+}
+
+fn simulated_sprints(data: &Dataset, completed: bool) -> Vec<String> {
+    let rows: Vec<teamlens::model::Sprint> = data
+        .sprints
+        .iter()
+        .map(|s| teamlens::model::Sprint {
+            completed_at: s.completed_at.filter(|_| completed),
+            ..s.clone()
+        })
+        .collect();
+    let frame = teamlens::model::Sprint::to_frame(rows)
+        .unwrap()
+        .select(["name", "started_at", "ended_at", "completed_at"])
+        .unwrap();
+    let mut out: Vec<String> = (0..frame.height())
+        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
+        .collect();
+    out.sort();
+    out
 }
 
 struct Workspace {
@@ -204,6 +247,10 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
     let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
     assert!(stdout.contains("fetched 2 of 2 Linear teams"), "{stdout}");
     assert_same_tables(&ws.data, &expected(&world));
+    // Cycles with their dates (Linear's cycle here carries no completion time).
+    let sprints = stored_sprints(&ws.data, "linear");
+    assert!(sprints.len() > 5, "{sprints:?}");
+    assert_eq!(sprints, simulated_sprints(&world, false));
     assert!(
         !ws.data
             .join("staging/linear")
@@ -463,6 +510,85 @@ fn an_unknown_team_is_reported_and_the_others_are_fetched() {
         "{stderr}"
     );
     assert_same_tables(&ws.data, &expected(&world));
+}
+
+/// `--dry-run` counts the issues a fetch would read (ids only, under the fetch's own filter and
+/// bound, in a document checked against the schema) and stores nothing; after a fetch it counts
+/// only what changed since, and an unknown key is named.
+#[test]
+fn a_dry_run_counts_what_a_fetch_would_read_and_stores_nothing() {
+    let mut world = tickets(40, 1, 6, 1.5);
+    let team = teams(&world);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    let manifest = std::fs::read(ws.data.join("manifest.json")).unwrap();
+    let count = world
+        .issues
+        .iter()
+        .filter(|i| i.project.as_deref() == Some(team[0].as_str()))
+        .count();
+    assert!(count > 250, "{count}: more than one page of ids");
+    let result = fetch_command(&fake, &ws, &team)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let pages = count.div_ceil(25);
+    assert!(
+        stdout.contains(&format!("{} | {count} | {pages}", team[0])),
+        "{stdout}"
+    );
+    let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
+    assert_eq!(
+        operations,
+        vec!["TeamLookup", "TeamIssueIds", "TeamIssueIds"],
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read(ws.data.join("manifest.json")).unwrap(),
+        manifest
+    );
+
+    fetch_command(&fake, &ws, &team).assert().success();
+    let now =
+        chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5);
+    let issue = &mut world.issues[3];
+    let old = issue.title.clone();
+    issue.title = Some("Renamed".into());
+    world.issue_events.push(IssueEvent {
+        source: "jira".into(),
+        key: issue.key.clone(),
+        at: now,
+        actor: issue.reporter.clone().unwrap(),
+        field: "title".into(),
+        from: old,
+        to: issue.title.clone(),
+    });
+    fake.set_world(LinearWorld::from_dataset(&world));
+    fake.reset_stats();
+    let result = fetch_command(&fake, &ws, &team)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    assert!(stdout.contains(&format!("{} | 1 | 1", team[0])), "{stdout}");
+    let log = fake.stats().log;
+    assert!(
+        log.iter()
+            .all(|l| l.operation != "TeamLookup" || l.variables["key"] == team[0].as_str())
+            && log[1].variables["filter"]["updatedAt"]["gt"].is_string(),
+        "{log:?}"
+    );
+
+    let result = fetch_command(&fake, &ws, &["NOPE".to_string()])
+        .arg("--dry-run")
+        .assert()
+        .failure();
+    let stderr = stderr_of(&result);
+    assert!(
+        stderr.contains("NOPE") && stderr.contains("no team has this key"),
+        "{stderr}"
+    );
 }
 
 #[test]

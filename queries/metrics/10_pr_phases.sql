@@ -2,7 +2,8 @@
 -- Definitions (README, "Definitions"): coding = first commit -> ready; pickup = ready -> first
 -- review by someone other than the author and not a bot; review = first review -> last approval;
 -- merge = last approval -> merged; cycle = first commit -> merged; lead time = first commit ->
--- first deployment that shipped the PR. Reviews after the merge do not count.
+-- first deployment that shipped the PR. Reviews after the merge do not count. `team` is the
+-- author's primary team; team aggregates join `memberships` to count every team of the author.
 WITH human_reviews AS (
     SELECT r.repo, r.number, r.reviewer, r.state, r.submitted_at
     FROM reviews AS r

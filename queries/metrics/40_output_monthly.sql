@@ -1,38 +1,44 @@
 -- output_monthly: per team and month, how much activity there was. Output is shown per team,
--- never per person: it measures activity, not value.
-WITH prs AS (
+-- never per person: it measures activity, not value. A person's work counts in every team they
+-- belong to (`memberships`); `org_monthly` counts it once.
+WITH team_prs AS (
+    SELECT COALESCE(ms.team, 'unassigned') AS team, p.month, p.author, p.size, p.repo, p.number
+    FROM pr_phases AS p
+    LEFT JOIN memberships AS ms ON ms.person = p.author
+),
+prs AS (
     SELECT team, month,
            COUNT(*) AS prs_merged,
            COUNT(DISTINCT author) AS authors,
            SUM(size) AS lines_changed,
            MEDIAN(size) AS median_pr_size
-    FROM pr_phases
+    FROM team_prs
     GROUP BY team, month
 ),
 opened AS (
-    SELECT COALESCE(pe.team, 'unassigned') AS team,
+    SELECT COALESCE(ms.team, 'unassigned') AS team,
            strftime(p.created_at, '%Y-%m') AS month,
            COUNT(*) AS prs_opened
     FROM pull_requests AS p
-    LEFT JOIN people AS pe ON pe.person = p.author
+    LEFT JOIN memberships AS ms ON ms.person = p.author
     WHERE NOT ends_with(p.author, '[bot]') AND p.author NOT IN (SELECT login FROM bots)
-    GROUP BY COALESCE(pe.team, 'unassigned'), strftime(p.created_at, '%Y-%m')
+    GROUP BY COALESCE(ms.team, 'unassigned'), strftime(p.created_at, '%Y-%m')
 ),
 commit_counts AS (
     SELECT m.team, m.month, COUNT(*) AS commits
     FROM pr_commits AS c
-    JOIN pr_phases AS m ON c.repo = m.repo AND c.number = m.number
+    JOIN team_prs AS m ON c.repo = m.repo AND c.number = m.number
     WHERE NOT COALESCE(c.is_merge, FALSE)
     GROUP BY m.team, m.month
 ),
 tickets AS (
-    SELECT COALESCE(pe.team, 'unassigned') AS team,
+    SELECT COALESCE(ms.team, 'unassigned') AS team,
            strftime(i.resolved_at, '%Y-%m') AS month,
            COUNT(*) AS tickets_closed
     FROM issues AS i
-    LEFT JOIN people AS pe ON pe.person = i.assignee
+    LEFT JOIN memberships AS ms ON ms.person = i.assignee
     WHERE i.resolved_at IS NOT NULL
-    GROUP BY COALESCE(pe.team, 'unassigned'), strftime(i.resolved_at, '%Y-%m')
+    GROUP BY COALESCE(ms.team, 'unassigned'), strftime(i.resolved_at, '%Y-%m')
 ),
 base AS (
     SELECT COALESCE(p.team, t.team) AS team,

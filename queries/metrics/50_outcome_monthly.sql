@@ -1,6 +1,13 @@
 -- outcome_monthly: per team and month, how fast and how safely work reached users. Medians and
--- percentiles with their counts; never a mean alone.
-WITH prs AS (
+-- percentiles with their counts; never a mean alone. A PR counts in every team of its author
+-- (`memberships`), a ticket in every team of its assignee; `org_monthly` counts each once.
+WITH team_prs AS (
+    SELECT COALESCE(ms.team, 'unassigned') AS team, p.month, p.cycle_h, p.coding_h, p.pickup_h,
+           p.review_h, p.merge_h, p.lead_time_h, p.failed
+    FROM pr_phases AS p
+    LEFT JOIN memberships AS ms ON ms.person = p.author
+),
+prs AS (
     SELECT team, month,
            COUNT(*) AS prs_merged,
            MEDIAN(cycle_h) AS cycle_p50_h,
@@ -13,18 +20,18 @@ WITH prs AS (
            MEDIAN(lead_time_h) AS lead_time_p50_h,
            COUNT(lead_time_h) AS deployed_prs,
            AVG(failed) AS change_failure_rate
-    FROM pr_phases
+    FROM team_prs
     GROUP BY team, month
 ),
 tickets AS (
-    SELECT COALESCE(pe.team, 'unassigned') AS team,
+    SELECT COALESCE(ms.team, 'unassigned') AS team,
            strftime(i.resolved_at, '%Y-%m') AS month,
            COUNT(*) AS tickets_resolved,
            AVG(CASE WHEN COALESCE(i.reopen_count, 0) > 0 THEN 1.0 ELSE 0.0 END) AS reopen_rate
     FROM issues AS i
-    LEFT JOIN people AS pe ON pe.person = i.assignee
+    LEFT JOIN memberships AS ms ON ms.person = i.assignee
     WHERE i.resolved_at IS NOT NULL
-    GROUP BY COALESCE(pe.team, 'unassigned'), strftime(i.resolved_at, '%Y-%m')
+    GROUP BY COALESCE(ms.team, 'unassigned'), strftime(i.resolved_at, '%Y-%m')
 )
 SELECT COALESCE(p.team, t.team) AS team,
        COALESCE(p.month, t.month) AS month,

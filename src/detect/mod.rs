@@ -259,8 +259,17 @@ pub struct Roster {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RosterEntry {
+    /// The primary team, which a person's own work is attributed to.
     pub team: String,
+    /// Every team the person belongs to, the primary first.
+    pub teams: Vec<String>,
     pub role: String,
+}
+
+impl RosterEntry {
+    fn is_in(&self, team: &str) -> bool {
+        self.teams.iter().any(|t| t == team)
+    }
 }
 
 impl Roster {
@@ -270,7 +279,7 @@ impl Roster {
             .people
             .values()
             .filter(|e| e.role != "bot")
-            .map(|e| e.team.as_str())
+            .flat_map(|e| e.teams.iter().map(String::as_str))
             .collect();
         teams.sort_unstable();
         teams.dedup();
@@ -281,7 +290,7 @@ impl Roster {
     pub fn managers(&self, team: &str) -> Vec<&str> {
         self.people
             .iter()
-            .filter(|(_, e)| e.team == team && e.role == "manager")
+            .filter(|(_, e)| e.is_in(team) && e.role == "manager")
             .map(|(p, _)| p.as_str())
             .collect()
     }
@@ -313,12 +322,31 @@ impl Roster {
         let persons = people.column("person")?.str()?;
         let teams = people.column("team")?.str()?;
         let roles = people.column("role")?.str()?;
-        for ((person, team), role) in persons.iter().zip(teams.iter()).zip(roles.iter()) {
+        let memberships = match people.column("teams") {
+            Ok(column) => Some(column.list()?.clone()),
+            Err(_) => None,
+        };
+        for (i, ((person, team), role)) in persons
+            .iter()
+            .zip(teams.iter())
+            .zip(roles.iter())
+            .enumerate()
+        {
             if let Some(person) = person {
+                let team = team.unwrap_or("unassigned").to_string();
+                let mut all = vec![team.clone()];
+                if let Some(list) = memberships.as_ref().and_then(|m| m.get_as_series(i)) {
+                    for other in list.str()?.iter().flatten() {
+                        if !all.iter().any(|t| t == other) {
+                            all.push(other.to_string());
+                        }
+                    }
+                }
                 roster.people.insert(
                     person.to_string(),
                     RosterEntry {
-                        team: team.unwrap_or("unassigned").to_string(),
+                        team,
+                        teams: all,
                         role: role.unwrap_or("engineer").to_string(),
                     },
                 );
@@ -331,7 +359,7 @@ impl Roster {
     pub fn members(&self, team: &str) -> Vec<&str> {
         self.people
             .iter()
-            .filter(|(_, e)| e.team == team && e.role != "bot")
+            .filter(|(_, e)| e.is_in(team) && e.role != "bot")
             .map(|(p, _)| p.as_str())
             .collect()
     }

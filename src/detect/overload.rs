@@ -2,11 +2,13 @@
 //!
 //! Four signals per team and month, from its tickets (a ticket belongs to its assignee's team):
 //! 1. scope added to running sprints — the share of the month's sprint assignments made more
-//!    than `sprint_grace_hours` after the sprint's first ticket was planned;
+//!    than `sprint_grace_hours` after the sprint started (its `started_at` in the `sprints`
+//!    table; for a sprint the table does not list, its first ticket's planning);
 //! 2. work in progress per person at the end of the month (the ticket's last status change
 //!    before then was into an in-progress status) above the team's agreement `wip_per_person`;
 //! 3. committed vs completed — the share of the tickets of sprints ending in the month that were
-//!    done by the sprint's end, at most `completion_ratio`;
+//!    done by the sprint's end (`ended_at`, else two weeks after its start), at most
+//!    `completion_ratio`;
 //! 4. unplanned work — the share of tickets created in the month labelled `unplanned` or typed
 //!    `incident`, at least `unplanned_share`.
 //!
@@ -153,6 +155,10 @@ impl Detector for Overload {
                 }
             }
         }
+        // A sprint starts and ends when the tracker says (the `sprints` table); a sprint it does
+        // not list started at its first assignment and lasts SPRINT_DAYS.
+        let known = sprint_spans(input)?;
+        let start_of = |name: &str, first: i64| known.get(name).map_or(first, |span| span.0);
         let grace = t.sprint_grace_hours * MICROS_PER_HOUR;
         for i in 0..sprints.height() {
             let (Some(key), Some(name), Some(at)) =
@@ -170,14 +176,17 @@ impl Detector for Overload {
             f.assignments += 1;
             if planned
                 .get(name.as_str())
-                .is_some_and(|first| at > first + grace)
+                .is_some_and(|first| at > start_of(name, *first) + grace)
             {
                 f.added_mid_sprint += 1;
             }
         }
         let sprint_length = SPRINT_DAYS * 24 * MICROS_PER_HOUR;
         for (name, first) in &planned {
-            let sprint_end = first + sprint_length;
+            let sprint_end = known
+                .get(*name)
+                .and_then(|span| span.1)
+                .unwrap_or(start_of(name, *first) + sprint_length);
             if sprint_end < start || sprint_end >= end {
                 continue;
             }
@@ -348,6 +357,31 @@ pub fn status_category(status: &str) -> &'static str {
     } else {
         "in_progress"
     }
+}
+
+/// Start and end (microseconds) of every sprint the `sprints` table knows with a start, by name.
+fn sprint_spans(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (i64, Option<i64>)>> {
+    let Some(table) = input.tables.get("sprints") else {
+        return Ok(BTreeMap::new());
+    };
+    let sprints = table
+        .clone()
+        .filter(col("started_at").is_not_null())
+        .select([
+            col("name"),
+            col("started_at").cast(DataType::Int64).alias("start_us"),
+            col("ended_at").cast(DataType::Int64).alias("end_us"),
+        ])
+        .collect()?;
+    let names = str_values(&sprints, "name")?;
+    let starts = i64_values(&sprints, "start_us")?;
+    let ends = i64_values(&sprints, "end_us")?;
+    Ok(names
+        .into_iter()
+        .zip(starts)
+        .zip(ends)
+        .filter_map(|((name, start), end)| Some((name?, (start?, end))))
+        .collect())
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use crate::model::TIMESTAMP;
 
 /// Tables the SQL metrics read besides the normalized ones:
 /// - `bots` (login): people with role `bot` and the config's `report.bots`;
+/// - `memberships` (person, team): one row per team a person belongs to (`people.team` and
+///   `people.teams`), what team aggregates join so that a person in two teams counts in both;
 /// - `pr_failures` (repo, number, failure_kind): merged PRs later reverted, or named by an
 ///   incident ticket as its cause;
 /// - `pr_deploys` (repo, number, deployed_at): the first deployment that shipped each PR.
@@ -107,11 +109,50 @@ pub fn before_sql(
         .agg([col("at").min().cast(TIMESTAMP).alias("deployed_at")])
         .collect()?;
 
+    let memberships = memberships(&table("people").collect()?)?;
+
     Ok(vec![
         ("bots", bots),
+        ("memberships", memberships),
         ("pr_failures", pr_failures),
         ("pr_deploys", pr_deploys),
     ])
+}
+
+/// One row per (person, team): the primary team and every other of `teams`, each once.
+fn memberships(people: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut persons: Vec<String> = Vec::new();
+    let mut teams: Vec<String> = Vec::new();
+    if people.height() > 0 {
+        let person = people.column("person")?.str()?;
+        let team = people.column("team")?.str()?;
+        let others = match people.column("teams") {
+            Ok(column) => Some(column.list()?.clone()),
+            Err(_) => None,
+        };
+        for i in 0..people.height() {
+            let Some(id) = person.get(i) else { continue };
+            let mut mine: Vec<String> = team.get(i).map(str::to_string).into_iter().collect();
+            if let Some(list) = others.as_ref().and_then(|o| o.get_as_series(i)) {
+                for other in list.str()?.iter().flatten() {
+                    if !mine.iter().any(|t| t == other) {
+                        mine.push(other.to_string());
+                    }
+                }
+            }
+            for t in mine {
+                persons.push(id.to_string());
+                teams.push(t);
+            }
+        }
+    }
+    DataFrame::new(
+        persons.len(),
+        vec![
+            Column::new("person".into(), persons),
+            Column::new("team".into(), teams),
+        ],
+    )
 }
 
 /// `owner/name#123` → (`owner/name`, 123).

@@ -48,6 +48,10 @@ pub const BUILTIN_SQL: &[(&str, &str)] = &[
         "outcome_monthly",
         include_str!("../../queries/metrics/50_outcome_monthly.sql"),
     ),
+    (
+        "org_monthly",
+        include_str!("../../queries/metrics/55_org_monthly.sql"),
+    ),
 ];
 
 /// Why metrics could not be computed.
@@ -219,6 +223,7 @@ mod tests {
             person: id.into(),
             display_name: None,
             team: "core".into(),
+            teams: Vec::new(),
             role: role.into(),
             timezone: "UTC".into(),
             work_start_hour: None,

@@ -125,6 +125,7 @@ impl ReportData {
         let mut metric_rows = BTreeMap::new();
         metric_rows.insert("outcome_by_team".into(), outcomes.clone());
         metric_rows.insert("output_by_team".into(), output.clone());
+        metric_rows.insert("organisation".into(), rows(&this_month("org_monthly")?)?);
         metric_rows.insert("outcome_trend".into(), trend("outcome_monthly")?);
         metric_rows.insert("output_trend".into(), trend("output_monthly")?);
         metric_rows.insert("review_load".into(), rows(&this_month("review_load")?)?);

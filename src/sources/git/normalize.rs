@@ -14,9 +14,16 @@
 //!
 //! **Reviews.** bors' `r=` list gives `approved` reviews; trailers map to states by
 //! `[git] review_trailers` (default: `Reviewed-by` approved, `Acked-by` and `Tested-by`
-//! commented), submitted at the commit's commit time. Trailers on a commit that names no PR stay
-//! in `commits.trailers` (and count in [`super::ownership`]) but make no `reviews` row: a review
-//! needs a PR number.
+//! commented), submitted at the commit's commit time.
+//!
+//! **A reviewed commit is its own change.** Kernel-style projects review patches by mail and
+//! record it in trailers (`Reviewed-by:`, `Acked-by:`, `Tested-by:`) on a commit that names no
+//! PR. Such a commit (not a merge, not brought in by a PR's merge, with a review trailer naming
+//! someone other than its author) becomes a `pull_requests` row of its own, so the review
+//! metrics and detectors see it as a change: number [`commit_change_number`] (negative, from the
+//! sha, so it never meets a GitHub, GitLab or Gerrit number and a re-read replaces it), label
+//! [`COMMIT_CHANGE_LABEL`], created when authored, merged when committed, by the committer. Its
+//! commit and file changes carry that number, as a squashed PR's do.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -84,6 +91,16 @@ impl ReviewRules<'_> {
     }
 }
 
+/// The label of a `pull_requests` row that stands for one reviewed commit without a PR.
+pub const COMMIT_CHANGE_LABEL: &str = "git:reviewed-commit";
+
+/// The number of the change a reviewed commit without a PR stands for: minus one minus the
+/// value of the sha's first 15 hex digits (60 bits), so always negative and fixed by the sha.
+pub fn commit_change_number(sha: &str) -> Option<i64> {
+    let prefix = sha.get(..15)?;
+    i64::from_str_radix(prefix, 16).ok().map(|n| -n - 1)
+}
+
 fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
@@ -145,7 +162,25 @@ pub fn rows(
             (c, facts)
         })
         .collect();
-    let pr_of = pr_of_commits(&commits, tip);
+    let mut pr_of = pr_of_commits(&commits, tip);
+    // Reviewed commits without a PR: each is its own change.
+    let mut own_change: HashMap<&str, i64> = HashMap::new();
+    for (commit, facts) in &commits {
+        if pr_of.contains_key(&commit.sha) || commit.parents.len() > 1 {
+            continue;
+        }
+        let author = people.person(&commit.author_name, &commit.author_email);
+        let reviewed = facts.trailers.iter().any(|t| {
+            rules.state(&t.key).is_some()
+                && people
+                    .in_trailer(&t.value)
+                    .is_some_and(|reviewer| reviewer != author)
+        });
+        if reviewed && let Some(number) = commit_change_number(&commit.sha) {
+            pr_of.insert(commit.sha.clone(), number);
+            own_change.insert(commit.sha.as_str(), number);
+        }
+    }
     let mut out = Dataset::default();
 
     /// What the PR's commits add up to.
@@ -217,7 +252,8 @@ pub fn rows(
     let mut reviewed: BTreeSet<(i64, String, String)> = BTreeSet::new();
     let mut numbered: HashSet<i64> = HashSet::new();
     for (commit, facts) in &commits {
-        let Some(number) = facts.pr_number else {
+        let own = own_change.get(commit.sha.as_str()).copied();
+        let Some(number) = facts.pr_number.or(own) else {
             continue;
         };
         let commit_author = people.person(&commit.author_name, &commit.author_email);
@@ -266,7 +302,9 @@ pub fn rows(
                 additions: m.map(|m| m.additions),
                 deletions: m.map(|m| m.deletions),
                 changed_files: m.map(|m| m.files.len() as i64),
-                labels: Vec::new(),
+                labels: own
+                    .map(|_| vec![COMMIT_CHANGE_LABEL.to_string()])
+                    .unwrap_or_default(),
                 base_ref: None,
                 is_revert: Some(title.starts_with("Revert \"")),
                 reverts_number: None,
@@ -349,6 +387,7 @@ mod tests {
             person: "ana".into(),
             display_name: None,
             team: "t".into(),
+            teams: Vec::new(),
             role: "engineer".into(),
             timezone: "UTC".into(),
             work_start_hour: None,

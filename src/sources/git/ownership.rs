@@ -28,7 +28,7 @@ use crate::metrics::ownership::{degree_of_authorship, truck_factor};
 /// One commit as ownership sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    /// Seconds since the epoch, for ordering.
+    /// The authored time (microseconds since the epoch), for ordering.
     pub at: i64,
     pub sha: String,
     pub author: String,
@@ -37,6 +37,8 @@ pub struct Change {
     pub renames: Vec<(String, String)>,
     /// People who reviewed it (the author excluded by the computation).
     pub reviewers: Vec<String>,
+    /// The PR (or change) it belongs to, whose reviews made `reviewers`.
+    pub number: Option<i64>,
 }
 
 /// One person's degree of authorship of one file.
@@ -81,39 +83,118 @@ pub fn top_level(path: &str) -> &str {
     }
 }
 
-#[derive(Default, Clone)]
+/// Where a change sits in time: authored time, then sha (the order ownership reads history in).
+pub type ChangeKey = (i64, String);
+
+/// What one file's history adds up to: enough to compute its degree of authorship.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct History {
-    first: Option<String>,
+    /// Who made the oldest change, and when.
+    first: Option<(ChangeKey, String)>,
+    /// The newest change, so a rename read later can tell whether it comes after all of them.
+    last: Option<ChangeKey>,
     changes: BTreeMap<String, f64>,
     reviews: BTreeMap<String, f64>,
+}
+
+/// Per-file authorship aggregates of a repository's history: what [`compute`] folds commits
+/// into, kept between fetches so that new commits update only the files they touch.
+///
+/// Counts add up in any order and the first author is the oldest change's, so adding commits
+/// newer than a file's renames gives what a computation over the whole history gives.
+/// [`Histories::can_extend`] tells when new commits interleave with stored renames, where the
+/// order matters and the whole history must be read again.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histories {
+    files: HashMap<String, History>,
+    /// Path → the newest rename from or to it.
+    renamed_at: HashMap<String, ChangeKey>,
+}
+
+impl Histories {
+    /// Folds changes in, oldest first.
+    pub fn add(&mut self, mut changes: Vec<Change>) {
+        changes.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.sha.cmp(&b.sha)));
+        for change in changes {
+            let key: ChangeKey = (change.at, change.sha.clone());
+            for (old, new) in &change.renames {
+                for path in [old, new] {
+                    let newest = self.renamed_at.entry(path.clone()).or_insert(key.clone());
+                    if *newest < key {
+                        *newest = key.clone();
+                    }
+                }
+                if let Some(history) = self.files.remove(old) {
+                    self.files.insert(new.clone(), history);
+                }
+            }
+            for path in &change.paths {
+                let history = self.files.entry(path.clone()).or_default();
+                if history.first.as_ref().is_none_or(|(first, _)| key < *first) {
+                    history.first = Some((key.clone(), change.author.clone()));
+                }
+                if history.last.as_ref().is_none_or(|last| *last < key) {
+                    history.last = Some(key.clone());
+                }
+                *history.changes.entry(change.author.clone()).or_default() += 1.0;
+                for reviewer in &change.reviewers {
+                    if *reviewer != change.author {
+                        *history.reviews.entry(reviewer.clone()).or_default() += 1.0;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether adding `changes` gives the same as reading the whole history again: no change
+    /// older than a stored rename of its file, and no rename older than a stored change or
+    /// rename of either of its paths.
+    pub fn can_extend(&self, changes: &[Change]) -> bool {
+        let after_renames = |path: &String, key: &ChangeKey| {
+            self.renamed_at
+                .get(path)
+                .is_none_or(|renamed| renamed < key)
+        };
+        changes.iter().all(|change| {
+            let key: ChangeKey = (change.at, change.sha.clone());
+            change.paths.iter().all(|p| after_renames(p, &key))
+                && change.renames.iter().all(|(old, new)| {
+                    [old, new].into_iter().all(|p| {
+                        after_renames(p, &key)
+                            && self
+                                .files
+                                .get(p)
+                                .and_then(|h| h.last.as_ref())
+                                .is_none_or(|last| *last < key)
+                    })
+                })
+        })
+    }
+
+    /// Degree of authorship and truck factors over the files in `live` (every file ever
+    /// changed when `None`).
+    pub fn ownership(&self, live: Option<&BTreeSet<String>>, review_weight: f64) -> Ownership {
+        summarize(&self.files, live, review_weight)
+    }
 }
 
 /// Computes ownership from changes (any order; they are sorted by time) over the files in
 /// `live` (every file ever changed when `None`).
 pub fn compute(
-    mut changes: Vec<Change>,
+    changes: Vec<Change>,
     live: Option<&BTreeSet<String>>,
     review_weight: f64,
 ) -> Ownership {
-    changes.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.sha.cmp(&b.sha)));
-    let mut files: HashMap<String, History> = HashMap::new();
-    for change in &changes {
-        for (old, new) in &change.renames {
-            if let Some(history) = files.remove(old) {
-                files.insert(new.clone(), history);
-            }
-        }
-        for path in &change.paths {
-            let history = files.entry(path.clone()).or_default();
-            history.first.get_or_insert_with(|| change.author.clone());
-            *history.changes.entry(change.author.clone()).or_default() += 1.0;
-            for reviewer in &change.reviewers {
-                if *reviewer != change.author {
-                    *history.reviews.entry(reviewer.clone()).or_default() += 1.0;
-                }
-            }
-        }
-    }
+    let mut histories = Histories::default();
+    histories.add(changes);
+    histories.ownership(live, review_weight)
+}
+
+fn summarize(
+    files: &HashMap<String, History>,
+    live: Option<&BTreeSet<String>>,
+    review_weight: f64,
+) -> Ownership {
     let mut paths: Vec<&String> = files
         .keys()
         .filter(|p| live.is_none_or(|live| live.contains(*p)))
@@ -127,14 +208,10 @@ pub fn compute(
     let none = BTreeMap::new();
     for path in paths {
         let history = &files[path];
-        let (plain, plain_authors) =
-            degree_of_authorship(history.first.as_ref(), &history.changes, &none, 0.0);
-        let (with, with_authors) = degree_of_authorship(
-            history.first.as_ref(),
-            &history.changes,
-            &history.reviews,
-            review_weight,
-        );
+        let first = history.first.as_ref().map(|(_, person)| person);
+        let (plain, plain_authors) = degree_of_authorship(first, &history.changes, &none, 0.0);
+        let (with, with_authors) =
+            degree_of_authorship(first, &history.changes, &history.reviews, review_weight);
         let plain: BTreeMap<String, f64> = plain.into_iter().collect();
         for (person, doa_with_reviews) in with {
             authorship.push(FileAuthorship {
@@ -192,6 +269,7 @@ mod tests {
             paths: paths.iter().map(|p| p.to_string()).collect(),
             renames: Vec::new(),
             reviewers: reviewers.iter().map(|p| p.to_string()).collect(),
+            number: None,
         }
     }
 
@@ -229,6 +307,44 @@ mod tests {
         assert!((leo.doa_with_reviews - 3.4217).abs() < 1e-3, "{leo:?}");
         assert_eq!(o.modules.len(), 1);
         assert_eq!(o.modules[0].module, "src");
+    }
+
+    /// Adding commits to kept aggregates gives what a computation over the whole history gives,
+    /// whatever their authored order, as long as they do not interleave with renames; when they
+    /// do, `can_extend` says no.
+    #[test]
+    fn extended_aggregates_equal_a_whole_computation_unless_renames_interleave() {
+        let mut renamed = change(5, "leo", &["b.rs"], &["mei"]);
+        renamed.renames = vec![("a.rs".into(), "b.rs".into())];
+        let stored = vec![
+            change(3, "ana", &["a.rs", "c.rs"], &["leo"]),
+            change(4, "ana", &["a.rs"], &[]),
+            renamed,
+        ];
+        let mut kept = Histories::default();
+        kept.add(stored.clone());
+        // Older than the stored changes of c.rs, newer than the rename of a.rs: fine.
+        let new = vec![
+            change(1, "mei", &["c.rs"], &["ana"]),
+            change(6, "mei", &["b.rs", "d.rs"], &[]),
+        ];
+        assert!(kept.can_extend(&new));
+        let mut extended = kept.clone();
+        extended.add(new.clone());
+        let whole = compute([stored.clone(), new].concat(), None, 0.5);
+        assert_eq!(extended.ownership(None, 0.5), whole);
+        let mei = whole
+            .authorship
+            .iter()
+            .find(|a| a.path == "c.rs" && a.person == "mei")
+            .unwrap();
+        assert!(mei.author, "mei made c.rs's first change: {mei:?}");
+        // A change to a.rs before its rename, or a rename of c.rs before its stored changes,
+        // cannot be added in place.
+        assert!(!kept.can_extend(&[change(2, "mei", &["a.rs"], &[])]));
+        let mut early = change(2, "mei", &["e.rs"], &[]);
+        early.renames = vec![("c.rs".into(), "e.rs".into())];
+        assert!(!kept.can_extend(&[early]));
     }
 
     #[test]

@@ -84,6 +84,14 @@ impl GitRepo {
         &self.path
     }
 
+    /// The fetch URL of the `origin` remote, when the clone has one.
+    pub fn origin_url(&self) -> Option<String> {
+        let repo = self.local();
+        let remote = repo.find_remote("origin").ok()?;
+        let url = remote.url(gix::remote::Direction::Fetch)?;
+        Some(url.to_bstring().to_string())
+    }
+
     fn local(&self) -> gix::Repository {
         let mut repo = self.repo.to_thread_local();
         // Trees and blobs of consecutive commits repeat: a small object cache saves decoding them.

@@ -11,6 +11,16 @@
 //! base, so a killed fetch run again continues after the last chunk written. Nothing reaches the
 //! tables until the last chunk; then one [`Store::merge`] writes the rows and the new tip,
 //! the run id tells a finished run's leftover staging folder from an interrupted one.
+//!
+//! **Ownership, incrementally.** After the merge, ownership comes from per-file authorship
+//! aggregates ([`Histories`]) kept in `<data>/state/git/<name>.ownership.json` together with the
+//! tip they describe. When that tip is the one this run read from, the review trailers are
+//! configured as then, no new commit belongs to a PR the aggregates counted (its reviews are
+//! replaced by the merge, so its older commits' reviewers change) and the new commits do not interleave
+//! with stored renames, the new commits are added to the aggregates of the files they touch;
+//! otherwise the aggregates are rebuilt from the stored history. Either way the result is the
+//! same; the file is a cache (written after the merge, read only when its tip matches), never
+//! the truth, so losing it costs one full computation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -21,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::normalize::{People, ReviewRules};
-use super::ownership::{self, Change, Ownership};
+use super::ownership::{Change, Histories, Ownership};
 use super::read::{GitRepo, RawCommit};
 use super::{GitError, SOURCE};
 use crate::model::{Commit, FileChange, PullRequest, Review, Table};
@@ -56,6 +66,70 @@ impl RepoSpec {
             name,
         }
     }
+
+    /// The name rows carry, so that a clone's rows meet the same repository's GitHub rows:
+    /// the name `[git] names` gives the path, else the `origin` remote's `owner/name`, else the
+    /// directory's name ([`RepoSpec::from_path`]).
+    pub fn resolve(path: &Path, names: &BTreeMap<String, String>) -> RepoSpec {
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let wanted = canonical(path);
+        if let Some(name) = names
+            .iter()
+            .find(|(key, _)| canonical(Path::new(key)) == wanted)
+            .map(|(_, name)| name.clone())
+        {
+            return RepoSpec {
+                path: path.to_path_buf(),
+                name,
+            };
+        }
+        let from_remote = GitRepo::open(path)
+            .ok()
+            .and_then(|repo| repo.origin_url())
+            .and_then(|url| name_from_remote_url(&url));
+        match from_remote {
+            Some(name) => RepoSpec {
+                path: path.to_path_buf(),
+                name,
+            },
+            None => RepoSpec::from_path(path),
+        }
+    }
+}
+
+/// `owner/name` of a remote URL: `https://github.com/owner/name.git`,
+/// `git@github.com:owner/name.git`, `ssh://git@gitlab.com/group/sub/name.git` (GitLab's
+/// subgroups kept), `https://gerrit.example.com/a/project` (Gerrit's authenticated `a/`
+/// dropped), `ssh://user@gerrit.example.com:29418/project`. A local path or `file://` URL names
+/// nothing.
+pub fn name_from_remote_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (http, path) = if let Some((scheme, rest)) = url.split_once("://") {
+        if scheme.eq_ignore_ascii_case("file") {
+            return None;
+        }
+        let (_, path) = rest.split_once('/')?;
+        (scheme.to_ascii_lowercase().starts_with("http"), path)
+    } else {
+        // scp-like `[user@]host:path`; a colon after a slash is part of a local path.
+        let (host, path) = url.split_once(':')?;
+        if host.is_empty() || host.contains('/') || host.contains('\\') {
+            return None;
+        }
+        (false, path)
+    };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = path.trim_matches('/');
+    let path = path
+        .strip_suffix(".git")
+        .unwrap_or(path)
+        .trim_end_matches('/');
+    let path = match path.strip_prefix("a/") {
+        Some(rest) if http && !rest.is_empty() => rest,
+        _ => path,
+    };
+    (!path.is_empty() && !path.split('/').any(|part| part.is_empty() || part == ".."))
+        .then(|| path.to_string())
 }
 
 /// How to read.
@@ -69,7 +143,8 @@ pub struct GitOptions {
     pub chunk: usize,
     pub review_trailers: BTreeMap<String, String>,
     pub review_weight: f64,
-    /// Recompute ownership over the whole stored history after the merge.
+    /// Compute ownership after the merge: from the kept per-file aggregates and the new commits
+    /// when they allow, else over the whole stored history.
     pub ownership: bool,
 }
 
@@ -280,13 +355,15 @@ pub fn sync_repository(
         raw.extend(part);
     }
     let mut renames = previous.renames.clone();
+    let mut new_renames: Vec<[String; 3]> = Vec::new();
     for commit in &raw {
         for file in commit.files.iter().flatten() {
             if let Some(old) = &file.previous_path {
-                renames.push([commit.sha.clone(), old.clone(), file.path.clone()]);
+                new_renames.push([commit.sha.clone(), old.clone(), file.path.clone()]);
             }
         }
     }
+    renames.extend(new_renames.iter().cloned());
     let mailmap = repo.mailmap();
     let map = |name: &str, email: &str| {
         let time = "0 +0000";
@@ -310,6 +387,9 @@ pub fn sync_repository(
     outcome.commits = data.commits.len();
     outcome.pull_requests = data.pull_requests.len();
     outcome.reviews = data.reviews.len();
+    let new_changes = options
+        .ownership
+        .then(|| changes_of_run(&data, &new_renames, options, &people));
 
     let shas: Vec<String> = data.commits.iter().map(|c| c.sha.clone()).collect();
     let numbers: BTreeSet<i64> = data.pull_requests.iter().map(|p| p.number).collect();
@@ -361,6 +441,30 @@ pub fn sync_repository(
         renames,
         ..RepoState::default()
     };
+    // A PR number the aggregates have seen has its reviews replaced by this merge, which
+    // changes the reviewers of its older commits too: then they are rebuilt.
+    let extendable = match &new_changes {
+        Some(Some(changes)) => read_ownership_cache(store, &spec.name).filter(|c| {
+            base.is_some_and(|b| gix::ObjectId::from_hex(c.tip.as_bytes()).ok() == Some(b))
+                && c.review_trailers == trailer_keys(options)
+                && changes
+                    .iter()
+                    .filter_map(|change| named_number(change.number))
+                    .all(|n| !c.numbers.contains(&n))
+                && c.histories.can_extend(changes)
+        }),
+        _ => None,
+    };
+    tracing::debug!(
+        "{}: ownership aggregates {} by {:?}",
+        spec.name,
+        if extendable.is_some() {
+            "extendable"
+        } else {
+            "to rebuild"
+        },
+        clock.elapsed()
+    );
     store.merge(
         replacements,
         Some((SOURCE, source_state(store, &spec.name, &state))),
@@ -375,8 +479,40 @@ pub fn sync_repository(
             spec.name,
             clock.elapsed()
         );
-        let ownership =
-            ownership_from_store(store, &spec.name, &state.renames, &live, options, &people)?;
+        let (histories, numbers) = match (extendable, new_changes) {
+            (Some(mut cache), Some(Some(changes))) => {
+                cache
+                    .numbers
+                    .extend(changes.iter().filter_map(|c| named_number(c.number)));
+                cache.histories.add(changes);
+                tracing::info!("{}: ownership aggregates extended", spec.name);
+                (cache.histories, cache.numbers)
+            }
+            _ => {
+                let changes =
+                    changes_from_store(store, &spec.name, &state.renames, options, &people)?;
+                let numbers = changes
+                    .iter()
+                    .filter_map(|c| named_number(c.number))
+                    .collect();
+                let mut histories = Histories::default();
+                histories.add(changes);
+                (histories, numbers)
+            }
+        };
+        let ownership = histories.ownership(Some(&live), options.review_weight);
+        tracing::debug!("{}: truck factors by {:?}", spec.name, clock.elapsed());
+        write_ownership_cache(
+            store,
+            &spec.name,
+            &OwnershipCache {
+                tip: tip.to_string(),
+                review_trailers: trailer_keys(options),
+                numbers,
+                histories,
+            },
+        )?;
+        tracing::debug!("{}: aggregates kept by {:?}", spec.name, clock.elapsed());
         state.truck_factor = Some(ownership.repository.truck_factor);
         state.truck_factor_with_reviews = Some(ownership.repository.truck_factor_with_reviews);
         state.module_truck_factors = ownership
@@ -424,15 +560,135 @@ fn source_state(store: &Store, name: &str, state: &RepoState) -> Value {
     all
 }
 
-/// Ownership of a repository from the stored `commits`, `file_changes` and `reviews`.
-pub fn ownership_from_store(
+/// The kept ownership aggregates of a repository and the tip they describe.
+#[derive(Debug, Serialize, Deserialize)]
+struct OwnershipCache {
+    tip: String,
+    /// The trailer keys that made reviewers when the aggregates were built.
+    review_trailers: Vec<String>,
+    /// The PR and Gerrit change numbers of the commits counted (a reviewed commit's own number
+    /// comes from its sha, which no later commit has).
+    numbers: BTreeSet<i64>,
+    histories: Histories,
+}
+
+fn ownership_cache_path(store: &Store, name: &str) -> PathBuf {
+    store
+        .root()
+        .join("state")
+        .join(SOURCE)
+        .join(format!("{}.ownership.json", sanitize(name)))
+}
+
+/// The kept aggregates, or nothing when there are none or they cannot be read (a cache: the
+/// whole history is read instead).
+fn read_ownership_cache(store: &Store, name: &str) -> Option<OwnershipCache> {
+    let bytes = std::fs::read(ownership_cache_path(store, name)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn write_ownership_cache(
+    store: &Store,
+    name: &str,
+    cache: &OwnershipCache,
+) -> Result<(), GitError> {
+    let path = ownership_cache_path(store, name);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    }
+    let bytes = serde_json::to_vec(cache).map_err(|e| damaged(&path, &path, e))?;
+    write_atomically(&path, &bytes)?;
+    Ok(())
+}
+
+/// A number a PR or Gerrit change was given (positive), not one made from a commit's sha.
+fn named_number(number: Option<i64>) -> Option<i64> {
+    number.filter(|n| *n > 0)
+}
+
+fn trailer_keys(options: &GitOptions) -> Vec<String> {
+    options
+        .review_trailers
+        .keys()
+        .map(|k| k.to_ascii_lowercase())
+        .collect()
+}
+
+/// Whether a trailer line names a reviewer under `[git] review_trailers`, and who.
+fn trailer_reviewer(line: &str, options: &GitOptions, people: &People<'_>) -> Option<String> {
+    let (key, value) = line.split_once(':')?;
+    if !options
+        .review_trailers
+        .keys()
+        .any(|k| k.eq_ignore_ascii_case(key.trim()))
+    {
+        return None;
+    }
+    people.in_trailer(value)
+}
+
+/// The changes of this run's rows, as [`changes_from_store`] would read them after the merge;
+/// `None` when a commit belongs to a PR whose reviews are not among the rows (they are stored
+/// from an earlier run), so only the store can say who reviewed it.
+fn changes_of_run(
+    data: &crate::model::Dataset,
+    renames: &[[String; 3]],
+    options: &GitOptions,
+    people: &People<'_>,
+) -> Option<Vec<Change>> {
+    let numbers: BTreeSet<i64> = data.pull_requests.iter().map(|p| p.number).collect();
+    let mut reviewers: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for review in &data.reviews {
+        reviewers
+            .entry(review.number)
+            .or_default()
+            .push(review.reviewer.clone());
+    }
+    let mut paths: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for file in &data.file_changes {
+        if let Some(sha) = &file.sha {
+            paths.entry(sha).or_default().push(file.path.clone());
+        }
+    }
+    let mut renames_of: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for [sha, old, new] in renames {
+        renames_of
+            .entry(sha.as_str())
+            .or_default()
+            .push((old.clone(), new.clone()));
+    }
+    let mut changes = Vec::with_capacity(data.commits.len());
+    for commit in &data.commits {
+        let who = match commit.pr_number {
+            Some(number) if !numbers.contains(&number) => return None,
+            Some(number) => reviewers.get(&number).cloned().unwrap_or_default(),
+            None => commit
+                .trailers
+                .iter()
+                .filter_map(|line| trailer_reviewer(line, options, people))
+                .collect(),
+        };
+        changes.push(Change {
+            at: commit.authored_at.timestamp_micros(),
+            sha: commit.sha.clone(),
+            author: commit.author.clone(),
+            paths: paths.remove(commit.sha.as_str()).unwrap_or_default(),
+            renames: renames_of.remove(commit.sha.as_str()).unwrap_or_default(),
+            reviewers: who,
+            number: commit.pr_number,
+        });
+    }
+    Some(changes)
+}
+
+/// Every change of a repository from the stored `commits`, `file_changes` and `reviews`.
+pub fn changes_from_store(
     store: &Store,
     name: &str,
     renames: &[[String; 3]],
-    live: &BTreeSet<String>,
     options: &GitOptions,
     people: &People<'_>,
-) -> Result<Ownership, GitError> {
+) -> Result<Vec<Change>, GitError> {
     let t0 = std::time::Instant::now();
     let polars = |context: &str| {
         let context = context.to_string();
@@ -524,13 +780,7 @@ pub fn ownership_from_store(
         let (Some(sha), Some(line)) = (sha, line) else {
             continue;
         };
-        if let Some((key, value)) = line.split_once(':')
-            && options
-                .review_trailers
-                .keys()
-                .any(|k| k.eq_ignore_ascii_case(key.trim()))
-            && let Some(person) = people.in_trailer(value)
-        {
+        if let Some(person) = trailer_reviewer(&line, options, people) {
             trailer_reviewers.entry(sha).or_default().push(person);
         }
     }
@@ -555,14 +805,11 @@ pub fn ownership_from_store(
             paths: paths.remove(sha).unwrap_or_default(),
             renames: renames_of.remove(sha.as_str()).unwrap_or_default(),
             reviewers: who,
+            number: prs[i],
         });
     }
     tracing::debug!("ownership: changes built by {:?}", t0.elapsed());
-    Ok(ownership::compute(
-        changes,
-        Some(live),
-        options.review_weight,
-    ))
+    Ok(changes)
 }
 
 fn sanitize(part: &str) -> String {
@@ -628,5 +875,60 @@ fn remove_dir(dir: &Path) -> Result<(), GitError> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io(dir, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_from_remote_url as name;
+
+    #[test]
+    fn remote_urls_give_owner_and_name() {
+        for (url, expected) in [
+            (
+                "https://github.com/rust-lang/cargo.git",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "https://github.com/rust-lang/cargo",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "https://github.com/rust-lang/cargo/",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "git@github.com:rust-lang/cargo.git",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "ssh://git@github.com/rust-lang/cargo.git",
+                Some("rust-lang/cargo"),
+            ),
+            (
+                "https://gitlab.com/group/sub/tool.git",
+                Some("group/sub/tool"),
+            ),
+            (
+                "git@gitlab.example.com:group/sub/tool.git",
+                Some("group/sub/tool"),
+            ),
+            ("https://go.googlesource.com/tools", Some("tools")),
+            (
+                "https://gerrit.example.com/a/platform/build",
+                Some("platform/build"),
+            ),
+            (
+                "ssh://me@gerrit.example.com:29418/platform/build",
+                Some("platform/build"),
+            ),
+            ("https://user:secret@github.com/o/n.git", Some("o/n")),
+            ("/srv/git/project.git", None),
+            ("../project", None),
+            ("file:///srv/git/project.git", None),
+            ("https://github.com/", None),
+        ] {
+            assert_eq!(name(url).as_deref(), expected, "{url}");
+        }
     }
 }

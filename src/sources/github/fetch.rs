@@ -118,6 +118,7 @@ pub fn identities(store: &Store) -> Result<Identities, StoreError> {
                 person: person.to_string(),
                 display_name: None,
                 team: String::new(),
+                teams: Vec::new(),
                 role: String::new(),
                 timezone: String::new(),
                 work_start_hour: None,

@@ -712,6 +712,7 @@ mod tests {
             person: "ada".into(),
             display_name: None,
             team: "core".into(),
+            teams: Vec::new(),
             role: "engineer".into(),
             timezone: "UTC".into(),
             work_start_hour: None,

@@ -222,6 +222,25 @@ impl JiraClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ClientError> {
+        self.request(path, query, None).await
+    }
+
+    /// `POST base_url + path` with a JSON `body` (searches that take their JQL in the body),
+    /// decoded as `T`, retried as the policy says: these requests only read.
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ClientError> {
+        self.request(path, &[], Some(body)).await
+    }
+
+    async fn request<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, ClientError> {
         let url = format!("{}{}", self.base_url, path);
         let mut attempt = 0u32;
         loop {
@@ -233,9 +252,11 @@ impl JiraClient {
                 }
             });
             let last = attempt >= self.policy.max_attempts;
-            let sent = self
-                .http
-                .get(&url)
+            let builder = match body {
+                Some(body) => self.http.post(&url).json(body),
+                None => self.http.get(&url),
+            };
+            let sent = builder
                 .query(query)
                 .header(AUTHORIZATION, self.authorization.clone())
                 .header(ACCEPT, "application/json")

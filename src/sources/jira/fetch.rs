@@ -13,7 +13,9 @@ use super::sync::{
 };
 use super::wire::{BoardPage, Myself, SprintPage, StatusDefinition};
 use crate::config::JiraConfig;
-use crate::store::{Store, StoreError};
+use crate::model::{Sprint, Table};
+use crate::store::{Replacement, Store, StoreError};
+use polars::prelude::*;
 
 /// Told what happens, so the command line can show progress bars or log lines.
 pub trait Observer: Sync {
@@ -48,6 +50,12 @@ pub enum FetchError {
     Store(#[from] StoreError),
 }
 
+fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Fetches every project in turn. A project that fails is reported and the others go on,
 /// unless the failure concerns them all (credentials): then the fetch stops.
 pub async fn fetch(
@@ -75,9 +83,12 @@ pub async fn fetch(
             mapping.learn(&status.name, &category.key);
         }
     }
+    let mut sprints = Vec::new();
     for project in projects {
-        read_sprints(client, project, &mut mapping).await?;
+        sprints.extend(read_sprints(client, project, &mut mapping).await?);
     }
+    let mut store = store;
+    store_sprints(&mut store, sprints)?;
     let identities = crate::sources::github::fetch::identities(&store)?;
     let store = Mutex::new(store);
     let ctx = SyncContext {
@@ -99,7 +110,26 @@ pub async fn fetch(
         observer.project_started(project, resumed_hint);
         let on_page =
             |project: &str, counts: &Counts| observer.page(project, counts, &client.stats());
-        match sync_project(&ctx, project, &on_page).await {
+        let synced = match sync_project(&ctx, project, &on_page).await {
+            Ok(mut outcome) => {
+                let state = super::sync::project_state(
+                    lock_store(&store).manifest().sources.get(SOURCE),
+                    project,
+                );
+                if super::sync::relist_due(&state, config.relist_days, Utc::now()) {
+                    super::sync::relist_project(&ctx, project)
+                        .await
+                        .map(|removed| {
+                            outcome.removed = removed;
+                            outcome
+                        })
+                } else {
+                    Ok(outcome)
+                }
+            }
+            Err(error) => Err(error),
+        };
+        match synced {
             Ok(outcome) => {
                 observer.project_finished(&outcome, &client.stats());
                 summary.outcomes.push(outcome);
@@ -119,14 +149,131 @@ pub async fn fetch(
     Ok(summary)
 }
 
+/// What fetching one project would read, from Jira's count of the issues its search matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    pub project: String,
+    /// Issues updated since the stored mark (or `--since`), as Jira counts them.
+    pub issues: i64,
+    /// Search pages, plus a changelog and a remote-links request per issue: the least a fetch
+    /// sends (long changelogs and comment threads add pages).
+    pub requests: i64,
+}
+
+/// Counts what a fetch of `projects` would read, reading no issue and storing nothing: the
+/// account's zone, then one `search/approximate-count` per project with the JQL the fetch
+/// would send.
+pub async fn estimate(
+    client: &JiraClient,
+    store: Option<&Store>,
+    projects: &[String],
+    since: DateTime<Utc>,
+    config: &JiraConfig,
+) -> Result<Vec<Estimate>, EstimateError> {
+    if projects.is_empty() {
+        return Err(FetchError::NothingToFetch.into());
+    }
+    let myself: Myself = client
+        .get("/rest/api/3/myself", &[])
+        .await
+        .map_err(FetchError::from)?;
+    let zone = myself
+        .time_zone
+        .as_deref()
+        .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let mut out = Vec::new();
+    for project in projects {
+        let state = store
+            .map(|s| super::sync::project_state(s.manifest().sources.get(SOURCE), project))
+            .unwrap_or_default();
+        let bound = super::sync::search_bound(state.mark.unwrap_or(since));
+        let jql = super::sync::jql(project, bound, zone);
+        let count_jql = jql.split(" ORDER BY").next().unwrap_or(&jql).to_string();
+        let answer: ApproximateCount = match client
+            .post(
+                "/rest/api/3/search/approximate-count",
+                &serde_json::json!({ "jql": count_jql }),
+            )
+            .await
+        {
+            Ok(answer) => answer,
+            Err(ClientError::Rejected {
+                status: 400,
+                message,
+                ..
+            }) if message.contains("project") => {
+                return Err(EstimateError::UnknownProject {
+                    project: project.clone(),
+                    message,
+                });
+            }
+            Err(e) => return Err(FetchError::from(e).into()),
+        };
+        let page = i64::from(config.page_size.max(1));
+        let pages = ((answer.count + page - 1) / page).max(1);
+        out.push(Estimate {
+            project: project.clone(),
+            issues: answer.count,
+            requests: pages + 2 * answer.count,
+        });
+    }
+    Ok(out)
+}
+
+/// Jira's answer to `search/approximate-count`.
+#[derive(Debug, serde::Deserialize)]
+struct ApproximateCount {
+    count: i64,
+}
+
+/// Why a fetch could not be estimated.
+#[derive(Debug, thiserror::Error)]
+pub enum EstimateError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("jira project {project}: Jira does not know it ({message}); check the key")]
+    UnknownProject { project: String, message: String },
+}
+
+/// Replaces the stored rows of these sprints (by id) with what the agile API says now: their
+/// names, starts and ends change as a team plans.
+fn store_sprints(store: &mut Store, sprints: Vec<Sprint>) -> Result<(), StoreError> {
+    if sprints.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = sprints.iter().map(|s| s.id.clone()).collect();
+    let ids = lit(Series::new("ids".into(), ids)).implode(true);
+    let rows = Sprint::to_frame(sprints).map_err(|source| StoreError::Polars {
+        context: "preparing the Jira sprints".into(),
+        source,
+    })?;
+    store.merge(
+        vec![Replacement {
+            table: Sprint::NAME,
+            remove: col("source")
+                .eq(lit(SOURCE))
+                .and(col("id").is_in(ids, false)),
+            rows,
+        }],
+        None,
+    )
+}
+
+fn sprint_time(text: &Option<String>) -> Option<DateTime<Utc>> {
+    text.as_deref().and_then(super::normalize::parse_time)
+}
+
 /// The sprints of a project's boards (agile API), so that sprint changes name each sprint as it
-/// is called now. Kanban boards have no sprints, and a project without a board (or a site
-/// without Jira Software) has none: both are skipped.
+/// is called now, and the `sprints` rows with their start, end and completion. Kanban boards
+/// have no sprints, and a project without a board (or a site without Jira Software) has none:
+/// both are skipped.
 async fn read_sprints(
     client: &JiraClient,
     project: &str,
     mapping: &mut Mapping,
-) -> Result<(), ClientError> {
+) -> Result<Vec<Sprint>, ClientError> {
+    let mut rows = Vec::new();
     let mut boards = Vec::new();
     let mut start_at = 0i64;
     loop {
@@ -141,7 +288,7 @@ async fn read_sprints(
             .await
         {
             Ok(page) => page,
-            Err(ClientError::NotFound { .. } | ClientError::Rejected { .. }) => return Ok(()),
+            Err(ClientError::NotFound { .. } | ClientError::Rejected { .. }) => return Ok(rows),
             Err(e) => return Err(e),
         };
         let read = page.values.len() as i64;
@@ -170,6 +317,15 @@ async fn read_sprints(
             };
             let read = page.values.len() as i64;
             for sprint in page.values {
+                rows.push(Sprint {
+                    source: SOURCE.into(),
+                    id: sprint.id.to_string(),
+                    name: sprint.name.clone(),
+                    project: Some(project.to_string()),
+                    started_at: sprint_time(&sprint.start_date),
+                    ended_at: sprint_time(&sprint.end_date),
+                    completed_at: sprint_time(&sprint.complete_date),
+                });
                 mapping
                     .sprint_names
                     .insert(sprint.id.to_string(), sprint.name);
@@ -180,5 +336,5 @@ async fn read_sprints(
             }
         }
     }
-    Ok(())
+    Ok(rows)
 }

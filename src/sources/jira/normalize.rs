@@ -171,6 +171,8 @@ fn field_name(item: &ChangeItem, mapping: &Mapping) -> Option<&'static str> {
         ("description", _) | (_, "description") => Some("description"),
         ("priority", _) | (_, "priority") => Some("priority"),
         ("labels", _) | (_, "labels") => Some("labels"),
+        // A move to another project gives the issue a new key; the old one is in `from`.
+        ("issuekey", _) | (_, "key") => Some("key"),
         _ => None,
     }
 }
@@ -506,6 +508,7 @@ mod tests {
             person: "ada".into(),
             display_name: None,
             team: "core".into(),
+            teams: Vec::new(),
             role: "engineer".into(),
             timezone: "UTC".into(),
             work_start_hour: None,

@@ -113,6 +113,8 @@ pub struct ProjectOutcome {
     pub project: String,
     pub counts: Counts,
     pub resumed: bool,
+    /// Keys removed because the project no longer has them (deleted or moved away).
+    pub removed: Vec<String>,
 }
 
 /// What the manifest keeps per project under the `jira` source.
@@ -122,6 +124,9 @@ pub struct ProjectState {
     pub mark: Option<DateTime<Utc>>,
     pub last_run: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
+    /// When every key of the project was last listed to find deleted and moved issues.
+    #[serde(default)]
+    pub listed_at: Option<DateTime<Utc>>,
 }
 
 /// A project's state from the `jira` source state of the manifest.
@@ -195,6 +200,13 @@ fn fields(mapping: &Mapping) -> String {
     .join(",")
 }
 
+/// Where a search starts from a mark: its minute, since JQL compares minutes.
+pub fn search_bound(mark: DateTime<Utc>) -> DateTime<Utc> {
+    mark.with_second(0)
+        .and_then(|b| b.with_nanosecond(0))
+        .unwrap_or(mark)
+}
+
 /// The JQL of a project's search from a bound.
 pub fn jql(project: &str, bound: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
     let local = bound.with_timezone(&zone);
@@ -223,11 +235,7 @@ pub async fn sync_project(
                 remove_dir(&dir)?;
             }
             let started_at = Utc::now();
-            let bound = state.mark.unwrap_or(ctx.since);
-            let bound = bound
-                .with_second(0)
-                .and_then(|b| b.with_nanosecond(0))
-                .unwrap_or(bound);
+            let bound = search_bound(state.mark.unwrap_or(ctx.since));
             (
                 Checkpoint {
                     run: format!("{}", started_at.format("%Y%m%dT%H%M%S%.6fZ")),
@@ -311,6 +319,7 @@ pub async fn sync_project(
         project: project.to_string(),
         counts: checkpoint.counts,
         resumed,
+        removed: Vec::new(),
     })
 }
 
@@ -401,7 +410,15 @@ fn commit(
     checkpoint: &Checkpoint,
 ) -> Result<(), SyncError> {
     let staged = latest_versions(read_pages(dir, checkpoint.pages)?);
-    let keys: BTreeSet<String> = staged.issues.iter().map(|i| i.key.clone()).collect();
+    let mut keys: BTreeSet<String> = staged.issues.iter().map(|i| i.key.clone()).collect();
+    // A moved issue's rows under its former keys go: its id is the same, its key is new.
+    keys.extend(
+        staged
+            .issue_events
+            .iter()
+            .filter(|e| e.field == "key")
+            .filter_map(|e| e.from.clone()),
+    );
     let keys = lit(Series::new(
         "keys".into(),
         keys.into_iter().collect::<Vec<_>>(),
@@ -441,10 +458,13 @@ fn commit(
         .cloned()
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}));
+    let previous = project_state(Some(&source_state), project);
     let state = ProjectState {
         mark: checkpoint.newest,
         last_run: Some(checkpoint.run.clone()),
         fetched_at: Some(checkpoint.started_at),
+        // A first fetch stores what the project has now: it counts as a listing.
+        listed_at: previous.listed_at.or(Some(checkpoint.started_at)),
     };
     if let Some(object) = source_state.as_object_mut() {
         let projects = object.entry("projects").or_insert_with(|| json!({}));
@@ -472,6 +492,156 @@ fn commit(
     }
     store.merge(replacements, Some((SOURCE, source_state)))?;
     Ok(())
+}
+
+/// Whether a project's keys are due to be listed again (`relist_days` after the last time).
+pub fn relist_due(state: &ProjectState, relist_days: u32, now: DateTime<Utc>) -> bool {
+    state
+        .listed_at
+        .is_none_or(|at| now - at >= chrono::Duration::days(i64::from(relist_days)))
+}
+
+/// Keys per search page when only keys are asked for (Jira serves up to 5000 then).
+const KEYS_PAGE: u32 = 1000;
+
+/// Lists every key of a project (a search for keys only, all pages) and removes the stored
+/// issues of the project that are not among them, with their events and comments: Jira's
+/// search no longer returns a deleted issue, nor one moved to another project (which comes back
+/// under its new key when that project is fetched). Returns the keys removed.
+pub async fn relist_project(
+    ctx: &SyncContext<'_>,
+    project: &str,
+) -> Result<Vec<String>, SyncError> {
+    let started_at = Utc::now();
+    let mut listed: BTreeSet<String> = BTreeSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut query = vec![
+            (
+                "jql",
+                format!(
+                    "project = \"{}\" ORDER BY key ASC",
+                    project.replace(['"', '\\'], "")
+                ),
+            ),
+            ("maxResults", KEYS_PAGE.to_string()),
+            ("fields", "key".to_string()),
+        ];
+        if let Some(token) = &token {
+            query.push(("nextPageToken", token.clone()));
+        }
+        let page: KeyPage = ctx
+            .client
+            .get("/rest/api/3/search/jql", &query)
+            .await
+            .map_err(|source| SyncError::Client {
+                project: project.to_string(),
+                source,
+            })?;
+        let read = page.issues.len();
+        listed.extend(page.issues.into_iter().map(|i| i.key));
+        match page.next_page_token {
+            Some(next) if read > 0 && page.is_last != Some(true) => token = Some(next),
+            _ => break,
+        }
+    }
+    let mut store = lock(ctx.store);
+    let stored = store
+        .scan(Issue::NAME)?
+        .filter(
+            col("source")
+                .eq(lit(SOURCE))
+                .and(col("project").eq(lit(project.to_string()))),
+        )
+        .select([col("key")])
+        .collect()
+        .map_err(|source| StoreError::Polars {
+            context: format!("reading the stored issues of {project}"),
+            source,
+        })?;
+    let gone: Vec<String> = stored
+        .column("key")
+        .and_then(|c| c.str().cloned())
+        .map_err(|source| StoreError::Polars {
+            context: format!("reading the stored issues of {project}"),
+            source,
+        })?
+        .iter()
+        .flatten()
+        .filter(|key| !listed.contains(*key))
+        .map(str::to_string)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let keys = lit(Series::new("keys".into(), gone.clone())).implode(true);
+    let ours = || col("source").eq(lit(SOURCE));
+    let empty = |result: PolarsResult<DataFrame>| {
+        result.map_err(|source| StoreError::Polars {
+            context: format!("preparing the removals of {project}"),
+            source,
+        })
+    };
+    let replacements = if gone.is_empty() {
+        Vec::new()
+    } else {
+        vec![
+            Replacement {
+                table: Issue::NAME,
+                remove: ours().and(col("key").is_in(keys.clone(), false)),
+                rows: empty(Issue::to_frame(Vec::new()))?,
+            },
+            Replacement {
+                table: IssueEvent::NAME,
+                remove: ours().and(col("key").is_in(keys.clone(), false)),
+                rows: empty(IssueEvent::to_frame(Vec::new()))?,
+            },
+            Replacement {
+                table: Comment::NAME,
+                remove: ours()
+                    .and(col("target").eq(lit("issue")))
+                    .and(col("item").is_in(keys, false)),
+                rows: empty(Comment::to_frame(Vec::new()))?,
+            },
+        ]
+    };
+    let mut source_state = store
+        .manifest()
+        .sources
+        .get(SOURCE)
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    let mut state = project_state(Some(&source_state), project);
+    state.listed_at = Some(started_at);
+    if let Some(projects) = source_state
+        .as_object_mut()
+        .map(|o| o.entry("projects").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+    {
+        projects.insert(
+            project.to_string(),
+            serde_json::to_value(&state).unwrap_or(Value::Null),
+        );
+    }
+    store.merge(replacements, Some((SOURCE, source_state)))?;
+    Ok(gone)
+}
+
+/// A page of a keys-only search.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyPage {
+    #[serde(default)]
+    issues: Vec<KeyNode>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(default)]
+    is_last: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct KeyNode {
+    key: String,
 }
 
 /// One dataset from a run's pages, keeping for each issue only the rows of the last page that

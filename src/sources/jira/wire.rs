@@ -234,6 +234,10 @@ pub struct Sprint {
     pub state: Option<String>,
     #[serde(default)]
     pub start_date: Option<String>,
+    #[serde(default)]
+    pub end_date: Option<String>,
+    #[serde(default)]
+    pub complete_date: Option<String>,
 }
 
 /// Jira's error body: `{"errorMessages":[…],"errors":{field: message}}`.

@@ -14,6 +14,8 @@ pub enum Document {
     TeamIssues,
     /// Whether a team key exists.
     TeamLookup,
+    /// The ids of a team's issues updated since a bound: what `--dry-run` counts.
+    TeamIssueIds,
     /// The rest of an issue's history, labels, attachments or comments.
     IssueHistory,
     IssueLabels,
@@ -23,9 +25,10 @@ pub enum Document {
 
 impl Document {
     /// Every document, for validation.
-    pub const ALL: [Document; 6] = [
+    pub const ALL: [Document; 7] = [
         Document::TeamIssues,
         Document::TeamLookup,
+        Document::TeamIssueIds,
         Document::IssueHistory,
         Document::IssueLabels,
         Document::IssueAttachments,
@@ -37,6 +40,7 @@ impl Document {
         match self {
             Document::TeamIssues => "TeamIssues",
             Document::TeamLookup => "TeamLookup",
+            Document::TeamIssueIds => "TeamIssueIds",
             Document::IssueHistory => "IssueHistory",
             Document::IssueLabels => "IssueLabels",
             Document::IssueAttachments => "IssueAttachments",
@@ -49,6 +53,7 @@ impl Document {
         match self {
             Document::TeamIssues => "team_issues.graphql",
             Document::TeamLookup => "team_lookup.graphql",
+            Document::TeamIssueIds => "team_issue_ids.graphql",
             Document::IssueHistory => "issue_history.graphql",
             Document::IssueLabels => "issue_labels.graphql",
             Document::IssueAttachments => "issue_attachments.graphql",
@@ -60,6 +65,9 @@ impl Document {
         match self {
             Document::TeamIssues => include_str!("../../../queries/linear/team_issues.graphql"),
             Document::TeamLookup => include_str!("../../../queries/linear/team_lookup.graphql"),
+            Document::TeamIssueIds => {
+                include_str!("../../../queries/linear/team_issue_ids.graphql")
+            }
             Document::IssueHistory => {
                 include_str!("../../../queries/linear/issue_history.graphql")
             }

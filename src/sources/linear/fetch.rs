@@ -49,6 +49,28 @@ pub enum FetchError {
 /// Fetches every team in turn. A team that fails is reported and the others go on, except
 /// when the failure concerns them all (the key, the rate limit, the network): then the fetch
 /// stops, with each team's checkpoint kept for the next run.
+/// Counts what a fetch of `teams` would read, each from its stored mark (or `since`); reads
+/// ids only and stores nothing.
+pub async fn estimate(
+    client: &LinearClient,
+    store: Option<&Store>,
+    teams: &[String],
+    since: DateTime<Utc>,
+    config: &LinearConfig,
+) -> Result<Vec<super::sync::TeamEstimate>, SyncError> {
+    let mut out = Vec::new();
+    for team in teams {
+        let state = store
+            .map(|s| super::sync::team_state(s.manifest().sources.get(SOURCE), team))
+            .unwrap_or_default();
+        out.push(
+            super::sync::estimate_team(client, &state, team, since, i64::from(config.page_size))
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
 pub async fn fetch(
     client: &LinearClient,
     store: Store,

@@ -77,6 +77,21 @@ pub struct IssueRows {
     pub issue: Option<Issue>,
     pub events: Vec<IssueEvent>,
     pub comments: Vec<Comment>,
+    /// The cycles the issue is or was in, as `sprints` rows.
+    pub sprints: Vec<crate::model::Sprint>,
+}
+
+/// A cycle as a `sprints` row (Linear gives no completion time here: `completed_at` is empty).
+pub fn sprint_row(cycle: &Cycle, team: Option<&str>) -> crate::model::Sprint {
+    crate::model::Sprint {
+        source: SOURCE.into(),
+        id: cycle.id.clone(),
+        name: sprint_name(cycle, team),
+        project: team.map(str::to_string),
+        started_at: cycle.starts_at,
+        ended_at: cycle.ends_at,
+        completed_at: None,
+    }
 }
 
 /// `todo`, `in_progress` or `done`, from a workflow state's type.
@@ -299,6 +314,16 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
         .cycle
         .as_ref()
         .map(|c| sprint_name(c, project.as_deref()));
+    let mut sprints: Vec<crate::model::Sprint> = Vec::new();
+    for cycle in node.cycle.iter().chain(
+        history
+            .iter()
+            .flat_map(|h| h.from_cycle.iter().chain(h.to_cycle.iter())),
+    ) {
+        if !sprints.iter().any(|s| s.id == cycle.id) {
+            sprints.push(sprint_row(cycle, project.as_deref()));
+        }
+    }
     let issue = Issue {
         source: SOURCE.into(),
         key: key.clone(),
@@ -323,6 +348,7 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
         issue: Some(issue),
         events,
         comments,
+        sprints,
     }
 }
 

@@ -30,8 +30,10 @@ use super::SOURCE;
 use super::client::{Answer, ClientError, GraphqlError, LinearClient};
 use super::documents::Document;
 use super::normalize::{self, TypeRules};
-use super::wire::{Connection, Issue as WireIssue, TeamIssuesData, TeamLookupData};
-use crate::model::{Comment, Dataset, Issue, IssueEvent, Table};
+use super::wire::{
+    Connection, Issue as WireIssue, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
+};
+use crate::model::{Comment, Dataset, Issue, IssueEvent, Sprint, Table};
 use crate::sources::github::normalize::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
@@ -247,6 +249,11 @@ pub async fn sync_team(
             page.issues.extend(rows.issue);
             page.issue_events.extend(rows.events);
             page.comments.extend(rows.comments);
+            for sprint in rows.sprints {
+                if !page.sprints.iter().any(|s| s.id == sprint.id) {
+                    page.sprints.push(sprint);
+                }
+            }
         }
         match next {
             Some(after) => checkpoint.after = Some(after),
@@ -278,6 +285,80 @@ fn client_error(team: &str, source: ClientError) -> SyncError {
 
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// What fetching one team would read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamEstimate {
+    pub team: String,
+    /// Issues updated since the stored mark (or `--since`).
+    pub issues: i64,
+    /// Pages of `TeamIssues` at the configured page size: the least a fetch sends (issues with
+    /// long histories or comment threads add follow-ups).
+    pub requests: i64,
+    /// Requests made to count.
+    pub counted_with: i64,
+}
+
+/// Page size of the id-only count: ids cost Linear one complexity point each.
+const ID_PAGE: i64 = 250;
+
+/// Counts a team's issues a fetch would read (the same filter and bound as [`sync_team`]),
+/// reading ids only and storing nothing.
+pub async fn estimate_team(
+    client: &LinearClient,
+    state: &TeamState,
+    team: &str,
+    since: DateTime<Utc>,
+    page_size: i64,
+) -> Result<TeamEstimate, SyncError> {
+    let answer = client
+        .query(Document::TeamLookup, json!({ "key": team }))
+        .await
+        .map_err(|source| client_error(team, source))?;
+    let data: TeamLookupData = decode(team, "TeamLookup", answer.data)?;
+    if !data
+        .teams
+        .nodes
+        .iter()
+        .any(|t| t.key.eq_ignore_ascii_case(team))
+    {
+        return Err(SyncError::NotFound {
+            team: team.to_string(),
+        });
+    }
+    let bound = state.mark.unwrap_or(since);
+    let comparator = if state.mark.is_none() { "gte" } else { "gt" };
+    let mut after: Option<String> = None;
+    let (mut issues, mut counted_with) = (0i64, 1i64);
+    loop {
+        let variables = json!({
+            "filter": {
+                "team": { "key": { "eq": team } },
+                "updatedAt": { comparator: timestamp(bound) },
+            },
+            "first": ID_PAGE,
+            "after": after,
+        });
+        let answer = client
+            .query(Document::TeamIssueIds, variables)
+            .await
+            .map_err(|source| client_error(team, source))?;
+        counted_with += 1;
+        let data: TeamIssueIdsData = decode(team, "TeamIssueIds", answer.data)?;
+        issues += data.issues.nodes.len() as i64;
+        match data.issues.next_cursor() {
+            Some(cursor) => after = Some(cursor.to_string()),
+            None => break,
+        }
+    }
+    let page_size = page_size.max(1);
+    Ok(TeamEstimate {
+        team: team.to_string(),
+        issues,
+        requests: ((issues + page_size - 1) / page_size).max(1),
+        counted_with,
+    })
 }
 
 /// Fails with [`SyncError::NotFound`] when Linear knows no team with the key.
@@ -448,6 +529,8 @@ fn commit(
         keys.into_iter().collect::<Vec<_>>(),
     ))
     .implode(true);
+    let cycles: Vec<String> = staged.sprints.iter().map(|s| s.id.clone()).collect();
+    let cycles = lit(Series::new("cycles".into(), cycles)).implode(true);
     let ours = || col("source").eq(lit(SOURCE));
     let frame = |result: PolarsResult<DataFrame>, table: &str| {
         result.map_err(|source| StoreError::Polars {
@@ -456,6 +539,11 @@ fn commit(
         })
     };
     let replacements = vec![
+        Replacement {
+            table: Sprint::NAME,
+            remove: ours().and(col("id").is_in(cycles, false)),
+            rows: frame(Sprint::to_frame(staged.sprints), "cycles")?,
+        },
         Replacement {
             table: Issue::NAME,
             remove: ours().and(col("key").is_in(keys.clone(), false)),
@@ -517,6 +605,11 @@ fn latest_versions(pages: Vec<Dataset>) -> Dataset {
             .extend(page.issue_events.into_iter().filter(|e| here(&e.key)));
         out.comments
             .extend(page.comments.into_iter().filter(|c| here(&c.item)));
+        // A cycle as the newest page saw it.
+        for sprint in page.sprints {
+            out.sprints.retain(|s| s.id != sprint.id);
+            out.sprints.push(sprint);
+        }
     }
     out
 }

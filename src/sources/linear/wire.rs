@@ -165,3 +165,14 @@ pub struct Team {
 pub struct TeamLookupData {
     pub teams: Connection<Team>,
 }
+
+/// An issue as `TeamIssueIds` reads it: its id alone.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssueId {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TeamIssueIdsData {
+    pub issues: Connection<IssueId>,
+}

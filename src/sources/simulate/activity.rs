@@ -18,7 +18,7 @@ use super::world::{Member, SILO_MODULE, Team, World, weekday_factor};
 use super::{HardCaseKind, ManagerPersona, SimConfig};
 use crate::model::{
     Comment, Commit, Dataset, Deployment, FileChange, Issue, IssueEvent, PrCommit, PrEvent,
-    PullRequest, Review, ReviewRequest,
+    PullRequest, Review, ReviewRequest, Sprint,
 };
 
 pub const DEPENDABOT: &str = "dependabot[bot]";
@@ -141,7 +141,38 @@ pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
     };
     activity.simulate_days();
     activity.deploy();
+    activity.out.sprints = sprints_of(&activity.out.issue_events, cutoff);
     activity.out
+}
+
+/// The sprints tickets were planned into, as a tracker lists them: two weeks from their
+/// Monday-morning start, completed at their end when that is before the cut-off.
+fn sprints_of(events: &[IssueEvent], cutoff: DateTime<Utc>) -> Vec<Sprint> {
+    let mut names: Vec<&str> = events
+        .iter()
+        .filter(|e| e.field == "sprint")
+        .filter_map(|e| e.to.as_deref())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let (project, number) = name.rsplit_once(" Sprint ")?;
+            let number: i64 = number.parse().ok()?;
+            let started = sprint_start_of(number);
+            let ended = started + Duration::days(SPRINT_DAYS);
+            Some(Sprint {
+                source: "jira".into(),
+                id: format!("{project}-{number}"),
+                name: name.to_string(),
+                project: Some(project.to_string()),
+                started_at: Some(started),
+                ended_at: Some(ended),
+                completed_at: (ended <= cutoff).then_some(ended),
+            })
+        })
+        .collect()
 }
 
 struct Activity<'a> {
@@ -1636,8 +1667,16 @@ fn sprint_number(date: NaiveDate) -> i64 {
 }
 
 fn sprint_start(date: NaiveDate) -> DateTime<Utc> {
+    sprint_start_of(sprint_number(date))
+}
+
+/// Sprints last two weeks.
+const SPRINT_DAYS: i64 = 14;
+
+/// Monday 08:00 UTC of sprint `number`.
+fn sprint_start_of(number: i64) -> DateTime<Utc> {
     let epoch = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap_or_default();
-    let start = epoch + Duration::days((sprint_number(date) - 1) * 14);
+    let start = epoch + Duration::days((number - 1) * SPRINT_DAYS);
     Utc.from_utc_datetime(&start.and_time(NaiveTime::MIN)) + Duration::hours(8)
 }
 

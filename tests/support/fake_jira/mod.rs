@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Value, json};
-use teamlens::model::{Comment, Dataset, Issue, IssueEvent};
+use teamlens::model::{Comment, Dataset, Issue, IssueEvent, Sprint};
 
 use super::http::{self, Reply, Request, json_reply};
 
@@ -56,6 +56,8 @@ pub struct JiraWorld {
     pub history_account: BTreeMap<String, (String, String)>,
     /// Sprints renamed since: the simulator's name → the name now (the changelog keeps the old).
     pub renamed_sprints: BTreeMap<String, String>,
+    /// The sprints with their dates, by the simulator's name.
+    pub sprints: BTreeMap<String, Sprint>,
 }
 
 impl JiraWorld {
@@ -95,6 +97,12 @@ impl JiraWorld {
             comment_account: BTreeMap::new(),
             history_account: BTreeMap::new(),
             renamed_sprints: BTreeMap::new(),
+            sprints: data
+                .sprints
+                .iter()
+                .filter(|s| jira(&s.source))
+                .map(|s| (s.name.clone(), s.clone()))
+                .collect(),
         }
     }
 
@@ -340,6 +348,9 @@ fn endpoint(path: &str) -> String {
 }
 
 fn route(state: &mut State, request: &Request) -> Reply {
+    if request.method == "POST" && request.path == "/rest/api/3/search/approximate-count" {
+        return approximate_count(state, request);
+    }
     if request.method != "GET" {
         return error(405, "Method not allowed");
     }
@@ -468,12 +479,26 @@ fn sprints(world: &JiraWorld, path: &str, params: &BTreeMap<String, String>) -> 
         .skip(start_at)
         .take(2)
         .map(|name| {
-            json!({
+            let dates = world.sprints.get(name);
+            let date = |at: Option<DateTime<Utc>>| at.map(|at| at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+            let mut sprint = json!({
                 "id": sprint_id(name),
                 "name": world.sprint_now(name),
-                "state": "closed",
+                "state": if dates.is_some_and(|d| d.completed_at.is_none()) { "active" } else { "closed" },
                 "originBoardId": id,
-            })
+            });
+            if let Some(d) = dates {
+                for (field, at) in [
+                    ("startDate", d.started_at),
+                    ("endDate", d.ended_at),
+                    ("completeDate", d.completed_at),
+                ] {
+                    if let Some(text) = date(at) {
+                        sprint[field] = json!(text);
+                    }
+                }
+            }
+            sprint
         })
         .collect();
     let is_last = start_at + page.len() >= names.len();
@@ -536,11 +561,60 @@ fn parse_jql(jql: &str) -> Option<(String, DateTime<Utc>)> {
         .split('"')
         .next()?
         .to_string();
-    let since = jql.split("updated >= \"").nth(1)?.split('"').next()?;
+    // A search for every key of a project has no bound.
+    let Some(since) = jql
+        .split("updated >= \"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+    else {
+        return Some((project, DateTime::<Utc>::MIN_UTC));
+    };
     let local = NaiveDateTime::parse_from_str(since, "%Y-%m-%d %H:%M").ok()?;
     let zone: chrono_tz::Tz = ACCOUNT_ZONE.parse().ok()?;
     let at = zone.from_local_datetime(&local).earliest()?;
     Some((project, at.with_timezone(&Utc)))
+}
+
+/// `POST /rest/api/3/search/approximate-count` with `{"jql": …}`: how many issues the JQL
+/// matches (exact here), as Jira Cloud answers it.
+fn approximate_count(state: &mut State, request: &Request) -> Reply {
+    let body: Value = match serde_json::from_slice(&request.body) {
+        Ok(body) => body,
+        Err(_) => {
+            return error(
+                400,
+                "Invalid request payload. Refer to the REST API documentation and try again.",
+            );
+        }
+    };
+    let Some(jql) = body.get("jql").and_then(Value::as_str).map(str::to_string) else {
+        return error(400, "The JQL query is required.");
+    };
+    state.stats.jql.push(jql.clone());
+    let Some((project, since)) = parse_jql(&jql) else {
+        return error(
+            400,
+            &format!("Error in the JQL Query: cannot parse `{jql}`"),
+        );
+    };
+    let world = &state.world;
+    if !world
+        .issues
+        .iter()
+        .any(|i| i.project.as_deref() == Some(project.as_str()))
+    {
+        return error(
+            400,
+            &format!("The value '{project}' does not exist for the field 'project'."),
+        );
+    }
+    let count = world
+        .issues
+        .iter()
+        .filter(|i| i.project.as_deref() == Some(project.as_str()))
+        .filter(|i| world.updated(i) >= since)
+        .count();
+    json_reply(200, Vec::new(), &json!({ "count": count }))
 }
 
 fn search(state: &mut State, params: &BTreeMap<String, String>) -> Reply {
@@ -674,6 +748,10 @@ fn item(world: &JiraWorld, event: &IssueEvent) -> Value {
             "fromString": event.from.clone().unwrap_or_default(),
             "to": event.to.as_deref().map(|s| sprint_id(s).to_string()).unwrap_or_default(),
             "toString": event.to.clone().unwrap_or_default(),
+        }),
+        "key" => json!({
+            "field": "Key", "fieldtype": "jira", "fieldId": "issuekey",
+            "from": null, "fromString": text(&event.from), "to": null, "toString": text(&event.to),
         }),
         "estimate" => json!({
             "field": "Story point estimate", "fieldtype": "custom", "fieldId": "customfield_10016",
