@@ -1216,7 +1216,7 @@ fn bench_run(
     store_dir: &Path,
     month: Month,
 ) -> Result<()> {
-    let log = match part {
+    let mut log = match part {
         crate::bench::Part::Floor => crate::bench::scan_floor(store_dir)?,
         crate::bench::Part::Analysis => {
             let out = tempfile::Builder::new()

@@ -6,7 +6,7 @@
 //! binary are timed, each alone on the machine: one runs the analysis as `teamlens report` does
 //! (load and verify the store, every metric, every detector, the report), the other scans the
 //! needed columns of every table with polars and does nothing else. Their peak resident memory
-//! is the child's own (`wait4`), so neither the simulation nor this parent is counted.
+//! is each child's own high-water mark, so neither the simulation nor this parent is counted.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -189,6 +189,8 @@ pub struct PhaseLog {
     pub phases: Vec<Phase>,
     /// Rows read (the floor), so the parent can check the scan was not empty.
     pub rows: usize,
+    /// The process's peak resident memory over its whole run, read just before it reports.
+    pub peak_rss_bytes: Option<u64>,
 }
 
 impl PhaseLog {
@@ -208,8 +210,9 @@ impl PhaseLog {
         self.phases.iter().map(|p| p.seconds).sum()
     }
 
-    /// The line the child prints on stdout for its parent.
-    pub fn to_json(&self) -> String {
+    /// The line the child prints on stdout for its parent, with its peak memory read now.
+    pub fn to_json(&mut self) -> String {
+        self.peak_rss_bytes = peak_rss_bytes();
         serde_json::to_string(self).unwrap_or_default()
     }
 }
@@ -391,8 +394,10 @@ pub struct Measured {
     pub peak_rss_bytes: u64,
 }
 
-/// Runs `exe bench-run --part … --store … --month …` and waits for it with `wait4`, which gives
-/// that child's own peak resident memory.
+/// Runs `exe bench-run --part … --store … --month …` and reads what it reports. The peak memory
+/// is the child's own `VmHWM`, read by it just before it exits: `wait4`'s `ru_maxrss` would not
+/// do, because Linux folds the parent's high-water mark into the child's at `exec` (the child
+/// starts on a copy of the parent's address space), and the parent has just simulated.
 pub fn measure(exe: &Path, part: Part, store: &PreparedStore) -> Result<Measured, BenchError> {
     let part_arg = match part {
         Part::Analysis => "analysis",
@@ -424,15 +429,14 @@ pub fn measure(exe: &Path, part: Part, store: &PreparedStore) -> Result<Measured
                 message: e.to_string(),
             })?;
     }
-    let (status, max_rss_kib) = wait_with_usage(child.id())?;
-    if status != 0 {
+    let status = child.wait().map_err(|e| BenchError::Output {
+        part: part.name(),
+        message: e.to_string(),
+    })?;
+    if !status.success() {
         return Err(BenchError::Child {
             part: part.name(),
-            status: if status > 0 {
-                format!("exited with status {status}")
-            } else {
-                format!("was killed by signal {}", -status)
-            },
+            status: status.to_string(),
         });
     }
     let log: PhaseLog = output
@@ -443,41 +447,14 @@ pub fn measure(exe: &Path, part: Part, store: &PreparedStore) -> Result<Measured
             part: part.name(),
             message: format!("expected a JSON line on stdout, got {:?}", output.trim()),
         })?;
+    let peak_rss_bytes = log.peak_rss_bytes.ok_or_else(|| BenchError::Output {
+        part: part.name(),
+        message: "the child could not read its peak memory from /proc/self/status".into(),
+    })?;
     Ok(Measured {
         log,
-        peak_rss_bytes: max_rss_kib * 1024,
+        peak_rss_bytes,
     })
-}
-
-/// Waits for a child and returns its exit status (negative: the signal that killed it) and its
-/// peak resident memory in KiB.
-fn wait_with_usage(pid: u32) -> Result<(i32, u64), BenchError> {
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is plain old data the kernel fills in; zeroed is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: the pointers are to live locals; the pid is our own child, not yet reaped
-        // (std's `Child` is never waited on).
-        let reaped = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
-        if reaped == pid as libc::pid_t {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(BenchError::Output {
-                part: "wait",
-                message: error.to_string(),
-            });
-        }
-    }
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        -libc::WTERMSIG(status)
-    } else {
-        -1
-    };
-    Ok((code, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
 }
 
 /// The figures for one size: what `--format json` prints, one object per line.
