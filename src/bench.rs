@@ -191,6 +191,9 @@ pub struct PhaseLog {
     pub rows: usize,
     /// The process's peak resident memory over its whole run, read just before it reports.
     pub peak_rss_bytes: Option<u64>,
+    /// CPU time (user and system, all threads) over its whole run: on a loaded machine the
+    /// wall-clock seconds grow with the other processes' load, these do not.
+    pub cpu_seconds: Option<f64>,
 }
 
 impl PhaseLog {
@@ -213,6 +216,7 @@ impl PhaseLog {
     /// The line the child prints on stdout for its parent, with its peak memory read now.
     pub fn to_json(&mut self) -> String {
         self.peak_rss_bytes = peak_rss_bytes();
+        self.cpu_seconds = cpu_seconds();
         serde_json::to_string(self).unwrap_or_default()
     }
 }
@@ -223,6 +227,28 @@ pub fn peak_rss_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// CPU seconds this process has used, user and system, from `getrusage`.
+pub fn cpu_seconds() -> Option<f64> {
+    // SAFETY: `rusage` is plain old data the kernel fills in; zeroed is a valid value, and the
+    // pointer is to a live local.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+/// The one-minute load average (Linux): how busy the machine was while measuring.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The floor: every needed column of every table read into memory by polars, straight from the
@@ -476,6 +502,12 @@ pub struct SizeResult {
     /// The analysis child's peak resident memory.
     pub peak_rss_bytes: u64,
     pub scan_floor_peak_rss_bytes: u64,
+    /// CPU seconds of each child (whole process, start-up included).
+    pub analysis_cpu_seconds: Option<f64>,
+    pub scan_floor_cpu_seconds: Option<f64>,
+    /// The machine's one-minute load average after the analysis: above the core count, other
+    /// processes were competing and the seconds are inflated.
+    pub load_average: Option<f64>,
     pub phases: Vec<Phase>,
     /// Simulating and writing the store (not measured; 0 when the store came from the cache).
     pub generation_seconds: f64,
@@ -510,6 +542,9 @@ pub fn run_size(exe: &Path, store: &PreparedStore, cached: bool) -> Result<SizeR
         ratio: analysis_seconds / scan_floor_seconds.max(1e-9),
         peak_rss_bytes: analysis.peak_rss_bytes,
         scan_floor_peak_rss_bytes: floor.peak_rss_bytes,
+        analysis_cpu_seconds: analysis.log.cpu_seconds,
+        scan_floor_cpu_seconds: floor.log.cpu_seconds,
+        load_average: load_average(),
         phases: analysis.log.phases,
         generation_seconds: if cached {
             0.0
@@ -585,17 +620,32 @@ pub fn describe(result: &SizeResult) -> String {
         "  {:<34} {:>9.2}x\n",
         "ratio analysis / floor", result.ratio
     ));
+    if let (Some(analysis), Some(floor)) =
+        (result.analysis_cpu_seconds, result.scan_floor_cpu_seconds)
+    {
+        text.push_str(&format!(
+            "  {:<34} {:>9.3} {:>9.3} (analysis, floor; load average {})\n",
+            "CPU seconds, all threads",
+            analysis,
+            floor,
+            result
+                .load_average
+                .map_or_else(|| "?".to_string(), |l| format!("{l:.1}"))
+        ));
+    }
     text
 }
 
 /// The closing table: one row per size, then the goals for the largest.
 pub fn summary(results: &[SizeResult]) -> String {
     let mut text = String::from(
-        "people      PRs     reviews  timeline   analysis      floor   ratio   peak RSS\n",
+        "people      PRs     reviews  timeline   analysis      floor   ratio   peak RSS   CPU analysis / floor\n",
     );
+    let cpu =
+        |seconds: Option<f64>| seconds.map_or_else(|| "?".to_string(), |s| format!("{s:.1} s"));
     for r in results {
         text.push_str(&format!(
-            "{:>6} {:>8} {:>11} {:>9} {:>9.2} s {:>8.2} s {:>6.2}x {:>10}\n",
+            "{:>6} {:>8} {:>11} {:>9} {:>9.2} s {:>8.2} s {:>6.2}x {:>10}   {} / {}\n",
             r.people,
             r.prs,
             r.reviews,
@@ -603,7 +653,9 @@ pub fn summary(results: &[SizeResult]) -> String {
             r.analysis_seconds,
             r.scan_floor_seconds,
             r.ratio,
-            mib(r.peak_rss_bytes)
+            mib(r.peak_rss_bytes),
+            cpu(r.analysis_cpu_seconds),
+            cpu(r.scan_floor_cpu_seconds)
         ));
     }
     if let Some(largest) = results.iter().max_by_key(|r| r.people) {
