@@ -62,7 +62,7 @@ pub struct BenchPlan {
     pub sizes: Vec<u32>,
     pub months: u32,
     pub seed: u64,
-    /// The simulator's activity scale: 4.0 gives about 1,000,000 PRs a year at 2,000 people.
+    /// The simulator's activity scale: 4.0 gives about 870,000 PRs a year at 2,000 people.
     pub activity: f64,
     /// Where simulated stores are kept between runs, one folder per size and seed.
     pub cache_dir: PathBuf,

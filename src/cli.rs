@@ -132,7 +132,7 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Activity per person (1.0 ≈ 2.5 PRs per engineer per week); the default 4 makes the
-        /// 2,000-person year about 1,000,000 PRs.
+        /// 2,000-person year about 870,000 PRs.
         #[arg(long, default_value_t = 4.0, value_parser = parse_scale)]
         activity: f64,
         #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
