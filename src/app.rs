@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
@@ -21,7 +20,7 @@ use crate::report::{self, Coverage, ReportData, TableCount};
 use crate::sources::github::client::{Endpoints, GitHubClient, Policy};
 use crate::sources::github::fetch::{FetchRequest, Observer};
 use crate::sources::github::{self, RepoName, auth::RealSurroundings};
-use crate::sources::simulate::{GroundTruth, SimConfig, Simulator, simulate};
+use crate::sources::simulate::{GroundTruth, SimConfig, Simulator};
 use crate::sources::{Source, import::FileImport};
 use crate::store::Store;
 
@@ -159,10 +158,31 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench {
-            people,
+            sizes,
             months,
             seed,
-        } => bench(&config, people, months, seed),
+            activity,
+            format,
+            regenerate,
+        } => {
+            // Stores are cached in the data directory only when one is named: the default
+            // `.teamlens` is the user's real data.
+            let cache_dir = if cli.data_dir != Path::new(".teamlens") {
+                cli.data_dir.clone()
+            } else {
+                crate::bench::default_cache_dir()
+            };
+            let plan = crate::bench::BenchPlan {
+                sizes,
+                months,
+                seed,
+                activity,
+                cache_dir,
+                regenerate,
+            };
+            bench(&plan, format, &say)
+        }
+        Command::BenchRun { part, store, month } => bench_run(&config, part, &store, month),
         Command::Eval {
             seeds,
             first_seed,
@@ -1288,82 +1308,84 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
     Ok(())
 }
 
-/// Peak resident memory of this process so far, from /proc (Linux), in bytes.
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+/// `teamlens bench`: prepares each size's store (cached), then measures the floor and the
+/// analysis in child processes of this binary.
+fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Result<()> {
+    let exe = std::env::current_exe().context("finding this program to run it as a child")?;
+    if format == EvalFormat::Table {
+        say.line(format!(
+            "teamlens bench: seed {}, {} months, activity {}; stores cached in {} \
+             (simulating a store is not measured; each part runs alone in a child process, \
+             peak RSS is that child's)",
+            plan.seed,
+            plan.months,
+            plan.activity,
+            plan.cache_dir.display()
+        ));
+    }
+    let mut results = Vec::new();
+    for &people in &plan.sizes {
+        if format == EvalFormat::Table {
+            say.line(format!("preparing {people} people…"));
+        }
+        let (store, cached) = crate::bench::prepare(plan, people)?;
+        let result = crate::bench::run_size(&exe, &store, cached)?;
+        match format {
+            EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
+            EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),
+        }
+        std::io::stdout().flush()?;
+        results.push(result);
+    }
+    if format == EvalFormat::Table {
+        print!("{}", crate::bench::summary(&results));
+    }
+    Ok(())
 }
 
-fn bench(config: &Config, people: u32, months: u32, seed: u64) -> Result<()> {
-    let teams = (people as f64 / 6.0).round().max(1.0) as usize;
-    let data = tempfile::Builder::new()
-        .prefix("teamlens-bench-")
-        .tempdir()?;
-    let out = data.path().join("report");
-    let sim = SimConfig::default_org(seed, teams, months, 1.0);
-    let month = Month::of(sim.until);
-    let mut stages: Vec<(&str, f64)> = Vec::new();
-
-    let started = Instant::now();
-    let simulation = simulate(&sim);
-    let simulated_people = simulation
-        .dataset
-        .people
-        .iter()
-        .filter(|p| p.role != "bot")
-        .count();
-    let prs = simulation.dataset.pull_requests.len();
-    let reviews = simulation.dataset.reviews.len();
-    let frames = simulation.dataset.into_frames()?;
-    stages.push(("simulate", started.elapsed().as_secs_f64()));
-
-    let started = Instant::now();
-    let mut store = Store::open_or_create(data.path())?;
-    store.replace_tables(frames, None)?;
-    stages.push(("store (write Parquet)", started.elapsed().as_secs_f64()));
-
-    let started = Instant::now();
-    let store = Store::open(data.path())?;
-    let tables = store.scan_all()?;
-    let computed = metrics::compute(&tables, config, None)?;
-    stages.push(("metrics (load + SQL)", started.elapsed().as_secs_f64()));
-
-    let started = Instant::now();
-    let roster = Roster::from_tables(&tables)?;
-    let outcome = detect::run_all(&DetectorInput {
-        month,
-        metrics: &computed,
-        tables: &tables,
-        config,
-        roster: &roster,
-    })?;
-    stages.push(("detectors", started.elapsed().as_secs_f64()));
-
-    let started = Instant::now();
-    let coverage = coverage(&store, config, &tables)?;
-    let data_for_report = ReportData::assemble(month, &computed, outcome, coverage, &roster)?;
-    report::write(data_for_report, &computed, &roster, &out, None)?;
-    stages.push((
-        "report (md, html, json, 4 charts)",
-        started.elapsed().as_secs_f64(),
-    ));
-
-    println!(
-        "teamlens bench: {simulated_people} people in {teams} teams, {months} months, {prs} pull requests, {reviews} reviews (seed {seed})"
-    );
-    let total: f64 = stages.iter().map(|(_, s)| s).sum();
-    for (stage, seconds) in &stages {
-        println!("  {stage:<36} {seconds:>8.3} s");
-    }
-    println!("  {:<36} {total:>8.3} s", "total");
-    if let Some(peak) = peak_rss_bytes() {
-        println!(
-            "  {:<36} {:>8.1} MiB",
-            "peak memory (RSS)",
-            peak as f64 / (1024.0 * 1024.0)
-        );
-    }
+/// The measured child of `teamlens bench`: one part, its phases as one JSON line on stdout.
+fn bench_run(
+    config: &Config,
+    part: crate::bench::Part,
+    store_dir: &Path,
+    month: Month,
+) -> Result<()> {
+    let mut log = match part {
+        crate::bench::Part::Floor => crate::bench::scan_floor(store_dir)?,
+        crate::bench::Part::Analysis => {
+            let out = tempfile::Builder::new()
+                .prefix("teamlens-bench-report-")
+                .tempdir()
+                .context("creating a folder for the benchmark's report")?;
+            let mut log = crate::bench::PhaseLog::default();
+            let (store, tables) = log.time("load the store", || -> Result<_> {
+                let store = Store::open(store_dir)?;
+                let tables = store.scan_all()?;
+                Ok((store, tables))
+            })?;
+            let computed = log.time("compute all metrics", || {
+                metrics::compute(&tables, config, None)
+            })?;
+            let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
+                let roster = Roster::from_tables(&tables)?;
+                let outcome = detect::run_all(&DetectorInput {
+                    month,
+                    metrics: &computed,
+                    tables: &tables,
+                    config,
+                    roster: &roster,
+                })?;
+                Ok((roster, outcome))
+            })?;
+            log.time("render the report", || -> Result<_> {
+                let coverage = coverage(&store, config, &tables)?;
+                let data = ReportData::assemble(month, &computed, outcome, coverage, &roster)?;
+                report::write(data, &computed, &roster, &out.path().join("report"), None)?;
+                Ok(())
+            })?;
+            log
+        }
+    };
+    println!("{}", log.to_json());
     Ok(())
 }

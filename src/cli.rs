@@ -123,15 +123,38 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         metrics: Option<PathBuf>,
     },
-    /// Time simulate, store, metrics, detectors and report for a simulated organisation.
+    /// Time and peak memory of the analysis (load, metrics, detectors, report) of simulated
+    /// organisations of each size over a year, beside the floor of scanning the Parquet columns
+    /// it needs. Stores are simulated once and cached (under --data-dir when given); generation
+    /// is not measured.
     Bench {
-        /// People in the simulated organisation (about six per team).
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(6..=20000))]
-        people: u32,
+        /// Organisation sizes in people, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [50, 500, 2000],
+              value_parser = clap::value_parser!(u32).range(6..=20000))]
+        sizes: Vec<u32>,
         #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=60))]
         months: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Activity per person (1.0 ≈ 2.5 PRs per engineer per week); the default 4 makes the
+        /// 2,000-person year about 870,000 PRs.
+        #[arg(long, default_value_t = 4.0, value_parser = parse_scale)]
+        activity: f64,
+        #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+        format: EvalFormat,
+        /// Simulate the stores again even when cached ones exist.
+        #[arg(long)]
+        regenerate: bool,
+    },
+    /// One measured part of `teamlens bench`, run by it as a child process.
+    #[command(hide = true)]
+    BenchRun {
+        #[arg(long, value_enum)]
+        part: crate::bench::Part,
+        #[arg(long, value_name = "DIR")]
+        store: PathBuf,
+        #[arg(long)]
+        month: Month,
     },
     /// Score every detector against simulated organisations with known patterns: precision and
     /// recall per finding kind, and findings on healthy controls.
@@ -203,7 +226,7 @@ pub enum FetchSource {
     },
 }
 
-/// How `teamlens eval` prints its result.
+/// How `teamlens eval` and `teamlens bench` print their results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EvalFormat {
     Table,

@@ -14,7 +14,7 @@ WITH activity AS (
 SELECT COALESCE(ms.team, 'unassigned') AS team,
        a.person,
        strftime(a.at, '%Y-%m') AS month,
-       COUNT(DISTINCT strftime(a.at, '%Y-%m-%d')) AS active_days
+       COUNT(DISTINCT CAST(a.at AS DATE)) AS active_days
 FROM activity AS a
 LEFT JOIN memberships AS ms ON ms.person = a.person
 WHERE NOT ends_with(a.person, '[bot]')

@@ -22,8 +22,8 @@ use polars::prelude::*;
 use crate::metrics::ownership::{degree_of_authorship, truck_factor};
 
 use super::{
-    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, i64_values,
-    micros_span, str_values,
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, f64_values,
+    i64_values, micros_span, str_values,
 };
 
 pub struct KnowledgeSilo;
@@ -214,18 +214,35 @@ pub fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<ModuleKnowled
         .filter(col("reviewer").neq(col("author")))
         .select([col("repo"), col("number"), col("reviewer")])
         .collect()?;
-    let mut reviewers: BTreeMap<(String, i64), Vec<String>> = BTreeMap::new();
-    for ((repo, number), reviewer) in str_values(&reviews, "repo")?
-        .into_iter()
-        .zip(i64_values(&reviews, "number")?)
-        .zip(str_values(&reviews, "reviewer")?)
-    {
-        if let (Some(repo), Some(number), Some(reviewer)) = (repo, number, reviewer)
-            && !input.roster.is_bot(&reviewer)
-        {
-            reviewers.entry((repo, number)).or_default().push(reviewer);
-        }
-    }
+    // Bots' changes and reviews count for no one: the roster says who is a bot.
+    let bot_list = |frame: &DataFrame, column: &str| -> PolarsResult<Series> {
+        let names: Vec<String> = frame
+            .column(column)?
+            .unique()?
+            .str()?
+            .iter()
+            .flatten()
+            .filter(|name| input.roster.is_bot(name))
+            .map(String::from)
+            .collect();
+        Ok(Series::new("bots".into(), names))
+    };
+    let not_bot =
+        |column: &str, bots: Series| col(column).is_in(lit(bots).implode(true), false).not();
+    let change_bots = bot_list(&changes, "author")?;
+    let changes = changes
+        .lazy()
+        .filter(
+            not_bot("author", change_bots)
+                .and(col("author").is_not_null())
+                .and(col("path").is_not_null()),
+        )
+        .collect()?;
+    let review_bots = bot_list(&reviews, "reviewer")?;
+    let reviews = reviews
+        .lazy()
+        .filter(not_bot("reviewer", review_bots))
+        .collect()?;
 
     /// One file's history: first author, changes per author, reviews per reviewer.
     #[derive(Default)]
@@ -234,36 +251,84 @@ pub fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<ModuleKnowled
         changes: BTreeMap<String, f64>,
         reviews: BTreeMap<String, f64>,
     }
+    // Counted by polars, then gathered per file: one row per file and person, not per change.
+    // `changes` is in merge order, so a file's first row is its first author.
+    let file = [col("repo"), col("path")];
+    let firsts = changes
+        .clone()
+        .lazy()
+        .group_by(file.clone())
+        .agg([col("author").first()])
+        .collect()?;
+    let change_counts = changes
+        .clone()
+        .lazy()
+        .group_by([col("repo"), col("path"), col("author")])
+        .agg([len().cast(DataType::Float64).alias("n")])
+        .collect()?;
+    let review_counts = changes
+        .clone()
+        .lazy()
+        .select([col("repo"), col("number"), col("path")])
+        .join(
+            reviews.lazy(),
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("repo"), col("path"), col("reviewer")])
+        .agg([len().cast(DataType::Float64).alias("n")])
+        .collect()?;
+    let per_repo = changes
+        .lazy()
+        .group_by([col("repo"), col("author")])
+        .agg([len().cast(DataType::Int64).alias("n")])
+        .collect()?;
+
     let mut files: BTreeMap<(String, String), FileHistory> = BTreeMap::new();
-    let mut authors_by_repo: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    let repos = str_values(&changes, "repo")?;
-    let numbers = i64_values(&changes, "number")?;
-    let paths = str_values(&changes, "path")?;
-    let authors = str_values(&changes, "author")?;
-    for i in 0..changes.height() {
-        let (Some(repo), Some(number), Some(path), Some(author)) =
-            (&repos[i], numbers[i], &paths[i], &authors[i])
-        else {
-            continue;
-        };
-        if input.roster.is_bot(author) {
-            continue;
+    for ((repo, path), author) in str_values(&firsts, "repo")?
+        .into_iter()
+        .zip(str_values(&firsts, "path")?)
+        .zip(str_values(&firsts, "author")?)
+    {
+        if let (Some(repo), Some(path)) = (repo, path) {
+            files.entry((repo, path)).or_default().first = author;
         }
-        let history = files.entry((repo.clone(), path.clone())).or_default();
-        history.first.get_or_insert_with(|| author.clone());
-        *history.changes.entry(author.clone()).or_default() += 1.0;
-        for reviewer in reviewers
-            .get(&(repo.clone(), number))
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+    }
+    for (counts, person, reviews) in [
+        (&change_counts, "author", false),
+        (&review_counts, "reviewer", true),
+    ] {
+        for (((repo, path), person), n) in str_values(counts, "repo")?
+            .into_iter()
+            .zip(str_values(counts, "path")?)
+            .zip(str_values(counts, person)?)
+            .zip(f64_values(counts, "n")?)
         {
-            *history.reviews.entry(reviewer.clone()).or_default() += 1.0;
+            let (Some(repo), Some(path), Some(person), Some(n)) = (repo, path, person, n) else {
+                continue;
+            };
+            let history = files.entry((repo, path)).or_default();
+            let counted = if reviews {
+                &mut history.reviews
+            } else {
+                &mut history.changes
+            };
+            counted.insert(person, n);
         }
-        *authors_by_repo
-            .entry(repo.clone())
-            .or_default()
-            .entry(author.clone())
-            .or_default() += 1;
+    }
+    let mut authors_by_repo: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for ((repo, author), n) in str_values(&per_repo, "repo")?
+        .into_iter()
+        .zip(str_values(&per_repo, "author")?)
+        .zip(i64_values(&per_repo, "n")?)
+    {
+        if let (Some(repo), Some(author), Some(n)) = (repo, author, n) {
+            authors_by_repo
+                .entry(repo)
+                .or_default()
+                .insert(author, n as usize);
+        }
     }
     let team_of_repo: BTreeMap<String, String> = authors_by_repo
         .iter()

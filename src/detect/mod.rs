@@ -226,10 +226,16 @@ pub fn detector(kind: FindingKind) -> Option<Box<dyn Detector>> {
 pub fn run_all(input: &DetectorInput) -> Result<Outcome, DetectError> {
     let mut outcome = Outcome::default();
     for detector in all() {
+        let started = std::time::Instant::now();
         let found = detector.detect(input).map_err(|source| DetectError {
             kind: detector.kind(),
             source,
         })?;
+        tracing::debug!(
+            detector = ?detector.kind(),
+            seconds = started.elapsed().as_secs_f64(),
+            "detector ran"
+        );
         outcome.findings.extend(found.findings);
         outcome.not_judged.extend(found.not_judged);
     }

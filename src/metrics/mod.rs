@@ -123,15 +123,27 @@ pub fn compute(
         context.register(name, frame.clone());
     }
     let mut frames = BTreeMap::new();
+    let started = std::time::Instant::now();
     for (name, frame) in derived::before_sql(tables, config).map_err(query_error("derived"))? {
         context.register(name, frame.clone().lazy());
         frames.insert(name.to_string(), frame);
     }
+    tracing::debug!(
+        metric = "derived",
+        seconds = started.elapsed().as_secs_f64(),
+        "metric computed"
+    );
+    let started = std::time::Instant::now();
     let bots = frames.get("bots").cloned().unwrap_or_else(DataFrame::empty);
     for (name, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
         context.register(name, frame.clone().lazy());
         frames.insert(name.to_string(), frame);
     }
+    tracing::debug!(
+        metric = "activity",
+        seconds = started.elapsed().as_secs_f64(),
+        "metric computed"
+    );
 
     let mut queries: Vec<(String, String)> = BUILTIN_SQL
         .iter()
@@ -148,10 +160,12 @@ pub fn compute(
         }
     }
     for (name, sql) in &queries {
+        let started = std::time::Instant::now();
         let frame = context
             .execute(sql)
             .and_then(LazyFrame::collect)
             .map_err(query_error(name))?;
+        tracing::debug!(metric = %name, seconds = started.elapsed().as_secs_f64(), "metric computed");
         context.register(name, frame.clone().lazy());
         frames.insert(name.clone(), frame);
     }

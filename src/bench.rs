@@ -1,0 +1,722 @@
+//! `teamlens bench`: what the analysis of a year of a simulated organisation costs, beside the
+//! floor of simply reading the Parquet columns it needs.
+//!
+//! Each size is simulated once into a cached store (generation is not what is measured: a real
+//! organisation's store is written by fetches over days). Then two child processes of this same
+//! binary are timed, each alone on the machine: one runs the analysis as `teamlens report` does
+//! (load and verify the store, every metric, every detector, the report), the other scans the
+//! needed columns of every table with polars and does nothing else. Their peak resident memory
+//! is each child's own high-water mark, so neither the simulation nor this parent is counted.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::model;
+use crate::period::Month;
+use crate::sources::Source;
+use crate::sources::simulate::{SimConfig, Simulator};
+use crate::store::{Store, StoreError};
+
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("cannot prepare the benchmark's store cache at {path}: {source}")]
+    Cache {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("simulating {people} people: {message}")]
+    Simulate { people: u32, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start the measured child process {exe}: {source}")]
+    Spawn {
+        exe: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the measured child process ({part}) {status}; its messages are above")]
+    Child { part: &'static str, status: String },
+    #[error("the measured child process ({part}) printed no result: {message}")]
+    Output { part: &'static str, message: String },
+    #[error("scanning table {table} for the floor: {source}")]
+    Scan {
+        table: &'static str,
+        #[source]
+        source: PolarsError,
+    },
+}
+
+/// What `teamlens bench` was asked to measure.
+#[derive(Debug, Clone)]
+pub struct BenchPlan {
+    /// Organisation sizes in people, measured in this order.
+    pub sizes: Vec<u32>,
+    pub months: u32,
+    pub seed: u64,
+    /// The simulator's activity scale: 4.0 gives about 870,000 PRs a year at 2,000 people.
+    pub activity: f64,
+    /// Where simulated stores are kept between runs, one folder per size and seed.
+    pub cache_dir: PathBuf,
+    /// Simulate again even when a cached store exists.
+    pub regenerate: bool,
+}
+
+/// The people a simulated team has on average: a manager and the default organisation's
+/// engineers (5, 6, 5, 6, 4, 5, 6, 4, 7 in turn).
+const PEOPLE_PER_TEAM: f64 = 1.0 + 48.0 / 9.0;
+
+/// The simulated organisation closest to `people` people.
+pub fn sim_config(people: u32, months: u32, seed: u64, activity: f64) -> SimConfig {
+    let teams = (f64::from(people) / PEOPLE_PER_TEAM).round().max(1.0) as usize;
+    SimConfig::default_org(seed, teams, months, activity)
+}
+
+/// The tables and columns the analysis reads: what the floor scans. `tests/bench.rs` checks the
+/// list is complete by running the analysis on a store where every other column is null.
+pub const NEEDED_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "people",
+        &[
+            "person",
+            "display_name",
+            "team",
+            "role",
+            "timezone",
+            "work_start_hour",
+            "work_end_hour",
+        ],
+    ),
+    (
+        "pull_requests",
+        &[
+            "source",
+            "repo",
+            "number",
+            "author",
+            "title",
+            "url",
+            "created_at",
+            "ready_at",
+            "first_commit_at",
+            "merged_at",
+            "closed_at",
+            "merged_by",
+            "state",
+            "draft",
+            "additions",
+            "deletions",
+            "is_revert",
+            "reverts_number",
+        ],
+    ),
+    (
+        "reviews",
+        &[
+            "repo",
+            "number",
+            "reviewer",
+            "state",
+            "submitted_at",
+            "comment_count",
+        ],
+    ),
+    (
+        "review_requests",
+        &["repo", "number", "requested", "requested_at", "removed_at"],
+    ),
+    ("pr_events", &["repo", "number", "kind", "actor", "at"]),
+    (
+        "pr_commits",
+        &["repo", "number", "author", "authored_at", "is_merge"],
+    ),
+    ("comments", &["target", "author", "created_at"]),
+    (
+        "issues",
+        &[
+            "key",
+            "title",
+            "issue_type",
+            "assignee",
+            "status",
+            "status_category",
+            "created_at",
+            "resolved_at",
+            "reopen_count",
+            "sprint",
+            "estimate",
+            "labels",
+            "url",
+            "linked_prs",
+        ],
+    ),
+    (
+        "issue_events",
+        &["key", "at", "actor", "field", "from", "to"],
+    ),
+    (
+        "commits",
+        &["repo", "sha", "author", "authored_at", "files", "trailers"],
+    ),
+    (
+        "file_changes",
+        &["repo", "sha", "number", "path", "additions", "deletions"],
+    ),
+    ("deployments", &["repo", "pr_numbers", "at", "status"]),
+    ("time_off", &["person", "first_day", "last_day"]),
+];
+
+/// One measured phase, as a child process reports it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Phase {
+    pub phase: String,
+    pub seconds: f64,
+    /// The process's peak resident memory from its start to the end of this phase.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Times phases in the measured child and prints them for the parent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PhaseLog {
+    pub phases: Vec<Phase>,
+    /// Rows read (the floor), so the parent can check the scan was not empty.
+    pub rows: usize,
+    /// The process's peak resident memory over its whole run, read just before it reports.
+    pub peak_rss_bytes: Option<u64>,
+    /// CPU time (user and system, all threads) over its whole run: on a loaded machine the
+    /// wall-clock seconds grow with the other processes' load, these do not.
+    pub cpu_seconds: Option<f64>,
+}
+
+impl PhaseLog {
+    /// Runs `work` as the phase `name`, recording its time and the peak memory so far.
+    pub fn time<T, E>(&mut self, name: &str, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        let started = Instant::now();
+        let value = work()?;
+        self.phases.push(Phase {
+            phase: name.to_string(),
+            seconds: started.elapsed().as_secs_f64(),
+            peak_rss_bytes: peak_rss_bytes(),
+        });
+        Ok(value)
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.phases.iter().map(|p| p.seconds).sum()
+    }
+
+    /// The line the child prints on stdout for its parent, with its peak memory read now.
+    pub fn to_json(&mut self) -> String {
+        self.peak_rss_bytes = peak_rss_bytes();
+        self.cpu_seconds = cpu_seconds();
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Peak resident memory of this process so far, from /proc (Linux), in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// CPU seconds this process has used, user and system, from `getrusage`.
+pub fn cpu_seconds() -> Option<f64> {
+    // SAFETY: `rusage` is plain old data the kernel fills in; zeroed is a valid value, and the
+    // pointer is to a live local.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+/// The one-minute load average (Linux): how busy the machine was while measuring.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The floor: every needed column of every table read into memory by polars, straight from the
+/// store's Parquet files (no checksums, no query). Runs in the measured child.
+pub fn scan_floor(store_dir: &Path) -> Result<PhaseLog, BenchError> {
+    let store = Store::open(store_dir)?;
+    let mut log = PhaseLog::default();
+    let mut rows = 0;
+    log.time("scan the needed columns", || {
+        for (table, columns) in NEEDED_COLUMNS {
+            let Some(spec) = model::table_spec(table) else {
+                continue;
+            };
+            let Some(entry) = store.manifest().tables.get(*table) else {
+                continue;
+            };
+            if entry.files.is_empty() {
+                continue;
+            }
+            let paths: Vec<PlRefPath> = entry
+                .files
+                .iter()
+                .map(|f| PlRefPath::new(store.root().join(&f.path).to_string_lossy().into_owned()))
+                .collect();
+            let args = ScanArgsParquet {
+                hive_options: HiveOptions {
+                    enabled: Some(false),
+                    ..Default::default()
+                },
+                schema: Some(Arc::new((spec.schema)())),
+                ..Default::default()
+            };
+            let frame = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
+                .and_then(|scan| {
+                    scan.select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
+                        .collect()
+                })
+                .map_err(|source| BenchError::Scan {
+                    table: spec.name,
+                    source,
+                })?;
+            rows += frame.height();
+        }
+        Ok::<_, BenchError>(())
+    })?;
+    log.rows = rows;
+    Ok(log)
+}
+
+/// A simulated store, ready to be measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreparedStore {
+    pub dir: PathBuf,
+    /// People of the roster who are not bots.
+    pub people: usize,
+    pub teams: usize,
+    pub months: u32,
+    /// The month the report is written for: the simulation's last.
+    pub month: String,
+    /// Rows per table.
+    pub rows: BTreeMap<String, usize>,
+    /// Bytes of Parquet in the store.
+    pub bytes: u64,
+    /// How long simulating and writing took (not part of any measurement).
+    pub generation_seconds: f64,
+}
+
+/// The file that marks a cached store as complete, written after the store.
+const PREPARED: &str = "bench.json";
+
+/// The cached store for one size, simulated now if the cache has none.
+pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), BenchError> {
+    let key = format!(
+        "v{}-people{people}-months{}-seed{}-activity{}",
+        env!("CARGO_PKG_VERSION"),
+        plan.months,
+        plan.seed,
+        plan.activity
+    );
+    let dir = plan.cache_dir.join(key);
+    let marker = dir.join(PREPARED);
+    let cache_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BenchError::Cache { path, source }
+    };
+    if !plan.regenerate
+        && let Ok(text) = std::fs::read_to_string(&marker)
+        && let Ok(prepared) = serde_json::from_str::<PreparedStore>(&text)
+        && prepared.dir == dir
+    {
+        return Ok((prepared, true));
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(cache_error(&dir))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(cache_error(&dir))?;
+
+    let started = Instant::now();
+    let sim = sim_config(people, plan.months, plan.seed, plan.activity);
+    let teams = sim.teams.len();
+    let month = Month::of(sim.until).to_string();
+    let mut simulator = Simulator::new(sim);
+    let batch = simulator.load().map_err(|e| BenchError::Simulate {
+        people,
+        message: e.to_string(),
+    })?;
+    let humans = batch
+        .frames
+        .iter()
+        .find(|(name, _)| *name == "people")
+        .and_then(|(_, frame)| {
+            frame
+                .column("role")
+                .ok()?
+                .str()
+                .ok()
+                .map(|roles| roles.iter().filter(|r| *r != Some("bot")).count())
+        })
+        .unwrap_or(0);
+    let mut store = Store::open_or_create(&dir)?;
+    store.replace_tables(batch.frames, Some((simulator.name(), batch.state)))?;
+    let manifest = store.manifest();
+    let prepared = PreparedStore {
+        dir: dir.clone(),
+        people: humans,
+        teams,
+        months: plan.months,
+        month,
+        rows: manifest
+            .tables
+            .iter()
+            .map(|(name, table)| (name.clone(), table.rows))
+            .collect(),
+        bytes: manifest
+            .tables
+            .values()
+            .flat_map(|t| &t.files)
+            .map(|f| f.bytes)
+            .sum(),
+        generation_seconds: started.elapsed().as_secs_f64(),
+    };
+    let text = serde_json::to_vec_pretty(&prepared).unwrap_or_default();
+    crate::store::write_atomically(&marker, &text)?;
+    Ok((prepared, false))
+}
+
+/// The two parts a child process measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// Load the store, compute every metric, run every detector, write the report.
+    Analysis,
+    /// Read the needed Parquet columns with polars, nothing else.
+    Floor,
+}
+
+impl Part {
+    fn name(self) -> &'static str {
+        match self {
+            Part::Analysis => "analysis",
+            Part::Floor => "scan floor",
+        }
+    }
+}
+
+/// What one child process reported, with its peak memory as the kernel saw it.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub log: PhaseLog,
+    pub peak_rss_bytes: u64,
+}
+
+/// Runs `exe bench-run --part … --store … --month …` and reads what it reports. The peak memory
+/// is the child's own `VmHWM`, read by it just before it exits: `wait4`'s `ru_maxrss` would not
+/// do, because Linux folds the parent's high-water mark into the child's at `exec` (the child
+/// starts on a copy of the parent's address space), and the parent has just simulated.
+pub fn measure(exe: &Path, part: Part, store: &PreparedStore) -> Result<Measured, BenchError> {
+    let part_arg = match part {
+        Part::Analysis => "analysis",
+        Part::Floor => "floor",
+    };
+    let mut child = Command::new(exe)
+        .arg("--quiet")
+        .arg("bench-run")
+        .arg("--part")
+        .arg(part_arg)
+        .arg("--store")
+        .arg(&store.dir)
+        .arg("--month")
+        .arg(&store.month)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|source| BenchError::Spawn {
+            exe: exe.to_path_buf(),
+            source,
+        })?;
+    let mut output = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout
+            .read_to_string(&mut output)
+            .map_err(|e| BenchError::Output {
+                part: part.name(),
+                message: e.to_string(),
+            })?;
+    }
+    let status = child.wait().map_err(|e| BenchError::Output {
+        part: part.name(),
+        message: e.to_string(),
+    })?;
+    if !status.success() {
+        return Err(BenchError::Child {
+            part: part.name(),
+            status: status.to_string(),
+        });
+    }
+    let log: PhaseLog = output
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .ok_or_else(|| BenchError::Output {
+            part: part.name(),
+            message: format!("expected a JSON line on stdout, got {:?}", output.trim()),
+        })?;
+    let peak_rss_bytes = log.peak_rss_bytes.ok_or_else(|| BenchError::Output {
+        part: part.name(),
+        message: "the child could not read its peak memory from /proc/self/status".into(),
+    })?;
+    Ok(Measured {
+        log,
+        peak_rss_bytes,
+    })
+}
+
+/// The figures for one size: what `--format json` prints, one object per line.
+#[derive(Debug, Clone, Serialize)]
+pub struct SizeResult {
+    pub people: usize,
+    pub teams: usize,
+    pub months: u32,
+    pub prs: usize,
+    pub reviews: usize,
+    /// PR timeline events (`pr_events`) and ticket history (`issue_events`).
+    pub timeline_events: usize,
+    pub store_bytes: u64,
+    /// Load, metrics, detectors and report, in the analysis child.
+    pub analysis_seconds: f64,
+    pub scan_floor_seconds: f64,
+    /// `analysis_seconds / scan_floor_seconds`.
+    pub ratio: f64,
+    /// The analysis child's peak resident memory.
+    pub peak_rss_bytes: u64,
+    pub scan_floor_peak_rss_bytes: u64,
+    /// CPU seconds of each child (whole process, start-up included).
+    pub analysis_cpu_seconds: Option<f64>,
+    pub scan_floor_cpu_seconds: Option<f64>,
+    /// The machine's one-minute load average after the analysis: above the core count, other
+    /// processes were competing and the seconds are inflated.
+    pub load_average: Option<f64>,
+    pub phases: Vec<Phase>,
+    /// Simulating and writing the store (not measured; 0 when the store came from the cache).
+    pub generation_seconds: f64,
+    pub cached: bool,
+}
+
+/// Measures one prepared store: the floor, then the analysis, each in its own child.
+pub fn run_size(exe: &Path, store: &PreparedStore, cached: bool) -> Result<SizeResult, BenchError> {
+    // Read every file once first, so both children find them in the page cache alike.
+    Store::open(&store.dir)?.verify()?;
+    let floor = measure(exe, Part::Floor, store)?;
+    if floor.log.rows == 0 {
+        return Err(BenchError::Output {
+            part: Part::Floor.name(),
+            message: "the scan read no rows".into(),
+        });
+    }
+    let analysis = measure(exe, Part::Analysis, store)?;
+    let analysis_seconds = analysis.log.seconds();
+    let scan_floor_seconds = floor.log.seconds();
+    let rows = |table: &str| store.rows.get(table).copied().unwrap_or(0);
+    Ok(SizeResult {
+        people: store.people,
+        teams: store.teams,
+        months: store.months,
+        prs: rows("pull_requests"),
+        reviews: rows("reviews"),
+        timeline_events: rows("pr_events") + rows("issue_events"),
+        store_bytes: store.bytes,
+        analysis_seconds,
+        scan_floor_seconds,
+        ratio: analysis_seconds / scan_floor_seconds.max(1e-9),
+        peak_rss_bytes: analysis.peak_rss_bytes,
+        scan_floor_peak_rss_bytes: floor.peak_rss_bytes,
+        analysis_cpu_seconds: analysis.log.cpu_seconds,
+        scan_floor_cpu_seconds: floor.log.cpu_seconds,
+        load_average: load_average(),
+        phases: analysis.log.phases,
+        generation_seconds: if cached {
+            0.0
+        } else {
+            store.generation_seconds
+        },
+        cached,
+    })
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// `12345678` → `12,345,678`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The text report for one size.
+pub fn describe(result: &SizeResult) -> String {
+    let mut text = format!(
+        "{} people in {} teams over {} months: {} PRs, {} reviews, {} timeline events ({} of Parquet)\n",
+        thousands(result.people),
+        result.teams,
+        result.months,
+        thousands(result.prs),
+        thousands(result.reviews),
+        thousands(result.timeline_events),
+        mib(result.store_bytes)
+    );
+    text.push_str(&if result.cached {
+        "  store from the cache (generation not measured)\n".to_string()
+    } else {
+        format!(
+            "  store simulated and written in {:.1} s (not measured)\n",
+            result.generation_seconds
+        )
+    });
+    text.push_str(&format!(
+        "  {:<34} {:>9} {:>16}\n",
+        "phase", "seconds", "peak RSS so far"
+    ));
+    for phase in &result.phases {
+        text.push_str(&format!(
+            "  {:<34} {:>9.3} {:>16}\n",
+            phase.phase,
+            phase.seconds,
+            phase.peak_rss_bytes.map(mib).unwrap_or_else(|| "?".into())
+        ));
+    }
+    text.push_str(&format!(
+        "  {:<34} {:>9.3} {:>16}\n",
+        "analysis (all of the above)",
+        result.analysis_seconds,
+        mib(result.peak_rss_bytes)
+    ));
+    text.push_str(&format!(
+        "  {:<34} {:>9.3} {:>16}\n",
+        "scan floor (needed columns)",
+        result.scan_floor_seconds,
+        mib(result.scan_floor_peak_rss_bytes)
+    ));
+    text.push_str(&format!(
+        "  {:<34} {:>9.2}x\n",
+        "ratio analysis / floor", result.ratio
+    ));
+    if let (Some(analysis), Some(floor)) =
+        (result.analysis_cpu_seconds, result.scan_floor_cpu_seconds)
+    {
+        text.push_str(&format!(
+            "  {:<34} {:>9.3} {:>9.3} (analysis, floor; load average {})\n",
+            "CPU seconds, all threads",
+            analysis,
+            floor,
+            result
+                .load_average
+                .map_or_else(|| "?".to_string(), |l| format!("{l:.1}"))
+        ));
+    }
+    text
+}
+
+/// The closing table: one row per size, then the goals for the largest.
+pub fn summary(results: &[SizeResult]) -> String {
+    let mut text = String::from(
+        "people      PRs     reviews  timeline   analysis      floor   ratio   peak RSS   CPU analysis / floor\n",
+    );
+    let cpu =
+        |seconds: Option<f64>| seconds.map_or_else(|| "?".to_string(), |s| format!("{s:.1} s"));
+    for r in results {
+        text.push_str(&format!(
+            "{:>6} {:>8} {:>11} {:>9} {:>9.2} s {:>8.2} s {:>6.2}x {:>10}   {} / {}\n",
+            r.people,
+            r.prs,
+            r.reviews,
+            r.timeline_events,
+            r.analysis_seconds,
+            r.scan_floor_seconds,
+            r.ratio,
+            mib(r.peak_rss_bytes),
+            cpu(r.analysis_cpu_seconds),
+            cpu(r.scan_floor_cpu_seconds)
+        ));
+    }
+    if let Some(largest) = results.iter().max_by_key(|r| r.people) {
+        let gib = largest.peak_rss_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
+        let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+        text.push_str(&format!(
+            "goals for {} people: analysis within 20 s: {} ({:.1} s); within 4 GiB: {} ({:.2} GiB); within 4x the floor: {} ({:.2}x)\n",
+            largest.people,
+            verdict(largest.analysis_seconds <= 20.0),
+            largest.analysis_seconds,
+            verdict(gib <= 4.0),
+            gib,
+            verdict(largest.ratio <= 4.0),
+            largest.ratio
+        ));
+    }
+    text
+}
+
+/// Where stores are cached when the user names no data directory: the user's cache, else the
+/// system's temporary directory.
+pub fn default_cache_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("teamlens").join("bench")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_map_to_whole_teams() {
+        assert_eq!(sim_config(50, 12, 1, 1.0).teams.len(), 8);
+        assert_eq!(sim_config(500, 12, 1, 1.0).teams.len(), 79);
+        assert_eq!(sim_config(2000, 12, 1, 1.0).teams.len(), 316);
+        assert_eq!(sim_config(6, 12, 1, 1.0).teams.len(), 1);
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn needed_columns_exist_in_the_schema() {
+        for (table, columns) in NEEDED_COLUMNS {
+            let spec = model::table_spec(table).unwrap_or_else(|| panic!("no table {table}"));
+            let schema = (spec.schema)();
+            for column in *columns {
+                assert!(
+                    schema.contains(column),
+                    "{table}.{column} is not in the schema"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! `teamlens bench`: its floor reads every column the analysis needs (so the ratio is honest),
+//! and the command prints what it promises, in text and JSON, with the store cached.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use teamlens::bench::NEEDED_COLUMNS;
+use teamlens::config::Config;
+use teamlens::detect::{self, DetectorInput, Roster};
+use teamlens::metrics;
+use teamlens::model::TABLES;
+use teamlens::period::Month;
+use teamlens::sources::simulate::{SimConfig, simulate};
+
+/// Every metric and every finding, as comparable text.
+fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<String> {
+    let config = Config::default();
+    let computed = metrics::compute(tables, &config, None).unwrap();
+    let roster = Roster::from_tables(tables).unwrap();
+    let outcome = detect::run_all(&DetectorInput {
+        month,
+        metrics: &computed,
+        tables,
+        config: &config,
+        roster: &roster,
+    })
+    .unwrap();
+    let mut out: Vec<String> = computed
+        .names()
+        .flat_map(|name| canonical_rows(name, computed.get(name)))
+        .collect();
+    out.extend(outcome.findings.iter().map(|f| format!("{f:?}")));
+    out.extend(outcome.not_judged.iter().map(|n| format!("{n:?}")));
+    out
+}
+
+/// A frame's rows as text, sorted: some metrics come out of unordered group-bys.
+fn canonical_rows(name: &str, frame: &DataFrame) -> Vec<String> {
+    let mut rows: Vec<String> = (0..frame.height())
+        .map(|i| {
+            let cells: Vec<String> = frame
+                .columns()
+                .iter()
+                .map(|c| format!("{}", c.get(i).unwrap()))
+                .collect();
+            format!("{name}: {}", cells.join(" | "))
+        })
+        .collect();
+    rows.sort();
+    rows.insert(0, format!("{name}: {:?}", frame.get_column_names()));
+    rows
+}
+
+#[test]
+fn the_floor_scans_every_column_the_analysis_reads() {
+    let sim = SimConfig::default_org(5, 6, 4, 1.0);
+    let month = Month::of(sim.until);
+    let frames = simulate(&sim).dataset.into_frames().unwrap();
+    let full: BTreeMap<&'static str, LazyFrame> = frames
+        .iter()
+        .map(|(name, frame)| (*name, frame.clone().lazy()))
+        .collect();
+    // The same tables with every column the floor does not read set to null.
+    let needed_only: BTreeMap<&'static str, LazyFrame> = frames
+        .iter()
+        .map(|(name, frame)| {
+            let needed = NEEDED_COLUMNS
+                .iter()
+                .find(|(table, _)| table == name)
+                .map(|(_, columns)| *columns)
+                .unwrap_or(&[]);
+            let exprs: Vec<Expr> = frame
+                .columns()
+                .iter()
+                .map(|c| {
+                    if needed.contains(&c.name().as_str()) {
+                        col(c.name().clone())
+                    } else {
+                        lit(NULL).cast(c.dtype().clone()).alias(c.name().clone())
+                    }
+                })
+                .collect();
+            (*name, frame.clone().lazy().select(exprs))
+        })
+        .collect();
+    assert_eq!(
+        frames.len(),
+        TABLES.len(),
+        "the simulator writes every table"
+    );
+    let expected = analysis(&full, month);
+    let got = analysis(&needed_only, month);
+    assert!(
+        expected.iter().any(|l| l.contains("Finding")),
+        "nothing was found: a weak check"
+    );
+    assert_eq!(expected.len(), got.len());
+    for (e, g) in expected.iter().zip(&got) {
+        assert_eq!(
+            e, g,
+            "the analysis reads a column bench::NEEDED_COLUMNS leaves out"
+        );
+    }
+}
+
+#[test]
+fn bench_prints_one_json_object_per_size_and_caches_the_store() {
+    let cache = tempfile::tempdir().unwrap();
+    let run = || {
+        let output = support::teamlens()
+            .arg("--data-dir")
+            .arg(cache.path())
+            .args([
+                "bench", "--sizes", "12,20", "--months", "2", "--format", "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8(output.stdout).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let first = run();
+    assert_eq!(first.len(), 2, "one object per size");
+    for (result, size) in first.iter().zip([12.0, 20.0]) {
+        let people = result["people"].as_f64().unwrap();
+        assert!(
+            (people - size).abs() <= 4.0,
+            "{people} people for --sizes {size}"
+        );
+        assert!(result["prs"].as_u64().unwrap() > 0);
+        let analysis = result["analysis_seconds"].as_f64().unwrap();
+        let floor = result["scan_floor_seconds"].as_f64().unwrap();
+        assert!(analysis > 0.0 && floor > 0.0);
+        let ratio = result["ratio"].as_f64().unwrap();
+        assert!((ratio - analysis / floor).abs() < 1e-9 * ratio.max(1.0));
+        assert!(result["peak_rss_bytes"].as_u64().unwrap() > 10 << 20);
+        let phases: Vec<&str> = result["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["phase"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            phases,
+            [
+                "load the store",
+                "compute all metrics",
+                "run all detectors",
+                "render the report"
+            ]
+        );
+        assert_eq!(result["cached"], false);
+    }
+    let second = run();
+    assert!(second.iter().all(|r| r["cached"] == true), "stores reused");
+    assert_eq!(first[0]["prs"], second[0]["prs"]);
+}
+
+#[test]
+fn bench_text_names_the_phases_and_the_goals() {
+    let cache = tempfile::tempdir().unwrap();
+    let output = support::teamlens()
+        .arg("--data-dir")
+        .arg(cache.path())
+        .args(["bench", "--sizes", "12", "--months", "1"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "not measured",
+        "load the store",
+        "compute all metrics",
+        "run all detectors",
+        "render the report",
+        "scan floor",
+        "ratio analysis / floor",
+        "goals for",
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing from:\n{text}"
+        );
+    }
+}
