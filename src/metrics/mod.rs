@@ -48,6 +48,18 @@ pub const BUILTIN_SQL: &[(&str, &str)] = &[
         "outcome_monthly",
         include_str!("../../queries/metrics/50_outcome_monthly.sql"),
     ),
+    (
+        "org_monthly",
+        include_str!("../../queries/metrics/60_org_monthly.sql"),
+    ),
+    (
+        "team_health_monthly",
+        include_str!("../../queries/metrics/65_team_health_monthly.sql"),
+    ),
+    (
+        "activity_heatmap",
+        include_str!("../../queries/metrics/70_activity_heatmap.sql"),
+    ),
 ];
 
 /// Why metrics could not be computed.

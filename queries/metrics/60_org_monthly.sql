@@ -1,0 +1,46 @@
+-- org_monthly: the headline figures of the whole organisation per month, the series behind the
+-- report's trends. Percentiles over every PR (not a median of team medians); the after-hours
+-- share over every human action in the actor's own time zone (activity_local).
+WITH prs AS (
+    SELECT month,
+           COUNT(*) AS prs_merged,
+           MEDIAN(cycle_h) AS cycle_p50_h,
+           QUANTILE_CONT(cycle_h, 0.9) AS cycle_p90_h,
+           MEDIAN(pickup_h) AS pickup_p50_h,
+           MEDIAN(lead_time_h) AS lead_time_p50_h,
+           AVG(failed) AS change_failure_rate
+    FROM pr_phases
+    GROUP BY month
+),
+tickets AS (
+    SELECT strftime(resolved_at, '%Y-%m') AS month,
+           COUNT(*) AS tickets_resolved,
+           AVG(CASE WHEN COALESCE(reopen_count, 0) > 0 THEN 1.0 ELSE 0.0 END) AS reopen_rate
+    FROM issues
+    WHERE resolved_at IS NOT NULL
+    GROUP BY strftime(resolved_at, '%Y-%m')
+),
+activity AS (
+    SELECT month,
+           SUM(actions) AS actions,
+           SUM(after_hours_actions) * 1.0 / SUM(actions) AS after_hours_share,
+           SUM(weekend_actions) * 1.0 / SUM(actions) AS weekend_share
+    FROM person_monthly
+    WHERE role <> 'bot'
+    GROUP BY month
+),
+months AS (
+    SELECT month FROM prs UNION SELECT month FROM tickets UNION SELECT month FROM activity
+)
+SELECT m.month,
+       COALESCE(p.prs_merged, 0) AS prs_merged,
+       p.cycle_p50_h, p.cycle_p90_h, p.pickup_p50_h, p.lead_time_p50_h,
+       p.change_failure_rate,
+       COALESCE(t.tickets_resolved, 0) AS tickets_resolved,
+       t.reopen_rate,
+       a.after_hours_share, a.weekend_share
+FROM months AS m
+LEFT JOIN prs AS p ON p.month = m.month
+LEFT JOIN tickets AS t ON t.month = m.month
+LEFT JOIN activity AS a ON a.month = m.month
+ORDER BY m.month
