@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::RangedCoordusize;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -152,6 +154,13 @@ fn short(name: &str, limit: usize) -> String {
 
 type DrawResult = Result<(), String>;
 
+/// `count` slots for bars or cells. Plotters' integer ranges are inclusive, so `0..count` would
+/// add an empty slot at the end; one slot still needs a range of two (a range of one point has no
+/// width).
+fn segments(count: usize) -> SegmentedCoord<RangedCoordusize> {
+    (0..count.max(2) - 1).into_segmented()
+}
+
 /// Draws a chart twice, to SVG at 1× and PNG at 2×, and writes both files.
 fn render_with(
     out_dir: &Path,
@@ -270,7 +279,7 @@ fn draw_review_load_share<DB: DrawingBackend>(
         .margin(style.px(14.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(260.0))
-        .build_cartesian_2d(0f64..100f64, (0..rows).into_segmented())
+        .build_cartesian_2d(0f64..100f64, segments(rows))
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
@@ -377,7 +386,7 @@ fn draw_reviewer_author_matrix<DB: DrawingBackend>(
         .margin(style.px(14.0))
         .x_label_area_size(style.px(60.0))
         .y_label_area_size(style.px(190.0))
-        .build_cartesian_2d((0..columns).into_segmented(), (0..rows).into_segmented())
+        .build_cartesian_2d(segments(columns), segments(rows))
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
@@ -504,7 +513,7 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
         .margin(style.px(14.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(64.0))
-        .build_cartesian_2d((0..n).into_segmented(), 0f64..top)
+        .build_cartesian_2d(segments(n), 0f64..top)
         .map_err(|e| e.to_string())?;
     let every = n.div_ceil(14).max(1);
     chart
@@ -625,9 +634,9 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
             .x_label_area_size(style.px(28.0))
             .y_label_area_size(style.px(40.0))
             .right_y_label_area_size(style.px(44.0))
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..prs_top)
+            .build_cartesian_2d(segments(n), 0f64..prs_top)
             .map_err(|e| e.to_string())?
-            .set_secondary_coord((0..n).into_segmented(), 0f64..hours_top);
+            .set_secondary_coord(segments(n), 0f64..hours_top);
         chart
             .configure_mesh()
             .light_line_style(MESH)
@@ -747,7 +756,7 @@ pub fn activity_heatmap(
     heatmap: &WeekHeatmap,
 ) -> Result<RenderedChart, ChartError> {
     let (svg, png) = both_backends!(draw_activity_heatmap, title, heatmap);
-    render_with(out_dir, "activity_heatmap", title, (960, 360), svg, png)
+    render_with(out_dir, "activity_heatmap", title, (960, 390), svg, png)
 }
 
 fn draw_activity_heatmap<DB: DrawingBackend>(
@@ -763,9 +772,10 @@ fn draw_activity_heatmap<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(root)
         .caption(title, style.title())
         .margin(style.px(14.0))
+        .margin_bottom(style.px(36.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(56.0))
-        .build_cartesian_2d((0..24usize).into_segmented(), (0..7usize).into_segmented())
+        .build_cartesian_2d(segments(24), segments(7))
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
