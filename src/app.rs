@@ -1094,7 +1094,9 @@ fn retro(
                     .filter(col("month").eq(lit(before.clone())))
                     .collect()?;
                 for name in row.get_column_names() {
-                    if let Ok(Some(value)) = detect::f64_values(&row, name).map(|v| v.first().copied().flatten()) {
+                    if let Ok(Some(value)) =
+                        detect::f64_values(&row, name).map(|v| v.first().copied().flatten())
+                    {
                         figures.insert(name.to_string(), value);
                     }
                 }
@@ -1235,10 +1237,13 @@ fn excluded_rows(
     bots: &[String],
 ) -> Result<Vec<TableCount>> {
     let is_bot = |column: &str| {
-        col(column).str().ends_with(lit("[bot]")).or(col(column).is_in(
-            lit(Series::new("bots".into(), bots.to_vec())).implode(true),
-            false,
-        ))
+        col(column)
+            .str()
+            .ends_with(lit("[bot]"))
+            .or(col(column).is_in(
+                lit(Series::new("bots".into(), bots.to_vec())).implode(true),
+                false,
+            ))
     };
     let count = |frame: LazyFrame| -> Result<usize> { Ok(frame.collect()?.height()) };
     let bot_prs = count(tables["pull_requests"].clone().filter(is_bot("author")))?;
@@ -1264,7 +1269,10 @@ fn excluded_rows(
     Ok([
         ("PRs by bots", bot_prs),
         ("reviews by bots", bot_reviews),
-        ("self-reviews (an author reviewing their own PR)", self_reviews),
+        (
+            "self-reviews (an author reviewing their own PR)",
+            self_reviews,
+        ),
         ("update-branch merge commits", merges),
     ]
     .into_iter()

@@ -110,10 +110,20 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["from", "to", "quarter"])]
         month: Option<Month>,
         /// The first month of a range (with --to; whole months, as metrics are monthly).
-        #[arg(long, requires = "to", conflicts_with = "quarter", value_name = "YYYY-MM")]
+        #[arg(
+            long,
+            requires = "to",
+            conflicts_with = "quarter",
+            value_name = "YYYY-MM"
+        )]
         from: Option<Month>,
         /// The last month of a range (with --from).
-        #[arg(long, requires = "from", conflicts_with = "quarter", value_name = "YYYY-MM")]
+        #[arg(
+            long,
+            requires = "from",
+            conflicts_with = "quarter",
+            value_name = "YYYY-MM"
+        )]
         to: Option<Month>,
         /// A quarter, such as 2026-Q3.
         #[arg(long, value_parser = parse_quarter, value_name = "YYYY-QN")]

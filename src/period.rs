@@ -210,7 +210,10 @@ mod tests {
         let months: Vec<String> = q.months().iter().map(|m| m.to_string()).collect();
         assert_eq!(months, ["2026-07", "2026-08", "2026-09"]);
         assert_eq!(q.label(), "2026-07 to 2026-09");
-        assert_eq!(MonthSpan::quarter("2025q4").unwrap().last.to_string(), "2025-12");
+        assert_eq!(
+            MonthSpan::quarter("2025q4").unwrap().last.to_string(),
+            "2025-12"
+        );
         for bad in ["2026-Q5", "2026", "Q3", "2026-Q0", "26-Q1"] {
             assert!(MonthSpan::quarter(bad).is_err(), "{bad}");
         }

@@ -257,11 +257,7 @@ struct Visit {
 /// Opens a page in a fresh tab, lets it load, checks it and takes a full-page screenshot.
 fn visit(browser: &mut Browser, page: &Path) -> Visit {
     browser.events.clear();
-    let target = browser.call(
-        None,
-        "Target.createTarget",
-        json!({ "url": "about:blank" }),
-    );
+    let target = browser.call(None, "Target.createTarget", json!({ "url": "about:blank" }));
     let attached = browser.call(
         None,
         "Target.attachToTarget",
@@ -286,7 +282,9 @@ fn visit(browser: &mut Browser, page: &Path) -> Visit {
     for event in browser.events.iter() {
         let params = &event["params"];
         match event["method"].as_str().unwrap_or_default() {
-            "Runtime.consoleAPICalled" if matches!(params["type"].as_str(), Some("error" | "assert")) => {
+            "Runtime.consoleAPICalled"
+                if matches!(params["type"].as_str(), Some("error" | "assert")) =>
+            {
                 problems.push(format!("console error: {}", params["args"]));
             }
             "Runtime.exceptionThrown" => {

@@ -64,9 +64,18 @@ fn hostile_titles_names_and_labels_stay_text_everywhere() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("<img"), "an <img> tag from data in the HTML");
     assert!(!html.contains("<script"), "a <script> tag in the HTML");
-    assert!(!html.contains("<svg onload"), "a team name became an element");
-    assert!(!html.contains("href=\"javascript:"), "a script link in the HTML");
-    assert!(!html.contains("<b>Progress"), "a ticket status became markup");
+    assert!(
+        !html.contains("<svg onload"),
+        "a team name became an element"
+    );
+    assert!(
+        !html.contains("href=\"javascript:"),
+        "a script link in the HTML"
+    );
+    assert!(
+        !html.contains("<b>Progress"),
+        "a ticket status became markup"
+    );
     assert!(
         html.contains("&lt;img src=x onerror=alert(1)&gt;"),
         "the hostile title is shown as text"
@@ -98,7 +107,10 @@ fn hostile_titles_names_and_labels_stay_text_everywhere() {
     let stuck = std::fs::read_to_string(out.join("data/stuck_prs.csv")).unwrap();
     assert!(stuck.contains("'=HYPERLINK"), "{stuck}");
     let tickets = std::fs::read_to_string(out.join("data/stuck_tickets.csv")).unwrap();
-    assert!(tickets.contains("'@SUM") && tickets.contains("'-2+3"), "{tickets}");
+    assert!(
+        tickets.contains("'@SUM") && tickets.contains("'-2+3"),
+        "{tickets}"
+    );
     for path in every_file(&out.join("data")) {
         let text = std::fs::read_to_string(&path).unwrap();
         for line in text.lines() {
@@ -167,7 +179,10 @@ fn periods_quarters_and_their_mistakes() {
     let out = work.path().join("q");
     report(&data, &out, &["--quarter", "2026-Q4"]);
     let json = read_json(&out.join("report.json"));
-    assert_eq!(json["months"], serde_json::json!(["2026-10", "2026-11", "2026-12"]));
+    assert_eq!(
+        json["months"],
+        serde_json::json!(["2026-10", "2026-11", "2026-12"])
+    );
     assert_eq!(json["period"]["to"], "2026-12-31");
     let out = work.path().join("range");
     report(&data, &out, &["--from", "2026-09", "--to", "2026-10"]);
@@ -233,7 +248,10 @@ fn a_team_audience_sees_health_signals_only_as_team_counts_and_the_retro_compare
         (kind == "burnout_risk" || kind == "attrition_risk") && !subject.starts_with("team:")
     };
     let hidden: Vec<_> = for_manager.iter().filter(|f| personal(f)).collect();
-    assert!(!hidden.is_empty(), "the demo plants per-person health findings");
+    assert!(
+        !hidden.is_empty(),
+        "the demo plants per-person health findings"
+    );
     assert!(!for_team.iter().any(personal), "{for_team:?}");
     assert!(for_team.iter().any(|(k, _)| k == "micromanagement"));
     let counted: usize = team_json["team_signals"]
@@ -272,15 +290,27 @@ fn a_team_audience_sees_health_signals_only_as_team_counts_and_the_retro_compare
     let text = std::fs::read_to_string(retro.join("retro.md")).unwrap();
     assert!(text.contains("# Retro — 2026-09 to 2026-10"), "{text}");
     let points = text.lines().filter(|l| l.starts_with("### ")).count();
-    assert!((3..=5).contains(&points), "{points} talking points:\n{text}");
+    assert!(
+        (3..=5).contains(&points),
+        "{points} talking points:\n{text}"
+    );
     let improved = &text[text.find("## What improved since the last retro").unwrap()..];
     let improved = &improved[..improved.find("## What to watch").unwrap()];
     assert!(improved.contains("Cycle time p50: 900.0 h →"), "{improved}");
-    assert!(improved.contains("Knowledge silo: raised 1 time"), "{improved}");
+    assert!(
+        improved.contains("Knowledge silo: raised 1 time"),
+        "{improved}"
+    );
     let watch = &text[text.find("## What to watch").unwrap()..];
-    assert!(watch.contains("Review pickup p50 went from 0.5 h"), "{watch}");
+    assert!(
+        watch.contains("Review pickup p50 went from 0.5 h"),
+        "{watch}"
+    );
     for (_, person) in &hidden {
-        assert!(!text.contains(&format!("— {person}")), "{person} named in the retro");
+        assert!(
+            !text.contains(&format!("— {person}")),
+            "{person} named in the retro"
+        );
     }
     let state = read_json(&data.join("retro_state.json"));
     assert_eq!(state["last_month"], "2026-10");

@@ -58,9 +58,8 @@ pub fn load_or_create_key(data_dir: &Path) -> Result<Vec<u8>, PrivacyError> {
     };
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let key = decode_hex(text.trim()).ok_or_else(|| PrivacyError::BadKey {
-                path: path.clone(),
-            })?;
+            let key = decode_hex(text.trim())
+                .ok_or_else(|| PrivacyError::BadKey { path: path.clone() })?;
             if key.len() != KEY_BYTES {
                 return Err(PrivacyError::BadKey { path });
             }
@@ -86,7 +85,7 @@ fn encode_hex(bytes: &[u8]) -> String {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

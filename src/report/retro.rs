@@ -149,7 +149,12 @@ pub fn write(
     let resolved = resolved_findings(baseline, raw_findings);
     let watch: Vec<String> = worse
         .iter()
-        .map(|m| format!("{} went from {} to {} ({}).", m.label, m.from, m.to, m.change))
+        .map(|m| {
+            format!(
+                "{} went from {} to {} ({}).",
+                m.label, m.from, m.to, m.change
+            )
+        })
         .chain(
             data.findings
                 .iter()
@@ -207,7 +212,9 @@ fn figure_text(name: &str, value: &serde_json::Value) -> String {
         }
         Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
         Some(v) => format!("{v:.2}"),
-        None => value.as_str().map_or_else(|| value.to_string(), String::from),
+        None => value
+            .as_str()
+            .map_or_else(|| value.to_string(), String::from),
     };
     format!("{}: {shown}", name.replace('_', " "))
 }
@@ -259,7 +266,7 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
             },
         )
     }));
-    points.sort_by(|a, b| b.0.cmp(&a.0));
+    points.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut points: Vec<TalkingPoint> = points.into_iter().map(|(_, p)| p).collect();
     points.truncate(MOST_POINTS);
     let mut worse: Vec<&Trend> = data
@@ -422,8 +429,7 @@ mod tests {
                 key(FindingKind::Overload, "team:mobile"),
             ]),
         };
-        let resolved =
-            resolved_findings(&baseline, &[key(FindingKind::Overload, "team:mobile")]);
+        let resolved = resolved_findings(&baseline, &[key(FindingKind::Overload, "team:mobile")]);
         assert_eq!(
             resolved,
             ["Burnout risk: raised 2 times at the last retro, no longer raised."]

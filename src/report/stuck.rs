@@ -101,7 +101,11 @@ pub fn collect(
                     .lt(lit(end))
                     .and(done.gt_eq(lit(end)))
                     .and(col("author").str().ends_with(lit("[bot]")).not())
-                    .and(col("author").is_in(lit(bot_list).implode(true), false).not()),
+                    .and(
+                        col("author")
+                            .is_in(lit(bot_list).implode(true), false)
+                            .not(),
+                    ),
             )
             .sort(["created_at"], Default::default())
             .collect()?;
@@ -139,9 +143,11 @@ pub fn collect(
         let open = issues
             .clone()
             .filter(
-                micros("started_at")
-                    .lt(lit(end))
-                    .and(micros("resolved_at").fill_null(lit(i64::MAX)).gt_eq(lit(end))),
+                micros("started_at").lt(lit(end)).and(
+                    micros("resolved_at")
+                        .fill_null(lit(i64::MAX))
+                        .gt_eq(lit(end)),
+                ),
             )
             .sort(["started_at"], Default::default())
             .collect()?;

@@ -191,9 +191,19 @@ const HEADLINES: &[(&str, &str, Unit, Option<bool>)] = &[
     ("cycle_p90_h", "Cycle time p90", Unit::Hours, Some(true)),
     ("pickup_p50_h", "Review pickup p50", Unit::Hours, Some(true)),
     ("lead_time_p50_h", "Lead time p50", Unit::Hours, Some(true)),
-    ("change_failure_rate", "Change failure rate", Unit::Share, Some(true)),
+    (
+        "change_failure_rate",
+        "Change failure rate",
+        Unit::Share,
+        Some(true),
+    ),
     ("reopen_rate", "Reopened tickets", Unit::Share, Some(true)),
-    ("after_hours_share", "After-hours activity", Unit::Share, Some(true)),
+    (
+        "after_hours_share",
+        "After-hours activity",
+        Unit::Share,
+        Some(true),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -310,7 +320,10 @@ impl ReportData {
             .map(Month::to_string)
             .collect();
         let trend = |name: &str| -> Result<Vec<serde_json::Value>, ReportError> {
-            Ok(anonymous(rows(&rows_in(metrics.get(name), &trend_months)?)?))
+            Ok(anonymous(rows(&rows_in(
+                metrics.get(name),
+                &trend_months,
+            )?)?))
         };
         let (trends, trend_series) = headline_trends(metrics.get("org_monthly"), &trend_months)?;
         let health_trends = team_health_trends(metrics.get("team_health_monthly"), &trend_months)?;
@@ -351,8 +364,13 @@ impl ReportData {
             .iter()
             .map(|(p, e)| (p.clone(), e.team.clone()))
             .collect();
-        let mut stuck =
-            super::stuck::collect(tables, &teams, &coverage.bots, month.last_day(), STUCK_ITEMS)?;
+        let mut stuck = super::stuck::collect(
+            tables,
+            &teams,
+            &coverage.bots,
+            month.last_day(),
+            STUCK_ITEMS,
+        )?;
         for pr in &mut stuck.prs {
             pr.author = names.person(&pr.author);
             pr.title = names.text(&pr.title);
@@ -499,7 +517,7 @@ fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> 
         severity: s.severity,
         anchor: "team-signals".into(),
     }));
-    items.sort_by(|a, b| b.severity.cmp(&a.severity));
+    items.sort_by_key(|item| std::cmp::Reverse(item.severity));
     for trend in trends.iter().filter(|t| t.direction == "worse") {
         items.push(SummaryItem {
             title: trend.label.clone(),
@@ -531,7 +549,10 @@ fn headline_trends(
 ) -> Result<(Vec<Trend>, Vec<super::charts::TrendSeries>), ReportError> {
     let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
     if org.height() > 0 {
-        for (i, m) in crate::detect::str_values(org, "month")?.into_iter().enumerate() {
+        for (i, m) in crate::detect::str_values(org, "month")?
+            .into_iter()
+            .enumerate()
+        {
             if let Some(m) = m {
                 by_month.insert(m, i);
             }
@@ -547,7 +568,11 @@ fn headline_trends(
         };
         let values: Vec<Option<f64>> = months
             .iter()
-            .map(|m| by_month.get(m).and_then(|&i| column.get(i).copied().flatten()))
+            .map(|m| {
+                by_month
+                    .get(m)
+                    .and_then(|&i| column.get(i).copied().flatten())
+            })
             .map(|v| v.filter(|v| v.is_finite()))
             .collect();
         let current = values.last().copied().flatten();
@@ -865,7 +890,10 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
         .collect();
     files.push((
         "review_load_share.csv".into(),
-        table(&["person", "team", "approvals", "share", "is_manager"], &shares),
+        table(
+            &["person", "team", "approvals", "share", "is_manager"],
+            &shares,
+        ),
     ));
     let mut pairs = Vec::new();
     if let Some(m) = &inputs.matrix {
@@ -880,7 +908,10 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
     }
     files.push((
         "reviewer_author_matrix.csv".into(),
-        table(&["reviewer", "author", "reviews", "reviewer_is_manager"], &pairs),
+        table(
+            &["reviewer", "author", "reviews", "reviewer_is_manager"],
+            &pairs,
+        ),
     ));
     let weeks: Vec<_> = inputs
         .weeks
@@ -890,7 +921,14 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
     files.push((
         "cycle_phases_by_week.csv".into(),
         table(
-            &["week_start", "prs", "coding_h", "pickup_h", "review_h", "merge_h"],
+            &[
+                "week_start",
+                "prs",
+                "coding_h",
+                "pickup_h",
+                "review_h",
+                "merge_h",
+            ],
             &weeks,
         ),
     ));
@@ -944,7 +982,9 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
     files.push((
         "stuck_prs.csv".into(),
         table(
-            &["repo", "number", "title", "url", "author", "team", "opened", "age_days", "draft"],
+            &[
+                "repo", "number", "title", "url", "author", "team", "opened", "age_days", "draft",
+            ],
             &prs,
         ),
     ));
@@ -957,7 +997,9 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
     files.push((
         "stuck_tickets.csv".into(),
         table(
-            &["key", "title", "url", "assignee", "team", "status", "started", "age_days"],
+            &[
+                "key", "title", "url", "assignee", "team", "status", "started", "age_days",
+            ],
             &tickets,
         ),
     ));
