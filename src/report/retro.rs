@@ -156,8 +156,8 @@ pub fn write(
             )
         })
         .chain(
-            data.findings
-                .iter()
+            latest_per_subject(&data.findings)
+                .into_iter()
                 .skip(MOST_POINTS)
                 .map(|f| format!("{}: {}", kind_title(f.kind), f.headline)),
         )
@@ -222,44 +222,66 @@ fn figure_text(name: &str, value: &serde_json::Value) -> String {
 /// The findings first (most severe first), then team health signals, then the headline metrics
 /// that moved the wrong way, until there are three to five points.
 fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
-    let mut points: Vec<(Severity, TalkingPoint)> = data
-        .findings
-        .iter()
-        .map(|f| {
-            let mut evidence = vec![f.headline.clone()];
-            evidence.extend(
-                f.evidence
-                    .figures
-                    .iter()
-                    .take(4)
-                    .map(|(n, v)| figure_text(n, v)),
-            );
-            (
-                f.severity,
-                TalkingPoint {
-                    title: kind_title(f.kind),
-                    question: f.question.clone(),
-                    evidence,
-                    links: f.evidence.links.iter().take(3).cloned().collect(),
-                },
-            )
-        })
-        .collect();
+    // A finding raised in several months of the period is one point: the latest, with the months.
+    let mut months_of: BTreeMap<(FindingKind, &str), Vec<String>> = BTreeMap::new();
+    for f in &data.findings {
+        months_of
+            .entry((f.kind, f.subject.as_str()))
+            .or_default()
+            .push(f.period.from.format("%Y-%m").to_string());
+    }
+    let mut points: Vec<(Severity, TalkingPoint)> = Vec::new();
+    for f in latest_per_subject(&data.findings) {
+        let mut evidence = vec![f.headline.clone()];
+        let mut months = months_of[&(f.kind, f.subject.as_str())].clone();
+        if months.len() > 1 {
+            months.sort();
+            evidence.push(format!("Raised in {} of the period.", months.join(", ")));
+        }
+        evidence.extend(
+            f.evidence
+                .figures
+                .iter()
+                .filter(|(_, v)| v.is_number())
+                .take(4)
+                .map(|(n, v)| figure_text(n, v)),
+        );
+        points.push((
+            f.severity,
+            TalkingPoint {
+                title: kind_title(f.kind),
+                question: f.question.clone(),
+                evidence,
+                links: f.evidence.links.iter().take(3).cloned().collect(),
+            },
+        ));
+    }
     points.extend(data.team_signals.iter().map(|s| {
         (
             s.severity,
             TalkingPoint {
                 title: format!("{} in {}", kind_title(s.kind), s.team),
-                question: format!(
-                    "How sustainable is the pace in {}? What would make it easier to say when \
-                     the load is too much?",
-                    s.team
-                ),
+                question: match s.kind {
+                    FindingKind::AttritionRisk => format!(
+                        "Is the work in {} still work people want to do? What would make it \
+                         easier to say when it is not?",
+                        s.team
+                    ),
+                    _ => format!(
+                        "How sustainable is the pace in {}? What would make it easier to say \
+                         when the load is too much?",
+                        s.team
+                    ),
+                },
                 evidence: vec![format!(
-                    "{} {} in {} show the signals of {} (counted, not named).",
-                    s.people,
-                    if s.people == 1 { "person" } else { "people" },
+                    "In {}, {} {} the signals of {} (counted, not named).",
                     s.team,
+                    s.people,
+                    if s.people == 1 {
+                        "person shows"
+                    } else {
+                        "people show"
+                    },
                     kind_title(s.kind).to_lowercase()
                 )],
                 links: Vec::new(),
@@ -297,6 +319,15 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
         });
     }
     points
+}
+
+/// Each (kind, subject) once, its first finding in the report's order (most severe, latest first).
+fn latest_per_subject(findings: &[Finding]) -> Vec<&Finding> {
+    let mut seen = std::collections::BTreeSet::new();
+    findings
+        .iter()
+        .filter(|f| seen.insert((f.kind, f.subject.as_str())))
+        .collect()
 }
 
 fn relative_change(trend: &Trend) -> f64 {

@@ -508,10 +508,14 @@ fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> 
     items.extend(signals.iter().map(|s| SummaryItem {
         title: kind_title(s.kind),
         text: format!(
-            "{} {} in {} show signs of {}.",
-            s.people,
-            if s.people == 1 { "person" } else { "people" },
+            "In {}, {} {} signs of {}.",
             s.team,
+            s.people,
+            if s.people == 1 {
+                "person shows"
+            } else {
+                "people show"
+            },
             kind_title(s.kind).to_lowercase()
         ),
         severity: s.severity,
