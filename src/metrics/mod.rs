@@ -140,6 +140,12 @@ pub fn compute(
         context.register(name, frame.clone().lazy());
         frames.insert(name.to_string(), frame);
     }
+    // Without a roster there is no local activity; the SQL that reads it sees empty tables.
+    for (name, frame) in activity::empty_frames().map_err(query_error("activity"))? {
+        if !frames.contains_key(name) {
+            context.register(name, frame.lazy());
+        }
+    }
 
     let mut queries: Vec<(String, String)> = BUILTIN_SQL
         .iter()
