@@ -14,9 +14,9 @@ use crate::cli::{Cli, Command, EvalFormat, FetchSource, Format};
 use crate::config::Config;
 use crate::detect::{self, DetectorInput, FindingKind, Roster};
 use crate::metrics::{self, Metrics};
-use crate::period::Month;
+use crate::period::{Month, MonthSpan};
 use crate::progress::FetchProgress;
-use crate::report::{self, Coverage, ReportData, TableCount};
+use crate::report::{self, Audience, Coverage, Names, ReportData, ReportInput, TableCount};
 use crate::sources::github::client::{Endpoints, GitHubClient, Policy};
 use crate::sources::github::fetch::{FetchRequest, Observer};
 use crate::sources::github::{self, RepoName, auth::RealSurroundings};
@@ -133,30 +133,62 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Query { sql, format } => query(&cli.data_dir, &config, &sql, format),
         Command::Report {
             month,
+            from,
+            to,
+            quarter,
             out,
+            privacy,
             templates,
             metrics,
         } => {
             let store = Store::open(&cli.data_dir)?;
-            let month = match month {
-                Some(month) => month,
-                None => last_full_month(&store)?,
+            let span = match (month, from, to, quarter) {
+                (_, _, _, Some(quarter)) => quarter,
+                (_, Some(from), Some(to), _) => MonthSpan::new(from, to)?,
+                (Some(month), ..) => MonthSpan::month(month),
+                _ => MonthSpan::month(last_full_month(&store)?),
             };
-            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(month.to_string()));
+            let out = out.unwrap_or_else(|| {
+                let name = if span.first == span.last {
+                    span.last.to_string()
+                } else {
+                    format!("{}_{}", span.first, span.last)
+                };
+                PathBuf::from("reports").join(name)
+            });
             let written = analyze_and_report(
                 &store,
                 &config,
-                month,
-                &out,
-                templates.as_deref(),
-                metrics.as_deref(),
+                &ReportRequest {
+                    span,
+                    out: &out,
+                    templates: templates.as_deref(),
+                    user_metrics: metrics.as_deref(),
+                    audience: privacy.audience.into(),
+                    anonymize: privacy.anonymize,
+                },
             )?;
             say.line(format!(
-                "report for {month} in {}: report.md, report.html, report.json, charts/",
+                "report for {} in {}: report.md, report.html, report.json, charts/, data/",
+                span.label(),
                 written.dir.display()
             ));
             Ok(())
         }
+        Command::Retro {
+            since,
+            out,
+            audience,
+            anonymize,
+        } => retro(
+            &Store::open(&cli.data_dir)?,
+            &config,
+            since,
+            &out,
+            audience.into(),
+            anonymize,
+            &say,
+        ),
         Command::Bench {
             sizes,
             months,
@@ -1082,7 +1114,18 @@ fn demo(config: &Config, out: &Path, seed: u64, say: &Say) -> Result<()> {
         store.manifest().rows("reviews"),
         store.manifest().rows("issues"),
     ));
-    let written = analyze_and_report(&store, config, month, out, None, None)?;
+    let written = analyze_and_report(
+        &store,
+        config,
+        &ReportRequest {
+            span: MonthSpan::month(month),
+            out,
+            templates: None,
+            user_metrics: None,
+            audience: Audience::Manager,
+            anonymize: false,
+        },
+    )?;
     let planted: Vec<String> = truth
         .plants
         .iter()
@@ -1098,17 +1141,18 @@ fn demo(config: &Config, out: &Path, seed: u64, say: &Say) -> Result<()> {
     Ok(())
 }
 
-/// Everything after the store, for one month: metrics, detectors, report.
+/// Everything after the store, for a run of months: metrics, detectors, report.
 struct Analysis {
     metrics: Metrics,
     outcome: detect::Outcome,
     roster: Roster,
 }
 
+/// Computes the metrics once and runs every detector for each month of the span.
 fn analyze(
     store: &Store,
     config: &Config,
-    month: Month,
+    span: MonthSpan,
     user_metrics: Option<&Path>,
 ) -> Result<(Analysis, BTreeMap<&'static str, LazyFrame>)> {
     let tables = store.scan_all()?;
@@ -1121,13 +1165,26 @@ fn analyze(
     let roster = Roster::from_people(&people)
         .map_err(anyhow::Error::from)
         .context("reading people")?;
-    let outcome = detect::run_all(&DetectorInput {
-        month,
-        metrics: &metrics,
-        tables: &tables,
-        config,
-        roster: &roster,
-    })?;
+    let mut outcome = detect::Outcome::default();
+    for month in span.months() {
+        let found = detect::run_all(&DetectorInput {
+            month,
+            metrics: &metrics,
+            tables: &tables,
+            config,
+            roster: &roster,
+        })?;
+        outcome.findings.extend(found.findings);
+        outcome.not_judged.extend(found.not_judged);
+    }
+    // The most severe first; within a severity, the latest month first.
+    outcome.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.period.from.cmp(&a.period.from))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.subject.cmp(&b.subject))
+    });
     Ok((
         Analysis {
             metrics,
@@ -1138,35 +1195,156 @@ fn analyze(
     ))
 }
 
+/// `teamlens retro`: judges the months since the last retro (or `--since`), writes retro.md,
+/// and keeps what it saw in the data directory for the next retro.
+fn retro(
+    store: &Store,
+    config: &Config,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    out: &Path,
+    audience: Audience,
+    anonymize: bool,
+    say: &Say,
+) -> Result<()> {
+    use report::retro::{Baseline, FindingKey};
+    if store.is_empty() {
+        bail!(crate::store::StoreError::NoData {
+            dir: store.root().to_path_buf()
+        });
+    }
+    let last = last_full_month(store)?;
+    let state = report::retro::load_state(store.root())?;
+    let first = match (since, &state) {
+        (Some(since), _) => Month::of(since.date_naive()),
+        (None, Some(state)) => state
+            .last_month
+            .parse::<Month>()
+            .map(Month::next)
+            .unwrap_or(last),
+        (None, None) => last,
+    };
+    if first > last {
+        bail!(
+            "the retro would start in {first}, after the last full month in the data ({last}):              fetch newer data first, or give an earlier --since"
+        );
+    }
+    let span = MonthSpan::new(first, last)?;
+    let (analysis, tables) = analyze(store, config, span, None)?;
+    let raw_findings: Vec<FindingKey> = analysis.outcome.findings.iter().map(Into::into).collect();
+    let baseline = match (since, state) {
+        (None, Some(state)) => Baseline {
+            label: format!("the last retro ({})", state.written),
+            figures: state.figures,
+            findings: Some(state.findings),
+        },
+        _ => {
+            let before = first.previous().to_string();
+            let org = analysis.metrics.get("org_monthly");
+            let mut figures = BTreeMap::new();
+            if org.height() > 0 {
+                let row = org
+                    .clone()
+                    .lazy()
+                    .filter(col("month").eq(lit(before.clone())))
+                    .collect()?;
+                for name in row.get_column_names() {
+                    if let Ok(Some(value)) =
+                        detect::f64_values(&row, name).map(|v| v.first().copied().flatten())
+                    {
+                        figures.insert(name.to_string(), value);
+                    }
+                }
+            }
+            Baseline {
+                label: before,
+                figures,
+                findings: None,
+            }
+        }
+    };
+    let coverage = coverage(store, config, &tables)?;
+    let names = names_for(store, &tables, anonymize)?;
+    let data = ReportData::assemble(ReportInput {
+        span,
+        metrics: &analysis.metrics,
+        tables: &tables,
+        outcome: analysis.outcome,
+        coverage,
+        roster: &analysis.roster,
+        audience,
+        names: &names,
+    })?;
+    let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
+    report::retro::save_state(store.root(), &report::retro::state_of(&data, &raw_findings))?;
+    say.line(format!(
+        "retro for {} (compared with {}): {}",
+        span.label(),
+        baseline.label,
+        path.display()
+    ));
+    Ok(())
+}
+
+/// What `teamlens report` was asked for.
+struct ReportRequest<'a> {
+    span: MonthSpan,
+    out: &'a Path,
+    templates: Option<&'a Path>,
+    user_metrics: Option<&'a Path>,
+    audience: Audience,
+    anonymize: bool,
+}
+
 fn analyze_and_report(
     store: &Store,
     config: &Config,
-    month: Month,
-    out: &Path,
-    templates: Option<&Path>,
-    user_metrics: Option<&Path>,
+    request: &ReportRequest,
 ) -> Result<report::WrittenReport> {
     if store.is_empty() {
         bail!(crate::store::StoreError::NoData {
             dir: store.root().to_path_buf()
         });
     }
-    let (analysis, tables) = analyze(store, config, month, user_metrics)?;
+    let (analysis, tables) = analyze(store, config, request.span, request.user_metrics)?;
     let coverage = coverage(store, config, &tables)?;
-    let data = ReportData::assemble(
-        month,
-        &analysis.metrics,
-        analysis.outcome,
+    let names = names_for(store, &tables, request.anonymize)?;
+    let data = ReportData::assemble(ReportInput {
+        span: request.span,
+        metrics: &analysis.metrics,
+        tables: &tables,
+        outcome: analysis.outcome,
         coverage,
-        &analysis.roster,
-    )?;
-    Ok(report::write(
-        data,
-        &analysis.metrics,
-        &analysis.roster,
-        out,
-        templates,
-    )?)
+        roster: &analysis.roster,
+        audience: request.audience,
+        names: &names,
+    })?;
+    Ok(report::write(data, request.out, request.templates)?)
+}
+
+/// Names as they are, or every person's pseudonym under the data directory's key.
+fn names_for(
+    store: &Store,
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    anonymize: bool,
+) -> Result<Names> {
+    if !anonymize {
+        return Ok(Names::plain());
+    }
+    let key = report::privacy::load_or_create_key(store.root())?;
+    let people = tables["people"].clone().collect()?;
+    let ids = detect::str_values(&people, "person")?;
+    let display = detect::str_values(&people, "display_name")?;
+    let aliases = people.column("aliases")?.list()?.clone();
+    let mut known = Vec::with_capacity(people.height());
+    for (i, id) in ids.into_iter().enumerate() {
+        let Some(person) = id else { continue };
+        let mut names: Vec<String> = display[i].clone().into_iter().collect();
+        if let Some(list) = aliases.get_as_series(i) {
+            names.extend(list.str()?.iter().flatten().map(String::from));
+        }
+        known.push(report::privacy::KnownPerson { person, names });
+    }
+    Ok(Names::pseudonymous(key, &known)?)
 }
 
 /// What the data covers: sources, rows per table, the span of PR and ticket activity.
@@ -1186,6 +1364,7 @@ fn coverage(
         .flatten()
         .collect();
     bots.extend(config.report.bots.iter().cloned());
+    let excluded = excluded_rows(tables, &bots)?;
     Ok(Coverage {
         sources: store.manifest().sources.keys().cloned().collect(),
         tables: store
@@ -1201,7 +1380,61 @@ fn coverage(
         first_activity: first.map(|d| d.to_string()),
         last_activity: last.map(|d| d.to_string()),
         bots,
+        excluded,
     })
+}
+
+/// How many rows the metrics leave out: bots' PRs and reviews, self-reviews, and update-branch
+/// merge commits (merging the base branch into a PR).
+fn excluded_rows(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    bots: &[String],
+) -> Result<Vec<TableCount>> {
+    let is_bot = |column: &str| {
+        col(column)
+            .str()
+            .ends_with(lit("[bot]"))
+            .or(col(column).is_in(
+                lit(Series::new("bots".into(), bots.to_vec())).implode(true),
+                false,
+            ))
+    };
+    let count = |frame: LazyFrame| -> Result<usize> { Ok(frame.collect()?.height()) };
+    let bot_prs = count(tables["pull_requests"].clone().filter(is_bot("author")))?;
+    let bot_reviews = count(tables["reviews"].clone().filter(is_bot("reviewer")))?;
+    let self_reviews = count(
+        tables["reviews"]
+            .clone()
+            .join(
+                tables["pull_requests"]
+                    .clone()
+                    .select([col("repo"), col("number"), col("author")]),
+                [col("repo"), col("number")],
+                [col("repo"), col("number")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .filter(col("reviewer").eq(col("author"))),
+    )?;
+    let merges = count(
+        tables["pr_commits"]
+            .clone()
+            .filter(col("is_merge").fill_null(lit(false))),
+    )?;
+    Ok([
+        ("PRs by bots", bot_prs),
+        ("reviews by bots", bot_reviews),
+        (
+            "self-reviews (an author reviewing their own PR)",
+            self_reviews,
+        ),
+        ("update-branch merge commits", merges),
+    ]
+    .into_iter()
+    .map(|(name, rows)| TableCount {
+        name: name.to_string(),
+        rows,
+    })
+    .collect())
 }
 
 /// The first and last day with a PR or ticket created, merged or resolved.
@@ -1379,8 +1612,18 @@ fn bench_run(
             })?;
             log.time("render the report", || -> Result<_> {
                 let coverage = coverage(&store, config, &tables)?;
-                let data = ReportData::assemble(month, &computed, outcome, coverage, &roster)?;
-                report::write(data, &computed, &roster, &out.path().join("report"), None)?;
+                let names = Names::plain();
+                let data = ReportData::assemble(ReportInput {
+                    span: MonthSpan::month(month),
+                    metrics: &computed,
+                    tables: &tables,
+                    outcome,
+                    coverage,
+                    roster: &roster,
+                    audience: Audience::Manager,
+                    names: &names,
+                })?;
+                report::write(data, &out.path().join("report"), None)?;
                 Ok(())
             })?;
             log

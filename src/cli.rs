@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::period::Month;
+use crate::period::{Month, MonthSpan};
 
 /// Delivery outcomes beside output, and the failure modes of engineering management, from your
 /// pull requests, reviews and tickets — backed by evidence, never a ranking of people.
@@ -108,20 +108,61 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Write the monthly report: Markdown, HTML, JSON and charts.
+    /// Write the monthly report: Markdown, HTML, JSON, charts (SVG and PNG) and the data behind
+    /// them (CSV).
     Report {
         /// The month to report (default: the last full month in the data).
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["from", "to", "quarter"])]
         month: Option<Month>,
-        /// Where the report goes (default: reports/<YYYY-MM>).
+        /// The first month of a range (with --to; whole months, as metrics are monthly).
+        #[arg(
+            long,
+            requires = "to",
+            conflicts_with = "quarter",
+            value_name = "YYYY-MM"
+        )]
+        from: Option<Month>,
+        /// The last month of a range (with --from).
+        #[arg(
+            long,
+            requires = "from",
+            conflicts_with = "quarter",
+            value_name = "YYYY-MM"
+        )]
+        to: Option<Month>,
+        /// A quarter, such as 2026-Q3.
+        #[arg(long, value_parser = parse_quarter, value_name = "YYYY-QN")]
+        quarter: Option<MonthSpan>,
+        /// Where the report goes (default: reports/<YYYY-MM>, or reports/<FROM>_<TO>).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        privacy: Privacy,
         /// A folder with report.md.j2 and report.html.j2 to use instead of the built-in templates.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
         /// A folder of your own NN_name.sql metrics, run after the built-in ones.
         #[arg(long, value_name = "DIR")]
         metrics: Option<PathBuf>,
+    },
+    /// Write retro.md for the team's retrospective: three to five talking points as questions
+    /// with their evidence, what improved since the last retro, and what to watch. Written for
+    /// the team (per-person health signals only as team counts) unless --audience manager.
+    Retro {
+        /// Start of the period the retro looks back on (default: the day after the last retro,
+        /// or the start of the last full month). Its month and the months up to the last full
+        /// one are judged; the month before it is the comparison when no earlier retro was kept.
+        #[arg(long, value_parser = parse_since)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Where retro.md goes.
+        #[arg(long, default_value = "retro", value_name = "DIR")]
+        out: PathBuf,
+        /// Who reads it (default for a retro: the team).
+        #[arg(long, value_enum, default_value_t = AudienceArg::Team)]
+        audience: AudienceArg,
+        /// Replace every person by a stable pseudonym.
+        #[arg(long)]
+        anonymize: bool,
     },
     /// Time and peak memory of the analysis (load, metrics, detectors, report) of simulated
     /// organisations of each size over a year, beside the floor of scanning the Parquet columns
@@ -186,6 +227,39 @@ pub enum Command {
         /// A finding kind, such as review_bottleneck (`teamlens explain all` lists every one).
         kind: String,
     },
+}
+
+/// Who a report is for, and whether it names people.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Privacy {
+    /// Who reads the report: `manager` names people; `team` shows per-person health signals
+    /// (burnout, attrition risk) only as team counts.
+    #[arg(long, value_enum, default_value_t = AudienceArg::Manager)]
+    pub audience: AudienceArg,
+    /// Replace every person by a stable pseudonym (the same in every report from this data
+    /// directory; the key is kept in DATA_DIR/pseudonym.key).
+    #[arg(long)]
+    pub anonymize: bool,
+}
+
+/// `--audience`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AudienceArg {
+    Manager,
+    Team,
+}
+
+impl From<AudienceArg> for crate::report::Audience {
+    fn from(audience: AudienceArg) -> Self {
+        match audience {
+            AudienceArg::Manager => crate::report::Audience::Manager,
+            AudienceArg::Team => crate::report::Audience::Team,
+        }
+    }
+}
+
+fn parse_quarter(text: &str) -> Result<MonthSpan, String> {
+    MonthSpan::quarter(text).map_err(|e| e.to_string())
 }
 
 /// The sources `teamlens fetch` can read.

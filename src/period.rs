@@ -113,6 +113,82 @@ impl From<Month> for String {
     }
 }
 
+/// Whole months a report covers, first to last inclusive: one month, a quarter, or any range.
+/// Metrics are monthly, so a range is always a run of whole months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthSpan {
+    pub first: Month,
+    pub last: Month,
+}
+
+/// A `--from/--to` range that ends before it starts, or a `--quarter` that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadSpan {
+    #[error("--from {from} is after --to {to}: give the earlier month first")]
+    Reversed { from: Month, to: Month },
+    #[error("`{0}` is not a quarter: write it as YYYY-QN, for example 2026-Q3")]
+    Quarter(String),
+}
+
+impl MonthSpan {
+    pub fn month(month: Month) -> MonthSpan {
+        MonthSpan {
+            first: month,
+            last: month,
+        }
+    }
+
+    pub fn new(first: Month, last: Month) -> Result<MonthSpan, BadSpan> {
+        if first > last {
+            return Err(BadSpan::Reversed {
+                from: first,
+                to: last,
+            });
+        }
+        Ok(MonthSpan { first, last })
+    }
+
+    /// `2026-Q3` (or `2026Q3`): July to September 2026.
+    pub fn quarter(text: &str) -> Result<MonthSpan, BadSpan> {
+        let bad = || BadSpan::Quarter(text.to_string());
+        let upper = text.trim().to_ascii_uppercase();
+        let (year, quarter) = upper.split_once('Q').ok_or_else(bad)?;
+        let year = year.trim_end_matches('-');
+        if year.len() != 4 || quarter.len() != 1 {
+            return Err(bad());
+        }
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let quarter: u32 = quarter.parse().map_err(|_| bad())?;
+        if !(1..=4).contains(&quarter) {
+            return Err(bad());
+        }
+        let first = Month::new(year, quarter * 3 - 2).ok_or_else(bad)?;
+        let last = Month::new(year, quarter * 3).ok_or_else(bad)?;
+        Ok(MonthSpan { first, last })
+    }
+
+    /// Every month of the span, oldest first.
+    pub fn months(self) -> Vec<Month> {
+        let mut months = vec![self.first];
+        while let Some(&latest) = months.last() {
+            if latest >= self.last {
+                break;
+            }
+            months.push(latest.next());
+        }
+        months
+    }
+
+    /// How the report names the span: `2026-10`, or `2026-07 to 2026-09`.
+    pub fn label(self) -> String {
+        if self.first == self.last {
+            self.first.to_string()
+        } else {
+            format!("{} to {}", self.first, self.last)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +202,24 @@ mod tests {
         assert_eq!(m.last_day(), NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
         let trailing: Vec<String> = m.trailing(3).iter().map(|m| m.to_string()).collect();
         assert_eq!(trailing, ["2025-11", "2025-12", "2026-01"]);
+    }
+
+    #[test]
+    fn spans_cover_whole_months() {
+        let q = MonthSpan::quarter("2026-Q3").unwrap();
+        let months: Vec<String> = q.months().iter().map(|m| m.to_string()).collect();
+        assert_eq!(months, ["2026-07", "2026-08", "2026-09"]);
+        assert_eq!(q.label(), "2026-07 to 2026-09");
+        assert_eq!(
+            MonthSpan::quarter("2025q4").unwrap().last.to_string(),
+            "2025-12"
+        );
+        for bad in ["2026-Q5", "2026", "Q3", "2026-Q0", "26-Q1"] {
+            assert!(MonthSpan::quarter(bad).is_err(), "{bad}");
+        }
+        let m: Month = "2026-10".parse().unwrap();
+        assert!(MonthSpan::new(m, m.previous()).is_err());
+        assert_eq!(MonthSpan::month(m).label(), "2026-10");
     }
 
     #[test]

@@ -1,12 +1,15 @@
 -- org_monthly: the whole organisation per month, every PR, ticket and person counted once however
--- many teams they belong to. Summing outcome_monthly or output_monthly over teams counts the work
--- of a person in two teams twice; this is the total to quote for the organisation.
+-- many teams they belong to (summing outcome_monthly or output_monthly over teams counts the work
+-- of a person in two teams twice; this is the total to quote for the organisation), and the
+-- series behind the report's trends. Percentiles over every PR (not a median of team medians);
+-- the after-hours share over every human action in the actor's own time zone.
 WITH prs AS (
     SELECT month,
            COUNT(*) AS prs_merged,
            COUNT(DISTINCT author) AS authors,
            MEDIAN(cycle_h) AS cycle_p50_h,
            QUANTILE_CONT(cycle_h, 0.9) AS cycle_p90_h,
+           MEDIAN(pickup_h) AS pickup_p50_h,
            MEDIAN(lead_time_h) AS lead_time_p50_h,
            AVG(failed) AS change_failure_rate
     FROM pr_phases
@@ -25,20 +28,30 @@ active AS (
     FROM active_days
     GROUP BY month
 ),
+activity AS (
+    SELECT month,
+           SUM(actions) AS actions,
+           SUM(after_hours_actions) * 1.0 / SUM(actions) AS after_hours_share,
+           SUM(weekend_actions) * 1.0 / SUM(actions) AS weekend_share
+    FROM person_monthly
+    WHERE role <> 'bot'
+    GROUP BY month
+),
 months AS (
-    SELECT COALESCE(p.month, t.month) AS month,
-           COALESCE(p.prs_merged, 0) AS prs_merged,
-           COALESCE(p.authors, 0) AS authors,
-           p.cycle_p50_h, p.cycle_p90_h, p.lead_time_p50_h, p.change_failure_rate,
-           COALESCE(t.tickets_resolved, 0) AS tickets_resolved,
-           t.reopen_rate
-    FROM prs AS p
-    FULL JOIN tickets AS t ON t.month = p.month
+    SELECT month FROM prs UNION SELECT month FROM tickets UNION SELECT month FROM activity
 )
-SELECT m.month, m.prs_merged, m.authors,
+SELECT m.month,
+       COALESCE(p.prs_merged, 0) AS prs_merged,
+       COALESCE(p.authors, 0) AS authors,
        COALESCE(a.active_people, 0) AS active_people,
-       m.cycle_p50_h, m.cycle_p90_h, m.lead_time_p50_h, m.change_failure_rate,
-       m.tickets_resolved, m.reopen_rate
+       p.cycle_p50_h, p.cycle_p90_h, p.pickup_p50_h, p.lead_time_p50_h,
+       p.change_failure_rate,
+       COALESCE(t.tickets_resolved, 0) AS tickets_resolved,
+       t.reopen_rate,
+       h.after_hours_share, h.weekend_share
 FROM months AS m
+LEFT JOIN prs AS p ON p.month = m.month
+LEFT JOIN tickets AS t ON t.month = m.month
 LEFT JOIN active AS a ON a.month = m.month
+LEFT JOIN activity AS h ON h.month = m.month
 ORDER BY m.month

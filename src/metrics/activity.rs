@@ -21,6 +21,48 @@ const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
 const DEFAULT_START_HOUR: i64 = 9;
 const DEFAULT_END_HOUR: i64 = 18;
 
+/// `activity_local` and `person_monthly` with their columns and no rows: what SQL metrics read
+/// when there is no roster or no activity, so they return nothing instead of failing.
+pub fn empty_frames() -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+    let text = |name: &str| Column::new_empty(name.into(), &DataType::String);
+    let int = |name: &str| Column::new_empty(name.into(), &DataType::Int64);
+    let flag = |name: &str| Column::new_empty(name.into(), &DataType::Boolean);
+    let time = |name: &str| Column::new_empty(name.into(), &crate::model::TIMESTAMP);
+    let local = DataFrame::new(
+        0,
+        vec![
+            text("person"),
+            text("team"),
+            text("role"),
+            text("kind"),
+            time("at"),
+            text("month"),
+            int("local_day"),
+            int("local_hour"),
+            flag("weekend"),
+            flag("after_hours"),
+        ],
+    )?;
+    let mut monthly = vec![text("team"), text("person"), text("role"), text("month")];
+    for name in [
+        "actions",
+        "own_work",
+        "reviews",
+        "comments",
+        "ticket_changes",
+        "active_days",
+        "after_hours_actions",
+        "weekend_actions",
+    ] {
+        monthly.push(int(name));
+    }
+    monthly.push(time("last_at"));
+    Ok(vec![
+        ("activity_local", local),
+        ("person_monthly", DataFrame::new(0, monthly)?),
+    ])
+}
+
 /// The tables built here:
 /// - `activity_local` (person, team, role, kind, at, month, local_day, local_hour, weekend,
 ///   after_hours): one row per action, `local_day` counted in days since 1970-01-01 local time;

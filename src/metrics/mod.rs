@@ -52,6 +52,14 @@ pub const BUILTIN_SQL: &[(&str, &str)] = &[
         "org_monthly",
         include_str!("../../queries/metrics/55_org_monthly.sql"),
     ),
+    (
+        "team_health_monthly",
+        include_str!("../../queries/metrics/65_team_health_monthly.sql"),
+    ),
+    (
+        "activity_heatmap",
+        include_str!("../../queries/metrics/70_activity_heatmap.sql"),
+    ),
 ];
 
 /// Why metrics could not be computed.
@@ -144,6 +152,12 @@ pub fn compute(
         seconds = started.elapsed().as_secs_f64(),
         "metric computed"
     );
+    // Without a roster there is no local activity; the SQL that reads it sees empty tables.
+    for (name, frame) in activity::empty_frames().map_err(query_error("activity"))? {
+        if !frames.contains_key(name) {
+            context.register(name, frame.lazy());
+        }
+    }
 
     let mut queries: Vec<(String, String)> = BUILTIN_SQL
         .iter()

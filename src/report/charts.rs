@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::RangedCoordusize;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -152,6 +154,13 @@ fn short(name: &str, limit: usize) -> String {
 
 type DrawResult = Result<(), String>;
 
+/// `count` slots for bars or cells. Plotters' integer ranges are inclusive, so `0..count` would
+/// add an empty slot at the end; one slot still needs a range of two (a range of one point has no
+/// width).
+fn segments(count: usize) -> SegmentedCoord<RangedCoordusize> {
+    (0..count.max(2) - 1).into_segmented()
+}
+
 /// Draws a chart twice, to SVG at 1× and PNG at 2×, and writes both files.
 fn render_with(
     out_dir: &Path,
@@ -270,7 +279,7 @@ fn draw_review_load_share<DB: DrawingBackend>(
         .margin(style.px(14.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(260.0))
-        .build_cartesian_2d(0f64..100f64, (0..rows).into_segmented())
+        .build_cartesian_2d(0f64..100f64, segments(rows))
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
@@ -336,7 +345,7 @@ pub fn reviewer_author_matrix(
     let rows = matrix.reviewers.len().max(3);
     let columns = matrix.authors.len().max(3);
     let size = (
-        ((300 + 44 * columns) as u32).max(640),
+        ((300 + 58 * columns) as u32).max(640),
         (170 + 30 * rows) as u32,
     );
     let (svg, png) = both_backends!(draw_reviewer_author_matrix, title, matrix);
@@ -363,7 +372,7 @@ fn draw_reviewer_author_matrix<DB: DrawingBackend>(
         }
     };
     let row_names: Vec<String> = matrix.reviewers.iter().map(|n| label(n, 18)).collect();
-    let column_names: Vec<String> = matrix.authors.iter().map(|n| short(n, 6)).collect();
+    let column_names: Vec<String> = matrix.authors.iter().map(|n| short(n, 8)).collect();
     let max = matrix
         .counts
         .iter()
@@ -377,7 +386,7 @@ fn draw_reviewer_author_matrix<DB: DrawingBackend>(
         .margin(style.px(14.0))
         .x_label_area_size(style.px(60.0))
         .y_label_area_size(style.px(190.0))
-        .build_cartesian_2d((0..columns).into_segmented(), (0..rows).into_segmented())
+        .build_cartesian_2d(segments(columns), segments(rows))
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
@@ -504,7 +513,7 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
         .margin(style.px(14.0))
         .x_label_area_size(style.px(44.0))
         .y_label_area_size(style.px(64.0))
-        .build_cartesian_2d((0..n).into_segmented(), 0f64..top)
+        .build_cartesian_2d(segments(n), 0f64..top)
         .map_err(|e| e.to_string())?;
     let every = n.div_ceil(14).max(1);
     chart
@@ -625,9 +634,9 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
             .x_label_area_size(style.px(28.0))
             .y_label_area_size(style.px(40.0))
             .right_y_label_area_size(style.px(44.0))
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..prs_top)
+            .build_cartesian_2d(segments(n), 0f64..prs_top)
             .map_err(|e| e.to_string())?
-            .set_secondary_coord((0..n).into_segmented(), 0f64..hours_top);
+            .set_secondary_coord(segments(n), 0f64..hours_top);
         chart
             .configure_mesh()
             .light_line_style(MESH)
@@ -723,6 +732,227 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
             style.font(12.0),
         ))
         .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Actions by weekday and local hour, summed over the period: `counts[weekday][hour]`, Monday
+/// first, each in the actor's own time zone.
+#[derive(Debug, Clone)]
+pub struct WeekHeatmap {
+    pub counts: [[u32; 24]; 7],
+    /// Working hours most people keep (shaded differently so after-hours cells stand out).
+    pub work_start: u32,
+    pub work_end: u32,
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// Heatmap of when the organisation works: weekdays down, local hours across. Working-hours cells
+/// are shaded blue, after-hours and weekend cells vermillion, so work outside hours is visible.
+pub fn activity_heatmap(
+    out_dir: &Path,
+    title: &str,
+    heatmap: &WeekHeatmap,
+) -> Result<RenderedChart, ChartError> {
+    let (svg, png) = both_backends!(draw_activity_heatmap, title, heatmap);
+    render_with(out_dir, "activity_heatmap", title, (960, 390), svg, png)
+}
+
+fn draw_activity_heatmap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    title: &str,
+    heatmap: &WeekHeatmap,
+) -> DrawResult {
+    let max = heatmap.counts.iter().flatten().copied().max().unwrap_or(0);
+    if max == 0 {
+        return draw_empty(root, style, title);
+    }
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, style.title())
+        .margin(style.px(14.0))
+        .margin_bottom(style.px(36.0))
+        .x_label_area_size(style.px(44.0))
+        .y_label_area_size(style.px(56.0))
+        .build_cartesian_2d(segments(24), segments(7))
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("local hour of the day (each person's own time zone)")
+        .axis_desc_style(style.label())
+        .label_style(style.font(12.0))
+        .x_labels(24)
+        .y_labels(7)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(h) if h % 2 == 0 => format!("{h:02}"),
+            _ => String::new(),
+        })
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(d) => WEEKDAYS
+                .get(6usize.saturating_sub(*d))
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        })
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let cells = (0..7usize).flat_map(|d| (0..24usize).map(move |h| (d, h)));
+    chart
+        .draw_series(cells.map(|(d, h)| {
+            let count = heatmap.counts[d][h];
+            let in_hours = d < 5 && (heatmap.work_start..heatmap.work_end).contains(&(h as u32));
+            let base = if in_hours { BLUE } else { VERMILLION };
+            let colour = if count == 0 {
+                RGBColor(0xF6, 0xF8, 0xFA)
+            } else {
+                blend(base, 0.12 + 0.88 * (count as f64 / max as f64).sqrt())
+            };
+            let y = 6 - d;
+            let mut cell = Rectangle::new(
+                [
+                    (SegmentValue::Exact(h), SegmentValue::Exact(y)),
+                    (SegmentValue::Exact(h + 1), SegmentValue::Exact(y + 1)),
+                ],
+                colour.filled(),
+            );
+            cell.set_margin(1, 1, 1, 1);
+            cell
+        }))
+        .map_err(|e| e.to_string())?;
+    let legend_y = root.dim_in_pixel().1 as i32 - style.px(12.0) as i32;
+    for (i, (label, colour)) in [
+        ("actions in working hours", BLUE),
+        ("after hours or at the weekend", VERMILLION),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let x = style.px(70.0 + 260.0 * i as f64) as i32;
+        root.draw(&Rectangle::new(
+            [
+                (x, legend_y - style.px(5.0) as i32),
+                (x + style.px(14.0) as i32, legend_y + style.px(5.0) as i32),
+            ],
+            colour.filled(),
+        ))
+        .map_err(|e| e.to_string())?;
+        root.draw(&Text::new(
+            label,
+            (x + style.px(20.0) as i32, legend_y - style.px(7.0) as i32),
+            style.font(12.0),
+        ))
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// One headline metric over the last months, for the trend small multiples.
+#[derive(Debug, Clone)]
+pub struct TrendSeries {
+    pub label: String,
+    /// The unit shown on the axis, such as `hours` or `%`.
+    pub unit: String,
+    /// `YYYY-MM` labels, oldest first.
+    pub months: Vec<String>,
+    pub values: Vec<Option<f64>>,
+}
+
+/// Small multiples, one panel per headline metric: its value each month as a line, the last
+/// month marked.
+pub fn trend_small_multiples(
+    out_dir: &Path,
+    title: &str,
+    series: &[TrendSeries],
+) -> Result<RenderedChart, ChartError> {
+    let columns = 4;
+    let rows = series.len().div_ceil(columns).max(1);
+    let size = (960, (60 + 190 * rows) as u32);
+    let (svg, png) = both_backends!(draw_trend_small_multiples, title, series);
+    render_with(out_dir, "trends", title, size, svg, png)
+}
+
+fn draw_trend_small_multiples<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    title: &str,
+    series: &[TrendSeries],
+) -> DrawResult {
+    if series.iter().all(|s| s.values.iter().all(Option::is_none)) {
+        return draw_empty(root, style, title);
+    }
+    let root = root
+        .titled(title, style.title())
+        .map_err(|e| e.to_string())?;
+    let columns = 4;
+    let rows = series.len().div_ceil(columns);
+    for (panel, metric) in root.split_evenly((rows, columns)).iter().zip(series) {
+        let values: Vec<f64> = metric.values.iter().flatten().copied().collect();
+        let n = metric.months.len().max(1);
+        let high = values.iter().copied().fold(f64::MIN, f64::max);
+        let low = values.iter().copied().fold(f64::MAX, f64::min);
+        let (low, high) = if values.is_empty() {
+            (0.0, 1.0)
+        } else {
+            let pad = ((high - low) * 0.15).max(high.abs() * 0.05).max(1e-6);
+            ((low - pad).max(0.0), high + pad)
+        };
+        let labels: Vec<String> = metric
+            .months
+            .iter()
+            .map(|m| m.get(5..).unwrap_or(m).to_string())
+            .collect();
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                format!("{} ({})", metric.label, metric.unit),
+                style.font(13.0),
+            )
+            .margin(style.px(8.0))
+            .x_label_area_size(style.px(22.0))
+            .y_label_area_size(style.px(44.0))
+            .build_cartesian_2d(0..n - 1, low..high)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .light_line_style(MESH)
+            .bold_line_style(MESH)
+            .disable_x_mesh()
+            .label_style(style.font(10.0))
+            .x_labels(n)
+            .y_labels(4)
+            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+            .y_label_formatter(&|v| {
+                if high - low < 10.0 {
+                    format!("{v:.1}")
+                } else {
+                    format!("{v:.0}")
+                }
+            })
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let points: Vec<(usize, f64)> = metric
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i, v)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                points.clone(),
+                BLUE.stroke_width(style.px(2.0)),
+            ))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(points.iter().map(|&(i, v)| {
+                let last = i + 1 == n;
+                Circle::new(
+                    (i, v),
+                    style.px(if last { 4.5 } else { 2.5 }),
+                    if last { VERMILLION } else { BLUE }.filled(),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -827,8 +1057,46 @@ mod tests {
             &["payments", "search"],
         );
 
+        let mut counts = [[0u32; 24]; 7];
+        counts[0][10] = 40;
+        counts[5][22] = 3;
+        check(
+            &activity_heatmap(
+                dir.path(),
+                "When",
+                &WeekHeatmap {
+                    counts,
+                    work_start: 9,
+                    work_end: 18,
+                },
+            )
+            .unwrap(),
+            &["Mon", "Sun", "local hour"],
+        );
+        let series = vec![TrendSeries {
+            label: "Cycle time p50".into(),
+            unit: "hours".into(),
+            months: vec!["2026-09".into(), "2026-10".into()],
+            values: vec![Some(30.0), None],
+        }];
+        check(
+            &trend_small_multiples(dir.path(), "Trends", &series).unwrap(),
+            &["Cycle time p50 (hours)", "09"],
+        );
+
         let empty = tempfile::tempdir().unwrap();
         for chart in [
+            activity_heatmap(
+                empty.path(),
+                "When",
+                &WeekHeatmap {
+                    counts: [[0; 24]; 7],
+                    work_start: 9,
+                    work_end: 18,
+                },
+            )
+            .unwrap(),
+            trend_small_multiples(empty.path(), "Trends", &[]).unwrap(),
             review_load_share(empty.path(), "Load", &[]).unwrap(),
             reviewer_author_matrix(
                 empty.path(),

@@ -32,6 +32,12 @@ pub fn environment() -> Environment<'static> {
         None if v.is_none() || v.is_undefined() => "—".to_string(),
         None => markdown_escape(&display(&v)),
     });
+    // In HTML the auto-escaping makes text safe; backslashes would show.
+    env.add_filter("figure_html", |v: Value| match number(&v) {
+        Some(n) => format_number(n),
+        None if v.is_none() || v.is_undefined() => "—".to_string(),
+        None => display(&v),
+    });
     env.add_filter("humanize", |name: String| name.replace('_', " "));
     env.add_filter("kind_title", |kind: String| {
         let words = kind.replace('_', " ");

@@ -7,7 +7,12 @@
 //! is never left half-written.
 
 pub mod charts;
+pub mod csv;
 mod filters;
+pub mod privacy;
+pub mod retro;
+pub mod stuck;
 mod writer;
 
+pub use privacy::{Audience, Names};
 pub use writer::*;

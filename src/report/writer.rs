@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::detect::{Finding, NotJudged, Outcome, Period, Roster};
+use super::privacy::{Audience, Names};
+use super::stuck::StuckItems;
+use crate::detect::{Finding, FindingKind, NotJudged, Outcome, Period, Roster, Severity};
 use crate::metrics::Metrics;
-use crate::period::Month;
+use crate::period::{Month, MonthSpan};
 
 const MARKDOWN_TEMPLATE: &str = include_str!("../../reports/templates/report.md.j2");
 const HTML_TEMPLATE: &str = include_str!("../../reports/templates/report.html.j2");
@@ -37,27 +39,65 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
     }
 }
 
-/// How many months of trend the output-beside-outcome chart and the JSON trend carry.
+/// How many months of trend the charts, the trend table and the JSON trend carry.
 const TREND_MONTHS: usize = 6;
 /// Weeks of cycle-time phases shown (about a quarter).
 const PHASE_WEEKS: usize = 13;
 /// The most people a review chart shows (the busiest first).
 const CHART_PEOPLE: usize = 20;
+/// How many stuck PRs and tickets the report lists.
+const STUCK_ITEMS: usize = 10;
+/// Working hours the heatmap shades as such (the roster's default; each person's own hours decide
+/// the after-hours shares in the tables).
+const WORK_START: u32 = 9;
+const WORK_END: u32 = 18;
+
+/// Finding kinds about one person's health, shown to a team audience only as team counts.
+const HEALTH_KINDS: [FindingKind; 2] = [FindingKind::BurnoutRisk, FindingKind::AttritionRisk];
+
+/// Everything the report is made from.
+pub struct ReportInput<'a> {
+    pub span: MonthSpan,
+    pub metrics: &'a Metrics,
+    pub tables: &'a BTreeMap<&'static str, LazyFrame>,
+    pub outcome: Outcome,
+    pub coverage: Coverage,
+    pub roster: &'a Roster,
+    pub audience: Audience,
+    /// Names as they are, or pseudonyms (`--anonymize`).
+    pub names: &'a Names,
+}
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
 pub struct ReportData {
     pub period: Period,
+    /// The last month of the period (the month of a monthly report).
     pub month: String,
+    /// Every month of the period, oldest first.
+    pub months: Vec<String>,
+    /// `2026-10`, or `2026-07 to 2026-09`.
+    pub label: String,
     pub version: &'static str,
-    /// False when nothing was merged or resolved in the month.
+    pub audience: Audience,
+    pub anonymized: bool,
+    /// False when nothing was merged or resolved in the period.
     pub active: bool,
+    /// The three things that matter most, each pointing at its evidence.
+    pub summary: Vec<SummaryItem>,
     pub findings: Vec<Finding>,
+    /// For a team audience: per-person health findings, counted per team without names.
+    pub team_signals: Vec<TeamSignal>,
     pub not_judged: Vec<NotJudged>,
+    /// Each headline metric over the last months, with the change from the month before.
+    pub trends: Vec<Trend>,
+    pub stuck: StuckItems,
     pub metrics: BTreeMap<String, Vec<serde_json::Value>>,
     pub coverage: Coverage,
     /// Chart name → relative path of its SVG (what the Markdown links to).
     pub charts: BTreeMap<String, String>,
+    /// The CSV files under `data/`, one per table or chart.
+    pub data_files: Vec<String>,
     #[serde(skip)]
     outcomes: Vec<serde_json::Value>,
     #[serde(skip)]
@@ -65,7 +105,64 @@ pub struct ReportData {
     #[serde(skip)]
     review_waits: Vec<serde_json::Value>,
     #[serde(skip)]
+    health: Vec<serde_json::Value>,
+    #[serde(skip)]
+    health_trends: Vec<serde_json::Value>,
+    #[serde(skip)]
     user_metrics: Vec<serde_json::Value>,
+    #[serde(skip)]
+    chart_inputs: ChartInputs,
+}
+
+/// One of the summary's points: what, how serious, and the anchor of its evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryItem {
+    pub title: String,
+    pub text: String,
+    pub severity: Severity,
+    /// `finding-N`, `team-signals` or `trends`.
+    pub anchor: String,
+}
+
+/// Per-person health findings of one kind in one team, without names.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamSignal {
+    pub kind: FindingKind,
+    pub team: String,
+    pub people: usize,
+    pub severity: Severity,
+}
+
+/// A headline metric over the trend months.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trend {
+    pub metric: String,
+    pub label: String,
+    pub unit: String,
+    pub months: Vec<String>,
+    pub values: Vec<Option<f64>>,
+    pub current: Option<f64>,
+    pub previous: Option<f64>,
+    /// The current value as shown (`31.2 h`, `4.1 %`, `245`).
+    pub current_text: String,
+    pub previous_text: String,
+    /// `+3.1 h`, `−0.4 pp`; empty when either month has no value.
+    pub change_text: String,
+    /// `better`, `worse` or `same`; empty when a change has no good direction (output).
+    pub direction: String,
+    /// Unicode sparkline, for Markdown.
+    pub spark: String,
+}
+
+/// What the charts are drawn from; also written to `data/*.csv`.
+#[derive(Debug, Default)]
+struct ChartInputs {
+    shares: Vec<super::charts::ReviewShare>,
+    matrix: Option<super::charts::ReviewMatrix>,
+    weeks: Vec<super::charts::WeekPhases>,
+    teams: Vec<super::charts::TeamSeries>,
+    heatmap: Option<super::charts::WeekHeatmap>,
+    trends: Vec<super::charts::TrendSeries>,
 }
 
 /// What the report rests on: sources, table sizes, the span of activity, what was excluded.
@@ -76,6 +173,8 @@ pub struct Coverage {
     pub first_activity: Option<String>,
     pub last_activity: Option<String>,
     pub bots: Vec<String>,
+    /// Rows left out of the metrics, by what they were.
+    pub excluded: Vec<TableCount>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,22 +183,136 @@ pub struct TableCount {
     pub rows: usize,
 }
 
+/// The headline metrics of the trends: column of `org_monthly`, label, unit, whether lower is
+/// better (`None`: output, which has no better direction).
+const HEADLINES: &[(&str, &str, Unit, Option<bool>)] = &[
+    ("prs_merged", "PRs merged", Unit::Count, None),
+    ("cycle_p50_h", "Cycle time p50", Unit::Hours, Some(true)),
+    ("cycle_p90_h", "Cycle time p90", Unit::Hours, Some(true)),
+    ("pickup_p50_h", "Review pickup p50", Unit::Hours, Some(true)),
+    ("lead_time_p50_h", "Lead time p50", Unit::Hours, Some(true)),
+    (
+        "change_failure_rate",
+        "Change failure rate",
+        Unit::Share,
+        Some(true),
+    ),
+    ("reopen_rate", "Reopened tickets", Unit::Share, Some(true)),
+    (
+        "after_hours_share",
+        "After-hours activity",
+        Unit::Share,
+        Some(true),
+    ),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    Count,
+    Hours,
+    Share,
+}
+
+impl Unit {
+    fn axis(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::Hours => "hours",
+            Unit::Share => "%",
+        }
+    }
+    fn show(self, value: Option<f64>) -> String {
+        match value {
+            None => "—".into(),
+            Some(v) => match self {
+                Unit::Count => format!("{v:.0}"),
+                Unit::Hours => format!("{v:.1} h"),
+                Unit::Share => format!("{:.1} %", v * 100.0),
+            },
+        }
+    }
+    fn change(self, delta: f64) -> String {
+        let sign = if delta > 0.0 { "+" } else { "−" };
+        let size = delta.abs();
+        match self {
+            Unit::Count => format!("{sign}{size:.0}"),
+            Unit::Hours => format!("{sign}{size:.1} h"),
+            Unit::Share => format!("{sign}{:.1} pp", size * 100.0),
+        }
+    }
+    /// Values plotted: shares as percentages.
+    fn plotted(self, value: f64) -> f64 {
+        match self {
+            Unit::Share => value * 100.0,
+            _ => value,
+        }
+    }
+}
+
+/// `▁▃▅█` for a series; a gap where a month has no value.
+pub fn sparkline(values: &[Option<f64>]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    let low = present.iter().copied().fold(f64::MAX, f64::min);
+    let high = present.iter().copied().fold(f64::MIN, f64::max);
+    values
+        .iter()
+        .map(|v| match v {
+            None => ' ',
+            Some(v) if high - low < 1e-9 => BARS[3],
+            Some(v) => BARS[(((v - low) / (high - low)) * 7.0).round().clamp(0.0, 7.0) as usize],
+        })
+        .collect()
+}
+
+fn rows_in(frame: &DataFrame, months: &[String]) -> Result<DataFrame, ReportError> {
+    if frame.height() == 0 || frame.column("month").is_err() {
+        return Ok(frame.clone());
+    }
+    Ok(frame
+        .clone()
+        .lazy()
+        .filter(col("month").is_in(
+            lit(Series::new("m".into(), months.to_vec())).implode(true),
+            false,
+        ))
+        .collect()?)
+}
+
 impl ReportData {
-    /// Selects the month's rows of every metric and the trend before it.
-    pub fn assemble(
-        month: Month,
-        metrics: &Metrics,
-        outcome: Outcome,
-        coverage: Coverage,
-        roster: &Roster,
-    ) -> Result<ReportData, ReportError> {
-        let this_month = |name: &str| -> Result<DataFrame, ReportError> {
-            Ok(crate::detect::for_month(metrics.get(name), month)?)
+    /// Selects the period's rows of every metric, the trends before it, the stuck items at its
+    /// end, and applies the audience and the names.
+    pub fn assemble(input: ReportInput) -> Result<ReportData, ReportError> {
+        let ReportInput {
+            span,
+            metrics,
+            tables,
+            outcome,
+            coverage,
+            roster,
+            audience,
+            names,
+        } = input;
+        let month = span.last;
+        let months: Vec<String> = span.months().iter().map(Month::to_string).collect();
+        // Tables show the period and the month before it, for comparison.
+        let mut compared = vec![span.first.previous().to_string()];
+        compared.extend(months.iter().cloned());
+        let in_period = |name: &str| rows_in(metrics.get(name), &months);
+        let period_rows = in_period("outcome_monthly")?;
+        let output_rows = in_period("output_monthly")?;
+        let active = period_rows.height() > 0 || output_rows.height() > 0;
+        let anonymous = |mut rows: Vec<serde_json::Value>| {
+            rows.iter_mut().for_each(|r| names.json(r));
+            rows
         };
-        let outcomes = rows(&this_month("outcome_monthly")?)?;
-        let output = rows(&this_month("output_monthly")?)?;
-        let active = !outcomes.is_empty() || !output.is_empty();
-        let review_waits = reviewer_waits(&this_month("review_waits")?, roster)?;
+        let outcomes = anonymous(rows(&rows_in(metrics.get("outcome_monthly"), &compared)?)?);
+        let output = anonymous(rows(&rows_in(metrics.get("output_monthly"), &compared)?)?);
+        let review_waits = anonymous(reviewer_waits(&in_period("review_waits")?, roster)?);
+        let health = anonymous(rows(&rows_in(
+            metrics.get("team_health_monthly"),
+            &compared,
+        )?)?);
 
         let trend_months: Vec<String> = month
             .trailing(TREND_MONTHS)
@@ -107,51 +320,349 @@ impl ReportData {
             .map(Month::to_string)
             .collect();
         let trend = |name: &str| -> Result<Vec<serde_json::Value>, ReportError> {
-            let frame = metrics.get(name);
-            if frame.height() == 0 {
-                return Ok(Vec::new());
-            }
-            rows(
-                &frame
-                    .clone()
-                    .lazy()
-                    .filter(col("month").is_in(
-                        lit(Series::new("m".into(), trend_months.clone())).implode(true),
-                        false,
-                    ))
-                    .collect()?,
-            )
+            Ok(anonymous(rows(&rows_in(
+                metrics.get(name),
+                &trend_months,
+            )?)?))
         };
+        let (trends, trend_series) = headline_trends(metrics.get("org_monthly"), &trend_months)?;
+        let health_trends = team_health_trends(metrics.get("team_health_monthly"), &trend_months)?;
+
         let mut metric_rows = BTreeMap::new();
-        metric_rows.insert("outcome_by_team".into(), outcomes.clone());
-        metric_rows.insert("output_by_team".into(), output.clone());
-        metric_rows.insert("organisation".into(), rows(&this_month("org_monthly")?)?);
+        metric_rows.insert("outcome_by_team".into(), rows_to_json(&period_rows, names)?);
+        metric_rows.insert("output_by_team".into(), rows_to_json(&output_rows, names)?);
+        metric_rows.insert(
+            "organisation".into(),
+            rows_to_json(&in_period("org_monthly")?, names)?,
+        );
         metric_rows.insert("outcome_trend".into(), trend("outcome_monthly")?);
         metric_rows.insert("output_trend".into(), trend("output_monthly")?);
-        metric_rows.insert("review_load".into(), rows(&this_month("review_load")?)?);
+        metric_rows.insert("org_trend".into(), trend("org_monthly")?);
+        metric_rows.insert("team_health_trend".into(), trend("team_health_monthly")?);
+        metric_rows.insert(
+            "review_load".into(),
+            rows_to_json(&in_period("review_load")?, names)?,
+        );
         metric_rows.insert("review_waits_by_reviewer".into(), review_waits.clone());
         let mut user_metrics = Vec::new();
         for name in &metrics.user_metrics {
-            let frame = this_month(name)?;
+            let frame = in_period(name)?;
             user_metrics.push(serde_json::json!({ "name": name, "rows": frame.height() }));
-            metric_rows.insert(format!("user:{name}"), rows(&frame)?);
+            metric_rows.insert(format!("user:{name}"), rows_to_json(&frame, names)?);
         }
+
+        let (findings, team_signals, not_judged) = audience_view(outcome, audience, roster);
+        let findings = findings
+            .into_iter()
+            .map(|f| rename_finding(f, names))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut not_judged: Vec<NotJudged> = not_judged;
+        for n in &mut not_judged {
+            n.subject = names.text(&n.subject);
+            n.reason = names.text(&n.reason);
+        }
+        let summary = summarise(&findings, &team_signals, &trends);
+
+        let teams: BTreeMap<String, String> = roster
+            .people
+            .iter()
+            .map(|(p, e)| (p.clone(), e.team.clone()))
+            .collect();
+        let mut stuck = super::stuck::collect(
+            tables,
+            &teams,
+            &coverage.bots,
+            month.last_day(),
+            STUCK_ITEMS,
+        )?;
+        for pr in &mut stuck.prs {
+            pr.author = names.person(&pr.author);
+            pr.title = names.text(&pr.title);
+        }
+        for ticket in &mut stuck.tickets {
+            if !ticket.assignee.is_empty() {
+                ticket.assignee = names.person(&ticket.assignee);
+            }
+            ticket.title = names.text(&ticket.title);
+        }
+
+        let chart_inputs = ChartInputs {
+            shares: review_shares(&in_period("review_load")?, roster, names)?,
+            matrix: Some(review_matrix(&in_period("review_pairs")?, roster, names)?),
+            weeks: phase_weeks(metrics.get("phases_weekly"), month)?,
+            teams: team_series(metrics.get("outcome_monthly"), &trend_months)?,
+            heatmap: Some(week_heatmap(&in_period("activity_heatmap")?)?),
+            trends: trend_series,
+        };
+        let mut coverage = coverage;
+        coverage.bots = coverage.bots.iter().map(|b| names.text(b)).collect();
+
         Ok(ReportData {
-            period: month.into(),
+            period: Period {
+                from: span.first.first_day(),
+                to: span.last.last_day(),
+            },
             month: month.to_string(),
+            months,
+            label: span.label(),
             version: env!("CARGO_PKG_VERSION"),
+            audience,
+            anonymized: names.is_anonymous(),
             active,
-            findings: outcome.findings,
-            not_judged: outcome.not_judged,
+            summary,
+            findings,
+            team_signals,
+            not_judged,
+            trends,
+            stuck,
             metrics: metric_rows,
             coverage,
             charts: BTreeMap::new(),
+            data_files: Vec::new(),
             outcomes,
             output,
             review_waits,
+            health,
+            health_trends,
             user_metrics,
+            chart_inputs,
         })
     }
+}
+
+fn rows_to_json(frame: &DataFrame, names: &Names) -> Result<Vec<serde_json::Value>, ReportError> {
+    let mut out = rows(frame)?;
+    out.iter_mut().for_each(|r| names.json(r));
+    Ok(out)
+}
+
+/// A finding with every name in it replaced (a round trip through JSON reaches every string).
+fn rename_finding(finding: Finding, names: &Names) -> Result<Finding, ReportError> {
+    if !names.is_anonymous() {
+        return Ok(finding);
+    }
+    let mut value = serde_json::to_value(&finding).map_err(|e| ReportError::Template {
+        name: "finding".into(),
+        message: e.to_string(),
+    })?;
+    names.json(&mut value);
+    serde_json::from_value(value).map_err(|e| ReportError::Template {
+        name: "finding".into(),
+        message: e.to_string(),
+    })
+}
+
+/// For a team audience, per-person health findings (and what could not be judged about a person's
+/// health) become counts per team; everything else, including role-based findings about the
+/// manager, stays as it is.
+fn audience_view(
+    outcome: Outcome,
+    audience: Audience,
+    roster: &Roster,
+) -> (Vec<Finding>, Vec<TeamSignal>, Vec<NotJudged>) {
+    if audience == Audience::Manager {
+        return (outcome.findings, Vec::new(), outcome.not_judged);
+    }
+    let personal = |kind: FindingKind, subject: &str| {
+        HEALTH_KINDS.contains(&kind) && !subject.starts_with("team:")
+    };
+    let mut signals: BTreeMap<(FindingKind, String), TeamSignal> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for finding in outcome.findings {
+        if personal(finding.kind, &finding.subject) {
+            let team = roster
+                .people
+                .get(&finding.subject)
+                .map_or_else(|| "unassigned".to_string(), |e| e.team.clone());
+            let signal = signals
+                .entry((finding.kind, team.clone()))
+                .or_insert(TeamSignal {
+                    kind: finding.kind,
+                    team,
+                    people: 0,
+                    severity: finding.severity,
+                });
+            signal.people += 1;
+            signal.severity = signal.severity.max(finding.severity);
+        } else {
+            kept.push(finding);
+        }
+    }
+    let not_judged = outcome
+        .not_judged
+        .into_iter()
+        .filter(|n| !personal(n.kind, &n.subject))
+        .collect();
+    (kept, signals.into_values().collect(), not_judged)
+}
+
+/// The three points of the summary: the most severe findings and team signals first, then the
+/// headline metrics that moved most the wrong way.
+fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> Vec<SummaryItem> {
+    let mut items: Vec<SummaryItem> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| SummaryItem {
+            title: kind_title(f.kind),
+            text: f.headline.clone(),
+            severity: f.severity,
+            anchor: format!("finding-{}", i + 1),
+        })
+        .collect();
+    items.extend(signals.iter().map(|s| SummaryItem {
+        title: kind_title(s.kind),
+        text: format!(
+            "In {}, {} {} signs of {}.",
+            s.team,
+            s.people,
+            if s.people == 1 {
+                "person shows"
+            } else {
+                "people show"
+            },
+            kind_title(s.kind).to_lowercase()
+        ),
+        severity: s.severity,
+        anchor: "team-signals".into(),
+    }));
+    items.sort_by_key(|item| std::cmp::Reverse(item.severity));
+    for trend in trends.iter().filter(|t| t.direction == "worse") {
+        items.push(SummaryItem {
+            title: trend.label.clone(),
+            text: format!(
+                "{} moved from {} to {} ({}).",
+                trend.label, trend.previous_text, trend.current_text, trend.change_text
+            ),
+            severity: Severity::Info,
+            anchor: "trends".into(),
+        });
+    }
+    items.truncate(3);
+    items
+}
+
+fn kind_title(kind: FindingKind) -> String {
+    let words = kind.name().replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// The headline metrics over the trend months, from `org_monthly`.
+fn headline_trends(
+    org: &DataFrame,
+    months: &[String],
+) -> Result<(Vec<Trend>, Vec<super::charts::TrendSeries>), ReportError> {
+    let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
+    if org.height() > 0 {
+        for (i, m) in crate::detect::str_values(org, "month")?
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(m) = m {
+                by_month.insert(m, i);
+            }
+        }
+    }
+    let mut trends = Vec::new();
+    let mut series = Vec::new();
+    for &(metric, label, unit, lower_is_better) in HEADLINES {
+        let column = if org.height() > 0 && org.column(metric).is_ok() {
+            crate::detect::f64_values(org, metric)?
+        } else {
+            Vec::new()
+        };
+        let values: Vec<Option<f64>> = months
+            .iter()
+            .map(|m| {
+                by_month
+                    .get(m)
+                    .and_then(|&i| column.get(i).copied().flatten())
+            })
+            .map(|v| v.filter(|v| v.is_finite()))
+            .collect();
+        let current = values.last().copied().flatten();
+        let previous = values.iter().rev().nth(1).copied().flatten();
+        let (change_text, direction) = match (current, previous) {
+            (Some(c), Some(p)) => {
+                let delta = c - p;
+                let same = delta.abs() <= p.abs() * 0.05 + 1e-9;
+                let direction = match lower_is_better {
+                    None => "",
+                    Some(_) if same => "same",
+                    Some(lower) if (delta < 0.0) == lower => "better",
+                    Some(_) => "worse",
+                };
+                (unit.change(delta), direction.to_string())
+            }
+            _ => (String::new(), String::new()),
+        };
+        series.push(super::charts::TrendSeries {
+            label: label.to_string(),
+            unit: unit.axis().to_string(),
+            months: months.to_vec(),
+            values: values.iter().map(|v| v.map(|v| unit.plotted(v))).collect(),
+        });
+        trends.push(Trend {
+            metric: metric.to_string(),
+            label: label.to_string(),
+            unit: unit.axis().to_string(),
+            months: months.to_vec(),
+            spark: sparkline(&values),
+            current_text: unit.show(current),
+            previous_text: unit.show(previous),
+            values,
+            current,
+            previous,
+            change_text,
+            direction,
+        });
+    }
+    Ok((trends, series))
+}
+
+/// Per team: actions and after-hours share over the trend months, as sparklines.
+fn team_health_trends(
+    health: &DataFrame,
+    months: &[String],
+) -> Result<Vec<serde_json::Value>, ReportError> {
+    if health.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let teams = crate::detect::str_values(health, "team")?;
+    let month_of = crate::detect::str_values(health, "month")?;
+    let actions = crate::detect::f64_values(health, "actions")?;
+    let after = crate::detect::f64_values(health, "after_hours_share")?;
+    let wip = crate::detect::f64_values(health, "open_prs")?;
+    let mut by_team: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for i in 0..health.height() {
+        if let (Some(t), Some(m)) = (&teams[i], &month_of[i]) {
+            by_team.entry(t.clone()).or_default().insert(m.clone(), i);
+        }
+    }
+    Ok(by_team
+        .into_iter()
+        .map(|(team, rows)| {
+            let pick = |column: &[Option<f64>]| -> Vec<Option<f64>> {
+                months
+                    .iter()
+                    .map(|m| rows.get(m).and_then(|&i| column[i]))
+                    .collect()
+            };
+            let (a, h, w) = (pick(&actions), pick(&after), pick(&wip));
+            serde_json::json!({
+                "team": team,
+                "actions": sparkline(&a),
+                "actions_last": a.last().copied().flatten(),
+                "after_hours": sparkline(&h),
+                "after_hours_last": h.last().copied().flatten(),
+                "open_prs": sparkline(&w),
+                "open_prs_last": w.last().copied().flatten(),
+            })
+        })
+        .collect())
 }
 
 /// Per reviewer: requests this month, median and p90 wait, PR-hours they alone were waited on.
@@ -259,14 +770,13 @@ pub struct WrittenReport {
     pub html: PathBuf,
     pub json: PathBuf,
     pub charts: Vec<PathBuf>,
+    pub data: Vec<PathBuf>,
 }
 
-/// Draws the charts and writes `report.md`, `report.html`, `report.json` and `charts/` into
-/// `out_dir`, replacing what was there only once everything is written.
+/// Draws the charts and writes `report.md`, `report.html`, `report.json`, `charts/` and `data/`
+/// into `out_dir`, replacing what was there only once everything is written.
 pub fn write(
     mut data: ReportData,
-    metrics: &Metrics,
-    roster: &Roster,
     out_dir: &Path,
     templates: Option<&Path>,
 ) -> Result<WrittenReport, ReportError> {
@@ -294,20 +804,20 @@ pub fn write(
         .map_err(io_error(parent))?;
     let chart_dir = staging.path().join("charts");
     std::fs::create_dir_all(&chart_dir).map_err(io_error(&chart_dir))?;
+    let data_dir = staging.path().join("data");
+    std::fs::create_dir_all(&data_dir).map_err(io_error(&data_dir))?;
 
-    let month: Month =
-        data.month
-            .parse()
-            .map_err(|e: crate::period::BadMonth| ReportError::Template {
-                name: "month".into(),
-                message: e.to_string(),
-            })?;
-    let rendered = draw_charts(&chart_dir, month, metrics, roster)?;
+    let rendered = draw_charts(&chart_dir, &data)?;
     let mut svgs = BTreeMap::new();
     for chart in &rendered {
         data.charts
             .insert(chart.name.clone(), format!("charts/{}.svg", chart.name));
         svgs.insert(chart.name.clone(), chart.svg.clone());
+    }
+    for (name, text) in data_tables(&data) {
+        let path = data_dir.join(&name);
+        std::fs::write(&path, text).map_err(io_error(&path))?;
+        data.data_files.push(format!("data/{name}"));
     }
 
     let json = serde_json::to_string_pretty(&data).map_err(|e| ReportError::Template {
@@ -319,16 +829,27 @@ pub fn write(
     let context = minijinja::context! {
         period => &data.period,
         month => &data.month,
+        months => &data.months,
+        label => &data.label,
         version => data.version,
+        audience => &data.audience,
+        anonymized => data.anonymized,
         active => data.active,
+        summary => &data.summary,
         findings => &data.findings,
+        team_signals => &data.team_signals,
         not_judged => &data.not_judged,
+        trends => &data.trends,
+        stuck => &data.stuck,
         coverage => &data.coverage,
         charts => &data.charts,
+        data_files => &data.data_files,
         svgs => &svgs,
         outcomes => &data.outcomes,
         output => &data.output,
         review_waits => &data.review_waits,
+        health => &data.health,
+        health_trends => &data.health_trends,
         user_metrics => &data.user_metrics,
     };
     let markdown = render(&env, "report.md", &markdown_template, &context)?;
@@ -357,7 +878,153 @@ pub fn write(
                 ]
             })
             .collect(),
+        data: data.data_files.iter().map(|f| out_dir.join(f)).collect(),
     })
+}
+
+/// Every table of the report and every chart's data as CSV: (file name, text).
+fn data_tables(data: &ReportData) -> Vec<(String, String)> {
+    use super::csv::table;
+    use serde_json::json;
+    let inputs = &data.chart_inputs;
+    let mut files = Vec::new();
+    let columns_of = |rows: &[serde_json::Value]| -> Vec<String> {
+        rows.first()
+            .and_then(|r| r.as_object())
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    for (name, rows) in [
+        ("outcomes", &data.outcomes),
+        ("output", &data.output),
+        ("review_waits", &data.review_waits),
+        ("team_health", &data.health),
+    ] {
+        let columns = columns_of(rows);
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        files.push((format!("{name}.csv"), table(&columns, rows)));
+    }
+    let shares: Vec<_> = inputs
+        .shares
+        .iter()
+        .map(|s| json!({"person": s.person, "team": s.team, "approvals": s.approvals, "share": s.share, "is_manager": s.is_manager}))
+        .collect();
+    files.push((
+        "review_load_share.csv".into(),
+        table(
+            &["person", "team", "approvals", "share", "is_manager"],
+            &shares,
+        ),
+    ));
+    let mut pairs = Vec::new();
+    if let Some(m) = &inputs.matrix {
+        for (r, reviewer) in m.reviewers.iter().enumerate() {
+            for (a, author) in m.authors.iter().enumerate() {
+                let count = m.counts[r][a];
+                if count > 0 {
+                    pairs.push(json!({"reviewer": reviewer, "author": author, "reviews": count, "reviewer_is_manager": m.managers.contains(reviewer)}));
+                }
+            }
+        }
+    }
+    files.push((
+        "reviewer_author_matrix.csv".into(),
+        table(
+            &["reviewer", "author", "reviews", "reviewer_is_manager"],
+            &pairs,
+        ),
+    ));
+    let weeks: Vec<_> = inputs
+        .weeks
+        .iter()
+        .map(|w| json!({"week_start": w.week_start.to_string(), "prs": w.prs, "coding_h": w.coding_h, "pickup_h": w.pickup_h, "review_h": w.review_h, "merge_h": w.merge_h}))
+        .collect();
+    files.push((
+        "cycle_phases_by_week.csv".into(),
+        table(
+            &[
+                "week_start",
+                "prs",
+                "coding_h",
+                "pickup_h",
+                "review_h",
+                "merge_h",
+            ],
+            &weeks,
+        ),
+    ));
+    let teams: Vec<_> = inputs
+        .teams
+        .iter()
+        .flat_map(|t| {
+            t.months.iter().map(|m| json!({"team": t.team, "month": m.month, "prs_merged": m.prs_merged, "cycle_p50_h": m.cycle_p50_h, "cycle_p90_h": m.cycle_p90_h}))
+        })
+        .collect();
+    files.push((
+        "output_outcome_by_month.csv".into(),
+        table(
+            &["team", "month", "prs_merged", "cycle_p50_h", "cycle_p90_h"],
+            &teams,
+        ),
+    ));
+    let mut cells = Vec::new();
+    if let Some(h) = &inputs.heatmap {
+        for (d, hours) in h.counts.iter().enumerate() {
+            for (hour, count) in hours.iter().enumerate() {
+                let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][d];
+                cells.push(json!({"weekday": weekday, "local_hour": hour, "actions": count}));
+            }
+        }
+    }
+    files.push((
+        "activity_heatmap.csv".into(),
+        table(&["weekday", "local_hour", "actions"], &cells),
+    ));
+    let trend_rows: Vec<_> = data
+        .trends
+        .iter()
+        .flat_map(|t| {
+            t.months
+                .iter()
+                .zip(&t.values)
+                .map(|(m, v)| json!({"metric": t.metric, "month": m, "value": v}))
+        })
+        .collect();
+    files.push((
+        "trends.csv".into(),
+        table(&["metric", "month", "value"], &trend_rows),
+    ));
+    let prs: Vec<_> = data
+        .stuck
+        .prs
+        .iter()
+        .filter_map(|p| serde_json::to_value(p).ok())
+        .collect();
+    files.push((
+        "stuck_prs.csv".into(),
+        table(
+            &[
+                "repo", "number", "title", "url", "author", "team", "opened", "age_days", "draft",
+            ],
+            &prs,
+        ),
+    ));
+    let tickets: Vec<_> = data
+        .stuck
+        .tickets
+        .iter()
+        .filter_map(|t| serde_json::to_value(t).ok())
+        .collect();
+    files.push((
+        "stuck_tickets.csv".into(),
+        table(
+            &[
+                "key", "title", "url", "assignee", "team", "status", "started", "age_days",
+            ],
+            &tickets,
+        ),
+    ));
+    files
 }
 
 fn load_templates(dir: Option<&Path>) -> Result<(String, String), ReportError> {
@@ -448,104 +1115,172 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
-/// Turns the month's metric rows into chart inputs and draws the four charts.
+/// Draws every chart of the report from its inputs.
 fn draw_charts(
     dir: &Path,
-    month: Month,
-    metrics: &Metrics,
-    roster: &Roster,
+    data: &ReportData,
 ) -> Result<Vec<super::charts::RenderedChart>, ReportError> {
-    let mut drawn = Vec::new();
-
-    let load = crate::detect::for_month(metrics.get("review_load"), month)?;
-    let mut shares = Vec::new();
-    if load.height() > 0 {
-        let reviewers = crate::detect::str_values(&load, "reviewer")?;
-        let teams = crate::detect::str_values(&load, "team")?;
-        let approved = crate::detect::f64_values(&load, "approved_prs")?;
-        let share = crate::detect::f64_values(&load, "approval_share")?;
-        for i in 0..load.height() {
-            let (Some(reviewer), Some(team)) = (&reviewers[i], &teams[i]) else {
-                continue;
-            };
-            shares.push(super::charts::ReviewShare {
-                person: reviewer.clone(),
-                team: team.clone(),
-                approvals: approved[i].unwrap_or(0.0) as u32,
-                share: share[i].unwrap_or(0.0),
-                is_manager: roster.is_manager(reviewer),
-            });
-        }
-        shares.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
-        shares.truncate(CHART_PEOPLE);
-    }
-    drawn.push(super::charts::review_load_share(
-        dir,
-        &format!("Share of each team's merged PRs approved, {month}"),
-        &shares,
-    )?);
-
-    drawn.push(super::charts::reviewer_author_matrix(
-        dir,
-        &format!("Who reviews whom, {month} (reviews)"),
-        &review_matrix(metrics, month, roster)?,
-    )?);
-
-    let weekly = metrics.get("phases_weekly");
-    let mut weeks = Vec::new();
-    if weekly.height() > 0 {
-        let last_day = month.last_day();
-        let frame = weekly
-            .clone()
-            .lazy()
-            .filter(col("week_start").lt_eq(lit(last_day)))
-            .sort(["week_start"], Default::default())
-            .tail(PHASE_WEEKS as IdxSize)
-            .collect()?;
-        let starts = frame
-            .column("week_start")?
-            .date()?
-            .as_date_iter()
-            .collect::<Vec<_>>();
-        let prs = crate::detect::f64_values(&frame, "prs")?;
-        let coding = crate::detect::f64_values(&frame, "coding_h")?;
-        let pickup = crate::detect::f64_values(&frame, "pickup_h")?;
-        let review = crate::detect::f64_values(&frame, "review_h")?;
-        let merge = crate::detect::f64_values(&frame, "merge_h")?;
-        for i in 0..frame.height() {
-            let Some(week_start) = starts[i] else {
-                continue;
-            };
-            weeks.push(super::charts::WeekPhases {
-                week_start,
-                coding_h: coding[i].unwrap_or(0.0),
-                pickup_h: pickup[i].unwrap_or(0.0),
-                review_h: review[i].unwrap_or(0.0),
-                merge_h: merge[i].unwrap_or(0.0),
-                prs: prs[i].unwrap_or(0.0) as u32,
-            });
-        }
-    }
-    drawn.push(super::charts::cycle_phases_by_week(
-        dir,
-        "Cycle-time phases of PRs merged each week (median hours)",
-        &weeks,
-    )?);
-
-    drawn.push(super::charts::output_outcome_by_month(
-        dir,
-        "Output beside outcome: PRs merged and cycle time per team",
-        &team_series(metrics, month)?,
-    )?);
-    Ok(drawn)
+    use super::charts;
+    let inputs = &data.chart_inputs;
+    let label = &data.label;
+    let empty_matrix = charts::ReviewMatrix {
+        reviewers: Vec::new(),
+        authors: Vec::new(),
+        counts: Vec::new(),
+        managers: Vec::new(),
+    };
+    let empty_heatmap = charts::WeekHeatmap {
+        counts: [[0; 24]; 7],
+        work_start: WORK_START,
+        work_end: WORK_END,
+    };
+    Ok(vec![
+        charts::trend_small_multiples(
+            dir,
+            &format!("Headline metrics, the last {TREND_MONTHS} months"),
+            &inputs.trends,
+        )?,
+        charts::review_load_share(
+            dir,
+            &format!("Share of each team's merged PRs approved, {label}"),
+            &inputs.shares,
+        )?,
+        charts::reviewer_author_matrix(
+            dir,
+            &format!("Who reviews whom, {label} (reviews)"),
+            inputs.matrix.as_ref().unwrap_or(&empty_matrix),
+        )?,
+        charts::cycle_phases_by_week(
+            dir,
+            "Cycle-time phases of PRs merged each week (median hours)",
+            &inputs.weeks,
+        )?,
+        charts::output_outcome_by_month(
+            dir,
+            "Output beside outcome: PRs merged and cycle time per team",
+            &inputs.teams,
+        )?,
+        charts::activity_heatmap(
+            dir,
+            &format!("When people work, {label} (actions, local time)"),
+            inputs.heatmap.as_ref().unwrap_or(&empty_heatmap),
+        )?,
+    ])
 }
 
-fn review_matrix(
-    metrics: &Metrics,
-    month: Month,
+/// Per reviewer and team: approvals as a share of the team's merged PRs, the busiest first.
+fn review_shares(
+    load: &DataFrame,
     roster: &Roster,
+    names: &Names,
+) -> Result<Vec<super::charts::ReviewShare>, ReportError> {
+    let mut shares = Vec::new();
+    if load.height() == 0 {
+        return Ok(shares);
+    }
+    let reviewers = crate::detect::str_values(load, "reviewer")?;
+    let teams = crate::detect::str_values(load, "team")?;
+    let approved = crate::detect::f64_values(load, "approved_prs")?;
+    let share = crate::detect::f64_values(load, "approval_share")?;
+    let mut totals: BTreeMap<(String, String), (f64, f64, usize)> = BTreeMap::new();
+    for i in 0..load.height() {
+        let (Some(reviewer), Some(team)) = (&reviewers[i], &teams[i]) else {
+            continue;
+        };
+        let entry = totals
+            .entry((reviewer.clone(), team.clone()))
+            .or_insert((0.0, 0.0, 0));
+        entry.0 += approved[i].unwrap_or(0.0);
+        entry.1 += share[i].unwrap_or(0.0);
+        entry.2 += 1;
+    }
+    for ((reviewer, team), (approvals, share_sum, months)) in totals {
+        shares.push(super::charts::ReviewShare {
+            person: names.person(&reviewer),
+            team,
+            approvals: approvals as u32,
+            // Over several months: the mean of the monthly shares.
+            share: share_sum / months.max(1) as f64,
+            is_manager: roster.is_manager(&reviewer),
+        });
+    }
+    shares.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
+    shares.truncate(CHART_PEOPLE);
+    Ok(shares)
+}
+
+/// The weekly phase medians of the weeks up to the period's end.
+fn phase_weeks(
+    weekly: &DataFrame,
+    month: Month,
+) -> Result<Vec<super::charts::WeekPhases>, ReportError> {
+    let mut weeks = Vec::new();
+    if weekly.height() == 0 {
+        return Ok(weeks);
+    }
+    let frame = weekly
+        .clone()
+        .lazy()
+        .filter(col("week_start").lt_eq(lit(month.last_day())))
+        .sort(["week_start"], Default::default())
+        .tail(PHASE_WEEKS as IdxSize)
+        .collect()?;
+    let starts = frame
+        .column("week_start")?
+        .date()?
+        .as_date_iter()
+        .collect::<Vec<_>>();
+    let prs = crate::detect::f64_values(&frame, "prs")?;
+    let coding = crate::detect::f64_values(&frame, "coding_h")?;
+    let pickup = crate::detect::f64_values(&frame, "pickup_h")?;
+    let review = crate::detect::f64_values(&frame, "review_h")?;
+    let merge = crate::detect::f64_values(&frame, "merge_h")?;
+    for i in 0..frame.height() {
+        let Some(week_start) = starts[i] else {
+            continue;
+        };
+        weeks.push(super::charts::WeekPhases {
+            week_start,
+            coding_h: coding[i].unwrap_or(0.0),
+            pickup_h: pickup[i].unwrap_or(0.0),
+            review_h: review[i].unwrap_or(0.0),
+            merge_h: merge[i].unwrap_or(0.0),
+            prs: prs[i].unwrap_or(0.0) as u32,
+        });
+    }
+    Ok(weeks)
+}
+
+/// The period's actions summed by weekday and local hour.
+fn week_heatmap(cells: &DataFrame) -> Result<super::charts::WeekHeatmap, ReportError> {
+    let mut heatmap = super::charts::WeekHeatmap {
+        counts: [[0; 24]; 7],
+        work_start: WORK_START,
+        work_end: WORK_END,
+    };
+    if cells.height() == 0 {
+        return Ok(heatmap);
+    }
+    let days = crate::detect::i64_values(cells, "weekday")?;
+    let hours = crate::detect::i64_values(cells, "local_hour")?;
+    let actions = crate::detect::i64_values(cells, "actions")?;
+    for i in 0..cells.height() {
+        if let (Some(d), Some(h), Some(n)) = (days[i], hours[i], actions[i])
+            && (0..7).contains(&d)
+            && (0..24).contains(&h)
+        {
+            heatmap.counts[d as usize][h as usize] += n.max(0) as u32;
+        }
+    }
+    Ok(heatmap)
+}
+
+/// Reviews per reviewer and author of the period, the busiest people, grouped by team.
+fn review_matrix(
+    pairs: &DataFrame,
+    roster: &Roster,
+    names: &Names,
 ) -> Result<super::charts::ReviewMatrix, ReportError> {
-    let pairs = crate::detect::for_month(metrics.get("review_pairs"), month)?;
     let mut matrix = super::charts::ReviewMatrix {
         reviewers: Vec::new(),
         authors: Vec::new(),
@@ -555,9 +1290,9 @@ fn review_matrix(
     if pairs.height() == 0 {
         return Ok(matrix);
     }
-    let reviewers = crate::detect::str_values(&pairs, "reviewer")?;
-    let authors = crate::detect::str_values(&pairs, "author")?;
-    let counts = crate::detect::f64_values(&pairs, "reviews")?;
+    let reviewers = crate::detect::str_values(pairs, "reviewer")?;
+    let authors = crate::detect::str_values(pairs, "author")?;
+    let counts = crate::detect::f64_values(pairs, "reviews")?;
     let busiest = |names: &[Option<String>]| {
         let mut totals: BTreeMap<String, f64> = BTreeMap::new();
         for (name, count) in names.iter().zip(&counts) {
@@ -604,22 +1339,25 @@ fn review_matrix(
         .collect();
     matrix.managers.sort();
     matrix.managers.dedup();
+    for name in matrix
+        .reviewers
+        .iter_mut()
+        .chain(&mut matrix.authors)
+        .chain(&mut matrix.managers)
+    {
+        *name = names.person(name);
+    }
     Ok(matrix)
 }
 
+/// Per team: PRs merged and cycle time in each trend month.
 fn team_series(
-    metrics: &Metrics,
-    month: Month,
+    outcomes: &DataFrame,
+    months: &[String],
 ) -> Result<Vec<super::charts::TeamSeries>, ReportError> {
-    let outcomes = metrics.get("outcome_monthly");
     if outcomes.height() == 0 {
         return Ok(Vec::new());
     }
-    let months: Vec<String> = month
-        .trailing(TREND_MONTHS)
-        .iter()
-        .map(Month::to_string)
-        .collect();
     let teams = crate::detect::str_values(outcomes, "team")?;
     let month_of = crate::detect::str_values(outcomes, "month")?;
     let merged = crate::detect::f64_values(outcomes, "prs_merged")?;

@@ -1,0 +1,470 @@
+//! The retro pack: `retro.md`, three to five talking points for the team's retrospective, each a
+//! question with the evidence behind it, what improved since the last retro, and what to watch.
+//!
+//! It is made from the same [`ReportData`] as the report (so the audience and pseudonyms apply
+//! the same way). What "improved" means needs a baseline: the headline figures and findings kept
+//! in the data directory by the last retro (`retro_state.json`), or, when there was none, the
+//! month before the retro's period.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::writer::{ReportData, ReportError, Trend};
+use crate::detect::{Finding, FindingKind, Severity};
+
+const TEMPLATE: &str = include_str!("../../reports/templates/retro.md.j2");
+/// The file in the data directory that remembers the last retro.
+pub const STATE_FILE: &str = "retro_state.json";
+const MOST_POINTS: usize = 5;
+const FEWEST_POINTS: usize = 3;
+
+/// Why the retro could not be written or its state read.
+#[derive(Debug, thiserror::Error)]
+pub enum RetroError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not a retro state ({message}); delete it and the next retro compares with \
+         the month before its period"
+    )]
+    BadState { path: PathBuf, message: String },
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+/// A finding by what it is about, to tell whether it is still raised.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FindingKey {
+    pub kind: FindingKind,
+    pub subject: String,
+}
+
+impl From<&Finding> for FindingKey {
+    fn from(finding: &Finding) -> Self {
+        FindingKey {
+            kind: finding.kind,
+            subject: finding.subject.clone(),
+        }
+    }
+}
+
+/// What the last retro saw, kept in the data directory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RetroState {
+    /// The day the retro was written.
+    pub written: chrono::NaiveDate,
+    /// The last month it judged.
+    pub last_month: String,
+    /// Headline metric → its value in `last_month`.
+    pub figures: BTreeMap<String, f64>,
+    /// The findings raised then (person ids as stored, never shown).
+    pub findings: Vec<FindingKey>,
+}
+
+/// Reads the last retro's state; `None` when there was no retro yet.
+pub fn load_state(data_dir: &Path) -> Result<Option<RetroState>, RetroError> {
+    let path = data_dir.join(STATE_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| RetroError::BadState {
+                path,
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(RetroError::Io { path, source }),
+    }
+}
+
+/// Keeps this retro's state for the next one.
+pub fn save_state(data_dir: &Path, state: &RetroState) -> Result<(), RetroError> {
+    let path = data_dir.join(STATE_FILE);
+    let bytes = serde_json::to_vec_pretty(state).map_err(|e| RetroError::BadState {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    crate::store::write_atomically(&path, &bytes).map_err(|e| RetroError::Io {
+        path,
+        source: std::io::Error::other(e.to_string()),
+    })
+}
+
+/// What the retro compares with.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// `the last retro (2026-09-30)` or `2026-08`.
+    pub label: String,
+    pub figures: BTreeMap<String, f64>,
+    /// The findings raised then, when a retro was kept.
+    pub findings: Option<Vec<FindingKey>>,
+}
+
+/// One talking point: a question for the team and what it rests on.
+#[derive(Debug, Clone, Serialize)]
+struct TalkingPoint {
+    title: String,
+    question: String,
+    evidence: Vec<String>,
+    links: Vec<String>,
+}
+
+/// A headline metric compared with the baseline.
+#[derive(Debug, Clone, Serialize)]
+struct Movement {
+    label: String,
+    from: String,
+    to: String,
+    change: String,
+}
+
+/// This retro's state, to save once retro.md is written.
+pub fn state_of(data: &ReportData, raw_findings: &[FindingKey]) -> RetroState {
+    RetroState {
+        written: chrono::Utc::now().date_naive(),
+        last_month: data.month.clone(),
+        figures: data
+            .trends
+            .iter()
+            .filter_map(|t| t.current.map(|v| (t.metric.clone(), v)))
+            .collect(),
+        findings: raw_findings.to_vec(),
+    }
+}
+
+/// Renders retro.md and writes it into `out_dir`; returns its path.
+pub fn write(
+    data: &ReportData,
+    baseline: &Baseline,
+    raw_findings: &[FindingKey],
+    out_dir: &Path,
+) -> Result<PathBuf, RetroError> {
+    let points = talking_points(data);
+    let (improved, worse) = movements(&data.trends, baseline);
+    let resolved = resolved_findings(baseline, raw_findings);
+    let watch: Vec<String> = worse
+        .iter()
+        .map(|m| {
+            format!(
+                "{} went from {} to {} ({}).",
+                m.label, m.from, m.to, m.change
+            )
+        })
+        .chain(
+            latest_per_subject(&data.findings)
+                .into_iter()
+                .skip(MOST_POINTS)
+                .map(|f| format!("{}: {}", kind_title(f.kind), f.headline)),
+        )
+        .collect();
+    let env = super::filters::environment();
+    let context = minijinja::context! {
+        label => &data.label,
+        period => &data.period,
+        version => data.version,
+        audience => &data.audience,
+        anonymized => data.anonymized,
+        baseline => &baseline.label,
+        points => &points,
+        improved => &improved,
+        resolved => &resolved,
+        watch => &watch,
+        trends => &data.trends,
+    };
+    let text = env
+        .template_from_named_str("retro.md", TEMPLATE)
+        .and_then(|t| t.render(context))
+        .map_err(|e| ReportError::Template {
+            name: "retro.md".into(),
+            message: format!("{e:#}"),
+        })?;
+    std::fs::create_dir_all(out_dir).map_err(|source| RetroError::Io {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let path = out_dir.join("retro.md");
+    crate::store::write_atomically(&path, text.as_bytes()).map_err(|e| RetroError::Io {
+        path: path.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(path)
+}
+
+fn kind_title(kind: FindingKind) -> String {
+    let words = kind.name().replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+fn figure_text(name: &str, value: &serde_json::Value) -> String {
+    let shown = match value.as_f64() {
+        Some(v) if name.ends_with("_h") || name.ends_with("hours") => format!("{v:.1} h"),
+        Some(v) if name.contains("share") || name.ends_with("rate") => {
+            format!("{:.0} %", v * 100.0)
+        }
+        Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
+        Some(v) => format!("{v:.2}"),
+        None => value
+            .as_str()
+            .map_or_else(|| value.to_string(), String::from),
+    };
+    format!("{}: {shown}", name.replace('_', " "))
+}
+
+/// The findings first (most severe first), then team health signals, then the headline metrics
+/// that moved the wrong way, until there are three to five points.
+fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
+    // A finding raised in several months of the period is one point: the latest, with the months.
+    let mut months_of: BTreeMap<(FindingKind, &str), Vec<String>> = BTreeMap::new();
+    for f in &data.findings {
+        months_of
+            .entry((f.kind, f.subject.as_str()))
+            .or_default()
+            .push(f.period.from.format("%Y-%m").to_string());
+    }
+    let mut points: Vec<(Severity, TalkingPoint)> = Vec::new();
+    for f in latest_per_subject(&data.findings) {
+        let mut evidence = vec![f.headline.clone()];
+        let mut months = months_of[&(f.kind, f.subject.as_str())].clone();
+        if months.len() > 1 {
+            months.sort();
+            evidence.push(format!("Raised in {} of the period.", months.join(", ")));
+        }
+        evidence.extend(
+            f.evidence
+                .figures
+                .iter()
+                .filter(|(_, v)| v.is_number())
+                .take(4)
+                .map(|(n, v)| figure_text(n, v)),
+        );
+        points.push((
+            f.severity,
+            TalkingPoint {
+                title: kind_title(f.kind),
+                question: f.question.clone(),
+                evidence,
+                links: f.evidence.links.iter().take(3).cloned().collect(),
+            },
+        ));
+    }
+    points.extend(data.team_signals.iter().map(|s| {
+        (
+            s.severity,
+            TalkingPoint {
+                title: format!("{} in {}", kind_title(s.kind), s.team),
+                question: match s.kind {
+                    FindingKind::AttritionRisk => format!(
+                        "Is the work in {} still work people want to do? What would make it \
+                         easier to say when it is not?",
+                        s.team
+                    ),
+                    _ => format!(
+                        "How sustainable is the pace in {}? What would make it easier to say \
+                         when the load is too much?",
+                        s.team
+                    ),
+                },
+                evidence: vec![format!(
+                    "In {}, {} {} the signals of {} (counted, not named).",
+                    s.team,
+                    s.people,
+                    if s.people == 1 {
+                        "person shows"
+                    } else {
+                        "people show"
+                    },
+                    kind_title(s.kind).to_lowercase()
+                )],
+                links: Vec::new(),
+            },
+        )
+    }));
+    points.sort_by_key(|p| std::cmp::Reverse(p.0));
+    let mut points: Vec<TalkingPoint> = points.into_iter().map(|(_, p)| p).collect();
+    points.truncate(MOST_POINTS);
+    let mut worse: Vec<&Trend> = data
+        .trends
+        .iter()
+        .filter(|t| t.direction == "worse")
+        .collect();
+    worse.sort_by(|a, b| relative_change(b).total_cmp(&relative_change(a)));
+    for trend in worse {
+        if points.len() >= FEWEST_POINTS {
+            break;
+        }
+        points.push(TalkingPoint {
+            title: trend.label.clone(),
+            question: format!(
+                "{} went from {} to {} last month. What changed in how we work, and is it \
+                 something we want to keep?",
+                trend.label, trend.previous_text, trend.current_text
+            ),
+            evidence: vec![format!(
+                "{}: {} over the last {} months ({}).",
+                trend.label,
+                trend.spark,
+                trend.months.len(),
+                trend.change_text
+            )],
+            links: Vec::new(),
+        });
+    }
+    points
+}
+
+/// Each (kind, subject) once, its first finding in the report's order (most severe, latest first).
+fn latest_per_subject(findings: &[Finding]) -> Vec<&Finding> {
+    let mut seen = std::collections::BTreeSet::new();
+    findings
+        .iter()
+        .filter(|f| seen.insert((f.kind, f.subject.as_str())))
+        .collect()
+}
+
+fn relative_change(trend: &Trend) -> f64 {
+    match (trend.current, trend.previous) {
+        (Some(c), Some(p)) if p.abs() > 1e-9 => ((c - p) / p).abs(),
+        _ => 0.0,
+    }
+}
+
+/// Headline metrics that moved by more than 5 % against the baseline: (better, worse).
+fn movements(trends: &[Trend], baseline: &Baseline) -> (Vec<Movement>, Vec<Movement>) {
+    let mut better = Vec::new();
+    let mut worse = Vec::new();
+    for trend in trends {
+        let (Some(now), Some(&then)) = (trend.current, baseline.figures.get(&trend.metric)) else {
+            continue;
+        };
+        if (now - then).abs() <= then.abs() * 0.05 + 1e-9 {
+            continue;
+        }
+        let show = |v: f64| match trend.unit.as_str() {
+            "hours" => format!("{v:.1} h"),
+            "%" => format!("{:.1} %", v * 100.0),
+            _ => format!("{v:.0}"),
+        };
+        let delta = now - then;
+        let sign = if delta > 0.0 { "+" } else { "−" };
+        let change = match trend.unit.as_str() {
+            "hours" => format!("{sign}{:.1} h", delta.abs()),
+            "%" => format!("{sign}{:.1} pp", delta.abs() * 100.0),
+            _ => format!("{sign}{:.0}", delta.abs()),
+        };
+        let movement = Movement {
+            label: trend.label.clone(),
+            from: show(then),
+            to: show(now),
+            change,
+        };
+        // Output (PRs merged) has no better direction: it is neither praised nor watched.
+        match trend.metric.as_str() {
+            "prs_merged" => {}
+            _ if delta < 0.0 => better.push(movement),
+            _ => worse.push(movement),
+        }
+    }
+    (better, worse)
+}
+
+/// Findings the last retro raised that are no longer raised, as sentences without names for
+/// per-person health kinds.
+fn resolved_findings(baseline: &Baseline, now: &[FindingKey]) -> Vec<String> {
+    let Some(before) = &baseline.findings else {
+        return Vec::new();
+    };
+    let mut counts: BTreeMap<FindingKind, usize> = BTreeMap::new();
+    for key in before.iter().filter(|k| !now.contains(k)) {
+        *counts.entry(key.kind).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(kind, n)| {
+            format!(
+                "{}: raised {} {} at the last retro, no longer raised.",
+                kind_title(kind),
+                n,
+                if n == 1 { "time" } else { "times" }
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trend(metric: &str, unit: &str, previous: f64, current: f64) -> Trend {
+        Trend {
+            metric: metric.into(),
+            label: metric.into(),
+            unit: unit.into(),
+            months: vec!["2026-09".into(), "2026-10".into()],
+            values: vec![Some(previous), Some(current)],
+            current: Some(current),
+            previous: Some(previous),
+            current_text: String::new(),
+            previous_text: String::new(),
+            change_text: String::new(),
+            direction: String::new(),
+            spark: String::new(),
+        }
+    }
+
+    #[test]
+    fn movements_against_the_baseline_split_into_better_and_worse() {
+        let baseline = Baseline {
+            label: "2026-09".into(),
+            figures: BTreeMap::from([
+                ("cycle_p50_h".to_string(), 40.0),
+                ("reopen_rate".to_string(), 0.05),
+                ("prs_merged".to_string(), 100.0),
+                ("pickup_p50_h".to_string(), 10.0),
+            ]),
+            findings: None,
+        };
+        let trends = vec![
+            trend("cycle_p50_h", "hours", 0.0, 30.0),
+            trend("reopen_rate", "%", 0.0, 0.08),
+            trend("prs_merged", "count", 0.0, 150.0),
+            trend("pickup_p50_h", "hours", 0.0, 10.2),
+        ];
+        let (better, worse) = movements(&trends, &baseline);
+        assert_eq!(better.len(), 1);
+        assert_eq!(better[0].change, "−10.0 h");
+        assert_eq!(worse.len(), 1);
+        assert_eq!(worse[0].change, "+3.0 pp");
+    }
+
+    #[test]
+    fn findings_no_longer_raised_are_counted_without_names() {
+        let key = |kind, subject: &str| FindingKey {
+            kind,
+            subject: subject.into(),
+        };
+        let baseline = Baseline {
+            label: "the last retro".into(),
+            figures: BTreeMap::new(),
+            findings: Some(vec![
+                key(FindingKind::BurnoutRisk, "nora"),
+                key(FindingKind::BurnoutRisk, "ali"),
+                key(FindingKind::Overload, "team:mobile"),
+            ]),
+        };
+        let resolved = resolved_findings(&baseline, &[key(FindingKind::Overload, "team:mobile")]);
+        assert_eq!(
+            resolved,
+            ["Burnout risk: raised 2 times at the last retro, no longer raised."]
+        );
+        assert!(!resolved.concat().contains("nora"));
+    }
+}

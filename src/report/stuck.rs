@@ -1,0 +1,181 @@
+//! Stuck items: the oldest pull requests and tickets still waiting at the end of the period.
+//!
+//! This selects rows (open at a date, oldest first); it computes no metric. A PR is waiting when
+//! it was opened by the end of the period and neither merged nor closed by then; a ticket when it
+//! was started (moved into progress) and not resolved. Bots' PRs are left out.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::Serialize;
+
+/// One waiting pull request.
+#[derive(Debug, Clone, Serialize)]
+pub struct StuckPr {
+    pub repo: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub author: String,
+    pub team: String,
+    pub opened: String,
+    pub age_days: i64,
+    pub draft: bool,
+}
+
+/// One ticket in progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct StuckTicket {
+    pub key: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub assignee: String,
+    pub team: String,
+    pub status: String,
+    pub started: String,
+    pub age_days: i64,
+}
+
+/// The oldest waiting PRs and tickets, oldest first.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StuckItems {
+    /// The day they were waiting at (the period's last day).
+    pub as_of: Option<String>,
+    pub prs: Vec<StuckPr>,
+    pub tickets: Vec<StuckTicket>,
+    /// How many were waiting in all (the lists show the oldest `limit`).
+    pub prs_waiting: usize,
+    pub tickets_waiting: usize,
+}
+
+fn end_of(day: NaiveDate) -> i64 {
+    day.succ_opt()
+        .unwrap_or(day)
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_micros())
+        .unwrap_or(i64::MAX)
+}
+
+fn micros(column: &str) -> Expr {
+    col(column).cast(DataType::Int64)
+}
+
+fn date_of(micros: Option<i64>) -> String {
+    micros
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map(|t| t.date_naive().to_string())
+        .unwrap_or_default()
+}
+
+/// The `limit` oldest PRs and tickets waiting at the end of `as_of`.
+pub fn collect(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    teams: &BTreeMap<String, String>,
+    bots: &[String],
+    as_of: NaiveDate,
+    limit: usize,
+) -> PolarsResult<StuckItems> {
+    let end = end_of(as_of);
+    let team_of = |person: &str| {
+        teams
+            .get(person)
+            .cloned()
+            .unwrap_or_else(|| "unassigned".into())
+    };
+    let age = |start: Option<i64>| start.map_or(0, |s| (end - s) / 86_400_000_000);
+    let mut items = StuckItems {
+        as_of: Some(as_of.to_string()),
+        ..StuckItems::default()
+    };
+
+    if let Some(prs) = tables.get("pull_requests") {
+        let done = micros("merged_at")
+            .fill_null(micros("closed_at"))
+            .fill_null(lit(i64::MAX));
+        let bot_list = Series::new("bots".into(), bots.to_vec());
+        let open = prs
+            .clone()
+            .filter(
+                micros("created_at")
+                    .lt(lit(end))
+                    .and(done.gt_eq(lit(end)))
+                    .and(col("author").str().ends_with(lit("[bot]")).not())
+                    .and(
+                        col("author")
+                            .is_in(lit(bot_list).implode(true), false)
+                            .not(),
+                    ),
+            )
+            .sort(["created_at"], Default::default())
+            .collect()?;
+        items.prs_waiting = open.height();
+        let open = open.head(Some(limit));
+        let repos = crate::detect::str_values(&open, "repo")?;
+        let numbers = crate::detect::i64_values(&open, "number")?;
+        let titles = crate::detect::str_values(&open, "title")?;
+        let urls = crate::detect::str_values(&open, "url")?;
+        let authors = crate::detect::str_values(&open, "author")?;
+        let created = crate::detect::i64_values(&open, "created_at")?;
+        let drafts = open
+            .column("draft")?
+            .cast(&DataType::Boolean)?
+            .bool()?
+            .iter()
+            .collect::<Vec<_>>();
+        for i in 0..open.height() {
+            let author = authors[i].clone().unwrap_or_default();
+            items.prs.push(StuckPr {
+                repo: repos[i].clone().unwrap_or_default(),
+                number: numbers[i].unwrap_or_default(),
+                title: titles[i].clone().unwrap_or_default(),
+                url: urls[i].clone(),
+                team: team_of(&author),
+                author,
+                opened: date_of(created[i]),
+                age_days: age(created[i]),
+                draft: drafts[i].unwrap_or(false),
+            });
+        }
+    }
+
+    if let Some(issues) = tables.get("issues") {
+        let open = issues
+            .clone()
+            .filter(
+                micros("started_at").lt(lit(end)).and(
+                    micros("resolved_at")
+                        .fill_null(lit(i64::MAX))
+                        .gt_eq(lit(end)),
+                ),
+            )
+            .sort(["started_at"], Default::default())
+            .collect()?;
+        items.tickets_waiting = open.height();
+        let open = open.head(Some(limit));
+        let keys = crate::detect::str_values(&open, "key")?;
+        let titles = crate::detect::str_values(&open, "title")?;
+        let urls = crate::detect::str_values(&open, "url")?;
+        let assignees = crate::detect::str_values(&open, "assignee")?;
+        let statuses = crate::detect::str_values(&open, "status")?;
+        let started = crate::detect::i64_values(&open, "started_at")?;
+        for i in 0..open.height() {
+            let assignee = assignees[i].clone().unwrap_or_default();
+            items.tickets.push(StuckTicket {
+                key: keys[i].clone().unwrap_or_default(),
+                title: titles[i].clone().unwrap_or_default(),
+                url: urls[i].clone(),
+                team: if assignee.is_empty() {
+                    "unassigned".into()
+                } else {
+                    team_of(&assignee)
+                },
+                assignee,
+                status: statuses[i].clone().unwrap_or_default(),
+                started: date_of(started[i]),
+                age_days: age(started[i]),
+            });
+        }
+    }
+    Ok(items)
+}

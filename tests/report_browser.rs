@@ -1,0 +1,453 @@
+//! The report checked as a person would see it: `report.html` opened in headless Chromium.
+//!
+//! The test drives Chromium through the DevTools protocol over `--remote-debugging-pipe` (file
+//! descriptors 3 and 4, NUL-separated JSON messages), so it needs no WebSocket client and no
+//! port. It fails on
+//! - any console error, uncaught exception or browser log entry at level error (a blocked
+//!   resource, a Content-Security-Policy violation, a failed load);
+//! - any script running from the data: a JavaScript dialog opening (the hostile titles call
+//!   `alert`), any `<script>` element, any `on*` attribute or `javascript:` link in the DOM, any
+//!   `<img>` at all (the report draws charts as inline SVG, so an image can only be injected);
+//! - a chart that did not render: a figure without an SVG, an SVG of zero size, or one with
+//!   hardly any shapes.
+//!
+//! The checks run from the test through `Runtime.evaluate`; the page itself has no script. A
+//! negative control (a page with an injected image and an empty chart) shows that each check can
+//! fail. Screenshots of the hostile report and of the demo report are kept for CI under
+//! `<target dir>/ci-artifacts/` (`report-hostile.png`, `report-demo.png`).
+//!
+//! Chromium is found at `$TEAMLENS_CHROMIUM`, `/usr/bin/chromium` or `chromium` on PATH; `.ci/run`
+//! installs Debian's package. Without it the test fails, unless `TEAMLENS_SKIP_BROWSER=1` says to
+//! skip it.
+
+mod report_hostile;
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(90);
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("TEAMLENS_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let system = Path::new("/usr/bin/chromium");
+    if system.exists() {
+        return Some(system.to_path_buf());
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("chromium"))
+            .find(|p| p.exists())
+    })
+}
+
+/// Where screenshots are kept: `<target dir>/ci-artifacts/`.
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target dir")
+        .join("ci-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A headless Chromium and its DevTools pipe.
+struct Browser {
+    child: Child,
+    to_browser: std::fs::File,
+    from_browser: Receiver<Value>,
+    next_id: u64,
+    /// Events received while waiting for replies, in order.
+    events: Vec<Value>,
+    _profile: tempfile::TempDir,
+}
+
+/// Moves `fd` to a descriptor number of at least 10, so the two `dup2` calls cannot clobber it.
+fn high(fd: i32) -> std::io::Result<i32> {
+    // SAFETY: fcntl on a descriptor this process owns; runs in the child before exec.
+    let moved = unsafe { libc::fcntl(fd, libc::F_DUPFD, 10) };
+    if moved < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(moved)
+    }
+}
+
+impl Browser {
+    fn launch(executable: &Path) -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        let (browser_reads, we_write) = std::io::pipe().unwrap();
+        let (we_read, browser_writes) = std::io::pipe().unwrap();
+        let browser_reads: OwnedFd = browser_reads.into();
+        let browser_writes: OwnedFd = browser_writes.into();
+        let (read_fd, write_fd) = (browser_reads.as_raw_fd(), browser_writes.as_raw_fd());
+        let mut command = Command::new(executable);
+        command
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--remote-debugging-pipe",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: only async-signal-safe calls (fcntl, dup2) between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                let (r, w) = (high(read_fd)?, high(write_fd)?);
+                if libc::dup2(r, 3) < 0 || libc::dup2(w, 4) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", executable.display()));
+        drop(browser_reads);
+        drop(browser_writes);
+        let (sender, receiver) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(we_read);
+            let mut message = Vec::new();
+            while reader.read_until(0, &mut message).is_ok_and(|n| n > 0) {
+                if message.last() == Some(&0) {
+                    message.pop();
+                }
+                if let Ok(value) = serde_json::from_slice::<Value>(&message)
+                    && sender.send(value).is_err()
+                {
+                    break;
+                }
+                message.clear();
+            }
+        });
+        Browser {
+            child,
+            to_browser: std::fs::File::from(OwnedFd::from(we_write)),
+            from_browser: receiver,
+            next_id: 1,
+            events: Vec::new(),
+            _profile: profile,
+        }
+    }
+
+    /// Sends a command (to the browser, or to a page's session) and waits for its result.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
+        }
+        let mut bytes = serde_json::to_vec(&message).unwrap();
+        bytes.push(0);
+        self.to_browser.write_all(&bytes).unwrap();
+        let deadline = Instant::now() + CALL_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.from_browser.recv_timeout(left) {
+                Ok(reply) if reply["id"] == json!(id) => {
+                    assert!(
+                        reply.get("error").is_none(),
+                        "{method} failed: {}",
+                        reply["error"]
+                    );
+                    return reply["result"].clone();
+                }
+                Ok(event) => self.on_event(session, event),
+                Err(RecvTimeoutError::Timeout) => panic!("{method}: no answer from Chromium"),
+                Err(RecvTimeoutError::Disconnected) => panic!("{method}: Chromium went away"),
+            }
+        }
+    }
+
+    /// Keeps an event; answers a JavaScript dialog at once so the page does not hang on it.
+    fn on_event(&mut self, session: Option<&str>, event: Value) {
+        if event["method"] == "Page.javascriptDialogOpening" {
+            let dialog_session = event["sessionId"]
+                .as_str()
+                .or(session)
+                .unwrap_or_default()
+                .to_string();
+            self.events.push(event);
+            let mut bytes = serde_json::to_vec(&json!({
+                "id": 0, "method": "Page.handleJavaScriptDialog",
+                "params": {"accept": true}, "sessionId": dialog_session,
+            }))
+            .unwrap();
+            bytes.push(0);
+            self.to_browser.write_all(&bytes).unwrap();
+        } else {
+            self.events.push(event);
+        }
+    }
+
+    /// Waits until an event with this method has arrived.
+    fn wait_for(&mut self, session: &str, method: &str) {
+        let deadline = Instant::now() + CALL_TIMEOUT;
+        while !self.events.iter().any(|e| e["method"] == method) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.from_browser.recv_timeout(left) {
+                Ok(event) => self.on_event(Some(session), event),
+                Err(_) => panic!("Chromium never sent {method}"),
+            }
+        }
+    }
+
+    /// Evaluates an expression in the page and returns its value.
+    fn evaluate(&mut self, session: &str, expression: &str) -> Value {
+        let result = self.call(
+            Some(session),
+            "Runtime.evaluate",
+            json!({ "expression": expression, "returnByValue": true }),
+        );
+        assert!(
+            result.get("exceptionDetails").is_none(),
+            "evaluating {expression}: {}",
+            result["exceptionDetails"]
+        );
+        result["result"]["value"].clone()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let mut bytes = serde_json::to_vec(&json!({"id": u64::MAX, "method": "Browser.close"}))
+            .unwrap_or_default();
+        bytes.push(0);
+        let _ = self.to_browser.write_all(&bytes);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a page showed: every problem found, and the screenshot.
+struct Visit {
+    problems: Vec<String>,
+    screenshot: Vec<u8>,
+}
+
+/// Opens a page in a fresh tab, lets it load, checks it and takes a full-page screenshot.
+fn visit(browser: &mut Browser, page: &Path) -> Visit {
+    browser.events.clear();
+    let target = browser.call(None, "Target.createTarget", json!({ "url": "about:blank" }));
+    let attached = browser.call(
+        None,
+        "Target.attachToTarget",
+        json!({ "targetId": target["targetId"], "flatten": true }),
+    );
+    let session = attached["sessionId"].as_str().unwrap().to_string();
+    for domain in ["Page.enable", "Runtime.enable", "Log.enable"] {
+        browser.call(Some(&session), domain, json!({}));
+    }
+    browser.call(
+        Some(&session),
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+    );
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    browser.call(Some(&session), "Page.navigate", json!({ "url": url }));
+    browser.wait_for(&session, "Page.loadEventFired");
+    // One more round trip, so that events raised while loading have arrived.
+    browser.evaluate(&session, "1");
+
+    let mut problems = Vec::new();
+    for event in browser.events.iter() {
+        let params = &event["params"];
+        match event["method"].as_str().unwrap_or_default() {
+            "Runtime.consoleAPICalled"
+                if matches!(params["type"].as_str(), Some("error" | "assert")) =>
+            {
+                problems.push(format!("console error: {}", params["args"]));
+            }
+            "Runtime.exceptionThrown" => {
+                problems.push(format!("exception: {}", params["exceptionDetails"]));
+            }
+            "Log.entryAdded" if params["entry"]["level"] == "error" => {
+                problems.push(format!("browser log error: {}", params["entry"]["text"]));
+            }
+            "Page.javascriptDialogOpening" => {
+                problems.push(format!("a script from the data ran: {}", params["message"]));
+            }
+            _ => {}
+        }
+    }
+    let injected = browser.evaluate(
+        &session,
+        r#"(() => {
+            const found = [];
+            if (document.scripts.length) found.push(document.scripts.length + " <script> elements");
+            if (document.images.length) found.push(document.images.length + " <img> elements");
+            for (const e of document.querySelectorAll("*")) {
+                for (const a of e.attributes) {
+                    if (a.name.toLowerCase().startsWith("on")) found.push(e.tagName + " " + a.name);
+                }
+            }
+            for (const a of document.querySelectorAll("a[href]")) {
+                if (a.href.trim().toLowerCase().startsWith("javascript:")) found.push("link " + a.href);
+            }
+            return found;
+        })()"#,
+    );
+    for item in injected.as_array().into_iter().flatten() {
+        problems.push(format!(
+            "injected into the DOM: {}",
+            item.as_str().unwrap_or_default()
+        ));
+    }
+    let charts = browser.evaluate(
+        &session,
+        r#"Array.from(document.querySelectorAll("figure")).map(f => {
+            const svg = f.querySelector("svg");
+            const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+            const shapes = svg ? svg.querySelectorAll("rect,path,polyline,circle,line,text").length : 0;
+            return {id: f.id, svg: !!svg, width: box.width, height: box.height, shapes};
+        })"#,
+    );
+    let charts = charts.as_array().cloned().unwrap_or_default();
+    if charts.is_empty() {
+        problems.push("no chart in the page".into());
+    }
+    for chart in &charts {
+        let rendered = chart["svg"] == true
+            && chart["width"].as_f64().unwrap_or(0.0) > 50.0
+            && chart["height"].as_f64().unwrap_or(0.0) > 50.0
+            && chart["shapes"].as_u64().unwrap_or(0) >= 5;
+        if !rendered {
+            problems.push(format!("chart did not render: {chart}"));
+        }
+    }
+
+    let height = browser
+        .evaluate(&session, "document.documentElement.scrollHeight")
+        .as_f64()
+        .unwrap_or(900.0)
+        .clamp(900.0, 16000.0);
+    browser.call(
+        Some(&session),
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 1100, "height": height as i64, "deviceScaleFactor": 1, "mobile": false }),
+    );
+    let shot = browser.call(
+        Some(&session),
+        "Page.captureScreenshot",
+        json!({ "format": "png", "captureBeyondViewport": true }),
+    );
+    let screenshot = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap_or_default())
+        .unwrap();
+    browser.call(
+        None,
+        "Target.closeTarget",
+        json!({ "targetId": target["targetId"] }),
+    );
+    Visit {
+        problems,
+        screenshot,
+    }
+}
+
+fn demo_report(work: &Path) -> PathBuf {
+    let out = work.join("demo");
+    support::teamlens()
+        .args(["-q", "demo", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn the_report_renders_in_chromium_without_errors_or_scripts_and_every_chart_shows() {
+    let Some(executable) = chromium() else {
+        if std::env::var("TEAMLENS_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+            eprintln!("skipped: no Chromium, and TEAMLENS_SKIP_BROWSER=1");
+            return;
+        }
+        panic!(
+            "Chromium is needed to check the report in a browser: install it (Debian: \
+             `apt-get install -y chromium`; `.ci/run` does), point TEAMLENS_CHROMIUM at it, or \
+             set TEAMLENS_SKIP_BROWSER=1 to skip this test"
+        );
+    };
+    let mut browser = Browser::launch(&executable);
+
+    // The negative control: every kind of check must fire on a page built to fail them.
+    let control = tempfile::tempdir().unwrap();
+    let bad_page = control.path().join("bad.html");
+    std::fs::write(
+        &bad_page,
+        "<!DOCTYPE html><html><body><img src=\"missing.png\" onerror=\"alert('ran')\">\
+         <figure id=\"chart-empty\"><svg width=\"0\" height=\"0\"></svg></figure></body></html>",
+    )
+    .unwrap();
+    let control_visit = visit(&mut browser, &bad_page);
+    let found = control_visit.problems.join("\n");
+    for expected in [
+        "a script from the data ran",
+        "injected into the DOM: 1 <img>",
+        "injected into the DOM: IMG onerror",
+        "chart did not render",
+        "browser log error",
+    ] {
+        assert!(
+            found.contains(expected),
+            "the check for `{expected}` did not fire on the control page:\n{found}"
+        );
+    }
+
+    let (work, data) = report_hostile::workspace();
+    let hostile = work.path().join("hostile");
+    support::teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["-q", "report", "--month", "2026-10", "--out"])
+        .arg(&hostile)
+        .assert()
+        .success();
+    let demo = demo_report(work.path());
+    for (name, dir) in [("hostile", &hostile), ("demo", &demo)] {
+        let seen = visit(&mut browser, &dir.join("report.html"));
+        let shot = artifacts().join(format!("report-{name}.png"));
+        std::fs::write(&shot, &seen.screenshot).unwrap();
+        assert!(
+            seen.screenshot.starts_with(b"\x89PNG") && seen.screenshot.len() > 20_000,
+            "the screenshot {} is not a picture of a page",
+            shot.display()
+        );
+        assert!(
+            seen.problems.is_empty(),
+            "{name} report in Chromium (screenshot: {}):\n{}",
+            shot.display(),
+            seen.problems.join("\n")
+        );
+        eprintln!("{name} report: no problems; screenshot {}", shot.display());
+    }
+}

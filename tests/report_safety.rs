@@ -1,0 +1,326 @@
+//! The report's safety and privacy, end to end: hostile titles, names and labels stay text in
+//! HTML, Markdown and CSV; pseudonyms replace every name; a team audience sees health signals
+//! only as counts; periods and the retro pack.
+
+mod report_hostile;
+mod support;
+
+use std::path::Path;
+
+use report_hostile::*;
+use support::{read_json, teamlens};
+
+fn report(data: &Path, out: &Path, extra: &[&str]) {
+    teamlens()
+        .arg("--data-dir")
+        .arg(data)
+        .args(["-q", "report", "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+/// Splits one line of our CSV into cells (quoted cells may hold commas and doubled quotes).
+fn csv_cells(line: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cell)),
+            (c, _) => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
+}
+
+fn every_file(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(every_file(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn hostile_titles_names_and_labels_stay_text_everywhere() {
+    let (work, data) = workspace();
+    let out = work.path().join("report");
+    report(&data, &out, &["--month", "2026-10"]);
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<img"), "an <img> tag from data in the HTML");
+    assert!(!html.contains("<script"), "a <script> tag in the HTML");
+    assert!(
+        !html.contains("<svg onload"),
+        "a team name became an element"
+    );
+    assert!(
+        !html.contains("href=\"javascript:"),
+        "a script link in the HTML"
+    );
+    assert!(
+        !html.contains("<b>Progress"),
+        "a ticket status became markup"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "the hostile title is shown as text"
+    );
+    assert!(html.contains("| pipe | [link](javascript:alert(1))"));
+
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        !markdown.replace("\\]", "").contains("](javascript:"),
+        "a script link in Markdown"
+    );
+    let unescaped = markdown.replace("\\<", "");
+    assert!(!unescaped.contains("<img"), "raw HTML in Markdown");
+    assert!(!unescaped.contains("<svg"), "raw HTML in Markdown");
+    assert!(markdown.contains("\\<img src=x onerror=alert(1)\\>"));
+    assert!(markdown.contains("\\| pipe \\| \\[link\\](javascript:alert(1))"));
+    // Every table row keeps its column count: a pipe in a title cannot add a cell.
+    for block in markdown.split("\n\n") {
+        let rows: Vec<&str> = block.lines().filter(|l| l.starts_with('|')).collect();
+        if let Some(header) = rows.first() {
+            let columns = header.matches('|').count();
+            for row in &rows {
+                let unescaped = row.replace("\\|", "");
+                assert_eq!(unescaped.matches('|').count(), columns, "{row}");
+            }
+        }
+    }
+
+    let stuck = std::fs::read_to_string(out.join("data/stuck_prs.csv")).unwrap();
+    assert!(stuck.contains("'=HYPERLINK"), "{stuck}");
+    let tickets = std::fs::read_to_string(out.join("data/stuck_tickets.csv")).unwrap();
+    assert!(
+        tickets.contains("'@SUM") && tickets.contains("'-2+3"),
+        "{tickets}"
+    );
+    for path in every_file(&out.join("data")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines() {
+            for cell in csv_cells(line) {
+                let live = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                assert!(!live, "{}: formula cell {cell:?}", path.display());
+            }
+        }
+    }
+    for path in every_file(&out.join("charts")) {
+        if path.extension().is_some_and(|e| e == "svg") {
+            let svg = std::fs::read_to_string(&path).unwrap();
+            assert!(!svg.contains("<svg onload"), "{}", path.display());
+        }
+    }
+}
+
+#[test]
+fn anonymized_reports_name_nobody_and_keep_pseudonyms_across_months() {
+    let (work, data) = workspace();
+    let october = work.path().join("october");
+    let september = work.path().join("september");
+    report(&data, &october, &["--month", "2026-10", "--anonymize"]);
+    report(&data, &september, &["--month", "2026-09", "--anonymize"]);
+    for dir in [&october, &september] {
+        for path in every_file(dir) {
+            if path.extension().is_some_and(|e| e == "png") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let words: Vec<&str> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .collect();
+            for person in ["maya", "ali", "bea", "cem"] {
+                assert!(
+                    !words.contains(&person),
+                    "{} names {person}",
+                    path.display()
+                );
+            }
+        }
+    }
+    let key_text = std::fs::read_to_string(data.join("pseudonym.key")).unwrap();
+    let key: Vec<u8> = (0..key_text.trim().len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&key_text[i..i + 2], 16).unwrap())
+        .collect();
+    let maya = teamlens::report::privacy::pseudonym(&key, "maya");
+    for dir in [&october, &september] {
+        let json = read_json(&dir.join("report.json"));
+        assert_eq!(json["anonymized"], true);
+        let reviewers: Vec<&str> = json["metrics"]["review_waits_by_reviewer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["reviewer"].as_str())
+            .collect();
+        assert!(reviewers.contains(&maya.as_str()), "{reviewers:?}");
+    }
+}
+
+#[test]
+fn periods_quarters_and_their_mistakes() {
+    let (work, data) = workspace();
+    let out = work.path().join("q");
+    report(&data, &out, &["--quarter", "2026-Q4"]);
+    let json = read_json(&out.join("report.json"));
+    assert_eq!(
+        json["months"],
+        serde_json::json!(["2026-10", "2026-11", "2026-12"])
+    );
+    assert_eq!(json["period"]["to"], "2026-12-31");
+    let out = work.path().join("range");
+    report(&data, &out, &["--from", "2026-09", "--to", "2026-10"]);
+    let json = read_json(&out.join("report.json"));
+    assert_eq!(json["label"], "2026-09 to 2026-10");
+    let months: Vec<&str> = json["metrics"]["outcome_by_team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["month"].as_str())
+        .collect();
+    assert!(months.contains(&"2026-09") && months.contains(&"2026-10"));
+
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["report", "--from", "2026-10", "--to", "2026-09"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("is after --to"));
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["report", "--quarter", "2026-Q5"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("YYYY-QN"));
+}
+
+/// The demo organisation plants burnout and attrition risk (people) and micromanagement (a
+/// manager): the team sees the first two only as counts, the third as it is.
+#[test]
+fn a_team_audience_sees_health_signals_only_as_team_counts_and_the_retro_compares() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    teamlens()
+        .args(["-q", "simulate", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    let manager = work.path().join("manager");
+    report(&data, &manager, &["--month", "2026-10"]);
+    let team = work.path().join("team");
+    report(&data, &team, &["--month", "2026-10", "--audience", "team"]);
+
+    let kinds = |json: &serde_json::Value| -> Vec<(String, String)> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["kind"].as_str().unwrap().to_string(),
+                    f["subject"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let for_manager = kinds(&read_json(&manager.join("report.json")));
+    let team_json = read_json(&team.join("report.json"));
+    let for_team = kinds(&team_json);
+    let personal = |(kind, subject): &(String, String)| {
+        (kind == "burnout_risk" || kind == "attrition_risk") && !subject.starts_with("team:")
+    };
+    let hidden: Vec<_> = for_manager.iter().filter(|f| personal(f)).collect();
+    assert!(
+        !hidden.is_empty(),
+        "the demo plants per-person health findings"
+    );
+    assert!(!for_team.iter().any(personal), "{for_team:?}");
+    assert!(for_team.iter().any(|(k, _)| k == "micromanagement"));
+    let counted: usize = team_json["team_signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["people"].as_u64().unwrap() as usize)
+        .sum();
+    assert_eq!(counted, hidden.len());
+    let markdown = std::fs::read_to_string(team.join("report.md")).unwrap();
+    assert!(markdown.contains("Health signals, counted per team"));
+    for (_, person) in &hidden {
+        assert!(
+            !markdown.contains(&format!("Attrition risk — {person}"))
+                && !markdown.contains(&format!("Burnout risk — {person}")),
+            "{person} is named"
+        );
+    }
+
+    // A retro against an earlier retro's state: what it saw then is compared with now.
+    std::fs::write(
+        data.join("retro_state.json"),
+        r#"{"written": "2026-09-01", "last_month": "2026-08",
+            "figures": {"cycle_p50_h": 900.0, "pickup_p50_h": 0.5},
+            "findings": [{"kind": "knowledge_silo", "subject": "team:nowhere"}]}"#,
+    )
+    .unwrap();
+    let retro = work.path().join("retro");
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["-q", "retro", "--out"])
+        .arg(&retro)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(retro.join("retro.md")).unwrap();
+    assert!(text.contains("# Retro — 2026-09 to 2026-10"), "{text}");
+    let points = text.lines().filter(|l| l.starts_with("### ")).count();
+    assert!(
+        (3..=5).contains(&points),
+        "{points} talking points:\n{text}"
+    );
+    let improved = &text[text.find("## What improved since the last retro").unwrap()..];
+    let improved = &improved[..improved.find("## What to watch").unwrap()];
+    assert!(improved.contains("Cycle time p50: 900.0 h →"), "{improved}");
+    assert!(
+        improved.contains("Knowledge silo: raised 1 time"),
+        "{improved}"
+    );
+    let watch = &text[text.find("## What to watch").unwrap()..];
+    assert!(
+        watch.contains("Review pickup p50 went from 0.5 h"),
+        "{watch}"
+    );
+    for (_, person) in &hidden {
+        assert!(
+            !text.contains(&format!("— {person}")),
+            "{person} named in the retro"
+        );
+    }
+    let state = read_json(&data.join("retro_state.json"));
+    assert_eq!(state["last_month"], "2026-10");
+    // With nothing newer than the last retro, a retro says so instead of repeating itself.
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["retro", "--out"])
+        .arg(&retro)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("after the last full month"));
+}
