@@ -1,0 +1,128 @@
+//! Entry points for the cargo-fuzz targets under `fuzz/`: each takes arbitrary bytes and runs
+//! one parser the way the product runs it on input it does not control (a configuration file,
+//! an API answer, a commit message, an import file). They exist so the fuzz crate reaches the
+//! parsers through one small, stable API instead of the modules' internals; a panic in any of
+//! them is a bug, whatever the bytes.
+
+use crate::config::{Config, JiraConfig, LinearConfig};
+use crate::sources::github::normalize::{self as github, Identities};
+use crate::sources::github::wire::RepositorySyncData;
+use crate::sources::jira::normalize::{self as jira, IssueParts, Mapping};
+use crate::sources::jira::wire::SearchPage;
+use crate::sources::linear::normalize::{self as linear, TypeRules};
+use crate::sources::linear::wire::TeamIssuesData;
+use crate::sources::{Source, import::FileImport};
+
+/// Parses and validates `teamlens.toml` text.
+pub fn config(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = Config::parse(text);
+    }
+}
+
+/// Decodes the `data` of a GitHub `RepositorySync` answer and normalizes every node in it.
+pub fn github_repository_page(data: &[u8]) {
+    let Ok(page) = serde_json::from_slice::<RepositorySyncData>(data) else {
+        return;
+    };
+    let Some(repository) = page.repository else {
+        return;
+    };
+    let who = Identities::from_people(&[]);
+    let repo = repository.name_with_owner.clone();
+    let mut merged = Vec::new();
+    for node in repository.pull_requests.unwrap_or_default().into_items() {
+        let rows = github::pull_request(&repo, node, &who);
+        if let Some(pr) = rows.pull_request
+            && let Some(at) = pr.merged_at
+        {
+            merged.push((pr.number, at));
+        }
+    }
+    for node in repository.issues.unwrap_or_default().into_items() {
+        github::issue(&repo, node, &who);
+    }
+    let mut deployments: Vec<_> = repository
+        .deployments
+        .unwrap_or_default()
+        .into_items()
+        .map(|node| github::deployment(&repo, node))
+        .collect();
+    deployments.extend(
+        repository
+            .releases
+            .unwrap_or_default()
+            .into_items()
+            .filter_map(|node| github::release(&repo, node)),
+    );
+    github::ship_merged_prs(&mut deployments, &merged);
+}
+
+/// Decodes a Jira `search/jql` page and normalizes every issue with its embedded comments.
+pub fn jira_search_page(data: &[u8]) {
+    let Ok(page) = serde_json::from_slice::<SearchPage>(data) else {
+        return;
+    };
+    let who = Identities::from_people(&[]);
+    let mapping = Mapping::from_config(&JiraConfig::default());
+    for node in &page.issues {
+        let comments = node
+            .fields
+            .comment
+            .as_ref()
+            .map(|page| page.comments.clone())
+            .unwrap_or_default();
+        jira::issue(
+            IssueParts {
+                node,
+                histories: &[],
+                comments: &comments,
+                links: &[],
+            },
+            "https://example.atlassian.net",
+            &mapping,
+            &who,
+        );
+    }
+}
+
+/// Decodes the `data` of a Linear `TeamIssues` answer and normalizes every issue.
+pub fn linear_team_issues(data: &[u8]) {
+    let Ok(page) = serde_json::from_slice::<TeamIssuesData>(data) else {
+        return;
+    };
+    let who = Identities::from_people(&[]);
+    let types = TypeRules::from_config(&LinearConfig::default());
+    for node in page.issues.nodes {
+        linear::issue(node, &who, &types);
+    }
+}
+
+/// Parses a commit message: trailers, merge kind, PR number, named people.
+pub fn git_message(data: &[u8]) {
+    let message = String::from_utf8_lossy(data);
+    crate::sources::git::message::parse(&message);
+    for trailer in crate::sources::git::message::trailers(&message) {
+        crate::sources::git::message::named_person(&trailer.value);
+    }
+}
+
+/// The file formats [`import_file`] can write the fuzzer's bytes as.
+const IMPORT_FORMATS: &[&str] = &["csv", "jsonl", "parquet"];
+
+/// Writes `data` (after a first byte choosing the table and a second the format) as one import
+/// file in a fresh folder and imports it, as `teamlens import` reads a user's file.
+pub fn import_file(data: &[u8]) {
+    let [table, format, body @ ..] = data else {
+        return;
+    };
+    let spec = &crate::model::TABLES[usize::from(*table) % crate::model::TABLES.len()];
+    let extension = IMPORT_FORMATS[usize::from(*format) % IMPORT_FORMATS.len()];
+    let Ok(folder) = tempfile::tempdir() else {
+        return;
+    };
+    let path = folder.path().join(format!("{}.{extension}", spec.name));
+    if std::fs::write(&path, body).is_ok() {
+        let _ = FileImport::new(folder.path()).load();
+    }
+}
