@@ -41,7 +41,7 @@ pub enum Command {
         #[arg(long, default_value = "reports/demo", value_name = "DIR")]
         out: PathBuf,
         /// Seed of the simulated organisation.
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = 42, value_parser = parse_seed)]
         seed: u64,
     },
     /// Write a simulated organisation's tables (and the ground truth it planted) to a data directory.
@@ -49,7 +49,7 @@ pub enum Command {
         /// The data directory to create or replace.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = 42, value_parser = parse_seed)]
         seed: u64,
         /// Number of teams (each a manager and about five engineers).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=2000))]
@@ -125,7 +125,7 @@ pub enum Command {
         people: u32,
         #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=60))]
         months: u32,
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = 42, value_parser = parse_seed)]
         seed: u64,
     },
     /// Score every detector against simulated organisations with known patterns: precision and
@@ -211,6 +211,13 @@ pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+/// A seed: any whole number from 0 up, so the same organisation can be simulated again.
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("`{text}` is not a seed: give a whole number from 0 up, such as 42"))
 }
 
 /// `--since`: a date, a month or an RFC 3339 time, not in the future.
