@@ -106,7 +106,7 @@ pub enum Command {
     /// Write the monthly report: Markdown, HTML, JSON and charts.
     Report {
         /// The month to report (default: the last full month in the data).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_report_month)]
         month: Option<Month>,
         /// Where the report goes (default: reports/<YYYY-MM>).
         #[arg(long, value_name = "DIR")]
@@ -193,7 +193,7 @@ pub enum FetchSource {
     /// JIRA_BASE_URL (or base_url under [jira]), JIRA_EMAIL and JIRA_API_TOKEN.
     Jira {
         /// Project keys, such as OPS.
-        #[arg(required = true)]
+        #[arg(required = true, value_parser = parse_project_key)]
         projects: Vec<String>,
     },
 }
@@ -211,6 +211,39 @@ pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+/// `--month` of a report: a month that has begun (a later one can have no data yet).
+fn parse_report_month(text: &str) -> Result<Month, String> {
+    let month: Month = text
+        .parse()
+        .map_err(|e: crate::period::BadMonth| e.to_string())?;
+    let now = Month::of(chrono::Utc::now().date_naive());
+    if month > now {
+        return Err(format!(
+            "`{text}` is in the future: give a month up to {now}, or leave --month out for the last \
+             full month in the data"
+        ));
+    }
+    Ok(month)
+}
+
+/// A Jira project key: a letter, then letters, digits or underscores (Jira's own rule), kept
+/// in upper case as Jira shows it.
+fn parse_project_key(text: &str) -> Result<String, String> {
+    let key = text.trim().to_uppercase();
+    let mut chars = key.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && key.len() <= 255;
+    if valid {
+        Ok(key)
+    } else {
+        Err(format!(
+            "`{text}` is not a Jira project key: give the key issues are numbered with, such as OPS \
+             (a letter, then letters, digits or underscores)"
+        ))
+    }
 }
 
 /// A seed: any whole number from 0 up, so the same organisation can be simulated again.

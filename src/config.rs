@@ -780,6 +780,12 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
                 return Ok(Config::default());
             }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    message: "the file is not UTF-8 text; save it as UTF-8".into(),
+                });
+            }
             Err(source) => {
                 return Err(ConfigError::Read {
                     path: path.to_path_buf(),
@@ -1027,7 +1033,12 @@ impl Config {
 /// A TOML or shape error as a user can act on it: an unknown key names its section and the
 /// nearest valid key (a typo is the usual cause), then toml's own line, column and excerpt.
 fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
-    let full = error.to_string();
+    let full = error
+        .to_string()
+        .lines()
+        .map(shorten)
+        .collect::<Vec<_>>()
+        .join("\n");
     let Some((unknown, valid)) = unknown_field(error.message()) else {
         return full;
     };
@@ -1040,11 +1051,23 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
         .lines()
         .take_while(|line| !line.starts_with("unknown field"))
         .collect();
+    let unknown = shorten(&unknown);
     format!(
         "unknown key `{unknown}` in {section}{suggestion}\n{}\nvalid keys in {section}: {}",
         excerpt.join("\n"),
         valid.join(", ")
     )
+}
+
+/// A line of an error cut to a readable length: toml quotes the whole offending line, which
+/// can be megabytes long.
+fn shorten(line: &str) -> String {
+    const LIMIT: usize = 160;
+    if line.chars().count() <= LIMIT {
+        line.to_string()
+    } else {
+        format!("{}…", line.chars().take(LIMIT).collect::<String>())
+    }
 }
 
 /// Splits serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a`") into the

@@ -33,10 +33,11 @@ pub fn github_repository_page(data: &[u8]) {
     let mut merged = Vec::new();
     for node in repository.pull_requests.unwrap_or_default().into_items() {
         let rows = github::pull_request(&repo, node, &who);
-        if let Some(pr) = rows.pull_request
-            && let Some(at) = pr.merged_at
-        {
-            merged.push((pr.number, at));
+        if let Some(mut pr) = rows.pull_request {
+            github::repair_times(&mut pr, chrono::Utc::now());
+            if let Some(at) = pr.merged_at {
+                merged.push((pr.number, at));
+            }
         }
     }
     for node in repository.issues.unwrap_or_default().into_items() {

@@ -7,6 +7,7 @@ pub mod fake_github;
 pub mod fake_jira;
 pub mod fake_linear;
 pub mod http;
+pub mod proxy;
 
 use std::path::Path;
 

@@ -380,6 +380,51 @@ fn reverted_pr(repo: &str, body: &str) -> Option<i64> {
 
 /// Ticket keys (`PAY-123`: an upper-case project key, a dash, a number) in order of first
 /// appearance.
+/// How far past the fetch's clock a time may be before it is taken for a wrong clock.
+const FUTURE_SLACK: chrono::Duration = chrono::Duration::hours(24);
+
+/// Repairs times of a pull request that cannot be true, so no duration computed from them is
+/// negative or reaches into the future: a creation time after `now` becomes `now`, and a
+/// ready, merge or close time before the creation becomes the creation time. Returns a note per
+/// repair; the fetch shows them (GitHub has been seen to return such times after repository
+/// imports and clock faults, and one of them would otherwise skew every median it enters).
+pub fn repair_times(pr: &mut PullRequest, now: DateTime<Utc>) -> Vec<String> {
+    let mut notes = Vec::new();
+    let number = pr.number;
+    if pr.created_at > now + FUTURE_SLACK {
+        notes.push(format!(
+            "PR #{number}: created_at {} is in the future; set to the fetch time",
+            pr.created_at.to_rfc3339()
+        ));
+        pr.created_at = now;
+    }
+    let created = pr.created_at;
+    for (name, slot) in [
+        ("ready_at", &mut pr.ready_at),
+        ("merged_at", &mut pr.merged_at),
+        ("closed_at", &mut pr.closed_at),
+    ] {
+        if let Some(at) = *slot {
+            if at > now + FUTURE_SLACK {
+                notes.push(format!(
+                    "PR #{number}: {name} {} is in the future; set to the fetch time",
+                    at.to_rfc3339()
+                ));
+                *slot = Some(now);
+            } else if at < created {
+                notes.push(format!(
+                    "PR #{number}: {name} {} is before created_at {} (out of order); set to \
+                     created_at",
+                    at.to_rfc3339(),
+                    created.to_rfc3339()
+                ));
+                *slot = Some(created);
+            }
+        }
+    }
+    notes
+}
+
 pub fn ticket_keys(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut keys: Vec<String> = Vec::new();

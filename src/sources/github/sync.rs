@@ -370,14 +370,26 @@ async fn read_page(
         let bound = checkpoint.bounds.pull_requests;
         let next = connection.next_cursor().map(str::to_string);
         let mut reached_bound = false;
+        let mut numbers = BTreeSet::new();
         for node in connection.into_items() {
             if bound.is_some_and(|b| node.updated_at < b) {
                 reached_bound = true;
                 break;
             }
+            if !numbers.insert(node.number) {
+                checkpoint.warnings.push(format!(
+                    "PR #{} twice in one page; the first kept",
+                    node.number
+                ));
+                continue;
+            }
             Marks::raise(&mut checkpoint.newest.pull_requests, node.updated_at);
             let node = complete_pull_request(ctx, repo, node, &mut checkpoint.warnings).await?;
-            let rows = normalize::pull_request(&repo_text, node, &ctx.identities);
+            let mut rows = normalize::pull_request(&repo_text, node, &ctx.identities);
+            if let Some(pr) = rows.pull_request.as_mut() {
+                let notes = normalize::repair_times(pr, Utc::now());
+                checkpoint.warnings.extend(notes);
+            }
             checkpoint.counts.pull_requests += 1;
             page.pull_requests.extend(rows.pull_request);
             page.reviews.extend(rows.reviews);

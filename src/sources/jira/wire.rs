@@ -8,7 +8,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchPage {
-    #[serde(default)]
+    /// Required: a page without the key is a broken answer, not an empty project.
     pub issues: Vec<IssueNode>,
     #[serde(default)]
     pub next_page_token: Option<String>,
@@ -253,6 +253,13 @@ impl ErrorBody {
         for (field, message) in &self.errors {
             parts.push(format!("{field}: {}", message.as_str().unwrap_or_default()));
         }
-        parts.join("; ")
+        let text = parts.join("; ");
+        // An error page can be megabytes; the start says what is wrong.
+        const LIMIT: usize = 300;
+        if text.chars().count() <= LIMIT {
+            text
+        } else {
+            format!("{}…", text.chars().take(LIMIT).collect::<String>())
+        }
     }
 }
