@@ -539,6 +539,12 @@ impl GitHubClient {
             Ok(request) => request,
             Err(e) => return Attempt::Fail(ClientError::Setup(e.to_string())),
         };
+        crate::sources::http_log::request(
+            "github",
+            "POST",
+            self.graphql_url.as_str(),
+            request.headers(),
+        );
         if let Ok(mut stats) = self.stats.lock() {
             stats.requests += 1;
         }
@@ -570,6 +576,7 @@ impl GitHubClient {
                 };
             }
         };
+        crate::sources::http_log::response("github", status, &headers, &text);
         self.classify(operation, status, &headers, &text)
     }
 

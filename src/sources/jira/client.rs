@@ -233,14 +233,25 @@ impl JiraClient {
                 }
             });
             let last = attempt >= self.policy.max_attempts;
-            let sent = self
+            let request = self
                 .http
                 .get(&url)
                 .query(query)
                 .header(AUTHORIZATION, self.authorization.clone())
                 .header(ACCEPT, "application/json")
-                .send()
-                .await;
+                .build();
+            let sent = match request {
+                Ok(request) => {
+                    crate::sources::http_log::request(
+                        "jira",
+                        "GET",
+                        request.url().as_str(),
+                        request.headers(),
+                    );
+                    self.http.execute(request).await
+                }
+                Err(error) => Err(error),
+            };
             let response = match sent {
                 Ok(response) => response,
                 Err(error) => {
@@ -257,6 +268,7 @@ impl JiraClient {
                 }
             };
             let status = response.status().as_u16();
+            let headers = response.headers().clone();
             let retry_after = response
                 .headers()
                 .get(RETRY_AFTER)
@@ -279,6 +291,12 @@ impl JiraClient {
                     continue;
                 }
             };
+            crate::sources::http_log::response(
+                "jira",
+                status,
+                &headers,
+                &String::from_utf8_lossy(&body),
+            );
             let message = || {
                 serde_json::from_slice::<ErrorBody>(&body)
                     .map(|b| b.text())

@@ -409,7 +409,7 @@ impl LinearClient {
         if let Ok(mut stats) = self.stats.lock() {
             stats.requests += 1;
         }
-        let response = self
+        let request = self
             .http
             .post(&self.url)
             .header(AUTHORIZATION, authorization)
@@ -417,8 +417,19 @@ impl LinearClient {
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, concat!("teamlens/", env!("CARGO_PKG_VERSION")))
             .body(body.to_vec())
-            .send()
-            .await;
+            .build();
+        let response = match request {
+            Ok(request) => {
+                crate::sources::http_log::request(
+                    "linear",
+                    "POST",
+                    request.url().as_str(),
+                    request.headers(),
+                );
+                self.http.execute(request).await
+            }
+            Err(error) => Err(error),
+        };
         let response = match response {
             Ok(response) => response,
             Err(error) => {
@@ -442,6 +453,7 @@ impl LinearClient {
                 };
             }
         };
+        crate::sources::http_log::response("linear", status, &headers, &text);
         self.classify(operation, status, &headers, &text)
     }
 
