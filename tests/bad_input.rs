@@ -40,6 +40,9 @@ enum Setup {
     Linear(Option<&'static str>, Tamper),
 }
 
+/// A check of the data directory after a command succeeded: what is wrong, if anything.
+type DataCheck = fn(&Path) -> Result<(), String>;
+
 /// What a case must do.
 struct Case {
     name: &'static str,
@@ -48,7 +51,7 @@ struct Case {
     /// A piece of stderr (for failures) or of stdout and stderr (for successes).
     message: &'static str,
     /// A check of the data directory after a successful command.
-    after: Option<fn(&Path) -> Result<(), String>>,
+    after: Option<DataCheck>,
 }
 
 fn case(name: &'static str, setup: Setup, exit: i32, message: &'static str) -> Case {
