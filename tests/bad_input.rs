@@ -609,7 +609,7 @@ fn catalogue() -> Vec<Case> {
                 }),
             ),
             1,
-            "did not have the expected shape: missing field `nameWithOwner`",
+            "did not have the expected shape: missing field `nameWithOwner`; nothing from it was stored. Run the fetch again to resume",
         ),
         case(
             "github: PR number as text",

@@ -115,7 +115,7 @@ pub enum ClientError {
         message: String,
     },
     #[error(
-        "GitHub's answer to {operation} was cut short or not JSON ({attempts} attempts): {message}"
+        "GitHub's answer to {operation} was cut short or not JSON ({attempts} attempts): {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
     )]
     Malformed {
         operation: &'static str,

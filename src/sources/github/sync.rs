@@ -55,7 +55,9 @@ pub enum SyncError {
          name and that the token can read it"
     )]
     NotFound { repo: RepoName, origin: String },
-    #[error("{repo}: GitHub's answer to {operation} did not have the expected shape: {message}")]
+    #[error(
+        "{repo}: GitHub's answer to {operation} did not have the expected shape: {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
+    )]
     Shape {
         repo: RepoName,
         operation: &'static str,

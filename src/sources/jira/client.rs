@@ -116,7 +116,9 @@ pub enum ClientError {
         attempts: u32,
         message: String,
     },
-    #[error("Jira's answer to {path} did not have the expected shape: {message}")]
+    #[error(
+        "Jira's answer to {path} did not have the expected shape: {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
+    )]
     Shape { path: String, message: String },
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
