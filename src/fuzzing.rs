@@ -13,20 +13,19 @@ use crate::sources::linear::normalize::{self as linear, TypeRules};
 use crate::sources::linear::wire::TeamIssuesData;
 use crate::sources::{Source, import::FileImport};
 
-/// Parses and validates `teamlens.toml` text.
-pub fn config(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = Config::parse(text);
-    }
+/// Parses and validates `teamlens.toml` text; true when it is a valid configuration.
+pub fn config(data: &[u8]) -> bool {
+    std::str::from_utf8(data).is_ok_and(|text| Config::parse(text).is_ok())
 }
 
-/// Decodes the `data` of a GitHub `RepositorySync` answer and normalizes every node in it.
-pub fn github_repository_page(data: &[u8]) {
+/// Decodes the `data` of a GitHub `RepositorySync` answer and normalizes every node in it;
+/// true when it decoded and held a repository.
+pub fn github_repository_page(data: &[u8]) -> bool {
     let Ok(page) = serde_json::from_slice::<RepositorySyncData>(data) else {
-        return;
+        return false;
     };
     let Some(repository) = page.repository else {
-        return;
+        return false;
     };
     let who = Identities::from_people(&[]);
     let repo = repository.name_with_owner.clone();
@@ -57,12 +56,14 @@ pub fn github_repository_page(data: &[u8]) {
             .filter_map(|node| github::release(&repo, node)),
     );
     github::ship_merged_prs(&mut deployments, &merged);
+    true
 }
 
-/// Decodes a Jira `search/jql` page and normalizes every issue with its embedded comments.
-pub fn jira_search_page(data: &[u8]) {
+/// Decodes a Jira `search/jql` page and normalizes every issue with its embedded comments;
+/// true when it decoded.
+pub fn jira_search_page(data: &[u8]) -> bool {
     let Ok(page) = serde_json::from_slice::<SearchPage>(data) else {
-        return;
+        return false;
     };
     let who = Identities::from_people(&[]);
     let mapping = Mapping::from_config(&JiraConfig::default());
@@ -85,18 +86,21 @@ pub fn jira_search_page(data: &[u8]) {
             &who,
         );
     }
+    true
 }
 
-/// Decodes the `data` of a Linear `TeamIssues` answer and normalizes every issue.
-pub fn linear_team_issues(data: &[u8]) {
+/// Decodes the `data` of a Linear `TeamIssues` answer and normalizes every issue; true when it
+/// decoded.
+pub fn linear_team_issues(data: &[u8]) -> bool {
     let Ok(page) = serde_json::from_slice::<TeamIssuesData>(data) else {
-        return;
+        return false;
     };
     let who = Identities::from_people(&[]);
     let types = TypeRules::from_config(&LinearConfig::default());
     for node in page.issues.nodes {
         linear::issue(node, &who, &types);
     }
+    true
 }
 
 /// Parses a commit message: trailers, merge kind, PR number, named people.
@@ -112,18 +116,17 @@ pub fn git_message(data: &[u8]) {
 const IMPORT_FORMATS: &[&str] = &["csv", "jsonl", "parquet"];
 
 /// Writes `data` (after a first byte choosing the table and a second the format) as one import
-/// file in a fresh folder and imports it, as `teamlens import` reads a user's file.
-pub fn import_file(data: &[u8]) {
+/// file in a fresh folder and imports it, as `teamlens import` reads a user's file; true when
+/// the import succeeded.
+pub fn import_file(data: &[u8]) -> bool {
     let [table, format, body @ ..] = data else {
-        return;
+        return false;
     };
     let spec = &crate::model::TABLES[usize::from(*table) % crate::model::TABLES.len()];
     let extension = IMPORT_FORMATS[usize::from(*format) % IMPORT_FORMATS.len()];
     let Ok(folder) = tempfile::tempdir() else {
-        return;
+        return false;
     };
     let path = folder.path().join(format!("{}.{extension}", spec.name));
-    if std::fs::write(&path, body).is_ok() {
-        let _ = FileImport::new(folder.path()).load();
-    }
+    std::fs::write(&path, body).is_ok() && FileImport::new(folder.path()).load().is_ok()
 }

@@ -2,4 +2,6 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| teamlens::fuzzing::github_repository_page(data));
+fuzz_target!(|data: &[u8]| {
+    teamlens::fuzzing::github_repository_page(data);
+});
