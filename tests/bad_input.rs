@@ -296,6 +296,12 @@ fn catalogue() -> Vec<Case> {
             "`2999-01` is in the future",
         ),
         case(
+            "args: month with a sign",
+            args(&["report", "--month", "2026-+1"]),
+            2,
+            "`2026-+1` is not a month",
+        ),
+        case(
             "args: 30 February",
             args(&["fetch", "git", ".", "--since", "2026-02-30"]),
             2,
@@ -657,6 +663,21 @@ fn catalogue() -> Vec<Case> {
             1,
             "recursion limit exceeded",
         ),
+        case(
+            "github: enormous GraphQL error",
+            Setup::GitHub(
+                None,
+                raw_operation(
+                    "RepositorySync",
+                    200,
+                    json!({ "data": null, "errors": [{ "message": huge }] })
+                        .to_string()
+                        .into_bytes(),
+                ),
+            ),
+            1,
+            "xxxxx",
+        ),
         Case {
             name: "github: merged before it was created",
             setup: Setup::GitHub(
@@ -800,6 +821,21 @@ fn catalogue() -> Vec<Case> {
             ),
             1,
             "invalid type: null, expected a string",
+        ),
+        case(
+            "linear: enormous GraphQL error",
+            Setup::Linear(
+                None,
+                raw_operation(
+                    "TeamIssues",
+                    400,
+                    json!({ "errors": [{ "message": huge, "extensions": { "code": "INVALID_INPUT" } }] })
+                        .to_string()
+                        .into_bytes(),
+                ),
+            ),
+            1,
+            "xxxxx",
         ),
         case(
             "linear: answer nested 100000 deep",

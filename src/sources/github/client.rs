@@ -129,6 +129,8 @@ pub enum ClientError {
 /// One GraphQL error as GitHub reports it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GraphqlError {
+    /// Cut to an excerpt: it is quoted in messages.
+    #[serde(deserialize_with = "crate::sources::bounded_text")]
     pub message: String,
     #[serde(rename = "type", default)]
     pub kind: Option<String>,

@@ -253,13 +253,7 @@ impl ErrorBody {
         for (field, message) in &self.errors {
             parts.push(format!("{field}: {}", message.as_str().unwrap_or_default()));
         }
-        let text = parts.join("; ");
         // An error page can be megabytes; the start says what is wrong.
-        const LIMIT: usize = 300;
-        if text.chars().count() <= LIMIT {
-            text
-        } else {
-            format!("{}…", text.chars().take(LIMIT).collect::<String>())
-        }
+        crate::sources::excerpt(&parts.join("; "))
     }
 }

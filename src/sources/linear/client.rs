@@ -115,6 +115,8 @@ pub enum ClientError {
 /// `AUTHENTICATION_ERROR`, `FORBIDDEN`, `INVALID_INPUT`, …).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GraphqlError {
+    /// Cut to an excerpt: it is quoted in messages.
+    #[serde(deserialize_with = "crate::sources::bounded_text")]
     pub message: String,
     #[serde(default)]
     pub extensions: Option<Value>,
@@ -130,13 +132,14 @@ impl GraphqlError {
             .and_then(Value::as_str)
     }
 
-    /// The message Linear means for people when it gives one.
-    pub fn user_message(&self) -> &str {
+    /// The message Linear means for people when it gives one, cut to an excerpt.
+    pub fn user_message(&self) -> String {
         self.extensions
             .as_ref()
             .and_then(|e| e.get("userPresentableMessage"))
             .and_then(Value::as_str)
-            .unwrap_or(&self.message)
+            .map(crate::sources::excerpt)
+            .unwrap_or_else(|| self.message.clone())
     }
 }
 
