@@ -693,6 +693,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn impossible_times_are_repaired_and_noted() {
+        let mut pr: PullRequest = serde_json::from_value(serde_json::json!({
+            "source": "github", "repo": "acme/app", "number": 7, "author": "ann",
+            "created_at": "2026-10-05T09:00:00Z", "merged_at": "2026-10-01T09:00:00Z",
+            "closed_at": "2999-01-01T00:00:00Z", "labels": [], "linked_issues": [],
+        }))
+        .unwrap();
+        let now = "2026-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let notes = repair_times(&mut pr, now);
+        assert_eq!(pr.merged_at, Some(pr.created_at));
+        assert_eq!(pr.closed_at, Some(now));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("PR #7: merged_at") && notes[0].contains("out of order"));
+        assert!(
+            repair_times(&mut pr, now).is_empty(),
+            "a repaired PR needs no more repair"
+        );
+    }
+
+    #[test]
     fn ticket_keys_are_found_in_order_without_false_friends() {
         assert_eq!(
             ticket_keys("Hotfix for INC-3: fix PAY-12 and PAY-12 (see UTF-8, feature/OPS-4)"),
