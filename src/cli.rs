@@ -41,7 +41,7 @@ pub enum Command {
         #[arg(long, default_value = "reports/demo", value_name = "DIR")]
         out: PathBuf,
         /// Seed of the simulated organisation.
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = 42, value_parser = parse_seed)]
         seed: u64,
     },
     /// Write a simulated organisation's tables (and the ground truth it planted) to a data directory.
@@ -49,7 +49,7 @@ pub enum Command {
         /// The data directory to create or replace.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = 42, value_parser = parse_seed)]
         seed: u64,
         /// Number of teams (each a manager and about five engineers).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=2000))]
@@ -112,7 +112,7 @@ pub enum Command {
     /// them (CSV).
     Report {
         /// The month to report (default: the last full month in the data).
-        #[arg(long, conflicts_with_all = ["from", "to", "quarter"])]
+        #[arg(long, value_parser = parse_report_month, conflicts_with_all = ["from", "to", "quarter"])]
         month: Option<Month>,
         /// The first month of a range (with --to; whole months, as metrics are monthly).
         #[arg(
@@ -175,7 +175,7 @@ pub enum Command {
         sizes: Vec<u32>,
         #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=60))]
         months: u32,
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = 42, value_parser = parse_seed)]
         seed: u64,
         /// Activity per person (1.0 ≈ 2.5 PRs per engineer per week); the default 4 makes the
         /// 2,000-person year about 870,000 PRs.
@@ -295,7 +295,7 @@ pub enum FetchSource {
     /// JIRA_BASE_URL (or base_url under [jira]), JIRA_EMAIL and JIRA_API_TOKEN.
     Jira {
         /// Project keys, such as OPS.
-        #[arg(required = true)]
+        #[arg(required = true, value_parser = parse_project_key)]
         projects: Vec<String>,
     },
 }
@@ -313,6 +313,46 @@ pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+/// `--month` of a report: a month that has begun (a later one can have no data yet).
+fn parse_report_month(text: &str) -> Result<Month, String> {
+    let month: Month = text
+        .parse()
+        .map_err(|e: crate::period::BadMonth| e.to_string())?;
+    let now = Month::of(chrono::Utc::now().date_naive());
+    if month > now {
+        return Err(format!(
+            "`{text}` is in the future: give a month up to {now}, or leave --month out for the last \
+             full month in the data"
+        ));
+    }
+    Ok(month)
+}
+
+/// A Jira project key: a letter, then letters, digits or underscores (Jira's own rule), kept
+/// in upper case as Jira shows it.
+fn parse_project_key(text: &str) -> Result<String, String> {
+    let key = text.trim().to_uppercase();
+    let mut chars = key.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && key.len() <= 255;
+    if valid {
+        Ok(key)
+    } else {
+        Err(format!(
+            "`{text}` is not a Jira project key: give the key issues are numbered with, such as OPS \
+             (a letter, then letters, digits or underscores)"
+        ))
+    }
+}
+
+/// A seed: any whole number from 0 up, so the same organisation can be simulated again.
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("`{text}` is not a seed: give a whole number from 0 up, such as 42"))
 }
 
 /// `--since`: a date, a month or an RFC 3339 time, not in the future.

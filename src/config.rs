@@ -815,6 +815,12 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
                 return Ok(Config::default());
             }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    message: "the file is not UTF-8 text; save it as UTF-8".into(),
+                });
+            }
             Err(source) => {
                 return Err(ConfigError::Read {
                     path: path.to_path_buf(),
@@ -830,7 +836,7 @@ impl Config {
 
     /// Parses the text of a configuration file and checks the values' ranges.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let config: Config = toml::from_str(text).map_err(|e| describe_toml_error(text, &e))?;
         config.validate()?;
         Ok(config)
     }
@@ -1075,6 +1081,106 @@ impl Config {
     }
 }
 
+/// A TOML or shape error as a user can act on it: an unknown key names its section and the
+/// nearest valid key (a typo is the usual cause), then toml's own line, column and excerpt.
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let full = error
+        .to_string()
+        .lines()
+        .map(shorten)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let Some((unknown, valid)) = unknown_field(error.message()) else {
+        return full;
+    };
+    let start = error.span().map(|s| s.start).unwrap_or(0).min(text.len());
+    let section = section_at(text, start);
+    let suggestion = nearest_key(&unknown, &valid)
+        .map(|key| format!("; did you mean `{key}`?"))
+        .unwrap_or_default();
+    let excerpt: Vec<&str> = full
+        .lines()
+        .take_while(|line| !line.starts_with("unknown field"))
+        .collect();
+    let unknown = shorten(&unknown);
+    format!(
+        "unknown key `{unknown}` in {section}{suggestion}\n{}\nvalid keys in {section}: {}",
+        excerpt.join("\n"),
+        valid.join(", ")
+    )
+}
+
+/// A line of an error cut to a readable length: toml quotes the whole offending line, which
+/// can be megabytes long.
+fn shorten(line: &str) -> String {
+    const LIMIT: usize = 160;
+    if line.chars().count() <= LIMIT {
+        line.to_string()
+    } else {
+        format!("{}…", line.chars().take(LIMIT).collect::<String>())
+    }
+}
+
+/// Splits serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a`") into the
+/// unknown name and the valid ones.
+fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let valid = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((unknown.to_string(), valid))
+}
+
+/// The table a byte offset of the file is in: `[github]`, `[thresholds.overload]`, an entry of
+/// `[[people]]`, or the top level. An offset on a header line is in the header's parent.
+fn section_at(text: &str, offset: usize) -> String {
+    let mut section = None;
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let header = line.trim();
+        let on_this_line = offset < line_start + line.len();
+        if header.starts_with('[') {
+            let name = header
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            if on_this_line {
+                return match name.rsplit_once('.') {
+                    Some((parent, _)) => format!("[{parent}]"),
+                    None => "the top level".into(),
+                };
+            }
+            section = Some(if header.starts_with("[[") {
+                format!("an entry of [[{name}]]")
+            } else {
+                format!("[{name}]")
+            });
+        }
+        if on_this_line {
+            break;
+        }
+        line_start += line.len();
+    }
+    section.unwrap_or_else(|| "the top level".into())
+}
+
+/// The valid key closest to a misspelt one, when it is close enough to be the likely intent.
+fn nearest_key<'a>(unknown: &str, valid: &'a [String]) -> Option<&'a str> {
+    valid
+        .iter()
+        .map(|key| (strsim::jaro_winkler(&unknown.to_lowercase(), key), key))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, key)| key.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1098,6 +1204,47 @@ mod tests {
             Config::parse("[thresholds.review_bottleneck]\napproval_shar = 0.7\n").unwrap_err();
         assert!(error.contains("approval_shar"), "{error}");
         assert!(error.contains("approval_share"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_key_names_its_section_and_the_nearest_valid_key() {
+        let error =
+            Config::parse("[github]\npage_size = 50\nrepositorys = [\"a/b\"]\n").unwrap_err();
+        assert!(
+            error
+                .starts_with("unknown key `repositorys` in [github]; did you mean `repositories`?"),
+            "{error}"
+        );
+        assert!(error.contains("line 3, column 1"), "{error}");
+        assert!(
+            error.contains("valid keys in [github]: repositories,"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_table_is_placed_in_its_parent() {
+        let error = Config::parse("[thresholds.rubber_stamp]\nmin_reviews = 3\n").unwrap_err();
+        assert!(
+            error.starts_with(
+                "unknown key `rubber_stamp` in [thresholds]; did you mean `rubber_stamp_review`?"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_key_like_none_gets_no_suggestion() {
+        let error = Config::parse("[[people]]\nperson = \"ann\"\nzzz = 1\n").unwrap_err();
+        assert!(
+            error.starts_with("unknown key `zzz` in an entry of [[people]]\n"),
+            "{error}"
+        );
+        let error = Config::parse("colour = \"red\"\n").unwrap_err();
+        assert!(
+            error.starts_with("unknown key `colour` in the top level"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod eval;
+pub mod fuzzing;
 pub mod identity;
 pub mod metrics;
 pub mod model;

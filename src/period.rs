@@ -91,7 +91,8 @@ impl FromStr for Month {
     fn from_str(text: &str) -> Result<Month, BadMonth> {
         let bad = || BadMonth(text.to_string());
         let (year, month) = text.trim().split_once('-').ok_or_else(bad)?;
-        if year.len() != 4 || month.len() != 2 {
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if year.len() != 4 || month.len() != 2 || !digits(year) || !digits(month) {
             return Err(bad());
         }
         let year = year.parse().map_err(|_| bad())?;
@@ -225,7 +226,8 @@ mod tests {
     #[test]
     fn bad_months_are_refused_with_the_format() {
         for text in [
-            "2026-13", "2026-1", "26-10", "october", "", "2026-00", "2026/10",
+            "2026-13", "2026-1", "26-10", "october", "", "2026-00", "2026/10", "2026-+1",
+            "+999-01", "1969-12",
         ] {
             let error = text.parse::<Month>().unwrap_err();
             assert!(error.to_string().contains("YYYY-MM"), "{text}");

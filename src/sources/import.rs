@@ -171,11 +171,19 @@ fn unknown_column(spec: &TableSpec, path: &Path, name: &str) -> ImportError {
         .iter_names()
         .map(|n| n.to_string())
         .collect();
+    let suggestion = valid
+        .iter()
+        .map(|v| (strsim::jaro_winkler(&name.to_lowercase(), v), v))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, v)| format!(" (did you mean `{v}`?)"))
+        .unwrap_or_default();
     ImportError::new(
         path,
         None,
         format!(
-            "unknown column `{name}` for table `{}`; valid columns: {}",
+            "unknown column `{}` for table `{}`{suggestion}; valid columns: {}",
+            truncate(name),
             spec.name,
             valid.join(", ")
         ),
@@ -481,22 +489,130 @@ fn json_column(
         return <Vec<String> as model::ColumnValue>::column(name, lists)
             .map_err(|e| ImportError::new(path, None, e.to_string()));
     }
-    // Scalars go through the same strict text parser as CSV, so both formats accept the same values.
+    // Scalars go through the same strict text parser as CSV, so both formats accept the same values;
+    // an object or array where one value belongs is a wrong shape, not text to keep.
     let texts: Vec<Option<String>> = values
         .iter()
-        .map(|v| match v {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => Some(other.to_string()),
+        .enumerate()
+        .map(|(row, v)| match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(nested @ (Value::Object(_) | Value::Array(_))) => Err(ImportError::new(
+                path,
+                Some(format!("row {}, column `{name}`", row + 1)),
+                format!(
+                    "`{}` is a JSON {}; give a single value",
+                    truncate(&nested.to_string()),
+                    if nested.is_object() {
+                        "object"
+                    } else {
+                        "array"
+                    }
+                ),
+            )),
+            Some(other) => Ok(Some(other.to_string())),
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let borrowed: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
     parse_text_column(path, name, &borrowed, target, 1)
 }
 
+/// Pairs of time columns where the second cannot come before the first: a pull request merged
+/// or closed before it was opened, a ticket resolved before it was created. Such rows make
+/// negative durations that every median and percentile would silently absorb.
+const TIME_ORDER: &[(&str, &str, &str)] = &[
+    ("pull_requests", "created_at", "merged_at"),
+    ("pull_requests", "created_at", "closed_at"),
+    ("pull_requests", "created_at", "ready_at"),
+    ("issues", "created_at", "resolved_at"),
+    ("issues", "created_at", "started_at"),
+];
+
+/// How far past the clock a time may be (time zones mislabelled as UTC reach 14 hours).
+const FUTURE_SLACK_HOURS: i64 = 24;
+
+/// The first row (0-based) where `predicate` holds.
+fn first_row_where(
+    path: &Path,
+    frame: &DataFrame,
+    predicate: Expr,
+) -> Result<Option<usize>, ImportError> {
+    let found = frame
+        .clone()
+        .lazy()
+        .with_row_index("__row", None)
+        .filter(predicate)
+        .select([col("__row")])
+        .limit(1)
+        .collect()
+        .map_err(|e| ImportError::new(path, None, e.to_string()))?;
+    if found.height() == 0 {
+        return Ok(None);
+    }
+    Ok(found
+        .column("__row")
+        .ok()
+        .and_then(|c| c.idx().ok()?.get(0))
+        .map(|row| row as usize))
+}
+
+fn cell(frame: &DataFrame, column: &str, row: usize) -> String {
+    frame
+        .column(column)
+        .ok()
+        .and_then(|c| c.get(row).ok())
+        .map(|v| v.to_string().trim_matches('"').to_string())
+        .unwrap_or_default()
+}
+
+/// Times after the clock (a wrong clock or time zone in the export) and times out of order.
+fn check_times(spec: &TableSpec, path: &Path, frame: &DataFrame) -> Result<(), ImportError> {
+    let limit =
+        (chrono::Utc::now() + chrono::Duration::hours(FUTURE_SLACK_HOURS)).timestamp_micros();
+    for column in frame.columns() {
+        if column.dtype() != &TIMESTAMP {
+            continue;
+        }
+        let name = column.name().as_str();
+        let micros = col(name).cast(DataType::Int64);
+        if let Some(row) = first_row_where(path, frame, micros.gt(lit(limit)))? {
+            return Err(ImportError::new(
+                path,
+                Some(format!("row {}, column `{name}`", row + 1)),
+                format!(
+                    "{} is in the future; check the export's clock and time zone",
+                    cell(frame, name, row)
+                ),
+            ));
+        }
+    }
+    for (table, earlier, later) in TIME_ORDER {
+        if *table != spec.name || frame.column(earlier).is_err() || frame.column(later).is_err() {
+            continue;
+        }
+        let before = col(*later)
+            .cast(DataType::Int64)
+            .lt(col(*earlier).cast(DataType::Int64));
+        if let Some(row) = first_row_where(path, frame, before)? {
+            return Err(ImportError::new(
+                path,
+                Some(format!("row {}, column `{later}`", row + 1)),
+                format!(
+                    "{later} {} is before {earlier} {}; a duration cannot be negative (check the \
+                     columns are not swapped and carry their time zones)",
+                    cell(frame, later, row),
+                    cell(frame, earlier, row)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks what a schema cannot: identity columns present on every row, known review states and
-/// roles, valid time zones, no duplicate pull request.
+/// roles, valid time zones, no duplicate pull request, no time in the future or out of order.
 fn check_values(spec: &TableSpec, path: &Path, frame: &DataFrame) -> Result<(), ImportError> {
+    check_times(spec, path, frame)?;
     for name in spec.required {
         if NULLABLE_REQUIRED.contains(name) {
             continue;

@@ -6,6 +6,7 @@
 pub mod git;
 pub mod github;
 pub mod graphql;
+pub mod http_log;
 pub mod import;
 pub mod jira;
 pub mod linear;
@@ -13,6 +14,25 @@ pub mod simulate;
 pub mod staging;
 
 use polars::prelude::DataFrame;
+
+/// How many characters of a text from outside a message quotes.
+pub const EXCERPT: usize = 300;
+
+/// The start of a text that came from outside (an error message in an answer), cut to
+/// [`EXCERPT`] characters: a service can send megabytes, and a message must stay readable.
+pub fn excerpt(text: &str) -> String {
+    if text.chars().count() <= EXCERPT {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(EXCERPT).collect::<String>())
+    }
+}
+
+/// For serde: a string field kept as its [`excerpt`].
+pub fn bounded_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(excerpt(&text))
+}
 
 /// What one run of a source produced: whole tables, and the state to remember for next time.
 #[derive(Debug)]

@@ -8,6 +8,7 @@ pub mod fake_jira;
 pub mod fake_linear;
 pub mod faults;
 pub mod http;
+pub mod proxy;
 
 use std::path::Path;
 

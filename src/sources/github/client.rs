@@ -115,7 +115,7 @@ pub enum ClientError {
         message: String,
     },
     #[error(
-        "GitHub's answer to {operation} was cut short or not JSON ({attempts} attempts): {message}"
+        "GitHub's answer to {operation} was cut short or not JSON ({attempts} attempts): {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
     )]
     Malformed {
         operation: &'static str,
@@ -129,6 +129,8 @@ pub enum ClientError {
 /// One GraphQL error as GitHub reports it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GraphqlError {
+    /// Cut to an excerpt: it is quoted in messages.
+    #[serde(deserialize_with = "crate::sources::bounded_text")]
     pub message: String,
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
@@ -539,6 +541,12 @@ impl GitHubClient {
             Ok(request) => request,
             Err(e) => return Attempt::Fail(ClientError::Setup(e.to_string())),
         };
+        crate::sources::http_log::request(
+            "github",
+            "POST",
+            self.graphql_url.as_str(),
+            request.headers(),
+        );
         if let Ok(mut stats) = self.stats.lock() {
             stats.requests += 1;
         }
@@ -570,6 +578,7 @@ impl GitHubClient {
                 };
             }
         };
+        crate::sources::http_log::response("github", status, &headers, &text);
         self.classify(operation, status, &headers, &text)
     }
 

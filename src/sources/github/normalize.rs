@@ -380,6 +380,51 @@ fn reverted_pr(repo: &str, body: &str) -> Option<i64> {
 
 /// Ticket keys (`PAY-123`: an upper-case project key, a dash, a number) in order of first
 /// appearance.
+/// How far past the fetch's clock a time may be before it is taken for a wrong clock.
+const FUTURE_SLACK: chrono::Duration = chrono::Duration::hours(24);
+
+/// Repairs times of a pull request that cannot be true, so no duration computed from them is
+/// negative or reaches into the future: a creation time after `now` becomes `now`, and a
+/// ready, merge or close time before the creation becomes the creation time. Returns a note per
+/// repair; the fetch shows them (GitHub has been seen to return such times after repository
+/// imports and clock faults, and one of them would otherwise skew every median it enters).
+pub fn repair_times(pr: &mut PullRequest, now: DateTime<Utc>) -> Vec<String> {
+    let mut notes = Vec::new();
+    let number = pr.number;
+    if pr.created_at > now + FUTURE_SLACK {
+        notes.push(format!(
+            "PR #{number}: created_at {} is in the future; set to the fetch time",
+            pr.created_at.to_rfc3339()
+        ));
+        pr.created_at = now;
+    }
+    let created = pr.created_at;
+    for (name, slot) in [
+        ("ready_at", &mut pr.ready_at),
+        ("merged_at", &mut pr.merged_at),
+        ("closed_at", &mut pr.closed_at),
+    ] {
+        if let Some(at) = *slot {
+            if at > now + FUTURE_SLACK {
+                notes.push(format!(
+                    "PR #{number}: {name} {} is in the future; set to the fetch time",
+                    at.to_rfc3339()
+                ));
+                *slot = Some(now);
+            } else if at < created {
+                notes.push(format!(
+                    "PR #{number}: {name} {} is before created_at {} (out of order); set to \
+                     created_at",
+                    at.to_rfc3339(),
+                    created.to_rfc3339()
+                ));
+                *slot = Some(created);
+            }
+        }
+    }
+    notes
+}
+
 pub fn ticket_keys(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut keys: Vec<String> = Vec::new();
@@ -646,6 +691,26 @@ pub fn ship_merged_prs(deployments: &mut [Deployment], merged: &[(i64, DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn impossible_times_are_repaired_and_noted() {
+        let mut pr: PullRequest = serde_json::from_value(serde_json::json!({
+            "source": "github", "repo": "acme/app", "number": 7, "author": "ann",
+            "created_at": "2026-10-05T09:00:00Z", "merged_at": "2026-10-01T09:00:00Z",
+            "closed_at": "2999-01-01T00:00:00Z", "labels": [], "linked_issues": [],
+        }))
+        .unwrap();
+        let now = "2026-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let notes = repair_times(&mut pr, now);
+        assert_eq!(pr.merged_at, Some(pr.created_at));
+        assert_eq!(pr.closed_at, Some(now));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("PR #7: merged_at") && notes[0].contains("out of order"));
+        assert!(
+            repair_times(&mut pr, now).is_empty(),
+            "a repaired PR needs no more repair"
+        );
+    }
 
     #[test]
     fn ticket_keys_are_found_in_order_without_false_friends() {

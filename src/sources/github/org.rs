@@ -23,7 +23,9 @@ pub enum OrgError {
          {origin}"
     )]
     NotFound { org: String, origin: String },
-    #[error("organisation {org}: GitHub's answer did not have the expected shape: {message}")]
+    #[error(
+        "organisation {org}: GitHub's answer did not have the expected shape: {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
+    )]
     Shape { org: String, message: String },
 }
 

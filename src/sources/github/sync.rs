@@ -55,7 +55,9 @@ pub enum SyncError {
          name and that the token can read it"
     )]
     NotFound { repo: RepoName, origin: String },
-    #[error("{repo}: GitHub's answer to {operation} did not have the expected shape: {message}")]
+    #[error(
+        "{repo}: GitHub's answer to {operation} did not have the expected shape: {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
+    )]
     Shape {
         repo: RepoName,
         operation: &'static str,
@@ -410,14 +412,26 @@ async fn read_page(
         let bound = checkpoint.bounds.pull_requests;
         let next = connection.next_cursor().map(str::to_string);
         let mut reached_bound = false;
+        let mut numbers = BTreeSet::new();
         for node in connection.into_items() {
             if bound.is_some_and(|b| node.updated_at < b) {
                 reached_bound = true;
                 break;
             }
+            if !numbers.insert(node.number) {
+                checkpoint.warnings.push(format!(
+                    "PR #{} twice in one page; the first kept",
+                    node.number
+                ));
+                continue;
+            }
             Marks::raise(&mut checkpoint.newest.pull_requests, node.updated_at);
             let node = complete_pull_request(ctx, repo, node, &mut checkpoint.warnings).await?;
-            let rows = normalize::pull_request(&repo_text, node, &ctx.identities);
+            let mut rows = normalize::pull_request(&repo_text, node, &ctx.identities);
+            if let Some(pr) = rows.pull_request.as_mut() {
+                let notes = normalize::repair_times(pr, Utc::now());
+                checkpoint.warnings.extend(notes);
+            }
             checkpoint.counts.pull_requests += 1;
             page.pull_requests.extend(rows.pull_request);
             page.reviews.extend(rows.reviews);

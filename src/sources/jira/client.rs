@@ -116,7 +116,9 @@ pub enum ClientError {
         attempts: u32,
         message: String,
     },
-    #[error("Jira's answer to {path} did not have the expected shape: {message}")]
+    #[error(
+        "Jira's answer to {path} did not have the expected shape: {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
+    )]
     Shape { path: String, message: String },
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
@@ -252,16 +254,27 @@ impl JiraClient {
                 }
             });
             let last = attempt >= self.policy.max_attempts;
-            let builder = match body {
-                Some(body) => self.http.post(&url).json(body),
-                None => self.http.get(&url),
+            let (method, builder) = match body {
+                Some(body) => ("POST", self.http.post(&url).json(body)),
+                None => ("GET", self.http.get(&url)),
             };
-            let sent = builder
+            let request = builder
                 .query(query)
                 .header(AUTHORIZATION, self.authorization.clone())
                 .header(ACCEPT, "application/json")
-                .send()
-                .await;
+                .build();
+            let sent = match request {
+                Ok(request) => {
+                    crate::sources::http_log::request(
+                        "jira",
+                        method,
+                        request.url().as_str(),
+                        request.headers(),
+                    );
+                    self.http.execute(request).await
+                }
+                Err(error) => Err(error),
+            };
             let response = match sent {
                 Ok(response) => response,
                 Err(error) => {
@@ -278,6 +291,7 @@ impl JiraClient {
                 }
             };
             let status = response.status().as_u16();
+            let headers = response.headers().clone();
             let retry_after = response
                 .headers()
                 .get(RETRY_AFTER)
@@ -300,6 +314,12 @@ impl JiraClient {
                     continue;
                 }
             };
+            crate::sources::http_log::response(
+                "jira",
+                status,
+                &headers,
+                &String::from_utf8_lossy(&body),
+            );
             let message = || {
                 serde_json::from_slice::<ErrorBody>(&body)
                     .map(|b| b.text())

@@ -8,7 +8,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchPage {
-    #[serde(default)]
+    /// Required: a page without the key is a broken answer, not an empty project.
     pub issues: Vec<IssueNode>,
     #[serde(default)]
     pub next_page_token: Option<String>,
@@ -257,6 +257,7 @@ impl ErrorBody {
         for (field, message) in &self.errors {
             parts.push(format!("{field}: {}", message.as_str().unwrap_or_default()));
         }
-        parts.join("; ")
+        // An error page can be megabytes; the start says what is wrong.
+        crate::sources::excerpt(&parts.join("; "))
     }
 }

@@ -100,7 +100,7 @@ pub enum ClientError {
         message: String,
     },
     #[error(
-        "Linear's answer to {operation} was cut short or not JSON ({attempts} attempts): {message}"
+        "Linear's answer to {operation} was cut short or not JSON ({attempts} attempts): {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
     )]
     Malformed {
         operation: &'static str,
@@ -115,6 +115,8 @@ pub enum ClientError {
 /// `AUTHENTICATION_ERROR`, `FORBIDDEN`, `INVALID_INPUT`, …).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GraphqlError {
+    /// Cut to an excerpt: it is quoted in messages.
+    #[serde(deserialize_with = "crate::sources::bounded_text")]
     pub message: String,
     #[serde(default)]
     pub extensions: Option<Value>,
@@ -130,13 +132,14 @@ impl GraphqlError {
             .and_then(Value::as_str)
     }
 
-    /// The message Linear means for people when it gives one.
-    pub fn user_message(&self) -> &str {
+    /// The message Linear means for people when it gives one, cut to an excerpt.
+    pub fn user_message(&self) -> String {
         self.extensions
             .as_ref()
             .and_then(|e| e.get("userPresentableMessage"))
             .and_then(Value::as_str)
-            .unwrap_or(&self.message)
+            .map(crate::sources::excerpt)
+            .unwrap_or_else(|| self.message.clone())
     }
 }
 
@@ -409,7 +412,7 @@ impl LinearClient {
         if let Ok(mut stats) = self.stats.lock() {
             stats.requests += 1;
         }
-        let response = self
+        let request = self
             .http
             .post(&self.url)
             .header(AUTHORIZATION, authorization)
@@ -417,8 +420,19 @@ impl LinearClient {
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, concat!("teamlens/", env!("CARGO_PKG_VERSION")))
             .body(body.to_vec())
-            .send()
-            .await;
+            .build();
+        let response = match request {
+            Ok(request) => {
+                crate::sources::http_log::request(
+                    "linear",
+                    "POST",
+                    request.url().as_str(),
+                    request.headers(),
+                );
+                self.http.execute(request).await
+            }
+            Err(error) => Err(error),
+        };
         let response = match response {
             Ok(response) => response,
             Err(error) => {
@@ -442,6 +456,7 @@ impl LinearClient {
                 };
             }
         };
+        crate::sources::http_log::response("linear", status, &headers, &text);
         self.classify(operation, status, &headers, &text)
     }
 

@@ -56,7 +56,7 @@ pub enum SyncError {
     )]
     NotFound { team: String },
     #[error(
-        "Linear team {team}: the answer to {operation} did not have the expected shape: {message}"
+        "Linear team {team}: the answer to {operation} did not have the expected shape: {message}; nothing from it was stored. Run the fetch again to resume; if this repeats, report it with the output of -vv"
     )]
     Shape {
         team: String,
