@@ -13,9 +13,8 @@ use super::sync::{
 };
 use super::wire::{BoardPage, Myself, SprintPage, StatusDefinition};
 use crate::config::JiraConfig;
-use crate::model::{Sprint, Table};
-use crate::store::{Replacement, Store, StoreError};
-use polars::prelude::*;
+use crate::model::Sprint;
+use crate::store::{Store, StoreError};
 
 /// Told what happens, so the command line can show progress bars or log lines.
 pub trait Observer: Sync {
@@ -83,12 +82,13 @@ pub async fn fetch(
             mapping.learn(&status.name, &category.key);
         }
     }
-    let mut sprints = Vec::new();
+    // Each project's sprints go into the same commit as its issues: a fetch that fails stores
+    // nothing.
+    let mut sprints = std::collections::BTreeMap::new();
     for project in projects {
-        sprints.extend(read_sprints(client, project, &mut mapping).await?);
+        let read = read_sprints(client, project, &mut mapping).await?;
+        sprints.insert(project.clone(), read);
     }
-    let mut store = store;
-    store_sprints(&mut store, sprints)?;
     let identities = crate::sources::github::fetch::identities(&store)?;
     let store = Mutex::new(store);
     let ctx = SyncContext {
@@ -100,6 +100,7 @@ pub async fn fetch(
         mapping,
         identities,
         zone,
+        sprints,
     };
     let mut summary = FetchSummary {
         complete: true,
@@ -234,30 +235,6 @@ pub enum EstimateError {
     Fetch(#[from] FetchError),
     #[error("jira project {project}: Jira does not know it ({message}); check the key")]
     UnknownProject { project: String, message: String },
-}
-
-/// Replaces the stored rows of these sprints (by id) with what the agile API says now: their
-/// names, starts and ends change as a team plans.
-fn store_sprints(store: &mut Store, sprints: Vec<Sprint>) -> Result<(), StoreError> {
-    if sprints.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<String> = sprints.iter().map(|s| s.id.clone()).collect();
-    let ids = lit(Series::new("ids".into(), ids)).implode(true);
-    let rows = Sprint::to_frame(sprints).map_err(|source| StoreError::Polars {
-        context: "preparing the Jira sprints".into(),
-        source,
-    })?;
-    store.merge(
-        vec![Replacement {
-            table: Sprint::NAME,
-            remove: col("source")
-                .eq(lit(SOURCE))
-                .and(col("id").is_in(ids, false)),
-            rows,
-        }],
-        None,
-    )
 }
 
 fn sprint_time(text: &Option<String>) -> Option<DateTime<Utc>> {

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use super::client::{ClientError, JiraClient};
 use super::normalize::{self, IssueParts, Mapping, SOURCE};
 use super::wire::{ChangelogPage, CommentPage, History, IssueNode, RemoteLink, SearchPage};
-use crate::model::{Comment, Dataset, Issue, IssueEvent, Table};
+use crate::model::{Comment, Dataset, Issue, IssueEvent, Sprint, Table};
 use crate::sources::github::normalize::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
@@ -96,6 +96,8 @@ pub struct SyncContext<'a> {
     pub identities: Identities,
     /// The zone JQL reads dates in: the account's.
     pub zone: chrono_tz::Tz,
+    /// Each project's sprints from the agile API, stored with its issues in one commit.
+    pub sprints: std::collections::BTreeMap<String, Vec<Sprint>>,
 }
 
 /// Counts of what one project's fetch read.
@@ -431,7 +433,7 @@ fn commit(
             source,
         })
     };
-    let replacements = vec![
+    let mut replacements = vec![
         Replacement {
             table: Issue::NAME,
             remove: ours().and(col("key").is_in(keys.clone(), false)),
@@ -450,6 +452,17 @@ fn commit(
             rows: frame(Comment::to_frame(staged.comments), "comments")?,
         },
     ];
+    let sprints = ctx.sprints.get(project).cloned().unwrap_or_default();
+    if !sprints.is_empty() {
+        // The sprints by id: their names, starts and ends change as a team plans.
+        let ids: Vec<String> = sprints.iter().map(|s| s.id.clone()).collect();
+        replacements.push(Replacement {
+            table: Sprint::NAME,
+            remove: ours()
+                .and(col("id").is_in(lit(Series::new("ids".into(), ids)).implode(true), false)),
+            rows: frame(Sprint::to_frame(sprints), "sprints")?,
+        });
+    }
     let mut store = lock(ctx.store);
     let mut source_state = store
         .manifest()
