@@ -89,6 +89,7 @@ pub const NEEDED_COLUMNS: &[(&str, &[&str])] = &[
             "person",
             "display_name",
             "team",
+            "teams",
             "role",
             "timezone",
             "work_start_hour",
@@ -149,6 +150,7 @@ pub const NEEDED_COLUMNS: &[(&str, &[&str])] = &[
             "status",
             "status_category",
             "created_at",
+            "started_at",
             "resolved_at",
             "reopen_count",
             "sprint",
@@ -172,6 +174,7 @@ pub const NEEDED_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("deployments", &["repo", "pr_numbers", "at", "status"]),
     ("time_off", &["person", "first_day", "last_day"]),
+    ("sprints", &["source", "name", "started_at", "ended_at"]),
 ];
 
 /// One measured phase, as a child process reports it.
