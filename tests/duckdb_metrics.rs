@@ -129,11 +129,19 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
     let tables = store.scan_all().unwrap();
     let computed = metrics::compute(&tables, &Config::default(), None).unwrap();
 
-    // The derived tables the SQL reads are computed by teamlens before it (lists exploded):
-    // handed to DuckDB as Parquet, as a distributed run would take them from teamlens.
+    // The derived tables the SQL reads are computed by teamlens before it (lists exploded,
+    // team memberships, every action in its actor's own time zone): handed to DuckDB as
+    // Parquet, as a distributed run would take them from teamlens.
     let derived = work.path().join("derived");
     std::fs::create_dir_all(&derived).unwrap();
-    for name in ["bots", "pr_failures", "pr_deploys"] {
+    for name in [
+        "bots",
+        "pr_failures",
+        "pr_deploys",
+        "memberships",
+        "activity_local",
+        "person_monthly",
+    ] {
         let frame = computed.get(name);
         assert!(frame.width() > 0, "derived table {name} missing");
         write_parquet(frame, &derived.join(format!("{name}.parquet")));
