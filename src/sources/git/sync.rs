@@ -36,6 +36,8 @@ use super::read::{GitRepo, RawCommit};
 use super::{GitError, SOURCE};
 use crate::model::{Commit, FileChange, PullRequest, Review, Table};
 use crate::sources::github::normalize::Identities;
+pub use crate::sources::staging::checkpoint_path;
+use crate::sources::staging::sanitize;
 use crate::store::{Replacement, Store, StoreError, write_atomically};
 
 /// A repository to read and the name its rows carry.
@@ -810,29 +812,6 @@ pub fn changes_from_store(
     }
     tracing::debug!("ownership: changes built by {:?}", t0.elapsed());
     Ok(changes)
-}
-
-fn sanitize(part: &str) -> String {
-    let cleaned: String = part
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() {
-        "_".into()
-    } else {
-        cleaned
-    }
-}
-
-/// The checkpoint file of a repository's staging folder.
-pub fn checkpoint_path(dir: &Path) -> PathBuf {
-    dir.join("checkpoint.json")
 }
 
 /// Where a repository's unfinished fetch keeps its chunks.
