@@ -15,6 +15,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::measure::{cpu_seconds, load_average, peak_rss_bytes};
+
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -222,36 +224,6 @@ impl PhaseLog {
         self.cpu_seconds = cpu_seconds();
         serde_json::to_string(self).unwrap_or_default()
     }
-}
-
-/// Peak resident memory of this process so far, from /proc (Linux), in bytes.
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// CPU seconds this process has used, user and system, from `getrusage`.
-pub fn cpu_seconds() -> Option<f64> {
-    // SAFETY: `rusage` is plain old data the kernel fills in; zeroed is a valid value, and the
-    // pointer is to a live local.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return None;
-    }
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
-}
-
-/// The one-minute load average (Linux): how busy the machine was while measuring.
-pub fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// The floor: every needed column of every table read into memory by polars, straight from the

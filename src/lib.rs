@@ -11,6 +11,7 @@ pub mod detect;
 pub mod eval;
 pub mod fuzzing;
 pub mod identity;
+pub mod measure;
 pub mod metrics;
 pub mod model;
 pub mod period;

@@ -17,6 +17,7 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use crate::config::Config;
+use crate::measure::Stopwatch;
 
 /// The built-in SQL metrics, in the order they run.
 pub const BUILTIN_SQL: &[(&str, &str)] = &[
@@ -131,27 +132,19 @@ pub fn compute(
         context.register(name, frame.clone());
     }
     let mut frames = BTreeMap::new();
-    let started = std::time::Instant::now();
+    let started = Stopwatch::start();
     for (name, frame) in derived::before_sql(tables, config).map_err(query_error("derived"))? {
         context.register(name, frame.clone().lazy());
         frames.insert(name.to_string(), frame);
     }
-    tracing::debug!(
-        metric = "derived",
-        seconds = started.elapsed().as_secs_f64(),
-        "metric computed"
-    );
-    let started = std::time::Instant::now();
+    log_metric("derived", &started);
+    let started = Stopwatch::start();
     let bots = frames.get("bots").cloned().unwrap_or_else(DataFrame::empty);
     for (name, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
         context.register(name, frame.clone().lazy());
         frames.insert(name.to_string(), frame);
     }
-    tracing::debug!(
-        metric = "activity",
-        seconds = started.elapsed().as_secs_f64(),
-        "metric computed"
-    );
+    log_metric("activity", &started);
     // Without a roster there is no local activity; the SQL that reads it sees empty tables.
     for (name, frame) in activity::empty_frames().map_err(query_error("activity"))? {
         if !frames.contains_key(name) {
@@ -174,12 +167,12 @@ pub fn compute(
         }
     }
     for (name, sql) in &queries {
-        let started = std::time::Instant::now();
+        let started = Stopwatch::start();
         let frame = context
             .execute(sql)
             .and_then(LazyFrame::collect)
             .map_err(query_error(name))?;
-        tracing::debug!(metric = %name, seconds = started.elapsed().as_secs_f64(), "metric computed");
+        log_metric(name, &started);
         context.register(name, frame.clone().lazy());
         frames.insert(name.clone(), frame);
     }
@@ -190,6 +183,17 @@ pub fn compute(
         frames,
         user_metrics,
     })
+}
+
+/// What a metric cost, in the debug log (`TEAMLENS_LOG=teamlens=debug`): where to look first
+/// when the analysis of a large organisation is slow.
+fn log_metric(name: &str, started: &Stopwatch) {
+    tracing::debug!(
+        metric = name,
+        seconds = started.seconds(),
+        cpu_seconds = started.cpu_seconds(),
+        "metric computed"
+    );
 }
 
 /// Reads `NN_name.sql` files in name order; the metric's name drops the numeric prefix.

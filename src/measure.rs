@@ -1,0 +1,64 @@
+//! What the process itself costs: wall-clock time, CPU time and peak memory.
+//!
+//! The benchmark reports these per measured part, and the debug log reports them per metric and
+//! per detector. CPU seconds matter on a shared machine: wall-clock time grows with other
+//! processes' load, CPU time hardly does, so a step's cost can be compared between runs.
+
+use std::time::Instant;
+
+/// Peak resident memory of this process so far, from /proc (Linux), in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// CPU seconds this process has used, user and system, from `getrusage`.
+pub fn cpu_seconds() -> Option<f64> {
+    // SAFETY: `rusage` is plain old data the kernel fills in; zeroed is a valid value, and the
+    // pointer is to a live local.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+/// The one-minute load average (Linux): how busy the machine was while measuring.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Wall-clock and CPU time since it was started.
+pub struct Stopwatch {
+    wall: Instant,
+    cpu: Option<f64>,
+}
+
+impl Stopwatch {
+    pub fn start() -> Self {
+        Self {
+            wall: Instant::now(),
+            cpu: cpu_seconds(),
+        }
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.wall.elapsed().as_secs_f64()
+    }
+
+    /// CPU seconds of the whole process (all threads) since the start.
+    pub fn cpu_seconds(&self) -> f64 {
+        match (self.cpu, cpu_seconds()) {
+            (Some(start), Some(now)) => now - start,
+            _ => 0.0,
+        }
+    }
+}
