@@ -1,7 +1,9 @@
 -- team_health_monthly: per team and month, how the team works — people active, actions, the
 -- share of actions after the actor's own working hours and at weekends, and work in progress
 -- at the month's end (PRs opened by the team's people and not yet merged or closed; tickets
--- assigned to them, started and not resolved). Team aggregates only: nobody is named.
+-- assigned to them, started and not resolved). Team aggregates only: nobody is named. Work in
+-- progress is counted from PRs and tickets grouped by the months they opened and ended (a few
+-- thousand groups), not from every PR against every month.
 WITH activity AS (
     SELECT team, month,
            COUNT(*) AS people_active,
@@ -12,25 +14,38 @@ WITH activity AS (
     WHERE role <> 'bot'
     GROUP BY team, month
 ),
+months AS (SELECT DISTINCT month FROM person_monthly),
+pr_spans AS (
+    SELECT pe.team, s.opened, s.ended, COUNT(*) AS prs
+    FROM (SELECT author,
+                 strftime(created_at, '%Y-%m') AS opened,
+                 strftime(COALESCE(merged_at, closed_at), '%Y-%m') AS ended
+          FROM pull_requests) AS s
+    JOIN people AS pe ON pe.person = s.author
+    GROUP BY pe.team, s.opened, s.ended
+),
 open_prs AS (
-    SELECT pe.team, a.month, COUNT(*) AS open_prs
-    FROM (SELECT DISTINCT month FROM person_monthly) AS a
-    CROSS JOIN pull_requests AS p
-    JOIN people AS pe ON pe.person = p.author
-    WHERE strftime(p.created_at, '%Y-%m') <= a.month
-      AND (COALESCE(p.merged_at, p.closed_at) IS NULL
-           OR strftime(COALESCE(p.merged_at, p.closed_at), '%Y-%m') > a.month)
-    GROUP BY pe.team, a.month
+    SELECT s.team, a.month, SUM(s.prs) AS open_prs
+    FROM months AS a
+    CROSS JOIN pr_spans AS s
+    WHERE s.opened <= a.month AND (s.ended IS NULL OR s.ended > a.month)
+    GROUP BY s.team, a.month
+),
+ticket_spans AS (
+    SELECT pe.team, s.started, s.resolved, COUNT(*) AS tickets
+    FROM (SELECT assignee,
+                 strftime(started_at, '%Y-%m') AS started,
+                 strftime(resolved_at, '%Y-%m') AS resolved
+          FROM issues WHERE started_at IS NOT NULL) AS s
+    JOIN people AS pe ON pe.person = s.assignee
+    GROUP BY pe.team, s.started, s.resolved
 ),
 open_tickets AS (
-    SELECT pe.team, a.month, COUNT(*) AS tickets_in_progress
-    FROM (SELECT DISTINCT month FROM person_monthly) AS a
-    CROSS JOIN issues AS i
-    JOIN people AS pe ON pe.person = i.assignee
-    WHERE i.started_at IS NOT NULL
-      AND strftime(i.started_at, '%Y-%m') <= a.month
-      AND (i.resolved_at IS NULL OR strftime(i.resolved_at, '%Y-%m') > a.month)
-    GROUP BY pe.team, a.month
+    SELECT s.team, a.month, SUM(s.tickets) AS tickets_in_progress
+    FROM months AS a
+    CROSS JOIN ticket_spans AS s
+    WHERE s.started <= a.month AND (s.resolved IS NULL OR s.resolved > a.month)
+    GROUP BY s.team, a.month
 )
 SELECT a.team, a.month, a.people_active, a.actions, a.after_hours_share, a.weekend_share,
        COALESCE(o.open_prs, 0) AS open_prs,
