@@ -1167,13 +1167,9 @@ fn analyze(
         .context("reading people")?;
     let mut outcome = detect::Outcome::default();
     for month in span.months() {
-        let found = detect::run_all(&DetectorInput {
-            month,
-            metrics: &metrics,
-            tables: &tables,
-            config,
-            roster: &roster,
-        })?;
+        let found = detect::run_all(&DetectorInput::new(
+            month, &metrics, &tables, config, &roster,
+        ))?;
         outcome.findings.extend(found.findings);
         outcome.not_judged.extend(found.not_judged);
     }
@@ -1601,13 +1597,9 @@ fn bench_run(
             })?;
             let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
                 let roster = Roster::from_tables(&tables)?;
-                let outcome = detect::run_all(&DetectorInput {
-                    month,
-                    metrics: &computed,
-                    tables: &tables,
-                    config,
-                    roster: &roster,
-                })?;
+                let outcome = detect::run_all(&DetectorInput::new(
+                    month, &computed, &tables, config, &roster,
+                ))?;
                 Ok((roster, outcome))
             })?;
             log.time("render the report", || -> Result<_> {

@@ -243,13 +243,9 @@ fn run_one(
     let roster = Roster::from_tables(&tables).map_err(polars_error)?;
     let mut found = BTreeMap::new();
     for month in Month::of(sim.until).trailing(months) {
-        let outcome = detect::run_all(&DetectorInput {
-            month,
-            metrics: &computed,
-            tables: &tables,
-            config,
-            roster: &roster,
-        })
+        let outcome = detect::run_all(&DetectorInput::new(
+            month, &computed, &tables, config, &roster,
+        ))
         .map_err(|source| EvalError::Detect { seed, source })?;
         for finding in outcome.findings {
             found.insert(

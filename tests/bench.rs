@@ -19,13 +19,9 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
     let config = Config::default();
     let computed = metrics::compute(tables, &config, None).unwrap();
     let roster = Roster::from_tables(tables).unwrap();
-    let outcome = detect::run_all(&DetectorInput {
-        month,
-        metrics: &computed,
-        tables,
-        config: &config,
-        roster: &roster,
-    })
+    let outcome = detect::run_all(&DetectorInput::new(
+        month, &computed, tables, &config, &roster,
+    ))
     .unwrap();
     let mut out: Vec<String> = computed
         .names()

@@ -31,13 +31,9 @@ fn run(
     let mut found = BTreeSet::new();
     let mut not_judged = Vec::new();
     for month in Month::of(config.until).trailing(months) {
-        let outcome = detect::run_all(&DetectorInput {
-            month,
-            metrics: &computed,
-            tables: &tables,
-            config: &settings,
-            roster: &roster,
-        })
+        let outcome = detect::run_all(&DetectorInput::new(
+            month, &computed, &tables, &settings, &roster,
+        ))
         .unwrap();
         for finding in outcome.findings {
             // Every finding names the data it rests on: PRs, reviews, tickets or actions.

@@ -80,7 +80,9 @@ impl Detector for BurnoutRisk {
             .map(|(p, _)| p)
             .collect();
         for person in people {
-            if input.roster.is_bot(person) {
+            // Someone the roster does not know has no known time zone or working hours: their
+            // "after hours" would be UTC's, which says nothing about them.
+            if input.roster.is_bot(person) || input.roster.role(person).is_none() {
                 continue;
             }
             let (total, after_hours, weekend_actions) = figures[&(person.clone(), this.clone())];

@@ -71,9 +71,9 @@ impl Detector for KnowledgeSilo {
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.knowledge_silo;
         let mut outcome = Outcome::default();
-        let modules = module_knowledge(input)?;
+        let modules = input.module_knowledge()?;
         let mut by_team: BTreeMap<String, Vec<&ModuleKnowledge>> = BTreeMap::new();
-        for module in &modules {
+        for module in modules {
             let Some(team) = &module.team else { continue };
             let Some(holder) = module.holders.first() else {
                 continue;
@@ -172,8 +172,9 @@ pub fn module_of(path: &str) -> String {
     }
 }
 
-/// Knowledge per module over the window ending with the input's month.
-pub fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<ModuleKnowledge>> {
+/// Knowledge per module over the window ending with the input's month. Detectors read it through
+/// [`DetectorInput::module_knowledge`], which computes it once per run.
+pub(super) fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<ModuleKnowledge>> {
     let t = &input.config.thresholds.knowledge_silo;
     let window = input.month.trailing(t.window_months.max(1));
     let span = micros_span(window[0], input.month);

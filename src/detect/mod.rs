@@ -183,6 +183,44 @@ pub struct DetectorInput<'a> {
     pub tables: &'a BTreeMap<&'static str, LazyFrame>,
     pub config: &'a Config,
     pub roster: &'a Roster,
+    /// What several detectors compute from the same input, computed once.
+    shared: Shared,
+}
+
+/// Results shared between detectors of one run: module knowledge over millions of file changes
+/// is read by both `knowledge_silo` and `wont_let_go`.
+#[derive(Default)]
+struct Shared {
+    modules: std::sync::OnceLock<Vec<knowledge_silo::ModuleKnowledge>>,
+}
+
+impl<'a> DetectorInput<'a> {
+    pub fn new(
+        month: Month,
+        metrics: &'a Metrics,
+        tables: &'a BTreeMap<&'static str, LazyFrame>,
+        config: &'a Config,
+        roster: &'a Roster,
+    ) -> Self {
+        Self {
+            month,
+            metrics,
+            tables,
+            config,
+            roster,
+            shared: Shared::default(),
+        }
+    }
+
+    /// Knowledge per module over the window ending with the month (see `knowledge_silo`),
+    /// computed on first use.
+    pub fn module_knowledge(&self) -> PolarsResult<&[knowledge_silo::ModuleKnowledge]> {
+        if let Some(modules) = self.shared.modules.get() {
+            return Ok(modules);
+        }
+        let modules = knowledge_silo::module_knowledge(self)?;
+        Ok(self.shared.modules.get_or_init(|| modules))
+    }
 }
 
 /// What a detector concluded for one month.
@@ -226,14 +264,15 @@ pub fn detector(kind: FindingKind) -> Option<Box<dyn Detector>> {
 pub fn run_all(input: &DetectorInput) -> Result<Outcome, DetectError> {
     let mut outcome = Outcome::default();
     for detector in all() {
-        let started = std::time::Instant::now();
+        let started = crate::measure::Stopwatch::start();
         let found = detector.detect(input).map_err(|source| DetectError {
             kind: detector.kind(),
             source,
         })?;
         tracing::debug!(
             detector = ?detector.kind(),
-            seconds = started.elapsed().as_secs_f64(),
+            seconds = started.seconds(),
+            cpu_seconds = started.cpu_seconds(),
             "detector ran"
         );
         outcome.findings.extend(found.findings);

@@ -9,7 +9,6 @@
 
 use polars::prelude::*;
 
-use super::knowledge_silo::module_knowledge;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
     f64_values, for_month, str_values, within,
@@ -42,7 +41,7 @@ impl Detector for WontLetGo {
         let authors = str_values(&phases, "author")?;
         let approvals = f64_values(&phases, "approvals")?;
         let urls = str_values(&phases, "url")?;
-        let modules = module_knowledge(input)?;
+        let modules = input.module_knowledge()?;
         for team in input.roster.teams() {
             let rows: Vec<usize> = (0..phases.height())
                 .filter(|i| teams[*i].as_deref() == Some(team))
