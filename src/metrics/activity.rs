@@ -32,8 +32,6 @@ pub fn empty_frames() -> PolarsResult<Vec<(&'static str, DataFrame)>> {
         0,
         vec![
             text("person"),
-            text("team"),
-            text("role"),
             text("kind"),
             time("at"),
             text("month"),
@@ -44,16 +42,7 @@ pub fn empty_frames() -> PolarsResult<Vec<(&'static str, DataFrame)>> {
         ],
     )?;
     let mut monthly = vec![text("team"), text("person"), text("role"), text("month")];
-    for name in [
-        "actions",
-        "own_work",
-        "reviews",
-        "comments",
-        "ticket_changes",
-        "active_days",
-        "after_hours_actions",
-        "weekend_actions",
-    ] {
+    for name in MONTHLY_COUNTS {
         monthly.push(int(name));
     }
     monthly.push(time("last_at"));
@@ -63,11 +52,33 @@ pub fn empty_frames() -> PolarsResult<Vec<(&'static str, DataFrame)>> {
     ])
 }
 
+/// The counting columns of `person_monthly`, in order.
+const MONTHLY_COUNTS: [&str; 9] = [
+    "actions",
+    "own_work",
+    "reviews",
+    "comments",
+    "ticket_changes",
+    "active_days",
+    "pr_active_days",
+    "after_hours_actions",
+    "weekend_actions",
+];
+
 /// The tables built here:
-/// - `activity_local` (person, team, role, kind, at, month, local_day, local_hour, weekend,
-///   after_hours): one row per action, `local_day` counted in days since 1970-01-01 local time;
+/// - `activity_local` (person, kind, at, month, local_day, local_hour, weekend, after_hours): one
+///   row per action, `month` the UTC month, `local_day` counted in days since 1970-01-01 in the
+///   actor's time zone;
 /// - `person_monthly` (team, person, role, month, actions, own_work, reviews, comments,
-///   ticket_changes, active_days, after_hours_actions, weekend_actions, last_at).
+///   ticket_changes, active_days, pr_active_days, after_hours_actions, weekend_actions, last_at):
+///   `team` is the person's primary team, `active_days` counts local days with any action and
+///   `pr_active_days` those with pull-request work (a commit, a review, a PR opened, a comment).
+///
+/// The actions of a year of a large organisation are ten million rows, so every per-row step is
+/// a column operation: the roster is joined once on the person, and a time zone's offset and the
+/// UTC month are looked up by position in small tables indexed by UTC hour, not joined or
+/// formatted per row. Team and role are joined after the monthly aggregation, on a few thousand
+/// rows.
 pub fn frames(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
@@ -106,12 +117,20 @@ pub fn frames(
             "ticket",
         ));
     }
-    let people = table("people")
-        .unwrap_or_else(|| DataFrame::empty().lazy())
-        .collect()?;
-    if parts.is_empty() || people.height() == 0 {
+    if parts.is_empty() {
         return Ok(Vec::new());
     }
+    // Without a roster everyone is in UTC with the default hours, in no team: output per active
+    // day still counts, and the detectors that judge a person's rhythm skip people the roster
+    // does not know.
+    let people = match table("people") {
+        Some(people) => people.collect()?,
+        None => DataFrame::empty(),
+    };
+    let people = match crate::model::table_spec("people") {
+        Some(spec) if people.height() == 0 => crate::model::empty_frame(spec),
+        _ => people,
+    };
     let bot_logins: Vec<String> = bots
         .column("login")
         .ok()
@@ -143,46 +162,51 @@ pub fn frames(
     }
     let first = events.column("at_us")?.i64()?.min().unwrap_or(0);
     let last = events.column("at_us")?.i64()?.max().unwrap_or(0);
-    let offsets = zone_offsets(&people, first, last)?;
+    let hours = HourTables::build(&people, first, last)?;
 
-    let roster = people.clone().lazy().select([
-        col("person"),
-        col("team"),
-        col("role"),
-        col("timezone"),
-        col("work_start_hour")
-            .fill_null(lit(DEFAULT_START_HOUR))
-            .alias("start_hour"),
-        col("work_end_hour")
-            .fill_null(lit(DEFAULT_END_HOUR))
-            .alias("end_hour"),
-    ]);
+    let zone_of_person = hours.zone_ids(&people)?;
+    let roster = DataFrame::new(
+        people.height(),
+        vec![
+            people.column("person")?.clone(),
+            Column::new("zone".into(), zone_of_person),
+            people
+                .column("work_start_hour")?
+                .cast(&DataType::Int64)?
+                .with_name("start_hour".into()),
+            people
+                .column("work_end_hour")?
+                .cast(&DataType::Int64)?
+                .with_name("end_hour".into()),
+        ],
+    )?;
+    let hour_index = (col("at_us").floor_div(lit(MICROS_PER_HOUR)) - lit(hours.first_hour))
+        .cast(DataType::Int64);
     let local = events
         .lazy()
         .join(
-            roster,
+            roster.lazy(),
             [col("person")],
             [col("person")],
             JoinArgs::new(JoinType::Left),
         )
         .with_columns([
-            col("team").fill_null(lit("unassigned")),
-            col("role").fill_null(lit("unknown")),
-            col("timezone").fill_null(lit("UTC")),
+            // Unknown people and zones count as UTC (zone 0), with the default working hours.
+            (col("zone").fill_null(lit(hours.utc_zone)) * lit(hours.span) + hour_index.clone())
+                .alias("offset_index"),
+            hour_index.alias("hour_index"),
             col("start_hour").fill_null(lit(DEFAULT_START_HOUR)),
             col("end_hour").fill_null(lit(DEFAULT_END_HOUR)),
-            (col("at_us") / lit(MICROS_PER_HOUR)).alias("utc_hour"),
         ])
-        .join(
-            offsets.lazy(),
-            [col("timezone"), col("utc_hour")],
-            [col("timezone"), col("utc_hour")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(
-            (col("at_us") + col("offset_minutes").fill_null(lit(0i64)) * lit(60_000_000i64))
-                .alias("local_us"),
-        )
+        .with_columns([
+            (col("at_us")
+                + lit(hours.offset_minutes.clone()).gather(col("offset_index"), true)
+                    * lit(60_000_000i64))
+            .alias("local_us"),
+            lit(hours.month.clone())
+                .gather(col("hour_index"), true)
+                .alias("month"),
+        ])
         .with_columns([
             col("local_us")
                 .floor_div(lit(MICROS_PER_DAY))
@@ -196,17 +220,14 @@ pub fn frames(
                 .alias("weekend"),
             col("at_us").cast(crate::model::TIMESTAMP).alias("at"),
         ])
-        .with_columns([
+        .with_column(
             col("weekend")
                 .or(col("local_hour").lt(col("start_hour")))
                 .or(col("local_hour").gt_eq(col("end_hour")))
                 .alias("after_hours"),
-            col("at").dt().strftime("%Y-%m").alias("month"),
-        ])
+        )
         .select([
             col("person"),
-            col("team"),
-            col("role"),
             col("kind"),
             col("at"),
             col("month"),
@@ -218,10 +239,15 @@ pub fn frames(
         .collect()?;
 
     let is = |kind: &str| col("kind").eq(lit(kind)).cast(DataType::Int64).sum();
+    let team_and_role = people.clone().lazy().select([
+        col("person"),
+        col("team").fill_null(lit("unassigned")),
+        col("role").fill_null(lit("unknown")),
+    ]);
     let monthly = local
         .clone()
         .lazy()
-        .group_by([col("team"), col("person"), col("role"), col("month")])
+        .group_by([col("person"), col("month")])
         .agg([
             len().cast(DataType::Int64).alias("actions"),
             (is("commit") + is("pr")).alias("own_work"),
@@ -232,6 +258,11 @@ pub fn frames(
                 .n_unique()
                 .cast(DataType::Int64)
                 .alias("active_days"),
+            col("local_day")
+                .filter(col("kind").neq(lit("ticket")))
+                .n_unique()
+                .cast(DataType::Int64)
+                .alias("pr_active_days"),
             col("after_hours")
                 .cast(DataType::Int64)
                 .sum()
@@ -242,48 +273,100 @@ pub fn frames(
                 .alias("weekend_actions"),
             col("at").max().alias("last_at"),
         ])
+        .join(
+            team_and_role,
+            [col("person")],
+            [col("person")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            col("team").fill_null(lit("unassigned")),
+            col("role").fill_null(lit("unknown")),
+        ])
+        .select(
+            [col("team"), col("person"), col("role"), col("month")]
+                .into_iter()
+                .chain(MONTHLY_COUNTS.iter().map(|name| col(*name)))
+                .chain([col("last_at")])
+                .collect::<Vec<_>>(),
+        )
         .sort(["team", "person", "month"], Default::default())
         .collect()?;
     Ok(vec![("activity_local", local), ("person_monthly", monthly)])
 }
 
-/// UTC offset in minutes of every roster time zone for every UTC hour from `first` to `last`.
-/// Unknown zone names count as UTC (the roster check reports them).
-fn zone_offsets(people: &DataFrame, first_us: i64, last_us: i64) -> PolarsResult<DataFrame> {
-    let mut zones: Vec<String> = people
-        .column("timezone")?
-        .str()?
-        .iter()
-        .flatten()
-        .map(String::from)
-        .collect();
-    zones.push("UTC".to_string());
-    zones.sort();
-    zones.dedup();
-    let first_hour = first_us.div_euclid(MICROS_PER_HOUR);
-    let last_hour = last_us.div_euclid(MICROS_PER_HOUR);
-    let mut names = Vec::new();
-    let mut hours = Vec::new();
-    let mut offsets = Vec::new();
-    for zone in &zones {
-        let tz: Tz = zone.parse().unwrap_or(chrono_tz::UTC);
-        for hour in first_hour..=last_hour {
-            let at: DateTime<Utc> = DateTime::from_timestamp(hour * 3600, 0).unwrap_or_default();
-            let offset = tz
-                .offset_from_utc_datetime(&at.naive_utc())
-                .fix()
-                .local_minus_utc();
-            names.push(zone.clone());
-            hours.push(hour);
-            offsets.push(i64::from(offset / 60));
+/// Lookup tables indexed by UTC hour from the first action to the last: each roster time zone's
+/// UTC offset (zone after zone, `span` hours each) and the UTC month, so that placing ten million
+/// actions in time is a positional gather instead of a join or a date formatting per row.
+struct HourTables {
+    zones: Vec<String>,
+    /// The index of `UTC` in `zones`: where unknown people and zones are placed.
+    utc_zone: i64,
+    first_hour: i64,
+    span: i64,
+    /// Offset in minutes, at `zone * span + (utc_hour - first_hour)`.
+    offset_minutes: Series,
+    /// `YYYY-MM` of each UTC hour, at `utc_hour - first_hour`.
+    month: Series,
+}
+
+impl HourTables {
+    /// Unknown zone names count as UTC (the roster check reports them). Daylight-saving time is
+    /// exact: the offset is chrono-tz's for each hour.
+    fn build(people: &DataFrame, first_us: i64, last_us: i64) -> PolarsResult<Self> {
+        let mut zones: Vec<String> = people
+            .column("timezone")?
+            .str()?
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect();
+        zones.push("UTC".to_string());
+        zones.sort();
+        zones.dedup();
+        let utc_zone = zones.iter().position(|z| z == "UTC").unwrap_or(0) as i64;
+        let first_hour = first_us.div_euclid(MICROS_PER_HOUR);
+        let last_hour = last_us.div_euclid(MICROS_PER_HOUR);
+        let span = last_hour - first_hour + 1;
+        let instants: Vec<DateTime<Utc>> = (first_hour..=last_hour)
+            .map(|hour| DateTime::from_timestamp(hour * 3600, 0).unwrap_or_default())
+            .collect();
+        let mut offsets = Vec::with_capacity(zones.len() * instants.len());
+        for zone in &zones {
+            let tz: Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+            offsets.extend(instants.iter().map(|at| {
+                i64::from(
+                    tz.offset_from_utc_datetime(&at.naive_utc())
+                        .fix()
+                        .local_minus_utc()
+                        / 60,
+                )
+            }));
         }
+        let months: Vec<String> = instants
+            .iter()
+            .map(|at| at.format("%Y-%m").to_string())
+            .collect();
+        Ok(Self {
+            zones,
+            utc_zone,
+            first_hour,
+            span,
+            offset_minutes: Series::new("offset_minutes".into(), offsets),
+            month: Series::new("month".into(), months),
+        })
     }
-    DataFrame::new(
-        names.len(),
-        vec![
-            Column::new("timezone".into(), names),
-            Column::new("utc_hour".into(), hours),
-            Column::new("offset_minutes".into(), offsets),
-        ],
-    )
+
+    /// Each roster person's zone index; unknown zones are UTC.
+    fn zone_ids(&self, people: &DataFrame) -> PolarsResult<Vec<i64>> {
+        Ok(people
+            .column("timezone")?
+            .str()?
+            .iter()
+            .map(|zone| {
+                zone.and_then(|z| self.zones.iter().position(|known| known == z))
+                    .map_or(self.utc_zone, |i| i as i64)
+            })
+            .collect())
+    }
 }
