@@ -640,17 +640,18 @@ impl Default for KnowledgeSiloThresholds {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AttritionThresholds {
-    /// Months before the reported one that form the person's baseline.
+    /// Months before the two judged that form the person's baseline (as far back as the data
+    /// goes): the longer, the less a lucky or unlucky month of the baseline moves the bar.
     pub baseline_months: usize,
     /// A baseline of fewer actions a month than this: not judged.
     pub min_baseline_actions: f64,
-    /// The person's share of their team's actions in the month against the same share over the
-    /// baseline, at most, two months in a row.
+    /// Pieces of work (PRs opened, others' PRs reviewed) in each of the two months, against what
+    /// the person's baseline rate per working day and the team's own change lead one to expect,
+    /// at most.
     pub fade_ratio: f64,
-    /// And, in both months, their actions per working day (weekdays less known time off)
-    /// against their baseline's, divided by the median of the same among their teammates, at
-    /// most.
-    pub working_day_ratio: f64,
+    /// And the chance of so few pieces of work over the two months, were the person's rate
+    /// unchanged (an exact conditional Poisson test), at most.
+    pub fade_p_value: f64,
     /// No activity at all over this many days up to the end of the month (and none since) is
     /// a stop.
     pub silent_days: i64,
@@ -659,10 +660,10 @@ pub struct AttritionThresholds {
 impl Default for AttritionThresholds {
     fn default() -> Self {
         AttritionThresholds {
-            baseline_months: 3,
+            baseline_months: 6,
             min_baseline_actions: 40.0,
-            fade_ratio: 0.5,
-            working_day_ratio: 0.4,
+            fade_ratio: 0.75,
+            fade_p_value: 0.001,
             silent_days: 20,
         }
     }
@@ -940,10 +941,7 @@ impl Config {
             ),
             ("knowledge_silo.holder_share", t.knowledge_silo.holder_share),
             ("attrition_risk.fade_ratio", t.attrition_risk.fade_ratio),
-            (
-                "attrition_risk.working_day_ratio",
-                t.attrition_risk.working_day_ratio,
-            ),
+            ("attrition_risk.fade_p_value", t.attrition_risk.fade_p_value),
             (
                 "rubber_stamp_review.min_share",
                 t.rubber_stamp_review.min_share,

@@ -1,17 +1,28 @@
 //! `attrition_risk`: a person's own work falling far below their baseline, or stopping.
 //!
 //! Two signals, each against the person's own history:
-//! - *fading*: two months in a row, both of
-//!   - the person's share of their team's actions is at most `fade_ratio` of that share over the
-//!     `baseline_months` before (a share, so that a quiet month for everyone is not a fade), and
-//!   - their actions per working day they were not known to be away (weekdays, less the days in
-//!     the optional `time_off` table: an HR or holiday calendar), against the same rate over the
-//!     baseline and divided by the median of the same ratio among their teammates (the team's
-//!     own dip in the same months), is at most `working_day_ratio`. A month spent almost entirely on
-//!     known leave (fewer than three working days left) is not a fade: a vacation is an absence
-//!     followed by a return, not a decline.
+//! - *fading*: two months in a row, the person took on far fewer pieces of work than their own
+//!   baseline leads one to expect. A piece of work is a PR opened or someone else's PR reviewed:
+//!   the units a person chooses to take on, each arriving independently of the last, so that
+//!   their count over a month is close to a Poisson count. Commits, comments and ticket changes
+//!   are not counted: they come in bunches of five to ten per PR, so one large PR more or less
+//!   swings them by as much as a fade does. For each of the two months, the work expected is the
+//!   person's rate per working day over the `baseline_months` before (weekdays less known time
+//!   off from the optional `time_off` table, counted from the first day the data covers), times
+//!   the month's working days, times their teammates' own change in the month (a release freeze
+//!   or a summer when nobody's leave was recorded is the team's, not the person's). It is a fade
+//!   when
+//!   - each month brought at most `fade_ratio` of the work expected (two months, because one
+//!     quiet month is noise and a second in a row is a trend), and
+//!   - the two months together are improbable under the person's own baseline: the chance of so
+//!     few pieces of work or fewer, were their rate unchanged, is at most `fade_p_value`. The
+//!     test is the exact conditional test of two Poisson rates (the months' count given the
+//!     baseline's and the months' total is binomial), so it accounts for the baseline being an
+//!     estimate too: someone who opens and reviews forty PRs a month needs a smaller drop to
+//!     stand out than someone who handles ten.
 //!
-//!   Two months, because one quiet month is noise and a second in a row is a trend;
+//!   A month with fewer than three working days left after known time off is not judged: a
+//!   vacation is an absence followed by a return, not a decline.
 //! - *stopping*: no activity at all for `silent_days` up to the end of the month, and none since
 //!   (someone back from a long holiday is not gone), reported in the month the silence reaches
 //!   `silent_days` and the month after.
@@ -24,7 +35,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, NaiveDate, Weekday};
 use polars::prelude::*;
 
-use super::stats::median;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, f64_values,
     i64_values, str_values,
@@ -71,56 +81,103 @@ impl Detector for AttritionRisk {
             .take(t.baseline_months)
             .collect();
         let first = baseline.first().copied().unwrap_or(previous);
-        let off = TimeOff::read(input, first, input.month)?;
-        let rates = MonthAgainstBaseline::new(monthly, input.month, &baseline)?;
-        let before = MonthAgainstBaseline::new(monthly, previous, &baseline)?;
-        // Teammates whose baseline is at least half the minimum count in the team's dip.
-        let mate_actions = t.min_baseline_actions / 2.0 * t.baseline_months as f64;
+        let mut off = TimeOff::read(input, first, input.month)?;
+        off.observed_from = first_observed_day(input)?;
+        let actions = Actions::new(monthly, input.month, previous, &baseline)?;
+        let work = Work::read(input, first, input.month)?;
+        // Teammates whose baseline is at least half the minimum count in the team's change.
+        let fades = Fades::new(
+            [previous, input.month],
+            &baseline,
+            &off,
+            &work,
+            &actions,
+            t.min_baseline_actions / 2.0,
+        );
         let (_, end) = input.span();
         for (person, last) in &last_seen {
             if input.roster.is_bot(person) {
                 continue;
             }
-            let Some(base) = rates.baseline.get(person).cloned() else {
-                continue;
-            };
-            if base.actions / (t.baseline_months as f64) < t.min_baseline_actions {
+            if !actions.team.contains_key(person) {
                 continue;
             }
-            let now = rates.month.get(person).cloned().unwrap_or_default();
-            let ratio = rates.ratio(person);
-            let ratio_before = before.ratio(person);
-            let per_day = rates.against_team(person, &off, mate_actions);
-            let per_day_before = before.against_team(person, &off, mate_actions);
+            let Some(base_per_month) = actions.baseline_per_month(person, &off, &baseline) else {
+                continue;
+            };
+            if base_per_month < t.min_baseline_actions {
+                continue;
+            }
             let silence = t.silent_days * MICROS_PER_DAY;
             // Silent for `silent_days` by the end of the month, and fallen silent since the start
             // of the month before: someone long gone is no longer news.
             let since = super::micros_span(previous, previous).0;
             let stopped = *last >= since - silence && *last < end - silence;
-            // Two months in a row, each low both as a share of the team and per working day
-            // against the team's own change: one quiet month is noise, a second is a trend.
-            let low = |share: Option<f64>, day: Option<f64>| {
-                share.is_some_and(|r| r <= t.fade_ratio)
-                    && day.is_some_and(|r| r <= t.working_day_ratio)
-            };
-            let fading = low(ratio, per_day) && low(ratio_before, per_day_before);
+            let fade = fades.judge(person);
+            let fading = fade.as_ref().is_some_and(|f| {
+                f.ratio(0) <= t.fade_ratio
+                    && f.ratio(1) <= t.fade_ratio
+                    && f.p_value <= t.fade_p_value
+            });
             if !stopped && !fading {
                 continue;
             }
             let last_day =
                 chrono::DateTime::from_timestamp_micros(*last).map(|d| d.date_naive().to_string());
-            let actions_before = before.month.get(person).map_or(0.0, |a| a.actions);
+            let now = actions.month.get(person).cloned().unwrap_or_default();
+            let actions_before = actions.before.get(person).map_or(0.0, |a| a.actions);
+            let base_actions = actions.baseline.get(person).map_or(0.0, |a| a.actions);
+            let items = |month: Month| work.items(person, month);
             let mut evidence = Evidence::default();
             evidence
-                .rounded("actions_per_active_day", now.per_day(), 2)
-                .rounded("baseline_actions_per_active_day", base.per_day(), 2)
-                .rounded("ratio_to_own_baseline", ratio, 2)
-                .rounded("ratio_to_own_baseline_month_before", ratio_before, 2)
-                .rounded("per_working_day_against_team", per_day, 2)
+                .figure(
+                    "prs_opened_this_month",
+                    work.opened(person, input.month) as i64,
+                )
+                .figure(
+                    "prs_reviewed_this_month",
+                    work.reviewed(person, input.month) as i64,
+                )
+                .figure("work_items_this_month", items(input.month) as i64)
+                .figure("work_items_month_before", items(previous) as i64)
                 .rounded(
-                    "per_working_day_against_team_month_before",
-                    per_day_before,
+                    "expected_work_items_this_month",
+                    fade.as_ref().map(|f| f.expected[1]),
+                    1,
+                )
+                .rounded(
+                    "expected_work_items_month_before",
+                    fade.as_ref().map(|f| f.expected[0]),
+                    1,
+                )
+                .rounded(
+                    "ratio_to_expected_this_month",
+                    fade.as_ref().map(|f| f.ratio(1)),
                     2,
+                )
+                .rounded(
+                    "ratio_to_expected_month_before",
+                    fade.as_ref().map(|f| f.ratio(0)),
+                    2,
+                )
+                .rounded(
+                    "team_change_this_month",
+                    fade.as_ref().map(|f| f.team_change[1]),
+                    2,
+                )
+                .rounded(
+                    "team_change_month_before",
+                    fade.as_ref().map(|f| f.team_change[0]),
+                    2,
+                )
+                .rounded(
+                    "baseline_work_items_per_working_day",
+                    fade.as_ref().map(|f| f.baseline_items / f.baseline_days),
+                    2,
+                )
+                .figure(
+                    "fade_p_value",
+                    fade.as_ref().map(|f| format!("{:.1e}", f.p_value)),
                 )
                 .figure(
                     "working_days_this_month",
@@ -131,31 +188,29 @@ impl Detector for AttritionRisk {
                     off.days_off(person, input.month) as i64,
                 )
                 .figure("active_days_this_month", now.active_days as i64)
-                .rounded(
-                    "baseline_actions_per_month",
-                    Some(base.actions / t.baseline_months as f64),
-                    1,
-                )
+                .rounded("baseline_actions_per_month", Some(base_per_month), 1)
                 .figure("last_activity", last_day.clone())
                 .figure("stopped", stopped);
             let month = input.month;
-            let headline = if stopped {
-                format!(
+            let headline = match (&fade, stopped) {
+                (Some(f), false) => format!(
+                    "For a second month in {month}, {person} took on far less work than their own \
+                     baseline leads one to expect: {} PRs opened or reviewed against {:.0} \
+                     expected ({:.0} %), and {} against {:.0} the month before, not explained \
+                     by known time off or the team's own change (p = {:.1e}).",
+                    f.items[1],
+                    f.expected[1],
+                    f.ratio(1) * 100.0,
+                    f.items[0],
+                    f.expected[0],
+                    f.p_value
+                ),
+                _ => format!(
                     "{person} has not been active since {} ({} days or more before the end of \
-                     {month}), after a baseline of {:.0} actions a month.",
+                     {month}), after a baseline of {base_per_month:.0} actions a month.",
                     last_day.unwrap_or_default(),
                     t.silent_days,
-                    base.actions / t.baseline_months as f64
-                )
-            } else {
-                format!(
-                    "For a second month in {month}, {person}'s part in their team's activity stayed \
-                     far below their own baseline: {:.0} % of it ({:.0} actions this month, \
-                     {:.0} a month before), not explained by known time off.",
-                    ratio.unwrap_or(0.0) * 100.0,
-                    now.actions,
-                    base.actions / t.baseline_months as f64
-                )
+                ),
             };
             outcome.findings.push(Finding {
                 kind: FindingKind::AttritionRisk,
@@ -173,7 +228,9 @@ impl Detector for AttritionRisk {
                      they would like to work on next?"
                 ),
                 basis: Basis {
-                    actions: (now.actions + actions_before + base.actions) as usize,
+                    prs: work.opened_total(person) as usize,
+                    reviews: work.reviewed_total(person) as usize,
+                    actions: (now.actions + actions_before + base_actions) as usize,
                     ..Basis::default()
                 },
             });
@@ -183,20 +240,44 @@ impl Detector for AttritionRisk {
 }
 
 const EXPLAIN: &str = "A person's activity falling far below their own baseline, or stopping. \
-    Fading: two months in a row, the person's share of their team's actions is at most \
-    fade_ratio of their baseline share (the baseline_months before), and their actions per \
-    working day (weekdays less known time off from the optional time_off table) against their \
-    baseline's, divided by the median of the same among their teammates, at most \
-    working_day_ratio (a share and the team's change, so a quiet summer for everyone is not a \
-    fade; known time off, so a vacation is not; two months, since one quiet month is noise). A \
-    month with fewer than three working days left after known time off is not a fade. Stopping: \
+    Fading: two months in a row, the person took on far fewer pieces of work (PRs opened, and \
+    other people's PRs reviewed) than expected from their own rate per working day over the \
+    baseline_months before (weekdays less known time off from the optional time_off table), \
+    scaled by their teammates' own change in each month: each month at most fade_ratio of the \
+    work expected, and the two months together so few that the chance of it under the person's \
+    unchanged rate (an exact conditional Poisson test, the baseline being an estimate too) is \
+    at most fade_p_value. Pieces of work, not actions: commits, comments and ticket changes come \
+    in bunches per PR and swing with the size of the work. A month with fewer than three \
+    working days left after known time off is not judged (a vacation is not a fade). Stopping: \
     no activity for silent_days up to the end of the month and none since (reported once). \
     People whose baseline has fewer than min_baseline_actions actions a month are not judged.";
 
-/// Known time off (the `time_off` table), as each person's weekdays away.
+/// The first day the data covers (of anyone's activity): working days before it are not part
+/// of anyone's baseline, so a store that starts mid-month does not make that month look quiet.
+fn first_observed_day(input: &DetectorInput) -> PolarsResult<Option<NaiveDate>> {
+    let local = input.metrics.get("activity_local");
+    if local.height() == 0 {
+        return Ok(None);
+    }
+    let first = local
+        .column("at")?
+        .as_materialized_series()
+        .cast(&DataType::Int64)?
+        .i64()?
+        .min();
+    Ok(first
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map(|d| d.date_naive()))
+}
+
+/// Known time off (the `time_off` table), as each person's weekdays away, and the first day the
+/// data covers.
 #[derive(Debug, Default)]
 struct TimeOff {
     days: BTreeMap<String, BTreeSet<NaiveDate>>,
+    /// Weekdays before this one are not working days of anyone's record: the data does not
+    /// cover them.
+    observed_from: Option<NaiveDate>,
 }
 
 impl TimeOff {
@@ -224,11 +305,9 @@ impl TimeOff {
         let persons = str_values(&rows, "person")?;
         let firsts = i64_values(&rows, "first_day")?;
         let lasts = i64_values(&rows, "last_day")?;
-        let date =
-            |micros: i64| chrono::DateTime::from_timestamp_micros(micros).map(|d| d.date_naive());
         for ((person, from), to) in persons.iter().zip(firsts).zip(lasts) {
             let (Some(person), Some(from), Some(to)) =
-                (person, from.and_then(date), to.and_then(date))
+                (person, from.and_then(date_of), to.and_then(date_of))
             else {
                 continue;
             };
@@ -244,22 +323,32 @@ impl TimeOff {
         Ok(off)
     }
 
-    /// Weekdays of the month the person was known to be away.
-    fn days_off(&self, person: &str, month: Month) -> usize {
-        self.days.get(person).map_or(0, |days| {
-            days.range(month.first_day()..=month.last_day()).count()
-        })
-    }
-
-    /// Weekdays of the month the person was not known to be away.
-    fn working_days(&self, person: &str, month: Month) -> usize {
-        let weekdays = month
+    /// Weekdays of the month the data covers.
+    fn weekdays(&self, month: Month) -> usize {
+        let from = self.observed_from.unwrap_or(NaiveDate::MIN);
+        month
             .first_day()
             .iter_days()
             .take_while(|d| *d <= month.last_day())
-            .filter(|d| !is_weekend(*d))
-            .count();
-        weekdays.saturating_sub(self.days_off(person, month))
+            .filter(|d| !is_weekend(*d) && *d >= from)
+            .count()
+    }
+
+    /// Weekdays of the month the person was known to be away.
+    fn days_off(&self, person: &str, month: Month) -> usize {
+        let first = month
+            .first_day()
+            .max(self.observed_from.unwrap_or(NaiveDate::MIN));
+        match self.days.get(person) {
+            Some(days) if first <= month.last_day() => days.range(first..=month.last_day()).count(),
+            _ => 0,
+        }
+    }
+
+    /// Weekdays of the month the data covers and the person was not known to be away.
+    fn working_days(&self, person: &str, month: Month) -> usize {
+        self.weekdays(month)
+            .saturating_sub(self.days_off(person, month))
     }
 }
 
@@ -267,193 +356,563 @@ fn is_weekend(day: NaiveDate) -> bool {
     matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
+fn date_of(micros: i64) -> Option<NaiveDate> {
+    chrono::DateTime::from_timestamp_micros(micros).map(|d| d.date_naive())
+}
+
 /// Actions and active days of one person over some months.
 #[derive(Debug, Clone, Default)]
 struct Activity {
-    team: String,
     actions: f64,
     active_days: f64,
 }
 
-impl Activity {
-    fn per_day(&self) -> Option<f64> {
-        (self.active_days > 0.0).then(|| self.actions / self.active_days)
-    }
-}
-
-/// Each person's activity in a month and over the baseline months before it.
-struct MonthAgainstBaseline {
-    month_of: Month,
-    baseline_of: Vec<Month>,
+/// Each person's actions (`person_monthly`) in the month, the month before and the baseline, and
+/// their team.
+#[derive(Debug, Default)]
+struct Actions {
     month: BTreeMap<String, Activity>,
+    before: BTreeMap<String, Activity>,
     baseline: BTreeMap<String, Activity>,
-    /// Actions of each team's people, in the month and over the baseline.
-    team_month: BTreeMap<String, f64>,
-    team_baseline: BTreeMap<String, f64>,
+    team: BTreeMap<String, String>,
 }
 
-impl MonthAgainstBaseline {
+impl Actions {
     fn new(
         monthly: &DataFrame,
         month: Month,
+        previous: Month,
         baseline: &[Month],
-    ) -> PolarsResult<MonthAgainstBaseline> {
-        let this = month.to_string();
-        let baseline_names: Vec<String> = baseline.iter().map(ToString::to_string).collect();
+    ) -> PolarsResult<Actions> {
         let teams = str_values(monthly, "team")?;
         let persons = str_values(monthly, "person")?;
         let months = str_values(monthly, "month")?;
         let actions = f64_values(monthly, "actions")?;
         let days = f64_values(monthly, "active_days")?;
-        let mut rates = MonthAgainstBaseline {
-            month_of: month,
-            baseline_of: baseline.to_vec(),
-            month: BTreeMap::new(),
-            baseline: BTreeMap::new(),
-            team_month: BTreeMap::new(),
-            team_baseline: BTreeMap::new(),
-        };
+        let mut out = Actions::default();
+        // The team of each person's latest month up to the one judged.
+        let mut latest: BTreeMap<String, Month> = BTreeMap::new();
         for i in 0..monthly.height() {
-            let (Some(person), Some(month)) = (&persons[i], &months[i]) else {
+            let (Some(person), Some(Ok(at))) = (&persons[i], months[i].as_deref().map(str::parse))
+            else {
                 continue;
             };
-            let (target, team_total) = if *month == this {
-                (&mut rates.month, &mut rates.team_month)
-            } else if baseline_names.contains(month) {
-                (&mut rates.baseline, &mut rates.team_baseline)
+            let at: Month = at;
+            if at > month {
+                continue;
+            }
+            if latest.get(person).is_none_or(|m| *m <= at) {
+                latest.insert(person.clone(), at);
+                out.team
+                    .insert(person.clone(), teams[i].clone().unwrap_or_default());
+            }
+            let target = if at == month {
+                &mut out.month
+            } else if at == previous {
+                &mut out.before
+            } else if baseline.contains(&at) {
+                &mut out.baseline
             } else {
                 continue;
             };
-            *team_total
-                .entry(teams[i].clone().unwrap_or_default())
-                .or_default() += actions[i].unwrap_or(0.0);
             let entry = target.entry(person.clone()).or_default();
-            entry.team = teams[i].clone().unwrap_or_default();
             entry.actions += actions[i].unwrap_or(0.0);
             entry.active_days += days[i].unwrap_or(0.0);
         }
-        Ok(rates)
+        Ok(out)
     }
 
-    /// The person's share of their team's actions in the month against the same share over the
-    /// baseline.
-    fn ratio(&self, person: &str) -> Option<f64> {
-        let base = self.baseline.get(person)?;
-        let base_share = base.actions / self.team_baseline.get(&base.team).copied()?;
-        let now = self.month.get(person).map_or(0.0, |a| a.actions);
-        let team_now = self.team_month.get(&base.team).copied().unwrap_or(0.0);
-        (base_share > 0.0 && team_now > 0.0).then(|| now / team_now / base_share)
-    }
-
-    /// The person's actions per working day (known time off left out) in the month against the
-    /// same over the baseline; none when the month leaves fewer than [`MIN_WORKING_DAYS`].
-    fn per_working_day(&self, person: &str, off: &TimeOff) -> Option<f64> {
-        let base = self.baseline.get(person)?;
-        let base_days: usize = self
-            .baseline_of
+    /// The person's baseline actions per month the data covers; none without a baseline.
+    fn baseline_per_month(&self, person: &str, off: &TimeOff, baseline: &[Month]) -> Option<f64> {
+        let actions = self.baseline.get(person)?.actions;
+        let covered: f64 = baseline
             .iter()
-            .map(|m| off.working_days(person, *m))
+            .map(|m| {
+                let all = TimeOff::default().weekdays(*m);
+                off.weekdays(*m) as f64 / all.max(1) as f64
+            })
             .sum();
-        let days = off.working_days(person, self.month_of);
-        if base_days == 0 || base.actions <= 0.0 || days < MIN_WORKING_DAYS {
+        (covered > 0.0).then(|| actions / covered)
+    }
+}
+
+/// Pieces of work each person took on per month: PRs opened, and other people's PRs reviewed
+/// (each PR once a month, however many reviews of it they submitted).
+#[derive(Debug, Default)]
+struct Work {
+    opened: BTreeMap<(String, Month), f64>,
+    reviewed: BTreeMap<(String, Month), f64>,
+}
+
+impl Work {
+    fn read(input: &DetectorInput, first: Month, last: Month) -> PolarsResult<Work> {
+        let mut work = Work::default();
+        let Some(prs) = input.tables.get("pull_requests") else {
+            return Ok(work);
+        };
+        let (start, end) = super::micros_span(first, last);
+        let within = |name: &str| {
+            col(name)
+                .cast(DataType::Int64)
+                .gt_eq(lit(start))
+                .and(col(name).cast(DataType::Int64).lt(lit(end)))
+        };
+        let month_of = |micros: i64| date_of(micros).map(Month::of);
+        let opened = prs
+            .clone()
+            .filter(within("created_at"))
+            .select([
+                col("author").cast(DataType::String),
+                col("created_at").cast(DataType::Int64),
+            ])
+            .collect()?;
+        let authors = str_values(&opened, "author")?;
+        let created = i64_values(&opened, "created_at")?;
+        for (author, at) in authors.into_iter().zip(created) {
+            if let (Some(author), Some(month)) = (author, at.and_then(month_of)) {
+                *work.opened.entry((author, month)).or_default() += 1.0;
+            }
+        }
+        let Some(reviews) = input.tables.get("reviews") else {
+            return Ok(work);
+        };
+        let pr_authors = prs.clone().select([
+            col("repo").cast(DataType::String),
+            col("number").cast(DataType::Int64),
+            col("author").cast(DataType::String).alias("pr_author"),
+        ]);
+        let rows = reviews
+            .clone()
+            .filter(within("submitted_at"))
+            .select([
+                col("repo").cast(DataType::String),
+                col("number").cast(DataType::Int64),
+                col("reviewer").cast(DataType::String),
+                col("submitted_at").cast(DataType::Int64),
+            ])
+            .join(
+                pr_authors,
+                [col("repo"), col("number")],
+                [col("repo"), col("number")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .collect()?;
+        let repos = str_values(&rows, "repo")?;
+        let numbers = i64_values(&rows, "number")?;
+        let reviewers = str_values(&rows, "reviewer")?;
+        let submitted = i64_values(&rows, "submitted_at")?;
+        let pr_authors = str_values(&rows, "pr_author")?;
+        let mut seen = BTreeSet::new();
+        for i in 0..rows.height() {
+            let (Some(reviewer), Some(month)) = (&reviewers[i], submitted[i].and_then(month_of))
+            else {
+                continue;
+            };
+            // Self-activity is not review.
+            if pr_authors[i].as_ref() == Some(reviewer) {
+                continue;
+            }
+            if seen.insert((reviewer.clone(), repos[i].clone(), numbers[i], month)) {
+                *work.reviewed.entry((reviewer.clone(), month)).or_default() += 1.0;
+            }
+        }
+        Ok(work)
+    }
+
+    fn opened(&self, person: &str, month: Month) -> f64 {
+        self.opened
+            .get(&(person.to_string(), month))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    fn reviewed(&self, person: &str, month: Month) -> f64 {
+        self.reviewed
+            .get(&(person.to_string(), month))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    fn items(&self, person: &str, month: Month) -> f64 {
+        self.opened(person, month) + self.reviewed(person, month)
+    }
+
+    fn opened_total(&self, person: &str) -> f64 {
+        self.opened
+            .iter()
+            .filter(|((p, _), _)| p == person)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    fn reviewed_total(&self, person: &str) -> f64 {
+        self.reviewed
+            .iter()
+            .filter(|((p, _), _)| p == person)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// What the fade test found for one person: the month before (index 0) and the month (1).
+#[derive(Debug, Clone, PartialEq)]
+struct Fade {
+    items: [f64; 2],
+    expected: [f64; 2],
+    team_change: [f64; 2],
+    baseline_items: f64,
+    baseline_days: f64,
+    /// The chance of so few pieces of work or fewer over the two months, were the person's rate
+    /// what it was over the baseline.
+    p_value: f64,
+}
+
+impl Fade {
+    fn ratio(&self, index: usize) -> f64 {
+        self.items[index] / self.expected[index]
+    }
+}
+
+/// What the fade test reads of one person: their baseline, and the month before (index 0) and
+/// the month (1).
+#[derive(Debug, Clone, Default)]
+struct Record {
+    team: String,
+    baseline_items: f64,
+    baseline_days: f64,
+    /// Counts in the team's change: enough baseline actions, some baseline work.
+    mate: bool,
+    days: [usize; 2],
+    items: [f64; 2],
+}
+
+impl Record {
+    /// The work the baseline rate leads one to expect in month `i` (0 when not working).
+    fn expected(&self, i: usize) -> f64 {
+        if self.days[i] < MIN_WORKING_DAYS || self.baseline_days <= 0.0 {
+            return 0.0;
+        }
+        self.baseline_items / self.baseline_days * self.days[i] as f64
+    }
+}
+
+/// The fade test of one month for everyone: each person's record, and each team's observed and
+/// expected work among the people who count in its change.
+struct Fades {
+    records: BTreeMap<String, Record>,
+    /// Per team: observed and expected work of its people who count, month before and month.
+    teams: BTreeMap<String, [(f64, f64); 2]>,
+}
+
+impl Fades {
+    /// `mate_actions`: teammates with fewer baseline actions a month than this do not count in
+    /// the team's change.
+    fn new(
+        months: [Month; 2],
+        baseline: &[Month],
+        off: &TimeOff,
+        work: &Work,
+        actions: &Actions,
+        mate_actions: f64,
+    ) -> Fades {
+        let mut records = BTreeMap::new();
+        let mut teams: BTreeMap<String, [(f64, f64); 2]> = BTreeMap::new();
+        for (person, team) in &actions.team {
+            let mut record = Record {
+                team: team.clone(),
+                baseline_items: baseline.iter().map(|m| work.items(person, *m)).sum(),
+                baseline_days: baseline
+                    .iter()
+                    .map(|m| off.working_days(person, *m) as f64)
+                    .sum(),
+                ..Record::default()
+            };
+            for (i, month) in months.into_iter().enumerate() {
+                record.days[i] = off.working_days(person, month);
+                record.items[i] = work.items(person, month);
+            }
+            record.mate = record.baseline_items > 0.0
+                && record.baseline_days > 0.0
+                && actions
+                    .baseline_per_month(person, off, baseline)
+                    .is_some_and(|a| a >= mate_actions);
+            if record.mate {
+                let sums = teams.entry(team.clone()).or_default();
+                for (i, sum) in sums.iter_mut().enumerate() {
+                    if record.days[i] >= MIN_WORKING_DAYS {
+                        sum.0 += record.items[i];
+                        sum.1 += record.expected(i);
+                    }
+                }
+            }
+            records.insert(person.clone(), record);
+        }
+        Fades { records, teams }
+    }
+
+    /// The work the person's teammates took on in month `i` against what their own baselines
+    /// lead one to expect: 1 with no teammate to compare with; none when the whole team stopped.
+    fn team_change(&self, record: &Record, i: usize) -> Option<f64> {
+        let (mut observed, mut expected) = self
+            .teams
+            .get(&record.team)
+            .map_or((0.0, 0.0), |sums| sums[i]);
+        if record.mate && record.days[i] >= MIN_WORKING_DAYS {
+            observed -= record.items[i];
+            expected -= record.expected(i);
+        }
+        if expected <= 1e-9 {
+            Some(1.0)
+        } else {
+            (observed > 1e-9).then(|| observed / expected)
+        }
+    }
+
+    /// The fade test for a person; none when there is no baseline to compare with, a month is
+    /// almost all known time off, or their whole team stopped.
+    fn judge(&self, person: &str) -> Option<Fade> {
+        let record = self.records.get(person)?;
+        let (baseline_items, baseline_days) = (record.baseline_items, record.baseline_days);
+        if baseline_items <= 0.0 || baseline_days <= 0.0 {
             return None;
         }
-        let now = self.month.get(person).map_or(0.0, |a| a.actions);
-        Some(now / days as f64 / (base.actions / base_days as f64))
+        let mut fade = Fade {
+            items: record.items,
+            expected: [0.0; 2],
+            team_change: [1.0; 2],
+            baseline_items,
+            baseline_days,
+            p_value: 1.0,
+        };
+        // The two months' exposure, in the baseline's working days.
+        let mut exposure = 0.0;
+        for i in 0..2 {
+            if record.days[i] < MIN_WORKING_DAYS {
+                return None;
+            }
+            let change = self.team_change(record, i)?;
+            fade.team_change[i] = change;
+            fade.expected[i] = record.expected(i) * change;
+            exposure += record.days[i] as f64 * change;
+        }
+        let observed = fade.items[0] + fade.items[1];
+        fade.p_value = binomial_cdf(
+            observed,
+            observed + baseline_items,
+            exposure / (exposure + baseline_days),
+        );
+        Some(fade)
     }
+}
 
-    /// [`Self::per_working_day`] divided by the median of the same among the person's teammates
-    /// whose baseline has at least `mate_actions` actions: the team's own dip in the same month
-    /// (a release freeze, a summer when nobody's leave was recorded) is not the person's.
-    fn against_team(&self, person: &str, off: &TimeOff, mate_actions: f64) -> Option<f64> {
-        let own = self.per_working_day(person, off)?;
-        let team = &self.baseline.get(person)?.team;
-        let mates = self
-            .baseline
-            .iter()
-            .filter(|(p, a)| p.as_str() != person && &a.team == team && a.actions >= mate_actions)
-            .filter_map(|(p, _)| self.per_working_day(p, off));
-        let factor = median(mates).filter(|f| *f > 0.0).unwrap_or(1.0);
-        Some(own / factor)
+/// P(X ≤ k) for X ~ Binomial(n, p): given that the person took on `n` pieces of work over the
+/// baseline and the two months together, the chance that `k` or fewer fell in the two months
+/// when their rate did not change (`p`: the months' share of the exposure). Summed in logs, so
+/// that large counts do not underflow.
+fn binomial_cdf(k: f64, n: f64, p: f64) -> f64 {
+    let (k, n) = (k.max(0.0).round() as u64, n.max(0.0).round() as u64);
+    if k >= n || p <= 0.0 {
+        return 1.0;
     }
+    if p >= 1.0 {
+        return 0.0;
+    }
+    let (ln_p, ln_q) = (p.ln(), (-p).ln_1p());
+    let mut term = n as f64 * ln_q;
+    let mut terms = vec![term];
+    for i in 0..k {
+        term += ((n - i) as f64 / (i + 1) as f64).ln() + ln_p - ln_q;
+        terms.push(term);
+    }
+    let max = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = terms.iter().map(|t| (t - max).exp()).sum();
+    (max + sum.ln()).exp().min(1.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn monthly(rows: &[(&str, &str, &str, f64)]) -> DataFrame {
-        df! {
-            "team" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-            "person" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-            "month" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-            "actions" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-            "active_days" => rows.iter().map(|_| 10.0).collect::<Vec<_>>(),
-        }
-        .unwrap()
-    }
-
     fn month(text: &str) -> Month {
         text.parse().unwrap()
     }
 
-    #[test]
-    fn known_time_off_is_not_counted_as_working_days() {
-        let mut off = TimeOff::default();
-        // Two weeks away in August 2026 (22 weekdays): ten weekdays off, weekends ignored.
-        let mut day = NaiveDate::from_ymd_opt(2026, 8, 10).unwrap();
-        while day <= NaiveDate::from_ymd_opt(2026, 8, 23).unwrap() {
+    fn away(off: &mut TimeOff, person: &str, from: (u32, u32), to: (u32, u32)) {
+        let mut day = NaiveDate::from_ymd_opt(2026, from.0, from.1).unwrap();
+        while day <= NaiveDate::from_ymd_opt(2026, to.0, to.1).unwrap() {
             if !is_weekend(day) {
-                off.days.entry("ada".into()).or_default().insert(day);
+                off.days.entry(person.into()).or_default().insert(day);
             }
             day = day.succ_opt().unwrap();
         }
-        assert_eq!(off.days_off("ada", month("2026-08")), 10);
-        assert_eq!(off.working_days("ada", month("2026-08")), 11);
-        assert_eq!(off.working_days("bo", month("2026-08")), 21);
     }
 
     #[test]
-    fn a_vacation_is_not_a_fade_but_the_same_drop_without_one_is() {
-        let baseline = [month("2026-05"), month("2026-06"), month("2026-07")];
-        let mut rows = Vec::new();
-        for person in ["ada", "bo", "cy", "di"] {
-            for m in ["2026-05", "2026-06", "2026-07"] {
-                rows.push(("core", person, m, 100.0));
-            }
-        }
-        // In August ada does half her usual work, as do the others; bo does a quarter.
-        rows.push(("core", "ada", "2026-08", 50.0));
-        rows.push(("core", "bo", "2026-08", 25.0));
-        rows.push(("core", "cy", "2026-08", 50.0));
-        rows.push(("core", "di", "2026-08", 50.0));
-        let frame = monthly(&rows);
-        let rates = MonthAgainstBaseline::new(&frame, month("2026-08"), &baseline).unwrap();
-        let none = TimeOff::default();
-        // Against the team's own dip, ada is where she was; bo is at half.
-        let ada = rates.against_team("ada", &none, 0.0).unwrap();
-        let bo = rates.against_team("bo", &none, 0.0).unwrap();
-        assert!((ada - 1.0).abs() < 1e-9, "{ada}");
-        assert!((bo - 0.5).abs() < 1e-9, "{bo}");
-        // With bo's two weeks of leave known, his quarter came from eleven working days: his
-        // rate per working day is that of his teammates, so no fade.
+    fn known_time_off_and_days_before_the_data_are_not_working_days() {
         let mut off = TimeOff::default();
-        let mut day = NaiveDate::from_ymd_opt(2026, 8, 10).unwrap();
-        while day <= NaiveDate::from_ymd_opt(2026, 8, 23).unwrap() {
-            if !is_weekend(day) {
-                off.days.entry("bo".into()).or_default().insert(day);
+        // Two weeks away in August 2026 (21 weekdays): ten weekdays off, weekends ignored.
+        away(&mut off, "ada", (8, 10), (8, 23));
+        assert_eq!(off.days_off("ada", month("2026-08")), 10);
+        assert_eq!(off.working_days("ada", month("2026-08")), 11);
+        assert_eq!(off.working_days("bo", month("2026-08")), 21);
+        // Data from 17 August: the weekdays before are nobody's working days, and a month before
+        // the data has none.
+        off.observed_from = NaiveDate::from_ymd_opt(2026, 8, 17);
+        assert_eq!(off.working_days("bo", month("2026-08")), 11);
+        assert_eq!(off.working_days("ada", month("2026-08")), 6);
+        assert_eq!(off.working_days("ada", month("2026-07")), 0);
+        assert_eq!(off.days_off("ada", month("2026-07")), 0);
+    }
+
+    #[test]
+    fn the_binomial_tail_matches_known_values_and_survives_large_counts() {
+        // P(X ≤ 2) for Binomial(10, 0.5) = 56 / 1024.
+        assert!((binomial_cdf(2.0, 10.0, 0.5) - 56.0 / 1024.0).abs() < 1e-12);
+        assert_eq!(binomial_cdf(10.0, 10.0, 0.3), 1.0);
+        assert_eq!(binomial_cdf(3.0, 10.0, 0.0), 1.0);
+        assert!(binomial_cdf(0.0, 10.0, 1.0) == 0.0);
+        // 0.75^4000 underflows a plain product; in logs the tail is tiny but positive.
+        let tail = binomial_cdf(500.0, 4000.0, 0.25);
+        assert!(tail > 0.0 && tail < 1e-20, "{tail}");
+        let median = binomial_cdf(1000.0, 4000.0, 0.25);
+        assert!((0.5..0.52).contains(&median), "{median}");
+    }
+
+    /// A team whose people each took on `per_month` pieces of work a month from March to July
+    /// 2026, and then what `after` says in August and September.
+    struct Team {
+        work: Work,
+        actions: Actions,
+        off: TimeOff,
+        baseline: Vec<Month>,
+    }
+
+    impl Team {
+        fn new(people: &[(&str, f64, [f64; 2])]) -> Team {
+            let baseline: Vec<Month> = ["2026-03", "2026-04", "2026-05", "2026-06", "2026-07"]
+                .iter()
+                .map(|m| month(m))
+                .collect();
+            let mut work = Work::default();
+            let mut actions = Actions::default();
+            for (person, per_month, after) in people {
+                for m in &baseline {
+                    // Split between PRs opened and reviewed: only their sum counts.
+                    work.opened
+                        .insert((person.to_string(), *m), per_month / 2.0);
+                    work.reviewed
+                        .insert((person.to_string(), *m), per_month / 2.0);
+                }
+                for (m, items) in [month("2026-08"), month("2026-09")].into_iter().zip(after) {
+                    work.opened.insert((person.to_string(), m), *items);
+                }
+                actions.team.insert(person.to_string(), "core".into());
+                actions.baseline.insert(
+                    person.to_string(),
+                    Activity {
+                        actions: 100.0 * baseline.len() as f64,
+                        active_days: 15.0 * baseline.len() as f64,
+                    },
+                );
             }
-            day = day.succ_opt().unwrap();
-        }
-        let bo = rates.against_team("bo", &off, 0.0).unwrap();
-        assert!(bo > 0.9, "{bo}");
-        // A month spent almost entirely away says nothing.
-        for d in 1..=31 {
-            let day = NaiveDate::from_ymd_opt(2026, 8, d).unwrap();
-            if !is_weekend(day) {
-                off.days.entry("cy".into()).or_default().insert(day);
+            Team {
+                work,
+                actions,
+                off: TimeOff::default(),
+                baseline,
             }
         }
-        assert_eq!(rates.per_working_day("cy", &off), None);
+
+        fn judge(&self, person: &str) -> Option<Fade> {
+            Fades::new(
+                [month("2026-08"), month("2026-09")],
+                &self.baseline,
+                &self.off,
+                &self.work,
+                &self.actions,
+                20.0,
+            )
+            .judge(person)
+        }
+    }
+
+    fn fading(fade: &Option<Fade>) -> bool {
+        fade.as_ref()
+            .is_some_and(|f| f.ratio(0) <= 0.75 && f.ratio(1) <= 0.75 && f.p_value <= 0.001)
+    }
+
+    #[test]
+    fn two_months_of_far_less_work_than_expected_is_a_fade_and_steady_work_is_not() {
+        // March to July have 22, 21, 21, 22, 23 weekdays; August 21, September 22.
+        let team = Team::new(&[
+            ("ada", 20.0, [20.0, 21.0]),
+            ("bo", 20.0, [5.0, 5.0]),
+            ("cy", 20.0, [21.0, 20.0]),
+            ("di", 20.0, [19.0, 22.0]),
+        ]);
+        let bo = team.judge("bo");
+        assert!(fading(&bo), "{bo:?}");
+        let bo = bo.unwrap();
+        assert!((bo.ratio(1) - 0.24).abs() < 0.03, "{bo:?}");
+        assert!(bo.p_value < 1e-6, "{bo:?}");
+        assert!((bo.team_change[1] - 1.0).abs() < 0.1, "{bo:?}");
+        let ada = team.judge("ada");
+        assert!(!fading(&ada), "{ada:?}");
+        assert!(ada.unwrap().p_value > 0.3);
+    }
+
+    #[test]
+    fn the_teams_own_dip_is_not_a_fade() {
+        // Everyone does half as much in August and September (a freeze, unrecorded leave).
+        let team = Team::new(&[
+            ("ada", 20.0, [10.0, 10.0]),
+            ("bo", 20.0, [9.0, 10.0]),
+            ("cy", 20.0, [10.0, 11.0]),
+            ("di", 20.0, [11.0, 10.0]),
+        ]);
+        let bo = team.judge("bo").unwrap();
+        assert!((bo.team_change[0] - 0.5).abs() < 0.05, "{bo:?}");
+        assert!(bo.ratio(0) > 0.85 && bo.ratio(1) > 0.85, "{bo:?}");
+        assert!(!fading(&Some(bo)));
+        // The whole team stopping is not one person's fade.
+        let team = Team::new(&[("ada", 20.0, [0.0, 0.0]), ("bo", 20.0, [0.0, 0.0])]);
+        assert_eq!(team.judge("bo"), None);
+    }
+
+    #[test]
+    fn known_time_off_explains_a_quiet_month_and_a_month_away_is_not_judged() {
+        let mut team = Team::new(&[
+            ("ada", 20.0, [20.0, 20.0]),
+            ("bo", 20.0, [5.0, 5.0]),
+            ("cy", 20.0, [20.0, 20.0]),
+        ]);
+        // bo's quarter of the usual work came from a quarter of the working days each month.
+        // August has 21 weekdays and September 22: away for 15 and 17 of them.
+        away(&mut team.off, "bo", (8, 1), (8, 23));
+        away(&mut team.off, "bo", (9, 1), (9, 23));
+        let bo = team.judge("bo").unwrap();
+        assert!(bo.ratio(0) > 0.75 && bo.ratio(1) > 0.75, "{bo:?}");
+        assert!(!fading(&Some(bo)));
+        // Away all September but a day or two: the month says nothing.
+        away(&mut team.off, "bo", (9, 1), (9, 28));
+        assert_eq!(team.judge("bo"), None);
+    }
+
+    #[test]
+    fn the_same_drop_stands_out_for_someone_busy_but_not_for_someone_with_little_work() {
+        // Both take on half of their usual work two months running, beside steady teammates.
+        let steady = [("cy", 20.0, [20.0, 20.0]), ("di", 20.0, [20.0, 20.0])];
+        let busy = Team::new(&[[("busy", 40.0, [20.0, 20.0])].as_slice(), &steady].concat())
+            .judge("busy")
+            .unwrap();
+        let quiet = Team::new(&[[("quiet", 4.0, [2.0, 2.0])].as_slice(), &steady].concat())
+            .judge("quiet")
+            .unwrap();
+        assert!(
+            busy.ratio(1) < 0.6 && quiet.ratio(1) < 0.6,
+            "{busy:?} {quiet:?}"
+        );
+        assert!(busy.p_value <= 0.001, "{busy:?}");
+        assert!(quiet.p_value > 0.05, "{quiet:?}");
     }
 }
