@@ -72,6 +72,8 @@ pub enum MetricsError {
         #[source]
         source: PolarsError,
     },
+    #[error("cannot start the thread that computes the metrics: {0}")]
+    Thread(#[source] std::io::Error),
     #[error("cannot read metric file {path}: {source}")]
     Read {
         path: std::path::PathBuf,
@@ -120,9 +122,33 @@ impl Metrics {
     }
 }
 
+/// Stack for planning the metrics' queries. Polars plans a query recursively, one frame per node
+/// of the plan; a metric of many CTEs and joins (a user's own most of all) can need more than a
+/// test thread's 2 MiB, and a stack overflow aborts the process with no message at all. Only the
+/// pages used are committed, so a generous reservation costs nothing.
+const PLANNING_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 /// Computes the derived tables, then every SQL metric in order: the built-ins, then the user's
-/// `*.sql` files from `user_dir` (a user file with a built-in's name replaces it).
+/// `*.sql` files from `user_dir` (a user file with a built-in's name replaces it). Runs on a
+/// thread of its own with a large stack (see [`PLANNING_STACK_BYTES`]).
 pub fn compute(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+    user_dir: Option<&Path>,
+) -> Result<Metrics, MetricsError> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("metrics".into())
+            .stack_size(PLANNING_STACK_BYTES)
+            .spawn_scoped(scope, || compute_here(tables, config, user_dir))
+            .map_err(MetricsError::Thread)?;
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn compute_here(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
     user_dir: Option<&Path>,
