@@ -356,6 +356,21 @@ fn is_weekend(day: NaiveDate) -> bool {
     matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
+/// Adds `(person, month_us, n)` rows to per-person, per-month counts.
+fn add_counts(counts: &mut BTreeMap<(String, Month), f64>, frame: &DataFrame) -> PolarsResult<()> {
+    let persons = str_values(frame, "person")?;
+    let months = i64_values(frame, "month_us")?;
+    let n = f64_values(frame, "n")?;
+    for ((person, month), n) in persons.into_iter().zip(months).zip(n) {
+        if let (Some(person), Some(month), Some(n)) =
+            (person, month.and_then(date_of).map(Month::of), n)
+        {
+            *counts.entry((person, month)).or_default() += n;
+        }
+    }
+    Ok(())
+}
+
 fn date_of(micros: i64) -> Option<NaiveDate> {
     chrono::DateTime::from_timestamp_micros(micros).map(|d| d.date_naive())
 }
@@ -445,6 +460,8 @@ struct Work {
 }
 
 impl Work {
+    /// Counted by polars (a year of a large organisation is a million PRs and reviews); only
+    /// the per-person, per-month counts come back to Rust.
     fn read(input: &DetectorInput, first: Month, last: Month) -> PolarsResult<Work> {
         let mut work = Work::default();
         let Some(prs) = input.tables.get("pull_requests") else {
@@ -457,22 +474,26 @@ impl Work {
                 .gt_eq(lit(start))
                 .and(col(name).cast(DataType::Int64).lt(lit(end)))
         };
-        let month_of = |micros: i64| date_of(micros).map(Month::of);
+        // The first microsecond of the UTC month of a time stamp.
+        let month_start = |name: &str| {
+            col(name)
+                .cast(crate::model::TIMESTAMP)
+                .dt()
+                .truncate(lit("1mo"))
+                .cast(DataType::Int64)
+                .alias("month_us")
+        };
         let opened = prs
             .clone()
             .filter(within("created_at"))
             .select([
-                col("author").cast(DataType::String),
-                col("created_at").cast(DataType::Int64),
+                col("author").cast(DataType::String).alias("person"),
+                month_start("created_at"),
             ])
+            .group_by([col("person"), col("month_us")])
+            .agg([len().cast(DataType::Float64).alias("n")])
             .collect()?;
-        let authors = str_values(&opened, "author")?;
-        let created = i64_values(&opened, "created_at")?;
-        for (author, at) in authors.into_iter().zip(created) {
-            if let (Some(author), Some(month)) = (author, at.and_then(month_of)) {
-                *work.opened.entry((author, month)).or_default() += 1.0;
-            }
-        }
+        add_counts(&mut work.opened, &opened)?;
         let Some(reviews) = input.tables.get("reviews") else {
             return Ok(work);
         };
@@ -481,14 +502,14 @@ impl Work {
             col("number").cast(DataType::Int64),
             col("author").cast(DataType::String).alias("pr_author"),
         ]);
-        let rows = reviews
+        let reviewed = reviews
             .clone()
             .filter(within("submitted_at"))
             .select([
                 col("repo").cast(DataType::String),
                 col("number").cast(DataType::Int64),
-                col("reviewer").cast(DataType::String),
-                col("submitted_at").cast(DataType::Int64),
+                col("reviewer").cast(DataType::String).alias("person"),
+                month_start("submitted_at"),
             ])
             .join(
                 pr_authors,
@@ -496,26 +517,19 @@ impl Work {
                 [col("repo"), col("number")],
                 JoinArgs::new(JoinType::Left),
             )
+            // Self-activity is not review; each PR counts once a month however many reviews.
+            .filter(
+                col("pr_author")
+                    .eq(col("person"))
+                    .fill_null(lit(false))
+                    .not(),
+            )
+            .select([col("person"), col("month_us"), col("repo"), col("number")])
+            .unique(None, UniqueKeepStrategy::Any)
+            .group_by([col("person"), col("month_us")])
+            .agg([len().cast(DataType::Float64).alias("n")])
             .collect()?;
-        let repos = str_values(&rows, "repo")?;
-        let numbers = i64_values(&rows, "number")?;
-        let reviewers = str_values(&rows, "reviewer")?;
-        let submitted = i64_values(&rows, "submitted_at")?;
-        let pr_authors = str_values(&rows, "pr_author")?;
-        let mut seen = BTreeSet::new();
-        for i in 0..rows.height() {
-            let (Some(reviewer), Some(month)) = (&reviewers[i], submitted[i].and_then(month_of))
-            else {
-                continue;
-            };
-            // Self-activity is not review.
-            if pr_authors[i].as_ref() == Some(reviewer) {
-                continue;
-            }
-            if seen.insert((reviewer.clone(), repos[i].clone(), numbers[i], month)) {
-                *work.reviewed.entry((reviewer.clone(), month)).or_default() += 1.0;
-            }
-        }
+        add_counts(&mut work.reviewed, &reviewed)?;
         Ok(work)
     }
 

@@ -14,7 +14,7 @@
 //!
 //! Fires on `min_signals` of them at once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use polars::prelude::*;
 
@@ -84,39 +84,38 @@ impl Detector for Overload {
         if issues.height() == 0 {
             return Ok(outcome);
         }
-        let keys = str_values(&issues, "key")?;
-        let assignees = str_values(&issues, "assignee")?;
-        let types = str_values(&issues, "issue_type")?;
-        let urls = str_values(&issues, "url")?;
-        let created = i64_values(&issues, "created_us")?;
-        let resolved = i64_values(&issues, "resolved_us")?;
-        let unplanned: Vec<bool> = issues
-            .column("unplanned")?
-            .bool()?
-            .iter()
-            .map(|v| v.unwrap_or(false))
-            .collect();
-        let mut team_of_key: BTreeMap<&str, &str> = BTreeMap::new();
-        let mut resolved_of: BTreeMap<&str, Option<i64>> = BTreeMap::new();
+        // Borrowed, not copied: a year of a large organisation is hundreds of thousands of
+        // tickets, and these maps only point into the frame.
+        let keys = issues.column("key")?.str()?;
+        let assignees = issues.column("assignee")?.str()?;
+        let types = issues.column("issue_type")?.str()?;
+        let urls = issues.column("url")?.str()?;
+        let created = issues.column("created_us")?.i64()?;
+        let resolved = issues.column("resolved_us")?.i64()?;
+        let unplanned = issues.column("unplanned")?.bool()?;
+        let mut team_of_key: HashMap<&str, &str> = HashMap::new();
+        let mut resolved_of: HashMap<&str, Option<i64>> = HashMap::new();
         let mut figures: BTreeMap<String, TeamFigures> = BTreeMap::new();
         for i in 0..issues.height() {
-            let (Some(key), Some(assignee)) = (&keys[i], &assignees[i]) else {
+            let (Some(key), Some(assignee)) = (keys.get(i), assignees.get(i)) else {
                 continue;
             };
             let Some(team) = input.roster.team_of(assignee) else {
                 continue;
             };
             team_of_key.insert(key, team);
-            resolved_of.insert(key, resolved[i]);
-            let f = figures.entry(team.to_string()).or_default();
-            if created[i].is_some_and(|c| c >= start && c < end) {
+            resolved_of.insert(key, resolved.get(i));
+            if created.get(i).is_some_and(|c| c >= start && c < end) {
+                let f = figures.entry(team.to_string()).or_default();
                 f.created += 1;
-                if unplanned[i] || types[i].as_deref() == Some("incident") {
+                if unplanned.get(i).unwrap_or(false) || types.get(i) == Some("incident") {
                     f.unplanned += 1;
-                    if let Some(url) = &urls[i] {
-                        f.links.push(url.clone());
+                    if let Some(url) = urls.get(i) {
+                        f.links.push(url.to_string());
                     }
                 }
+            } else if !figures.contains_key(team) {
+                figures.insert(team.to_string(), TeamFigures::default());
             }
         }
 
@@ -141,16 +140,16 @@ impl Detector for Overload {
                 col("at").cast(DataType::Int64).alias("at_us"),
             ])
             .collect()?;
-        let sprint_keys = str_values(&sprints, "key")?;
-        let sprint_names = str_values(&sprints, "sprint")?;
-        let sprint_at = i64_values(&sprints, "at_us")?;
-        let mut planned: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut members: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let sprint_keys = sprints.column("key")?.str()?;
+        let sprint_names = sprints.column("sprint")?.str()?;
+        let sprint_at = sprints.column("at_us")?.i64()?;
+        let mut planned: HashMap<&str, i64> = HashMap::new();
+        let mut members: HashMap<&str, HashSet<&str>> = HashMap::new();
         for i in 0..sprints.height() {
-            if let (Some(name), Some(at)) = (&sprint_names[i], sprint_at[i]) {
+            if let (Some(name), Some(at)) = (sprint_names.get(i), sprint_at.get(i)) {
                 let first = planned.entry(name).or_insert(at);
                 *first = (*first).min(at);
-                if let Some(key) = &sprint_keys[i] {
+                if let Some(key) = sprint_keys.get(i) {
                     members.entry(name).or_default().insert(key);
                 }
             }
@@ -162,20 +161,20 @@ impl Detector for Overload {
         let grace = t.sprint_grace_hours * MICROS_PER_HOUR;
         for i in 0..sprints.height() {
             let (Some(key), Some(name), Some(at)) =
-                (&sprint_keys[i], &sprint_names[i], sprint_at[i])
+                (sprint_keys.get(i), sprint_names.get(i), sprint_at.get(i))
             else {
                 continue;
             };
             if at < start || at >= end {
                 continue;
             }
-            let Some(team) = team_of_key.get(key.as_str()) else {
+            let Some(team) = team_of_key.get(key) else {
                 continue;
             };
             let f = figures.entry(team.to_string()).or_default();
             f.assignments += 1;
             if planned
-                .get(name.as_str())
+                .get(name)
                 .is_some_and(|first| at > start_of(name, *first) + grace)
             {
                 f.added_mid_sprint += 1;
