@@ -377,10 +377,7 @@ pub fn sync_repository(
         let resolved = mailmap.resolve(signature);
         (resolved.name.to_string(), resolved.email.to_string())
     };
-    let people = People {
-        identities,
-        mailmap: &map,
-    };
+    let people = People::new(identities, &map);
     let rules = ReviewRules {
         trailers: &options.review_trailers,
     };
