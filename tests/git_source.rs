@@ -1125,7 +1125,9 @@ fn benchmark_full_and_incremental_ingest_against_git_log() {
     );
     assert_eq!(table(&data, "commits").height(), stored + 220);
     fast_import(&repo, 100, count + 200, 0x0F1E_2D3C_4B5A_6978);
-    std::fs::remove_file(data.join("state/git/bench.ownership.json")).unwrap();
+    // The clone's name is its directory's (the repository has no `origin`).
+    let name = repo.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::remove_file(data.join(format!("state/git/{name}.ownership.json"))).unwrap();
     let recomputed = fetch_with(&renames, &data);
     println!(
         "teamlens fetch git, incremental, 100 new commits (+10 merges), ownership recomputed \

@@ -25,6 +25,7 @@
 //! [`COMMIT_CHANGE_LABEL`], created when authored, merged when committed, by the committer. Its
 //! commit and file changes carry that number, as a squashed PR's do.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -40,9 +41,24 @@ pub struct People<'a> {
     pub identities: &'a Identities,
     /// `(name, email)` → the canonical `(name, email)` from `.mailmap`.
     pub mailmap: &'a dyn Fn(&str, &str) -> (String, String),
+    /// Trailer values already resolved. A project's reviewers sign thousands of commits with
+    /// the same few lines, and each resolution parses the line and goes through the mailmap and
+    /// the roster; a full read of a kernel-style history would do that several times a commit.
+    in_trailers: RefCell<HashMap<String, Option<String>>>,
 }
 
-impl People<'_> {
+impl<'a> People<'a> {
+    pub fn new(
+        identities: &'a Identities,
+        mailmap: &'a dyn Fn(&str, &str) -> (String, String),
+    ) -> People<'a> {
+        People {
+            identities,
+            mailmap,
+            in_trailers: RefCell::default(),
+        }
+    }
+
     /// The person of a name and e-mail (already through the mailmap).
     pub fn person(&self, name: &str, email: &str) -> String {
         let email = email.trim();
@@ -68,6 +84,17 @@ impl People<'_> {
 
     /// The person a trailer value names (`Name <email>`), through the mailmap and the roster.
     pub fn in_trailer(&self, value: &str) -> Option<String> {
+        if let Some(known) = self.in_trailers.borrow().get(value) {
+            return known.clone();
+        }
+        let person = self.resolve_trailer(value);
+        self.in_trailers
+            .borrow_mut()
+            .insert(value.to_string(), person.clone());
+        person
+    }
+
+    fn resolve_trailer(&self, value: &str) -> Option<String> {
         let named = message::named_person(value)?;
         let email = named.email.unwrap_or_default();
         let (name, email) = (self.mailmap)(&named.name, &email);
@@ -163,18 +190,27 @@ pub fn rows(
         })
         .collect();
     let mut pr_of = pr_of_commits(&commits, tip);
+    // Each commit's author and committer, resolved once.
+    let who: Vec<(String, String)> = commits
+        .iter()
+        .map(|(c, _)| {
+            (
+                people.person(&c.author_name, &c.author_email),
+                people.person(&c.committer_name, &c.committer_email),
+            )
+        })
+        .collect();
     // Reviewed commits without a PR: each is its own change.
     let mut own_change: HashMap<&str, i64> = HashMap::new();
-    for (commit, facts) in &commits {
+    for ((commit, facts), (author, _)) in commits.iter().zip(&who) {
         if pr_of.contains_key(&commit.sha) || commit.parents.len() > 1 {
             continue;
         }
-        let author = people.person(&commit.author_name, &commit.author_email);
         let reviewed = facts.trailers.iter().any(|t| {
             rules.state(&t.key).is_some()
                 && people
                     .in_trailer(&t.value)
-                    .is_some_and(|reviewer| reviewer != author)
+                    .is_some_and(|reviewer| reviewer != *author)
         });
         if reviewed && let Some(number) = commit_change_number(&commit.sha) {
             pr_of.insert(commit.sha.clone(), number);
@@ -193,9 +229,7 @@ pub fn rows(
     }
     let mut members: BTreeMap<i64, Members> = BTreeMap::new();
 
-    for (commit, facts) in &commits {
-        let author = people.person(&commit.author_name, &commit.author_email);
-        let committer = people.person(&commit.committer_name, &commit.committer_email);
+    for ((commit, facts), (author, committer)) in commits.iter().zip(&who) {
         let pr_number = pr_of.get(&commit.sha).copied();
         let (files, additions, deletions) = match &commit.files {
             Some(files) => (
@@ -251,18 +285,16 @@ pub fn rows(
     // One PR (or Gerrit change) per commit that names one itself.
     let mut reviewed: BTreeSet<(i64, String, String)> = BTreeSet::new();
     let mut numbered: HashSet<i64> = HashSet::new();
-    for (commit, facts) in &commits {
+    for ((commit, facts), (commit_author, committer)) in commits.iter().zip(&who) {
         let own = own_change.get(commit.sha.as_str()).copied();
         let Some(number) = facts.pr_number.or(own) else {
             continue;
         };
-        let commit_author = people.person(&commit.author_name, &commit.author_email);
-        let committer = people.person(&commit.committer_name, &commit.committer_email);
         let author = match (facts.merge_kind, &facts.pr_author) {
             (Some(MergeKind::Bors | MergeKind::GitHubMerge), Some(login)) => {
                 people.identities.resolve(login)
             }
-            _ => commit_author,
+            _ => commit_author.clone(),
         };
         let m = members.get(&number);
         let merged_at = at(commit.committer_time);
@@ -296,7 +328,7 @@ pub fn rows(
                 first_commit_at: Some(created_at),
                 merged_at: Some(merged_at),
                 closed_at: Some(merged_at),
-                merged_by: Some(committer),
+                merged_by: Some(committer.clone()),
                 state: Some("merged".into()),
                 draft: Some(false),
                 additions: m.map(|m| m.additions),
@@ -395,10 +427,7 @@ mod tests {
             aliases: vec!["ana@x".into()],
         }]);
         let mailmap = |n: &str, e: &str| (n.to_string(), e.to_string());
-        let people = People {
-            identities: &identities,
-            mailmap: &mailmap,
-        };
+        let people = People::new(&identities, &mailmap);
         let trailers = super::super::default_review_trailers();
         let rules = ReviewRules {
             trailers: &trailers,

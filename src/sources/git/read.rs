@@ -185,18 +185,38 @@ impl GitRepo {
     }
 
     /// Reads commits on `threads` threads; the order of `ids` is kept.
+    ///
+    /// The threads take runs of 128 consecutive commits in turn rather than one share each, so a thread that meets cheap commits does not sit idle while the other finishes
+    /// (the cost of a commit varies with its diff); a run is long enough that consecutive
+    /// commits still share the trees and delta bases in a thread's caches.
     pub fn read_commits(
         &self,
         ids: &[ObjectId],
         renames: bool,
         threads: usize,
     ) -> Result<Vec<RawCommit>, GitError> {
-        let threads = threads.clamp(1, 8).min(ids.len().max(1));
-        let per = ids.len().div_ceil(threads).max(1);
-        let results: Vec<Result<Vec<RawCommit>, GitError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ids
-                .chunks(per)
-                .map(|part| scope.spawn(move || self.read_part(part, renames)))
+        const BATCH: usize = 128;
+        let threads = threads.clamp(1, 8).min(ids.len().div_ceil(BATCH).max(1));
+        if threads == 1 {
+            return self.read_part(ids, renames);
+        }
+        let batches: Vec<&[ObjectId]> = ids.chunks(BATCH).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<Result<Vec<Batch>, GitError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut reader = self.reader()?;
+                        let mut done = Vec::new();
+                        loop {
+                            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(batch) = batches.get(n) else {
+                                return Ok(done);
+                            };
+                            done.push((n, reader.read(batch, renames)?));
+                        }
+                    })
+                })
                 .collect();
             handles
                 .into_iter()
@@ -210,19 +230,27 @@ impl GitRepo {
                 })
                 .collect()
         });
-        let mut out = Vec::with_capacity(ids.len());
+        let mut parts: Vec<Batch> = Vec::with_capacity(batches.len());
         for part in results {
-            out.extend(part?);
+            parts.extend(part?);
         }
-        Ok(out)
+        parts.sort_unstable_by_key(|(n, _)| *n);
+        Ok(parts.into_iter().flat_map(|(_, commits)| commits).collect())
     }
 
     fn read_part(&self, ids: &[ObjectId], renames: bool) -> Result<Vec<RawCommit>, GitError> {
+        self.reader()?.read(ids, renames)
+    }
+
+    /// What one reading thread keeps between commits: its repository handle (with its object
+    /// and delta-base caches), the mailmap, and the diff platforms.
+    fn reader(&self) -> Result<Reader<'_>, GitError> {
         let repo = self.local();
         let mailmap = repo.open_mailmap();
-        let mut caches = [(); 2].map(|_| repo.diff_resource_cache_for_tree_diff());
-        let [rename_cache, line_cache] = &mut caches;
-        let (rename_cache, line_cache) = match (rename_cache, line_cache) {
+        let (rename_cache, line_cache) = match (
+            repo.diff_resource_cache_for_tree_diff(),
+            repo.diff_resource_cache_for_tree_diff(),
+        ) {
             (Ok(a), Ok(b)) => (a, b),
             _ => {
                 return Err(GitError::Read {
@@ -231,37 +259,83 @@ impl GitRepo {
                 });
             }
         };
+        Ok(Reader {
+            path: &self.path,
+            repo,
+            mailmap,
+            rename_cache,
+            line_cache,
+        })
+    }
+
+    /// The files (blobs and links) in the tree of commit `tip`.
+    pub fn files_at(&self, tip: ObjectId) -> Result<std::collections::BTreeSet<String>, GitError> {
+        let repo = self.local();
+        let read = gix_error(&self.path, "listing the files of the tip");
+        let tree = repo.find_commit(tip).and_then(|c| c.tree()).map_err(read)?;
+        let mut recorder = gix::traverse::tree::Recorder::default();
+        tree.traverse()
+            .breadthfirst(&mut recorder)
+            .map_err(gix_error(&self.path, "listing the files of the tip"))?;
+        Ok(recorder
+            .records
+            .into_iter()
+            .filter(|e| e.mode.is_blob_or_symlink())
+            .map(|e| e.filepath.to_str_lossy().into_owned())
+            .collect())
+    }
+
+    /// The canonical name and e-mail of a person named in a trailer, through the mailmap.
+    pub fn mailmap(&self) -> gix::mailmap::Snapshot {
+        self.local().open_mailmap()
+    }
+}
+
+/// A run of commits read, with its place among the runs.
+type Batch = (usize, Vec<RawCommit>);
+
+/// One reading thread's state (see [`GitRepo::reader`]).
+struct Reader<'a> {
+    path: &'a Path,
+    repo: gix::Repository,
+    mailmap: gix::mailmap::Snapshot,
+    rename_cache: gix::diff::blob::Platform,
+    line_cache: gix::diff::blob::Platform,
+}
+
+impl Reader<'_> {
+    fn read(&mut self, ids: &[ObjectId], renames: bool) -> Result<Vec<RawCommit>, GitError> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let read = |e: gix::Error| GitError::Read {
-                path: self.path.clone(),
+                path: self.path.to_path_buf(),
                 message: format!("commit {id}: {e}"),
             };
-            let commit = repo.find_commit(*id).map_err(read)?;
+            let commit = self.repo.find_commit(*id).map_err(read)?;
             let decoded = commit.decode().map_err(read)?;
             let author = decoded.author().map_err(read)?;
             let committer = decoded.committer().map_err(read)?;
             let author_time = author.time().unwrap_or_default();
             let committer_time = committer.time().unwrap_or_default();
-            let author = mailmap.resolve(author);
-            let committer = mailmap.resolve(committer);
+            let author = self.mailmap.resolve(author);
+            let committer = self.mailmap.resolve(committer);
             let parents: Vec<ObjectId> = decoded.parents().collect();
             let message = decoded.message.to_str_lossy().into_owned();
             let files = if parents.len() > 1 {
                 None
             } else {
-                self.file_stats(
-                    &repo,
+                Self::file_stats(
+                    &self.repo,
                     &commit,
                     parents.first().copied(),
                     renames,
-                    rename_cache,
-                    line_cache,
+                    &mut self.rename_cache,
+                    &mut self.line_cache,
                 )
                 .map_err(read)?
             };
-            rename_cache.clear_resource_cache_keep_allocation();
-            line_cache.clear_resource_cache_keep_allocation();
+            self.rename_cache.clear_resource_cache_keep_allocation();
+            self.line_cache.clear_resource_cache_keep_allocation();
             out.push(RawCommit {
                 sha: id.to_string(),
                 parents: parents.iter().map(ToString::to_string).collect(),
@@ -282,7 +356,6 @@ impl GitRepo {
     /// The files a commit changed against its parent (everything, for a root commit); `None`
     /// when the parent is missing, as at the edge of a shallow clone.
     fn file_stats(
-        &self,
         repo: &gix::Repository,
         commit: &gix::Commit<'_>,
         parent: Option<ObjectId>,
@@ -342,27 +415,5 @@ impl GitRepo {
             Ok(std::ops::ControlFlow::Continue(()))
         })?;
         Ok(Some(files))
-    }
-
-    /// The files (blobs and links) in the tree of commit `tip`.
-    pub fn files_at(&self, tip: ObjectId) -> Result<std::collections::BTreeSet<String>, GitError> {
-        let repo = self.local();
-        let read = gix_error(&self.path, "listing the files of the tip");
-        let tree = repo.find_commit(tip).and_then(|c| c.tree()).map_err(read)?;
-        let mut recorder = gix::traverse::tree::Recorder::default();
-        tree.traverse()
-            .breadthfirst(&mut recorder)
-            .map_err(gix_error(&self.path, "listing the files of the tip"))?;
-        Ok(recorder
-            .records
-            .into_iter()
-            .filter(|e| e.mode.is_blob_or_symlink())
-            .map(|e| e.filepath.to_str_lossy().into_owned())
-            .collect())
-    }
-
-    /// The canonical name and e-mail of a person named in a trailer, through the mailmap.
-    pub fn mailmap(&self) -> gix::mailmap::Snapshot {
-        self.local().open_mailmap()
     }
 }

@@ -7,8 +7,10 @@
 //!
 //! **Resumable.** Commits are read in chunks; each chunk's raw commits go to
 //! `<data>/staging/git/<name>/chunk-NNNNNN.json` and then the checkpoint (the tip and base being
-//! read, commits done) is replaced, both atomically. The walk is deterministic for a tip and a
-//! base, so a killed fetch run again continues after the last chunk written. Nothing reaches the
+//! read, commits done) is replaced, both atomically, by one thread while the next chunk is read
+//! ([`read_and_stage`]). The walk is deterministic for a tip and a base, so a killed fetch run
+//! again continues after the last chunk written; only the chunks of an interrupted run are read
+//! back, this run's are kept in memory. Nothing reaches the
 //! tables until the last chunk; then one [`Store::merge`] writes the rows and the new tip,
 //! the run id tells a finished run's leftover staging folder from an interrupted one.
 //!
@@ -20,7 +22,8 @@
 //! with stored renames, the new commits are added to the aggregates of the files they touch;
 //! otherwise the aggregates are rebuilt from the stored history. Either way the result is the
 //! same; the file is a cache (written after the merge, read only when its tip matches), never
-//! the truth, so losing it costs one full computation.
+//! the truth, so losing it costs one full computation. A repository's first fetch stores exactly
+//! the rows it read, so its aggregates are built from those, beside the merge.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -333,29 +336,20 @@ pub fn sync_repository(
         clock.elapsed()
     );
     std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-    let chunk = options.chunk.max(1);
-    while checkpoint.done < ids.len() {
-        let end = (checkpoint.done + chunk).min(ids.len());
-        let raw =
-            repo.read_commits(&ids[checkpoint.done..end], options.renames, options.threads)?;
-        checkpoint.chunks += 1;
-        let bytes = serde_json::to_vec(&raw).map_err(|e| damaged(&dir, &dir, e))?;
-        write_atomically(&chunk_path(&dir, checkpoint.chunks), &bytes)?;
-        checkpoint.done = end;
-        let bytes = serde_json::to_vec_pretty(&checkpoint).map_err(|e| damaged(&dir, &dir, e))?;
-        write_atomically(&checkpoint_path(&dir), &bytes)?;
-        observer.progress(&spec.name, checkpoint.done, ids.len());
-    }
-
+    let staged = checkpoint.chunks;
+    let fresh = read_and_stage(&repo, &ids, &dir, &mut checkpoint, options, |done| {
+        observer.progress(&spec.name, done, ids.len())
+    })?;
     tracing::info!("{}: commits read by {:?}", spec.name, clock.elapsed());
     let mut raw: Vec<RawCommit> = Vec::with_capacity(ids.len());
-    for n in 1..=checkpoint.chunks {
+    for n in 1..=staged {
         let path = chunk_path(&dir, n);
         let bytes = std::fs::read(&path).map_err(|e| damaged(&dir, &path, e))?;
         let part: Vec<RawCommit> =
             serde_json::from_slice(&bytes).map_err(|e| damaged(&dir, &path, e))?;
         raw.extend(part);
     }
+    raw.extend(fresh);
     let mut renames = previous.renames.clone();
     let mut new_renames: Vec<[String; 3]> = Vec::new();
     for commit in &raw {
@@ -377,10 +371,7 @@ pub fn sync_repository(
         let resolved = mailmap.resolve(signature);
         (resolved.name.to_string(), resolved.email.to_string())
     };
-    let people = People {
-        identities,
-        mailmap: &map,
-    };
+    let people = People::new(identities, &map);
     let rules = ReviewRules {
         trailers: &options.review_trailers,
     };
@@ -392,6 +383,7 @@ pub fn sync_repository(
     let new_changes = options
         .ownership
         .then(|| changes_of_run(&data, &new_renames, options, &people));
+    tracing::debug!("{}: changes of the run by {:?}", spec.name, clock.elapsed());
 
     let shas: Vec<String> = data.commits.iter().map(|c| c.sha.clone()).collect();
     let numbers: BTreeSet<i64> = data.pull_requests.iter().map(|p| p.number).collect();
@@ -412,26 +404,44 @@ pub fn sync_repository(
             source,
         })
     };
+    // The four frames are independent: built side by side.
+    let crate::model::Dataset {
+        commits,
+        file_changes,
+        pull_requests,
+        reviews,
+        ..
+    } = data;
+    let (commits, file_changes, pull_requests, reviews) = std::thread::scope(|scope| {
+        let commits = scope.spawn(|| Commit::to_frame(commits));
+        let file_changes = scope.spawn(|| FileChange::to_frame(file_changes));
+        let pull_requests = PullRequest::to_frame(pull_requests);
+        let reviews = Review::to_frame(reviews);
+        let join = |h: std::thread::ScopedJoinHandle<'_, PolarsResult<DataFrame>>| {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        };
+        (join(commits), join(file_changes), pull_requests, reviews)
+    });
     let replacements = vec![
         Replacement {
             table: Commit::NAME,
             remove: this_repo().and(col("sha").is_in(shas.clone(), false)),
-            rows: frame(Commit::to_frame(data.commits), "commits")?,
+            rows: frame(commits, "commits")?,
         },
         Replacement {
             table: FileChange::NAME,
             remove: this_repo().and(col("sha").is_in(shas, false)),
-            rows: frame(FileChange::to_frame(data.file_changes), "file changes")?,
+            rows: frame(file_changes, "file changes")?,
         },
         Replacement {
             table: PullRequest::NAME,
             remove: this_repo().and(col("number").is_in(numbers.clone(), false)),
-            rows: frame(PullRequest::to_frame(data.pull_requests), "pull requests")?,
+            rows: frame(pull_requests, "pull requests")?,
         },
         Replacement {
             table: Review::NAME,
             remove: this_repo().and(col("number").is_in(numbers, false)),
-            rows: frame(Review::to_frame(data.reviews), "reviews")?,
+            rows: frame(reviews, "reviews")?,
         },
     ];
     let mut state = RepoState {
@@ -467,30 +477,55 @@ pub fn sync_repository(
         },
         clock.elapsed()
     );
-    store.merge(
-        replacements,
-        Some((SOURCE, source_state(store, &spec.name, &state))),
-    )?;
+    // A first fetch's ownership needs nothing from the store: what will be stored is exactly
+    // this run's rows, so its changes are the whole history. It is computed on a thread of its
+    // own while the merge writes the tables.
+    let (first, new_changes) = match new_changes {
+        Some(Some(changes)) if !has_commits(store, &spec.name)? => (Some(changes), None),
+        other => (None, other),
+    };
+    let (merged, first) = std::thread::scope(|scope| {
+        let first = first.map(|changes| {
+            scope.spawn(|| -> Result<_, GitError> {
+                let live = repo.files_at(tip)?;
+                let numbers: BTreeSet<i64> = changes
+                    .iter()
+                    .filter_map(|c| named_number(c.number))
+                    .collect();
+                let mut histories = Histories::default();
+                histories.add(changes);
+                let ownership = histories.ownership(Some(&live), options.review_weight);
+                Ok((histories, numbers, ownership))
+            })
+        });
+        let merged = store.merge(
+            replacements,
+            Some((SOURCE, source_state(store, &spec.name, &state))),
+        );
+        let first = first.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (merged, first)
+    });
+    merged?;
     tracing::info!("{}: rows merged by {:?}", spec.name, clock.elapsed());
 
     if options.ownership {
-        // Ownership over everything now stored for the repository.
-        let live = repo.files_at(tip)?;
-        tracing::info!(
-            "{}: files at the tip listed by {:?}",
-            spec.name,
-            clock.elapsed()
-        );
-        let (histories, numbers) = match (extendable, new_changes) {
-            (Some(mut cache), Some(Some(changes))) => {
+        let (histories, numbers, ownership) = match (first, extendable, new_changes) {
+            (Some(first), _, _) => first?,
+            (None, Some(mut cache), Some(Some(changes))) => {
+                let live = repo.files_at(tip)?;
                 cache
                     .numbers
                     .extend(changes.iter().filter_map(|c| named_number(c.number)));
                 cache.histories.add(changes);
                 tracing::info!("{}: ownership aggregates extended", spec.name);
-                (cache.histories, cache.numbers)
+                let ownership = cache
+                    .histories
+                    .ownership(Some(&live), options.review_weight);
+                (cache.histories, cache.numbers, ownership)
             }
             _ => {
+                // Ownership over everything now stored for the repository.
+                let live = repo.files_at(tip)?;
                 let changes =
                     changes_from_store(store, &spec.name, &state.renames, options, &people)?;
                 let numbers = changes
@@ -499,10 +534,10 @@ pub fn sync_repository(
                     .collect();
                 let mut histories = Histories::default();
                 histories.add(changes);
-                (histories, numbers)
+                let ownership = histories.ownership(Some(&live), options.review_weight);
+                (histories, numbers, ownership)
             }
         };
-        let ownership = histories.ownership(Some(&live), options.review_weight);
         tracing::debug!("{}: truck factors by {:?}", spec.name, clock.elapsed());
         write_ownership_cache(
             store,
@@ -537,6 +572,73 @@ pub fn sync_repository(
     remove_dir(&dir)?;
     observer.finished(&outcome);
     Ok(outcome)
+}
+
+/// Reads the commits `checkpoint` has not done yet, chunk by chunk, and stages each chunk (its
+/// file, then the checkpoint) on a thread of its own while the next chunk is read, so the
+/// reading threads do not wait for serialization and `fsync`. Chunks are staged in order by
+/// that one thread, so the checkpoint on disk never counts a chunk whose file is not written:
+/// a kill at any point resumes after the last chunk staged. Returns the commits read (this
+/// run's, which therefore need not be read back from their chunk files).
+fn read_and_stage(
+    repo: &GitRepo,
+    ids: &[gix::ObjectId],
+    dir: &Path,
+    checkpoint: &mut Checkpoint,
+    options: &GitOptions,
+    progress: impl Fn(usize),
+) -> Result<Vec<RawCommit>, GitError> {
+    let chunk = options.chunk.max(1);
+    std::thread::scope(|scope| {
+        // One chunk waits while another is written: the reader runs at most one chunk ahead.
+        let (send, receive) = std::sync::mpsc::sync_channel::<(Vec<RawCommit>, Checkpoint)>(1);
+        let writer = scope.spawn(move || -> Result<Vec<RawCommit>, GitError> {
+            let mut read = Vec::new();
+            for (raw, checkpoint) in receive {
+                let bytes = serde_json::to_vec(&raw).map_err(|e| damaged(dir, dir, e))?;
+                write_atomically(&chunk_path(dir, checkpoint.chunks), &bytes)?;
+                let bytes =
+                    serde_json::to_vec_pretty(&checkpoint).map_err(|e| damaged(dir, dir, e))?;
+                write_atomically(&checkpoint_path(dir), &bytes)?;
+                read.extend(raw);
+            }
+            Ok(read)
+        });
+        let mut failed = None;
+        while checkpoint.done < ids.len() {
+            let end = (checkpoint.done + chunk).min(ids.len());
+            let raw = match repo.read_commits(
+                &ids[checkpoint.done..end],
+                options.renames,
+                options.threads,
+            ) {
+                Ok(raw) => raw,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
+            checkpoint.chunks += 1;
+            checkpoint.done = end;
+            // A closed channel means the writer failed: its error is the one to report.
+            if send.send((raw, checkpoint.clone())).is_err() {
+                break;
+            }
+            progress(checkpoint.done);
+        }
+        drop(send);
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(damaged(
+                dir,
+                dir,
+                "the thread staging chunks stopped unexpectedly",
+            ))
+        });
+        match (written, failed) {
+            (Err(e), _) | (Ok(_), Some(e)) => Err(e),
+            (Ok(read), None) => Ok(read),
+        }
+    })
 }
 
 fn source_state(store: &Store, name: &str, state: &RepoState) -> Value {
@@ -681,6 +783,30 @@ fn changes_of_run(
         });
     }
     Some(changes)
+}
+
+/// Whether the store holds `commits` rows of the repository.
+fn has_commits(store: &Store, name: &str) -> Result<bool, GitError> {
+    if store.manifest().rows(Commit::NAME) == 0 {
+        return Ok(false);
+    }
+    let found = store
+        .scan(Commit::NAME)?
+        .filter(
+            col("source")
+                .eq(lit(SOURCE))
+                .and(col("repo").eq(lit(name.to_string()))),
+        )
+        .select([col("sha")])
+        .limit(1)
+        .collect()
+        .map_err(|source| {
+            GitError::Store(StoreError::Polars {
+                context: format!("looking for stored commits of {name}"),
+                source,
+            })
+        })?;
+    Ok(found.height() > 0)
 }
 
 /// Every change of a repository from the stored `commits`, `file_changes` and `reviews`.
