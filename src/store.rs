@@ -214,6 +214,9 @@ pub struct Store {
     manifest: Manifest,
 }
 
+/// Stack of each thread that merges one table (see `replace_tables`).
+const MERGE_STACK_BYTES: usize = 64 * 1024 * 1024;
+
 impl Store {
     /// Opens an existing data directory; [`StoreError::NoData`] when there is none yet.
     pub fn open(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
@@ -336,18 +339,31 @@ impl Store {
             let handles: Vec<_> = replacements
                 .into_iter()
                 .map(|replacement| {
-                    scope.spawn(move || {
-                        let spec = model::table_spec(replacement.table)
-                            .ok_or_else(|| StoreError::UnknownTable(replacement.table.into()))?;
-                        let rows = conform(spec, replacement.rows)?;
-                        let remove = replacement.remove.fill_null(lit(false));
-                        Ok((spec.name, this.merge_table(spec, remove, rows)?))
-                    })
+                    // Polars plans recursively: a 2 MiB thread stack is too little for a merge
+                    // plan in a debug build.
+                    std::thread::Builder::new()
+                        .stack_size(MERGE_STACK_BYTES)
+                        .spawn_scoped(scope, move || {
+                            let spec = model::table_spec(replacement.table).ok_or_else(|| {
+                                StoreError::UnknownTable(replacement.table.into())
+                            })?;
+                            let rows = conform(spec, replacement.rows)?;
+                            let remove = replacement.remove.fill_null(lit(false));
+                            Ok((spec.name, this.merge_table(spec, remove, rows)?))
+                        })
+                        .map_err(|source| StoreError::Io {
+                            path: this.root.clone(),
+                            source,
+                        })
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .map(|handle| {
+                    handle?
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+                })
                 .collect()
         });
         for result in merged {
