@@ -294,11 +294,27 @@ pub struct PreparedStore {
 /// The file that marks a cached store as complete, written after the store.
 const PREPARED: &str = "bench.json";
 
+/// A short hash of every table's columns and types: a store cached by a build with another schema
+/// is simulated again instead of failing to load (a column added since is missing from it).
+fn schema_fingerprint() -> u32 {
+    // FNV-1a: stable across builds and platforms, unlike the standard library's hasher.
+    let mut hash: u32 = 0x811c_9dc5;
+    for spec in crate::model::TABLES {
+        let schema = (spec.schema)();
+        let text = format!("{}:{:?}", spec.name, schema.iter().collect::<Vec<_>>());
+        for byte in text.bytes() {
+            hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+    }
+    hash
+}
+
 /// The cached store for one size, simulated now if the cache has none.
 pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), BenchError> {
     let key = format!(
-        "v{}-people{people}-months{}-seed{}-activity{}",
+        "v{}-schema{:08x}-people{people}-months{}-seed{}-activity{}",
         env!("CARGO_PKG_VERSION"),
+        schema_fingerprint(),
         plan.months,
         plan.seed,
         plan.activity
