@@ -488,12 +488,7 @@ pub fn sync_repository(
         let first = first.map(|changes| {
             scope.spawn(|| -> Result<_, GitError> {
                 let live = repo.files_at(tip)?;
-                let numbers: BTreeSet<i64> = changes
-                    .iter()
-                    .filter_map(|c| named_number(c.number))
-                    .collect();
-                let mut histories = Histories::default();
-                histories.add(changes);
+                let (histories, numbers) = histories_of(changes);
                 let ownership = histories.ownership(Some(&live), options.review_weight);
                 Ok((histories, numbers, ownership))
             })
@@ -528,12 +523,7 @@ pub fn sync_repository(
                 let live = repo.files_at(tip)?;
                 let changes =
                     changes_from_store(store, &spec.name, &state.renames, options, &people)?;
-                let numbers = changes
-                    .iter()
-                    .filter_map(|c| named_number(c.number))
-                    .collect();
-                let mut histories = Histories::default();
-                histories.add(changes);
+                let (histories, numbers) = histories_of(changes);
                 let ownership = histories.ownership(Some(&live), options.review_weight);
                 (histories, numbers, ownership)
             }
@@ -706,6 +696,17 @@ fn write_ownership_cache(
 }
 
 /// A number a PR or Gerrit change was given (positive), not one made from a commit's sha.
+/// Ownership histories of a repository's changes, and the PR numbers they name.
+fn histories_of(changes: Vec<Change>) -> (Histories, BTreeSet<i64>) {
+    let numbers = changes
+        .iter()
+        .filter_map(|c| named_number(c.number))
+        .collect();
+    let mut histories = Histories::default();
+    histories.add(changes);
+    (histories, numbers)
+}
+
 fn named_number(number: Option<i64>) -> Option<i64> {
     number.filter(|n| *n > 0)
 }
