@@ -1079,6 +1079,15 @@ impl Config {
     }
 }
 
+/// Keys earlier versions accepted, with the section they were in and why they went: a file written
+/// for an earlier version gets this instead of a guess at a typo.
+const RETIRED_KEYS: &[(&str, &str, &str)] = &[(
+    "thresholds.attrition_risk",
+    "working_day_ratio",
+    "a fade is now judged by pieces of work against the person's expected rate, with \
+     fade_ratio and fade_p_value",
+)];
+
 /// A TOML or shape error as a user can act on it: an unknown key names its section and the
 /// nearest valid key (a typo is the usual cause), then toml's own line, column and excerpt.
 fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
@@ -1093,9 +1102,15 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     };
     let start = error.span().map(|s| s.start).unwrap_or(0).min(text.len());
     let section = section_at(text, start);
-    let suggestion = nearest_key(&unknown, &valid)
-        .map(|key| format!("; did you mean `{key}`?"))
-        .unwrap_or_default();
+    let suggestion = match RETIRED_KEYS
+        .iter()
+        .find(|(in_section, key, _)| *key == unknown && section.contains(in_section))
+    {
+        Some((_, _, why)) => format!(": it is no longer a setting ({why}); delete the line"),
+        None => nearest_key(&unknown, &valid)
+            .map(|key| format!("; did you mean `{key}`?"))
+            .unwrap_or_default(),
+    };
     let excerpt: Vec<&str> = full
         .lines()
         .take_while(|line| !line.starts_with("unknown field"))
@@ -1202,6 +1217,19 @@ mod tests {
             Config::parse("[thresholds.review_bottleneck]\napproval_shar = 0.7\n").unwrap_err();
         assert!(error.contains("approval_shar"), "{error}");
         assert!(error.contains("approval_share"), "{error}");
+    }
+
+    #[test]
+    fn a_retired_key_says_it_is_no_longer_a_setting() {
+        let error =
+            Config::parse("[thresholds.attrition_risk]\nworking_day_ratio = 0.5\n").unwrap_err();
+        assert!(
+            error.starts_with(
+                "unknown key `working_day_ratio` in [thresholds.attrition_risk]: it is no longer a setting"
+            ),
+            "{error}"
+        );
+        assert!(error.contains("delete the line"), "{error}");
     }
 
     #[test]
