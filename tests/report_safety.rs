@@ -324,3 +324,47 @@ fn a_team_audience_sees_health_signals_only_as_team_counts_and_the_retro_compare
         .failure()
         .stderr(predicates::str::contains("after the last full month"));
 }
+
+/// A user's metric of many rows: report.json carries the first thousand, its CSV file all.
+#[test]
+fn a_large_user_metric_is_cut_in_report_json_and_whole_in_its_csv() {
+    let (work, data) = workspace();
+    let metrics = work.path().join("my-metrics");
+    std::fs::create_dir_all(&metrics).unwrap();
+    std::fs::write(
+        metrics.join("90_pairs.sql"),
+        "SELECT a.number AS first, b.number AS second, c.number AS third \
+         FROM pull_requests AS a CROSS JOIN pull_requests AS b CROSS JOIN pull_requests AS c",
+    )
+    .unwrap();
+    let out = work.path().join("mine");
+    report(
+        &data,
+        &out,
+        &["--month", "2026-10", "--metrics", metrics.to_str().unwrap()],
+    );
+    let json = read_json(&out.join("report.json"));
+    let entry = &json["metrics"]["user:pairs"];
+    let rows = std::fs::read_to_string(out.join("data/user_pairs.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert!(
+        rows > 1_000,
+        "the store is too small for the check: {rows} rows"
+    );
+    assert_eq!(entry.as_array().unwrap().len(), 1_000);
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        markdown.contains(&format!(
+            "`pairs`: {rows} rows (the first 1000 in report.json, all in [data/user_pairs.csv]"
+        )),
+        "{}",
+        markdown
+            .lines()
+            .filter(|l| l.contains("pairs"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

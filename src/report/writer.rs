@@ -110,9 +110,16 @@ pub struct ReportData {
     health_trends: Vec<serde_json::Value>,
     #[serde(skip)]
     user_metrics: Vec<serde_json::Value>,
+    /// Every row of each of the user's metrics in the period, for `data/user_<name>.csv`.
+    #[serde(skip)]
+    user_rows: Vec<(String, Vec<serde_json::Value>)>,
     #[serde(skip)]
     chart_inputs: ChartInputs,
 }
+
+/// Rows of a user's metric `report.json` carries at most: a per-PR metric of a large organisation
+/// is hundreds of thousands of rows, which belong in its CSV file, not in every report.json.
+const USER_METRIC_JSON_ROWS: usize = 1_000;
 
 /// One of the summary's points: what, how serious, and the anchor of its evidence.
 #[derive(Debug, Clone, Serialize)]
@@ -345,10 +352,18 @@ impl ReportData {
         );
         metric_rows.insert("review_waits_by_reviewer".into(), review_waits.clone());
         let mut user_metrics = Vec::new();
+        let mut user_rows = Vec::new();
         for name in &metrics.user_metrics {
-            let frame = in_period(name)?;
-            user_metrics.push(serde_json::json!({ "name": name, "rows": frame.height() }));
-            metric_rows.insert(format!("user:{name}"), rows_to_json(&frame, names)?);
+            let rows = rows_to_json(&in_period(name)?, names)?;
+            let in_json = rows.len().min(USER_METRIC_JSON_ROWS);
+            user_metrics.push(serde_json::json!({
+                "name": name,
+                "rows": rows.len(),
+                "in_json": in_json,
+                "csv": format!("data/user_{name}.csv"),
+            }));
+            metric_rows.insert(format!("user:{name}"), rows[..in_json].to_vec());
+            user_rows.push((name.clone(), rows));
         }
 
         let (findings, team_signals, not_judged) = audience_view(outcome, audience, roster);
@@ -425,6 +440,7 @@ impl ReportData {
             health,
             health_trends,
             user_metrics,
+            user_rows,
             chart_inputs,
         })
     }
@@ -994,6 +1010,11 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
         "trends.csv".into(),
         table(&["metric", "month", "value"], &trend_rows),
     ));
+    for (name, rows) in &data.user_rows {
+        let columns = columns_of(rows);
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        files.push((format!("user_{name}.csv"), table(&columns, rows)));
+    }
     let prs: Vec<_> = data
         .stuck
         .prs
