@@ -452,6 +452,69 @@ mod tests {
         assert_eq!(value(&load, "last_gate_prs", 0), 0.0);
     }
 
+    /// Active days of a person in a metric frame, by month.
+    fn active_days_of(frame: &DataFrame, person: &str) -> Vec<(String, f64)> {
+        let persons = frame.column("person").unwrap().str().unwrap().clone();
+        let months = frame.column("month").unwrap().str().unwrap().clone();
+        (0..frame.height())
+            .filter(|i| persons.get(*i) == Some(person))
+            .map(|i| {
+                (
+                    months.get(i).unwrap().to_string(),
+                    value(frame, "active_days", i),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn active_days_are_the_persons_own_calendar_days() {
+        let mut tables = tables();
+        let people = vec![
+            Person {
+                timezone: "America/Los_Angeles".into(),
+                ..person("ada", "engineer")
+            },
+            person("bo", "manager"),
+            person("cy", "engineer"),
+            person("ci-bot", "bot"),
+        ];
+        tables.insert("people", Person::to_frame(people).unwrap().lazy());
+        // Ada reviews on day 2 at 20:00 UTC and day 3 at 01:00 UTC: 13:00 and 18:00 of the same
+        // Pacific day, one active day (two UTC dates).
+        tables.insert(
+            "reviews",
+            Review::to_frame(vec![
+                review(1, "ada", "commented", at(2, 20)),
+                review(1, "ada", "approved", at(3, 1)),
+            ])
+            .unwrap()
+            .lazy(),
+        );
+        let metrics = compute(&tables, &Config::default(), None).unwrap();
+        assert_eq!(
+            active_days_of(metrics.get("active_days"), "ada"),
+            [("2026-10".to_string(), 1.0)]
+        );
+    }
+
+    #[test]
+    fn without_a_roster_activity_still_counts_in_utc_and_no_team() {
+        let mut tables = tables();
+        let people = crate::model::table_spec("people").unwrap();
+        tables.insert("people", crate::model::empty_frame(people).lazy());
+        let metrics = compute(&tables, &Config::default(), None).unwrap();
+        let days = metrics.get("active_days");
+        // cy committed, opened the PR and commented on day 1 and 2 (UTC): two days.
+        assert_eq!(
+            active_days_of(days, "cy"),
+            [("2026-10".to_string(), 2.0)],
+            "{days}"
+        );
+        let teams = days.column("team").unwrap().str().unwrap().clone();
+        assert!(teams.iter().all(|t| t == Some("unassigned")), "{days}");
+    }
+
     #[test]
     fn user_sql_files_are_named_without_their_prefix() {
         assert_eq!(
