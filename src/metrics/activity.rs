@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
@@ -52,6 +52,9 @@ pub fn empty_frames() -> PolarsResult<Vec<(&'static str, DataFrame)>> {
     ])
 }
 
+/// The kinds of action, in `activity_local.kind`; the last (ticket changes) is not PR work.
+const KINDS: [&str; 5] = ["commit", "review", "pr", "comment", "ticket"];
+
 /// The counting columns of `person_monthly`, in order.
 const MONTHLY_COUNTS: [&str; 9] = [
     "actions",
@@ -86,10 +89,12 @@ pub fn frames(
     let table = |name: &str| tables.get(name).cloned();
     let mut parts = Vec::new();
     let event = |frame: LazyFrame, person: &str, at: &str, kind: &str| {
+        let code = KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32;
         frame.select([
             col(person).cast(DataType::String).alias("person"),
             col(at).cast(DataType::Int64).alias("at_us"),
             lit(kind).alias("kind"),
+            lit(code).alias("kind_code"),
         ])
     };
     if let Some(commits) = table("pr_commits") {
@@ -182,7 +187,7 @@ pub fn frames(
     )?;
     let hour_index = (col("at_us").floor_div(lit(MICROS_PER_HOUR)) - lit(hours.first_hour))
         .cast(DataType::Int64);
-    let local = events
+    let with_codes = events
         .lazy()
         .join(
             roster.lazy(),
@@ -206,6 +211,9 @@ pub fn frames(
             lit(hours.month.clone())
                 .gather(col("hour_index"), true)
                 .alias("month"),
+            lit(hours.month_index.clone())
+                .gather(col("hour_index"), true)
+                .alias("month_index"),
         ])
         .with_columns([
             col("local_us")
@@ -235,19 +243,25 @@ pub fn frames(
             col("local_hour"),
             col("weekend"),
             col("after_hours"),
+            col("month_index"),
+            col("kind_code"),
         ])
         .collect()?;
+    // The monthly counts group and compare integers; the strings are for the table's readers.
+    let local = with_codes.drop_many(["month_index", "kind_code"]);
 
-    let is = |kind: &str| col("kind").eq(lit(kind)).cast(DataType::Int64).sum();
+    let is = |kind: &str| {
+        let code = KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32;
+        col("kind_code").eq(lit(code)).cast(DataType::Int64).sum()
+    };
     let team_and_role = people.clone().lazy().select([
         col("person"),
         col("team").fill_null(lit("unassigned")),
         col("role").fill_null(lit("unknown")),
     ]);
-    let monthly = local
-        .clone()
+    let monthly = with_codes
         .lazy()
-        .group_by([col("person"), col("month")])
+        .group_by([col("person"), col("month_index")])
         .agg([
             len().cast(DataType::Int64).alias("actions"),
             (is("commit") + is("pr")).alias("own_work"),
@@ -259,7 +273,7 @@ pub fn frames(
                 .cast(DataType::Int64)
                 .alias("active_days"),
             col("local_day")
-                .filter(col("kind").neq(lit("ticket")))
+                .filter(col("kind_code").neq(lit(KINDS.len() as i32 - 1)))
                 .n_unique()
                 .cast(DataType::Int64)
                 .alias("pr_active_days"),
@@ -273,6 +287,12 @@ pub fn frames(
                 .alias("weekend_actions"),
             col("at").max().alias("last_at"),
         ])
+        .join(
+            hours.month_names()?.lazy(),
+            [col("month_index")],
+            [col("month_index")],
+            JoinArgs::new(JoinType::Left),
+        )
         .join(
             team_and_role,
             [col("person")],
@@ -308,6 +328,8 @@ struct HourTables {
     offset_minutes: Series,
     /// `YYYY-MM` of each UTC hour, at `utc_hour - first_hour`.
     month: Series,
+    /// The same month as a number (year × 12 + month − 1), what the monthly counts group by.
+    month_index: Series,
 }
 
 impl HourTables {
@@ -347,6 +369,10 @@ impl HourTables {
             .iter()
             .map(|at| at.format("%Y-%m").to_string())
             .collect();
+        let month_index: Vec<i64> = instants
+            .iter()
+            .map(|at| i64::from(at.year()) * 12 + i64::from(at.month0()))
+            .collect();
         Ok(Self {
             zones,
             utc_zone,
@@ -354,7 +380,17 @@ impl HourTables {
             span,
             offset_minutes: Series::new("offset_minutes".into(), offsets),
             month: Series::new("month".into(), months),
+            month_index: Series::new("month_index".into(), month_index),
         })
+    }
+
+    /// `month_index` → `month`, one row per month of the span.
+    fn month_names(&self) -> PolarsResult<DataFrame> {
+        DataFrame::new(
+            self.month.len(),
+            vec![self.month_index.clone().into(), self.month.clone().into()],
+        )?
+        .unique_stable(None, UniqueKeepStrategy::First, None)
     }
 
     /// Each roster person's zone index; unknown zones are UTC.
