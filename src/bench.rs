@@ -15,11 +15,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::measure::{cpu_seconds, load_average, peak_rss_bytes};
-
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::measure::{cpu_seconds, load_average, peak_rss_bytes};
 use crate::model;
 use crate::period::Month;
 use crate::sources::Source;

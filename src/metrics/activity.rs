@@ -52,8 +52,13 @@ pub fn empty_frames() -> PolarsResult<Vec<(&'static str, DataFrame)>> {
     ])
 }
 
-/// The kinds of action, in `activity_local.kind`; the last (ticket changes) is not PR work.
+/// The kinds of action, in `activity_local.kind`.
 const KINDS: [&str; 5] = ["commit", "review", "pr", "comment", "ticket"];
+
+/// A kind's number, what the monthly counts compare instead of the string.
+fn kind_code(kind: &str) -> i32 {
+    KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32
+}
 
 /// The counting columns of `person_monthly`, in order.
 const MONTHLY_COUNTS: [&str; 9] = [
@@ -89,12 +94,11 @@ pub fn frames(
     let table = |name: &str| tables.get(name).cloned();
     let mut parts = Vec::new();
     let event = |frame: LazyFrame, person: &str, at: &str, kind: &str| {
-        let code = KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32;
         frame.select([
             col(person).cast(DataType::String).alias("person"),
             col(at).cast(DataType::Int64).alias("at_us"),
             lit(kind).alias("kind"),
-            lit(code).alias("kind_code"),
+            lit(kind_code(kind)).alias("kind_code"),
         ])
     };
     if let Some(commits) = table("pr_commits") {
@@ -196,7 +200,7 @@ pub fn frames(
             JoinArgs::new(JoinType::Left),
         )
         .with_columns([
-            // Unknown people and zones count as UTC (zone 0), with the default working hours.
+            // Unknown people and zones count as UTC, with the default working hours.
             (col("zone").fill_null(lit(hours.utc_zone)) * lit(hours.span) + hour_index.clone())
                 .alias("offset_index"),
             hour_index.alias("hour_index"),
@@ -251,8 +255,10 @@ pub fn frames(
     let local = with_codes.drop_many(["month_index", "kind_code"]);
 
     let is = |kind: &str| {
-        let code = KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32;
-        col("kind_code").eq(lit(code)).cast(DataType::Int64).sum()
+        col("kind_code")
+            .eq(lit(kind_code(kind)))
+            .cast(DataType::Int64)
+            .sum()
     };
     let team_and_role = people.clone().lazy().select([
         col("person"),
@@ -273,7 +279,7 @@ pub fn frames(
                 .cast(DataType::Int64)
                 .alias("active_days"),
             col("local_day")
-                .filter(col("kind_code").neq(lit(KINDS.len() as i32 - 1)))
+                .filter(col("kind_code").neq(lit(kind_code("ticket"))))
                 .n_unique()
                 .cast(DataType::Int64)
                 .alias("pr_active_days"),

@@ -505,7 +505,7 @@ mod tests {
         tables.insert("people", crate::model::empty_frame(people).lazy());
         let metrics = compute(&tables, &Config::default(), None).unwrap();
         let days = metrics.get("active_days");
-        // cy committed, opened the PR and commented on day 1 and 2 (UTC): two days.
+        // cy opened the PR on day 1 and commented on it on day 2 (UTC): two days.
         assert_eq!(
             active_days_of(days, "cy"),
             [("2026-10".to_string(), 2.0)],
