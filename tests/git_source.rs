@@ -1254,6 +1254,83 @@ fn a_killed_fetch_resumes_from_its_checkpoint() {
     assert!(changes(&data).equals_missing(&changes(&fresh)));
 }
 
+/// Reading threads take contiguous runs oldest first (for the delta-base cache) and the rows
+/// are put back in order: several threads over a repository repacked with deep delta chains
+/// store exactly what one thread stores, and the line counts are `git log --numstat`'s.
+#[test]
+fn several_reading_threads_store_what_one_thread_stores_with_gits_line_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("threads");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    fast_import(&repo, 700, 0, 7);
+    git(&repo, &["reset", "-q", "--hard", "main"]);
+    git(&repo, &["repack", "-adfq", "--depth=50", "--window=50"]);
+    let fetch_with = |threads: usize| {
+        let config = tmp.path().join(format!("threads{threads}.toml"));
+        // Chunks of 300: a chunk boundary falls inside the history, and the last chunk is short.
+        std::fs::write(
+            &config,
+            format!("[git]\nchunk = 300\nthreads = {threads}\n"),
+        )
+        .unwrap();
+        let data = tmp.path().join(format!("data{threads}"));
+        teamlens()
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["-q", "fetch", "git"])
+            .arg(&repo)
+            .assert()
+            .success();
+        data
+    };
+    // The reader itself gives the commits in the order asked, whatever the threads.
+    let reader = teamlens::sources::git::read::GitRepo::open(&repo).unwrap();
+    let tip = reader.tip(None).unwrap().unwrap();
+    let ids = reader.new_commits(tip, None, None).unwrap();
+    for threads in [1, 3] {
+        let read = reader.read_commits(&ids, false, threads).unwrap();
+        let shas: Vec<String> = read.into_iter().map(|c| c.sha).collect();
+        let asked: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        assert_eq!(shas, asked, "{threads} threads changed the order");
+    }
+    let one = fetch_with(1);
+    let three = fetch_with(3);
+    let sorted = |d: &Path, name: &str, by: &[&str]| {
+        table(d, name)
+            .lazy()
+            .sort(by.to_vec(), Default::default())
+            .collect()
+            .unwrap()
+    };
+    for (name, by) in [
+        ("commits", &["sha"][..]),
+        ("file_changes", &["sha", "path"][..]),
+        ("pull_requests", &["number"][..]),
+        ("reviews", &["number", "reviewer"][..]),
+    ] {
+        let (a, b) = (sorted(&one, name, by), sorted(&three, name, by));
+        assert!(a.height() > 0, "{name} is empty");
+        assert!(
+            a.equals_missing(&b),
+            "{name} differs between 1 and 3 threads"
+        );
+    }
+    // git's own totals over the non-merge commits.
+    let numstat = git(&repo, &["log", "--numstat", "--no-renames", "--format="]);
+    let (mut added, mut deleted) = (0i64, 0i64);
+    for line in numstat.lines().filter(|l| !l.is_empty()) {
+        let mut parts = line.split('\t');
+        added += parts.next().unwrap().parse::<i64>().unwrap();
+        deleted += parts.next().unwrap().parse::<i64>().unwrap();
+    }
+    let changes = table(&three, "file_changes");
+    let sum = |column: &str| ints(&changes, column).into_iter().flatten().sum::<i64>();
+    assert_eq!((sum("additions"), sum("deletions")), (added, deleted));
+}
+
 /// The knowledge_silo detector reads a git-only dataset as it reads GitHub's: the squash-merged
 /// PRs become `pull_requests`, their files `file_changes` with the PR number.
 #[test]

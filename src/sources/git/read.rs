@@ -184,24 +184,28 @@ impl GitRepo {
         Ok(out)
     }
 
-    /// Reads commits on `threads` threads; the order of `ids` is kept.
+    /// Reads commits (`ids` newest first) on `threads` threads; the order of `ids` is kept.
     ///
-    /// The threads take runs of 128 consecutive commits in turn rather than one share each, so a thread that meets cheap commits does not sit idle while the other finishes
-    /// (the cost of a commit varies with its diff); a run is long enough that consecutive
-    /// commits still share the trees and delta bases in a thread's caches.
+    /// Each thread reads one contiguous run of the commits, oldest first (see [`Reader::read`]
+    /// for why), and the oldest run is taken first. A thread's caches then hold the trees and
+    /// delta bases of the commit before the one it reads; shorter runs taken in turn balance
+    /// the threads better but cost more than they gain (measured: runs of 128 commits were
+    /// 1.08 times slower on 110,000 commits, and no faster on rust-lang/cargo).
     pub fn read_commits(
         &self,
         ids: &[ObjectId],
         renames: bool,
         threads: usize,
     ) -> Result<Vec<RawCommit>, GitError> {
-        const BATCH: usize = 128;
-        let threads = threads.clamp(1, 8).min(ids.len().div_ceil(BATCH).max(1));
+        const SHORTEST_RUN: usize = 128;
+        let threads = threads
+            .clamp(1, 8)
+            .min(ids.len().div_ceil(SHORTEST_RUN).max(1));
         if threads == 1 {
             return self.read_part(ids, renames);
         }
-        let batches: Vec<&[ObjectId]> = ids.chunks(BATCH).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
+        let batches: Vec<&[ObjectId]> = ids.chunks(ids.len().div_ceil(threads)).collect();
+        let taken = std::sync::atomic::AtomicUsize::new(0);
         let results: Vec<Result<Vec<Batch>, GitError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
@@ -209,10 +213,12 @@ impl GitRepo {
                         let mut reader = self.reader()?;
                         let mut done = Vec::new();
                         loop {
-                            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(batch) = batches.get(n) else {
+                            let taken = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            // The oldest run first.
+                            let Some(n) = batches.len().checked_sub(taken + 1) else {
                                 return Ok(done);
                             };
+                            let batch = batches[n];
                             done.push((n, reader.read(batch, renames)?));
                         }
                     })
@@ -245,7 +251,15 @@ impl GitRepo {
     /// What one reading thread keeps between commits: its repository handle (with its object
     /// and delta-base caches), the mailmap, and the diff platforms.
     fn reader(&self) -> Result<Reader<'_>, GitError> {
-        let repo = self.local();
+        let mut repo = self.local();
+        // The objects decoded from packs, by their place in the pack: a delta whose base is
+        // here is one inflate instead of a walk down its chain. 64 MiB a thread was as fast as
+        // 128 and 512 on 110,000 commits; without it, a full read took 1.2 times as long.
+        repo.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                64 * 1024 * 1024,
+            ))
+        });
         let mailmap = repo.open_mailmap();
         let (rename_cache, line_cache) = match (
             repo.diff_resource_cache_for_tree_diff(),
@@ -304,9 +318,19 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Reads `ids` (newest first) oldest first, and returns them in their given order.
+    ///
+    /// The order matters for speed. gix keeps in its pack cache only the objects it was asked
+    /// for, not the bases it decoded on the way (git's delta-base cache keeps both), and packs
+    /// store a tree or file as a delta on an older version of it, up to 50 deep. Read newest
+    /// first, each commit's trees are a walk down a chain whose older links nobody has asked
+    /// for yet; read oldest first, the base of each is the version read just before, in the
+    /// cache. Measured: 12.3 million inflates for 1.1 million objects newest first, against
+    /// `git log`'s 2.3 million; a full read 1.3 times faster oldest first (1.1 times on
+    /// rust-lang/cargo).
     fn read(&mut self, ids: &[ObjectId], renames: bool) -> Result<Vec<RawCommit>, GitError> {
         let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
+        for id in ids.iter().rev() {
             let read = |e: gix::Error| GitError::Read {
                 path: self.path.to_path_buf(),
                 message: format!("commit {id}: {e}"),
@@ -350,6 +374,7 @@ impl Reader<'_> {
                 files,
             });
         }
+        out.reverse();
         Ok(out)
     }
 
