@@ -192,6 +192,9 @@ pub struct DetectorInput<'a> {
 #[derive(Default)]
 struct Shared {
     modules: std::sync::OnceLock<Vec<knowledge_silo::ModuleKnowledge>>,
+    /// Held while module knowledge is computed, so that two detectors running side by side
+    /// compute it once: the second waits for the first's result.
+    computing_modules: std::sync::Mutex<()>,
 }
 
 impl<'a> DetectorInput<'a> {
@@ -218,6 +221,14 @@ impl<'a> DetectorInput<'a> {
         if let Some(modules) = self.shared.modules.get() {
             return Ok(modules);
         }
+        let _computing = self
+            .shared
+            .computing_modules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(modules) = self.shared.modules.get() {
+            return Ok(modules);
+        }
         let modules = knowledge_silo::module_knowledge(self)?;
         Ok(self.shared.modules.get_or_init(|| modules))
     }
@@ -231,7 +242,8 @@ pub struct Outcome {
 }
 
 /// One failure mode, detected.
-pub trait Detector {
+/// `Send + Sync` because [`run_all`] runs detectors side by side.
+pub trait Detector: Send + Sync {
     fn kind(&self) -> FindingKind;
     /// What `teamlens explain KIND` prints before the thresholds: the pattern, the signals and
     /// how they combine, in plain words.
@@ -260,21 +272,51 @@ pub fn detector(kind: FindingKind) -> Option<Box<dyn Detector>> {
     all().into_iter().find(|d| d.kind() == kind)
 }
 
-/// Runs every detector; findings sorted by severity (worst first), then kind and subject.
+/// Runs every detector, [`DETECTOR_LANES`] at a time; the outcome does not depend on which
+/// finished first: findings sorted by severity (worst first), then kind and subject.
 pub fn run_all(input: &DetectorInput) -> Result<Outcome, DetectError> {
+    let detectors = all();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let lanes = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, DETECTOR_LANES);
+    let mut results: Vec<(usize, Result<Outcome, DetectError>)> = std::thread::scope(|scope| {
+        let lanes: Vec<_> = (0..lanes)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(crate::metrics::PLANNING_STACK_BYTES)
+                    .spawn_scoped(scope, || {
+                        let mut done = Vec::new();
+                        loop {
+                            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(detector) = detectors.get(n) else {
+                                return done;
+                            };
+                            done.push((n, run_one(detector.as_ref(), input)));
+                        }
+                    })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for handle in lanes.into_iter().flatten() {
+            match handle.join() {
+                Ok(done) => results.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    });
+    // A lane the system would not start leaves its detectors to this thread.
+    let ran: std::collections::BTreeSet<usize> = results.iter().map(|(n, _)| *n).collect();
+    for (n, detector) in detectors.iter().enumerate() {
+        if !ran.contains(&n) {
+            results.push((n, run_one(detector.as_ref(), input)));
+        }
+    }
+    results.sort_by_key(|(n, _)| *n);
     let mut outcome = Outcome::default();
-    for detector in all() {
-        let started = crate::measure::Stopwatch::start();
-        let found = detector.detect(input).map_err(|source| DetectError {
-            kind: detector.kind(),
-            source,
-        })?;
-        tracing::debug!(
-            detector = ?detector.kind(),
-            seconds = started.seconds(),
-            cpu_seconds = started.cpu_seconds(),
-            "detector ran"
-        );
+    for (_, found) in results {
+        let found = found?;
         outcome.findings.extend(found.findings);
         outcome.not_judged.extend(found.not_judged);
     }
@@ -285,6 +327,26 @@ pub fn run_all(input: &DetectorInput) -> Result<Outcome, DetectError> {
             .then(a.subject.cmp(&b.subject))
     });
     Ok(outcome)
+}
+
+/// Detectors run side by side, this many at a time (at most the machine's cores). Each runs
+/// polars queries that use every core only part of the time; two at a time fill the gaps. The
+/// debug log's per-detector CPU seconds are the process's, so they include the other lane's.
+const DETECTOR_LANES: usize = 2;
+
+fn run_one(detector: &dyn Detector, input: &DetectorInput) -> Result<Outcome, DetectError> {
+    let started = crate::measure::Stopwatch::start();
+    let found = detector.detect(input).map_err(|source| DetectError {
+        kind: detector.kind(),
+        source,
+    })?;
+    tracing::debug!(
+        detector = ?detector.kind(),
+        seconds = started.seconds(),
+        cpu_seconds = started.cpu_seconds(),
+        "detector ran"
+    );
+    Ok(found)
 }
 
 /// A detector failed on the data (a bug or a table in an unexpected shape).

@@ -126,7 +126,7 @@ impl Metrics {
 /// of the plan; a metric of many CTEs and joins (a user's own most of all) can need more than a
 /// test thread's 2 MiB, and a stack overflow aborts the process with no message at all. Only the
 /// pages used are committed, so a generous reservation costs nothing.
-const PLANNING_STACK_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const PLANNING_STACK_BYTES: usize = 256 * 1024 * 1024;
 
 /// Computes the derived tables, then every SQL metric in order: the built-ins, then the user's
 /// `*.sql` files from `user_dir` (a user file with a built-in's name replaces it). Runs on a
