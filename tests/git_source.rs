@@ -103,6 +103,18 @@ fn fetch(data: &Path, repo: &Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// `teamlens --config CONFIG --data-dir DATA fetch git REPO`.
+fn configured_fetch(config: &Path, data: &Path, repo: &Path) -> assert_cmd::assert::Assert {
+    teamlens()
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["fetch", "git"])
+        .arg(repo)
+        .assert()
+}
+
 fn table(data: &Path, name: &str) -> DataFrame {
     Store::open(data)
         .unwrap()
@@ -531,11 +543,7 @@ fn review_knowledge_raises_the_truck_factor() {
 #[test]
 fn incremental_ownership_equals_a_full_computation() {
     let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("own");
-    std::fs::create_dir(&repo).unwrap();
-    init(&repo);
-    fast_import(&repo, 300, 0, 0x5EED_0001);
-    git(&repo, &["reset", "-q", "--hard", "main"]);
+    let repo = imported_repository(tmp.path(), "own", 300, 0x5EED_0001);
     let data = tmp.path().join("data");
     let cache = data.join("state/git/own.ownership.json");
     let logged_fetch = |data: &Path| {
@@ -1023,6 +1031,16 @@ fn fast_import(dir: &Path, count: usize, start: usize, seed: u64) {
     assert!(child.wait().unwrap().success());
 }
 
+/// A repository named `name` under `dir` with `count` commits from [`fast_import`], checked out.
+fn imported_repository(dir: &Path, name: &str, count: usize, seed: u64) -> std::path::PathBuf {
+    let repo = dir.join(name);
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    fast_import(&repo, count, 0, seed);
+    git(&repo, &["reset", "-q", "--hard", "main"]);
+    repo
+}
+
 fn seconds(start: std::time::Instant) -> f64 {
     start.elapsed().as_secs_f64()
 }
@@ -1073,15 +1091,7 @@ fn benchmark_full_and_incremental_ingest_against_git_log() {
 
     let fetch_with = |config: &Path, data: &Path| {
         let started = std::time::Instant::now();
-        teamlens()
-            .arg("--config")
-            .arg(config)
-            .arg("--data-dir")
-            .arg(data)
-            .args(["-q", "fetch", "git"])
-            .arg(&repo)
-            .assert()
-            .success();
+        configured_fetch(config, data, &repo).success();
         seconds(started)
     };
     let no_renames = tmp.path().join("no-renames.toml");
@@ -1181,11 +1191,7 @@ fn since_limits_a_first_fetch() {
 #[test]
 fn a_killed_fetch_resumes_from_its_checkpoint() {
     let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("resume");
-    std::fs::create_dir(&repo).unwrap();
-    init(&repo);
-    fast_import(&repo, 600, 0, 42);
-    git(&repo, &["reset", "-q", "--hard", "main"]);
+    let repo = imported_repository(tmp.path(), "resume", 600, 42);
     let config = tmp.path().join("teamlens.toml");
     // One commit per chunk, one reading thread: many checkpoints, a slow enough fetch to kill.
     std::fs::write(&config, "[git]\nchunk = 1\nthreads = 1\n").unwrap();
@@ -1220,14 +1226,7 @@ fn a_killed_fetch_resumes_from_its_checkpoint() {
             .unwrap_or(0),
         0
     );
-    teamlens()
-        .arg("--config")
-        .arg(&config)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["fetch", "git"])
-        .arg(&repo)
-        .assert()
+    configured_fetch(&config, &data, &repo)
         .success()
         .stderr(predicates::str::contains("resuming an interrupted read"));
     assert!(!checkpoint.exists());
@@ -1260,11 +1259,7 @@ fn a_killed_fetch_resumes_from_its_checkpoint() {
 #[test]
 fn several_reading_threads_store_what_one_thread_stores_with_gits_line_counts() {
     let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("threads");
-    std::fs::create_dir(&repo).unwrap();
-    init(&repo);
-    fast_import(&repo, 700, 0, 7);
-    git(&repo, &["reset", "-q", "--hard", "main"]);
+    let repo = imported_repository(tmp.path(), "threads", 700, 7);
     git(&repo, &["repack", "-adfq", "--depth=50", "--window=50"]);
     let fetch_with = |threads: usize| {
         let config = tmp.path().join(format!("threads{threads}.toml"));
@@ -1275,15 +1270,7 @@ fn several_reading_threads_store_what_one_thread_stores_with_gits_line_counts() 
         )
         .unwrap();
         let data = tmp.path().join(format!("data{threads}"));
-        teamlens()
-            .arg("--config")
-            .arg(&config)
-            .arg("--data-dir")
-            .arg(&data)
-            .args(["-q", "fetch", "git"])
-            .arg(&repo)
-            .assert()
-            .success();
+        configured_fetch(&config, &data, &repo).success();
         data
     };
     // The reader itself gives the commits in the order asked, whatever the threads.
