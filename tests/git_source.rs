@@ -848,12 +848,14 @@ fn bad_paths_empty_and_shallow_repositories_get_a_clear_answer() {
         .stderr(predicates::str::contains("`nope` not found"));
 }
 
-/// rust-lang/cargo's first bors merges, replayed: every `r=` becomes an approval by that login.
-#[test]
-fn cargo_bors_history_replayed_gives_its_approvers() {
-    let text = include_str!("data/cargo_bors_reviews_2014_excerpt.tsv");
-    let mut changes: BTreeMap<i64, (String, String, String, Vec<String>)> = BTreeMap::new();
-    for line in text.lines().skip(1).take(40) {
+/// A change as the excerpts of `tests/data/` give it: date, offset, author and its reviewers.
+type ExcerptChange = (String, String, String, Vec<String>);
+
+/// The changes of the first `lines` lines of a review excerpt (TSV: date, offset, change id,
+/// author, reviewer; one line per review), by change id.
+fn review_excerpt(text: &str, lines: usize) -> BTreeMap<i64, ExcerptChange> {
+    let mut changes: BTreeMap<i64, ExcerptChange> = BTreeMap::new();
+    for line in text.lines().skip(1).take(lines) {
         let f: Vec<&str> = line.split('\t').collect();
         let id: i64 = f[2].parse().unwrap();
         let entry = changes.entry(id).or_insert_with(|| {
@@ -866,6 +868,14 @@ fn cargo_bors_history_replayed_gives_its_approvers() {
         });
         entry.3.push(f[4].to_string());
     }
+    changes
+}
+
+/// rust-lang/cargo's first bors merges, replayed: every `r=` becomes an approval by that login.
+#[test]
+fn cargo_bors_history_replayed_gives_its_approvers() {
+    let text = include_str!("data/cargo_bors_reviews_2014_excerpt.tsv");
+    let changes = review_excerpt(text, 40);
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("cargo");
     std::fs::create_dir(&repo).unwrap();
@@ -1446,20 +1456,7 @@ fn a_plain_fetch_reads_the_clones_in_the_config_with_its_review_trailers() {
 #[test]
 fn golang_tools_gerrit_history_replayed_gives_its_reviewers() {
     let text = include_str!("data/golang_tools_gerrit_reviews_excerpt.tsv");
-    let mut changes: BTreeMap<i64, (String, String, String, Vec<String>)> = BTreeMap::new();
-    for line in text.lines().skip(1).take(60) {
-        let f: Vec<&str> = line.split('\t').collect();
-        let id: i64 = f[2].parse().unwrap();
-        let entry = changes.entry(id).or_insert_with(|| {
-            (
-                f[0].to_string(),
-                f[1].to_string(),
-                f[3].to_string(),
-                Vec::new(),
-            )
-        });
-        entry.3.push(f[4].to_string());
-    }
+    let changes = review_excerpt(text, 60);
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("tools");
     std::fs::create_dir(&repo).unwrap();
