@@ -1182,3 +1182,104 @@ fn a_refetch_after_moves_and_trash_is_idempotent() {
     assert_eq!(fake.stats().requests, 2, "{:?}", fake.stats().log);
     assert_same_tables(&ws.data, &want);
 }
+
+#[test]
+fn a_fetch_killed_during_the_listing_leaves_the_old_rows_or_the_new_ones() {
+    let mut world = tickets(50, 2, 2, 0.5);
+    let team = teams(&world);
+    let (ours, theirs) = (team[0].clone(), team[1].clone());
+    let quiet: Vec<String> = (0..20)
+        .map(|n| cycleless_issue(&mut world, &theirs, n))
+        .collect();
+    let away = cycleless_issue(&mut world, &ours, 2);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 2);
+    fetch_command(&fake, &ws, std::slice::from_ref(&ours))
+        .assert()
+        .success();
+    let before = rows(&stored_frame(&ws.data, "issues"));
+
+    // Twenty issues moved in (read by id, two a page) and one moved out, none with a newer
+    // `updatedAt`; one trashed.
+    let old_world = LinearWorld::from_dataset(&world);
+    let updated = |key: &str| {
+        old_world
+            .issues
+            .iter()
+            .find(|i| i.identifier == key)
+            .unwrap()
+            .updated_at
+    };
+    let now = just_now();
+    let moved: Vec<(String, String)> = quiet
+        .iter()
+        .map(|old| (old.clone(), move_issue(&mut world, old, &ours, now)))
+        .collect();
+    let away_new = move_issue(&mut world, &away, "ZZQ", now);
+    let trashed = world
+        .issues
+        .iter()
+        .find(|i| i.project.as_deref() == Some(ours.as_str()) && !i.key.starts_with("ZZQ"))
+        .unwrap()
+        .key
+        .clone();
+    let mut linear = LinearWorld::from_dataset(&world);
+    for (old, new) in &moved {
+        linear.set_previous_identifiers(new, &[old]);
+        linear.set_updated_at(new, updated(old));
+    }
+    linear.set_previous_identifiers(&away_new, &[&away]);
+    linear.set_updated_at(&away_new, updated(&away));
+    linear.trash(&trashed, now, false);
+    fake.set_world(linear);
+    let want_world = without(&only_team(&world, &ours), &[&trashed]);
+    let after = rows(&world_frame(&expected(&want_world), "issues"));
+    assert_ne!(before, after);
+    age_listing(&ws, &ours);
+
+    fake.set_latency(Duration::from_millis(30));
+    let binary = assert_cmd::cargo::cargo_bin("teamlens");
+    let mut kills = 0;
+    for step in 1..=12u64 {
+        let start = fake.stats().requests;
+        let mut child = std::process::Command::new(&binary)
+            .env("LINEAR_API_KEY", KEY)
+            .env("LINEAR_API_URL", fake.url())
+            .arg("--data-dir")
+            .arg(&ws.data)
+            .arg("--config")
+            .arg(&ws.config)
+            .args(["-q", "fetch", "linear", &ours, "--since", "2020-01-01"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let finished = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "fetch failed on its own");
+                break true;
+            }
+            if fake.stats().requests >= start + step % 3 + 2 {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                kills += 1;
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        let now_stored = rows(&stored_frame(&ws.data, "issues"));
+        assert!(
+            now_stored == before || now_stored == after,
+            "after {kills} kills: neither the old rows nor the new ones"
+        );
+        if finished {
+            break;
+        }
+    }
+    assert!(kills >= 3, "only {kills} kills before the fetch finished");
+    fake.set_latency(Duration::ZERO);
+    fetch_command(&fake, &ws, std::slice::from_ref(&ours))
+        .assert()
+        .success();
+    assert_same_tables(&ws.data, &expected(&want_world));
+}
