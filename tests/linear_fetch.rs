@@ -825,3 +825,461 @@ fn the_micromanagers_rewrites_and_the_people_pleasers_sprint_additions_arrive() 
         "{late_additions:?}"
     );
 }
+
+// Moved, trashed, archived issues. Linear keeps an issue's id when it moves to another team and
+// gives it a new identifier (listing the old ones in `previousIdentifiers`, with a history entry
+// of the move); a deleted issue goes to the trash (`trashed`, `archivedAt`) and is still served
+// under `includeArchived`.
+
+/// A time just before now, in whole seconds (the simulator's resolution), after every mark.
+fn just_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0) - chrono::Duration::seconds(5)
+}
+
+/// The key of the `n`-th issue of `team`, taken out of any cycle (cycles are per team, and a
+/// moved issue leaves its cycle, so the tickets that move are ones without one).
+fn cycleless_issue(data: &mut Dataset, team: &str, n: usize) -> String {
+    let issue = data
+        .issues
+        .iter_mut()
+        .filter(|i| i.project.as_deref() == Some(team))
+        .nth(n)
+        .expect("enough issues in the team");
+    issue.sprint = None;
+    let key = issue.key.clone();
+    data.issue_events
+        .retain(|e| !(e.key == key && e.field == "sprint"));
+    key
+}
+
+/// Moves an issue to team `to` at `at`, as Linear does: the next identifier of that team, the
+/// same place in the world (so the same id), and a `team` history entry. Returns the new key.
+fn move_issue(
+    data: &mut Dataset,
+    key: &str,
+    to: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let prefix = format!("{to}-");
+    let next = data
+        .issues
+        .iter()
+        .filter_map(|i| i.key.strip_prefix(&prefix)?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let new_key = format!("{to}-{next}");
+    let issue = data.issues.iter_mut().find(|i| i.key == key).unwrap();
+    let from = issue.project.replace(to.to_string());
+    issue.key = new_key.clone();
+    let actor = issue.reporter.clone().unwrap();
+    for event in data.issue_events.iter_mut().filter(|e| e.key == key) {
+        event.key = new_key.clone();
+    }
+    for comment in data.comments.iter_mut().filter(|c| c.item == key) {
+        comment.item = new_key.clone();
+        comment.container = to.to_string();
+    }
+    data.issue_events.push(IssueEvent {
+        source: "jira".into(),
+        key: new_key.clone(),
+        at,
+        actor,
+        field: "team".into(),
+        from,
+        to: Some(to.to_string()),
+    });
+    new_key
+}
+
+/// The dataset without the rows of `keys`.
+fn without(data: &Dataset, keys: &[&str]) -> Dataset {
+    let mut out = data.clone();
+    out.issues.retain(|i| !keys.contains(&i.key.as_str()));
+    out.issue_events.retain(|e| !keys.contains(&e.key.as_str()));
+    out.comments.retain(|c| !keys.contains(&c.item.as_str()));
+    out
+}
+
+/// The dataset's rows of `team`'s issues only.
+fn only_team(data: &Dataset, team: &str) -> Dataset {
+    let others: Vec<String> = data
+        .issues
+        .iter()
+        .filter(|i| i.project.as_deref() != Some(team))
+        .map(|i| i.key.clone())
+        .collect();
+    without(data, &others.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Makes the team's last listing of ids older than `RELIST_AFTER`, as if a week had passed, so
+/// that the next fetch lists the team again.
+fn age_listing(ws: &Workspace, team: &str) {
+    let path = ws.data.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let state = &mut manifest["sources"]["linear"]["teams"][team];
+    assert!(state.is_object(), "{team} was never fetched");
+    let aged = chrono::Utc::now()
+        - teamlens::sources::linear::sync::RELIST_AFTER
+        - chrono::Duration::hours(1);
+    state["listed_at"] = serde_json::json!(aged);
+    std::fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+}
+
+fn stored_keys(data: &Path) -> Vec<String> {
+    let frame = stored_frame(data, "issues");
+    let mut keys: Vec<String> = frame
+        .column("key")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn an_issue_moved_between_fetched_teams_keeps_only_its_new_key() {
+    let mut world = tickets(44, 2, 2, 0.5);
+    let team = teams(&world);
+    let old = cycleless_issue(&mut world, &team[0], 3);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert_same_tables(&ws.data, &expected(&world));
+
+    // Moved from the first team to the second: read in the second team's fetch, which drops
+    // the rows under the former key in the merge that writes the new ones.
+    let new = move_issue(&mut world, &old, &team[1], just_now());
+    let mut linear = LinearWorld::from_dataset(&world);
+    linear.set_previous_identifiers(&new, &[&old]);
+    fake.set_world(linear);
+    fetch_command(&fake, &ws, &team).assert().success();
+    let keys = stored_keys(&ws.data);
+    assert!(
+        keys.contains(&new) && !keys.contains(&old),
+        "{old} → {new}: {keys:?}"
+    );
+    assert_same_tables(&ws.data, &expected(&world));
+    // The move itself is an event.
+    let events = stored_frame(&ws.data, "issue_events");
+    let moves = events
+        .lazy()
+        .filter(col("field").eq(lit("team")))
+        .collect()
+        .unwrap();
+    assert_eq!(moves.height(), 1, "{moves}");
+}
+
+#[test]
+fn an_issue_moved_to_an_unfetched_team_goes_at_the_next_listing() {
+    let mut world = tickets(45, 1, 2, 0.5);
+    let team = teams(&world);
+    let old = cycleless_issue(&mut world, &team[0], 2);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &team).assert().success();
+
+    let new = move_issue(&mut world, &old, "ZZQ", just_now());
+    let mut linear = LinearWorld::from_dataset(&world);
+    linear.set_previous_identifiers(&new, &[&old]);
+    fake.set_world(linear);
+    // The team's filter no longer matches the issue: until the listing is due, it stays.
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert_eq!(fake.stats().requests, 1, "{:?}", fake.stats().log);
+    assert!(stored_keys(&ws.data).contains(&old));
+
+    // The listing: ids only, and the issue the team no longer has is gone.
+    age_listing(&ws, &team[0]);
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
+    assert_eq!(
+        operations,
+        vec!["TeamIssues", "TeamIssueIds"],
+        "{operations:?}"
+    );
+    assert_same_tables(&ws.data, &expected(&only_team(&world, &team[0])));
+    assert!(!stored_keys(&ws.data).contains(&old));
+
+    // The listing was recorded: the next fetch with nothing new is one request again.
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert_eq!(fake.stats().requests, 1, "{:?}", fake.stats().log);
+}
+
+#[test]
+fn an_issue_moved_in_from_an_unfetched_team_appears_under_its_new_key() {
+    let mut world = tickets(46, 2, 2, 0.5);
+    let team = teams(&world);
+    let (ours, theirs) = (&team[0], &team[1]);
+    let first = cycleless_issue(&mut world, theirs, 1);
+    let second = cycleless_issue(&mut world, theirs, 4);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, std::slice::from_ref(ours))
+        .assert()
+        .success();
+    assert_same_tables(&ws.data, &expected(&only_team(&world, ours)));
+
+    // A move that raises `updatedAt` is read by the next fetch.
+    let moved = move_issue(&mut world, &first, ours, just_now());
+    let mut linear = LinearWorld::from_dataset(&world);
+    linear.set_previous_identifiers(&moved, &[&first]);
+    fake.set_world(linear.clone());
+    fetch_command(&fake, &ws, std::slice::from_ref(ours))
+        .assert()
+        .success();
+    assert!(stored_keys(&ws.data).contains(&moved));
+    assert_same_tables(&ws.data, &expected(&only_team(&world, ours)));
+
+    // One that does not is found by the listing, and read by id.
+    let before = linear
+        .issues
+        .iter()
+        .find(|i| i.identifier == second)
+        .unwrap()
+        .updated_at;
+    let moved_quietly = move_issue(&mut world, &second, ours, just_now());
+    let mut linear = LinearWorld::from_dataset(&world);
+    linear.set_previous_identifiers(&moved, &[&first]);
+    linear.set_previous_identifiers(&moved_quietly, &[&second]);
+    linear.set_updated_at(&moved_quietly, before);
+    fake.set_world(linear);
+    fetch_command(&fake, &ws, std::slice::from_ref(ours))
+        .assert()
+        .success();
+    assert!(!stored_keys(&ws.data).contains(&moved_quietly));
+    age_listing(&ws, ours);
+    fake.reset_stats();
+    fetch_command(&fake, &ws, std::slice::from_ref(ours))
+        .assert()
+        .success();
+    let log = fake.stats().log;
+    assert!(
+        log.iter().any(|l| l.operation == "TeamIssues"
+            && l.variables["filter"]["id"]["in"]
+                .as_array()
+                .is_some_and(|ids| ids.len() == 1)),
+        "{log:?}"
+    );
+    assert_same_tables(&ws.data, &expected(&only_team(&world, ours)));
+}
+
+#[test]
+fn a_trashed_issue_is_removed() {
+    let world = tickets(47, 1, 2, 0.5);
+    let team = teams(&world);
+    let mut linear = LinearWorld::from_dataset(&world);
+    let fake = FakeLinear::start(linear.clone());
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &team).assert().success();
+    let (loud, quiet) = (world.issues[2].key.clone(), world.issues[5].key.clone());
+
+    // Trashed with a newer `updatedAt`: the next fetch reads it with `trashed: true`.
+    linear.trash(&loud, just_now(), true);
+    fake.set_world(linear.clone());
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert_same_tables(&ws.data, &expected(&without(&world, &[&loud])));
+
+    // Trashed without one: the listing, which leaves trashed issues out, removes it.
+    linear.trash(&quiet, just_now(), false);
+    fake.set_world(linear);
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert!(stored_keys(&ws.data).contains(&quiet));
+    age_listing(&ws, &team[0]);
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert_same_tables(&ws.data, &expected(&without(&world, &[&loud, &quiet])));
+}
+
+#[test]
+fn an_archived_issue_is_kept() {
+    let world = tickets(48, 1, 2, 0.5);
+    let team = teams(&world);
+    let mut linear = LinearWorld::from_dataset(&world);
+    let fake = FakeLinear::start(linear.clone());
+    let ws = workspace(&world, 25);
+    fetch_command(&fake, &ws, &team).assert().success();
+
+    // Archived (as Linear auto-archives closed issues), read again and listed: done work, kept.
+    let archived = world
+        .issues
+        .iter()
+        .find(|i| i.status_category.as_deref() == Some("done"))
+        .unwrap()
+        .key
+        .clone();
+    linear.archive(&archived, just_now());
+    fake.set_world(linear);
+    age_listing(&ws, &team[0]);
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    let log = fake.stats().log;
+    assert!(log.iter().any(|l| l.operation == "TeamIssueIds"), "{log:?}");
+    assert_eq!(
+        log.iter().filter(|l| l.operation == "TeamIssues").count(),
+        1,
+        "{log:?}"
+    );
+    assert!(stored_keys(&ws.data).contains(&archived));
+    assert_same_tables(&ws.data, &expected(&world));
+}
+
+#[test]
+fn a_refetch_after_moves_and_trash_is_idempotent() {
+    let mut world = tickets(49, 2, 2, 0.5);
+    let team = teams(&world);
+    let across = cycleless_issue(&mut world, &team[0], 1);
+    let away = cycleless_issue(&mut world, &team[1], 2);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 10);
+    fetch_command(&fake, &ws, &team).assert().success();
+
+    let now = just_now();
+    let across_new = move_issue(&mut world, &across, &team[1], now);
+    let away_new = move_issue(&mut world, &away, "ZZQ", now);
+    let trashed = world
+        .issues
+        .iter()
+        .find(|i| i.project.as_deref() == Some(team[0].as_str()) && i.key != across)
+        .unwrap()
+        .key
+        .clone();
+    let mut linear = LinearWorld::from_dataset(&world);
+    linear.set_previous_identifiers(&across_new, &[&across]);
+    linear.set_previous_identifiers(&away_new, &[&away]);
+    linear.trash(&trashed, now, false);
+    let archived = world
+        .issues
+        .iter()
+        .find(|i| i.project.as_deref() == Some(team[1].as_str()) && i.key != across_new)
+        .unwrap()
+        .key
+        .clone();
+    linear.archive(&archived, now);
+    fake.set_world(linear);
+    let want = expected(&without(&world, &[&trashed, &away_new]));
+
+    for round in 0..3 {
+        for t in &team {
+            age_listing(&ws, t);
+        }
+        fetch_command(&fake, &ws, &team).assert().success();
+        assert_same_tables(&ws.data, &want);
+        let keys = stored_keys(&ws.data);
+        let mut unique = keys.clone();
+        unique.dedup();
+        assert_eq!(keys, unique, "round {round}: an issue stored twice");
+    }
+    // Nothing new and no listing due: one request per team.
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    assert_eq!(fake.stats().requests, 2, "{:?}", fake.stats().log);
+    assert_same_tables(&ws.data, &want);
+}
+
+#[test]
+fn a_fetch_killed_during_the_listing_leaves_the_old_rows_or_the_new_ones() {
+    let mut world = tickets(50, 2, 2, 0.5);
+    let team = teams(&world);
+    let (ours, theirs) = (team[0].clone(), team[1].clone());
+    let quiet: Vec<String> = (0..20)
+        .map(|n| cycleless_issue(&mut world, &theirs, n))
+        .collect();
+    let away = cycleless_issue(&mut world, &ours, 2);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 2);
+    fetch_command(&fake, &ws, std::slice::from_ref(&ours))
+        .assert()
+        .success();
+    let before = rows(&stored_frame(&ws.data, "issues"));
+
+    // Twenty issues moved in (read by id, two a page) and one moved out, none with a newer
+    // `updatedAt`; one trashed.
+    let old_world = LinearWorld::from_dataset(&world);
+    let updated = |key: &str| {
+        old_world
+            .issues
+            .iter()
+            .find(|i| i.identifier == key)
+            .unwrap()
+            .updated_at
+    };
+    let now = just_now();
+    let moved: Vec<(String, String)> = quiet
+        .iter()
+        .map(|old| (old.clone(), move_issue(&mut world, old, &ours, now)))
+        .collect();
+    let away_new = move_issue(&mut world, &away, "ZZQ", now);
+    let trashed = world
+        .issues
+        .iter()
+        .find(|i| i.project.as_deref() == Some(ours.as_str()) && !i.key.starts_with("ZZQ"))
+        .unwrap()
+        .key
+        .clone();
+    let mut linear = LinearWorld::from_dataset(&world);
+    for (old, new) in &moved {
+        linear.set_previous_identifiers(new, &[old]);
+        linear.set_updated_at(new, updated(old));
+    }
+    linear.set_previous_identifiers(&away_new, &[&away]);
+    linear.set_updated_at(&away_new, updated(&away));
+    linear.trash(&trashed, now, false);
+    fake.set_world(linear);
+    let want_world = without(&only_team(&world, &ours), &[&trashed]);
+    let after = rows(&world_frame(&expected(&want_world), "issues"));
+    assert_ne!(before, after);
+    age_listing(&ws, &ours);
+
+    fake.set_latency(Duration::from_millis(30));
+    let binary = assert_cmd::cargo::cargo_bin("teamlens");
+    let mut kills = 0;
+    for step in 1..=12u64 {
+        let start = fake.stats().requests;
+        let mut child = std::process::Command::new(&binary)
+            .env("LINEAR_API_KEY", KEY)
+            .env("LINEAR_API_URL", fake.url())
+            .arg("--data-dir")
+            .arg(&ws.data)
+            .arg("--config")
+            .arg(&ws.config)
+            .args(["-q", "fetch", "linear", &ours, "--since", "2020-01-01"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let finished = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "fetch failed on its own");
+                break true;
+            }
+            if fake.stats().requests >= start + step % 3 + 2 {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                kills += 1;
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        let now_stored = rows(&stored_frame(&ws.data, "issues"));
+        assert!(
+            now_stored == before || now_stored == after,
+            "after {kills} kills: neither the old rows nor the new ones"
+        );
+        if finished {
+            break;
+        }
+    }
+    assert!(kills >= 3, "only {kills} kills before the fetch finished");
+    fake.set_latency(Duration::ZERO);
+    fetch_command(&fake, &ws, std::slice::from_ref(&ours))
+        .assert()
+        .success();
+    assert_same_tables(&ws.data, &expected(&want_world));
+}

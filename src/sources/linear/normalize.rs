@@ -12,7 +12,8 @@
 //! - **Events**: one row per changed field of each history entry, with the entry's actor:
 //!   `status` (state names), `assignee` (people), `title`, `description` (no text: only that it
 //!   changed), `sprint` (cycle names), `estimate`, `priority` (Linear's names: Urgent, High,
-//!   Medium, Low, No priority), `labels` (removed names → added names, comma-separated).
+//!   Medium, Low, No priority), `labels` (removed names → added names, comma-separated), `team`
+//!   (a move between teams, by team key; the issue's key is its identifier now).
 //! - **People**: a Linear user is the roster person whose alias is their e-mail, user id, display
 //!   name or name, in that order; otherwise their e-mail (or id when Linear hides it).
 //! - **Linked PRs**: attachments whose URL is a GitHub pull request, as `owner/name#N`.
@@ -274,6 +275,13 @@ pub fn issue(node: WireIssue, identities: &Identities, types: &TypeRules) -> Iss
         if removed.is_some() || added.is_some() {
             push("labels", removed, added);
         }
+        if entry.from_team.is_some() || entry.to_team.is_some() {
+            push(
+                "team",
+                entry.from_team.as_ref().map(|t| t.key.clone()),
+                entry.to_team.as_ref().map(|t| t.key.clone()),
+            );
+        }
     }
 
     let category = node
@@ -398,6 +406,8 @@ mod tests {
             to_priority: None,
             added_labels: None,
             removed_labels: None,
+            from_team: None,
+            to_team: None,
         }
     }
 
@@ -427,6 +437,9 @@ mod tests {
             url: None,
             created_at: at(0),
             updated_at: at(50),
+            trashed: None,
+            archived_at: None,
+            previous_identifiers: None,
             estimate: Some(3.0),
             priority: Some(2.0),
             team: None,
@@ -484,6 +497,8 @@ mod tests {
         entry.to_cycle = Some(cycle);
         entry.from_estimate = Some(2.0);
         entry.to_estimate = Some(3.5);
+        entry.from_team = Some(crate::sources::linear::wire::TeamRef { key: "WEB".into() });
+        entry.to_team = Some(crate::sources::linear::wire::TeamRef { key: "PAY".into() });
         entry.from_priority = Some(0.0);
         entry.to_priority = Some(1.0);
         entry.added_labels = Some(vec![label("urgent"), label("api")]);
@@ -495,6 +510,9 @@ mod tests {
             url: None,
             created_at: at(0),
             updated_at: at(5),
+            trashed: None,
+            archived_at: None,
+            previous_identifiers: Some(vec!["WEB-40".into()]),
             estimate: Some(3.5),
             priority: Some(1.0),
             team: Some(crate::sources::linear::wire::TeamRef { key: "PAY".into() }),
@@ -533,6 +551,7 @@ mod tests {
                 ("estimate".into(), some("2"), some("3.5")),
                 ("priority".into(), some("No priority"), some("Urgent")),
                 ("labels".into(), None, some("urgent, api")),
+                ("team".into(), some("WEB"), some("PAY")),
             ]
         );
         assert!(rows.events.iter().all(|e| e.actor == AUTOMATION));

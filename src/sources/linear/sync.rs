@@ -15,6 +15,16 @@
 //! atomically. Nothing reaches the store until the team is read to the end; then one atomic
 //! commit merges every staged page and records the new mark with the run's id, and the staging
 //! folder is removed. A kill after the commit is recognised by the run id.
+//!
+//! **Moved, trashed and deleted issues.** Rows are keyed by identifier (`PAY-12`); an issue
+//! moved to another team keeps its id but gets a new identifier (`WEB-40`), and lists the old
+//! ones in `previousIdentifiers`. Whenever an issue is read, its rows under those former keys
+//! are removed in the merge that writes its new ones. A trashed issue (`trashed: true`; Linear
+//! still returns it, archived, under `includeArchived`) has its rows removed; an archived one
+//! that is not trashed is done work and kept. Whether trashing or moving raises `updatedAt` is
+//! not documented, and a move out of the team takes the issue out of this team's filter, so
+//! every [`RELIST_AFTER`] a fetch also lists the team's ids ([`reconcile`]) and the same merge
+//! removes the stored issues of the team it no longer lists.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -31,7 +41,7 @@ use super::client::{Answer, ClientError, GraphqlError, LinearClient};
 use super::documents::Document;
 use super::normalize::{self, TypeRules};
 use super::wire::{
-    Connection, Issue as WireIssue, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
+    Connection, Issue as WireIssue, IssueId, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
 };
 use crate::model::{Comment, Dataset, Issue, IssueEvent, Sprint, Table};
 use crate::sources::github::normalize::Identities;
@@ -120,6 +130,9 @@ pub struct TeamOutcome {
     pub resumed: bool,
     /// GraphQL errors Linear reported beside the data that was kept.
     pub warnings: Vec<String>,
+    /// Keys whose rows the merge removed and did not write again: trashed issues, issues the
+    /// team's listing no longer has (moved away, deleted), former keys of moved issues.
+    pub removed: Vec<String>,
 }
 
 /// What the manifest keeps per team under the `linear` source.
@@ -129,6 +142,10 @@ pub struct TeamState {
     pub mark: Option<DateTime<Utc>>,
     pub last_run: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
+    /// When every id of the team was last listed to find trashed, moved and deleted issues
+    /// (or when the first fetch stored what the team had).
+    #[serde(default)]
+    pub listed_at: Option<DateTime<Utc>>,
 }
 
 /// A team's state in the `linear` source state of the manifest.
@@ -181,6 +198,12 @@ struct Checkpoint {
     pages: u32,
     counts: Counts,
     warnings: Vec<String>,
+    /// Trashed issues read, with the page that read them (1-based).
+    #[serde(default)]
+    trashed: BTreeMap<String, u32>,
+    /// The identifiers issues read had before they moved between teams.
+    #[serde(default)]
+    former: BTreeSet<String>,
 }
 
 /// Fetches one team to the end and merges it into the store; `on_page` is told after every
@@ -211,69 +234,222 @@ pub async fn sync_team(
         }
     };
 
+    let listing_due = relist_due(&state, checkpoint.started_at);
     let mut first = ctx.page_size;
     while !checkpoint.done {
         let comparator = if checkpoint.inclusive { "gte" } else { "gt" };
-        let variables = json!({
-            "filter": {
-                "team": { "key": { "eq": team } },
-                "updatedAt": { comparator: timestamp(checkpoint.bound) },
-            },
-            "first": first,
-            "after": checkpoint.after,
+        let filter = json!({
+            "team": { "key": { "eq": team } },
+            "updatedAt": { comparator: timestamp(checkpoint.bound) },
         });
-        let answer = match ctx.client.query(Document::TeamIssues, variables).await {
-            Ok(answer) => answer,
-            Err(ClientError::Rejected { message, .. })
-                if first > 1 && message.to_lowercase().contains("complex") =>
-            {
-                // Issues with long first pages can make a query too complex: ask for fewer.
-                first = (first / 2).max(1);
-                continue;
-            }
-            Err(source) => return Err(client_error(team, source)),
-        };
-        note_warnings(&mut checkpoint.warnings, "TeamIssues", &answer.errors);
-        let data: TeamIssuesData = decode(team, "TeamIssues", answer.data)?;
-        let next = data.issues.next_cursor().map(str::to_string);
-        let mut page = Dataset::default();
-        for node in data.issues.nodes {
+        let after = checkpoint.after.clone();
+        let data = issues_page(ctx, team, filter, &mut first, after, &mut checkpoint).await?;
+        for node in &data.issues.nodes {
             if checkpoint.newest.is_none_or(|n| node.updated_at > n) {
                 checkpoint.newest = Some(node.updated_at);
             }
-            let node = complete(ctx, team, node, &mut checkpoint.warnings).await?;
-            let rows = normalize::issue(node, &ctx.identities, &ctx.types);
-            checkpoint.counts.issues += 1;
-            checkpoint.counts.events += rows.events.len();
-            checkpoint.counts.comments += rows.comments.len();
-            page.issues.extend(rows.issue);
-            page.issue_events.extend(rows.events);
-            page.comments.extend(rows.comments);
-            for sprint in rows.sprints {
-                if !page.sprints.iter().any(|s| s.id == sprint.id) {
-                    page.sprints.push(sprint);
-                }
-            }
         }
-        match next {
-            Some(after) => checkpoint.after = Some(after),
+        match data.issues.next_cursor() {
+            Some(after) => checkpoint.after = Some(after.to_string()),
             None => checkpoint.done = true,
         }
-        checkpoint.pages += 1;
-        checkpoint.counts.pages = checkpoint.pages;
-        write_page(&dir, checkpoint.pages, &page)?;
-        write_checkpoint(&dir, &checkpoint)?;
+        stage(ctx, team, &dir, data.issues.nodes, &mut checkpoint).await?;
         on_page(team, &checkpoint.counts);
     }
 
-    commit(ctx, team, &dir, &checkpoint)?;
+    let listed = if listing_due {
+        Some(reconcile(ctx, team, &dir, &mut checkpoint, &mut first, on_page).await?)
+    } else {
+        None
+    };
+    let removed = commit(ctx, team, &dir, &checkpoint, listed.as_ref())?;
     remove_dir(&dir)?;
     Ok(TeamOutcome {
         team: team.to_string(),
         counts: checkpoint.counts,
         resumed,
         warnings: checkpoint.warnings,
+        removed,
     })
+}
+
+/// How long a team's listing of ids is trusted: a fetch this long after the last one lists
+/// every id of the team again ([`reconcile`]). As Jira's default `relist_days`.
+pub const RELIST_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// Whether a fetch starting at `now` lists the team's ids. A first fetch does not (it reads
+/// everything it stores, and counts as a listing); a store written before listings were kept
+/// has no `listed_at`, and is listed.
+fn relist_due(state: &TeamState, now: DateTime<Utc>) -> bool {
+    state.last_run.is_some() && state.listed_at.is_none_or(|at| now - at >= RELIST_AFTER)
+}
+
+/// One page of `TeamIssues` under `filter`, asked again with half as many issues while Linear
+/// finds the query too complex (issues with long first pages make it so).
+async fn issues_page(
+    ctx: &SyncContext<'_>,
+    team: &str,
+    filter: Value,
+    first: &mut u32,
+    after: Option<String>,
+    checkpoint: &mut Checkpoint,
+) -> Result<TeamIssuesData, SyncError> {
+    loop {
+        let variables = json!({ "filter": filter, "first": *first, "after": after });
+        match ctx.client.query(Document::TeamIssues, variables).await {
+            Ok(answer) => {
+                note_warnings(&mut checkpoint.warnings, "TeamIssues", &answer.errors);
+                return decode(team, "TeamIssues", answer.data);
+            }
+            Err(ClientError::Rejected { message, .. })
+                if *first > 1 && message.to_lowercase().contains("complex") =>
+            {
+                *first = (*first / 2).max(1);
+            }
+            Err(source) => return Err(client_error(team, source)),
+        }
+    }
+}
+
+/// Normalizes a page of issues into the next staged page, then checkpoints. A trashed issue
+/// gives no rows: it is noted with the page, so that the merge removes its rows unless a later
+/// page has it back. The identifiers a moved issue had are noted for removal.
+async fn stage(
+    ctx: &SyncContext<'_>,
+    team: &str,
+    dir: &Path,
+    nodes: Vec<WireIssue>,
+    checkpoint: &mut Checkpoint,
+) -> Result<(), SyncError> {
+    let number = checkpoint.pages + 1;
+    let mut page = Dataset::default();
+    for node in nodes {
+        checkpoint
+            .former
+            .extend(node.previous_identifiers.iter().flatten().cloned());
+        if node.trashed == Some(true) {
+            checkpoint.trashed.insert(node.identifier.clone(), number);
+            continue;
+        }
+        let node = complete(ctx, team, node, &mut checkpoint.warnings).await?;
+        let rows = normalize::issue(node, &ctx.identities, &ctx.types);
+        checkpoint.counts.issues += 1;
+        checkpoint.counts.events += rows.events.len();
+        checkpoint.counts.comments += rows.comments.len();
+        page.issues.extend(rows.issue);
+        page.issue_events.extend(rows.events);
+        page.comments.extend(rows.comments);
+        for sprint in rows.sprints {
+            if !page.sprints.iter().any(|s| s.id == sprint.id) {
+                page.sprints.push(sprint);
+            }
+        }
+    }
+    checkpoint.pages = number;
+    checkpoint.counts.pages = number;
+    write_page(dir, number, &page)?;
+    write_checkpoint(dir, checkpoint)?;
+    Ok(())
+}
+
+/// The periodic listing, for what an `updatedAt` filter cannot be trusted to show: whether
+/// Linear raises `updatedAt` when an issue is trashed or moved is not documented, and an issue
+/// moved to another team no longer matches this team's filter at all. Lists every id of the
+/// team (archived and trashed included) and reads, as more staged pages, the listed issues
+/// updated since `--since` that are neither stored nor staged (moved in, or back from the
+/// trash, without a newer `updatedAt`). Returns the identifiers the team has, trashed ones left
+/// out: the merge removes every stored or staged issue of the team not among them.
+///
+/// The listing is not checkpointed (it is ids only); a run killed after it lists again, and
+/// the pages it read are staged already, so they are not read twice.
+async fn reconcile(
+    ctx: &SyncContext<'_>,
+    team: &str,
+    dir: &Path,
+    checkpoint: &mut Checkpoint,
+    first: &mut u32,
+    on_page: &(dyn Fn(&str, &Counts) + Sync),
+) -> Result<BTreeSet<String>, SyncError> {
+    let team_filter = json!({ "team": { "key": { "eq": team } } });
+    let (ids, _) = issue_ids(ctx.client, team, &team_filter).await?;
+    let live: Vec<IssueId> = ids
+        .into_iter()
+        .filter(|i| i.trashed != Some(true))
+        .collect();
+    let mut known = stored_keys(&lock(ctx.store), team)?;
+    let (staged, _) = latest_versions(read_pages(dir, checkpoint.pages)?, &checkpoint.trashed);
+    known.extend(staged.issues.into_iter().map(|i| i.key));
+    let missing: Vec<String> = live
+        .iter()
+        .filter(|i| !known.contains(&i.identifier))
+        .filter(|i| i.updated_at.is_none_or(|at| at >= ctx.since))
+        .map(|i| i.id.clone())
+        .collect();
+    let chunk = usize::try_from(ctx.page_size.max(1)).unwrap_or(1);
+    for ids in missing.chunks(chunk) {
+        let filter = json!({
+            "team": { "key": { "eq": team } },
+            "id": { "in": ids },
+        });
+        let mut after: Option<String> = None;
+        loop {
+            let data = issues_page(ctx, team, filter.clone(), first, after, checkpoint).await?;
+            after = data.issues.next_cursor().map(str::to_string);
+            stage(ctx, team, dir, data.issues.nodes, checkpoint).await?;
+            on_page(team, &checkpoint.counts);
+            if after.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(live.into_iter().map(|i| i.identifier).collect())
+}
+
+/// Every issue of `filter`, ids only, in pages of [`ID_PAGE`]; and how many requests it took.
+async fn issue_ids(
+    client: &LinearClient,
+    team: &str,
+    filter: &Value,
+) -> Result<(Vec<IssueId>, i64), SyncError> {
+    let mut after: Option<String> = None;
+    let (mut ids, mut requests) = (Vec::new(), 0i64);
+    loop {
+        let variables = json!({ "filter": filter, "first": ID_PAGE, "after": after });
+        let answer = client
+            .query(Document::TeamIssueIds, variables)
+            .await
+            .map_err(|source| client_error(team, source))?;
+        requests += 1;
+        let data: TeamIssueIdsData = decode(team, "TeamIssueIds", answer.data)?;
+        after = data.issues.next_cursor().map(str::to_string);
+        ids.extend(data.issues.nodes);
+        if after.is_none() {
+            return Ok((ids, requests));
+        }
+    }
+}
+
+/// The keys of the team's issues in the store.
+fn stored_keys(store: &Store, team: &str) -> Result<BTreeSet<String>, SyncError> {
+    let failed = |source| StoreError::Polars {
+        context: format!("reading the stored issues of Linear team {team}"),
+        source,
+    };
+    let frame = store
+        .scan(Issue::NAME)?
+        .filter(
+            col("source")
+                .eq(lit(SOURCE))
+                .and(col("project").eq(lit(team.to_string()))),
+        )
+        .select([col("key")])
+        .collect()
+        .map_err(failed)?;
+    let keys = frame
+        .column("key")
+        .and_then(|c| c.str().cloned())
+        .map_err(failed)?;
+    Ok(keys.iter().flatten().map(str::to_string).collect())
 }
 
 fn client_error(team: &str, source: ClientError) -> SyncError {
@@ -300,7 +476,7 @@ pub struct TeamEstimate {
     pub counted_with: i64,
 }
 
-/// Page size of the id-only count: ids cost Linear one complexity point each.
+/// Page size of the id-only count and listing: ids cost Linear one complexity point each.
 const ID_PAGE: i64 = 250;
 
 /// Counts a team's issues a fetch would read (the same filter and bound as [`sync_team`]),
@@ -329,29 +505,12 @@ pub async fn estimate_team(
     }
     let bound = state.mark.unwrap_or(since);
     let comparator = if state.mark.is_none() { "gte" } else { "gt" };
-    let mut after: Option<String> = None;
-    let (mut issues, mut counted_with) = (0i64, 1i64);
-    loop {
-        let variables = json!({
-            "filter": {
-                "team": { "key": { "eq": team } },
-                "updatedAt": { comparator: timestamp(bound) },
-            },
-            "first": ID_PAGE,
-            "after": after,
-        });
-        let answer = client
-            .query(Document::TeamIssueIds, variables)
-            .await
-            .map_err(|source| client_error(team, source))?;
-        counted_with += 1;
-        let data: TeamIssueIdsData = decode(team, "TeamIssueIds", answer.data)?;
-        issues += data.issues.nodes.len() as i64;
-        match data.issues.next_cursor() {
-            Some(cursor) => after = Some(cursor.to_string()),
-            None => break,
-        }
-    }
+    let filter = json!({
+        "team": { "key": { "eq": team } },
+        "updatedAt": { comparator: timestamp(bound) },
+    });
+    let (ids, requests) = issue_ids(client, team, &filter).await?;
+    let (issues, counted_with) = (ids.len() as i64, requests + 1);
     let page_size = page_size.max(1);
     Ok(TeamEstimate {
         team: team.to_string(),
@@ -402,6 +561,8 @@ fn new_checkpoint(ctx: &SyncContext<'_>, state: &TeamState) -> Checkpoint {
         pages: 0,
         counts: Counts::default(),
         warnings: Vec::new(),
+        trashed: BTreeMap::new(),
+        former: BTreeSet::new(),
     }
 }
 
@@ -515,20 +676,44 @@ async fn complete(
 }
 
 /// One atomic commit: every staged issue's rows replace the stored ones, and the team's mark.
+/// The same merge removes the rows of trashed issues, those under the former identifiers of
+/// moved ones and, with a listing (`listed`), those of every stored or staged issue of the
+/// team the listing does not have; so a kill leaves the old state or the new one. Returns the
+/// keys removed and not written again.
 fn commit(
     ctx: &SyncContext<'_>,
     team: &str,
     dir: &Path,
     checkpoint: &Checkpoint,
-) -> Result<(), SyncError> {
+    listed: Option<&BTreeSet<String>>,
+) -> Result<Vec<String>, SyncError> {
     let pages = read_pages(dir, checkpoint.pages)?;
-    let staged = latest_versions(pages);
-    let keys: BTreeSet<String> = staged.issues.iter().map(|i| i.key.clone()).collect();
-    let keys = lit(Series::new(
-        "keys".into(),
-        keys.into_iter().collect::<Vec<_>>(),
-    ))
-    .implode(true);
+    let (mut staged, mut gone) = latest_versions(pages, &checkpoint.trashed);
+    let mut store = lock(ctx.store);
+    if let Some(listed) = listed {
+        let known = stored_keys(&store, team)?;
+        let staged_keys = staged.issues.iter().map(|i| i.key.clone());
+        gone.extend(
+            known
+                .into_iter()
+                .chain(staged_keys)
+                .filter(|k| !listed.contains(k)),
+        );
+    }
+    staged.issues.retain(|i| !gone.contains(&i.key));
+    staged.issue_events.retain(|e| !gone.contains(&e.key));
+    staged.comments.retain(|c| !gone.contains(&c.item));
+    let written: BTreeSet<String> = staged.issues.iter().map(|i| i.key.clone()).collect();
+    let mut removed: BTreeSet<String> = gone;
+    removed.extend(
+        checkpoint
+            .former
+            .iter()
+            .filter(|k| !written.contains(*k))
+            .cloned(),
+    );
+    let keys: Vec<String> = written.union(&removed).cloned().collect();
+    let keys = lit(Series::new("keys".into(), keys)).implode(true);
     let cycles: Vec<String> = staged.sprints.iter().map(|s| s.id.clone()).collect();
     let cycles = lit(Series::new("cycles".into(), cycles)).implode(true);
     let ours = || col("source").eq(lit(SOURCE));
@@ -562,7 +747,6 @@ fn commit(
             rows: frame(Comment::to_frame(staged.comments), "comments")?,
         },
     ];
-    let mut store = lock(ctx.store);
     let mut source_state = store
         .manifest()
         .sources
@@ -570,10 +754,15 @@ fn commit(
         .cloned()
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}));
+    let previous = team_state(Some(&source_state), team);
     let state = TeamState {
         mark: checkpoint.newest,
         last_run: Some(checkpoint.run.clone()),
         fetched_at: Some(checkpoint.started_at),
+        listed_at: match listed {
+            Some(_) => Some(checkpoint.started_at),
+            None => previous.listed_at.or(Some(checkpoint.started_at)),
+        },
     };
     if let Some(Value::Object(teams)) = source_state
         .as_object_mut()
@@ -585,20 +774,34 @@ fn commit(
         );
     }
     store.merge(replacements, Some((SOURCE, source_state)))?;
-    Ok(())
+    Ok(removed.into_iter().collect())
 }
 
-/// An issue read on two pages (updated while the fetch ran) keeps only its later version.
-fn latest_versions(pages: Vec<Dataset>) -> Dataset {
+/// An issue read on two pages (updated while the fetch ran) keeps only its later version; one
+/// whose latest reading found it trashed keeps none, and is among the keys returned beside.
+fn latest_versions(
+    pages: Vec<Dataset>,
+    trashed: &BTreeMap<String, u32>,
+) -> (Dataset, BTreeSet<String>) {
     let mut issue_page: BTreeMap<String, usize> = BTreeMap::new();
     for (index, page) in pages.iter().enumerate() {
         for issue in &page.issues {
             issue_page.insert(issue.key.clone(), index);
         }
     }
+    // Page numbers are 1-based; a trashing read after the last rows wins.
+    let gone: BTreeSet<String> = trashed
+        .iter()
+        .filter(|(key, page)| {
+            issue_page
+                .get(*key)
+                .is_none_or(|&i| i + 1 < **page as usize)
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
     let mut out = Dataset::default();
     for (index, page) in pages.into_iter().enumerate() {
-        let here = |k: &str| issue_page.get(k) == Some(&index);
+        let here = |k: &str| issue_page.get(k) == Some(&index) && !gone.contains(k);
         out.issues
             .extend(page.issues.into_iter().filter(|i| here(&i.key)));
         out.issue_events
@@ -611,7 +814,7 @@ fn latest_versions(pages: Vec<Dataset>) -> Dataset {
             out.sprints.push(sprint);
         }
     }
-    out
+    (out, gone)
 }
 
 /// `<staging>/<TEAM>`.
@@ -635,5 +838,77 @@ impl From<StagingError> for SyncError {
             }
             StagingError::Store(error) => SyncError::Store(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(keys: &[&str]) -> Dataset {
+        let issues = keys
+            .iter()
+            .map(|key| Issue {
+                source: SOURCE.into(),
+                key: key.to_string(),
+                project: Some("PAY".into()),
+                title: None,
+                issue_type: None,
+                reporter: None,
+                assignee: None,
+                status: None,
+                status_category: None,
+                created_at: DateTime::<Utc>::UNIX_EPOCH,
+                started_at: None,
+                resolved_at: None,
+                reopen_count: None,
+                sprint: None,
+                estimate: None,
+                labels: Vec::new(),
+                url: None,
+                linked_prs: Vec::new(),
+            })
+            .collect();
+        Dataset {
+            issues,
+            ..Dataset::default()
+        }
+    }
+
+    #[test]
+    fn the_latest_reading_of_an_issue_decides_whether_it_was_trashed() {
+        // PAY-1 read, then trashed on page 2; PAY-2 trashed on page 1, then back on page 2;
+        // PAY-3 trashed and never read with rows.
+        let pages = vec![page(&["PAY-1"]), page(&["PAY-2"])];
+        let trashed = BTreeMap::from([
+            ("PAY-1".to_string(), 2),
+            ("PAY-2".to_string(), 1),
+            ("PAY-3".to_string(), 2),
+        ]);
+        let (kept, gone) = latest_versions(pages, &trashed);
+        let kept: Vec<&str> = kept.issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(kept, vec!["PAY-2"]);
+        assert_eq!(
+            gone.into_iter().collect::<Vec<_>>(),
+            vec!["PAY-1".to_string(), "PAY-3".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_first_fetch_does_not_list_and_a_week_later_one_does() {
+        let now = Utc::now();
+        let fresh = TeamState::default();
+        assert!(!relist_due(&fresh, now));
+        let old_store = TeamState {
+            last_run: Some("r".into()),
+            ..TeamState::default()
+        };
+        assert!(relist_due(&old_store, now));
+        let listed = |days: i64| TeamState {
+            listed_at: Some(now - chrono::Duration::days(days)),
+            ..old_store.clone()
+        };
+        assert!(!relist_due(&listed(6), now));
+        assert!(relist_due(&listed(7), now));
     }
 }

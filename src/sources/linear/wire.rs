@@ -103,6 +103,9 @@ pub struct History {
     pub to_priority: Option<f64>,
     pub added_labels: Option<Vec<Label>>,
     pub removed_labels: Option<Vec<Label>>,
+    /// A move to another team (the issue keeps its id and gets a new identifier).
+    pub from_team: Option<TeamRef>,
+    pub to_team: Option<TeamRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,6 +137,16 @@ pub struct Issue {
     pub url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// In the trash: deleted by a user, and removed from the store. Linear also sets
+    /// `archivedAt` on a trashed issue and returns it while `includeArchived` is given.
+    pub trashed: Option<bool>,
+    /// Archived (by hand or by auto-archiving of closed issues): still the team's done work,
+    /// so kept; read only to tell it from a trashed one.
+    pub archived_at: Option<DateTime<Utc>>,
+    /// The identifiers the issue had before it moved between teams, oldest first: its rows
+    /// stored under them are replaced by those under `identifier`.
+    #[serde(default)]
+    pub previous_identifiers: Option<Vec<String>>,
     pub estimate: Option<f64>,
     pub priority: Option<f64>,
     pub team: Option<TeamRef>,
@@ -166,10 +179,15 @@ pub struct TeamLookupData {
     pub teams: Connection<Team>,
 }
 
-/// An issue as `TeamIssueIds` reads it: its id alone.
+/// An issue as `TeamIssueIds` reads it: its id, identifier, whether it is in the trash, and
+/// its last update.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IssueId {
     pub id: String,
+    pub identifier: String,
+    pub trashed: Option<bool>,
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -306,12 +306,25 @@ impl<'w> ObjectValue for O<'w> {
                     let team = filter["team"]["key"]["eq"].as_str();
                     let updated = &filter["updatedAt"];
                     let (gt, gte) = (date_of(&updated["gt"]), date_of(&updated["gte"]));
+                    let ids: Option<Vec<&str>> = filter["id"]["in"]
+                        .as_array()
+                        .map(|ids| ids.iter().filter_map(Value::as_str).collect());
+                    // Archived issues (trashed ones are archived too) only when asked for.
+                    let archived = info
+                        .arguments()
+                        .get("includeArchived")
+                        .and_then(JsonValue::as_bool)
+                        .unwrap_or(false);
                     let mut order: Vec<usize> = (0..world.issues.len())
                         .filter(|&i| {
                             let issue = &world.issues[i];
                             team.is_none_or(|t| issue.team == t)
                                 && gt.is_none_or(|b| issue.updated_at > b)
                                 && gte.is_none_or(|b| issue.updated_at >= b)
+                                && ids
+                                    .as_ref()
+                                    .is_none_or(|ids| ids.contains(&issue.id.as_str()))
+                                && (archived || issue.archived_at.is_none())
                         })
                         .collect();
                     // orderBy: updatedAt, newest first, as Linear does.
@@ -363,6 +376,14 @@ impl<'w> ObjectValue for O<'w> {
                     "url" => leaf(json!(issue.url)),
                     "createdAt" => leaf(ts(issue.created_at)),
                     "updatedAt" => leaf(ts(issue.updated_at)),
+                    "trashed" => leaf(json!(issue.trashed.then_some(true))),
+                    "archivedAt" => leaf(issue.archived_at.map_or(Value::Null, ts)),
+                    "previousIdentifiers" => Ok(ResolvedValue::list(
+                        issue
+                            .previous_identifiers
+                            .iter()
+                            .map(|p| ResolvedValue::Leaf(JsonValue::from(p.as_str()))),
+                    )),
                     "estimate" => leaf(json!(issue.estimate)),
                     "priority" => leaf(json!(issue.priority)),
                     "team" => self.obj(K::TeamRef(issue.team.as_str())),
@@ -427,6 +448,8 @@ impl<'w> ObjectValue for O<'w> {
                 "removedLabels" => {
                     self.list(h.removed_labels.iter().map(|&l| K::Label(l)).collect())
                 }
+                "fromTeam" => self.opt(h.from_team.as_deref().map(K::TeamRef)),
+                "toTeam" => self.opt(h.to_team.as_deref().map(K::TeamRef)),
                 _ => unknown(),
             },
             K::User(u) => {

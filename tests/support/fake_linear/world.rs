@@ -59,6 +59,9 @@ pub struct Hist {
     pub to_priority: Option<f64>,
     pub added_labels: Vec<usize>,
     pub removed_labels: Vec<usize>,
+    /// A move between teams: the team keys.
+    pub from_team: Option<String>,
+    pub to_team: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +90,11 @@ pub struct IssueW {
     pub attachments: Vec<String>,
     pub comments: Vec<CommentW>,
     pub history: Vec<Hist>,
+    /// In the trash (Linear sets `archivedAt` too, and serves it only with `includeArchived`).
+    pub trashed: bool,
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Identifiers before moves between teams, oldest first.
+    pub previous_identifiers: Vec<String>,
 }
 
 /// What the fake Linear serves.
@@ -237,6 +245,10 @@ impl LinearWorld {
                         entry.from_estimate = e.from.as_deref().and_then(|v| v.parse().ok());
                         entry.to_estimate = e.to.as_deref().and_then(|v| v.parse().ok());
                     }
+                    "team" => {
+                        entry.from_team = e.from.clone();
+                        entry.to_team = e.to.clone();
+                    }
                     "labels" => {
                         entry.removed_labels =
                             e.from.iter().map(|l| world.label(l, None)).collect();
@@ -301,8 +313,47 @@ impl LinearWorld {
                     .collect(),
                 comments,
                 history,
+                trashed: false,
+                archived_at: None,
+                previous_identifiers: Vec::new(),
             });
         }
         world
+    }
+
+    fn issue_mut(&mut self, identifier: &str) -> &mut IssueW {
+        self.issues
+            .iter_mut()
+            .find(|i| i.identifier == identifier)
+            .unwrap_or_else(|| panic!("no issue {identifier} in the fake Linear"))
+    }
+
+    /// Moves an issue to the trash at `at`, as deleting it in Linear does: `trashed` and
+    /// `archivedAt` set; `updatedAt` raised only with `touch` (Linear does not say).
+    pub fn trash(&mut self, identifier: &str, at: DateTime<Utc>, touch: bool) {
+        let issue = self.issue_mut(identifier);
+        issue.trashed = true;
+        issue.archived_at = Some(at);
+        if touch {
+            issue.updated_at = at;
+        }
+    }
+
+    /// Archives an issue at `at` (`archivedAt` and `updatedAt`), as auto-archiving does.
+    pub fn archive(&mut self, identifier: &str, at: DateTime<Utc>) {
+        let issue = self.issue_mut(identifier);
+        issue.archived_at = Some(at);
+        issue.updated_at = at;
+    }
+
+    /// The identifiers an issue (under its identifier now) had before its moves.
+    pub fn set_previous_identifiers(&mut self, identifier: &str, previous: &[&str]) {
+        self.issue_mut(identifier).previous_identifiers =
+            previous.iter().map(|p| p.to_string()).collect();
+    }
+
+    /// Sets an issue's `updatedAt` (to serve a change Linear did not count as an update).
+    pub fn set_updated_at(&mut self, identifier: &str, at: DateTime<Utc>) {
+        self.issue_mut(identifier).updated_at = at;
     }
 }
