@@ -12,6 +12,7 @@ pub mod jira;
 pub mod linear;
 pub mod simulate;
 pub mod staging;
+pub mod tickets;
 
 use polars::prelude::DataFrame;
 

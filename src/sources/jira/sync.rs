@@ -24,12 +24,13 @@ use serde_json::{Value, json};
 use super::client::{ClientError, JiraClient};
 use super::normalize::{self, IssueParts, Mapping, SOURCE};
 use super::wire::{ChangelogPage, CommentPage, History, IssueNode, RemoteLink, SearchPage};
-use crate::model::{Comment, Dataset, Issue, IssueEvent, Sprint, Table};
+use crate::model::{Dataset, Sprint, Table};
 use crate::sources::github::normalize::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
 };
+use crate::sources::tickets::{self, IssueRows};
 use crate::store::{Replacement, Store, StoreError};
 
 /// Why a project's fetch stopped.
@@ -421,11 +422,16 @@ fn commit(
             .filter(|e| e.field == "key")
             .filter_map(|e| e.from.clone()),
     );
-    let keys = lit(Series::new(
-        "keys".into(),
-        keys.into_iter().collect::<Vec<_>>(),
-    ))
-    .implode(true);
+    let mut replacements = tickets::replace_issues(
+        SOURCE,
+        keys,
+        IssueRows {
+            issues: staged.issues,
+            issue_events: staged.issue_events,
+            comments: staged.comments,
+        },
+        project,
+    )?;
     let ours = || col("source").eq(lit(SOURCE));
     let frame = |result: PolarsResult<DataFrame>, table: &str| {
         result.map_err(|source| StoreError::Polars {
@@ -433,25 +439,6 @@ fn commit(
             source,
         })
     };
-    let mut replacements = vec![
-        Replacement {
-            table: Issue::NAME,
-            remove: ours().and(col("key").is_in(keys.clone(), false)),
-            rows: frame(Issue::to_frame(staged.issues), "issues")?,
-        },
-        Replacement {
-            table: IssueEvent::NAME,
-            remove: ours().and(col("key").is_in(keys.clone(), false)),
-            rows: frame(IssueEvent::to_frame(staged.issue_events), "issue events")?,
-        },
-        Replacement {
-            table: Comment::NAME,
-            remove: ours()
-                .and(col("target").eq(lit("issue")))
-                .and(col("item").is_in(keys, false)),
-            rows: frame(Comment::to_frame(staged.comments), "comments")?,
-        },
-    ];
     let sprints = ctx.sprints.get(project).cloned().unwrap_or_default();
     if !sprints.is_empty() {
         // The sprints by id: their names, starts and ends change as a team plans.
@@ -559,63 +546,14 @@ pub async fn relist_project(
         }
     }
     let mut store = lock(ctx.store);
-    let stored = store
-        .scan(Issue::NAME)?
-        .filter(
-            col("source")
-                .eq(lit(SOURCE))
-                .and(col("project").eq(lit(project.to_string()))),
-        )
-        .select([col("key")])
-        .collect()
-        .map_err(|source| StoreError::Polars {
-            context: format!("reading the stored issues of {project}"),
-            source,
-        })?;
-    let gone: Vec<String> = stored
-        .column("key")
-        .and_then(|c| c.str().cloned())
-        .map_err(|source| StoreError::Polars {
-            context: format!("reading the stored issues of {project}"),
-            source,
-        })?
-        .iter()
-        .flatten()
-        .filter(|key| !listed.contains(*key))
-        .map(str::to_string)
-        .collect::<BTreeSet<_>>()
+    let gone: Vec<String> = tickets::stored_keys(&store, SOURCE, project)?
         .into_iter()
+        .filter(|key| !listed.contains(key))
         .collect();
-    let keys = lit(Series::new("keys".into(), gone.clone())).implode(true);
-    let ours = || col("source").eq(lit(SOURCE));
-    let empty = |result: PolarsResult<DataFrame>| {
-        result.map_err(|source| StoreError::Polars {
-            context: format!("preparing the removals of {project}"),
-            source,
-        })
-    };
     let replacements = if gone.is_empty() {
         Vec::new()
     } else {
-        vec![
-            Replacement {
-                table: Issue::NAME,
-                remove: ours().and(col("key").is_in(keys.clone(), false)),
-                rows: empty(Issue::to_frame(Vec::new()))?,
-            },
-            Replacement {
-                table: IssueEvent::NAME,
-                remove: ours().and(col("key").is_in(keys.clone(), false)),
-                rows: empty(IssueEvent::to_frame(Vec::new()))?,
-            },
-            Replacement {
-                table: Comment::NAME,
-                remove: ours()
-                    .and(col("target").eq(lit("issue")))
-                    .and(col("item").is_in(keys, false)),
-                rows: empty(Comment::to_frame(Vec::new()))?,
-            },
-        ]
+        tickets::replace_issues(SOURCE, gone.clone(), IssueRows::default(), project)?
     };
     let mut source_state = store
         .manifest()

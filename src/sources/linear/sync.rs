@@ -43,12 +43,13 @@ use super::normalize::{self, TypeRules};
 use super::wire::{
     Connection, Issue as WireIssue, IssueId, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
 };
-use crate::model::{Comment, Dataset, Issue, IssueEvent, Sprint, Table};
+use crate::model::{Dataset, Sprint, Table};
 use crate::sources::github::normalize::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
 };
+use crate::sources::tickets::{self, IssueRows};
 use crate::store::{Replacement, Store, StoreError};
 
 /// Why a team's fetch stopped.
@@ -376,7 +377,7 @@ async fn reconcile(
         .into_iter()
         .filter(|i| i.trashed != Some(true))
         .collect();
-    let mut known = stored_keys(&lock(ctx.store), team)?;
+    let mut known = tickets::stored_keys(&lock(ctx.store), SOURCE, team)?;
     let (staged, _) = latest_versions(read_pages(dir, checkpoint.pages)?, &checkpoint.trashed);
     known.extend(staged.issues.into_iter().map(|i| i.key));
     let missing: Vec<String> = live
@@ -427,29 +428,6 @@ async fn issue_ids(
             return Ok((ids, requests));
         }
     }
-}
-
-/// The keys of the team's issues in the store.
-fn stored_keys(store: &Store, team: &str) -> Result<BTreeSet<String>, SyncError> {
-    let failed = |source| StoreError::Polars {
-        context: format!("reading the stored issues of Linear team {team}"),
-        source,
-    };
-    let frame = store
-        .scan(Issue::NAME)?
-        .filter(
-            col("source")
-                .eq(lit(SOURCE))
-                .and(col("project").eq(lit(team.to_string()))),
-        )
-        .select([col("key")])
-        .collect()
-        .map_err(failed)?;
-    let keys = frame
-        .column("key")
-        .and_then(|c| c.str().cloned())
-        .map_err(failed)?;
-    Ok(keys.iter().flatten().map(str::to_string).collect())
 }
 
 fn client_error(team: &str, source: ClientError) -> SyncError {
@@ -691,7 +669,7 @@ fn commit(
     let (mut staged, mut gone) = latest_versions(pages, &checkpoint.trashed);
     let mut store = lock(ctx.store);
     if let Some(listed) = listed {
-        let known = stored_keys(&store, team)?;
+        let known = tickets::stored_keys(&store, SOURCE, team)?;
         let staged_keys = staged.issues.iter().map(|i| i.key.clone());
         gone.extend(
             known
@@ -713,7 +691,6 @@ fn commit(
             .cloned(),
     );
     let keys: Vec<String> = written.union(&removed).cloned().collect();
-    let keys = lit(Series::new("keys".into(), keys)).implode(true);
     let cycles: Vec<String> = staged.sprints.iter().map(|s| s.id.clone()).collect();
     let cycles = lit(Series::new("cycles".into(), cycles)).implode(true);
     let ours = || col("source").eq(lit(SOURCE));
@@ -723,30 +700,21 @@ fn commit(
             source,
         })
     };
-    let replacements = vec![
-        Replacement {
-            table: Sprint::NAME,
-            remove: ours().and(col("id").is_in(cycles, false)),
-            rows: frame(Sprint::to_frame(staged.sprints), "cycles")?,
+    let mut replacements = vec![Replacement {
+        table: Sprint::NAME,
+        remove: ours().and(col("id").is_in(cycles, false)),
+        rows: frame(Sprint::to_frame(staged.sprints), "cycles")?,
+    }];
+    replacements.extend(tickets::replace_issues(
+        SOURCE,
+        keys,
+        IssueRows {
+            issues: staged.issues,
+            issue_events: staged.issue_events,
+            comments: staged.comments,
         },
-        Replacement {
-            table: Issue::NAME,
-            remove: ours().and(col("key").is_in(keys.clone(), false)),
-            rows: frame(Issue::to_frame(staged.issues), "issues")?,
-        },
-        Replacement {
-            table: IssueEvent::NAME,
-            remove: ours().and(col("key").is_in(keys.clone(), false)),
-            rows: frame(IssueEvent::to_frame(staged.issue_events), "issue events")?,
-        },
-        Replacement {
-            table: Comment::NAME,
-            remove: ours()
-                .and(col("target").eq(lit("issue")))
-                .and(col("item").is_in(keys, false)),
-            rows: frame(Comment::to_frame(staged.comments), "comments")?,
-        },
-    ];
+        &format!("Linear team {team}"),
+    )?);
     let mut source_state = store
         .manifest()
         .sources
@@ -844,6 +812,7 @@ impl From<StagingError> for SyncError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Issue;
 
     fn page(keys: &[&str]) -> Dataset {
         let issues = keys
