@@ -1155,7 +1155,12 @@ fn analyze(
     span: MonthSpan,
     user_metrics: Option<&Path>,
 ) -> Result<(Analysis, BTreeMap<&'static str, LazyFrame>)> {
-    let tables = store.scan_all()?;
+    // A user's own SQL may read any column, so it gets the full scans; the built-in analysis
+    // reads its columns into memory once.
+    let tables = match user_metrics {
+        Some(_) => store.scan_all()?,
+        None => store.analysis_tables()?,
+    };
     let metrics = metrics::compute(&tables, config, user_metrics)?;
     let people = tables["people"]
         .clone()
@@ -1589,7 +1594,7 @@ fn bench_run(
             let mut log = crate::bench::PhaseLog::default();
             let (store, tables) = log.time("load the store", || -> Result<_> {
                 let store = Store::open(store_dir)?;
-                let tables = store.scan_all()?;
+                let tables = store.analysis_tables()?;
                 Ok((store, tables))
             })?;
             let computed = log.time("compute all metrics", || {

@@ -81,103 +81,6 @@ pub fn sim_config(people: u32, months: u32, seed: u64, activity: f64) -> SimConf
     SimConfig::default_org(seed, teams, months, activity)
 }
 
-/// The tables and columns the analysis reads: what the floor scans. `tests/bench.rs` checks the
-/// list is complete by running the analysis on a store where every other column is null.
-pub const NEEDED_COLUMNS: &[(&str, &[&str])] = &[
-    (
-        "people",
-        &[
-            "person",
-            "display_name",
-            "team",
-            "teams",
-            "role",
-            "timezone",
-            "work_start_hour",
-            "work_end_hour",
-        ],
-    ),
-    (
-        "pull_requests",
-        &[
-            "source",
-            "repo",
-            "number",
-            "author",
-            "title",
-            "url",
-            "created_at",
-            "ready_at",
-            "first_commit_at",
-            "merged_at",
-            "closed_at",
-            "merged_by",
-            "state",
-            "draft",
-            "additions",
-            "deletions",
-            "is_revert",
-            "reverts_number",
-        ],
-    ),
-    (
-        "reviews",
-        &[
-            "repo",
-            "number",
-            "reviewer",
-            "state",
-            "submitted_at",
-            "comment_count",
-        ],
-    ),
-    (
-        "review_requests",
-        &["repo", "number", "requested", "requested_at", "removed_at"],
-    ),
-    ("pr_events", &["repo", "number", "kind", "actor", "at"]),
-    (
-        "pr_commits",
-        &["repo", "number", "author", "authored_at", "is_merge"],
-    ),
-    ("comments", &["target", "author", "created_at"]),
-    (
-        "issues",
-        &[
-            "key",
-            "title",
-            "issue_type",
-            "assignee",
-            "status",
-            "status_category",
-            "created_at",
-            "started_at",
-            "resolved_at",
-            "reopen_count",
-            "sprint",
-            "estimate",
-            "labels",
-            "url",
-            "linked_prs",
-        ],
-    ),
-    (
-        "issue_events",
-        &["key", "at", "actor", "field", "from", "to"],
-    ),
-    (
-        "commits",
-        &["repo", "sha", "author", "authored_at", "files", "trailers"],
-    ),
-    (
-        "file_changes",
-        &["repo", "sha", "number", "path", "additions", "deletions"],
-    ),
-    ("deployments", &["repo", "pr_numbers", "at", "status"]),
-    ("time_off", &["person", "first_day", "last_day"]),
-    ("sprints", &["source", "name", "started_at", "ended_at"]),
-];
-
 /// One measured phase, as a child process reports it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Phase {
@@ -232,7 +135,7 @@ pub fn scan_floor(store_dir: &Path) -> Result<PhaseLog, BenchError> {
     let mut log = PhaseLog::default();
     let mut rows = 0;
     log.time("scan the needed columns", || {
-        for (table, columns) in NEEDED_COLUMNS {
+        for (table, columns) in model::ANALYSIS_COLUMNS {
             let Some(spec) = model::table_spec(table) else {
                 continue;
             };
@@ -697,8 +600,18 @@ mod tests {
     }
 
     #[test]
+    fn every_table_held_in_memory_lists_its_columns() {
+        for table in model::READ_REPEATEDLY {
+            assert!(
+                model::ANALYSIS_COLUMNS.iter().any(|(t, _)| t == table),
+                "{table} is held in memory but model::ANALYSIS_COLUMNS does not list its columns"
+            );
+        }
+    }
+
+    #[test]
     fn needed_columns_exist_in_the_schema() {
-        for (table, columns) in NEEDED_COLUMNS {
+        for (table, columns) in model::ANALYSIS_COLUMNS {
             let spec = model::table_spec(table).unwrap_or_else(|| panic!("no table {table}"));
             let schema = (spec.schema)();
             for column in *columns {

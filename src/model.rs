@@ -523,6 +523,121 @@ pub const TABLES: &[TableSpec] = &[
     spec::<Sprint>(),
 ];
 
+/// The tables and columns the analysis reads (metrics, detectors and the report): what
+/// `Store::load` brings into memory once for a report, and what the benchmark's floor scans.
+/// `tests/bench.rs` checks the list is complete by running the analysis on tables that hold
+/// only these columns.
+pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "people",
+        &[
+            "person",
+            "display_name",
+            "team",
+            "teams",
+            "role",
+            "timezone",
+            "work_start_hour",
+            "work_end_hour",
+        ],
+    ),
+    (
+        "pull_requests",
+        &[
+            "source",
+            "repo",
+            "number",
+            "author",
+            "title",
+            "url",
+            "created_at",
+            "ready_at",
+            "first_commit_at",
+            "merged_at",
+            "closed_at",
+            "merged_by",
+            "state",
+            "draft",
+            "additions",
+            "deletions",
+            "is_revert",
+            "reverts_number",
+        ],
+    ),
+    (
+        "reviews",
+        &[
+            "repo",
+            "number",
+            "reviewer",
+            "state",
+            "submitted_at",
+            "comment_count",
+        ],
+    ),
+    (
+        "review_requests",
+        &["repo", "number", "requested", "requested_at", "removed_at"],
+    ),
+    ("pr_events", &["repo", "number", "kind", "actor", "at"]),
+    (
+        "pr_commits",
+        &["repo", "number", "author", "authored_at", "is_merge"],
+    ),
+    ("comments", &["target", "author", "created_at"]),
+    (
+        "issues",
+        &[
+            "key",
+            "title",
+            "issue_type",
+            "assignee",
+            "status",
+            "status_category",
+            "created_at",
+            "started_at",
+            "resolved_at",
+            "reopen_count",
+            "sprint",
+            "estimate",
+            "labels",
+            "url",
+            "linked_prs",
+        ],
+    ),
+    (
+        "issue_events",
+        &["key", "at", "actor", "field", "from", "to"],
+    ),
+    (
+        "commits",
+        &["repo", "sha", "author", "authored_at", "files", "trailers"],
+    ),
+    (
+        "file_changes",
+        &["repo", "sha", "number", "path", "additions", "deletions"],
+    ),
+    ("deployments", &["repo", "pr_numbers", "at", "status"]),
+    ("time_off", &["person", "first_day", "last_day"]),
+    ("sprints", &["source", "name", "started_at", "ended_at"]),
+];
+
+/// The tables the analysis reads many times (several metrics, detectors and the report), which
+/// `Store::analysis_tables` reads into memory once. The others are each read by one metric or
+/// detector and stay lazy scans.
+pub const READ_REPEATEDLY: &[&str] = &[
+    "people",
+    "pull_requests",
+    "reviews",
+    "review_requests",
+    "pr_commits",
+    "issues",
+    "issue_events",
+    "deployments",
+    "time_off",
+    "sprints",
+];
+
 /// Looks a table up by name.
 pub fn table_spec(name: &str) -> Option<&'static TableSpec> {
     TABLES.iter().find(|t| t.name == name)

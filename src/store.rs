@@ -697,6 +697,34 @@ impl Store {
             .map_err(polars_error(format!("reading table {}", spec.name)))
     }
 
+    /// Every table as the built-in analysis reads it: the tables of
+    /// [`model::READ_REPEATEDLY`] read into memory once with their
+    /// [`model::ANALYSIS_COLUMNS`] (after verifying their files), the others lazy scans with
+    /// their full schema.
+    ///
+    /// Why: the metrics, detectors and report read the same few tables dozens of times, and
+    /// over a lazy scan each read decompresses and decodes the Parquet pages again. Tables read
+    /// once (some of them the largest) stay scans, so their projections and filters reach the
+    /// Parquet reader and they are never held whole.
+    pub fn analysis_tables(&self) -> Result<BTreeMap<&'static str, LazyFrame>, StoreError> {
+        let mut tables = self.scan_all()?;
+        for (table, columns) in model::ANALYSIS_COLUMNS {
+            if !model::READ_REPEATEDLY.contains(table) {
+                continue;
+            }
+            let Some(scan) = tables.get_mut(table) else {
+                return Err(StoreError::UnknownTable((*table).into()));
+            };
+            let frame = scan
+                .clone()
+                .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
+                .collect()
+                .map_err(polars_error(format!("reading table {table}")))?;
+            *scan = frame.lazy();
+        }
+        Ok(tables)
+    }
+
     /// Every table as a lazy scan, keyed by name.
     pub fn scan_all(&self) -> Result<BTreeMap<&'static str, LazyFrame>, StoreError> {
         model::TABLES
