@@ -1,19 +1,16 @@
 -- review_load: per team (of the PR's author), month (of the merge) and reviewer: how many of the
 -- team's merged PRs the reviewer approved, and on how many theirs was the last approval before
 -- the merge (the gate). Shares are of the PRs the reviewer could approve: not their own.
+-- One pass over the approvals: each reviewer's approval of a PR, and whether one of theirs was
+-- the PR's last approval.
 WITH approvals AS (
-    SELECT DISTINCT r.repo, r.number, r.reviewer
+    SELECT r.repo, r.number, r.reviewer, m.team, m.month,
+           MAX(CASE WHEN r.submitted_at = m.last_approval_at THEN 1 ELSE 0 END) AS gate
     FROM reviews AS r
     JOIN pr_phases AS m ON r.repo = m.repo AND r.number = m.number
     WHERE r.state = 'approved' AND r.reviewer <> m.author AND r.submitted_at <= m.merged_at
       AND NOT ends_with(r.reviewer, '[bot]') AND r.reviewer NOT IN (SELECT login FROM bots)
-),
-gates AS (
-    SELECT DISTINCT r.repo, r.number, r.reviewer
-    FROM reviews AS r
-    JOIN pr_phases AS m
-      ON r.repo = m.repo AND r.number = m.number AND r.submitted_at = m.last_approval_at
-    WHERE r.state = 'approved' AND r.reviewer <> m.author
+    GROUP BY r.repo, r.number, r.reviewer, m.team, m.month
 ),
 team_months AS (
     SELECT team, month, COUNT(*) AS merged_prs FROM pr_phases GROUP BY team, month
@@ -22,13 +19,11 @@ authored AS (
     SELECT team, month, author, COUNT(*) AS own_prs FROM pr_phases GROUP BY team, month, author
 ),
 per_reviewer AS (
-    SELECT m.team, m.month, a.reviewer,
+    SELECT team, month, reviewer,
            COUNT(*) AS approved_prs,
-           SUM(CASE WHEN g.reviewer IS NULL THEN 0 ELSE 1 END) AS last_gate_prs
-    FROM approvals AS a
-    JOIN pr_phases AS m ON a.repo = m.repo AND a.number = m.number
-    LEFT JOIN gates AS g ON g.repo = a.repo AND g.number = a.number AND g.reviewer = a.reviewer
-    GROUP BY m.team, m.month, a.reviewer
+           SUM(gate) AS last_gate_prs
+    FROM approvals
+    GROUP BY team, month, reviewer
 )
 SELECT p.team, p.month, p.reviewer,
        COALESCE(rp.team, 'unassigned') AS reviewer_team,
