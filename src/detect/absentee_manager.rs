@@ -228,18 +228,12 @@ fn stale_prs(
     stale_days: i64,
 ) -> PolarsResult<Vec<(String, Option<String>)>> {
     let before = end - stale_days * MICROS_PER_DAY;
-    let reviewed = input
-        .table("reviews")
-        .filter(col("submitted_at").cast(DataType::Int64).lt(lit(end)))
-        .select([col("repo"), col("number")])
-        .unique(None, UniqueKeepStrategy::First)
-        .with_column(lit(true).alias("reviewed"));
     let open_at_end = |name: &str| {
         col(name)
             .is_null()
             .or(col(name).cast(DataType::Int64).gt_eq(lit(end)))
     };
-    let stale = input
+    let candidates = input
         .table("pull_requests")
         .filter(
             col("ready_at")
@@ -249,6 +243,30 @@ fn stale_prs(
                 .and(open_at_end("closed_at"))
                 .and(col("author").str().ends_with(lit("[bot]")).not()),
         )
+        .select([col("repo"), col("number"), col("author"), col("url")])
+        .collect()?;
+    if candidates.height() == 0 {
+        return Ok(Vec::new());
+    }
+    // The candidates are few and the reviews millions: keep the reviews of the candidates'
+    // numbers (an integer test) before matching repository and number.
+    let numbers = candidates
+        .column("number")?
+        .as_materialized_series()
+        .clone();
+    let reviewed = input
+        .table("reviews")
+        .filter(
+            col("submitted_at")
+                .cast(DataType::Int64)
+                .lt(lit(end))
+                .and(col("number").is_in(lit(numbers).implode(true), false)),
+        )
+        .select([col("repo"), col("number")])
+        .unique(None, UniqueKeepStrategy::First)
+        .with_column(lit(true).alias("reviewed"));
+    let stale = candidates
+        .lazy()
         .join(
             reviewed,
             [col("repo"), col("number")],

@@ -202,10 +202,10 @@ pub(super) fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<Module
     if changes.height() == 0 {
         return Ok(Vec::new());
     }
+    // Joined to the window's merged PRs first, so the de-duplication runs over those reviews only.
     let reviews = input
         .table("reviews")
         .select([col("repo"), col("number"), col("reviewer")])
-        .unique(None, UniqueKeepStrategy::First)
         .join(
             merged,
             [col("repo"), col("number")],
@@ -214,6 +214,7 @@ pub(super) fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<Module
         )
         .filter(col("reviewer").neq(col("author")))
         .select([col("repo"), col("number"), col("reviewer")])
+        .unique(None, UniqueKeepStrategy::First)
         .collect()?;
     // Bots' changes and reviews count for no one: the roster says who is a bot.
     let bot_list = |frame: &DataFrame, column: &str| -> PolarsResult<Series> {

@@ -119,10 +119,8 @@ impl Detector for Overload {
             }
         }
 
-        for (key, status) in status_at(input, end)? {
-            if status_category(&status) == "in_progress"
-                && let Some(team) = team_of_key.get(key.as_str())
-            {
+        for key in in_progress_at(input, end)? {
+            if let Some(team) = team_of_key.get(key.as_str()) {
                 figures
                     .entry(team.to_string())
                     .or_default()
@@ -304,8 +302,11 @@ impl Detector for Overload {
     }
 }
 
-/// Each ticket's status at `end`: the target of its last status change before then.
-fn status_at(input: &DetectorInput, end: i64) -> PolarsResult<Vec<(String, String)>> {
+/// The tickets in progress at `end`: those whose last status change before then went to a status
+/// of the in-progress category. A year of tickets is hundreds of thousands of keys, so the last
+/// change is found by polars within each ticket's changes, each distinct status name (a few
+/// dozen) is categorised once, and only the keys in progress come back.
+fn in_progress_at(input: &DetectorInput, end: i64) -> PolarsResult<Vec<String>> {
     let last = input
         .table("issue_events")
         .filter(
@@ -313,16 +314,29 @@ fn status_at(input: &DetectorInput, end: i64) -> PolarsResult<Vec<(String, Strin
                 .eq(lit("status"))
                 .and(col("at").cast(DataType::Int64).lt(lit(end))),
         )
-        .select([col("key"), col("to"), col("at")])
-        .sort(["at"], Default::default())
         .group_by([col("key")])
-        .agg([col("to").last()])
+        .agg([col("to")
+            .sort_by([col("at")], SortMultipleOptions::default())
+            .last()])
         .collect()?;
-    Ok(str_values(&last, "key")?
-        .into_iter()
-        .zip(str_values(&last, "to")?)
-        .filter_map(|(k, s)| Some((k?, s?)))
-        .collect())
+    let in_progress: Vec<String> = last
+        .column("to")?
+        .unique()?
+        .str()?
+        .iter()
+        .flatten()
+        .filter(|status| status_category(status) == "in_progress")
+        .map(String::from)
+        .collect();
+    let keys = last
+        .lazy()
+        .filter(col("to").is_in(
+            lit(Series::new("in_progress".into(), in_progress)).implode(true),
+            false,
+        ))
+        .select([col("key")])
+        .collect()?;
+    Ok(str_values(&keys, "key")?.into_iter().flatten().collect())
 }
 
 /// The category of a workflow status by its name, as Jira's default workflows and Linear's
