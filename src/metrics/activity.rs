@@ -249,10 +249,16 @@ pub fn frames(
             col("after_hours"),
             col("month_index"),
             col("kind_code"),
+            // The local day of pull-request work, null for ticket changes: counted per person
+            // and month below without a filter inside the aggregation.
+            when(col("kind_code").neq(lit(kind_code("ticket"))))
+                .then(col("local_day"))
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias("pr_day"),
         ])
         .collect()?;
     // The monthly counts group and compare integers; the strings are for the table's readers.
-    let local = with_codes.drop_many(["month_index", "kind_code"]);
+    let local = with_codes.drop_many(["month_index", "kind_code", "pr_day"]);
 
     let is = |kind: &str| {
         col("kind_code")
@@ -278,11 +284,10 @@ pub fn frames(
                 .n_unique()
                 .cast(DataType::Int64)
                 .alias("active_days"),
-            col("local_day")
-                .filter(col("kind_code").neq(lit(kind_code("ticket"))))
-                .n_unique()
-                .cast(DataType::Int64)
-                .alias("pr_active_days"),
+            // `n_unique` counts null as a value: one less when the month had ticket changes.
+            (col("pr_day").n_unique().cast(DataType::Int64)
+                - col("pr_day").null_count().gt(lit(0)).cast(DataType::Int64))
+            .alias("pr_active_days"),
             col("after_hours")
                 .cast(DataType::Int64)
                 .sum()
