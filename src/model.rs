@@ -524,9 +524,9 @@ pub const TABLES: &[TableSpec] = &[
 ];
 
 /// The tables and columns the analysis reads (metrics, detectors and the report): what
-/// `Store::load` brings into memory once for a report, and what the benchmark's floor scans.
-/// `tests/bench.rs` checks the list is complete by running the analysis on tables that hold
-/// only these columns.
+/// `Store::analysis_tables` holds in memory of the tables in [`READ_REPEATEDLY`], and what the
+/// benchmark's floor scans. `tests/bench.rs` checks the list is complete by running the analysis
+/// on tables that hold only these columns.
 pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
     (
         "people",
