@@ -533,6 +533,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
         &[
             "person",
             "display_name",
+            "aliases",
             "team",
             "teams",
             "role",
