@@ -14,7 +14,7 @@
 //!
 //! Fires on `min_signals` of them at once.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
@@ -57,153 +57,8 @@ impl Detector for Overload {
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.overload;
-        let (start, end) = input.span();
         let mut outcome = Outcome::default();
-        let issues = input
-            .table("issues")
-            .select([
-                col("key"),
-                col("assignee"),
-                col("issue_type"),
-                col("labels"),
-                col("url"),
-                col("created_at").cast(DataType::Int64).alias("created_us"),
-                col("resolved_at")
-                    .cast(DataType::Int64)
-                    .alias("resolved_us"),
-            ])
-            .with_column(
-                col("labels")
-                    .list()
-                    .contains(lit("unplanned"), false)
-                    .fill_null(lit(false))
-                    .alias("unplanned"),
-            )
-            .drop(by_name(["labels"], true, false))
-            .collect()?;
-        if issues.height() == 0 {
-            return Ok(outcome);
-        }
-        // Borrowed, not copied: a year of a large organisation is hundreds of thousands of
-        // tickets, and these maps only point into the frame.
-        let keys = issues.column("key")?.str()?;
-        let assignees = issues.column("assignee")?.str()?;
-        let types = issues.column("issue_type")?.str()?;
-        let urls = issues.column("url")?.str()?;
-        let created = issues.column("created_us")?.i64()?;
-        let resolved = issues.column("resolved_us")?.i64()?;
-        let unplanned = issues.column("unplanned")?.bool()?;
-        let mut team_of_key: HashMap<&str, &str> = HashMap::new();
-        let mut resolved_of: HashMap<&str, Option<i64>> = HashMap::new();
-        let mut figures: BTreeMap<String, TeamFigures> = BTreeMap::new();
-        for i in 0..issues.height() {
-            let (Some(key), Some(assignee)) = (keys.get(i), assignees.get(i)) else {
-                continue;
-            };
-            let Some(team) = input.roster.team_of(assignee) else {
-                continue;
-            };
-            team_of_key.insert(key, team);
-            resolved_of.insert(key, resolved.get(i));
-            if created.get(i).is_some_and(|c| c >= start && c < end) {
-                let f = figures.entry(team.to_string()).or_default();
-                f.created += 1;
-                if unplanned.get(i).unwrap_or(false) || types.get(i) == Some("incident") {
-                    f.unplanned += 1;
-                    if let Some(url) = urls.get(i) {
-                        f.links.push(url.to_string());
-                    }
-                }
-            } else if !figures.contains_key(team) {
-                figures.insert(team.to_string(), TeamFigures::default());
-            }
-        }
-
-        for key in in_progress_at(input, end)? {
-            if let Some(team) = team_of_key.get(key.as_str()) {
-                figures
-                    .entry(team.to_string())
-                    .or_default()
-                    .in_progress_at_end += 1;
-            }
-        }
-
-        // Sprint assignments: each sprint's planning moment is its first assignment.
-        let sprints = input
-            .table("issue_events")
-            .filter(col("field").eq(lit("sprint")).and(col("to").is_not_null()))
-            .select([
-                col("key"),
-                col("to").alias("sprint"),
-                col("at").cast(DataType::Int64).alias("at_us"),
-            ])
-            .collect()?;
-        let sprint_keys = sprints.column("key")?.str()?;
-        let sprint_names = sprints.column("sprint")?.str()?;
-        let sprint_at = sprints.column("at_us")?.i64()?;
-        let mut planned: HashMap<&str, i64> = HashMap::new();
-        let mut members: HashMap<&str, HashSet<&str>> = HashMap::new();
-        for i in 0..sprints.height() {
-            if let (Some(name), Some(at)) = (sprint_names.get(i), sprint_at.get(i)) {
-                let first = planned.entry(name).or_insert(at);
-                *first = (*first).min(at);
-                if let Some(key) = sprint_keys.get(i) {
-                    members.entry(name).or_default().insert(key);
-                }
-            }
-        }
-        // A sprint starts and ends when the tracker says (the `sprints` table); a sprint it does
-        // not list started at its first assignment and lasts SPRINT_DAYS.
-        let known = sprint_spans(input)?;
-        let start_of = |name: &str, first: i64| known.get(name).map_or(first, |span| span.0);
-        let grace = t.sprint_grace_hours * MICROS_PER_HOUR;
-        for i in 0..sprints.height() {
-            let (Some(key), Some(name), Some(at)) =
-                (sprint_keys.get(i), sprint_names.get(i), sprint_at.get(i))
-            else {
-                continue;
-            };
-            if at < start || at >= end {
-                continue;
-            }
-            let Some(team) = team_of_key.get(key) else {
-                continue;
-            };
-            let f = figures.entry(team.to_string()).or_default();
-            f.assignments += 1;
-            if planned
-                .get(name)
-                .is_some_and(|first| at > start_of(name, *first) + grace)
-            {
-                f.added_mid_sprint += 1;
-            }
-        }
-        let sprint_length = SPRINT_DAYS * 24 * MICROS_PER_HOUR;
-        for (name, first) in &planned {
-            let sprint_end = known
-                .get(*name)
-                .and_then(|span| span.1)
-                .unwrap_or(start_of(name, *first) + sprint_length);
-            if sprint_end < start || sprint_end >= end {
-                continue;
-            }
-            for key in members.get(name).into_iter().flatten() {
-                let Some(team) = team_of_key.get(key) else {
-                    continue;
-                };
-                let f = figures.entry(team.to_string()).or_default();
-                f.sprint_tickets_ending += 1;
-                if resolved_of
-                    .get(key)
-                    .copied()
-                    .flatten()
-                    .is_some_and(|r| r <= sprint_end)
-                {
-                    f.completed_in_sprint += 1;
-                }
-            }
-        }
-
+        let figures = team_figures(input)?;
         for (team, f) in figures {
             let people = input.roster.members(&team).len().max(1);
             if f.assignments + f.created < t.min_tickets {
@@ -302,11 +157,281 @@ impl Detector for Overload {
     }
 }
 
-/// The tickets in progress at `end`: those whose last status change before then went to a status
-/// of the in-progress category. A year of tickets is hundreds of thousands of keys, so the last
-/// change is found by polars within each ticket's changes, each distinct status name (a few
-/// dozen) is categorised once, and only the keys in progress come back.
-fn in_progress_at(input: &DetectorInput, end: i64) -> PolarsResult<Vec<String>> {
+/// Every team's four signals in the month, computed by polars: a year of a large organisation
+/// is hundreds of thousands of tickets and millions of ticket changes, so nothing here walks
+/// them row by row; only the per-team counts (a few hundred rows) come back to Rust.
+///
+/// A ticket belongs to its assignee's primary team; a team with tickets but none in the month
+/// still gets an entry, so it is reported as not judged.
+fn team_figures(input: &DetectorInput) -> PolarsResult<BTreeMap<String, TeamFigures>> {
+    let t = &input.config.thresholds.overload;
+    let (start, end) = input.span();
+    let team_of_person = {
+        let (people, teams): (Vec<&str>, Vec<&str>) = input
+            .roster
+            .people
+            .iter()
+            .map(|(person, entry)| (person.as_str(), entry.team.as_str()))
+            .unzip();
+        df!("assignee" => people, "team" => teams)?
+    };
+    // The tickets whose assignee has a team.
+    let tickets = input
+        .table("issues")
+        .select([
+            col("key"),
+            col("assignee"),
+            col("issue_type"),
+            col("labels"),
+            col("url"),
+            col("created_at").cast(DataType::Int64).alias("created_us"),
+            col("resolved_at")
+                .cast(DataType::Int64)
+                .alias("resolved_us"),
+        ])
+        .filter(col("key").is_not_null().and(col("assignee").is_not_null()))
+        .join(
+            team_of_person.lazy(),
+            [col("assignee")],
+            [col("assignee")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_column(
+            col("labels")
+                .list()
+                .contains(lit("unplanned"), false)
+                .fill_null(lit(false))
+                .or(col("issue_type").eq(lit("incident")).fill_null(lit(false)))
+                .alias("unplanned"),
+        )
+        .select([
+            col("key"),
+            col("team"),
+            col("created_us"),
+            col("resolved_us"),
+            col("unplanned"),
+            col("url"),
+        ])
+        .collect()?;
+    let mut figures: BTreeMap<String, TeamFigures> = BTreeMap::new();
+    if tickets.height() == 0 {
+        return Ok(figures);
+    }
+    let teams = tickets.column("team")?.unique()?;
+    for team in teams.str()?.iter().flatten() {
+        figures.insert(team.to_string(), TeamFigures::default());
+    }
+    // A key listed twice belongs to its last row's team.
+    let team_of_key = tickets
+        .clone()
+        .lazy()
+        .select([col("key"), col("team"), col("resolved_us")])
+        .unique_stable_generic(Some(vec![col("key")]), UniqueKeepStrategy::Last);
+    let count = |name: &str| len().cast(DataType::Int64).alias(name);
+    let sum = |flag: Expr, name: &str| flag.cast(DataType::Int64).sum().alias(name);
+
+    let created = tickets
+        .clone()
+        .lazy()
+        .filter(
+            col("created_us")
+                .gt_eq(lit(start))
+                .and(col("created_us").lt(lit(end))),
+        )
+        .group_by([col("team")])
+        .agg([
+            count("created"),
+            sum(col("unplanned"), "unplanned"),
+            col("url")
+                .filter(col("unplanned").and(col("url").is_not_null()))
+                .head(Some(input.config.report.evidence_links))
+                .alias("links"),
+        ])
+        .collect()?;
+    for row in per_team(&created, &["created", "unplanned"])? {
+        let f = figures.entry(row.team).or_default();
+        f.created = row.counts[0];
+        f.unplanned = row.counts[1];
+    }
+    let links = created.column("links")?.list()?;
+    for (team, urls) in created
+        .column("team")?
+        .str()?
+        .iter()
+        .zip(links.amortized_iter())
+    {
+        let (Some(team), Some(urls)) = (team, urls) else {
+            continue;
+        };
+        if let Some(f) = figures.get_mut(team) {
+            f.links = urls
+                .as_ref()
+                .str()?
+                .iter()
+                .flatten()
+                .map(String::from)
+                .collect();
+        }
+    }
+
+    let in_progress = in_progress_at(input, end)?
+        .lazy()
+        .join(
+            team_of_key.clone(),
+            [col("key")],
+            [col("key")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("team")])
+        .agg([count("in_progress")])
+        .collect()?;
+    for row in per_team(&in_progress, &["in_progress"])? {
+        figures.entry(row.team).or_default().in_progress_at_end = row.counts[0];
+    }
+
+    // Sprint assignments. A sprint starts and ends when the tracker says (the `sprints` table);
+    // a sprint it does not list started at its first assignment and lasts SPRINT_DAYS.
+    let assignments = input
+        .table("issue_events")
+        .filter(col("field").eq(lit("sprint")).and(col("to").is_not_null()))
+        .select([
+            col("key"),
+            col("to").alias("sprint"),
+            col("at").cast(DataType::Int64).alias("at_us"),
+        ])
+        .filter(col("at_us").is_not_null())
+        .collect()?;
+    let sprint_length = SPRINT_DAYS * 24 * MICROS_PER_HOUR;
+    let spans = assignments
+        .clone()
+        .lazy()
+        .group_by([col("sprint")])
+        .agg([col("at_us").min().alias("first_us")])
+        .join(
+            sprint_spans(input)?,
+            [col("sprint")],
+            [col("sprint")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select([
+            col("sprint"),
+            col("start_us").fill_null(col("first_us")).alias("start_us"),
+            col("end_us"),
+        ])
+        .with_column(
+            col("end_us")
+                .fill_null(col("start_us") + lit(sprint_length))
+                .alias("end_us"),
+        );
+    let grace = t.sprint_grace_hours * MICROS_PER_HOUR;
+    let planned = assignments
+        .clone()
+        .lazy()
+        .filter(
+            col("at_us")
+                .gt_eq(lit(start))
+                .and(col("at_us").lt(lit(end))),
+        )
+        .join(
+            team_of_key.clone(),
+            [col("key")],
+            [col("key")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            spans.clone(),
+            [col("sprint")],
+            [col("sprint")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("team")])
+        .agg([
+            count("assignments"),
+            sum(
+                col("at_us").gt(col("start_us") + lit(grace)),
+                "added_mid_sprint",
+            ),
+        ])
+        .collect()?;
+    for row in per_team(&planned, &["assignments", "added_mid_sprint"])? {
+        let f = figures.entry(row.team).or_default();
+        f.assignments = row.counts[0];
+        f.added_mid_sprint = row.counts[1];
+    }
+    // Committed vs completed: each ticket of a sprint ending in the month, once per sprint.
+    let ending = spans
+        .filter(
+            col("end_us")
+                .gt_eq(lit(start))
+                .and(col("end_us").lt(lit(end))),
+        )
+        .join(
+            assignments
+                .lazy()
+                .filter(col("key").is_not_null())
+                .select([col("sprint"), col("key")])
+                .unique(None, UniqueKeepStrategy::Any),
+            [col("sprint")],
+            [col("sprint")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            team_of_key,
+            [col("key")],
+            [col("key")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("team")])
+        .agg([
+            count("ending"),
+            sum(
+                col("resolved_us")
+                    .lt_eq(col("end_us"))
+                    .fill_null(lit(false)),
+                "completed",
+            ),
+        ])
+        .collect()?;
+    for row in per_team(&ending, &["ending", "completed"])? {
+        let f = figures.entry(row.team).or_default();
+        f.sprint_tickets_ending = row.counts[0];
+        f.completed_in_sprint = row.counts[1];
+    }
+    Ok(figures)
+}
+
+/// One row of a per-team aggregate: the team and its counts, in the order asked for.
+struct TeamCounts {
+    team: String,
+    counts: Vec<usize>,
+}
+
+fn per_team(frame: &DataFrame, counts: &[&str]) -> PolarsResult<Vec<TeamCounts>> {
+    let teams = str_values(frame, "team")?;
+    let columns = counts
+        .iter()
+        .map(|name| i64_values(frame, name))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    Ok(teams
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, team)| {
+            Some(TeamCounts {
+                team: team?,
+                counts: columns
+                    .iter()
+                    .map(|c| c[i].unwrap_or(0).max(0) as usize)
+                    .collect(),
+            })
+        })
+        .collect())
+}
+
+/// The tickets in progress at `end` (a frame of their `key`s): those whose last status change
+/// before then went to a status of the in-progress category. The last change is found by
+/// polars within each ticket's changes, and each distinct status name (a few dozen) is
+/// categorised once.
+fn in_progress_at(input: &DetectorInput, end: i64) -> PolarsResult<DataFrame> {
     let last = input
         .table("issue_events")
         .filter(
@@ -315,9 +440,7 @@ fn in_progress_at(input: &DetectorInput, end: i64) -> PolarsResult<Vec<String>> 
                 .and(col("at").cast(DataType::Int64).lt(lit(end))),
         )
         .group_by([col("key")])
-        .agg([col("to")
-            .sort_by([col("at")], SortMultipleOptions::default())
-            .last()])
+        .agg([col("to").get(col("at").arg_max(), false)])
         .collect()?;
     let in_progress: Vec<String> = last
         .column("to")?
@@ -328,15 +451,13 @@ fn in_progress_at(input: &DetectorInput, end: i64) -> PolarsResult<Vec<String>> 
         .filter(|status| status_category(status) == "in_progress")
         .map(String::from)
         .collect();
-    let keys = last
-        .lazy()
+    last.lazy()
         .filter(col("to").is_in(
             lit(Series::new("in_progress".into(), in_progress)).implode(true),
             false,
         ))
         .select([col("key")])
-        .collect()?;
-    Ok(str_values(&keys, "key")?.into_iter().flatten().collect())
+        .collect()
 }
 
 /// The category of a workflow status by its name, as Jira's default workflows and Linear's
@@ -372,29 +493,30 @@ pub fn status_category(status: &str) -> &'static str {
     }
 }
 
-/// Start and end (microseconds) of every sprint the `sprints` table knows with a start, by name.
-fn sprint_spans(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (i64, Option<i64>)>> {
+/// Start and end (microseconds) of every sprint the `sprints` table knows with a start:
+/// `sprint`, `start_us`, `end_us`; a name listed twice counts as its last row.
+fn sprint_spans(input: &DetectorInput) -> PolarsResult<LazyFrame> {
     let Some(table) = input.tables.get("sprints") else {
-        return Ok(BTreeMap::new());
+        return Ok(df!(
+            "sprint" => Vec::<String>::new(),
+            "start_us" => Vec::<i64>::new(),
+            "end_us" => Vec::<i64>::new(),
+        )?
+        .lazy());
     };
-    let sprints = table
+    Ok(table
         .clone()
-        .filter(col("started_at").is_not_null())
+        .filter(
+            col("started_at")
+                .is_not_null()
+                .and(col("name").is_not_null()),
+        )
         .select([
-            col("name"),
+            col("name").alias("sprint"),
             col("started_at").cast(DataType::Int64).alias("start_us"),
             col("ended_at").cast(DataType::Int64).alias("end_us"),
         ])
-        .collect()?;
-    let names = str_values(&sprints, "name")?;
-    let starts = i64_values(&sprints, "start_us")?;
-    let ends = i64_values(&sprints, "end_us")?;
-    Ok(names
-        .into_iter()
-        .zip(starts)
-        .zip(ends)
-        .filter_map(|((name, start), end)| Some((name?, (start?, end))))
-        .collect())
+        .unique_stable_generic(Some(vec![col("sprint")]), UniqueKeepStrategy::Last))
 }
 
 #[cfg(test)]
