@@ -164,7 +164,19 @@ fn compute_here(
         frames.insert(name.to_string(), frame);
     }
     log_metric("derived", &started);
+    let started = Stopwatch::start();
     let bots = frames.get("bots").cloned().unwrap_or_else(DataFrame::empty);
+    for (name, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
+        context.register(name, frame.clone().lazy());
+        frames.insert(name.to_string(), frame);
+    }
+    log_metric("activity", &started);
+    // Without a roster there is no local activity; the SQL that reads it sees empty tables.
+    for (name, frame) in activity::empty_frames().map_err(query_error("activity"))? {
+        if !frames.contains_key(name) {
+            context.register(name, frame.lazy());
+        }
+    }
 
     let mut queries: Vec<(String, String)> = BUILTIN_SQL
         .iter()
@@ -180,62 +192,16 @@ fn compute_here(
             }
         }
     }
-
-    std::thread::scope(|scope| {
-        // Local activity is the largest single piece of work and only some metrics read it: it
-        // runs on a thread of its own while the metrics before the first that needs it run here,
-        // so both cores stay busy. Its frames are registered before any query that mentions them,
-        // exactly as if it had run first.
-        let mut activity = Some(
-            std::thread::Builder::new()
-                .name("activity".into())
-                .stack_size(PLANNING_STACK_BYTES)
-                .spawn_scoped(scope, move || {
-                    let started = Stopwatch::start();
-                    let frames = activity::frames(tables, &bots);
-                    log_metric("activity", &started);
-                    frames
-                })
-                .map_err(MetricsError::Thread)?,
-        );
-        let mut join_activity = |context: &mut SQLContext,
-                                 frames: &mut BTreeMap<String, DataFrame>|
-         -> Result<(), MetricsError> {
-            let Some(worker) = activity.take() else {
-                return Ok(());
-            };
-            let computed = worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                .map_err(query_error("activity"))?;
-            for (name, frame) in computed {
-                context.register(name, frame.clone().lazy());
-                frames.insert(name.to_string(), frame);
-            }
-            // Without a roster there is no local activity; the SQL that reads it sees empty
-            // tables.
-            for (name, frame) in activity::empty_frames().map_err(query_error("activity"))? {
-                if !frames.contains_key(name) {
-                    context.register(name, frame.lazy());
-                }
-            }
-            Ok(())
-        };
-        for (name, sql) in &queries {
-            if reads_activity(name, sql) {
-                join_activity(&mut context, &mut frames)?;
-            }
-            let started = Stopwatch::start();
-            let frame = context
-                .execute(sql)
-                .and_then(LazyFrame::collect)
-                .map_err(query_error(name))?;
-            log_metric(name, &started);
-            context.register(name, frame.clone().lazy());
-            frames.insert(name.clone(), frame);
-        }
-        join_activity(&mut context, &mut frames)
-    })?;
+    for (name, sql) in &queries {
+        let started = Stopwatch::start();
+        let frame = context
+            .execute(sql)
+            .and_then(LazyFrame::collect)
+            .map_err(query_error(name))?;
+        log_metric(name, &started);
+        context.register(name, frame.clone().lazy());
+        frames.insert(name.clone(), frame);
+    }
     for (name, frame) in derived::after_sql(&frames).map_err(query_error("derived"))? {
         frames.insert(name.to_string(), frame);
     }
@@ -245,22 +211,8 @@ fn compute_here(
     })
 }
 
-/// The frames computed by [`activity::frames`]: a query that names one waits for them.
-const ACTIVITY_FRAMES: [&str; 2] = ["activity_local", "person_monthly"];
-
-/// Whether a metric needs local activity: it reads one of its frames, or replaces one (so its
-/// result must be registered after the computed frame, as when activity ran first). Matched as
-/// text, case-insensitively: a false match only makes the metric wait.
-fn reads_activity(name: &str, sql: &str) -> bool {
-    let sql = sql.to_ascii_lowercase();
-    ACTIVITY_FRAMES
-        .iter()
-        .any(|frame| name == *frame || sql.contains(frame))
-}
-
 /// What a metric cost, in the debug log (`TEAMLENS_LOG=teamlens=debug`): where to look first
-/// when the analysis of a large organisation is slow. CPU seconds are the whole process's, so
-/// they include local activity's while it runs beside the SQL metrics.
+/// when the analysis of a large organisation is slow.
 fn log_metric(name: &str, started: &Stopwatch) {
     tracing::debug!(
         metric = name,
