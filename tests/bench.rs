@@ -11,24 +11,56 @@ use teamlens::detect::{self, DetectorInput, Roster};
 use teamlens::metrics;
 use teamlens::model::TABLES;
 use teamlens::model::{ANALYSIS_COLUMNS, READ_REPEATEDLY};
-use teamlens::period::Month;
+use teamlens::period::{Month, MonthSpan};
+use teamlens::report::{self, Audience, Coverage, Names, ReportData, ReportInput};
 use teamlens::sources::simulate::{SimConfig, simulate};
 
-/// Every metric and every finding, as comparable text.
+/// Every metric and every finding, and the report for each audience (its JSON and Markdown), as
+/// comparable text.
 fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<String> {
     let config = Config::default();
     let computed = metrics::compute(tables, &config, None).unwrap();
     let roster = Roster::from_tables(tables).unwrap();
-    let outcome = detect::run_all(&DetectorInput::new(
-        month, &computed, tables, &config, &roster,
-    ))
-    .unwrap();
+    let run = || {
+        detect::run_all(&DetectorInput::new(
+            month, &computed, tables, &config, &roster,
+        ))
+        .unwrap()
+    };
+    let outcome = run();
     let mut out: Vec<String> = computed
         .names()
         .flat_map(|name| canonical_rows(name, computed.get(name)))
         .collect();
     out.extend(outcome.findings.iter().map(|f| format!("{f:?}")));
     out.extend(outcome.not_judged.iter().map(|n| format!("{n:?}")));
+    // The report reads the tables too (stuck work, trends, evidence): it must find its columns.
+    let names = Names::plain();
+    for audience in [Audience::Manager, Audience::Team] {
+        let dir = tempfile::tempdir().unwrap();
+        let data = ReportData::assemble(ReportInput {
+            span: MonthSpan::month(month),
+            metrics: &computed,
+            tables,
+            outcome: run(),
+            coverage: Coverage {
+                sources: Vec::new(),
+                tables: Vec::new(),
+                first_activity: None,
+                last_activity: None,
+                bots: Vec::new(),
+                excluded: Vec::new(),
+            },
+            roster: &roster,
+            audience,
+            names: &names,
+        })
+        .unwrap();
+        let written = report::write(data, &dir.path().join("report"), None).unwrap();
+        for file in [written.json, written.markdown] {
+            out.push(std::fs::read_to_string(file).unwrap());
+        }
+    }
     out
 }
 
