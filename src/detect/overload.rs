@@ -190,12 +190,7 @@ fn team_figures(input: &DetectorInput) -> PolarsResult<BTreeMap<String, TeamFigu
                 .alias("resolved_us"),
         ])
         .filter(col("key").is_not_null().and(col("assignee").is_not_null()))
-        .join(
-            team_of_person.lazy(),
-            [col("assignee")],
-            [col("assignee")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(team_of_person.lazy(), col("assignee"), col("assignee"))
         .with_column(
             col("labels")
                 .list()
@@ -276,12 +271,7 @@ fn team_figures(input: &DetectorInput) -> PolarsResult<BTreeMap<String, TeamFigu
 
     let in_progress = in_progress_at(input, end)?
         .lazy()
-        .join(
-            team_of_key.clone(),
-            [col("key")],
-            [col("key")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(team_of_key.clone(), col("key"), col("key"))
         .group_by([col("team")])
         .agg([count("in_progress")])
         .collect()?;
@@ -332,18 +322,8 @@ fn team_figures(input: &DetectorInput) -> PolarsResult<BTreeMap<String, TeamFigu
                 .gt_eq(lit(start))
                 .and(col("at_us").lt(lit(end))),
         )
-        .join(
-            team_of_key.clone(),
-            [col("key")],
-            [col("key")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            spans.clone(),
-            [col("sprint")],
-            [col("sprint")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(team_of_key.clone(), col("key"), col("key"))
+        .inner_join(spans.clone(), col("sprint"), col("sprint"))
         .group_by([col("team")])
         .agg([
             count("assignments"),
@@ -359,28 +339,19 @@ fn team_figures(input: &DetectorInput) -> PolarsResult<BTreeMap<String, TeamFigu
         f.added_mid_sprint = row.counts[1];
     }
     // Committed vs completed: each ticket of a sprint ending in the month, once per sprint.
+    let sprint_members = assignments
+        .lazy()
+        .filter(col("key").is_not_null())
+        .select([col("sprint"), col("key")])
+        .unique(None, UniqueKeepStrategy::Any);
     let ending = spans
         .filter(
             col("end_us")
                 .gt_eq(lit(start))
                 .and(col("end_us").lt(lit(end))),
         )
-        .join(
-            assignments
-                .lazy()
-                .filter(col("key").is_not_null())
-                .select([col("sprint"), col("key")])
-                .unique(None, UniqueKeepStrategy::Any),
-            [col("sprint")],
-            [col("sprint")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            team_of_key,
-            [col("key")],
-            [col("key")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(sprint_members, col("sprint"), col("sprint"))
+        .inner_join(team_of_key, col("key"), col("key"))
         .group_by([col("team")])
         .agg([
             count("ending"),
