@@ -50,6 +50,10 @@ pub struct LinearConfig {
     pub type_labels: std::collections::BTreeMap<String, String>,
     /// The type of a ticket none of whose labels gives one.
     pub default_type: String,
+    /// Every so many days a fetch lists every issue id of each team (ids only) and removes the
+    /// stored issues no longer in it, and reads those that moved in unseen. 0 lists at every
+    /// fetch. As Jira's `relist_days`.
+    pub relist_days: u32,
 }
 
 impl Default for LinearConfig {
@@ -73,6 +77,7 @@ impl Default for LinearConfig {
             min_remaining_requests: 10,
             type_labels,
             default_type: "feature".into(),
+            relist_days: 7,
         }
     }
 }

@@ -912,16 +912,17 @@ fn only_team(data: &Dataset, team: &str) -> Dataset {
     without(data, &others.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
-/// Makes the team's last listing of ids older than `RELIST_AFTER`, as if a week had passed, so
-/// that the next fetch lists the team again.
+/// Makes the team's last listing of ids older than the default `linear.relist_days`, as if a
+/// week had passed, so that the next fetch lists the team again.
 fn age_listing(ws: &Workspace, team: &str) {
     let path = ws.data.join("manifest.json");
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let state = &mut manifest["sources"]["linear"]["teams"][team];
     assert!(state.is_object(), "{team} was never fetched");
+    let relist_days = teamlens::config::LinearConfig::default().relist_days;
     let aged = chrono::Utc::now()
-        - teamlens::sources::linear::sync::RELIST_AFTER
+        - chrono::Duration::days(i64::from(relist_days))
         - chrono::Duration::hours(1);
     state["listed_at"] = serde_json::json!(aged);
     std::fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
@@ -1011,6 +1012,39 @@ fn an_issue_moved_to_an_unfetched_team_goes_at_the_next_listing() {
     fake.reset_stats();
     fetch_command(&fake, &ws, &team).assert().success();
     assert_eq!(fake.stats().requests, 1, "{:?}", fake.stats().log);
+}
+
+#[test]
+fn relist_days_zero_lists_the_team_at_every_fetch() {
+    let mut world = tickets(47, 1, 2, 0.5);
+    let team = teams(&world);
+    let old = cycleless_issue(&mut world, &team[0], 2);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 25);
+    let config = std::fs::read_to_string(&ws.config).unwrap();
+    std::fs::write(
+        &ws.config,
+        config.replacen("[linear]\n", "[linear]\nrelist_days = 0\n", 1),
+    )
+    .unwrap();
+    fetch_command(&fake, &ws, &team).assert().success();
+
+    // Straight after the first fetch, with no time passed, the next one lists the team's ids
+    // and the issue moved out of it is gone.
+    let new = move_issue(&mut world, &old, "ZZQ", just_now());
+    let mut linear = LinearWorld::from_dataset(&world);
+    linear.set_previous_identifiers(&new, &[&old]);
+    fake.set_world(linear);
+    fake.reset_stats();
+    fetch_command(&fake, &ws, &team).assert().success();
+    let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
+    assert_eq!(
+        operations,
+        vec!["TeamIssues", "TeamIssueIds"],
+        "{operations:?}"
+    );
+    assert!(!stored_keys(&ws.data).contains(&old));
+    assert_same_tables(&ws.data, &expected(&only_team(&world, &team[0])));
 }
 
 #[test]

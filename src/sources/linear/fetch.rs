@@ -93,6 +93,7 @@ pub async fn fetch(
         page_size: config.page_size,
         identities,
         types: TypeRules::from_config(config),
+        relist_after: chrono::TimeDelta::days(i64::from(config.relist_days)),
     };
     let mut summary = FetchSummary {
         complete: true,

@@ -23,7 +23,7 @@
 //! still returns it, archived, under `includeArchived`) has its rows removed; an archived one
 //! that is not trashed is done work and kept. Whether trashing or moving raises `updatedAt` is
 //! not documented, and a move out of the team takes the issue out of this team's filter, so
-//! every [`RELIST_AFTER`] a fetch also lists the team's ids ([`reconcile`]) and the same merge
+//! every `linear.relist_days` a fetch also lists the team's ids ([`reconcile`]) and the same merge
 //! removes the stored issues of the team it no longer lists.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,6 +112,9 @@ pub struct SyncContext<'a> {
     pub page_size: u32,
     pub identities: Identities,
     pub types: TypeRules,
+    /// How long a team's listing of ids is trusted (`linear.relist_days`): a fetch this long
+    /// after the last listing lists every id of the team again ([`reconcile`]).
+    pub relist_after: chrono::TimeDelta,
 }
 
 /// What one team's fetch read.
@@ -235,7 +238,7 @@ pub async fn sync_team(
         }
     };
 
-    let listing_due = relist_due(&state, checkpoint.started_at);
+    let listing_due = relist_due(&state, ctx.relist_after, checkpoint.started_at);
     let mut first = ctx.page_size;
     while !checkpoint.done {
         let comparator = if checkpoint.inclusive { "gte" } else { "gt" };
@@ -274,15 +277,11 @@ pub async fn sync_team(
     })
 }
 
-/// How long a team's listing of ids is trusted: a fetch this long after the last one lists
-/// every id of the team again ([`reconcile`]). As Jira's default `relist_days`.
-pub const RELIST_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(7);
-
-/// Whether a fetch starting at `now` lists the team's ids. A first fetch does not (it reads
-/// everything it stores, and counts as a listing); a store written before listings were kept
-/// has no `listed_at`, and is listed.
-fn relist_due(state: &TeamState, now: DateTime<Utc>) -> bool {
-    state.last_run.is_some() && state.listed_at.is_none_or(|at| now - at >= RELIST_AFTER)
+/// Whether a fetch starting at `now` lists the team's ids, when a listing is trusted for
+/// `relist_after`. A first fetch does not (it reads everything it stores, and counts as a
+/// listing); a store written before listings were kept has no `listed_at`, and is listed.
+fn relist_due(state: &TeamState, relist_after: chrono::TimeDelta, now: DateTime<Utc>) -> bool {
+    state.last_run.is_some() && state.listed_at.is_none_or(|at| now - at >= relist_after)
 }
 
 /// One page of `TeamIssues` under `filter`, asked again with half as many issues while Linear
@@ -866,18 +865,22 @@ mod tests {
     #[test]
     fn a_first_fetch_does_not_list_and_a_week_later_one_does() {
         let now = Utc::now();
+        let week = chrono::TimeDelta::days(7);
         let fresh = TeamState::default();
-        assert!(!relist_due(&fresh, now));
+        assert!(!relist_due(&fresh, week, now));
         let old_store = TeamState {
             last_run: Some("r".into()),
             ..TeamState::default()
         };
-        assert!(relist_due(&old_store, now));
+        assert!(relist_due(&old_store, week, now));
         let listed = |days: i64| TeamState {
             listed_at: Some(now - chrono::Duration::days(days)),
             ..old_store.clone()
         };
-        assert!(!relist_due(&listed(6), now));
-        assert!(relist_due(&listed(7), now));
+        assert!(!relist_due(&listed(6), week, now));
+        assert!(relist_due(&listed(7), week, now));
+        // `relist_days = 0`: every fetch after the first lists, even one straight after.
+        assert!(relist_due(&listed(0), chrono::TimeDelta::zero(), now));
+        assert!(!relist_due(&fresh, chrono::TimeDelta::zero(), now));
     }
 }
