@@ -196,6 +196,7 @@ pub fn run(cli: Cli) -> Result<()> {
             activity,
             format,
             regenerate,
+            runs,
         } => {
             // Stores are cached in the data directory only when one is named: the default
             // `.teamlens` is the user's real data.
@@ -211,6 +212,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 activity,
                 cache_dir,
                 regenerate,
+                runs,
             };
             bench(&plan, format, &say)
         }
@@ -1552,12 +1554,13 @@ fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Resul
     let exe = std::env::current_exe().context("finding this program to run it as a child")?;
     if format == EvalFormat::Table {
         say.line(format!(
-            "teamlens bench: seed {}, {} months, activity {}; stores cached in {} \
-             (simulating a store is not measured; each part runs alone in a child process, \
-             peak RSS is that child's)",
+            "teamlens bench: seed {}, {} months, activity {}, {} runs of each part; stores \
+             cached in {} (simulating a store is not measured; each part runs alone in a child \
+             process, peak RSS is that child's)",
             plan.seed,
             plan.months,
             plan.activity,
+            plan.runs,
             plan.cache_dir.display()
         ));
     }
@@ -1567,7 +1570,7 @@ fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Resul
             say.line(format!("preparing {people} people…"));
         }
         let (store, cached) = crate::bench::prepare(plan, people)?;
-        let result = crate::bench::run_size(&exe, &store, cached)?;
+        let result = crate::bench::run_size(&exe, &store, cached, plan.runs)?;
         match format {
             EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
             EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),

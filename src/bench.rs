@@ -69,6 +69,8 @@ pub struct BenchPlan {
     pub cache_dir: PathBuf,
     /// Simulate again even when a cached store exists.
     pub regenerate: bool,
+    /// Times each part is measured (alternately); the figures are the medians.
+    pub runs: u32,
 }
 
 /// The people a simulated team has on average: a manager and the default organisation's
@@ -387,38 +389,63 @@ pub struct SizeResult {
     /// PR timeline events (`pr_events`) and ticket history (`issue_events`).
     pub timeline_events: usize,
     pub store_bytes: u64,
-    /// Load, metrics, detectors and report, in the analysis child.
+    /// Load, metrics, detectors and report, in the analysis child: the median of the runs.
     pub analysis_seconds: f64,
+    /// The floor: the median of its runs.
     pub scan_floor_seconds: f64,
     /// `analysis_seconds / scan_floor_seconds`.
     pub ratio: f64,
-    /// The analysis child's peak resident memory.
+    /// How many times each part ran, alternately (floor, analysis, floor, …).
+    pub runs: u32,
+    /// Every run's seconds, in the order they ran: the spread the medians hide.
+    pub analysis_seconds_runs: Vec<f64>,
+    pub scan_floor_seconds_runs: Vec<f64>,
+    /// The analysis child's peak resident memory: the highest of the runs.
     pub peak_rss_bytes: u64,
     pub scan_floor_peak_rss_bytes: u64,
-    /// CPU seconds of each child (whole process, start-up included).
+    /// CPU seconds of each child (whole process, start-up included), of the median run.
     pub analysis_cpu_seconds: Option<f64>,
     pub scan_floor_cpu_seconds: Option<f64>,
     /// The machine's one-minute load average after the analysis: above the core count, other
     /// processes were competing and the seconds are inflated.
     pub load_average: Option<f64>,
+    /// The phases of the median analysis run.
     pub phases: Vec<Phase>,
     /// Simulating and writing the store (not measured; 0 when the store came from the cache).
     pub generation_seconds: f64,
     pub cached: bool,
 }
 
-/// Measures one prepared store: the floor, then the analysis, each in its own child.
-pub fn run_size(exe: &Path, store: &PreparedStore, cached: bool) -> Result<SizeResult, BenchError> {
+/// Measures one prepared store `runs` times: the floor, then the analysis, each in its own
+/// child, alternately, so that a change in the machine's load falls on both alike. The figures
+/// are each part's median run (by wall-clock seconds); peak memory is the highest of the runs.
+pub fn run_size(
+    exe: &Path,
+    store: &PreparedStore,
+    cached: bool,
+    runs: u32,
+) -> Result<SizeResult, BenchError> {
     // Read every file once first, so both children find them in the page cache alike.
     Store::open(&store.dir)?.verify()?;
-    let floor = measure(exe, Part::Floor, store)?;
-    if floor.log.rows == 0 {
-        return Err(BenchError::Output {
-            part: Part::Floor.name(),
-            message: "the scan read no rows".into(),
-        });
+    let mut floors = Vec::new();
+    let mut analyses = Vec::new();
+    for _ in 0..runs.max(1) {
+        let floor = measure(exe, Part::Floor, store)?;
+        if floor.log.rows == 0 {
+            return Err(BenchError::Output {
+                part: Part::Floor.name(),
+                message: "the scan read no rows".into(),
+            });
+        }
+        floors.push(floor);
+        analyses.push(measure(exe, Part::Analysis, store)?);
     }
-    let analysis = measure(exe, Part::Analysis, store)?;
+    let seconds = |runs: &[Measured]| runs.iter().map(|m| m.log.seconds()).collect::<Vec<_>>();
+    let peak = |runs: &[Measured]| runs.iter().map(|m| m.peak_rss_bytes).max().unwrap_or(0);
+    let (analysis_seconds_runs, scan_floor_seconds_runs) = (seconds(&analyses), seconds(&floors));
+    let (peak_rss_bytes, scan_floor_peak_rss_bytes) = (peak(&analyses), peak(&floors));
+    let analysis = median_run(analyses);
+    let floor = median_run(floors);
     let analysis_seconds = analysis.log.seconds();
     let scan_floor_seconds = floor.log.seconds();
     let rows = |table: &str| store.rows.get(table).copied().unwrap_or(0);
@@ -433,8 +460,11 @@ pub fn run_size(exe: &Path, store: &PreparedStore, cached: bool) -> Result<SizeR
         analysis_seconds,
         scan_floor_seconds,
         ratio: analysis_seconds / scan_floor_seconds.max(1e-9),
-        peak_rss_bytes: analysis.peak_rss_bytes,
-        scan_floor_peak_rss_bytes: floor.peak_rss_bytes,
+        runs: runs.max(1),
+        analysis_seconds_runs,
+        scan_floor_seconds_runs,
+        peak_rss_bytes,
+        scan_floor_peak_rss_bytes,
         analysis_cpu_seconds: analysis.log.cpu_seconds,
         scan_floor_cpu_seconds: floor.log.cpu_seconds,
         load_average: load_average(),
@@ -446,6 +476,23 @@ pub fn run_size(exe: &Path, store: &PreparedStore, cached: bool) -> Result<SizeR
         },
         cached,
     })
+}
+
+/// The run with the median wall-clock seconds (the lower middle one of an even count).
+fn median_run(mut runs: Vec<Measured>) -> Measured {
+    runs.sort_by(|a, b| a.log.seconds().total_cmp(&b.log.seconds()));
+    let middle = (runs.len().saturating_sub(1)) / 2;
+    runs.swap_remove(middle)
+}
+
+/// `fastest–slowest` of a part's runs, for the text report; empty for a single run.
+fn spread(seconds: &[f64]) -> String {
+    if seconds.len() < 2 {
+        return String::new();
+    }
+    let min = seconds.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = seconds.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!(" (median of {}: {min:.3}–{max:.3})", seconds.len())
 }
 
 fn mib(bytes: u64) -> String {
@@ -487,7 +534,7 @@ pub fn describe(result: &SizeResult) -> String {
     });
     text.push_str(&format!(
         "  {:<34} {:>9} {:>16}\n",
-        "phase", "seconds", "peak RSS so far"
+        "phase (of the median run)", "seconds", "peak RSS so far"
     ));
     for phase in &result.phases {
         text.push_str(&format!(
@@ -498,16 +545,18 @@ pub fn describe(result: &SizeResult) -> String {
         ));
     }
     text.push_str(&format!(
-        "  {:<34} {:>9.3} {:>16}\n",
+        "  {:<34} {:>9.3} {:>16}{}\n",
         "analysis (all of the above)",
         result.analysis_seconds,
-        mib(result.peak_rss_bytes)
+        mib(result.peak_rss_bytes),
+        spread(&result.analysis_seconds_runs)
     ));
     text.push_str(&format!(
-        "  {:<34} {:>9.3} {:>16}\n",
+        "  {:<34} {:>9.3} {:>16}{}\n",
         "scan floor (needed columns)",
         result.scan_floor_seconds,
-        mib(result.scan_floor_peak_rss_bytes)
+        mib(result.scan_floor_peak_rss_bytes),
+        spread(&result.scan_floor_seconds_runs)
     ));
     text.push_str(&format!(
         "  {:<34} {:>9.2}x\n",

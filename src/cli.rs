@@ -186,6 +186,10 @@ pub enum Command {
         /// Simulate the stores again even when cached ones exist.
         #[arg(long)]
         regenerate: bool,
+        /// Times the floor and the analysis are each measured, alternately; the figures are the
+        /// medians. On a shared machine one run of either varies by a fifth or more.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+        runs: u32,
     },
     /// One measured part of `teamlens bench`, run by it as a child process.
     #[command(hide = true)]

@@ -175,6 +175,22 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
         assert!(analysis > 0.0 && floor > 0.0);
         let ratio = result["ratio"].as_f64().unwrap();
         assert!((ratio - analysis / floor).abs() < 1e-9 * ratio.max(1.0));
+        // Three runs of each part by default; the figures are the medians of the runs.
+        assert_eq!(result["runs"], 3);
+        for (runs, median) in [
+            ("analysis_seconds_runs", analysis),
+            ("scan_floor_seconds_runs", floor),
+        ] {
+            let mut seconds: Vec<f64> = result[runs]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_f64().unwrap())
+                .collect();
+            seconds.sort_by(f64::total_cmp);
+            assert_eq!(seconds.len(), 3, "{runs}");
+            assert_eq!(seconds[1], median, "{runs}: the median is the middle run");
+        }
         assert!(result["peak_rss_bytes"].as_u64().unwrap() > 10 << 20);
         let phases: Vec<&str> = result["phases"]
             .as_array()
@@ -204,7 +220,7 @@ fn bench_text_names_the_phases_and_the_goals() {
     let output = support::teamlens()
         .arg("--data-dir")
         .arg(cache.path())
-        .args(["bench", "--sizes", "12", "--months", "1"])
+        .args(["bench", "--sizes", "12", "--months", "1", "--runs", "2"])
         .output()
         .unwrap();
     assert!(output.status.success());
@@ -218,6 +234,8 @@ fn bench_text_names_the_phases_and_the_goals() {
         "scan floor",
         "ratio analysis / floor",
         "goals for",
+        "2 runs of each part",
+        "(median of 2:",
     ] {
         assert!(
             text.contains(expected),
