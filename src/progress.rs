@@ -102,6 +102,39 @@ fn budget(stats: &ClientStats) -> String {
     }
 }
 
+/// Keys named in a finished line about removed issues; the rest are counted (and logged at -v).
+const REMOVED_KEYS_SHOWN: usize = 10;
+
+/// `; 2 issues removed (no longer in the project, or deleted): PAY-1, PAY-3`: which stored issues
+/// a fetch removed, so a user who misses one in the report can tell why. Every key is also logged
+/// at info level (`-v`), and the line names the first [`REMOVED_KEYS_SHOWN`].
+fn removed_note(source: &str, removed: &[String], why: &str) -> String {
+    if removed.is_empty() {
+        return String::new();
+    }
+    for key in removed {
+        tracing::info!("{source}: removed {key} ({why})");
+    }
+    let shown: Vec<&str> = removed
+        .iter()
+        .take(REMOVED_KEYS_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let mut text = format!(
+        "; {} issue{} removed ({why}): {}",
+        removed.len(),
+        if removed.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    );
+    if removed.len() > shown.len() {
+        text.push_str(&format!(
+            " and {} more (-v lists them)",
+            removed.len() - shown.len()
+        ));
+    }
+    text
+}
+
 impl Observer for FetchProgress {
     fn repository_started(&self, repo: &RepoName, resumed_hint: bool) {
         let text = if resumed_hint {
@@ -260,6 +293,11 @@ mod linear {
 
         fn team_finished(&self, outcome: &TeamOutcome, stats: &ClientStats) {
             let mut text = format!("done: {}; {}", describe(&outcome.counts), budget(stats));
+            text.push_str(&super::removed_note(
+                &format!("linear {}", outcome.team),
+                &outcome.removed,
+                "moved out of the team, or trashed",
+            ));
             if !outcome.warnings.is_empty() {
                 text.push_str(&format!(
                     "; Linear reported {} error(s) beside the data, which was kept (-v lists them)",
@@ -346,12 +384,11 @@ mod jira {
 
         fn project_finished(&self, outcome: &ProjectOutcome, stats: &ClientStats) {
             let mut text = format!("done: {}; {}", describe(&outcome.counts), requests(stats));
-            if !outcome.removed.is_empty() {
-                text.push_str(&format!(
-                    "; {} issues no longer in the project removed",
-                    outcome.removed.len()
-                ));
-            }
+            text.push_str(&super::removed_note(
+                &name(&outcome.project),
+                &outcome.removed,
+                "no longer in the project, or deleted",
+            ));
             match self.bar_named(&name(&outcome.project)) {
                 Some(bar) => bar.finish_with_message(text),
                 None => self.line(&format!("{}: {text}", name(&outcome.project))),
@@ -369,5 +406,25 @@ mod jira {
                 None => self.line(&format!("{}: {text}", name(project))),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::removed_note;
+
+    #[test]
+    fn removed_issues_are_named_up_to_ten() {
+        assert_eq!(removed_note("jira PAY", &[], "gone"), "");
+        assert_eq!(
+            removed_note("jira PAY", &["PAY-3".to_string()], "gone"),
+            "; 1 issue removed (gone): PAY-3"
+        );
+        let many: Vec<String> = (1..=12).map(|n| format!("PAY-{n}")).collect();
+        assert_eq!(
+            removed_note("jira PAY", &many, "gone"),
+            "; 12 issues removed (gone): PAY-1, PAY-2, PAY-3, PAY-4, PAY-5, PAY-6, PAY-7, PAY-8, \
+             PAY-9, PAY-10 and 2 more (-v lists them)"
+        );
     }
 }

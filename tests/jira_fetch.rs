@@ -1169,7 +1169,9 @@ fn deleted_and_moved_issues_leave_no_stale_rows() {
     let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
     let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
     assert!(
-        format!("{stdout}{stderr}").contains("1 issues no longer in the project removed"),
+        format!("{stdout}{stderr}").contains(&format!(
+            "1 issue removed (no longer in the project, or deleted): {deleted}"
+        )),
         "{stdout}{stderr}"
     );
     assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));

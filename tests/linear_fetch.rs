@@ -1036,7 +1036,7 @@ fn relist_days_zero_lists_the_team_at_every_fetch() {
     linear.set_previous_identifiers(&new, &[&old]);
     fake.set_world(linear);
     fake.reset_stats();
-    fetch_command(&fake, &ws, &team).assert().success();
+    let result = fetch_command(&fake, &ws, &team).assert().success();
     let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
     assert_eq!(
         operations,
@@ -1045,6 +1045,19 @@ fn relist_days_zero_lists_the_team_at_every_fetch() {
     );
     assert!(!stored_keys(&ws.data).contains(&old));
     assert_same_tables(&ws.data, &expected(&only_team(&world, &team[0])));
+    // The progress line names the issue it removed.
+    let output = result.get_output();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        said.contains(&format!(
+            "1 issue removed (moved out of the team, or trashed): {old}"
+        )),
+        "{said}"
+    );
 }
 
 #[test]
