@@ -614,16 +614,18 @@ pub struct ReviewRow {
     pub in_span: bool,
 }
 
-/// The rows of [`reviews_of_prs_reviewed_in`], in (repo, number, time) order.
+/// The rows of [`reviews_of_prs_reviewed_in`], in (repo, number, time) order. Each value is
+/// moved out of its column, not copied again: a month of a large organisation is hundreds of
+/// thousands of reviews.
 pub fn review_rows(frame: &DataFrame) -> PolarsResult<Vec<ReviewRow>> {
-    let repo = str_values(frame, "repo")?;
+    let mut repo = str_values(frame, "repo")?;
     let number = i64_values(frame, "number")?;
-    let reviewer = str_values(frame, "reviewer")?;
-    let state = str_values(frame, "state")?;
+    let mut reviewer = str_values(frame, "reviewer")?;
+    let mut state = str_values(frame, "state")?;
     let submitted = i64_values(frame, "submitted_us")?;
     let comments = i64_values(frame, "comment_count")?;
-    let author = str_values(frame, "author")?;
-    let url = str_values(frame, "url")?;
+    let mut author = str_values(frame, "author")?;
+    let mut url = str_values(frame, "url")?;
     let size = i64_values(frame, "size")?;
     let ready = i64_values(frame, "ready_us")?;
     let in_span: Vec<bool> = frame
@@ -635,11 +637,11 @@ pub fn review_rows(frame: &DataFrame) -> PolarsResult<Vec<ReviewRow>> {
     let mut rows = Vec::with_capacity(frame.height());
     for i in 0..frame.height() {
         let (Some(repo), Some(number), Some(reviewer), Some(submitted_us), Some(author)) = (
-            repo[i].clone(),
+            repo[i].take(),
             number[i],
-            reviewer[i].clone(),
+            reviewer[i].take(),
             submitted[i],
-            author[i].clone(),
+            author[i].take(),
         ) else {
             continue;
         };
@@ -647,11 +649,11 @@ pub fn review_rows(frame: &DataFrame) -> PolarsResult<Vec<ReviewRow>> {
             repo,
             number,
             reviewer,
-            state: state[i].clone().unwrap_or_default(),
+            state: state[i].take().unwrap_or_default(),
             submitted_us,
             comment_count: comments[i].unwrap_or(0),
             author,
-            url: url[i].clone(),
+            url: url[i].take(),
             size: size[i].unwrap_or(0),
             ready_us: ready[i],
             in_span: in_span[i],
