@@ -436,6 +436,15 @@ fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
 }
 
 /// `teamlens fetch jira KEY…`.
+/// The dry runs' column for a tracker's periodic listing: `no`, or `yes, 3 requests`.
+fn listing_due(requests: i64) -> String {
+    match requests {
+        0 => "no".to_string(),
+        1 => "yes, 1 request".to_string(),
+        n => format!("yes, {n} requests"),
+    }
+}
+
 /// `teamlens fetch jira --dry-run`: how many issues each project's fetch would read and about
 /// how many requests that takes, from Jira's own count; no issue is read, nothing is stored.
 fn estimate_jira(
@@ -463,12 +472,21 @@ fn estimate_jira(
         )?;
         let estimates =
             jira::fetch::estimate(&client, store.as_ref(), &projects, since, &config.jira).await?;
-        say.line("jira project | issues to read | requests (at least)");
+        say.line("jira project | issues to read | requests (at least) | listing of keys due");
         for e in &estimates {
-            say.line(format!("{} | {} | {}", e.project, e.issues, e.requests));
+            say.line(format!(
+                "{} | {} | {} | {}",
+                e.project,
+                e.issues,
+                e.requests,
+                listing_due(e.listing_requests)
+            ));
         }
         let issues: i64 = estimates.iter().map(|e| e.issues).sum();
-        let requests: i64 = estimates.iter().map(|e| e.requests).sum();
+        let requests: i64 = estimates
+            .iter()
+            .map(|e| e.requests + e.listing_requests)
+            .sum();
         say.line(format!(
             "jira total: {issues} issues, about {requests} requests, plus one per further page \
              of a long changelog or comment thread; {} requests made to estimate, nothing stored",
@@ -586,12 +604,21 @@ fn fetch_linear(
             let estimates =
                 linear::fetch::estimate(&client, store.as_ref(), &teams, since, &config.linear)
                     .await?;
-            say.line("linear team | issues to read | requests (at least)");
+            say.line("linear team | issues to read | requests (at least) | listing of ids due");
             for e in &estimates {
-                say.line(format!("{} | {} | {}", e.team, e.issues, e.requests));
+                say.line(format!(
+                    "{} | {} | {} | {}",
+                    e.team,
+                    e.issues,
+                    e.requests,
+                    listing_due(e.listing_requests)
+                ));
             }
             let issues: i64 = estimates.iter().map(|e| e.issues).sum();
-            let requests: i64 = estimates.iter().map(|e| e.requests).sum();
+            let requests: i64 = estimates
+                .iter()
+                .map(|e| e.requests + e.listing_requests)
+                .sum();
             let counted: i64 = estimates.iter().map(|e| e.counted_with).sum();
             say.line(format!(
                 "linear total: {issues} issues, about {requests} requests, plus one per further \

@@ -1075,6 +1075,41 @@ fn a_dry_run_counts_the_issues_a_fetch_would_read() {
         searched[0].starts_with(&format!("{} ORDER BY", counted[0])),
         "{counted:?} {searched:?}"
     );
+    assert!(
+        stdout.contains(&format!("{} | {count} | {requests} | no", keys[0])),
+        "no listing is due on a first fetch: {stdout}"
+    );
+
+    // With the listing of every key due, the dry run counts the project and the listing's pages.
+    let config = std::fs::read_to_string(&ws.config).unwrap();
+    std::fs::write(
+        &ws.config,
+        config.replacen("[jira]\n", "[jira]\nrelist_days = 0\n", 1),
+    )
+    .unwrap();
+    fake.reset_stats();
+    let result = fetch_command(&fake, &ws, &keys[..1])
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let line: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{} | ", keys[0])))
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .split(" | ")
+        .collect();
+    assert_eq!(line[3], "yes, 1 request", "{stdout}");
+    let fetch_requests: i64 = line[2].parse().unwrap();
+    assert!(
+        stdout.contains(&format!("about {} requests", fetch_requests + 1)),
+        "the total counts the listing: {stdout}"
+    );
+    assert_eq!(
+        fake.stats().jql.last(),
+        Some(&format!("project = \"{}\"", keys[0])),
+        "the listing counted with its own JQL"
+    );
 
     let result = fetch_command(&fake, &ws, &["NOPE".to_string()])
         .arg("--dry-run")

@@ -571,13 +571,32 @@ fn a_dry_run_counts_what_a_fetch_would_read_and_stores_nothing() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
-    assert!(stdout.contains(&format!("{} | 1 | 1", team[0])), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} | 1 | 1 | no", team[0])),
+        "no listing is due the day of the first fetch: {stdout}"
+    );
     let log = fake.stats().log;
     assert!(
         log.iter()
             .all(|l| l.operation != "TeamLookup" || l.variables["key"] == team[0].as_str())
             && log[1].variables["filter"]["updatedAt"]["gt"].is_string(),
         "{log:?}"
+    );
+
+    // A week on, the listing of every id is due: the dry run counts its pages (all the team's
+    // issues, 250 a request, from the team's own count) and adds them to the total.
+    age_listing(&ws, &team[0]);
+    let result = fetch_command(&fake, &ws, &team)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    let listing = count.div_ceil(250);
+    assert!(listing > 1, "{count}");
+    assert!(
+        stdout.contains(&format!("{} | 1 | 1 | yes, {listing} requests", team[0]))
+            && stdout.contains(&format!("about {} requests", 1 + listing)),
+        "{stdout}"
     );
 
     let result = fetch_command(&fake, &ws, &["NOPE".to_string()])

@@ -159,11 +159,14 @@ pub struct Estimate {
     /// Search pages, plus a changelog and a remote-links request per issue: the least a fetch
     /// sends (long changelogs and comment threads add pages).
     pub requests: i64,
+    /// Pages of the keys-only listing of the whole project when one is due (`relist_days`
+    /// after the last), else 0.
+    pub listing_requests: i64,
 }
 
 /// Counts what a fetch of `projects` would read, reading no issue and storing nothing: the
 /// account's zone, then one `search/approximate-count` per project with the JQL the fetch
-/// would send.
+/// would send, and one more of the whole project when its listing of keys is due.
 pub async fn estimate(
     client: &JiraClient,
     store: Option<&Store>,
@@ -191,35 +194,58 @@ pub async fn estimate(
         let bound = super::sync::search_bound(state.mark.unwrap_or(since));
         let jql = super::sync::jql(project, bound, zone);
         let count_jql = jql.split(" ORDER BY").next().unwrap_or(&jql).to_string();
-        let answer: ApproximateCount = match client
-            .post(
-                "/rest/api/3/search/approximate-count",
-                &serde_json::json!({ "jql": count_jql }),
-            )
-            .await
-        {
-            Ok(answer) => answer,
-            Err(ClientError::Rejected {
-                status: 400,
-                message,
-                ..
-            }) if message.contains("project") => {
-                return Err(EstimateError::UnknownProject {
-                    project: project.clone(),
-                    message,
-                });
-            }
-            Err(e) => return Err(FetchError::from(e).into()),
+        let count = approximate_count(client, project, &count_jql).await?;
+        // As the fetch decides after its search: a project never listed counts the search as
+        // its listing, so only `relist_days = 0` lists it at once.
+        let now = Utc::now();
+        let after_search = super::sync::ProjectState {
+            listed_at: state.listed_at.or(Some(now)),
+            ..state.clone()
+        };
+        let listing_requests = if super::sync::relist_due(&after_search, config.relist_days, now) {
+            let keys =
+                approximate_count(client, project, &super::sync::listing_jql(project)).await?;
+            let page = i64::from(super::sync::KEYS_PAGE);
+            ((keys + page - 1) / page).max(1)
+        } else {
+            0
         };
         let page = i64::from(config.page_size.max(1));
-        let pages = ((answer.count + page - 1) / page).max(1);
+        let pages = ((count + page - 1) / page).max(1);
         out.push(Estimate {
             project: project.clone(),
-            issues: answer.count,
-            requests: pages + 2 * answer.count,
+            issues: count,
+            requests: pages + 2 * count,
+            listing_requests,
         });
     }
     Ok(out)
+}
+
+/// Jira's count of the issues `jql` matches; a project Jira does not know is named.
+async fn approximate_count(
+    client: &JiraClient,
+    project: &str,
+    jql: &str,
+) -> Result<i64, EstimateError> {
+    match client
+        .post::<ApproximateCount>(
+            "/rest/api/3/search/approximate-count",
+            &serde_json::json!({ "jql": jql }),
+        )
+        .await
+    {
+        Ok(answer) => Ok(answer.count),
+        Err(ClientError::Rejected {
+            status: 400,
+            message,
+            ..
+        }) if message.contains("project") => Err(EstimateError::UnknownProject {
+            project: project.to_string(),
+            message,
+        }),
+        Err(e) => Err(FetchError::from(e).into()),
+    }
 }
 
 /// Jira's answer to `search/approximate-count`.

@@ -502,7 +502,13 @@ pub fn relist_due(state: &ProjectState, relist_days: u32, now: DateTime<Utc>) ->
 }
 
 /// Keys per search page when only keys are asked for (Jira serves up to 5000 then).
-const KEYS_PAGE: u32 = 1000;
+pub(crate) const KEYS_PAGE: u32 = 1000;
+
+/// The JQL of every issue of a project: what [`relist_project`] lists (ordered by key) and
+/// `--dry-run` counts.
+pub(crate) fn listing_jql(project: &str) -> String {
+    format!("project = \"{}\"", project.replace(['"', '\\'], ""))
+}
 
 /// Lists every key of a project (a search for keys only, all pages) and removes the stored
 /// issues of the project that are not among them, with their events and comments: Jira's
@@ -517,13 +523,7 @@ pub async fn relist_project(
     let mut token: Option<String> = None;
     loop {
         let mut query = vec![
-            (
-                "jql",
-                format!(
-                    "project = \"{}\" ORDER BY key ASC",
-                    project.replace(['"', '\\'], "")
-                ),
-            ),
+            ("jql", format!("{} ORDER BY key ASC", listing_jql(project))),
             ("maxResults", KEYS_PAGE.to_string()),
             ("fields", "key".to_string()),
         ];

@@ -64,8 +64,15 @@ pub async fn estimate(
             .map(|s| super::sync::team_state(s.manifest().sources.get(SOURCE), team))
             .unwrap_or_default();
         out.push(
-            super::sync::estimate_team(client, &state, team, since, i64::from(config.page_size))
-                .await?,
+            super::sync::estimate_team(
+                client,
+                &state,
+                team,
+                since,
+                i64::from(config.page_size),
+                chrono::TimeDelta::days(i64::from(config.relist_days)),
+            )
+            .await?,
         );
     }
     Ok(out)

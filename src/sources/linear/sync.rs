@@ -451,6 +451,9 @@ pub struct TeamEstimate {
     pub requests: i64,
     /// Requests made to count.
     pub counted_with: i64,
+    /// Pages of the listing of every id of the team when one is due (`relist_days` after the
+    /// last), from Linear's count of the team's issues, archived included; else 0.
+    pub listing_requests: i64,
 }
 
 /// Page size of the id-only count and listing: ids cost Linear one complexity point each.
@@ -464,22 +467,29 @@ pub async fn estimate_team(
     team: &str,
     since: DateTime<Utc>,
     page_size: i64,
+    relist_after: chrono::TimeDelta,
 ) -> Result<TeamEstimate, SyncError> {
     let answer = client
         .query(Document::TeamLookup, json!({ "key": team }))
         .await
         .map_err(|source| client_error(team, source))?;
     let data: TeamLookupData = decode(team, "TeamLookup", answer.data)?;
-    if !data
+    let Some(found) = data
         .teams
         .nodes
         .iter()
-        .any(|t| t.key.eq_ignore_ascii_case(team))
-    {
+        .find(|t| t.key.eq_ignore_ascii_case(team))
+    else {
         return Err(SyncError::NotFound {
             team: team.to_string(),
         });
-    }
+    };
+    let listing_requests = if relist_due(state, relist_after, Utc::now()) {
+        let ids = found.issue_count.unwrap_or(0);
+        ((ids + ID_PAGE - 1) / ID_PAGE).max(1)
+    } else {
+        0
+    };
     let bound = state.mark.unwrap_or(since);
     let comparator = if state.mark.is_none() { "gte" } else { "gt" };
     let filter = json!({
@@ -494,6 +504,7 @@ pub async fn estimate_team(
         issues,
         requests: ((issues + page_size - 1) / page_size).max(1),
         counted_with,
+        listing_requests,
     })
 }
 

@@ -167,10 +167,13 @@ pub struct TeamIssuesData {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Team {
     pub id: String,
     pub key: String,
     pub name: Option<String>,
+    /// Every issue of the team, archived included (`TeamLookup` asks for it).
+    pub issue_count: Option<i64>,
 }
 
 /// `TeamLookup`.

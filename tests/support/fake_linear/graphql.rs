@@ -364,6 +364,20 @@ impl<'w> ObjectValue for O<'w> {
                 "id" => leaf(json!(format!("team-{key}"))),
                 "key" => leaf(json!(key)),
                 "name" => leaf(json!(format!("Team {key}"))),
+                // Archived issues only when asked for, as `issues` counts them.
+                "issueCount" => {
+                    let archived = info
+                        .arguments()
+                        .get("includeArchived")
+                        .and_then(JsonValue::as_bool)
+                        .unwrap_or(false);
+                    let count = world
+                        .issues
+                        .iter()
+                        .filter(|i| i.team == *key && (archived || i.archived_at.is_none()))
+                        .count();
+                    leaf(json!(count))
+                }
                 _ => unknown(),
             },
             K::Issue(i) => {
