@@ -16,14 +16,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use polars::prelude::*;
-use teamlens::model::{
-    Comment, Dataset, Deployment, FileChange, Person, PrCommit, PrEvent, PullRequest, Review,
-    ReviewRequest, Table,
-};
+use teamlens::model::{Comment, Dataset, FileChange, Person, PrCommit, PrEvent, Review, Table};
 use teamlens::sources::simulate::{SimConfig, simulate};
 use teamlens::store::Store;
 
 use support::fake_github::{FakeGitHub, Fault, GitHubWorld, TOKEN};
+use support::tables::{assert_same_tables, rows, stored_frame};
 use support::teamlens;
 
 /// A small simulated organisation's GitHub rows (its Jira tickets are another source).
@@ -125,85 +123,20 @@ fn fetch_command(fake: &FakeGitHub, ws: &Workspace, repos: &[String]) -> assert_
     command
 }
 
-/// The tables a GitHub fetch writes, and the columns that make each row unique.
-const TABLES: &[(&str, &[&str])] = &[
-    ("pull_requests", &["repo", "number"]),
-    (
-        "reviews",
-        &["repo", "number", "submitted_at", "reviewer", "state"],
-    ),
-    (
-        "review_requests",
-        &["repo", "number", "requested_at", "requested"],
-    ),
-    ("pr_events", &["repo", "number", "at", "kind", "actor"]),
-    ("pr_commits", &["repo", "number", "sha"]),
-    (
-        "comments",
-        &[
-            "container",
-            "item",
-            "created_at",
-            "author",
-            "is_review_thread",
-        ],
-    ),
-    ("file_changes", &["repo", "number", "path"]),
-    ("deployments", &["repo", "environment", "at"]),
+/// The tables a GitHub fetch writes.
+const TABLES: &[&str] = &[
+    "pull_requests",
+    "reviews",
+    "review_requests",
+    "pr_events",
+    "pr_commits",
+    "comments",
+    "file_changes",
+    "deployments",
 ];
 
-fn world_frame(world: &Dataset, table: &str) -> DataFrame {
-    let w = world.clone();
-    match table {
-        "pull_requests" => PullRequest::to_frame(w.pull_requests),
-        "reviews" => Review::to_frame(w.reviews),
-        "review_requests" => ReviewRequest::to_frame(w.review_requests),
-        "pr_events" => PrEvent::to_frame(w.pr_events),
-        "pr_commits" => PrCommit::to_frame(w.pr_commits),
-        "comments" => Comment::to_frame(w.comments),
-        "file_changes" => FileChange::to_frame(w.file_changes),
-        "deployments" => Deployment::to_frame(w.deployments),
-        other => panic!("no table {other}"),
-    }
-    .unwrap()
-}
-
-fn stored_frame(data: &Path, table: &str) -> DataFrame {
-    Store::open(data)
-        .unwrap()
-        .scan(table)
-        .unwrap()
-        .collect()
-        .unwrap()
-}
-
-/// Each row of a frame as text, sorted, so two frames compare regardless of row order.
-fn rows(frame: &DataFrame) -> Vec<String> {
-    let mut out: Vec<String> = (0..frame.height())
-        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
-        .collect();
-    out.sort();
-    out
-}
-
-/// Fails with the first rows that differ, table by table.
-fn assert_same_tables(data: &Path, world: &Dataset) {
-    let mut problems = Vec::new();
-    for (table, _) in TABLES {
-        let want = rows(&world_frame(world, table));
-        let got = rows(&stored_frame(data, table));
-        if want != got {
-            let missing: Vec<&String> = want.iter().filter(|r| !got.contains(r)).take(3).collect();
-            let extra: Vec<&String> = got.iter().filter(|r| !want.contains(r)).take(3).collect();
-            problems.push(format!(
-                "{table}: {} rows stored, {} expected\n  missing: {missing:#?}\n  unexpected: {extra:#?}",
-                got.len(),
-                want.len()
-            ));
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
+/// GitHub's rows are all the store holds in these tests.
+const SOURCE: Option<&str> = None;
 
 #[test]
 fn a_fetch_stores_exactly_the_simulated_organisation() {
@@ -214,7 +147,7 @@ fn a_fetch_stores_exactly_the_simulated_organisation() {
     let output = fetch_command(&fake, &ws, &repos).assert().success();
     let stdout = String::from_utf8_lossy(&output.get_output().stdout).to_string();
     assert!(stdout.contains("fetched 2 of 2 repositories"), "{stdout}");
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
     // What was fetched makes a report, even before a roster says who is in which team.
     let report = support::report(&ws.data, "2026-09", &ws.data.join("report"));
     assert!(report["findings"].is_array(), "{report}");
@@ -255,7 +188,7 @@ fn logins_and_commit_emails_become_the_rosters_people() {
         .unwrap();
     let fake = FakeGitHub::start(github);
     fetch_command(&fake, &ws, &repos).assert().success();
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 }
 
 /// Moves three PRs of the world forward: each gets a new comment-free approval now, as if a
@@ -314,7 +247,7 @@ fn a_refetch_reads_only_what_changed_and_rewrites_it_in_place() {
         "a re-fetch with nothing new costs one request per repository: {:?}",
         fake.stats().by_operation
     );
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 
     let changed = touch_three_prs(&fake);
     fake.reset_stats();
@@ -332,7 +265,7 @@ fn a_refetch_reads_only_what_changed_and_rewrites_it_in_place() {
         .filter(|r| r.operation == "RepositorySync")
         .count();
     assert_eq!(read, repos.len());
-    assert_same_tables(&ws.data, &changed);
+    assert_same_tables(&ws.data, &changed, TABLES, SOURCE);
 }
 
 #[test]
@@ -395,7 +328,7 @@ fn a_fetch_killed_at_random_points_resumes_to_the_same_dataset() {
     );
     fake.set_latency(Duration::ZERO);
     fetch_command(&fake, &ws, &repos).assert().success();
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 }
 
 /// Runs a fetch with `fault` injected `times` times at the start; returns the command's result.
@@ -437,7 +370,7 @@ fn transient_faults_are_retried_and_the_data_is_whole() {
         let stderr = stderr_of(&result);
         result.success();
         assert!(fake.stats().faults >= times as u64, "{label}");
-        assert_same_tables(&ws.data, &world);
+        assert_same_tables(&ws.data, &world, TABLES, SOURCE);
         assert!(!stderr.contains(TOKEN), "{label}: {stderr}");
     }
 }
@@ -457,7 +390,7 @@ fn a_server_that_keeps_failing_stops_the_fetch_resumably() {
     fake.clear_faults();
     let repos = repositories(&world);
     fetch_command(&fake, &ws, &repos).assert().success();
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 }
 
 #[test]
@@ -534,7 +467,7 @@ fn a_spent_rate_limit_stops_cleanly_and_the_next_run_resumes() {
         "the second run started over instead of resuming: {:?}",
         first.variables
     );
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 }
 
 #[test]
@@ -551,7 +484,7 @@ fn an_unknown_repository_is_reported_and_the_others_are_fetched() {
         stderr.contains("acme/does-not-exist: not found on GitHub"),
         "{stderr}"
     );
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 }
 
 #[test]
@@ -697,7 +630,7 @@ fn every_overflowing_connection_of_a_pr_is_followed_to_the_end() {
         operations["PullRequestTimeline"] as usize,
         (events - 100).div_ceil(100)
     );
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 }
 
 /// Three GitHub issues with assignments, labels, a renamed title, a close and a reopen, body
@@ -798,15 +731,18 @@ fn github_issues_arrive_with_their_events_and_edits() {
     let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
     let ws = workspace(50);
     fetch_command(&fake, &ws, &repos).assert().success();
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
     let mut want_issues = rows(&teamlens::model::Issue::to_frame(world.issues.clone()).unwrap());
-    let mut got_issues = rows(&stored_frame(&ws.data, "issues"));
+    let mut got_issues = rows(&stored_frame(&ws.data, "issues", SOURCE));
     want_issues.sort();
     got_issues.sort();
     assert_eq!(got_issues, want_issues);
     let want_events =
         rows(&teamlens::model::IssueEvent::to_frame(world.issue_events.clone()).unwrap());
-    assert_eq!(rows(&stored_frame(&ws.data, "issue_events")), want_events);
+    assert_eq!(
+        rows(&stored_frame(&ws.data, "issue_events", SOURCE)),
+        want_events
+    );
 }
 
 #[test]
@@ -830,7 +766,7 @@ fn releases_count_as_deployments_of_what_was_merged_before_them() {
     let fake = FakeGitHub::start(github);
     let ws = workspace(50);
     fetch_command(&fake, &ws, &repos).assert().success();
-    let releases = stored_frame(&ws.data, "deployments")
+    let releases = stored_frame(&ws.data, "deployments", SOURCE)
         .lazy()
         .filter(col("environment").eq(lit("release")))
         .collect()
@@ -894,7 +830,7 @@ fn init_proposes_a_config_and_a_plain_fetch_reads_it() {
         .args(["fetch", "--since", "2020-01-01"])
         .assert()
         .success();
-    assert_same_tables(&data, &world);
+    assert_same_tables(&data, &world, TABLES, SOURCE);
 }
 
 #[test]
@@ -964,7 +900,7 @@ fn without_github_token_the_gh_clis_login_is_used() {
     let stderr = String::from_utf8_lossy(&result.get_output().stderr).to_string();
     assert!(stderr.contains("gh auth token"), "{stderr}");
     assert!(!stderr.contains(TOKEN), "{stderr}");
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 
     // With neither a token nor gh nor an App, the message says what to set.
     let result = fetch_command(&fake, &ws, &repos)
@@ -1012,7 +948,7 @@ fn a_github_app_mints_installation_tokens_and_renews_them_before_they_expire() {
     fake.enable_app(4242, APP_PUBLIC_KEY, Duration::from_secs(3600));
     let ws = app_workspace();
     app_fetch(&fake, &ws, &repos).success();
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
     assert_eq!(fake.minted_tokens(), 1);
 
     // Tokens about to expire (under a minute left) are renewed before they are used.
@@ -1022,7 +958,7 @@ fn a_github_app_mints_installation_tokens_and_renews_them_before_they_expire() {
     app_fetch(&fake, &ws, &repos).success();
     let graphql: u64 = fake.stats().by_operation.values().sum();
     assert_eq!(fake.minted_tokens(), graphql, "one fresh token per request");
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 
     // A token revoked mid-run is replaced once, and the fetch goes on.
     fake.enable_app(4242, APP_PUBLIC_KEY, Duration::from_secs(3600));
@@ -1032,7 +968,7 @@ fn a_github_app_mints_installation_tokens_and_renews_them_before_they_expire() {
     fake.inject(Fault::ExpiredToken, 1);
     app_fetch(&fake, &ws, &repos).success();
     assert_eq!(fake.minted_tokens(), 2);
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 }
 
 #[test]
@@ -1066,5 +1002,5 @@ fn with_wait_a_spent_rate_limit_is_waited_out() {
         "{stderr}"
     );
     assert!(started.elapsed() >= Duration::from_secs(2));
-    assert_same_tables(&ws.data, &world);
+    assert_same_tables(&ws.data, &world, TABLES, SOURCE);
 }

@@ -12,16 +12,17 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use polars::prelude::*;
-use teamlens::model::{Comment, Dataset, Issue, IssueEvent, Person, Table};
+use teamlens::model::{Dataset, Issue, IssueEvent, Person};
 use teamlens::sources::simulate::{SimConfig, simulate};
 use teamlens::store::Store;
 
 use support::fake_jira::{EMAIL, FakeJira, Fault, JiraWorld, TOKEN, account_id};
+use support::tables::{assert_same_tables, simulated_sprints, stored_frame, stored_sprints};
 use support::teamlens;
 
 fn world(seed: u64, teams: usize, months: u32, scale: f64) -> Dataset {
@@ -62,48 +63,6 @@ fn roster_toml(people: &[Person]) -> String {
             out.push_str(&format!("work_start_hour = {s}\nwork_end_hour = {e}\n"));
         }
     }
-    out
-}
-
-/// The stored sprints of `source` as (name, start, end, completion), sorted.
-fn stored_sprints(data: &Path, source: &str) -> Vec<String> {
-    let frame = Store::open(data)
-        .unwrap()
-        .scan("sprints")
-        .unwrap()
-        .filter(col("source").eq(lit(source.to_string())))
-        .select([
-            col("name"),
-            col("started_at"),
-            col("ended_at"),
-            col("completed_at"),
-        ])
-        .collect()
-        .unwrap();
-    let mut out: Vec<String> = (0..frame.height())
-        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
-        .collect();
-    out.sort();
-    out
-}
-
-fn simulated_sprints(data: &Dataset, completed: bool) -> Vec<String> {
-    let rows: Vec<teamlens::model::Sprint> = data
-        .sprints
-        .iter()
-        .map(|s| teamlens::model::Sprint {
-            completed_at: s.completed_at.filter(|_| completed),
-            ..s.clone()
-        })
-        .collect();
-    let frame = teamlens::model::Sprint::to_frame(rows)
-        .unwrap()
-        .select(["name", "started_at", "ended_at", "completed_at"])
-        .unwrap();
-    let mut out: Vec<String> = (0..frame.height())
-        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
-        .collect();
-    out.sort();
     out
 }
 
@@ -178,52 +137,8 @@ fn expected(data: &Dataset, base_url: &str) -> Dataset {
 
 const TABLES: &[&str] = &["issues", "issue_events", "comments"];
 
-fn world_frame(world: &Dataset, table: &str) -> DataFrame {
-    let w = world.clone();
-    match table {
-        "issues" => Issue::to_frame(w.issues),
-        "issue_events" => IssueEvent::to_frame(w.issue_events),
-        "comments" => Comment::to_frame(w.comments),
-        other => panic!("no table {other}"),
-    }
-    .unwrap()
-}
-
-fn stored_frame(data: &Path, table: &str) -> DataFrame {
-    Store::open(data)
-        .unwrap()
-        .scan(table)
-        .unwrap()
-        .filter(col("source").eq(lit("jira")))
-        .collect()
-        .unwrap()
-}
-
-fn rows(frame: &DataFrame) -> Vec<String> {
-    let mut out: Vec<String> = (0..frame.height())
-        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
-        .collect();
-    out.sort();
-    out
-}
-
-fn assert_same_tables(data: &Path, want: &Dataset) {
-    let mut problems = Vec::new();
-    for table in TABLES {
-        let want = rows(&world_frame(want, table));
-        let got = rows(&stored_frame(data, table));
-        if want != got {
-            let missing: Vec<&String> = want.iter().filter(|r| !got.contains(r)).take(3).collect();
-            let extra: Vec<&String> = got.iter().filter(|r| !want.contains(r)).take(3).collect();
-            problems.push(format!(
-                "{table}: {} rows stored, {} expected\n  missing: {missing:#?}\n  unexpected: {extra:#?}",
-                got.len(),
-                want.len()
-            ));
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
+/// Only this source's rows are compared: the tests' roster and other sources share the tables.
+const SOURCE: Option<&str> = Some("jira");
 
 #[test]
 fn a_fetch_stores_exactly_the_simulated_tickets() {
@@ -236,7 +151,7 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
     assert!(stdout.contains("fetched 2 of 2 Jira projects"), "{stdout}");
     let want = expected(&data, &fake.base_url());
     assert!(want.issues.len() > 20 && want.issue_events.len() > 100);
-    assert_same_tables(&ws.data, &want);
+    assert_same_tables(&ws.data, &want, TABLES, SOURCE);
     // Sprints with their dates, from the agile API.
     let sprints = stored_sprints(&ws.data, "jira");
     assert!(sprints.len() > 5, "{sprints:?}");
@@ -347,7 +262,7 @@ fn a_refetch_searches_from_the_stored_mark_and_replaces_changed_tickets() {
     want.issue_events.push(changed);
     fake.reset_stats();
     fetch_command(&fake, &ws, &keys).assert().success();
-    assert_same_tables(&ws.data, &want);
+    assert_same_tables(&ws.data, &want, TABLES, SOURCE);
 }
 
 #[test]
@@ -405,7 +320,7 @@ fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
     assert!(kills >= 10, "only {kills} kills before the fetch finished");
     fake.set_latency(Duration::ZERO);
     fetch_command(&fake, &ws, &keys).assert().success();
-    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()), TABLES, SOURCE);
 }
 
 #[test]
@@ -422,7 +337,7 @@ fn rate_limits_server_errors_and_broken_answers_are_survived() {
         started.elapsed() >= Duration::from_secs(1),
         "Retry-After was honoured"
     );
-    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()), TABLES, SOURCE);
 
     for fault in [Fault::Drop, Fault::Truncated] {
         let ws = workspace(10, &data.people, "");
@@ -431,7 +346,7 @@ fn rate_limits_server_errors_and_broken_answers_are_survived() {
         fake.reset_stats();
         fetch_command(&fake, &ws, &keys).assert().success();
         assert!(fake.stats().faults > 3, "{fault:?}");
-        assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+        assert_same_tables(&ws.data, &expected(&data, &fake.base_url()), TABLES, SOURCE);
     }
 
     // A rate limit that never lifts stops the fetch with a resumable message.
@@ -521,8 +436,8 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
             .find(|p| p.person == person)
             .map(|p| p.team.clone())
     };
-    let events = stored_frame(&ws.data, "issue_events");
-    let issues = stored_frame(&ws.data, "issues");
+    let events = stored_frame(&ws.data, "issue_events", SOURCE);
+    let issues = stored_frame(&ws.data, "issues", SOURCE);
     let text = |f: &DataFrame, c: &str| -> Vec<Option<String>> {
         f.column(c)
             .unwrap()
@@ -778,7 +693,12 @@ fn one_person_across_github_and_jira_is_counted_once() {
         .assert()
         .success();
 
-    assert_same_tables(&ws.data, &expected(&data, &fake_jira.base_url()));
+    assert_same_tables(
+        &ws.data,
+        &expected(&data, &fake_jira.base_url()),
+        TABLES,
+        SOURCE,
+    );
     let store = Store::open(&ws.data).unwrap();
     let authors = store
         .scan("pull_requests")
@@ -1134,7 +1054,7 @@ fn deleted_and_moved_issues_leave_no_stale_rows() {
     let fake = FakeJira::start(JiraWorld::from_dataset(&data));
     let ws = workspace(50, &data.people, "");
     fetch_command(&fake, &ws, &keys).assert().success();
-    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()), TABLES, SOURCE);
 
     let in_first = |data: &Dataset| -> Vec<String> {
         data.issues
@@ -1175,7 +1095,7 @@ fn deleted_and_moved_issues_leave_no_stale_rows() {
     });
     fake.with_world(|w| *w = JiraWorld::from_dataset(&data));
     fetch_command(&fake, &ws, &keys).assert().success();
-    let stored: Vec<String> = stored_frame(&ws.data, "issues")
+    let stored: Vec<String> = stored_frame(&ws.data, "issues", SOURCE)
         .column("key")
         .unwrap()
         .str()
@@ -1209,7 +1129,7 @@ fn deleted_and_moved_issues_leave_no_stale_rows() {
         )),
         "{stdout}{stderr}"
     );
-    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()));
+    assert_same_tables(&ws.data, &expected(&data, &fake.base_url()), TABLES, SOURCE);
     let listings = fake
         .stats()
         .jql
@@ -1307,7 +1227,7 @@ fn renamed_sprints_are_named_as_they_are_now() {
         event.to = rename(&event.to);
     }
     assert!(renamed_events >= 2, "{renamed_events}");
-    assert_same_tables(&ws.data, &want);
+    assert_same_tables(&ws.data, &want, TABLES, SOURCE);
     let stats = fake.stats();
     assert!(
         stats.by_endpoint.keys().any(|k| k.contains("agile")),

@@ -15,12 +15,15 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use polars::prelude::*;
-use teamlens::model::{Comment, Dataset, Issue, IssueEvent, Person, Table};
+use teamlens::model::{Comment, Dataset, IssueEvent, Person, Table};
 use teamlens::sources::simulate::{SimConfig, simulate};
 use teamlens::store::Store;
 
 use support::fake_linear::world::issue_url;
 use support::fake_linear::{FakeLinear, Fault, KEY, LinearWorld};
+use support::tables::{
+    assert_same_tables, rows, simulated_sprints, stored_frame, stored_sprints, world_frame,
+};
 use support::teamlens;
 
 /// A simulated organisation's tickets (the simulator writes them as Jira's) and its people.
@@ -74,48 +77,6 @@ fn teams(world: &Dataset) -> Vec<String> {
     teams.sort();
     teams.dedup();
     teams
-}
-
-/// The stored sprints of `source` as (name, start, end, completion), sorted.
-fn stored_sprints(data: &Path, source: &str) -> Vec<String> {
-    let frame = Store::open(data)
-        .unwrap()
-        .scan("sprints")
-        .unwrap()
-        .filter(col("source").eq(lit(source.to_string())))
-        .select([
-            col("name"),
-            col("started_at"),
-            col("ended_at"),
-            col("completed_at"),
-        ])
-        .collect()
-        .unwrap();
-    let mut out: Vec<String> = (0..frame.height())
-        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
-        .collect();
-    out.sort();
-    out
-}
-
-fn simulated_sprints(data: &Dataset, completed: bool) -> Vec<String> {
-    let rows: Vec<teamlens::model::Sprint> = data
-        .sprints
-        .iter()
-        .map(|s| teamlens::model::Sprint {
-            completed_at: s.completed_at.filter(|_| completed),
-            ..s.clone()
-        })
-        .collect();
-    let frame = teamlens::model::Sprint::to_frame(rows)
-        .unwrap()
-        .select(["name", "started_at", "ended_at", "completed_at"])
-        .unwrap();
-    let mut out: Vec<String> = (0..frame.height())
-        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
-        .collect();
-    out.sort();
-    out
 }
 
 struct Workspace {
@@ -172,53 +133,8 @@ fn fetch_command(fake: &FakeLinear, ws: &Workspace, teams: &[String]) -> assert_
 
 const TABLES: &[&str] = &["issues", "issue_events", "comments"];
 
-fn world_frame(world: &Dataset, table: &str) -> DataFrame {
-    let w = world.clone();
-    match table {
-        "issues" => Issue::to_frame(w.issues),
-        "issue_events" => IssueEvent::to_frame(w.issue_events),
-        "comments" => Comment::to_frame(w.comments),
-        other => panic!("no table {other}"),
-    }
-    .unwrap()
-}
-
-fn stored_frame(data: &Path, table: &str) -> DataFrame {
-    Store::open(data)
-        .unwrap()
-        .scan(table)
-        .unwrap()
-        .filter(col("source").eq(lit("linear")))
-        .collect()
-        .unwrap()
-}
-
-fn rows(frame: &DataFrame) -> Vec<String> {
-    let mut out: Vec<String> = (0..frame.height())
-        .map(|i| format!("{:?}", frame.get_row(i).unwrap().0))
-        .collect();
-    out.sort();
-    out
-}
-
-/// Fails with the first rows that differ, table by table.
-fn assert_same_tables(data: &Path, want: &Dataset) {
-    let mut problems = Vec::new();
-    for table in TABLES {
-        let want = rows(&world_frame(want, table));
-        let got = rows(&stored_frame(data, table));
-        if want != got {
-            let missing: Vec<&String> = want.iter().filter(|r| !got.contains(r)).take(3).collect();
-            let extra: Vec<&String> = got.iter().filter(|r| !want.contains(r)).take(3).collect();
-            problems.push(format!(
-                "{table}: {} rows stored, {} expected\n  missing: {missing:#?}\n  unexpected: {extra:#?}",
-                got.len(),
-                want.len()
-            ));
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
+/// Only this source's rows are compared: the tests' roster and other sources share the tables.
+const SOURCE: Option<&str> = Some("linear");
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -246,7 +162,7 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
     let result = fetch_command(&fake, &ws, &teams(&world)).assert().success();
     let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
     assert!(stdout.contains("fetched 2 of 2 Linear teams"), "{stdout}");
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
     // Cycles with their dates (Linear's cycle here carries no completion time).
     let sprints = stored_sprints(&ws.data, "linear");
     assert!(sprints.len() > 5, "{sprints:?}");
@@ -268,7 +184,7 @@ fn a_fetch_stores_exactly_the_simulated_tickets() {
         );
     }
     // The two patterns the tickets must show: rewrites of others' tickets and sprint additions.
-    let events = stored_frame(&ws.data, "issue_events");
+    let events = stored_frame(&ws.data, "issue_events", SOURCE);
     let fields = events.column("field").unwrap().str().unwrap().clone();
     for field in ["title", "description", "sprint", "assignee", "status"] {
         assert!(
@@ -309,7 +225,7 @@ fn long_histories_and_many_comments_are_followed_to_the_end() {
     let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
     let ws = workspace(&world, 50);
     fetch_command(&fake, &ws, &teams(&world)).assert().success();
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
     let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
     assert!(
         operations.iter().any(|o| o == "IssueHistory"),
@@ -362,7 +278,7 @@ fn a_refetch_reads_only_what_changed_and_rewrites_it_in_place() {
         "{:?}",
         log[0].variables
     );
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 #[test]
@@ -423,7 +339,7 @@ fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
     );
     fake.set_latency(Duration::ZERO);
     fetch_command(&fake, &ws, &team).assert().success();
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 #[test]
@@ -444,7 +360,7 @@ fn transient_faults_are_retried_and_the_data_is_whole() {
         let stderr = stderr_of(&result);
         result.success();
         assert!(fake.stats().faults >= times as u64, "{label}");
-        assert_same_tables(&ws.data, &expected(&world));
+        assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
         assert!(!stderr.contains(KEY), "{label}: {stderr}");
     }
 }
@@ -468,7 +384,7 @@ fn a_server_that_keeps_failing_stops_resumably() {
     fetch_command(&fake, &ws2, &teams(&world))
         .assert()
         .success();
-    assert_same_tables(&ws2.data, &expected(&world));
+    assert_same_tables(&ws2.data, &expected(&world), TABLES, SOURCE);
 }
 
 #[test]
@@ -509,7 +425,7 @@ fn an_unknown_team_is_reported_and_the_others_are_fetched() {
         stderr.contains("NOPE") && stderr.contains("no team has this key"),
         "{stderr}"
     );
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 /// `--dry-run` counts the issues a fetch would read (ids only, under the fetch's own filter and
@@ -641,7 +557,7 @@ fn a_spent_rate_limit_stops_resumably_and_the_next_run_resumes() {
         "the second run started over instead of resuming: {:?}",
         first.variables
     );
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 #[test]
@@ -661,7 +577,7 @@ fn with_wait_a_ratelimited_answer_is_waited_out() {
         "did not wait"
     );
     assert!(stderr.contains("waiting"), "{stderr}");
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 #[test]
@@ -682,7 +598,7 @@ fn a_plain_fetch_reads_the_teams_of_the_config() {
         .args(["fetch", "--since", "2020-01-01"])
         .assert()
         .success();
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 #[test]
@@ -700,7 +616,7 @@ fn a_query_linear_finds_too_complex_is_asked_again_with_fewer_issues() {
         .map(|l| l.variables["first"].as_i64().unwrap())
         .collect();
     assert!(asked.iter().all(|&n| n <= 6), "{asked:?}");
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 #[test]
@@ -714,7 +630,7 @@ fn errors_beside_the_data_keep_the_data_and_say_so() {
     let stderr = stderr_of(&result);
     result.success();
     assert!(stderr.contains("error(s) beside the data"), "{stderr}");
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 /// The text values of a column of a stored frame.
@@ -739,7 +655,7 @@ fn the_micromanagers_rewrites_and_the_people_pleasers_sprint_additions_arrive() 
     let ws = workspace(&world, 25);
     fetch_command(&fake, &ws, &teams(&world)).assert().success();
 
-    let issues = stored_frame(&ws.data, "issues");
+    let issues = stored_frame(&ws.data, "issues", SOURCE);
     let assignee_of: HashMap<String, Option<String>> = texts(&issues, "key")
         .into_iter()
         .map(Option::unwrap)
@@ -757,7 +673,7 @@ fn the_micromanagers_rewrites_and_the_people_pleasers_sprint_additions_arrive() 
         .map(|p| (p.person.as_str(), p.team.as_str()))
         .collect();
 
-    let events = stored_frame(&ws.data, "issue_events");
+    let events = stored_frame(&ws.data, "issue_events", SOURCE);
     let at: Vec<i64> = events
         .column("at")
         .unwrap()
@@ -948,7 +864,7 @@ fn age_listing(ws: &Workspace, team: &str) {
 }
 
 fn stored_keys(data: &Path) -> Vec<String> {
-    let frame = stored_frame(data, "issues");
+    let frame = stored_frame(data, "issues", SOURCE);
     let mut keys: Vec<String> = frame
         .column("key")
         .unwrap()
@@ -970,7 +886,7 @@ fn an_issue_moved_between_fetched_teams_keeps_only_its_new_key() {
     let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
     let ws = workspace(&world, 25);
     fetch_command(&fake, &ws, &team).assert().success();
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 
     // Moved from the first team to the second: read in the second team's fetch, which drops
     // the rows under the former key in the merge that writes the new ones.
@@ -984,9 +900,9 @@ fn an_issue_moved_between_fetched_teams_keeps_only_its_new_key() {
         keys.contains(&new) && !keys.contains(&old),
         "{old} → {new}: {keys:?}"
     );
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
     // The move itself is an event.
-    let events = stored_frame(&ws.data, "issue_events");
+    let events = stored_frame(&ws.data, "issue_events", SOURCE);
     let moves = events
         .lazy()
         .filter(col("field").eq(lit("team")))
@@ -1024,7 +940,12 @@ fn an_issue_moved_to_an_unfetched_team_goes_at_the_next_listing() {
         vec!["TeamIssues", "TeamIssueIds"],
         "{operations:?}"
     );
-    assert_same_tables(&ws.data, &expected(&only_team(&world, &team[0])));
+    assert_same_tables(
+        &ws.data,
+        &expected(&only_team(&world, &team[0])),
+        TABLES,
+        SOURCE,
+    );
     assert!(!stored_keys(&ws.data).contains(&old));
 
     // The listing was recorded: the next fetch with nothing new is one request again.
@@ -1063,7 +984,12 @@ fn relist_days_zero_lists_the_team_at_every_fetch() {
         "{operations:?}"
     );
     assert!(!stored_keys(&ws.data).contains(&old));
-    assert_same_tables(&ws.data, &expected(&only_team(&world, &team[0])));
+    assert_same_tables(
+        &ws.data,
+        &expected(&only_team(&world, &team[0])),
+        TABLES,
+        SOURCE,
+    );
     // The progress line names the issue it removed.
     let output = result.get_output();
     let said = format!(
@@ -1091,7 +1017,12 @@ fn an_issue_moved_in_from_an_unfetched_team_appears_under_its_new_key() {
     fetch_command(&fake, &ws, std::slice::from_ref(ours))
         .assert()
         .success();
-    assert_same_tables(&ws.data, &expected(&only_team(&world, ours)));
+    assert_same_tables(
+        &ws.data,
+        &expected(&only_team(&world, ours)),
+        TABLES,
+        SOURCE,
+    );
 
     // A move that raises `updatedAt` is read by the next fetch.
     let moved = move_issue(&mut world, &first, ours, just_now());
@@ -1102,7 +1033,12 @@ fn an_issue_moved_in_from_an_unfetched_team_appears_under_its_new_key() {
         .assert()
         .success();
     assert!(stored_keys(&ws.data).contains(&moved));
-    assert_same_tables(&ws.data, &expected(&only_team(&world, ours)));
+    assert_same_tables(
+        &ws.data,
+        &expected(&only_team(&world, ours)),
+        TABLES,
+        SOURCE,
+    );
 
     // One that does not is found by the listing, and read by id.
     let before = linear
@@ -1134,7 +1070,12 @@ fn an_issue_moved_in_from_an_unfetched_team_appears_under_its_new_key() {
                 .is_some_and(|ids| ids.len() == 1)),
         "{log:?}"
     );
-    assert_same_tables(&ws.data, &expected(&only_team(&world, ours)));
+    assert_same_tables(
+        &ws.data,
+        &expected(&only_team(&world, ours)),
+        TABLES,
+        SOURCE,
+    );
 }
 
 #[test]
@@ -1151,7 +1092,12 @@ fn a_trashed_issue_is_removed() {
     linear.trash(&loud, just_now(), true);
     fake.set_world(linear.clone());
     fetch_command(&fake, &ws, &team).assert().success();
-    assert_same_tables(&ws.data, &expected(&without(&world, &[&loud])));
+    assert_same_tables(
+        &ws.data,
+        &expected(&without(&world, &[&loud])),
+        TABLES,
+        SOURCE,
+    );
 
     // Trashed without one: the listing, which leaves trashed issues out, removes it.
     linear.trash(&quiet, just_now(), false);
@@ -1160,7 +1106,12 @@ fn a_trashed_issue_is_removed() {
     assert!(stored_keys(&ws.data).contains(&quiet));
     age_listing(&ws, &team[0]);
     fetch_command(&fake, &ws, &team).assert().success();
-    assert_same_tables(&ws.data, &expected(&without(&world, &[&loud, &quiet])));
+    assert_same_tables(
+        &ws.data,
+        &expected(&without(&world, &[&loud, &quiet])),
+        TABLES,
+        SOURCE,
+    );
 }
 
 #[test]
@@ -1193,7 +1144,7 @@ fn an_archived_issue_is_kept() {
         "{log:?}"
     );
     assert!(stored_keys(&ws.data).contains(&archived));
-    assert_same_tables(&ws.data, &expected(&world));
+    assert_same_tables(&ws.data, &expected(&world), TABLES, SOURCE);
 }
 
 #[test]
@@ -1236,7 +1187,7 @@ fn a_refetch_after_moves_and_trash_is_idempotent() {
             age_listing(&ws, t);
         }
         fetch_command(&fake, &ws, &team).assert().success();
-        assert_same_tables(&ws.data, &want);
+        assert_same_tables(&ws.data, &want, TABLES, SOURCE);
         let keys = stored_keys(&ws.data);
         let mut unique = keys.clone();
         unique.dedup();
@@ -1246,7 +1197,7 @@ fn a_refetch_after_moves_and_trash_is_idempotent() {
     fake.reset_stats();
     fetch_command(&fake, &ws, &team).assert().success();
     assert_eq!(fake.stats().requests, 2, "{:?}", fake.stats().log);
-    assert_same_tables(&ws.data, &want);
+    assert_same_tables(&ws.data, &want, TABLES, SOURCE);
 }
 
 #[test]
@@ -1263,7 +1214,7 @@ fn a_fetch_killed_during_the_listing_leaves_the_old_rows_or_the_new_ones() {
     fetch_command(&fake, &ws, std::slice::from_ref(&ours))
         .assert()
         .success();
-    let before = rows(&stored_frame(&ws.data, "issues"));
+    let before = rows(&stored_frame(&ws.data, "issues", SOURCE));
 
     // Twenty issues moved in (read by id, two a page) and one moved out, none with a newer
     // `updatedAt`; one trashed.
@@ -1333,7 +1284,7 @@ fn a_fetch_killed_during_the_listing_leaves_the_old_rows_or_the_new_ones() {
             }
             std::thread::sleep(Duration::from_millis(2));
         };
-        let now_stored = rows(&stored_frame(&ws.data, "issues"));
+        let now_stored = rows(&stored_frame(&ws.data, "issues", SOURCE));
         assert!(
             now_stored == before || now_stored == after,
             "after {kills} kills: neither the old rows nor the new ones"
@@ -1347,5 +1298,5 @@ fn a_fetch_killed_during_the_listing_leaves_the_old_rows_or_the_new_ones() {
     fetch_command(&fake, &ws, std::slice::from_ref(&ours))
         .assert()
         .success();
-    assert_same_tables(&ws.data, &expected(&want_world));
+    assert_same_tables(&ws.data, &expected(&want_world), TABLES, SOURCE);
 }

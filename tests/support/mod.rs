@@ -9,6 +9,7 @@ pub mod fake_linear;
 pub mod faults;
 pub mod http;
 pub mod proxy;
+pub mod tables;
 
 use std::path::Path;
 
