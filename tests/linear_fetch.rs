@@ -911,6 +911,25 @@ fn an_issue_moved_between_fetched_teams_keeps_only_its_new_key() {
     assert_eq!(moves.height(), 1, "{moves}");
 }
 
+/// Moves the issue `old` to team `ZZQ`, which no test fetches, as Linear would: a new
+/// identifier that lists the old one.
+fn move_to_unfetched_team(world: &mut Dataset, fake: &FakeLinear, old: &str) {
+    let new = move_issue(world, old, "ZZQ", just_now());
+    let mut linear = LinearWorld::from_dataset(world);
+    linear.set_previous_identifiers(&new, &[old]);
+    fake.set_world(linear);
+}
+
+/// The fetch sent its search, then listed the team's ids, and nothing else.
+fn assert_searched_then_listed(fake: &FakeLinear) {
+    let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
+    assert_eq!(
+        operations,
+        vec!["TeamIssues", "TeamIssueIds"],
+        "{operations:?}"
+    );
+}
+
 #[test]
 fn an_issue_moved_to_an_unfetched_team_goes_at_the_next_listing() {
     let mut world = tickets(45, 1, 2, 0.5);
@@ -920,10 +939,7 @@ fn an_issue_moved_to_an_unfetched_team_goes_at_the_next_listing() {
     let ws = workspace(&world, 25);
     fetch_command(&fake, &ws, &team).assert().success();
 
-    let new = move_issue(&mut world, &old, "ZZQ", just_now());
-    let mut linear = LinearWorld::from_dataset(&world);
-    linear.set_previous_identifiers(&new, &[&old]);
-    fake.set_world(linear);
+    move_to_unfetched_team(&mut world, &fake, &old);
     // The team's filter no longer matches the issue: until the listing is due, it stays.
     fake.reset_stats();
     fetch_command(&fake, &ws, &team).assert().success();
@@ -934,12 +950,7 @@ fn an_issue_moved_to_an_unfetched_team_goes_at_the_next_listing() {
     age_listing(&ws, &team[0]);
     fake.reset_stats();
     fetch_command(&fake, &ws, &team).assert().success();
-    let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
-    assert_eq!(
-        operations,
-        vec!["TeamIssues", "TeamIssueIds"],
-        "{operations:?}"
-    );
+    assert_searched_then_listed(&fake);
     assert_same_tables(
         &ws.data,
         &expected(&only_team(&world, &team[0])),
@@ -971,18 +982,10 @@ fn relist_days_zero_lists_the_team_at_every_fetch() {
 
     // Straight after the first fetch, with no time passed, the next one lists the team's ids
     // and the issue moved out of it is gone.
-    let new = move_issue(&mut world, &old, "ZZQ", just_now());
-    let mut linear = LinearWorld::from_dataset(&world);
-    linear.set_previous_identifiers(&new, &[&old]);
-    fake.set_world(linear);
+    move_to_unfetched_team(&mut world, &fake, &old);
     fake.reset_stats();
     let result = fetch_command(&fake, &ws, &team).assert().success();
-    let operations: Vec<String> = fake.stats().log.into_iter().map(|l| l.operation).collect();
-    assert_eq!(
-        operations,
-        vec!["TeamIssues", "TeamIssueIds"],
-        "{operations:?}"
-    );
+    assert_searched_then_listed(&fake);
     assert!(!stored_keys(&ws.data).contains(&old));
     assert_same_tables(
         &ws.data,
