@@ -1,14 +1,72 @@
-//! What the two trackers, Jira and Linear, do alike to the store: read the keys a project (or
-//! team) has there, and replace a set of issues — their `issues`, `issue_events` and `comments`
-//! rows — in one merge. A moved or deleted issue's rows go in the same merge that writes the
-//! new ones, so a kill leaves the old state or the new one.
+//! What the two trackers, Jira and Linear, do alike to the store: keep a state per project (or
+//! team) in the manifest, read the keys it has in the store, and replace a set of issues —
+//! their `issues`, `issue_events` and `comments` rows — in one merge. A moved or deleted issue's
+//! rows go in the same merge that writes the new ones, so a kill leaves the old state or the
+//! new one.
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::model::{Comment, Issue, IssueEvent, Table};
 use crate::store::{Replacement, Store, StoreError};
+
+/// What the manifest keeps per Jira project or Linear team, under the source's state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScopeState {
+    /// The newest update time of the issues stored so far (Jira's `updated`, Linear's
+    /// `updatedAt`): where the next fetch's search starts.
+    pub mark: Option<DateTime<Utc>>,
+    pub last_run: Option<String>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// When every key (Jira) or id (Linear) was last listed to find deleted, trashed and moved
+    /// issues (or when the first fetch stored what there was).
+    #[serde(default)]
+    pub listed_at: Option<DateTime<Utc>>,
+}
+
+/// The state of project or team `name`, kept under `group` (`projects` or `teams`) of the
+/// source's state; the default when there is none or it cannot be read.
+pub fn scope_state(source_state: Option<&Value>, group: &str, name: &str) -> ScopeState {
+    source_state
+        .and_then(|s| s.get(group))
+        .and_then(|g| g.get(name))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Sets the mark of every project or team under `group` to at most `from` less `margin` (with
+/// `None`, clears it, so the next fetch starts at its `--since`): what `fetch --repair` does
+/// when a file holding the source's rows was lost. `margin` is for a search whose mark is
+/// exclusive.
+pub fn rewind_marks(
+    source_state: &mut Value,
+    group: &str,
+    from: Option<DateTime<Utc>>,
+    margin: TimeDelta,
+) {
+    let Some(Value::Object(entries)) = source_state.get_mut(group) else {
+        return;
+    };
+    for value in entries.values_mut() {
+        if let Some(object) = value.as_object_mut() {
+            let mark = object
+                .get("mark")
+                .and_then(|m| serde_json::from_value::<DateTime<Utc>>(m.clone()).ok());
+            let rewound = match (mark, from) {
+                (Some(mark), Some(from)) => Some(mark.min(from - margin)),
+                _ => None,
+            };
+            object.insert(
+                "mark".into(),
+                serde_json::to_value(rewound).unwrap_or(Value::Null),
+            );
+        }
+    }
+}
 
 /// The keys of `source`'s issues of `project` in the store.
 pub fn stored_keys(
@@ -85,4 +143,47 @@ pub fn replace_issues(
             rows: frame(Comment::to_frame(rows.comments), "comments")?,
         },
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 10, day, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_state_is_read_from_its_group_and_defaults_when_absent() {
+        let state = serde_json::json!({
+            "teams": { "PAY": { "mark": at(5), "last_run": "r1", "fetched_at": at(6) } }
+        });
+        let pay = scope_state(Some(&state), "teams", "PAY");
+        assert_eq!(pay.mark, Some(at(5)));
+        assert_eq!(pay.last_run.as_deref(), Some("r1"));
+        assert_eq!(pay.listed_at, None, "a state from before listings has none");
+        assert_eq!(
+            scope_state(Some(&state), "projects", "PAY"),
+            ScopeState::default()
+        );
+        assert_eq!(scope_state(None, "teams", "PAY"), ScopeState::default());
+    }
+
+    #[test]
+    fn rewinding_moves_marks_back_never_forward() {
+        let mut state = serde_json::json!({
+            "projects": { "OLD": { "mark": at(3) }, "NEW": { "mark": at(20) } }
+        });
+        rewind_marks(&mut state, "projects", Some(at(10)), TimeDelta::seconds(1));
+        let mark = |state: &Value, name: &str| scope_state(Some(state), "projects", name).mark;
+        assert_eq!(mark(&state, "OLD"), Some(at(3)));
+        assert_eq!(mark(&state, "NEW"), Some(at(10) - TimeDelta::seconds(1)));
+        rewind_marks(&mut state, "projects", None, TimeDelta::zero());
+        assert_eq!(mark(&state, "OLD"), None, "a whole loss reads from --since");
+        // Another group is left alone.
+        let before = state.clone();
+        rewind_marks(&mut state, "teams", Some(at(1)), TimeDelta::zero());
+        assert_eq!(state, before);
+    }
 }

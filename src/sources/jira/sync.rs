@@ -121,24 +121,11 @@ pub struct ProjectOutcome {
 }
 
 /// What the manifest keeps per project under the `jira` source.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProjectState {
-    /// The newest `updated` of the issues stored so far.
-    pub mark: Option<DateTime<Utc>>,
-    pub last_run: Option<String>,
-    pub fetched_at: Option<DateTime<Utc>>,
-    /// When every key of the project was last listed to find deleted and moved issues.
-    #[serde(default)]
-    pub listed_at: Option<DateTime<Utc>>,
-}
+pub type ProjectState = tickets::ScopeState;
 
 /// A project's state from the `jira` source state of the manifest.
 pub fn project_state(source_state: Option<&Value>, project: &str) -> ProjectState {
-    source_state
-        .and_then(|s| s.get("projects"))
-        .and_then(|p| p.get(project))
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
+    tickets::scope_state(source_state, "projects", project)
 }
 
 /// Rewinds the mark of every project in the `jira` source state so that the next fetch reads
@@ -147,24 +134,7 @@ pub fn project_state(source_state: Option<&Value>, project: &str) -> ProjectStat
 /// any month) was lost. An issue's rows all carry times at or before its last update, and the
 /// merge replaces them by key. Jira's search is `updated >= mark`, so `from` itself is read.
 pub fn rewind(source_state: &mut Value, from: Option<DateTime<Utc>>) {
-    let Some(Value::Object(entries)) = source_state.get_mut("projects") else {
-        return;
-    };
-    for value in entries.values_mut() {
-        if let Some(object) = value.as_object_mut() {
-            let mark = object
-                .get("mark")
-                .and_then(|m| serde_json::from_value::<DateTime<Utc>>(m.clone()).ok());
-            let rewound = match (mark, from) {
-                (Some(mark), Some(from)) => Some(mark.min(from)),
-                _ => None,
-            };
-            object.insert(
-                "mark".into(),
-                serde_json::to_value(rewound).unwrap_or(Value::Null),
-            );
-        }
-    }
+    tickets::rewind_marks(source_state, "projects", from, chrono::TimeDelta::zero());
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -140,25 +140,11 @@ pub struct TeamOutcome {
 }
 
 /// What the manifest keeps per team under the `linear` source.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TeamState {
-    /// The newest `updatedAt` stored so far.
-    pub mark: Option<DateTime<Utc>>,
-    pub last_run: Option<String>,
-    pub fetched_at: Option<DateTime<Utc>>,
-    /// When every id of the team was last listed to find trashed, moved and deleted issues
-    /// (or when the first fetch stored what the team had).
-    #[serde(default)]
-    pub listed_at: Option<DateTime<Utc>>,
-}
+pub type TeamState = crate::sources::tickets::ScopeState;
 
 /// A team's state in the `linear` source state of the manifest.
 pub fn team_state(source_state: Option<&Value>, team: &str) -> TeamState {
-    source_state
-        .and_then(|s| s.get("teams"))
-        .and_then(|t| t.get(team))
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
+    crate::sources::tickets::scope_state(source_state, "teams", team)
 }
 
 /// Rewinds the mark of every team in the `linear` source state so that the next fetch reads
@@ -168,24 +154,12 @@ pub fn team_state(source_state: Option<&Value>, team: &str) -> TeamState {
 /// merge replaces them by key. Linear's mark is exclusive, so the mark is set a second before
 /// `from`.
 pub fn rewind(source_state: &mut Value, from: Option<DateTime<Utc>>) {
-    let Some(Value::Object(entries)) = source_state.get_mut("teams") else {
-        return;
-    };
-    for value in entries.values_mut() {
-        if let Some(object) = value.as_object_mut() {
-            let mark = object
-                .get("mark")
-                .and_then(|m| serde_json::from_value::<DateTime<Utc>>(m.clone()).ok());
-            let rewound = match (mark, from) {
-                (Some(mark), Some(from)) => Some(mark.min(from - chrono::Duration::seconds(1))),
-                _ => None,
-            };
-            object.insert(
-                "mark".into(),
-                serde_json::to_value(rewound).unwrap_or(Value::Null),
-            );
-        }
-    }
+    crate::sources::tickets::rewind_marks(
+        source_state,
+        "teams",
+        from,
+        chrono::TimeDelta::seconds(1),
+    );
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
