@@ -3,6 +3,7 @@
 //! Each source lives in its own module behind [`Source`]; nothing downstream knows where a row
 //! came from beyond its `source` column.
 
+pub mod backoff;
 pub mod git;
 pub mod github;
 pub mod graphql;

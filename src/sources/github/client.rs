@@ -20,8 +20,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use octocrab::Octocrab;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
@@ -225,7 +223,7 @@ pub struct GitHubClient {
     policy: Policy,
     in_flight: Semaphore,
     stats: Mutex<ClientStats>,
-    jitter: Mutex<ChaCha8Rng>,
+    backoff: crate::sources::backoff::Backoff,
     /// Called with a message whenever the client waits (rate limits, back-off).
     on_wait: Box<dyn Fn(&str) + Send + Sync>,
 }
@@ -294,7 +292,7 @@ impl GitHubClient {
                 Auth::App(installation)
             }
         };
-        let seed = Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64;
+        let retry_base = policy.retry_base;
         Ok(GitHubClient {
             http,
             auth,
@@ -303,7 +301,7 @@ impl GitHubClient {
             in_flight: Semaphore::new(policy.max_in_flight.max(1)),
             policy,
             stats: Mutex::new(ClientStats::default()),
-            jitter: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+            backoff: crate::sources::backoff::Backoff::new(retry_base),
             on_wait,
         })
     }
@@ -393,7 +391,7 @@ impl GitHubClient {
                                 },
                             });
                         }
-                        after.unwrap_or_else(|| self.backoff(failures))
+                        after.unwrap_or_else(|| self.backoff.wait(failures))
                     };
                     let reason = match status {
                         Some(status) => format!("HTTP {status}"),
@@ -419,21 +417,6 @@ impl GitHubClient {
         if let Ok(mut stats) = self.stats.lock() {
             stats.retries += 1;
         }
-    }
-
-    /// Full-jitter exponential back-off: a random wait up to base × 2^(n-1), capped at 5 min.
-    fn backoff(&self, failures: u32) -> Duration {
-        let ceiling = self
-            .policy
-            .retry_base
-            .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)))
-            .min(Duration::from_secs(300));
-        let fraction: f64 = self
-            .jitter
-            .lock()
-            .map(|mut rng| rng.random_range(0.5..=1.0))
-            .unwrap_or(1.0);
-        ceiling.mul_f64(fraction)
     }
 
     async fn sleep(&self, wait: Duration) {

@@ -19,8 +19,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -217,7 +215,7 @@ pub struct LinearClient {
     url: String,
     policy: Policy,
     stats: Mutex<ClientStats>,
-    jitter: Mutex<ChaCha8Rng>,
+    backoff: crate::sources::backoff::Backoff,
     on_wait: Box<dyn Fn(&str) + Send + Sync>,
 }
 
@@ -234,14 +232,14 @@ impl LinearClient {
             .user_agent(concat!("teamlens/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Setup(e.to_string()))?;
-        let seed = Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64;
+        let retry_base = policy.retry_base;
         Ok(LinearClient {
             http,
             key,
             url: url.to_string(),
             policy,
             stats: Mutex::new(ClientStats::default()),
-            jitter: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+            backoff: crate::sources::backoff::Backoff::new(retry_base),
             on_wait,
         })
     }
@@ -295,7 +293,7 @@ impl LinearClient {
                             },
                         });
                     }
-                    let wait = after.unwrap_or_else(|| self.backoff(failures));
+                    let wait = after.unwrap_or_else(|| self.backoff.wait(failures));
                     let reason = match status {
                         Some(status) => format!("HTTP {status}"),
                         None => message.clone(),
@@ -315,20 +313,6 @@ impl LinearClient {
         if let Ok(mut stats) = self.stats.lock() {
             stats.retries += 1;
         }
-    }
-
-    fn backoff(&self, failures: u32) -> Duration {
-        let ceiling = self
-            .policy
-            .retry_base
-            .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)))
-            .min(Duration::from_secs(300));
-        let fraction: f64 = self
-            .jitter
-            .lock()
-            .map(|mut rng| rng.random_range(0.5..=1.0))
-            .unwrap_or(1.0);
-        ceiling.mul_f64(fraction)
     }
 
     async fn sleep(&self, wait: Duration) {
