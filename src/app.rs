@@ -435,7 +435,6 @@ fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
     Ok(())
 }
 
-/// `teamlens fetch jira KEY…`.
 /// The dry runs' column for a tracker's periodic listing: `no`, or `yes, 3 requests`.
 fn listing_due(requests: i64) -> String {
     match requests {
@@ -496,6 +495,7 @@ fn estimate_jira(
     })
 }
 
+/// `teamlens fetch jira KEY…`.
 fn fetch_jira(
     data_dir: &Path,
     config: &Config,

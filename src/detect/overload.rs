@@ -190,7 +190,17 @@ fn team_figures(input: &DetectorInput) -> PolarsResult<BTreeMap<String, TeamFigu
                 .alias("resolved_us"),
         ])
         .filter(col("key").is_not_null().and(col("assignee").is_not_null()))
-        .inner_join(team_of_person.lazy(), col("assignee"), col("assignee"))
+        // In the tickets' order: the evidence links are the month's first unplanned tickets, and
+        // a key listed twice belongs to its last row's team.
+        .join(
+            team_of_person.lazy(),
+            [col("assignee")],
+            [col("assignee")],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Inner)
+            },
+        )
         .with_column(
             col("labels")
                 .list()
