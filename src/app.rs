@@ -458,11 +458,7 @@ fn estimate_jira(
     projects.dedup();
     let credentials =
         jira::client::Credentials::discover(&config.jira, |name| std::env::var(name).ok())?;
-    let store = if data_dir.join("manifest.json").exists() {
-        Some(Store::open(data_dir)?)
-    } else {
-        None
-    };
+    let store = Store::open_if_any(data_dir)?;
     runtime()?.block_on(async {
         let client = jira::client::JiraClient::new(
             credentials,
@@ -493,6 +489,32 @@ fn estimate_jira(
         ));
         Ok(())
     })
+}
+
+/// How a fetch of several repositories, projects or teams ends: fine when none failed, else one
+/// error with every failure, whether the rest were left unread (`complete` false), and whether
+/// running the same command again resumes (some failure `is_resumable`).
+fn fetch_result<F: std::fmt::Display>(
+    failures: &[F],
+    is_resumable: impl Fn(&F) -> bool,
+    complete: bool,
+    scopes: &str,
+) -> Result<()> {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let messages: Vec<String> = failures.iter().map(|f| f.to_string()).collect();
+    let stopped = if complete {
+        String::new()
+    } else {
+        format!("\nthe fetch stopped before the remaining {scopes}")
+    };
+    let resume = if failures.iter().any(is_resumable) {
+        "\nwhat was fetched is kept: run the same command again to resume"
+    } else {
+        ""
+    };
+    bail!("{}{stopped}{resume}", messages.join("\n"))
 }
 
 /// `teamlens fetch jira KEY…`.
@@ -544,24 +566,11 @@ fn fetch_jira(
             stats.retries,
             stats.rate_limited,
         ));
-        if summary.failures.is_empty() {
-            return Ok(());
-        }
-        let resumable = summary.failures.iter().any(|f| f.is_resumable());
-        let messages: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
-        bail!(
-            "{}{}{}",
-            messages.join("\n"),
-            if summary.complete {
-                ""
-            } else {
-                "\nthe fetch stopped before the remaining projects"
-            },
-            if resumable {
-                "\nwhat was fetched is kept: run the same command again to resume"
-            } else {
-                ""
-            }
+        fetch_result(
+            &summary.failures,
+            |f| f.is_resumable(),
+            summary.complete,
+            "projects",
         )
     })
 }
@@ -589,11 +598,7 @@ fn fetch_linear(
     tracing::info!("Linear at {url}, with the key in LINEAR_API_KEY");
     if options.dry_run {
         // What a fetch would read, counted from ids; nothing is stored.
-        let store = if data_dir.join("manifest.json").exists() {
-            Some(Store::open(data_dir)?)
-        } else {
-            None
-        };
+        let store = Store::open_if_any(data_dir)?;
         return runtime()?.block_on(async {
             let client = linear::client::LinearClient::new(
                 &url,
@@ -664,24 +669,11 @@ fn fetch_linear(
                 _ => String::new(),
             }
         ));
-        if summary.failures.is_empty() {
-            return Ok(());
-        }
-        let resumable = summary.failures.iter().any(|f| f.is_resumable());
-        let messages: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
-        bail!(
-            "{}{}{}",
-            messages.join("\n"),
-            if summary.complete {
-                ""
-            } else {
-                "\nthe fetch stopped before the remaining teams"
-            },
-            if resumable {
-                "\nwhat was fetched is kept: run the same command again to resume"
-            } else {
-                ""
-            }
+        fetch_result(
+            &summary.failures,
+            |f| f.is_resumable(),
+            summary.complete,
+            "teams",
         )
     })
 }
@@ -725,11 +717,7 @@ fn fetch_github(data_dir: &Path, config: &Config, options: FetchOptions, say: &S
         let repositories = github::fetch::repositories(&client, &request).await?;
         if options.dry_run {
             // A dry run writes nothing, not even an empty data directory.
-            let store = match Store::open(data_dir) {
-                Ok(store) => Some(store),
-                Err(crate::store::StoreError::NoData { .. }) => None,
-                Err(error) => return Err(error.into()),
-            };
+            let store = Store::open_if_any(data_dir)?;
             let state = store
                 .as_ref()
                 .and_then(|s| s.manifest().sources.get(github::normalize::SOURCE));
@@ -764,24 +752,11 @@ fn fetch_github(data_dir: &Path, config: &Config, options: FetchOptions, say: &S
                 _ => String::new(),
             }
         ));
-        if summary.failures.is_empty() {
-            return Ok(());
-        }
-        let resumable = summary.failures.iter().any(|f| f.is_resumable());
-        let messages: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
-        bail!(
-            "{}{}{}",
-            messages.join("\n"),
-            if summary.complete {
-                ""
-            } else {
-                "\nthe fetch stopped before the remaining repositories"
-            },
-            if resumable {
-                "\nwhat was fetched is kept: run the same command again to resume"
-            } else {
-                ""
-            }
+        fetch_result(
+            &summary.failures,
+            |f| f.is_resumable(),
+            summary.complete,
+            "repositories",
         )
     })
 }

@@ -218,6 +218,16 @@ pub struct Store {
 const MERGE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 impl Store {
+    /// Opens the data directory if it has a store, `None` if it has none yet: for what only
+    /// reads the store when there is one (a dry run writes nothing, not even an empty store).
+    pub fn open_if_any(root: impl Into<PathBuf>) -> Result<Option<Store>, StoreError> {
+        match Store::open(root) {
+            Ok(store) => Ok(Some(store)),
+            Err(StoreError::NoData { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Opens an existing data directory; [`StoreError::NoData`] when there is none yet.
     pub fn open(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
         let root = root.into();

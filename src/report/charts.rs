@@ -230,6 +230,37 @@ fn draw_empty<DB: DrawingBackend>(
     .map_err(|e| e.to_string())
 }
 
+/// A row of colour swatches with labels along the bottom of a chart, for charts whose series a
+/// plotters legend box would cover: the first swatch `x.0` from the left, one every `x.1` (in 1×
+/// pixels), `from_bottom` above the bottom edge.
+fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    entries: &[(&str, RGBColor)],
+    x: (f64, f64),
+    from_bottom: f64,
+) -> DrawResult {
+    let y = root.dim_in_pixel().1 as i32 - style.px(from_bottom) as i32;
+    for (i, (label, colour)) in entries.iter().enumerate() {
+        let left = style.px(x.0 + x.1 * i as f64) as i32;
+        root.draw(&Rectangle::new(
+            [
+                (left, y - style.px(5.0) as i32),
+                (left + style.px(14.0) as i32, y + style.px(5.0) as i32),
+            ],
+            colour.filled(),
+        ))
+        .map_err(|e| e.to_string())?;
+        root.draw(&Text::new(
+            *label,
+            (left + style.px(20.0) as i32, y - style.px(7.0) as i32),
+            style.font(12.0),
+        ))
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 macro_rules! both_backends {
     ($body:ident, $($arg:expr),*) => {
         (
@@ -708,31 +739,17 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
                 .map_err(|e| e.to_string())?;
         }
     }
-    let legend_y = root.dim_in_pixel().1 as i32 - style.px(14.0) as i32;
-    for (i, (label, colour)) in [
-        ("PRs merged (bars)", SKY),
-        ("cycle time p50", BLUE),
-        ("cycle time p90", VERMILLION),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let x = style.px(20.0 + 190.0 * i as f64) as i32;
-        root.draw(&Rectangle::new(
-            [
-                (x, legend_y - style.px(5.0) as i32),
-                (x + style.px(14.0) as i32, legend_y + style.px(5.0) as i32),
-            ],
-            colour.filled(),
-        ))
-        .map_err(|e| e.to_string())?;
-        root.draw(&Text::new(
-            label,
-            (x + style.px(20.0) as i32, legend_y - style.px(7.0) as i32),
-            style.font(12.0),
-        ))
-        .map_err(|e| e.to_string())?;
-    }
+    draw_legend(
+        &root,
+        style,
+        &[
+            ("PRs merged (bars)", SKY),
+            ("cycle time p50", BLUE),
+            ("cycle time p90", VERMILLION),
+        ],
+        (20.0, 190.0),
+        14.0,
+    )?;
     Ok(())
 }
 
@@ -821,30 +838,16 @@ fn draw_activity_heatmap<DB: DrawingBackend>(
             cell
         }))
         .map_err(|e| e.to_string())?;
-    let legend_y = root.dim_in_pixel().1 as i32 - style.px(12.0) as i32;
-    for (i, (label, colour)) in [
-        ("actions in working hours", BLUE),
-        ("after hours or at the weekend", VERMILLION),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let x = style.px(70.0 + 260.0 * i as f64) as i32;
-        root.draw(&Rectangle::new(
-            [
-                (x, legend_y - style.px(5.0) as i32),
-                (x + style.px(14.0) as i32, legend_y + style.px(5.0) as i32),
-            ],
-            colour.filled(),
-        ))
-        .map_err(|e| e.to_string())?;
-        root.draw(&Text::new(
-            label,
-            (x + style.px(20.0) as i32, legend_y - style.px(7.0) as i32),
-            style.font(12.0),
-        ))
-        .map_err(|e| e.to_string())?;
-    }
+    draw_legend(
+        root,
+        style,
+        &[
+            ("actions in working hours", BLUE),
+            ("after hours or at the weekend", VERMILLION),
+        ],
+        (70.0, 260.0),
+        12.0,
+    )?;
     Ok(())
 }
 

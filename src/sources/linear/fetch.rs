@@ -46,9 +46,6 @@ pub enum FetchError {
     Store(#[from] StoreError),
 }
 
-/// Fetches every team in turn. A team that fails is reported and the others go on, except
-/// when the failure concerns them all (the key, the rate limit, the network): then the fetch
-/// stops, with each team's checkpoint kept for the next run.
 /// Counts what a fetch of `teams` would read, each from its stored mark (or `since`); reads
 /// ids only and stores nothing.
 pub async fn estimate(
@@ -78,6 +75,9 @@ pub async fn estimate(
     Ok(out)
 }
 
+/// Fetches every team in turn. A team that fails is reported and the others go on, except
+/// when the failure concerns them all (the key, the rate limit, the network): then the fetch
+/// stops, with each team's checkpoint kept for the next run.
 pub async fn fetch(
     client: &LinearClient,
     store: Store,
