@@ -45,6 +45,10 @@ const TREND_MONTHS: usize = 6;
 const PHASE_WEEKS: usize = 13;
 /// The most people a review chart shows (the busiest first).
 const CHART_PEOPLE: usize = 20;
+/// The most team panels the output-beside-outcome chart draws (those that merged the most; the
+/// CSV behind it keeps every team). Without a limit, a 300-team organisation's chart was a PNG
+/// of 1,920 × 55,000 pixels that viewers refuse to open.
+const CHART_TEAMS: usize = 12;
 /// How many stuck PRs and tickets the report lists.
 const STUCK_ITEMS: usize = 10;
 /// Working hours the heatmap shades as such (the roster's default; each person's own hours decide
@@ -1155,6 +1159,7 @@ fn draw_charts(
         work_start: WORK_START,
         work_end: WORK_END,
     };
+    let shown_teams = busiest_teams(&inputs.teams, CHART_TEAMS);
     Ok(vec![
         charts::trend_small_multiples(
             dir,
@@ -1178,8 +1183,8 @@ fn draw_charts(
         )?,
         charts::output_outcome_by_month(
             dir,
-            "Output beside outcome: PRs merged and cycle time per team",
-            &inputs.teams,
+            &output_outcome_title(shown_teams.len(), inputs.teams.len()),
+            &shown_teams,
         )?,
         charts::activity_heatmap(
             dir,
@@ -1187,6 +1192,37 @@ fn draw_charts(
             inputs.heatmap.as_ref().unwrap_or(&empty_heatmap),
         )?,
     ])
+}
+
+/// The teams that merged the most PRs over the trend months, at most `limit`, in the order
+/// given (by name), so that a small organisation's chart keeps every team in the same order.
+fn busiest_teams(
+    teams: &[super::charts::TeamSeries],
+    limit: usize,
+) -> Vec<super::charts::TeamSeries> {
+    if teams.len() <= limit {
+        return teams.to_vec();
+    }
+    let merged = |t: &super::charts::TeamSeries| -> u64 {
+        t.months.iter().map(|m| u64::from(m.prs_merged)).sum()
+    };
+    let mut ranked: Vec<usize> = (0..teams.len()).collect();
+    ranked.sort_by(|&a, &b| merged(&teams[b]).cmp(&merged(&teams[a])).then(a.cmp(&b)));
+    ranked.truncate(limit);
+    ranked.sort_unstable();
+    ranked.into_iter().map(|i| teams[i].clone()).collect()
+}
+
+/// The output-beside-outcome chart's title, saying when only some teams are drawn.
+fn output_outcome_title(shown: usize, teams: usize) -> String {
+    if shown < teams {
+        format!(
+            "Output beside outcome: PRs merged and cycle time, the {shown} of {teams} teams \
+             that merged the most"
+        )
+    } else {
+        "Output beside outcome: PRs merged and cycle time per team".to_string()
+    }
 }
 
 /// Per reviewer and team: approvals as a share of the team's merged PRs, the busiest first.
@@ -1428,4 +1464,68 @@ fn team_series(
                 .collect(),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::charts::{MonthFigures, TeamSeries};
+
+    fn team(name: &str, merged: &[u32]) -> TeamSeries {
+        TeamSeries {
+            team: name.to_string(),
+            months: merged
+                .iter()
+                .enumerate()
+                .map(|(i, &prs_merged)| MonthFigures {
+                    month: format!("2026-{:02}", i + 1),
+                    prs_merged,
+                    cycle_p50_h: Some(10.0),
+                    cycle_p90_h: Some(40.0),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_chart_draws_the_teams_that_merged_the_most_in_name_order() {
+        // Team tNN merged NN PRs in each of two months; x-tie merged as many as t06, the last
+        // team drawn, and loses the tie by coming later.
+        let teams: Vec<TeamSeries> = (1..=15)
+            .map(|n| team(&format!("t{n:02}"), &[n, n]))
+            .chain([
+                team("a-busy", &[0, 100]),
+                team("z-busy", &[90, 0]),
+                team("x-tie", &[6, 6]),
+            ])
+            .collect();
+        let shown = busiest_teams(&teams, 12);
+        let names: Vec<&str> = shown.iter().map(|t| t.team.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "t06", "t07", "t08", "t09", "t10", "t11", "t12", "t13", "t14", "t15", "a-busy",
+                "z-busy"
+            ]
+        );
+        assert_eq!(
+            output_outcome_title(shown.len(), teams.len()),
+            "Output beside outcome: PRs merged and cycle time, the 12 of 18 teams that merged \
+             the most"
+        );
+    }
+
+    #[test]
+    fn a_small_organisation_keeps_every_team_and_the_plain_title() {
+        let teams = vec![team("b", &[1]), team("a", &[5])];
+        let shown = busiest_teams(&teams, 12);
+        assert_eq!(
+            shown.iter().map(|t| t.team.as_str()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
+        assert_eq!(
+            output_outcome_title(2, 2),
+            "Output beside outcome: PRs merged and cycle time per team"
+        );
+    }
 }
