@@ -1,9 +1,9 @@
 """Times teamlens's metric SQL in DuckDB beside teamlens's own analysis and scan floor, in one run.
 
-Usage: duckdb_bench.py TEAMLENS STORE_DIR MONTH [RUNS]
+Usage: duckdb_bench.py TEAMLENS STORE_DIR [--month YYYY-MM] [--runs N]
 
 TEAMLENS is a release build of teamlens, STORE_DIR a store (for example one that `teamlens bench`
-cached), MONTH the report's month (`YYYY-MM`, the store's last for a benchmark store).
+cached), --month the report's month (by default the month of a benchmark store's bench.json).
 
 Why: the benchmark's goal puts the whole analysis within four times the polars scan floor. This
 asks how far a column engine built for exactly this kind of SQL gets on the same machine with the
@@ -11,7 +11,7 @@ same files and the same queries, so the figure says what the SQL costs, not what
 
 The derived tables the SQL reads (bots, pr_failures, pr_deploys, memberships, activity_local,
 person_monthly) are exported once with `teamlens query` and handed to DuckDB as Parquet; that is
-not timed. Then RUNS times (default 3), alternately:
+not timed. Then --runs times (default 3), alternately:
 
   1. teamlens's scan floor (`bench-run --part floor`);
   2. teamlens's analysis (`bench-run --part analysis`), with the seconds of each SQL metric from
@@ -23,6 +23,7 @@ not timed. Then RUNS times (default 3), alternately:
 Prints each run and the medians, every figure also as a ratio to the polars floor.
 """
 
+import argparse
 import glob
 import json
 import os
@@ -70,10 +71,13 @@ def export_derived(teamlens, store, out_dir):
     for name in DERIVED:
         csv_path = os.path.join(out_dir, name + ".csv")
         with open(csv_path, "wb") as out:
-            subprocess.run(
+            done = subprocess.run(
                 [teamlens, "--quiet", "query", "--data-dir", store, "--format", "csv",
                  f"SELECT * FROM {name}"],
-                stdout=out, check=True)
+                stdout=out, stderr=subprocess.PIPE, text=False)
+        if done.returncode != 0:
+            sys.exit(f"exporting {name} with teamlens query failed:\n"
+                     + done.stderr.decode("utf-8", "replace")[-2000:])
         con.execute(
             f"COPY (SELECT * FROM read_csv_auto({quoted(csv_path)})) "
             f"TO {quoted(os.path.join(out_dir, name + '.parquet'))} (FORMAT parquet)")
@@ -86,7 +90,9 @@ def child(teamlens, part, store, month):
     env = dict(os.environ, NO_COLOR="1", TEAMLENS_LOG="teamlens=debug")
     done = subprocess.run(
         [teamlens, "bench-run", "--part", part, "--store", store, "--month", month],
-        capture_output=True, text=True, env=env, check=True)
+        capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        sys.exit(f"teamlens bench-run --part {part} failed:\n{ANSI.sub('', done.stderr)[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     metrics = {m: float(s) for m, s in METRIC_LINE.findall(ANSI.sub("", done.stderr))}
     return sum(p["seconds"] for p in result["phases"]), metrics
@@ -125,10 +131,21 @@ def duckdb_run(store, derived_dir, columns):
 
 
 def main():
-    if len(sys.argv) not in (4, 5):
-        sys.exit(__doc__)
-    teamlens, store, month = sys.argv[1:4]
-    runs = int(sys.argv[4]) if len(sys.argv) == 5 else 3
+    parser = argparse.ArgumentParser(
+        description="The metric SQL on DuckDB beside teamlens's analysis and scan floor.")
+    parser.add_argument("teamlens", help="a release build of teamlens")
+    parser.add_argument("store", help="a store, such as one `teamlens bench` cached")
+    parser.add_argument("--month", help="the report's month, YYYY-MM (default: bench.json's)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each part (default 3)")
+    args = parser.parse_args()
+    teamlens, store, runs = args.teamlens, args.store, args.runs
+    month = args.month
+    if month is None:
+        try:
+            with open(os.path.join(store, "bench.json"), encoding="utf-8") as handle:
+                month = json.load(handle)["month"]
+        except (OSError, ValueError, KeyError):
+            sys.exit(f"{store} has no bench.json naming its month: give --month YYYY-MM")
     columns = analysis_columns()
     sql_metrics = [metric_name(p) for p in metric_files()]
     rows = []
