@@ -71,6 +71,23 @@ impl FindingKind {
         }
     }
 
+    /// How the report, the retro and their summaries head a finding of this kind: the name in
+    /// words, as a reader writes it ("Won't let go", not "Wont let go").
+    pub fn title(self) -> &'static str {
+        match self {
+            FindingKind::ReviewBottleneck => "Review bottleneck",
+            FindingKind::Micromanagement => "Micromanagement",
+            FindingKind::AbsenteeManager => "Absentee manager",
+            FindingKind::WontLetGo => "Won't let go",
+            FindingKind::Overload => "Overload",
+            FindingKind::BurnoutRisk => "Burnout risk",
+            FindingKind::KnowledgeSilo => "Knowledge silo",
+            FindingKind::AttritionRisk => "Attrition risk",
+            FindingKind::OutputOutcomeDivergence => "Output-outcome divergence",
+            FindingKind::RubberStampReview => "Rubber-stamp review",
+        }
+    }
+
     /// Every kind, in report order.
     pub const ALL: [FindingKind; 10] = [
         FindingKind::ReviewBottleneck,

@@ -39,13 +39,10 @@ pub fn environment() -> Environment<'static> {
         None => display(&v),
     });
     env.add_filter("humanize", |name: String| name.replace('_', " "));
+    // A name that is no kind (a user's own template over an older report.json) shows as it is.
     env.add_filter("kind_title", |kind: String| {
-        let words = kind.replace('_', " ");
-        let mut chars = words.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-            .unwrap_or_default()
+        crate::detect::FindingKind::from_name(&kind)
+            .map_or_else(|| kind.replace('_', " "), |k| k.title().to_string())
     });
     env.add_filter("url", |url: String| safe_url(&url));
     env.add_filter("link_label", |url: String| {
@@ -152,6 +149,19 @@ mod tests {
             "mira (manager) on acme/api#12"
         );
         assert_eq!(markdown_escape("# heading"), "\\# heading");
+    }
+
+    #[test]
+    fn finding_kinds_are_headed_in_words() {
+        let env = environment();
+        let title = |kind: &str| {
+            env.render_str("{{ k | kind_title }}", minijinja::context! { k => kind })
+                .unwrap()
+        };
+        assert_eq!(title("wont_let_go"), "Won't let go");
+        assert_eq!(title("rubber_stamp_review"), "Rubber-stamp review");
+        assert_eq!(title("review_bottleneck"), "Review bottleneck");
+        assert_eq!(title("some_future_kind"), "some future kind");
     }
 
     #[test]

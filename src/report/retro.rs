@@ -159,7 +159,7 @@ pub fn write(
             latest_per_subject(&data.findings)
                 .into_iter()
                 .skip(MOST_POINTS)
-                .map(|f| format!("{}: {}", kind_title(f.kind), f.headline)),
+                .map(|f| format!("{}: {}", f.kind.title(), f.headline)),
         )
         .collect();
     let env = super::filters::environment();
@@ -193,15 +193,6 @@ pub fn write(
         source: std::io::Error::other(e.to_string()),
     })?;
     Ok(path)
-}
-
-fn kind_title(kind: FindingKind) -> String {
-    let words = kind.name().replace('_', " ");
-    let mut chars = words.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
 }
 
 fn figure_text(name: &str, value: &serde_json::Value) -> String {
@@ -249,7 +240,7 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
         points.push((
             f.severity,
             TalkingPoint {
-                title: kind_title(f.kind),
+                title: f.kind.title().to_string(),
                 question: f.question.clone(),
                 evidence,
                 links: f.evidence.links.iter().take(3).cloned().collect(),
@@ -260,7 +251,7 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
         (
             s.severity,
             TalkingPoint {
-                title: format!("{} in {}", kind_title(s.kind), s.team),
+                title: format!("{} in {}", s.kind.title(), s.team),
                 question: match s.kind {
                     FindingKind::AttritionRisk => format!(
                         "Is the work in {} still work people want to do? What would make it \
@@ -282,7 +273,7 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
                     } else {
                         "people show"
                     },
-                    kind_title(s.kind).to_lowercase()
+                    s.kind.title().to_lowercase()
                 )],
                 links: Vec::new(),
             },
@@ -391,7 +382,7 @@ fn resolved_findings(baseline: &Baseline, now: &[FindingKey]) -> Vec<String> {
         .map(|(kind, n)| {
             format!(
                 "{}: raised {} {} at the last retro, no longer raised.",
-                kind_title(kind),
+                kind.title(),
                 n,
                 if n == 1 { "time" } else { "times" }
             )

@@ -523,14 +523,14 @@ fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> 
         .iter()
         .enumerate()
         .map(|(i, f)| SummaryItem {
-            title: kind_title(f.kind),
+            title: f.kind.title().to_string(),
             text: f.headline.clone(),
             severity: f.severity,
             anchor: format!("finding-{}", i + 1),
         })
         .collect();
     items.extend(signals.iter().map(|s| SummaryItem {
-        title: kind_title(s.kind),
+        title: s.kind.title().to_string(),
         text: format!(
             "In {}, {} {} signs of {}.",
             s.team,
@@ -540,7 +540,7 @@ fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> 
             } else {
                 "people show"
             },
-            kind_title(s.kind).to_lowercase()
+            s.kind.title().to_lowercase()
         ),
         severity: s.severity,
         anchor: "team-signals".into(),
@@ -559,15 +559,6 @@ fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> 
     }
     items.truncate(3);
     items
-}
-
-fn kind_title(kind: FindingKind) -> String {
-    let words = kind.name().replace('_', " ");
-    let mut chars = words.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// The headline metrics over the trend months, from `org_monthly`.
