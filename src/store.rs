@@ -851,13 +851,33 @@ fn month_of(part: &DataFrame) -> String {
 }
 
 /// Writes `bytes` to `path` so that a reader sees the old file or the whole new one, never part.
+/// The file gets the permissions any new file gets (`0666` less the umask), like the report's:
+/// a temporary file's owner-only mode would otherwise stay on every file of the store, the config
+/// and the retro.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_with_mode(path, bytes, 0o666)
+}
+
+/// [`write_atomically`] for a secret (the pseudonym key): readable and writable by its owner
+/// only, whatever the umask.
+pub fn write_secret_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_with_mode(path, bytes, 0o600)
+}
+
+fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io_error(dir))?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(io_error(dir))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Given at creation, so the kernel applies the umask to it.
+        builder.permissions(fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut temp = builder.tempfile_in(dir).map_err(io_error(dir))?;
     temp.write_all(bytes).map_err(io_error(temp.path()))?;
     temp.as_file().sync_all().map_err(io_error(path))?;
     temp.persist(path).map_err(|e| StoreError::Io {
@@ -894,6 +914,28 @@ mod tests {
     use super::*;
     use crate::model::{Review, Table};
     use chrono::TimeZone;
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_usual_permissions_and_secrets_the_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |name: &str| {
+            fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        // A plainly created file has what the umask gives: the same as an atomic write.
+        File::create(dir.path().join("plain")).unwrap();
+        write_atomically(&dir.path().join("atomic"), b"x").unwrap();
+        write_atomically(&dir.path().join("atomic"), b"again").unwrap();
+        assert_eq!(mode("atomic"), mode("plain"));
+        write_secret_atomically(&dir.path().join("secret"), b"key").unwrap();
+        assert_eq!(mode("secret"), 0o600);
+        assert_eq!(fs::read(dir.path().join("atomic")).unwrap(), b"again");
+    }
 
     fn reviews(n: usize) -> DataFrame {
         let rows = (0..n)

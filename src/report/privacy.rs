@@ -72,7 +72,7 @@ pub fn load_or_create_key(data_dir: &Path) -> Result<Vec<u8>, PrivacyError> {
                 .and_then(|mut f| f.read_exact(&mut key))
                 .map_err(io)?;
             std::fs::create_dir_all(data_dir).map_err(io)?;
-            crate::store::write_atomically(&path, encode_hex(&key).as_bytes())
+            crate::store::write_secret_atomically(&path, encode_hex(&key).as_bytes())
                 .map_err(|e| io(std::io::Error::other(e.to_string())))?;
             Ok(key)
         }
@@ -267,6 +267,15 @@ mod tests {
         let first = load_or_create_key(dir.path()).unwrap();
         let second = load_or_create_key(dir.path()).unwrap();
         assert_eq!(first, second);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the key must be its owner's alone");
+        }
         std::fs::write(dir.path().join(KEY_FILE), "zz").unwrap();
         let error = load_or_create_key(dir.path()).unwrap_err().to_string();
         assert!(error.contains("damaged"), "{error}");
