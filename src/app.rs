@@ -1050,7 +1050,7 @@ fn explain(config: &Config, name: &str) -> Result<()> {
         let Some(detector) = detect::detector(kind) else {
             bail!("this build has no detector for {}", kind.name());
         };
-        println!("{}\n", kind.name());
+        println!("{} ({})\n", kind.title(), kind.name());
         println!("{}\n", wrap(detector.explain(), 96));
         println!(
             "Thresholds ([thresholds.{}] in teamlens.toml, current values):",

@@ -379,6 +379,9 @@ fn explain_prints_the_definition_and_the_thresholds_with_their_current_values() 
         .args(["explain", "micromanagement"])
         .assert()
         .success()
+        .stdout(predicate::str::starts_with(
+            "Micromanagement (micromanagement)\n",
+        ))
         .stdout(predicate::str::contains("Five signals per manager"))
         .stdout(predicate::str::contains("[thresholds.micromanagement]"))
         .stdout(predicate::str::contains("min_signals = 4"))
