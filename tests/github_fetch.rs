@@ -11,7 +11,6 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
@@ -275,53 +274,31 @@ fn a_fetch_killed_at_random_points_resumes_to_the_same_dataset() {
     let fake = FakeGitHub::start(GitHubWorld::from_dataset(world.clone()));
     fake.set_latency(Duration::from_millis(15));
     let ws = workspace(10);
-    let binary = assert_cmd::cargo::cargo_bin("teamlens");
-
     // Deterministic "random" kill points: after 1 to 5 more requests each time.
-    let mut kills = 0;
     let mut step: u64 = 7;
-    let mut finished = false;
-    while kills < 12 {
-        step = (step * 31 + 17) % 5 + 1;
-        let before = fake.stats().requests;
-        let mut child = std::process::Command::new(&binary)
-            .env("GITHUB_TOKEN", TOKEN)
-            .env("GITHUB_GRAPHQL_URL", fake.graphql_url())
-            .env("GITHUB_API_URL", fake.api_url())
-            .arg("--data-dir")
-            .arg(&ws.data)
-            .arg("--config")
-            .arg(&ws.config)
-            .args(["-q", "fetch", "github"])
-            .args(&repos)
-            .args(["--since", "2020-01-01"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "fetch failed on its own after {kills} kills"
-                );
-                finished = true;
-                break;
-            }
-            if fake.stats().requests >= before + step || started.elapsed() > Duration::from_secs(60)
-            {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                kills += 1;
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        if finished {
-            break;
-        }
-    }
+    let kills = support::faults::kill_fetch_until_it_finishes(
+        || {
+            let mut command = std::process::Command::new(support::faults::binary());
+            command.env("GITHUB_TOKEN", TOKEN);
+            command.env("GITHUB_GRAPHQL_URL", fake.graphql_url());
+            command.env("GITHUB_API_URL", fake.api_url());
+            command
+                .arg("--data-dir")
+                .arg(&ws.data)
+                .arg("--config")
+                .arg(&ws.config)
+                .args(["-q", "fetch", "github"])
+                .args(&repos)
+                .args(["--since", "2020-01-01"]);
+            command
+        },
+        || fake.stats().requests,
+        || {
+            step = (step * 31 + 17) % 5 + 1;
+            step
+        },
+        12,
+    );
     assert!(
         kills >= 10,
         "only {kills} kills before the fetch finished: make the world bigger"

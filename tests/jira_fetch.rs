@@ -13,7 +13,6 @@
 mod support;
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use polars::prelude::*;
@@ -272,51 +271,31 @@ fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
     let fake = FakeJira::start(JiraWorld::from_dataset(&data));
     fake.set_latency(Duration::from_millis(10));
     let ws = workspace(5, &data.people, "");
-    let binary = assert_cmd::cargo::cargo_bin("teamlens");
-    let mut kills = 0;
+    // Deterministic "random" kill points: after 2 to 10 more requests each time.
     let mut step: u64 = 7;
-    let mut finished = false;
-    while kills < 14 {
-        step = (step * 31 + 17) % 9 + 2;
-        let before = fake.stats().requests;
-        let mut child = std::process::Command::new(&binary)
-            .env("JIRA_BASE_URL", fake.base_url())
-            .env("JIRA_EMAIL", EMAIL)
-            .env("JIRA_API_TOKEN", TOKEN)
-            .arg("--data-dir")
-            .arg(&ws.data)
-            .arg("--config")
-            .arg(&ws.config)
-            .args(["-q", "fetch", "jira"])
-            .args(&keys)
-            .args(["--since", "2020-01-01"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "fetch failed on its own after {kills} kills"
-                );
-                finished = true;
-                break;
-            }
-            if fake.stats().requests >= before + step || started.elapsed() > Duration::from_secs(60)
-            {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                kills += 1;
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        if finished {
-            break;
-        }
-    }
+    let kills = support::faults::kill_fetch_until_it_finishes(
+        || {
+            let mut command = std::process::Command::new(support::faults::binary());
+            command.env("JIRA_BASE_URL", fake.base_url());
+            command.env("JIRA_EMAIL", EMAIL);
+            command.env("JIRA_API_TOKEN", TOKEN);
+            command
+                .arg("--data-dir")
+                .arg(&ws.data)
+                .arg("--config")
+                .arg(&ws.config)
+                .args(["-q", "fetch", "jira"])
+                .args(&keys)
+                .args(["--since", "2020-01-01"]);
+            command
+        },
+        || fake.stats().requests,
+        || {
+            step = (step * 31 + 17) % 9 + 2;
+            step
+        },
+        14,
+    );
     assert!(kills >= 10, "only {kills} kills before the fetch finished");
     fake.set_latency(Duration::ZERO);
     fetch_command(&fake, &ws, &keys).assert().success();

@@ -288,51 +288,30 @@ fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
     let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
     fake.set_latency(Duration::from_millis(30));
     let ws = workspace(&world, 5);
-    let binary = assert_cmd::cargo::cargo_bin("teamlens");
-
-    let mut kills = 0;
+    // Deterministic "random" kill points: after 1 to 4 more requests each time.
     let mut step: u64 = 7;
-    let mut finished = false;
-    while kills < 12 {
-        step = (step * 31 + 17) % 4 + 1;
-        let before = fake.stats().requests;
-        let mut child = std::process::Command::new(&binary)
-            .env("LINEAR_API_KEY", KEY)
-            .env("LINEAR_API_URL", fake.url())
-            .arg("--data-dir")
-            .arg(&ws.data)
-            .arg("--config")
-            .arg(&ws.config)
-            .args(["-q", "fetch", "linear"])
-            .args(&team)
-            .args(["--since", "2020-01-01"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "fetch failed on its own after {kills} kills"
-                );
-                finished = true;
-                break;
-            }
-            if fake.stats().requests >= before + step || started.elapsed() > Duration::from_secs(60)
-            {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                kills += 1;
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        if finished {
-            break;
-        }
-    }
+    let kills = support::faults::kill_fetch_until_it_finishes(
+        || {
+            let mut command = std::process::Command::new(support::faults::binary());
+            command.env("LINEAR_API_KEY", KEY);
+            command.env("LINEAR_API_URL", fake.url());
+            command
+                .arg("--data-dir")
+                .arg(&ws.data)
+                .arg("--config")
+                .arg(&ws.config)
+                .args(["-q", "fetch", "linear"])
+                .args(&team)
+                .args(["--since", "2020-01-01"]);
+            command
+        },
+        || fake.stats().requests,
+        || {
+            step = (step * 31 + 17) % 4 + 1;
+            step
+        },
+        12,
+    );
     assert!(
         kills >= 10,
         "only {kills} kills before the fetch finished: make the world bigger"

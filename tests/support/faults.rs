@@ -206,6 +206,36 @@ pub fn kill_when(mut child: Child, mut when: impl FnMut(Duration) -> bool) -> En
     }
 }
 
+/// Runs a fetch again and again, each run killed once the fake server has answered `next_step()`
+/// more requests (or after a minute), until a run finishes on its own; at most `most_kills`
+/// kills. Returns how many runs were killed. `fetch` builds the command of one run; `requests`
+/// reads the fake's request count.
+pub fn kill_fetch_until_it_finishes(
+    mut fetch: impl FnMut() -> Command,
+    requests: impl Fn() -> u64,
+    mut next_step: impl FnMut() -> u64,
+    most_kills: usize,
+) -> usize {
+    let mut kills = 0;
+    while kills < most_kills {
+        let step = next_step();
+        let before = requests();
+        let child = fetch()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let ending = kill_when(child, |elapsed| {
+            requests() >= before + step || elapsed > Duration::from_secs(60)
+        });
+        match ending {
+            Ending::Killed => kills += 1,
+            Ending::Finished => break,
+        }
+    }
+    kills
+}
+
 /// Every file under `dir` (relative path → bytes), for comparing report folders whole.
 pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
