@@ -44,6 +44,19 @@ pub fn spreads(text: &str) -> Vec<&str> {
     names
 }
 
+/// For each source's tests: the document `file` names its operation (`query Name(`) and
+/// defines every fragment it spreads, so it can be sent as it is.
+#[cfg(test)]
+pub fn assert_self_contained(text: &str, operation: &str, file: &str) {
+    assert!(text.contains(&format!("query {operation}(")), "{file}");
+    for name in spreads(text) {
+        assert!(
+            text.contains(&format!("fragment {name} on ")),
+            "{file} lacks {name}"
+        );
+    }
+}
+
 /// The text of `fragment Name on Type { … }` in `fragments`, up to its closing brace.
 fn fragment_definition(fragments: &'static str, name: &str) -> Option<&'static str> {
     let header = format!("fragment {name} on ");

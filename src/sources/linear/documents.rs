@@ -90,24 +90,15 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::graphql::spreads;
 
     #[test]
     fn every_document_names_its_operation_and_carries_only_what_it_uses() {
         for document in Document::ALL {
-            let text = document.text();
-            assert!(
-                text.contains(&format!("query {}(", document.operation_name())),
-                "{}",
-                document.file_name()
+            crate::sources::graphql::assert_self_contained(
+                &document.text(),
+                document.operation_name(),
+                document.file_name(),
             );
-            for name in spreads(&text) {
-                assert!(
-                    text.contains(&format!("fragment {name} on ")),
-                    "{} lacks {name}",
-                    document.file_name()
-                );
-            }
         }
     }
 }
