@@ -26,6 +26,23 @@ pub fn assemble(operation: &str, fragments: &'static str) -> String {
     text
 }
 
+/// A GraphQL answer: the data the server could give, and the errors (of the server's own shape)
+/// for what it could not. A server may give both: a fetch keeps the data and notes the errors.
+#[derive(Debug, Clone)]
+pub struct Answer<E> {
+    pub data: serde_json::Value,
+    pub errors: Vec<E>,
+}
+
+/// An answer's body as it comes over the wire, before the client decides what it means.
+#[derive(Debug, serde::Deserialize)]
+pub struct Envelope<E> {
+    #[serde(default)]
+    pub data: Option<serde_json::Value>,
+    #[serde(default = "Vec::new")]
+    pub errors: Vec<E>,
+}
+
 /// The names of the fragments spread (`...Name`) in a piece of GraphQL; inline fragments
 /// (`... on Type`) are not spreads.
 pub fn spreads(text: &str) -> Vec<&str> {

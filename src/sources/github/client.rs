@@ -151,20 +151,10 @@ impl GraphqlError {
     }
 }
 
-/// A GraphQL answer: the data GitHub could give, and the errors for what it could not.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    pub data: Value,
-    pub errors: Vec<GraphqlError>,
-}
+/// A GraphQL answer of GitHub's: the data it could give, and its errors for what it could not.
+pub type Answer = crate::sources::graphql::Answer<GraphqlError>;
 
-#[derive(Debug, Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    data: Option<Value>,
-    #[serde(default)]
-    errors: Vec<GraphqlError>,
-}
+type Envelope = crate::sources::graphql::Envelope<GraphqlError>;
 
 /// What the client has done so far: for progress lines, `--dry-run` and the benchmark.
 #[derive(Debug, Clone, Default, PartialEq)]

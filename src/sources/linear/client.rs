@@ -141,20 +141,10 @@ impl GraphqlError {
     }
 }
 
-/// A GraphQL answer: the data Linear could give, and the errors for what it could not.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    pub data: Value,
-    pub errors: Vec<GraphqlError>,
-}
+/// A GraphQL answer of Linear's: the data it could give, and its errors for what it could not.
+pub type Answer = crate::sources::graphql::Answer<GraphqlError>;
 
-#[derive(Debug, Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    data: Option<Value>,
-    #[serde(default)]
-    errors: Vec<GraphqlError>,
-}
+type Envelope = crate::sources::graphql::Envelope<GraphqlError>;
 
 /// What the client has done so far, and Linear's budgets as it last said.
 #[derive(Debug, Clone, Default, PartialEq)]
