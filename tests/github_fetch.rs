@@ -277,21 +277,7 @@ fn a_fetch_killed_at_random_points_resumes_to_the_same_dataset() {
     // Deterministic "random" kill points: after 1 to 5 more requests each time.
     let mut step: u64 = 7;
     let kills = support::faults::kill_fetch_until_it_finishes(
-        || {
-            let mut command = std::process::Command::new(support::faults::binary());
-            command.env("GITHUB_TOKEN", TOKEN);
-            command.env("GITHUB_GRAPHQL_URL", fake.graphql_url());
-            command.env("GITHUB_API_URL", fake.api_url());
-            command
-                .arg("--data-dir")
-                .arg(&ws.data)
-                .arg("--config")
-                .arg(&ws.config)
-                .args(["-q", "fetch", "github"])
-                .args(&repos)
-                .args(["--since", "2020-01-01"]);
-            command
-        },
+        || support::faults::fetch_process(&fake, &ws.data, &ws.config, &repos),
         || fake.stats().requests,
         || {
             step = (step * 31 + 17) % 5 + 1;

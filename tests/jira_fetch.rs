@@ -273,22 +273,13 @@ fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
     let ws = workspace(5, &data.people, "");
     // Deterministic "random" kill points: after 2 to 10 more requests each time.
     let mut step: u64 = 7;
+    let env = [
+        ("JIRA_BASE_URL", fake.base_url()),
+        ("JIRA_EMAIL", EMAIL.to_string()),
+        ("JIRA_API_TOKEN", TOKEN.to_string()),
+    ];
     let kills = support::faults::kill_fetch_until_it_finishes(
-        || {
-            let mut command = std::process::Command::new(support::faults::binary());
-            command.env("JIRA_BASE_URL", fake.base_url());
-            command.env("JIRA_EMAIL", EMAIL);
-            command.env("JIRA_API_TOKEN", TOKEN);
-            command
-                .arg("--data-dir")
-                .arg(&ws.data)
-                .arg("--config")
-                .arg(&ws.config)
-                .args(["-q", "fetch", "jira"])
-                .args(&keys)
-                .args(["--since", "2020-01-01"]);
-            command
-        },
+        || support::faults::source_fetch_process(&env, &ws.data, &ws.config, "jira", &keys),
         || fake.stats().requests,
         || {
             step = (step * 31 + 17) % 9 + 2;

@@ -290,21 +290,12 @@ fn a_fetch_killed_at_many_points_resumes_to_the_same_dataset() {
     let ws = workspace(&world, 5);
     // Deterministic "random" kill points: after 1 to 4 more requests each time.
     let mut step: u64 = 7;
+    let env = [
+        ("LINEAR_API_KEY", KEY.to_string()),
+        ("LINEAR_API_URL", fake.url()),
+    ];
     let kills = support::faults::kill_fetch_until_it_finishes(
-        || {
-            let mut command = std::process::Command::new(support::faults::binary());
-            command.env("LINEAR_API_KEY", KEY);
-            command.env("LINEAR_API_URL", fake.url());
-            command
-                .arg("--data-dir")
-                .arg(&ws.data)
-                .arg("--config")
-                .arg(&ws.config)
-                .args(["-q", "fetch", "linear"])
-                .args(&team)
-                .args(["--since", "2020-01-01"]);
-            command
-        },
+        || support::faults::source_fetch_process(&env, &ws.data, &ws.config, "linear", &team),
         || fake.stats().requests,
         || {
             step = (step * 31 + 17) % 4 + 1;

@@ -69,18 +69,35 @@ pub fn workspace(page_size: u32) -> Workspace {
 /// `teamlens --data-dir DATA --config CONFIG fetch github REPOS… --since 2020-01-01` against
 /// the fake, as a plain process (so it can be killed).
 pub fn fetch_process(fake: &FakeGitHub, data: &Path, config: &Path, repos: &[String]) -> Command {
+    let env = [
+        ("GITHUB_TOKEN", TOKEN.to_string()),
+        ("GITHUB_GRAPHQL_URL", fake.graphql_url()),
+        ("GITHUB_API_URL", fake.api_url()),
+    ];
+    source_fetch_process(&env, data, config, "github", repos)
+}
+
+/// `teamlens --data-dir DATA --config CONFIG fetch SOURCE SCOPES… --since 2020-01-01` with the
+/// source's variables in `env` (credentials and the fake's address), as a plain process.
+pub fn source_fetch_process(
+    env: &[(&str, String)],
+    data: &Path,
+    config: &Path,
+    source: &str,
+    scopes: &[String],
+) -> Command {
     let mut command = Command::new(binary());
+    command.env_remove("TEAMLENS_LOG");
+    for (name, value) in env {
+        command.env(name, value);
+    }
     command
-        .env_remove("TEAMLENS_LOG")
-        .env("GITHUB_TOKEN", TOKEN)
-        .env("GITHUB_GRAPHQL_URL", fake.graphql_url())
-        .env("GITHUB_API_URL", fake.api_url())
         .arg("--data-dir")
         .arg(data)
         .arg("--config")
         .arg(config)
-        .args(["fetch", "github"])
-        .args(repos)
+        .args(["fetch", source])
+        .args(scopes)
         .args(["--since", "2020-01-01"]);
     command
 }
