@@ -1021,8 +1021,13 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
         ));
     }
     say.line(format!(
-        "{} unmatched accounts: add them as aliases of [[people]] in teamlens.toml and fetch again",
-        accounts.len()
+        "{} unmatched {}: add them as aliases of [[people]] in teamlens.toml and fetch again",
+        accounts.len(),
+        if accounts.len() == 1 {
+            "account"
+        } else {
+            "accounts"
+        }
     ));
     Ok(())
 }

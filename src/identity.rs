@@ -33,6 +33,12 @@ pub const PERSON_COLUMNS: &[(&str, &str)] = &[
     ("commits", "committer"),
 ];
 
+/// GitHub's own identities on the commits it makes itself (web-interface merges, squashes and
+/// "Update branch"): `web-flow` as the API names the committer, `noreply@github.com` as git
+/// records it. They are GitHub, not anyone on the roster, so they are never listed as unmatched:
+/// no alias could, or should, make them a person.
+pub const GITHUB_SYSTEM_ACCOUNTS: &[&str] = &["web-flow", "noreply@github.com"];
+
 /// A person it may be, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Suggestion {
@@ -192,7 +198,11 @@ pub fn unmatched(store: &Store) -> Result<Vec<Unmatched>, StoreError> {
             .and_then(|c| c.str().cloned())
             .map_err(polars_error(&context))?;
         for value in values.iter().flatten() {
-            if known.contains(value) || value.starts_with("team:") || value.is_empty() {
+            if known.contains(value)
+                || value.starts_with("team:")
+                || value.is_empty()
+                || GITHUB_SYSTEM_ACCOUNTS.contains(&value)
+            {
                 continue;
             }
             let entry = accounts

@@ -4,6 +4,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use polars::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value;
 use support::{findings_of, import, read_json, report, teamlens};
@@ -155,6 +156,45 @@ fn user_text_cannot_become_markup_in_the_report() {
         !markdown.contains("<b>ali</b>"),
         "raw name markup in Markdown"
     );
+}
+
+#[test]
+fn githubs_own_committer_is_not_an_unmatched_person() {
+    // The simulator, like GitHub, records `web-flow` as the committer of web-interface merges.
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    teamlens()
+        .args([
+            "-q",
+            "simulate",
+            "--out",
+            data.to_str().unwrap(),
+            "--seed",
+            "7",
+        ])
+        .assert()
+        .success();
+    let store = teamlens::store::Store::open(&data).unwrap();
+    let committers = store
+        .scan("commits")
+        .unwrap()
+        .filter(col("committer").eq(lit("web-flow")))
+        .collect()
+        .unwrap();
+    assert!(
+        committers.height() > 0,
+        "the simulation has no web-flow commits"
+    );
+    teamlens()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "people",
+            "--unmatched",
+        ])
+        .assert()
+        .success()
+        .stdout("every account in the tables matches a person of the roster\n");
 }
 
 #[test]
