@@ -356,6 +356,18 @@ fn catalogue() -> Vec<Case> {
             "`en-g!` is not a Linear team key",
         ),
         case(
+            "args: report --out naming a file of the store",
+            args(&["report", "--out", "data/manifest.json"]),
+            1,
+            "is a file, not a folder: give --out a folder for the report",
+        ),
+        case(
+            "args: retro --out naming a file",
+            args(&["retro", "--out", "teamlens.toml"]),
+            1,
+            "is a file, not a folder: give --out a folder for retro.md",
+        ),
+        case(
             "args: templates folder that does not exist",
             args(&["report", "--templates", "no-such-folder", "--out", "out"]),
             1,

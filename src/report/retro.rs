@@ -34,6 +34,11 @@ pub enum RetroError {
          the month before its period"
     )]
     BadState { path: PathBuf, message: String },
+    #[error(
+        "{} is a file, not a folder: give --out a folder for retro.md (the file is left as it is)",
+        path.display()
+    )]
+    OutIsFile { path: PathBuf },
     #[error(transparent)]
     Report(#[from] ReportError),
 }
@@ -183,6 +188,11 @@ pub fn write(
             name: "retro.md".into(),
             message: format!("{e:#}"),
         })?;
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(RetroError::OutIsFile {
+            path: out_dir.to_path_buf(),
+        });
+    }
     std::fs::create_dir_all(out_dir).map_err(|source| RetroError::Io {
         path: out_dir.to_path_buf(),
         source,

@@ -24,6 +24,12 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "{} is a file, not a folder: give --out a folder for the report (the file is left as \
+         it is)",
+        path.display()
+    )]
+    OutIsFile { path: PathBuf },
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
     #[error(transparent)]
@@ -791,6 +797,12 @@ pub fn write(
     out_dir: &Path,
     templates: Option<&Path>,
 ) -> Result<WrittenReport, ReportError> {
+    // The report replaces the folder at `out_dir` whole; a file there would be swapped away.
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(ReportError::OutIsFile {
+            path: out_dir.to_path_buf(),
+        });
+    }
     let parent = out_dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
