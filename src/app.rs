@@ -61,7 +61,12 @@ pub fn run(cli: Cli) -> Result<()> {
         cli.config != Path::new("teamlens.toml") && !matches!(cli.command, Command::Init { .. });
     let config = Config::load(&cli.config, config_given)?;
     match cli.command {
-        Command::Demo { out, seed } => demo(&config, &out, seed, &say),
+        Command::Demo { out, seed } => {
+            // The global --data-dir, when given, is where the demo keeps its simulated tables.
+            let keep_in =
+                (cli.data_dir != Path::new(".teamlens")).then_some(cli.data_dir.as_path());
+            demo(&config, &out, seed, keep_in, &say)
+        }
         Command::Simulate {
             out,
             seed,
@@ -1106,14 +1111,33 @@ fn write_simulation(dir: &Path, sim: &SimConfig) -> Result<(Store, GroundTruth)>
     Ok((store, truth))
 }
 
-fn demo(config: &Config, out: &Path, seed: u64, say: &Say) -> Result<()> {
-    let data = tempfile::Builder::new()
-        .prefix("teamlens-demo-")
-        .tempdir()
-        .context("creating a temporary data directory")?;
+/// `teamlens demo`: a simulated organisation and its report. The simulated tables go to a
+/// temporary folder, or to `keep_in` (`--data-dir`) so that `query`, `retro` and `people` can be
+/// tried on them after; that folder must not hold a store yet, so a demo never replaces real data.
+fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Say) -> Result<()> {
+    let temporary;
+    let data = match keep_in {
+        Some(dir) => {
+            if Store::open_if_any(dir)?.is_some() {
+                bail!(
+                    "{} already holds a store: the demo keeps its simulated tables only in a new \
+                     folder (give another --data-dir, or none to use a temporary one)",
+                    dir.display()
+                );
+            }
+            dir
+        }
+        None => {
+            temporary = tempfile::Builder::new()
+                .prefix("teamlens-demo-")
+                .tempdir()
+                .context("creating a temporary data directory")?;
+            temporary.path()
+        }
+    };
     let sim = SimConfig::default_org(seed, 4, 6, 1.0);
     let month = Month::of(sim.until);
-    let (store, truth) = write_simulation(data.path(), &sim)?;
+    let (store, truth) = write_simulation(data, &sim)?;
     say.line(format!(
         "simulated {} teams from {} to {}: {} pull requests, {} reviews, {} tickets",
         sim.teams.len(),
@@ -1147,6 +1171,17 @@ fn demo(config: &Config, out: &Path, seed: u64, say: &Say) -> Result<()> {
         written.markdown.display()
     ));
     say.line(format!("                 {}", written.html.display()));
+    match keep_in {
+        Some(dir) => say.line(format!(
+            "the simulated tables are kept in {0}: try `teamlens --data-dir {0} retro` or \
+             `teamlens --data-dir {0} query \"SELECT * FROM review_load\"`",
+            dir.display()
+        )),
+        None => say.line(
+            "the simulated tables were temporary: `teamlens demo --data-dir DIR` keeps them for \
+             `query`, `retro` and `people`",
+        ),
+    }
     Ok(())
 }
 

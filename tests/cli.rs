@@ -159,6 +159,40 @@ fn user_text_cannot_become_markup_in_the_report() {
 }
 
 #[test]
+fn the_demo_keeps_its_tables_in_a_new_data_dir_and_never_replaces_a_store() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("kept");
+    let out = work.path().join("report");
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "demo", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("the simulated tables are kept in"));
+    assert!(out.join("report.md").exists());
+    teamlens()
+        .args(["--data-dir", data.to_str().unwrap(), "people"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("mira"));
+    let manifest = std::fs::read(data.join("manifest.json")).unwrap();
+    teamlens()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "demo",
+            "--seed",
+            "9",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already holds a store"));
+    assert_eq!(std::fs::read(data.join("manifest.json")).unwrap(), manifest);
+}
+
+#[test]
 fn githubs_own_committer_is_not_an_unmatched_person() {
     // The simulator, like GitHub, records `web-flow` as the committer of web-interface merges.
     let work = tempfile::tempdir().unwrap();
