@@ -1270,7 +1270,8 @@ fn retro(
     };
     if first > last {
         bail!(
-            "the retro would start in {first}, after the last full month in the data ({last}):              fetch newer data first, or give an earlier --since"
+            "the retro would start in {first}, after the last full month in the data ({last}): \
+             fetch newer data first, or give an earlier --since"
         );
     }
     let span = MonthSpan::new(first, last)?;

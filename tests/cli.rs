@@ -193,6 +193,38 @@ fn the_demo_keeps_its_tables_in_a_new_data_dir_and_never_replaces_a_store() {
 }
 
 #[test]
+fn a_second_retro_with_nothing_new_says_so_in_one_plain_sentence() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    teamlens()
+        .args([
+            "-q",
+            "simulate",
+            "--out",
+            data.to_str().unwrap(),
+            "--seed",
+            "7",
+        ])
+        .assert()
+        .success();
+    let retro = || {
+        let mut command = teamlens();
+        command
+            .args(["--data-dir", data.to_str().unwrap(), "-q", "retro", "--out"])
+            .arg(work.path().join("retro"));
+        command
+    };
+    retro().assert().success();
+    let second = retro().assert().code(1);
+    let stderr = String::from_utf8_lossy(&second.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("after the last full month in the data (2026-10): fetch newer data first"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("  "), "a run of spaces in: {stderr}");
+}
+
+#[test]
 fn githubs_own_committer_is_not_an_unmatched_person() {
     // The simulator, like GitHub, records `web-flow` as the committer of web-interface merges.
     let work = tempfile::tempdir().unwrap();
