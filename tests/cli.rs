@@ -158,6 +158,23 @@ fn user_text_cannot_become_markup_in_the_report() {
     );
 }
 
+/// `teamlens simulate --seed 7` into `work/data`: the organisation several tests read.
+fn simulated_seed_7(work: &Path) -> PathBuf {
+    let data = work.join("data");
+    teamlens()
+        .args([
+            "-q",
+            "simulate",
+            "--out",
+            data.to_str().unwrap(),
+            "--seed",
+            "7",
+        ])
+        .assert()
+        .success();
+    data
+}
+
 #[test]
 fn the_demo_keeps_its_tables_in_a_new_data_dir_and_never_replaces_a_store() {
     let work = tempfile::tempdir().unwrap();
@@ -195,18 +212,7 @@ fn the_demo_keeps_its_tables_in_a_new_data_dir_and_never_replaces_a_store() {
 #[test]
 fn a_second_retro_with_nothing_new_says_so_in_one_plain_sentence() {
     let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
-    teamlens()
-        .args([
-            "-q",
-            "simulate",
-            "--out",
-            data.to_str().unwrap(),
-            "--seed",
-            "7",
-        ])
-        .assert()
-        .success();
+    let data = simulated_seed_7(work.path());
     let retro = || {
         let mut command = teamlens();
         command
@@ -228,18 +234,7 @@ fn a_second_retro_with_nothing_new_says_so_in_one_plain_sentence() {
 fn githubs_own_committer_is_not_an_unmatched_person() {
     // The simulator, like GitHub, records `web-flow` as the committer of web-interface merges.
     let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
-    teamlens()
-        .args([
-            "-q",
-            "simulate",
-            "--out",
-            data.to_str().unwrap(),
-            "--seed",
-            "7",
-        ])
-        .assert()
-        .success();
+    let data = simulated_seed_7(work.path());
     let store = teamlens::store::Store::open(&data).unwrap();
     let committers = store
         .scan("commits")
@@ -266,11 +261,7 @@ fn githubs_own_committer_is_not_an_unmatched_person() {
 #[test]
 fn a_simulated_organisation_reports_its_planted_bottleneck_and_spares_healthy_teams() {
     let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
-    teamlens()
-        .args(["simulate", "--out", data.to_str().unwrap(), "--seed", "7"])
-        .assert()
-        .success();
+    let data = simulated_seed_7(work.path());
     let truth = read_json(&data.join("ground_truth.json"));
     let out = work.path().join("report");
     teamlens()

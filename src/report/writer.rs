@@ -1491,7 +1491,7 @@ mod tests {
     }
 
     #[test]
-    fn the_chart_draws_the_teams_that_merged_the_most_in_name_order() {
+    fn the_chart_draws_the_teams_that_merged_the_most_in_the_order_given() {
         // Team tNN merged NN PRs in each of two months; x-tie merged as many as t06, the last
         // team drawn, and loses the tie by coming later.
         let teams: Vec<TeamSeries> = (1..=15)
