@@ -13,6 +13,7 @@ use polars::prelude::*;
 use crate::cli::{Cli, Command, EvalFormat, FetchSource, Format};
 use crate::config::Config;
 use crate::detect::{self, DetectorInput, FindingKind, Roster};
+use crate::dir_lock::{LazyWriteLock, Resource, Wait, WriteLock};
 use crate::metrics::{self, Metrics};
 use crate::period::{Month, MonthSpan};
 use crate::progress::FetchProgress;
@@ -56,6 +57,15 @@ impl Say {
 
 pub fn run(cli: Cli) -> Result<()> {
     let say = Say { quiet: cli.quiet };
+    let wait = if cli.no_wait { Wait::No } else { Wait::Block };
+    // Every command that writes the data directory takes its lock on the first write and
+    // keeps it to the end; readers never wait (see `dir_lock`).
+    let store_lock = Arc::new(LazyWriteLock::new(
+        &cli.data_dir,
+        Resource::Store,
+        &command_label(&cli.command),
+        wait,
+    ));
     // A config named on the command line must exist, except the one `init` is about to write.
     let config_given =
         cli.config != Path::new("teamlens.toml") && !matches!(cli.command, Command::Init { .. });
@@ -74,12 +84,17 @@ pub fn run(cli: Cli) -> Result<()> {
             months,
             scale,
             until,
+            force,
         } => {
             let sim = SimConfig {
                 until: until.last_day(),
                 ..SimConfig::default_org(seed, teams as usize, months, scale)
             };
-            let (store, _) = write_simulation(&out, &sim)?;
+            let lock = LazyWriteLock::new(&out, Resource::Store, "simulate", wait).get()?;
+            if !force {
+                refuse_real_data(&out, &lock)?;
+            }
+            let (store, _) = write_simulation(&out, &sim, &lock)?;
             say.line(format!(
                 "simulated {} teams over {} months into {} ({} pull requests, {} reviews, {} tickets); \
                  ground truth in {}",
@@ -96,7 +111,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import { path } => {
             let mut source = FileImport::new(&path);
             let batch = source.load()?;
-            let mut store = Store::open_or_create(&cli.data_dir)?;
+            let mut store = Store::open_or_create(&cli.data_dir, &store_lock.get()?)?;
             let imported: Vec<String> = batch
                 .frames
                 .iter()
@@ -118,7 +133,7 @@ pub fn run(cli: Cli) -> Result<()> {
             repair,
         } => {
             if repair {
-                repair_store(&cli.data_dir, &say)?;
+                repair_store(&cli.data_dir, &store_lock, &say)?;
             }
             fetch(
                 &cli.data_dir,
@@ -129,6 +144,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     wait,
                     dry_run,
                     quiet: cli.quiet,
+                    lock: store_lock.clone(),
                 },
                 &say,
             )
@@ -185,15 +201,21 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             audience,
             anonymize,
-        } => retro(
-            &Store::open(&cli.data_dir)?,
-            &config,
-            since,
-            &out,
-            audience.into(),
-            anonymize,
-            &say,
-        ),
+        } => {
+            let store = Store::open(&cli.data_dir)?;
+            // Each retro reads the last one's kept state and replaces it: one at a time.
+            let _state =
+                LazyWriteLock::new(&cli.data_dir, Resource::RetroState, "retro", wait).get()?;
+            retro(
+                &store,
+                &config,
+                since,
+                &out,
+                audience.into(),
+                anonymize,
+                &say,
+            )
+        }
         Command::Bench {
             sizes,
             months,
@@ -239,7 +261,36 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// `teamlens eval`: prints the scores; fails when a goal is not met, so CI can run it.
+/// What a lock's holder is called in the message a waiting writer prints: the command and,
+/// for a fetch, its source (never its arguments, which may name private repositories).
+fn command_label(command: &Command) -> String {
+    match command {
+        Command::Fetch {
+            source: Some(source),
+            ..
+        } => format!(
+            "teamlens fetch {}",
+            match source {
+                FetchSource::Github { .. } => "github",
+                FetchSource::Git { .. } => "git",
+                FetchSource::Jira { .. } => "jira",
+                FetchSource::Linear { .. } => "linear",
+            }
+        ),
+        Command::Fetch { repair: true, .. } => "teamlens fetch --repair".into(),
+        Command::Fetch { .. } => "teamlens fetch".into(),
+        Command::Import { .. } => "teamlens import".into(),
+        other => format!(
+            "teamlens {}",
+            format!("{other:?}")
+                .split([' ', '{', '('])
+                .next()
+                .unwrap_or("")
+                .to_lowercase()
+        ),
+    }
+}
+
 /// What `teamlens fetch` was asked.
 #[derive(Clone)]
 struct FetchOptions {
@@ -248,6 +299,8 @@ struct FetchOptions {
     wait: bool,
     dry_run: bool,
     quiet: bool,
+    /// The data directory's write lock, taken when the fetch first writes.
+    lock: Arc<LazyWriteLock>,
 }
 
 /// A runtime for the network sources: two workers, as many as this kind of work needs.
@@ -288,6 +341,10 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
         .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(365));
     match &options.source {
         Some(FetchSource::Git { paths, branch }) => {
+            // The roster first, as for every other source: its aliases name the commits' people.
+            if !options.dry_run {
+                write_roster(data_dir, config, &options.lock, say)?;
+            }
             return fetch_git(data_dir, config, paths, branch.clone(), &options, say);
         }
         Some(FetchSource::Linear { teams }) => {
@@ -301,19 +358,19 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             if options.dry_run {
                 return estimate_jira(data_dir, config, projects, since, say);
             }
-            write_roster(data_dir, config, say)?;
-            return fetch_jira(data_dir, config, projects, since, options.quiet, say);
+            write_roster(data_dir, config, &options.lock, say)?;
+            return fetch_jira(data_dir, config, projects, since, &options, say);
         }
         Some(FetchSource::Github { .. }) => {
             if !options.dry_run {
-                write_roster(data_dir, config, say)?;
+                write_roster(data_dir, config, &options.lock, say)?;
             }
             return fetch_github(data_dir, config, options, say);
         }
         None => {}
     }
     if !options.dry_run {
-        write_roster(data_dir, config, say)?;
+        write_roster(data_dir, config, &options.lock, say)?;
     }
     // A plain fetch: every source teamlens.toml lists, in turn; one failing does not stop the
     // others, and every failure is reported at the end.
@@ -346,7 +403,7 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
             config,
             &config.jira.projects,
             since,
-            options.quiet,
+            &options,
             say,
         ) {
             failures.push(format!("{error:#}"));
@@ -378,11 +435,11 @@ fn fetch(data_dir: &Path, config: &Config, options: FetchOptions, say: &Say) -> 
 /// `teamlens fetch --repair`, before the fetch: sets the damaged files aside and rewinds the
 /// sources that had rows in them, in one commit; says what was found and what cannot be
 /// fetched again.
-fn repair_store(data_dir: &Path, say: &Say) -> Result<()> {
-    let (mut store, manifest_lost) = Store::open_for_repair(data_dir)?;
+fn repair_store(data_dir: &Path, lock: &LazyWriteLock, say: &Say) -> Result<()> {
+    let (mut store, manifest_lost) = Store::open_for_repair(data_dir, &lock.get()?)?;
     if manifest_lost {
         say.line(format!(
-            "repair: the manifest of {} could not be read; it and the tables were moved to {}; \
+            "repair: the manifest of {} was missing or could not be read; it and the tables were moved to {}; \
              every source is fetched again (simulated or imported data must be made again)",
             data_dir.display(),
             data_dir.join(crate::store::DAMAGED_DIR).display()
@@ -423,7 +480,7 @@ fn repair_store(data_dir: &Path, say: &Say) -> Result<()> {
 }
 
 /// Writes the roster of teamlens.toml (`[[people]]`) to the `people` table, when it has one.
-fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
+fn write_roster(data_dir: &Path, config: &Config, lock: &LazyWriteLock, say: &Say) -> Result<()> {
     if config.people.is_empty() {
         return Ok(());
     }
@@ -431,7 +488,7 @@ fn write_roster(data_dir: &Path, config: &Config, say: &Say) -> Result<()> {
     let count = rows.len();
     let frame = <crate::model::Person as crate::model::Table>::to_frame(rows)
         .map_err(|e| anyhow::anyhow!("building the people table from the roster: {e}"))?;
-    let mut store = Store::open_or_create(data_dir)?;
+    let mut store = Store::open_or_create(data_dir, &lock.get()?)?;
     store.replace_tables(vec![("people", frame)], None)?;
     say.line(format!(
         "roster: {count} {} written to the people table",
@@ -528,7 +585,7 @@ fn fetch_jira(
     config: &Config,
     projects: &[String],
     since: chrono::DateTime<chrono::Utc>,
-    quiet: bool,
+    options: &FetchOptions,
     say: &Say,
 ) -> Result<()> {
     use crate::sources::jira;
@@ -540,7 +597,7 @@ fn fetch_jira(
     let credentials =
         jira::client::Credentials::discover(&config.jira, |name| std::env::var(name).ok())?;
     tracing::info!("Jira at {} as {}", credentials.base_url, credentials.email);
-    let progress = Arc::new(FetchProgress::new(quiet));
+    let progress = Arc::new(FetchProgress::new(options.quiet));
     runtime()?.block_on(async {
         let waiting = progress.clone();
         let client = jira::client::JiraClient::new(
@@ -550,7 +607,7 @@ fn fetch_jira(
                 <FetchProgress as jira::fetch::Observer>::waiting(&waiting, message)
             }),
         )?;
-        let store = Store::open_or_create(data_dir)?;
+        let store = Store::open_or_create(data_dir, &options.lock.get()?)?;
         let summary = jira::fetch::fetch(
             &client,
             store,
@@ -649,7 +706,7 @@ fn fetch_linear(
                 <FetchProgress as linear::fetch::Observer>::waiting(&waits, message)
             }),
         )?;
-        let store = Store::open_or_create(data_dir)?;
+        let store = Store::open_or_create(data_dir, &options.lock.get()?)?;
         let summary = linear::fetch::fetch(
             &client,
             store,
@@ -732,7 +789,7 @@ fn fetch_github(data_dir: &Path, config: &Config, options: FetchOptions, say: &S
             print_estimates(&estimates, &client.stats(), say);
             return Ok(());
         }
-        let store = Store::open_or_create(data_dir)?;
+        let store = Store::open_or_create(data_dir, &options.lock.get()?)?;
         let summary = github::fetch::fetch(
             &client,
             store,
@@ -788,7 +845,7 @@ fn fetch_git(
             "--dry-run estimates what GitHub, Jira and Linear fetches cost; reading a local clone costs nothing to try"
         );
     }
-    let mut store = Store::open_or_create(data_dir)?;
+    let mut store = Store::open_or_create(data_dir, &options.lock.get()?)?;
     let identities = github::fetch::identities(&store)?;
     let git_options = sync::GitOptions {
         branch,
@@ -1094,15 +1151,58 @@ fn wrap(text: &str, width: usize) -> String {
     out
 }
 
+/// `simulate --out DIR` replaces the tables it simulates: refused where DIR holds anything but
+/// an earlier simulation (rows fetched or imported, a roster), which may have taken hours of a
+/// rate-limited fetch to gather.
+fn refuse_real_data(dir: &Path, lock: &WriteLock) -> Result<()> {
+    if !dir.join(crate::store::MANIFEST).exists() {
+        let foreign = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.file_name() != crate::dir_lock::LOCK_DIR)
+            })
+            .unwrap_or(false);
+        if foreign {
+            bail!(
+                "{} holds files but no teamlens store: give --out a new or empty folder (or \
+                 an earlier simulation's), or add --force to write the simulation beside them",
+                dir.display()
+            );
+        }
+    }
+    let store = Store::open_or_create(dir, lock)?;
+    let sources: Vec<&String> = store.manifest().sources.keys().collect();
+    let simulated = store.manifest().sources.contains_key("simulate");
+    let others: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.as_str() != "simulate")
+        .map(|s| s.as_str())
+        .collect();
+    if others.is_empty() && (simulated || store.is_empty()) {
+        return Ok(());
+    }
+    let what = if others.is_empty() {
+        "data that no simulation wrote (a roster)".to_string()
+    } else {
+        format!("data from {}", others.join(", "))
+    };
+    bail!(
+        "{} holds {what}: a simulation would replace it; give --out a new folder, or add --force \
+         to replace it anyway",
+        dir.display()
+    )
+}
+
 /// Simulates into a data directory (replacing its tables) and writes `ground_truth.json` beside them.
-fn write_simulation(dir: &Path, sim: &SimConfig) -> Result<(Store, GroundTruth)> {
+fn write_simulation(dir: &Path, sim: &SimConfig, lock: &WriteLock) -> Result<(Store, GroundTruth)> {
     let mut simulator = Simulator::new(sim.clone());
     let batch = simulator.load()?;
     let truth = simulator
         .ground_truth()
         .cloned()
         .context("the simulator did not record its ground truth")?;
-    let mut store = Store::open_or_create(dir)?;
+    let mut store = Store::open_or_create(dir, lock)?;
     store.replace_tables(batch.frames, Some((simulator.name(), batch.state)))?;
     crate::store::write_atomically(
         &dir.join("ground_truth.json"),
@@ -1137,7 +1237,8 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
     };
     let sim = SimConfig::default_org(seed, 4, 6, 1.0);
     let month = Month::of(sim.until);
-    let (store, truth) = write_simulation(data, &sim)?;
+    let lock = WriteLock::acquire(data, Resource::Store, "demo", Wait::No, |_| {})?;
+    let (store, truth) = write_simulation(data, &sim, &lock)?;
     say.line(format!(
         "simulated {} teams from {} to {}: {} pull requests, {} reviews, {} tickets",
         sim.teams.len(),
@@ -1252,6 +1353,7 @@ fn retro(
     say: &Say,
 ) -> Result<()> {
     use report::retro::{Baseline, FindingKey};
+    crate::out_dir::check_placement(out, Some(store.root()))?;
     if store.is_empty() {
         bail!(crate::store::StoreError::NoData {
             dir: store.root().to_path_buf()
@@ -1346,6 +1448,8 @@ fn analyze_and_report(
     config: &Config,
     request: &ReportRequest,
 ) -> Result<report::WrittenReport> {
+    // Said before the analysis, not after it; `report::write` checks again before replacing.
+    crate::out_dir::check_replaceable(request.out, Some(store.root()))?;
     if store.is_empty() {
         bail!(crate::store::StoreError::NoData {
             dir: store.root().to_path_buf()
@@ -1364,7 +1468,12 @@ fn analyze_and_report(
         audience: request.audience,
         names: &names,
     })?;
-    Ok(report::write(data, request.out, request.templates)?)
+    Ok(report::write(
+        data,
+        request.out,
+        request.templates,
+        Some(store.root()),
+    )?)
 }
 
 /// Names as they are, or every person's pseudonym under the data directory's key.
@@ -1670,7 +1779,7 @@ fn bench_run(
                     audience: Audience::Manager,
                     names: &names,
                 })?;
-                report::write(data, &out.path().join("report"), None)?;
+                report::write(data, &out.path().join("report"), None, None)?;
                 Ok(())
             })?;
             log

@@ -263,7 +263,15 @@ pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), B
                 .map(|roles| roles.iter().filter(|r| *r != Some("bot")).count())
         })
         .unwrap_or(0);
-    let mut store = Store::open_or_create(&dir)?;
+    let lock = crate::dir_lock::WriteLock::acquire(
+        &dir,
+        crate::dir_lock::Resource::Store,
+        "teamlens bench",
+        crate::dir_lock::Wait::Block,
+        |message| tracing::warn!("{message}"),
+    )
+    .map_err(StoreError::from)?;
+    let mut store = Store::open_or_create(&dir, &lock)?;
     store.replace_tables(batch.frames, Some((simulator.name(), batch.state)))?;
     let manifest = store.manifest();
     let prepared = PreparedStore {

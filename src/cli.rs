@@ -29,6 +29,10 @@ pub struct Cli {
     /// More detail on what is happening (-v, -vv).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// When another teamlens is writing the data directory, fail at once (naming it) instead
+    /// of waiting for it to finish.
+    #[arg(long, global = true)]
+    pub no_wait: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -46,7 +50,7 @@ pub enum Command {
     },
     /// Write a simulated organisation's tables (and the ground truth it planted) to a data directory.
     Simulate {
-        /// The data directory to create or replace.
+        /// The data directory to create, or an earlier simulation to replace.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         #[arg(long, default_value_t = 42, value_parser = parse_seed)]
@@ -63,6 +67,10 @@ pub enum Command {
         /// The last simulated month.
         #[arg(long, default_value = "2026-10")]
         until: Month,
+        /// Replace a data directory that holds fetched or imported data too (by default only an
+        /// earlier simulation is replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Load a folder of <table>.csv, <table>.jsonl or <table>.parquet files into the data directory.
     Import {

@@ -27,6 +27,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::dir_lock::{ReadLock, Resource, WriteLock};
 use crate::model::{self, TableSpec};
 
 /// The manifest's file name inside the data directory.
@@ -48,6 +49,37 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The disk, a quota or a file-size limit ran out mid-write. Every write goes to a new file
+    /// that the manifest names only once it is whole, so what was stored before is untouched.
+    #[error(
+        "{path}: {source}: the disk holding it is full (or a quota or file-size limit was \
+         reached); nothing stored before this command was changed: free some space and run it \
+         again"
+    )]
+    NoSpace {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Lock(#[from] crate::dir_lock::LockError),
+    /// `tables/` holds files but there is no manifest: a store whose manifest was deleted, or
+    /// a folder of someone else's. A first commit would remove every file it does not name.
+    #[error(
+        "{dir} has a tables/ folder but no {MANIFEST}: either its manifest was lost (run \
+         `teamlens fetch --repair` to set the tables aside and fetch again) or it is not a \
+         teamlens data directory (give another --data-dir); nothing was changed"
+    )]
+    TablesWithoutManifest { dir: PathBuf },
+    /// The manifest on disk is not the one this command read: another process wrote the
+    /// data directory without taking its lock (an older teamlens, or a file system where
+    /// locks do not hold). Nothing is written, so neither commit's rows are lost.
+    #[error(
+        "{path} was changed by another process while this command ran (a teamlens without \
+         locking, or a file system that ignores locks); nothing was written: run the command \
+         again"
+    )]
+    ChangedUnderneath { path: PathBuf },
     #[error(
         "{path}: the manifest cannot be read ({message}); the data directory is damaged: run \
          `teamlens fetch --repair` to set it aside and fetch every source again (data from \
@@ -139,10 +171,27 @@ impl Damage {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
+    move |source| StoreError::from_io(path, source)
+}
+
+impl StoreError {
+    /// An I/O error on `path`: [`StoreError::NoSpace`] when space ran out, so the message says
+    /// what to do, else [`StoreError::Io`].
+    pub fn from_io(path: &Path, source: std::io::Error) -> StoreError {
+        let path = path.to_path_buf();
+        if is_out_of_space(&source) {
+            StoreError::NoSpace { path, source }
+        } else {
+            StoreError::Io { path, source }
+        }
     }
+}
+
+/// True when a write failed for want of space: a full disk (ENOSPC), a quota (EDQUOT) or a
+/// file-size limit (EFBIG).
+pub fn is_out_of_space(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+    matches!(error.kind(), StorageFull | FileTooLarge | QuotaExceeded)
 }
 
 fn polars_error(context: impl Into<String>) -> impl FnOnce(PolarsError) -> StoreError {
@@ -207,11 +256,24 @@ pub struct Replacement {
     pub rows: DataFrame,
 }
 
-/// A data directory.
+/// A data directory, opened for reading or for writing.
 #[derive(Debug)]
 pub struct Store {
     root: PathBuf,
     manifest: Manifest,
+    /// The SHA-256 of `manifest.json` as this store last read or wrote it (`None`: there was
+    /// none). A commit first checks that the file still has it: a compare-and-swap, so a
+    /// commit never replaces rows that another commit added.
+    manifest_sha256: Option<String>,
+    access: Access,
+}
+
+/// How a [`Store`] was opened. Only a store opened with the data directory's write lock can
+/// commit; a reader holds the readers' lock, so no writer removes a file its manifest names.
+#[derive(Debug)]
+enum Access {
+    Read(#[allow(dead_code)] Option<ReadLock>),
+    Write(#[allow(dead_code)] WriteLock),
 }
 
 /// Stack of each thread that merges one table (see `replace_tables`).
@@ -228,53 +290,66 @@ impl Store {
         }
     }
 
-    /// Opens an existing data directory; [`StoreError::NoData`] when there is none yet.
+    /// Opens an existing data directory for reading; [`StoreError::NoData`] when there is none
+    /// yet. The readers' lock is taken before the manifest is read and kept while the store
+    /// lives, so every file of that manifest stays on disk even while a writer commits.
     pub fn open(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
         let root = root.into();
-        let manifest_path = root.join(MANIFEST);
-        if !manifest_path.exists() {
+        if !root.join(MANIFEST).exists() {
             return Err(StoreError::NoData { dir: root });
         }
-        let text = fs::read_to_string(&manifest_path).map_err(io_error(&manifest_path))?;
-        let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|e| StoreError::BadManifest {
-                path: manifest_path.clone(),
-                message: e.to_string(),
-            })?;
-        if manifest.format != FORMAT_VERSION {
-            return Err(StoreError::BadManifest {
-                path: manifest_path,
-                message: format!(
-                    "format {} is not the format {FORMAT_VERSION} this teamlens writes",
-                    manifest.format
-                ),
-            });
-        }
-        Ok(Store { root, manifest })
+        let read_lock = ReadLock::acquire(&root)?;
+        let (manifest, manifest_sha256) = read_manifest(&root)?;
+        Ok(Store {
+            root,
+            manifest,
+            manifest_sha256: Some(manifest_sha256),
+            access: Access::Read(read_lock),
+        })
     }
 
-    /// Opens a data directory, creating an empty one if there is none.
-    pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
+    /// Opens a data directory for writing under `lock` (its [`Resource::Store`] lock), creating
+    /// an empty store if there is none. Files a killed or reader-blocked commit left unlisted
+    /// are removed here when no reader is open.
+    pub fn open_or_create(root: impl Into<PathBuf>, lock: &WriteLock) -> Result<Store, StoreError> {
         let root = root.into();
-        match Store::open(&root) {
-            Err(StoreError::NoData { .. }) => {
-                fs::create_dir_all(&root).map_err(io_error(&root))?;
-                Ok(Store {
-                    root,
-                    manifest: Manifest::empty(),
-                })
-            }
-            other => other,
+        if !lock.covers(&root, Resource::Store) {
+            return Err(StoreError::Io {
+                path: root,
+                source: std::io::Error::other("internal: written without its lock"),
+            });
         }
+        let (manifest, manifest_sha256) = match read_manifest(&root) {
+            Ok((manifest, sha)) => (manifest, Some(sha)),
+            Err(StoreError::NoData { .. }) => {
+                if dir_has_entries(&root.join("tables")) {
+                    return Err(StoreError::TablesWithoutManifest { dir: root });
+                }
+                fs::create_dir_all(&root).map_err(io_error(&root))?;
+                (Manifest::empty(), None)
+            }
+            Err(error) => return Err(error),
+        };
+        let store = Store {
+            root,
+            manifest,
+            manifest_sha256,
+            access: Access::Write(lock.clone()),
+        };
+        store.remove_unlisted_files_if_unread()?;
+        Ok(store)
     }
 
     /// Opens a data directory for `teamlens fetch --repair`. A manifest that cannot be read is
     /// moved with the tables to `damaged/` (nothing is deleted) and an empty store is returned,
     /// with `true`: every source must then be fetched again.
-    pub fn open_for_repair(root: impl Into<PathBuf>) -> Result<(Store, bool), StoreError> {
+    pub fn open_for_repair(
+        root: impl Into<PathBuf>,
+        lock: &WriteLock,
+    ) -> Result<(Store, bool), StoreError> {
         let root = root.into();
-        match Store::open(&root) {
-            Err(StoreError::BadManifest { .. }) => {
+        match Store::open_or_create(&root, lock) {
+            Err(StoreError::BadManifest { .. } | StoreError::TablesWithoutManifest { .. }) => {
                 let aside = root.join(DAMAGED_DIR);
                 fs::create_dir_all(&aside).map_err(io_error(&aside))?;
                 for name in [MANIFEST, "tables"] {
@@ -288,9 +363,8 @@ impl Store {
                         fs::rename(&from, &to).map_err(io_error(&from))?;
                     }
                 }
-                Ok((Store::open_or_create(root)?, true))
+                Ok((Store::open_or_create(root, lock)?, true))
             }
-            Err(StoreError::NoData { .. }) => Ok((Store::open_or_create(root)?, false)),
             other => other.map(|store| (store, false)),
         }
     }
@@ -315,6 +389,7 @@ impl Store {
         frames: Vec<(&str, DataFrame)>,
         source: Option<(&str, serde_json::Value)>,
     ) -> Result<(), StoreError> {
+        self.write_manifest_first()?;
         let mut next = self.manifest.clone();
         for (name, frame) in frames {
             let spec =
@@ -340,6 +415,7 @@ impl Store {
         replacements: Vec<Replacement>,
         source: Option<(&str, serde_json::Value)>,
     ) -> Result<(), StoreError> {
+        self.write_manifest_first()?;
         let mut next = self.manifest.clone();
         // Tables are independent until the manifest names them all, so each is merged on a
         // thread of its own: a source's merge of several tables (git's four, each written as
@@ -528,15 +604,60 @@ impl Store {
         Ok(entry)
     }
 
-    /// Makes `next` the manifest (atomically), then removes files no longer listed.
+    /// Makes `next` the manifest (atomically), then removes files no longer listed when no
+    /// reader is open. Only a store opened for writing commits, and only over the manifest it
+    /// read: if the file changed since, nothing is written ([`StoreError::ChangedUnderneath`]).
     fn commit(&mut self, next: Manifest) -> Result<(), StoreError> {
+        self.writer()?;
+        let path = self.root.join(MANIFEST);
+        let on_disk = match fs::read(&path) {
+            Ok(bytes) => Some(sha256_hex(&bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        if on_disk != self.manifest_sha256 {
+            return Err(StoreError::ChangedUnderneath { path });
+        }
         let text = serde_json::to_vec_pretty(&next).map_err(|e| StoreError::BadManifest {
-            path: self.root.join(MANIFEST),
+            path: path.clone(),
             message: e.to_string(),
         })?;
-        write_atomically(&self.root.join(MANIFEST), &text)?;
+        write_atomically(&path, &text)?;
         self.manifest = next;
-        self.remove_unlisted_files()
+        self.manifest_sha256 = Some(sha256_hex(&text));
+        self.remove_unlisted_files_if_unread()
+    }
+
+    /// A new store's first commit writes its (empty) manifest before any table file: a commit
+    /// killed half-way then leaves a store with unlisted files, which the next writer removes,
+    /// never a `tables/` folder without a manifest, which could as well be someone else's.
+    fn write_manifest_first(&mut self) -> Result<(), StoreError> {
+        self.writer()?;
+        if self.manifest_sha256.is_none() {
+            self.commit(self.manifest.clone())?;
+        }
+        Ok(())
+    }
+
+    /// A write on a store opened for reading is a mistake in teamlens, not in the input.
+    fn writer(&self) -> Result<(), StoreError> {
+        match self.access {
+            Access::Write(_) => Ok(()),
+            Access::Read(_) => Err(StoreError::Io {
+                path: self.root.clone(),
+                source: std::io::Error::other("internal: a store opened for reading was written"),
+            }),
+        }
+    }
+
+    fn remove_unlisted_files_if_unread(&self) -> Result<(), StoreError> {
+        let removed = crate::dir_lock::when_no_reader(&self.root, || self.remove_unlisted_files())?;
+        if !removed {
+            tracing::debug!(
+                "a reader is open: files the manifest no longer names stay until a later commit"
+            );
+        }
+        Ok(())
     }
 
     fn remove_unlisted_files(&self) -> Result<(), StoreError> {
@@ -602,6 +723,7 @@ impl Store {
         damage: &[Damage],
         sources: BTreeMap<String, serde_json::Value>,
     ) -> Result<(), StoreError> {
+        self.writer()?;
         let dropped: BTreeSet<&str> = damage.iter().map(|d| d.file.path.as_str()).collect();
         for path in &dropped {
             let from = self.root.join(path);
@@ -858,13 +980,24 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     write_with_mode(path, bytes, 0o666)
 }
 
-/// [`write_atomically`] for a secret (the pseudonym key): readable and writable by its owner
-/// only, whatever the umask.
-pub fn write_secret_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    write_with_mode(path, bytes, 0o600)
+/// Creates a secret file (owner-only) unless one exists already: `Ok(false)` when another
+/// process created it first, whose key must then be used, so two reports started together
+/// never give one person two pseudonyms.
+pub fn create_secret_once(path: &Path, bytes: &[u8]) -> Result<bool, StoreError> {
+    let temp = temp_with_mode(path, bytes, 0o600)?;
+    match temp.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(StoreError::from_io(path, e.error)),
+    }
 }
 
-fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
+/// A temporary file beside `path` holding `bytes`, synced, with `mode` (less the umask).
+fn temp_with_mode(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<tempfile::NamedTempFile, StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io_error(dir))?;
     let mut builder = tempfile::Builder::new();
@@ -880,10 +1013,14 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreErro
     let mut temp = builder.tempfile_in(dir).map_err(io_error(dir))?;
     temp.write_all(bytes).map_err(io_error(temp.path()))?;
     temp.as_file().sync_all().map_err(io_error(path))?;
-    temp.persist(path).map_err(|e| StoreError::Io {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
+    Ok(temp)
+}
+
+fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temp = temp_with_mode(path, bytes, mode)?;
+    temp.persist(path)
+        .map_err(|e| StoreError::from_io(path, e.error))?;
     // The rename is durable only once the directory entry is.
     if let Ok(dir_handle) = File::open(dir) {
         let _ = dir_handle.sync_all();
@@ -905,6 +1042,44 @@ fn file_sha256(path: &Path) -> Result<String, StoreError> {
     Ok(hex(&hasher.finalize()))
 }
 
+fn dir_has_entries(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Reads and checks `manifest.json`, with the SHA-256 of its bytes for the commit's
+/// compare-and-swap.
+fn read_manifest(root: &Path) -> Result<(Manifest, String), StoreError> {
+    let manifest_path = root.join(MANIFEST);
+    let bytes = match fs::read(&manifest_path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::NoData {
+                dir: root.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(io_error(&manifest_path)(e)),
+    };
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| StoreError::BadManifest {
+            path: manifest_path.clone(),
+            message: e.to_string(),
+        })?;
+    if manifest.format != FORMAT_VERSION {
+        return Err(StoreError::BadManifest {
+            path: manifest_path,
+            message: format!(
+                "format {} is not the format {FORMAT_VERSION} this teamlens writes",
+                manifest.format
+            ),
+        });
+    }
+    Ok((manifest, sha256_hex(&bytes)))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -912,6 +1087,11 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn write_lock(dir: &Path) -> WriteLock {
+        use crate::dir_lock::Wait;
+        WriteLock::acquire(dir, Resource::Store, "test", Wait::No, |_| {}).unwrap()
+    }
     use crate::model::{Review, Table};
     use chrono::TimeZone;
 
@@ -932,8 +1112,11 @@ mod tests {
         write_atomically(&dir.path().join("atomic"), b"x").unwrap();
         write_atomically(&dir.path().join("atomic"), b"again").unwrap();
         assert_eq!(mode("atomic"), mode("plain"));
-        write_secret_atomically(&dir.path().join("secret"), b"key").unwrap();
+        assert!(create_secret_once(&dir.path().join("secret"), b"key").unwrap());
         assert_eq!(mode("secret"), 0o600);
+        // A second creation keeps the first key.
+        assert!(!create_secret_once(&dir.path().join("secret"), b"other").unwrap());
+        assert_eq!(fs::read(dir.path().join("secret")).unwrap(), b"key");
         assert_eq!(fs::read(dir.path().join("atomic")).unwrap(), b"again");
     }
 
@@ -957,7 +1140,7 @@ mod tests {
     #[test]
     fn tables_round_trip_through_month_partitions() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open_or_create(dir.path()).unwrap();
+        let mut store = Store::open_or_create(dir.path(), &write_lock(dir.path())).unwrap();
         store
             .replace_tables(vec![("reviews", reviews(10))], None)
             .unwrap();
@@ -979,7 +1162,7 @@ mod tests {
     #[test]
     fn a_merge_rewrites_only_the_files_it_touches_and_compacts_crowded_partitions() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open_or_create(dir.path()).unwrap();
+        let mut store = Store::open_or_create(dir.path(), &write_lock(dir.path())).unwrap();
         store
             .replace_tables(vec![("reviews", reviews(10))], None)
             .unwrap();
@@ -1059,7 +1242,7 @@ mod tests {
     #[test]
     fn an_unwritten_table_scans_empty_with_its_schema() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_or_create(dir.path()).unwrap();
+        let store = Store::open_or_create(dir.path(), &write_lock(dir.path())).unwrap();
         let frame = store.scan("issues").unwrap().collect().unwrap();
         assert_eq!(frame.height(), 0);
         assert_eq!(frame.schema().as_ref(), &crate::model::Issue::schema());
@@ -1068,7 +1251,7 @@ mod tests {
     #[test]
     fn every_kind_of_damage_is_named_by_its_relative_path_with_the_repair() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open_or_create(dir.path()).unwrap();
+        let mut store = Store::open_or_create(dir.path(), &write_lock(dir.path())).unwrap();
         store
             .replace_tables(vec![("reviews", reviews(4))], None)
             .unwrap();
@@ -1132,7 +1315,7 @@ mod tests {
     #[test]
     fn setting_damage_aside_keeps_every_healthy_file_and_moves_the_damaged_one() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open_or_create(dir.path()).unwrap();
+        let mut store = Store::open_or_create(dir.path(), &write_lock(dir.path())).unwrap();
         store
             .replace_tables(vec![("reviews", reviews(10))], None)
             .unwrap();
@@ -1153,9 +1336,97 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_over_a_manifest_changed_underneath_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = write_lock(dir.path());
+        let mut first = Store::open_or_create(dir.path(), &lock).unwrap();
+        first
+            .replace_tables(vec![("reviews", reviews(2))], None)
+            .unwrap();
+        // A second writer that ignored the lock (as on a file system without locks).
+        let mut second = Store::open_or_create(dir.path(), &lock).unwrap();
+        second
+            .replace_tables(vec![("reviews", reviews(5))], None)
+            .unwrap();
+        let before = fs::read(dir.path().join(MANIFEST)).unwrap();
+        let error = first
+            .replace_tables(vec![("reviews", reviews(3))], None)
+            .unwrap_err();
+        assert!(
+            matches!(error, StoreError::ChangedUnderneath { .. }),
+            "{error}"
+        );
+        assert_eq!(fs::read(dir.path().join(MANIFEST)).unwrap(), before);
+        Store::open(dir.path()).unwrap().verify().unwrap();
+    }
+
+    #[test]
+    fn an_open_reader_keeps_the_files_of_the_manifest_it_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = write_lock(dir.path());
+        let mut writer = Store::open_or_create(dir.path(), &lock).unwrap();
+        writer
+            .replace_tables(vec![("reviews", reviews(2))], None)
+            .unwrap();
+        let reader = Store::open(dir.path()).unwrap();
+        writer
+            .replace_tables(vec![("reviews", reviews(7))], None)
+            .unwrap();
+        // The old file is still there for the reader, which reads its own manifest whole.
+        let rows = reader.scan("reviews").unwrap().collect().unwrap().height();
+        assert_eq!(rows, 2);
+        drop(reader);
+        // Once no reader is open, the next writer removes what no manifest names.
+        drop(writer);
+        let files = |dir: &Path| {
+            let mut n = 0;
+            let mut pending = vec![dir.join("tables")];
+            while let Some(d) = pending.pop() {
+                for e in fs::read_dir(d).unwrap().flatten() {
+                    if e.path().is_dir() {
+                        pending.push(e.path())
+                    } else {
+                        n += 1
+                    }
+                }
+            }
+            n
+        };
+        let listed = |store: &Store| store.manifest().tables["reviews"].files.len();
+        let kept = files(dir.path());
+        let store = Store::open_or_create(dir.path(), &lock).unwrap();
+        assert!(
+            kept > listed(&store),
+            "{kept} files, {} listed",
+            listed(&store)
+        );
+        assert_eq!(files(dir.path()), listed(&store));
+    }
+
+    #[test]
+    fn tables_without_a_manifest_are_never_taken_for_an_empty_store() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("tables/reviews")).unwrap();
+        fs::write(dir.path().join("tables/reviews/mine.parquet"), b"x").unwrap();
+        let lock = write_lock(dir.path());
+        let error = Store::open_or_create(dir.path(), &lock).unwrap_err();
+        assert!(error.to_string().contains("--repair"), "{error}");
+        assert!(dir.path().join("tables/reviews/mine.parquet").exists());
+        let (_, lost) = Store::open_for_repair(dir.path(), &lock).unwrap();
+        assert!(lost);
+        assert!(
+            dir.path()
+                .join(DAMAGED_DIR)
+                .join("tables/reviews/mine.parquet")
+                .exists()
+        );
+    }
+
+    #[test]
     fn an_unreadable_manifest_is_set_aside_for_a_repair() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open_or_create(dir.path()).unwrap();
+        let lock = write_lock(dir.path());
+        let mut store = Store::open_or_create(dir.path(), &lock).unwrap();
         store
             .replace_tables(vec![("reviews", reviews(2))], None)
             .unwrap();
@@ -1165,7 +1436,7 @@ mod tests {
             error.to_string().contains("teamlens fetch --repair"),
             "{error}"
         );
-        let (store, lost) = Store::open_for_repair(dir.path()).unwrap();
+        let (store, lost) = Store::open_for_repair(dir.path(), &lock).unwrap();
         assert!(lost && store.is_empty());
         assert!(dir.path().join(DAMAGED_DIR).join(MANIFEST).exists());
         assert!(dir.path().join(DAMAGED_DIR).join("tables/reviews").exists());
@@ -1174,7 +1445,7 @@ mod tests {
     #[test]
     fn replacing_a_table_removes_its_old_files_and_keeps_others() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open_or_create(dir.path()).unwrap();
+        let mut store = Store::open_or_create(dir.path(), &write_lock(dir.path())).unwrap();
         store
             .replace_tables(vec![("reviews", reviews(4))], None)
             .unwrap();

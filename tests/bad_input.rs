@@ -359,6 +359,12 @@ fn catalogue() -> Vec<Case> {
             "args: report --out naming a file of the store",
             args(&["report", "--out", "data/manifest.json"]),
             1,
+            "it is inside the data directory",
+        ),
+        case(
+            "args: report --out naming a file",
+            args(&["report", "--out", "teamlens.toml"]),
+            1,
             "is a file, not a folder: give --out a folder for the report",
         ),
         case(
@@ -967,7 +973,8 @@ fn snapshot(data: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         for entry in entries.flatten() {
             let path = entry.path();
             let relative = path.strip_prefix(data).unwrap().to_path_buf();
-            if relative.starts_with("staging") {
+            // Staging is a fetch's own scratch space; locks/ holds only who writes (dir_lock).
+            if relative.starts_with("staging") || relative.starts_with("locks") {
                 continue;
             }
             if path.is_dir() {

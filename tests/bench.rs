@@ -56,7 +56,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
             names: &names,
         })
         .unwrap();
-        let written = report::write(data, &dir.path().join("report"), None).unwrap();
+        let written = report::write(data, &dir.path().join("report"), None, None).unwrap();
         for file in [written.json, written.markdown] {
             out.push(std::fs::read_to_string(file).unwrap());
         }

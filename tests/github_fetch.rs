@@ -148,7 +148,7 @@ fn a_fetch_stores_exactly_the_simulated_organisation() {
     assert!(stdout.contains("fetched 2 of 2 repositories"), "{stdout}");
     assert_same_tables(&ws.data, &world, TABLES, SOURCE);
     // What was fetched makes a report, even before a roster says who is in which team.
-    let report = support::report(&ws.data, "2026-09", &ws.data.join("report"));
+    let report = support::report(&ws.data, "2026-09", &ws.data.with_file_name("report"));
     assert!(report["findings"].is_array(), "{report}");
     assert!(
         !Path::new(&ws.data)
@@ -181,8 +181,7 @@ fn logins_and_commit_emails_become_the_rosters_people() {
         });
     }
     let ws = workspace(50);
-    let mut store = Store::open_or_create(&ws.data).unwrap();
-    store
+    support::writable_store(&ws.data)
         .replace_tables(vec![("people", Person::to_frame(people).unwrap())], None)
         .unwrap();
     let fake = FakeGitHub::start(github);

@@ -393,7 +393,7 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
     others.issue_events.retain(|r| r.source != "jira");
     others.comments.retain(|r| r.source != "jira");
     {
-        let mut store = Store::open_or_create(&ws.data).unwrap();
+        let mut store = support::writable_store(&ws.data);
         let frames = others.into_frames().unwrap();
         store.replace_tables(frames, None).unwrap();
     }
@@ -529,7 +529,7 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
     assert!(labelled.iter().all(|k| with_sprint_event.contains(k)));
 
     // The report's outcome section has the reopen rate, as it has on the simulated data itself.
-    let report = support::report(&ws.data, "2026-10", &ws.data.join("report"));
+    let report = support::report(&ws.data, "2026-10", &ws.data.with_file_name("report"));
     let outcomes = report["metrics"]["outcome_by_team"]
         .as_array()
         .expect("outcomes");
@@ -540,12 +540,16 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
     assert!(!reopen.is_empty(), "{outcomes:?}");
     let direct = tempfile::tempdir().unwrap();
     {
-        let mut store = Store::open_or_create(direct.path()).unwrap();
+        let mut store = support::writable_store(&direct.path().join("data"));
         store
             .replace_tables(data.clone().into_frames().unwrap(), None)
             .unwrap();
     }
-    let reference = support::report(direct.path(), "2026-10", &direct.path().join("report"));
+    let reference = support::report(
+        &direct.path().join("data"),
+        "2026-10",
+        &direct.path().join("report"),
+    );
     let rates = |r: &serde_json::Value| -> Vec<(String, Option<f64>)> {
         r["metrics"]["outcome_by_team"]
             .as_array()
@@ -578,7 +582,8 @@ fn personas_show_in_issue_events_and_the_reopen_rate_in_the_report() {
     for kind in ["\"micromanagement\"", "\"overload\""] {
         assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
     }
-    let markdown = std::fs::read_to_string(ws.data.join("report/report.md")).unwrap();
+    let markdown =
+        std::fs::read_to_string(ws.data.with_file_name("report").join("report.md")).unwrap();
     assert!(markdown.to_lowercase().contains("reopen"), "{markdown}");
 }
 
@@ -713,10 +718,10 @@ fn one_person_across_github_and_jira_is_counted_once() {
     );
 
     // The report counts the person once: the same authors per team as on the simulated data.
-    let fetched = support::report(&ws.data, "2026-10", &ws.data.join("report"));
+    let fetched = support::report(&ws.data, "2026-10", &ws.data.with_file_name("report"));
     let direct = tempfile::tempdir().unwrap();
     {
-        let mut store = Store::open_or_create(direct.path()).unwrap();
+        let mut store = support::writable_store(&direct.path().join("data"));
         let mut rows = github_rows.clone();
         rows.issues = data.issues.clone();
         rows.issue_events = data.issue_events.clone();
@@ -725,7 +730,11 @@ fn one_person_across_github_and_jira_is_counted_once() {
             .replace_tables(rows.into_frames().unwrap(), None)
             .unwrap();
     }
-    let reference = support::report(direct.path(), "2026-10", &direct.path().join("report"));
+    let reference = support::report(
+        &direct.path().join("data"),
+        "2026-10",
+        &direct.path().join("report"),
+    );
     let authors = |r: &serde_json::Value| -> Vec<(String, i64)> {
         r["metrics"]["output_by_team"]
             .as_array()
@@ -812,7 +821,7 @@ fn a_person_in_two_teams_counts_in_each_and_once_overall() {
             .into_iter()
             .filter(|(_, f)| f.height() > 0)
             .collect();
-        let mut store = Store::open_or_create(&ws.data).unwrap();
+        let mut store = support::writable_store(&ws.data);
         store.replace_tables(frames, None).unwrap();
     }
     fetch_command(&fake, &ws, &keys).assert().success();
@@ -839,15 +848,19 @@ fn a_person_in_two_teams_counts_in_each_and_once_overall() {
         "{listed}"
     );
 
-    let fetched = support::report(&ws.data, month, &ws.data.join("report"));
+    let fetched = support::report(&ws.data, month, &ws.data.with_file_name("report"));
     let direct = tempfile::tempdir().unwrap();
     {
-        let mut store = Store::open_or_create(direct.path()).unwrap();
+        let mut store = support::writable_store(&direct.path().join("data"));
         store
             .replace_tables(data.clone().into_frames().unwrap(), None)
             .unwrap();
     }
-    let reference = support::report(direct.path(), month, &direct.path().join("report"));
+    let reference = support::report(
+        &direct.path().join("data"),
+        month,
+        &direct.path().join("report"),
+    );
     let by_team = |r: &serde_json::Value, team: &str, field: &str| -> i64 {
         r["metrics"]["outcome_by_team"]
             .as_array()

@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use polars::prelude::*;
 use teamlens::model::{Comment, Dataset, IssueEvent, Person, Table};
 use teamlens::sources::simulate::{SimConfig, simulate};
-use teamlens::store::Store;
 
 use support::fake_linear::world::issue_url;
 use support::fake_linear::{FakeLinear, Fault, KEY, LinearWorld};
@@ -99,7 +98,7 @@ fn workspace(world: &Dataset, page_size: u32) -> Workspace {
     )
     .unwrap();
     let data = dir.path().join("data");
-    let mut store = Store::open_or_create(&data).unwrap();
+    let mut store = support::writable_store(&data);
     store
         .replace_tables(
             vec![(

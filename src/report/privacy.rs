@@ -72,9 +72,14 @@ pub fn load_or_create_key(data_dir: &Path) -> Result<Vec<u8>, PrivacyError> {
                 .and_then(|mut f| f.read_exact(&mut key))
                 .map_err(io)?;
             std::fs::create_dir_all(data_dir).map_err(io)?;
-            crate::store::write_secret_atomically(&path, encode_hex(&key).as_bytes())
+            let created = crate::store::create_secret_once(&path, encode_hex(&key).as_bytes())
                 .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-            Ok(key)
+            if created {
+                Ok(key)
+            } else {
+                // Another report created it a moment ago: its key is the one.
+                load_or_create_key(data_dir)
+            }
         }
         Err(e) => Err(io(e)),
     }

@@ -39,6 +39,12 @@ pub enum RetroError {
         path.display()
     )]
     OutIsFile { path: PathBuf },
+    #[error(
+        "{} exists and teamlens did not write it: give --out another folder (the file is left \
+         as it is)",
+        path.display()
+    )]
+    NotOurs { path: PathBuf },
     #[error(transparent)]
     Report(#[from] ReportError),
 }
@@ -198,6 +204,12 @@ pub fn write(
         source,
     })?;
     let path = out_dir.join("retro.md");
+    // A retro replaces the retro.md it wrote before, never a file of the team's own.
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && !existing.lines().take(3).any(|l| l.contains("· teamlens "))
+    {
+        return Err(RetroError::NotOurs { path });
+    }
     crate::store::write_atomically(&path, text.as_bytes()).map_err(|e| RetroError::Io {
         path: path.clone(),
         source: std::io::Error::other(e.to_string()),

@@ -30,18 +30,49 @@ pub enum ReportError {
         path.display()
     )]
     OutIsFile { path: PathBuf },
+    /// Space ran out mid-write: the report is written in a staging folder beside `--out` and
+    /// takes its place only once whole, so an earlier report there is untouched.
+    #[error(
+        "{path}: {source}: the disk is full (or a quota or file-size limit was reached); an \
+         earlier report in that folder is left as it was: free some space and run it again"
+    )]
+    NoSpace {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Out(#[from] crate::out_dir::OutError),
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
     #[error(transparent)]
-    Chart(#[from] super::charts::ChartError),
+    Chart(super::charts::ChartError),
     #[error("preparing the report: {0}")]
     Data(#[from] PolarsError),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
-    move |source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
+    move |source| {
+        let path = path.to_path_buf();
+        if crate::store::is_out_of_space(&source) {
+            ReportError::NoSpace { path, source }
+        } else {
+            ReportError::Io { path, source }
+        }
+    }
+}
+
+impl From<super::charts::ChartError> for ReportError {
+    /// A chart that could not be written for want of space is said as such.
+    fn from(error: super::charts::ChartError) -> ReportError {
+        match error {
+            super::charts::ChartError::Io { path, source, .. }
+                if crate::store::is_out_of_space(&source) =>
+            {
+                ReportError::NoSpace { path, source }
+            }
+            other => ReportError::Chart(other),
+        }
     }
 }
 
@@ -791,11 +822,14 @@ pub struct WrittenReport {
 }
 
 /// Draws the charts and writes `report.md`, `report.html`, `report.json`, `charts/` and `data/`
-/// into `out_dir`, replacing what was there only once everything is written.
+/// into `out_dir`, replacing what was there only once everything is written — and only when
+/// what was there is an earlier report (see [`crate::out_dir`]); `data_dir`, the store the
+/// report was made from, may be neither the folder, inside it, nor around it.
 pub fn write(
     mut data: ReportData,
     out_dir: &Path,
     templates: Option<&Path>,
+    data_dir: Option<&Path>,
 ) -> Result<WrittenReport, ReportError> {
     // The report replaces the folder at `out_dir` whole; a file there would be swapped away.
     if out_dir.exists() && !out_dir.is_dir() {
@@ -803,6 +837,7 @@ pub fn write(
             path: out_dir.to_path_buf(),
         });
     }
+    crate::out_dir::check_replaceable(out_dir, data_dir)?;
     let parent = out_dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -886,6 +921,7 @@ pub fn write(
         let path = staging.path().join(name);
         std::fs::write(&path, text).map_err(io_error(&path))?;
     }
+    crate::out_dir::write_marker(staging.path())?;
     replace_dir(staging, out_dir)?;
     Ok(WrittenReport {
         dir: out_dir.to_path_buf(),

@@ -7,6 +7,7 @@ pub mod fake_github;
 pub mod fake_jira;
 pub mod fake_linear;
 pub mod faults;
+pub mod git_repo;
 pub mod http;
 pub mod proxy;
 pub mod tables;
@@ -60,4 +61,13 @@ pub fn findings_of(report: &Value, kind: &str) -> Vec<Value> {
         .filter(|f| f["kind"] == kind)
         .cloned()
         .collect()
+}
+
+/// A store opened for writing, as a command opens it: under the data directory's lock, held
+/// as long as the store lives.
+#[allow(dead_code)]
+pub fn writable_store(dir: &Path) -> teamlens::store::Store {
+    use teamlens::dir_lock::{Resource, Wait, WriteLock};
+    let lock = WriteLock::acquire(dir, Resource::Store, "test", Wait::No, |_| {}).unwrap();
+    teamlens::store::Store::open_or_create(dir, &lock).unwrap()
 }
