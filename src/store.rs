@@ -725,13 +725,21 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.writer()?;
         let dropped: BTreeSet<&str> = damage.iter().map(|d| d.file.path.as_str()).collect();
+        // Linked (or, across file systems, copied) into damaged/ before the commit, and only
+        // then left to the commit's removal of unlisted files: a commit that fails (a full
+        // disk) leaves the manifest and every file it lists as they were.
         for path in &dropped {
             let from = self.root.join(path);
             if from.exists() {
                 let to = self.root.join(DAMAGED_DIR).join(path);
                 let dir = to.parent().unwrap_or(&self.root);
                 fs::create_dir_all(dir).map_err(io_error(dir))?;
-                fs::rename(&from, &to).map_err(io_error(&from))?;
+                if to.exists() {
+                    fs::remove_file(&to).map_err(io_error(&to))?;
+                }
+                if fs::hard_link(&from, &to).is_err() {
+                    fs::copy(&from, &to).map_err(io_error(&to))?;
+                }
             }
         }
         let mut next = self.manifest.clone();

@@ -282,7 +282,11 @@ impl Corpus {
         let config = root.path().join("teamlens.toml");
         std::fs::write(
             &config,
-            format!("[git]\nrepositories = [{:?}]\n", repo_a.to_str().unwrap()),
+            format!(
+                "[git]\nrepositories = [{:?}, {:?}]\n",
+                repo_a.to_str().unwrap(),
+                repo_b.to_str().unwrap()
+            ),
         )
         .unwrap();
         Corpus {
@@ -517,6 +521,28 @@ fn a_full_disk_leaves_the_store_whole_and_a_rerun_finishes_it() {
         assert!(difference(&before, &dump(data)).is_empty());
         succeed(&mut corpus.command(data, writer));
     }
+    let diff = difference(&want, &dump(data));
+    assert!(diff.is_empty(), "{diff}");
+
+    // A repair that runs out of space leaves the damaged file listed and in place; the re-run
+    // repairs it.
+    let damaged = std::fs::read_dir(data.join("tables/commits"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().is_dir())
+        .and_then(|month| std::fs::read_dir(month.path()).unwrap().flatten().next())
+        .unwrap()
+        .path();
+    std::fs::write(&damaged, b"not parquet").unwrap();
+    let manifest = std::fs::read(data.join("manifest.json")).unwrap();
+    let (ok, stderr) = run(&mut with_file_size_limit(
+        corpus.command(data, Writer::Repair),
+        2048,
+    ));
+    assert!(!ok && stderr.contains("full"), "{stderr}");
+    assert_eq!(std::fs::read(data.join("manifest.json")).unwrap(), manifest);
+    assert_eq!(std::fs::read(&damaged).unwrap(), b"not parquet");
+    succeed(&mut corpus.command(data, Writer::Repair));
     let diff = difference(&want, &dump(data));
     assert!(diff.is_empty(), "{diff}");
 
