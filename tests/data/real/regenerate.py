@@ -575,15 +575,16 @@ def regenerate(repos):
         arows = approvals(repo, act)
         write_tsv(os.path.join(repo.dir, "approvals_monthly.tsv"), APPROVAL_HEADER, arows)
         kinds = collections.Counter(k for _, k, _, _, _ in repo.changes)
+        conv = "+".join(k for k, v in kinds.most_common() if v >= 0.05 * len(repo.changes))
         with_tr = sum(1 for c in repo.commits if c.trailers)
         npersons, nsplit = split_count(repo, act)
         bots = sorted({(r[3], r[4]) for r in brows})
         dom = sum(1 for r in arows if r[12] == "yes")
         sha = sum(1 for r in arows if r[13] == "yes")
-        manifest.append((name, repo.tip, repo.tip_date, len(repo.commits), repo.convention,
+        manifest.append((name, repo.tip, repo.tip_date, len(repo.commits), conv,
                          " ".join("%s=%d" % kv for kv in sorted(kinds.items()))))
         summary.append((name, len(repo.commits), "%.1f" % (100 * with_tr / len(repo.commits)),
-                        repo.convention, len(repo.changes), len(bots), npersons, nsplit, dom, sha))
+                        conv, len(repo.changes), len(bots), npersons, nsplit, dom, sha))
         print("read %s: %d commits, tip %s" % (name, len(repo.commits), repo.tip[:12]), file=sys.stderr)
     manifest.sort()
     summary.sort()
@@ -690,9 +691,11 @@ def propose(repos, outdir):
             if not key.startswith("email:"):
                 continue
             email = key[6:]
-            m = re.match(r"^(?:\d+\+)?([^@]+)@users\.noreply\.github\.com$", email)
+            m = re.match(r"^(?:(\d+)\+)?([^@]+)@users\.noreply\.github\.com$", email)
             if m:
-                union("login:" + m.group(1).lower(), key, "GitHub noreply address of %s" % m.group(1))
+                union("login:" + m.group(2).lower(), key, "GitHub noreply address of %s" % m.group(2))
+                if m.group(1):
+                    union("github-id:" + m.group(1), key, "GitHub account id %s (renamed logins keep it)" % m.group(1))
             local, _, domain = email.partition("@")
             if ("login:" + local) in logins and domain in ("fb.com", "meta.com", "golang.org", "google.com"):
                 union("login:" + local, key, "login %s = local part of %s" % (local, email))
@@ -726,9 +729,15 @@ def propose(repos, outdir):
             keys = sorted(groups[root])
             label_names = collections.Counter()
             for k in keys:
-                label_names.update(names.get(k, {}))
+                if k.startswith("email:"):
+                    label_names.update(names.get(k, {}))
+            if not label_names:
+                for k in keys:
+                    label_names.update(names.get(k, {}))
             person = label_names.most_common(1)[0][0] if label_names else root
             for k in keys:
+                if k.startswith("github-id:"):
+                    continue
                 kind, value = k.split(":", 1)
                 ev = "; ".join(sorted(set(evidence.get(k, []))))[:300] or "only address"
                 rows.append((person, kind, value, ev))
