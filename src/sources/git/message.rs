@@ -1,7 +1,20 @@
-//! What a commit message says beyond its text: trailers (`Key: value` lines of the last
-//! paragraph), the pull request a merge or a squash names, and who approved it.
+//! What a commit message says beyond its text: trailers, the pull request a merge or a squash
+//! names, and who approved it.
 //!
-//! Recognised forms:
+//! Trailers are read exactly as git reads them for `git log --format=%(trailers:only,unfold)`
+//! (git 2.47's `trailer.c`): the last paragraph of the message (not the subject), once trailing
+//! comment (`#`) and blank lines, an old `Conflicts:` list and anything under a `>8` cut line
+//! are set aside (a `---` line divides nothing for `git log`), is the trailer block when all its
+//! lines are trailers, or when it holds a git-generated line (`Signed-off-by: `, `(cherry
+//! picked from commit `) and at least 25 % of its lines are trailers (so a `[ … ]` note between
+//! sign-offs keeps the block). A trailer is a key of ASCII alphanumerics and `-` (blanks before
+//! the `:` allowed), then `:`; its value (possibly empty) is trimmed, with indented continuation
+//! lines unfolded into it; a CR inside a folded CRLF value stays, as git keeps it. Keys need not
+//! be about people (`https`, `Thus`, `19`): only callers decide which keys name a person.
+//! `tests/data/real/*/trailers.jsonl`
+//! holds git's own reading of 2,750 real messages; a test checks that this module agrees.
+//!
+//! Recognised merge forms:
 //! - bors / homu: `Auto merge of #123 - user:branch, r=reviewer[,other]`;
 //! - GitHub merge button: `Merge pull request #123 from user/branch`;
 //! - GitHub squash: a subject ending in `(#123)`;
@@ -9,9 +22,7 @@
 //!   older `https://host/123456` form too);
 //! - kernel-style trailers: `Reviewed-by:`, `Acked-by:`, `Tested-by:`, `Co-authored-by:`, …
 //!
-//! Parsing never fails: a malformed trailer (no colon, an empty value, a key with spaces) is
-//! simply not a trailer, and the paragraph it sits in is not a trailer block unless every
-//! non-continuation line of it is a trailer or a `(cherry picked from …)` note, as git decides.
+//! Parsing never fails.
 
 use serde::{Deserialize, Serialize};
 
@@ -75,53 +86,250 @@ pub fn parse(message: &str) -> MessageFacts {
     facts
 }
 
-/// The trailers of a message: its last paragraph, when that paragraph is a trailer block.
+/// The trailers of a message, exactly as git reads them (`git log --format=%(trailers:only,unfold)`,
+/// git's `trailer.c`): the last paragraph before any trailing comment, blank or `Conflicts:`
+/// lines (a `---` line is no divider for `git log`), when that paragraph is all trailers, or holds a git-generated
+/// prefix (`Signed-off-by: `, `(cherry picked from commit `) and at least 25 % trailer lines.
+/// Keys are as written (trimmed), values are trimmed and their continuation lines unfolded.
 pub fn trailers(message: &str) -> Vec<Trailer> {
-    let body: Vec<&str> = message.lines().collect();
-    // The subject is never a trailer block.
-    let mut end = body.len();
-    while end > 1 && body[end - 1].trim().is_empty() {
-        end -= 1;
-    }
-    let mut start = end;
-    while start > 1 && !body[start - 1].trim().is_empty() {
-        start -= 1;
-    }
-    if start <= 1 || start >= end {
-        return Vec::new();
-    }
-    let mut out: Vec<Trailer> = Vec::new();
-    for line in &body[start..end] {
-        if line.starts_with([' ', '\t']) && !out.is_empty() {
-            // A continuation line folds into the previous trailer's value.
-            if let Some(last) = out.last_mut() {
-                last.value.push(' ');
-                last.value.push_str(line.trim());
-            }
+    let buf = skip_blank_lines(message.as_bytes());
+    let end = end_of_log_message(buf);
+    let start = trailer_block_start(buf, end);
+    // The block's lines, each continuation line (leading whitespace) joined to the trailer
+    // before it, newline included.
+    let mut entries: Vec<Vec<u8>> = Vec::new();
+    let mut last: Option<usize> = None;
+    let mut at = start;
+    while at < end {
+        let next = next_line(&buf[..end], at);
+        let line = &buf[at..next];
+        at = next;
+        if let Some(i) = last
+            && is_space(line[0])
+        {
+            entries[i].extend_from_slice(line);
             continue;
         }
-        if line.trim_start().starts_with("(cherry picked from") {
-            continue;
-        }
-        match trailer_line(line) {
-            Some(trailer) => out.push(trailer),
-            None => return Vec::new(),
-        }
+        last = (separator(line) >= 1).then_some(entries.len());
+        entries.push(line.to_vec());
     }
-    out
+    entries
+        .iter()
+        .filter(|entry| !entry.starts_with(COMMENT))
+        .filter_map(|entry| {
+            let at = usize::try_from(separator(entry))
+                .ok()
+                .filter(|&at| at >= 1)?;
+            let key = trim(&entry[..at]);
+            let value = unfold(trim(&entry[at + 1..]));
+            Some(Trailer {
+                key: String::from_utf8_lossy(key).into_owned(),
+                value: String::from_utf8_lossy(&value).into_owned(),
+            })
+        })
+        .collect()
 }
 
-fn trailer_line(line: &str) -> Option<Trailer> {
-    let (key, value) = line.split_once(':')?;
-    let key = key.trim_end();
-    let value = value.trim();
-    let valid_key = !key.is_empty()
-        && key.len() <= 64
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    (valid_key && !value.is_empty()).then(|| Trailer {
-        key: key.to_string(),
-        value: value.to_string(),
-    })
+/// The prefixes git itself writes, which make a mixed paragraph a trailer block (25 % rule).
+const GIT_GENERATED_PREFIXES: [&[u8]; 2] = [b"Signed-off-by: ", b"(cherry picked from commit "];
+
+/// git's default `core.commentChar`.
+const COMMENT: &[u8] = b"#";
+
+/// The line `git commit -v` writes above the diff; everything below it is ignored.
+const CUT_LINE: &[u8] = b"# ------------------------ >8 ------------------------\n";
+
+/// git's `isspace` (space, tab, LF, CR — not VT or FF).
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s
+        && is_space(*first)
+    {
+        s = rest;
+    }
+    while let [rest @ .., last] = s
+        && is_space(*last)
+    {
+        s = rest;
+    }
+    s
+}
+
+/// The start of the line after the one starting at `at` (or the end of `buf`).
+fn next_line(buf: &[u8], at: usize) -> usize {
+    buf[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(buf.len(), |i| at + i + 1)
+}
+
+/// The start of the last line of `buf[..len]`, a newline ending it included.
+fn last_line(buf: &[u8], len: usize) -> Option<usize> {
+    match len {
+        0 => None,
+        1 => Some(0),
+        _ => Some(
+            buf[..len - 1]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1),
+        ),
+    }
+}
+
+/// Whether the line starting at the start of `line` holds only whitespace.
+fn is_blank_line(line: &[u8]) -> bool {
+    line.iter()
+        .take_while(|&&b| b != b'\n')
+        .all(|&b| is_space(b))
+}
+
+/// `git log` reads the message from its first non-blank line.
+fn skip_blank_lines(mut buf: &[u8]) -> &[u8] {
+    while !buf.is_empty() && is_blank_line(buf) {
+        buf = &buf[next_line(buf, 0)..];
+    }
+    buf
+}
+
+/// Where the `:` of a trailer line is: after a key of ASCII alphanumerics and `-`, perhaps
+/// followed by blanks; -1 when the line is no trailer (git's `find_separator`).
+fn separator(line: &[u8]) -> isize {
+    let mut whitespace_found = false;
+    for (i, &c) in line.iter().enumerate() {
+        if c == b':' {
+            return i as isize;
+        }
+        if !whitespace_found && (c.is_ascii_alphanumeric() || c == b'-') {
+            continue;
+        }
+        if i != 0 && (c == b' ' || c == b'\t') {
+            whitespace_found = true;
+            continue;
+        }
+        break;
+    }
+    -1
+}
+
+/// The end of the log message: before the trailing comment, blank and `Conflicts:` lines and
+/// anything under a `>8` cut line. A `---` divider line ends nothing here: `git log` reads
+/// trailers with `no_divider` (only `git interpret-trailers` stops at one).
+fn end_of_log_message(buf: &[u8]) -> usize {
+    buf.len() - ignored_bytes(buf, buf.len())
+}
+
+/// How many bytes at the end of `buf[..len]` are comments, blank lines, an old
+/// `Conflicts:` list or what follows the cut line (git's `ignored_log_message_bytes`).
+fn ignored_bytes(buf: &[u8], len: usize) -> usize {
+    let cutoff = if buf.starts_with(CUT_LINE) {
+        0
+    } else {
+        buf.windows(CUT_LINE.len() + 1)
+            .position(|w| w[0] == b'\n' && &w[1..] == CUT_LINE)
+            .map_or(len, |p| len.min(p + 1))
+    };
+    // Where the run of trailing ignorable lines begins (0: no run, as in git).
+    let mut boc = 0;
+    let mut bol = 0;
+    let mut in_old_conflicts_block = false;
+    while bol < cutoff {
+        let next = next_line(&buf[..len], bol);
+        if buf[bol..cutoff].starts_with(COMMENT) || buf[bol] == b'\n' {
+            if boc == 0 {
+                boc = bol;
+            }
+        } else if buf[bol..].starts_with(b"Conflicts:\n") {
+            in_old_conflicts_block = true;
+            if boc == 0 {
+                boc = bol;
+            }
+        } else if in_old_conflicts_block && buf[bol] == b'\t' {
+            // A path of the conflicts list.
+        } else if boc != 0 {
+            boc = 0;
+            in_old_conflicts_block = false;
+        }
+        bol = next;
+    }
+    if boc != 0 { len - boc } else { len - cutoff }
+}
+
+/// Where the trailer block of `buf[..len]` starts, `len` when there is none (git's
+/// `find_trailer_block_start`).
+fn trailer_block_start(buf: &[u8], len: usize) -> usize {
+    // The first paragraph is the title and never trailers.
+    let mut end_of_title = 0;
+    while end_of_title < len {
+        if !buf[end_of_title..len].starts_with(COMMENT) && is_blank_line(&buf[end_of_title..]) {
+            break;
+        }
+        end_of_title = next_line(buf, end_of_title);
+    }
+    let mut only_spaces = true;
+    let mut recognized_prefix = false;
+    let (mut trailer_lines, mut non_trailer_lines) = (0usize, 0usize);
+    // Lines that may continue a trailer above them: non-trailer lines unless one comes.
+    let mut possible_continuation_lines = 0;
+    let mut line = last_line(buf, len);
+    while let Some(bol) = line
+        && bol >= end_of_title
+    {
+        line = last_line(buf, bol);
+        let text = &buf[bol..];
+        if buf[bol..len].starts_with(COMMENT) {
+            non_trailer_lines += possible_continuation_lines;
+            possible_continuation_lines = 0;
+            continue;
+        }
+        if is_blank_line(text) {
+            if only_spaces {
+                continue;
+            }
+            non_trailer_lines += possible_continuation_lines;
+            let accepted = (recognized_prefix && trailer_lines * 3 >= non_trailer_lines)
+                || (trailer_lines > 0 && non_trailer_lines == 0);
+            return if accepted { next_line(buf, bol) } else { len };
+        }
+        only_spaces = false;
+        if GIT_GENERATED_PREFIXES.iter().any(|p| text.starts_with(p)) {
+            trailer_lines += 1;
+            possible_continuation_lines = 0;
+            recognized_prefix = true;
+        } else if separator(text) >= 1 && !is_space(text[0]) {
+            trailer_lines += 1;
+            possible_continuation_lines = 0;
+        } else if is_space(text[0]) {
+            possible_continuation_lines += 1;
+        } else {
+            non_trailer_lines += 1 + possible_continuation_lines;
+            possible_continuation_lines = 0;
+        }
+    }
+    len
+}
+
+/// Continuation lines folded into one line: each newline and the whitespace after it
+/// become one space (git's `unfold_value`).
+fn unfold(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        let c = value[i];
+        i += 1;
+        if c == b'\n' {
+            while i < value.len() && is_space(value[i]) {
+                i += 1;
+            }
+            out.push(b' ');
+        } else {
+            out.push(c);
+        }
+    }
+    trim(&out).to_vec()
 }
 
 /// `#123` at the start of `text`: the number and the rest.
@@ -271,20 +479,143 @@ mod tests {
         assert_eq!(old.pr_number, Some(1174));
     }
 
+    fn pairs(message: &str) -> Vec<(String, String)> {
+        trailers(message)
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect()
+    }
+
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    // Each expectation below is what git 2.47 prints with `%(trailers:only,unfold)`.
     #[test]
-    fn trailers_are_the_last_paragraph_only_when_all_of_it_is_trailers() {
-        let t = trailers("subject\n\nbody: not a trailer\nmore text\n");
-        assert!(t.is_empty());
-        let t =
-            trailers("subject\n\nbody\n\nSigned-off-by: A <a@x>\nAcked-by: B <b@x>\n  continued\n");
-        assert_eq!(t.len(), 2);
-        assert_eq!(t[1].value, "B <b@x> continued");
-        // A subject alone is not a trailer block, whatever it looks like.
+    fn trailers_are_the_last_paragraph_as_git_reads_it() {
+        assert!(trailers("subject\n\nbody: not a trailer\nmore text\n").is_empty());
+        assert_eq!(
+            pairs("subject\n\nbody\n\nSigned-off-by: A <a@x>\nAcked-by: B <b@x>\n  continued\n"),
+            owned(&[
+                ("Signed-off-by", "A <a@x>"),
+                ("Acked-by", "B <b@x> continued")
+            ])
+        );
+        // A subject alone is not a trailer block, whatever it looks like; nor are the lines
+        // after leading blank lines, which git log skips.
         assert!(trailers("Fix: the build").is_empty());
-        // Malformed: empty value, key with a space, no colon.
-        assert!(trailers("s\n\nReviewed-by:\n").is_empty());
+        assert!(trailers("\n\nFixes: x\nAcked-by: y\n").is_empty());
+        // An empty value is a trailer; blanks before the colon are not part of the key.
+        assert_eq!(pairs("s\n\nReviewed-by:\n"), owned(&[("Reviewed-by", "")]));
+        assert_eq!(
+            pairs("s\n\nKey : value\nOther\t: v2\n"),
+            owned(&[("Key", "value"), ("Other", "v2")])
+        );
+        // A key with a space inside, or no colon: not a trailer, and the block is not one.
         assert!(trailers("s\n\nReviewed by: Ana\n").is_empty());
         assert!(trailers("s\n\nReviewed-by Ana\n").is_empty());
+    }
+
+    #[test]
+    fn mixed_blocks_follow_the_25_percent_rule_with_a_git_prefix() {
+        // A maintainer's `[ … ]` note between sign-offs (git/git 0ae93f56ecd7 and others).
+        assert_eq!(
+            pairs("s\n\nbody\n\nSigned-off-by: A <a@x>\n[jc: tweaked]\nSigned-off-by: J <j@x>\n"),
+            owned(&[("Signed-off-by", "A <a@x>"), ("Signed-off-by", "J <j@x>")])
+        );
+        // One trailer of four lines is 25 %; of five, it is less.
+        assert_eq!(
+            pairs("s\n\nline one\nline two\nline three\nSigned-off-by: A <a@x>\n"),
+            owned(&[("Signed-off-by", "A <a@x>")])
+        );
+        assert!(trailers("s\n\none\ntwo\nthree\nfour\nSigned-off-by: A <a@x>\n").is_empty());
+        // Without a git-generated prefix, a mixed block is no block.
+        assert!(trailers("s\n\nsome text\nReviewed-by: A <a@x>\n").is_empty());
+        // A cherry-pick note counts as a trailer line but is not a trailer itself.
+        assert_eq!(
+            pairs("s\n\nnote\nAcked-by: A <a@x>\n(cherry picked from commit abc)\n"),
+            owned(&[("Acked-by", "A <a@x>")])
+        );
+    }
+
+    #[test]
+    fn trailing_comments_conflicts_cut_lines_and_crlf_as_git_has_them() {
+        // Trailing comments and an old `Conflicts:` list are not the last paragraph.
+        assert_eq!(
+            pairs("s\n\nFixes: x\n\n# comment\nConflicts:\n\tfile.c\n"),
+            owned(&[("Fixes", "x")])
+        );
+        // Nothing under `git commit -v`'s cut line is read.
+        assert_eq!(
+            pairs(
+                "s\n\nFixes: x\n# ------------------------ >8 ------------------------\nmore: y\n"
+            ),
+            owned(&[("Fixes", "x")])
+        );
+        // A `---` line does not end the message for `git log` (git/git b3e83cc752e9).
+        assert!(trailers("s\n\nSigned-off-by: A <a@x>\n---\n\nnotes, not trailers\n").is_empty());
+        // CRLF: the CR of a folded line stays inside the value (rust-lang/cargo 6805e7a23a31).
+        assert_eq!(
+            pairs("s\r\n\r\nFixes: x\r\n cont\r\n"),
+            owned(&[("Fixes", "x\r cont")])
+        );
+        // An indented list folds into an empty first value (rust-lang/rustup aa1deeb2544d).
+        assert_eq!(
+            pairs("s\n\nThus:\n - one\n - two\n"),
+            owned(&[("Thus", "- one - two")])
+        );
+    }
+
+    /// Every commit of the real corpus (`tests/data/real/*/trailers.jsonl`, git 2.47's own
+    /// `%(trailers:only,unfold)` beside each message) reads to exactly git's trailers.
+    #[test]
+    fn trailers_are_exactly_what_git_reads_on_the_real_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real");
+        let mut repos: Vec<_> = std::fs::read_dir(&root)
+            .expect("tests/data/real")
+            .map(|entry| entry.expect("entry").path().join("trailers.jsonl"))
+            .filter(|path| path.is_file())
+            .collect();
+        repos.sort();
+        assert_eq!(repos.len(), 11, "the corpus has 11 repositories");
+        let (mut total, mut differing) = (0, Vec::new());
+        for path in &repos {
+            let repo = path.parent().and_then(|p| p.file_name()).expect("repo dir");
+            let text = std::fs::read_to_string(path).expect("trailers.jsonl");
+            let (mut agree, mut commits) = (0, 0);
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let row: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+                let message = row["message"].as_str().expect("message");
+                let git: Vec<(String, String)> =
+                    serde_json::from_value(row["git_trailers"].clone()).expect("git_trailers");
+                let ours: Vec<(String, String)> = trailers(message)
+                    .into_iter()
+                    .map(|t| (t.key, t.value))
+                    .collect();
+                commits += 1;
+                if ours == git {
+                    agree += 1;
+                } else {
+                    differing.push(format!(
+                        "{} {}: git {git:?}, ours {ours:?}",
+                        repo.to_string_lossy(),
+                        row["commit"]
+                    ));
+                }
+            }
+            println!("{}: {agree} of {commits}", repo.to_string_lossy());
+            total += commits;
+        }
+        assert_eq!(total, 2750, "every commit of the corpus is read");
+        assert!(
+            differing.is_empty(),
+            "{} of {total} commits differ from git:\n{}",
+            differing.len(),
+            differing.join("\n")
+        );
     }
 
     #[test]
