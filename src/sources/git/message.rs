@@ -10,8 +10,8 @@
 //! sign-offs keeps the block). A trailer is a key of ASCII alphanumerics and `-` (blanks before
 //! the `:` allowed), then `:`; its value (possibly empty) is trimmed, with indented continuation
 //! lines unfolded into it; a CR inside a folded CRLF value stays, as git keeps it. Keys need not
-//! be about people (`https`, `Thus`, `19`): only callers decide which keys name a person.
-//! `tests/data/real/*/trailers.jsonl`
+//! be about people (`https`, `Thus`, `19`): only callers decide which keys name a person, and
+//! [`named_person`] refuses values that do not look like one. `tests/data/real/*/trailers.jsonl`
 //! holds git's own reading of 2,750 real messages; a test checks that this module agrees.
 //!
 //! Recognised merge forms:
@@ -413,26 +413,63 @@ pub struct NamedPerson {
     pub email: Option<String>,
 }
 
-/// Splits `Name <email>`; `None` for an empty value.
+/// The person a trailer value names, `None` when it names none.
+///
+/// `Name <email>` gives the name and the address, whatever follows the `>` (a note such as
+/// `(MinGW)`, or a diffstat a folded `---` line brought in: git/git a74c0686fa3b); an address
+/// that is no e-mail is dropped and the name kept. Without `<`, the value must be a bare
+/// e-mail or a plausible plain name (a few words, letters in each, no punctuation that
+/// names never hold), so a sentence, a URL or a list never becomes a person.
 pub fn named_person(value: &str) -> Option<NamedPerson> {
     let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    if let (Some(open), Some(close)) = (value.find('<'), value.rfind('>'))
-        && open < close
-    {
-        let email = value[open + 1..close].trim();
-        let name = value[..open].trim();
+    if let Some(open) = value.find('<') {
+        let inner = &value[open + 1..];
+        let address = inner.find('>').map_or(inner, |close| &inner[..close]);
+        let email = plain_email(address);
+        let name = value[..open].trim().trim_matches('"').trim();
+        if name.is_empty() && email.is_none() {
+            return None;
+        }
         return Some(NamedPerson {
             name: name.to_string(),
-            email: (!email.is_empty()).then(|| email.to_string()),
+            email,
         });
     }
-    Some(NamedPerson {
+    if let Some(email) = plain_email(value) {
+        return Some(NamedPerson {
+            name: email.clone(),
+            email: Some(email),
+        });
+    }
+    plausible_name(value).then(|| NamedPerson {
         name: value.to_string(),
-        email: value.contains('@').then(|| value.to_string()),
+        email: None,
     })
+}
+
+/// `local@domain` with no blanks or angle brackets (a trailing `.`, `,` or `;` dropped).
+fn plain_email(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches(['.', ',', ';']);
+    let (local, domain) = text.split_once('@')?;
+    let valid = !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || "<>()[],;:\"".contains(c));
+    valid.then(|| text.to_string())
+}
+
+/// A bare name: at most 8 words of at most 100 characters in all, each word holding a letter
+/// or digit, none of the characters of addresses, URLs, lists or diffstats.
+fn plausible_name(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    !words.is_empty()
+        && words.len() <= 8
+        && text.chars().count() <= 100
+        && text.chars().any(char::is_alphabetic)
+        && words.iter().all(|w| w.chars().any(char::is_alphanumeric))
+        && !text.chars().any(|c| "<>@:/\\|=#;{}".contains(c))
 }
 
 #[cfg(test)]
@@ -633,5 +670,48 @@ mod tests {
         );
         assert_eq!(named_person("Ana").unwrap().email, None);
         assert_eq!(named_person("  "), None);
+    }
+
+    #[test]
+    fn trailer_values_that_name_no_one_are_no_person() {
+        // git/git a74c0686fa3b: a folded `---` and diffstat after the address.
+        let value = "Junio C Hamano <gitster@pobox.com> --- Documentation/config/add.txt |  \
+                     6 ------ builtin/add.c                |  6 +----- \
+                     t/t3701-add-interactive.sh   | 15 --------------- 3 files changed, 1 \
+                     insertion(+), 26 deletions(-)";
+        let junio = NamedPerson {
+            name: "Junio C Hamano".into(),
+            email: Some("gitster@pobox.com".into()),
+        };
+        assert_eq!(named_person(value), Some(junio));
+        // Notes after the address (git/git), an unclosed one, a trailing full stop.
+        let sixt = named_person("Johannes Sixt <j6t@kdbg.org> (MinGW)").unwrap();
+        assert_eq!(sixt.name, "Johannes Sixt");
+        assert_eq!(sixt.email.as_deref(), Some("j6t@kdbg.org"));
+        let luben = named_person("Luben Tuikov <ltuikov@yahoo.com").unwrap();
+        assert_eq!(luben.email.as_deref(), Some("ltuikov@yahoo.com"));
+        let bare = named_person("dle8@u.rochester.edu.").unwrap();
+        assert_eq!(bare.email.as_deref(), Some("dle8@u.rochester.edu"));
+        // An address that is no e-mail keeps the name only.
+        assert_eq!(
+            named_person("Jonathan Nieder <jrnieder <at> gmail.com>"),
+            Some(NamedPerson {
+                name: "Jonathan Nieder".into(),
+                email: None
+            })
+        );
+        // A plain name is a person; a sentence, a URL, a list or a diffstat is not.
+        assert_eq!(named_person("Lars Shneider").unwrap().name, "Lars Shneider");
+        assert_eq!(named_person("dependabot[bot]").unwrap().email, None);
+        for garbage in [
+            "https://github.com/rust-lang/cargo/pull/1",
+            "- one - two",
+            "--- a/file.c | 6 ------",
+            "<>",
+            "this value is a whole sentence about what the reviewer thought of it",
+            "42",
+        ] {
+            assert_eq!(named_person(garbage), None, "{garbage}");
+        }
     }
 }
