@@ -15,7 +15,8 @@
 //! holds git's own reading of 2,750 real messages; a test checks that this module agrees.
 //!
 //! Recognised merge forms:
-//! - bors / homu: `Auto merge of #123 - user:branch, r=reviewer[,other]`;
+//! - bors / homu: `Auto merge of #123 - user:branch, r=reviewer[,other]`, and the 2014 form
+//!   `auto merge of #123 : user/repo/branch, r=reviewer`;
 //! - GitHub merge button: `Merge pull request #123 from user/branch`;
 //! - GitHub squash: a subject ending in `(#123)`;
 //! - Gerrit: a `Reviewed-on: https://host/c/project/+/123456` trailer (the change number; the
@@ -37,7 +38,7 @@ pub struct Trailer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MergeKind {
-    /// `Auto merge of #N - user:branch, r=…`.
+    /// `Auto merge of #N - user:branch, r=…` (or 2014's `auto merge of #N : user/repo/branch, r=…`).
     Bors,
     /// `Merge pull request #N from user/branch`.
     GitHubMerge,
@@ -342,11 +343,21 @@ fn hash_number(text: &str) -> Option<(i64, &str)> {
     Some((number, &rest[digits..]))
 }
 
-/// `Auto merge of #123 - user:branch, r=a,b` → (123, user, [a, b]).
+/// `Auto merge of #123 - user:branch, r=a,b` → (123, user, [a, b]); likewise bors' 2014 form
+/// `auto merge of #123 : user/repo/branch, r=a` → (123, user, [a]).
 fn bors(subject: &str) -> Option<(i64, Option<String>, Vec<String>)> {
-    let rest = subject.strip_prefix("Auto merge of ")?;
+    let rest = subject
+        .strip_prefix("Auto merge of ")
+        .or_else(|| subject.strip_prefix("auto merge of "))?;
     let (number, rest) = hash_number(rest)?;
-    let rest = rest.trim_start().strip_prefix('-').unwrap_or(rest).trim();
+    let rest = rest.trim_start();
+    // homu: `- user:branch`; bors (2014): `: user/repo/branch`.
+    let (rest, owner_end) = match (rest.strip_prefix('-'), rest.strip_prefix(':')) {
+        (Some(rest), _) => (rest, ':'),
+        (None, Some(rest)) => (rest, '/'),
+        (None, None) => (rest, ':'),
+    };
+    let rest = rest.trim();
     let (head, reviewers) = match rest.find("r=") {
         Some(at) => (&rest[..at], &rest[at + 2..]),
         None => (rest, ""),
@@ -354,7 +365,7 @@ fn bors(subject: &str) -> Option<(i64, Option<String>, Vec<String>)> {
     let author = head
         .trim()
         .trim_end_matches(',')
-        .split(':')
+        .split(owner_end)
         .next()
         .map(str::trim)
         .filter(|a| !a.is_empty() && !a.contains(' '))
@@ -485,6 +496,24 @@ mod tests {
         assert_eq!(facts.merge_kind, Some(MergeKind::Bors));
         assert_eq!(facts.pr_author.as_deref(), Some("ehuss"));
         assert_eq!(facts.bors_reviewers, vec!["alexcrichton", "Eh2406"]);
+    }
+
+    #[test]
+    fn bors_2014_merges_name_the_pr_author_and_reviewers() {
+        // Subjects of rust-lang/cargo (2097520e2c48, 46c23d8495b9 in tests/data/real).
+        let facts = parse("auto merge of #667 : jakerr/cargo/help-help, r=alexcrichton\n\nfix\n");
+        assert_eq!(facts.pr_number, Some(667));
+        assert_eq!(facts.merge_kind, Some(MergeKind::Bors));
+        assert_eq!(facts.pr_author.as_deref(), Some("jakerr"));
+        assert_eq!(facts.bors_reviewers, vec!["alexcrichton"]);
+        let facts = parse("auto merge of #868 : IanConnolly/cargo/backtick_fix, r=alexcrichton");
+        assert_eq!(
+            (facts.pr_number, facts.pr_author.as_deref()),
+            (Some(868), Some("IanConnolly"))
+        );
+        let facts = parse("auto merge of #216 : alexcrichton/cargo/issue-205, r=wycats");
+        assert_eq!(facts.bors_reviewers, vec!["wycats"]);
+        assert_eq!(facts.pr_author.as_deref(), Some("alexcrichton"));
     }
 
     #[test]
