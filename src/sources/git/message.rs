@@ -429,7 +429,7 @@ pub struct NamedPerson {
 /// `Name <email>` gives the name and the address, whatever follows the `>` (a note such as
 /// `(MinGW)`, or a diffstat a folded `---` line brought in: git/git a74c0686fa3b); an address
 /// that is no e-mail is dropped and the name kept. Without `<`, the value must be a bare
-/// e-mail or a plausible plain name (a few words, letters in each, no punctuation that
+/// e-mail, a GitHub `@login` (the login) or a plausible plain name (a few words, letters in each, no punctuation that
 /// names never hold), so a sentence, a URL or a list never becomes a person.
 pub fn named_person(value: &str) -> Option<NamedPerson> {
     let value = value.trim();
@@ -452,13 +452,23 @@ pub fn named_person(value: &str) -> Option<NamedPerson> {
             email: Some(email),
         });
     }
+    // A GitHub mention (`@login`) names the login.
+    let value = value
+        .strip_prefix('@')
+        .filter(|login| {
+            login
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+        })
+        .unwrap_or(value);
     plausible_name(value).then(|| NamedPerson {
         name: value.to_string(),
         email: None,
     })
 }
 
-/// `local@domain` with no blanks or angle brackets (a trailing `.`, `,` or `;` dropped).
+/// `local@domain` with no blanks, angle brackets, quotes, `,`, `;` or `:` (a trailing `.`, `,` or
+/// `;` dropped).
 fn plain_email(text: &str) -> Option<String> {
     let text = text.trim().trim_end_matches(['.', ',', ';']);
     let (local, domain) = text.split_once('@')?;
@@ -467,7 +477,7 @@ fn plain_email(text: &str) -> Option<String> {
         && !domain.contains('@')
         && !text
             .chars()
-            .any(|c| c.is_whitespace() || "<>()[],;:\"".contains(c));
+            .any(|c| c.is_whitespace() || "<>,;:\"".contains(c));
     valid.then(|| text.to_string())
 }
 
@@ -732,6 +742,12 @@ mod tests {
         // A plain name is a person; a sentence, a URL, a list or a diffstat is not.
         assert_eq!(named_person("Lars Shneider").unwrap().name, "Lars Shneider");
         assert_eq!(named_person("dependabot[bot]").unwrap().email, None);
+        assert_eq!(named_person("@tijsvd").unwrap().name, "tijsvd");
+        let bot = "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>";
+        assert_eq!(
+            named_person(bot).unwrap().email.as_deref(),
+            Some("49699333+dependabot[bot]@users.noreply.github.com")
+        );
         for garbage in [
             "https://github.com/rust-lang/cargo/pull/1",
             "- one - two",
