@@ -429,7 +429,8 @@ pub struct NamedPerson {
 /// `Name <email>` gives the name and the address, whatever follows the `>` (a note such as
 /// `(MinGW)`, or a diffstat a folded `---` line brought in: git/git a74c0686fa3b); an address
 /// that is no e-mail is dropped and the name kept. Without `<`, the value must be a bare
-/// e-mail, a GitHub `@login` (the login) or a plausible plain name (a few words, letters in each, no punctuation that
+/// e-mail, a name followed by an e-mail (in parentheses or not), a GitHub `@login` (the
+/// login) or a plausible plain name (a few words, letters in each, no punctuation that
 /// names never hold), so a sentence, a URL or a list never becomes a person.
 pub fn named_person(value: &str) -> Option<NamedPerson> {
     let value = value.trim();
@@ -449,6 +450,16 @@ pub fn named_person(value: &str) -> Option<NamedPerson> {
     if let Some(email) = plain_email(value) {
         return Some(NamedPerson {
             name: email.clone(),
+            email: Some(email),
+        });
+    }
+    // `Name email` or `Name (email)`, without angle brackets.
+    if let Some((name, last)) = value.rsplit_once(char::is_whitespace)
+        && let Some(email) = plain_email(last.trim_start_matches('(').trim_end_matches(')'))
+        && plausible_name(name.trim())
+    {
+        return Some(NamedPerson {
+            name: name.trim().to_string(),
             email: Some(email),
         });
     }
@@ -743,6 +754,19 @@ mod tests {
         assert_eq!(named_person("Lars Shneider").unwrap().name, "Lars Shneider");
         assert_eq!(named_person("dependabot[bot]").unwrap().email, None);
         assert_eq!(named_person("@tijsvd").unwrap().name, "tijsvd");
+        // Sign-offs without angle brackets (git/git 8464010f9742).
+        for value in [
+            "David Tweed (david.tweed@gmail.com)",
+            "David Tweed david.tweed@gmail.com",
+        ] {
+            assert_eq!(
+                named_person(value),
+                Some(NamedPerson {
+                    name: "David Tweed".into(),
+                    email: Some("david.tweed@gmail.com".into())
+                })
+            );
+        }
         let bot = "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>";
         assert_eq!(
             named_person(bot).unwrap().email.as_deref(),
