@@ -400,6 +400,29 @@ mod tests {
     }
 
     #[test]
+    fn review_trailers_that_name_no_one_give_no_reviewer() {
+        let identities = Identities::from_people(&[]);
+        let mailmap = |n: &str, e: &str| (n.to_string(), e.to_string());
+        let people = People::new(&identities, &mailmap);
+        // git/git a74c0686fa3b: git unfolds a `---` and a diffstat into the sign-off.
+        assert_eq!(
+            people
+                .in_trailer(
+                    "Junio C Hamano <gitster@pobox.com> --- builtin/add.c | 6 +----- 1 file changed"
+                )
+                .as_deref(),
+            Some("gitster@pobox.com")
+        );
+        assert_eq!(people.in_trailer("https://example.org/review/1"), None);
+        assert_eq!(people.in_trailer("- one - two"), None);
+        assert_eq!(people.in_trailer(""), None);
+        assert_eq!(
+            people.in_trailer("Lars Shneider").as_deref(),
+            Some("Lars Shneider")
+        );
+    }
+
+    #[test]
     fn a_merge_owns_the_commits_it_brought_in_and_its_reviewers_approve() {
         // m (merge of b2 into a1) ← a1 ← a0; b2 ← b1 ← a0
         let commits = vec![
