@@ -192,9 +192,12 @@ fn simulate_never_replaces_fetched_or_imported_data() {
 #[test]
 fn a_second_writer_waits_for_the_first_or_says_who_it_is() {
     let root = tempfile::tempdir().unwrap();
-    let repo = imported_repository(root.path(), "repo", 40, 0xDA7A_0002);
+    let stored = imported_repository(root.path(), "stored", 40, 0xDA7A_0002);
+    let repo = imported_repository(root.path(), "repo", 40, 0xDA7A_0003);
     let data = root.path().join("data");
-    std::fs::create_dir(&data).unwrap();
+    succeed(tl(&data).args(["fetch", "git"]).arg(&stored));
+    let manifest = std::fs::read(data.join("manifest.json")).unwrap();
+    let commits = dump(&data)["commits"].len().to_string();
     let held = WriteLock::acquire(
         &data,
         Resource::Store,
@@ -211,12 +214,35 @@ fn a_second_writer_waits_for_the_first_or_says_who_it_is() {
         stderr.contains(&format!("pid {}", std::process::id())),
         "{stderr}"
     );
-    // A reader does not wait.
-    let (ok, stderr) = run(tl(&data).args(["query", "SELECT 1 AS one"]));
+    // A reader does not wait for the writer: it reads the stored commits while the lock is
+    // held (a reader that waited would not finish within the minute).
+    let mut query = tl(&data);
+    query
+        .args([
+            "query",
+            "--format",
+            "csv",
+            "SELECT COUNT(*) AS n FROM commits",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut reader = query.spawn().unwrap();
+    let started = Instant::now();
+    while reader.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "a reader waited for the writer's lock"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let output = reader.wait_with_output().unwrap();
     assert!(
-        ok || stderr.contains("no data"),
-        "a reader was held up: {stderr}"
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().last(), Some(commits.as_str()), "{stdout}");
 
     // Without --no-wait the writer says whom it waits for, and goes on once the lock is free.
     let child = tl(&data)
@@ -227,8 +253,9 @@ fn a_second_writer_waits_for_the_first_or_says_who_it_is() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(
-        !data.join("manifest.json").exists(),
+    assert_eq!(
+        std::fs::read(data.join("manifest.json")).unwrap(),
+        manifest,
         "it wrote under the lock"
     );
     drop(held);
@@ -237,7 +264,7 @@ fn a_second_writer_waits_for_the_first_or_says_who_it_is() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("waiting for"), "{stderr}");
     assert!(stderr.contains("`teamlens fetch github`"), "{stderr}");
-    assert!(data.join("manifest.json").exists());
+    assert_ne!(std::fs::read(data.join("manifest.json")).unwrap(), manifest);
 }
 
 /// One writer of the interleavings.
