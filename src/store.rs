@@ -15,7 +15,11 @@
 //! - **Every commit is atomic.** Data files are content-addressed and written before the manifest
 //!   (temporary file, fsync, rename); the manifest is replaced last, by rename. A process killed at
 //!   any moment leaves either the old manifest or the new one, each pointing at complete files.
-//!   Files no manifest names (left by a killed write, or replaced) are removed on the next commit.
+//!   Files no manifest names (left by a killed write, or replaced) are removed by the next commit
+//!   that finds no reader open (see [`crate::dir_lock`]).
+//! - **One writer, over the manifest it read.** Only a store opened under the data directory's
+//!   write lock commits, and a commit whose manifest changed on disk since it was read writes
+//!   nothing ([`StoreError::ChangedUnderneath`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
