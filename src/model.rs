@@ -259,6 +259,9 @@ table! {
         repo: String,
         number: i64,
         reviewer: String,
+        /// The name the review was signed with, where the source gives one apart from the id
+        /// (a trailer's `Name <email>`): evidence for [`crate::identity`].
+        reviewer_name: Option<String>,
         /// `approved`, `changes_requested`, `commented` or `dismissed`.
         state: String,
         submitted_at: DateTime<Utc>,
@@ -400,9 +403,13 @@ table! {
         repo: String,
         sha: String,
         author: String,
+        /// The name the commit gives its author (after `.mailmap`), as written: the evidence
+        /// [`crate::identity`] merges one person's addresses by.
+        author_name: Option<String>,
         authored_at: DateTime<Utc>,
         author_tz_offset_minutes: Option<i64>,
         committer: Option<String>,
+        committer_name: Option<String>,
         files: Option<i64>,
         additions: Option<i64>,
         deletions: Option<i64>,
@@ -571,6 +578,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
             "repo",
             "number",
             "reviewer",
+            "reviewer_name",
             "state",
             "submitted_at",
             "comment_count",
@@ -590,6 +598,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
         "issues",
         &[
             "key",
+            "project",
             "title",
             "issue_type",
             "assignee",
@@ -612,7 +621,17 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
     ),
     (
         "commits",
-        &["repo", "sha", "author", "authored_at", "files", "trailers"],
+        &[
+            "repo",
+            "sha",
+            "author",
+            "author_name",
+            "committer",
+            "committer_name",
+            "authored_at",
+            "files",
+            "trailers",
+        ],
     ),
     (
         "file_changes",
@@ -710,6 +729,7 @@ mod tests {
             repo: "acme/api".into(),
             number: 7,
             reviewer: "dana".into(),
+            reviewer_name: None,
             state: "approved".into(),
             submitted_at: at,
             comment_count: None,

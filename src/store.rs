@@ -835,6 +835,10 @@ impl Store {
             },
             schema: Some(Arc::new((spec.schema)())),
             include_file_paths: file_column.map(PlSmallStr::from),
+            // A column added to a table after a file was written (`commits.author_name`) reads
+            // as nulls from that file, so a store written by an earlier version stays readable.
+            // Required columns cannot be missing: every write goes through `conform`.
+            allow_missing_columns: true,
             ..Default::default()
         };
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
@@ -1139,6 +1143,7 @@ mod tests {
                 repo: "acme/api".into(),
                 number: i as i64,
                 reviewer: "dana".into(),
+                reviewer_name: None,
                 state: "approved".into(),
                 submitted_at: Utc
                     .with_ymd_and_hms(2026, 9 + (i % 2) as u32, 3, 10, 0, 0)
@@ -1169,6 +1174,41 @@ mod tests {
             .collect()
             .unwrap();
         assert!(frame.equals_missing(&reviews(10)));
+    }
+
+    #[test]
+    fn a_file_written_before_a_column_was_added_reads_it_as_nulls() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(dir.path(), &write_lock(dir.path())).unwrap();
+        store
+            .replace_tables(vec![("reviews", reviews(1))], None)
+            .unwrap();
+        // Rewrite the file as an earlier version wrote it: without `reviewer_name`.
+        let manifest_path = dir.path().join(MANIFEST);
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(&manifest_path).unwrap()).unwrap();
+        let entry = &mut manifest["tables"]["reviews"]["files"][0];
+        let path = dir.path().join(entry["path"].as_str().unwrap());
+        let mut old = reviews(1).drop("reviewer_name").unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut old).unwrap();
+        fs::write(&path, &bytes).unwrap();
+        entry["bytes"] = bytes.len().into();
+        entry["sha256"] = hex(&Sha256::digest(&bytes)).into();
+        fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+
+        let frame = Store::open(dir.path())
+            .unwrap()
+            .scan("reviews")
+            .unwrap()
+            .collect()
+            .unwrap();
+        assert_eq!(frame.height(), 1);
+        assert_eq!(frame.column("reviewer_name").unwrap().null_count(), 1);
+        assert_eq!(
+            frame.column("reviewer").unwrap().str().unwrap().get(0),
+            Some("dana")
+        );
     }
 
     #[test]

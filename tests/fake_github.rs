@@ -540,6 +540,7 @@ fn the_world_can_change_while_serving() {
                 repo: repo.clone(),
                 number: *n,
                 reviewer: "late-reviewer".into(),
+                reviewer_name: None,
                 state: "approved".into(),
                 submitted_at: now,
                 comment_count: Some(2),

@@ -68,6 +68,7 @@ fn changed(world: &Dataset) -> Dataset {
             repo,
             number,
             reviewer: "late-reviewer".into(),
+            reviewer_name: None,
             state: "commented".into(),
             submitted_at: at,
             comment_count: Some(0),

@@ -296,6 +296,7 @@ mod tests {
             repo: "acme/api".into(),
             number,
             reviewer: reviewer.into(),
+            reviewer_name: None,
             state: state.into(),
             submitted_at: when,
             comment_count: None,

@@ -94,6 +94,15 @@ impl<'a> People<'a> {
         person
     }
 
+    /// The name a trailer value signs with (`Name <email>`), through the mailmap.
+    pub fn name_in_trailer(&self, value: &str) -> Option<String> {
+        let named = message::named_person(value)?;
+        let email = named.email.unwrap_or_default();
+        let (name, _) = (self.mailmap)(&named.name, &email);
+        let name = name.trim();
+        (!name.is_empty()).then(|| name.to_string())
+    }
+
     fn resolve_trailer(&self, value: &str) -> Option<String> {
         let named = message::named_person(value)?;
         let email = named.email.unwrap_or_default();
@@ -267,9 +276,11 @@ pub fn rows(
             repo: repo.to_string(),
             sha: commit.sha.clone(),
             author: author.clone(),
+            author_name: Some(commit.author_name.clone()).filter(|n| !n.trim().is_empty()),
             authored_at: at(commit.author_time),
             author_tz_offset_minutes: Some(i64::from(commit.author_offset) / 60),
             committer: Some(committer.clone()),
+            committer_name: Some(commit.committer_name.clone()).filter(|n| !n.trim().is_empty()),
             files,
             additions,
             deletions,
@@ -344,13 +355,14 @@ pub fn rows(
                 updated_at: Some(merged_at),
             });
         }
-        let mut review = |reviewer: String, state: &str| {
+        let mut review = |reviewer: String, reviewer_name: Option<String>, state: &str| {
             if reviewed.insert((number, reviewer.clone(), state.to_string())) {
                 out.reviews.push(Review {
                     source: SOURCE.into(),
                     repo: repo.to_string(),
                     number,
                     reviewer,
+                    reviewer_name,
                     state: state.to_string(),
                     submitted_at: merged_at,
                     comment_count: None,
@@ -358,13 +370,13 @@ pub fn rows(
             }
         };
         for login in &facts.bors_reviewers {
-            review(people.identities.resolve(login), "approved");
+            review(people.identities.resolve(login), None, "approved");
         }
         for trailer in &facts.trailers {
             if let Some(state) = rules.state(&trailer.key)
                 && let Some(reviewer) = people.in_trailer(&trailer.value)
             {
-                review(reviewer, state);
+                review(reviewer, people.name_in_trailer(&trailer.value), state);
             }
         }
     }

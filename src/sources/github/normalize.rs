@@ -200,6 +200,7 @@ pub fn pull_request(repo: &str, node: PullRequestNode, who: &Identities) -> Pull
             repo: repo.to_string(),
             number,
             reviewer: who.actor(review.author.as_ref()),
+            reviewer_name: None,
             state: review.state.to_lowercase(),
             submitted_at,
             comment_count: review.comments.map(|c| c.total_count),
