@@ -18,6 +18,7 @@ pub struct Config {
     pub linear: LinearConfig,
     pub git: GitConfig,
     pub jira: JiraConfig,
+    pub identity: IdentityConfig,
     /// The roster: who is who across GitHub, git, Jira and Linear (`[[people]]`).
     pub people: Vec<RosterPerson>,
 }
@@ -399,6 +400,66 @@ impl Default for GitHubConfig {
             deployments: true,
             releases: true,
         }
+    }
+}
+
+/// Who is who: how one person's accounts are merged and which accounts are automation
+/// (`[identity]`). See `crate::identity` for the evidence each merge needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Merge one person's accounts automatically where the evidence is strong: the same GitHub
+    /// account, the same full name, a login that is an address's local part. `false` keeps
+    /// every account apart unless the roster's aliases join them.
+    pub merge: bool,
+    /// Pairs of accounts that are different people however alike they look, such as
+    /// `[["ian@acme.example", "iant@acme.example"]]`: never in one person.
+    pub never_merge: Vec<[String; 2]>,
+    /// Accounts that are automation besides the built-in list: exact, or with `*` standing for
+    /// any text (`"*-ci@acme.example"`). Matched without case.
+    pub bots: Vec<String>,
+    /// Accounts the built-in list takes for automation that are people.
+    pub not_bots: Vec<String>,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        IdentityConfig {
+            merge: true,
+            never_merge: Vec::new(),
+            bots: Vec::new(),
+            not_bots: Vec::new(),
+        }
+    }
+}
+
+impl IdentityConfig {
+    fn validate(&self) -> Result<(), String> {
+        for [a, b] in &self.never_merge {
+            if a.trim().is_empty() || b.trim().is_empty() {
+                return Err(
+                    "identity.never_merge: each pair names two accounts, such as \
+                            [\"ian@acme.example\", \"iant@acme.example\"]"
+                        .into(),
+                );
+            }
+            if a.eq_ignore_ascii_case(b) {
+                return Err(format!(
+                    "identity.never_merge: [\"{a}\", \"{b}\"] names one account twice"
+                ));
+            }
+        }
+        if let Some(empty) = self
+            .bots
+            .iter()
+            .find(|p| p.trim().trim_matches('*').is_empty())
+        {
+            return Err(format!(
+                "identity.bots: `{empty}` would match every account; name the accounts, or a \
+                 pattern with text beside the `*`"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -852,6 +913,7 @@ impl Config {
         self.linear.validate()?;
         self.git.validate()?;
         self.jira.validate()?;
+        self.identity.validate()?;
         let mut seen = std::collections::BTreeMap::new();
         for p in &self.people {
             if !matches!(

@@ -418,6 +418,19 @@ class Repo:
         ranked = sorted(persons.items(), key=lambda kv: (-kv[1]["count"], kv[0]))
         return ranked[:n]
 
+    def pr_heads(self):
+        """(login, email key) -> PRs: a PR merged by bors or the merge button, named by its author's
+        login, whose head commit (the merge's second parent) was authored with that address."""
+        pr_heads = collections.Counter()
+        head_total = collections.Counter()
+        bycommit = {c.hash: c for c in self.commits}
+        for c, kind, author, apps, rec in self.changes:
+            if author.startswith("login:") and len(c.parents) == 2 and c.parents[1] in bycommit:
+                h = bycommit[c.parents[1]]
+                pr_heads[(author, "email:" + h.ae.lower())] += 1
+                head_total["email:" + h.ae.lower()] += 1
+        return pr_heads, head_total
+
     def is_bot_key(self, key, act=None):
         names = []
         if act:
@@ -572,6 +585,9 @@ def regenerate(repos):
         brows = bot_rows(repo, act)
         write_tsv(os.path.join(repo.dir, "bots.tsv"),
                   ["role", "rank", "name", "kind", "value", "count", "evidence"], brows)
+        heads, _ = repo.pr_heads()
+        write_tsv(os.path.join(repo.dir, "pr_heads.tsv"), ["login", "email", "prs"],
+                  sorted((l[6:], e[6:], n) for (l, e), n in heads.items()))
         arows = approvals(repo, act)
         write_tsv(os.path.join(repo.dir, "approvals_monthly.tsv"), APPROVAL_HEADER, arows)
         kinds = collections.Counter(k for _, k, _, _, _ in repo.changes)
@@ -699,14 +715,7 @@ def propose(repos, outdir):
             local, _, domain = email.partition("@")
             if ("login:" + local) in logins and domain in ("fb.com", "meta.com", "golang.org", "google.com"):
                 union("login:" + local, key, "login %s = local part of %s" % (local, email))
-        pr_heads = collections.Counter()
-        head_total = collections.Counter()
-        bycommit = {c.hash: c for c in repo.commits}
-        for c, kind, author, apps, rec in repo.changes:
-            if author.startswith("login:") and len(c.parents) == 2 and c.parents[1] in bycommit:
-                h = bycommit[c.parents[1]]
-                pr_heads[(author, "email:" + h.ae.lower())] += 1
-                head_total["email:" + h.ae.lower()] += 1
+        pr_heads, head_total = repo.pr_heads()
         login_total = collections.Counter()
         for (login, email), n in pr_heads.items():
             login_total[login] += n

@@ -1,5 +1,5 @@
-//! Who is who: the accounts in the stored tables that the roster (`people`) does not name, and
-//! the people they may be.
+//! The accounts in the stored tables that the roster (`people`) does not name, and the people
+//! they may be.
 //!
 //! Every source resolves the accounts it reads (GitHub logins, commit e-mails, Jira account ids)
 //! through the roster's aliases to a person id; what it cannot resolve is stored as the account
