@@ -329,7 +329,32 @@ mod jira {
     use super::FetchProgress;
     use crate::sources::jira::client::ClientStats;
     use crate::sources::jira::fetch::Observer;
-    use crate::sources::jira::sync::{Counts, ProjectOutcome, SyncError};
+    use crate::sources::jira::sync::{Counts, ProjectOutcome, SkippedIssue, SyncError};
+
+    /// `; 1 issue skipped (Jira refused to read it: deleted, or hidden by issue security):
+    /// OPS-7 (404)`: issues the search returned that Jira then would not give, each with its
+    /// status code; the first ten are named.
+    fn skipped_note(skipped: &[SkippedIssue]) -> String {
+        if skipped.is_empty() {
+            return String::new();
+        }
+        let shown: Vec<String> = skipped
+            .iter()
+            .take(super::REMOVED_KEYS_SHOWN)
+            .map(|s| format!("{} ({})", s.key, s.status))
+            .collect();
+        let mut text = format!(
+            "; {} issue{} skipped (Jira refused to read it: deleted, or hidden by issue \
+             security): {}",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        );
+        if skipped.len() > shown.len() {
+            text.push_str(&format!(" and {} more", skipped.len() - shown.len()));
+        }
+        text
+    }
 
     /// `120 issues, 840 changes, 96 comments (page 3)`.
     fn describe(counts: &Counts) -> String {
@@ -389,10 +414,15 @@ mod jira {
                 &outcome.removed,
                 "no longer in the project, or deleted",
             ));
+            text.push_str(&skipped_note(&outcome.skipped));
             match self.bar_named(&name(&outcome.project)) {
                 Some(bar) => bar.finish_with_message(text),
                 None => self.line(&format!("{}: {text}", name(&outcome.project))),
             }
+        }
+
+        fn note(&self, project: &str, message: &str) {
+            self.line(&format!("{}: {message}", name(project)));
         }
 
         fn project_failed(&self, project: &str, error: &SyncError) {

@@ -1217,3 +1217,426 @@ fn renamed_sprints_are_named_as_they_are_now() {
         "{stats:?}"
     );
 }
+
+/// The `jira` source state of the manifest.
+fn jira_state(ws: &Workspace) -> serde_json::Value {
+    Store::open(&ws.data)
+        .unwrap()
+        .manifest()
+        .sources
+        .get("jira")
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn output_text(output: &assert_cmd::assert::Assert) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.get_output().stdout),
+        String::from_utf8_lossy(&output.get_output().stderr)
+    )
+}
+
+/// The simulator's rows less those of `keys`.
+fn without(mut want: Dataset, keys: &[&str]) -> Dataset {
+    want.issues.retain(|i| !keys.contains(&i.key.as_str()));
+    want.issue_events
+        .retain(|e| !keys.contains(&e.key.as_str()));
+    want.comments.retain(|c| !keys.contains(&c.item.as_str()));
+    want
+}
+
+/// An issue the search returns but Jira will not read (deleted since, or hidden by issue
+/// security: 404; 403) is skipped and named, with its status code, in the output and in the
+/// manifest; the rest of its project is stored. A later fetch that reads it drops it from the
+/// list, and so does the listing of keys once it is gone.
+#[test]
+fn an_issue_jira_refuses_is_skipped_and_named_and_the_project_stored() {
+    let data = world(43, 1, 1, 0.4);
+    let keys = projects(&data);
+    let mut jira = JiraWorld::from_dataset(&data);
+    let (deleted, hidden) = (data.issues[2].key.clone(), data.issues[5].key.clone());
+    jira.unreadable.insert(deleted.clone(), 404);
+    jira.unreadable.insert(hidden.clone(), 403);
+    let fake = FakeJira::start(jira);
+    let ws = workspace(10, &data.people, "");
+    let output = fetch_command(&fake, &ws, &keys).assert().success();
+    let text = output_text(&output);
+    assert!(text.contains("fetched 1 of 1 Jira projects"), "{text}");
+    assert!(
+        text.contains("2 issues skipped") && text.contains("hidden by issue security"),
+        "{text}"
+    );
+    for (key, status) in [(&deleted, 404), (&hidden, 403)] {
+        assert!(text.contains(&format!("{key} ({status})")), "{text}");
+        assert!(
+            text.contains(&format!("{key} skipped: Jira answered {status}")),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("JIRA_BASE_URL"), "{text}");
+    let want = expected(&data, &fake.base_url());
+    assert_same_tables(
+        &ws.data,
+        &without(want.clone(), &[&deleted, &hidden]),
+        TABLES,
+        SOURCE,
+    );
+    let skipped = |ws: &Workspace| -> Vec<(String, u64)> {
+        let state = jira_state(ws);
+        state["projects"][&keys[0]]["skipped"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|s| {
+                        (
+                            s["key"].as_str().unwrap().to_string(),
+                            s["status"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut named = skipped(&ws);
+    named.sort();
+    let mut want_named = vec![(deleted.clone(), 404), (hidden.clone(), 403)];
+    want_named.sort();
+    assert_eq!(named, want_named);
+
+    // The hidden issue is readable again and changed: the next fetch reads it and no longer
+    // names it; the deleted one stays named (its rows, if any, go with the listing).
+    let changed = fake.with_world(|w| {
+        w.unreadable.remove(&hidden);
+        let at = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)
+            - chrono::Duration::seconds(5);
+        let event = IssueEvent {
+            source: "jira".into(),
+            key: hidden.clone(),
+            at,
+            actor: data.issues[5].reporter.clone().unwrap(),
+            field: "priority".into(),
+            from: Some("Medium".into()),
+            to: Some("High".into()),
+        };
+        w.events.push(event.clone());
+        event
+    });
+    let output = fetch_command(&fake, &ws, &keys).assert().success();
+    assert!(!output_text(&output).contains("skipped"));
+    let mut want = without(want, &[&deleted]);
+    want.issue_events.push(changed);
+    assert_same_tables(&ws.data, &want, TABLES, SOURCE);
+    assert_eq!(skipped(&ws), vec![(deleted.clone(), 404)]);
+
+    // Deleted for good: the listing no longer finds it, so nothing is left to name.
+    fake.with_world(|w| w.issues.retain(|i| i.key != deleted));
+    let config = std::fs::read_to_string(&ws.config).unwrap();
+    std::fs::write(
+        &ws.config,
+        config.replacen("[jira]\n", "[jira]\nrelist_days = 0\n", 1),
+    )
+    .unwrap();
+    fetch_command(&fake, &ws, &keys).assert().success();
+    assert_eq!(skipped(&ws), Vec::new());
+    assert!(
+        jira_state(&ws)["projects"][&keys[0]]["mark"].is_string(),
+        "the project's state is kept beside the list"
+    );
+}
+
+/// A 404 for the project's search itself is no skipped issue: the project fails with a clear
+/// message and nothing of it is stored.
+#[test]
+fn a_search_answering_404_is_a_clear_error_and_stores_nothing() {
+    let data = world(44, 1, 1, 0.3);
+    let keys = projects(&data);
+    let mut jira = JiraWorld::from_dataset(&data);
+    jira.search_refused = Some(404);
+    let fake = FakeJira::start(jira);
+    let ws = workspace(10, &data.people, "");
+    let output = fetch_command(&fake, &ws, &keys).assert().failure().code(1);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(&keys[0]) && stderr.contains("no such Jira project"),
+        "{stderr}"
+    );
+    let store = Store::open(&ws.data).unwrap();
+    for table in ["issues", "issue_events", "comments", "sprints"] {
+        assert_eq!(
+            store.manifest().tables.get(table).map_or(0, |t| t.rows),
+            0,
+            "{table}"
+        );
+    }
+    assert!(
+        store
+            .manifest()
+            .sources
+            .get("jira")
+            .and_then(|s| s.get("projects"))
+            .is_none()
+    );
+}
+
+/// The agile API refused to the account (403; 401 where a site answers so for it alone): the
+/// fetch goes on without sprints and says so, as for a site without the agile API.
+#[test]
+fn a_refused_agile_api_is_skipped_with_a_note() {
+    let data = world(45, 1, 1, 0.4);
+    let keys = projects(&data);
+    let fake = FakeJira::start(JiraWorld::from_dataset(&data));
+    for (boards, sprints, note) in [
+        (Some(403), None, "sprints not read: the boards of"),
+        (Some(401), None, "sprints not read: the boards of"),
+        (Some(404), None, "no agile API on this site"),
+        (None, Some(403), "sprints of board 1 not read"),
+    ] {
+        fake.with_world(|w| {
+            w.boards_refused = boards;
+            w.sprints_refused = sprints;
+        });
+        let ws = workspace(20, &data.people, "");
+        let output = fetch_command(&fake, &ws, &keys).assert().success();
+        let text = output_text(&output);
+        let status = boards.or(sprints).unwrap();
+        assert!(
+            text.contains(note) && text.contains(&format!("Jira answered {status}")),
+            "{text}"
+        );
+        assert!(text.contains("fetched 1 of 1 Jira projects"), "{text}");
+        assert_same_tables(&ws.data, &expected(&data, &fake.base_url()), TABLES, SOURCE);
+        assert!(stored_sprints(&ws.data, "jira").is_empty());
+    }
+}
+
+/// Statuses the site's `/status` list lacks (as team-managed projects' can be) take the
+/// category each issue carries (`fields.status.statusCategory`), not a guess from the name.
+#[test]
+fn statuses_missing_from_the_site_list_take_the_issues_own_category() {
+    let data = world(46, 1, 1, 0.4);
+    let keys = projects(&data);
+    let renamed: std::collections::BTreeMap<String, String> = [
+        ("Done", "Concluído"),
+        ("To Do", "Tarefas pendentes"),
+        ("In Review", "Em revisão"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    let mut jira = JiraWorld::from_dataset(&data);
+    jira.renamed_statuses = renamed.clone();
+    let fake = FakeJira::start(jira);
+    let ws = workspace(100, &data.people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let rename = |s: &Option<String>| s.as_ref().map(|s| renamed.get(s).unwrap_or(s).clone());
+    let mut want = expected(&data, &fake.base_url());
+    let done = want
+        .issues
+        .iter()
+        .filter(|i| i.status_category.as_deref() == Some("done"))
+        .count();
+    let todo = want
+        .issues
+        .iter()
+        .filter(|i| i.status_category.as_deref() == Some("todo"))
+        .count();
+    assert!(done > 5 && todo > 0, "{done} done, {todo} to do");
+    for issue in &mut want.issues {
+        issue.status = rename(&issue.status);
+    }
+    for event in want.issue_events.iter_mut().filter(|e| e.field == "status") {
+        event.from = rename(&event.from);
+        event.to = rename(&event.to);
+    }
+    assert_same_tables(&ws.data, &want, TABLES, SOURCE);
+}
+
+/// Issue types as a localized site names them, with Jira's hierarchy: names of the maintained
+/// table (Portuguese, French, German…) and, for names no table has, the `hierarchyLevel` and
+/// `subtask` flag (epics and above are features, subtasks chores).
+#[test]
+fn localized_issue_types_map_by_hierarchy_and_name() {
+    let data = world(47, 1, 1, 0.5);
+    let keys = projects(&data);
+    let kind = |id: &str, name: &str, level: i64| {
+        serde_json::json!({
+            "self": format!("/rest/api/3/issuetype/{id}"),
+            "id": id,
+            "description": "",
+            "iconUrl": format!("/rest/api/2/universal_avatar/view/type/issuetype/avatar/{id}"),
+            "name": name,
+            "subtask": level < 0,
+            "avatarId": 10318,
+            "hierarchyLevel": level,
+        })
+    };
+    let mut jira = JiraWorld::from_dataset(&data);
+    jira.issue_types = [
+        (
+            "bug",
+            vec![kind("10004", "Bogue", 0), kind("10014", "Fehler", 0)],
+        ),
+        ("incident", vec![kind("10005", "Incidente", 0)]),
+        (
+            "feature",
+            vec![
+                kind("10001", "História", 0),
+                kind("10000", "Iniciativa estratégica", 1),
+            ],
+        ),
+        (
+            "chore",
+            vec![
+                kind("10002", "Tarefa", 0),
+                kind("10003", "Subtarefa técnica", -1),
+            ],
+        ),
+    ]
+    .into_iter()
+    .map(|(t, v)| (t.to_string(), v))
+    .collect();
+    let fake = FakeJira::start(jira);
+    let ws = workspace(50, &data.people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let want = expected(&data, &fake.base_url());
+    let kinds: std::collections::BTreeSet<Option<&str>> = want
+        .issues
+        .iter()
+        .map(|i| i.issue_type.as_deref())
+        .collect();
+    assert!(
+        kinds.contains(&Some("bug"))
+            && kinds.contains(&Some("feature"))
+            && kinds.contains(&Some("chore")),
+        "{kinds:?}"
+    );
+    assert_same_tables(&ws.data, &want, TABLES, SOURCE);
+}
+
+/// An app account ("Automation for Jira", `accountType: "app"`) is a bot: its changes and
+/// comments are stored under `Automation for Jira[bot]`, the suffix every bot filter reads, and
+/// the manifest keeps the account with its bot flag.
+#[test]
+fn automation_accounts_are_stored_as_bots() {
+    const AUTOMATION: &str = "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077";
+    let mut data = world(48, 1, 1, 0.4);
+    let keys = projects(&data);
+    let mut changed = 0;
+    for (n, event) in data
+        .issue_events
+        .iter_mut()
+        .filter(|e| e.source == "jira" && e.field == "status")
+        .enumerate()
+    {
+        if n % 3 == 0 {
+            event.actor = "automation".into();
+            changed += 1;
+        }
+    }
+    assert!(changed > 5, "{changed}");
+    let comment = data
+        .comments
+        .iter_mut()
+        .find(|c| c.source == "jira")
+        .unwrap();
+    comment.author = "automation".into();
+    let mut jira = JiraWorld::from_dataset(&data);
+    jira.apps.insert(
+        "automation".into(),
+        (AUTOMATION.into(), "Automation for Jira".into()),
+    );
+    let fake = FakeJira::start(jira);
+    let ws = workspace(20, &data.people, "");
+    fetch_command(&fake, &ws, &keys).assert().success();
+    let mut want = expected(&data, &fake.base_url());
+    let bot = "Automation for Jira[bot]";
+    for event in want
+        .issue_events
+        .iter_mut()
+        .filter(|e| e.actor == "automation")
+    {
+        event.actor = bot.into();
+    }
+    for comment in want
+        .comments
+        .iter_mut()
+        .filter(|c| c.author == "automation")
+    {
+        comment.author = bot.into();
+    }
+    assert_same_tables(&ws.data, &want, TABLES, SOURCE);
+    let state = jira_state(&ws);
+    let account = &state["accounts"][AUTOMATION];
+    assert_eq!(account["bot"], serde_json::json!(true), "{state}");
+    assert_eq!(account["display_name"], "Automation for Jira");
+    // No other account is flagged.
+    let flagged = state["accounts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|a| a["bot"] == true)
+        .count();
+    assert_eq!(flagged, 1, "{state}");
+}
+
+/// A board every project lists (a release train's): each project's fetch stores the board's
+/// sprints under that project, and fetching one project again leaves the others' rows.
+#[test]
+fn a_board_shared_by_projects_keeps_its_sprints_under_each() {
+    let data = world(49, 2, 1, 0.3);
+    let keys = projects(&data);
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let day =
+        |d: u32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 10, d, 8, 0, 0).single();
+    let shared: Vec<teamlens::model::Sprint> =
+        [("555001", "Train 1", 1), ("555002", "Train 2", 15)]
+            .into_iter()
+            .map(|(id, name, start)| teamlens::model::Sprint {
+                source: "jira".into(),
+                id: id.into(),
+                name: name.into(),
+                project: None,
+                started_at: day(start),
+                ended_at: day(start + 13),
+                completed_at: None,
+            })
+            .collect();
+    let mut jira = JiraWorld::from_dataset(&data);
+    jira.shared_board = shared.clone();
+    let fake = FakeJira::start(jira);
+    let ws = workspace(50, &data.people, "");
+    let projects_of = |ws: &Workspace| -> Vec<(String, String)> {
+        let frame = stored_frame(&ws.data, "sprints", SOURCE);
+        let ids = frame.column("id").unwrap().str().unwrap().clone();
+        let projects = frame.column("project").unwrap().str().unwrap().clone();
+        let mut out: Vec<(String, String)> = ids
+            .iter()
+            .zip(projects.iter())
+            .filter_map(|(i, p)| Some((i?.to_string(), p?.to_string())))
+            .filter(|(i, _)| i.starts_with("5550"))
+            .collect();
+        out.sort();
+        out
+    };
+    let mut want: Vec<(String, String)> = shared
+        .iter()
+        .flat_map(|s| keys.iter().map(|k| (s.id.clone(), k.clone())))
+        .collect();
+    want.sort();
+    fetch_command(&fake, &ws, &keys).assert().success();
+    assert_eq!(projects_of(&ws), want);
+    fetch_command(&fake, &ws, &keys[1..]).assert().success();
+    assert_eq!(projects_of(&ws), want);
+    // Every sprint once per project that lists it.
+    let frame = stored_frame(&ws.data, "sprints", SOURCE);
+    let pairs: std::collections::BTreeSet<(Option<&str>, Option<&str>)> = frame
+        .column("id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(frame.column("project").unwrap().str().unwrap().iter())
+        .collect();
+    assert_eq!(pairs.len(), frame.height());
+}

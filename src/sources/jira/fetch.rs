@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use super::client::{ClientError, ClientStats, JiraClient};
-use super::normalize::{Mapping, SOURCE};
+use super::normalize::{AccountInfo, Mapping, SOURCE, bot_id};
 use super::sync::{
     Counts, ProjectOutcome, SyncContext, SyncError, checkpoint_path, staging_dir, sync_project,
 };
@@ -23,6 +23,9 @@ pub trait Observer: Sync {
     fn waiting(&self, message: &str);
     fn project_finished(&self, outcome: &ProjectOutcome, stats: &ClientStats);
     fn project_failed(&self, project: &str, error: &SyncError);
+    /// Something the user should know that does not stop the fetch (a part of the site that
+    /// could not be read and was skipped).
+    fn note(&self, project: &str, message: &str);
 }
 
 /// What a fetch did, project by project.
@@ -86,8 +89,27 @@ pub async fn fetch(
     // nothing.
     let mut sprints = std::collections::BTreeMap::new();
     for project in projects {
-        let read = read_sprints(client, project, &mut mapping).await?;
+        let read = read_sprints(client, project, &mut mapping, observer).await?;
         sprints.insert(project.clone(), read);
+    }
+    // App accounts earlier fetches found, so that a changelog naming one by id alone (an
+    // assignee change) stores it as the same bot.
+    if let Some(accounts) = store
+        .manifest()
+        .sources
+        .get(SOURCE)
+        .and_then(|s| s.get("accounts"))
+        .and_then(|a| a.as_object())
+    {
+        for (id, info) in accounts {
+            if let Ok(info) = serde_json::from_value::<AccountInfo>(info.clone())
+                && info.bot
+            {
+                mapping
+                    .app_accounts
+                    .insert(id.clone(), bot_id(info.display_name.as_deref(), id));
+            }
+        }
     }
     let identities = crate::sources::github::fetch::identities(&store)?;
     let store = Mutex::new(store);
@@ -267,14 +289,39 @@ fn sprint_time(text: &Option<String>) -> Option<DateTime<Utc>> {
     text.as_deref().and_then(super::normalize::parse_time)
 }
 
+/// Why the agile API would not answer for a project or board, when that is no reason to stop
+/// the fetch: no Jira Software on the site (404), or the account (or its token's scopes) not
+/// allowed to read boards and sprints (403, and the 401 some sites give the agile API alone:
+/// the credentials were accepted by `/myself` already).
+fn agile_refusal(error: &ClientError) -> Option<String> {
+    let (status, message) = match error {
+        ClientError::NotFound { message, .. } => (404, message),
+        ClientError::Forbidden { message, .. } => (403, message),
+        ClientError::Unauthorized { message, .. } => (401, message),
+        _ => return None,
+    };
+    let why = match status {
+        404 => "no agile API on this site (Jira Software)",
+        _ => "the account in JIRA_EMAIL may not read boards and sprints",
+    };
+    Some(if message.is_empty() {
+        format!("Jira answered {status}: {why}")
+    } else {
+        format!("Jira answered {status}: {why} (Jira says: {message})")
+    })
+}
+
 /// The sprints of a project's boards (agile API), so that sprint changes name each sprint as it
 /// is called now, and the `sprints` rows with their start, end and completion. Kanban boards
-/// have no sprints, and a project without a board (or a site without Jira Software) has none:
-/// both are skipped.
+/// have no sprints, and a project without a board has none: both are skipped. A site without
+/// the agile API, or one that refuses it to the account, is skipped with a note: sprint changes
+/// are then named as the changelog wrote them, and the overload detector dates a sprint from
+/// its first assignment.
 async fn read_sprints(
     client: &JiraClient,
     project: &str,
     mapping: &mut Mapping,
+    observer: &dyn Observer,
 ) -> Result<Vec<Sprint>, ClientError> {
     let mut rows = Vec::new();
     let mut boards = Vec::new();
@@ -291,8 +338,18 @@ async fn read_sprints(
             .await
         {
             Ok(page) => page,
-            Err(ClientError::NotFound { .. } | ClientError::Rejected { .. }) => return Ok(rows),
-            Err(e) => return Err(e),
+            // An unknown project: its search says so.
+            Err(ClientError::Rejected { .. }) => return Ok(rows),
+            Err(e) => match agile_refusal(&e) {
+                Some(why) => {
+                    observer.note(
+                        project,
+                        &format!("sprints not read: the boards of {project}: {why}"),
+                    );
+                    return Ok(rows);
+                }
+                None => return Err(e),
+            },
         };
         let read = page.values.len() as i64;
         boards.extend(page.values);
@@ -315,11 +372,25 @@ async fn read_sprints(
                 .await
             {
                 Ok(page) => page,
-                Err(ClientError::NotFound { .. } | ClientError::Rejected { .. }) => break,
-                Err(e) => return Err(e),
+                // A board that does not support sprints.
+                Err(ClientError::Rejected { .. }) => break,
+                Err(e) => match agile_refusal(&e) {
+                    Some(why) => {
+                        observer.note(
+                            project,
+                            &format!("sprints of board {} not read: {why}", board.id),
+                        );
+                        break;
+                    }
+                    None => return Err(e),
+                },
             };
             let read = page.values.len() as i64;
             for sprint in page.values {
+                // A sprint shown on two of the project's boards is one row.
+                if rows.iter().any(|r: &Sprint| r.id == sprint.id.to_string()) {
+                    continue;
+                }
                 rows.push(Sprint {
                     source: SOURCE.into(),
                     id: sprint.id.to_string(),

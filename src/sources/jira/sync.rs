@@ -7,6 +7,15 @@
 //! replaced, never lost. Every issue read has its whole changelog, comments and remote links read
 //! with it, and all its rows are replaced at the merge.
 //!
+//! **An issue Jira will not read is skipped and named.** Between the search and the reading of
+//! an issue's changelog, comments and links the issue can be deleted, or hidden by an issue
+//! security level: Jira answers 404 (or 403) for that one issue. It is skipped, the rest of the
+//! project is stored, and the fetch names it (a warning, the project's finished line, and the
+//! manifest's `sources.jira.projects.<KEY>.skipped`, with Jira's status code), until a later
+//! fetch reads it or the listing of keys no longer finds it. Its rows stored earlier are kept,
+//! as those of a deleted issue are until the listing. A 404 of the search itself is an unknown
+//! project.
+//!
 //! **Resumable.** As for GitHub: each page's rows go to
 //! `<data>/staging/jira/<KEY>/page-NNNNNN.json`, then the checkpoint (the next page token, the
 //! mark being raised) is replaced, both atomically; nothing reaches the store until the project
@@ -118,6 +127,66 @@ pub struct ProjectOutcome {
     pub resumed: bool,
     /// Keys removed because the project no longer has them (deleted or moved away).
     pub removed: Vec<String>,
+    /// Issues the search returned that Jira then refused to read; not stored by this fetch.
+    pub skipped: Vec<SkippedIssue>,
+}
+
+/// An issue the search returned whose changelog, comments or remote links Jira then refused:
+/// deleted since the search, or hidden by an issue security level (404), or not permitted
+/// (403). Kept in the manifest under the project (`skipped`) until a fetch reads the issue or
+/// the listing of keys no longer finds it, so that what reads the store can say which issues
+/// its rows lack or hold only as they were.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedIssue {
+    pub key: String,
+    /// Jira's status code: 404 or 403.
+    pub status: u16,
+    /// The request Jira refused (`/rest/api/3/issue/KEY/changelog`, …).
+    pub path: String,
+    /// The issue's `updated` as the search gave it.
+    pub updated: Option<DateTime<Utc>>,
+    /// When the fetch skipped it.
+    pub at: DateTime<Utc>,
+}
+
+/// The issues of `project` the fetches so far skipped and no fetch has read since, from the
+/// `jira` source state of the manifest.
+pub fn skipped_issues(source_state: Option<&Value>, project: &str) -> Vec<SkippedIssue> {
+    source_state
+        .and_then(|s| s.get("projects"))
+        .and_then(|p| p.get(project))
+        .and_then(|p| p.get("skipped"))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Writes a project's state (and its skipped issues, when there are any) into the `jira`
+/// source state.
+fn put_project(
+    source_state: &mut Value,
+    project: &str,
+    state: &ProjectState,
+    skipped: &[SkippedIssue],
+) {
+    let Some(object) = source_state.as_object_mut() else {
+        return;
+    };
+    let projects = object.entry("projects").or_insert_with(|| json!({}));
+    if !projects.is_object() {
+        *projects = json!({});
+    }
+    let mut value = serde_json::to_value(state).unwrap_or(Value::Null);
+    if let Some(value) = value.as_object_mut()
+        && !skipped.is_empty()
+    {
+        value.insert(
+            "skipped".into(),
+            serde_json::to_value(skipped).unwrap_or(Value::Null),
+        );
+    }
+    if let Some(projects) = projects.as_object_mut() {
+        projects.insert(project.to_string(), value);
+    }
 }
 
 /// What the manifest keeps per project under the `jira` source.
@@ -151,6 +220,9 @@ struct Checkpoint {
     /// Accounts the roster does not know, with what Jira says about them.
     #[serde(default)]
     accounts: BTreeMap<String, normalize::AccountInfo>,
+    /// Issues Jira refused to read after the search returned them.
+    #[serde(default)]
+    skipped: Vec<SkippedIssue>,
 }
 
 /// The fields a search asks for.
@@ -220,6 +292,7 @@ pub async fn sync_project(
                     pages: 0,
                     counts: Counts::default(),
                     accounts: BTreeMap::new(),
+                    skipped: Vec::new(),
                 },
                 false,
             )
@@ -229,6 +302,14 @@ pub async fn sync_project(
         project: project.to_string(),
         source,
     };
+    // This project's own copy: it learns statuses and app accounts as issues are read.
+    let mut mapping = ctx.mapping.clone();
+    for (id, info) in checkpoint.accounts.iter().filter(|(_, i)| i.bot) {
+        mapping
+            .app_accounts
+            .entry(id.clone())
+            .or_insert_with(|| normalize::bot_id(info.display_name.as_deref(), id));
+    }
 
     while !checkpoint.done {
         let mut query = vec![
@@ -260,15 +341,52 @@ pub async fn sync_project(
             Err(e) => return Err(client_error(e)),
         };
         let mut rows = Dataset::default();
+        // The categories of statuses the site's list lacks, as the page's issues carry them,
+        // before any of their changelogs is read.
         for node in &page.issues {
-            if let Some(updated) = normalize::parse_time(&node.fields.updated)
+            if let Some(status) = &node.fields.status
+                && let Some(category) = &status.status_category
+            {
+                mapping.learn(&status.name, &category.key);
+            }
+        }
+        for node in &page.issues {
+            let updated = normalize::parse_time(&node.fields.updated);
+            if let Some(updated) = updated
                 && checkpoint.newest.is_none_or(|n| updated > n)
             {
                 checkpoint.newest = Some(updated);
             }
-            let issue = read_issue(ctx, node, &mut checkpoint.accounts)
-                .await
-                .map_err(client_error)?;
+            let issue = match read_issue(ctx, &mapping, node, &mut checkpoint.accounts).await {
+                Ok(issue) => issue,
+                Err(error) => match refused(&error) {
+                    Some((status, path)) => {
+                        tracing::warn!(
+                            "jira {project}: {} skipped: Jira answered {status} for {path} \
+                             (deleted since the search, or hidden by issue security); the rest \
+                             of {project} is stored",
+                            node.key
+                        );
+                        checkpoint.skipped.retain(|s| s.key != node.key);
+                        checkpoint.skipped.push(SkippedIssue {
+                            key: node.key.clone(),
+                            status,
+                            path: path.to_string(),
+                            updated,
+                            at: Utc::now(),
+                        });
+                        continue;
+                    }
+                    None => return Err(client_error(error)),
+                },
+            };
+            checkpoint.skipped.retain(|s| s.key != node.key);
+            for (id, info) in checkpoint.accounts.iter().filter(|(_, i)| i.bot) {
+                mapping
+                    .app_accounts
+                    .entry(id.clone())
+                    .or_insert_with(|| normalize::bot_id(info.display_name.as_deref(), id));
+            }
             checkpoint.counts.issues += 1;
             checkpoint.counts.events += issue.events.len();
             checkpoint.counts.comments += issue.comments.len();
@@ -293,12 +411,24 @@ pub async fn sync_project(
         counts: checkpoint.counts,
         resumed,
         removed: Vec::new(),
+        skipped: checkpoint.skipped,
     })
+}
+
+/// Jira's refusal to read one issue (its status code and the request), as opposed to a failure
+/// that concerns the whole project or site.
+fn refused(error: &ClientError) -> Option<(u16, &str)> {
+    match error {
+        ClientError::NotFound { path, .. } => Some((404, path)),
+        ClientError::Forbidden { path, .. } => Some((403, path)),
+        _ => None,
+    }
 }
 
 /// One issue with its whole changelog, comments and remote links.
 async fn read_issue(
     ctx: &SyncContext<'_>,
+    mapping: &Mapping,
     node: &IssueNode,
     accounts: &mut BTreeMap<String, normalize::AccountInfo>,
 ) -> Result<normalize::IssueRows, ClientError> {
@@ -365,7 +495,7 @@ async fn read_issue(
     Ok(normalize::issue(
         parts,
         ctx.client.base_url(),
-        &ctx.mapping,
+        mapping,
         &ctx.identities,
     ))
 }
@@ -384,6 +514,7 @@ fn commit(
 ) -> Result<(), SyncError> {
     let staged = latest_versions(read_pages(dir, checkpoint.pages)?);
     let mut keys: BTreeSet<String> = staged.issues.iter().map(|i| i.key.clone()).collect();
+    let read = keys.clone();
     // A moved issue's rows under its former keys go: its id is the same, its key is new.
     keys.extend(
         staged
@@ -411,11 +542,14 @@ fn commit(
     };
     let sprints = ctx.sprints.get(project).cloned().unwrap_or_default();
     if !sprints.is_empty() {
-        // The sprints by id: their names, starts and ends change as a team plans.
+        // The project's sprints by id: their names, starts and ends change as a team plans. A
+        // board shared by several projects has its sprints once per project (key: source, id,
+        // project), so fetching one project leaves the others' rows alone.
         let ids: Vec<String> = sprints.iter().map(|s| s.id.clone()).collect();
         replacements.push(Replacement {
             table: Sprint::NAME,
             remove: ours()
+                .and(col("project").eq(lit(project.to_string())))
                 .and(col("id").is_in(lit(Series::new("ids".into(), ids)).implode(true), false)),
             rows: frame(Sprint::to_frame(sprints), "sprints")?,
         });
@@ -429,6 +563,13 @@ fn commit(
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}));
     let previous = project_state(Some(&source_state), project);
+    // Skipped before and not read now, then skipped by this run.
+    let mut skipped: Vec<SkippedIssue> = skipped_issues(Some(&source_state), project)
+        .into_iter()
+        .filter(|s| !read.contains(&s.key))
+        .filter(|s| !checkpoint.skipped.iter().any(|n| n.key == s.key))
+        .collect();
+    skipped.extend(checkpoint.skipped.iter().cloned());
     let state = ProjectState {
         mark: checkpoint.newest,
         last_run: Some(checkpoint.run.clone()),
@@ -436,17 +577,8 @@ fn commit(
         // A first fetch stores what the project has now: it counts as a listing.
         listed_at: previous.listed_at.or(Some(checkpoint.started_at)),
     };
+    put_project(&mut source_state, project, &state, &skipped);
     if let Some(object) = source_state.as_object_mut() {
-        let projects = object.entry("projects").or_insert_with(|| json!({}));
-        if !projects.is_object() {
-            *projects = json!({});
-        }
-        if let Some(projects) = projects.as_object_mut() {
-            projects.insert(
-                project.to_string(),
-                serde_json::to_value(&state).unwrap_or(Value::Null),
-            );
-        }
         let accounts = object.entry("accounts").or_insert_with(|| json!({}));
         if !accounts.is_object() {
             *accounts = json!({});
@@ -534,16 +666,12 @@ pub async fn relist_project(
         .unwrap_or_else(|| json!({}));
     let mut state = project_state(Some(&source_state), project);
     state.listed_at = Some(started_at);
-    if let Some(projects) = source_state
-        .as_object_mut()
-        .map(|o| o.entry("projects").or_insert_with(|| json!({})))
-        .and_then(Value::as_object_mut)
-    {
-        projects.insert(
-            project.to_string(),
-            serde_json::to_value(&state).unwrap_or(Value::Null),
-        );
-    }
+    // A skipped issue no longer listed is gone: nothing is left to name.
+    let skipped: Vec<SkippedIssue> = skipped_issues(Some(&source_state), project)
+        .into_iter()
+        .filter(|s| listed.contains(&s.key))
+        .collect();
+    put_project(&mut source_state, project, &state, &skipped);
     store.merge(replacements, Some((SOURCE, source_state)))?;
     Ok(gone)
 }

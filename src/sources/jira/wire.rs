@@ -30,7 +30,7 @@ pub struct IssueFields {
     #[serde(default)]
     pub status: Option<Status>,
     #[serde(default)]
-    pub issuetype: Option<Named>,
+    pub issuetype: Option<IssueType>,
     #[serde(default)]
     pub labels: Vec<String>,
     #[serde(default)]
@@ -63,9 +63,18 @@ pub struct StatusCategory {
     pub key: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Named {
+/// An issue's type as Jira Cloud describes it (`IssueTypeDetails`): its name, which a site may
+/// have localized ("Tarefa", "Aufgabe"), and where it sits in the hierarchy, which it has not:
+/// `hierarchyLevel` 1 (or more) for epics and above, 0 for base types, -1 for subtasks, and the
+/// older `subtask` flag.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueType {
     pub name: String,
+    #[serde(default)]
+    pub subtask: Option<bool>,
+    #[serde(default)]
+    pub hierarchy_level: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -74,12 +83,15 @@ pub struct Project {
 }
 
 /// A Jira user: an account id always, an e-mail address only when the user's privacy settings
-/// allow it.
+/// allow it. `accountType` is `atlassian` for people, `app` for the system accounts of apps and
+/// integrations ("Automation for Jira"), `customer` for Jira Service Management customers.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     #[serde(default)]
     pub account_id: Option<String>,
+    #[serde(default)]
+    pub account_type: Option<String>,
     #[serde(default)]
     pub email_address: Option<String>,
     #[serde(default)]
@@ -118,6 +130,8 @@ pub struct History {
 pub struct HistoryUser {
     #[serde(default)]
     pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<String>,
     #[serde(default)]
     pub email_address: Option<String>,
     #[serde(default)]

@@ -8,7 +8,12 @@
 //! - `GET /rest/api/3/issue/{key}/changelog` (`startAt`, `maxResults`, `isLast`, `values`),
 //!   `/comment` (`startAt`, `total`, `comments`), `/remotelink` (links to GitHub PRs);
 //! - basic auth checked on every request (401 with Jira's error body otherwise);
-//! - faults on the wire: 429 with `Retry-After`, 503, dropped connections, answers cut short.
+//! - faults on the wire: 429 with `Retry-After`, 503, dropped connections, answers cut short;
+//! - what real sites answer: an issue the search returns but that cannot be read any more
+//!   (deleted, or hidden by issue security: 404 or 403 for that issue alone), an agile API that
+//!   refuses the account (401, 403), statuses the `/status` list lacks, localized issue types
+//!   with their `hierarchyLevel` and `subtask` flag, app accounts (`accountType: "app"`,
+//!   "Automation for Jira"), a board shared by every project.
 //!
 //! People are served as Jira accounts: [`account_id`] of the person id, which a roster lists
 //! as an alias.
@@ -58,7 +63,30 @@ pub struct JiraWorld {
     pub renamed_sprints: BTreeMap<String, String>,
     /// The sprints with their dates, by the simulator's name.
     pub sprints: BTreeMap<String, Sprint>,
+    /// Issues the search still returns but whose changelog, comments and links Jira refuses,
+    /// with the status it answers (404: deleted since, or hidden by issue security; 403).
+    pub unreadable: BTreeMap<String, u16>,
+    /// The status the agile API's board listing answers instead of the boards.
+    pub boards_refused: Option<u16>,
+    /// The status each board's sprint listing answers instead of the sprints.
+    pub sprints_refused: Option<u16>,
+    /// The status the search answers instead of issues.
+    pub search_refused: Option<u16>,
+    /// Statuses as the site names them (the simulator's name → the site's), which the
+    /// `/status` list lacks; issues carry their category (`fields.status.statusCategory`).
+    pub renamed_statuses: BTreeMap<String, String>,
+    /// The `issuetype` objects served per simulated type (`bug`, `feature`, …), chosen by the
+    /// issue's number among them; Jira's English defaults otherwise.
+    pub issue_types: BTreeMap<String, Vec<Value>>,
+    /// People served as app accounts (`accountType: "app"`): person → (account id, display
+    /// name).
+    pub apps: BTreeMap<String, (String, String)>,
+    /// Sprints of a scrum board (id [`SHARED_BOARD`]) every project lists.
+    pub shared_board: Vec<Sprint>,
 }
+
+/// The id of the board every project lists when [`JiraWorld::shared_board`] has sprints.
+pub const SHARED_BOARD: usize = 700;
 
 impl JiraWorld {
     /// The `source = "jira"` rows of a simulated dataset.
@@ -97,6 +125,14 @@ impl JiraWorld {
             comment_account: BTreeMap::new(),
             history_account: BTreeMap::new(),
             renamed_sprints: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+            boards_refused: None,
+            sprints_refused: None,
+            search_refused: None,
+            renamed_statuses: BTreeMap::new(),
+            issue_types: BTreeMap::new(),
+            apps: BTreeMap::new(),
+            shared_board: Vec::new(),
             sprints: data
                 .sprints
                 .iter()
@@ -104,6 +140,14 @@ impl JiraWorld {
                 .map(|s| (s.name.clone(), s.clone()))
                 .collect(),
         }
+    }
+
+    /// A status as the site names it.
+    pub fn status_name(&self, name: &str) -> String {
+        self.renamed_statuses
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
     }
 
     /// A sprint's name now.
@@ -378,7 +422,10 @@ fn route(state: &mut State, request: &Request) -> Reply {
                 {"id": "10002", "name": "Done", "statusCategory": {"id": 3, "key": "done", "name": "Done"}},
             ]),
         ),
-        "/rest/api/3/search/jql" => search(state, &params),
+        "/rest/api/3/search/jql" => match state.world.search_refused {
+            Some(status) => error(status, "Not Found"),
+            None => search(state, &params),
+        },
         "/rest/agile/1.0/board" => boards(&state.world, &params),
         _ if path.starts_with("/rest/agile/1.0/board/") => sprints(&state.world, path, &params),
         _ => {
@@ -389,6 +436,21 @@ fn route(state: &mut State, request: &Request) -> Reply {
                     404,
                     "Issue does not exist or you do not have permission to see it.",
                 );
+            }
+            match state.world.unreadable.get(key) {
+                Some(404) => {
+                    return error(
+                        404,
+                        "Issue does not exist or you do not have permission to see it.",
+                    );
+                }
+                Some(&status) => {
+                    return error(
+                        status,
+                        "You do not have the permission to see the specified issue.",
+                    );
+                }
+                None => {}
             }
             let start_at: usize = params
                 .get("startAt")
@@ -422,6 +484,9 @@ fn projects(world: &JiraWorld) -> Vec<String> {
 
 /// One scrum board per project (id: its index + 1), and a kanban board for the first.
 fn boards(world: &JiraWorld, params: &BTreeMap<String, String>) -> Reply {
+    if let Some(status) = world.boards_refused {
+        return agile_refusal(status);
+    }
     let project = params.get("projectKeyOrId").cloned().unwrap_or_default();
     let Some(index) = projects(world).iter().position(|p| *p == project) else {
         return error(
@@ -438,11 +503,35 @@ fn boards(world: &JiraWorld, params: &BTreeMap<String, String>) -> Reply {
     if index == 0 {
         values.push(json!({"id": 900, "name": "Support", "type": "kanban"}));
     }
+    if !world.shared_board.is_empty() {
+        values.push(json!({
+            "id": SHARED_BOARD,
+            "name": "Release train",
+            "type": "scrum",
+            "location": {"projectKey": projects(world)[0]},
+        }));
+    }
     json_reply(
         200,
         Vec::new(),
         &json!({"maxResults": 50, "startAt": 0, "total": values.len(), "isLast": true, "values": values}),
     )
+}
+
+/// The agile API refusing the account: 401 as some sites answer a token without the agile
+/// scopes, 403 to an account without access to Jira Software's boards.
+fn agile_refusal(status: u16) -> Reply {
+    match status {
+        401 => error(
+            401,
+            "You are not authenticated. Authentication required to perform this operation.",
+        ),
+        403 => error(
+            403,
+            "The user does not have permission to view boards and sprints.",
+        ),
+        other => error(other, "Not Found"),
+    }
 }
 
 /// A board's sprints, two a page; a kanban board answers as Jira does.
@@ -453,8 +542,36 @@ fn sprints(world: &JiraWorld, path: &str, params: &BTreeMap<String, String>) -> 
         .next()
         .and_then(|i| i.parse().ok())
         .unwrap_or(0);
+    if let Some(status) = world.sprints_refused {
+        return agile_refusal(status);
+    }
     if id == 900 {
         return error(400, "The board does not support sprints");
+    }
+    if id == SHARED_BOARD {
+        let values: Vec<Value> = world
+            .shared_board
+            .iter()
+            .map(|s| {
+                let date = |at: Option<DateTime<Utc>>| {
+                    at.map(|at| at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+                };
+                json!({
+                    "id": s.id.parse::<i64>().unwrap_or(0),
+                    "name": s.name,
+                    "state": if s.completed_at.is_some() { "closed" } else { "active" },
+                    "startDate": date(s.started_at),
+                    "endDate": date(s.ended_at),
+                    "completeDate": date(s.completed_at),
+                    "originBoardId": SHARED_BOARD,
+                })
+            })
+            .collect();
+        return json_reply(
+            200,
+            Vec::new(),
+            &json!({"maxResults": 50, "startAt": 0, "isLast": true, "values": values}),
+        );
     }
     let Some(project) = projects(world).get(id.wrapping_sub(1)).cloned() else {
         return error(
@@ -510,6 +627,14 @@ fn sprints(world: &JiraWorld, path: &str, params: &BTreeMap<String, String>) -> 
 }
 
 fn user(world: &JiraWorld, person: &str) -> Value {
+    if let Some((id, name)) = world.apps.get(person) {
+        return json!({
+            "accountId": id,
+            "accountType": "app",
+            "displayName": name,
+            "active": true,
+        });
+    }
     let mut user = json!({
         "accountId": account_id(person),
         "accountType": "atlassian",
@@ -524,6 +649,9 @@ fn user(world: &JiraWorld, person: &str) -> Value {
 
 /// A person as the author of a change or a comment: their other account when they have one.
 fn author(world: &JiraWorld, person: &str, other: &BTreeMap<String, (String, String)>) -> Value {
+    if world.apps.contains_key(person) {
+        return user(world, person);
+    }
     match other.get(person) {
         Some((id, email)) => json!({
             "accountId": id,
@@ -536,13 +664,49 @@ fn author(world: &JiraWorld, person: &str, other: &BTreeMap<String, (String, Str
     }
 }
 
-fn issue_type_name(t: Option<&str>) -> &'static str {
-    match t {
-        Some("bug") => "Bug",
-        Some("incident") => "Incident",
-        Some("chore") => "Task",
-        _ => "Story",
+/// The `issuetype` of an issue as Jira Cloud gives it (`IssueTypeDetails`): the world's
+/// choice for its type when it has one, else Jira's English default.
+fn issue_type_json(world: &JiraWorld, issue: &Issue) -> Value {
+    let kind = issue.issue_type.as_deref().unwrap_or("feature");
+    if let Some(choices) = world.issue_types.get(kind).filter(|c| !c.is_empty()) {
+        let number: usize = issue
+            .key
+            .rsplit('-')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        return choices[number % choices.len()].clone();
     }
+    let (id, name) = match kind {
+        "bug" => ("10004", "Bug"),
+        "incident" => ("10005", "Incident"),
+        "chore" => ("10002", "Task"),
+        _ => ("10001", "Story"),
+    };
+    json!({
+        "id": id,
+        "name": name,
+        "description": "",
+        "subtask": false,
+        "hierarchyLevel": 0,
+        "self": format!("/rest/api/3/issuetype/{id}"),
+    })
+}
+
+/// A `statusCategory` object as Jira Cloud gives it inside an issue's status.
+fn status_category_json(key: &str) -> Value {
+    let (id, name, color) = match key {
+        "new" => (2, "To Do", "blue-gray"),
+        "done" => (3, "Done", "green"),
+        _ => (4, "In Progress", "yellow"),
+    };
+    json!({
+        "self": format!("/rest/api/3/statuscategory/{id}"),
+        "id": id,
+        "key": key,
+        "colorName": color,
+        "name": name,
+    })
 }
 
 fn category(status: &str) -> &'static str {
@@ -696,10 +860,11 @@ fn issue_json(world: &JiraWorld, issue: &Issue, updated: DateTime<Utc>) -> Value
         "fields": {
             "summary": issue.title,
             "status": {
-                "name": status,
-                "statusCategory": {"key": category(&status)},
+                "name": world.status_name(&status),
+                "id": "3",
+                "statusCategory": status_category_json(category(&status)),
             },
-            "issuetype": {"name": issue_type_name(issue.issue_type.as_deref())},
+            "issuetype": issue_type_json(world, issue),
             "labels": issue.labels,
             "assignee": issue.assignee.as_deref().map(|p| user(world, p)),
             "reporter": issue.reporter.as_deref().map(|p| user(world, p)),
@@ -728,8 +893,10 @@ fn item(world: &JiraWorld, event: &IssueEvent) -> Value {
     match event.field.as_str() {
         "status" => json!({
             "field": "status", "fieldtype": "jira", "fieldId": "status",
-            "from": event.from.as_deref().map(|_| "1"), "fromString": text(&event.from),
-            "to": event.to.as_deref().map(|_| "3"), "toString": text(&event.to),
+            "from": event.from.as_deref().map(|_| "1"),
+            "fromString": event.from.as_deref().map(|s| world.status_name(s)),
+            "to": event.to.as_deref().map(|_| "3"),
+            "toString": event.to.as_deref().map(|s| world.status_name(s)),
         }),
         "assignee" => json!({
             "field": "assignee", "fieldtype": "jira", "fieldId": "assignee",
