@@ -14,6 +14,7 @@ use crate::cli::{Cli, Command, EvalFormat, FetchSource, Format};
 use crate::config::Config;
 use crate::detect::{self, DetectorInput, FindingKind, Roster};
 use crate::dir_lock::{LazyWriteLock, Resource, Wait, WriteLock};
+use crate::identity::{self, Identities};
 use crate::metrics::{self, Metrics};
 use crate::period::{Month, MonthSpan};
 use crate::progress::FetchProgress;
@@ -149,7 +150,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 &say,
             )
         }
-        Command::People { unmatched } => people(&cli.data_dir, unmatched, &say),
+        Command::People { unmatched, merged } => {
+            people(&cli.data_dir, &config, unmatched, merged, &say)
+        }
         Command::Init { org, force } => init(&cli.config, &config, &org, force, &say),
         Command::Query { sql, format } => query(&cli.data_dir, &config, &sql, format),
         Command::Report {
@@ -996,8 +999,17 @@ fn evaluate(
 }
 
 /// `teamlens people [--unmatched]`.
-fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
+fn people(
+    data_dir: &Path,
+    config: &Config,
+    unmatched: bool,
+    merged: bool,
+    say: &Say,
+) -> Result<()> {
     let store = Store::open(data_dir)?;
+    if merged {
+        return merged_people(&store, config, say);
+    }
     if !unmatched {
         let frame = store
             .scan("people")?
@@ -1092,6 +1104,58 @@ fn people(data_dir: &Path, unmatched: bool, say: &Say) -> Result<()> {
         }
     ));
     Ok(())
+}
+
+/// `teamlens people --merged`: who is who as the analysis sees it — each account merged into
+/// another with its evidence, the merges the configuration refused, the bots and the teams
+/// assumed without a roster.
+fn merged_people(store: &Store, config: &Config, say: &Say) -> Result<()> {
+    let tables = store.analysis_tables()?;
+    let identities = identity::resolve(&tables, config)?;
+    if identities.merges.is_empty() {
+        say.line("no account is merged into another: every account is its own person");
+    } else {
+        say.line("person | account | evidence");
+        for m in &identities.merges {
+            say.line(format!("{} | {} | {}", m.person, m.account, m.reason));
+        }
+        let people: std::collections::BTreeSet<&str> = identities
+            .merges
+            .iter()
+            .map(|m| m.person.as_str())
+            .collect();
+        say.line(format!(
+            "{} {} merged into {} {}; if two are different people, add them to [identity] \
+             never_merge in teamlens.toml",
+            identities.merges.len(),
+            plural(identities.merges.len(), "account", "accounts"),
+            people.len(),
+            plural(people.len(), "person", "people"),
+        ));
+    }
+    for k in &identities.kept_apart {
+        say.line(format!(
+            "kept apart: {} and {} ({}), because {}",
+            k.account, k.other, k.evidence, k.because
+        ));
+    }
+    if !identities.bots.is_empty() {
+        say.line("bots (left out of every metric):");
+        for bot in &identities.bots {
+            say.line(format!("  {} — {}", bot.account, bot.reason));
+        }
+    }
+    if !identities.assumed_teams.is_empty() {
+        say.line(format!(
+            "no team in the roster: each repository is a team ({})",
+            identities.assumed_teams.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 /// `teamlens explain KIND`: the pattern, the signals and the thresholds with their current values.
@@ -1291,6 +1355,7 @@ struct Analysis {
     metrics: Metrics,
     outcome: detect::Outcome,
     roster: Roster,
+    identities: Identities,
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -1306,6 +1371,8 @@ fn analyze(
         Some(_) => store.scan_all()?,
         None => store.analysis_tables()?,
     };
+    let identities = identity::resolve(&tables, config)?;
+    let tables = identities.apply(tables)?;
     let metrics = metrics::compute(&tables, config, user_metrics)?;
     let people = tables["people"]
         .clone()
@@ -1336,6 +1403,7 @@ fn analyze(
             metrics,
             outcome,
             roster,
+            identities,
         },
         tables,
     ))
@@ -1410,7 +1478,7 @@ fn retro(
             }
         }
     };
-    let coverage = coverage(store, config, &tables)?;
+    let coverage = coverage(store, &tables, &analysis.identities)?;
     let names = names_for(store, &tables, anonymize)?;
     let data = ReportData::assemble(ReportInput {
         span,
@@ -1456,7 +1524,7 @@ fn analyze_and_report(
         });
     }
     let (analysis, tables) = analyze(store, config, request.span, request.user_metrics)?;
-    let coverage = coverage(store, config, &tables)?;
+    let coverage = coverage(store, &tables, &analysis.identities)?;
     let names = names_for(store, &tables, request.anonymize)?;
     let data = ReportData::assemble(ReportInput {
         span: request.span,
@@ -1505,20 +1573,21 @@ fn names_for(
 /// What the data covers: sources, rows per table, the span of PR and ticket activity.
 fn coverage(
     store: &Store,
-    config: &Config,
     tables: &BTreeMap<&'static str, LazyFrame>,
+    identities: &Identities,
 ) -> Result<Coverage> {
     let (first, last) = activity_span(tables)?;
+    // The people table as analysed holds the roster's bots, the configured ones and the ones
+    // found in the tables (see `identity`).
     let people = tables["people"]
         .clone()
         .filter(col("role").eq(lit("bot")))
         .select([col("person")])
         .collect()?;
-    let mut bots: Vec<String> = detect::str_values(&people, "person")?
+    let bots: Vec<String> = detect::str_values(&people, "person")?
         .into_iter()
         .flatten()
         .collect();
-    bots.extend(config.report.bots.iter().cloned());
     let excluded = excluded_rows(tables, &bots)?;
     Ok(Coverage {
         sources: store.manifest().sources.keys().cloned().collect(),
@@ -1536,6 +1605,8 @@ fn coverage(
         last_activity: last.map(|d| d.to_string()),
         bots,
         excluded,
+        assumed_teams: identities.assumed_teams.clone(),
+        merged_accounts: identities.merges.len(),
     })
 }
 
@@ -1756,6 +1827,11 @@ fn bench_run(
                 let tables = store.analysis_tables()?;
                 Ok((store, tables))
             })?;
+            let (identities, tables) = log.time("resolve identities", || -> Result<_> {
+                let identities = identity::resolve(&tables, config)?;
+                let tables = identities.apply(tables)?;
+                Ok((identities, tables))
+            })?;
             let computed = log.time("compute all metrics", || {
                 metrics::compute(&tables, config, None)
             })?;
@@ -1767,7 +1843,7 @@ fn bench_run(
                 Ok((roster, outcome))
             })?;
             log.time("render the report", || -> Result<_> {
-                let coverage = coverage(&store, config, &tables)?;
+                let coverage = coverage(&store, &tables, &identities)?;
                 let names = Names::plain();
                 let data = ReportData::assemble(ReportInput {
                     span: MonthSpan::month(month),

@@ -232,6 +232,11 @@ pub enum Command {
         /// List the accounts no person of the roster has.
         #[arg(long)]
         unmatched: bool,
+        /// List who is who as the analysis sees it: every account merged into another person
+        /// with its evidence, the merges teamlens.toml refused, the bots, and the teams assumed
+        /// when the roster names none.
+        #[arg(long, conflicts_with = "unmatched")]
+        merged: bool,
     },
     /// What a finding kind means: the pattern, its signals, and its thresholds with their
     /// config keys and current values.

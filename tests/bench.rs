@@ -50,6 +50,8 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
                 last_activity: None,
                 bots: Vec::new(),
                 excluded: Vec::new(),
+                assumed_teams: Vec::new(),
+                merged_accounts: 0,
             },
             roster: &roster,
             audience,

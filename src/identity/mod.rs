@@ -35,6 +35,11 @@ use crate::model::{Person, Table};
 pub use merge::{KeptApart, Merge};
 pub use unmatched::{GITHUB_SYSTEM_ACCOUNTS, PERSON_COLUMNS, Suggestion, Unmatched, unmatched};
 
+/// Why the tables could not be read for who is who.
+#[derive(Debug, thiserror::Error)]
+#[error("deciding who is who from the stored tables: {0}")]
+pub struct IdentityError(#[from] PolarsError);
+
 /// An account taken for automation, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Bot {
@@ -139,7 +144,7 @@ fn str_column(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>
 pub fn resolve(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
-) -> PolarsResult<Identities> {
+) -> Result<Identities, IdentityError> {
     let people = match tables.get("people") {
         Some(people) => people.clone().collect()?,
         None => Person::to_frame(Vec::new())?,
@@ -382,7 +387,7 @@ impl Identities {
     pub fn apply(
         &self,
         mut tables: BTreeMap<&'static str, LazyFrame>,
-    ) -> PolarsResult<BTreeMap<&'static str, LazyFrame>> {
+    ) -> Result<BTreeMap<&'static str, LazyFrame>, IdentityError> {
         if let Some(people) = &self.people {
             tables.insert(Person::NAME, people.clone().lazy());
         }

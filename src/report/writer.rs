@@ -223,6 +223,10 @@ pub struct Coverage {
     pub bots: Vec<String>,
     /// Rows left out of the metrics, by what they were.
     pub excluded: Vec<TableCount>,
+    /// Teams assumed because the roster names none: one per repository.
+    pub assumed_teams: Vec<String>,
+    /// Accounts merged into the person they belong to (`teamlens people --merged`).
+    pub merged_accounts: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -452,6 +456,11 @@ impl ReportData {
         };
         let mut coverage = coverage;
         coverage.bots = coverage.bots.iter().map(|b| names.text(b)).collect();
+        coverage.assumed_teams = coverage
+            .assumed_teams
+            .iter()
+            .map(|t| names.text(t))
+            .collect();
 
         Ok(ReportData {
             period: Period {
