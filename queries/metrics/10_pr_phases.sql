@@ -2,7 +2,10 @@
 -- Definitions (README, "Definitions"): coding = first commit -> ready; pickup = ready -> first
 -- review by someone other than the author and not a bot; review = first review -> last approval;
 -- merge = last approval -> merged; cycle = first commit -> merged; lead time = first commit ->
--- first deployment that shipped the PR. Reviews after the merge do not count. `team` is the
+-- first deployment that shipped the PR. Reviews after the merge do not count. Reviews dated at
+-- the merge itself (git trailers, bors `r=`: the review's own time is not recorded) cannot tell
+-- pickup, review and merge apart, so those three phases are NULL, not zero, and cycle time stands
+-- alone. `team` is the
 -- author's primary team; team aggregates join `memberships` to count every team of the author.
 WITH human_reviews AS (
     SELECT r.repo, r.number, r.reviewer, r.state, r.submitted_at
@@ -42,9 +45,15 @@ SELECT m.repo, m.number, m.author,
        COALESCE(b.reviews, 0) AS reviews,
        COALESCE(b.approvals, 0) AS approvals,
        GREATEST(0.0, (EXTRACT(EPOCH FROM m.ready_at) - EXTRACT(EPOCH FROM m.first_commit_at)) / 3600.0) AS coding_h,
-       GREATEST(0.0, (EXTRACT(EPOCH FROM b.first_review_at) - EXTRACT(EPOCH FROM m.ready_at)) / 3600.0) AS pickup_h,
-       GREATEST(0.0, (EXTRACT(EPOCH FROM b.last_approval_at) - EXTRACT(EPOCH FROM b.first_review_at)) / 3600.0) AS review_h,
-       GREATEST(0.0, (EXTRACT(EPOCH FROM m.merged_at) - EXTRACT(EPOCH FROM COALESCE(b.last_approval_at, m.ready_at))) / 3600.0) AS merge_h,
+       CASE WHEN b.first_review_at < m.merged_at THEN
+           GREATEST(0.0, (EXTRACT(EPOCH FROM b.first_review_at) - EXTRACT(EPOCH FROM m.ready_at)) / 3600.0)
+       END AS pickup_h,
+       CASE WHEN b.first_review_at < m.merged_at THEN
+           GREATEST(0.0, (EXTRACT(EPOCH FROM b.last_approval_at) - EXTRACT(EPOCH FROM b.first_review_at)) / 3600.0)
+       END AS review_h,
+       CASE WHEN b.first_review_at IS NULL OR b.first_review_at < m.merged_at THEN
+           GREATEST(0.0, (EXTRACT(EPOCH FROM m.merged_at) - EXTRACT(EPOCH FROM COALESCE(b.last_approval_at, m.ready_at))) / 3600.0)
+       END AS merge_h,
        GREATEST(0.0, (EXTRACT(EPOCH FROM m.merged_at) - EXTRACT(EPOCH FROM m.first_commit_at)) / 3600.0) AS cycle_h,
        GREATEST(0.0, (EXTRACT(EPOCH FROM d.deployed_at) - EXTRACT(EPOCH FROM m.first_commit_at)) / 3600.0) AS lead_time_h,
        CASE WHEN f.number IS NULL THEN 0 ELSE 1 END AS failed

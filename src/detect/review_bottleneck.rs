@@ -46,8 +46,11 @@ impl Detector for ReviewBottleneck {
          before merge on at least last_gate_share of them, and in the month itself still \
          approved at least month_share_floor, and their share is at least dominance times the \
          next busiest approver's. Teams with fewer than min_merged_prs merged PRs or \
-         min_team_size people are not judged. Evidence: PR-hours waiting on them, pickup when \
-         they are away vs present, Gini and absence factor of approvals."
+         min_team_size people are not judged, nor is a person who could approve fewer than \
+         min_merged_prs of the team's PRs (the others being their own); both are listed under \
+         not judged. Evidence: PR-hours waiting on them (not recorded where the source has no \
+         review requests, as in git), pickup when they are away vs present, Gini and absence \
+         factor of approvals."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
@@ -109,6 +112,19 @@ impl Detector for ReviewBottleneck {
             judged_teams.insert(team.clone());
             let eligible_prs = eligible[i].unwrap_or(0.0);
             if eligible_prs < t.min_merged_prs as f64 {
+                // Most of the team's PRs are their own: too few left to tell a gate from chance.
+                if approved[i].unwrap_or(0.0) > 0.0 {
+                    outcome.not_judged.push(NotJudged {
+                        kind: FindingKind::ReviewBottleneck,
+                        subject: reviewer.clone(),
+                        reason: format!(
+                            "in {team}: could approve {eligible_prs:.0} of the team's \
+                             {merged_prs} merged PRs (the others are their own; at least {} \
+                             needed)",
+                            t.min_merged_prs
+                        ),
+                    });
+                }
                 continue;
             }
             let month_share = approved[i].unwrap_or(0.0) / eligible_prs;
@@ -306,7 +322,7 @@ impl ReviewBottleneck {
             .rounded("last_gate_share", Some(shares.gate_share), 3)
             .figure("window_months", shares.window_months)
             .figure("window_prs_they_could_approve", shares.window_eligible)
-            .rounded("pr_hours_waiting_on_them", Some(waits.blocking_hours), 1)
+            .rounded("pr_hours_waiting_on_them", waits.blocking_hours, 1)
             .rounded("their_median_wait_h", waits.median_wait_h, 1)
             .rounded("others_median_wait_h", waits.others_median_wait_h, 1)
             .rounded("pickup_p50_h_when_present", pickup.present, 1)
@@ -315,7 +331,11 @@ impl ReviewBottleneck {
             .rounded("approval_gini", gini(&load_values), 3)
             .figure("approval_absence_factor", absence_factor(&load_values))
             .figure("team_size", shares.team_size);
-        evidence.links = waits.links;
+        evidence.links = if waits.links.is_empty() {
+            approved_links(input, team, person)?
+        } else {
+            waits.links
+        };
         evidence.links.truncate(input.config.report.evidence_links);
 
         let role = if input.roster.is_manager(person) {
@@ -332,15 +352,21 @@ impl ReviewBottleneck {
         } else {
             String::new()
         };
+        let waited = match waits.blocking_hours {
+            Some(hours) => {
+                format!("the team's PRs spent {hours:.0} PR-hours waiting on {person} alone")
+            }
+            None => "how long the PRs waited is not recorded (their source records no review \
+                     requests)"
+                .to_string(),
+        };
         let headline = format!(
             "{person}{role} approved {} of {} merged PRs in {team} ({:.0} %){window} and gave the \
-             last approval before merge on {} of them; the team's PRs spent {:.0} PR-hours waiting \
-             on {person} alone.",
+             last approval before merge on {} of them; {waited}.",
             shares.approved_prs,
             shares.eligible_prs,
             shares.month_share * 100.0,
             shares.gate_prs,
-            waits.blocking_hours
         );
         let question = format!(
             "Most of {team}'s merges in {month} waited for {person}'s approval. Which changes could \
@@ -370,18 +396,57 @@ impl ReviewBottleneck {
 }
 
 struct Waits {
-    blocking_hours: f64,
+    /// `None` when the team's source records no review requests (git, an import without
+    /// them): how long PRs waited on someone is then not known, which is not zero hours.
+    blocking_hours: Option<f64>,
     median_wait_h: Option<f64>,
     others_median_wait_h: Option<f64>,
     requests: usize,
     links: Vec<String>,
 }
 
+/// Links to the team's PRs merged this month that the person approved, latest first: the
+/// evidence when no review request was recorded to rank them by waiting time.
+fn approved_links(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Vec<String>> {
+    let Some(reviews) = input.tables.get("reviews") else {
+        return Ok(Vec::new());
+    };
+    let phases = for_month(input.metrics.get("pr_phases"), input.month)?;
+    if phases.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let approved = reviews
+        .clone()
+        .filter(
+            col("reviewer")
+                .eq(lit(person))
+                .and(col("state").eq(lit("approved"))),
+        )
+        .select([col("repo"), col("number")])
+        .unique(None, UniqueKeepStrategy::Any);
+    let frame = phases
+        .lazy()
+        .filter(col("team").eq(lit(team)).and(col("url").is_not_null()))
+        .join(
+            approved,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .sort(
+            ["merged_at", "url"],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .select([col("url")])
+        .collect()?;
+    Ok(str_values(&frame, "url")?.into_iter().flatten().collect())
+}
+
 /// The person's review clocks on the team's PRs this month, against everyone else's.
 fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Waits> {
     let waits = for_month(input.metrics.get("review_waits"), input.month)?;
     let mut result = Waits {
-        blocking_hours: 0.0,
+        blocking_hours: None,
         median_wait_h: None,
         others_median_wait_h: None,
         requests: 0,
@@ -406,7 +471,7 @@ fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Wai
         if reviewers[i].as_deref() == Some(person) {
             theirs.extend(wait_h[i]);
             if let Some(hours) = blocking_h[i] {
-                result.blocking_hours += hours;
+                *result.blocking_hours.get_or_insert(0.0) += hours;
                 if let Some(url) = &urls[i] {
                     blocking.push((hours, url.clone()));
                 }
@@ -414,6 +479,9 @@ fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Wai
         } else {
             others.extend(wait_h[i]);
         }
+    }
+    if result.requests > 0 {
+        result.blocking_hours.get_or_insert(0.0);
     }
     blocking.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     result.links = blocking.into_iter().map(|(_, url)| url).collect();
