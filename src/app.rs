@@ -1677,7 +1677,7 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
     let tables = store.scan_all()?;
     let computed = metrics::compute(&tables, config, None)?;
     let mut context = computed.sql_context(&tables);
-    let mut frame = metrics::query(&mut context, &text)?;
+    let frame = metrics::query(&mut context, &text)?;
     let mut stdout = std::io::stdout().lock();
     match format {
         Format::Table => {
@@ -1685,9 +1685,7 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
             writeln!(stdout, "{frame}")?;
         }
         Format::Csv => {
-            CsvWriter::new(&mut stdout)
-                .include_header(true)
-                .finish(&mut frame)
+            crate::query::write_csv(&frame, &mut stdout)
                 .map_err(anyhow::Error::from)
                 .context("writing CSV")?;
         }

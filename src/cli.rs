@@ -113,6 +113,8 @@ pub enum Command {
     Query {
         /// `SELECT …`, or the path of a .sql file.
         sql: String,
+        /// `table`: a preview; `csv`: every row, lists joined with `;` as `import` reads them;
+        /// `json`: every row, lists as arrays and structs as objects.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
