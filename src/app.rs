@@ -958,16 +958,29 @@ fn init(path: &Path, config: &Config, org: &str, force: bool, say: &Say) -> Resu
         );
     }
     let progress = Arc::new(FetchProgress::new(true));
-    let text = runtime()?.block_on(async {
+    let (text, proposal) = runtime()?.block_on(async {
         let client = github_client(config, false, progress)?;
         let repositories = github::org::repositories(&client, org).await?;
-        let teams = github::org::teams(&client, org).await?;
-        anyhow::Ok(github::org::starter_config(org, &repositories, &teams))
+        let proposal =
+            github::org::propose_teams(&client, org, &repositories, chrono::Utc::now()).await?;
+        let text = github::org::starter_config(org, &repositories, &proposal);
+        anyhow::Ok((text, proposal))
     })?;
     crate::store::write_atomically(path, text.as_bytes())?;
+    use github::proposals::Method;
+    let from = match proposal.method {
+        Method::GitHubTeams => "its GitHub teams",
+        Method::Codeowners => "CODEOWNERS (no GitHub teams visible)",
+        Method::ReviewGraph => {
+            "who reviews whom in the last 90 days (no GitHub teams visible, no CODEOWNERS naming people)"
+        }
+        Method::Nothing => "nothing: no GitHub teams, CODEOWNERS or reviewed PRs found",
+    };
     say.line(format!(
-        "wrote {} for {org}: review the repositories and the proposed roles, then run `teamlens fetch`",
-        path.display()
+        "wrote {} for {org} with {} proposed teams from {from}: confirm or rename them, check the \
+         roles and time zones, then run `teamlens fetch`",
+        path.display(),
+        proposal.teams.len()
     ));
     Ok(())
 }
@@ -1748,7 +1761,7 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
     let tables = store.scan_all()?;
     let computed = metrics::compute(&tables, config, None)?;
     let mut context = computed.sql_context(&tables);
-    let mut frame = metrics::query(&mut context, &text)?;
+    let frame = metrics::query(&mut context, &text)?;
     let mut stdout = std::io::stdout().lock();
     match format {
         Format::Table => {
@@ -1756,9 +1769,7 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
             writeln!(stdout, "{frame}")?;
         }
         Format::Csv => {
-            CsvWriter::new(&mut stdout)
-                .include_header(true)
-                .finish(&mut frame)
+            crate::query::write_csv(&frame, &mut stdout)
                 .map_err(anyhow::Error::from)
                 .context("writing CSV")?;
         }

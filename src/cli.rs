@@ -100,7 +100,8 @@ pub enum Command {
         #[arg(long, global = true, conflicts_with = "dry_run")]
         repair: bool,
     },
-    /// Write a starting teamlens.toml from a GitHub organisation's repositories and teams.
+    /// Write a starting teamlens.toml from a GitHub organisation: its repositories and proposed
+    /// teams (its GitHub teams, else CODEOWNERS, else who reviews whom), to confirm or rename.
     Init {
         /// The GitHub organisation.
         #[arg(long)]
@@ -113,6 +114,8 @@ pub enum Command {
     Query {
         /// `SELECT …`, or the path of a .sql file.
         sql: String,
+        /// `table`: a preview; `csv`: every row, lists joined with `;` as `import` reads them;
+        /// `json`: every row, lists as arrays and structs as objects.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

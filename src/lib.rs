@@ -18,6 +18,7 @@ pub mod model;
 pub mod out_dir;
 pub mod period;
 pub mod progress;
+pub mod query;
 pub mod repair;
 pub mod report;
 pub mod sources;

@@ -379,6 +379,135 @@ fn query_runs_sql_over_tables_and_metrics() {
         .stderr(predicate::str::contains("error:"));
 }
 
+/// `teamlens query SQL --format FORMAT` over a data directory; it must succeed.
+fn query_output(data: &Path, sql: &str, format: &str) -> String {
+    let output = teamlens()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "query",
+            sql,
+            "--format",
+            format,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The hand-made team with list columns filled: people in two teams with aliases, labelled PRs.
+fn hand_made_team_with_lists(dir: &Path) {
+    hand_made_team(dir);
+    std::fs::write(
+        dir.join("people.csv"),
+        "person,role,team,teams,timezone,aliases\n\
+         maya,manager,core,core;platform,Europe/Berlin,maya@acme.example;mschulz\n\
+         ali,engineer,core,,Europe/Berlin,\n\
+         bea,engineer,core,\"core;ux, web\",America/New_York,bea@acme.example\n\
+         cem,engineer,core,,Asia/Kolkata,cem-gh\n",
+    )
+    .unwrap();
+    let prs = std::fs::read_to_string(dir.join("pull_requests.csv")).unwrap();
+    let mut labelled = String::new();
+    for (i, line) in prs.lines().enumerate() {
+        labelled.push_str(line);
+        labelled.push_str(match i {
+            0 => ",labels\n",
+            1 => ",bug;ux\n",
+            2 => ",perf\n",
+            _ => ",\n",
+        });
+    }
+    std::fs::write(dir.join("pull_requests.csv"), labelled).unwrap();
+}
+
+#[test]
+fn query_json_writes_list_columns_as_arrays() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team_with_lists(&folder);
+    let data = work.path().join("data");
+    import(&data, &folder);
+    let people: Value = serde_json::from_str(&query_output(
+        &data,
+        "SELECT person, teams, aliases FROM people ORDER BY person",
+        "json",
+    ))
+    .unwrap();
+    let by_person = |p: &str| {
+        people
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["person"] == p)
+            .cloned()
+            .unwrap()
+    };
+    let maya = by_person("maya");
+    assert_eq!(maya["teams"], serde_json::json!(["core", "platform"]));
+    assert_eq!(
+        maya["aliases"],
+        serde_json::json!(["maya@acme.example", "mschulz"])
+    );
+    assert_eq!(
+        by_person("bea")["teams"],
+        serde_json::json!(["core", "ux, web"])
+    );
+    assert_eq!(by_person("ali")["teams"], serde_json::json!([]));
+    let labels: Value = serde_json::from_str(&query_output(
+        &data,
+        "SELECT number, labels FROM pull_requests ORDER BY number LIMIT 2",
+        "json",
+    ))
+    .unwrap();
+    assert_eq!(labels[0]["labels"], serde_json::json!(["bug", "ux"]));
+    assert_eq!(labels[1]["labels"], serde_json::json!(["perf"]));
+}
+
+#[test]
+fn query_csv_of_a_table_imports_back_to_the_same_rows() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    hand_made_team_with_lists(&folder);
+    let data = work.path().join("data");
+    import(&data, &folder);
+    let people_csv = query_output(&data, "SELECT * FROM people", "csv");
+    assert!(
+        people_csv.contains("core;platform") && people_csv.contains("maya@acme.example;mschulz"),
+        "{people_csv}"
+    );
+    let again = work.path().join("again");
+    std::fs::create_dir(&again).unwrap();
+    for table in ["people", "pull_requests", "reviews", "review_requests"] {
+        std::fs::write(
+            again.join(format!("{table}.csv")),
+            query_output(&data, &format!("SELECT * FROM {table}"), "csv"),
+        )
+        .unwrap();
+    }
+    let data_again = work.path().join("data-again");
+    import(&data_again, &again);
+    for sql in [
+        "SELECT * FROM people ORDER BY person",
+        "SELECT * FROM pull_requests ORDER BY number",
+        "SELECT * FROM reviews ORDER BY number, reviewer",
+        "SELECT * FROM review_requests ORDER BY number",
+    ] {
+        assert_eq!(
+            query_output(&data_again, sql, "json"),
+            query_output(&data, sql, "json"),
+            "{sql}"
+        );
+    }
+}
+
 #[test]
 fn no_data_says_how_to_get_some() {
     let work = tempfile::tempdir().unwrap();

@@ -772,12 +772,46 @@ fn init_proposes_a_config_and_a_plain_fetch_reads_it() {
         }
         command.assert()
     };
-    init(false).success();
+    let first = init(false).success();
+    assert!(
+        String::from_utf8_lossy(&first.get_output().stdout)
+            .contains("proposed teams from its GitHub teams"),
+        "{first:?}"
+    );
     let text = std::fs::read_to_string(&config).unwrap();
     for repo in repositories(&world) {
         assert!(text.contains(&format!("\"{repo}\"")), "{text}");
     }
-    assert!(text.contains("role = manager"), "{text}");
+    assert!(text.contains("role = \"manager\""), "{text}");
+    // The proposals are a roster the config loader reads: every simulated person with their team.
+    let loaded = teamlens::config::Config::load(&config, true).unwrap();
+    let mut got: Vec<(String, Vec<String>)> = loaded
+        .people
+        .iter()
+        .map(|p| (p.person.clone(), p.memberships()))
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, Vec<String>)> = world
+        .people
+        .iter()
+        .filter(|p| p.role != "bot" && p.role != "external")
+        .map(|p| {
+            (
+                p.person.clone(),
+                vec![support::fake_github::world::team_slug(&p.team)],
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    for team in want.iter().map(|(_, t)| &t[0]) {
+        assert!(
+            text.contains(&format!(
+                "# team \"{team}\": proposed from GitHub team acme/{team} ("
+            )),
+            "{text}"
+        );
+    }
     let again = init(false).failure();
     assert!(String::from_utf8_lossy(&again.get_output().stderr).contains("--force"));
     init(true).success();
@@ -967,4 +1001,190 @@ fn with_wait_a_spent_rate_limit_is_waited_out() {
     );
     assert!(started.elapsed() >= Duration::from_secs(2));
     assert_same_tables(&ws.data, &world, TABLES, SOURCE);
+}
+
+/// `teamlens init --org acme` against `fake`, writing `config`; returns what it said.
+fn run_init(fake: &FakeGitHub, config: &Path) -> String {
+    let output = teamlens()
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_GRAPHQL_URL", fake.graphql_url())
+        .env("GITHUB_API_URL", fake.api_url())
+        .arg("--config")
+        .arg(config)
+        .args(["init", "--org", "acme"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(output.status.success(), "{stderr}");
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+/// The roster of a written teamlens.toml, as the config loader reads it: (person, teams), sorted.
+fn roster_of(config: &Path) -> Vec<(String, Vec<String>)> {
+    let loaded = teamlens::config::Config::load(config, true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", std::fs::read_to_string(config).unwrap()));
+    let mut got: Vec<(String, Vec<String>)> = loaded
+        .people
+        .iter()
+        .map(|p| (p.person.clone(), p.memberships()))
+        .collect();
+    got.sort();
+    got
+}
+
+fn roster(entries: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = entries
+        .iter()
+        .map(|(p, teams)| (p.to_string(), teams.iter().map(|t| t.to_string()).collect()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// A merged PR of `repo` by `author`, reviewed by `reviewers`, merged `days_ago` days before now.
+fn reviewed_pr(world: &mut Dataset, repo: &str, author: &str, reviewers: &[&str], days_ago: i64) {
+    let number = world.pull_requests.len() as i64 + 1;
+    let merged = Utc::now() - chrono::Duration::days(days_ago);
+    let created = merged - chrono::Duration::hours(20);
+    world.pull_requests.push(teamlens::model::PullRequest {
+        source: "github".into(),
+        repo: repo.into(),
+        number,
+        author: author.into(),
+        title: Some(format!("Change {number}")),
+        url: None,
+        created_at: created,
+        ready_at: Some(created),
+        first_commit_at: None,
+        merged_at: Some(merged),
+        closed_at: Some(merged),
+        merged_by: Some(author.into()),
+        state: Some("merged".into()),
+        draft: Some(false),
+        additions: Some(10),
+        deletions: Some(2),
+        changed_files: Some(1),
+        labels: Vec::new(),
+        base_ref: Some("main".into()),
+        is_revert: Some(false),
+        reverts_number: None,
+        linked_issues: Vec::new(),
+        updated_at: Some(merged),
+    });
+    for (i, reviewer) in reviewers.iter().enumerate() {
+        world.reviews.push(Review {
+            source: "github".into(),
+            repo: repo.into(),
+            number,
+            reviewer: reviewer.to_string(),
+            state: "approved".into(),
+            submitted_at: created + chrono::Duration::hours(2 + i as i64),
+            comment_count: Some(0),
+        });
+    }
+}
+
+/// Two groups who review each other (ann, bob, cem in acme/ledger; dan, eve in acme/ui), one
+/// review across them, and old PRs (outside the 90 days) that would join the groups.
+fn review_world() -> Dataset {
+    let mut world = Dataset::default();
+    for days in [5, 20, 40] {
+        reviewed_pr(&mut world, "acme/ledger", "ann", &["bob"], days);
+        reviewed_pr(&mut world, "acme/ledger", "bob", &["cem"], days + 1);
+        reviewed_pr(&mut world, "acme/ledger", "cem", &["ann", "bob"], days + 2);
+        reviewed_pr(&mut world, "acme/ui", "dan", &["eve"], days + 3);
+        reviewed_pr(&mut world, "acme/ui", "eve", &["dan"], days + 4);
+    }
+    reviewed_pr(&mut world, "acme/ui", "dan", &["ann"], 10);
+    for days in [120, 150, 200] {
+        reviewed_pr(&mut world, "acme/ledger", "ann", &["eve"], days);
+        reviewed_pr(&mut world, "acme/ui", "eve", &["ann"], days + 1);
+    }
+    reviewed_pr(&mut world, "acme/ui", "dependabot[bot]", &["dan"], 3);
+    world
+}
+
+#[test]
+fn init_without_github_teams_proposes_teams_from_codeowners() {
+    let mut github = GitHubWorld::from_dataset(review_world());
+    github.no_teams = true;
+    let file = |github: &mut GitHubWorld, repo: &str, path: &str, text: &str| {
+        github
+            .files
+            .insert((repo.to_string(), path.to_string()), text.to_string());
+    };
+    // GitHub reads .github/CODEOWNERS before the root's: the root file must be ignored.
+    file(
+        &mut github,
+        "acme/ledger",
+        ".github/CODEOWNERS",
+        "# Ledger owners\n*            @ann @bob\n/reports/    @cem @ann\n/docs/ @acme/writers\n",
+    );
+    file(&mut github, "acme/ledger", "CODEOWNERS", "* @zed\n");
+    file(
+        &mut github,
+        "acme/ui",
+        "docs/CODEOWNERS",
+        "*.tsx @dan @eve\n",
+    );
+    let fake = FakeGitHub::start(github);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("teamlens.toml");
+    let said = run_init(&fake, &config);
+    assert!(said.contains("proposed teams from CODEOWNERS"), "{said}");
+    assert_eq!(
+        roster_of(&config),
+        roster(&[
+            ("ann", &["ledger"]),
+            ("bob", &["ledger"]),
+            ("cem", &["ledger"]),
+            ("dan", &["ui"]),
+            ("eve", &["ui"]),
+        ])
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    for line in [
+        "# team \"ledger\": proposed from CODEOWNERS of acme/ledger (* /reports/): confirm or rename",
+        "# team \"ui\": proposed from CODEOWNERS of acme/ui (*.tsx): confirm or rename",
+        "@acme/writers, whose members these credentials cannot see",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(!text.contains("zed"), "{text}");
+}
+
+#[test]
+fn init_without_teams_or_codeowners_proposes_teams_from_the_review_graph() {
+    let mut github = GitHubWorld::from_dataset(review_world());
+    github.no_teams = true;
+    let fake = FakeGitHub::start(github);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("teamlens.toml");
+    let said = run_init(&fake, &config);
+    assert!(
+        said.contains("proposed teams from who reviews whom"),
+        "{said}"
+    );
+    // The old PRs across the groups and the one recent review across do not join them; the bot
+    // is no one's teammate.
+    assert_eq!(
+        roster_of(&config),
+        roster(&[
+            ("ann", &["ledger"]),
+            ("bob", &["ledger"]),
+            ("cem", &["ledger"]),
+            ("dan", &["ui"]),
+            ("eve", &["ui"]),
+        ])
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains(
+            "# team \"ledger\": proposed from the review graph: 3 people who reviewed each \
+             other's PRs merged since "
+        ) && text.contains("9 of their 9 PRs in acme/ledger: confirm or rename"),
+        "{text}"
+    );
+    assert!(text.contains("7 of their 7 PRs in acme/ui"), "{text}");
+    assert!(!text.contains("dependabot"), "{text}");
 }

@@ -759,7 +759,8 @@ fn reviewer_waits(
     Ok(result)
 }
 
-/// A frame as JSON objects, one per row: timestamps as RFC 3339, floats rounded to 3 decimals.
+/// A frame as JSON objects, one per row: timestamps as RFC 3339, floats rounded to 3 decimals,
+/// lists as arrays and structs as objects (their values converted the same way).
 pub fn rows(frame: &DataFrame) -> Result<Vec<serde_json::Value>, ReportError> {
     let names: Vec<String> = frame
         .get_column_names()
@@ -780,6 +781,31 @@ pub fn rows(frame: &DataFrame) -> Result<Vec<serde_json::Value>, ReportError> {
 fn json_value(value: AnyValue) -> serde_json::Value {
     use serde_json::Value;
     match value {
+        AnyValue::List(items) => Value::Array(
+            (0..items.len())
+                .map(|i| items.get(i).map_or(Value::Null, json_value))
+                .collect(),
+        ),
+        AnyValue::Struct(_, _, fields) => Value::Object(
+            fields
+                .iter()
+                .zip(value._iter_struct_av())
+                .map(|(field, v)| (field.name().to_string(), json_value(v)))
+                .collect(),
+        ),
+        AnyValue::StructOwned(payload) => {
+            let (values, fields) = *payload;
+            Value::Object(
+                fields
+                    .iter()
+                    .zip(values)
+                    .map(|(field, v)| (field.name().to_string(), json_value(v)))
+                    .collect(),
+            )
+        }
+        AnyValue::DatetimeOwned(ticks, unit, _) => {
+            json_value(AnyValue::Datetime(ticks, unit, None))
+        }
         AnyValue::Null => Value::Null,
         AnyValue::Boolean(b) => Value::Bool(b),
         AnyValue::String(s) => Value::String(s.to_string()),

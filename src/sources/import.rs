@@ -198,6 +198,17 @@ fn finish(spec: &TableSpec, path: &Path, mut frame: DataFrame) -> Result<DataFra
             .with_column(Column::new("source".into(), vec!["import"; height]))
             .map_err(|e| ImportError::new(path, None, e.to_string()))?;
     }
+    // A list column the file leaves out is empty lists, as an empty cell is: the same rows
+    // whether or not a file has the column (`teamlens query --format csv` writes every column).
+    for (name, dtype) in (spec.schema)().iter() {
+        if matches!(dtype, DataType::List(_)) && frame.column(name).is_err() {
+            let empty = <Vec<String> as model::ColumnValue>::column(name, vec![Vec::new(); height])
+                .map_err(|e| ImportError::new(path, None, e.to_string()))?;
+            frame
+                .with_column(empty)
+                .map_err(|e| ImportError::new(path, None, e.to_string()))?;
+        }
+    }
     let derive_state = spec.name == "pull_requests" && frame.column("state").is_err();
     let frame = crate::store::conform(spec, frame)
         .map_err(|e| ImportError::new(path, None, e.to_string()))?;

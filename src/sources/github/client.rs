@@ -207,6 +207,9 @@ enum Auth {
 /// A GitHub GraphQL client shared by every repository of a fetch.
 pub struct GitHubClient {
     http: Octocrab,
+    /// For REST requests: octocrab joins a path onto its base's path, so REST has its own base.
+    rest: Octocrab,
+    api_url: String,
     auth: Auth,
     origin: CredentialOrigin,
     graphql_url: String,
@@ -218,9 +221,22 @@ pub struct GitHubClient {
     on_wait: Box<dyn Fn(&str) + Send + Sync>,
 }
 
+/// What one request sends: a GraphQL document, or a GET of the REST API.
+enum Outgoing<'a> {
+    Graphql(&'a [u8]),
+    RestGet(&'a str),
+}
+
+/// What a request brought back.
+enum Outcome {
+    Graphql(Answer),
+    /// A REST body; `None` for 404.
+    Rest(Option<Value>),
+}
+
 /// How one attempt ended.
 enum Attempt {
-    Done(Answer),
+    Done(Outcome),
     /// Try again after this long (`None`: the back-off for the attempt number).
     Retry {
         after: Option<Duration>,
@@ -258,6 +274,7 @@ impl GitHubClient {
                 .map_err(setup)
         };
         let http = builder(&endpoints.graphql_url)?.build().map_err(setup)?;
+        let rest = builder(&endpoints.api_url)?.build().map_err(setup)?;
         let auth = match credential {
             Credential::Token(token) => Auth::Token(token),
             Credential::App {
@@ -285,6 +302,8 @@ impl GitHubClient {
         let retry_base = policy.retry_base;
         Ok(GitHubClient {
             http,
+            rest,
+            api_url: endpoints.api_url.clone(),
             auth,
             origin,
             graphql_url: endpoints.graphql_url.clone(),
@@ -313,7 +332,38 @@ impl GitHubClient {
             "operationName": document.operation_name(),
         });
         let body = serde_json::to_vec(&body).map_err(|e| ClientError::Setup(e.to_string()))?;
-        let operation = document.operation_name();
+        match self
+            .send(document.operation_name(), Outgoing::Graphql(&body))
+            .await?
+        {
+            Outcome::Graphql(answer) => Ok(answer),
+            Outcome::Rest(_) => Err(ClientError::Setup("a REST answer to GraphQL".into())),
+        }
+    }
+
+    /// `GET {api_url}{path}` of the REST API (`path` starts with `/`): the JSON body, or `None`
+    /// when GitHub answers 404. Retries, rate limits and credentials as for [`Self::query`].
+    pub async fn rest_get(
+        &self,
+        operation: &'static str,
+        path: &str,
+    ) -> Result<Option<Value>, ClientError> {
+        let url = format!("{}{path}", self.api_url);
+        match self.send(operation, Outgoing::RestGet(&url)).await? {
+            Outcome::Rest(body) => Ok(body),
+            Outcome::Graphql(_) => Err(ClientError::Setup("a GraphQL answer to REST".into())),
+        }
+    }
+
+    async fn send(
+        &self,
+        operation: &'static str,
+        outgoing: Outgoing<'_>,
+    ) -> Result<Outcome, ClientError> {
+        let url = match outgoing {
+            Outgoing::Graphql(_) => self.graphql_url.as_str(),
+            Outgoing::RestGet(url) => url,
+        };
         let mut failures: u32 = 0;
         let mut secondary_hits: u32 = 0;
         let mut refreshed_token = false;
@@ -325,7 +375,7 @@ impl GitHubClient {
                     .acquire()
                     .await
                     .map_err(|e| ClientError::Setup(e.to_string()))?;
-                self.attempt(operation, &body, refreshed_token).await
+                self.attempt(operation, &outgoing, refreshed_token).await
             };
             match attempt {
                 Attempt::Done(answer) => return Ok(answer),
@@ -375,7 +425,7 @@ impl GitHubClient {
                                     }
                                 }
                                 None => ClientError::Network {
-                                    url: self.graphql_url.clone(),
+                                    url: url.to_string(),
                                     attempts: failures,
                                     message,
                                 },
@@ -497,33 +547,50 @@ impl GitHubClient {
         Ok(value)
     }
 
-    async fn attempt(&self, operation: &'static str, body: &[u8], fresh_token: bool) -> Attempt {
+    async fn attempt(
+        &self,
+        operation: &'static str,
+        outgoing: &Outgoing<'_>,
+        fresh_token: bool,
+    ) -> Attempt {
         let authorization = match self.authorization(fresh_token).await {
             Ok(value) => value,
             Err(error) => return Attempt::Fail(error),
         };
+        let (method, url, body, accept, client) = match outgoing {
+            Outgoing::Graphql(body) => (
+                http::Method::POST,
+                self.graphql_url.as_str(),
+                body.to_vec(),
+                "application/json",
+                &self.http,
+            ),
+            Outgoing::RestGet(url) => (
+                http::Method::GET,
+                *url,
+                Vec::new(),
+                "application/vnd.github+json",
+                &self.rest,
+            ),
+        };
+        let method_text = method.to_string();
         let request = http::Request::builder()
-            .method(http::Method::POST)
-            .uri(self.graphql_url.as_str())
+            .method(method)
+            .uri(url)
             .header(AUTHORIZATION, authorization)
             .header(CONTENT_TYPE, "application/json")
-            .header(ACCEPT, "application/json")
+            .header(ACCEPT, accept)
             .header(USER_AGENT, concat!("teamlens/", env!("CARGO_PKG_VERSION")))
-            .body(body.to_vec());
+            .body(body);
         let request = match request {
             Ok(request) => request,
             Err(e) => return Attempt::Fail(ClientError::Setup(e.to_string())),
         };
-        crate::sources::http_log::request(
-            "github",
-            "POST",
-            self.graphql_url.as_str(),
-            request.headers(),
-        );
+        crate::sources::http_log::request("github", &method_text, url, request.headers());
         if let Ok(mut stats) = self.stats.lock() {
             stats.requests += 1;
         }
-        let response = match self.http.execute(request).await {
+        let response = match client.execute(request).await {
             Ok(response) => response,
             Err(error) => {
                 return Attempt::Retry {
@@ -537,7 +604,7 @@ impl GitHubClient {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         self.note_rate_headers(&headers);
-        let text = match self.http.body_to_string(response).await {
+        let text = match client.body_to_string(response).await {
             Ok(text) => text,
             Err(error) => {
                 return Attempt::Retry {
@@ -552,7 +619,19 @@ impl GitHubClient {
             }
         };
         crate::sources::http_log::response("github", status, &headers, &text);
-        self.classify(operation, status, &headers, &text)
+        match (outgoing, status) {
+            (Outgoing::RestGet(_), 404) => Attempt::Done(Outcome::Rest(None)),
+            (Outgoing::RestGet(_), 200) => match serde_json::from_str(&text) {
+                Ok(body) => Attempt::Done(Outcome::Rest(Some(body))),
+                Err(error) => Attempt::Retry {
+                    after: None,
+                    status: None,
+                    message: format!("malformed: {error}"),
+                    secondary: false,
+                },
+            },
+            _ => self.classify(operation, status, &headers, &text),
+        }
     }
 
     fn classify(
@@ -680,10 +759,10 @@ impl GitHubClient {
                 secondary: false,
             };
         }
-        Attempt::Done(Answer {
+        Attempt::Done(Outcome::Graphql(Answer {
             data,
             errors: envelope.errors,
-        })
+        }))
     }
 
     fn note_rate_headers(&self, headers: &HeaderMap) {

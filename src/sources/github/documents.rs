@@ -24,12 +24,14 @@ pub enum Document {
     IssueComments,
     OrganizationRepositories,
     OrganizationTeams,
+    OrganizationTeam,
+    RecentReviews,
     SearchCount,
 }
 
 impl Document {
     /// Every document, for validation.
-    pub const ALL: [Document; 14] = [
+    pub const ALL: [Document; 16] = [
         Document::RepositorySync,
         Document::PullRequestReviews,
         Document::PullRequestReviewThreads,
@@ -43,6 +45,8 @@ impl Document {
         Document::IssueComments,
         Document::OrganizationRepositories,
         Document::OrganizationTeams,
+        Document::OrganizationTeam,
+        Document::RecentReviews,
         Document::SearchCount,
     ];
 
@@ -62,6 +66,8 @@ impl Document {
             Document::IssueComments => "IssueComments",
             Document::OrganizationRepositories => "OrganizationRepositories",
             Document::OrganizationTeams => "OrganizationTeams",
+            Document::OrganizationTeam => "OrganizationTeam",
+            Document::RecentReviews => "RecentReviews",
             Document::SearchCount => "SearchCount",
         }
     }
@@ -82,6 +88,8 @@ impl Document {
             Document::IssueComments => "issue_comments.graphql",
             Document::OrganizationRepositories => "org_repositories.graphql",
             Document::OrganizationTeams => "org_teams.graphql",
+            Document::OrganizationTeam => "org_team.graphql",
+            Document::RecentReviews => "recent_reviews.graphql",
             Document::SearchCount => "search_count.graphql",
         }
     }
@@ -122,6 +130,10 @@ impl Document {
             }
             Document::OrganizationTeams => {
                 include_str!("../../../queries/github/org_teams.graphql")
+            }
+            Document::OrganizationTeam => include_str!("../../../queries/github/org_team.graphql"),
+            Document::RecentReviews => {
+                include_str!("../../../queries/github/recent_reviews.graphql")
             }
             Document::SearchCount => include_str!("../../../queries/github/search_count.graphql"),
         }

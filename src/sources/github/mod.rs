@@ -15,6 +15,7 @@ pub mod documents;
 pub mod fetch;
 pub mod normalize;
 pub mod org;
+pub mod proposals;
 pub mod sync;
 pub mod wire;
 

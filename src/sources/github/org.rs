@@ -1,13 +1,22 @@
 //! An organisation's repositories and teams: what `fetch --org` fetches and what `teamlens init`
 //! proposes as a starting `teamlens.toml`.
 
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::RepoName;
 use super::client::{ClientError, GitHubClient};
 use super::documents::Document;
-use super::wire::{OrganizationRepositories, OrganizationTeams};
-use serde::de::DeserializeOwned;
+use super::proposals::{
+    CODEOWNERS_PATHS, Codeowners, Method, Owner, Proposal, REVIEW_WINDOW_DAYS, ReviewedPr,
+    from_codeowners, from_github_teams, from_review_graph, parse_codeowners,
+};
+use super::wire::{
+    Actor, OrganizationRepositories, OrganizationTeam, OrganizationTeams, RecentReviewsRepository,
+    TeamNode,
+};
 
 /// Why an organisation could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -126,41 +135,252 @@ pub async fn teams(client: &GitHubClient, org: &str) -> Result<Vec<OrgTeam>, Org
         let page: OrganizationTeams =
             organization_page(client, org, Document::OrganizationTeams, after.as_deref()).await?;
         after = page.teams.next_cursor().map(str::to_string);
-        for team in page.teams.into_items() {
-            let (edges, truncated) = match team.members {
-                Some(members) => (
-                    members.edges,
-                    members.page_info.is_some_and(|p| p.has_next_page),
-                ),
-                None => (Vec::new(), false),
-            };
-            out.push(OrgTeam {
-                slug: team.slug,
-                name: team.name,
-                truncated,
-                members: edges
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|edge| {
-                        let node = edge.node?;
-                        Some(OrgMember {
-                            login: node.login,
-                            name: node.name,
-                            maintainer: edge.role.as_deref() == Some("MAINTAINER"),
-                        })
-                    })
-                    .collect(),
-            });
-        }
+        out.extend(page.teams.into_items().map(org_team));
         if after.is_none() {
             return Ok(out);
         }
     }
 }
 
-/// A starting `teamlens.toml` for an organisation: its active repositories and, as comments for
-/// the user to confirm, its teams with a proposed role per member (team maintainers as managers).
-pub fn starter_config(org: &str, repositories: &[OrgRepository], teams: &[OrgTeam]) -> String {
+/// One team by slug with its members, or `None` when the credentials cannot see it.
+pub async fn team(
+    client: &GitHubClient,
+    org: &str,
+    slug: &str,
+) -> Result<Option<OrgTeam>, OrgError> {
+    let answer = client
+        .query(
+            Document::OrganizationTeam,
+            json!({ "login": org, "slug": slug }),
+        )
+        .await
+        .map_err(|source| OrgError::Client {
+            org: org.to_string(),
+            source,
+        })?;
+    let Some(organization) = answer.data.get("organization").filter(|o| !o.is_null()) else {
+        return Ok(None);
+    };
+    let found: OrganizationTeam =
+        serde_json::from_value(organization.clone()).map_err(|e| OrgError::Shape {
+            org: org.to_string(),
+            message: e.to_string(),
+        })?;
+    Ok(found.team.map(org_team))
+}
+
+fn org_team(team: TeamNode) -> OrgTeam {
+    let (edges, truncated) = match team.members {
+        Some(members) => (
+            members.edges,
+            members.page_info.is_some_and(|p| p.has_next_page),
+        ),
+        None => (Vec::new(), false),
+    };
+    OrgTeam {
+        slug: team.slug,
+        name: team.name,
+        truncated,
+        members: edges
+            .into_iter()
+            .flatten()
+            .filter_map(|edge| {
+                let node = edge.node?;
+                Some(OrgMember {
+                    login: node.login,
+                    name: node.name,
+                    maintainer: edge.role.as_deref() == Some("MAINTAINER"),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// A repository's CODEOWNERS through the REST contents API, looked up where GitHub looks
+/// (`.github/`, the root, `docs/`, the first found), or `None` when it has none.
+pub async fn codeowners(
+    client: &GitHubClient,
+    repo: &RepoName,
+) -> Result<Option<Codeowners>, OrgError> {
+    for path in CODEOWNERS_PATHS {
+        let body = client
+            .rest_get(
+                "GET /repos/{owner}/{repo}/contents/{path}",
+                &format!("/repos/{}/{}/contents/{path}", repo.owner, repo.name),
+            )
+            .await
+            .map_err(|source| OrgError::Client {
+                org: repo.owner.clone(),
+                source,
+            })?;
+        let Some(body) = body else {
+            continue;
+        };
+        let shape = |message: String| OrgError::Shape {
+            org: repo.owner.clone(),
+            message: format!("{repo} {path}: {message}"),
+        };
+        // A folder of that name is a list, not a file: GitHub would not read it either.
+        if body.get("type").and_then(|t| t.as_str()) != Some("file") {
+            continue;
+        }
+        let content = body
+            .get("content")
+            .and_then(|c| c.as_str())
+            .ok_or_else(|| shape("no `content`".into()))?;
+        let encoding = body.get("encoding").and_then(|e| e.as_str());
+        let text = match encoding {
+            Some("base64") => {
+                let compact: String = content.split_whitespace().collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(compact.as_bytes())
+                    .map_err(|e| shape(format!("content is not base64: {e}")))?;
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            _ => content.to_string(),
+        };
+        return Ok(Some(Codeowners {
+            repo: repo.clone(),
+            path: path.to_string(),
+            rules: parse_codeowners(&text),
+        }));
+    }
+    Ok(None)
+}
+
+/// A repository's PRs merged since `since`, each with its author and reviewers (bots left out).
+pub async fn recent_reviews(
+    client: &GitHubClient,
+    repo: &RepoName,
+    since: DateTime<Utc>,
+) -> Result<Vec<ReviewedPr>, OrgError> {
+    let mut after: Option<String> = None;
+    let mut out = Vec::new();
+    let human = |actor: &Option<Actor>| {
+        actor
+            .as_ref()
+            .filter(|a| a.typename != "Bot" && !a.login.ends_with("[bot]"))
+            .map(Actor::id)
+    };
+    loop {
+        let answer = client
+            .query(
+                Document::RecentReviews,
+                json!({ "owner": repo.owner, "name": repo.name, "first": 50, "after": after }),
+            )
+            .await
+            .map_err(|source| OrgError::Client {
+                org: repo.owner.clone(),
+                source,
+            })?;
+        let Some(repository) = answer.data.get("repository").filter(|r| !r.is_null()) else {
+            return Ok(out);
+        };
+        let page: RecentReviewsRepository =
+            serde_json::from_value(repository.clone()).map_err(|e| OrgError::Shape {
+                org: repo.owner.clone(),
+                message: format!("{repo}: {e}"),
+            })?;
+        after = page.pull_requests.next_cursor().map(str::to_string);
+        let mut older = false;
+        for pr in page.pull_requests.into_items() {
+            if pr.updated_at < since {
+                older = true;
+                continue;
+            }
+            let (Some(merged_at), Some(author)) = (pr.merged_at, human(&pr.author)) else {
+                continue;
+            };
+            if merged_at < since {
+                continue;
+            }
+            let reviewers = pr
+                .reviews
+                .map(|r| r.into_items().filter_map(|r| human(&r.author)).collect())
+                .unwrap_or_default();
+            out.push(ReviewedPr {
+                repo: repo.clone(),
+                author,
+                reviewers,
+            });
+        }
+        if older || after.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The teams `init` proposes for an organisation: its GitHub teams if it has any with members;
+/// else from the CODEOWNERS of its active repositories; else from the review graph of their PRs
+/// merged in the last [`REVIEW_WINDOW_DAYS`] days. `now` is the end of that window.
+pub async fn propose_teams(
+    client: &GitHubClient,
+    org: &str,
+    repositories: &[OrgRepository],
+    now: DateTime<Utc>,
+) -> Result<Proposal, OrgError> {
+    let github = from_github_teams(org, &teams(client, org).await?);
+    if github.has_people() {
+        return Ok(github);
+    }
+    let active: Vec<&OrgRepository> = repositories
+        .iter()
+        .filter(|r| !r.archived && !r.fork)
+        .collect();
+    let mut files = Vec::new();
+    for repository in &active {
+        if let Some(file) = codeowners(client, &repository.name).await? {
+            files.push(file);
+        }
+    }
+    let mut slugs = std::collections::BTreeMap::new();
+    for file in &files {
+        for rule in &file.rules {
+            for owner in &rule.owners {
+                if let Owner::Team {
+                    org: owner_org,
+                    slug,
+                } = owner
+                {
+                    slugs
+                        .entry((owner_org.clone(), slug.clone()))
+                        .or_insert(None);
+                }
+            }
+        }
+    }
+    for ((owner_org, slug), found) in slugs.iter_mut() {
+        // Only the organisation's own teams can be looked up.
+        if owner_org.eq_ignore_ascii_case(org) {
+            *found = team(client, org, slug).await?;
+        }
+    }
+    let codeowners = from_codeowners(&files, |o, s| {
+        slugs
+            .get(&(o.to_string(), s.to_string()))
+            .cloned()
+            .flatten()
+    });
+    if codeowners.has_people() {
+        return Ok(codeowners);
+    }
+    let since = now - chrono::Duration::days(REVIEW_WINDOW_DAYS);
+    let mut prs = Vec::new();
+    for repository in &active {
+        prs.extend(recent_reviews(client, &repository.name, since).await?);
+    }
+    let mut proposal = from_review_graph(&prs, since);
+    // What CODEOWNERS named but could not resolve is still worth telling.
+    let mut notes = codeowners.notes;
+    notes.append(&mut proposal.notes);
+    proposal.notes = notes;
+    Ok(proposal)
+}
+
+/// A starting `teamlens.toml` for an organisation: its active repositories and the proposed
+/// teams as a `[[people]]` roster, each team under a comment saying where it came from, for the
+/// user to confirm or rename. A person in several teams is written once, with `teams`.
+pub fn starter_config(org: &str, repositories: &[OrgRepository], proposal: &Proposal) -> String {
     let mut text = format!(
         "# teamlens.toml for the GitHub organisation {org}, written by `teamlens init`.\n\
          # Every setting has a default; `teamlens explain all` lists the detectors' thresholds.\n\
@@ -176,34 +396,104 @@ pub fn starter_config(org: &str, repositories: &[OrgRepository], teams: &[OrgTea
         ));
     }
     text.push_str("]\n");
-    if teams.is_empty() {
-        return text;
-    }
-    text.push_str(
-        "\n# The organisation's teams as GitHub knows them. Review the proposed roles: GitHub team\n\
-         # maintainers are proposed as managers, everyone else as engineers. People in several\n\
-         # teams appear under each.\n",
-    );
-    for team in teams {
-        text.push_str(&format!("#\n# team {} ({})\n", team.slug, team.name));
-        for member in &team.members {
-            let role = if member.maintainer {
-                "manager"
-            } else {
-                "engineer"
-            };
-            let name = member
-                .name
-                .as_deref()
-                .map(|n| format!(" — {}", n.replace('\n', " ")))
-                .unwrap_or_default();
-            text.push_str(&format!("#   {} role = {role}{name}\n", member.login));
+    let source = match proposal.method {
+        Method::GitHubTeams => "the organisation's GitHub teams",
+        Method::Codeowners => {
+            "the repositories' CODEOWNERS (the organisation has no GitHub teams these credentials \
+             can see)"
         }
-        if team.truncated {
-            text.push_str("#   (more members than GitHub lists on one page; add the rest)\n");
+        Method::ReviewGraph => {
+            "who reviews whose pull requests (the organisation has no GitHub teams these \
+             credentials can see, and no CODEOWNERS naming people)"
+        }
+        Method::Nothing => {
+            "nothing: the organisation has no GitHub teams these credentials can see, no \
+             CODEOWNERS naming people and no reviewed PRs merged in the last 90 days"
+        }
+    };
+    text.push_str(&format!(
+        "\n# PROPOSED TEAMS, from {source}.\n\
+         # These are proposals: confirm or rename each team, move people between teams, and check\n\
+         # the roles (GitHub team maintainers are proposed as managers, everyone else as\n\
+         # engineers) and time zones (UTC until you set them; after-hours findings read them).\n\
+         # A fetch writes this roster to the people table as it stands.\n"
+    ));
+    for note in &proposal.notes {
+        text.push_str(&format!("# Note: {}\n", one_line(note)));
+    }
+    // Each person once: under their first team, with every team they are in.
+    let mut teams_of: Vec<(String, Vec<String>)> = Vec::new();
+    let mut first_seen: std::collections::BTreeMap<String, usize> = Default::default();
+    for team in &proposal.teams {
+        for member in &team.members {
+            let key = member.login.to_lowercase();
+            match first_seen.get(&key) {
+                Some(&i) => {
+                    if !teams_of[i].1.contains(&team.name) {
+                        teams_of[i].1.push(team.name.clone());
+                    }
+                }
+                None => {
+                    first_seen.insert(key, teams_of.len());
+                    teams_of.push((member.login.clone(), vec![team.name.clone()]));
+                }
+            }
+        }
+    }
+    for team in &proposal.teams {
+        text.push_str(&format!(
+            "\n# team \"{}\": {}\n",
+            team.name,
+            one_line(&team.origin)
+        ));
+        let elsewhere: Vec<&str> = team
+            .members
+            .iter()
+            .filter(|m| teams_of[first_seen[&m.login.to_lowercase()]].1[0] != team.name)
+            .map(|m| m.login.as_str())
+            .collect();
+        if !elsewhere.is_empty() {
+            text.push_str(&format!(
+                "# also in this team, written under their first team: {}\n",
+                elsewhere.join(", ")
+            ));
+        }
+        let mut written = std::collections::BTreeSet::new();
+        for member in &team.members {
+            let (login, teams) = &teams_of[first_seen[&member.login.to_lowercase()]];
+            if teams[0] != team.name || !written.insert(login.to_lowercase()) {
+                continue;
+            }
+            let maintainer = proposal
+                .teams
+                .iter()
+                .flat_map(|t| &t.members)
+                .any(|m| m.maintainer && m.login.eq_ignore_ascii_case(login));
+            text.push_str("[[people]]\n");
+            text.push_str(&format!("person = {}\n", toml_string(login)));
+            if let Some(name) = &member.name {
+                text.push_str(&format!(
+                    "display_name = {}\n",
+                    toml_string(&one_line(name))
+                ));
+            }
+            if teams.len() == 1 {
+                text.push_str(&format!("team = {}\n", toml_string(&teams[0])));
+            } else {
+                let list: Vec<String> = teams.iter().map(|t| toml_string(t)).collect();
+                text.push_str(&format!("teams = [{}]\n", list.join(", ")));
+            }
+            text.push_str(&format!(
+                "role = {}\n",
+                toml_string(if maintainer { "manager" } else { "engineer" })
+            ));
         }
     }
     text
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A TOML basic string.
@@ -229,19 +519,85 @@ mod tests {
                 fork: false,
             },
         ];
-        let teams = vec![OrgTeam {
-            slug: "payments".into(),
-            name: "Payments".into(),
-            truncated: false,
-            members: vec![OrgMember {
-                login: "dana".into(),
-                name: Some("Dana\nX".into()),
-                maintainer: true,
-            }],
-        }];
-        let text = starter_config("acme", &repositories, &teams);
-        let config = crate::config::Config::parse(&text).unwrap();
+        let member = |login: &str, name: Option<&str>, maintainer: bool| OrgMember {
+            login: login.into(),
+            name: name.map(str::to_string),
+            maintainer,
+        };
+        let teams = vec![
+            OrgTeam {
+                slug: "payments".into(),
+                name: "Payments".into(),
+                truncated: false,
+                members: vec![
+                    member("dana", Some("Dana\nX"), true),
+                    member("ali", None, false),
+                ],
+            },
+            OrgTeam {
+                slug: "web".into(),
+                name: "Web \"UI\"".into(),
+                truncated: true,
+                members: vec![member("Ali", None, false), member("bo", None, true)],
+            },
+            OrgTeam {
+                slug: "empty".into(),
+                name: "Nobody".into(),
+                truncated: false,
+                members: Vec::new(),
+            },
+        ];
+        let proposal = from_github_teams("acme", &teams);
+        let text = starter_config("acme", &repositories, &proposal);
+        let config = crate::config::Config::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(config.github.repositories, vec!["acme/api".to_string()]);
-        assert!(text.contains("dana role = manager — Dana X"), "{text}");
+        assert!(
+            text.contains("# team \"payments\": proposed from GitHub team acme/payments (Payments): confirm or rename"),
+            "{text}"
+        );
+        let people: Vec<(String, Vec<String>, String, Option<String>)> = config
+            .people
+            .iter()
+            .map(|p| {
+                (
+                    p.person.clone(),
+                    p.memberships(),
+                    p.role.clone(),
+                    p.display_name.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            people,
+            vec![
+                (
+                    "dana".into(),
+                    vec!["payments".into()],
+                    "manager".into(),
+                    Some("Dana X".into())
+                ),
+                (
+                    "ali".into(),
+                    vec!["payments".into(), "web".into()],
+                    "engineer".into(),
+                    None
+                ),
+                ("bo".into(), vec!["web".into()], "manager".into(), None),
+            ]
+        );
+        assert!(
+            text.contains("also in this team, written under their first team: Ali"),
+            "{text}"
+        );
+        assert!(text.contains("more members than one page lists"), "{text}");
+    }
+
+    #[test]
+    fn a_starter_config_without_teams_says_so_and_parses() {
+        let proposal = from_review_graph(&[], Utc::now());
+        let text = starter_config("acme", &[], &proposal);
+        let config = crate::config::Config::parse(&text).unwrap();
+        assert!(config.people.is_empty());
+        assert!(text.contains("PROPOSED TEAMS, from nothing"), "{text}");
     }
 }

@@ -358,6 +358,35 @@ pub struct Member {
     pub name: Option<String>,
 }
 
+/// `data.organization` of `OrganizationTeam`: `None` when the team is not visible.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrganizationTeam {
+    pub team: Option<TeamNode>,
+}
+
+/// `data.repository` of `RecentReviews`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentReviewsRepository {
+    pub pull_requests: Connection<ReviewedPullRequest>,
+}
+
+/// A merged PR with who reviewed it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewedPullRequest {
+    pub number: i64,
+    pub merged_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub author: Option<Actor>,
+    pub reviews: Option<Connection<ReviewAuthor>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReviewAuthor {
+    pub author: Option<Actor>,
+}
+
 /// `data` of `SearchCount`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -102,6 +102,41 @@ pub fn handle(
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(1)
         .max(1);
+    if let ["contents", path @ ..] = rest {
+        // GET /repos/{o}/{n}/contents/{path}: a file of the default branch, base64 in lines of
+        // 60 characters as GitHub sends it; 404 when there is no such file.
+        let path = path.join("/");
+        let Some(text) = world
+            .files
+            .get(&(repo.name_with_owner.clone(), path.clone()))
+        else {
+            return not_found("GET /repos/{o}/{n}/contents/{path}");
+        };
+        let encoded = super::world::b64(text);
+        let mut content = String::new();
+        for chunk in encoded.as_bytes().chunks(60) {
+            content.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+            content.push('\n');
+        }
+        let name = path.rsplit('/').next().unwrap_or_default().to_string();
+        return RestReply {
+            status: 200,
+            headers: Vec::new(),
+            body: json!({
+                "type": "file",
+                "encoding": "base64",
+                "size": text.len(),
+                "name": name,
+                "path": path,
+                "content": content,
+                "sha": format!("{:040x}", text.len()),
+                "url": format!("{base_url}/repos/{}/contents/{path}", repo.name_with_owner),
+                "html_url": format!("https://github.com/{}/blob/main/{path}", repo.name_with_owner),
+                "download_url": format!("https://raw.githubusercontent.com/{}/main/{path}", repo.name_with_owner),
+            }),
+            route: "GET /repos/{o}/{n}/contents/{path}".into(),
+        };
+    }
     let items: Vec<Value> = match rest {
         ["pulls"] => {
             let state = param("state").unwrap_or("open");

@@ -25,6 +25,12 @@ pub struct GitHubWorld {
     pub releases: Vec<Release>,
     /// PR `(repo, number)` → issues `(repo, number)` it closes (`closingIssuesReferences`).
     pub closing_issues: HashMap<(String, i64), Vec<(String, i64)>>,
+    /// Files of the default branch, `(repo, path)` → text, served by the REST contents API
+    /// (CODEOWNERS for `teamlens init`).
+    pub files: BTreeMap<(String, String), String>,
+    /// An organisation without GitHub teams: `organization.teams` is empty and `team(slug)` null.
+    /// Otherwise every team of `data.people` is a GitHub team.
+    pub no_teams: bool,
 }
 
 impl GitHubWorld {
@@ -462,7 +468,7 @@ impl Index {
         }
         let mut teams: BTreeMap<String, TeamIdx> = BTreeMap::new();
         for p in &d.people {
-            if p.role == "bot" || p.role == "external" {
+            if world.no_teams || p.role == "bot" || p.role == "external" {
                 continue;
             }
             let team = teams.entry(p.team.clone()).or_insert_with(|| TeamIdx {
