@@ -1,29 +1,46 @@
-//! From raw commits to rows: `commits`, `file_changes`, and for every commit that names a pull
-//! request or a Gerrit change, a `pull_requests` row and its `reviews`.
+//! From raw commits to rows: `commits`, `file_changes`, and for every landed change a
+//! `pull_requests` row and its `reviews`.
 //!
 //! **People.** A commit's author and committer are taken after `.mailmap`; the roster's aliases
 //! then map their e-mail (or, failing that, their name) to a person; someone the roster does not
 //! know is their lower-cased e-mail. Logins in bors and GitHub merge messages go through the
-//! roster too.
+//! roster too; Phabricator and Rietveld names (or e-mails) are read as trailer values are.
 //!
-//! **A PR's commits.** A merge that names a PR (`Auto merge of #N`, `Merge pull request #N`)
-//! owns the commits it brought in: those reachable from its second parent and not on the
-//! first-parent line of the branch read, within the commits of this run. They get its
-//! `pr_number`, and their `file_changes` rows its `number`, so that knowledge and review
-//! detectors see the PR's files. A squash (`(#N)`) or a Gerrit change is one commit.
+//! **A PR's commits.** A merge that names a PR (`Auto merge of #N`, bors-ng's `Merge #N`,
+//! `Merge pull request #N`, a merge-queue `title (#N)`) owns the commits it brought in: those
+//! reachable from its second parent and not on the first-parent line of the branch read,
+//! within the commits of this run. They get its `pr_number`, and their `file_changes` rows its
+//! `number`, so that knowledge and review detectors see the PR's files. A squash (`(#N)` on
+//! one parent), a Gerrit change, a Phabricator revision or a Rietveld CL is one commit.
 //!
-//! **Reviews.** bors' `r=` list gives `approved` reviews; trailers map to states by
-//! `[git] review_trailers` (default: `Reviewed-by` approved, `Acked-by` and `Tested-by`
-//! commented), submitted at the commit's commit time.
+//! **A PR's author.** bors' `user:branch`, bors-ng's `a=`, the merge button's `from
+//! user/branch` (when `user` is the GitHub repository's own owner, an organisation's branch,
+//! the author of the PR's head, the merge's second parent, instead); for a merge-queue merge,
+//! whose author is whoever queued it, the author of its second parent; else the commit's
+//! author. A second parent this run did not read (a shallow clone's edge) leaves the merge's
+//! author.
 //!
-//! **A reviewed commit is its own change.** Kernel-style projects review patches by mail and
-//! record it in trailers (`Reviewed-by:`, `Acked-by:`, `Tested-by:`) on a commit that names no
-//! PR. Such a commit (not a merge, not brought in by a PR's merge, with a review trailer naming
-//! someone other than its author) becomes a `pull_requests` row of its own, so the review
-//! metrics and detectors see it as a change: number [`commit_change_number`] (negative, from the
-//! sha, so it never meets a GitHub, GitLab or Gerrit number and a re-read replaces it), label
-//! [`COMMIT_CHANGE_LABEL`], created when authored, merged when committed, by the committer. Its
-//! commit and file changes carry that number, as a squashed PR's do.
+//! **Reviews.** bors' and bors-ng's `r=` logins, Phabricator's `Reviewed By:` and Rietveld's
+//! `LGTM=` names give `approved` reviews (without a `reviewer_name`: they are logins, not
+//! signatures); trailers map to states by `[git] review_trailers` (default: `Reviewed-by` and
+//! mergify's `Approved-by` approved, `Acked-by` and `Tested-by` commented), submitted at the
+//! commit's commit time.
+//!
+//! **Every landed commit is a change.** A commit that is not a merge, is not brought in by a
+//! PR's merge and names no change itself (kernel style, where patches are reviewed by mail and
+//! the review is recorded in trailers; a direct push; a revert) becomes a `pull_requests` row of
+//! its own, reviewed or not, so that "merged without review" can be seen: number
+//! [`commit_change_number`] (negative, from the sha, so it never meets a GitHub, GitLab or
+//! Gerrit number and a re-read replaces it), label [`COMMIT_CHANGE_LABEL`] when a review
+//! trailer or approver names someone other than its author, else [`UNREVIEWED_COMMIT_LABEL`];
+//! created when authored, merged when committed, by the committer. Its commit and file changes
+//! carry that number, as a squashed PR's do. A squash history (one `(#N)` commit per PR) gets
+//! one change per PR, never a second one per commit.
+//!
+//! **Links.** A change's `url` is its `Reviewed-on:` (Gerrit), its `Differential Revision:` when
+//! that is a URL, its Rietveld CL line, or, for PR numbers (bors, bors-ng, merges, squashes,
+//! the merge queue) when the clone's `origin` is on github.com ([`Links`]),
+//! `https://github.com/owner/name/pull/N`.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
