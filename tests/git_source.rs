@@ -339,7 +339,13 @@ fn commits_reviews_and_pull_requests_come_from_merges_trailers_and_the_mailmap()
             .position(|n| *n == Some(number))
             .unwrap();
         let series = labels.get_as_series(i).unwrap();
-        series.str().unwrap().iter().flatten().map(str::to_string).collect()
+        series
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect()
     };
     assert_eq!(label_of(own("root").unwrap()), ["git:commit"]);
     assert!(label_of(12).is_empty());
@@ -675,14 +681,18 @@ fn a_reviewed_commit_without_a_pr_is_its_own_change() {
     let labels: Vec<(Option<String>, Vec<String>)> = (0..prs.height())
         .map(|row| {
             let series = label_lists.get_as_series(row).unwrap();
-            let labels = series.str().unwrap().iter().flatten().map(str::to_string).collect();
+            let labels = series
+                .str()
+                .unwrap()
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect();
             (strs(&prs, "title")[row].clone(), labels)
         })
         .collect();
-    let labels: BTreeMap<String, Vec<String>> = labels
-        .into_iter()
-        .map(|(t, l)| (t.unwrap(), l))
-        .collect();
+    let labels: BTreeMap<String, Vec<String>> =
+        labels.into_iter().map(|(t, l)| (t.unwrap(), l)).collect();
     assert_eq!(labels["mm: fix a leak"], ["git:reviewed-commit"]);
     assert_eq!(labels["mm: init"], ["git:commit"]);
     assert_eq!(labels["mm: self-tested"], ["git:commit"]);

@@ -137,7 +137,11 @@ fn folly_phabricator_revisions_are_changes_with_their_reviewers() {
     println!("{}\n{}", revisions.report(), reviewed.report());
     assert!(revisions.selected >= 200, "{}", revisions.report());
     assert!(reviewed.selected >= 200, "{}", reviewed.report());
-    assert_eq!(revisions.read, revisions.selected, "{:#?}", revisions.misses);
+    assert_eq!(
+        revisions.read, revisions.selected,
+        "{:#?}",
+        revisions.misses
+    );
     assert_eq!(reviewed.read, reviewed.selected, "{:#?}", reviewed.misses);
 }
 
@@ -159,10 +163,8 @@ fn cargo_bors_merges_have_a_pr_an_author_and_reviewers() {
                 .filter(|t| !t.is_empty())
                 .all(|t| ["me", "new", "update", "tinyfix", "the-whole-team"].contains(&t))
         });
-        let ok = matches!(
-            facts.merge_kind,
-            Some(MergeKind::Bors | MergeKind::BorsNg)
-        ) && facts.pr_number.is_some()
+        let ok = matches!(facts.merge_kind, Some(MergeKind::Bors | MergeKind::BorsNg))
+            && facts.pr_number.is_some()
             && facts.pr_author.is_some()
             && (facts.approvers.is_empty() == placeholder_only);
         bors.count(&commit, ok, &facts);
@@ -243,8 +245,8 @@ fn github_merges_and_squashes_name_their_pr_and_kernel_commits_none() {
                     .chars()
                     .all(|c| c.is_ascii_digit())
             {
-                let ok = facts.merge_kind == Some(MergeKind::GitHubSquash)
-                    && facts.pr_number.is_some();
+                let ok =
+                    facts.merge_kind == Some(MergeKind::GitHubSquash) && facts.pr_number.is_some();
                 squashes.count(&commit, ok, &facts);
             }
         }
@@ -264,7 +266,10 @@ fn github_merges_and_squashes_name_their_pr_and_kernel_commits_none() {
         .filter(|(_, t)| message::parse(t).pr_number.is_some())
         .map(|(c, _)| c)
         .collect();
-    assert!(misread.is_empty(), "git/git commits read as PRs: {misread:?}");
+    assert!(
+        misread.is_empty(),
+        "git/git commits read as PRs: {misread:?}"
+    );
 }
 
 /// The whole clones (not committed; `/work/.mirror/<owner>+<name>/repo`, or the directory
@@ -331,7 +336,10 @@ fn whole_clones_every_landed_change_is_a_change() {
             .iter()
             .map(|c| {
                 let facts = message::parse_commit(&c.message, c.parents.len());
-                (c.sha.clone(), (facts.merge_kind, c.author_email.to_lowercase()))
+                (
+                    c.sha.clone(),
+                    (facts.merge_kind, c.author_email.to_lowercase()),
+                )
             })
             .collect();
         let pr_sha: HashMap<i64, String> = raw
@@ -379,7 +387,11 @@ fn whole_clones_every_landed_change_is_a_change() {
             entry.0 += 1;
             entry.1 += usize::from(approved.contains(&pr.number));
         }
-        let with_url = data.pull_requests.iter().filter(|p| p.url.is_some()).count();
+        let with_url = data
+            .pull_requests
+            .iter()
+            .filter(|p| p.url.is_some())
+            .count();
         println!(
             "{repo}: {commits} commits ({merges} merges), {} changes ({with_url} with a URL); \
              manifest: {}",
@@ -390,7 +402,9 @@ fn whole_clones_every_landed_change_is_a_change() {
             println!("    {kind}: {n} changes, {with_approver} with an approver");
         }
         if queue_other_author > 0 {
-            println!("    merge queue PRs authored by someone other than the merge's author: {queue_other_author}");
+            println!(
+                "    merge queue PRs authored by someone other than the merge's author: {queue_other_author}"
+            );
         }
     }
 }

@@ -493,7 +493,9 @@ fn gerrit_change(trailers: &[Trailer]) -> Option<(i64, Option<String>)> {
 fn http_url(value: &str) -> Option<String> {
     let value = value.trim();
     let plain = (value.starts_with("https://") || value.starts_with("http://"))
-        && !value.chars().any(|c| c.is_whitespace() || "<>\"".contains(c));
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || "<>\"".contains(c));
     plain.then(|| value.to_string())
 }
 
@@ -596,7 +598,10 @@ fn body_approvers(message: &str) -> Vec<String> {
 /// line, anywhere in the message: the revision's number and its URL when it is one.
 fn phabricator_revision(message: &str) -> Option<(i64, Option<String>)> {
     message.lines().skip(1).find_map(|line| {
-        let value = line.trim_end().strip_prefix("Differential Revision:")?.trim();
+        let value = line
+            .trim_end()
+            .strip_prefix("Differential Revision:")?
+            .trim();
         let last = value.trim_end_matches('/').rsplit('/').next()?;
         let number = last.strip_prefix('D')?.parse().ok()?;
         Some((number, http_url(value)))
@@ -613,7 +618,11 @@ const RIETVELD_HOSTS: [&str; 3] = [
 /// Rietveld (Go before 2015): the message's last line is the CL's address,
 /// `https://golang.org/cl/N` or `https://codereview.appspot.com/N`.
 fn rietveld_cl(message: &str) -> Option<(i64, String)> {
-    let last = message.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
+    let last = message
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())?;
     let rest = last
         .strip_prefix("https://")
         .or_else(|| last.strip_prefix("http://"))?;
@@ -814,7 +823,9 @@ mod tests {
         assert_eq!(facts.approvers, ["oli-obk"]);
         assert_eq!(facts.title.as_deref(), Some("Don't require clippy"));
         // 1cbe64c453e5: an empty body after the line.
-        let facts = parse("Merge #60\n\n60: teach bors about required approvals r=killercup a=oli-obk\n\n\n\n");
+        let facts = parse(
+            "Merge #60\n\n60: teach bors about required approvals r=killercup a=oli-obk\n\n\n\n",
+        );
         assert_eq!(
             (facts.pr_number, facts.pr_author.as_deref()),
             (Some(60), Some("oli-obk"))
@@ -871,9 +882,13 @@ mod tests {
         );
         assert_eq!(facts.approvers, ["kgpai"]);
         // folly 05639983954d and 0a906712cc42: `@name` and an e-mail.
-        let at = parse("Detect clang\n\nSummary: x\n\nReviewed By: @yfeldblum\n\nDifferential Revision: D2340160\n");
+        let at = parse(
+            "Detect clang\n\nSummary: x\n\nReviewed By: @yfeldblum\n\nDifferential Revision: D2340160\n",
+        );
         assert_eq!(at.approvers, ["yfeldblum"]);
-        let mail = parse("Removing redirects\n\nTest Plan: contbuild\n\nReviewed By: philipp@fb.com\n\nFB internal diff: D1164211\n");
+        let mail = parse(
+            "Removing redirects\n\nTest Plan: contbuild\n\nReviewed By: philipp@fb.com\n\nFB internal diff: D1164211\n",
+        );
         assert_eq!(mail.approvers, ["philipp@fb.com"]);
         assert_eq!(mail.pr_number, None);
         // Several reviewers, and the URL form.
@@ -913,11 +928,15 @@ mod tests {
         );
         assert_eq!(facts.approvers, ["r"]);
         assert_eq!(facts.pr_number, Some(47980043));
-        let appspot = parse("x\n\nLGTM=a, b@golang.org\nR=a\nhttps://codereview.appspot.com/5649045\n");
+        let appspot =
+            parse("x\n\nLGTM=a, b@golang.org\nR=a\nhttps://codereview.appspot.com/5649045\n");
         assert_eq!(appspot.approvers, ["a", "b@golang.org"]);
         assert_eq!(appspot.pr_number, Some(5649045));
         // A CL link inside the text is no landing.
-        assert_eq!(parse("x\n\nSee https://golang.org/cl/1234\n\nMore.\n").pr_number, None);
+        assert_eq!(
+            parse("x\n\nSee https://golang.org/cl/1234\n\nMore.\n").pr_number,
+            None
+        );
     }
 
     #[test]
@@ -930,7 +949,10 @@ mod tests {
             facts.url.as_deref(),
             Some("https://go-review.googlesource.com/c/crypto/+/817140")
         );
-        assert!(facts.approvers.is_empty(), "Gerrit's approvers are its trailers");
+        assert!(
+            facts.approvers.is_empty(),
+            "Gerrit's approvers are its trailers"
+        );
     }
 
     fn pairs(message: &str) -> Vec<(String, String)> {

@@ -257,10 +257,7 @@ pub fn rows(
     let approvers: Vec<Vec<String>> = commits
         .iter()
         .map(|(_, facts)| {
-            let bors = matches!(
-                facts.merge_kind,
-                Some(MergeKind::Bors | MergeKind::BorsNg)
-            );
+            let bors = matches!(facts.merge_kind, Some(MergeKind::Bors | MergeKind::BorsNg));
             facts
                 .approvers
                 .iter()
@@ -277,8 +274,7 @@ pub fn rows(
     // Every other landed commit (not a merge, not brought in by a PR's merge, naming no change)
     // is its own change, reviewed or not.
     let mut own_change: HashMap<&str, (i64, bool)> = HashMap::new();
-    for (((commit, facts), (author, _)), approved_by) in commits.iter().zip(&who).zip(&approvers)
-    {
+    for (((commit, facts), (author, _)), approved_by) in commits.iter().zip(&who).zip(&approvers) {
         if pr_of.contains_key(&commit.sha) || commit.parents.len() > 1 {
             continue;
         }
@@ -682,7 +678,13 @@ mod tests {
     fn every_landed_commit_is_one_change() {
         let (squash, reviewed, plain) = (sha('1'), sha('2'), sha('3'));
         let commits = vec![
-            raw(&squash, &[&reviewed], "ana@x", "Speed up the parser (#345)", true),
+            raw(
+                &squash,
+                &[&reviewed],
+                "ana@x",
+                "Speed up the parser (#345)",
+                true,
+            ),
             raw(
                 &reviewed,
                 &[&plain],
@@ -690,7 +692,13 @@ mod tests {
                 "mm: fix\n\nSigned-off-by: Ana <ana@x>\nReviewed-by: Leo <leo@x>\n",
                 true,
             ),
-            raw(&plain, &[], "ana@x", "mm: init\n\nSigned-off-by: Ana <ana@x>\n", true),
+            raw(
+                &plain,
+                &[],
+                "ana@x",
+                "mm: init\n\nSigned-off-by: Ana <ana@x>\n",
+                true,
+            ),
         ];
         let identities = Identities::from_people(&[]);
         let people = people_of(&identities);

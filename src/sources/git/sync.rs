@@ -395,14 +395,7 @@ pub fn sync_repository(
     let links = Links {
         github: repo.origin_url().as_deref().and_then(github_url),
     };
-    let data = super::normalize::rows(
-        &spec.name,
-        &tip.to_string(),
-        raw,
-        &people,
-        &rules,
-        &links,
-    );
+    let data = super::normalize::rows(&spec.name, &tip.to_string(), raw, &people, &rules, &links);
     tracing::info!("{}: rows made by {:?}", spec.name, clock.elapsed());
     outcome.commits = data.commits.len();
     outcome.pull_requests = data.pull_requests.len();
@@ -1069,7 +1062,10 @@ mod tests {
     fn github_remotes_link_to_their_pull_requests() {
         use super::github_url;
         for (url, expected) in [
-            ("https://github.com/rust-lang/cargo.git", Some("rust-lang/cargo")),
+            (
+                "https://github.com/rust-lang/cargo.git",
+                Some("rust-lang/cargo"),
+            ),
             ("git@github.com:tokio-rs/tokio.git", Some("tokio-rs/tokio")),
             ("ssh://git@github.com/pallets/flask", Some("pallets/flask")),
             ("https://user:secret@github.com/o/n.git", Some("o/n")),
