@@ -758,7 +758,7 @@ fn the_repository_is_named_by_its_origin_remote_or_the_config() {
         "Ana",
         "ana@example.com",
         "2024-06-01T09:00:00+00:00",
-        "one",
+        "one (#5)",
     );
     let names = |data: &Path| {
         let mut names: Vec<Option<String>> = strs(&table(data, "commits"), "repo");
@@ -768,6 +768,9 @@ fn the_repository_is_named_by_its_origin_remote_or_the_config() {
     let plain = tmp.path().join("plain");
     fetch(&plain, &repo).success();
     assert_eq!(names(&plain), vec![Some("checkout".to_string())]);
+    // A squashed PR links to its page only where the origin is on GitHub.
+    let urls = |data: &Path| strs(&table(data, "pull_requests"), "url");
+    assert_eq!(urls(&plain), vec![None]);
 
     git(
         &repo,
@@ -784,6 +787,10 @@ fn the_repository_is_named_by_its_origin_remote_or_the_config() {
         .stdout(predicates::str::contains("acme/payments: 1 commits"));
     assert_eq!(names(&remote), vec![Some("acme/payments".to_string())]);
     assert!(repo_state(&remote, "acme/payments")["tip"].is_string());
+    assert_eq!(
+        urls(&remote),
+        vec![Some("https://github.com/acme/payments/pull/5".to_string())]
+    );
 
     let config = tmp.path().join("teamlens.toml");
     std::fs::write(
@@ -804,6 +811,11 @@ fn the_repository_is_named_by_its_origin_remote_or_the_config() {
         .assert()
         .success();
     assert_eq!(names(&configured), vec![Some("acme/ledger".to_string())]);
+    // The rows' name is the config's; the link is the origin's.
+    assert_eq!(
+        urls(&configured),
+        vec![Some("https://github.com/acme/payments/pull/5".to_string())]
+    );
 }
 
 #[test]
