@@ -273,8 +273,11 @@ fn commits_reviews_and_pull_requests_come_from_merges_trailers_and_the_mailmap()
     assert_eq!(prs[row("gerrit")], Some(4242));
     assert_eq!(prs[row("bors")], Some(77));
     assert_eq!(prs[row("bors_branch")], Some(77));
-    assert_eq!(prs[row("rename")], None);
-    assert_eq!(prs[row("root")], None);
+    // Every other landed commit is a change of its own, numbered from its sha.
+    let own = |key: &str| Some(-i64::from_str_radix(&shas[key][..15], 16).unwrap() - 1);
+    for key in ["root", "rename", "malformed", "latin1"] {
+        assert_eq!(prs[row(key)], own(key), "{key}");
+    }
     // A non-UTF-8 name is read (replaced bytes), and the person is their e-mail.
     assert_eq!(authors[row("latin1")].as_deref(), Some("jose@example.com"));
     // Merges carry no file statistics; others do.
@@ -325,7 +328,37 @@ fn commits_reviews_and_pull_requests_come_from_merges_trailers_and_the_mailmap()
 
     let prs = table(&data, "pull_requests");
     let numbers: BTreeSet<i64> = ints(&prs, "number").into_iter().flatten().collect();
-    assert_eq!(numbers, [12, 77, 4242].into());
+    let mut want: BTreeSet<i64> = [12, 77, 4242].into();
+    want.extend(["root", "rename", "malformed", "latin1"].map(|k| own(k).unwrap()));
+    assert_eq!(numbers, want);
+    // Unreviewed, and labelled so; none of them links anywhere (no GitHub remote).
+    let labels = prs.column("labels").unwrap().list().unwrap().clone();
+    let label_of = |number: i64| -> Vec<String> {
+        let i = ints(&prs, "number")
+            .iter()
+            .position(|n| *n == Some(number))
+            .unwrap();
+        let series = labels.get_as_series(i).unwrap();
+        series
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(label_of(own("root").unwrap()), ["git:commit"]);
+    assert!(label_of(12).is_empty());
+    let urls: BTreeMap<i64, Option<String>> = ints(&prs, "number")
+        .into_iter()
+        .zip(strs(&prs, "url"))
+        .map(|(n, u)| (n.unwrap(), u))
+        .collect();
+    assert_eq!(
+        urls[&4242].as_deref(),
+        Some("https://go-review.googlesource.com/c/tools/+/4242")
+    );
+    assert_eq!(urls[&12], None);
     let pr_authors: BTreeMap<i64, String> = ints(&prs, "number")
         .into_iter()
         .zip(strs(&prs, "author"))
@@ -598,7 +631,8 @@ fn incremental_ownership_equals_a_full_computation() {
 /// Kernel style: a commit reviewed by mail (`Reviewed-by:`, `Acked-by:`, `Tested-by:`) and no
 /// PR is its own change: a `pull_requests` row with a negative number from its sha and the
 /// `git:reviewed-commit` label, with its reviews, so the review metrics see it. A commit whose
-/// only trailer is its author's own, or that has none, makes no change.
+/// only trailer is its author's own, or that has none, is a change too, labelled `git:commit`
+/// and without reviews: landed without review.
 #[test]
 fn a_reviewed_commit_without_a_pr_is_its_own_change() {
     let tmp = tempfile::tempdir().unwrap();
@@ -635,24 +669,47 @@ fn a_reviewed_commit_without_a_pr_is_its_own_change() {
 
     let number = -i64::from_str_radix(&reviewed[..15], 16).unwrap() - 1;
     let prs = table(&data, "pull_requests");
-    assert_eq!(ints(&prs, "number"), vec![Some(number)]);
-    assert_eq!(strs(&prs, "author"), vec![Some("ana@example.com".into())]);
-    assert_eq!(strs(&prs, "title"), vec![Some("mm: fix a leak".into())]);
-    assert_eq!(strs(&prs, "state"), vec![Some("merged".into())]);
-    let labels = prs
-        .column("labels")
-        .unwrap()
-        .list()
-        .unwrap()
-        .get_as_series(0)
-        .unwrap();
-    assert_eq!(
-        labels.str().unwrap().iter().collect::<Vec<_>>(),
-        vec![Some("git:reviewed-commit")]
-    );
+    let i = ints(&prs, "number")
+        .iter()
+        .position(|n| *n == Some(number))
+        .expect("the reviewed commit's change");
+    assert_eq!(prs.height(), 3, "every landed commit is a change");
+    assert_eq!(strs(&prs, "author")[i], Some("ana@example.com".into()));
+    assert_eq!(strs(&prs, "title")[i], Some("mm: fix a leak".into()));
+    assert_eq!(strs(&prs, "state")[i], Some("merged".into()));
+    let label_lists = prs.column("labels").unwrap().list().unwrap().clone();
+    let labels: Vec<(Option<String>, Vec<String>)> = (0..prs.height())
+        .map(|row| {
+            let series = label_lists.get_as_series(row).unwrap();
+            let labels = series
+                .str()
+                .unwrap()
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect();
+            (strs(&prs, "title")[row].clone(), labels)
+        })
+        .collect();
+    let labels: BTreeMap<String, Vec<String>> =
+        labels.into_iter().map(|(t, l)| (t.unwrap(), l)).collect();
+    assert_eq!(labels["mm: fix a leak"], ["git:reviewed-commit"]);
+    assert_eq!(labels["mm: init"], ["git:commit"]);
+    assert_eq!(labels["mm: self-tested"], ["git:commit"]);
     let reviews = table(&data, "reviews")
         .sort(["reviewer"], Default::default())
         .unwrap();
+    // Leo's own `Tested-by` is stored on his change, as every trailer is (the metrics leave
+    // out self-reviews).
+    let own_mask = reviews
+        .column("number")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .equal(number);
+    let reviews = reviews.filter(&own_mask).unwrap();
     assert_eq!(ints(&reviews, "number"), vec![Some(number); 3]);
     let pairs: Vec<(Option<String>, Option<String>)> = strs(&reviews, "reviewer")
         .into_iter()
@@ -672,7 +729,8 @@ fn a_reviewed_commit_without_a_pr_is_its_own_change() {
         .zip(ints(&commits, "pr_number"))
         .filter(|(_, n)| n.is_some())
         .collect();
-    assert_eq!(with_number, vec![(Some(reviewed.clone()), Some(number))]);
+    assert_eq!(with_number.len(), 3);
+    assert!(with_number.contains(&(Some(reviewed.clone()), Some(number))));
     let files = table(&data, "file_changes");
     assert!(ints(&files, "number").contains(&Some(number)));
 
@@ -700,7 +758,7 @@ fn the_repository_is_named_by_its_origin_remote_or_the_config() {
         "Ana",
         "ana@example.com",
         "2024-06-01T09:00:00+00:00",
-        "one",
+        "one (#5)",
     );
     let names = |data: &Path| {
         let mut names: Vec<Option<String>> = strs(&table(data, "commits"), "repo");
@@ -710,6 +768,9 @@ fn the_repository_is_named_by_its_origin_remote_or_the_config() {
     let plain = tmp.path().join("plain");
     fetch(&plain, &repo).success();
     assert_eq!(names(&plain), vec![Some("checkout".to_string())]);
+    // A squashed PR links to its page only where the origin is on GitHub.
+    let urls = |data: &Path| strs(&table(data, "pull_requests"), "url");
+    assert_eq!(urls(&plain), vec![None]);
 
     git(
         &repo,
@@ -726,6 +787,10 @@ fn the_repository_is_named_by_its_origin_remote_or_the_config() {
         .stdout(predicates::str::contains("acme/payments: 1 commits"));
     assert_eq!(names(&remote), vec![Some("acme/payments".to_string())]);
     assert!(repo_state(&remote, "acme/payments")["tip"].is_string());
+    assert_eq!(
+        urls(&remote),
+        vec![Some("https://github.com/acme/payments/pull/5".to_string())]
+    );
 
     let config = tmp.path().join("teamlens.toml");
     std::fs::write(
@@ -746,6 +811,11 @@ fn the_repository_is_named_by_its_origin_remote_or_the_config() {
         .assert()
         .success();
     assert_eq!(names(&configured), vec![Some("acme/ledger".to_string())]);
+    // The rows' name is the config's; the link is the origin's.
+    assert_eq!(
+        urls(&configured),
+        vec![Some("https://github.com/acme/payments/pull/5".to_string())]
+    );
 }
 
 #[test]
@@ -888,13 +958,21 @@ fn cargo_bors_history_replayed_gives_its_approvers() {
         .zip(strs(&reviews, "reviewer"))
         .map(|(n, r)| (n.unwrap(), r.unwrap()))
         .collect();
+    // `r=update` (#131) and `r=tinyfix` (#162) are placeholders, not logins.
     let want: BTreeSet<(i64, String)> = changes
         .iter()
         .flat_map(|(id, c)| c.3.iter().map(move |r| (*id, r.clone())))
+        .filter(|(_, r)| r != "update" && r != "tinyfix")
         .collect();
     assert_eq!(got, want);
+    // One PR per merge, and the root commit, pushed to the branch, a change of its own.
     let prs = table(&data, "pull_requests");
-    assert_eq!(prs.height(), changes.len());
+    let numbers = ints(&prs, "number");
+    assert_eq!(
+        numbers.iter().filter(|n| n.is_some_and(|n| n > 0)).count(),
+        changes.len()
+    );
+    assert_eq!(prs.height(), changes.len() + 1);
 }
 
 /// A deterministic xorshift, so the benchmark repository is the same on every run.

@@ -14,14 +14,30 @@
 //! [`named_person`] refuses values that do not look like one. `tests/data/real/*/trailers.jsonl`
 //! holds git's own reading of 2,750 real messages; a test checks that this module agrees.
 //!
-//! Recognised merge forms:
+//! Recognised forms of a landed change, first match wins (each test below is built from a real
+//! message of `tests/data/real`):
 //! - bors / homu: `Auto merge of #123 - user:branch, r=reviewer[,other]`, and the 2014 form
-//!   `auto merge of #123 : user/repo/branch, r=reviewer`;
-//! - GitHub merge button: `Merge pull request #123 from user/branch`;
-//! - GitHub squash: a subject ending in `(#123)`;
+//!   `auto merge of #123 : user/repo/branch, r=reviewer`; the `r=` list split at `,`, blanks and
+//!   `+`, decorations (`@`, backticks, emoji) stripped, placeholders (`me`, `new`, `update`,
+//!   `tinyfix`, `the-whole-team`) and repeats dropped;
+//! - bors-ng: `Merge #123` with a body line `123: title r=reviewer a=author` (a batch's first PR);
+//! - GitHub merge button (also mergify's merge method): `Merge pull request #123 from user/branch`;
 //! - Gerrit: a `Reviewed-on: https://host/c/project/+/123456` trailer (the change number; the
-//!   older `https://host/123456` form too);
-//! - kernel-style trailers: `Reviewed-by:`, `Acked-by:`, `Tested-by:`, `Co-authored-by:`, …
+//!   older `https://host/123456` form too), its value the change's URL;
+//! - Phabricator: a `Differential Revision: D123` (or `https://…/D123`) line anywhere in the
+//!   message; not a git trailer (folly's last paragraph is `fbshipit-source-id:`);
+//! - Rietveld (Go before 2015): a last line `https://golang.org/cl/123` (or
+//!   `codereview.appspot.com/123`);
+//! - a subject ending in `(#123)`: a squash on one parent ([`MergeKind::GitHubSquash`], also
+//!   mergify's squash), GitHub's merge queue on two ([`MergeKind::MergeQueue`]: whoever queued it
+//!   authored the merge; the PR's author is the second parent's, which the caller knows).
+//!
+//! Approvers outside the trailers ([`MessageFacts::approvers`]): bors' `r=`, Phabricator's
+//! `Reviewed By: a, b` lines (space in the key: never a git trailer, so [`trailers`] does not
+//! see them; read as lines anywhere in the body, `@` dropped) and Rietveld's `LGTM=a, b` (its
+//! `R=` line names requested reviewers, not approvals). Kernel-style trailers
+//! (`Reviewed-by:`, `Acked-by:`, mergify's `Approved-By:`, …) stay trailers; the caller maps
+//! keys to review states.
 //!
 //! Parsing never fails.
 
@@ -34,18 +50,44 @@ pub struct Trailer {
     pub value: String,
 }
 
-/// Where a pull request number came from.
+/// Where a change's number came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MergeKind {
     /// `Auto merge of #N - user:branch, r=…` (or 2014's `auto merge of #N : user/repo/branch, r=…`).
     Bors,
-    /// `Merge pull request #N from user/branch`.
+    /// bors-ng: `Merge #N` with an `N: title r=reviewer a=author` line in the body.
+    BorsNg,
+    /// `Merge pull request #N from user/branch` (the merge button, or mergify's merge method).
     GitHubMerge,
-    /// A subject ending in `(#N)`.
+    /// A one-parent commit whose subject ends in `(#N)`.
     GitHubSquash,
+    /// A two-parent merge whose subject ends in `(#N)`: GitHub's merge queue (or mergify's
+    /// queue with the merge method). The merge's author queued it; the PR's author is the
+    /// author of its second parent.
+    MergeQueue,
     /// `Reviewed-on: …/+/N`.
     Gerrit,
+    /// Phabricator: a `Differential Revision: D123` (or `https://…/D123`) line in the body.
+    Phabricator,
+    /// Rietveld (Go before 2015): a `https://golang.org/cl/N` or
+    /// `https://codereview.appspot.com/N` line ending the message.
+    Rietveld,
+}
+
+impl MergeKind {
+    /// Whether the number is the repository's own pull request number (GitHub's numbering),
+    /// so that `https://github.com/owner/name/pull/N` is its address on a GitHub repository.
+    pub fn is_github_pr(self) -> bool {
+        matches!(
+            self,
+            MergeKind::Bors
+                | MergeKind::BorsNg
+                | MergeKind::GitHubMerge
+                | MergeKind::GitHubSquash
+                | MergeKind::MergeQueue
+        )
+    }
 }
 
 /// What a message says about the change it records.
@@ -54,14 +96,29 @@ pub struct MessageFacts {
     pub trailers: Vec<Trailer>,
     pub pr_number: Option<i64>,
     pub merge_kind: Option<MergeKind>,
-    /// The PR's author as the merge message names them (`user` in `user:branch` or `user/branch`).
+    /// The PR's author as the merge message names them (`user` in `user:branch` or
+    /// `user/branch`, bors-ng's `a=`).
     pub pr_author: Option<String>,
-    /// Reviewers from bors' `r=` list, as written (logins).
-    pub bors_reviewers: Vec<String>,
+    /// The PR's title where the message gives it apart from its subject (bors-ng's `N: title`).
+    pub title: Option<String>,
+    /// Approvers named outside git's trailers, as written: bors' and bors-ng's `r=` logins
+    /// (placeholders, duplicates and decorations dropped), Phabricator's `Reviewed By:`
+    /// usernames or e-mails (`@` dropped), Rietveld's `LGTM=` names or e-mails.
+    pub approvers: Vec<String>,
+    /// The change's address as the message gives it: Gerrit's `Reviewed-on:`, a Phabricator
+    /// `Differential Revision:` that is a URL, the Rietveld CL line.
+    pub url: Option<String>,
 }
 
-/// Reads a commit message.
+/// Reads a commit message of unknown parents: a `(#N)` subject is read as a squash. See
+/// [`parse_commit`].
 pub fn parse(message: &str) -> MessageFacts {
+    parse_commit(message, 1)
+}
+
+/// Reads the message of a commit with `parents` parents: a two-parent merge whose subject ends
+/// in `(#N)` is GitHub's merge queue, not a squash.
+pub fn parse_commit(message: &str, parents: usize) -> MessageFacts {
     let subject = message.lines().next().unwrap_or("").trim();
     let trailers = trailers(message);
     let mut facts = MessageFacts {
@@ -72,17 +129,41 @@ pub fn parse(message: &str) -> MessageFacts {
         facts.pr_number = Some(number);
         facts.merge_kind = Some(MergeKind::Bors);
         facts.pr_author = author;
-        facts.bors_reviewers = reviewers;
-    } else if let Some((number, author)) = github_merge(subject) {
+        facts.approvers = reviewers;
+        return facts;
+    }
+    if let Some(ng) = bors_ng(subject, message) {
+        facts.pr_number = Some(ng.number);
+        facts.merge_kind = Some(MergeKind::BorsNg);
+        facts.pr_author = ng.author;
+        facts.title = ng.title;
+        facts.approvers = ng.reviewers;
+        return facts;
+    }
+    facts.approvers = body_approvers(message);
+    if let Some((number, author)) = github_merge(subject) {
         facts.pr_number = Some(number);
         facts.merge_kind = Some(MergeKind::GitHubMerge);
         facts.pr_author = author;
-    } else if let Some(number) = gerrit_change(&facts.trailers) {
+    } else if let Some((number, url)) = gerrit_change(&facts.trailers) {
         facts.pr_number = Some(number);
         facts.merge_kind = Some(MergeKind::Gerrit);
+        facts.url = url;
+    } else if let Some((number, url)) = phabricator_revision(message) {
+        facts.pr_number = Some(number);
+        facts.merge_kind = Some(MergeKind::Phabricator);
+        facts.url = url;
+    } else if let Some((number, url)) = rietveld_cl(message) {
+        facts.pr_number = Some(number);
+        facts.merge_kind = Some(MergeKind::Rietveld);
+        facts.url = Some(url);
     } else if let Some(number) = squash(subject) {
         facts.pr_number = Some(number);
-        facts.merge_kind = Some(MergeKind::GitHubSquash);
+        facts.merge_kind = Some(if parents > 1 {
+            MergeKind::MergeQueue
+        } else {
+            MergeKind::GitHubSquash
+        });
     }
     facts
 }
@@ -370,16 +451,7 @@ fn bors(subject: &str) -> Option<(i64, Option<String>, Vec<String>)> {
         .map(str::trim)
         .filter(|a| !a.is_empty() && !a.contains(' '))
         .map(str::to_string);
-    let reviewers = reviewers
-        .split([',', ' '])
-        .map(|r| r.trim().trim_start_matches('@'))
-        .filter(|r| {
-            !r.is_empty()
-                && r.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        })
-        .map(str::to_string)
-        .collect();
+    let reviewers = review_logins(reviewers);
     Some((number, author, reviewers))
 }
 
@@ -405,16 +477,159 @@ fn squash(subject: &str) -> Option<i64> {
 }
 
 /// Gerrit's change number from `Reviewed-on: https://host/c/project/+/123456` or
-/// `https://host/123456`.
-fn gerrit_change(trailers: &[Trailer]) -> Option<i64> {
-    let url = trailers
+/// `https://host/123456`, and the URL when the value is one.
+fn gerrit_change(trailers: &[Trailer]) -> Option<(i64, Option<String>)> {
+    let value = trailers
         .iter()
         .find(|t| t.key.eq_ignore_ascii_case("Reviewed-on"))?
         .value
-        .trim()
-        .trim_end_matches('/');
-    let last = url.rsplit('/').next()?;
-    last.parse().ok()
+        .trim();
+    let last = value.trim_end_matches('/').rsplit('/').next()?;
+    let number = last.parse().ok()?;
+    Some((number, http_url(value)))
+}
+
+/// `value` when it is a plain `http(s)://` URL.
+fn http_url(value: &str) -> Option<String> {
+    let value = value.trim();
+    let plain = (value.starts_with("https://") || value.starts_with("http://"))
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || "<>\"".contains(c));
+    plain.then(|| value.to_string())
+}
+
+/// Placeholders written where a reviewer's login belongs in bors' `r=` (cargo: `r=me`,
+/// `r=new`, `r=update`, `r=tinyfix`, `r=the-whole-team`).
+const NOT_REVIEWERS: [&str; 5] = ["me", "new", "update", "tinyfix", "the-whole-team"];
+
+/// The logins of a bors `r=` list: split at `,`, blanks and `+`; decorations around each
+/// (`@`, backticks, punctuation, emoji: `r=🙈eh2406🙈` is `eh2406`) dropped; what is then not a
+/// login, a placeholder ([`NOT_REVIEWERS`]) or a repeat left out.
+fn review_logins(list: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for token in list.split(|c: char| c == ',' || c == '+' || c.is_whitespace()) {
+        let login = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+        let valid = !login.is_empty()
+            && login
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            && !NOT_REVIEWERS.iter().any(|p| p.eq_ignore_ascii_case(login));
+        if valid && !out.iter().any(|seen| seen.eq_ignore_ascii_case(login)) {
+            out.push(login.to_string());
+        }
+    }
+    out
+}
+
+/// A bors-ng merge: its first PR's number, author (`a=`), reviewers (`r=`) and title.
+struct BorsNg {
+    number: i64,
+    author: Option<String>,
+    reviewers: Vec<String>,
+    title: Option<String>,
+}
+
+/// bors-ng: subject `Merge #N` (a batch: `Merge #N #M`), and in the body a line
+/// `N: title r=reviewer[,other] a=author` per PR. Only the first PR of a batch is read.
+fn bors_ng(subject: &str, message: &str) -> Option<BorsNg> {
+    let rest = subject.strip_prefix("Merge #")?;
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let number: i64 = rest[..digits].parse().ok()?;
+    let after = rest[digits..].trim();
+    if !(after.is_empty() || after.starts_with('#')) {
+        return None;
+    }
+    let prefix = format!("{number}: ");
+    let line = message
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .find(|l| l.starts_with(&prefix))?;
+    let line = &line[prefix.len()..];
+    let r = line.rfind(" r=")?;
+    let (title, tail) = (line[..r].trim(), &line[r + 3..]);
+    let (reviewers, author) = match tail.find(" a=") {
+        Some(a) => (&tail[..a], Some(tail[a + 3..].trim())),
+        None => (tail, None),
+    };
+    let author = author
+        .and_then(|a| review_logins(a).into_iter().next())
+        .filter(|a| !a.is_empty());
+    Some(BorsNg {
+        number,
+        author,
+        reviewers: review_logins(reviewers),
+        title: (!title.is_empty()).then(|| title.to_string()),
+    })
+}
+
+/// The approvers a message names in its body, outside git's trailers: Phabricator's
+/// `Reviewed By: a, b` lines (usernames, `@name` or e-mails) and Rietveld's `LGTM=a, b`.
+/// Neither is a git trailer (a space in the key; not `Key: value`), and folly's last paragraph
+/// is `fbshipit-source-id:`, so they are read as lines anywhere in the message.
+fn body_approvers(message: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in message.lines().skip(1) {
+        let line = line.trim_end();
+        let list = if let Some(rest) = line.strip_prefix("Reviewed By:") {
+            rest
+        } else if let Some(rest) = line.strip_prefix("LGTM=") {
+            rest
+        } else {
+            continue;
+        };
+        for name in list.split(|c: char| c == ',' || c.is_whitespace()) {
+            let name = name
+                .trim()
+                .trim_start_matches('@')
+                .trim_end_matches(['.', ',', ';']);
+            if !name.is_empty() && !out.iter().any(|seen| seen == name) {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Phabricator's `Differential Revision: D123` or `Differential Revision: https://host/D123`
+/// line, anywhere in the message: the revision's number and its URL when it is one.
+fn phabricator_revision(message: &str) -> Option<(i64, Option<String>)> {
+    message.lines().skip(1).find_map(|line| {
+        let value = line
+            .trim_end()
+            .strip_prefix("Differential Revision:")?
+            .trim();
+        let last = value.trim_end_matches('/').rsplit('/').next()?;
+        let number = last.strip_prefix('D')?.parse().ok()?;
+        Some((number, http_url(value)))
+    })
+}
+
+/// The hosts of Rietveld's CL links in Go's history.
+const RIETVELD_HOSTS: [&str; 3] = [
+    "golang.org/cl/",
+    "codereview.appspot.com/",
+    "codereview.appspot.com/cl/",
+];
+
+/// Rietveld (Go before 2015): the message's last line is the CL's address,
+/// `https://golang.org/cl/N` or `https://codereview.appspot.com/N`.
+fn rietveld_cl(message: &str) -> Option<(i64, String)> {
+    let last = message
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())?;
+    let rest = last
+        .strip_prefix("https://")
+        .or_else(|| last.strip_prefix("http://"))?;
+    let number = RIETVELD_HOSTS
+        .iter()
+        .find_map(|host| rest.strip_prefix(host)?.trim_end_matches('/').parse().ok())?;
+    Some((number, last.to_string()))
 }
 
 /// A person named in a trailer: `Name <email>`, or a bare e-mail, or a bare name.
@@ -516,7 +731,7 @@ mod tests {
         assert_eq!(facts.pr_number, Some(4567));
         assert_eq!(facts.merge_kind, Some(MergeKind::Bors));
         assert_eq!(facts.pr_author.as_deref(), Some("ehuss"));
-        assert_eq!(facts.bors_reviewers, vec!["alexcrichton", "Eh2406"]);
+        assert_eq!(facts.approvers, vec!["alexcrichton", "Eh2406"]);
     }
 
     #[test]
@@ -526,14 +741,14 @@ mod tests {
         assert_eq!(facts.pr_number, Some(667));
         assert_eq!(facts.merge_kind, Some(MergeKind::Bors));
         assert_eq!(facts.pr_author.as_deref(), Some("jakerr"));
-        assert_eq!(facts.bors_reviewers, vec!["alexcrichton"]);
+        assert_eq!(facts.approvers, vec!["alexcrichton"]);
         let facts = parse("auto merge of #868 : IanConnolly/cargo/backtick_fix, r=alexcrichton");
         assert_eq!(
             (facts.pr_number, facts.pr_author.as_deref()),
             (Some(868), Some("IanConnolly"))
         );
         let facts = parse("auto merge of #216 : alexcrichton/cargo/issue-205, r=wycats");
-        assert_eq!(facts.bors_reviewers, vec!["wycats"]);
+        assert_eq!(facts.approvers, vec!["wycats"]);
         assert_eq!(facts.pr_author.as_deref(), Some("alexcrichton"));
     }
 
@@ -564,6 +779,180 @@ mod tests {
         assert_eq!(facts.trailers[2].key, "Reviewed-by");
         let old = parse("x\n\nReviewed-on: https://go-review.googlesource.com/1174\n");
         assert_eq!(old.pr_number, Some(1174));
+    }
+
+    #[test]
+    fn bors_reviewer_lists_keep_only_logins() {
+        // rust-lang/cargo: 0c2b370b3, e1851113a, 558eee4fb, 5ff469fe9, 840a562f4, b3d0b2e54.
+        let r = |subject: &str| parse(subject).approvers;
+        assert_eq!(
+            r("Auto merge of #12560 - epage:msrv, r=🙈eh2406🙈"),
+            ["eh2406"]
+        );
+        assert_eq!(
+            r("Auto merge of #6596 - Eh2406:slow-cpu-test, r=dwijnand+alexcrichton"),
+            ["dwijnand", "alexcrichton"]
+        );
+        assert_eq!(
+            r("Auto merge of #5732 - Eh2406:sort_unstable, r=alexcrichton`,"),
+            ["alexcrichton"]
+        );
+        assert_eq!(
+            r("auto merge of #603 : brson/cargo/win, r=alexcrichton,alexcrichton,me"),
+            ["alexcrichton"]
+        );
+        assert!(r("auto merge of #347 : alexcrichton/cargo/snapshots, r=new").is_empty());
+        for placeholder in ["update", "tinyfix", "the-whole-team"] {
+            assert!(r(&format!("Auto merge of #1 - a:b, r={placeholder}")).is_empty());
+        }
+        let facts = parse("Auto merge of #1 - a:b, r=@alexcrichton");
+        assert_eq!(facts.approvers, ["alexcrichton"]);
+    }
+
+    #[test]
+    fn bors_ng_merges_name_the_pr_its_author_and_reviewers() {
+        // rust-lang/cargo 42d8f78b514415ccfb81d7ca862e400ebd9d7497 (rustfix, bors-ng).
+        let facts = parse(
+            "Merge #58\n\n58: Don't require clippy r=oli-obk a=Manishearth\n\nThis makes it more \
+             suitable to use for epoch stuff\n\n\nWe also need better error reporting here :|\n\n\
+             (Can this get a release?)\n\nr? @killercup\n",
+        );
+        assert_eq!(facts.pr_number, Some(58));
+        assert_eq!(facts.merge_kind, Some(MergeKind::BorsNg));
+        assert_eq!(facts.pr_author.as_deref(), Some("Manishearth"));
+        assert_eq!(facts.approvers, ["oli-obk"]);
+        assert_eq!(facts.title.as_deref(), Some("Don't require clippy"));
+        // 1cbe64c453e5: an empty body after the line.
+        let facts = parse(
+            "Merge #60\n\n60: teach bors about required approvals r=killercup a=oli-obk\n\n\n\n",
+        );
+        assert_eq!(
+            (facts.pr_number, facts.pr_author.as_deref()),
+            (Some(60), Some("oli-obk"))
+        );
+        // Without its line, `Merge #N` is nothing bors-ng wrote.
+        assert_eq!(parse("Merge #60\n\nsomething else\n").merge_kind, None);
+    }
+
+    #[test]
+    fn merge_queue_merges_are_not_squashes() {
+        // rust-lang/cargo af373f761aa4 (two parents), pallets/flask 7ef2946fb515.
+        let message = "chore(ci): exclude resolver-tests from intra doc link checks (#17385)\n\n\
+                       ### What does this PR try to resolve?\n\nnext trait resolver might have \
+                       bugs dealing with it,\n";
+        let queued = parse_commit(message, 2);
+        assert_eq!(queued.pr_number, Some(17385));
+        assert_eq!(queued.merge_kind, Some(MergeKind::MergeQueue));
+        assert_eq!(queued.pr_author, None, "the caller reads the second parent");
+        let squashed = parse_commit(message, 1);
+        assert_eq!(squashed.merge_kind, Some(MergeKind::GitHubSquash));
+        let flask = parse_commit("remove unicode host test (#5962)", 2);
+        assert_eq!(
+            (flask.pr_number, flask.merge_kind),
+            (Some(5962), Some(MergeKind::MergeQueue))
+        );
+    }
+
+    #[test]
+    fn phabricator_revisions_and_their_reviewers() {
+        // facebook/folly 012d349713954b12ba75bbd438f2a234c59ef6fa.
+        let facts = parse(
+            "fix nullptr-dereference in SocketAddress\n\nSummary: When `getaddrinfo` fails, \
+             `SocketAddress` attempts to describe the error.\n\nReviewed By: knekritz\n\n\
+             Differential Revision: D70706294\n\nfbshipit-source-id: \
+             0f4144bcb670c4e8e24dd014c9bc0c4ccad06981\n",
+        );
+        assert_eq!(facts.pr_number, Some(70706294));
+        assert_eq!(facts.merge_kind, Some(MergeKind::Phabricator));
+        assert_eq!(facts.approvers, ["knekritz"]);
+        assert_eq!(facts.url, None, "a bare D number has no address");
+        // git sees only `fbshipit-source-id` as a trailer; that stays so.
+        assert_eq!(facts.trailers.len(), 1);
+        // folly 0e753e5bd178: an imported GitHub PR `(#1944)` landed through Phabricator.
+        let facts = parse(
+            "Update x86 Arch Detection (#1944)\n\nSummary:\nThe old detection set \
+             `IS_X86_ARCH=TRUE` on Apple M1.\n\nPull Request resolved: \
+             https://github.com/facebook/folly/pull/1944\n\nReviewed By: kgpai\n\n\
+             Differential Revision: D43881351\n\nPulled By: Orvid\n\n\
+             fbshipit-source-id: 87b591a13b1498f957d648b3121f4ea37e92f96b\n",
+        );
+        assert_eq!(
+            (facts.pr_number, facts.merge_kind),
+            (Some(43881351), Some(MergeKind::Phabricator))
+        );
+        assert_eq!(facts.approvers, ["kgpai"]);
+        // folly 05639983954d and 0a906712cc42: `@name` and an e-mail.
+        let at = parse(
+            "Detect clang\n\nSummary: x\n\nReviewed By: @yfeldblum\n\nDifferential Revision: D2340160\n",
+        );
+        assert_eq!(at.approvers, ["yfeldblum"]);
+        let mail = parse(
+            "Removing redirects\n\nTest Plan: contbuild\n\nReviewed By: philipp@fb.com\n\nFB internal diff: D1164211\n",
+        );
+        assert_eq!(mail.approvers, ["philipp@fb.com"]);
+        assert_eq!(mail.pr_number, None);
+        // Several reviewers, and the URL form.
+        let url = parse(
+            "x\n\nReviewed By: dmm-fb, ot\n\nDifferential Revision: \
+             https://phabricator.intern.facebook.com/D123/\n",
+        );
+        assert_eq!(url.approvers, ["dmm-fb", "ot"]);
+        assert_eq!(url.pr_number, Some(123));
+        assert_eq!(
+            url.url.as_deref(),
+            Some("https://phabricator.intern.facebook.com/D123/")
+        );
+    }
+
+    #[test]
+    fn rietveld_cls_and_their_lgtms() {
+        // golang/tools 289e96cc2682be00f0fbf3641972f774617b0d36.
+        let facts = parse(
+            "go.tools/go/types: no errors for x.(T) where T is an interface\n\nAlso: Added \
+             Config.Strict flag to enable type checker tests\n      beyond the Go 1 \
+             specification.\n\nFixes golang/go#8561.\n\nLGTM=adonovan\nR=adonovan\n\
+             CC=golang-codereviews\nhttps://golang.org/cl/134050043\n",
+        );
+        assert_eq!(facts.pr_number, Some(134050043));
+        assert_eq!(facts.merge_kind, Some(MergeKind::Rietveld));
+        assert_eq!(facts.approvers, ["adonovan"]);
+        assert_eq!(
+            facts.url.as_deref(),
+            Some("https://golang.org/cl/134050043")
+        );
+        // golang/tools 285f6fe2f647: R= names requested reviewers, not approvals.
+        let facts = parse(
+            "go.tools/cmd/benchcmp: add benchcmp\n\n* Has tests.\n\nUpdates golang/go#7016.\n\n\
+             LGTM=r\nR=golang-codereviews, dave, dvyukov, oleku.konko, bradfitz, gobot, r\n\
+             CC=golang-codereviews\nhttps://golang.org/cl/47980043\n",
+        );
+        assert_eq!(facts.approvers, ["r"]);
+        assert_eq!(facts.pr_number, Some(47980043));
+        let appspot =
+            parse("x\n\nLGTM=a, b@golang.org\nR=a\nhttps://codereview.appspot.com/5649045\n");
+        assert_eq!(appspot.approvers, ["a", "b@golang.org"]);
+        assert_eq!(appspot.pr_number, Some(5649045));
+        // A CL link inside the text is no landing.
+        assert_eq!(
+            parse("x\n\nSee https://golang.org/cl/1234\n\nMore.\n").pr_number,
+            None
+        );
+    }
+
+    #[test]
+    fn gerrit_changes_carry_their_address() {
+        let facts = parse(
+            "x\n\nChange-Id: I1\nReviewed-on: https://go-review.googlesource.com/c/crypto/+/817140\n\
+             Reviewed-by: Neal Patel <neal@golang.org>\n",
+        );
+        assert_eq!(
+            facts.url.as_deref(),
+            Some("https://go-review.googlesource.com/c/crypto/+/817140")
+        );
+        assert!(
+            facts.approvers.is_empty(),
+            "Gerrit's approvers are its trailers"
+        );
     }
 
     fn pairs(message: &str) -> Vec<(String, String)> {

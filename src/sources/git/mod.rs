@@ -26,6 +26,8 @@ pub const SOURCE: &str = "git";
 pub fn default_review_trailers() -> BTreeMap<String, String> {
     [
         ("Reviewed-by", "approved"),
+        // mergify's commit templates list the PR's approvals so.
+        ("Approved-by", "approved"),
         ("Acked-by", "commented"),
         ("Tested-by", "commented"),
     ]

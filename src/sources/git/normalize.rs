@@ -1,29 +1,46 @@
-//! From raw commits to rows: `commits`, `file_changes`, and for every commit that names a pull
-//! request or a Gerrit change, a `pull_requests` row and its `reviews`.
+//! From raw commits to rows: `commits`, `file_changes`, and for every landed change a
+//! `pull_requests` row and its `reviews`.
 //!
 //! **People.** A commit's author and committer are taken after `.mailmap`; the roster's aliases
 //! then map their e-mail (or, failing that, their name) to a person; someone the roster does not
 //! know is their lower-cased e-mail. Logins in bors and GitHub merge messages go through the
-//! roster too.
+//! roster too; Phabricator and Rietveld names (or e-mails) are read as trailer values are.
 //!
-//! **A PR's commits.** A merge that names a PR (`Auto merge of #N`, `Merge pull request #N`)
-//! owns the commits it brought in: those reachable from its second parent and not on the
-//! first-parent line of the branch read, within the commits of this run. They get its
-//! `pr_number`, and their `file_changes` rows its `number`, so that knowledge and review
-//! detectors see the PR's files. A squash (`(#N)`) or a Gerrit change is one commit.
+//! **A PR's commits.** A merge that names a PR (`Auto merge of #N`, bors-ng's `Merge #N`,
+//! `Merge pull request #N`, a merge-queue `title (#N)`) owns the commits it brought in: those
+//! reachable from its second parent and not on the first-parent line of the branch read,
+//! within the commits of this run. They get its `pr_number`, and their `file_changes` rows its
+//! `number`, so that knowledge and review detectors see the PR's files. A squash (`(#N)` on
+//! one parent), a Gerrit change, a Phabricator revision or a Rietveld CL is one commit.
 //!
-//! **Reviews.** bors' `r=` list gives `approved` reviews; trailers map to states by
-//! `[git] review_trailers` (default: `Reviewed-by` approved, `Acked-by` and `Tested-by`
-//! commented), submitted at the commit's commit time.
+//! **A PR's author.** bors' `user:branch`, bors-ng's `a=`, the merge button's `from
+//! user/branch` (when `user` is the GitHub repository's own owner, an organisation's branch,
+//! the author of the PR's head, the merge's second parent, instead); for a merge-queue merge,
+//! whose author is whoever queued it, the author of its second parent; else the commit's
+//! author. A second parent this run did not read (a shallow clone's edge) leaves the merge's
+//! author.
 //!
-//! **A reviewed commit is its own change.** Kernel-style projects review patches by mail and
-//! record it in trailers (`Reviewed-by:`, `Acked-by:`, `Tested-by:`) on a commit that names no
-//! PR. Such a commit (not a merge, not brought in by a PR's merge, with a review trailer naming
-//! someone other than its author) becomes a `pull_requests` row of its own, so the review
-//! metrics and detectors see it as a change: number [`commit_change_number`] (negative, from the
-//! sha, so it never meets a GitHub, GitLab or Gerrit number and a re-read replaces it), label
-//! [`COMMIT_CHANGE_LABEL`], created when authored, merged when committed, by the committer. Its
-//! commit and file changes carry that number, as a squashed PR's do.
+//! **Reviews.** bors' and bors-ng's `r=` logins, Phabricator's `Reviewed By:` and Rietveld's
+//! `LGTM=` names give `approved` reviews (without a `reviewer_name`: they are logins, not
+//! signatures); trailers map to states by `[git] review_trailers` (default: `Reviewed-by` and
+//! mergify's `Approved-by` approved, `Acked-by` and `Tested-by` commented), submitted at the
+//! commit's commit time.
+//!
+//! **Every landed commit is a change.** A commit that is not a merge, is not brought in by a
+//! PR's merge and names no change itself (kernel style, where patches are reviewed by mail and
+//! the review is recorded in trailers; a direct push; a revert) becomes a `pull_requests` row of
+//! its own, reviewed or not, so that "merged without review" can be seen: number
+//! [`commit_change_number`] (negative, from the sha, so it never meets a GitHub, GitLab or
+//! Gerrit number and a re-read replaces it), label [`COMMIT_CHANGE_LABEL`] when a review
+//! trailer or approver names someone other than its author, else [`UNREVIEWED_COMMIT_LABEL`];
+//! created when authored, merged when committed, by the committer. Its commit and file changes
+//! carry that number, as a squashed PR's do. A squash history (one `(#N)` commit per PR) gets
+//! one change per PR, never a second one per commit.
+//!
+//! **Links.** A change's `url` is its `Reviewed-on:` (Gerrit), its `Differential Revision:` when
+//! that is a URL, its Rietveld CL line, or, for PR numbers (bors, bors-ng, merges, squashes,
+//! the merge queue) when the clone's `origin` is on github.com ([`Links`]),
+//! `https://github.com/owner/name/pull/N`.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -130,7 +147,27 @@ impl ReviewRules<'_> {
 /// The label of a `pull_requests` row that stands for one reviewed commit without a PR.
 pub const COMMIT_CHANGE_LABEL: &str = "git:reviewed-commit";
 
-/// The number of the change a reviewed commit without a PR stands for: minus one minus the
+/// The label of a `pull_requests` row that stands for one commit without a PR and without a
+/// review in its message: landed without review, as far as git records.
+pub const UNREVIEWED_COMMIT_LABEL: &str = "git:commit";
+
+/// Where a repository's changes can be linked to.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    /// `https://github.com/owner/name` when the clone's `origin` is on github.com: the PRs of
+    /// merges, squashes and bors name their page there (`…/pull/N`).
+    pub github: Option<String>,
+}
+
+impl Links {
+    /// The owner of the GitHub repository (`owner` of `owner/name`).
+    fn github_owner(&self) -> Option<&str> {
+        let base = self.github.as_deref()?;
+        base.trim_end_matches('/').rsplit('/').nth(1)
+    }
+}
+
+/// The number of the change a commit without a PR stands for: minus one minus the
 /// value of the sha's first 15 hex digits (60 bits), so always negative and fixed by the sha.
 pub fn commit_change_number(sha: &str) -> Option<i64> {
     let prefix = sha.get(..15)?;
@@ -190,13 +227,19 @@ pub fn rows(
     raw: Vec<RawCommit>,
     people: &People<'_>,
     rules: &ReviewRules<'_>,
+    links: &Links,
 ) -> Dataset {
     let commits: Vec<(RawCommit, MessageFacts)> = raw
         .into_iter()
         .map(|c| {
-            let facts = message::parse(&c.message);
+            let facts = message::parse_commit(&c.message, c.parents.len());
             (c, facts)
         })
+        .collect();
+    let index: HashMap<&str, usize> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| (c.sha.as_str(), i))
         .collect();
     let mut pr_of = pr_of_commits(&commits, tip);
     // Each commit's author and committer, resolved once.
@@ -209,21 +252,42 @@ pub fn rows(
             )
         })
         .collect();
-    // Reviewed commits without a PR: each is its own change.
-    let mut own_change: HashMap<&str, i64> = HashMap::new();
-    for ((commit, facts), (author, _)) in commits.iter().zip(&who) {
+    // Approvers named outside the trailers: bors logins through the roster, Phabricator and
+    // Rietveld names (or e-mails) as trailer values are read.
+    let approvers: Vec<Vec<String>> = commits
+        .iter()
+        .map(|(_, facts)| {
+            let bors = matches!(facts.merge_kind, Some(MergeKind::Bors | MergeKind::BorsNg));
+            facts
+                .approvers
+                .iter()
+                .filter_map(|name| {
+                    if bors {
+                        Some(people.identities.resolve(name))
+                    } else {
+                        people.in_trailer(name)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    // Every other landed commit (not a merge, not brought in by a PR's merge, naming no change)
+    // is its own change, reviewed or not.
+    let mut own_change: HashMap<&str, (i64, bool)> = HashMap::new();
+    for (((commit, facts), (author, _)), approved_by) in commits.iter().zip(&who).zip(&approvers) {
         if pr_of.contains_key(&commit.sha) || commit.parents.len() > 1 {
             continue;
         }
-        let reviewed = facts.trailers.iter().any(|t| {
-            rules.state(&t.key).is_some()
-                && people
-                    .in_trailer(&t.value)
-                    .is_some_and(|reviewer| reviewer != *author)
-        });
-        if reviewed && let Some(number) = commit_change_number(&commit.sha) {
+        let reviewed = approved_by.iter().any(|a| a != author)
+            || facts.trailers.iter().any(|t| {
+                rules.state(&t.key).is_some()
+                    && people
+                        .in_trailer(&t.value)
+                        .is_some_and(|reviewer| reviewer != *author)
+            });
+        if let Some(number) = commit_change_number(&commit.sha) {
             pr_of.insert(commit.sha.clone(), number);
-            own_change.insert(commit.sha.as_str(), number);
+            own_change.insert(commit.sha.as_str(), (number, reviewed));
         }
     }
     let mut out = Dataset::default();
@@ -293,17 +357,39 @@ pub fn rows(
         });
     }
 
-    // One PR (or Gerrit change) per commit that names one itself.
+    // One PR (or Gerrit, Phabricator, Rietveld change) per commit that names one itself, and
+    // one per commit that is its own change.
     let mut reviewed: BTreeSet<(i64, String, String)> = BTreeSet::new();
     let mut numbered: HashSet<i64> = HashSet::new();
-    for ((commit, facts), (commit_author, committer)) in commits.iter().zip(&who) {
+    let owner = links.github_owner();
+    for (((commit, facts), (commit_author, committer)), approved_by) in
+        commits.iter().zip(&who).zip(&approvers)
+    {
         let own = own_change.get(commit.sha.as_str()).copied();
-        let Some(number) = facts.pr_number.or(own) else {
+        let Some(number) = facts.pr_number.or(own.map(|(n, _)| n)) else {
             continue;
         };
+        // The author of the PR's head (the merge's second parent), when this run read it.
+        let head_author = || {
+            commit
+                .parents
+                .get(1)
+                .and_then(|p| index.get(p.as_str()))
+                .map(|&i| who[i].0.clone())
+        };
         let author = match (facts.merge_kind, &facts.pr_author) {
-            (Some(MergeKind::Bors | MergeKind::GitHubMerge), Some(login)) => {
+            // A branch of the repository's own organisation names no person: its head does.
+            (Some(MergeKind::GitHubMerge), Some(login))
+                if owner.is_some_and(|o| o.eq_ignore_ascii_case(login)) =>
+            {
+                head_author().unwrap_or_else(|| commit_author.clone())
+            }
+            (Some(MergeKind::Bors | MergeKind::BorsNg | MergeKind::GitHubMerge), Some(login)) => {
                 people.identities.resolve(login)
+            }
+            // The merge queue's merge is authored by whoever queued the PR.
+            (Some(MergeKind::MergeQueue), _) => {
+                head_author().unwrap_or_else(|| commit_author.clone())
             }
             _ => commit_author.clone(),
         };
@@ -315,6 +401,7 @@ pub fn rows(
             .min(commit.committer_time));
         let subject = commit.message.lines().next().unwrap_or("").trim();
         let title = match facts.merge_kind {
+            Some(MergeKind::BorsNg) => facts.title.as_deref().unwrap_or(subject),
             // The PR's title is the merge's body's first line.
             Some(MergeKind::Bors | MergeKind::GitHubMerge) => commit
                 .message
@@ -325,6 +412,18 @@ pub fn rows(
                 .unwrap_or(subject),
             _ => subject,
         };
+        let url = facts.url.clone().or_else(|| {
+            let github = links.github.as_deref()?;
+            facts
+                .merge_kind
+                .filter(|k| k.is_github_pr())
+                .map(|_| format!("{}/pull/{number}", github.trim_end_matches('/')))
+        });
+        let labels = match own {
+            Some((_, true)) => vec![COMMIT_CHANGE_LABEL.to_string()],
+            Some((_, false)) => vec![UNREVIEWED_COMMIT_LABEL.to_string()],
+            None => Vec::new(),
+        };
         // A change number seen twice (a cherry-pick of a Gerrit change) is one PR: the newest.
         if numbered.insert(number) {
             out.pull_requests.push(PullRequest {
@@ -333,7 +432,7 @@ pub fn rows(
                 number,
                 author: author.clone(),
                 title: Some(title.to_string()),
-                url: None,
+                url,
                 created_at,
                 ready_at: Some(created_at),
                 first_commit_at: Some(created_at),
@@ -345,9 +444,7 @@ pub fn rows(
                 additions: m.map(|m| m.additions),
                 deletions: m.map(|m| m.deletions),
                 changed_files: m.map(|m| m.files.len() as i64),
-                labels: own
-                    .map(|_| vec![COMMIT_CHANGE_LABEL.to_string()])
-                    .unwrap_or_default(),
+                labels,
                 base_ref: None,
                 is_revert: Some(title.starts_with("Revert \"")),
                 reverts_number: None,
@@ -369,8 +466,9 @@ pub fn rows(
                 });
             }
         };
-        for login in &facts.bors_reviewers {
-            review(people.identities.resolve(login), None, "approved");
+        // Logins and usernames are no signed names: `reviewer_name` stays empty.
+        for approver in approved_by {
+            review(approver.clone(), None, "approved");
         }
         for trailer in &facts.trailers {
             if let Some(state) = rules.state(&trailer.key)
@@ -467,7 +565,7 @@ mod tests {
         let rules = ReviewRules {
             trailers: &trailers,
         };
-        let data = rows("demo", "m", commits, &people, &rules);
+        let data = rows("demo", "m", commits, &people, &rules, &Links::default());
         let pr: BTreeMap<&str, Option<i64>> = data
             .commits
             .iter()
@@ -476,6 +574,7 @@ mod tests {
         assert_eq!(pr["m"], Some(7));
         assert_eq!(pr["b2"], Some(7));
         assert_eq!(pr["b1"], Some(7));
+        // (Shas too short to number a change of their own.)
         assert_eq!(pr["a1"], None);
         assert_eq!(pr["a0"], None);
         assert_eq!(data.commits[1].author, "ana");
@@ -498,5 +597,198 @@ mod tests {
         );
         let numbered = data.file_changes.iter().filter(|f| f.number == Some(7));
         assert_eq!(numbered.count(), 2);
+    }
+
+    fn people_of(identities: &Identities) -> People<'_> {
+        static SAME: fn(&str, &str) -> (String, String) = |n, e| (n.to_string(), e.to_string());
+        People::new(identities, &SAME)
+    }
+
+    fn sha(c: char) -> String {
+        c.to_string().repeat(40)
+    }
+
+    fn by(mut commit: RawCommit, name: &str, email: &str) -> RawCommit {
+        commit.author_name = name.into();
+        commit.author_email = email.into();
+        commit
+    }
+
+    /// rust-lang/cargo af373f761aa4: a merge-queue merge authored by whoever queued it (Ed
+    /// Page), the PR's head by its author (Weihang Lo). The PR is Weihang's, owns the head, and
+    /// links to its page on GitHub.
+    #[test]
+    fn a_merge_queue_merge_is_the_pr_of_its_second_parents_author() {
+        let (m, base, head) = (sha('a'), sha('b'), sha('c'));
+        let commits = vec![
+            by(
+                raw(
+                    &m,
+                    &[&base, &head],
+                    "eopage@gmail.com",
+                    "chore(ci): exclude resolver-tests from intra doc link checks (#17385)\n\n\
+                     ### What does this PR try to resolve?\n",
+                    false,
+                ),
+                "Ed Page",
+                "eopage@gmail.com",
+            ),
+            by(
+                raw(&head, &[&base], "me@weihanglo.tw", "exclude", true),
+                "Weihang Lo",
+                "me@weihanglo.tw",
+            ),
+            raw(&base, &[], "eopage@gmail.com", "root", true),
+        ];
+        let identities = Identities::from_people(&[]);
+        let people = people_of(&identities);
+        let trailers = super::super::default_review_trailers();
+        let rules = ReviewRules {
+            trailers: &trailers,
+        };
+        let links = Links {
+            github: Some("https://github.com/rust-lang/cargo".into()),
+        };
+        let data = rows("rust-lang/cargo", &m, commits, &people, &rules, &links);
+        let pr = data
+            .pull_requests
+            .iter()
+            .find(|p| p.number == 17385)
+            .expect("the PR");
+        assert_eq!(pr.author, "me@weihanglo.tw");
+        assert_eq!(
+            pr.url.as_deref(),
+            Some("https://github.com/rust-lang/cargo/pull/17385")
+        );
+        assert_eq!(pr.merged_by.as_deref(), Some("eopage@gmail.com"));
+        let head_row = data.commits.iter().find(|c| c.sha == head).unwrap();
+        assert_eq!(head_row.pr_number, Some(17385));
+        // The root, pushed to the branch, is a change of its own, unreviewed.
+        let root = data
+            .pull_requests
+            .iter()
+            .find(|p| p.number == commit_change_number(&base).unwrap())
+            .expect("the root's change");
+        assert_eq!(root.labels, [UNREVIEWED_COMMIT_LABEL]);
+        assert_eq!(data.pull_requests.len(), 2);
+    }
+
+    /// Every landed commit is a change: reviewed by mail or not; but a squash is its PR only.
+    #[test]
+    fn every_landed_commit_is_one_change() {
+        let (squash, reviewed, plain) = (sha('1'), sha('2'), sha('3'));
+        let commits = vec![
+            raw(
+                &squash,
+                &[&reviewed],
+                "ana@x",
+                "Speed up the parser (#345)",
+                true,
+            ),
+            raw(
+                &reviewed,
+                &[&plain],
+                "ana@x",
+                "mm: fix\n\nSigned-off-by: Ana <ana@x>\nReviewed-by: Leo <leo@x>\n",
+                true,
+            ),
+            raw(
+                &plain,
+                &[],
+                "ana@x",
+                "mm: init\n\nSigned-off-by: Ana <ana@x>\n",
+                true,
+            ),
+        ];
+        let identities = Identities::from_people(&[]);
+        let people = people_of(&identities);
+        let trailers = super::super::default_review_trailers();
+        let rules = ReviewRules {
+            trailers: &trailers,
+        };
+        let data = rows("k", &squash, commits, &people, &rules, &Links::default());
+        let labels: BTreeMap<i64, Vec<String>> = data
+            .pull_requests
+            .iter()
+            .map(|p| (p.number, p.labels.clone()))
+            .collect();
+        let own = |s: &str| commit_change_number(s).unwrap();
+        assert_eq!(labels.len(), 3, "{labels:?}");
+        assert!(labels[&345].is_empty());
+        assert_eq!(labels[&own(&reviewed)], [COMMIT_CHANGE_LABEL]);
+        assert_eq!(labels[&own(&plain)], [UNREVIEWED_COMMIT_LABEL]);
+        assert!(data.pull_requests.iter().all(|p| p.url.is_none()));
+        let reviews: Vec<(i64, &str)> = data
+            .reviews
+            .iter()
+            .map(|r| (r.number, r.reviewer.as_str()))
+            .collect();
+        assert_eq!(reviews, [(own(&reviewed), "leo@x")]);
+    }
+
+    /// facebook/folly 0e753e5bd178 (Phabricator, an imported GitHub PR) and golang/tools
+    /// 289e96cc2682 (Rietveld): the revision or CL is the change, its approvers its reviews.
+    #[test]
+    fn phabricator_and_rietveld_changes_are_reviewed_by_their_approvers() {
+        let (folly, go) = (sha('d'), sha('e'));
+        let commits = vec![
+            raw(
+                &folly,
+                &[&go],
+                "meyering@meta.com",
+                "Update x86 Arch Detection (#1944)\n\nSummary:\nThe old detection.\n\n\
+                 Pull Request resolved: https://github.com/facebook/folly/pull/1944\n\n\
+                 Reviewed By: kgpai, @Orvid\n\nDifferential Revision: D43881351\n\n\
+                 Pulled By: Orvid\n\nfbshipit-source-id: 87b591a13b1498f957d648b3121f4ea37e92f96b\n",
+                true,
+            ),
+            raw(
+                &go,
+                &[],
+                "gri@golang.org",
+                "go.tools/go/types: no errors for x.(T) where T is an interface\n\n\
+                 Fixes golang/go#8561.\n\nLGTM=adonovan\nR=adonovan\nCC=golang-codereviews\n\
+                 https://golang.org/cl/134050043\n",
+                true,
+            ),
+        ];
+        let identities = Identities::from_people(&[]);
+        let people = people_of(&identities);
+        let trailers = super::super::default_review_trailers();
+        let rules = ReviewRules {
+            trailers: &trailers,
+        };
+        let links = Links {
+            github: Some("https://github.com/facebook/folly".into()),
+        };
+        let data = rows("facebook/folly", &folly, commits, &people, &rules, &links);
+        let numbers: BTreeSet<i64> = data.pull_requests.iter().map(|p| p.number).collect();
+        assert_eq!(numbers, [43881351, 134050043].into());
+        let url = |n: i64| {
+            data.pull_requests
+                .iter()
+                .find(|p| p.number == n)
+                .and_then(|p| p.url.clone())
+        };
+        // A bare D number has no address; a Phabricator number is no GitHub PR's.
+        assert_eq!(url(43881351), None);
+        assert_eq!(
+            url(134050043).as_deref(),
+            Some("https://golang.org/cl/134050043")
+        );
+        let reviews: BTreeSet<(i64, &str, Option<&str>)> = data
+            .reviews
+            .iter()
+            .map(|r| (r.number, r.reviewer.as_str(), r.reviewer_name.as_deref()))
+            .collect();
+        assert_eq!(
+            reviews,
+            [
+                (43881351, "kgpai", None),
+                (43881351, "Orvid", None),
+                (134050043, "adonovan", None)
+            ]
+            .into()
+        );
     }
 }

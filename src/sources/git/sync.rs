@@ -33,7 +33,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::normalize::{People, ReviewRules};
+use super::normalize::{Links, People, ReviewRules};
 use super::ownership::{Change, Histories, Ownership};
 use super::read::{GitRepo, RawCommit};
 use super::{GitError, SOURCE};
@@ -135,6 +135,23 @@ pub fn name_from_remote_url(url: &str) -> Option<String> {
     };
     (!path.is_empty() && !path.split('/').any(|part| part.is_empty() || part == ".."))
         .then(|| path.to_string())
+}
+
+/// `https://github.com/owner/name` when a remote URL is on github.com (HTTPS, SSH or scp-like),
+/// so that PR numbers of the history can be linked to their pages.
+pub fn github_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let host = match url.split_once("://") {
+        Some((_, rest)) => rest.split('/').next()?,
+        None => url.split_once(':')?.0,
+    };
+    let host = host.rsplit('@').next()?;
+    let host = host.split(':').next()?;
+    if !host.eq_ignore_ascii_case("github.com") && !host.eq_ignore_ascii_case("www.github.com") {
+        return None;
+    }
+    let name = name_from_remote_url(url)?;
+    (name.split('/').count() == 2).then(|| format!("https://github.com/{name}"))
 }
 
 /// How to read.
@@ -375,7 +392,10 @@ pub fn sync_repository(
     let rules = ReviewRules {
         trailers: &options.review_trailers,
     };
-    let data = super::normalize::rows(&spec.name, &tip.to_string(), raw, &people, &rules);
+    let links = Links {
+        github: repo.origin_url().as_deref().and_then(github_url),
+    };
+    let data = super::normalize::rows(&spec.name, &tip.to_string(), raw, &people, &rules, &links);
     tracing::info!("{}: rows made by {:?}", spec.name, clock.elapsed());
     outcome.commits = data.commits.len();
     outcome.pull_requests = data.pull_requests.len();
@@ -1035,6 +1055,27 @@ mod tests {
             ("https://github.com/", None),
         ] {
             assert_eq!(name(url).as_deref(), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn github_remotes_link_to_their_pull_requests() {
+        use super::github_url;
+        for (url, expected) in [
+            (
+                "https://github.com/rust-lang/cargo.git",
+                Some("rust-lang/cargo"),
+            ),
+            ("git@github.com:tokio-rs/tokio.git", Some("tokio-rs/tokio")),
+            ("ssh://git@github.com/pallets/flask", Some("pallets/flask")),
+            ("https://user:secret@github.com/o/n.git", Some("o/n")),
+            ("https://gitlab.com/group/sub/tool.git", None),
+            ("https://go.googlesource.com/tools", None),
+            ("git@github.example.com:o/n.git", None),
+            ("/srv/git/project.git", None),
+        ] {
+            let want = expected.map(|n| format!("https://github.com/{n}"));
+            assert_eq!(github_url(url), want, "{url}");
         }
     }
 }
