@@ -1077,6 +1077,7 @@ fn reviewed_pr(world: &mut Dataset, repo: &str, author: &str, reviewers: &[&str]
             repo: repo.into(),
             number,
             reviewer: reviewer.to_string(),
+            reviewer_name: None,
             state: "approved".into(),
             submitted_at: created + chrono::Duration::hours(2 + i as i64),
             comment_count: Some(0),
