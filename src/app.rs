@@ -1620,7 +1620,24 @@ fn coverage(
         excluded,
         assumed_teams: identities.assumed_teams.clone(),
         merged_accounts: identities.merges.len(),
+        unreadable: unreadable_items(store),
     })
+}
+
+/// Tickets a fetch had to skip because the tracker refused them (`jira` keeps them in its
+/// source state until a fetch reads them), as `KEY (Jira answered 404)`.
+fn unreadable_items(store: &Store) -> Vec<String> {
+    let state = store.manifest().sources.get("jira");
+    let projects: Vec<String> = state
+        .and_then(|s| s.get("projects"))
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    projects
+        .iter()
+        .flat_map(|project| crate::sources::jira::sync::skipped_issues(state, project))
+        .map(|issue| format!("{} (Jira answered {})", issue.key, issue.status))
+        .collect()
 }
 
 /// How many rows the metrics leave out: bots' PRs and reviews, self-reviews, and update-branch

@@ -52,6 +52,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
                 excluded: Vec::new(),
                 assumed_teams: Vec::new(),
                 merged_accounts: 0,
+                unreadable: Vec::new(),
             },
             roster: &roster,
             audience,

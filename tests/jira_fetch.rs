@@ -1328,6 +1328,14 @@ fn an_issue_jira_refuses_is_skipped_and_named_and_the_project_stored() {
     want.issue_events.push(changed);
     assert_same_tables(&ws.data, &want, TABLES, SOURCE);
     assert_eq!(skipped(&ws), vec![(deleted.clone(), 404)]);
+    // The report says which ticket its rows may lack.
+    let month = data.issues[0].created_at.format("%Y-%m").to_string();
+    let out = tempfile::tempdir().unwrap();
+    let report = support::report(&ws.data, &month, &out.path().join("report"));
+    assert_eq!(
+        report["coverage"]["unreadable"],
+        serde_json::json!([format!("{deleted} (Jira answered 404)")])
+    );
 
     // Deleted for good: the listing no longer finds it, so nothing is left to name.
     fake.with_world(|w| w.issues.retain(|i| i.key != deleted));

@@ -227,6 +227,9 @@ pub struct Coverage {
     pub assumed_teams: Vec<String>,
     /// Accounts merged into the person they belong to (`teamlens people --merged`).
     pub merged_accounts: usize,
+    /// Tickets the tracker refused to a fetch (deleted, or hidden by issue security): their
+    /// rows are missing or as an earlier fetch read them.
+    pub unreadable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
