@@ -1775,7 +1775,9 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
         sql.to_string()
     };
     let store = Store::open(data_dir)?;
-    let tables = store.scan_all()?;
+    // The people as every report sees them: merged accounts, bots, assumed teams.
+    let scans = store.scan_all()?;
+    let tables = identity::resolve(&scans, config)?.apply(scans)?;
     let computed = metrics::compute(&tables, config, None)?;
     let mut context = computed.sql_context(&tables);
     let frame = metrics::query(&mut context, &text)?;

@@ -784,7 +784,7 @@ pub struct ReviewBottleneckThresholds {
     /// In the reported month itself the person must still have approved at least this share, or
     /// they have stopped being the gate.
     pub month_share_floor: f64,
-    /// The person's approval share over the window must be at least this many times the next
+    /// The person's approvals over the window must be at least this many times the next
     /// busiest approver's: a gate stands out, one of two busy reviewers does not.
     pub dominance: f64,
 }

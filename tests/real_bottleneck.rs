@@ -12,8 +12,8 @@
 //!
 //!     cargo test --release --test real_bottleneck -- --ignored --nocapture
 //!
-//! It prints the agreement table README shows, and fails on any disagreement it cannot
-//! attribute (it lists each one).
+//! It prints the agreement table README shows and every disagreement, and fails on any
+//! (`TEAMLENS_CORPUS_ONLY=owner/name,…` reads only those repositories).
 
 mod support;
 
@@ -57,6 +57,8 @@ fn ids_of_people(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
 struct Tally {
     dominant: usize,
     dominant_named: usize,
+    /// Dominant months teamlens said it could not judge (with the reason, under not judged).
+    dominant_not_judged: usize,
     shared: usize,
     shared_quiet: usize,
     other_findings: usize,
@@ -72,8 +74,15 @@ fn review_bottleneck_agrees_with_the_independent_count() {
     let mut table = Vec::new();
     let mut disagreements = Vec::new();
     let mut total = Tally::default();
+    // `TEAMLENS_CORPUS_ONLY=golang/text,golang/sys` reads only those.
+    let only: Option<Vec<String>> = std::env::var("TEAMLENS_CORPUS_ONLY")
+        .ok()
+        .map(|v| v.split(',').map(str::to_string).collect());
     for entry in &manifest {
         let name = &entry["repo"];
+        if only.as_ref().is_some_and(|o| !o.contains(name)) {
+            continue;
+        }
         let mirror = clones.join(name.replace('/', "+")).join("repo");
         assert!(
             mirror.exists(),
@@ -142,6 +151,20 @@ fn review_bottleneck_agrees_with_the_independent_count() {
                 .or_default()
                 .insert(finding["subject"].as_str().unwrap().to_lowercase());
         }
+        // month → review_bottleneck's not-judged subjects and reasons
+        let mut not_judged: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for entry in report["not_judged"].as_array().unwrap() {
+            if entry["kind"] != "review_bottleneck" {
+                continue;
+            }
+            not_judged
+                .entry(entry["month"].as_str().unwrap_or_default().to_string())
+                .or_default()
+                .push((
+                    entry["subject"].as_str().unwrap().to_lowercase(),
+                    entry["reason"].as_str().unwrap().to_string(),
+                ));
+        }
         let people = ids_of_people(&dir);
         let mut tally = Tally::default();
         let mut judged_months = BTreeSet::new();
@@ -153,8 +176,16 @@ fn review_bottleneck_agrees_with_the_independent_count() {
                 tally.dominant += 1;
                 let top = &row["w3_top_approver"];
                 let ids = people.get(top).cloned().unwrap_or_default();
+                let unjudged = not_judged.get(month).and_then(|entries| {
+                    entries
+                        .iter()
+                        .find(|(subject, _)| subject.starts_with("team:") || ids.contains(subject))
+                });
                 if found.iter().any(|s| ids.contains(s)) {
                     tally.dominant_named += 1;
+                } else if let Some((subject, reason)) = unjudged {
+                    tally.dominant_not_judged += 1;
+                    eprintln!("{name} {month}: not judged ({subject}: {reason})");
                 } else {
                     disagreements.push(format!(
                         "{name} {month}: the count's dominant approver {top} ({} of changes) \
@@ -181,31 +212,34 @@ fn review_bottleneck_agrees_with_the_independent_count() {
             .map(|(_, s)| s.len())
             .sum();
         table.push(format!(
-            "| {name} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} |",
             tally.dominant,
             tally.dominant_named,
+            tally.dominant_not_judged,
             tally.shared,
             tally.shared_quiet,
             tally.other_findings
         ));
         total.dominant += tally.dominant;
         total.dominant_named += tally.dominant_named;
+        total.dominant_not_judged += tally.dominant_not_judged;
         total.shared += tally.shared;
         total.shared_quiet += tally.shared_quiet;
         total.other_findings += tally.other_findings;
     }
     println!(
-        "| repository | dominant months | teamlens named the approver | shared months | \
-         teamlens named no one | findings in other months |"
+        "| repository | dominant months | teamlens named the approver | not judged (said why) | \
+         shared months | teamlens named no one | findings in other months |"
     );
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for line in &table {
         println!("{line}");
     }
     println!(
-        "| **all** | **{}** | **{}** | **{}** | **{}** | **{}** |",
+        "| **all** | **{}** | **{}** | **{}** | **{}** | **{}** | **{}** |",
         total.dominant,
         total.dominant_named,
+        total.dominant_not_judged,
         total.shared,
         total.shared_quiet,
         total.other_findings

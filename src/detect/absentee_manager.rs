@@ -72,6 +72,7 @@ impl Detector for AbsenteeManager {
                 if team_opened < t.min_team_prs {
                     outcome.not_judged.push(NotJudged {
                         kind: FindingKind::AbsenteeManager,
+                        month: None,
                         subject: manager.to_string(),
                         reason: format!(
                             "{team_opened} PRs opened by {team} (at least {} needed)",

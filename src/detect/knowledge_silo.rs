@@ -91,6 +91,7 @@ impl Detector for KnowledgeSilo {
             if size < t.min_team_size {
                 outcome.not_judged.push(super::NotJudged {
                     kind: FindingKind::KnowledgeSilo,
+                    month: None,
                     subject: format!("team:{team}"),
                     reason: format!(
                         "{size} people in {team} (at least {} needed): a module of a team this \

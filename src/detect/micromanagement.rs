@@ -119,6 +119,7 @@ impl Detector for Micromanagement {
                 if members.len() + 1 < t.min_team_size || others_prs < t.min_team_prs {
                     outcome.not_judged.push(NotJudged {
                         kind: FindingKind::Micromanagement,
+                        month: None,
                         subject: manager.to_string(),
                         reason: format!(
                             "{others_prs} reviewed PRs of others in {team} (at least {} needed) \

@@ -191,6 +191,10 @@ pub struct NotJudged {
     pub kind: FindingKind,
     pub subject: String,
     pub reason: String,
+    /// The month it was not judged in (`YYYY-MM`), set by [`run_all`]: a report over several
+    /// months says which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
 }
 
 /// Everything a detector may read. Detectors never fetch, write or render.
@@ -333,7 +337,10 @@ pub fn run_all(input: &DetectorInput) -> Result<Outcome, DetectError> {
     results.sort_by_key(|(n, _)| *n);
     let mut outcome = Outcome::default();
     for (_, found) in results {
-        let found = found?;
+        let mut found = found?;
+        for entry in &mut found.not_judged {
+            entry.month.get_or_insert_with(|| input.month.to_string());
+        }
         outcome.findings.extend(found.findings);
         outcome.not_judged.extend(found.not_judged);
     }

@@ -145,6 +145,7 @@ impl Detector for OutputOutcomeDivergence {
             {
                 outcome.not_judged.push(NotJudged {
                     kind: FindingKind::OutputOutcomeDivergence,
+                    month: None,
                     subject: format!("team:{team}"),
                     reason: format!(
                         "{} merged PRs this month and {:.0} a month over {} baseline month(s) with data \

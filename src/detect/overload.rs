@@ -64,6 +64,7 @@ impl Detector for Overload {
             if f.assignments + f.created < t.min_tickets {
                 outcome.not_judged.push(NotJudged {
                     kind: FindingKind::Overload,
+                    month: None,
                     subject: format!("team:{team}"),
                     reason: format!(
                         "{} tickets planned or created in the month (at least {} needed)",

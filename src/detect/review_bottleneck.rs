@@ -6,9 +6,11 @@
 //! the month itself still approved at least `month_share_floor`. The window keeps a month in
 //! which everyone else was on holiday from passing for a bottleneck, and a bottleneck's own
 //! holiday month from hiding it. One reviewer who is
-//! merely busy is not a gate, and neither is one of several busy reviewers: the person's share
-//! must be at least `dominance` times the next busiest approver's. Teams with too few merged PRs, or too few people to spread reviews
-//! over (a two-person team always reviews each other), are not judged.
+//! merely busy is not a gate, and neither is one of several busy reviewers: over the window the
+//! person must have given at least `dominance` times as many approvals as the next busiest
+//! approver (counts, not shares: a share of the few PRs someone could approve because they
+//! wrote the rest says nothing of how busy they are). Teams with too few merged PRs, or too few
+//! people to spread reviews over (a two-person team always reviews each other), are not judged.
 //!
 //! Evidence: both shares, PR-hours spent waiting on the person while no one else had approved,
 //! the median pickup time of the team's PRs in weeks the person reviewed versus weeks they did
@@ -44,8 +46,8 @@ impl Detector for ReviewBottleneck {
          over the window_months ending with the month, the person approved at least \
          approval_share of the team's merged PRs they could approve and gave the last approval \
          before merge on at least last_gate_share of them, and in the month itself still \
-         approved at least month_share_floor, and their share is at least dominance times the \
-         next busiest approver's. Teams with fewer than min_merged_prs merged PRs or \
+         approved at least month_share_floor, and they gave at least dominance times as many \
+         approvals as the next busiest approver. Teams with fewer than min_merged_prs merged PRs or \
          min_team_size people are not judged, nor is a person who could approve fewer than \
          min_merged_prs of the team's PRs (the others being their own); both are listed under \
          not judged. Evidence: PR-hours waiting on them (not recorded where the source has no \
@@ -57,10 +59,26 @@ impl Detector for ReviewBottleneck {
         let t = &input.config.thresholds.review_bottleneck;
         let load = for_month(input.metrics.get("review_load"), input.month)?;
         let mut outcome = Outcome::default();
+        let teams = str_values(&load, "team")?;
+        // A team that merged nothing this month is not judged either, and says so.
+        let with_merges: BTreeSet<&str> = teams.iter().flatten().map(String::as_str).collect();
+        for team in input.roster.teams() {
+            if !with_merges.contains(team) {
+                outcome.not_judged.push(NotJudged {
+                    kind: FindingKind::ReviewBottleneck,
+                    month: None,
+                    subject: format!("team:{team}"),
+                    reason: format!(
+                        "no merged PR with an approval this month (at least {} merged PRs \
+                         needed)",
+                        t.min_merged_prs
+                    ),
+                });
+            }
+        }
         if load.height() == 0 {
             return Ok(outcome);
         }
-        let teams = str_values(&load, "team")?;
         let reviewers = str_values(&load, "reviewer")?;
         let merged = f64_values(&load, "merged_prs")?;
         let eligible = f64_values(&load, "eligible_prs")?;
@@ -99,6 +117,7 @@ impl Detector for ReviewBottleneck {
                 if judged_teams.insert(team.clone()) {
                     outcome.not_judged.push(NotJudged {
                         kind: FindingKind::ReviewBottleneck,
+                        month: None,
                         subject: format!("team:{team}"),
                         reason: format!(
                             "{merged_prs} merged PRs (at least {} needed) and {team_size} people \
@@ -116,6 +135,7 @@ impl Detector for ReviewBottleneck {
                 if approved[i].unwrap_or(0.0) > 0.0 {
                     outcome.not_judged.push(NotJudged {
                         kind: FindingKind::ReviewBottleneck,
+                        month: None,
                         subject: reviewer.clone(),
                         reason: format!(
                             "in {team}: could approve {eligible_prs:.0} of the team's \
@@ -134,16 +154,19 @@ impl Detector for ReviewBottleneck {
                 .unwrap_or_default();
             let approval_share = pooled.approved / pooled.eligible.max(1.0);
             let gate_share = pooled.gates / pooled.eligible.max(1.0);
-            // The next busiest approver of the team over the same window.
+            // The next busiest approver of the team over the same window, by approvals: the
+            // team's PRs both could approve are nearly the same, except where one authors most
+            // of them — then a share of their own few eligible PRs (2 of 3) says nothing of how
+            // busy they are, and a pair where one writes and the other approves is a gate.
             let runner_up = window
                 .iter()
-                .filter(|((t, r), _)| t == team && r != reviewer)
-                .map(|(_, p)| p.approved / p.eligible.max(1.0))
+                .filter(|((t_, r), _)| t_ == team && r != reviewer)
+                .map(|(_, p)| p.approved)
                 .fold(0.0, f64::max);
             if approval_share < t.approval_share
                 || gate_share < t.last_gate_share
                 || month_share < t.month_share_floor
-                || approval_share < t.dominance * runner_up
+                || pooled.approved < t.dominance * runner_up
             {
                 continue;
             }

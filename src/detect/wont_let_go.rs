@@ -50,6 +50,7 @@ impl Detector for WontLetGo {
                 if rows.len() < t.min_team_prs {
                     outcome.not_judged.push(NotJudged {
                         kind: FindingKind::WontLetGo,
+                        month: None,
                         subject: manager.to_string(),
                         reason: format!(
                             "{} merged PRs in {team} (at least {} needed)",
