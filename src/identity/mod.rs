@@ -83,12 +83,21 @@ fn has_columns(frame: &LazyFrame, columns: &[&str]) -> PolarsResult<bool> {
     Ok(columns.iter().all(|c| schema.contains(c)))
 }
 
-/// Accounts of the person columns, with their row counts and the names they sign with.
+/// The timeline tables, the largest by far (`pr_events`: 6.8 million rows in the 2,000-person
+/// benchmark), are not read for evidence: whoever acts in them authors, reviews or comments too,
+/// and counting them would cost more than all the rest. Their person columns are still renamed.
+const EVENT_TABLES: &[&str] = &["pr_events", "issue_events"];
+
+/// Accounts of the person columns, with their row counts and the names they sign with. Every
+/// column is counted in one query, so polars reads the tables side by side.
 fn observe(
     tables: &BTreeMap<&'static str, LazyFrame>,
 ) -> PolarsResult<BTreeMap<String, merge::Observed>> {
-    let mut accounts: BTreeMap<String, merge::Observed> = BTreeMap::new();
+    let mut counts = Vec::new();
     for (table, column) in PERSON_COLUMNS {
+        if EVENT_TABLES.contains(table) {
+            continue;
+        }
         let Some(frame) = tables.get(table) else {
             continue;
         };
@@ -105,27 +114,33 @@ fn observe(
             Some(name) => col(name),
             None => lit(NULL).cast(DataType::String),
         };
-        let counted = frame
-            .clone()
-            .select([col(*column).alias("account"), name.alias("name")])
-            .filter(col("account").is_not_null())
-            .group_by([col("account"), col("name")])
-            .agg([len().alias("rows")])
-            .collect()?;
-        let ids = counted.column("account")?.str()?;
-        let names = counted.column("name")?.str()?;
-        let rows = counted.column("rows")?.u32()?;
-        for i in 0..counted.height() {
-            let Some(id) = ids.get(i) else { continue };
-            if id.is_empty() || id.starts_with("team:") {
-                continue;
-            }
-            let n = rows.get(i).unwrap_or(0) as usize;
-            let entry = accounts.entry(id.to_string()).or_default();
-            entry.rows += n;
-            if let Some(name) = names.get(i).filter(|n| !n.trim().is_empty()) {
-                *entry.names.entry(name.trim().to_string()).or_default() += n;
-            }
+        counts.push(
+            frame
+                .clone()
+                .select([col(*column).alias("account"), name.alias("name")])
+                .filter(col("account").is_not_null())
+                .group_by([col("account"), col("name")])
+                .agg([len().cast(DataType::UInt64).alias("rows")]),
+        );
+    }
+    let mut accounts: BTreeMap<String, merge::Observed> = BTreeMap::new();
+    if counts.is_empty() {
+        return Ok(accounts);
+    }
+    let counted = concat(counts, UnionArgs::default())?.collect()?;
+    let ids = counted.column("account")?.str()?;
+    let names = counted.column("name")?.str()?;
+    let rows = counted.column("rows")?.u64()?;
+    for i in 0..counted.height() {
+        let Some(id) = ids.get(i) else { continue };
+        if id.is_empty() || id.starts_with("team:") {
+            continue;
+        }
+        let n = rows.get(i).unwrap_or(0) as usize;
+        let entry = accounts.entry(id.to_string()).or_default();
+        entry.rows += n;
+        if let Some(name) = names.get(i).filter(|n| !n.trim().is_empty()) {
+            *entry.names.entry(name.trim().to_string()).or_default() += n;
         }
     }
     Ok(accounts)
