@@ -20,27 +20,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use support::corpus::{self, rows};
 use support::{read_json, teamlens};
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real")
-}
-
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|line| {
-            header
-                .iter()
-                .zip(line.split('\t'))
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
 
 /// Every id a person of `identities.tsv` may appear under, in lower case.
 fn ids_of_people(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
@@ -70,7 +51,7 @@ fn review_bottleneck_agrees_with_the_independent_count() {
     let clones = PathBuf::from(
         std::env::var("TEAMLENS_CORPUS_CLONES").unwrap_or_else(|_| "/work/.mirror".into()),
     );
-    let manifest = rows(&corpus().join("manifest.tsv"));
+    let manifest = rows(&corpus::dir().join("manifest.tsv"));
     let mut table = Vec::new();
     let mut disagreements = Vec::new();
     let mut total = Tally::default();
@@ -89,7 +70,7 @@ fn review_bottleneck_agrees_with_the_independent_count() {
             "{} is missing: bring it with the fetch tool (github:{name})",
             mirror.display()
         );
-        let dir = corpus().join(name.replace('/', "__"));
+        let dir = corpus::dir().join(name.replace('/', "__"));
         let counted = rows(&dir.join("approvals_monthly.tsv"));
         let first = counted.first().unwrap()["month"].clone();
         let last = counted.last().unwrap()["month"].clone();

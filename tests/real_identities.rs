@@ -10,17 +10,16 @@
 //! address (`pr_heads.tsv`). The merge rules were written with this corpus in view, so
 //! the figures say the rules fit these histories, not how they do on unseen ones.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use support::corpus::{self, rows};
 use teamlens::identity::{bots, merge};
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real")
-}
-
 fn repositories() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus())
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus::dir())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("people.tsv").exists())
@@ -28,23 +27,6 @@ fn repositories() -> Vec<PathBuf> {
     dirs.sort();
     assert_eq!(dirs.len(), 11, "the corpus has eleven repositories");
     dirs
-}
-
-/// Rows of a TSV file as maps from its header.
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|line| {
-            header
-                .iter()
-                .zip(line.split('\t'))
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
 }
 
 /// How the tables name an identity: addresses in lower case, logins and names as written.

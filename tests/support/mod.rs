@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod corpus;
 pub mod fake_github;
 pub mod fake_jira;
 pub mod fake_linear;

@@ -513,6 +513,20 @@ mod tests {
     use super::*;
     use crate::sources::github::org::OrgMember;
 
+    /// Each proposed team's name and members' logins, in order.
+    fn team_names(proposal: &Proposal) -> Vec<(&str, Vec<&str>)> {
+        proposal
+            .teams
+            .iter()
+            .map(|t| {
+                (
+                    t.name.as_str(),
+                    t.members.iter().map(|m| m.login.as_str()).collect(),
+                )
+            })
+            .collect()
+    }
+
     fn repo(name: &str) -> RepoName {
         RepoName::parse(name).unwrap()
     }
@@ -576,16 +590,7 @@ mod tests {
                 }],
             })
         });
-        let names: Vec<(&str, Vec<&str>)> = proposal
-            .teams
-            .iter()
-            .map(|t| {
-                (
-                    t.name.as_str(),
-                    t.members.iter().map(|m| m.login.as_str()).collect(),
-                )
-            })
-            .collect();
+        let names = team_names(&proposal);
         assert_eq!(
             names,
             vec![
@@ -633,16 +638,7 @@ mod tests {
         prs.push(pr("acme/tools", "hal", &[]));
         let since = Utc::now() - chrono::Duration::days(90);
         let proposal = from_review_graph(&prs, since);
-        let names: Vec<(&str, Vec<&str>)> = proposal
-            .teams
-            .iter()
-            .map(|t| {
-                (
-                    t.name.as_str(),
-                    t.members.iter().map(|m| m.login.as_str()).collect(),
-                )
-            })
-            .collect();
+        let names = team_names(&proposal);
         assert_eq!(
             names,
             vec![
