@@ -34,12 +34,24 @@ fn ids_of_people(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
     out
 }
 
+/// Months where teamlens and the count differ by definition, each with the reason; any other
+/// difference fails the test.
+const EXPLAINED: &[(&str, &str, &str)] = &[(
+    "golang/net",
+    "2015-01",
+    "the count's window is dominated by Ian Lance Taylor (78 %), but in January itself Dave \
+     Cheney approved 43 % and Ian 39 %: review_bottleneck also asks the month itself for \
+     month_share_floor (40 %), as a gate who has stopped gating is no longer one",
+)];
+
 #[derive(Default)]
 struct Tally {
     dominant: usize,
     dominant_named: usize,
     /// Dominant months teamlens said it could not judge (with the reason, under not judged).
     dominant_not_judged: usize,
+    /// Differences listed in [`EXPLAINED`].
+    explained: usize,
     shared: usize,
     shared_quiet: usize,
     other_findings: usize,
@@ -167,6 +179,11 @@ fn review_bottleneck_agrees_with_the_independent_count() {
                 } else if let Some((subject, reason)) = unjudged {
                     tally.dominant_not_judged += 1;
                     eprintln!("{name} {month}: not judged ({subject}: {reason})");
+                } else if let Some((_, _, why)) =
+                    EXPLAINED.iter().find(|(r, m, _)| r == name && m == month)
+                {
+                    tally.explained += 1;
+                    eprintln!("{name} {month}: differs by definition: {why}");
                 } else {
                     disagreements.push(format!(
                         "{name} {month}: the count's dominant approver {top} ({} of changes) \
@@ -193,10 +210,11 @@ fn review_bottleneck_agrees_with_the_independent_count() {
             .map(|(_, s)| s.len())
             .sum();
         table.push(format!(
-            "| {name} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
             tally.dominant,
             tally.dominant_named,
             tally.dominant_not_judged,
+            tally.explained,
             tally.shared,
             tally.shared_quiet,
             tally.other_findings
@@ -204,23 +222,25 @@ fn review_bottleneck_agrees_with_the_independent_count() {
         total.dominant += tally.dominant;
         total.dominant_named += tally.dominant_named;
         total.dominant_not_judged += tally.dominant_not_judged;
+        total.explained += tally.explained;
         total.shared += tally.shared;
         total.shared_quiet += tally.shared_quiet;
         total.other_findings += tally.other_findings;
     }
     println!(
         "| repository | dominant months | teamlens named the approver | not judged (said why) | \
-         shared months | teamlens named no one | findings in other months |"
+         differ by definition | shared months | teamlens named no one | findings in other months |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for line in &table {
         println!("{line}");
     }
     println!(
-        "| **all** | **{}** | **{}** | **{}** | **{}** | **{}** | **{}** |",
+        "| **all** | **{}** | **{}** | **{}** | **{}** | **{}** | **{}** | **{}** |",
         total.dominant,
         total.dominant_named,
         total.dominant_not_judged,
+        total.explained,
         total.shared,
         total.shared_quiet,
         total.other_findings
