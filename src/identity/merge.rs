@@ -89,14 +89,14 @@ pub fn name_key(name: &str) -> Option<String> {
         .nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
-        .filter_map(|c| {
+        .map(|c| {
             match c {
                 '(' | '[' => depth += 1,
                 ')' | ']' => depth = depth.saturating_sub(1),
-                _ if depth == 0 => return Some(if c.is_alphanumeric() { c } else { ' ' }),
+                _ if depth == 0 && c.is_alphanumeric() => return c,
                 _ => {}
             }
-            Some(' ')
+            ' '
         })
         .collect();
     let words: Vec<&str> = lowered.split_whitespace().collect();
