@@ -205,6 +205,7 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
             phases,
             [
                 "load the store",
+                "resolve identities",
                 "compute all metrics",
                 "run all detectors",
                 "render the report"

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::RepoName;
-use super::org::OrgTeam;
+use super::org::{OrgMember, OrgTeam};
 
 /// Where the proposed teams came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,16 @@ pub struct ProposedMember {
     pub name: Option<String>,
     /// A GitHub team maintainer, proposed as manager.
     pub maintainer: bool,
+}
+
+impl From<&OrgMember> for ProposedMember {
+    fn from(member: &OrgMember) -> Self {
+        ProposedMember {
+            login: member.login.clone(),
+            name: member.name.as_deref().map(one_line),
+            maintainer: member.maintainer,
+        }
+    }
 }
 
 /// What `init` proposes: the teams, and notes for what it could not place.
@@ -81,15 +91,7 @@ pub fn from_github_teams(org: &str, teams: &[OrgTeam]) -> Proposal {
                     team.slug,
                     one_line(&team.name)
                 ),
-                members: team
-                    .members
-                    .iter()
-                    .map(|m| ProposedMember {
-                        login: m.login.clone(),
-                        name: m.name.as_deref().map(one_line),
-                        maintainer: m.maintainer,
-                    })
-                    .collect(),
+                members: team.members.iter().map(ProposedMember::from).collect(),
             }
         })
         .collect();
@@ -287,15 +289,7 @@ pub fn from_codeowners(
                 origin: format!(
                     "proposed from CODEOWNERS of {repos} (owner @{org}/{slug}): confirm or rename"
                 ),
-                members: team
-                    .members
-                    .iter()
-                    .map(|m| ProposedMember {
-                        login: m.login.clone(),
-                        name: m.name.as_deref().map(one_line),
-                        maintainer: m.maintainer,
-                    })
-                    .collect(),
+                members: team.members.iter().map(ProposedMember::from).collect(),
             }),
             None => notes.push(format!(
                 "CODEOWNERS of {repos} name @{org}/{slug}, whose members these credentials cannot \
