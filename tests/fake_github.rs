@@ -1011,6 +1011,7 @@ fn every_query_document_runs_against_the_fake() {
             let value = match var.as_str() {
                 "owner" | "login" => json!("acme"),
                 "name" => json!("tiny"),
+                "slug" => json!("platform"),
                 "first" => json!(10),
                 "query" => json!("repo:acme/tiny is:pr updated:>=2026-01-02T03:04:05Z"),
                 "id" if text.contains("on PullRequestReviewThread") => {
