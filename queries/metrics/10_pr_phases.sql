@@ -5,7 +5,8 @@
 -- first deployment that shipped the PR. Reviews after the merge do not count. Reviews dated at
 -- the merge itself (git trailers, bors `r=`: the review's own time is not recorded) cannot tell
 -- pickup, review and merge apart, so those three phases are NULL, not zero, and cycle time stands
--- alone. `team` is the
+-- alone. A PR no deployment shipped has no lead time (NULL: GREATEST ignores a NULL argument,
+-- so every such difference is guarded, or it would read 0). `team` is the
 -- author's primary team; team aggregates join `memberships` to count every team of the author.
 WITH human_reviews AS (
     SELECT r.repo, r.number, r.reviewer, r.state, r.submitted_at
@@ -55,7 +56,9 @@ SELECT m.repo, m.number, m.author,
            GREATEST(0.0, (EXTRACT(EPOCH FROM m.merged_at) - EXTRACT(EPOCH FROM COALESCE(b.last_approval_at, m.ready_at))) / 3600.0)
        END AS merge_h,
        GREATEST(0.0, (EXTRACT(EPOCH FROM m.merged_at) - EXTRACT(EPOCH FROM m.first_commit_at)) / 3600.0) AS cycle_h,
-       GREATEST(0.0, (EXTRACT(EPOCH FROM d.deployed_at) - EXTRACT(EPOCH FROM m.first_commit_at)) / 3600.0) AS lead_time_h,
+       CASE WHEN d.deployed_at IS NOT NULL THEN
+           GREATEST(0.0, (EXTRACT(EPOCH FROM d.deployed_at) - EXTRACT(EPOCH FROM m.first_commit_at)) / 3600.0)
+       END AS lead_time_h,
        CASE WHEN f.number IS NULL THEN 0 ELSE 1 END AS failed
 FROM merged AS m
 LEFT JOIN review_bounds AS b ON b.repo = m.repo AND b.number = m.number

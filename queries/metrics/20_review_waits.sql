@@ -49,6 +49,11 @@ SELECT repo, number, reviewer, author, team, url, title, requested_at, clock_sta
             WHEN clock_end = first_review_at THEN 'reviewed'
             WHEN clock_end = removed_at THEN 'removed'
             ELSE 'closed' END AS outcome,
-       GREATEST(0.0, (EXTRACT(EPOCH FROM clock_end) - EXTRACT(EPOCH FROM clock_start)) / 3600.0) AS wait_h,
-       GREATEST(0.0, (EXTRACT(EPOCH FROM LEAST(clock_end, other_approval_at)) - EXTRACT(EPOCH FROM clock_start)) / 3600.0) AS blocking_h
+       -- An open request's wait is not over: NULL, not 0 (GREATEST ignores a NULL argument).
+       CASE WHEN clock_end IS NOT NULL THEN
+           GREATEST(0.0, (EXTRACT(EPOCH FROM clock_end) - EXTRACT(EPOCH FROM clock_start)) / 3600.0)
+       END AS wait_h,
+       CASE WHEN clock_end IS NOT NULL OR other_approval_at IS NOT NULL THEN
+           GREATEST(0.0, (EXTRACT(EPOCH FROM LEAST(clock_end, other_approval_at)) - EXTRACT(EPOCH FROM clock_start)) / 3600.0)
+       END AS blocking_h
 FROM clocks
