@@ -1124,7 +1124,7 @@ fn people(
 /// assumed without a roster.
 fn merged_people(store: &Store, config: &Config, say: &Say) -> Result<()> {
     let tables = store.analysis_tables()?;
-    let identities = identity::resolve(&tables, config)?;
+    let identities = identity::resolve(&tables, config, None)?;
     if identities.merges.is_empty() {
         say.line("no account is merged into another: every account is its own person");
     } else {
@@ -1384,7 +1384,9 @@ fn analyze(
         Some(_) => store.scan_all()?,
         None => store.analysis_tables()?,
     };
-    let identities = identity::resolve(&tables, config)?;
+    // Teams assumed from work up to the end of the span, never from later months.
+    let until = detect::micros_span(span.first, span.last).1;
+    let identities = identity::resolve(&tables, config, Some(until))?;
     let tables = identities.apply(tables)?;
     let metrics = metrics::compute(&tables, config, user_metrics)?;
     let people = tables["people"]
@@ -1777,7 +1779,7 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
     let store = Store::open(data_dir)?;
     // The people as every report sees them: merged accounts, bots, assumed teams.
     let scans = store.scan_all()?;
-    let tables = identity::resolve(&scans, config)?.apply(scans)?;
+    let tables = identity::resolve(&scans, config, None)?.apply(scans)?;
     let computed = metrics::compute(&tables, config, None)?;
     let mut context = computed.sql_context(&tables);
     let frame = metrics::query(&mut context, &text)?;
@@ -1858,7 +1860,8 @@ fn bench_run(
                 Ok((store, tables))
             })?;
             let (identities, tables) = log.time("resolve identities", || -> Result<_> {
-                let identities = identity::resolve(&tables, config)?;
+                let until = detect::micros_span(month, month).1;
+                let identities = identity::resolve(&tables, config, Some(until))?;
                 let tables = identities.apply(tables)?;
                 Ok((identities, tables))
             })?;

@@ -70,12 +70,13 @@ const NAMED_COLUMNS: &[(&str, &str, &str)] = &[
     ("reviews", "reviewer", "reviewer_name"),
 ];
 
-/// Where people work, for assumed teams: table, repository column, person column.
-const WORK_COLUMNS: &[(&str, &str, &str)] = &[
-    ("pull_requests", "repo", "author"),
-    ("reviews", "repo", "reviewer"),
-    ("commits", "repo", "author"),
-    ("issues", "project", "assignee"),
+/// Where people work, for assumed teams: table, repository column, person column, and the
+/// column that dates the work.
+const WORK_COLUMNS: &[(&str, &str, &str, &str)] = &[
+    ("pull_requests", "repo", "author", "created_at"),
+    ("reviews", "repo", "reviewer", "submitted_at"),
+    ("commits", "repo", "author", "authored_at"),
+    ("issues", "project", "assignee", "created_at"),
 ];
 
 fn has_columns(frame: &LazyFrame, columns: &[&str]) -> PolarsResult<bool> {
@@ -155,10 +156,14 @@ fn str_column(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>
         .collect())
 }
 
-/// Reads the evidence in `tables` and decides who is who (see the module doc).
+/// Reads the evidence in `tables` and decides who is who (see the module doc). Assumed teams
+/// count only work dated before `until` (microseconds since the epoch; a report passes the end
+/// of its last month), so a month's report does not take its teams from later work. Merges and
+/// bots read the whole store: a later address of someone is still them.
 pub fn resolve(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
+    until: Option<i64>,
 ) -> Result<Identities, IdentityError> {
     let people = match tables.get("people") {
         Some(people) => people.clone().collect()?,
@@ -242,7 +247,7 @@ pub fn resolve(
     let mut new_people: Vec<Person> = Vec::new();
     let mut assumed_teams = Vec::new();
     if !has_teams {
-        let activity = work_by_repository(tables, &resolution.renamed, &bots)?;
+        let activity = work_by_repository(tables, &resolution.renamed, &bots, until)?;
         let members = teams::assume(&activity);
         let mut all: BTreeSet<String> = BTreeSet::new();
         for member in members {
@@ -360,18 +365,24 @@ fn work_by_repository(
     tables: &BTreeMap<&'static str, LazyFrame>,
     renamed: &BTreeMap<String, String>,
     bots: &[Bot],
+    until: Option<i64>,
 ) -> PolarsResult<BTreeMap<(String, String), usize>> {
     let bots: BTreeSet<&str> = bots.iter().map(|b| b.account.as_str()).collect();
     let mut activity: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for (table, repository, person) in WORK_COLUMNS {
+    for (table, repository, person, dated) in WORK_COLUMNS {
         let Some(frame) = tables.get(table) else {
             continue;
         };
-        if !has_columns(frame, &[repository, person])? {
+        if !has_columns(frame, &[repository, person, dated])? {
             continue;
         }
+        let before = match until {
+            Some(until) => col(*dated).cast(DataType::Int64).lt(lit(until)),
+            None => lit(true),
+        };
         let counted = frame
             .clone()
+            .filter(before)
             .select([col(*repository).alias("repo"), col(*person).alias("person")])
             .filter(col("repo").is_not_null().and(col("person").is_not_null()))
             .group_by([col("repo"), col("person")])

@@ -111,7 +111,7 @@ fn column(tables: &BTreeMap<&'static str, LazyFrame>, table: &str, name: &str) -
 #[test]
 fn a_self_vote_under_a_second_address_becomes_a_self_review() {
     let tables = gerrit();
-    let identities = resolve(&tables, &Config::default()).unwrap();
+    let identities = resolve(&tables, &Config::default(), None).unwrap();
     assert_eq!(
         identities
             .renamed
@@ -137,7 +137,7 @@ fn a_self_vote_under_a_second_address_becomes_a_self_review() {
 #[test]
 fn without_a_roster_each_repository_is_a_team_and_the_submit_bot_is_a_bot() {
     let tables = gerrit();
-    let identities = resolve(&tables, &Config::default()).unwrap();
+    let identities = resolve(&tables, &Config::default(), None).unwrap();
     assert_eq!(identities.assumed_teams, ["golang/net", "golang/tools"]);
     assert_eq!(
         identities
@@ -192,14 +192,14 @@ fn a_roster_with_teams_is_kept_and_the_configuration_decides_bots_and_merges() {
     let mut config = Config::default();
     config.identity.bots = vec!["ci-*".into()];
     config.identity.not_bots = vec!["gobot@golang.org".into()];
-    let identities = resolve(&tables, &config).unwrap();
+    let identities = resolve(&tables, &config, None).unwrap();
     assert!(identities.assumed_teams.is_empty());
     assert_eq!(identities.renamed["husin@google.com"], "nick");
     let bots: Vec<&str> = identities.bots.iter().map(|b| b.account.as_str()).collect();
     assert_eq!(bots, ["ci-runner"]);
 
     config.identity.never_merge = vec![["nick".into(), "husin@google.com".into()]];
-    let identities = resolve(&tables, &config).unwrap();
+    let identities = resolve(&tables, &config, None).unwrap();
     assert!(identities.renamed.is_empty());
     assert_eq!(identities.kept_apart.len(), 1);
     let tables = identities.apply(tables).unwrap();
@@ -208,4 +208,26 @@ fn a_roster_with_teams_is_kept_and_the_configuration_decides_bots_and_merges() {
         str_column(&people, "person").unwrap(),
         [Some("nick".to_string()), Some("ci-runner".to_string())]
     );
+}
+
+#[test]
+fn assumed_teams_count_only_work_before_the_reported_months_end() {
+    let tables = gerrit();
+    // All the work is in March 2026: a report ending before it assumes no one's team from it.
+    let before_march = Utc
+        .with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp_micros();
+    let identities = resolve(&tables, &Config::default(), Some(before_march)).unwrap();
+    assert!(
+        identities.assumed_teams.is_empty(),
+        "{:?}",
+        identities.assumed_teams
+    );
+    let after_march = Utc
+        .with_ymd_and_hms(2026, 4, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp_micros();
+    let identities = resolve(&tables, &Config::default(), Some(after_march)).unwrap();
+    assert_eq!(identities.assumed_teams, ["golang/net", "golang/tools"]);
 }
