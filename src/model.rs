@@ -407,6 +407,10 @@ table! {
         /// [`crate::identity`] merges one person's addresses by.
         author_name: Option<String>,
         authored_at: DateTime<Utc>,
+        /// When the commit reached the branch read: the commit time of the first-parent commit
+        /// that brought it in (git); empty when the source cannot tell. A report as of a month's
+        /// end sees only commits that had landed by then (`crate::asof`).
+        landed_at: Option<DateTime<Utc>>,
         author_tz_offset_minutes: Option<i64>,
         committer: Option<String>,
         committer_name: Option<String>,
@@ -629,6 +633,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
             "committer",
             "committer_name",
             "authored_at",
+            "landed_at",
             "files",
             "trailers",
         ],

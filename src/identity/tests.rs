@@ -43,6 +43,7 @@ fn commit(repo: &str, number: i64, author: &str, name: &str) -> Commit {
         author: author.into(),
         author_name: Some(name.into()),
         authored_at: at(1),
+        landed_at: None,
         author_tz_offset_minutes: None,
         committer: Some("gobot@golang.org".into()),
         committer_name: Some("Gopher Robot".into()),

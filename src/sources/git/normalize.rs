@@ -178,23 +178,70 @@ fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
-/// The PR each commit belongs to: its own, or that of the merge that brought it in.
-/// `commits` are newest first, `tip` the branch's tip.
-pub fn pr_of_commits(commits: &[(RawCommit, MessageFacts)], tip: &str) -> HashMap<String, i64> {
-    let index: HashMap<&str, usize> = commits
+/// Each commit's position in `commits`, by sha.
+fn index_of(commits: &[(RawCommit, MessageFacts)]) -> HashMap<&str, usize> {
+    commits
         .iter()
         .enumerate()
         .map(|(i, (c, _))| (c.sha.as_str(), i))
-        .collect();
-    let mut mainline: HashSet<&str> = HashSet::new();
+        .collect()
+}
+
+/// The branch's first-parent line from `tip`, newest first, within the commits read.
+fn mainline<'a>(
+    commits: &'a [(RawCommit, MessageFacts)],
+    index: &HashMap<&str, usize>,
+    tip: &'a str,
+) -> Vec<&'a str> {
+    let mut line = Vec::new();
+    let mut seen = HashSet::new();
     let mut next = Some(tip);
     while let Some(sha) = next {
         let Some(&i) = index.get(sha) else { break };
-        if !mainline.insert(sha) {
+        if !seen.insert(sha) {
             break;
         }
+        line.push(commits[i].0.sha.as_str());
         next = commits[i].0.parents.first().map(String::as_str);
     }
+    line
+}
+
+/// When each commit reached the branch read: the commit time of the first-parent commit that
+/// brought it in (itself, for a commit on the first-parent line). A commit written in 2014 on a
+/// side branch, or in another repository a subtree merge imported, did not exist on the branch
+/// until that merge; a report for an earlier month must not see it (`crate::asof`). A commit no
+/// first-parent commit of this run brought in (unreachable from the tip) keeps its own time.
+pub fn landed_times(commits: &[(RawCommit, MessageFacts)], tip: &str) -> HashMap<String, i64> {
+    let index = index_of(commits);
+    let mut landed: HashMap<String, i64> = HashMap::new();
+    // Oldest first, so a merge only claims what no earlier first-parent commit brought in.
+    for sha in mainline(commits, &index, tip).into_iter().rev() {
+        let commit = &commits[index[sha]].0;
+        landed.insert(sha.to_string(), commit.committer_time);
+        let mut pending: Vec<&str> = commit.parents.iter().skip(1).map(String::as_str).collect();
+        while let Some(sha) = pending.pop() {
+            let Some(&i) = index.get(sha) else { continue };
+            if landed.contains_key(sha) {
+                continue;
+            }
+            landed.insert(sha.to_string(), commit.committer_time);
+            pending.extend(commits[i].0.parents.iter().map(String::as_str));
+        }
+    }
+    for (commit, _) in commits {
+        landed
+            .entry(commit.sha.clone())
+            .or_insert(commit.committer_time);
+    }
+    landed
+}
+
+/// The PR each commit belongs to: its own, or that of the merge that brought it in.
+/// `commits` are newest first, `tip` the branch's tip.
+pub fn pr_of_commits(commits: &[(RawCommit, MessageFacts)], tip: &str) -> HashMap<String, i64> {
+    let index = index_of(commits);
+    let mainline: HashSet<&str> = mainline(commits, &index, tip).into_iter().collect();
     let mut out: HashMap<String, i64> = HashMap::new();
     for (commit, facts) in commits {
         if let Some(number) = facts.pr_number {
@@ -242,6 +289,13 @@ pub fn rows(
         .map(|(i, (c, _))| (c.sha.as_str(), i))
         .collect();
     let mut pr_of = pr_of_commits(&commits, tip);
+    let landed = landed_times(&commits, tip);
+    let landed_at = |commit: &RawCommit| {
+        at(landed
+            .get(&commit.sha)
+            .copied()
+            .unwrap_or(commit.committer_time))
+    };
     // Each commit's author and committer, resolved once.
     let who: Vec<(String, String)> = commits
         .iter()
@@ -342,6 +396,7 @@ pub fn rows(
             author: author.clone(),
             author_name: Some(commit.author_name.clone()).filter(|n| !n.trim().is_empty()),
             authored_at: at(commit.author_time),
+            landed_at: Some(landed_at(commit)),
             author_tz_offset_minutes: Some(i64::from(commit.author_offset) / 60),
             committer: Some(committer.clone()),
             committer_name: Some(commit.committer_name.clone()).filter(|n| !n.trim().is_empty()),
@@ -394,7 +449,8 @@ pub fn rows(
             _ => commit_author.clone(),
         };
         let m = members.get(&number);
-        let merged_at = at(commit.committer_time);
+        // Merged into the branch read when it reached its first-parent line.
+        let merged_at = landed_at(commit);
         let created_at = at(m
             .and_then(|m| m.first_authored)
             .unwrap_or(commit.author_time)
@@ -530,6 +586,30 @@ mod tests {
             people.in_trailer("Lars Shneider").as_deref(),
             Some("Lars Shneider")
         );
+    }
+
+    #[test]
+    fn a_commit_lands_when_the_first_parent_commit_that_brought_it_in_was_committed() {
+        // t ← n (merge of old into m) ← m ← a0; old ← side2 (merge of v into side1) ← side1 ← a0
+        let at = |sha: &str, parents: &[&str], time: i64| {
+            let mut c = raw(sha, parents, "x@x", sha, true);
+            c.committer_time = time;
+            (c, message::parse_commit(sha, parents.len()))
+        };
+        let commits = vec![
+            at("t", &["n"], 900),
+            at("n", &["m", "side2"], 800),
+            at("m", &["a0"], 500),
+            at("side2", &["side1", "v"], 300),
+            at("v", &[], 10),
+            at("side1", &["a0"], 200),
+            at("a0", &[], 100),
+        ];
+        let landed = landed_times(&commits, "t");
+        let of = |sha: &str| landed[sha];
+        assert_eq!((of("t"), of("n"), of("m"), of("a0")), (900, 800, 500, 100));
+        // Written earlier on a branch, or in another project, they reached main with n.
+        assert_eq!((of("side2"), of("side1"), of("v")), (800, 800, 800));
     }
 
     #[test]
