@@ -67,6 +67,12 @@ pub enum Command {
         /// The last simulated month.
         #[arg(long, default_value = "2026-10")]
         until: Month,
+        /// Store the organisation as a fetch at the end of this month would have seen it: the
+        /// same people and work as without it, cut off there (PRs merged later still open,
+        /// tickets in the status they had). Earlier than --until; for checking that a report
+        /// for a past month does not change when later data arrives.
+        #[arg(long, value_name = "MONTH")]
+        recorded_until: Option<Month>,
         /// Replace a data directory that holds fetched or imported data too (by default only an
         /// earlier simulation is replaced).
         #[arg(long)]

@@ -105,8 +105,15 @@ enum End {
 }
 
 pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
-    let cutoff =
-        Utc.from_utc_datetime(&(config.until + Duration::days(1)).and_time(NaiveTime::MIN));
+    let morning_after =
+        |day: NaiveDate| Utc.from_utc_datetime(&(day + Duration::days(1)).and_time(NaiveTime::MIN));
+    let cutoff = morning_after(config.until);
+    let recorded = morning_after(
+        config
+            .recorded_until
+            .unwrap_or(config.until)
+            .min(config.until),
+    );
     let months = config.month_names();
     let month_start = |back: usize| {
         months
@@ -121,6 +128,7 @@ pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
         world,
         rng,
         cutoff,
+        recorded,
         split_from,
         out: Dataset {
             people: world.people(),
@@ -141,8 +149,13 @@ pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
     };
     activity.simulate_days();
     activity.deploy();
-    activity.out.sprints = sprints_of(&activity.out.issue_events, cutoff);
-    activity.out
+    activity.out.sprints = sprints_of(&activity.out.issue_events, recorded);
+    // What happens after a merge (the squash commit, deployments) is written as it happens;
+    // what came after the last recorded day was not there yet.
+    let mut out = activity.out;
+    out.commits.retain(|c| c.authored_at < recorded);
+    out.deployments.retain(|d| d.at < recorded);
+    out
 }
 
 /// The sprints tickets were planned into, as a tracker lists them: two weeks from their
@@ -179,8 +192,12 @@ struct Activity<'a> {
     config: &'a SimConfig,
     world: &'a World,
     rng: &'a mut ChaCha8Rng,
-    /// Nothing at or after this moment is recorded.
+    /// The end of the simulation: nothing happens at or after this moment.
     cutoff: DateTime<Utc>,
+    /// Nothing at or after this moment is recorded (`SimConfig::recorded_until`; the cut-off
+    /// unless earlier). Only what is stored depends on it, never what happens, so a store
+    /// recorded earlier holds the same world as far as it goes.
+    recorded: DateTime<Utc>,
     /// The first days of the two months of PR splitting (ever finer) on teams that split.
     split_from: (NaiveDate, NaiveDate),
     out: Dataset,
@@ -1281,6 +1298,7 @@ impl Activity<'_> {
             author: record.pr.author.clone(),
             author_name: None,
             authored_at: at,
+            landed_at: Some(at),
             author_tz_offset_minutes: Some(0),
             committer: Some(WEB_FLOW.into()),
             committer_name: None,
@@ -1329,7 +1347,10 @@ impl Activity<'_> {
 
     /// Applies the cut-off and moves the PR's rows into the dataset.
     fn record(&mut self, mut record: PrRecord) {
-        let cutoff = self.cutoff;
+        let cutoff = self.recorded;
+        if record.pr.created_at >= cutoff {
+            return;
+        }
         let pr = &mut record.pr;
         if pr.merged_at.is_some_and(|at| at >= cutoff) {
             pr.merged_at = None;
@@ -1862,7 +1883,7 @@ impl Ticket {
 
     /// Applies the cut-off, derives status and dates from the events, and records the ticket.
     fn finish(mut self, activity: &mut Activity) -> String {
-        let cutoff = activity.cutoff;
+        let cutoff = activity.recorded;
         if self.created >= cutoff {
             return self.key;
         }

@@ -123,6 +123,11 @@ pub struct SimConfig {
     pub scale: f64,
     /// The last simulated day; nothing after it is recorded (later merges are still open PRs).
     pub until: NaiveDate,
+    /// The last day recorded, when earlier than `until`: the organisation is simulated to
+    /// `until` but stored as a fetch the next morning would have seen it (open PRs still open,
+    /// tickets in the status they had). The same world cut earlier: what the as-of tests
+    /// compare a longer store with (`crate::asof`).
+    pub recorded_until: Option<NaiveDate>,
     pub teams: Vec<TeamPlan>,
 }
 
@@ -186,6 +191,7 @@ impl SimConfig {
             months: months.max(1),
             scale,
             until: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default(),
+            recorded_until: None,
             teams: plans,
         }
     }
