@@ -85,10 +85,20 @@ pub fn run(cli: Cli) -> Result<()> {
             months,
             scale,
             until,
+            recorded_until,
             force,
         } => {
+            if let Some(recorded) = recorded_until
+                && recorded > until
+            {
+                bail!(
+                    "--recorded-until {recorded} is after --until {until}: the months recorded \
+                     must be simulated; give a month up to {until}"
+                );
+            }
             let sim = SimConfig {
                 until: until.last_day(),
+                recorded_until: recorded_until.map(Month::last_day),
                 ..SimConfig::default_org(seed, teams as usize, months, scale)
             };
             let lock = LazyWriteLock::new(&out, Resource::Store, "simulate", wait).get()?;
@@ -1384,8 +1394,9 @@ fn analyze(
         Some(_) => store.scan_all()?,
         None => store.analysis_tables()?,
     };
-    // Teams assumed from work up to the end of the span, never from later months.
+    // The data as it stood at the span's end: a report regenerated later says the same.
     let until = detect::micros_span(span.first, span.last).1;
+    let tables = crate::asof::as_of(tables, until);
     let identities = identity::resolve(&tables, config, Some(until))?;
     let tables = identities.apply(tables)?;
     let metrics = metrics::compute(&tables, config, user_metrics)?;
@@ -1604,18 +1615,24 @@ fn coverage(
         .flatten()
         .collect();
     let excluded = excluded_rows(tables, &bots)?;
+    // The rows the report read: as the data stood at the period's end, not all that is stored.
+    let mut counts = Vec::new();
+    for (name, stored) in &store.manifest().tables {
+        let Some(table) = tables.get(name.as_str()).filter(|_| stored.rows > 0) else {
+            continue;
+        };
+        let rows = table.clone().select([len()]).collect()?;
+        let rows = rows.column("len")?.u32()?.get(0).unwrap_or(0) as usize;
+        if rows > 0 {
+            counts.push(TableCount {
+                name: name.clone(),
+                rows,
+            });
+        }
+    }
     Ok(Coverage {
         sources: store.manifest().sources.keys().cloned().collect(),
-        tables: store
-            .manifest()
-            .tables
-            .iter()
-            .filter(|(_, t)| t.rows > 0)
-            .map(|(name, t)| TableCount {
-                name: name.clone(),
-                rows: t.rows,
-            })
-            .collect(),
+        tables: counts,
         first_activity: first.map(|d| d.to_string()),
         last_activity: last.map(|d| d.to_string()),
         bots,
@@ -1861,6 +1878,7 @@ fn bench_run(
             })?;
             let (identities, tables) = log.time("resolve identities", || -> Result<_> {
                 let until = detect::micros_span(month, month).1;
+                let tables = crate::asof::as_of(tables, until);
                 let identities = identity::resolve(&tables, config, Some(until))?;
                 let tables = identities.apply(tables)?;
                 Ok((identities, tables))

@@ -4,6 +4,7 @@
 //! Data flows one way: [`sources`] → [`store`] → [`metrics`] → [`detect`] → [`report`].
 
 pub mod app;
+pub mod asof;
 pub mod bench;
 pub mod cli;
 pub mod config;
