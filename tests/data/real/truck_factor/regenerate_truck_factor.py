@@ -21,7 +21,7 @@ it), the script
 and writes `teamlens_truck_factors.tsv` (rows in the order given) and prints the agreement.
 
     python3 tests/data/real/truck_factor/regenerate_truck_factor.py \\
-        --teamlens /work/wt-tf-bin/teamlens --work /tmp/tf-work \\
+        --teamlens target/release/teamlens --work /tmp/tf-work \\
         alexreisner/geocoder=/work/.mirror/alexreisner+geocoder/repo ...
 
 `--date` defaults to the study's snapshot as `README.md` dates it (2015-02-19).
@@ -285,7 +285,10 @@ def write_excerpt(study_name, clone, data, sha):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pairs", nargs="+", metavar="study/name=MIRROR")
-    ap.add_argument("--teamlens", default="/work/wt-tf-bin/teamlens")
+    ap.add_argument(
+        "--teamlens",
+        default=os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "teamlens"),
+    )
     ap.add_argument("--work", default="/tmp/teamlens-truck-factor")
     ap.add_argument("--date", default=DEFAULT_DATE)
     ap.add_argument("--excerpt", action="append", default=[], metavar="study/name")
