@@ -14,6 +14,10 @@
 //! `<owner>+<name>/repo` as the project's fetch tool brings them) and compares with the TSV:
 //!
 //!     cargo test --release --test real_truck_factor -- --ignored --nocapture
+//!
+//! With a target directory other builds share, `target/<profile>/teamlens` may be another
+//! checkout's binary by the time the test runs: name yours with
+//! `CARGO_BIN_EXE_teamlens=/path/to/teamlens`, which the test's runner reads first.
 
 mod support;
 

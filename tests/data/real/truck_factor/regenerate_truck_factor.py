@@ -8,9 +8,10 @@ For each `study/name=MIRROR` given (the study's spelling of the repository, and 
 directory of it, e.g. /work/.mirror/expressjs+express/repo as the project's fetch tool brings
 it), the script
 
-1. clones the mirror into the work folder (`git clone --no-checkout`, nothing from the
-   network) and points HEAD (branch `snapshot`, no checkout) at the snapshot: the last commit
-   on the default branch's first-parent line committed before `--date`;
+1. clones the mirror into the work folder (`git clone --bare --shared`, nothing from the
+   network) and points HEAD (branch `snapshot`) at the snapshot: the last commit on the default
+   branch's first-parent line committed before `--date` (a bare clone reads the snapshot's
+   `.mailmap`, as a checkout would);
 2. runs `teamlens fetch git CLONE --data-dir DATA` (a fresh data directory, no roster, no
    config: what a new user gets) and reads the truck factors it prints;
 3. with `--excerpt study/name`, writes `excerpts/<owner>__<name>.tsv`: per file at the
@@ -82,15 +83,17 @@ def snapshot(mirror, clone, date, branch="HEAD"):
     """A clone of `mirror` whose HEAD is the last first-parent commit of `branch` before
     `date`."""
     if not os.path.isdir(clone):
+        # Bare, as `git clone --bare` leaves a repository: git and teamlens then read the
+        # snapshot's own `.mailmap` (HEAD:.mailmap), as the study's checked-out clones did.
         subprocess.run(
-            ["git", "clone", "--quiet", "--no-checkout", mirror, clone], check=True
+            ["git", "clone", "--quiet", "--bare", "--shared", mirror, clone], check=True
         )
     head = git(mirror, "rev-parse", branch)
     sha = git(clone, "rev-list", "-1", "--first-parent", f"--before={date}T00:00:00Z", head)
     if not sha:
         raise SystemExit(f"{mirror}: no commit before {date}")
     # HEAD at the snapshot without a checkout: teamlens and git log read commits and trees,
-    # and a checkout would fail on a blob the snapshot lacks even where no diff needs it.
+    # and a checkout would fail on a blob the snapshot lacks (prawn).
     git(clone, "update-ref", "refs/heads/snapshot", sha)
     git(clone, "symbolic-ref", "HEAD", "refs/heads/snapshot")
     day = git(clone, "show", "-s", "--format=%cs", sha)
@@ -303,7 +306,7 @@ def main():
         if name not in study:
             raise SystemExit(f"{name} is not in study.tsv")
         slug = name.replace("/", "+")
-        clone = os.path.join(args.work, slug, "clone")
+        clone = os.path.join(args.work, slug, "clone.git")
         data = os.path.join(args.work, slug, "data")
         os.makedirs(os.path.dirname(clone), exist_ok=True)
         sha, day, commits = snapshot(mirror, clone, args.date, branch or "HEAD")
