@@ -499,7 +499,7 @@ fn truck_factors_of_the_repository_and_its_top_level_directories() {
 #[test]
 fn review_knowledge_raises_the_truck_factor() {
     // Ana makes three changes to two files, each reviewed by Leo (Reviewed-by trailers, no PR);
-    // Leo makes two. Without reviews Leo is no author (DOA 3.18); with them he is (3.42).
+    // Leo makes two. Without reviews Leo is no author (DOA 3.27); with them he is (3.51).
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("rk");
     std::fs::create_dir(&repo).unwrap();

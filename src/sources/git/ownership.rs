@@ -7,7 +7,8 @@
 //! of merged PRs:
 //!
 //! - a change is one commit touching one file (merges, which carry no file statistics, are not
-//!   changes); the first author is whoever made the file's oldest change;
+//!   changes); the first author is whoever made the file's oldest change, which creates it: it
+//!   gives first authorship but is not a delivery nor an acceptance (as in Avelino's tool);
 //! - a rename moves the file's history to its new path, as Avelino's tool follows renames;
 //! - only files present at the tip count (deleted files are nobody's knowledge worth keeping);
 //! - **review knowledge**: each reviewer of a change — the `reviews` rows of the commit's PR or
@@ -190,6 +191,20 @@ pub fn compute(
     histories.ownership(live, review_weight)
 }
 
+/// A file's changes as degree of authorship counts them: the change that created the file is
+/// its first authorship (FA), not also a delivery of its creator (DL) and an acceptance for
+/// everyone else (AC). Avelino et al.'s tool (aserg-ufmg/Truck-Factor,
+/// `task/DOACalculator.java`) reads `git log --name-status`: an `A` line only marks the first
+/// author, and deliveries are the `M` and `R` lines. The creator keeps a zero count, so they
+/// still get a degree of authorship.
+fn deliveries(first: Option<&String>, changes: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    let mut changes = changes.clone();
+    if let Some(count) = first.and_then(|person| changes.get_mut(person)) {
+        *count = (*count - 1.0).max(0.0);
+    }
+    changes
+}
+
 fn summarize(
     files: &HashMap<String, History>,
     live: Option<&BTreeSet<String>>,
@@ -209,9 +224,10 @@ fn summarize(
     for path in paths {
         let history = &files[path];
         let first = history.first.as_ref().map(|(_, person)| person);
-        let (plain, plain_authors) = degree_of_authorship(first, &history.changes, &none, 0.0);
+        let changes = deliveries(first, &history.changes);
+        let (plain, plain_authors) = degree_of_authorship(first, &changes, &none, 0.0);
         let (with, with_authors) =
-            degree_of_authorship(first, &history.changes, &history.reviews, review_weight);
+            degree_of_authorship(first, &changes, &history.reviews, review_weight);
         let plain: BTreeMap<String, f64> = plain.into_iter().collect();
         for (person, doa_with_reviews) in with {
             authorship.push(FileAuthorship {
@@ -287,11 +303,13 @@ mod tests {
         let o = compute(changes, None, 0.5);
         assert_eq!(o.repository.truck_factor, 1);
         assert_eq!(o.repository.holders, vec!["ana"]);
-        // leo reviewed every change: 3.293 + 0.164·2 − 0.321·ln 5 < 3.293, not an author yet.
+        // leo reviewed every change: 3.293 + 0.164·2 − 0.321·ln 4 < 3.293 (ana's first change
+        // created the files: not an acceptance), not an author yet.
         assert_eq!(o.repository.truck_factor_with_reviews, 1);
-        // ana wrote three changes, leo two and reviewed ana's: leo's DOA is 3.176 without
-        // reviews (not an author), 3.293 + 0.164·(2 + 0.5·3) − 0.321·ln 4 ≈ 3.422 with them,
-        // above both 3.293 and 0.75 of ana's 4.53.
+        // ana wrote three changes (the first created the files, so two deliveries), leo two and
+        // reviewed ana's three: leo's DOA is 3.293 + 0.164·2 − 0.321·ln 3 ≈ 3.268 without
+        // reviews (not an author), 3.293 + 0.164·(2 + 0.5·3) − 0.321·ln 3 ≈ 3.514 with them,
+        // above both 3.293 and 0.75 of ana's 4.366.
         let mut changes = Vec::new();
         for i in 0..3 {
             changes.push(change(i, "ana", &["src/a.rs", "src/b.rs"], &["leo"]));
@@ -304,7 +322,7 @@ mod tests {
         assert_eq!(o.repository.truck_factor_with_reviews, 2);
         let leo = o.authorship.iter().find(|a| a.person == "leo").unwrap();
         assert!(!leo.author && leo.author_with_reviews, "{leo:?}");
-        assert!((leo.doa_with_reviews - 3.4217).abs() < 1e-3, "{leo:?}");
+        assert!((leo.doa_with_reviews - 3.5143).abs() < 1e-3, "{leo:?}");
         assert_eq!(o.modules.len(), 1);
         assert_eq!(o.modules[0].module, "src");
     }
