@@ -579,6 +579,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
     (
         "reviews",
         &[
+            "source",
             "repo",
             "number",
             "reviewer",
@@ -595,7 +596,15 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
     ("pr_events", &["repo", "number", "kind", "actor", "at"]),
     (
         "pr_commits",
-        &["repo", "number", "author", "authored_at", "is_merge"],
+        &[
+            "repo",
+            "number",
+            "sha",
+            "author",
+            "authored_at",
+            "author_tz_offset_minutes",
+            "is_merge",
+        ],
     ),
     ("comments", &["target", "author", "created_at"]),
     (
@@ -626,6 +635,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
     (
         "commits",
         &[
+            "source",
             "repo",
             "sha",
             "author",
@@ -634,6 +644,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
             "committer_name",
             "authored_at",
             "landed_at",
+            "author_tz_offset_minutes",
             "files",
             "trailers",
         ],

@@ -2,7 +2,13 @@
 //!
 //! Burnout, attrition and absence are about a person's own rhythm, so every visible action (a
 //! commit, a review, a PR opened, a comment, a ticket change) is placed in the actor's time zone
-//! and judged against their own working hours. Time zones are resolved through a small table of
+//! and judged against their own working hours. A commit carries the UTC offset its author's
+//! clock recorded, the best word on where they were, and is placed by it; other actions by the
+//! roster's time zone, or, where the roster gives none (UTC, its default), by the offset the
+//! person's own commits record most often. What git alone records is read as git records it: a
+//! clone's commits are actions (not its merges, nor GitHub's squash commits, nor commits a PR's
+//! fetch already has), its changes and trailer reviews are not (a change opens with its first
+//! commit; a review is dated when the change landed, not when the reviewer worked). Time zones are resolved through a small table of
 //! UTC offsets per zone and UTC hour, joined to the events, so daylight-saving time is exact and
 //! no per-row time-zone arithmetic runs in Rust.
 //!
@@ -15,7 +21,11 @@ use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
+use crate::identity::GITHUB_SYSTEM_ACCOUNTS;
+
 const MICROS_PER_HOUR: i64 = 3_600_000_000;
+/// `commits.source` of a clone's commits (`sources::git::SOURCE`; sources sit above metrics).
+const GIT_SOURCE: &str = "git";
 const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
 /// Working hours assumed when the roster does not say.
 const DEFAULT_START_HOUR: i64 = 9;
@@ -93,30 +103,89 @@ pub fn frames(
 ) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
     let table = |name: &str| tables.get(name).cloned();
     let mut parts = Vec::new();
-    let event = |frame: LazyFrame, person: &str, at: &str, kind: &str| {
+    // `own_offset`: the UTC offset the actor's own clock recorded with the action (a commit's
+    // author date), the best word on where they were; other actions have none.
+    let event = |frame: LazyFrame, person: &str, at: &str, kind: &str, own_offset: Expr| {
         frame.select([
             col(person).cast(DataType::String).alias("person"),
             col(at).cast(DataType::Int64).alias("at_us"),
             lit(kind).alias("kind"),
             lit(kind_code(kind)).alias("kind_code"),
+            own_offset.cast(DataType::Int64).alias("own_offset"),
         ])
     };
+    let none = || lit(NULL).cast(DataType::Int64);
+    let not_git = || col("source").neq(lit(GIT_SOURCE)).fill_null(lit(true));
     if let Some(commits) = table("pr_commits") {
         parts.push(event(
             commits.filter(col("is_merge").fill_null(lit(false)).not()),
             "author",
             "authored_at",
             "commit",
+            col("author_tz_offset_minutes"),
         ));
     }
+    // A clone's commits are its authors' own work at their own time. Merges are not (they say
+    // when a change landed), nor commits GitHub made (a squash merge is authored when the
+    // button was pressed), nor commits a PR's fetch already counted.
+    if let Some(commits) = table("commits") {
+        let mut commits = commits.filter(
+            col("source")
+                .eq(lit(GIT_SOURCE))
+                .and(col("files").is_not_null())
+                .and(
+                    col("committer")
+                        .is_in(
+                            lit(Series::new("github".into(), GITHUB_SYSTEM_ACCOUNTS)).implode(true),
+                            false,
+                        )
+                        .not()
+                        .fill_null(lit(true)),
+                ),
+        );
+        if let Some(pushed) = table("pr_commits") {
+            commits = commits
+                .join(
+                    pushed
+                        .select([col("sha"), lit(true).alias("__pushed")])
+                        .unique(None, UniqueKeepStrategy::Any),
+                    [col("sha")],
+                    [col("sha")],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .filter(col("__pushed").is_null());
+        }
+        parts.push(event(
+            commits,
+            "author",
+            "authored_at",
+            "commit",
+            col("author_tz_offset_minutes"),
+        ));
+    }
+    // A review read from a commit's trailers is dated when the change landed, which says
+    // nothing about when the reviewer worked; a change read from git is opened by its first
+    // commit, already counted.
     if let Some(reviews) = table("reviews") {
-        parts.push(event(reviews, "reviewer", "submitted_at", "review"));
+        parts.push(event(
+            reviews.filter(not_git()),
+            "reviewer",
+            "submitted_at",
+            "review",
+            none(),
+        ));
     }
     if let Some(prs) = table("pull_requests") {
-        parts.push(event(prs, "author", "created_at", "pr"));
+        parts.push(event(
+            prs.filter(not_git()),
+            "author",
+            "created_at",
+            "pr",
+            none(),
+        ));
     }
     if let Some(comments) = table("comments") {
-        parts.push(event(comments, "author", "created_at", "comment"));
+        parts.push(event(comments, "author", "created_at", "comment", none()));
     }
     if let Some(events) = table("issue_events") {
         parts.push(event(
@@ -124,6 +193,7 @@ pub fn frames(
             "actor",
             "at",
             "ticket",
+            none(),
         ));
     }
     if parts.is_empty() {
@@ -191,6 +261,20 @@ pub fn frames(
     )?;
     let hour_index = (col("at_us").floor_div(lit(MICROS_PER_HOUR)) - lit(hours.first_hour))
         .cast(DataType::Int64);
+    // Each person's usual offset, the one their own commits record most often: where the
+    // roster gives no time zone (UTC is its default), it places their other actions.
+    let usual_offset = events
+        .clone()
+        .lazy()
+        .filter(col("own_offset").is_not_null())
+        .group_by([col("person"), col("own_offset")])
+        .agg([len().alias("__n")])
+        .sort_by_exprs(
+            [col("__n"), col("own_offset")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .group_by([col("person")])
+        .agg([col("own_offset").first().alias("usual_offset")]);
     let with_codes = events
         .lazy()
         .join(
@@ -199,19 +283,36 @@ pub fn frames(
             [col("person")],
             JoinArgs::new(JoinType::Left),
         )
+        .join(
+            usual_offset,
+            [col("person")],
+            [col("person")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             // Unknown people and zones count as UTC, with the default working hours.
             (col("zone").fill_null(lit(hours.utc_zone)) * lit(hours.span) + hour_index.clone())
                 .alias("offset_index"),
+            col("zone")
+                .fill_null(lit(hours.utc_zone))
+                .eq(lit(hours.utc_zone))
+                .alias("zone_unknown"),
             hour_index.alias("hour_index"),
             col("start_hour").fill_null(lit(DEFAULT_START_HOUR)),
             col("end_hour").fill_null(lit(DEFAULT_END_HOUR)),
         ])
         .with_columns([
-            (col("at_us")
-                + lit(hours.offset_minutes.clone()).gather(col("offset_index"), true)
-                    * lit(60_000_000i64))
-            .alias("local_us"),
+            // The action's own offset; else the roster's zone; in UTC (the roster's default, or
+            // no roster), the person's usual offset when their commits record one.
+            coalesce(&[
+                col("own_offset"),
+                when(col("zone_unknown")).then(col("usual_offset")).otherwise(none()),
+                lit(hours.offset_minutes.clone()).gather(col("offset_index"), true),
+            ])
+            .alias("offset_minutes"),
+        ])
+        .with_columns([
+            (col("at_us") + col("offset_minutes") * lit(60_000_000i64)).alias("local_us"),
             lit(hours.month.clone())
                 .gather(col("hour_index"), true)
                 .alias("month"),
