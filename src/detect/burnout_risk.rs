@@ -6,7 +6,9 @@
 //! their working hours or at weekends is at least `after_hours_share` *and* has risen over their
 //! own baseline (the median share of the `baseline_months` before) by `rise` points and by a
 //! factor `rise_factor`:
-//! someone who has always liked evening hours is not drifting. Being active on at least
+//! someone who has always liked evening hours is not drifting, and someone with no baseline is
+//! not judged (a `NotJudged` entry) rather than taken for a rise. A commit is placed at the
+//! offset its author's clock recorded (see `metrics::activity`). Being active on at least
 //! `fortnight_active_share` of the days of a fortnight (no rest days at all) makes it an alert;
 //! alone it is not enough, as on-call rotations and release weeks do the same.
 
@@ -36,8 +38,12 @@ impl Detector for BurnoutRisk {
          compared with their own working hours from the roster. It fires when the month's share \
          of actions outside working hours or at weekends is at least after_hours_share and has \
          risen over the person's own baseline_months before by at least rise points and \
-         rise_factor times. Being active on fortnight_active_share of the days of a fortnight \
-         makes it an alert."
+         rise_factor times; someone with no earlier month to compare with is not judged (said \
+         under not judged), as a habit cannot be told from a drift. A commit is placed at the UTC \
+         offset its author's clock recorded; other actions in the roster's time zone or, where \
+         the roster gives none, at the person's usual commit offset. Reviews read from commit \
+         trailers are not counted: they are dated when the change landed. Being active on \
+         fortnight_active_share of the days of a fortnight makes it an alert."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
@@ -106,14 +112,32 @@ impl Detector for BurnoutRisk {
                     .filter_map(|m| figures.get(&(person.clone(), m.clone())))
                     .map(|f| f.0)
                     .sum::<f64>();
-            let rising =
-                base_share.is_none_or(|b| share - b >= t.rise && share >= t.rise_factor * b);
             let (active, window_days, window_start) =
                 fortnights.get(person).copied().unwrap_or((0, 14, 0));
             let fortnight_share = active as f64 / window_days.max(1) as f64;
-            let hours_signal = share >= t.after_hours_share && rising;
             let rest_signal = window_days >= 14 && fortnight_share >= t.fortnight_active_share;
-            if !hours_signal {
+            if share < t.after_hours_share {
+                continue;
+            }
+            // A high share with nothing to compare it with is someone's habit as much as a
+            // drift (volunteers' evenings, a person who has always worked late): not judged.
+            let Some(base) = base_share else {
+                outcome.not_judged.push(super::NotJudged {
+                    kind: FindingKind::BurnoutRisk,
+                    subject: person.clone(),
+                    reason: format!(
+                        "{:.0} % of their actions fell outside working hours, but no earlier \
+                         month of the {} before had {} actions to compare with: a rise cannot be \
+                         told from a habit",
+                        share * 100.0,
+                        t.baseline_months,
+                        t.min_actions
+                    ),
+                    month: None,
+                });
+                continue;
+            };
+            if share - base < t.rise || share < t.rise_factor * base {
                 continue;
             }
             let trend: Vec<Option<f64>> = input
@@ -131,7 +155,7 @@ impl Detector for BurnoutRisk {
             evidence
                 .figure("actions", total as i64)
                 .rounded("after_hours_share", Some(share), 3)
-                .rounded("baseline_after_hours_share", base_share, 3)
+                .rounded("baseline_after_hours_share", Some(base), 3)
                 .rounded("weekend_share", Some(weekend_actions / total), 3)
                 .figure("after_hours_share_last_3_months", trend)
                 .figure("busiest_fortnight_active_days", active)
@@ -144,12 +168,9 @@ impl Detector for BurnoutRisk {
             let headline = {
                 format!(
                     "In {month}, {:.0} % of {person}'s activity fell outside their working hours \
-                     or at weekends (their own time zone), up from {}.",
+                     or at weekends (their own time zone), up from {:.0} % before.",
                     share * 100.0,
-                    base_share.map_or("no baseline".to_string(), |b| format!(
-                        "{:.0} % before",
-                        b * 100.0
-                    ))
+                    base * 100.0
                 ) + &if rest_signal {
                     format!(" They were active on {active} of {window_days} days in a row.")
                 } else {
