@@ -34,6 +34,10 @@ impl Detector for AbsenteeManager {
          month before (twice the bar) is on holiday, not absent."
     }
 
+    fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
+        Ok(super::no_manager(input.roster))
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.absentee_manager;
         let span = input.span();

@@ -49,6 +49,10 @@ impl Detector for Micromanagement {
          median of the rest of the team."
     }
 
+    fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
+        Ok(super::no_manager(input.roster))
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.micromanagement;
         let span = input.span();

@@ -269,7 +269,39 @@ pub trait Detector: Send + Sync {
     /// What `teamlens explain KIND` prints before the thresholds: the pattern, the signals and
     /// how they combine, in plain words.
     fn explain(&self) -> &'static str;
+    /// What the detector needs that the data does not hold (a roster's managers, tickets, review
+    /// times), and how to provide it. When it says something the detector is not run, and the
+    /// report says it was not judged and why: silence must not read as "all is well".
+    fn missing(&self, _input: &DetectorInput) -> PolarsResult<Option<String>> {
+        Ok(None)
+    }
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome>;
+}
+
+/// Rows of a table that match `filter` (0 when the store has no such table).
+pub fn rows_of(input: &DetectorInput, table: &str, filter: Expr) -> PolarsResult<usize> {
+    let Some(frame) = input.tables.get(table) else {
+        return Ok(0);
+    };
+    let counted = frame
+        .clone()
+        .filter(filter)
+        .select([len().alias("rows")])
+        .collect()?;
+    Ok(counted.column("rows")?.u32()?.get(0).unwrap_or(0) as usize)
+}
+
+/// The subject of a detector that could not judge anyone at all.
+pub const EVERYONE: &str = "all teams";
+
+/// What the manager-persona detectors say when the roster names no manager.
+pub fn no_manager(roster: &Roster) -> Option<String> {
+    let any = roster.people.values().any(|e| e.role == "manager");
+    (!any).then(|| {
+        "no one in the roster is a manager: give each team's manager role = \"manager\" in \
+         teamlens.toml ([[people]]) to judge it"
+            .to_string()
+    })
 }
 
 /// Every detector this build has, in report order.
@@ -360,10 +392,22 @@ const DETECTOR_LANES: usize = 2;
 
 fn run_one(detector: &dyn Detector, input: &DetectorInput) -> Result<Outcome, DetectError> {
     let started = crate::measure::Stopwatch::start();
-    let found = detector.detect(input).map_err(|source| DetectError {
+    let error = |source| DetectError {
         kind: detector.kind(),
         source,
-    })?;
+    };
+    if let Some(reason) = detector.missing(input).map_err(error)? {
+        return Ok(Outcome {
+            not_judged: vec![NotJudged {
+                kind: detector.kind(),
+                subject: EVERYONE.to_string(),
+                reason,
+                month: None,
+            }],
+            ..Outcome::default()
+        });
+    }
+    let found = detector.detect(input).map_err(error)?;
     tracing::debug!(
         detector = ?detector.kind(),
         seconds = started.seconds(),

@@ -55,6 +55,15 @@ impl Detector for Overload {
          min_signals of them."
     }
 
+    fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
+        let tickets = super::rows_of(input, "issues", lit(true))?;
+        Ok((tickets == 0).then(|| {
+            "no tickets: fetch them from Jira, Linear or GitHub issues (teamlens fetch jira, \
+             linear or github) to judge it"
+                .to_string()
+        }))
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.overload;
         let mut outcome = Outcome::default();

@@ -43,6 +43,18 @@ impl Detector for RubberStampReview {
          their approvals of such PRs."
     }
 
+    fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
+        // Reviews read from git (trailers, bors, Gerrit) are dated when the change landed.
+        let timed = super::rows_of(input, "reviews", col("source").neq(lit("git")))?;
+        Ok((timed == 0).then(|| {
+            "no review with its own time: reviews read from commit trailers and merge messages \
+             are dated when the change landed, so how soon an approval followed the request is \
+             not recorded; fetch the pull requests from GitHub (teamlens fetch github) to judge \
+             it"
+            .to_string()
+        }))
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.rubber_stamp_review;
         // The month and the one before: a habit shows over weeks, and a month with few large PRs

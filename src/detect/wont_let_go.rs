@@ -29,6 +29,10 @@ impl Detector for WontLetGo {
          silo_change_share of the changes to a module only they know (truck factor 1)."
     }
 
+    fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
+        Ok(super::no_manager(input.roster))
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.wont_let_go;
         let span = input.span();
