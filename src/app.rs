@@ -2,7 +2,7 @@
 //! (sources → store → metrics → detectors → report) and says where the results are.
 //! The only place `anyhow` is used: below this, errors are typed per module.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -271,7 +271,142 @@ pub fn run(cli: Cli) -> Result<()> {
             mistakes,
         ),
         Command::Explain { kind } => explain(&config, &kind),
+        Command::Validate {
+            stores,
+            from,
+            format,
+            findings,
+        } => validate(&config, &stores, from, format, findings.as_deref(), &say),
     }
+}
+
+/// `teamlens validate STORE…`: every month of each store reported as it stood at the month's
+/// end, and the findings counted against what the histories show (`crate::validate`).
+fn validate(
+    config: &Config,
+    stores: &[PathBuf],
+    from: Option<Month>,
+    format: EvalFormat,
+    findings_out: Option<&Path>,
+    say: &Say,
+) -> Result<()> {
+    use crate::validate::{self, Found, HistoryRun, MonthRun};
+    let mut runs = Vec::new();
+    for dir in stores {
+        let store = Store::open(dir)?;
+        if store.is_empty() {
+            bail!(crate::store::StoreError::NoData { dir: dir.clone() });
+        }
+        let last = last_full_month(&store)?;
+        let (first_day, _) = activity_span(&store.scan_all()?)?;
+        let first = first_day.map(Month::of).unwrap_or(last).next();
+        let first = from.map_or(first, |f| f.max(first));
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| dir.display().to_string());
+        let mut months = Vec::new();
+        let mut last_analysis = None;
+        let mut month = first;
+        while month <= last {
+            let (analysis, tables) = analyze(&store, config, MonthSpan::month(month), None)?;
+            months.push(MonthRun {
+                month,
+                findings: analysis
+                    .outcome
+                    .findings
+                    .iter()
+                    .map(|f| Found {
+                        kind: f.kind,
+                        subject: f.subject.clone(),
+                        headline: f.headline.clone(),
+                    })
+                    .collect(),
+                not_judged: analysis.outcome.not_judged.clone(),
+            });
+            last_analysis = Some((analysis, tables));
+            month = month.next();
+        }
+        say.line(format!("{name}: {} months reported", months.len()));
+        let Some((analysis, tables)) = last_analysis else {
+            continue;
+        };
+        let judged: BTreeSet<Month> = months.iter().map(|m| m.month).collect();
+        let monthly = analysis.metrics.get("person_monthly");
+        let (mut team_months, mut person_months) = (BTreeSet::new(), BTreeSet::new());
+        let teams = detect::str_values(monthly, "team")?;
+        let persons = detect::str_values(monthly, "person")?;
+        let month_names = detect::str_values(monthly, "month")?;
+        for ((team, person), month) in teams.into_iter().zip(persons).zip(month_names) {
+            let (Some(team), Some(person), Some(Ok(month))) =
+                (team, person, month.as_deref().map(str::parse::<Month>))
+            else {
+                continue;
+            };
+            if judged.contains(&month) && !analysis.roster.is_bot(&person) {
+                team_months.insert((team, month));
+                person_months.insert((person, month));
+            }
+        }
+        let local = analysis.metrics.get("activity_local");
+        let mut commit_hours: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        if local.height() > 0 {
+            let commits = local
+                .clone()
+                .lazy()
+                .filter(col("kind").eq(lit("commit")))
+                .group_by([col("person")])
+                .agg([
+                    len().alias("all"),
+                    col("after_hours").cast(DataType::UInt32).sum().alias("after"),
+                ])
+                .collect()?;
+            let people = detect::str_values(&commits, "person")?;
+            let all = commits.column("all")?.u32()?;
+            let after = commits.column("after")?.u32()?;
+            for ((person, all), after) in people.into_iter().zip(all.iter()).zip(after.iter()) {
+                if let (Some(person), Some(all), Some(after)) = (person, all, after)
+                    && !analysis.roster.is_bot(&person)
+                {
+                    commit_hours.insert(person, (all as usize, after as usize));
+                }
+            }
+        }
+        let mut appearances = validate::appearances(&tables)?;
+        appearances.retain(|person, _| !analysis.roster.is_bot(person));
+        runs.push(HistoryRun {
+            name,
+            months,
+            appearances,
+            team_months,
+            person_months,
+            commit_hours,
+        });
+    }
+    let validation = validate::summarise(&runs);
+    if let Some(path) = findings_out {
+        let mut text = String::from("history\tmonth\tkind\tsubject\theadline\n");
+        for (history, month, found) in &validation.findings {
+            text.push_str(&format!(
+                "{history}\t{month}\t{}\t{}\t{}\n",
+                found.kind.name(),
+                found.subject,
+                found.headline.replace(['\t', '\n'], " ")
+            ));
+        }
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    match format {
+        EvalFormat::Table => print!("{}", validation.table()),
+        EvalFormat::Json => {
+            let mut json = serde_json::to_value(&validation)?;
+            if let Some(object) = json.as_object_mut() {
+                object.remove("findings");
+            }
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+    }
+    Ok(())
 }
 
 /// What a lock's holder is called in the message a waiting writer prints: the command and,
@@ -1414,7 +1549,15 @@ fn analyze(
             month, &metrics, &tables, config, &roster,
         ))?;
         outcome.findings.extend(found.findings);
-        outcome.not_judged.extend(found.not_judged);
+        // What a detector lacks over the whole span is said once, not once a month.
+        for entry in found.not_judged {
+            let said = outcome.not_judged.iter().any(|n| {
+                (n.kind, &n.subject, &n.reason) == (entry.kind, &entry.subject, &entry.reason)
+            });
+            if !said {
+                outcome.not_judged.push(entry);
+            }
+        }
     }
     // The most severe first; within a severity, the latest month first.
     outcome.findings.sort_by(|a, b| {

@@ -235,6 +235,24 @@ pub enum Command {
         #[arg(long)]
         mistakes: bool,
     },
+    /// Every detector's record on real histories: each store's months reported one by one as
+    /// the data stood at each month's end; base rates per detector (and what the ones that could
+    /// not judge lacked), attrition against the departures the histories show, and people's
+    /// after-hours shares in their own commits' offsets.
+    Validate {
+        /// Data directories, one fetched history each (`teamlens fetch git CLONE --data-dir D`).
+        #[arg(required = true, value_name = "DATA_DIR")]
+        stores: Vec<PathBuf>,
+        /// The first month to report (default: the second month of each history).
+        #[arg(long, value_name = "YYYY-MM")]
+        from: Option<Month>,
+        #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+        format: EvalFormat,
+        /// Also write every finding (history, month, kind, subject, headline) to this TSV file,
+        /// for reviewing a sample of them.
+        #[arg(long, value_name = "FILE")]
+        findings: Option<PathBuf>,
+    },
     /// The roster as stored (the people table); with --unmatched, the accounts in the tables
     /// that match no person, with suggested matches (same e-mail, same display name).
     People {

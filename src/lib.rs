@@ -24,3 +24,4 @@ pub mod repair;
 pub mod report;
 pub mod sources;
 pub mod store;
+pub mod validate;
