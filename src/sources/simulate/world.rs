@@ -4,8 +4,8 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::calendar::Calendar;
@@ -85,6 +85,35 @@ pub struct Member {
     pub rubber_stamper: bool,
     /// The only person who changes the files under this path.
     pub owns: Option<&'static str>,
+    /// What the roster lists about the person (see [`super::RosterGaps`]).
+    pub listed: Listed,
+}
+
+/// Whether the roster lists a person's time zone (with working hours) and days away.
+#[derive(Debug, Clone, Copy)]
+pub struct Listed {
+    pub timezone: bool,
+    pub time_off: bool,
+}
+
+impl Listed {
+    const ALL: Listed = Listed {
+        timezone: true,
+        time_off: true,
+    };
+
+    /// Drawn from a generator of its own per person, so the gaps leave the rest of the world as
+    /// it is.
+    fn draw(gaps: &super::RosterGaps, seed: u64, person: usize) -> Listed {
+        if gaps.no_timezone <= 0.0 && gaps.no_time_off <= 0.0 {
+            return Listed::ALL;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9a95_0000 ^ ((person as u64) << 32));
+        Listed {
+            timezone: !rng.random_bool(gaps.no_timezone.clamp(0.0, 1.0)),
+            time_off: !rng.random_bool(gaps.no_time_off.clamp(0.0, 1.0)),
+        }
+    }
 }
 
 /// One simulated team.
@@ -170,6 +199,7 @@ impl World {
                 fades_from: None,
                 rubber_stamper: false,
                 owns: None,
+                listed: Listed::draw(&plan.roster_gaps, config.seed, manager),
             });
             // The engineers who carry a planted pattern (slots 0 to 3) work in the team's zone,
             // so that a late-evening commit is a drift and a late approval a time zone, not the
@@ -205,6 +235,7 @@ impl World {
                     fades_from: None,
                     rubber_stamper: false,
                     owns: None,
+                    listed: Listed::draw(&plan.roster_gaps, config.seed, members.len()),
                 };
                 // The first engineers carry the team's planted patterns.
                 if plan.burnout_engineer && slot == 0 {
@@ -269,9 +300,15 @@ impl World {
                 team: self.teams[m.team].plan.name.clone(),
                 teams: Vec::new(),
                 role: if m.is_manager { "manager" } else { "engineer" }.to_string(),
-                timezone: m.calendar.tz.name().to_string(),
-                work_start_hour: Some(i64::from(m.calendar.start_hour)),
-                work_end_hour: Some(i64::from(m.calendar.end_hour)),
+                // A roster without the zone says UTC, as `teamlens.toml` defaults it.
+                timezone: if m.listed.timezone {
+                    m.calendar.tz.name()
+                } else {
+                    "UTC"
+                }
+                .to_string(),
+                work_start_hour: m.listed.timezone.then(|| i64::from(m.calendar.start_hour)),
+                work_end_hour: m.listed.timezone.then(|| i64::from(m.calendar.end_hour)),
                 aliases: vec![format!("{}@acme.example", m.id), format!("{}-acme", m.id)],
             })
             .collect();
@@ -300,7 +337,7 @@ impl World {
         let from = config.warm_up_from();
         let midnight = |date: NaiveDate| Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN));
         let mut rows = Vec::new();
-        for member in &self.members {
+        for member in self.members.iter().filter(|m| m.listed.time_off) {
             let last = member
                 .calendar
                 .last_day
