@@ -71,6 +71,38 @@ pub struct TeamPlan {
     /// What the roster leaves out about the team's people (nothing by default).
     #[serde(default)]
     pub roster_gaps: RosterGaps,
+    /// How the team's people work beyond their planted patterns (none by default; the real
+    /// corpus's measured mess with [`Habits::REAL`]).
+    #[serde(default)]
+    pub habits: Habits,
+}
+
+/// The everyday mess of a real team, which the detectors must not mistake for a pattern:
+/// specialists, a senior reviewer, evening committers. [`Habits::REAL`] is calibrated to the
+/// real corpus (`tests/data/real/distributions.json`, `tests/calibration.rs`). Drawn from
+/// generators of their own, and never given to an engineer who carries a planted pattern.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Habits {
+    /// The share of an engineer's file choices that go to their own module (0: files at random).
+    pub home_share: f64,
+    /// How many times as often the team's senior engineer (the last, on teams of four or more)
+    /// is asked to review (0 or 1: nobody stands out).
+    pub senior_review_weight: f64,
+    /// The share of engineers who commit in the evenings as a habit (a fifth to half of their
+    /// actions, steadily).
+    pub evening_committers: f64,
+}
+
+impl Habits {
+    /// The measured mess: a specialist sends a third of their changes to their module (the
+    /// main author of a real module writes about 40 % of its changes), the senior reviewer is
+    /// asked 2.5 times as often (the busiest approver of a real repository-month approves about
+    /// 40-50 %), and a third of the engineers work evenings.
+    pub const REAL: Habits = Habits {
+        home_share: 1.0 / 3.0,
+        senior_review_weight: 2.5,
+        evening_committers: 0.35,
+    };
 }
 
 /// Roster data a real organisation often lacks: people listed without a time zone (so UTC and
@@ -100,6 +132,7 @@ impl TeamPlan {
             silo_module: false,
             hard_case: None,
             roster_gaps: RosterGaps::default(),
+            habits: Habits::default(),
         }
     }
 }
@@ -267,8 +300,9 @@ impl SimConfig {
     /// The unseen organisations of `teamlens eval`: drawn like [`SimConfig::eval_org`]'s, but
     /// from shifted parameters no threshold was tuned on: smaller and larger teams (3 to 12
     /// engineers, not 4 to 7), three to nine teams, an activity scale from 0.6 to 1.6 (not 1.0),
-    /// and rosters with gaps (a tenth to two fifths of the people without a time zone, a fifth
-    /// to three fifths without their days away). Every sixth seed is a healthy control.
+    /// rosters with gaps (a tenth to two fifths of the people without a time zone, a fifth to
+    /// three fifths without their days away), and every team with the real corpus's habits
+    /// ([`Habits::REAL`]). Every sixth seed is a healthy control.
     pub fn unseen_org(seed: u64) -> SimConfig {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0075_6e5e_e400);
         let scale = rng.random_range(0.6..1.6);
@@ -286,6 +320,7 @@ impl SimConfig {
             for index in 0..rng.random_range(3..=8) {
                 let mut plan = TeamPlan::healthy(&name(index), rng.random_range(3..=12));
                 plan.roster_gaps = gaps;
+                plan.habits = Habits::REAL;
                 teams.push(plan);
             }
             return SimConfig { teams, ..base };
@@ -301,6 +336,7 @@ impl SimConfig {
         for index in 0..rng.random_range(4..=9) {
             let mut plan = TeamPlan::healthy(&name(index), rng.random_range(3..=12));
             plan.roster_gaps = gaps;
+            plan.habits = Habits::REAL;
             plan.manager = PERSONAS[rng.random_range(0..PERSONAS.len())];
             if rng.random_bool(0.25) {
                 plan.splits_prs = true;
@@ -325,10 +361,22 @@ impl SimConfig {
                 let mut plan = TeamPlan::healthy(&name(teams.len()), engineers);
                 plan.hard_case = Some(kind);
                 plan.roster_gaps = gaps;
+                plan.habits = Habits::REAL;
                 teams.push(plan);
             }
         }
         SimConfig { teams, ..base }
+    }
+
+    /// The tuning organisations with every team given the real corpus's habits
+    /// ([`Habits::REAL`]): what the tuning seeds' figures become with real mess, before any
+    /// threshold is changed for it.
+    pub fn eval_org_with_habits(seed: u64) -> SimConfig {
+        let mut config = SimConfig::eval_org(seed);
+        for team in &mut config.teams {
+            team.habits = Habits::REAL;
+        }
+        config
     }
 
     /// The first simulated day: the first of the month `months - 1` months before `until`'s.
