@@ -1003,10 +1003,12 @@ fn evaluate(
         EvalSet::Tuning => &[SeedSet::Tuning],
         EvalSet::Unseen => &[SeedSet::Unseen],
         EvalSet::Both => &[SeedSet::Tuning, SeedSet::Unseen],
+        EvalSet::TuningHabits => &[SeedSet::TuningWithHabits],
     };
     if first_seed.is_some() && sets.len() > 1 {
         anyhow::bail!(
-            "--first-seed needs --set tuning or --set unseen: the two sets start at different seeds"
+            "--first-seed needs a single set (--set tuning, unseen or tuning-habits): the tuning \
+             and unseen sets start at different seeds"
         );
     }
     let mut missed = Vec::new();

@@ -217,14 +217,15 @@ pub enum Command {
     /// hard-case teams; the tuning seeds and the unseen seeds apart.
     Eval {
         /// Which organisations: the tuning seeds (1–36, the thresholds were tuned on them), the
-        /// unseen seeds (1001–1036, shifted parameters no threshold was tuned on), or both.
+        /// unseen seeds (1001–1036, shifted parameters no threshold was tuned on), both, or the
+        /// tuning seeds with the real corpus's habits (tuning-habits).
         #[arg(long, value_enum, default_value_t = EvalSet::Both)]
         set: EvalSet,
         /// How many organisations of each set to simulate (seeds first-seed, first-seed + 1, …).
         #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u64).range(1..=10000))]
         seeds: u64,
-        /// The first seed (default: 1 for tuning, 1001 for unseen); needs `--set tuning` or
-        /// `--set unseen`.
+        /// The first seed (default: 1 for tuning, 1001 for unseen); needs a single set, not
+        /// `--set both`.
         #[arg(long)]
         first_seed: Option<u64>,
         /// How many of each organisation's last months to judge.
@@ -332,7 +333,10 @@ pub enum FetchSource {
 pub enum EvalSet {
     Tuning,
     Unseen,
+    /// Tuning and unseen.
     Both,
+    /// The tuning seeds with the real corpus's habits on every team (not part of `both`).
+    TuningHabits,
 }
 
 /// How `teamlens eval` and `teamlens bench` print their results.

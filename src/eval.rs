@@ -56,6 +56,9 @@ pub enum SeedSet {
     /// [`SimConfig::unseen_org`], seeds 1001–1036 by default: shifted parameters that no
     /// threshold was tuned on. Never tune on them.
     Unseen,
+    /// [`SimConfig::eval_org_with_habits`], seeds 1–36: the tuning organisations with the real
+    /// corpus's habits (specialists, a senior reviewer, evening committers) on every team.
+    TuningWithHabits,
 }
 
 impl SeedSet {
@@ -63,13 +66,14 @@ impl SeedSet {
         match self {
             SeedSet::Tuning => "tuning",
             SeedSet::Unseen => "unseen",
+            SeedSet::TuningWithHabits => "tuning-habits",
         }
     }
 
     /// The seed a set starts at when none is given.
     pub fn first_seed(self) -> u64 {
         match self {
-            SeedSet::Tuning => 1,
+            SeedSet::Tuning | SeedSet::TuningWithHabits => 1,
             SeedSet::Unseen => 1001,
         }
     }
@@ -79,6 +83,7 @@ impl SeedSet {
         match self {
             SeedSet::Tuning => SimConfig::eval_org(seed),
             SeedSet::Unseen => SimConfig::unseen_org(seed),
+            SeedSet::TuningWithHabits => SimConfig::eval_org_with_habits(seed),
         }
     }
 
@@ -91,7 +96,13 @@ impl SeedSet {
             }
             SeedSet::Unseen => {
                 "organisations no threshold was tuned on (`SimConfig::unseen_org`: teams of 3 to \
-                 12 engineers, activity 0.6 to 1.6, rosters missing time zones and days away)"
+                 12 engineers, activity 0.6 to 1.6, rosters missing time zones and days away, \
+                 the real corpus's habits)"
+            }
+            SeedSet::TuningWithHabits => {
+                "the tuning organisations with the real corpus's habits on every team \
+                 (`SimConfig::eval_org_with_habits`: specialists, a senior reviewer asked 2.5 \
+                 times as often, a third of the engineers committing in the evenings)"
             }
         }
     }

@@ -154,6 +154,22 @@ fn readme_shows_the_unseen_evaluation() {
     assert_readme_shows(&evaluation, "unseen");
 }
 
+/// README's table of the tuning seeds with the real corpus's habits is `teamlens eval --set
+/// tuning-habits`'s output. Ignored by default (minutes); no goal is asserted.
+#[test]
+#[ignore = "simulates the 36 tuning organisations with habits (minutes)"]
+fn readme_shows_the_tuning_seeds_with_habits() {
+    let evaluation = eval::evaluate_set(
+        eval::SeedSet::TuningWithHabits,
+        None,
+        36,
+        3,
+        &Config::default(),
+    )
+    .unwrap();
+    assert_readme_shows(&evaluation, "tuning-habits");
+}
+
 /// Every pattern planted in the demo's organisation (six teams) is found in at least half of its
 /// months, and nothing is found where nothing was planted.
 #[test]
