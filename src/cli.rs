@@ -219,13 +219,21 @@ pub enum Command {
         month: Month,
     },
     /// Score every detector against simulated organisations with known patterns: precision and
-    /// recall per finding kind, and findings on healthy controls.
+    /// recall per finding kind, per month and per subject, and findings on healthy controls and
+    /// hard-case teams; the tuning seeds and the unseen seeds apart.
     Eval {
-        /// How many organisations to simulate (seeds first-seed, first-seed + 1, …).
+        /// Which organisations: the tuning seeds (1–36, the thresholds were tuned on them), the
+        /// unseen seeds (1001–1036, shifted parameters no threshold was tuned on), both, or the
+        /// tuning seeds with the real corpus's habits (tuning-habits).
+        #[arg(long, value_enum, default_value_t = EvalSet::Both)]
+        set: EvalSet,
+        /// How many organisations of each set to simulate (seeds first-seed, first-seed + 1, …).
         #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u64).range(1..=10000))]
         seeds: u64,
-        #[arg(long, default_value_t = 1)]
-        first_seed: u64,
+        /// The first seed (default: 1 for tuning, 1001 for unseen); needs a single set, not
+        /// `--set both`.
+        #[arg(long)]
+        first_seed: Option<u64>,
         /// How many of each organisation's last months to judge.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=6))]
         months: u64,
@@ -342,6 +350,17 @@ pub enum FetchSource {
         #[arg(required = true, value_parser = parse_project_key)]
         projects: Vec<String>,
     },
+}
+
+/// Which organisations `teamlens eval` scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalSet {
+    Tuning,
+    Unseen,
+    /// Tuning and unseen.
+    Both,
+    /// The tuning seeds with the real corpus's habits on every team (not part of `both`).
+    TuningHabits,
 }
 
 /// How `teamlens eval` and `teamlens bench` print their results.

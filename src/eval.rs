@@ -6,6 +6,12 @@
 //! positives and false negatives. Findings in organisations where nothing was planted (healthy
 //! controls) and on the hard-case teams are counted apart as well: they are the false alarms
 //! that would point at a person for nothing.
+//!
+//! Two sets of organisations are scored apart ([`SeedSet`]): the *tuning* seeds, on which the
+//! thresholds were chosen, and the *unseen* seeds, drawn from shifted parameters (team sizes,
+//! activity, rosters with gaps) that no threshold was ever tuned on. Each is counted per month
+//! (a finding for a subject in a month) and per subject (a pattern planted for a subject over
+//! several months is one case).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +48,66 @@ impl Score {
     }
 }
 
+/// The organisations an evaluation runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedSet {
+    /// [`SimConfig::eval_org`], seeds 1–36 by default: the thresholds were tuned on these.
+    Tuning,
+    /// [`SimConfig::unseen_org`], seeds 1001–1036 by default: shifted parameters that no
+    /// threshold was tuned on. Never tune on them.
+    Unseen,
+    /// [`SimConfig::eval_org_with_habits`], seeds 1–36: the tuning organisations with the real
+    /// corpus's habits (specialists, a senior reviewer, evening committers) on every team.
+    TuningWithHabits,
+}
+
+impl SeedSet {
+    pub fn name(self) -> &'static str {
+        match self {
+            SeedSet::Tuning => "tuning",
+            SeedSet::Unseen => "unseen",
+            SeedSet::TuningWithHabits => "tuning-habits",
+        }
+    }
+
+    /// The seed a set starts at when none is given.
+    pub fn first_seed(self) -> u64 {
+        match self {
+            SeedSet::Tuning | SeedSet::TuningWithHabits => 1,
+            SeedSet::Unseen => 1001,
+        }
+    }
+
+    /// The organisation of a seed of this set.
+    pub fn organisation(self, seed: u64) -> SimConfig {
+        match self {
+            SeedSet::Tuning => SimConfig::eval_org(seed),
+            SeedSet::Unseen => SimConfig::unseen_org(seed),
+            SeedSet::TuningWithHabits => SimConfig::eval_org_with_habits(seed),
+        }
+    }
+
+    /// What the set is, in one sentence, for the table's heading.
+    fn describe(self) -> &'static str {
+        match self {
+            SeedSet::Tuning => {
+                "the organisations the thresholds were tuned on (`SimConfig::eval_org`: teams of 4 \
+                 to 7 engineers, activity 1.0, complete rosters)"
+            }
+            SeedSet::Unseen => {
+                "organisations no threshold was tuned on (`SimConfig::unseen_org`: teams of 3 to \
+                 12 engineers, activity 0.6 to 1.6, rosters missing time zones and days away, \
+                 the real corpus's habits)"
+            }
+            SeedSet::TuningWithHabits => {
+                "the tuning organisations with the real corpus's habits on every team \
+                 (`SimConfig::eval_org_with_habits`: specialists, a senior reviewer asked 2.5 \
+                 times as often, a third of the engineers committing in the evenings)"
+            }
+        }
+    }
+}
+
 fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 {
         1.0
@@ -53,7 +119,16 @@ fn ratio(part: usize, whole: usize) -> f64 {
 /// What an evaluation found.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evaluation {
+    /// Which organisations, when the evaluation ran on one of the [`SeedSet`]s: the set and its
+    /// first and last seed.
+    #[serde(skip)]
+    pub set: Option<(SeedSet, u64, u64)>,
+    /// Per month: a finding for a subject in a month is one case.
     pub scores: BTreeMap<FindingKind, Score>,
+    /// Per subject: a pattern planted for a subject (in an organisation) is one case whatever
+    /// the months it spans; found when the detector names the subject in at least one of its
+    /// planted months; a false alarm when it names a subject in none of them.
+    pub subjects: BTreeMap<FindingKind, Score>,
     /// Findings of any kind in organisations where nothing was planted.
     pub healthy_control_findings: usize,
     /// Findings of any kind on the hard-case teams (all healthy) or their people.
@@ -65,19 +140,35 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    /// All goals met: every kind's precision and recall, and silence on healthy controls.
+    /// All goals met: every kind's precision and recall per month (the goal of issue #5, which
+    /// `eval`'s exit code and `tests/detectors.rs` hold), and silence on healthy controls and
+    /// hard-case teams. The per-subject figures are reported beside it, not gated.
     pub fn meets_goals(&self) -> bool {
-        self.scores.values().all(Score::meets_goal) && self.healthy_control_findings == 0
+        self.scores.values().all(Score::meets_goal)
+            && self.healthy_control_findings == 0
+            && self.hard_case_findings == 0
     }
 
-    /// The `--format json` object: one entry per finding kind, plus the control counts.
+    /// The `--format json` object: one entry per finding kind (per month, with `subjects` per
+    /// subject), plus the set, its seeds and the control counts.
     pub fn to_json(&self) -> serde_json::Value {
         let mut object = serde_json::Map::new();
+        if let Some((set, first, last)) = self.set {
+            object.insert("set".into(), set.name().into());
+            object.insert("seeds".into(), serde_json::json!([first, last]));
+        }
         for (kind, score) in &self.scores {
-            object.insert(
-                kind.name().to_string(),
-                serde_json::to_value(score).unwrap_or_default(),
-            );
+            let mut entry = serde_json::to_value(score).unwrap_or_default();
+            if let (Some(entry), Some(subjects)) = (entry.as_object_mut(), self.subjects.get(kind))
+            {
+                entry.insert(
+                    "subjects".into(),
+                    serde_json::to_value(subjects).unwrap_or_default(),
+                );
+                entry.insert("goal_met".into(), score.meets_goal().into());
+                entry.insert("goal_met_per_subject".into(), subjects.meets_goal().into());
+            }
+            object.insert(kind.name().to_string(), entry);
         }
         object.insert(
             "healthy_control_findings".into(),
@@ -86,36 +177,68 @@ impl Evaluation {
         object.insert("hard_case_findings".into(), self.hard_case_findings.into());
         object.insert("organisations".into(), self.organisations.into());
         object.insert("months_judged".into(), self.months_judged.into());
+        object.insert("goals_met".into(), self.meets_goals().into());
         serde_json::Value::Object(object)
     }
 
-    /// The table `teamlens eval` prints, in Markdown so it can go into README as is.
+    /// The table `teamlens eval` prints, in Markdown so it goes into README as is (a test holds
+    /// README's tuning table to it).
     pub fn table(&self) -> String {
-        let mut out = String::from(
-            "| detector | tp | fp | fn | precision | recall | goal |\n|---|---:|---:|---:|---:|---:|---|\n",
+        let mut out = String::new();
+        if let Some((set, first, last)) = self.set {
+            out.push_str(&format!(
+                "**{} seeds {first}–{last}**: {}.\n\n",
+                capitalized(set.name()),
+                set.describe()
+            ));
+        }
+        out.push_str(
+            "| detector | months tp | fp | fn | precision | recall | subjects tp | fp | fn | \
+             precision | recall | goal per month | per subject |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n",
         );
         for (kind, s) in &self.scores {
+            let p = self.subjects.get(kind).copied().unwrap_or_default();
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {:.2} | {:.2} | {} |\n",
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {} | {} | {} | {:.2} | {:.2} | {} | {} |\n",
                 kind.name(),
                 s.tp,
                 s.fp,
                 s.missed,
                 s.precision,
                 s.recall,
-                if s.meets_goal() { "met" } else { "NOT met" }
+                p.tp,
+                p.fp,
+                p.missed,
+                p.precision,
+                p.recall,
+                met(s.meets_goal()),
+                met(p.meets_goal()),
             ));
         }
         out.push_str(&format!(
             "\n{} organisations, last {} months each; findings on healthy controls: {}; on \
-             hard-case teams: {}.\n",
+             hard-case teams: {}. Goals (per month, nothing on controls or hard cases): {}.\n",
             self.organisations,
             self.months_judged,
             self.healthy_control_findings,
-            self.hard_case_findings
+            self.hard_case_findings,
+            met(self.meets_goals())
         ));
         out
     }
+}
+
+fn met(yes: bool) -> &'static str {
+    if yes { "met" } else { "NOT met" }
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Why an evaluation could not run.
@@ -158,6 +281,7 @@ pub fn evaluate(
     };
     for kind in FindingKind::ALL {
         evaluation.scores.insert(kind, Score::default());
+        evaluation.subjects.insert(kind, Score::default());
     }
     for seed in seeds {
         let sim = organisation(seed);
@@ -206,6 +330,7 @@ pub fn evaluate(
             }
         }
         let found_keys: BTreeSet<Key> = found.into_keys().collect();
+        count_subjects(&mut evaluation, seed, &planted, &found_keys);
         for key in planted.difference(&found_keys) {
             evaluation.scores.entry(key.0).or_default().missed += 1;
             evaluation.mistakes.push(format!(
@@ -216,10 +341,64 @@ pub fn evaluate(
             ));
         }
     }
-    for score in evaluation.scores.values_mut() {
+    for score in evaluation
+        .scores
+        .values_mut()
+        .chain(evaluation.subjects.values_mut())
+    {
         score.finish();
     }
     Ok(evaluation)
+}
+
+/// Scores every detector over one of the [`SeedSet`]s: `seeds` organisations from
+/// `first_seed` (the set's own first seed when `None`).
+pub fn evaluate_set(
+    set: SeedSet,
+    first_seed: Option<u64>,
+    seeds: u64,
+    months: usize,
+    config: &Config,
+) -> Result<Evaluation, EvalError> {
+    let first = first_seed.unwrap_or(set.first_seed());
+    let last = first.saturating_add(seeds.max(1) - 1);
+    let mut evaluation = evaluate(first..=last, months, config, |seed| set.organisation(seed))?;
+    evaluation.set = Some((set, first, last));
+    Ok(evaluation)
+}
+
+/// Per-subject counts of one organisation: a (kind, subject) planted in any judged month is
+/// found when a finding names it in one of those months; a (kind, subject) found only in months
+/// where it was not planted is a false alarm (and, if planted in other months, a miss too).
+fn count_subjects(
+    evaluation: &mut Evaluation,
+    seed: u64,
+    planted: &BTreeSet<Key>,
+    found: &BTreeSet<Key>,
+) {
+    let subject = |key: &Key| (key.0, key.1.clone());
+    let planted_subjects: BTreeSet<(FindingKind, String)> = planted.iter().map(subject).collect();
+    let hit: BTreeSet<(FindingKind, String)> = planted.intersection(found).map(subject).collect();
+    let named: BTreeSet<(FindingKind, String)> = found.iter().map(subject).collect();
+    for (kind, who) in &planted_subjects {
+        let score = evaluation.subjects.entry(*kind).or_default();
+        if hit.contains(&(*kind, who.clone())) {
+            score.tp += 1;
+        } else {
+            score.missed += 1;
+            evaluation.mistakes.push(format!(
+                "seed {seed}: missed subject {} {who} in every planted month",
+                kind.name()
+            ));
+        }
+    }
+    for (kind, who) in named.difference(&hit) {
+        evaluation.subjects.entry(*kind).or_default().fp += 1;
+        evaluation.mistakes.push(format!(
+            "seed {seed}: false alarm subject {} {who} in no planted month",
+            kind.name()
+        ));
+    }
 }
 
 /// Simulates one organisation and runs every detector over its last `months` months.
@@ -264,4 +443,65 @@ fn hard_case_teams(truth: &GroundTruth) -> BTreeSet<String> {
         .iter()
         .map(|h| h.team.trim_start_matches("team:").to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(kind: FindingKind, subject: &str, month: &str) -> Key {
+        (kind, subject.to_string(), month.to_string())
+    }
+
+    /// A plant over three months found in one of them is one subject found; a subject named only
+    /// outside its planted months is both missed and a false alarm; an unplanted one a false alarm.
+    #[test]
+    fn subjects_are_counted_once_whatever_their_months() {
+        let kind = FindingKind::ALL[0];
+        let planted: BTreeSet<Key> = [
+            key(kind, "ana", "2026-08"),
+            key(kind, "ana", "2026-09"),
+            key(kind, "ana", "2026-10"),
+            key(kind, "leo", "2026-10"),
+        ]
+        .into();
+        let found: BTreeSet<Key> = [
+            key(kind, "ana", "2026-09"),
+            key(kind, "leo", "2026-09"),
+            key(kind, "mei", "2026-08"),
+            key(kind, "mei", "2026-09"),
+        ]
+        .into();
+        let mut evaluation = Evaluation::default();
+        count_subjects(&mut evaluation, 7, &planted, &found);
+        let score = evaluation.subjects[&kind];
+        assert_eq!((score.tp, score.fp, score.missed), (1, 2, 1));
+        assert_eq!(evaluation.mistakes.len(), 3, "{:?}", evaluation.mistakes);
+    }
+
+    #[test]
+    fn the_exit_goal_is_per_month_and_counts_hard_cases() {
+        let mut evaluation = Evaluation::default();
+        let mut score = Score {
+            tp: 19,
+            fp: 1,
+            ..Score::default()
+        };
+        score.finish();
+        evaluation.scores.insert(FindingKind::ALL[0], score);
+        let mut subjects = Score {
+            tp: 3,
+            fp: 1,
+            ..Score::default()
+        };
+        subjects.finish();
+        evaluation.subjects.insert(FindingKind::ALL[0], subjects);
+        assert!(
+            evaluation.meets_goals(),
+            "per subject is reported, not gated"
+        );
+        assert!(evaluation.table().contains("| met | NOT met |"));
+        evaluation.hard_case_findings = 1;
+        assert!(!evaluation.meets_goals());
+    }
 }

@@ -289,7 +289,7 @@ impl Activity<'_> {
                 let span = (self.config.until - from).num_days().max(1) as f64;
                 0.25 + 0.45 * ((day - from).num_days() as f64 / span).min(1.0)
             }
-            _ => 0.03,
+            _ => member.evening_share,
         }
     }
 
@@ -1227,11 +1227,21 @@ impl Activity<'_> {
                 .plan
                 .silo_module
                 .then(|| owns.is_some() && !core && self.rng.random_bool(0.5));
+            // A specialist's file goes to their own module `home_share` of the time (decided by
+            // a hash of the PR and the pick, so the generator's stream is the same as without).
+            let roll = splitmix(
+                (record.pr.number as u64) << 16 ^ (author as u64) << 8 ^ chosen.len() as u64,
+            ) as f64
+                / u64::MAX as f64;
+            let home = self.world.members[author]
+                .home
+                .filter(|_| !core && silo != Some(true) && roll < team.plan.habits.home_share);
             let candidates: Vec<&String> = team
                 .files
                 .iter()
                 .filter(|f| f.starts_with("src/core/") == core && !chosen.contains(f))
                 .filter(|f| silo.is_none_or(|silo| f.starts_with(SILO_MODULE) == silo))
+                .filter(|f| home.is_none_or(|home| f.starts_with(home)))
                 .collect();
             match candidates.choose(self.rng) {
                 Some(file) => chosen.push(file),
@@ -1670,6 +1680,15 @@ impl Activity<'_> {
             }
         }
     }
+}
+
+/// A well-mixed 64-bit hash (SplitMix64's finaliser): a roll that takes nothing from the
+/// simulation's generator.
+fn splitmix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 fn comment(pr: &PullRequest, author: &str, at: DateTime<Utc>, is_review_thread: bool) -> Comment {

@@ -68,6 +68,53 @@ pub struct TeamPlan {
     pub silo_module: bool,
     /// A healthy team shaped to tempt the detectors into a false alarm.
     pub hard_case: Option<HardCaseKind>,
+    /// What the roster leaves out about the team's people (nothing by default).
+    #[serde(default)]
+    pub roster_gaps: RosterGaps,
+    /// How the team's people work beyond their planted patterns (none by default; the real
+    /// corpus's measured mess with [`Habits::REAL`]).
+    #[serde(default)]
+    pub habits: Habits,
+}
+
+/// The everyday mess of a real team, which the detectors must not mistake for a pattern:
+/// specialists, a senior reviewer, evening committers. [`Habits::REAL`] is calibrated to the
+/// real corpus (`tests/data/real/distributions.json`, `tests/calibration.rs`). Drawn from
+/// generators of their own, and never given to an engineer who carries a planted pattern.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Habits {
+    /// The share of an engineer's file choices that go to their own module (0: files at random).
+    pub home_share: f64,
+    /// How many times as often the team's senior engineer (the last, on teams of four or more)
+    /// is asked to review (0 or 1: nobody stands out).
+    pub senior_review_weight: f64,
+    /// The share of engineers who commit in the evenings as a habit (a fifth to half of their
+    /// actions, steadily).
+    pub evening_committers: f64,
+}
+
+impl Habits {
+    /// The measured mess: a specialist sends a third of their changes to their module (the
+    /// main author of a real module writes about 40 % of its changes), the senior reviewer is
+    /// asked 2.5 times as often (the busiest approver of a real repository-month approves about
+    /// 40-50 %), and a third of the engineers work evenings.
+    pub const REAL: Habits = Habits {
+        home_share: 1.0 / 3.0,
+        senior_review_weight: 2.5,
+        evening_committers: 0.35,
+    };
+}
+
+/// Roster data a real organisation often lacks: people listed without a time zone (so UTC and
+/// 09–18 are assumed) and days away that no HR calendar lists. Each person is left out at random
+/// with the given chance, drawn from a generator of its own so that the rest of the simulation is
+/// the same with or without gaps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RosterGaps {
+    /// The chance that a person is listed without a time zone or working hours.
+    pub no_timezone: f64,
+    /// The chance that none of a person's days away are in the `time_off` table.
+    pub no_time_off: f64,
 }
 
 impl TeamPlan {
@@ -84,6 +131,8 @@ impl TeamPlan {
             rubber_stamper: false,
             silo_module: false,
             hard_case: None,
+            roster_gaps: RosterGaps::default(),
+            habits: Habits::default(),
         }
     }
 }
@@ -252,6 +301,88 @@ impl SimConfig {
             }
         }
         SimConfig { teams, ..base }
+    }
+
+    /// The unseen organisations of `teamlens eval`: drawn like [`SimConfig::eval_org`]'s, but
+    /// from shifted parameters no threshold was tuned on: smaller and larger teams (3 to 12
+    /// engineers, not 4 to 7), three to nine teams, an activity scale from 0.6 to 1.6 (not 1.0),
+    /// rosters with gaps (a tenth to two fifths of the people without a time zone, a fifth to
+    /// three fifths without their days away), and every team with the real corpus's habits
+    /// ([`Habits::REAL`]). Every sixth seed is a healthy control.
+    pub fn unseen_org(seed: u64) -> SimConfig {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0075_6e5e_e400);
+        let scale = rng.random_range(0.6..1.6);
+        let base = SimConfig::default_org(seed, 0, 6, scale);
+        let gaps = RosterGaps {
+            no_timezone: rng.random_range(0.1..0.4),
+            no_time_off: rng.random_range(0.2..0.6),
+        };
+        let name = |index: usize| match TEAM_NAMES.get(index) {
+            Some(name) => (*name).to_string(),
+            None => format!("team{index}"),
+        };
+        let mut teams = Vec::new();
+        if seed.is_multiple_of(6) {
+            for index in 0..rng.random_range(3..=8) {
+                let mut plan = TeamPlan::healthy(&name(index), rng.random_range(3..=12));
+                plan.roster_gaps = gaps;
+                plan.habits = Habits::REAL;
+                teams.push(plan);
+            }
+            return SimConfig { teams, ..base };
+        }
+        const PERSONAS: [ManagerPersona; 6] = [
+            ManagerPersona::Healthy,
+            ManagerPersona::Healthy,
+            ManagerPersona::Bottleneck,
+            ManagerPersona::Micromanager,
+            ManagerPersona::Absentee,
+            ManagerPersona::WontLetGo,
+        ];
+        for index in 0..rng.random_range(4..=9) {
+            let mut plan = TeamPlan::healthy(&name(index), rng.random_range(3..=12));
+            plan.roster_gaps = gaps;
+            plan.habits = Habits::REAL;
+            plan.manager = PERSONAS[rng.random_range(0..PERSONAS.len())];
+            if rng.random_bool(0.25) {
+                plan.splits_prs = true;
+                plan.overloaded = true;
+            } else if rng.random_bool(0.15) {
+                plan.overloaded = true;
+            }
+            plan.burnout_engineer = rng.random_bool(0.25);
+            plan.leaving_engineer = rng.random_bool(0.25);
+            plan.rubber_stamper =
+                plan.manager != ManagerPersona::Bottleneck && rng.random_bool(0.25);
+            plan.silo_module = rng.random_bool(0.25);
+            teams.push(plan);
+        }
+        for (kind, engineers) in [
+            (HardCaseKind::BusyReviewer, rng.random_range(10..=14)),
+            (HardCaseKind::TwoPerson, 1),
+            (HardCaseKind::SpreadZones, rng.random_range(4..=8)),
+            (HardCaseKind::ManagerMonthAway, rng.random_range(3..=9)),
+        ] {
+            if rng.random_bool(0.35) {
+                let mut plan = TeamPlan::healthy(&name(teams.len()), engineers);
+                plan.hard_case = Some(kind);
+                plan.roster_gaps = gaps;
+                plan.habits = Habits::REAL;
+                teams.push(plan);
+            }
+        }
+        SimConfig { teams, ..base }
+    }
+
+    /// The tuning organisations with every team given the real corpus's habits
+    /// ([`Habits::REAL`]): what the tuning seeds' figures become with real mess, before any
+    /// threshold is changed for it.
+    pub fn eval_org_with_habits(seed: u64) -> SimConfig {
+        let mut config = SimConfig::eval_org(seed);
+        for team in &mut config.teams {
+            team.habits = Habits::REAL;
+        }
+        config
     }
 
     /// The first simulated day: the first of the month `months - 1` months before `until`'s.

@@ -725,3 +725,44 @@ fn time_off_lists_the_days_people_were_away_and_nothing_else() {
         );
     }
 }
+
+#[test]
+fn unseen_organisations_shift_the_parameters_and_leave_gaps_in_the_roster() {
+    assert_eq!(SimConfig::unseen_org(1005), SimConfig::unseen_org(1005));
+    let configs: Vec<SimConfig> = (1001..=1036).map(SimConfig::unseen_org).collect();
+    let sizes: BTreeSet<usize> = configs
+        .iter()
+        .flat_map(|c| c.teams.iter().filter(|t| t.hard_case.is_none()))
+        .map(|t| t.engineers)
+        .collect();
+    assert!(
+        sizes.contains(&3) && sizes.iter().any(|&s| s > 7),
+        "{sizes:?}"
+    );
+    assert!(configs.iter().any(|c| c.scale < 0.8) && configs.iter().any(|c| c.scale > 1.3));
+    let config = &configs[0];
+    let simulation = simulate(config);
+    let people = &simulation.dataset.people;
+    let engineers: Vec<_> = people.iter().filter(|p| p.role != "bot").collect();
+    let unzoned = engineers
+        .iter()
+        .filter(|p| p.timezone == "UTC" && p.work_start_hour.is_none())
+        .count();
+    let with_time_off: BTreeSet<&str> = simulation
+        .dataset
+        .time_off
+        .iter()
+        .map(|t| t.person.as_str())
+        .collect();
+    assert!(unzoned > 0 && unzoned < engineers.len(), "{unzoned}");
+    assert!(with_time_off.len() < engineers.len() && !with_time_off.is_empty());
+    // The gaps change only what the roster says: every PR and commit is the same without them.
+    let mut complete = config.clone();
+    for team in &mut complete.teams {
+        team.roster_gaps = RosterGaps::default();
+    }
+    let without = simulate(&complete).dataset;
+    assert_eq!(without.pull_requests, simulation.dataset.pull_requests);
+    assert_eq!(without.commits, simulation.dataset.commits);
+    assert!(without.time_off.len() > simulation.dataset.time_off.len());
+}

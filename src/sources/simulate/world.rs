@@ -4,8 +4,8 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::calendar::Calendar;
@@ -56,6 +56,47 @@ const REMOTE_ZONES: &[Tz] = &[
     chrono_tz::Europe::Kyiv,
 ];
 
+/// The modules engineers specialise in, one each in turn (not the core, not the silo module).
+const HOMES: &[&str] = &[
+    "src/api/",
+    "src/db/",
+    "src/auth/",
+    "src/web/",
+    "src/util/",
+    "src/config/",
+];
+
+/// A person's habits ([`super::Habits`]): their evening share and how many times as often they
+/// are asked to review. Drawn from a generator of their own, so that a team without habits is
+/// simulated exactly as before; never given to an engineer who carries a planted pattern (or
+/// the busy reviewer of that hard case, who is already the team's senior).
+fn habits(seed: u64, person: usize, slot: usize, plan: &TeamPlan) -> (f64, f64) {
+    let habits = &plan.habits;
+    let planted = match slot {
+        0 => plan.burnout_engineer || plan.hard_case == Some(HardCaseKind::BusyReviewer),
+        1 => plan.leaving_engineer,
+        2 => plan.rubber_stamper,
+        3 => plan.silo_module,
+        _ => false,
+    };
+    if planted {
+        return (0.03, 1.0);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4ab1_7500_0000 ^ ((person as u64) << 40));
+    let evening = if rng.random_bool(habits.evening_committers.clamp(0.0, 1.0)) {
+        rng.random_range(0.2..0.5)
+    } else {
+        0.03
+    };
+    let senior = plan.engineers >= 4 && slot + 1 == plan.engineers;
+    let weight = if senior {
+        habits.senior_review_weight.max(1.0)
+    } else {
+        1.0
+    };
+    (evening, weight)
+}
+
 /// Source modules of every team's repository; `src/core/` is the critical code.
 const MODULES: &[&str] = &["core", "api", "db", "auth", "jobs", "web", "util", "config"];
 const FILES: &[&str] = &[
@@ -85,6 +126,42 @@ pub struct Member {
     pub rubber_stamper: bool,
     /// The only person who changes the files under this path.
     pub owns: Option<&'static str>,
+    /// What the roster lists about the person (see [`super::RosterGaps`]).
+    pub listed: Listed,
+    /// The chance that one of the person's actions falls in the evening, before any drift: 0.03
+    /// for most, a fifth to a half for the evening committers real teams have.
+    pub evening_share: f64,
+    /// The module the person specialises in (an engineer's home among the modules everyone
+    /// shares), with habits: `home_share` of their file choices go there, so modules have a main
+    /// author, as real ones do.
+    pub home: Option<&'static str>,
+}
+
+/// Whether the roster lists a person's time zone (with working hours) and days away.
+#[derive(Debug, Clone, Copy)]
+pub struct Listed {
+    pub timezone: bool,
+    pub time_off: bool,
+}
+
+impl Listed {
+    const ALL: Listed = Listed {
+        timezone: true,
+        time_off: true,
+    };
+
+    /// Drawn from a generator of its own per person, so the gaps leave the rest of the world as
+    /// it is.
+    fn draw(gaps: &super::RosterGaps, seed: u64, person: usize) -> Listed {
+        if gaps.no_timezone <= 0.0 && gaps.no_time_off <= 0.0 {
+            return Listed::ALL;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9a95_0000 ^ ((person as u64) << 32));
+        Listed {
+            timezone: !rng.random_bool(gaps.no_timezone.clamp(0.0, 1.0)),
+            time_off: !rng.random_bool(gaps.no_time_off.clamp(0.0, 1.0)),
+        }
+    }
 }
 
 /// One simulated team.
@@ -170,6 +247,9 @@ impl World {
                 fades_from: None,
                 rubber_stamper: false,
                 owns: None,
+                listed: Listed::draw(&plan.roster_gaps, config.seed, manager),
+                evening_share: 0.03,
+                home: None,
             });
             // The engineers who carry a planted pattern (slots 0 to 3) work in the team's zone,
             // so that a late-evening commit is a drift and a late approval a time zone, not the
@@ -194,17 +274,22 @@ impl World {
                 } else {
                     zone
                 };
+                let (evening_share, seniority) = habits(config.seed, members.len(), slot, plan);
                 let mut member = Member {
                     id: take_name(),
                     team: index,
                     is_manager: false,
                     calendar: calendar(tz, rng.random_range(8..=10), config, rng),
                     pr_rate: rng.random_range(0.38..0.52) * config.scale,
-                    review_weight: rng.random_range(0.7..1.3),
+                    review_weight: rng.random_range(0.7..1.3) * seniority,
                     drifts_after_hours_from: None,
                     fades_from: None,
                     rubber_stamper: false,
                     owns: None,
+                    listed: Listed::draw(&plan.roster_gaps, config.seed, members.len()),
+                    evening_share,
+                    home: (plan.habits.home_share > 0.0)
+                        .then(|| HOMES[(index + slot) % HOMES.len()]),
                 };
                 // The first engineers carry the team's planted patterns.
                 if plan.burnout_engineer && slot == 0 {
@@ -269,9 +354,15 @@ impl World {
                 team: self.teams[m.team].plan.name.clone(),
                 teams: Vec::new(),
                 role: if m.is_manager { "manager" } else { "engineer" }.to_string(),
-                timezone: m.calendar.tz.name().to_string(),
-                work_start_hour: Some(i64::from(m.calendar.start_hour)),
-                work_end_hour: Some(i64::from(m.calendar.end_hour)),
+                // A roster without the zone says UTC, as `teamlens.toml` defaults it.
+                timezone: if m.listed.timezone {
+                    m.calendar.tz.name()
+                } else {
+                    "UTC"
+                }
+                .to_string(),
+                work_start_hour: m.listed.timezone.then(|| i64::from(m.calendar.start_hour)),
+                work_end_hour: m.listed.timezone.then(|| i64::from(m.calendar.end_hour)),
                 aliases: vec![format!("{}@acme.example", m.id), format!("{}-acme", m.id)],
             })
             .collect();
@@ -300,7 +391,7 @@ impl World {
         let from = config.warm_up_from();
         let midnight = |date: NaiveDate| Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN));
         let mut rows = Vec::new();
-        for member in &self.members {
+        for member in self.members.iter().filter(|m| m.listed.time_off) {
             let last = member
                 .calendar
                 .last_day
