@@ -361,7 +361,10 @@ fn validate(
                 .group_by([col("person")])
                 .agg([
                     len().alias("all"),
-                    col("after_hours").cast(DataType::UInt32).sum().alias("after"),
+                    col("after_hours")
+                        .cast(DataType::UInt32)
+                        .sum()
+                        .alias("after"),
                 ])
                 .collect()?;
             let people = detect::str_values(&commits, "person")?;

@@ -104,7 +104,10 @@ impl Proportion {
     fn text(&self) -> String {
         match (self.value, self.low, self.high) {
             (Some(v), Some(l), Some(h)) => {
-                format!("{:.2} ({} of {}; 95 % {:.2}–{:.2})", v, self.hits, self.of, l, h)
+                format!(
+                    "{:.2} ({} of {}; 95 % {:.2}–{:.2})",
+                    v, self.hits, self.of, l, h
+                )
             }
             _ => "no case".to_string(),
         }
@@ -200,7 +203,8 @@ pub fn summarise(runs: &[HistoryRun]) -> Validation {
                     .find(|n| n.kind == kind && n.subject == crate::detect::EVERYONE);
                 if let Some(n) = blanket {
                     rate.months_not_judged += 1;
-                    rate.not_judged_reason.get_or_insert_with(|| n.reason.clone());
+                    rate.not_judged_reason
+                        .get_or_insert_with(|| n.reason.clone());
                     continue;
                 }
                 judged_months.insert(month.month);
@@ -247,7 +251,10 @@ pub fn summarise(runs: &[HistoryRun]) -> Validation {
 }
 
 /// A regular's departure: their last active month.
-fn departures(appearances: &BTreeMap<String, BTreeMap<Month, usize>>, last: Month) -> Vec<(String, Month)> {
+fn departures(
+    appearances: &BTreeMap<String, BTreeMap<Month, usize>>,
+    last: Month,
+) -> Vec<(String, Month)> {
     let mut out = Vec::new();
     for (person, months) in appearances {
         let Some((&last_active, _)) = months.iter().next_back() else {
@@ -291,7 +298,8 @@ fn attrition(runs: &[HistoryRun]) -> Attrition {
                     .map(move |f| (f.subject.clone(), m.month))
             })
             .collect();
-        let gone: BTreeMap<String, Month> = departures(&run.appearances, last).into_iter().collect();
+        let gone: BTreeMap<String, Month> =
+            departures(&run.appearances, last).into_iter().collect();
         // Episodes: a flagged month whose previous month was not flagged.
         for (person, month) in &flagged {
             if flagged.contains(&(person.clone(), month.previous())) {
@@ -308,7 +316,12 @@ fn attrition(runs: &[HistoryRun]) -> Attrition {
                 continue;
             }
             judged += 1;
-            let baseline: Vec<usize> = month.trailing(7).iter().take(6).map(|m| count(*m)).collect();
+            let baseline: Vec<usize> = month
+                .trailing(7)
+                .iter()
+                .take(6)
+                .map(|m| count(*m))
+                .collect();
             let base = baseline.iter().sum::<usize>() as f64 / baseline.len().max(1) as f64;
             let after = (1..=HORIZON_MONTHS)
                 .map(|k| count(add(*month, k)))
@@ -341,7 +354,9 @@ fn attrition(runs: &[HistoryRun]) -> Attrition {
             }
             leavers += 1;
             let window: Vec<Month> = last_active.trailing(HORIZON_MONTHS + 1);
-            let before = window.iter().any(|m| flagged.contains(&(person.clone(), *m)));
+            let before = window
+                .iter()
+                .any(|m| flagged.contains(&(person.clone(), *m)));
             let after = before || flagged.contains(&(person.clone(), last_active.next()));
             caught += usize::from(before);
             caught_after += usize::from(after);
@@ -395,9 +410,7 @@ impl Validation {
             self.months
         );
         for rate in &self.base_rates {
-            let per_100 = rate
-                .per_100
-                .map_or("—".to_string(), |r| format!("{r:.1}"));
+            let per_100 = rate.per_100.map_or("—".to_string(), |r| format!("{r:.1}"));
             let not_judged = match (&rate.not_judged_reason, rate.months_not_judged) {
                 (Some(reason), n) => format!("{n} months: {reason}"),
                 _ => String::new(),
@@ -456,14 +469,16 @@ pub fn appearances(
         ("issue_events", "actor", "at"),
     ] {
         if let Some(frame) = tables.get(table) {
-            parts.push(frame.clone().select([
-                col(person).cast(DataType::String).alias("person"),
-                col(at)
-                    .cast(crate::model::TIMESTAMP)
-                    .dt()
-                    .strftime("%Y-%m")
-                    .alias("month"),
-            ]));
+            parts.push(
+                frame.clone().select([
+                    col(person).cast(DataType::String).alias("person"),
+                    col(at)
+                        .cast(crate::model::TIMESTAMP)
+                        .dt()
+                        .strftime("%Y-%m")
+                        .alias("month"),
+                ]),
+            );
         }
     }
     let mut out: BTreeMap<String, BTreeMap<Month, usize>> = BTreeMap::new();

@@ -306,7 +306,9 @@ pub fn frames(
             // no roster), the person's usual offset when their commits record one.
             coalesce(&[
                 col("own_offset"),
-                when(col("zone_unknown")).then(col("usual_offset")).otherwise(none()),
+                when(col("zone_unknown"))
+                    .then(col("usual_offset"))
+                    .otherwise(none()),
                 lit(hours.offset_minutes.clone()).gather(col("offset_index"), true),
             ])
             .alias("offset_minutes"),
