@@ -73,6 +73,17 @@ impl Detector for KnowledgeSilo {
         let mut outcome = Outcome::default();
         let modules = input.module_knowledge()?;
         let mut by_team: BTreeMap<String, Vec<&ModuleKnowledge>> = BTreeMap::new();
+        // Modules with a team and enough files and changes: the base rate's denominator
+        // (`tests/data/real/knowledge_silo.md` reads this line).
+        let judged = modules
+            .iter()
+            .filter(|m| {
+                m.team.is_some()
+                    && m.files >= t.min_module_files
+                    && m.changes >= t.min_module_changes
+            })
+            .count();
+        tracing::debug!("knowledge_silo {}: {judged} modules judged", input.month);
         for module in modules {
             let Some(team) = &module.team else { continue };
             let Some(holder) = module.holders.first() else {
