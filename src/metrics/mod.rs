@@ -8,6 +8,7 @@
 
 mod activity;
 mod derived;
+pub mod files;
 pub mod ownership;
 
 use std::collections::BTreeMap;
