@@ -26,6 +26,7 @@ use std::path::PathBuf;
 
 use support::corpus::{self, rows};
 use support::{read_json, teamlens};
+use teamlens::metrics::files::FileRules;
 use teamlens::sources::git::ownership::Histories;
 
 /// The review weight `fetch git` used for the committed figures (the default of
@@ -144,7 +145,7 @@ fn excerpts_give_the_committed_truck_factors() {
         }
         let histories: Histories =
             serde_json::from_value(serde_json::json!({"files": files, "renamed_at": {}})).unwrap();
-        let ownership = histories.ownership(None, REVIEW_WEIGHT);
+        let ownership = histories.ownership(None, REVIEW_WEIGHT, &FileRules::default());
         let repository = &ownership.repository;
         assert_eq!(
             (
