@@ -717,12 +717,13 @@ pub struct KnowledgeSiloThresholds {
     /// What a review of a change to a file is worth against authoring the change (Avelino's
     /// deliveries): the reviewer learns about the file, less than its author.
     pub review_weight: f64,
-    /// Modules with fewer files changed in the window are not judged.
+    /// Modules with fewer code files changed in the window are not judged.
     pub min_module_files: usize,
-    /// Modules with fewer changes (file × PR) in the window are not judged.
+    /// Modules changed by fewer merged PRs (or landed commits) in the window are not judged;
+    /// a PR counts once however many of the module's files it changed.
     pub min_module_changes: usize,
-    /// The module's only knowledgeable person must have authored at least this share of its
-    /// changes in the window.
+    /// The module's only knowledgeable person must have made at least this share of the changes
+    /// to its files in the window (a PR changing a file is one change to that file).
     pub holder_share: f64,
 }
 
