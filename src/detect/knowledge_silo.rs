@@ -25,9 +25,13 @@
 //! spread is an artefact of a small team, not a silo. The minimum counts PRs, so that one large
 //! commit is one piece of evidence; the share weighs how much of the module each person changed,
 //! so that a holder whose PRs change many of its files is not outweighed by others' one-file
-//! touches. A team none of whose modules has that much
-//! is reported as not judged, with the largest module's figures; so is a team of fewer than
-//! `min_team_size` people.
+//! touches. A team none of whose modules has that much is reported as not judged, with the
+//! largest module's figures; so is a team of fewer than `min_team_size` people.
+//!
+//! On 11 real histories (`tests/data/real/knowledge_silo.md`) it names 34 % of the module-months
+//! it judges; of ten findings drawn at random, six show the pattern (one person holds a module
+//! others change), three are single-maintainer modules that nobody else changed in the window,
+//! one a module two people share by files. Those confounders are not told apart yet.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -95,8 +99,11 @@ impl Detector for KnowledgeSilo {
          leaves more than half its files with no author. It fires for the team owning the \
          repository when such a module has at least min_module_files code files and \
          min_module_changes merged PRs changing them, and its holder made at least \
-         holder_share of the changes to its files (each PR once per file). A team with no module that large, or of fewer than \
-         min_team_size people, is not judged."
+         holder_share of the changes to its files (each PR once per file). A team with no \
+         module that large, or of fewer than min_team_size people, is not judged. On real \
+         histories a third of the modules judged are named; besides the pattern, the findings \
+         include modules nobody else changed in the window (a single maintainer) and modules \
+         two people share by files: check who else changed the module before acting."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
