@@ -1010,6 +1010,7 @@ fn fetch_git(
         review_trailers: config.git.review_trailers.clone(),
         review_weight: config.thresholds.knowledge_silo.review_weight,
         ownership: config.git.ownership,
+        files: config.knowledge.rules(),
     };
     let progress = FetchProgress::new(options.quiet);
     let staging = data_dir.join("staging").join(git::SOURCE);
@@ -1048,7 +1049,7 @@ fn fetch_git(
                         })
                         .collect();
                     say.line(format!(
-                        "{}: truck factor {} ({} with review knowledge) over {} files; per \
+                        "{}: truck factor {} ({} with review knowledge) over {} code files; per \
                          top-level directory: {}",
                         outcome.repo,
                         o.repository.truck_factor,

@@ -19,6 +19,7 @@ pub struct Config {
     pub git: GitConfig,
     pub jira: JiraConfig,
     pub identity: IdentityConfig,
+    pub knowledge: KnowledgeConfig,
     /// The roster: who is who across GitHub, git, Jira and Linear (`[[people]]`).
     pub people: Vec<RosterPerson>,
 }
@@ -463,6 +464,42 @@ impl IdentityConfig {
     }
 }
 
+/// Which files' knowledge counts (`[knowledge]`): the truck factor of `fetch git` and the
+/// `knowledge_silo` detector count code files only, as Avelino et al. did; `crate::metrics::files`
+/// holds the built-in rules (generated, vendored, documentation and other files left out).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KnowledgeConfig {
+    /// Globs of files left out although the built-in rules count them as code, such as
+    /// `["src/legacy/**", "*_mock.go"]`. Wins over `include`.
+    pub exclude: Vec<String>,
+    /// Globs of files counted as code although the built-in rules leave them out, such as
+    /// `["docs/**/*.py", "schema/*.json"]`.
+    pub include: Vec<String>,
+}
+
+impl KnowledgeConfig {
+    /// The file rules these globs make.
+    pub fn rules(&self) -> crate::metrics::files::FileRules {
+        crate::metrics::files::FileRules::new(&self.include, &self.exclude)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (key, globs) in [("exclude", &self.exclude), ("include", &self.include)] {
+            if let Some(bad) = globs
+                .iter()
+                .find(|g| g.trim().trim_matches(|c| c == '/' || c == '*').is_empty())
+            {
+                return Err(format!(
+                    "knowledge.{key}: `{bad}` would match every file; give globs such as \
+                     \"vendor/**\" or \"*.pb.go\""
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Report options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -680,12 +717,13 @@ pub struct KnowledgeSiloThresholds {
     /// What a review of a change to a file is worth against authoring the change (Avelino's
     /// deliveries): the reviewer learns about the file, less than its author.
     pub review_weight: f64,
-    /// Modules with fewer files changed in the window are not judged.
+    /// Modules with fewer code files changed in the window are not judged.
     pub min_module_files: usize,
-    /// Modules with fewer changes (file × PR) in the window are not judged.
+    /// Modules changed by fewer merged PRs (or landed commits) in the window are not judged;
+    /// a PR counts once however many of the module's files it changed.
     pub min_module_changes: usize,
-    /// The module's only knowledgeable person must have authored at least this share of its
-    /// changes in the window.
+    /// The module's only knowledgeable person must have made at least this share of the changes
+    /// to its files in the window (a PR changing a file is one change to that file).
     pub holder_share: f64,
 }
 
@@ -914,6 +952,7 @@ impl Config {
         self.git.validate()?;
         self.jira.validate()?;
         self.identity.validate()?;
+        self.knowledge.validate()?;
         let mut seen = std::collections::BTreeMap::new();
         for p in &self.people {
             if !matches!(
@@ -1336,6 +1375,24 @@ mod tests {
         let error = Config::parse("colour = \"red\"\n").unwrap_err();
         assert!(
             error.starts_with("unknown key `colour` in the top level"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn knowledge_globs_default_to_none_and_are_read_and_checked() {
+        assert_eq!(Config::default().knowledge, KnowledgeConfig::default());
+        assert!(Config::default().knowledge.rules().is_code("src/a.rs"));
+        let config =
+            Config::parse("[knowledge]\nexclude = [\"src/gen_*.rs\"]\ninclude = [\"docs/*.py\"]\n")
+                .unwrap();
+        let rules = config.knowledge.rules();
+        assert!(!rules.is_code("src/gen_x.rs") && rules.is_code("docs/conf.py"));
+        let error = Config::parse("[knowledge]\nexclude = [\"**\"]\n").unwrap_err();
+        assert!(error.contains("would match every file"), "{error}");
+        let error = Config::parse("[knowledge]\nexcludes = []\n").unwrap_err();
+        assert!(
+            error.starts_with("unknown key `excludes` in [knowledge]; did you mean `exclude`?"),
             "{error}"
         );
     }

@@ -434,13 +434,14 @@ fn a_second_fetch_reads_only_new_commits_and_duplicates_nothing() {
 }
 
 #[test]
-fn truck_factors_of_the_repository_and_its_top_level_directories() {
+fn truck_factors_count_code_files_of_the_repository_and_its_top_level_directories() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("tf");
     std::fs::create_dir(&repo).unwrap();
     init(&repo);
-    // Ana alone knows src/, Leo alone knows docs/; removing Ana leaves half the files with an
-    // author (not more than half orphaned), so the repository's truck factor is 2.
+    // Code: Ana alone knows src/, Leo alone knows lib/, Mei wrote build.rs at the root.
+    // Removing Ana leaves 3 of the 5 code files with an author, removing Leo too leaves 1: the
+    // truck factor is 2.
     for i in 0..3 {
         write(&repo, "src/x.rs", &"x\n".repeat(i + 1));
         write(&repo, "src/y.rs", &"y\n".repeat(i + 1));
@@ -452,36 +453,51 @@ fn truck_factors_of_the_repository_and_its_top_level_directories() {
             "src",
         );
     }
-    write(&repo, "docs/a.md", "a\n");
-    write(&repo, "docs/b.md", "b\n");
+    write(&repo, "lib/a.py", "a\n");
+    write(&repo, "lib/b.py", "b\n");
     commit(
         &repo,
         "Leo",
         "leo@example.com",
         "2024-03-05T09:00:00+00:00",
-        "docs",
+        "lib",
     );
-    // A deleted file is nobody's knowledge: it does not count.
-    write(&repo, "old.txt", "o\n");
+    // Not code (documentation, a lockfile), so not counted: were they, Mei would hold 6 of 10
+    // files and the truck factor would be 1.
+    write(&repo, "build.rs", "fn main() {}\n");
+    for name in ["a", "b", "c", "d", "e"] {
+        write(&repo, &format!("docs/{name}.md"), "doc\n");
+    }
+    write(&repo, "Cargo.lock", "# generated\n");
     commit(
         &repo,
         "Mei",
         "mei@example.com",
         "2024-03-06T09:00:00+00:00",
-        "old",
+        "docs",
     );
-    std::fs::remove_file(repo.join("old.txt")).unwrap();
+    // A deleted file is nobody's knowledge: it does not count.
+    write(&repo, "old.rs", "o\n");
     commit(
         &repo,
         "Mei",
         "mei@example.com",
         "2024-03-07T09:00:00+00:00",
+        "old",
+    );
+    std::fs::remove_file(repo.join("old.rs")).unwrap();
+    commit(
+        &repo,
+        "Mei",
+        "mei@example.com",
+        "2024-03-08T09:00:00+00:00",
         "gone",
     );
     let data = tmp.path().join("data");
     fetch(&data, &repo)
         .success()
-        .stdout(predicates::str::contains("truck factor 2"));
+        .stdout(predicates::str::contains("truck factor 2"))
+        .stdout(predicates::str::contains("over 5 code files"));
     let state = repo_state(&data, "tf");
     assert_eq!(state["truck_factor"], 2);
     assert_eq!(state["truck_factor_with_reviews"], 2);
@@ -490,10 +506,26 @@ fn truck_factors_of_the_repository_and_its_top_level_directories() {
         serde_json::json!([1, 1])
     );
     assert_eq!(
+        state["module_truck_factors"]["lib"],
+        serde_json::json!([1, 1])
+    );
+    // Documentation is no module; a file at the root counts for the repository only.
+    assert!(state["module_truck_factors"].get("docs").is_none());
+    assert!(state["module_truck_factors"].get(".").is_none());
+
+    // `[knowledge] include` counts the documentation as code: Mei now holds 6 of 10 files.
+    let config = tmp.path().join("teamlens.toml");
+    std::fs::write(&config, "[knowledge]\ninclude = [\"docs/**\"]\n").unwrap();
+    let data = tmp.path().join("data-docs");
+    configured_fetch(&config, &data, &repo)
+        .success()
+        .stdout(predicates::str::contains("truck factor 1"))
+        .stdout(predicates::str::contains("over 10 code files"));
+    let state = repo_state(&data, "tf");
+    assert_eq!(
         state["module_truck_factors"]["docs"],
         serde_json::json!([1, 1])
     );
-    assert!(state["module_truck_factors"].get(".").is_none());
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 mod activity;
 mod derived;
+pub mod files;
 pub mod ownership;
 
 use std::collections::BTreeMap;
@@ -90,6 +91,7 @@ fn query_error(name: &str) -> impl FnOnce(PolarsError) -> MetricsError + '_ {
 }
 
 /// Every metric's result, by name, plus the tables they were computed from.
+#[derive(Default)]
 pub struct Metrics {
     frames: BTreeMap<String, DataFrame>,
     /// Names of metrics that came from the user's own SQL files, in the order they ran.

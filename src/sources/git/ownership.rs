@@ -1,6 +1,6 @@
 //! Who knows which files of a repository: degree of authorship (Avelino et al., ICPC 2016) per
-//! person and file over the whole stored history, and the truck factor of the repository and of
-//! each top-level directory (files at the root form the module `.`).
+//! person and code file over the whole stored history, and the truck factor of the repository
+//! and of each top-level directory (files at the root count for the repository, in no module).
 //!
 //! The computation is [`crate::metrics::ownership::degree_of_authorship`] and
 //! [`crate::metrics::ownership::truck_factor`], which the `knowledge_silo` detector uses too, fed with commits instead
@@ -11,6 +11,10 @@
 //!   gives first authorship but is not a delivery nor an acceptance (as in Avelino's tool);
 //! - a rename moves the file's history to its new path, as Avelino's tool follows renames;
 //! - only files present at the tip count (deleted files are nobody's knowledge worth keeping);
+//! - only **code files** count, as in the study, which dropped what GitHub's Linguist calls
+//!   documentation, vendored and generated and files of no programming language: the rules are
+//!   [`crate::metrics::files`] with the `[knowledge]` globs. The aggregates keep every file, so
+//!   changing the globs needs no new fetch;
 //! - **review knowledge**: each reviewer of a change — the `reviews` rows of the commit's PR or
 //!   Gerrit change, or, for a commit without one, its review trailers (`[git]
 //!   review_trailers`) — gains `review_weight` of a change (Avelino's deliveries) on each file it
@@ -24,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::files::FileRules;
 use crate::metrics::ownership::{degree_of_authorship, truck_factor};
 
 /// One commit as ownership sees it.
@@ -56,8 +61,7 @@ pub struct FileAuthorship {
 /// The truck factor of a set of files.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TruckFactor {
-    /// `.` for the repository as a whole, else a top-level directory (or `.` files at the root
-    /// in [`Ownership::modules`]).
+    /// `.` for the repository as a whole, else a top-level directory.
     pub module: String,
     pub files: usize,
     pub truck_factor: usize,
@@ -76,12 +80,10 @@ pub struct Ownership {
     pub authorship: Vec<FileAuthorship>,
 }
 
-/// The top-level directory of a path (`src/a/b.rs` → `src`; `README.md` → `.`).
-pub fn top_level(path: &str) -> &str {
-    match path.split_once('/') {
-        Some((first, _)) => first,
-        None => ".",
-    }
+/// The top-level directory of a path (`src/a/b.rs` → `src`); a file at the root (`setup.py`)
+/// is in no module.
+pub fn top_level(path: &str) -> Option<&str> {
+    path.split_once('/').map(|(first, _)| first)
 }
 
 /// Where a change sits in time: authored time, then sha (the order ownership reads history in).
@@ -172,23 +174,29 @@ impl Histories {
         })
     }
 
-    /// Degree of authorship and truck factors over the files in `live` (every file ever
-    /// changed when `None`).
-    pub fn ownership(&self, live: Option<&BTreeSet<String>>, review_weight: f64) -> Ownership {
-        summarize(&self.files, live, review_weight)
+    /// Degree of authorship and truck factors over the code files (by `rules`) in `live`
+    /// (every file ever changed when `None`).
+    pub fn ownership(
+        &self,
+        live: Option<&BTreeSet<String>>,
+        review_weight: f64,
+        rules: &FileRules,
+    ) -> Ownership {
+        summarize(&self.files, live, review_weight, rules)
     }
 }
 
-/// Computes ownership from changes (any order; they are sorted by time) over the files in
-/// `live` (every file ever changed when `None`).
+/// Computes ownership from changes (any order; they are sorted by time) over the code files
+/// (by `rules`) in `live` (every file ever changed when `None`).
 pub fn compute(
     changes: Vec<Change>,
     live: Option<&BTreeSet<String>>,
     review_weight: f64,
+    rules: &FileRules,
 ) -> Ownership {
     let mut histories = Histories::default();
     histories.add(changes);
-    histories.ownership(live, review_weight)
+    histories.ownership(live, review_weight, rules)
 }
 
 /// A file's changes as degree of authorship counts them: the change that created the file is
@@ -209,10 +217,11 @@ fn summarize(
     files: &HashMap<String, History>,
     live: Option<&BTreeSet<String>>,
     review_weight: f64,
+    rules: &FileRules,
 ) -> Ownership {
     let mut paths: Vec<&String> = files
         .keys()
-        .filter(|p| live.is_none_or(|live| live.contains(*p)))
+        .filter(|p| live.is_none_or(|live| live.contains(*p)) && rules.is_code(p))
         .collect();
     paths.sort();
 
@@ -259,7 +268,9 @@ fn summarize(
     let repository = factor(".", authors.iter().collect());
     let mut by_module: BTreeMap<&str, Vec<&FileAuthors<'_>>> = BTreeMap::new();
     for entry in &authors {
-        by_module.entry(top_level(entry.0)).or_default().push(entry);
+        if let Some(module) = top_level(entry.0) {
+            by_module.entry(module).or_default().push(entry);
+        }
     }
     let modules = by_module
         .into_iter()
@@ -300,7 +311,7 @@ mod tests {
                 &["leo"],
             ));
         }
-        let o = compute(changes, None, 0.5);
+        let o = compute(changes, None, 0.5, &FileRules::default());
         assert_eq!(o.repository.truck_factor, 1);
         assert_eq!(o.repository.holders, vec!["ana"]);
         // leo reviewed every change: 3.293 + 0.164·2 − 0.321·ln 4 < 3.293 (ana's first change
@@ -317,7 +328,7 @@ mod tests {
         for i in 3..5 {
             changes.push(change(i, "leo", &["src/a.rs", "src/b.rs"], &[]));
         }
-        let o = compute(changes, None, 0.5);
+        let o = compute(changes, None, 0.5, &FileRules::default());
         assert_eq!(o.repository.truck_factor, 1);
         assert_eq!(o.repository.truck_factor_with_reviews, 2);
         let leo = o.authorship.iter().find(|a| a.person == "leo").unwrap();
@@ -349,8 +360,13 @@ mod tests {
         assert!(kept.can_extend(&new));
         let mut extended = kept.clone();
         extended.add(new.clone());
-        let whole = compute([stored.clone(), new].concat(), None, 0.5);
-        assert_eq!(extended.ownership(None, 0.5), whole);
+        let whole = compute(
+            [stored.clone(), new].concat(),
+            None,
+            0.5,
+            &FileRules::default(),
+        );
+        assert_eq!(extended.ownership(None, 0.5, &FileRules::default()), whole);
         let mei = whole
             .authorship
             .iter()
@@ -375,7 +391,7 @@ mod tests {
             renamed,
         ];
         let live: BTreeSet<String> = ["new.rs".to_string()].into();
-        let o = compute(changes, Some(&live), 0.5);
+        let o = compute(changes, Some(&live), 0.5, &FileRules::default());
         assert_eq!(o.repository.files, 1);
         let ana = o
             .authorship
@@ -383,7 +399,7 @@ mod tests {
             .find(|a| a.person == "ana" && a.path == "new.rs")
             .unwrap();
         assert!(ana.author, "{ana:?}");
-        assert_eq!(top_level("README.md"), ".");
-        assert_eq!(top_level("src/x/y.rs"), "src");
+        assert_eq!(top_level("setup.py"), None);
+        assert_eq!(top_level("src/x/y.rs"), Some("src"));
     }
 }

@@ -168,6 +168,8 @@ pub struct GitOptions {
     /// Compute ownership after the merge: from the kept per-file aggregates and the new commits
     /// when they allow, else over the whole stored history.
     pub ownership: bool,
+    /// Which files' knowledge counts (`[knowledge]`): code files, by default.
+    pub files: crate::metrics::files::FileRules,
 }
 
 /// Told what happens, so the command line can show progress.
@@ -509,7 +511,8 @@ pub fn sync_repository(
             scope.spawn(|| -> Result<_, GitError> {
                 let live = repo.files_at(tip)?;
                 let (histories, numbers) = histories_of(changes);
-                let ownership = histories.ownership(Some(&live), options.review_weight);
+                let ownership =
+                    histories.ownership(Some(&live), options.review_weight, &options.files);
                 Ok((histories, numbers, ownership))
             })
         });
@@ -533,9 +536,10 @@ pub fn sync_repository(
                     .extend(changes.iter().filter_map(|c| named_number(c.number)));
                 cache.histories.add(changes);
                 tracing::info!("{}: ownership aggregates extended", spec.name);
-                let ownership = cache
-                    .histories
-                    .ownership(Some(&live), options.review_weight);
+                let ownership =
+                    cache
+                        .histories
+                        .ownership(Some(&live), options.review_weight, &options.files);
                 (cache.histories, cache.numbers, ownership)
             }
             _ => {
@@ -544,7 +548,8 @@ pub fn sync_repository(
                 let changes =
                     changes_from_store(store, &spec.name, &state.renames, options, &people)?;
                 let (histories, numbers) = histories_of(changes);
-                let ownership = histories.ownership(Some(&live), options.review_weight);
+                let ownership =
+                    histories.ownership(Some(&live), options.review_weight, &options.files);
                 (histories, numbers, ownership)
             }
         };

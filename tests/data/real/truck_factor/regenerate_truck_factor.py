@@ -63,7 +63,7 @@ COLUMNS = [
     "study_method_code_files",
 ]
 LINE = re.compile(
-    r"truck factor (\d+) \((\d+) with review knowledge\) over (\d+) files; "
+    r"truck factor (\d+) \((\d+) with review knowledge\) over (\d+) (?:code )?files; "
     r"per top-level directory: (.*)$"
 )
 
