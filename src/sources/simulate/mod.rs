@@ -118,6 +118,31 @@ pub struct RosterGaps {
 }
 
 impl TeamPlan {
+    /// Draws the team's manager persona (a third each healthy) and its planted patterns, each
+    /// present in some organisations and absent in others: what the tuning and the unseen
+    /// organisations share, in the same order so a seed's draws stay the same.
+    fn draw_patterns(&mut self, rng: &mut ChaCha8Rng) {
+        const PERSONAS: [ManagerPersona; 6] = [
+            ManagerPersona::Healthy,
+            ManagerPersona::Healthy,
+            ManagerPersona::Bottleneck,
+            ManagerPersona::Micromanager,
+            ManagerPersona::Absentee,
+            ManagerPersona::WontLetGo,
+        ];
+        self.manager = PERSONAS[rng.random_range(0..PERSONAS.len())];
+        if rng.random_bool(0.25) {
+            self.splits_prs = true;
+            self.overloaded = true;
+        } else if rng.random_bool(0.15) {
+            self.overloaded = true;
+        }
+        self.burnout_engineer = rng.random_bool(0.25);
+        self.leaving_engineer = rng.random_bool(0.25);
+        self.rubber_stamper = self.manager != ManagerPersona::Bottleneck && rng.random_bool(0.25);
+        self.silo_module = rng.random_bool(0.25);
+    }
+
     /// A healthy team with a healthy manager and nothing planted.
     pub fn healthy(name: &str, engineers: usize) -> TeamPlan {
         TeamPlan {
@@ -264,28 +289,9 @@ impl SimConfig {
             }
             return SimConfig { teams, ..base };
         }
-        const PERSONAS: [ManagerPersona; 6] = [
-            ManagerPersona::Healthy,
-            ManagerPersona::Healthy,
-            ManagerPersona::Bottleneck,
-            ManagerPersona::Micromanager,
-            ManagerPersona::Absentee,
-            ManagerPersona::WontLetGo,
-        ];
         for index in 0..rng.random_range(5..=7) {
             let mut plan = TeamPlan::healthy(&name(index), rng.random_range(4..=7));
-            plan.manager = PERSONAS[rng.random_range(0..PERSONAS.len())];
-            if rng.random_bool(0.25) {
-                plan.splits_prs = true;
-                plan.overloaded = true;
-            } else if rng.random_bool(0.15) {
-                plan.overloaded = true;
-            }
-            plan.burnout_engineer = rng.random_bool(0.25);
-            plan.leaving_engineer = rng.random_bool(0.25);
-            plan.rubber_stamper =
-                plan.manager != ManagerPersona::Bottleneck && rng.random_bool(0.25);
-            plan.silo_module = rng.random_bool(0.25);
+            plan.draw_patterns(&mut rng);
             teams.push(plan);
         }
         for (kind, engineers) in [
@@ -331,30 +337,11 @@ impl SimConfig {
             }
             return SimConfig { teams, ..base };
         }
-        const PERSONAS: [ManagerPersona; 6] = [
-            ManagerPersona::Healthy,
-            ManagerPersona::Healthy,
-            ManagerPersona::Bottleneck,
-            ManagerPersona::Micromanager,
-            ManagerPersona::Absentee,
-            ManagerPersona::WontLetGo,
-        ];
         for index in 0..rng.random_range(4..=9) {
             let mut plan = TeamPlan::healthy(&name(index), rng.random_range(3..=12));
             plan.roster_gaps = gaps;
             plan.habits = Habits::REAL;
-            plan.manager = PERSONAS[rng.random_range(0..PERSONAS.len())];
-            if rng.random_bool(0.25) {
-                plan.splits_prs = true;
-                plan.overloaded = true;
-            } else if rng.random_bool(0.15) {
-                plan.overloaded = true;
-            }
-            plan.burnout_engineer = rng.random_bool(0.25);
-            plan.leaving_engineer = rng.random_bool(0.25);
-            plan.rubber_stamper =
-                plan.manager != ManagerPersona::Bottleneck && rng.random_bool(0.25);
-            plan.silo_module = rng.random_bool(0.25);
+            plan.draw_patterns(&mut rng);
             teams.push(plan);
         }
         for (kind, engineers) in [
