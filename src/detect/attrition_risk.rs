@@ -250,7 +250,12 @@ const EXPLAIN: &str = "A person's activity falling far below their own baseline,
     in bunches per PR and swing with the size of the work. A month with fewer than three \
     working days left after known time off is not judged (a vacation is not a fade). Stopping: \
     no activity for silent_days up to the end of the month and none since (reported once). \
-    People whose baseline has fewer than min_baseline_actions actions a month are not judged.";
+    People whose baseline has fewer than min_baseline_actions actions a month are not judged. \
+    On real histories it is not a predictor of departures (see its track record): most regulars \
+    who leave are under that minimum, and read from git a month is seen as of its end, when \
+    work written late in it has not landed yet (topic branches, merge queues), so a quiet \
+    fortnight reads as a stop. Treat a finding as a question about a heavy contributor's \
+    sharp drop, not as a forecast.";
 
 /// The first day the data covers (of anyone's activity): working days before it are not part
 /// of anyone's baseline, so a store that starts mid-month does not make that month look quiet.

@@ -43,7 +43,9 @@ impl Detector for BurnoutRisk {
          offset its author's clock recorded; other actions in the roster's time zone or, where \
          the roster gives none, at the person's usual commit offset. Reviews read from commit \
          trailers are not counted: they are dated when the change landed. Being active on \
-         fortnight_active_share of the days of a fortnight makes it an alert."
+         fortnight_active_share of the days of a fortnight makes it an alert. What the recorded \
+         offset cannot tell apart from a drift: a tool that writes every commit in UTC, and \
+         travel (a conference week's evenings); look at the offsets in the evidence first."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {

@@ -82,7 +82,11 @@ impl Detector for OutputOutcomeDivergence {
          person-day against the baseline_months before; it fires when output rises by at least \
          output_rise while median cycle time rises by cycle_time_rise or the change failure rate \
          by failure_rate_rise, or when the median PR opened or merged shrinks by size_drop (PR \
-         splitting) while cycle time falls by less than the PRs shrank. Teams with fewer than min_merged_prs merged PRs are not judged."
+         splitting) while cycle time falls by less than the PRs shrank. Teams with fewer than min_merged_prs merged PRs are not judged. \
+         On real histories read from git none of its sampled findings held up: a change's cycle \
+         time there runs from its first authored commit to its landing, so a few old branches \
+         landing move the median by hundreds of percent, and a volunteer project's changes per \
+         person-day swing by a third from month to month."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {

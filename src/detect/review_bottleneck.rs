@@ -52,7 +52,10 @@ impl Detector for ReviewBottleneck {
          min_merged_prs of the team's PRs (the others being their own); both are listed under \
          not judged. Evidence: PR-hours waiting on them (not recorded where the source has no \
          review requests, as in git), pickup when they are away vs present, Gini and absence \
-         factor of approvals."
+         factor of approvals. On real histories the person named is often the repository's \
+         designated owner or lead: the finding says that one person approves most changes, \
+         which the team may have chosen; whether work waits on them is a question the \
+         evidence answers only where review requests are recorded."
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
