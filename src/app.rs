@@ -276,10 +276,25 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Explain { kind } => explain(&config, &kind),
         Command::Validate {
             stores,
+            record,
             from,
             format,
             findings,
-        } => validate(&config, &stores, from, format, findings.as_deref(), &say),
+        } => match record {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let validation: crate::validate::Validation = serde_json::from_str(&text)
+                    .with_context(|| {
+                        format!(
+                            "{} is not what `teamlens validate --format json` writes",
+                            path.display()
+                        )
+                    })?;
+                print_validation(&validation, format)
+            }
+            None => validate(&config, &stores, from, format, findings.as_deref(), &say),
+        },
     }
 }
 
@@ -402,15 +417,13 @@ fn validate(
         }
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
+    print_validation(&validation, format)
+}
+
+fn print_validation(validation: &crate::validate::Validation, format: EvalFormat) -> Result<()> {
     match format {
         EvalFormat::Table => print!("{}", validation.table()),
-        EvalFormat::Json => {
-            let mut json = serde_json::to_value(&validation)?;
-            if let Some(object) = json.as_object_mut() {
-                object.remove("findings");
-            }
-            println!("{}", serde_json::to_string_pretty(&json)?);
-        }
+        EvalFormat::Json => println!("{}", serde_json::to_string_pretty(validation)?),
     }
     Ok(())
 }
@@ -1383,6 +1396,9 @@ fn explain(config: &Config, name: &str) -> Result<()> {
         };
         println!("{} ({})\n", kind.title(), kind.name());
         println!("{}\n", wrap(detector.explain(), 96));
+        if let Some(record) = detect::record::track_record(kind) {
+            println!("{}\n", wrap(&record, 96));
+        }
         println!(
             "Thresholds ([thresholds.{}] in teamlens.toml, current values):",
             kind.name()
@@ -1803,6 +1819,15 @@ fn coverage(
     // The rows the report read: as the data stood at the period's end, not all that is stored.
     let mut counts = Vec::new();
     for (name, stored) in &store.manifest().tables {
+        // The roster is configuration, not history (never cut), and the analysed one also
+        // holds the bots identity found: its stored rows are the ones to say.
+        if name == "people" && stored.rows > 0 {
+            counts.push(TableCount {
+                name: name.clone(),
+                rows: stored.rows,
+            });
+            continue;
+        }
         let Some(table) = tables.get(name.as_str()).filter(|_| stored.rows > 0) else {
             continue;
         };

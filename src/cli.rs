@@ -249,8 +249,12 @@ pub enum Command {
     /// after-hours shares in their own commits' offsets.
     Validate {
         /// Data directories, one fetched history each (`teamlens fetch git CLONE --data-dir D`).
-        #[arg(required = true, value_name = "DATA_DIR")]
+        #[arg(required_unless_present = "record", value_name = "DATA_DIR")]
         stores: Vec<PathBuf>,
+        /// Print a record an earlier `validate --format json` wrote (such as
+        /// assets/track_record.json) instead of reading stores.
+        #[arg(long, value_name = "FILE", conflicts_with = "stores")]
+        record: Option<PathBuf>,
         /// The first month to report (default: the second month of each history).
         #[arg(long, value_name = "YYYY-MM")]
         from: Option<Month>,

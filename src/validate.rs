@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::detect::{FindingKind, NotJudged};
 use crate::period::Month;
@@ -47,7 +47,7 @@ pub struct MonthRun {
 }
 
 /// A finding, reduced to what the counts need and what a reviewer reads.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Found {
     pub kind: FindingKind,
     pub subject: String,
@@ -69,7 +69,7 @@ pub struct HistoryRun {
 }
 
 /// A share with its Wilson 95 % interval.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Proportion {
     pub hits: usize,
     pub of: usize,
@@ -125,11 +125,11 @@ fn unit(kind: FindingKind) -> &'static str {
 }
 
 /// One detector's record over the histories.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BaseRate {
     pub kind: FindingKind,
     /// `team` or `person`: what the rate is per 100 of (months).
-    pub unit: &'static str,
+    pub unit: String,
     pub findings: usize,
     pub subject_months: usize,
     /// Findings per 100 subject-months; none when the detector could not judge at all.
@@ -142,7 +142,7 @@ pub struct BaseRate {
 }
 
 /// Attrition against the departures the histories show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attrition {
     pub leavers: usize,
     /// Flag episodes (a person's consecutive flagged months, judged at the first).
@@ -156,11 +156,12 @@ pub struct Attrition {
     /// shows).
     pub recall_with_a_month_after: Proportion,
     /// Every episode and leaver, for review.
+    #[serde(default)]
     pub cases: Vec<String>,
 }
 
 /// After-hours shares of people's own commits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AfterHours {
     pub people: usize,
     pub quartiles: Option<[f64; 3]>,
@@ -168,14 +169,16 @@ pub struct AfterHours {
     pub mostly_in_hours: Proportion,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Validation {
     pub histories: Vec<String>,
     pub months: usize,
     pub base_rates: Vec<BaseRate>,
     pub attrition: Attrition,
     pub after_hours: AfterHours,
-    /// Every finding, by history and month, for the committed review of a sample.
+    /// Every finding, by history and month, for the committed review of a sample (not in the
+    /// JSON output, which is the track record `assets/track_record.json` keeps).
+    #[serde(default, skip_serializing)]
     pub findings: Vec<(String, String, Found)>,
 }
 
@@ -185,7 +188,7 @@ pub fn summarise(runs: &[HistoryRun]) -> Validation {
     for kind in FindingKind::ALL {
         let mut rate = BaseRate {
             kind,
-            unit: unit(kind),
+            unit: unit(kind).to_string(),
             findings: 0,
             subject_months: 0,
             per_100: None,

@@ -149,3 +149,17 @@ fn validate_counts_departures_not_judged_detectors_and_own_hours() {
         "{hours:#}"
     );
 }
+
+/// README's table of the detectors on real histories is what `teamlens validate` printed for the
+/// record `explain` and every report quote (`assets/track_record.json`, its `--format json`).
+#[test]
+fn readme_shows_the_track_record() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let record = std::fs::read_to_string(root.join("assets/track_record.json")).unwrap();
+    let validation: teamlens::validate::Validation = serde_json::from_str(&record).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let (start, end) = ("<!-- validate -->\n", "<!-- /validate -->");
+    let block = &readme[readme.find(start).expect("README has the validate table") + start.len()
+        ..readme.find(end).unwrap()];
+    assert_eq!(block.trim(), validation.table().trim());
+}

@@ -12,6 +12,7 @@ mod knowledge_silo;
 mod micromanagement;
 mod output_outcome_divergence;
 mod overload;
+pub mod record;
 mod review_bottleneck;
 mod rubber_stamp_review;
 pub(crate) mod stats;

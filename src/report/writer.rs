@@ -130,6 +130,9 @@ pub struct ReportData {
     /// For a team audience: per-person health findings, counted per team without names.
     pub team_signals: Vec<TeamSignal>,
     pub not_judged: Vec<NotJudged>,
+    /// How each kind of finding in the report did on real histories (`teamlens validate`), so
+    /// the reader knows how often such a finding appears and, where measured, holds up.
+    pub track_records: Vec<TrackRecord>,
     /// Each headline metric over the last months, with the change from the month before.
     pub trends: Vec<Trend>,
     pub stuck: StuckItems,
@@ -173,6 +176,12 @@ pub struct SummaryItem {
 }
 
 /// Per-person health findings of one kind in one team, without names.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackRecord {
+    pub kind: FindingKind,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamSignal {
     pub kind: FindingKind,
@@ -425,6 +434,16 @@ impl ReportData {
             n.reason = names.text(&n.reason);
         }
         let summary = summarise(&findings, &team_signals, &trends);
+        let track_records = findings
+            .iter()
+            .map(|f| f.kind)
+            .chain(team_signals.iter().map(|t| t.kind))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter_map(|kind| {
+                crate::detect::record::track_record(kind).map(|text| TrackRecord { kind, text })
+            })
+            .collect();
 
         let teams: BTreeMap<String, String> = roster
             .people
@@ -480,6 +499,7 @@ impl ReportData {
             summary,
             findings,
             team_signals,
+            track_records,
             not_judged,
             trends,
             stuck,
@@ -935,6 +955,7 @@ pub fn write(
         findings => &data.findings,
         team_signals => &data.team_signals,
         not_judged => &data.not_judged,
+        track_records => &data.track_records,
         trends => &data.trends,
         stuck => &data.stuck,
         coverage => &data.coverage,
