@@ -10,7 +10,7 @@
 //! (default `/work/.mirror`, laid out as `<owner>+<name>/repo`, as the project's fetch tool
 //! brings them). Run it with a release build:
 //!
-//!     cargo test --release --test real_bottleneck -- --ignored --nocapture
+//!     cargo build --release && CARGO_BIN_EXE_teamlens=target/release/teamlens cargo test --test real_bottleneck -- --ignored --nocapture
 //!
 //! It prints the agreement table README shows and every disagreement, and fails on any
 //! (`TEAMLENS_CORPUS_ONLY=owner/name,…` reads only those repositories).

@@ -13,7 +13,7 @@
 //! repository at its snapshot commit from `TEAMLENS_CORPUS_CLONES` (default `/work/.mirror`,
 //! `<owner>+<name>/repo` as the project's fetch tool brings them) and compares with the TSV:
 //!
-//!     cargo test --release --test real_truck_factor -- --ignored --nocapture
+//!     cargo build --release && CARGO_BIN_EXE_teamlens=target/release/teamlens cargo test --test real_truck_factor -- --ignored --nocapture
 //!
 //! With a target directory other builds share, `target/<profile>/teamlens` may be another
 //! checkout's binary by the time the test runs: name yours with
