@@ -257,16 +257,6 @@ fn history(dir: &Path) {
     commit(dir, BEN, "2024-05-20T10:00:00+02:00", "src/5.rs", "may");
 }
 
-fn fetch_git(data: &Path, repo: &Path) {
-    teamlens()
-        .arg("--data-dir")
-        .arg(data)
-        .args(["-q", "fetch", "git"])
-        .arg(repo)
-        .assert()
-        .success();
-}
-
 #[test]
 fn a_git_report_is_the_same_from_the_clone_cut_at_its_end() {
     let tmp = tempfile::tempdir().unwrap();
@@ -295,8 +285,8 @@ fn a_git_report_is_the_same_from_the_clone_cut_at_its_end() {
             tmp.path().join(format!("data-whole-{month}")),
             tmp.path().join(format!("data-cut-{month}")),
         );
-        fetch_git(&whole_data, &whole);
-        fetch_git(&cut_data, &cut);
+        support::fetch_git(&whole_data, &whole);
+        support::fetch_git(&cut_data, &cut);
         let (a, b) = (
             tmp.path().join(format!("report-whole-{month}")),
             tmp.path().join(format!("report-cut-{month}")),

@@ -77,13 +77,7 @@ fn validate_counts_departures_not_judged_detectors_and_own_hours() {
     std::fs::create_dir(&repo).unwrap();
     history(&repo);
     let data = tmp.path().join("store");
-    teamlens()
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["-q", "fetch", "git"])
-        .arg(&repo)
-        .assert()
-        .success();
+    support::fetch_git(&data, &repo);
     let out = teamlens()
         .args(["-q", "validate", "--format", "json"])
         .arg(&data)

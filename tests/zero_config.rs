@@ -111,13 +111,7 @@ fn a_second_address_of_one_person_is_listed_with_its_evidence() {
         );
     }
     let data = work.path().join("data");
-    teamlens()
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["-q", "fetch", "git"])
-        .arg(&repo)
-        .assert()
-        .success();
+    support::fetch_git(&data, &repo);
     let listed = teamlens()
         .arg("--data-dir")
         .arg(&data)

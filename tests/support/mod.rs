@@ -41,6 +41,18 @@ pub fn import(data: &Path, folder: &Path) -> Assert {
         .success()
 }
 
+/// `teamlens fetch git REPO` into a data directory, quietly; it must succeed.
+#[allow(dead_code)]
+pub fn fetch_git(data: &Path, repo: &Path) -> Assert {
+    teamlens()
+        .arg("--data-dir")
+        .arg(data)
+        .args(["-q", "fetch", "git"])
+        .arg(repo)
+        .assert()
+        .success()
+}
+
 /// `teamlens report --month MONTH --out OUT` over a data directory; returns `report.json`.
 pub fn report(data: &Path, month: &str, out: &Path) -> Value {
     teamlens()
