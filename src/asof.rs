@@ -198,7 +198,8 @@ fn pr_keys(prs: LazyFrame) -> LazyFrame {
         .unique(None, UniqueKeepStrategy::Any)
 }
 
-/// A file change whose commit (git) or PR had come to exist before the end.
+/// A file change whose commit (git) or PR had come to exist before the end. A git commit and
+/// the change it belongs to land together, so asking for either never keeps a file too early.
 fn file_changes(files: LazyFrame, commits: LazyFrame, prs: LazyFrame) -> LazyFrame {
     let commit_keys = commits
         .select([col("repo"), col("sha"), lit(true).alias("__commit_seen")])
@@ -217,9 +218,10 @@ fn file_changes(files: LazyFrame, commits: LazyFrame, prs: LazyFrame) -> LazyFra
             left_join(),
         )
         .filter(
-            col("__commit_seen").fill_null(lit(false)).or(col("sha")
-                .is_null()
-                .and(col("__pr_seen").fill_null(lit(false)))),
+            // Either will do: an imported file change may name a commit no `commits` row has.
+            col("__commit_seen")
+                .fill_null(lit(false))
+                .or(col("__pr_seen").fill_null(lit(false))),
         )
         .drop(by_name(["__commit_seen", "__pr_seen"], true, false))
 }
