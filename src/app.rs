@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 
 use crate::cli::{Cli, Command, EvalFormat, FetchSource, Format};
+use crate::common::repo_name::RepoName;
 use crate::config::Config;
 use crate::detect::{self, DetectorInput, FindingKind, Roster};
 use crate::dir_lock::{LazyWriteLock, Resource, Wait, WriteLock};
@@ -21,7 +22,7 @@ use crate::progress::FetchProgress;
 use crate::report::{self, Audience, Coverage, Names, ReportData, ReportInput, TableCount};
 use crate::sources::github::client::{Endpoints, GitHubClient, Policy};
 use crate::sources::github::fetch::{FetchRequest, Observer};
-use crate::sources::github::{self, RepoName, auth::RealSurroundings};
+use crate::sources::github::{self, auth::RealSurroundings};
 use crate::sources::simulate::{GroundTruth, SimConfig, Simulator};
 use crate::sources::{Source, import::FileImport};
 use crate::store::Store;
@@ -352,9 +353,9 @@ fn validate(
         let judged: BTreeSet<Month> = months.iter().map(|m| m.month).collect();
         let monthly = analysis.metrics.get("person_monthly");
         let (mut team_months, mut person_months) = (BTreeSet::new(), BTreeSet::new());
-        let teams = detect::str_values(monthly, "team")?;
-        let persons = detect::str_values(monthly, "person")?;
-        let month_names = detect::str_values(monthly, "month")?;
+        let teams = crate::common::frame::str_values(monthly, "team")?;
+        let persons = crate::common::frame::str_values(monthly, "person")?;
+        let month_names = crate::common::frame::str_values(monthly, "month")?;
         for ((team, person), month) in teams.into_iter().zip(persons).zip(month_names) {
             let (Some(team), Some(person), Some(Ok(month))) =
                 (team, person, month.as_deref().map(str::parse::<Month>))
@@ -382,7 +383,7 @@ fn validate(
                         .alias("after"),
                 ])
                 .collect()?;
-            let people = detect::str_values(&commits, "person")?;
+            let people = crate::common::frame::str_values(&commits, "person")?;
             let all = commits.column("all")?.u32()?;
             let after = commits.column("after")?.u32()?;
             for ((person, all), after) in people.into_iter().zip(all.iter()).zip(after.iter()) {
@@ -1588,7 +1589,7 @@ fn analyze(
         None => store.analysis_tables()?,
     };
     // The data as it stood at the span's end: a report regenerated later says the same.
-    let until = detect::micros_span(span.first, span.last).1;
+    let until = crate::common::time::micros_span(span.first, span.last).1;
     let tables = crate::asof::as_of(tables, until);
     let identities = identity::resolve(&tables, config, Some(until))?;
     let tables = identities.apply(tables)?;
@@ -1691,8 +1692,8 @@ fn retro(
                     .filter(col("month").eq(lit(before.clone())))
                     .collect()?;
                 for name in row.get_column_names() {
-                    if let Ok(Some(value)) =
-                        detect::f64_values(&row, name).map(|v| v.first().copied().flatten())
+                    if let Ok(Some(value)) = crate::common::frame::f64_values(&row, name)
+                        .map(|v| v.first().copied().flatten())
                     {
                         figures.insert(name.to_string(), value);
                     }
@@ -1782,8 +1783,8 @@ fn names_for(
     }
     let key = report::privacy::load_or_create_key(store.root())?;
     let people = tables["people"].clone().collect()?;
-    let ids = detect::str_values(&people, "person")?;
-    let display = detect::str_values(&people, "display_name")?;
+    let ids = crate::common::frame::str_values(&people, "person")?;
+    let display = crate::common::frame::str_values(&people, "display_name")?;
     let aliases = people.column("aliases")?.list()?.clone();
     let mut known = Vec::with_capacity(people.height());
     for (i, id) in ids.into_iter().enumerate() {
@@ -1811,7 +1812,7 @@ fn coverage(
         .filter(col("role").eq(lit("bot")))
         .select([col("person")])
         .collect()?;
-    let bots: Vec<String> = detect::str_values(&people, "person")?
+    let bots: Vec<String> = crate::common::frame::str_values(&people, "person")?
         .into_iter()
         .flatten()
         .collect();
@@ -2087,7 +2088,7 @@ fn bench_run(
                 Ok((store, tables))
             })?;
             let (identities, tables) = log.time("resolve identities", || -> Result<_> {
-                let until = detect::micros_span(month, month).1;
+                let until = crate::common::time::micros_span(month, month).1;
                 let tables = crate::asof::as_of(tables, until);
                 let identities = identity::resolve(&tables, config, Some(until))?;
                 let tables = identities.apply(tables)?;

@@ -4,6 +4,7 @@
 //! list of valid ones, because a misspelt threshold silently ignored would make a detector judge
 //! by a number the user believes they changed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -114,7 +115,7 @@ impl Default for GitConfig {
             repositories: Vec::new(),
             names: std::collections::BTreeMap::new(),
             branch: None,
-            review_trailers: crate::sources::git::default_review_trailers(),
+            review_trailers: default_review_trailers(),
             renames: true,
             threads: 2,
             chunk: 5000,
@@ -465,7 +466,7 @@ impl IdentityConfig {
 }
 
 /// Which files' knowledge counts (`[knowledge]`): the truck factor of `fetch git` and the
-/// `knowledge_silo` detector count code files only, as Avelino et al. did; `crate::metrics::files`
+/// `knowledge_silo` detector count code files only, as Avelino et al. did; `crate::common::files`
 /// holds the built-in rules (generated, vendored, documentation and other files left out).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -480,8 +481,8 @@ pub struct KnowledgeConfig {
 
 impl KnowledgeConfig {
     /// The file rules these globs make.
-    pub fn rules(&self) -> crate::metrics::files::FileRules {
-        crate::metrics::files::FileRules::new(&self.include, &self.exclude)
+    pub fn rules(&self) -> crate::common::files::FileRules {
+        crate::common::files::FileRules::new(&self.include, &self.exclude)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -892,7 +893,7 @@ impl GitHubConfig {
             return Err("github.max_attempts must be at least 1".into());
         }
         for repository in &self.repositories {
-            crate::sources::github::RepoName::parse(repository)
+            crate::common::repo_name::RepoName::parse(repository)
                 .map_err(|e| format!("github.repositories: {e}"))?;
         }
         Ok(())
@@ -1298,6 +1299,20 @@ fn nearest_key<'a>(unknown: &str, valid: &'a [String]) -> Option<&'a str> {
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, key)| key.as_str())
+}
+
+/// How review trailers become `reviews` rows: trailer key (compared without case) → state.
+pub fn default_review_trailers() -> BTreeMap<String, String> {
+    [
+        ("Reviewed-by", "approved"),
+        // mergify's commit templates list the PR's approvals so.
+        ("Approved-by", "approved"),
+        ("Acked-by", "commented"),
+        ("Tested-by", "commented"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod app;
 pub mod asof;
 pub mod bench;
 pub mod cli;
+pub mod common;
 pub mod config;
 pub mod detect;
 pub mod dir_lock;

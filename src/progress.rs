@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::common::repo_name::RepoName;
 use crate::sources::git::sync::{GitObserver, GitOutcome};
-use crate::sources::github::RepoName;
 use crate::sources::github::client::ClientStats;
 use crate::sources::github::fetch::Observer;
 use crate::sources::github::sync::{Counts, RepoOutcome, SyncError};

@@ -353,7 +353,7 @@ fn whole_clones_every_landed_change_is_a_change() {
         let identities = Identities::from_people(&[]);
         let same = |n: &str, e: &str| (n.to_string(), e.to_string());
         let people = People::new(&identities, &same);
-        let trailers = teamlens::sources::git::default_review_trailers();
+        let trailers = teamlens::config::default_review_trailers();
         let rules = ReviewRules {
             trailers: &trailers,
         };

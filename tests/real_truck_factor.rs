@@ -26,7 +26,7 @@ use std::path::PathBuf;
 
 use support::corpus::{self, rows};
 use support::{read_json, teamlens};
-use teamlens::metrics::files::FileRules;
+use teamlens::common::files::FileRules;
 use teamlens::sources::git::ownership::Histories;
 
 /// The review weight `fetch git` used for the committed figures (the default of

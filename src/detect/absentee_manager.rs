@@ -13,8 +13,9 @@ use polars::prelude::*;
 use super::stats::median;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
-    f64_values, for_month, str_values, within,
 };
+use crate::common::frame::{f64_values, for_month, str_values};
+use crate::common::time::within;
 
 pub struct AbsenteeManager;
 
@@ -198,7 +199,7 @@ fn opened_in(
     month: crate::period::Month,
     team: &str,
 ) -> PolarsResult<usize> {
-    let span = super::micros_span(month, month);
+    let span = crate::common::time::micros_span(month, month);
     Ok(opened_by_team(input, span)?
         .iter()
         .filter(|(author, _)| {

@@ -35,10 +35,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, NaiveDate, Weekday};
 use polars::prelude::*;
 
-use super::{
-    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, f64_values,
-    i64_values, str_values,
-};
+use super::{Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity};
+use crate::common::frame::{f64_values, i64_values, str_values};
 use crate::period::Month;
 
 pub struct AttritionRisk;
@@ -111,7 +109,7 @@ impl Detector for AttritionRisk {
             let silence = t.silent_days * MICROS_PER_DAY;
             // Silent for `silent_days` by the end of the month, and fallen silent since the start
             // of the month before: someone long gone is no longer news.
-            let since = super::micros_span(previous, previous).0;
+            let since = crate::common::time::micros_span(previous, previous).0;
             let stopped = *last >= since - silence && *last < end - silence;
             let fade = fades.judge(person);
             let fading = fade.as_ref().is_some_and(|f| {
@@ -292,7 +290,7 @@ impl TimeOff {
         let Some(table) = input.tables.get("time_off") else {
             return Ok(off);
         };
-        let (start, end) = super::micros_span(first, last);
+        let (start, end) = crate::common::time::micros_span(first, last);
         let rows = table
             .clone()
             .filter(
@@ -472,7 +470,7 @@ impl Work {
         let Some(prs) = input.tables.get("pull_requests") else {
             return Ok(work);
         };
-        let (start, end) = super::micros_span(first, last);
+        let (start, end) = crate::common::time::micros_span(first, last);
         let within = |name: &str| {
             col(name)
                 .cast(DataType::Int64)

@@ -16,10 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use super::{
-    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, f64_values,
-    i64_values, str_values,
-};
+use super::{Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity};
+use crate::common::frame::{f64_values, i64_values, str_values};
 use crate::period::Month;
 
 pub struct BurnoutRisk;
@@ -226,8 +224,8 @@ fn busiest_fortnights(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (u
             by_person.entry(person).or_default().push(day);
         }
     }
-    let first = super::day_number(input.month.first_day());
-    let last = super::day_number(input.month.last_day());
+    let first = crate::common::time::day_number(input.month.first_day());
+    let last = crate::common::time::day_number(input.month.last_day());
     let mut result = BTreeMap::new();
     for (person, days) in by_person {
         let mut best = (0usize, 14i64, first);

@@ -9,7 +9,7 @@
 //! DOA is at least 3.293 and at least 0.75 of the file's highest; when nobody reaches 3.293
 //! (changes spread thin), those within 0.75 of the highest are.
 //!
-//! Only **code files** count, as in the study ([`crate::metrics::files`]: generated files such
+//! Only **code files** count, as in the study ([`crate::common::files`]: generated files such
 //! as lockfiles, vendored code, documentation and configuration left out; `[knowledge]` globs
 //! adjust it). A **module** is a directory: a repository's top two path levels (`src/jobs`), or
 //! the top-level directory for files directly in it (`lib/x.rb` → `lib`); files at the root
@@ -37,12 +37,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use crate::metrics::ownership::{degree_of_authorship, truck_factor};
+use crate::common::authorship::{degree_of_authorship, truck_factor};
 
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
-    f64_values, i64_values, micros_span, str_values,
 };
+use crate::common::frame::{f64_values, i64_values, str_values};
+use crate::common::time::micros_span;
 
 pub struct KnowledgeSilo;
 
@@ -272,7 +273,7 @@ pub(super) fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<Module
     let span = micros_span(window[0], input.month);
     let merged = input
         .table("pull_requests")
-        .filter(super::within("merged_at", span))
+        .filter(crate::common::time::within("merged_at", span))
         .select([
             col("repo"),
             col("number"),

@@ -19,8 +19,10 @@ use polars::prelude::*;
 use super::stats::median;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
-    i64_values, review_rows, reviews_of_prs_reviewed_in, signal, str_values, within,
+    review_rows, reviews_of_prs_reviewed_in, signal,
 };
+use crate::common::frame::{i64_values, str_values};
+use crate::common::time::within;
 
 pub struct Micromanagement;
 

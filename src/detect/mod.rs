@@ -24,6 +24,8 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::common::frame::{i64_values, str_values};
+use crate::common::time::{micros_span, within};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::period::Month;
@@ -549,57 +551,6 @@ impl Roster {
     }
 }
 
-/// Reads a column of a frame as `f64` values (nulls as `None`), whatever its numeric type.
-pub fn f64_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
-    let column = frame.column(name)?.cast(&DataType::Float64)?;
-    Ok(column.f64()?.iter().collect())
-}
-
-/// Reads a string column of a frame.
-pub fn str_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    let column = frame.column(name)?.cast(&DataType::String)?;
-    Ok(column.str()?.iter().map(|v| v.map(String::from)).collect())
-}
-
-/// Rows of a metric for one month.
-pub fn for_month(frame: &DataFrame, month: Month) -> PolarsResult<DataFrame> {
-    if frame.height() == 0 || frame.column("month").is_err() {
-        return Ok(frame.clone());
-    }
-    frame
-        .clone()
-        .lazy()
-        .filter(col("month").eq(lit(month.to_string())))
-        .collect()
-}
-
-/// Reads an integer (or timestamp) column of a frame as `i64` values.
-pub fn i64_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
-    let column = frame.column(name)?.cast(&DataType::Int64)?;
-    Ok(column.i64()?.iter().collect())
-}
-
-/// The first microsecond of `first` and the first microsecond after `last` (UTC).
-pub fn micros_span(first: Month, last: Month) -> (i64, i64) {
-    let start = |month: Month| {
-        month
-            .first_day()
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
-            .and_utc()
-            .timestamp_micros()
-    };
-    (start(first), start(last.next()))
-}
-
-/// `column` (a timestamp) falls in `[start, end)` microseconds.
-pub fn within(column: &str, (start, end): (i64, i64)) -> Expr {
-    col(column)
-        .cast(DataType::Int64)
-        .gt_eq(lit(start))
-        .and(col(column).cast(DataType::Int64).lt(lit(end)))
-}
-
 impl DetectorInput<'_> {
     /// A normalized table, or an empty frame when the store has none.
     pub fn table(&self, name: &str) -> LazyFrame {
@@ -737,10 +688,4 @@ pub fn signal(evidence: &mut Evidence, name: &str, value: f64, normal: Option<f6
         .rounded(name, Some(value), 3)
         .rounded(&format!("{name}_team_normal"), normal, 3)
         .figure(&format!("{name}_over_threshold"), over);
-}
-
-/// Day number (from 1970-01-01) of a date.
-pub fn day_number(date: NaiveDate) -> i64 {
-    date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default())
-        .num_days()
 }

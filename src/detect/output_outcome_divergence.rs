@@ -21,8 +21,8 @@ use polars::prelude::*;
 use super::stats::median;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
-    f64_values, str_values,
 };
+use crate::common::frame::{f64_values, str_values};
 use crate::period::Month;
 
 pub struct OutputOutcomeDivergence;
@@ -210,9 +210,9 @@ fn add_opened_sizes(
     };
     let prs = prs
         .clone()
-        .filter(super::within(
+        .filter(crate::common::time::within(
             "created_at",
-            super::micros_span(*first, *last),
+            crate::common::time::micros_span(*first, *last),
         ))
         .select([
             col("author"),

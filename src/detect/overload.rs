@@ -20,8 +20,8 @@ use polars::prelude::*;
 
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
-    i64_values, str_values,
 };
+use crate::common::frame::{i64_values, str_values};
 
 pub struct Overload;
 

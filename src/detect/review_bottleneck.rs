@@ -23,8 +23,9 @@ use polars::prelude::*;
 use super::stats::{absence_factor, gini, median};
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
-    f64_values, for_month, micros_span, str_values, within,
 };
+use crate::common::frame::{f64_values, for_month, str_values};
+use crate::common::time::{micros_span, within};
 
 pub struct ReviewBottleneck;
 

@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::{
-    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, i64_values,
-    review_rows, reviews_of_prs_reviewed_in, str_values,
+    Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity, review_rows,
+    reviews_of_prs_reviewed_in,
 };
+use crate::common::frame::{i64_values, str_values};
 use crate::detect::stats::median;
 
 pub struct RubberStampReview;
@@ -60,7 +61,7 @@ impl Detector for RubberStampReview {
         // The month and the one before: a habit shows over weeks, and a month with few large PRs
         // should not hide it.
         let (month_start, _) = input.span();
-        let span = super::micros_span(input.month.previous(), input.month);
+        let span = crate::common::time::micros_span(input.month.previous(), input.month);
         let mut outcome = Outcome::default();
         let reviews = review_rows(&reviews_of_prs_reviewed_in(input, span)?)?;
         if reviews.is_empty() {
@@ -179,7 +180,7 @@ fn requests_of(
 ) -> PolarsResult<BTreeMap<(String, i64, String), Vec<i64>>> {
     let touched = input
         .table("reviews")
-        .filter(super::within("submitted_at", span))
+        .filter(crate::common::time::within("submitted_at", span))
         .select([col("repo"), col("number")])
         .unique(None, UniqueKeepStrategy::First);
     let requests = input

@@ -11,8 +11,9 @@ use polars::prelude::*;
 
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
-    f64_values, for_month, str_values, within,
 };
+use crate::common::frame::{f64_values, for_month, str_values};
+use crate::common::time::within;
 
 pub struct WontLetGo;
 

@@ -8,8 +8,6 @@
 
 mod activity;
 mod derived;
-pub mod files;
-pub mod ownership;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -111,12 +111,12 @@ pub fn collect(
             .collect()?;
         items.prs_waiting = open.height();
         let open = open.head(Some(limit));
-        let repos = crate::detect::str_values(&open, "repo")?;
-        let numbers = crate::detect::i64_values(&open, "number")?;
-        let titles = crate::detect::str_values(&open, "title")?;
-        let urls = crate::detect::str_values(&open, "url")?;
-        let authors = crate::detect::str_values(&open, "author")?;
-        let created = crate::detect::i64_values(&open, "created_at")?;
+        let repos = crate::common::frame::str_values(&open, "repo")?;
+        let numbers = crate::common::frame::i64_values(&open, "number")?;
+        let titles = crate::common::frame::str_values(&open, "title")?;
+        let urls = crate::common::frame::str_values(&open, "url")?;
+        let authors = crate::common::frame::str_values(&open, "author")?;
+        let created = crate::common::frame::i64_values(&open, "created_at")?;
         let drafts = open
             .column("draft")?
             .cast(&DataType::Boolean)?
@@ -153,12 +153,12 @@ pub fn collect(
             .collect()?;
         items.tickets_waiting = open.height();
         let open = open.head(Some(limit));
-        let keys = crate::detect::str_values(&open, "key")?;
-        let titles = crate::detect::str_values(&open, "title")?;
-        let urls = crate::detect::str_values(&open, "url")?;
-        let assignees = crate::detect::str_values(&open, "assignee")?;
-        let statuses = crate::detect::str_values(&open, "status")?;
-        let started = crate::detect::i64_values(&open, "started_at")?;
+        let keys = crate::common::frame::str_values(&open, "key")?;
+        let titles = crate::common::frame::str_values(&open, "title")?;
+        let urls = crate::common::frame::str_values(&open, "url")?;
+        let assignees = crate::common::frame::str_values(&open, "assignee")?;
+        let statuses = crate::common::frame::str_values(&open, "status")?;
+        let started = crate::common::frame::i64_values(&open, "started_at")?;
         for i in 0..open.height() {
             let assignee = assignees[i].clone().unwrap_or_default();
             items.tickets.push(StuckTicket {

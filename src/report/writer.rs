@@ -637,7 +637,7 @@ fn headline_trends(
 ) -> Result<(Vec<Trend>, Vec<super::charts::TrendSeries>), ReportError> {
     let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
     if org.height() > 0 {
-        for (i, m) in crate::detect::str_values(org, "month")?
+        for (i, m) in crate::common::frame::str_values(org, "month")?
             .into_iter()
             .enumerate()
         {
@@ -650,7 +650,7 @@ fn headline_trends(
     let mut series = Vec::new();
     for &(metric, label, unit, lower_is_better) in HEADLINES {
         let column = if org.height() > 0 && org.column(metric).is_ok() {
-            crate::detect::f64_values(org, metric)?
+            crate::common::frame::f64_values(org, metric)?
         } else {
             Vec::new()
         };
@@ -711,11 +711,11 @@ fn team_health_trends(
     if health.height() == 0 {
         return Ok(Vec::new());
     }
-    let teams = crate::detect::str_values(health, "team")?;
-    let month_of = crate::detect::str_values(health, "month")?;
-    let actions = crate::detect::f64_values(health, "actions")?;
-    let after = crate::detect::f64_values(health, "after_hours_share")?;
-    let wip = crate::detect::f64_values(health, "open_prs")?;
+    let teams = crate::common::frame::str_values(health, "team")?;
+    let month_of = crate::common::frame::str_values(health, "month")?;
+    let actions = crate::common::frame::f64_values(health, "actions")?;
+    let after = crate::common::frame::f64_values(health, "after_hours_share")?;
+    let wip = crate::common::frame::f64_values(health, "open_prs")?;
     let mut by_team: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for i in 0..health.height() {
         if let (Some(t), Some(m)) = (&teams[i], &month_of[i]) {
@@ -1333,10 +1333,10 @@ fn review_shares(
     if load.height() == 0 {
         return Ok(shares);
     }
-    let reviewers = crate::detect::str_values(load, "reviewer")?;
-    let teams = crate::detect::str_values(load, "team")?;
-    let approved = crate::detect::f64_values(load, "approved_prs")?;
-    let share = crate::detect::f64_values(load, "approval_share")?;
+    let reviewers = crate::common::frame::str_values(load, "reviewer")?;
+    let teams = crate::common::frame::str_values(load, "team")?;
+    let approved = crate::common::frame::f64_values(load, "approved_prs")?;
+    let share = crate::common::frame::f64_values(load, "approval_share")?;
     let mut totals: BTreeMap<(String, String), (f64, f64, usize)> = BTreeMap::new();
     for i in 0..load.height() {
         let (Some(reviewer), Some(team)) = (&reviewers[i], &teams[i]) else {
@@ -1385,11 +1385,11 @@ fn phase_weeks(
         .date()?
         .as_date_iter()
         .collect::<Vec<_>>();
-    let prs = crate::detect::f64_values(&frame, "prs")?;
-    let coding = crate::detect::f64_values(&frame, "coding_h")?;
-    let pickup = crate::detect::f64_values(&frame, "pickup_h")?;
-    let review = crate::detect::f64_values(&frame, "review_h")?;
-    let merge = crate::detect::f64_values(&frame, "merge_h")?;
+    let prs = crate::common::frame::f64_values(&frame, "prs")?;
+    let coding = crate::common::frame::f64_values(&frame, "coding_h")?;
+    let pickup = crate::common::frame::f64_values(&frame, "pickup_h")?;
+    let review = crate::common::frame::f64_values(&frame, "review_h")?;
+    let merge = crate::common::frame::f64_values(&frame, "merge_h")?;
     for i in 0..frame.height() {
         let Some(week_start) = starts[i] else {
             continue;
@@ -1416,9 +1416,9 @@ fn week_heatmap(cells: &DataFrame) -> Result<super::charts::WeekHeatmap, ReportE
     if cells.height() == 0 {
         return Ok(heatmap);
     }
-    let days = crate::detect::i64_values(cells, "weekday")?;
-    let hours = crate::detect::i64_values(cells, "local_hour")?;
-    let actions = crate::detect::i64_values(cells, "actions")?;
+    let days = crate::common::frame::i64_values(cells, "weekday")?;
+    let hours = crate::common::frame::i64_values(cells, "local_hour")?;
+    let actions = crate::common::frame::i64_values(cells, "actions")?;
     for i in 0..cells.height() {
         if let (Some(d), Some(h), Some(n)) = (days[i], hours[i], actions[i])
             && (0..7).contains(&d)
@@ -1445,9 +1445,9 @@ fn review_matrix(
     if pairs.height() == 0 {
         return Ok(matrix);
     }
-    let reviewers = crate::detect::str_values(pairs, "reviewer")?;
-    let authors = crate::detect::str_values(pairs, "author")?;
-    let counts = crate::detect::f64_values(pairs, "reviews")?;
+    let reviewers = crate::common::frame::str_values(pairs, "reviewer")?;
+    let authors = crate::common::frame::str_values(pairs, "author")?;
+    let counts = crate::common::frame::f64_values(pairs, "reviews")?;
     let busiest = |names: &[Option<String>]| {
         let mut totals: BTreeMap<String, f64> = BTreeMap::new();
         for (name, count) in names.iter().zip(&counts) {
@@ -1513,11 +1513,11 @@ fn team_series(
     if outcomes.height() == 0 {
         return Ok(Vec::new());
     }
-    let teams = crate::detect::str_values(outcomes, "team")?;
-    let month_of = crate::detect::str_values(outcomes, "month")?;
-    let merged = crate::detect::f64_values(outcomes, "prs_merged")?;
-    let p50 = crate::detect::f64_values(outcomes, "cycle_p50_h")?;
-    let p90 = crate::detect::f64_values(outcomes, "cycle_p90_h")?;
+    let teams = crate::common::frame::str_values(outcomes, "team")?;
+    let month_of = crate::common::frame::str_values(outcomes, "month")?;
+    let merged = crate::common::frame::f64_values(outcomes, "prs_merged")?;
+    let p50 = crate::common::frame::f64_values(outcomes, "cycle_p50_h")?;
+    let p90 = crate::common::frame::f64_values(outcomes, "cycle_p90_h")?;
     let mut by_team: BTreeMap<String, BTreeMap<String, super::charts::MonthFigures>> =
         BTreeMap::new();
     for i in 0..outcomes.height() {

@@ -16,25 +16,10 @@ pub mod ownership;
 pub mod read;
 pub mod sync;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The `source` column of every row this source writes, and its name in the manifest.
 pub const SOURCE: &str = "git";
-
-/// How review trailers become `reviews` rows: trailer key (compared without case) → state.
-pub fn default_review_trailers() -> BTreeMap<String, String> {
-    [
-        ("Reviewed-by", "approved"),
-        // mergify's commit templates list the PR's approvals so.
-        ("Approved-by", "approved"),
-        ("Acked-by", "commented"),
-        ("Tested-by", "commented"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
-}
 
 /// Why a repository could not be read.
 #[derive(Debug, thiserror::Error)]

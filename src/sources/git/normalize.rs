@@ -641,7 +641,7 @@ mod tests {
         }]);
         let mailmap = |n: &str, e: &str| (n.to_string(), e.to_string());
         let people = People::new(&identities, &mailmap);
-        let trailers = super::super::default_review_trailers();
+        let trailers = crate::config::default_review_trailers();
         let rules = ReviewRules {
             trailers: &trailers,
         };
@@ -722,7 +722,7 @@ mod tests {
         ];
         let identities = Identities::from_people(&[]);
         let people = people_of(&identities);
-        let trailers = super::super::default_review_trailers();
+        let trailers = crate::config::default_review_trailers();
         let rules = ReviewRules {
             trailers: &trailers,
         };
@@ -782,7 +782,7 @@ mod tests {
         ];
         let identities = Identities::from_people(&[]);
         let people = people_of(&identities);
-        let trailers = super::super::default_review_trailers();
+        let trailers = crate::config::default_review_trailers();
         let rules = ReviewRules {
             trailers: &trailers,
         };
@@ -834,7 +834,7 @@ mod tests {
         ];
         let identities = Identities::from_people(&[]);
         let people = people_of(&identities);
-        let trailers = super::super::default_review_trailers();
+        let trailers = crate::config::default_review_trailers();
         let rules = ReviewRules {
             trailers: &trailers,
         };

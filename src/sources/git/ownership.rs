@@ -2,8 +2,8 @@
 //! person and code file over the whole stored history, and the truck factor of the repository
 //! and of each top-level directory (files at the root count for the repository, in no module).
 //!
-//! The computation is [`crate::metrics::ownership::degree_of_authorship`] and
-//! [`crate::metrics::ownership::truck_factor`], which the `knowledge_silo` detector uses too, fed with commits instead
+//! The computation is [`crate::common::authorship::degree_of_authorship`] and
+//! [`crate::common::authorship::truck_factor`], which the `knowledge_silo` detector uses too, fed with commits instead
 //! of merged PRs:
 //!
 //! - a change is one commit touching one file (merges, which carry no file statistics, are not
@@ -13,7 +13,7 @@
 //! - only files present at the tip count (deleted files are nobody's knowledge worth keeping);
 //! - only **code files** count, as in the study, which dropped what GitHub's Linguist calls
 //!   documentation, vendored and generated and files of no programming language: the rules are
-//!   [`crate::metrics::files`] with the `[knowledge]` globs. The aggregates keep every file, so
+//!   [`crate::common::files`] with the `[knowledge]` globs. The aggregates keep every file, so
 //!   changing the globs needs no new fetch;
 //! - **review knowledge**: each reviewer of a change — the `reviews` rows of the commit's PR or
 //!   Gerrit change, or, for a commit without one, its review trailers (`[git]
@@ -28,8 +28,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::files::FileRules;
-use crate::metrics::ownership::{degree_of_authorship, truck_factor};
+use crate::common::authorship::{degree_of_authorship, truck_factor};
+use crate::common::files::FileRules;
 
 /// One commit as ownership sees it.
 #[derive(Debug, Clone, PartialEq)]

@@ -169,7 +169,7 @@ pub struct GitOptions {
     /// when they allow, else over the whole stored history.
     pub ownership: bool,
     /// Which files' knowledge counts (`[knowledge]`): code files, by default.
-    pub files: crate::metrics::files::FileRules,
+    pub files: crate::common::files::FileRules,
 }
 
 /// Told what happens, so the command line can show progress.
@@ -898,10 +898,10 @@ pub fn changes_from_store(
         .map_err(polars("reading reviews"))?;
 
     let strs = |frame: &DataFrame, column: &str| -> Result<Vec<Option<String>>, GitError> {
-        crate::detect::str_values(frame, column).map_err(polars("reading a column"))
+        crate::common::frame::str_values(frame, column).map_err(polars("reading a column"))
     };
     let ints = |frame: &DataFrame, column: &str| -> Result<Vec<Option<i64>>, GitError> {
-        crate::detect::i64_values(frame, column).map_err(polars("reading a column"))
+        crate::common::frame::i64_values(frame, column).map_err(polars("reading a column"))
     };
     let mut reviewers: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for (number, reviewer) in ints(&reviews, "number")?

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use serde_json::json;
 
-use super::RepoName;
 use super::client::{ClientError, ClientStats, GitHubClient};
 use super::documents::Document;
 use super::normalize::{Identities, SOURCE};
@@ -18,6 +17,7 @@ use super::sync::{
     sync_repository,
 };
 use super::wire::SearchCountData;
+use crate::common::repo_name::RepoName;
 use crate::config::GitHubConfig;
 use crate::model::Person;
 use crate::store::{Store, StoreError};

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::RepoName;
 use super::client::{ClientError, GitHubClient};
 use super::documents::Document;
 use super::proposals::{
@@ -17,6 +16,7 @@ use super::wire::{
     Actor, OrganizationRepositories, OrganizationTeam, OrganizationTeams, RecentReviewsRepository,
     TeamNode,
 };
+use crate::common::repo_name::RepoName;
 
 /// Why an organisation could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::RepoName;
 use super::org::{OrgMember, OrgTeam};
+use crate::common::repo_name::RepoName;
 
 /// Where the proposed teams came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

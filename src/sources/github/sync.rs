@@ -24,11 +24,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::RepoName;
 use super::client::{Answer, ClientError, GitHubClient};
 use super::documents::Document;
 use super::normalize::{self, Identities, SOURCE};
 use super::wire::{Connection, IssueNode, PullRequestNode, RepositorySyncData};
+use crate::common::repo_name::RepoName;
 use crate::model::{Dataset, Deployment, Table};
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{

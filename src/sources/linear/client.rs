@@ -606,7 +606,7 @@ fn describe(error: &reqwest::Error) -> String {
 
 /// `3 min 20 s`.
 pub fn human_duration(duration: Duration) -> String {
-    crate::sources::github::client::human_duration(duration)
+    crate::common::time::human_duration(duration)
 }
 
 #[cfg(test)]

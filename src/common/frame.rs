@@ -1,0 +1,36 @@
+//! Reading a polars frame's columns into Rust values, and a metric's rows for one month: what
+//! metrics, detectors, the report and the git source all do, kept below them all.
+
+use polars::prelude::*;
+
+use crate::period::Month;
+
+/// Reads a column of a frame as `f64` values (nulls as `None`), whatever its numeric type.
+pub fn f64_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
+    let column = frame.column(name)?.cast(&DataType::Float64)?;
+    Ok(column.f64()?.iter().collect())
+}
+
+/// Reads a string column of a frame.
+pub fn str_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    let column = frame.column(name)?.cast(&DataType::String)?;
+    Ok(column.str()?.iter().map(|v| v.map(String::from)).collect())
+}
+
+/// Rows of a metric for one month.
+pub fn for_month(frame: &DataFrame, month: Month) -> PolarsResult<DataFrame> {
+    if frame.height() == 0 || frame.column("month").is_err() {
+        return Ok(frame.clone());
+    }
+    frame
+        .clone()
+        .lazy()
+        .filter(col("month").eq(lit(month.to_string())))
+        .collect()
+}
+
+/// Reads an integer (or timestamp) column of a frame as `i64` values.
+pub fn i64_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+    let column = frame.column(name)?.cast(&DataType::Int64)?;
+    Ok(column.i64()?.iter().collect())
+}

@@ -1,0 +1,9 @@
+//! The bottom floor: helpers every layer may use and that use no layer above them — frame
+//! readers, time helpers, repository names, what a path is, and the authorship arithmetic the
+//! git source and the `knowledge_silo` detector share.
+
+pub mod authorship;
+pub mod files;
+pub mod frame;
+pub mod repo_name;
+pub mod time;
