@@ -2126,3 +2126,45 @@ fn bench_run(
     println!("{}", log.to_json());
     Ok(())
 }
+
+/// The error and its causes on one line, each said once, as `main` prints it after `error: `.
+/// Most of teamlens's errors already name their cause in their own message, and anyhow's `{:#}`
+/// would print it again after them; a context added with `.context(…)` says only what was being
+/// done, so its cause is appended.
+pub fn error_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("metric `q`: {source}")]
+    struct SaysItsCause {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn an_error_and_its_causes_are_each_said_once() {
+        let io = || std::io::Error::other("no such column `x`");
+        let error = anyhow::Error::new(SaysItsCause { source: io() });
+        assert_eq!(error_message(&error), "metric `q`: no such column `x`");
+        let error = anyhow::Error::new(io()).context("reading the store");
+        assert_eq!(
+            error_message(&error),
+            "reading the store: no such column `x`"
+        );
+    }
+}

@@ -1,7 +1,7 @@
-//! The command line: clap definitions and the dispatch to one function per command in [`crate::app`].
+//! The command line: clap definitions, the values each argument may take, and what it means when
+//! left out. `main.rs` parses it and hands it to `app::run`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -453,60 +453,5 @@ fn parse_scale(text: &str) -> Result<f64, String> {
         _ => Err(format!(
             "`{text}` is not a scale: give a number above 0 and at most 100, such as 1.5"
         )),
-    }
-}
-
-/// Parses the command line, runs the command, and turns any error into a message and exit code 1
-/// (clap itself exits with 2 on usage errors).
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    crate::app::init_logging(cli.quiet, cli.verbose);
-    match crate::app::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", error_message(&error));
-            ExitCode::from(1)
-        }
-    }
-}
-
-/// The error and its causes on one line, each said once. Most of teamlens's errors already name
-/// their cause in their own message, and anyhow's `{:#}` would print it again after them; a
-/// context added with `.context(…)` says only what was being done, so its cause is appended.
-fn error_message(error: &anyhow::Error) -> String {
-    let mut message = String::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if message.contains(&text) {
-            continue;
-        }
-        if !message.is_empty() {
-            message.push_str(": ");
-        }
-        message.push_str(&text);
-    }
-    message
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("metric `q`: {source}")]
-    struct SaysItsCause {
-        source: std::io::Error,
-    }
-
-    #[test]
-    fn an_error_and_its_causes_are_each_said_once() {
-        let io = || std::io::Error::other("no such column `x`");
-        let error = anyhow::Error::new(SaysItsCause { source: io() });
-        assert_eq!(error_message(&error), "metric `q`: no such column `x`");
-        let error = anyhow::Error::new(io()).context("reading the store");
-        assert_eq!(
-            error_message(&error),
-            "reading the store: no such column `x`"
-        );
     }
 }
