@@ -14,15 +14,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::calendar::{is_company_holiday, is_weekend};
-use super::world::{Member, SILO_MODULE, Team, World, weekday_factor};
+use super::world::{ACTIONS_BOT, DEPENDABOT, Member, SILO_MODULE, Team, World, weekday_factor};
 use super::{HardCaseKind, ManagerPersona, SimConfig};
 use crate::model::{
     Comment, Commit, Dataset, Deployment, FileChange, Issue, IssueEvent, PrCommit, PrEvent,
     PullRequest, Review, ReviewRequest, Sprint,
 };
 
-pub const DEPENDABOT: &str = "dependabot[bot]";
-pub const ACTIONS_BOT: &str = "github-actions[bot]";
 /// The committer GitHub records for commits made in its web interface ("Update branch", squash merges).
 const WEB_FLOW: &str = "web-flow";
 

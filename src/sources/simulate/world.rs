@@ -37,6 +37,11 @@ const SPREAD_ZONES: &[Tz] = &[
 /// The module only the silo owner touches.
 pub const SILO_MODULE: &str = "src/jobs/";
 
+/// The automation accounts of the simulated organisation: the roster lists them as bots, and
+/// `activity` writes their PRs, comments and reviews.
+pub const DEPENDABOT: &str = "dependabot[bot]";
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
 /// Home zones of teams, and the zones of engineers who work remotely from elsewhere.
 const TEAM_ZONES: &[Tz] = &[
     chrono_tz::Europe::Berlin,
@@ -366,7 +371,7 @@ impl World {
                 aliases: vec![format!("{}@acme.example", m.id), format!("{}-acme", m.id)],
             })
             .collect();
-        for bot in [super::activity::DEPENDABOT, super::activity::ACTIONS_BOT] {
+        for bot in [DEPENDABOT, ACTIONS_BOT] {
             people.push(Person {
                 person: bot.to_string(),
                 display_name: None,
