@@ -2,7 +2,7 @@
 //! (sources → store → metrics → detectors → report) and says where the results are.
 //! The only place `anyhow` is used: below this, errors are typed per module.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,16 +10,17 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 
+use crate::analysis;
 use crate::cli::{Cli, Command, EvalFormat, FetchSource, Format};
 use crate::common::repo_name::RepoName;
 use crate::config::Config;
-use crate::detect::{self, DetectorInput, FindingKind, Roster};
+use crate::detect::{self, FindingKind, Roster};
 use crate::dir_lock::{LazyWriteLock, Resource, Wait, WriteLock};
-use crate::identity::{self, Identities};
-use crate::metrics::{self, Metrics};
+use crate::identity;
+use crate::metrics;
 use crate::period::{Month, MonthSpan};
 use crate::progress::FetchProgress;
-use crate::report::{self, Audience, Coverage, Names, ReportData, ReportInput, TableCount};
+use crate::report::{self, Audience};
 use crate::sources::github::client::{Endpoints, GitHubClient, Policy};
 use crate::sources::github::fetch::{FetchRequest, Observer};
 use crate::sources::github::{self, auth::RealSurroundings};
@@ -181,7 +182,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 (_, _, _, Some(quarter)) => quarter,
                 (_, Some(from), Some(to), _) => MonthSpan::new(from, to)?,
                 (Some(month), ..) => MonthSpan::month(month),
-                _ => MonthSpan::month(last_full_month(&store)?),
+                _ => MonthSpan::month(analysis::last_full_month(&store)?),
             };
             let out = out.unwrap_or_else(|| {
                 let name = if span.first == span.last {
@@ -309,101 +310,16 @@ fn validate(
     findings_out: Option<&Path>,
     say: &Say,
 ) -> Result<()> {
-    use crate::validate::{self, Found, HistoryRun, MonthRun};
+    use crate::validate;
     let mut runs = Vec::new();
     for dir in stores {
-        let store = Store::open(dir)?;
-        if store.is_empty() {
-            bail!(crate::store::StoreError::NoData { dir: dir.clone() });
-        }
-        let last = last_full_month(&store)?;
-        let (first_day, _) = activity_span(&store.scan_all()?)?;
-        let first = first_day.map(Month::of).unwrap_or(last).next();
-        let first = from.map_or(first, |f| f.max(first));
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| dir.display().to_string());
-        let mut months = Vec::new();
-        let mut last_analysis = None;
-        let mut month = first;
-        while month <= last {
-            let (analysis, tables) = analyze(&store, config, MonthSpan::month(month), None)?;
-            months.push(MonthRun {
-                month,
-                findings: analysis
-                    .outcome
-                    .findings
-                    .iter()
-                    .map(|f| Found {
-                        kind: f.kind,
-                        subject: f.subject.clone(),
-                        headline: f.headline.clone(),
-                    })
-                    .collect(),
-                not_judged: analysis.outcome.not_judged.clone(),
-            });
-            last_analysis = Some((analysis, tables));
-            month = month.next();
-        }
-        say.line(format!("{name}: {} months reported", months.len()));
-        let Some((analysis, tables)) = last_analysis else {
-            continue;
-        };
-        let judged: BTreeSet<Month> = months.iter().map(|m| m.month).collect();
-        let monthly = analysis.metrics.get("person_monthly");
-        let (mut team_months, mut person_months) = (BTreeSet::new(), BTreeSet::new());
-        let teams = crate::common::frame::str_values(monthly, "team")?;
-        let persons = crate::common::frame::str_values(monthly, "person")?;
-        let month_names = crate::common::frame::str_values(monthly, "month")?;
-        for ((team, person), month) in teams.into_iter().zip(persons).zip(month_names) {
-            let (Some(team), Some(person), Some(Ok(month))) =
-                (team, person, month.as_deref().map(str::parse::<Month>))
-            else {
-                continue;
-            };
-            if judged.contains(&month) && !analysis.roster.is_bot(&person) {
-                team_months.insert((team, month));
-                person_months.insert((person, month));
-            }
-        }
-        let local = analysis.metrics.get("activity_local");
-        let mut commit_hours: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        if local.height() > 0 {
-            let commits = local
-                .clone()
-                .lazy()
-                .filter(col("kind").eq(lit("commit")))
-                .group_by([col("person")])
-                .agg([
-                    len().alias("all"),
-                    col("after_hours")
-                        .cast(DataType::UInt32)
-                        .sum()
-                        .alias("after"),
-                ])
-                .collect()?;
-            let people = crate::common::frame::str_values(&commits, "person")?;
-            let all = commits.column("all")?.u32()?;
-            let after = commits.column("after")?.u32()?;
-            for ((person, all), after) in people.into_iter().zip(all.iter()).zip(after.iter()) {
-                if let (Some(person), Some(all), Some(after)) = (person, all, after)
-                    && !analysis.roster.is_bot(&person)
-                {
-                    commit_hours.insert(person, (all as usize, after as usize));
-                }
-            }
-        }
-        let mut appearances = validate::appearances(&tables)?;
-        appearances.retain(|person, _| !analysis.roster.is_bot(person));
-        runs.push(HistoryRun {
-            name,
-            months,
-            appearances,
-            team_months,
-            person_months,
-            commit_hours,
-        });
+        let run = validate::run_history(dir, config, from)?;
+        say.line(format!(
+            "{}: {} months reported",
+            run.name,
+            run.months.len()
+        ));
+        runs.push(run);
     }
     let validation = validate::summarise(&runs);
     if let Some(path) = findings_out {
@@ -1567,76 +1483,6 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
     Ok(())
 }
 
-/// Everything after the store, for a run of months: metrics, detectors, report.
-struct Analysis {
-    metrics: Metrics,
-    outcome: detect::Outcome,
-    roster: Roster,
-    identities: Identities,
-}
-
-/// Computes the metrics once and runs every detector for each month of the span.
-fn analyze(
-    store: &Store,
-    config: &Config,
-    span: MonthSpan,
-    user_metrics: Option<&Path>,
-) -> Result<(Analysis, BTreeMap<&'static str, LazyFrame>)> {
-    // A user's own SQL may read any column, so it gets the full scans; the built-in analysis
-    // reads its columns into memory once.
-    let tables = match user_metrics {
-        Some(_) => store.scan_all()?,
-        None => store.analysis_tables()?,
-    };
-    // The data as it stood at the span's end: a report regenerated later says the same.
-    let until = crate::common::time::micros_span(span.first, span.last).1;
-    let tables = crate::asof::as_of(tables, until);
-    let identities = identity::resolve(&tables, config, Some(until))?;
-    let tables = identities.apply(tables)?;
-    let metrics = metrics::compute(&tables, config, user_metrics)?;
-    let people = tables["people"]
-        .clone()
-        .collect()
-        .map_err(anyhow::Error::from)
-        .context("reading people")?;
-    let roster = Roster::from_people(&people)
-        .map_err(anyhow::Error::from)
-        .context("reading people")?;
-    let mut outcome = detect::Outcome::default();
-    for month in span.months() {
-        let found = detect::run_all(&DetectorInput::new(
-            month, &metrics, &tables, config, &roster,
-        ))?;
-        outcome.findings.extend(found.findings);
-        // What a detector lacks over the whole span is said once, not once a month.
-        for entry in found.not_judged {
-            let said = outcome.not_judged.iter().any(|n| {
-                (n.kind, &n.subject, &n.reason) == (entry.kind, &entry.subject, &entry.reason)
-            });
-            if !said {
-                outcome.not_judged.push(entry);
-            }
-        }
-    }
-    // The most severe first; within a severity, the latest month first.
-    outcome.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.period.from.cmp(&a.period.from))
-            .then(a.kind.cmp(&b.kind))
-            .then(a.subject.cmp(&b.subject))
-    });
-    Ok((
-        Analysis {
-            metrics,
-            outcome,
-            roster,
-            identities,
-        },
-        tables,
-    ))
-}
-
 /// `teamlens retro`: judges the months since the last retro (or `--since`), writes retro.md,
 /// and keeps what it saw in the data directory for the next retro.
 fn retro(
@@ -1655,7 +1501,7 @@ fn retro(
             dir: store.root().to_path_buf()
         });
     }
-    let last = last_full_month(store)?;
+    let last = analysis::last_full_month(store)?;
     let state = report::retro::load_state(store.root())?;
     let first = match (since, &state) {
         (Some(since), _) => Month::of(since.date_naive()),
@@ -1673,7 +1519,7 @@ fn retro(
         );
     }
     let span = MonthSpan::new(first, last)?;
-    let (analysis, tables) = analyze(store, config, span, None)?;
+    let analysis = analysis::analyze(store, config, span, None)?;
     let raw_findings: Vec<FindingKey> = analysis.outcome.findings.iter().map(Into::into).collect();
     let baseline = match (since, state) {
         (None, Some(state)) => Baseline {
@@ -1706,18 +1552,7 @@ fn retro(
             }
         }
     };
-    let coverage = coverage(store, &tables, &analysis.identities)?;
-    let names = names_for(store, &tables, anonymize)?;
-    let data = ReportData::assemble(ReportInput {
-        span,
-        metrics: &analysis.metrics,
-        tables: &tables,
-        outcome: analysis.outcome,
-        coverage,
-        roster: &analysis.roster,
-        audience,
-        names: &names,
-    })?;
+    let data = analysis.into_report_data(store, audience, anonymize)?;
     let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
     report::retro::save_state(store.root(), &report::retro::state_of(&data, &raw_findings))?;
     say.line(format!(
@@ -1751,251 +1586,14 @@ fn analyze_and_report(
             dir: store.root().to_path_buf()
         });
     }
-    let (analysis, tables) = analyze(store, config, request.span, request.user_metrics)?;
-    let coverage = coverage(store, &tables, &analysis.identities)?;
-    let names = names_for(store, &tables, request.anonymize)?;
-    let data = ReportData::assemble(ReportInput {
-        span: request.span,
-        metrics: &analysis.metrics,
-        tables: &tables,
-        outcome: analysis.outcome,
-        coverage,
-        roster: &analysis.roster,
-        audience: request.audience,
-        names: &names,
-    })?;
+    let data = analysis::analyze(store, config, request.span, request.user_metrics)?
+        .into_report_data(store, request.audience, request.anonymize)?;
     Ok(report::write(
         data,
         request.out,
         request.templates,
         Some(store.root()),
     )?)
-}
-
-/// Names as they are, or every person's pseudonym under the data directory's key.
-fn names_for(
-    store: &Store,
-    tables: &BTreeMap<&'static str, LazyFrame>,
-    anonymize: bool,
-) -> Result<Names> {
-    if !anonymize {
-        return Ok(Names::plain());
-    }
-    let key = report::privacy::load_or_create_key(store.root())?;
-    let people = tables["people"].clone().collect()?;
-    let ids = crate::common::frame::str_values(&people, "person")?;
-    let display = crate::common::frame::str_values(&people, "display_name")?;
-    let aliases = people.column("aliases")?.list()?.clone();
-    let mut known = Vec::with_capacity(people.height());
-    for (i, id) in ids.into_iter().enumerate() {
-        let Some(person) = id else { continue };
-        let mut names: Vec<String> = display[i].clone().into_iter().collect();
-        if let Some(list) = aliases.get_as_series(i) {
-            names.extend(list.str()?.iter().flatten().map(String::from));
-        }
-        known.push(report::privacy::KnownPerson { person, names });
-    }
-    Ok(Names::pseudonymous(key, &known)?)
-}
-
-/// What the data covers: sources, rows per table, the span of PR and ticket activity.
-fn coverage(
-    store: &Store,
-    tables: &BTreeMap<&'static str, LazyFrame>,
-    identities: &Identities,
-) -> Result<Coverage> {
-    let (first, last) = activity_span(tables)?;
-    // The people table as analysed holds the roster's bots, the configured ones and the ones
-    // found in the tables (see `identity`).
-    let people = tables["people"]
-        .clone()
-        .filter(col("role").eq(lit("bot")))
-        .select([col("person")])
-        .collect()?;
-    let bots: Vec<String> = crate::common::frame::str_values(&people, "person")?
-        .into_iter()
-        .flatten()
-        .collect();
-    let excluded = excluded_rows(tables, &bots)?;
-    // The rows the report read: as the data stood at the period's end, not all that is stored.
-    let mut counts = Vec::new();
-    for (name, stored) in &store.manifest().tables {
-        // The roster is configuration, not history (never cut), and the analysed one also
-        // holds the bots identity found: its stored rows are the ones to say.
-        if name == "people" && stored.rows > 0 {
-            counts.push(TableCount {
-                name: name.clone(),
-                rows: stored.rows,
-            });
-            continue;
-        }
-        let Some(table) = tables.get(name.as_str()).filter(|_| stored.rows > 0) else {
-            continue;
-        };
-        let rows = table.clone().select([len()]).collect()?;
-        let rows = rows.column("len")?.u32()?.get(0).unwrap_or(0) as usize;
-        if rows > 0 {
-            counts.push(TableCount {
-                name: name.clone(),
-                rows,
-            });
-        }
-    }
-    Ok(Coverage {
-        sources: store.manifest().sources.keys().cloned().collect(),
-        tables: counts,
-        first_activity: first.map(|d| d.to_string()),
-        last_activity: last.map(|d| d.to_string()),
-        bots,
-        excluded,
-        assumed_teams: identities.assumed_teams.clone(),
-        merged_accounts: identities.merges.len(),
-        unreadable: unreadable_items(store),
-    })
-}
-
-/// Tickets a fetch had to skip because the tracker refused them (`jira` keeps them in its
-/// source state until a fetch reads them), as `KEY (Jira answered 404)`.
-fn unreadable_items(store: &Store) -> Vec<String> {
-    let state = store.manifest().sources.get("jira");
-    let projects: Vec<String> = state
-        .and_then(|s| s.get("projects"))
-        .and_then(|p| p.as_object())
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
-    projects
-        .iter()
-        .flat_map(|project| crate::sources::jira::sync::skipped_issues(state, project))
-        .map(|issue| format!("{} (Jira answered {})", issue.key, issue.status))
-        .collect()
-}
-
-/// How many rows the metrics leave out: bots' PRs and reviews, self-reviews, and update-branch
-/// merge commits (merging the base branch into a PR).
-fn excluded_rows(
-    tables: &BTreeMap<&'static str, LazyFrame>,
-    bots: &[String],
-) -> Result<Vec<TableCount>> {
-    let is_bot = |column: &str| {
-        col(column)
-            .str()
-            .ends_with(lit("[bot]"))
-            .or(col(column).is_in(
-                lit(Series::new("bots".into(), bots.to_vec())).implode(true),
-                false,
-            ))
-    };
-    // Counted by polars (`len`), so only the columns the filters read are touched.
-    let count = |frame: LazyFrame| -> Result<usize> {
-        let counted = frame.select([len().alias("n")]).collect()?;
-        Ok(counted.column("n")?.u32()?.get(0).unwrap_or(0) as usize)
-    };
-    let bot_prs = count(tables["pull_requests"].clone().filter(is_bot("author")))?;
-    let bot_reviews = count(tables["reviews"].clone().filter(is_bot("reviewer")))?;
-    let self_reviews = count(
-        tables["reviews"]
-            .clone()
-            .join(
-                tables["pull_requests"]
-                    .clone()
-                    .select([col("repo"), col("number"), col("author")]),
-                [col("repo"), col("number")],
-                [col("repo"), col("number")],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .filter(col("reviewer").eq(col("author"))),
-    )?;
-    let merges = count(
-        tables["pr_commits"]
-            .clone()
-            .filter(col("is_merge").fill_null(lit(false))),
-    )?;
-    Ok([
-        ("PRs by bots", bot_prs),
-        ("reviews by bots", bot_reviews),
-        (
-            "self-reviews (an author reviewing their own PR)",
-            self_reviews,
-        ),
-        ("update-branch merge commits", merges),
-    ]
-    .into_iter()
-    .map(|(name, rows)| TableCount {
-        name: name.to_string(),
-        rows,
-    })
-    .collect())
-}
-
-/// The first and last day with a PR or ticket created, merged or resolved.
-fn activity_span(
-    tables: &BTreeMap<&'static str, LazyFrame>,
-) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> {
-    let span = |table: &str, columns: &[&str]| -> Result<(Option<i64>, Option<i64>)> {
-        let exprs: Vec<Expr> = columns
-            .iter()
-            .flat_map(|c| {
-                [
-                    col(*c)
-                        .cast(DataType::Int64)
-                        .min()
-                        .alias(format!("min_{c}")),
-                    col(*c)
-                        .cast(DataType::Int64)
-                        .max()
-                        .alias(format!("max_{c}")),
-                ]
-            })
-            .collect();
-        let frame = tables[table].clone().select(exprs).collect()?;
-        let mut low: Option<i64> = None;
-        let mut high: Option<i64> = None;
-        for c in columns {
-            if let Some(v) = frame.column(&format!("min_{c}"))?.i64()?.get(0) {
-                low = Some(low.map_or(v, |l| l.min(v)));
-            }
-            if let Some(v) = frame.column(&format!("max_{c}"))?.i64()?.get(0) {
-                high = Some(high.map_or(v, |h| h.max(v)));
-            }
-        }
-        Ok((low, high))
-    };
-    let (a_low, a_high) = span("pull_requests", &["created_at", "merged_at"])?;
-    let (b_low, b_high) = span("issues", &["created_at", "resolved_at"])?;
-    let low = [a_low, b_low].into_iter().flatten().min();
-    let high = [a_high, b_high].into_iter().flatten().max();
-    let day = |micros: Option<i64>| {
-        micros
-            .and_then(chrono::DateTime::from_timestamp_micros)
-            .map(|t| t.date_naive())
-    };
-    Ok((day(low), day(high)))
-}
-
-/// The last month the data covers to its end: the month of the last activity if that is its last
-/// day (or a simulation ended there), the month before otherwise.
-fn last_full_month(store: &Store) -> Result<Month> {
-    let declared_end = store
-        .manifest()
-        .sources
-        .values()
-        .filter_map(|s| s.get("until")?.as_str()?.parse::<chrono::NaiveDate>().ok())
-        .max();
-    let end = match declared_end {
-        Some(end) => Some(end),
-        None => activity_span(&store.scan_all()?)?.1,
-    };
-    let Some(end) = end else {
-        bail!(crate::store::StoreError::NoData {
-            dir: store.root().to_path_buf()
-        });
-    };
-    let month = Month::of(end);
-    Ok(if month.last_day() == end {
-        month
-    } else {
-        month.previous()
-    })
 }
 
 fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<()> {
@@ -2087,36 +1685,29 @@ fn bench_run(
                 let tables = store.analysis_tables()?;
                 Ok((store, tables))
             })?;
-            let (identities, tables) = log.time("resolve identities", || -> Result<_> {
+            let (identities, tables) = log.time("resolve identities", || {
                 let until = crate::common::time::micros_span(month, month).1;
-                let tables = crate::asof::as_of(tables, until);
-                let identities = identity::resolve(&tables, config, Some(until))?;
-                let tables = identities.apply(tables)?;
-                Ok((identities, tables))
+                analysis::as_of(tables, config, until)
             })?;
             let computed = log.time("compute all metrics", || {
                 metrics::compute(&tables, config, None)
             })?;
+            let span = MonthSpan::month(month);
             let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
                 let roster = Roster::from_tables(&tables)?;
-                let outcome = detect::run_all(&DetectorInput::new(
-                    month, &computed, &tables, config, &roster,
-                ))?;
+                let outcome = analysis::detect_span(span, &computed, &tables, config, &roster)?;
                 Ok((roster, outcome))
             })?;
             log.time("render the report", || -> Result<_> {
-                let coverage = coverage(&store, &tables, &identities)?;
-                let names = Names::plain();
-                let data = ReportData::assemble(ReportInput {
-                    span: MonthSpan::month(month),
-                    metrics: &computed,
-                    tables: &tables,
+                let analysis = analysis::Analysis {
+                    span,
+                    metrics: computed,
                     outcome,
-                    coverage,
-                    roster: &roster,
-                    audience: Audience::Manager,
-                    names: &names,
-                })?;
+                    roster,
+                    identities,
+                    tables,
+                };
+                let data = analysis.into_report_data(&store, Audience::Manager, false)?;
                 report::write(data, &out.path().join("report"), None, None)?;
                 Ok(())
             })?;

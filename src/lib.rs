@@ -3,6 +3,7 @@
 //!
 //! Data flows one way: [`sources`] → [`store`] → [`metrics`] → [`detect`] → [`report`].
 
+pub mod analysis;
 pub mod app;
 pub mod asof;
 pub mod bench;

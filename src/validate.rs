@@ -17,16 +17,20 @@
 //! - **after hours**: each person's share of commits outside 09–18 on weekdays, in the UTC
 //!   offset their own commits record (at least [`MIN_COMMITS`] commits).
 //!
-//! What a month's report cannot see (later months) it must not use: the runs come from the
-//! caller, one analysis per month, so this module only counts.
+//! What a month's report cannot see (later months) it must not use: [`run_history`] makes one
+//! analysis per month, as the data stood at its end, and the rest of this module only counts.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::AnalysisError;
+use crate::config::Config;
 use crate::detect::{FindingKind, NotJudged};
-use crate::period::Month;
+use crate::period::{Month, MonthSpan};
+use crate::store::{Store, StoreError};
 
 /// Active months, in the year up to the last activity, that make someone a regular.
 pub const MIN_ACTIVE_MONTHS: usize = 6;
@@ -180,6 +184,117 @@ pub struct Validation {
     /// JSON output, which is the track record `assets/track_record.json` keeps).
     #[serde(default, skip_serializing)]
     pub findings: Vec<(String, String, Found)>,
+}
+
+/// One history's runs: every month from the month after its first activity (or `from`) to its
+/// last full month, each analysed as the data stood at that month's end, and the facts the
+/// counts need from the whole store.
+pub fn run_history(
+    dir: &Path,
+    config: &Config,
+    from: Option<Month>,
+) -> Result<HistoryRun, AnalysisError> {
+    let store = Store::open(dir)?;
+    if store.is_empty() {
+        return Err(StoreError::NoData {
+            dir: dir.to_path_buf(),
+        }
+        .into());
+    }
+    let last = crate::analysis::last_full_month(&store)?;
+    let (first_day, _) = crate::analysis::activity_span(&store.scan_all()?)?;
+    let first = first_day.map(Month::of).unwrap_or(last).next();
+    let first = from.map_or(first, |f| f.max(first));
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| dir.display().to_string());
+    let mut months = Vec::new();
+    let mut last_analysis = None;
+    let mut month = first;
+    while month <= last {
+        let analysis = crate::analysis::analyze(&store, config, MonthSpan::month(month), None)?;
+        months.push(MonthRun {
+            month,
+            findings: analysis
+                .outcome
+                .findings
+                .iter()
+                .map(|f| Found {
+                    kind: f.kind,
+                    subject: f.subject.clone(),
+                    headline: f.headline.clone(),
+                })
+                .collect(),
+            not_judged: analysis.outcome.not_judged.clone(),
+        });
+        last_analysis = Some(analysis);
+        month = month.next();
+    }
+    let Some(analysis) = last_analysis else {
+        return Ok(HistoryRun {
+            name,
+            months,
+            appearances: BTreeMap::new(),
+            team_months: BTreeSet::new(),
+            person_months: BTreeSet::new(),
+            commit_hours: BTreeMap::new(),
+        });
+    };
+    let judged: BTreeSet<Month> = months.iter().map(|m| m.month).collect();
+    let monthly = analysis.metrics.get("person_monthly");
+    let (mut team_months, mut person_months) = (BTreeSet::new(), BTreeSet::new());
+    let teams = crate::common::frame::str_values(monthly, "team")?;
+    let persons = crate::common::frame::str_values(monthly, "person")?;
+    let month_names = crate::common::frame::str_values(monthly, "month")?;
+    for ((team, person), month) in teams.into_iter().zip(persons).zip(month_names) {
+        let (Some(team), Some(person), Some(Ok(month))) =
+            (team, person, month.as_deref().map(str::parse::<Month>))
+        else {
+            continue;
+        };
+        if judged.contains(&month) && !analysis.roster.is_bot(&person) {
+            team_months.insert((team, month));
+            person_months.insert((person, month));
+        }
+    }
+    let local = analysis.metrics.get("activity_local");
+    let mut commit_hours: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    if local.height() > 0 {
+        let commits = local
+            .clone()
+            .lazy()
+            .filter(col("kind").eq(lit("commit")))
+            .group_by([col("person")])
+            .agg([
+                len().alias("all"),
+                col("after_hours")
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias("after"),
+            ])
+            .collect()?;
+        let people = crate::common::frame::str_values(&commits, "person")?;
+        let all = commits.column("all")?.u32()?;
+        let after = commits.column("after")?.u32()?;
+        for ((person, all), after) in people.into_iter().zip(all.iter()).zip(after.iter()) {
+            if let (Some(person), Some(all), Some(after)) = (person, all, after)
+                && !analysis.roster.is_bot(&person)
+            {
+                commit_hours.insert(person, (all as usize, after as usize));
+            }
+        }
+    }
+    let mut appearances = appearances(&analysis.tables)?;
+    appearances.retain(|person, _| !analysis.roster.is_bot(person));
+    Ok(HistoryRun {
+        name,
+        months,
+        appearances,
+        team_months,
+        person_months,
+        commit_hours,
+    })
 }
 
 /// Counts everything over `runs`.

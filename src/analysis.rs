@@ -1,0 +1,377 @@
+//! The analysis of a span of months, between the store and the report: the tables cut to the
+//! span's end, who is who, the metrics, every detector for each month, and what the report says
+//! about the data it read (coverage, the rows left out, names or pseudonyms).
+//!
+//! `report`, `retro`, `validate` and `bench` all analyse through here, so they see the same
+//! people, metrics and findings for the same months.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::detect::{self, DetectError, DetectorInput, Roster};
+use crate::identity::{self, Identities, IdentityError};
+use crate::metrics::{self, Metrics, MetricsError};
+use crate::period::{Month, MonthSpan};
+use crate::report::privacy::PrivacyError;
+use crate::report::{Audience, Coverage, Names, ReportData, ReportError, ReportInput, TableCount};
+use crate::store::{Store, StoreError};
+
+/// The normalized tables by name, as the store gives them (lazy scans or frames in memory).
+pub type Tables = std::collections::BTreeMap<&'static str, LazyFrame>;
+
+/// Why an analysis could not be made. Each layer's error says what it was doing; this type only
+/// carries it up, unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
+    #[error(transparent)]
+    Detect(#[from] DetectError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error(transparent)]
+    Privacy(#[from] PrivacyError),
+    #[error("reading people: {0}")]
+    People(#[source] PolarsError),
+    #[error(transparent)]
+    Polars(#[from] PolarsError),
+}
+
+/// Everything after the store, for a run of months: metrics, detectors, report.
+pub struct Analysis {
+    pub span: MonthSpan,
+    pub metrics: Metrics,
+    pub outcome: detect::Outcome,
+    pub roster: Roster,
+    pub identities: Identities,
+    /// The tables as they stood at the span's end, identities applied: what was analysed.
+    pub tables: Tables,
+}
+
+/// Computes the metrics once and runs every detector for each month of the span.
+pub fn analyze(
+    store: &Store,
+    config: &Config,
+    span: MonthSpan,
+    user_metrics: Option<&Path>,
+) -> Result<Analysis, AnalysisError> {
+    // A user's own SQL may read any column, so it gets the full scans; the built-in analysis
+    // reads its columns into memory once.
+    let tables = match user_metrics {
+        Some(_) => store.scan_all()?,
+        None => store.analysis_tables()?,
+    };
+    let until = crate::common::time::micros_span(span.first, span.last).1;
+    let (identities, tables) = as_of(tables, config, until)?;
+    let metrics = metrics::compute(&tables, config, user_metrics)?;
+    let people = tables["people"]
+        .clone()
+        .collect()
+        .map_err(AnalysisError::People)?;
+    let roster = Roster::from_people(&people).map_err(AnalysisError::People)?;
+    let outcome = detect_span(span, &metrics, &tables, config, &roster)?;
+    Ok(Analysis {
+        span,
+        metrics,
+        outcome,
+        roster,
+        identities,
+        tables,
+    })
+}
+
+/// The data as it stood at `until` (microseconds; a report regenerated later says the same),
+/// with who is who decided from it and applied to every person column.
+pub fn as_of(
+    tables: Tables,
+    config: &Config,
+    until: i64,
+) -> Result<(Identities, Tables), AnalysisError> {
+    let tables = crate::asof::as_of(tables, until);
+    let identities = identity::resolve(&tables, config, Some(until))?;
+    let tables = identities.apply(tables)?;
+    Ok((identities, tables))
+}
+
+/// Every detector for each month of the span: the findings, the most severe first and within
+/// a severity the latest month first; what a detector could not judge, said once for the span.
+pub fn detect_span(
+    span: MonthSpan,
+    metrics: &Metrics,
+    tables: &Tables,
+    config: &Config,
+    roster: &Roster,
+) -> Result<detect::Outcome, AnalysisError> {
+    let mut outcome = detect::Outcome::default();
+    for month in span.months() {
+        let found = detect::run_all(&DetectorInput::new(month, metrics, tables, config, roster))?;
+        outcome.findings.extend(found.findings);
+        // What a detector lacks over the whole span is said once, not once a month.
+        for entry in found.not_judged {
+            let said = outcome.not_judged.iter().any(|n| {
+                (n.kind, &n.subject, &n.reason) == (entry.kind, &entry.subject, &entry.reason)
+            });
+            if !said {
+                outcome.not_judged.push(entry);
+            }
+        }
+    }
+    outcome.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.period.from.cmp(&a.period.from))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.subject.cmp(&b.subject))
+    });
+    Ok(outcome)
+}
+
+impl Analysis {
+    /// What the report and the retro render: the analysis with the data's coverage and the
+    /// names (or pseudonyms) it shows.
+    pub fn into_report_data(
+        self,
+        store: &Store,
+        audience: Audience,
+        anonymize: bool,
+    ) -> Result<ReportData, AnalysisError> {
+        let coverage = coverage(store, &self.tables, &self.identities)?;
+        let names = names_for(store, &self.tables, anonymize)?;
+        Ok(ReportData::assemble(ReportInput {
+            span: self.span,
+            metrics: &self.metrics,
+            tables: &self.tables,
+            outcome: self.outcome,
+            coverage,
+            roster: &self.roster,
+            audience,
+            names: &names,
+        })?)
+    }
+}
+
+/// Names as they are, or every person's pseudonym under the data directory's key.
+pub fn names_for(store: &Store, tables: &Tables, anonymize: bool) -> Result<Names, AnalysisError> {
+    if !anonymize {
+        return Ok(Names::plain());
+    }
+    let key = crate::report::privacy::load_or_create_key(store.root())?;
+    let people = tables["people"].clone().collect()?;
+    let ids = crate::common::frame::str_values(&people, "person")?;
+    let display = crate::common::frame::str_values(&people, "display_name")?;
+    let aliases = people.column("aliases")?.list()?.clone();
+    let mut known = Vec::with_capacity(people.height());
+    for (i, id) in ids.into_iter().enumerate() {
+        let Some(person) = id else { continue };
+        let mut names: Vec<String> = display[i].clone().into_iter().collect();
+        if let Some(list) = aliases.get_as_series(i) {
+            names.extend(list.str()?.iter().flatten().map(String::from));
+        }
+        known.push(crate::report::privacy::KnownPerson { person, names });
+    }
+    Ok(Names::pseudonymous(key, &known)?)
+}
+
+/// What the data covers: sources, rows per table, the span of PR and ticket activity.
+pub fn coverage(
+    store: &Store,
+    tables: &Tables,
+    identities: &Identities,
+) -> Result<Coverage, AnalysisError> {
+    let (first, last) = activity_span(tables)?;
+    // The people table as analysed holds the roster's bots, the configured ones and the ones
+    // found in the tables (see `identity`).
+    let people = tables["people"]
+        .clone()
+        .filter(col("role").eq(lit("bot")))
+        .select([col("person")])
+        .collect()?;
+    let bots: Vec<String> = crate::common::frame::str_values(&people, "person")?
+        .into_iter()
+        .flatten()
+        .collect();
+    let excluded = excluded_rows(tables, &bots)?;
+    // The rows the report read: as the data stood at the period's end, not all that is stored.
+    let mut counts = Vec::new();
+    for (name, stored) in &store.manifest().tables {
+        // The roster is configuration, not history (never cut), and the analysed one also
+        // holds the bots identity found: its stored rows are the ones to say.
+        if name == "people" && stored.rows > 0 {
+            counts.push(TableCount {
+                name: name.clone(),
+                rows: stored.rows,
+            });
+            continue;
+        }
+        let Some(table) = tables.get(name.as_str()).filter(|_| stored.rows > 0) else {
+            continue;
+        };
+        let rows = table.clone().select([len()]).collect()?;
+        let rows = rows.column("len")?.u32()?.get(0).unwrap_or(0) as usize;
+        if rows > 0 {
+            counts.push(TableCount {
+                name: name.clone(),
+                rows,
+            });
+        }
+    }
+    Ok(Coverage {
+        sources: store.manifest().sources.keys().cloned().collect(),
+        tables: counts,
+        first_activity: first.map(|d| d.to_string()),
+        last_activity: last.map(|d| d.to_string()),
+        bots,
+        excluded,
+        assumed_teams: identities.assumed_teams.clone(),
+        merged_accounts: identities.merges.len(),
+        unreadable: unreadable_items(store),
+    })
+}
+
+/// Tickets a fetch had to skip because the tracker refused them (`jira` keeps them in its
+/// source state until a fetch reads them), as `KEY (Jira answered 404)`.
+pub fn unreadable_items(store: &Store) -> Vec<String> {
+    let state = store.manifest().sources.get("jira");
+    let projects: Vec<String> = state
+        .and_then(|s| s.get("projects"))
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    projects
+        .iter()
+        .flat_map(|project| crate::sources::jira::sync::skipped_issues(state, project))
+        .map(|issue| format!("{} (Jira answered {})", issue.key, issue.status))
+        .collect()
+}
+
+/// How many rows the metrics leave out: bots' PRs and reviews, self-reviews, and update-branch
+/// merge commits (merging the base branch into a PR).
+pub fn excluded_rows(tables: &Tables, bots: &[String]) -> Result<Vec<TableCount>, AnalysisError> {
+    let is_bot = |column: &str| {
+        col(column)
+            .str()
+            .ends_with(lit("[bot]"))
+            .or(col(column).is_in(
+                lit(Series::new("bots".into(), bots.to_vec())).implode(true),
+                false,
+            ))
+    };
+    // Counted by polars (`len`), so only the columns the filters read are touched.
+    let count = |frame: LazyFrame| -> PolarsResult<usize> {
+        let counted = frame.select([len().alias("n")]).collect()?;
+        Ok(counted.column("n")?.u32()?.get(0).unwrap_or(0) as usize)
+    };
+    let bot_prs = count(tables["pull_requests"].clone().filter(is_bot("author")))?;
+    let bot_reviews = count(tables["reviews"].clone().filter(is_bot("reviewer")))?;
+    let self_reviews = count(
+        tables["reviews"]
+            .clone()
+            .join(
+                tables["pull_requests"]
+                    .clone()
+                    .select([col("repo"), col("number"), col("author")]),
+                [col("repo"), col("number")],
+                [col("repo"), col("number")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .filter(col("reviewer").eq(col("author"))),
+    )?;
+    let merges = count(
+        tables["pr_commits"]
+            .clone()
+            .filter(col("is_merge").fill_null(lit(false))),
+    )?;
+    Ok([
+        ("PRs by bots", bot_prs),
+        ("reviews by bots", bot_reviews),
+        (
+            "self-reviews (an author reviewing their own PR)",
+            self_reviews,
+        ),
+        ("update-branch merge commits", merges),
+    ]
+    .into_iter()
+    .map(|(name, rows)| TableCount {
+        name: name.to_string(),
+        rows,
+    })
+    .collect())
+}
+
+/// The first and last day with a PR or ticket created, merged or resolved.
+pub fn activity_span(
+    tables: &Tables,
+) -> PolarsResult<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> {
+    let span = |table: &str, columns: &[&str]| -> PolarsResult<(Option<i64>, Option<i64>)> {
+        let exprs: Vec<Expr> = columns
+            .iter()
+            .flat_map(|c| {
+                [
+                    col(*c)
+                        .cast(DataType::Int64)
+                        .min()
+                        .alias(format!("min_{c}")),
+                    col(*c)
+                        .cast(DataType::Int64)
+                        .max()
+                        .alias(format!("max_{c}")),
+                ]
+            })
+            .collect();
+        let frame = tables[table].clone().select(exprs).collect()?;
+        let mut low: Option<i64> = None;
+        let mut high: Option<i64> = None;
+        for c in columns {
+            if let Some(v) = frame.column(&format!("min_{c}"))?.i64()?.get(0) {
+                low = Some(low.map_or(v, |l| l.min(v)));
+            }
+            if let Some(v) = frame.column(&format!("max_{c}"))?.i64()?.get(0) {
+                high = Some(high.map_or(v, |h| h.max(v)));
+            }
+        }
+        Ok((low, high))
+    };
+    let (a_low, a_high) = span("pull_requests", &["created_at", "merged_at"])?;
+    let (b_low, b_high) = span("issues", &["created_at", "resolved_at"])?;
+    let low = [a_low, b_low].into_iter().flatten().min();
+    let high = [a_high, b_high].into_iter().flatten().max();
+    let day = |micros: Option<i64>| {
+        micros
+            .and_then(chrono::DateTime::from_timestamp_micros)
+            .map(|t| t.date_naive())
+    };
+    Ok((day(low), day(high)))
+}
+
+/// The last month the data covers to its end: the month of the last activity if that is its last
+/// day (or a simulation ended there), the month before otherwise.
+pub fn last_full_month(store: &Store) -> Result<Month, AnalysisError> {
+    let declared_end = store
+        .manifest()
+        .sources
+        .values()
+        .filter_map(|s| s.get("until")?.as_str()?.parse::<chrono::NaiveDate>().ok())
+        .max();
+    let end = match declared_end {
+        Some(end) => Some(end),
+        None => activity_span(&store.scan_all()?)?.1,
+    };
+    let Some(end) = end else {
+        return Err(StoreError::NoData {
+            dir: store.root().to_path_buf(),
+        }
+        .into());
+    };
+    let month = Month::of(end);
+    Ok(if month.last_day() == end {
+        month
+    } else {
+        month.previous()
+    })
+}
