@@ -1305,47 +1305,10 @@ fn explain(config: &Config, name: &str) -> Result<()> {
             ),
         }
     };
-    let thresholds =
-        toml::Table::try_from(&config.thresholds).context("cannot show the thresholds")?;
     for kind in kinds {
-        let Some(detector) = detect::detector(kind) else {
-            bail!("this build has no detector for {}", kind.name());
-        };
-        println!("{} ({})\n", kind.title(), kind.name());
-        println!("{}\n", wrap(detector.explain(), 96));
-        if let Some(record) = detect::record::track_record(kind) {
-            println!("{}\n", wrap(&record, 96));
-        }
-        println!(
-            "Thresholds ([thresholds.{}] in teamlens.toml, current values):",
-            kind.name()
-        );
-        if let Some(toml::Value::Table(values)) = thresholds.get(kind.name()) {
-            for (key, value) in values {
-                println!("  {key} = {value}");
-            }
-        }
-        println!();
+        println!("{}", detect::explain::explain(kind, config)?);
     }
     Ok(())
-}
-
-/// Wraps text at `width` columns on spaces.
-fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = 0;
-    for word in text.split_whitespace() {
-        if line > 0 && line + 1 + word.len() > width {
-            out.push('\n');
-            line = 0;
-        } else if line > 0 {
-            out.push(' ');
-            line += 1;
-        }
-        out.push_str(word);
-        line += word.len();
-    }
-    out
 }
 
 /// `simulate --out DIR` replaces the tables it simulates: refused where DIR holds anything but

@@ -1,12 +1,4 @@
-//! `absentee_manager`: a team left alone while its work waits.
-//!
-//! Fires for a manager and month when the manager was hardly visible — their actions (reviews,
-//! comments, PRs, commits, ticket changes; sprint planning, often done in bulk, excluded) per PR
-//! the team opened at most `max_actions_per_pr` — *and* the team's work suffers: its median time to first review is at
-//! least `pickup_ratio` times the other teams' median, or PRs nobody has looked at for
-//! `stale_days` pile up (at least `stale_per_person` per team member at the end of the month).
-//! A manager plainly present the month before (twice the bar) is back from, or gone on, a
-//! holiday, not absent in this sense.
+#![doc = include_str!("absentee_manager.md")]
 
 use polars::prelude::*;
 
@@ -27,12 +19,7 @@ impl Detector for AbsenteeManager {
     }
 
     fn explain(&self) -> &'static str {
-        "A team left alone while its work waits. It fires when the manager's visible actions \
-         (reviews, comments, PRs, commits, ticket changes; sprint planning excluded) per PR the \
-         team opened are at most max_actions_per_pr, and the team's median time to first review is at least \
-         pickup_ratio times the other teams' median, or PRs nobody has looked at for stale_days \
-         pile up (stale_per_person per member at the month's end). A manager plainly present the \
-         month before (twice the bar) is on holiday, not absent."
+        include_str!("absentee_manager.md")
     }
 
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {

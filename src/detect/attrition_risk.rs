@@ -1,34 +1,4 @@
-//! `attrition_risk`: a person's own work falling far below their baseline, or stopping.
-//!
-//! Two signals, each against the person's own history:
-//! - *fading*: two months in a row, the person took on far fewer pieces of work than their own
-//!   baseline leads one to expect. A piece of work is a PR opened or someone else's PR reviewed:
-//!   the units a person chooses to take on, each arriving independently of the last, so that
-//!   their count over a month is close to a Poisson count. Commits, comments and ticket changes
-//!   are not counted: they come in bunches of five to ten per PR, so one large PR more or less
-//!   swings them by as much as a fade does. For each of the two months, the work expected is the
-//!   person's rate per working day over the `baseline_months` before (weekdays less known time
-//!   off from the optional `time_off` table, counted from the first day the data covers), times
-//!   the month's working days, times their teammates' own change in the month (a release freeze
-//!   or a summer when nobody's leave was recorded is the team's, not the person's). It is a fade
-//!   when
-//!   - each month brought at most `fade_ratio` of the work expected (two months, because one
-//!     quiet month is noise and a second in a row is a trend), and
-//!   - the two months together are improbable under the person's own baseline: the chance of so
-//!     few pieces of work or fewer, were their rate unchanged, is at most `fade_p_value`. The
-//!     test is the exact conditional test of two Poisson rates (the months' count given the
-//!     baseline's and the months' total is binomial), so it accounts for the baseline being an
-//!     estimate too: someone who opens and reviews forty PRs a month needs a smaller drop to
-//!     stand out than someone who handles ten.
-//!
-//!   A month with fewer than three working days left after known time off is not judged: a
-//!   vacation is an absence followed by a return, not a decline.
-//! - *stopping*: no activity at all for `silent_days` up to the end of the month, and none since
-//!   (someone back from a long holiday is not gone), reported in the month the silence reaches
-//!   `silent_days` and the month after.
-//!
-//! Both months of a fade are measured against the same baseline, the `baseline_months` before
-//! them, so the first quiet month does not lower the bar for the second.
+#![doc = include_str!("attrition_risk.md")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,7 +22,7 @@ impl Detector for AttritionRisk {
     }
 
     fn explain(&self) -> &'static str {
-        EXPLAIN
+        include_str!("attrition_risk.md")
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
@@ -236,24 +206,6 @@ impl Detector for AttritionRisk {
         Ok(outcome)
     }
 }
-
-const EXPLAIN: &str = "A person's activity falling far below their own baseline, or stopping. \
-    Fading: two months in a row, the person took on far fewer pieces of work (PRs opened, and \
-    other people's PRs reviewed) than expected from their own rate per working day over the \
-    baseline_months before (weekdays less known time off from the optional time_off table), \
-    scaled by their teammates' own change in each month: each month at most fade_ratio of the \
-    work expected, and the two months together so few that the chance of it under the person's \
-    unchanged rate (an exact conditional Poisson test, the baseline being an estimate too) is \
-    at most fade_p_value. Pieces of work, not actions: commits, comments and ticket changes come \
-    in bunches per PR and swing with the size of the work. A month with fewer than three \
-    working days left after known time off is not judged (a vacation is not a fade). Stopping: \
-    no activity for silent_days up to the end of the month and none since (reported once). \
-    People whose baseline has fewer than min_baseline_actions actions a month are not judged. \
-    On real histories it is not a predictor of departures (see its track record): most regulars \
-    who leave are under that minimum, and read from git a month is seen as of its end, when \
-    work written late in it has not landed yet (topic branches, merge queues), so a quiet \
-    fortnight reads as a stop. Treat a finding as a question about a heavy contributor's \
-    sharp drop, not as a forecast.";
 
 /// The first day the data covers (of anyone's activity): working days before it are not part
 /// of anyone's baseline, so a store that starts mid-month does not make that month look quiet.

@@ -1,16 +1,4 @@
-//! `burnout_risk`: a person's work spilling into their evenings and weekends.
-//!
-//! Every action is placed in the person's own time zone and judged against their own working
-//! hours (the `activity_local` metric), so a colleague in Tokyo committing at 03:00 UTC is at
-//! work, not up at night. Fires when, in the month, the share of the person's actions outside
-//! their working hours or at weekends is at least `after_hours_share` *and* has risen over their
-//! own baseline (the median share of the `baseline_months` before) by `rise` points and by a
-//! factor `rise_factor`:
-//! someone who has always liked evening hours is not drifting, and someone with no baseline is
-//! not judged (a `NotJudged` entry) rather than taken for a rise. A commit is placed at the
-//! offset its author's clock recorded (see `metrics::activity`). Being active on at least
-//! `fortnight_active_share` of the days of a fortnight (no rest days at all) makes it an alert;
-//! alone it is not enough, as on-call rotations and release weeks do the same.
+#![doc = include_str!("burnout_risk.md")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,19 +19,7 @@ impl Detector for BurnoutRisk {
     }
 
     fn explain(&self) -> &'static str {
-        "Work spilling into evenings and weekends. Each action (commit, review, PR, comment, \
-         ticket change; sprint planning excluded) is placed in the person's own time zone and \
-         compared with their own working hours from the roster. It fires when the month's share \
-         of actions outside working hours or at weekends is at least after_hours_share and has \
-         risen over the person's own baseline_months before by at least rise points and \
-         rise_factor times; someone with no earlier month to compare with is not judged (said \
-         under not judged), as a habit cannot be told from a drift. A commit is placed at the UTC \
-         offset its author's clock recorded; other actions in the roster's time zone or, where \
-         the roster gives none, at the person's usual commit offset. Reviews read from commit \
-         trailers are not counted: they are dated when the change landed. Being active on \
-         fortnight_active_share of the days of a fortnight makes it an alert. What the recorded \
-         offset cannot tell apart from a drift: a tool that writes every commit in UTC, and \
-         travel (a conference week's evenings); look at the offsets in the evidence first."
+        include_str!("burnout_risk.md")
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {

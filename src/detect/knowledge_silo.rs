@@ -1,37 +1,4 @@
-//! `knowledge_silo`: a module only one person knows.
-//!
-//! Knowledge of a file follows Avelino et al.'s degree of authorship (ICPC 2016):
-//! `DOA = 3.293 + 1.098·FA + 0.164·DL − 0.321·ln(1 + AC)`, with FA = 1 for whoever made the
-//! file's first change in the window, DL the person's changes to it and AC everyone else's; a
-//! merged PR (or landed commit) changing the file is one change, however many of its commits
-//! touch it. Reviews count as knowledge too: a review of a PR that changed the file adds
-//! `review_weight` of a change to the reviewer's DL. A person is an author of a file when their
-//! DOA is at least 3.293 and at least 0.75 of the file's highest; when nobody reaches 3.293
-//! (changes spread thin), those within 0.75 of the highest are.
-//!
-//! Only **code files** count, as in the study ([`crate::common::files`]: generated files such
-//! as lockfiles, vendored code, documentation and configuration left out; `[knowledge]` globs
-//! adjust it). A **module** is a directory: a repository's top two path levels (`src/jobs`), or
-//! the top-level directory for files directly in it (`lib/x.rb` → `lib`); files at the root
-//! (`setup.py`) are in no module. A module's **changes** are the merged PRs that changed its
-//! code files, each counted once, so one commit touching 200 files is one change.
-//!
-//! A module's truck factor is the number of authors who must leave before more than half of
-//! its files have no author left (removing the author of most files first). The detector fires
-//! for the team owning the repository when a module with at least `min_module_files` code files
-//! and `min_module_changes` changes in the window has truck factor 1 and that person made at
-//! least `holder_share` of the changes to its files (a PR changing three of its files is three
-//! changes here, degree of authorship's unit): a truck factor of 1 on a module whose changes are
-//! spread is an artefact of a small team, not a silo. The minimum counts PRs, so that one large
-//! commit is one piece of evidence; the share weighs how much of the module each person changed,
-//! so that a holder whose PRs change many of its files is not outweighed by others' one-file
-//! touches. A team none of whose modules has that much is reported as not judged, with the
-//! largest module's figures; so is a team of fewer than `min_team_size` people.
-//!
-//! On 11 real histories (`tests/data/real/knowledge_silo.md`) it names 34 % of the module-months
-//! it judges; of ten findings drawn at random, six show the pattern (one person holds a module
-//! others change), three are single-maintainer modules that nobody else changed in the window,
-//! one a module two people share by files. Those confounders are not told apart yet.
+#![doc = include_str!("knowledge_silo.md")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -92,19 +59,7 @@ impl Detector for KnowledgeSilo {
     }
 
     fn explain(&self) -> &'static str {
-        "A module only one person knows. Knowledge of each code file (generated, vendored and \
-         documentation files left out; [knowledge] globs adjust it) is Avelino et al.'s degree \
-         of authorship over the window_months of merged PRs, each PR one change to a file and \
-         each review of it review_weight of one. A module is a directory (top two path levels; \
-         files at the root are in none) and has truck factor 1 when removing its main author \
-         leaves more than half its files with no author. It fires for the team owning the \
-         repository when such a module has at least min_module_files code files and \
-         min_module_changes merged PRs changing them, and its holder made at least \
-         holder_share of the changes to its files (each PR once per file). A team with no \
-         module that large, or of fewer than min_team_size people, is not judged. On real \
-         histories a third of the modules judged are named; besides the pattern, the findings \
-         include modules nobody else changed in the window (a single maintainer) and modules \
-         two people share by files: check who else changed the module before acting."
+        include_str!("knowledge_silo.md")
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {

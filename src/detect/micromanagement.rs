@@ -1,16 +1,4 @@
-//! `micromanagement`: a manager who controls the team's work instead of supporting it.
-//!
-//! Five signals per manager and month, each a share of the team's work:
-//! 1. review share — the team's reviewed PRs (not the manager's own) the manager reviewed;
-//! 2. changes requested after a peer had already approved;
-//! 3. commits pushed to others' PRs ("update branch" merges of the base branch do not count);
-//! 4. rewrites of the title or description of tickets assigned to others;
-//! 5. re-assignments of others' tickets.
-//!
-//! The detector fires only when `min_signals` of them are over their thresholds at once: a
-//! manager who reviews a lot (a bottleneck, or the manager of a two-person team) is not a
-//! micromanager by that alone. The evidence lists every signal with the manager's value and the
-//! median of the other team members, so the reader sees what "normal" means in this team.
+#![doc = include_str!("micromanagement.md")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,13 +30,7 @@ impl Detector for Micromanagement {
     }
 
     fn explain(&self) -> &'static str {
-        "A manager who controls the team's work instead of supporting it. Five signals per \
-         manager and month: the share of the team's reviewed PRs the manager reviewed; PRs on \
-         which they requested changes after a peer had approved; PRs of others to which they \
-         pushed commits (update-branch merges excluded); others' tickets whose title or \
-         description they rewrote; others' tickets they re-assigned. It fires when min_signals \
-         of them are over their thresholds at once, never on one alone, and lists each with the \
-         median of the rest of the team."
+        include_str!("micromanagement.md")
     }
 
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {

@@ -1,18 +1,4 @@
-//! `output_outcome_divergence`: a team's output rises while its outcomes do not improve.
-//!
-//! For each team, the month is compared with the `baseline_months` before it. Output is PRs
-//! opened per active person-day: the days team members were visibly at work (the `active_days`
-//! metric), so that a team that hired is not flagged for growing, and the month after the summer
-//! holidays is not mistaken for a surge (per author, it would be). PRs opened rather than merged,
-//! because a backlog flushed after the holidays merges more without opening more, while the first
-//! month of splitting opens far more PRs than it can merge yet. It fires when output
-//! rose by at least `output_rise` and either an outcome got worse (median cycle time up by
-//! `cycle_time_rise`, or the change failure rate up by `failure_rate_rise` points), or the rise
-//! is PR splitting: the median PR opened or merged shrank by `size_drop` (opened, because the
-//! PRs merged in the first month of splitting are still mostly the larger ones started before)
-//! and cycle time fell by less than the PRs shrank, so each changed line takes longer to get
-//! through.
-//! Counts going up is then a sign of work cut finer or rushed, not of more reaching users.
+#![doc = include_str!("output_outcome_divergence.md")]
 
 use std::collections::BTreeMap;
 
@@ -78,15 +64,7 @@ impl Detector for OutputOutcomeDivergence {
     }
 
     fn explain(&self) -> &'static str {
-        "Output rising while outcomes do not improve, per team and month. PRs opened per active \
-         person-day against the baseline_months before; it fires when output rises by at least \
-         output_rise while median cycle time rises by cycle_time_rise or the change failure rate \
-         by failure_rate_rise, or when the median PR opened or merged shrinks by size_drop (PR \
-         splitting) while cycle time falls by less than the PRs shrank. Teams with fewer than min_merged_prs merged PRs are not judged. \
-         On real histories read from git none of its sampled findings held up: a change's cycle \
-         time there runs from its first authored commit to its landing, so a few old branches \
-         landing move the median by hundreds of percent, and a volunteer project's changes per \
-         person-day swing by a third from month to month."
+        include_str!("output_outcome_divergence.md")
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {

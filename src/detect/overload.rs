@@ -1,18 +1,4 @@
-//! `overload`: a team taking on more than it can finish (the people-pleaser's team).
-//!
-//! Four signals per team and month, from its tickets (a ticket belongs to its assignee's team):
-//! 1. scope added to running sprints — the share of the month's sprint assignments made more
-//!    than `sprint_grace_hours` after the sprint started (its `started_at` in the `sprints`
-//!    table; for a sprint the table does not list, its first ticket's planning);
-//! 2. work in progress per person at the end of the month (the ticket's last status change
-//!    before then was into an in-progress status) above the team's agreement `wip_per_person`;
-//! 3. committed vs completed — the share of the tickets of sprints ending in the month that were
-//!    done by the sprint's end (`ended_at`, else two weeks after its start), at most
-//!    `completion_ratio`;
-//! 4. unplanned work — the share of tickets created in the month labelled `unplanned` or typed
-//!    `incident`, at least `unplanned_share`.
-//!
-//! Fires on `min_signals` of them at once.
+#![doc = include_str!("overload.md")]
 
 use std::collections::BTreeMap;
 
@@ -46,13 +32,7 @@ impl Detector for Overload {
     }
 
     fn explain(&self) -> &'static str {
-        "A team taking on more than it can finish. Four signals per team and month: the share of \
-         sprint assignments made more than sprint_grace_hours after the sprint was planned \
-         (scope added to a running sprint); tickets in progress per person at the month's end \
-         above wip_per_person; the share of tickets of sprints ending in the month done by the \
-         sprint's end at most completion_ratio; the share of the month's new tickets that are \
-         unplanned (label `unplanned`, or incidents) at least unplanned_share. It fires on \
-         min_signals of them."
+        include_str!("overload.md")
     }
 
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {

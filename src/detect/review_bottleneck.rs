@@ -1,20 +1,4 @@
-//! `review_bottleneck`: the one person every merge of a team waits on.
-//!
-//! Fires for a person and a team when, over the `window_months` ending with the month, the person
-//! approved at least `approval_share` of the team's merged PRs they could approve (not their own)
-//! *and* gave the last approval before the merge on at least `last_gate_share` of them, and in
-//! the month itself still approved at least `month_share_floor`. The window keeps a month in
-//! which everyone else was on holiday from passing for a bottleneck, and a bottleneck's own
-//! holiday month from hiding it. One reviewer who is
-//! merely busy is not a gate, and neither is one of several busy reviewers: over the window the
-//! person must have given at least `dominance` times as many approvals as the next busiest
-//! approver (counts, not shares: a share of the few PRs someone could approve because they
-//! wrote the rest says nothing of how busy they are). Teams with too few merged PRs, or too few
-//! people to spread reviews over (a two-person team always reviews each other), are not judged.
-//!
-//! Evidence: both shares, PR-hours spent waiting on the person while no one else had approved,
-//! the median pickup time of the team's PRs in weeks the person reviewed versus weeks they did
-//! not (away), and how concentrated the team's approvals are (Gini, contributor absence factor).
+#![doc = include_str!("review_bottleneck.md")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,20 +27,7 @@ impl Detector for ReviewBottleneck {
     }
 
     fn explain(&self) -> &'static str {
-        "The one person every merge of a team waits on. It fires for a person and a team when, \
-         over the window_months ending with the month, the person approved at least \
-         approval_share of the team's merged PRs they could approve and gave the last approval \
-         before merge on at least last_gate_share of them, and in the month itself still \
-         approved at least month_share_floor, and they gave at least dominance times as many \
-         approvals as the next busiest approver. Teams with fewer than min_merged_prs merged PRs or \
-         min_team_size people are not judged, nor is a person who could approve fewer than \
-         min_merged_prs of the team's PRs (the others being their own); both are listed under \
-         not judged. Evidence: PR-hours waiting on them (not recorded where the source has no \
-         review requests, as in git), pickup when they are away vs present, Gini and absence \
-         factor of approvals. On real histories the person named is often the repository's \
-         designated owner or lead: the finding says that one person approves most changes, \
-         which the team may have chosen; whether work waits on them is a question the \
-         evidence answers only where review requests are recorded."
+        include_str!("review_bottleneck.md")
     }
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {

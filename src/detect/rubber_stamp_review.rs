@@ -1,11 +1,4 @@
-//! `rubber_stamp_review`: approvals of sizeable PRs faster than anyone can read them.
-//!
-//! A stamp is a reviewer's *first* review of a PR of at least `min_lines` changed lines that is
-//! an approval, without a single comment, within `max_minutes` of the reviewer being asked (the
-//! latest request to them before the approval; when there was none, the PR becoming ready).
-//! The detector fires for a reviewer with at least `min_count` stamps over the month and the one
-//! before (at least one in the month) that make at least `min_share` of their approvals of such
-//! PRs: one quick approval of a change the reviewer paired on is normal, a habit is not.
+#![doc = include_str!("rubber_stamp_review.md")]
 
 use std::collections::BTreeMap;
 
@@ -36,12 +29,7 @@ impl Detector for RubberStampReview {
     }
 
     fn explain(&self) -> &'static str {
-        "Approvals of sizeable PRs faster than anyone can read them. A stamp is a reviewer's \
-         first review of a PR of at least min_lines changed lines that is an approval, with no \
-         comment, within max_minutes of the reviewer being asked (or of the PR becoming ready \
-         when nobody was asked). It fires for a reviewer with at least min_count stamps over the \
-         month and the one before (one at least in the month) making at least min_share of \
-         their approvals of such PRs."
+        include_str!("rubber_stamp_review.md")
     }
 
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {

@@ -1,11 +1,4 @@
-//! `wont_let_go`: the former tech lead, now the manager, who still writes and gates the
-//! critical code.
-//!
-//! Fires for a manager and month when they authored at least `author_share` of the team's
-//! merged PRs *and* at least one sign of holding on: their own PRs merged with no approval
-//! (`unapproved_merges`), others' reviews dismissed (`dismissals`), or most of the changes to a
-//! module only they know (truck factor 1, see `knowledge_silo`; `silo_change_share`). Writing
-//! code is no failing for a manager; writing the code nobody else may touch is.
+#![doc = include_str!("wont_let_go.md")]
 
 use polars::prelude::*;
 
@@ -23,11 +16,7 @@ impl Detector for WontLetGo {
     }
 
     fn explain(&self) -> &'static str {
-        "The former tech lead, now manager, who still writes and gates the critical code. It \
-         fires when the manager authored at least author_share of the team's merged PRs and \
-         shows a sign of holding on: at least unapproved_merges of their own PRs merged without \
-         an approval, at least dismissals reviews of others dismissed, or at least \
-         silo_change_share of the changes to a module only they know (truck factor 1)."
+        include_str!("wont_let_go.md")
     }
 
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
