@@ -520,7 +520,8 @@ impl Default for ReportConfig {
     }
 }
 
-/// One table per detector; see `teamlens explain KIND` and README for what each number means.
+/// One table per detector; see `teamlens explain KIND` and docs/configuration.md for what each
+/// number means.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {

@@ -181,8 +181,8 @@ impl Evaluation {
         serde_json::Value::Object(object)
     }
 
-    /// The table `teamlens eval` prints, in Markdown so it goes into README as is (a test holds
-    /// README's tuning table to it).
+    /// The table `teamlens eval` prints, in Markdown so it goes into docs/detectors.md as is (a
+    /// test holds its tables to it).
     pub fn table(&self) -> String {
         let mut out = String::new();
         if let Some((set, first, last)) = self.set {

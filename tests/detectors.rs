@@ -78,34 +78,34 @@ fn planted(
         .collect()
 }
 
-/// README's text between `<!-- eval {set} -->` and `<!-- /eval {set} -->`, without the blank
-/// lines around it.
-fn readme_block(set: &str) -> String {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+/// docs/detectors.md's text between `<!-- eval {set} -->` and `<!-- /eval {set} -->`, without
+/// the blank lines around it.
+fn docs_block(set: &str) -> String {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/detectors.md")).unwrap();
     let open = format!("<!-- eval {set} -->");
     let close = format!("<!-- /eval {set} -->");
-    let start = readme
+    let start = docs
         .find(&open)
-        .unwrap_or_else(|| panic!("README has no {open}"));
-    let end = readme
+        .unwrap_or_else(|| panic!("docs/detectors.md has no {open}"));
+    let end = docs
         .find(&close)
-        .unwrap_or_else(|| panic!("README has no {close}"));
-    readme[start + open.len()..end].trim().to_string()
+        .unwrap_or_else(|| panic!("docs/detectors.md has no {close}"));
+    docs[start + open.len()..end].trim().to_string()
 }
 
-/// README's table for a seed set is what `teamlens eval --set <set>` prints.
-fn assert_readme_shows(evaluation: &eval::Evaluation, set: &str) {
+/// docs/detectors.md's table for a seed set is what `teamlens eval --set <set>` prints.
+fn assert_docs_show(evaluation: &eval::Evaluation, set: &str) {
     let printed = evaluation.table();
     assert!(
-        readme_block(set) == printed.trim(),
-        "README's {set} table is not `teamlens eval --set {set}`'s output; replace it with:\n{printed}"
+        docs_block(set) == printed.trim(),
+        "docs/detectors.md's {set} table is not `teamlens eval --set {set}`'s output; replace it with:\n{printed}"
     );
 }
 
 /// The goal of every detector, at default thresholds, over `teamlens eval`'s 36 tuning
-/// organisations (the command's `--set tuning`, so README's tuning table is what this test
-/// checks, and checks against README).
+/// organisations (the command's `--set tuning`, so docs/detectors.md's tuning table is what this
+/// test checks, and checks against docs/detectors.md).
 #[test]
 fn every_detector_meets_its_goal_on_the_evaluation_organisations() {
     let evaluation =
@@ -140,25 +140,25 @@ fn every_detector_meets_its_goal_on_the_evaluation_organisations() {
         evaluation.hard_case_findings
     );
     assert!(evaluation.meets_goals());
-    assert_readme_shows(&evaluation, "tuning");
+    assert_docs_show(&evaluation, "tuning");
 }
 
-/// README's unseen table is `teamlens eval --set unseen`'s output. Ignored by default (the 36
-/// unseen organisations are larger and take minutes); no goal is asserted: the unseen figures
-/// are reported as they are, and no threshold is tuned on them.
+/// docs/detectors.md's unseen table is `teamlens eval --set unseen`'s output. Ignored by default
+/// (the 36 unseen organisations are larger and take minutes); no goal is asserted: the unseen
+/// figures are reported as they are, and no threshold is tuned on them.
 #[test]
 #[ignore = "simulates the 36 unseen organisations (minutes); run after changing a detector or the simulator"]
-fn readme_shows_the_unseen_evaluation() {
+fn docs_show_the_unseen_evaluation() {
     let evaluation =
         eval::evaluate_set(eval::SeedSet::Unseen, None, 36, 3, &Config::default()).unwrap();
-    assert_readme_shows(&evaluation, "unseen");
+    assert_docs_show(&evaluation, "unseen");
 }
 
-/// README's table of the tuning seeds with the real corpus's habits is `teamlens eval --set
-/// tuning-habits`'s output. Ignored by default (minutes); no goal is asserted.
+/// docs/detectors.md's table of the tuning seeds with the real corpus's habits is `teamlens
+/// eval --set tuning-habits`'s output. Ignored by default (minutes); no goal is asserted.
 #[test]
 #[ignore = "simulates the 36 tuning organisations with habits (minutes)"]
-fn readme_shows_the_tuning_seeds_with_habits() {
+fn docs_show_the_tuning_seeds_with_habits() {
     let evaluation = eval::evaluate_set(
         eval::SeedSet::TuningWithHabits,
         None,
@@ -167,7 +167,7 @@ fn readme_shows_the_tuning_seeds_with_habits() {
         &Config::default(),
     )
     .unwrap();
-    assert_readme_shows(&evaluation, "tuning-habits");
+    assert_docs_show(&evaluation, "tuning-habits");
 }
 
 /// Every pattern planted in the demo's organisation (six teams) is found in at least half of its

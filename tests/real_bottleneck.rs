@@ -12,7 +12,7 @@
 //!
 //!     cargo build --release && CARGO_BIN_EXE_teamlens=target/release/teamlens cargo test --test real_bottleneck -- --ignored --nocapture
 //!
-//! It prints the agreement table README shows and every disagreement, and fails on any
+//! It prints the agreement table docs/sources.md shows and every disagreement, and fails on any
 //! (`TEAMLENS_CORPUS_ONLY=owner/name,…` reads only those repositories).
 
 mod support;

@@ -1,6 +1,7 @@
 //! `teamlens validate` on a history whose truth is known: a regular who leaves, two who stay
-//! (one of them an evening committer), and no roster. The corpus figures in README come from
-//! the same command over real clones (`tests/data/real/validation.md` says how).
+//! (one of them an evening committer), and no roster. The corpus figures in docs/detectors.md
+//! ("Detectors on real histories") come from the same command over real clones
+//! (`tests/data/real/validate.sh` runs it; that section says how).
 
 mod support;
 
@@ -144,16 +145,19 @@ fn validate_counts_departures_not_judged_detectors_and_own_hours() {
     );
 }
 
-/// README's table of the detectors on real histories is what `teamlens validate` printed for the
-/// record `explain` and every report quote (`assets/track_record.json`, its `--format json`).
+/// docs/detectors.md's table of the detectors on real histories is what `teamlens validate`
+/// printed for the record `explain` and every report quote (`assets/track_record.json`, its
+/// `--format json`).
 #[test]
-fn readme_shows_the_track_record() {
+fn docs_show_the_track_record() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let record = std::fs::read_to_string(root.join("assets/track_record.json")).unwrap();
     let validation: teamlens::validate::Validation = serde_json::from_str(&record).unwrap();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let docs = std::fs::read_to_string(root.join("docs/detectors.md")).unwrap();
     let (start, end) = ("<!-- validate -->\n", "<!-- /validate -->");
-    let block = &readme[readme.find(start).expect("README has the validate table") + start.len()
-        ..readme.find(end).unwrap()];
+    let block = &docs[docs
+        .find(start)
+        .expect("docs/detectors.md has the validate table")
+        + start.len()..docs.find(end).unwrap()];
     assert_eq!(block.trim(), validation.table().trim());
 }

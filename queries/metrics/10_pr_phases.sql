@@ -1,5 +1,5 @@
 -- pr_phases: one row per merged pull request by a human author, with its phases in hours.
--- Definitions (README, "Definitions"): coding = first commit -> ready; pickup = ready -> first
+-- Definitions (docs/report.md, "Definitions"): coding = first commit -> ready; pickup = ready -> first
 -- review by someone other than the author and not a bot; review = first review -> last approval;
 -- merge = last approval -> merged; cycle = first commit -> merged; lead time = first commit ->
 -- first deployment that shipped the PR. Reviews after the merge do not count. Reviews dated at

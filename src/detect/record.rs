@@ -1,9 +1,9 @@
 //! Each detector's track record on real histories, as `teamlens validate` measured it:
-//! `assets/track_record.json` is that command's JSON output over the real corpus (README,
-//! "Detectors on real histories", gives the command), embedded so that `teamlens explain` and
-//! every report's appendix say how often a finding of the kind appears on real teams and, where
-//! it could be measured, how often it held up. A test checks the file is the command's output
-//! shape and that README shows the same figures.
+//! `assets/track_record.json` is that command's JSON output over the real corpus
+//! (docs/detectors.md, "Detectors on real histories", gives the command), embedded so that
+//! `teamlens explain` and every report's appendix say how often a finding of the kind appears on
+//! real teams and, where it could be measured, how often it held up. A test checks the file is the command's output
+//! shape and that docs/detectors.md shows the same figures.
 
 use serde::Deserialize;
 

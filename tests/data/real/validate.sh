@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every detector on the real corpus: fetch each clone of manifest.tsv into its own store, then
-# `teamlens validate` over all of them, each month reported as it stood at its end (README,
-# "Detectors on real histories"). The JSON it prints is assets/track_record.json, the record
+# `teamlens validate` over all of them, each month reported as it stood at its end
+# (docs/detectors.md, "Detectors on real histories"). The JSON it prints is assets/track_record.json, the record
 # `teamlens explain` and every report's appendix quote; findings.tsv lists every finding for the
 # reviewed sample (tests/data/real/validation_review.tsv).
 #
