@@ -90,7 +90,7 @@ pub enum Command {
         #[command(subcommand)]
         source: Option<FetchSource>,
         /// How far back a first fetch reaches: a date (2026-01-31), a month (2026-01) or an
-        /// RFC 3339 time. Default: twelve months ago.
+        /// RFC 3339 time. Default: twelve months ago, except for a git clone, which is read whole.
         #[arg(long, global = true, value_parser = parse_since)]
         since: Option<chrono::DateTime<chrono::Utc>>,
         /// When GitHub's hourly rate limit (or Linear's) runs out, wait for it to reset instead
