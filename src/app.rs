@@ -18,6 +18,7 @@ use crate::detect::{self, FindingKind, Roster};
 use crate::dir_lock::{LazyWriteLock, Resource, Wait, WriteLock};
 use crate::identity;
 use crate::metrics;
+use crate::metrics::Metric;
 use crate::period::{Month, MonthSpan};
 use crate::progress::FetchProgress;
 use crate::report::{self, Audience};
@@ -1492,7 +1493,7 @@ fn retro(
         },
         _ => {
             let before = first.previous().to_string();
-            let org = analysis.metrics.get("org_monthly");
+            let org = analysis.metrics.get(Metric::OrgMonthly);
             let mut figures = BTreeMap::new();
             if org.height() > 0 {
                 let row = org

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::AnalysisError;
 use crate::config::Config;
 use crate::detect::{FindingKind, NotJudged};
+use crate::metrics::Metric;
 use crate::period::{Month, MonthSpan};
 use crate::store::{Store, StoreError};
 
@@ -242,7 +243,7 @@ pub fn run_history(
         });
     };
     let judged: BTreeSet<Month> = months.iter().map(|m| m.month).collect();
-    let monthly = analysis.metrics.get("person_monthly");
+    let monthly = analysis.metrics.get(Metric::PersonMonthly);
     let (mut team_months, mut person_months) = (BTreeSet::new(), BTreeSet::new());
     let teams = crate::common::frame::str_values(monthly, "team")?;
     let persons = crate::common::frame::str_values(monthly, "person")?;
@@ -258,7 +259,7 @@ pub fn run_history(
             person_months.insert((person, month));
         }
     }
-    let local = analysis.metrics.get("activity_local");
+    let local = analysis.metrics.get(Metric::ActivityLocal);
     let mut commit_hours: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     if local.height() > 0 {
         let commits = local

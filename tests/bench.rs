@@ -30,7 +30,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
     let outcome = run();
     let mut out: Vec<String> = computed
         .names()
-        .flat_map(|name| canonical_rows(name, computed.get(name)))
+        .flat_map(|name| canonical_rows(name, computed.named(name).unwrap()))
         .collect();
     out.extend(outcome.findings.iter().map(|f| format!("{f:?}")));
     out.extend(outcome.not_judged.iter().map(|n| format!("{n:?}")));

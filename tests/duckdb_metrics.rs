@@ -142,7 +142,7 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
         "activity_local",
         "person_monthly",
     ] {
-        let frame = computed.get(name);
+        let frame = computed.named(name).unwrap();
         assert!(frame.width() > 0, "derived table {name} missing");
         write_parquet(frame, &derived.join(format!("{name}.parquet")));
     }
@@ -165,7 +165,7 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
     let mut compared = 0;
     for file in metric_files() {
         let name = metrics::metric_name(&file);
-        let ours = computed.get(&name);
+        let ours = computed.named(&name).unwrap();
         let theirs = read_parquet(&out.join(format!("{name}.parquet")));
         assert!(ours.height() > 0, "{name}: polars gave no rows to compare");
         assert_eq!(

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::common::frame::{f64_values, for_month, str_values};
 use crate::common::time::within;
+use crate::metrics::Metric;
 
 pub struct AbsenteeManager;
 
@@ -30,7 +31,7 @@ impl Detector for AbsenteeManager {
         let t = &input.config.thresholds.absentee_manager;
         let span = input.span();
         let mut outcome = Outcome::default();
-        let outcomes = for_month(input.metrics.get("outcome_monthly"), input.month)?;
+        let outcomes = for_month(input.metrics.get(Metric::OutcomeMonthly), input.month)?;
         let teams_col = str_values(&outcomes, "team")?;
         let pickups = f64_values(&outcomes, "pickup_p50_h")?;
         let opened = opened_by_team(input, span)?;
@@ -202,7 +203,7 @@ fn actions_of(
     person: &str,
     month: crate::period::Month,
 ) -> PolarsResult<usize> {
-    let month = for_month(input.metrics.get("person_monthly"), month)?;
+    let month = for_month(input.metrics.get(Metric::PersonMonthly), month)?;
     let persons = str_values(&month, "person")?;
     let actions = f64_values(&month, "actions")?;
     Ok(persons

@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use super::{Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity};
 use crate::common::frame::{f64_values, i64_values, str_values};
+use crate::metrics::Metric;
 use crate::period::Month;
 
 pub struct AttritionRisk;
@@ -28,7 +29,7 @@ impl Detector for AttritionRisk {
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.attrition_risk;
         let mut outcome = Outcome::default();
-        let monthly = input.metrics.get("person_monthly");
+        let monthly = input.metrics.get(Metric::PersonMonthly);
         if monthly.height() == 0 {
             return Ok(outcome);
         }
@@ -210,7 +211,7 @@ impl Detector for AttritionRisk {
 /// The first day the data covers (of anyone's activity): working days before it are not part
 /// of anyone's baseline, so a store that starts mid-month does not make that month look quiet.
 fn first_observed_day(input: &DetectorInput) -> PolarsResult<Option<NaiveDate>> {
-    let local = input.metrics.get("activity_local");
+    let local = input.metrics.get(Metric::ActivityLocal);
     if local.height() == 0 {
         return Ok(None);
     }

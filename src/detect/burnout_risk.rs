@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use super::{Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity};
 use crate::common::frame::{f64_values, i64_values, str_values};
+use crate::metrics::Metric;
 use crate::period::Month;
 
 pub struct BurnoutRisk;
@@ -25,7 +26,7 @@ impl Detector for BurnoutRisk {
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.burnout_risk;
         let mut outcome = Outcome::default();
-        let monthly = input.metrics.get("person_monthly");
+        let monthly = input.metrics.get(Metric::PersonMonthly);
         if monthly.height() == 0 {
             return Ok(outcome);
         }
@@ -180,7 +181,7 @@ impl Detector for BurnoutRisk {
 /// Per person: the most active 14-day window inside the month (active days, window length,
 /// first local day of the window).
 fn busiest_fortnights(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (usize, i64, i64)>> {
-    let local = input.metrics.get("activity_local");
+    let local = input.metrics.get(Metric::ActivityLocal);
     if local.height() == 0 {
         return Ok(BTreeMap::new());
     }

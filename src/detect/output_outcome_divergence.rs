@@ -9,6 +9,7 @@ use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
 };
 use crate::common::frame::{f64_values, str_values};
+use crate::metrics::Metric;
 use crate::period::Month;
 
 pub struct OutputOutcomeDivergence;
@@ -76,7 +77,7 @@ impl Detector for OutputOutcomeDivergence {
             .collect();
         let current = input.month.to_string();
 
-        let phases = for_months(input.metrics.get("pr_phases"), &months)?;
+        let phases = for_months(input.metrics.get(Metric::PrPhases), &months)?;
         let mut outcome = Outcome::default();
         if phases.height() == 0 {
             return Ok(outcome);
@@ -109,12 +110,12 @@ impl Detector for OutputOutcomeDivergence {
             }
         }
 
-        let output = for_months(input.metrics.get("output_monthly"), &months)?;
+        let output = for_months(input.metrics.get(Metric::OutputMonthly), &months)?;
         add_to_windows(&mut windows, &output, "prs_opened", &current, |w, v| {
             w.opened += v
         })?;
         add_opened_sizes(input, &mut windows, &months, &current)?;
-        let activity = for_months(input.metrics.get("active_days"), &months)?;
+        let activity = for_months(input.metrics.get(Metric::ActiveDays), &months)?;
         add_to_windows(&mut windows, &activity, "active_days", &current, |w, v| {
             w.active_days += v
         })?;

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::common::frame::{f64_values, for_month, str_values};
 use crate::common::time::{micros_span, within};
+use crate::metrics::Metric;
 
 pub struct ReviewBottleneck;
 
@@ -32,7 +33,7 @@ impl Detector for ReviewBottleneck {
 
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.review_bottleneck;
-        let load = for_month(input.metrics.get("review_load"), input.month)?;
+        let load = for_month(input.metrics.get(Metric::ReviewLoad), input.month)?;
         let mut outcome = Outcome::default();
         let teams = str_values(&load, "team")?;
         // A team that merged nothing this month is not judged either, and says so.
@@ -216,7 +217,7 @@ fn pooled_over_window(
             ))
             .collect()
     };
-    let load = in_window(input.metrics.get("review_load"))?;
+    let load = in_window(input.metrics.get(Metric::ReviewLoad))?;
     let teams = str_values(&load, "team")?;
     let reviewers = str_values(&load, "reviewer")?;
     let approved = f64_values(&load, "approved_prs")?;
@@ -231,7 +232,7 @@ fn pooled_over_window(
         entry.gates += gates[i].unwrap_or(0.0);
     }
 
-    let phases = in_window(input.metrics.get("pr_phases"))?;
+    let phases = in_window(input.metrics.get(Metric::PrPhases))?;
     let mut merged_by_team: BTreeMap<String, f64> = BTreeMap::new();
     let mut own: BTreeMap<(String, String), f64> = BTreeMap::new();
     let mut team_months: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -274,7 +275,7 @@ fn team_size(
     let mut people: BTreeSet<String> = approvers
         .map(|a| a.keys().cloned().collect())
         .unwrap_or_default();
-    let authors = for_month(input.metrics.get("pr_phases"), input.month)?
+    let authors = for_month(input.metrics.get(Metric::PrPhases), input.month)?
         .lazy()
         .filter(col("team").eq(lit(team)))
         .select([col("author")])
@@ -409,7 +410,7 @@ fn approved_links(input: &DetectorInput, team: &str, person: &str) -> PolarsResu
     let Some(reviews) = input.tables.get("reviews") else {
         return Ok(Vec::new());
     };
-    let phases = for_month(input.metrics.get("pr_phases"), input.month)?;
+    let phases = for_month(input.metrics.get(Metric::PrPhases), input.month)?;
     if phases.height() == 0 {
         return Ok(Vec::new());
     }
@@ -442,7 +443,7 @@ fn approved_links(input: &DetectorInput, team: &str, person: &str) -> PolarsResu
 
 /// The person's review clocks on the team's PRs this month, against everyone else's.
 fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Waits> {
-    let waits = for_month(input.metrics.get("review_waits"), input.month)?;
+    let waits = for_month(input.metrics.get(Metric::ReviewWaits), input.month)?;
     let mut result = Waits {
         blocking_hours: None,
         median_wait_h: None,
@@ -523,7 +524,7 @@ fn pickup_when_away(input: &DetectorInput, team: &str, person: &str) -> PolarsRe
     };
     let prs = input
         .metrics
-        .get("pr_phases")
+        .get(Metric::PrPhases)
         .clone()
         .lazy()
         .filter(

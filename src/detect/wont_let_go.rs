@@ -7,6 +7,7 @@ use super::{
 };
 use crate::common::frame::{f64_values, for_month, str_values};
 use crate::common::time::within;
+use crate::metrics::Metric;
 
 pub struct WontLetGo;
 
@@ -27,7 +28,7 @@ impl Detector for WontLetGo {
         let t = &input.config.thresholds.wont_let_go;
         let span = input.span();
         let mut outcome = Outcome::default();
-        let phases = for_month(input.metrics.get("pr_phases"), input.month)?;
+        let phases = for_month(input.metrics.get(Metric::PrPhases), input.month)?;
         if phases.height() == 0 {
             return Ok(outcome);
         }

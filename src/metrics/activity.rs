@@ -21,6 +21,7 @@ use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
+use super::Metric;
 use crate::identity::GITHUB_SYSTEM_ACCOUNTS;
 
 const MICROS_PER_HOUR: i64 = 3_600_000_000;
@@ -33,7 +34,7 @@ const DEFAULT_END_HOUR: i64 = 18;
 
 /// `activity_local` and `person_monthly` with their columns and no rows: what SQL metrics read
 /// when there is no roster or no activity, so they return nothing instead of failing.
-pub fn empty_frames() -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+pub fn empty_frames() -> PolarsResult<Vec<(Metric, DataFrame)>> {
     let text = |name: &str| Column::new_empty(name.into(), &DataType::String);
     let int = |name: &str| Column::new_empty(name.into(), &DataType::Int64);
     let flag = |name: &str| Column::new_empty(name.into(), &DataType::Boolean);
@@ -57,8 +58,8 @@ pub fn empty_frames() -> PolarsResult<Vec<(&'static str, DataFrame)>> {
     }
     monthly.push(time("last_at"));
     Ok(vec![
-        ("activity_local", local),
-        ("person_monthly", DataFrame::new(0, monthly)?),
+        (Metric::ActivityLocal, local),
+        (Metric::PersonMonthly, DataFrame::new(0, monthly)?),
     ])
 }
 
@@ -100,7 +101,7 @@ const MONTHLY_COUNTS: [&str; 9] = [
 pub fn frames(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
-) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+) -> PolarsResult<Vec<(Metric, DataFrame)>> {
     let table = |name: &str| tables.get(name).cloned();
     let mut parts = Vec::new();
     // `own_offset`: the UTC offset the actor's own clock recorded with the action (a commit's
@@ -426,7 +427,10 @@ pub fn frames(
         )
         .sort(["team", "person", "month"], Default::default())
         .collect()?;
-    Ok(vec![("activity_local", local), ("person_monthly", monthly)])
+    Ok(vec![
+        (Metric::ActivityLocal, local),
+        (Metric::PersonMonthly, monthly),
+    ])
 }
 
 /// Lookup tables indexed by UTC hour from the first action to the last: each roster time zone's

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use super::Metric;
 use crate::config::Config;
 use crate::model::TIMESTAMP;
 
@@ -17,7 +18,7 @@ use crate::model::TIMESTAMP;
 pub fn before_sql(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
-) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+) -> PolarsResult<Vec<(Metric, DataFrame)>> {
     let table = |name: &str| {
         tables
             .get(name)
@@ -112,10 +113,10 @@ pub fn before_sql(
     let memberships = memberships(&table("people").collect()?)?;
 
     Ok(vec![
-        ("bots", bots),
-        ("memberships", memberships),
-        ("pr_failures", pr_failures),
-        ("pr_deploys", pr_deploys),
+        (Metric::Bots, bots),
+        (Metric::Memberships, memberships),
+        (Metric::PrFailures, pr_failures),
+        (Metric::PrDeploys, pr_deploys),
     ])
 }
 
@@ -164,10 +165,8 @@ fn parse_pr_reference(text: &str) -> Option<(String, i64)> {
 /// Metrics built on the SQL ones:
 /// - `phases_weekly` (week_start, prs, coding_h, pickup_h, review_h, merge_h): median hours of
 ///   each phase of the PRs merged in each ISO week (Monday start).
-pub fn after_sql(
-    frames: &BTreeMap<String, DataFrame>,
-) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
-    let Some(phases) = frames.get("pr_phases") else {
+pub fn after_sql(frames: &BTreeMap<String, DataFrame>) -> PolarsResult<Vec<(Metric, DataFrame)>> {
+    let Some(phases) = frames.get(Metric::PrPhases.name()) else {
         return Ok(Vec::new());
     };
     let weekly = phases
@@ -191,7 +190,7 @@ pub fn after_sql(
         ])
         .sort(["week_start"], Default::default())
         .collect()?;
-    Ok(vec![("phases_weekly", weekly)])
+    Ok(vec![(Metric::PhasesWeekly, weekly)])
 }
 
 #[cfg(test)]

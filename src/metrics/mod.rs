@@ -18,46 +18,118 @@ use polars::sql::SQLContext;
 use crate::config::Config;
 use crate::measure::Stopwatch;
 
+/// A built-in metric: one of the SQL files of `queries/metrics/` or a frame [`derived`] or
+/// `activity` computes. Built-ins are asked for by this type, so a misspelt name is a compile
+/// error rather than an empty frame that silently switches a detector off; a user's own SQL
+/// metric is asked for by its file's name through [`Metrics::named`], which refuses a name no
+/// metric has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    PrPhases,
+    ReviewWaits,
+    ReviewLoad,
+    ReviewPairs,
+    OutputMonthly,
+    ActiveDays,
+    OutcomeMonthly,
+    OrgMonthly,
+    TeamHealthMonthly,
+    ActivityHeatmap,
+    Bots,
+    Memberships,
+    PrFailures,
+    PrDeploys,
+    ActivityLocal,
+    PersonMonthly,
+    PhasesWeekly,
+}
+
+impl Metric {
+    /// Every built-in metric.
+    pub const ALL: [Metric; 17] = [
+        Metric::PrPhases,
+        Metric::ReviewWaits,
+        Metric::ReviewLoad,
+        Metric::ReviewPairs,
+        Metric::OutputMonthly,
+        Metric::ActiveDays,
+        Metric::OutcomeMonthly,
+        Metric::OrgMonthly,
+        Metric::TeamHealthMonthly,
+        Metric::ActivityHeatmap,
+        Metric::Bots,
+        Metric::Memberships,
+        Metric::PrFailures,
+        Metric::PrDeploys,
+        Metric::ActivityLocal,
+        Metric::PersonMonthly,
+        Metric::PhasesWeekly,
+    ];
+
+    /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::PrPhases => "pr_phases",
+            Metric::ReviewWaits => "review_waits",
+            Metric::ReviewLoad => "review_load",
+            Metric::ReviewPairs => "review_pairs",
+            Metric::OutputMonthly => "output_monthly",
+            Metric::ActiveDays => "active_days",
+            Metric::OutcomeMonthly => "outcome_monthly",
+            Metric::OrgMonthly => "org_monthly",
+            Metric::TeamHealthMonthly => "team_health_monthly",
+            Metric::ActivityHeatmap => "activity_heatmap",
+            Metric::Bots => "bots",
+            Metric::Memberships => "memberships",
+            Metric::PrFailures => "pr_failures",
+            Metric::PrDeploys => "pr_deploys",
+            Metric::ActivityLocal => "activity_local",
+            Metric::PersonMonthly => "person_monthly",
+            Metric::PhasesWeekly => "phases_weekly",
+        }
+    }
+}
+
 /// The built-in SQL metrics, in the order they run.
-pub const BUILTIN_SQL: &[(&str, &str)] = &[
+pub const BUILTIN_SQL: &[(Metric, &str)] = &[
     (
-        "pr_phases",
+        Metric::PrPhases,
         include_str!("../../queries/metrics/10_pr_phases.sql"),
     ),
     (
-        "review_waits",
+        Metric::ReviewWaits,
         include_str!("../../queries/metrics/20_review_waits.sql"),
     ),
     (
-        "review_load",
+        Metric::ReviewLoad,
         include_str!("../../queries/metrics/30_review_load.sql"),
     ),
     (
-        "review_pairs",
+        Metric::ReviewPairs,
         include_str!("../../queries/metrics/35_review_pairs.sql"),
     ),
     (
-        "output_monthly",
+        Metric::OutputMonthly,
         include_str!("../../queries/metrics/40_output_monthly.sql"),
     ),
     (
-        "active_days",
+        Metric::ActiveDays,
         include_str!("../../queries/metrics/45_active_days.sql"),
     ),
     (
-        "outcome_monthly",
+        Metric::OutcomeMonthly,
         include_str!("../../queries/metrics/50_outcome_monthly.sql"),
     ),
     (
-        "org_monthly",
+        Metric::OrgMonthly,
         include_str!("../../queries/metrics/55_org_monthly.sql"),
     ),
     (
-        "team_health_monthly",
+        Metric::TeamHealthMonthly,
         include_str!("../../queries/metrics/65_team_health_monthly.sql"),
     ),
     (
-        "activity_heatmap",
+        Metric::ActivityHeatmap,
         include_str!("../../queries/metrics/70_activity_heatmap.sql"),
     ),
 ];
@@ -71,6 +143,8 @@ pub enum MetricsError {
         #[source]
         source: PolarsError,
     },
+    #[error("no metric is named `{name}`; the metrics are: {known}")]
+    Unknown { name: String, known: String },
     #[error("cannot start the thread that computes the metrics: {0}")]
     Thread(#[source] std::io::Error),
     #[error("cannot read metric file {path}: {source}")]
@@ -97,12 +171,22 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// A metric's frame; an empty frame if no metric has that name.
-    pub fn get(&self, name: &str) -> &DataFrame {
+    /// A built-in metric's frame. [`compute`] gives every built-in; only a `Metrics` made
+    /// without it (`Metrics::default()`, in tests) has none, and reads as an empty frame.
+    pub fn get(&self, metric: Metric) -> &DataFrame {
         static EMPTY: std::sync::OnceLock<DataFrame> = std::sync::OnceLock::new();
         self.frames
-            .get(name)
+            .get(metric.name())
             .unwrap_or_else(|| EMPTY.get_or_init(DataFrame::empty))
+    }
+
+    /// A metric by its name — a user's own SQL file's (`NN_name.sql` → `name`) or a built-in's
+    /// [`Metric::name`]; an error naming the metrics there are when none has that name.
+    pub fn named(&self, name: &str) -> Result<&DataFrame, MetricsError> {
+        self.frames.get(name).ok_or_else(|| MetricsError::Unknown {
+            name: name.to_string(),
+            known: self.names().collect::<Vec<_>>().join(", "),
+        })
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -159,28 +243,31 @@ fn compute_here(
     }
     let mut frames = BTreeMap::new();
     let started = Stopwatch::start();
-    for (name, frame) in derived::before_sql(tables, config).map_err(query_error("derived"))? {
-        context.register(name, frame.clone().lazy());
-        frames.insert(name.to_string(), frame);
+    for (metric, frame) in derived::before_sql(tables, config).map_err(query_error("derived"))? {
+        context.register(metric.name(), frame.clone().lazy());
+        frames.insert(metric.name().to_string(), frame);
     }
     log_metric("derived", &started);
     let started = Stopwatch::start();
-    let bots = frames.get("bots").cloned().unwrap_or_else(DataFrame::empty);
-    for (name, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
-        context.register(name, frame.clone().lazy());
-        frames.insert(name.to_string(), frame);
+    let bots = frames
+        .get(Metric::Bots.name())
+        .cloned()
+        .unwrap_or_else(DataFrame::empty);
+    for (metric, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
+        context.register(metric.name(), frame.clone().lazy());
+        frames.insert(metric.name().to_string(), frame);
     }
     log_metric("activity", &started);
     // Without a roster there is no local activity; the SQL that reads it sees empty tables.
-    for (name, frame) in activity::empty_frames().map_err(query_error("activity"))? {
-        if !frames.contains_key(name) {
-            context.register(name, frame.lazy());
+    for (metric, frame) in activity::empty_frames().map_err(query_error("activity"))? {
+        if !frames.contains_key(metric.name()) {
+            context.register(metric.name(), frame.lazy());
         }
     }
 
     let mut queries: Vec<(String, String)> = BUILTIN_SQL
         .iter()
-        .map(|(name, sql)| (name.to_string(), sql.to_string()))
+        .map(|(metric, sql)| (metric.name().to_string(), sql.to_string()))
         .collect();
     let mut user_metrics = Vec::new();
     if let Some(dir) = user_dir {
@@ -202,8 +289,8 @@ fn compute_here(
         context.register(name, frame.clone().lazy());
         frames.insert(name.clone(), frame);
     }
-    for (name, frame) in derived::after_sql(&frames).map_err(query_error("derived"))? {
-        frames.insert(name.to_string(), frame);
+    for (metric, frame) in derived::after_sql(&frames).map_err(query_error("derived"))? {
+        frames.insert(metric.name().to_string(), frame);
     }
     Ok(Metrics {
         frames,
@@ -391,9 +478,20 @@ mod tests {
     }
 
     #[test]
+    fn every_built_in_metric_is_computed_and_an_unknown_name_is_an_error() {
+        let metrics = compute(&tables(), &Config::default(), None).unwrap();
+        for metric in Metric::ALL {
+            assert!(metrics.named(metric.name()).is_ok(), "{}", metric.name());
+        }
+        let error = metrics.named("pr_phase").unwrap_err().to_string();
+        assert!(error.contains("no metric is named `pr_phase`"), "{error}");
+        assert!(error.contains("pr_phases"), "{error}");
+    }
+
+    #[test]
     fn phases_follow_the_definitions() {
         let metrics = compute(&tables(), &Config::default(), None).unwrap();
-        let phases = metrics.get("pr_phases");
+        let phases = metrics.get(Metric::PrPhases);
         assert_eq!(phases.height(), 1);
         assert_eq!(value(phases, "coding_h", 0), 25.0, "first commit → ready");
         assert_eq!(
@@ -419,7 +517,7 @@ mod tests {
     fn review_clocks_start_when_the_reviewer_is_asked_and_the_pr_is_ready() {
         let metrics = compute(&tables(), &Config::default(), None).unwrap();
         let waits = metrics
-            .get("review_waits")
+            .get(Metric::ReviewWaits)
             .sort(["reviewer"], Default::default())
             .unwrap();
         assert_eq!(waits.height(), 2);
@@ -444,7 +542,7 @@ mod tests {
     fn review_load_counts_approvals_and_the_last_gate() {
         let metrics = compute(&tables(), &Config::default(), None).unwrap();
         let load = metrics
-            .get("review_load")
+            .get(Metric::ReviewLoad)
             .sort(["reviewer"], Default::default())
             .unwrap();
         assert_eq!(load.height(), 2, "ada and bo; not the bot");
@@ -494,7 +592,7 @@ mod tests {
         );
         let metrics = compute(&tables, &Config::default(), None).unwrap();
         assert_eq!(
-            active_days_of(metrics.get("active_days"), "ada"),
+            active_days_of(metrics.get(Metric::ActiveDays), "ada"),
             [("2026-10".to_string(), 1.0)]
         );
     }
@@ -505,7 +603,7 @@ mod tests {
         let people = crate::model::table_spec("people").unwrap();
         tables.insert("people", crate::model::empty_frame(people).lazy());
         let metrics = compute(&tables, &Config::default(), None).unwrap();
-        let days = metrics.get("active_days");
+        let days = metrics.get(Metric::ActiveDays);
         // cy opened the PR on day 1 and commented on it on day 2 (UTC): two days.
         assert_eq!(
             active_days_of(days, "cy"),
@@ -531,6 +629,6 @@ mod tests {
         .unwrap();
         let metrics = compute(&tables(), &Config::default(), Some(dir.path())).unwrap();
         assert_eq!(metrics.user_metrics, ["merged_count"]);
-        assert_eq!(value(metrics.get("merged_count"), "n", 0), 1.0);
+        assert_eq!(value(metrics.named("merged_count").unwrap(), "n", 0), 1.0);
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::privacy::{Audience, Names};
 use super::stuck::StuckItems;
 use crate::detect::{Finding, FindingKind, NotJudged, Outcome, Period, Roster, Severity};
+use crate::metrics::Metric;
 use crate::metrics::Metrics;
 use crate::period::{Month, MonthSpan};
 
@@ -49,6 +50,8 @@ pub enum ReportError {
     Chart(super::charts::ChartError),
     #[error("preparing the report: {0}")]
     Data(#[from] PolarsError),
+    #[error(transparent)]
+    Metric(#[from] crate::metrics::MetricsError),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -362,19 +365,25 @@ impl ReportData {
         // Tables show the period and the month before it, for comparison.
         let mut compared = vec![span.first.previous().to_string()];
         compared.extend(months.iter().cloned());
-        let in_period = |name: &str| rows_in(metrics.get(name), &months);
-        let period_rows = in_period("outcome_monthly")?;
-        let output_rows = in_period("output_monthly")?;
+        let in_period = |metric: Metric| rows_in(metrics.get(metric), &months);
+        let period_rows = in_period(Metric::OutcomeMonthly)?;
+        let output_rows = in_period(Metric::OutputMonthly)?;
         let active = period_rows.height() > 0 || output_rows.height() > 0;
         let anonymous = |mut rows: Vec<serde_json::Value>| {
             rows.iter_mut().for_each(|r| names.json(r));
             rows
         };
-        let outcomes = anonymous(rows(&rows_in(metrics.get("outcome_monthly"), &compared)?)?);
-        let output = anonymous(rows(&rows_in(metrics.get("output_monthly"), &compared)?)?);
-        let review_waits = anonymous(reviewer_waits(&in_period("review_waits")?, roster)?);
+        let outcomes = anonymous(rows(&rows_in(
+            metrics.get(Metric::OutcomeMonthly),
+            &compared,
+        )?)?);
+        let output = anonymous(rows(&rows_in(
+            metrics.get(Metric::OutputMonthly),
+            &compared,
+        )?)?);
+        let review_waits = anonymous(reviewer_waits(&in_period(Metric::ReviewWaits)?, roster)?);
         let health = anonymous(rows(&rows_in(
-            metrics.get("team_health_monthly"),
+            metrics.get(Metric::TeamHealthMonthly),
             &compared,
         )?)?);
 
@@ -383,35 +392,40 @@ impl ReportData {
             .iter()
             .map(Month::to_string)
             .collect();
-        let trend = |name: &str| -> Result<Vec<serde_json::Value>, ReportError> {
+        let trend = |metric: Metric| -> Result<Vec<serde_json::Value>, ReportError> {
             Ok(anonymous(rows(&rows_in(
-                metrics.get(name),
+                metrics.get(metric),
                 &trend_months,
             )?)?))
         };
-        let (trends, trend_series) = headline_trends(metrics.get("org_monthly"), &trend_months)?;
-        let health_trends = team_health_trends(metrics.get("team_health_monthly"), &trend_months)?;
+        let (trends, trend_series) =
+            headline_trends(metrics.get(Metric::OrgMonthly), &trend_months)?;
+        let health_trends =
+            team_health_trends(metrics.get(Metric::TeamHealthMonthly), &trend_months)?;
 
         let mut metric_rows = BTreeMap::new();
         metric_rows.insert("outcome_by_team".into(), rows_to_json(&period_rows, names)?);
         metric_rows.insert("output_by_team".into(), rows_to_json(&output_rows, names)?);
         metric_rows.insert(
             "organisation".into(),
-            rows_to_json(&in_period("org_monthly")?, names)?,
+            rows_to_json(&in_period(Metric::OrgMonthly)?, names)?,
         );
-        metric_rows.insert("outcome_trend".into(), trend("outcome_monthly")?);
-        metric_rows.insert("output_trend".into(), trend("output_monthly")?);
-        metric_rows.insert("org_trend".into(), trend("org_monthly")?);
-        metric_rows.insert("team_health_trend".into(), trend("team_health_monthly")?);
+        metric_rows.insert("outcome_trend".into(), trend(Metric::OutcomeMonthly)?);
+        metric_rows.insert("output_trend".into(), trend(Metric::OutputMonthly)?);
+        metric_rows.insert("org_trend".into(), trend(Metric::OrgMonthly)?);
+        metric_rows.insert(
+            "team_health_trend".into(),
+            trend(Metric::TeamHealthMonthly)?,
+        );
         metric_rows.insert(
             "review_load".into(),
-            rows_to_json(&in_period("review_load")?, names)?,
+            rows_to_json(&in_period(Metric::ReviewLoad)?, names)?,
         );
         metric_rows.insert("review_waits_by_reviewer".into(), review_waits.clone());
         let mut user_metrics = Vec::new();
         let mut user_rows = Vec::new();
         for name in &metrics.user_metrics {
-            let rows = rows_to_json(&in_period(name)?, names)?;
+            let rows = rows_to_json(&rows_in(metrics.named(name)?, &months)?, names)?;
             let in_json = rows.len().min(USER_METRIC_JSON_ROWS);
             user_metrics.push(serde_json::json!({
                 "name": name,
@@ -469,11 +483,15 @@ impl ReportData {
         }
 
         let chart_inputs = ChartInputs {
-            shares: review_shares(&in_period("review_load")?, roster, names)?,
-            matrix: Some(review_matrix(&in_period("review_pairs")?, roster, names)?),
-            weeks: phase_weeks(metrics.get("phases_weekly"), month)?,
-            teams: team_series(metrics.get("outcome_monthly"), &trend_months)?,
-            heatmap: Some(week_heatmap(&in_period("activity_heatmap")?)?),
+            shares: review_shares(&in_period(Metric::ReviewLoad)?, roster, names)?,
+            matrix: Some(review_matrix(
+                &in_period(Metric::ReviewPairs)?,
+                roster,
+                names,
+            )?),
+            weeks: phase_weeks(metrics.get(Metric::PhasesWeekly), month)?,
+            teams: team_series(metrics.get(Metric::OutcomeMonthly), &trend_months)?,
+            heatmap: Some(week_heatmap(&in_period(Metric::ActivityHeatmap)?)?),
             trends: trend_series,
         };
         let mut coverage = coverage;
