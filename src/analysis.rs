@@ -10,8 +10,8 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::config::Config;
-use crate::detect::{self, DetectError, DetectorInput, Roster};
-use crate::identity::{self, Identities, IdentityError};
+use crate::detect::{self, DetectError, DetectorInput};
+use crate::identity::{self, Identities, IdentityError, Roster};
 use crate::metrics::{self, Metrics, MetricsError};
 use crate::period::{Month, MonthSpan};
 use crate::report::privacy::PrivacyError;

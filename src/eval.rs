@@ -19,7 +19,8 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::detect::{self, DetectorInput, FindingKind, Roster};
+use crate::detect::{self, DetectorInput, FindingKind};
+use crate::identity::Roster;
 use crate::metrics;
 use crate::period::Month;
 use crate::sources::simulate::{GroundTruth, SimConfig, simulate};

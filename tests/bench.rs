@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 use teamlens::config::Config;
-use teamlens::detect::{self, DetectorInput, Roster};
+use teamlens::detect::{self, DetectorInput};
+use teamlens::identity::Roster;
 use teamlens::metrics;
 use teamlens::model::TABLES;
 use teamlens::model::{ANALYSIS_COLUMNS, READ_REPEATEDLY};

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 use teamlens::config::Config;
-use teamlens::detect::{self, DetectorInput, FindingKind, Roster};
+use teamlens::detect::{self, DetectorInput, FindingKind};
 use teamlens::eval;
+use teamlens::identity::Roster;
 use teamlens::metrics;
 use teamlens::period::Month;
 use teamlens::sources::simulate::{GroundTruth, ManagerPersona, SimConfig, TeamPlan, simulate};

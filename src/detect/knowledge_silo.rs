@@ -524,7 +524,7 @@ pub(super) fn module_knowledge(input: &DetectorInput) -> PolarsResult<Vec<Module
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::detect::Roster;
+    use crate::identity::Roster;
     use crate::metrics::Metrics;
     use crate::period::Month;
 

@@ -6,7 +6,8 @@
 //! combination of signals, and is tested on simulated teams with and without its pattern.
 //!
 //! - `finding.rs`: what a detector says ([`Finding`], [`Evidence`], [`NotJudged`]);
-//! - `input.rs`: what it reads ([`DetectorInput`], the [`Roster`], review joins);
+//! - `input.rs`: what it reads ([`DetectorInput`]: the month, metrics, tables, configuration and
+//!   roster) and the review joins several detectors share;
 //! - this file: the [`Detector`] trait, the list of detectors ([`all`]) and running them
 //!   ([`run_all`]); one file per detector beside it, its description in `<name>.md`.
 
@@ -28,13 +29,13 @@ mod wont_let_go;
 
 use polars::prelude::*;
 
+use crate::identity::Roster;
+
 pub use absentee_manager::AbsenteeManager;
 pub use attrition_risk::AttritionRisk;
 pub use burnout_risk::BurnoutRisk;
 pub use finding::{Basis, Evidence, Finding, FindingKind, NotJudged, Period, Severity, signal};
-pub use input::{
-    DetectorInput, ReviewRow, Roster, RosterEntry, review_rows, reviews_of_prs_reviewed_in, rows_of,
-};
+pub use input::{DetectorInput, ReviewRow, review_rows, reviews_of_prs_reviewed_in, rows_of};
 pub use knowledge_silo::KnowledgeSilo;
 pub use micromanagement::Micromanagement;
 pub use output_outcome_divergence::OutputOutcomeDivergence;

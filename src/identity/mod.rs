@@ -21,6 +21,7 @@
 
 pub mod bots;
 pub mod merge;
+mod roster;
 pub mod teams;
 mod unmatched;
 
@@ -33,6 +34,7 @@ use crate::config::Config;
 use crate::model::{Person, Table};
 
 pub use merge::{KeptApart, Merge};
+pub use roster::{Roster, RosterEntry};
 pub use unmatched::{GITHUB_SYSTEM_ACCOUNTS, PERSON_COLUMNS, Suggestion, Unmatched, unmatched};
 
 /// Why the tables could not be read for who is who.

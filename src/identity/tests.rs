@@ -150,7 +150,7 @@ fn without_a_roster_each_repository_is_a_team_and_the_submit_bot_is_a_bot() {
     );
     let tables = identities.apply(tables).unwrap();
     let people = tables["people"].clone().collect().unwrap();
-    let roster = crate::detect::Roster::from_people(&people).unwrap();
+    let roster = super::Roster::from_people(&people).unwrap();
     assert_eq!(roster.team_of("nsh@golang.org"), Some("golang/net"));
     // Dana works in both; most of her work is reviews in golang/net.
     assert_eq!(roster.team_of("dana@golang.org"), Some("golang/net"));

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::privacy::{Audience, Names};
 use super::stuck::StuckItems;
-use crate::detect::{Finding, FindingKind, NotJudged, Outcome, Period, Roster, Severity};
+use crate::detect::{Finding, FindingKind, NotJudged, Outcome, Period, Severity};
+use crate::identity::Roster;
 use crate::metrics::Metric;
 use crate::metrics::Metrics;
 use crate::period::{Month, MonthSpan};
