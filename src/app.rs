@@ -71,17 +71,10 @@ pub fn run(cli: Cli) -> Result<()> {
         &command_label(&cli.command),
         wait,
     ));
-    // A config named on the command line must exist, except the one `init` is about to write.
-    let config_given =
-        cli.config != Path::new("teamlens.toml") && !matches!(cli.command, Command::Init { .. });
-    let config = Config::load(&cli.config, config_given)?;
+    let config = Config::load(&cli.config, cli.config_must_exist())?;
+    let named_data_dir = cli.named_data_dir().map(Path::to_path_buf);
     match cli.command {
-        Command::Demo { out, seed } => {
-            // The global --data-dir, when given, is where the demo keeps its simulated tables.
-            let keep_in =
-                (cli.data_dir != Path::new(".teamlens")).then_some(cli.data_dir.as_path());
-            demo(&config, &out, seed, keep_in, &say)
-        }
+        Command::Demo { out, seed } => demo(&config, &out, seed, named_data_dir.as_deref(), &say),
         Command::Simulate {
             out,
             seed,
@@ -180,20 +173,11 @@ pub fn run(cli: Cli) -> Result<()> {
             metrics,
         } => {
             let store = Store::open(&cli.data_dir)?;
-            let span = match (month, from, to, quarter) {
-                (_, _, _, Some(quarter)) => quarter,
-                (_, Some(from), Some(to), _) => MonthSpan::new(from, to)?,
-                (Some(month), ..) => MonthSpan::month(month),
-                _ => MonthSpan::month(analysis::last_full_month(&store)?),
+            let span = match crate::cli::report_span(month, from, to, quarter)? {
+                Some(span) => span,
+                None => MonthSpan::month(analysis::last_full_month(&store)?),
             };
-            let out = out.unwrap_or_else(|| {
-                let name = if span.first == span.last {
-                    span.last.to_string()
-                } else {
-                    format!("{}_{}", span.first, span.last)
-                };
-                PathBuf::from("reports").join(name)
-            });
+            let out = out.unwrap_or_else(|| crate::cli::default_report_out(span));
             let written = analyze_and_report(
                 &store,
                 &config,
@@ -242,13 +226,7 @@ pub fn run(cli: Cli) -> Result<()> {
             regenerate,
             runs,
         } => {
-            // Stores are cached in the data directory only when one is named: the default
-            // `.teamlens` is the user's real data.
-            let cache_dir = if cli.data_dir != Path::new(".teamlens") {
-                cli.data_dir.clone()
-            } else {
-                crate::bench::default_cache_dir()
-            };
+            let cache_dir = named_data_dir.unwrap_or_else(crate::bench::default_cache_dir);
             let plan = crate::bench::BenchPlan {
                 sizes,
                 months,

@@ -1,7 +1,7 @@
 //! The command line: clap definitions, the values each argument may take, and what it means when
 //! left out. `main.rs` parses it and hands it to `app::run`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -13,13 +13,13 @@ use crate::period::{Month, MonthSpan};
 #[command(name = "teamlens", version, about, long_about = None)]
 pub struct Cli {
     /// Where the normalized tables are kept.
-    #[arg(long, global = true, default_value = ".teamlens", value_name = "DIR")]
+    #[arg(long, global = true, default_value = DEFAULT_DATA_DIR, value_name = "DIR")]
     pub data_dir: PathBuf,
     /// Configuration file (optional; every setting has a default).
     #[arg(
         long,
         global = true,
-        default_value = "teamlens.toml",
+        default_value = DEFAULT_CONFIG,
         value_name = "FILE"
     )]
     pub config: PathBuf,
@@ -35,6 +35,52 @@ pub struct Cli {
     pub no_wait: bool,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The data directory when `--data-dir` is not given: the user's real data.
+pub const DEFAULT_DATA_DIR: &str = ".teamlens";
+/// The configuration file when `--config` is not given; it may be absent.
+pub const DEFAULT_CONFIG: &str = "teamlens.toml";
+
+impl Cli {
+    /// Whether the configuration file must exist: one named on the command line must, except
+    /// the one `init` is about to write; the default may be absent (every setting has a default).
+    pub fn config_must_exist(&self) -> bool {
+        self.config != Path::new(DEFAULT_CONFIG) && !matches!(self.command, Command::Init { .. })
+    }
+
+    /// The data directory named on the command line, if one was: `demo` keeps its simulated
+    /// tables there and `bench` caches its stores there, but neither writes into the default,
+    /// which holds the user's real data.
+    pub fn named_data_dir(&self) -> Option<&Path> {
+        (self.data_dir != Path::new(DEFAULT_DATA_DIR)).then_some(self.data_dir.as_path())
+    }
+}
+
+/// The months `report` covers, from `--quarter`, `--from`/`--to` or `--month`; `None` when none
+/// is given, for the last full month in the data (which only the store can tell).
+pub fn report_span(
+    month: Option<Month>,
+    from: Option<Month>,
+    to: Option<Month>,
+    quarter: Option<MonthSpan>,
+) -> Result<Option<MonthSpan>, crate::period::BadSpan> {
+    Ok(match (month, from, to, quarter) {
+        (_, _, _, Some(quarter)) => Some(quarter),
+        (_, Some(from), Some(to), _) => Some(MonthSpan::new(from, to)?),
+        (Some(month), ..) => Some(MonthSpan::month(month)),
+        _ => None,
+    })
+}
+
+/// Where a report goes without `--out`: `reports/<YYYY-MM>`, or `reports/<FROM>_<TO>`.
+pub fn default_report_out(span: MonthSpan) -> PathBuf {
+    let name = if span.first == span.last {
+        span.last.to_string()
+    } else {
+        format!("{}_{}", span.first, span.last)
+    };
+    PathBuf::from("reports").join(name)
 }
 
 #[derive(Debug, Subcommand)]
