@@ -9,8 +9,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::ack::{Ack, Acks};
 use crate::config::Config;
-use crate::detect::{self, DetectError, DetectorInput};
+use crate::detect::{self, DetectError, DetectorInput, Finding};
 use crate::identity::{self, Identities, IdentityError, Roster};
 use crate::metrics::{self, Metrics, MetricsError};
 use crate::period::{Month, MonthSpan};
@@ -52,6 +53,9 @@ pub struct Analysis {
     pub identities: Identities,
     /// The tables as they stood at the span's end, identities applied: what was analysed.
     pub tables: Tables,
+    /// Findings the team has acknowledged (`teamlens ack`), with the acknowledgement: taken out
+    /// of `outcome.findings` by [`Analysis::acknowledge`].
+    pub acknowledged: Vec<(Finding, Ack)>,
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -83,6 +87,7 @@ pub fn analyze(
         roster,
         identities,
         tables,
+        acknowledged: Vec::new(),
     })
 }
 
@@ -133,6 +138,18 @@ pub fn detect_span(
 }
 
 impl Analysis {
+    /// Moves the findings an acknowledgement covers out of the findings, beside their
+    /// acknowledgement; the rest keep their order.
+    pub fn acknowledge(&mut self, acks: &Acks) {
+        let findings = std::mem::take(&mut self.outcome.findings);
+        for finding in findings {
+            match acks.covering(&finding) {
+                Some(ack) => self.acknowledged.push((finding, ack.clone())),
+                None => self.outcome.findings.push(finding),
+            }
+        }
+    }
+
     /// What the report and the retro render: the analysis with the data's coverage and the
     /// names (or pseudonyms) it shows.
     pub fn into_report_data(

@@ -256,6 +256,25 @@ pub fn run(cli: Cli) -> Result<()> {
             mistakes,
         ),
         Command::Explain { kind } => explain(&config, &kind),
+        Command::Ack {
+            kind,
+            subject,
+            until,
+            reason,
+            list,
+            remove,
+        } => ack(
+            &cli.config,
+            AckRequest {
+                kind,
+                subject,
+                until,
+                reason,
+                list,
+                remove,
+            },
+            &say,
+        ),
         Command::Validate {
             stores,
             record,
@@ -1268,6 +1287,64 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
+/// What `teamlens ack` was asked to do.
+struct AckRequest {
+    kind: Option<String>,
+    subject: Option<String>,
+    until: Option<Month>,
+    reason: Option<String>,
+    list: bool,
+    remove: bool,
+}
+
+/// `teamlens ack`: records, removes or lists the acknowledged findings beside the config file.
+fn ack(config: &Path, request: AckRequest, say: &Say) -> Result<()> {
+    let mut acks = crate::ack::Acks::load(config)?;
+    let today = chrono::Utc::now().date_naive();
+    if request.list {
+        if acks.acks.is_empty() {
+            say.line(format!("no acknowledgements in {}", acks.path.display()));
+        }
+        for ack in &acks.acks {
+            let expired = ack.until().is_some_and(|u| u < Month::of(today));
+            println!(
+                "{} {} until {}{} (added {}): {}",
+                ack.kind,
+                ack.subject,
+                ack.until,
+                if expired { ", expired" } else { "" },
+                ack.added,
+                ack.reason
+            );
+        }
+        return Ok(());
+    }
+    let (Some(kind), Some(subject)) = (request.kind, request.subject) else {
+        bail!(
+            "give the finding kind and its subject: teamlens ack KIND SUBJECT --until YYYY-MM --reason \"…\""
+        );
+    };
+    if request.remove {
+        acks.remove(&kind, &subject)?;
+        acks.save()?;
+        say.line(format!(
+            "removed {kind} for {subject} from {}",
+            acks.path.display()
+        ));
+        return Ok(());
+    }
+    let (Some(until), Some(reason)) = (request.until, request.reason) else {
+        bail!("give --until YYYY-MM and --reason \"…\" to acknowledge {kind} for {subject}");
+    };
+    acks.add(&kind, &subject, until, &reason, today)?;
+    acks.save()?;
+    say.line(format!(
+        "acknowledged {kind} for {subject} until {until} in {}",
+        acks.path.display()
+    ));
+    Ok(())
+}
+
 /// `teamlens explain KIND`: the pattern, the signals and the thresholds with their current values.
 fn explain(config: &Config, name: &str) -> Result<()> {
     let kinds: Vec<FindingKind> = if name == "all" {
@@ -1649,6 +1726,7 @@ fn bench_run(
                     roster,
                     identities,
                     tables,
+                    acknowledged: Vec::new(),
                 };
                 let data = analysis.into_report_data(&store, Audience::Manager, false)?;
                 report::write(data, &out.path().join("report"), None, None)?;

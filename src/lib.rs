@@ -3,6 +3,7 @@
 //!
 //! Data flows one way: [`sources`] → [`store`] → [`metrics`] → [`detect`] → [`report`].
 
+pub mod ack;
 pub mod analysis;
 pub mod app;
 pub mod asof;

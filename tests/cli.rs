@@ -657,3 +657,59 @@ fn output_cut_short_by_its_reader_ends_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn ack_records_lists_and_removes_an_acknowledgement_beside_the_config() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("teamlens.toml");
+    std::fs::write(&config, "").unwrap();
+    let ack = |args: &[&str]| {
+        let mut command = teamlens();
+        command.arg("--config").arg(&config).arg("ack").args(args);
+        command
+    };
+    ack(&[
+        "review_bottleneck",
+        "mira",
+        "--until",
+        "2099-12",
+        "--reason",
+        "required code owner of payments",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::contains(
+        "acknowledged review_bottleneck for mira until 2099-12",
+    ));
+    let file = std::fs::read_to_string(work.path().join("teamlens.acks.toml")).unwrap();
+    assert!(file.contains("required code owner of payments"), "{file}");
+    ack(&["--list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "review_bottleneck mira until 2099-12",
+        ));
+    // A reason is required, the kind must exist, and a month already past is refused.
+    ack(&["review_bottleneck", "mira", "--until", "2099-12"])
+        .assert()
+        .code(2);
+    ack(&["bottleneck", "mira", "--until", "2099-12", "--reason", "x"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "unknown finding kind `bottleneck`",
+        ));
+    ack(&[
+        "overload", "payments", "--until", "2020-01", "--reason", "x",
+    ])
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("has passed"));
+    ack(&["review_bottleneck", "mira", "--remove"])
+        .assert()
+        .success();
+    ack(&["review_bottleneck", "mira", "--remove"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nothing acknowledges"));
+}
