@@ -52,3 +52,54 @@ fn the_checked_in_example_is_the_current_demo_report() {
         );
     }
 }
+
+/// Every path of `value`'s keys, `[]` for the items of an array: `findings[].evidence.links`.
+fn key_paths(
+    value: &serde_json::Value,
+    prefix: &str,
+    into: &mut std::collections::BTreeSet<String>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                key_paths(item, &path, into);
+                into.insert(path);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                key_paths(item, &format!("{prefix}[]"), into);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `report.json` may gain fields, never lose one: every key the example had before it carried a
+/// `schema_version` is still there (the test above keeps the example current).
+#[test]
+fn report_json_keeps_every_key_it_had_and_says_its_schema_version() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("reports/example/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        json["schema_version"],
+        serde_json::json!(teamlens::report::SCHEMA_VERSION)
+    );
+    let mut now = std::collections::BTreeSet::new();
+    key_paths(&json, "", &mut now);
+    let before = std::fs::read_to_string(root.join("tests/data/report_json_keys.txt")).unwrap();
+    let lost: Vec<&str> = before
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter(|l| !now.contains(*l))
+        .collect();
+    assert!(lost.is_empty(), "report.json lost these keys: {lost:?}");
+}

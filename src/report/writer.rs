@@ -113,9 +113,16 @@ pub struct ReportInput<'a> {
     pub names: &'a Names,
 }
 
+/// The version of `report.json`'s shape. It rises when a field is added or its meaning
+/// changes; a field is never removed or renamed (`tests/example_report.rs` holds every key the
+/// first versioned report had). 1 was the report before the number; 2 added it.
+pub const SCHEMA_VERSION: u32 = 2;
+
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
 pub struct ReportData {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
     pub period: Period,
     /// The last month of the period (the month of a monthly report).
     pub month: String,
@@ -504,6 +511,7 @@ impl ReportData {
             .collect();
 
         Ok(ReportData {
+            schema_version: SCHEMA_VERSION,
             period: Period {
                 from: span.first.first_day(),
                 to: span.last.last_day(),
