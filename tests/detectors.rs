@@ -291,3 +291,70 @@ fn a_fading_engineer_is_found_and_their_steady_teammates_are_not() {
         seeds.count()
     );
 }
+
+/// A finding about one team rests on that team's data: the demo's micromanagement finding counts
+/// the reviews of the team's PRs in the month (its manager's own PRs left out, as in its share),
+/// not every review the organisation gave (it once said "580 review requests" for a team of 53
+/// PRs).
+#[test]
+fn a_team_finding_counts_the_teams_reviews_not_the_organisations() {
+    let config = SimConfig::default_org(42, 4, 6, 1.0);
+    let month = Month::of(config.until);
+    let tables: BTreeMap<&'static str, LazyFrame> = simulate(&config)
+        .dataset
+        .into_frames()
+        .unwrap()
+        .into_iter()
+        .map(|(name, frame)| (name, frame.lazy()))
+        .collect();
+    let settings = Config::default();
+    let computed = metrics::compute(&tables, &settings, None).unwrap();
+    let roster = Roster::from_tables(&tables).unwrap();
+    let outcome = detect::run_all(&DetectorInput::new(
+        month, &computed, &tables, &settings, &roster,
+    ))
+    .unwrap();
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Micromanagement)
+        .expect("the demo plants a micromanager");
+    let manager = finding.subject.as_str();
+    let team = roster.team_of(manager).unwrap().to_string();
+    let (start, end) = teamlens::common::time::micros_span(month, month);
+    // Counted here from the tables: reviews submitted in the month by someone other than the
+    // author and not a bot, of PRs by the manager's teammates.
+    let reviews = tables["reviews"]
+        .clone()
+        .join(
+            tables["pull_requests"]
+                .clone()
+                .select([col("repo"), col("number"), col("author")]),
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(
+            col("submitted_at")
+                .cast(DataType::Int64)
+                .gt_eq(lit(start))
+                .and(col("submitted_at").cast(DataType::Int64).lt(lit(end)))
+                .and(col("reviewer").neq(col("author")))
+                .and(col("reviewer").str().ends_with(lit("[bot]")).not()),
+        )
+        .select([col("author")])
+        .collect()
+        .unwrap();
+    let authors = reviews.column("author").unwrap().str().unwrap();
+    let of_team = authors
+        .iter()
+        .flatten()
+        .filter(|a| *a != manager && roster.team_of(a) == Some(team.as_str()))
+        .count();
+    assert_eq!(finding.basis.reviews, of_team, "{finding:#?}");
+    assert!(
+        of_team * 2 < reviews.height(),
+        "{of_team} of {} reviews",
+        reviews.height()
+    );
+}

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::present::ReportFinding;
 use super::writer::{ReportData, ReportError, Trend};
 use crate::detect::{Finding, FindingKind, Severity};
 
@@ -237,7 +238,7 @@ fn figure_text(name: &str, value: &serde_json::Value) -> String {
 fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
     // A finding raised in several months of the period is one point: the latest, with the months.
     let mut months_of: BTreeMap<(FindingKind, &str), Vec<String>> = BTreeMap::new();
-    for f in &data.findings {
+    for f in data.findings.iter().map(|f| &f.finding) {
         months_of
             .entry((f.kind, f.subject.as_str()))
             .or_default()
@@ -335,10 +336,11 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
 }
 
 /// Each (kind, subject) once, its first finding in the report's order (most severe, latest first).
-fn latest_per_subject(findings: &[Finding]) -> Vec<&Finding> {
+fn latest_per_subject(findings: &[ReportFinding]) -> Vec<&Finding> {
     let mut seen = std::collections::BTreeSet::new();
     findings
         .iter()
+        .map(|f| &f.finding)
         .filter(|f| seen.insert((f.kind, f.subject.as_str())))
         .collect()
 }

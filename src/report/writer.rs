@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::present::ReportFinding;
 use super::privacy::{Audience, Names};
 use super::stuck::StuckItems;
 use crate::detect::{Finding, FindingKind, NotJudged, Outcome, Period, Severity};
@@ -137,7 +138,7 @@ pub struct ReportData {
     pub active: bool,
     /// The three things that matter most, each pointing at its evidence.
     pub summary: Vec<SummaryItem>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<ReportFinding>,
     /// For a team audience: per-person health findings, counted per team without names.
     pub team_signals: Vec<TeamSignal>,
     pub not_judged: Vec<NotJudged>,
@@ -448,8 +449,14 @@ impl ReportData {
         let (findings, team_signals, not_judged) = audience_view(outcome, audience, roster);
         let findings = findings
             .into_iter()
-            .map(|f| rename_finding(f, names))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|f| {
+                let team = team_of_finding(&f, roster);
+                Ok(ReportFinding::new(
+                    rename_finding(f, names)?,
+                    names.text(&team),
+                ))
+            })
+            .collect::<Result<Vec<_>, ReportError>>()?;
         let mut not_judged: Vec<NotJudged> = not_judged;
         for n in &mut not_judged {
             n.subject = names.text(&n.subject);
@@ -458,7 +465,7 @@ impl ReportData {
         let summary = summarise(&findings, &team_signals, &trends);
         let track_records = findings
             .iter()
-            .map(|f| f.kind)
+            .map(|f| f.finding.kind)
             .chain(team_signals.iter().map(|t| t.kind))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
@@ -552,6 +559,17 @@ fn rows_to_json(frame: &DataFrame, names: &Names) -> Result<Vec<serde_json::Valu
     Ok(out)
 }
 
+/// The team a finding is about: a `team:` subject's, or the person's primary team.
+fn team_of_finding(finding: &Finding, roster: &Roster) -> String {
+    match finding.subject.strip_prefix("team:") {
+        Some(team) => team.to_string(),
+        None => roster
+            .team_of(&finding.subject)
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
 /// A finding with every name in it replaced (a round trip through JSON reaches every string).
 fn rename_finding(finding: Finding, names: &Names) -> Result<Finding, ReportError> {
     if !names.is_anonymous() {
@@ -614,9 +632,14 @@ fn audience_view(
 
 /// The three points of the summary: the most severe findings and team signals first, then the
 /// headline metrics that moved most the wrong way.
-fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> Vec<SummaryItem> {
+fn summarise(
+    findings: &[ReportFinding],
+    signals: &[TeamSignal],
+    trends: &[Trend],
+) -> Vec<SummaryItem> {
     let mut items: Vec<SummaryItem> = findings
         .iter()
+        .map(|f| &f.finding)
         .enumerate()
         .map(|(i, f)| SummaryItem {
             title: f.kind.title().to_string(),
@@ -1169,7 +1192,16 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
         "stuck_tickets.csv".into(),
         table(
             &[
-                "key", "title", "url", "assignee", "team", "status", "started", "age_days",
+                "key",
+                "title",
+                "url",
+                "assignee",
+                "team",
+                "status",
+                "started",
+                "age_days",
+                "status_since",
+                "days_in_status",
             ],
             &tickets,
         ),
