@@ -305,11 +305,7 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
     points.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut points: Vec<TalkingPoint> = points.into_iter().map(|(_, p)| p).collect();
     points.truncate(MOST_POINTS);
-    let mut worse: Vec<&Trend> = data
-        .trends
-        .iter()
-        .filter(|t| t.direction == "worse")
-        .collect();
+    let mut worse: Vec<&Trend> = data.trends.iter().filter(|t| t.signal == "worse").collect();
     worse.sort_by(|a, b| relative_change(b).total_cmp(&relative_change(a)));
     for trend in worse {
         if points.len() >= FEWEST_POINTS {
@@ -431,6 +427,9 @@ mod tests {
             previous_text: String::new(),
             change_text: String::new(),
             direction: String::new(),
+            usual_change: None,
+            usual_change_text: String::new(),
+            signal: String::new(),
             spark: String::new(),
         }
     }

@@ -219,6 +219,14 @@ pub struct Trend {
     pub change_text: String,
     /// `better`, `worse` or `same`; empty when a change has no good direction (output).
     pub direction: String,
+    /// The largest change from one month to the next over the trend months before the month
+    /// before: the metric's usual variation. `None` with fewer than two such changes.
+    pub usual_change: Option<f64>,
+    /// `1.5 h`; empty when there is no usual variation to compare with.
+    pub usual_change_text: String,
+    /// `better` or `worse` when the change is larger than the usual variation, so it deserves a
+    /// mark; empty otherwise (a change within what the metric does month to month is noise).
+    pub signal: String,
     /// Unicode sparkline, for Markdown.
     pub spark: String,
 }
@@ -309,11 +317,14 @@ impl Unit {
     }
     fn change(self, delta: f64) -> String {
         let sign = if delta > 0.0 { "+" } else { "−" };
-        let size = delta.abs();
+        format!("{sign}{}", self.size(delta.abs()))
+    }
+    /// A size of change without a sign: `1.3 h`, `2.2 pp`.
+    fn size(self, size: f64) -> String {
         match self {
-            Unit::Count => format!("{sign}{size:.0}"),
-            Unit::Hours => format!("{sign}{size:.1} h"),
-            Unit::Share => format!("{sign}{:.1} pp", size * 100.0),
+            Unit::Count => format!("{size:.0}"),
+            Unit::Hours => format!("{size:.1} h"),
+            Unit::Share => format!("{:.1} pp", size * 100.0),
         }
     }
     /// Values plotted: shares as percentages.
@@ -665,7 +676,7 @@ fn summarise(
         anchor: "team-signals".into(),
     }));
     items.sort_by_key(|item| std::cmp::Reverse(item.severity));
-    for trend in trends.iter().filter(|t| t.direction == "worse") {
+    for trend in trends.iter().filter(|t| t.signal == "worse") {
         items.push(SummaryItem {
             title: trend.label.clone(),
             text: format!(
@@ -715,6 +726,7 @@ fn headline_trends(
             .collect();
         let current = values.last().copied().flatten();
         let previous = values.iter().rev().nth(1).copied().flatten();
+        let usual_change = usual_variation(&values[..values.len().saturating_sub(1)]);
         let (change_text, direction) = match (current, previous) {
             (Some(c), Some(p)) => {
                 let delta = c - p;
@@ -735,7 +747,18 @@ fn headline_trends(
             months: months.to_vec(),
             values: values.iter().map(|v| v.map(|v| unit.plotted(v))).collect(),
         });
+        let signal = match (current, previous, usual_change) {
+            (Some(c), Some(p), Some(usual))
+                if (c - p).abs() > usual + 1e-9 && direction != "same" =>
+            {
+                direction.clone()
+            }
+            _ => String::new(),
+        };
         trends.push(Trend {
+            usual_change_text: usual_change.map_or_else(String::new, |u| unit.size(u)),
+            usual_change,
+            signal,
             metric: metric.to_string(),
             label: label.to_string(),
             unit: unit.axis().to_string(),
@@ -751,6 +774,20 @@ fn headline_trends(
         });
     }
     Ok((trends, series))
+}
+
+/// The largest change between consecutive months of `values` (months without a value are
+/// skipped): how much the metric moves month to month by itself. `None` with fewer than two
+/// changes to go by.
+fn usual_variation(values: &[Option<f64>]) -> Option<f64> {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    if present.len() < 3 {
+        return None;
+    }
+    present
+        .windows(2)
+        .map(|pair| (pair[1] - pair[0]).abs())
+        .reduce(f64::max)
 }
 
 /// Per team: actions and after-hours share over the trend months, as sparklines.
@@ -1670,6 +1707,38 @@ mod tests {
             "Output beside outcome: PRs merged and cycle time, the 12 of 18 teams that merged \
              the most"
         );
+    }
+
+    /// The demo's review pickup moved +1.3 h, less than it moves month to month by itself: no
+    /// mark. After-hours activity rose more than it ever moved before: a warning.
+    #[test]
+    fn a_trend_is_marked_only_when_it_moves_more_than_it_usually_does() {
+        let months: Vec<String> = (5..=10).map(|m| format!("2026-{m:02}")).collect();
+        let org = df!(
+            "month" => months.clone(),
+            "pickup_p50_h" => [10.0, 16.0, 11.2, 15.9, 16.5, 17.8],
+            "after_hours_share" => [0.02, 0.021, 0.03, 0.02, 0.029, 0.052],
+            "cycle_p50_h" => [80.0, 81.0, 79.0, 80.5, 80.0, 60.0],
+        )
+        .unwrap();
+        let (trends, _) = headline_trends(&org, &months).unwrap();
+        let trend = |metric: &str| trends.iter().find(|t| t.metric == metric).unwrap();
+        let pickup = trend("pickup_p50_h");
+        assert_eq!(pickup.direction, "worse");
+        assert_eq!(
+            (pickup.signal.as_str(), pickup.usual_change_text.as_str()),
+            ("", "6.0 h")
+        );
+        let after = trend("after_hours_share");
+        assert_eq!(
+            (after.signal.as_str(), after.usual_change_text.as_str()),
+            ("worse", "1.0 pp")
+        );
+        assert_eq!(trend("cycle_p50_h").signal, "better");
+        // Too few earlier months to know the usual variation: no mark.
+        let (short, _) = headline_trends(&org.slice(3, 3), &months[3..]).unwrap();
+        let pickup = short.iter().find(|t| t.metric == "pickup_p50_h").unwrap();
+        assert_eq!((pickup.signal.as_str(), pickup.usual_change), ("", None));
     }
 
     #[test]
