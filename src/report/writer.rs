@@ -91,6 +91,9 @@ const CHART_PEOPLE: usize = 20;
 /// CSV behind it keeps every team). Without a limit, a 300-team organisation's chart was a PNG
 /// of 1,920 × 55,000 pixels that viewers refuse to open.
 const CHART_TEAMS: usize = 12;
+/// The most reviewers the report's reviewer table lists; a larger organisation's table shows
+/// only the people its findings name.
+const REVIEW_TABLE_PEOPLE: usize = 40;
 /// How many stuck PRs and tickets the report lists.
 const STUCK_ITEMS: usize = 10;
 /// Working hours the heatmap shades as such (the roster's default; each person's own hours decide
@@ -160,6 +163,12 @@ pub struct ReportData {
     output: Vec<serde_json::Value>,
     #[serde(skip)]
     review_waits: Vec<serde_json::Value>,
+    /// The reviewers the report's table shows: all of them, or in a large organisation only
+    /// those a finding names; and the sentence that says which.
+    #[serde(skip)]
+    review_table: Vec<serde_json::Value>,
+    #[serde(skip)]
+    review_table_note: String,
     #[serde(skip)]
     health: Vec<serde_json::Value>,
     #[serde(skip)]
@@ -401,7 +410,12 @@ impl ReportData {
             metrics.get(Metric::OutputMonthly),
             &compared,
         )?)?);
-        let review_waits = anonymous(reviewer_waits(&in_period(Metric::ReviewWaits)?, roster)?);
+        // Grouped by team and sorted by name once names are as shown: never by a figure.
+        let mut review_waits = anonymous(reviewer_waits(&in_period(Metric::ReviewWaits)?, roster)?);
+        review_waits.sort_by_cached_key(|row| {
+            let text = |key: &str| row[key].as_str().unwrap_or_default().to_string();
+            (text("team"), text("reviewer"))
+        });
         let health = anonymous(rows(&rows_in(
             metrics.get(Metric::TeamHealthMonthly),
             &compared,
@@ -473,6 +487,7 @@ impl ReportData {
             n.subject = names.text(&n.subject);
             n.reason = names.text(&n.reason);
         }
+        let (review_table, review_table_note) = review_table(&review_waits, &findings);
         let summary = summarise(&findings, &team_signals, &trends);
         let track_records = findings
             .iter()
@@ -555,6 +570,8 @@ impl ReportData {
             outcomes,
             output,
             review_waits,
+            review_table,
+            review_table_note,
             health,
             health_trends,
             user_metrics,
@@ -832,7 +849,41 @@ fn team_health_trends(
         .collect())
 }
 
-/// Per reviewer: requests this month, median and p90 wait, PR-hours they alone were waited on.
+/// The reviewer table: every reviewer, by team and name, up to [`REVIEW_TABLE_PEOPLE`]; beyond
+/// that only the people a finding names (the CSV has everyone). With the sentence saying which.
+fn review_table(
+    waits: &[serde_json::Value],
+    findings: &[ReportFinding],
+) -> (Vec<serde_json::Value>, String) {
+    if waits.len() <= REVIEW_TABLE_PEOPLE {
+        let note = format!(
+            "{} reviewer{}, grouped by team and sorted by name.",
+            waits.len(),
+            if waits.len() == 1 { "" } else { "s" }
+        );
+        return (waits.to_vec(), note);
+    }
+    let named: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f.finding.subject.as_str())
+        .collect();
+    let shown: Vec<serde_json::Value> = waits
+        .iter()
+        .filter(|row| named.contains(row["reviewer"].as_str().unwrap_or_default()))
+        .cloned()
+        .collect();
+    let note = format!(
+        "The {} reviewer{} the findings name, of {} (all of them in data/review_waits.csv), \
+         grouped by team and sorted by name.",
+        shown.len(),
+        if shown.len() == 1 { "" } else { "s" },
+        waits.len()
+    );
+    (shown, note)
+}
+
+/// Per reviewer, with their team: requests this month, median and p90 wait, PR-hours they alone
+/// were waited on. In no particular order: the caller sorts by team and name.
 fn reviewer_waits(
     waits: &DataFrame,
     roster: &Roster,
@@ -852,19 +903,22 @@ fn reviewer_waits(
                 .alias("wait_p90_h"),
             col("blocking_h").sum().alias("blocking_h"),
         ])
-        .sort(
-            ["blocking_h", "reviewer"],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        )
-        .limit(CHART_PEOPLE as IdxSize)
         .collect()?;
     let mut result = rows(&summary)?;
     for row in &mut result {
-        let manager = row
+        let reviewer = row
             .get("reviewer")
             .and_then(|r| r.as_str())
-            .is_some_and(|r| roster.is_manager(r));
-        row["is_manager"] = serde_json::Value::Bool(manager);
+            .unwrap_or_default()
+            .to_string();
+        row["is_manager"] = serde_json::Value::Bool(roster.is_manager(&reviewer));
+        row["team"] = serde_json::Value::String(
+            roster
+                .team_of(&reviewer)
+                .filter(|t| !t.is_empty())
+                .unwrap_or("no team")
+                .to_string(),
+        );
     }
     Ok(result)
 }
@@ -1051,7 +1105,8 @@ pub fn write(
         svgs => &svgs,
         outcomes => &data.outcomes,
         output => &data.output,
-        review_waits => &data.review_waits,
+        review_waits => &data.review_table,
+        review_table_note => &data.review_table_note,
         health => &data.health,
         health_trends => &data.health_trends,
         user_metrics => &data.user_metrics,
@@ -1419,7 +1474,8 @@ fn output_outcome_title(shown: usize, teams: usize) -> String {
     }
 }
 
-/// Per reviewer and team: approvals as a share of the team's merged PRs, the busiest first.
+/// Per reviewer and team: approvals as a share of the team's merged PRs, of the busiest people,
+/// by team and name.
 fn review_shares(
     load: &DataFrame,
     roster: &Roster,
@@ -1455,8 +1511,11 @@ fn review_shares(
             is_manager: roster.is_manager(&reviewer),
         });
     }
+    // The busiest people make the chart readable; it shows them by team and name, never as a
+    // ranking.
     shares.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
     shares.truncate(CHART_PEOPLE);
+    shares.sort_by(|a, b| a.team.cmp(&b.team).then(a.person.cmp(&b.person)));
     Ok(shares)
 }
 
@@ -1739,6 +1798,36 @@ mod tests {
         let (short, _) = headline_trends(&org.slice(3, 3), &months[3..]).unwrap();
         let pickup = short.iter().find(|t| t.metric == "pickup_p50_h").unwrap();
         assert_eq!((pickup.signal.as_str(), pickup.usual_change), ("", None));
+    }
+
+    /// The reviewer table never ranks: everyone by team and name, or in a large organisation
+    /// only the people a finding names.
+    #[test]
+    fn the_reviewer_table_lists_everyone_by_team_or_only_the_people_findings_name() {
+        let row = |team: &str, reviewer: &str| serde_json::json!({"team": team, "reviewer": reviewer, "blocking_h": 1.0});
+        let few = vec![row("a", "x"), row("b", "y")];
+        let (shown, note) = review_table(&few, &[]);
+        assert_eq!(shown, few);
+        assert_eq!(note, "2 reviewers, grouped by team and sorted by name.");
+        let many: Vec<serde_json::Value> = (0..=REVIEW_TABLE_PEOPLE)
+            .map(|i| row("t", &format!("p{i:02}")))
+            .collect();
+        let finding = crate::detect::Finding {
+            kind: FindingKind::ReviewBottleneck,
+            subject: "p07".into(),
+            period: Month::new(2026, 10).unwrap().into(),
+            severity: Severity::Warn,
+            headline: String::new(),
+            evidence: Default::default(),
+            question: String::new(),
+            basis: Default::default(),
+        };
+        let (shown, note) = review_table(&many, &[ReportFinding::new(finding, "t".into())]);
+        assert_eq!(shown, [row("t", "p07")]);
+        assert!(
+            note.starts_with("The 1 reviewer the findings name, of 41"),
+            "{note}"
+        );
     }
 
     #[test]
