@@ -52,6 +52,8 @@ pub struct Analysis {
     pub identities: Identities,
     /// The tables as they stood at the span's end, identities applied: what was analysed.
     pub tables: Tables,
+    /// The thresholds the detectors ran with, which the report shows beside the figures.
+    pub thresholds: crate::config::Thresholds,
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -83,6 +85,7 @@ pub fn analyze(
         roster,
         identities,
         tables,
+        thresholds: config.thresholds.clone(),
     })
 }
 
@@ -152,6 +155,7 @@ impl Analysis {
             roster: &self.roster,
             audience,
             names: &names,
+            thresholds: &self.thresholds,
         })?)
     }
 }

@@ -1649,6 +1649,7 @@ fn bench_run(
                     roster,
                     identities,
                     tables,
+                    thresholds: config.thresholds.clone(),
                 };
                 let data = analysis.into_report_data(&store, Audience::Manager, false)?;
                 report::write(data, &out.path().join("report"), None, None)?;

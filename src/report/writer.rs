@@ -115,6 +115,8 @@ pub struct ReportInput<'a> {
     pub audience: Audience,
     /// Names as they are, or pseudonyms (`--anonymize`).
     pub names: &'a Names,
+    /// The thresholds the detectors ran with, shown beside the figures held to them.
+    pub thresholds: &'a crate::config::Thresholds,
 }
 
 /// The version of `report.json`'s shape. It rises when a field is added or its meaning
@@ -189,11 +191,17 @@ const USER_METRIC_JSON_ROWS: usize = 1_000;
 /// One of the summary's points: what, how serious, and the anchor of its evidence.
 #[derive(Debug, Clone, Serialize)]
 pub struct SummaryItem {
+    /// What was seen: a finding's heading, a health signal, a trend.
     pub title: String,
+    /// The figures that decide it, each against its threshold and usual level.
     pub text: String,
     pub severity: Severity,
     /// `finding-N`, `team-signals` or `trends`.
     pub anchor: String,
+    /// The finding's question for the team; empty for a trend or a health signal.
+    pub question: String,
+    /// The kind of finding or health signal; `None` for a trend.
+    pub kind: Option<FindingKind>,
 }
 
 /// Per-person health findings of one kind in one team, without names.
@@ -388,6 +396,7 @@ impl ReportData {
             roster,
             audience,
             names,
+            thresholds,
         } = input;
         let month = span.last;
         let months: Vec<String> = span.months().iter().map(Month::to_string).collect();
@@ -479,6 +488,7 @@ impl ReportData {
                 Ok(ReportFinding::new(
                     rename_finding(f, names)?,
                     names.text(&team),
+                    thresholds,
                 ))
             })
             .collect::<Result<Vec<_>, ReportError>>()?;
@@ -667,17 +677,24 @@ fn summarise(
 ) -> Vec<SummaryItem> {
     let mut items: Vec<SummaryItem> = findings
         .iter()
-        .map(|f| &f.finding)
         .enumerate()
         .map(|(i, f)| SummaryItem {
-            title: f.kind.title().to_string(),
-            text: f.headline.clone(),
-            severity: f.severity,
+            title: f.title.clone(),
+            text: if f.deciding.is_empty() {
+                f.finding.headline.clone()
+            } else {
+                f.deciding.clone()
+            },
+            severity: f.finding.severity,
             anchor: format!("finding-{}", i + 1),
+            question: f.finding.question.clone(),
+            kind: Some(f.finding.kind),
         })
         .collect();
     items.extend(signals.iter().map(|s| SummaryItem {
-        title: s.kind.title().to_string(),
+        question: String::new(),
+        kind: Some(s.kind),
+        title: format!("{} in {}", s.kind.title(), s.team),
         text: format!(
             "In {}, {} {} signs of {}.",
             s.team,
@@ -695,13 +712,20 @@ fn summarise(
     items.sort_by_key(|item| std::cmp::Reverse(item.severity));
     for trend in trends.iter().filter(|t| t.signal == "worse") {
         items.push(SummaryItem {
-            title: trend.label.clone(),
+            title: format!("{} moved more than it usually does", trend.label),
             text: format!(
-                "{} moved from {} to {} ({}).",
-                trend.label, trend.previous_text, trend.current_text, trend.change_text
+                "{} moved from {} to {} ({}), more than its usual swing of {} from one month to \
+                 the next.",
+                trend.label,
+                trend.previous_text,
+                trend.current_text,
+                trend.change_text,
+                trend.usual_change_text
             ),
             severity: Severity::Info,
             anchor: "trends".into(),
+            question: String::new(),
+            kind: None,
         });
     }
     items.truncate(3);
@@ -1822,7 +1846,14 @@ mod tests {
             question: String::new(),
             basis: Default::default(),
         };
-        let (shown, note) = review_table(&many, &[ReportFinding::new(finding, "t".into())]);
+        let (shown, note) = review_table(
+            &many,
+            &[ReportFinding::new(
+                finding,
+                "t".into(),
+                &crate::config::Thresholds::default(),
+            )],
+        );
         assert_eq!(shown, [row("t", "p07")]);
         assert!(
             note.starts_with("The 1 reviewer the findings name, of 41"),
