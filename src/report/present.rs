@@ -308,7 +308,7 @@ pub fn show(unit: Unit, value: &Value) -> String {
 fn percent(fraction: f64) -> String {
     // 0.445 is 44.5 %, shown as 45 % as the headlines round it, not as 44.4999… rounds.
     let p = (fraction * 100.0 * 1e6).round() / 1e6;
-    if p.abs() < 10.0 && ((p * 10.0).round() / 10.0).fract() != 0.0 {
+    if p.abs() < 10.0 && (p * 10.0).round() != 0.0 {
         format!("{:.1} %", (p * 10.0).round() / 10.0)
     } else {
         format!("{:.0} %", p.round())
