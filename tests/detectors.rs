@@ -12,20 +12,25 @@ use teamlens::metrics;
 use teamlens::period::Month;
 use teamlens::sources::simulate::{GroundTruth, ManagerPersona, SimConfig, TeamPlan, simulate};
 
-/// Findings per month of the last `months` simulated months, as (kind, subject, month).
-fn run(
-    config: &SimConfig,
-    months: usize,
-) -> (BTreeSet<(String, String, String)>, GroundTruth, Vec<String>) {
+/// A simulated organisation's tables, and what it planted.
+fn simulated(config: &SimConfig) -> (BTreeMap<&'static str, LazyFrame>, GroundTruth) {
     let simulation = simulate(config);
-    let truth = simulation.ground_truth.clone();
-    let tables: BTreeMap<&'static str, LazyFrame> = simulation
+    let tables = simulation
         .dataset
         .into_frames()
         .unwrap()
         .into_iter()
         .map(|(name, frame)| (name, frame.lazy()))
         .collect();
+    (tables, simulation.ground_truth)
+}
+
+/// Findings per month of the last `months` simulated months, as (kind, subject, month).
+fn run(
+    config: &SimConfig,
+    months: usize,
+) -> (BTreeSet<(String, String, String)>, GroundTruth, Vec<String>) {
+    let (tables, truth) = simulated(config);
     let settings = Config::default();
     let computed = metrics::compute(&tables, &settings, None).unwrap();
     let roster = Roster::from_tables(&tables).unwrap();
@@ -300,13 +305,7 @@ fn a_fading_engineer_is_found_and_their_steady_teammates_are_not() {
 fn a_team_finding_counts_the_teams_reviews_not_the_organisations() {
     let config = SimConfig::default_org(42, 4, 6, 1.0);
     let month = Month::of(config.until);
-    let tables: BTreeMap<&'static str, LazyFrame> = simulate(&config)
-        .dataset
-        .into_frames()
-        .unwrap()
-        .into_iter()
-        .map(|(name, frame)| (name, frame.lazy()))
-        .collect();
+    let (tables, _) = simulated(&config);
     let settings = Config::default();
     let computed = metrics::compute(&tables, &settings, None).unwrap();
     let roster = Roster::from_tables(&tables).unwrap();

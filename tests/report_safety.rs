@@ -310,6 +310,12 @@ fn a_team_audience_sees_health_signals_only_as_team_counts_and_the_retro_compare
         improved.contains("Knowledge silo: raised 1 time"),
         "{improved}"
     );
+    // Its evidence in the report's words: labels, units, thresholds, never a raw key.
+    let points = &text[..text.find("## What improved").unwrap()];
+    assert!(points.contains("(threshold "), "{points}");
+    for raw in ["gini", "_share", "over threshold", "team normal"] {
+        assert!(!points.contains(raw), "`{raw}` in the retro:\n{points}");
+    }
     let watch = &text[text.find("## What to watch").unwrap()..];
     assert!(
         watch.contains("Review pickup p50 went from 0.5 h"),

@@ -346,7 +346,7 @@ fn show_number(unit: Unit, v: f64) -> String {
         Unit::Hours => format!("{v:.1} h"),
         Unit::Minutes => format!("{} min", trim((v * 10.0).round() / 10.0, 1)),
         Unit::Count(noun) => counted(v.round(), noun),
-        Unit::Rate(noun) if noun.is_empty() => format!("{v:.2}"),
+        Unit::Rate("") => format!("{v:.2}"),
         Unit::Rate(noun) if v.abs() < 1.0 => format!("{v:.2} {noun}"),
         Unit::Rate(noun) => format!("{v:.1} {noun}"),
         Unit::Times => format!("{v:.1}×"),
@@ -373,7 +373,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -121,7 +121,10 @@ pub struct ReportInput<'a> {
 
 /// The version of `report.json`'s shape. It rises when a field is added or its meaning
 /// changes; a field is never removed or renamed (`tests/example_report.rs` holds every key the
-/// first versioned report had). 1 was the report before the number; 2 added it.
+/// first versioned report had). 1 was the report before the number; 2 added it, the findings'
+/// words (`team`, `title`, `figures_shown`, `notes`, `deciding`, `links_label`, `basis_text`),
+/// the summary's `question` and `kind`, the trends' usual swing and `signal`, the stuck tickets'
+/// time in their status and the reviewers' team.
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
