@@ -594,6 +594,21 @@ impl ReportData {
     }
 }
 
+impl ReportData {
+    /// The findings by the team they are about, each team's in report order (most severe
+    /// first): what a per-team view shows. Findings about no known team come under "".
+    pub fn findings_by_team(&self) -> BTreeMap<&str, Vec<&ReportFinding>> {
+        let mut teams: BTreeMap<&str, Vec<&ReportFinding>> = BTreeMap::new();
+        for finding in &self.findings {
+            teams
+                .entry(finding.team.as_str())
+                .or_default()
+                .push(finding);
+        }
+        teams
+    }
+}
+
 fn rows_to_json(frame: &DataFrame, names: &Names) -> Result<Vec<serde_json::Value>, ReportError> {
     let mut out = rows(frame)?;
     out.iter_mut().for_each(|r| names.json(r));
