@@ -56,6 +56,8 @@ pub struct Analysis {
     /// Findings the team has acknowledged (`teamlens ack`), with the acknowledgement: taken out
     /// of `outcome.findings` by [`Analysis::acknowledge`].
     pub acknowledged: Vec<(Finding, Ack)>,
+    /// The thresholds the detectors ran with, which the report shows beside the figures.
+    pub thresholds: crate::config::Thresholds,
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -88,6 +90,7 @@ pub fn analyze(
         identities,
         tables,
         acknowledged: Vec::new(),
+        thresholds: config.thresholds.clone(),
     })
 }
 
@@ -169,6 +172,7 @@ impl Analysis {
             roster: &self.roster,
             audience,
             names: &names,
+            thresholds: &self.thresholds,
         })?)
     }
 }

@@ -1727,6 +1727,7 @@ fn bench_run(
                     identities,
                     tables,
                     acknowledged: Vec::new(),
+                    thresholds: config.thresholds.clone(),
                 };
                 let data = analysis.into_report_data(&store, Audience::Manager, false)?;
                 report::write(data, &out.path().join("report"), None, None)?;

@@ -58,6 +58,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
             roster: &roster,
             audience,
             names: &names,
+            thresholds: &config.thresholds,
         })
         .unwrap();
         let written = report::write(data, &dir.path().join("report"), None, None).unwrap();

@@ -12,20 +12,25 @@ use teamlens::metrics;
 use teamlens::period::Month;
 use teamlens::sources::simulate::{GroundTruth, ManagerPersona, SimConfig, TeamPlan, simulate};
 
-/// Findings per month of the last `months` simulated months, as (kind, subject, month).
-fn run(
-    config: &SimConfig,
-    months: usize,
-) -> (BTreeSet<(String, String, String)>, GroundTruth, Vec<String>) {
+/// A simulated organisation's tables, and what it planted.
+fn simulated(config: &SimConfig) -> (BTreeMap<&'static str, LazyFrame>, GroundTruth) {
     let simulation = simulate(config);
-    let truth = simulation.ground_truth.clone();
-    let tables: BTreeMap<&'static str, LazyFrame> = simulation
+    let tables = simulation
         .dataset
         .into_frames()
         .unwrap()
         .into_iter()
         .map(|(name, frame)| (name, frame.lazy()))
         .collect();
+    (tables, simulation.ground_truth)
+}
+
+/// Findings per month of the last `months` simulated months, as (kind, subject, month).
+fn run(
+    config: &SimConfig,
+    months: usize,
+) -> (BTreeSet<(String, String, String)>, GroundTruth, Vec<String>) {
+    let (tables, truth) = simulated(config);
     let settings = Config::default();
     let computed = metrics::compute(&tables, &settings, None).unwrap();
     let roster = Roster::from_tables(&tables).unwrap();
@@ -290,4 +295,77 @@ fn a_fading_engineer_is_found_and_their_steady_teammates_are_not() {
         "the fade found on {faded} of {} teams",
         seeds.count()
     );
+}
+
+/// A finding about one team rests on that team's data: the demo's micromanagement finding counts
+/// the reviews of the team's PRs in the month (its manager's own PRs left out, as in its share),
+/// not every review the organisation gave (it once said "580 review requests" for a team of 53
+/// PRs).
+#[test]
+fn a_team_finding_counts_the_teams_reviews_not_the_organisations() {
+    let config = SimConfig::default_org(42, 4, 6, 1.0);
+    let month = Month::of(config.until);
+    let (tables, _) = simulated(&config);
+    let settings = Config::default();
+    let computed = metrics::compute(&tables, &settings, None).unwrap();
+    let roster = Roster::from_tables(&tables).unwrap();
+    let outcome = detect::run_all(&DetectorInput::new(
+        month, &computed, &tables, &settings, &roster,
+    ))
+    .unwrap();
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Micromanagement)
+        .expect("the demo plants a micromanager");
+    let manager = finding.subject.as_str();
+    let team = roster.team_of(manager).unwrap().to_string();
+    let (start, end) = teamlens::common::time::micros_span(month, month);
+    // Counted here, row by row: reviews submitted in the month by someone other than the
+    // author and not a bot, of PRs by the manager's teammates.
+    let rows = |table: &str, columns: &[&str]| {
+        tables[table]
+            .clone()
+            .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
+            .collect()
+            .unwrap()
+    };
+    let prs = rows("pull_requests", &["repo", "number", "author"]);
+    let author_of: BTreeMap<(String, i64), String> = (0..prs.height())
+        .map(|i| {
+            let cell = |c: &str| prs.column(c).unwrap().get(i).unwrap();
+            let key = (
+                cell("repo").str_value().into_owned(),
+                cell("number").try_extract().unwrap(),
+            );
+            (key, cell("author").str_value().into_owned())
+        })
+        .collect();
+    let reviews = rows("reviews", &["repo", "number", "reviewer", "submitted_at"]);
+    let mut in_month = 0;
+    let mut of_team = 0;
+    for i in 0..reviews.height() {
+        let cell = |c: &str| reviews.column(c).unwrap().get(i).unwrap();
+        let at: i64 = cell("submitted_at")
+            .cast(&DataType::Int64)
+            .try_extract()
+            .unwrap();
+        let reviewer = cell("reviewer").str_value().into_owned();
+        let key = (
+            cell("repo").str_value().into_owned(),
+            cell("number").try_extract().unwrap(),
+        );
+        let Some(author) = author_of.get(&key) else {
+            continue;
+        };
+        if at < start || at >= end || reviewer == *author || reviewer.ends_with("[bot]") {
+            continue;
+        }
+        in_month += 1;
+        if author != manager && roster.team_of(author) == Some(team.as_str()) {
+            of_team += 1;
+        }
+    }
+    assert_eq!(finding.basis.reviews, of_team, "{finding:#?}");
+    assert!(of_team * 2 < in_month, "{of_team} of {in_month} reviews");
 }

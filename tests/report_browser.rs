@@ -9,12 +9,20 @@
 //!   `alert`), any `<script>` element, any `on*` attribute or `javascript:` link in the DOM, any
 //!   `<img>` at all (the report draws charts as inline SVG, so an image can only be injected);
 //! - a chart that did not render: a figure without an SVG, an SVG of zero size, or one with
-//!   hardly any shapes.
+//!   hardly any shapes;
+//! - a first screen that hides what matters: at 1366×768, the demo report's summary and its first
+//!   finding (heading, observation, evidence table) must end above the screen's bottom edge;
+//! - a page wider than a phone: at 390×844, no element of the demo or hostile report may reach
+//!   past the screen's edge except inside a scroll box (`.scroll`, around each table), and the
+//!   page itself must not scroll sideways.
 //!
+//! Positions are measured in the page (`getBoundingClientRect`, `scrollWidth`), not judged from
+//! the screenshots.
 //! The checks run from the test through `Runtime.evaluate`; the page itself has no script. A
 //! negative control (a page with an injected image and an empty chart) shows that each check can
 //! fail. Screenshots of the hostile report and of the demo report are kept for CI under
-//! `<target dir>/ci-artifacts/` (`report-hostile.png`, `report-demo.png`).
+//! `<target dir>/ci-artifacts/` (`report-hostile.png`, `report-demo.png`, and the first screens
+//! `report-demo-1366x768.png`, `report-demo-390x844.png`, `report-hostile-390x844.png`).
 //!
 //! Chromium is found at `$TEAMLENS_CHROMIUM`, `/usr/bin/chromium` or `chromium` on PATH; `.ci/run`
 //! installs Debian's package. Without it the test fails, unless `TEAMLENS_SKIP_BROWSER=1` says to
@@ -254,8 +262,30 @@ struct Visit {
     screenshot: Vec<u8>,
 }
 
-/// Opens a page in a fresh tab, lets it load, checks it and takes a full-page screenshot.
-fn visit(browser: &mut Browser, page: &Path) -> Visit {
+/// A screen a page is looked at on.
+#[derive(Debug, Clone, Copy)]
+struct Screen {
+    width: u32,
+    height: u32,
+    /// A phone: the page's `viewport` meta tag applies, at three device pixels a CSS pixel.
+    mobile: bool,
+}
+
+/// A laptop's screen, the size most reports are first opened at.
+const LAPTOP: Screen = Screen {
+    width: 1366,
+    height: 768,
+    mobile: false,
+};
+/// A phone held upright.
+const PHONE: Screen = Screen {
+    width: 390,
+    height: 844,
+    mobile: true,
+};
+
+/// Opens a page in a fresh tab on `screen` and lets it load: (session id, target id).
+fn open(browser: &mut Browser, page: &Path, screen: Screen) -> (String, Value) {
     browser.events.clear();
     let target = browser.call(None, "Target.createTarget", json!({ "url": "about:blank" }));
     let attached = browser.call(
@@ -270,13 +300,130 @@ fn visit(browser: &mut Browser, page: &Path) -> Visit {
     browser.call(
         Some(&session),
         "Emulation.setDeviceMetricsOverride",
-        json!({ "width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+        json!({
+            "width": screen.width, "height": screen.height,
+            "deviceScaleFactor": if screen.mobile { 3 } else { 1 }, "mobile": screen.mobile,
+        }),
     );
     let url = format!("file://{}", page.canonicalize().unwrap().display());
     browser.call(Some(&session), "Page.navigate", json!({ "url": url }));
     browser.wait_for(&session, "Page.loadEventFired");
     // One more round trip, so that events raised while loading have arrived.
     browser.evaluate(&session, "1");
+    (session, target["targetId"].clone())
+}
+
+/// Takes a screenshot of what `screen` shows without scrolling.
+fn first_screen(browser: &mut Browser, session: &str) -> Vec<u8> {
+    let shot = browser.call(
+        Some(session),
+        "Page.captureScreenshot",
+        json!({ "format": "png" }),
+    );
+    base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap_or_default())
+        .unwrap()
+}
+
+/// Where the page's parts are on a laptop's first screen, measured: the summary and the first
+/// finding's heading, its observation and its evidence table must end above the screen's
+/// bottom edge, unscrolled. Each problem is said.
+fn first_screen_problems(browser: &mut Browser, session: &str) -> Vec<String> {
+    let seen = browser.evaluate(
+        session,
+        r##"(() => {
+            const bottom = (selector) => {
+                const e = document.querySelector(selector);
+                return e ? e.getBoundingClientRect().bottom : null;
+            };
+            return {
+                viewport: window.innerHeight, scrolled: window.scrollY,
+                summary: bottom("#summary"),
+                heading: bottom(".finding h3"),
+                headline: bottom(".finding .headline"),
+                evidence: bottom(".finding table"),
+            };
+        })()"##,
+    );
+    let viewport = seen["viewport"].as_f64().unwrap_or(0.0);
+    let mut problems = Vec::new();
+    if seen["scrolled"].as_f64() != Some(0.0) {
+        problems.push(format!("the page opened scrolled: {seen}"));
+    }
+    for part in ["summary", "heading", "headline", "evidence"] {
+        match seen[part].as_f64() {
+            None => problems.push(format!("no {part} in the page")),
+            Some(bottom) if bottom > viewport => problems.push(format!(
+                "the {part} ends at {bottom:.0} px, below the first screen ({viewport:.0} px)"
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
+/// On a phone, nothing may reach past the screen's right edge but what scrolls inside a scroll
+/// box (`.scroll`, holding a wide table): the page itself never scrolls sideways.
+fn sideways_problems(browser: &mut Browser, session: &str) -> Vec<String> {
+    let seen = browser.evaluate(
+        session,
+        r##"(() => {
+            const width = document.documentElement.clientWidth;
+            const found = [];
+            if (document.documentElement.scrollWidth > width + 1) {
+                found.push("the page scrolls sideways: " + document.documentElement.scrollWidth
+                    + " px wide on a " + width + " px screen");
+            }
+            for (const e of document.body.querySelectorAll("*")) {
+                const inside = e.parentElement && e.parentElement.closest(".scroll");
+                if (inside) continue;
+                const box = e.getBoundingClientRect();
+                if (box.width > 0 && (box.right > width + 1 || box.left < -1)) {
+                    found.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+                        + (e.className && e.className.baseVal === undefined && e.className
+                            ? "." + e.className : "")
+                        + " spans " + Math.round(box.left) + "–" + Math.round(box.right)
+                        + " px of " + width + ": " + (e.textContent || "").trim().slice(0, 60));
+                }
+            }
+            return found.slice(0, 20);
+        })()"##,
+    );
+    seen.as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| format!("on a phone, {}", p.as_str().unwrap_or_default()))
+        .collect()
+}
+
+/// Opens a page on `screen`, measures it with `check`, keeps a screenshot of its first screen
+/// in `<target>/ci-artifacts/report-{name}.png` and closes it.
+fn measure(
+    browser: &mut Browser,
+    page: &Path,
+    screen: Screen,
+    name: &str,
+    check: fn(&mut Browser, &str) -> Vec<String>,
+) -> Vec<String> {
+    let (session, target) = open(browser, page, screen);
+    let problems = check(browser, &session);
+    let shot = first_screen(browser, &session);
+    std::fs::write(artifacts().join(format!("report-{name}.png")), &shot).unwrap();
+    browser.call(None, "Target.closeTarget", json!({ "targetId": target }));
+    problems
+}
+
+/// Opens a page in a fresh tab, lets it load, checks it and takes a full-page screenshot.
+fn visit(browser: &mut Browser, page: &Path) -> Visit {
+    let (session, target_id) = open(
+        browser,
+        page,
+        Screen {
+            width: 1100,
+            height: 900,
+            mobile: false,
+        },
+    );
 
     let mut problems = Vec::new();
     for event in browser.events.iter() {
@@ -363,11 +510,7 @@ fn visit(browser: &mut Browser, page: &Path) -> Visit {
     let screenshot = base64::engine::general_purpose::STANDARD
         .decode(shot["data"].as_str().unwrap_or_default())
         .unwrap();
-    browser.call(
-        None,
-        "Target.closeTarget",
-        json!({ "targetId": target["targetId"] }),
-    );
+    browser.call(None, "Target.closeTarget", json!({ "targetId": target_id }));
     Visit {
         problems,
         screenshot,
@@ -423,6 +566,50 @@ fn the_report_renders_in_chromium_without_errors_or_scripts_and_every_chart_show
         );
     }
 
+    // The layout checks' own control: a page whose summary is far down and whose text runs off
+    // a phone's screen.
+    let off_screen = control.path().join("off_screen.html");
+    std::fs::write(
+        &off_screen,
+        "<!DOCTYPE html><html><head><meta name=\"viewport\" content=\"width=device-width\">\
+         </head><body><div style=\"height:1200px\"></div><section id=\"summary\">s</section>\
+         <div class=\"finding\"><h3>h</h3><p class=\"headline\">x</p><table><tr><td>1</td>\
+         </tr></table></div><p style=\"width:900px\">wide</p>\
+         <div class=\"scroll\" style=\"overflow-x:auto\"><table style=\"width:900px\"><tr>\
+         <td>fine</td></tr></table></div></body></html>",
+    )
+    .unwrap();
+    let found = measure(
+        &mut browser,
+        &off_screen,
+        LAPTOP,
+        "control-laptop",
+        first_screen_problems,
+    )
+    .join("\n");
+    for part in ["summary", "heading", "headline", "evidence"] {
+        assert!(
+            found.contains(&format!("the {part} ends at")),
+            "the first-screen check of the {part} did not fire on the control page:\n{found}"
+        );
+    }
+    let found = measure(
+        &mut browser,
+        &off_screen,
+        PHONE,
+        "control-phone",
+        sideways_problems,
+    );
+    assert!(
+        found.iter().any(|p| p.contains("scrolls sideways"))
+            && found
+                .iter()
+                .any(|p| p.contains("p spans") && p.contains("wide"))
+            && !found.iter().any(|p| p.contains("fine")),
+        "the phone check did not fire as it should on the control page:\n{}",
+        found.join("\n")
+    );
+
     let (work, data) = report_hostile::workspace();
     let hostile = work.path().join("hostile");
     support::teamlens()
@@ -449,5 +636,34 @@ fn the_report_renders_in_chromium_without_errors_or_scripts_and_every_chart_show
             seen.problems.join("\n")
         );
         eprintln!("{name} report: no problems; screenshot {}", shot.display());
+    }
+
+    // The demo's summary and first finding on a laptop's first screen; no report reaching past
+    // a phone's screen but its tables, in their scroll boxes.
+    let laptop = measure(
+        &mut browser,
+        &demo.join("report.html"),
+        LAPTOP,
+        "demo-1366x768",
+        first_screen_problems,
+    );
+    assert!(
+        laptop.is_empty(),
+        "demo report at 1366×768 (screenshot: report-demo-1366x768.png):\n{}",
+        laptop.join("\n")
+    );
+    for (name, dir) in [("hostile", &hostile), ("demo", &demo)] {
+        let phone = measure(
+            &mut browser,
+            &dir.join("report.html"),
+            PHONE,
+            &format!("{name}-390x844"),
+            sideways_problems,
+        );
+        assert!(
+            phone.is_empty(),
+            "{name} report at 390×844 (screenshot: report-{name}-390x844.png):\n{}",
+            phone.join("\n")
+        );
     }
 }

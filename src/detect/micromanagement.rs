@@ -48,9 +48,14 @@ impl Detector for Micromanagement {
         let mut links: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut approved_by: BTreeMap<(String, i64), Vec<(String, i64)>> = BTreeMap::new();
         let mut author_of: BTreeMap<(String, i64), &str> = BTreeMap::new();
+        // Reviews given in the month, per PR: what a team's finding rests on.
+        let mut reviews_in_span: BTreeMap<(String, i64), usize> = BTreeMap::new();
         for review in &reviews {
             let key = (review.repo.clone(), review.number);
             author_of.insert(key.clone(), review.author.as_str());
+            if review.in_span {
+                *reviews_in_span.entry(key.clone()).or_default() += 1;
+            }
             if review.in_span
                 && let Some(team) = input.roster.team_of(&review.author)
             {
@@ -213,7 +218,12 @@ impl Detector for Micromanagement {
                     ),
                     basis: Basis {
                         prs: others_prs,
-                        reviews: reviews.iter().filter(|r| r.in_span).count(),
+                        // The reviews of those PRs in the month, not every review the
+                        // organisation gave.
+                        reviews: prs
+                            .iter()
+                            .map(|key| reviews_in_span.get(*key).copied().unwrap_or(0))
+                            .sum(),
                         tickets: tickets as usize,
                         ..Basis::default()
                     },

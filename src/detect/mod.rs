@@ -15,6 +15,7 @@ mod absentee_manager;
 mod attrition_risk;
 mod burnout_risk;
 pub mod explain;
+pub mod figures;
 mod finding;
 mod input;
 mod knowledge_silo;

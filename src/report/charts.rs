@@ -276,8 +276,9 @@ pub fn review_load_share(
     title: &str,
     data: &[ReviewShare],
 ) -> Result<RenderedChart, ChartError> {
+    // By team and name, never ranked by share.
     let mut sorted = data.to_vec();
-    sorted.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
+    sorted.sort_by(|a, b| a.team.cmp(&b.team).then(a.person.cmp(&b.person)));
     let height = (120 + 28 * sorted.len().max(3)) as u32;
     let (svg, png) = both_backends!(draw_review_load_share, title, &sorted);
     render_with(out_dir, "review_load_share", title, (960, height), svg, png)

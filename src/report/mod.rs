@@ -9,6 +9,7 @@
 pub mod charts;
 pub mod csv;
 mod filters;
+pub mod present;
 pub mod privacy;
 pub mod retro;
 pub mod stuck;

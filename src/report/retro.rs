@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::present::ReportFinding;
 use super::writer::{ReportData, ReportError, Trend};
 use crate::detect::{Finding, FindingKind, Severity};
 
@@ -170,7 +171,7 @@ pub fn write(
             latest_per_subject(&data.findings)
                 .into_iter()
                 .skip(MOST_POINTS)
-                .map(|f| format!("{}: {}", f.kind.title(), f.headline)),
+                .map(|f| format!("{}: {}", f.title, f.finding.headline)),
         )
         .collect();
     let env = super::filters::environment();
@@ -217,52 +218,33 @@ pub fn write(
     Ok(path)
 }
 
-fn figure_text(name: &str, value: &serde_json::Value) -> String {
-    let shown = match value.as_f64() {
-        Some(v) if name.ends_with("_h") || name.ends_with("hours") => format!("{v:.1} h"),
-        Some(v) if name.contains("share") || name.ends_with("rate") => {
-            format!("{:.0} %", v * 100.0)
-        }
-        Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
-        Some(v) => format!("{v:.2}"),
-        None => value
-            .as_str()
-            .map_or_else(|| value.to_string(), String::from),
-    };
-    format!("{}: {shown}", name.replace('_', " "))
-}
-
 /// The findings first (most severe first), then team health signals, then the headline metrics
 /// that moved the wrong way, until there are three to five points.
 fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
     // A finding raised in several months of the period is one point: the latest, with the months.
     let mut months_of: BTreeMap<(FindingKind, &str), Vec<String>> = BTreeMap::new();
-    for f in &data.findings {
+    for f in data.findings.iter().map(|f| &f.finding) {
         months_of
             .entry((f.kind, f.subject.as_str()))
             .or_default()
             .push(f.period.from.format("%Y-%m").to_string());
     }
     let mut points: Vec<(Severity, TalkingPoint)> = Vec::new();
-    for f in latest_per_subject(&data.findings) {
+    for shown in latest_per_subject(&data.findings) {
+        let f = &shown.finding;
         let mut evidence = vec![f.headline.clone()];
         let mut months = months_of[&(f.kind, f.subject.as_str())].clone();
         if months.len() > 1 {
             months.sort();
             evidence.push(format!("Raised in {} of the period.", months.join(", ")));
         }
-        evidence.extend(
-            f.evidence
-                .figures
-                .iter()
-                .filter(|(_, v)| v.is_number())
-                .take(4)
-                .map(|(n, v)| figure_text(n, v)),
-        );
+        // The figures as the report words them: label, unit, threshold and usual level.
+        evidence.extend(shown.figures_shown.iter().take(4).map(|r| r.sentence()));
+        evidence.extend(shown.notes.iter().cloned());
         points.push((
             f.severity,
             TalkingPoint {
-                title: f.kind.title().to_string(),
+                title: format!("{} ({})", shown.title, f.kind.title().to_lowercase()),
                 question: f.question.clone(),
                 evidence,
                 links: f.evidence.links.iter().take(3).cloned().collect(),
@@ -304,11 +286,7 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
     points.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut points: Vec<TalkingPoint> = points.into_iter().map(|(_, p)| p).collect();
     points.truncate(MOST_POINTS);
-    let mut worse: Vec<&Trend> = data
-        .trends
-        .iter()
-        .filter(|t| t.direction == "worse")
-        .collect();
+    let mut worse: Vec<&Trend> = data.trends.iter().filter(|t| t.signal == "worse").collect();
     worse.sort_by(|a, b| relative_change(b).total_cmp(&relative_change(a)));
     for trend in worse {
         if points.len() >= FEWEST_POINTS {
@@ -335,11 +313,11 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
 }
 
 /// Each (kind, subject) once, its first finding in the report's order (most severe, latest first).
-fn latest_per_subject(findings: &[Finding]) -> Vec<&Finding> {
+fn latest_per_subject(findings: &[ReportFinding]) -> Vec<&ReportFinding> {
     let mut seen = std::collections::BTreeSet::new();
     findings
         .iter()
-        .filter(|f| seen.insert((f.kind, f.subject.as_str())))
+        .filter(|f| seen.insert((f.finding.kind, f.finding.subject.as_str())))
         .collect()
 }
 
@@ -429,6 +407,9 @@ mod tests {
             previous_text: String::new(),
             change_text: String::new(),
             direction: String::new(),
+            usual_change: None,
+            usual_change_text: String::new(),
+            signal: String::new(),
             spark: String::new(),
         }
     }

@@ -2,7 +2,10 @@
 //!
 //! This selects rows (open at a date, oldest first); it computes no metric. A PR is waiting when
 //! it was opened by the end of the period and neither merged nor closed by then; a ticket when it
-//! was started (moved into progress) and not resolved. Bots' PRs are left out.
+//! was started (moved into progress) and not resolved. Bots' PRs are left out. Tickets come
+//! longest in their current status first: since their last status change in `issue_events`
+//! (a ticket started in March and moved back to "To Do" last week has waited a week in "To Do",
+//! not 221 days in progress), or since they were started when no change is recorded.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +37,13 @@ pub struct StuckTicket {
     pub team: String,
     pub status: String,
     pub started: String,
+    /// Days since it was started.
     pub age_days: i64,
+    /// The day it moved into its current status (its last status change before the period's
+    /// end, or the day it was started when none is recorded).
+    pub status_since: String,
+    /// Days in its current status at the period's end.
+    pub days_in_status: i64,
 }
 
 /// The oldest waiting PRs and tickets, oldest first.
@@ -140,16 +149,37 @@ pub fn collect(
     }
 
     if let Some(issues) = tables.get("issues") {
-        let open = issues
-            .clone()
-            .filter(
-                micros("started_at").lt(lit(end)).and(
-                    micros("resolved_at")
-                        .fill_null(lit(i64::MAX))
-                        .gt_eq(lit(end)),
-                ),
+        let open = issues.clone().filter(
+            micros("started_at").lt(lit(end)).and(
+                micros("resolved_at")
+                    .fill_null(lit(i64::MAX))
+                    .gt_eq(lit(end)),
+            ),
+        );
+        let open = match tables.get("issue_events") {
+            Some(events) => open.join(
+                events
+                    .clone()
+                    .filter(
+                        col("field")
+                            .eq(lit("status"))
+                            .and(micros("at").lt(lit(end))),
+                    )
+                    .group_by([col("key")])
+                    .agg([micros("at").max().alias("status_changed_us")]),
+                [col("key")],
+                [col("key")],
+                JoinArgs::new(JoinType::Left),
+            ),
+            None => open.with_column(lit(NULL).cast(DataType::Int64).alias("status_changed_us")),
+        };
+        let open = open
+            .with_column(
+                col("status_changed_us")
+                    .fill_null(micros("started_at"))
+                    .alias("status_since_us"),
             )
-            .sort(["started_at"], Default::default())
+            .sort(["status_since_us", "key"], Default::default())
             .collect()?;
         items.tickets_waiting = open.height();
         let open = open.head(Some(limit));
@@ -159,6 +189,7 @@ pub fn collect(
         let assignees = crate::common::frame::str_values(&open, "assignee")?;
         let statuses = crate::common::frame::str_values(&open, "status")?;
         let started = crate::common::frame::i64_values(&open, "started_at")?;
+        let since = crate::common::frame::i64_values(&open, "status_since_us")?;
         for i in 0..open.height() {
             let assignee = assignees[i].clone().unwrap_or_default();
             items.tickets.push(StuckTicket {
@@ -174,8 +205,96 @@ pub fn collect(
                 status: statuses[i].clone().unwrap_or_default(),
                 started: date_of(started[i]),
                 age_days: age(started[i]),
+                status_since: date_of(since[i]),
+                days_in_status: age(since[i]),
             });
         }
     }
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: &str) -> i64 {
+        NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_micros()
+    }
+
+    fn datetimes(name: &str, days: &[Option<&str>]) -> Column {
+        Series::new(
+            name.into(),
+            days.iter().map(|d| d.map(at)).collect::<Vec<_>>(),
+        )
+        .cast(&crate::model::TIMESTAMP)
+        .unwrap()
+        .into()
+    }
+
+    /// A ticket started in March and moved back to "To Do" on 20 October has waited 11 days in
+    /// "To Do" at the end of October, not 221 days in progress; one with no status change
+    /// recorded has been in its status since it was started. The longest in its status comes
+    /// first.
+    #[test]
+    fn a_stuck_ticket_shows_the_time_in_its_current_status() {
+        let issues = DataFrame::new(
+            2,
+            vec![
+                Column::new("key".into(), ["MOBI-13", "MOBI-16"]),
+                Column::new("title".into(), ["Cache user settings", "Log bulk delete"]),
+                Column::new("url".into(), [None::<&str>, None]),
+                Column::new("assignee".into(), ["ivan", "leila"]),
+                Column::new("status".into(), ["To Do", "In Progress"]),
+                datetimes("started_at", &[Some("2026-03-24"), Some("2026-09-01")]),
+                datetimes("resolved_at", &[None, None]),
+            ],
+        )
+        .unwrap();
+        let events = DataFrame::new(
+            4,
+            vec![
+                Column::new("key".into(), ["MOBI-13", "MOBI-13", "MOBI-13", "MOBI-16"]),
+                Column::new("field".into(), ["status", "status", "status", "title"]),
+                datetimes(
+                    "at",
+                    &[
+                        Some("2026-03-24"),
+                        Some("2026-10-20"),
+                        // After the period: the report says what stood at its end.
+                        Some("2026-11-03"),
+                        Some("2026-10-30"),
+                    ],
+                ),
+            ],
+        )
+        .unwrap();
+        let tables = BTreeMap::from([("issues", issues.lazy()), ("issue_events", events.lazy())]);
+        let day = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+        let stuck = collect(&tables, &BTreeMap::new(), &[], day, 10).unwrap();
+        let shown: Vec<(&str, &str, &str, i64, i64)> = stuck
+            .tickets
+            .iter()
+            .map(|t| {
+                (
+                    t.key.as_str(),
+                    t.status.as_str(),
+                    t.status_since.as_str(),
+                    t.days_in_status,
+                    t.age_days,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("MOBI-16", "In Progress", "2026-09-01", 60, 60),
+                ("MOBI-13", "To Do", "2026-10-20", 11, 221),
+            ]
+        );
+    }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::present::ReportFinding;
 use super::privacy::{Audience, Names};
 use super::stuck::StuckItems;
 use crate::detect::{Finding, FindingKind, NotJudged, Outcome, Period, Severity};
@@ -90,6 +91,9 @@ const CHART_PEOPLE: usize = 20;
 /// CSV behind it keeps every team). Without a limit, a 300-team organisation's chart was a PNG
 /// of 1,920 × 55,000 pixels that viewers refuse to open.
 const CHART_TEAMS: usize = 12;
+/// The most reviewers the report's reviewer table lists; a larger organisation's table shows
+/// only the people its findings name.
+const REVIEW_TABLE_PEOPLE: usize = 40;
 /// How many stuck PRs and tickets the report lists.
 const STUCK_ITEMS: usize = 10;
 /// Working hours the heatmap shades as such (the roster's default; each person's own hours decide
@@ -111,11 +115,23 @@ pub struct ReportInput<'a> {
     pub audience: Audience,
     /// Names as they are, or pseudonyms (`--anonymize`).
     pub names: &'a Names,
+    /// The thresholds the detectors ran with, shown beside the figures held to them.
+    pub thresholds: &'a crate::config::Thresholds,
 }
+
+/// The version of `report.json`'s shape. It rises when a field is added or its meaning
+/// changes; a field is never removed or renamed (`tests/example_report.rs` holds every key the
+/// first versioned report had). 1 was the report before the number; 2 added it, the findings'
+/// words (`team`, `title`, `figures_shown`, `notes`, `deciding`, `links_label`, `basis_text`),
+/// the summary's `question` and `kind`, the trends' usual swing and `signal`, the stuck tickets'
+/// time in their status and the reviewers' team.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
 pub struct ReportData {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
     pub period: Period,
     /// The last month of the period (the month of a monthly report).
     pub month: String,
@@ -130,7 +146,7 @@ pub struct ReportData {
     pub active: bool,
     /// The three things that matter most, each pointing at its evidence.
     pub summary: Vec<SummaryItem>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<ReportFinding>,
     /// For a team audience: per-person health findings, counted per team without names.
     pub team_signals: Vec<TeamSignal>,
     pub not_judged: Vec<NotJudged>,
@@ -152,6 +168,12 @@ pub struct ReportData {
     output: Vec<serde_json::Value>,
     #[serde(skip)]
     review_waits: Vec<serde_json::Value>,
+    /// The reviewers the report's table shows: all of them, or in a large organisation only
+    /// those a finding names; and the sentence that says which.
+    #[serde(skip)]
+    review_table: Vec<serde_json::Value>,
+    #[serde(skip)]
+    review_table_note: String,
     #[serde(skip)]
     health: Vec<serde_json::Value>,
     #[serde(skip)]
@@ -172,11 +194,17 @@ const USER_METRIC_JSON_ROWS: usize = 1_000;
 /// One of the summary's points: what, how serious, and the anchor of its evidence.
 #[derive(Debug, Clone, Serialize)]
 pub struct SummaryItem {
+    /// What was seen: a finding's heading, a health signal, a trend.
     pub title: String,
+    /// The figures that decide it, each against its threshold and usual level.
     pub text: String,
     pub severity: Severity,
     /// `finding-N`, `team-signals` or `trends`.
     pub anchor: String,
+    /// The finding's question for the team; empty for a trend or a health signal.
+    pub question: String,
+    /// The kind of finding or health signal; `None` for a trend.
+    pub kind: Option<FindingKind>,
 }
 
 /// Per-person health findings of one kind in one team, without names.
@@ -211,6 +239,14 @@ pub struct Trend {
     pub change_text: String,
     /// `better`, `worse` or `same`; empty when a change has no good direction (output).
     pub direction: String,
+    /// The largest change from one month to the next over the trend months before the month
+    /// before: the metric's usual variation. `None` with fewer than two such changes.
+    pub usual_change: Option<f64>,
+    /// `1.5 h`; empty when there is no usual variation to compare with.
+    pub usual_change_text: String,
+    /// `better` or `worse` when the change is larger than the usual variation, so it deserves a
+    /// mark; empty otherwise (a change within what the metric does month to month is noise).
+    pub signal: String,
     /// Unicode sparkline, for Markdown.
     pub spark: String,
 }
@@ -301,11 +337,14 @@ impl Unit {
     }
     fn change(self, delta: f64) -> String {
         let sign = if delta > 0.0 { "+" } else { "−" };
-        let size = delta.abs();
+        format!("{sign}{}", self.size(delta.abs()))
+    }
+    /// A size of change without a sign: `1.3 h`, `2.2 pp`.
+    fn size(self, size: f64) -> String {
         match self {
-            Unit::Count => format!("{sign}{size:.0}"),
-            Unit::Hours => format!("{sign}{size:.1} h"),
-            Unit::Share => format!("{sign}{:.1} pp", size * 100.0),
+            Unit::Count => format!("{size:.0}"),
+            Unit::Hours => format!("{size:.1} h"),
+            Unit::Share => format!("{:.1} pp", size * 100.0),
         }
     }
     /// Values plotted: shares as percentages.
@@ -360,6 +399,7 @@ impl ReportData {
             roster,
             audience,
             names,
+            thresholds,
         } = input;
         let month = span.last;
         let months: Vec<String> = span.months().iter().map(Month::to_string).collect();
@@ -382,7 +422,12 @@ impl ReportData {
             metrics.get(Metric::OutputMonthly),
             &compared,
         )?)?);
-        let review_waits = anonymous(reviewer_waits(&in_period(Metric::ReviewWaits)?, roster)?);
+        // Grouped by team and sorted by name once names are as shown: never by a figure.
+        let mut review_waits = anonymous(reviewer_waits(&in_period(Metric::ReviewWaits)?, roster)?);
+        review_waits.sort_by_cached_key(|row| {
+            let text = |key: &str| row[key].as_str().unwrap_or_default().to_string();
+            (text("team"), text("reviewer"))
+        });
         let health = anonymous(rows(&rows_in(
             metrics.get(Metric::TeamHealthMonthly),
             &compared,
@@ -441,17 +486,25 @@ impl ReportData {
         let (findings, team_signals, not_judged) = audience_view(outcome, audience, roster);
         let findings = findings
             .into_iter()
-            .map(|f| rename_finding(f, names))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|f| {
+                let team = team_of_finding(&f, roster);
+                Ok(ReportFinding::new(
+                    rename_finding(f, names)?,
+                    names.text(&team),
+                    thresholds,
+                ))
+            })
+            .collect::<Result<Vec<_>, ReportError>>()?;
         let mut not_judged: Vec<NotJudged> = not_judged;
         for n in &mut not_judged {
             n.subject = names.text(&n.subject);
             n.reason = names.text(&n.reason);
         }
+        let (review_table, review_table_note) = review_table(&review_waits, &findings);
         let summary = summarise(&findings, &team_signals, &trends);
         let track_records = findings
             .iter()
-            .map(|f| f.kind)
+            .map(|f| f.finding.kind)
             .chain(team_signals.iter().map(|t| t.kind))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
@@ -504,6 +557,7 @@ impl ReportData {
             .collect();
 
         Ok(ReportData {
+            schema_version: SCHEMA_VERSION,
             period: Period {
                 from: span.first.first_day(),
                 to: span.last.last_day(),
@@ -529,6 +583,8 @@ impl ReportData {
             outcomes,
             output,
             review_waits,
+            review_table,
+            review_table_note,
             health,
             health_trends,
             user_metrics,
@@ -538,10 +594,36 @@ impl ReportData {
     }
 }
 
+impl ReportData {
+    /// The findings by the team they are about, each team's in report order (most severe
+    /// first): what a per-team view shows. Findings about no known team come under "".
+    pub fn findings_by_team(&self) -> BTreeMap<&str, Vec<&ReportFinding>> {
+        let mut teams: BTreeMap<&str, Vec<&ReportFinding>> = BTreeMap::new();
+        for finding in &self.findings {
+            teams
+                .entry(finding.team.as_str())
+                .or_default()
+                .push(finding);
+        }
+        teams
+    }
+}
+
 fn rows_to_json(frame: &DataFrame, names: &Names) -> Result<Vec<serde_json::Value>, ReportError> {
     let mut out = rows(frame)?;
     out.iter_mut().for_each(|r| names.json(r));
     Ok(out)
+}
+
+/// The team a finding is about: a `team:` subject's, or the person's primary team.
+fn team_of_finding(finding: &Finding, roster: &Roster) -> String {
+    match finding.subject.strip_prefix("team:") {
+        Some(team) => team.to_string(),
+        None => roster
+            .team_of(&finding.subject)
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 /// A finding with every name in it replaced (a round trip through JSON reaches every string).
@@ -606,19 +688,31 @@ fn audience_view(
 
 /// The three points of the summary: the most severe findings and team signals first, then the
 /// headline metrics that moved most the wrong way.
-fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> Vec<SummaryItem> {
+fn summarise(
+    findings: &[ReportFinding],
+    signals: &[TeamSignal],
+    trends: &[Trend],
+) -> Vec<SummaryItem> {
     let mut items: Vec<SummaryItem> = findings
         .iter()
         .enumerate()
         .map(|(i, f)| SummaryItem {
-            title: f.kind.title().to_string(),
-            text: f.headline.clone(),
-            severity: f.severity,
+            title: f.title.clone(),
+            text: if f.deciding.is_empty() {
+                f.finding.headline.clone()
+            } else {
+                f.deciding.clone()
+            },
+            severity: f.finding.severity,
             anchor: format!("finding-{}", i + 1),
+            question: f.finding.question.clone(),
+            kind: Some(f.finding.kind),
         })
         .collect();
     items.extend(signals.iter().map(|s| SummaryItem {
-        title: s.kind.title().to_string(),
+        question: String::new(),
+        kind: Some(s.kind),
+        title: format!("{} in {}", s.kind.title(), s.team),
         text: format!(
             "In {}, {} {} signs of {}.",
             s.team,
@@ -634,15 +728,22 @@ fn summarise(findings: &[Finding], signals: &[TeamSignal], trends: &[Trend]) -> 
         anchor: "team-signals".into(),
     }));
     items.sort_by_key(|item| std::cmp::Reverse(item.severity));
-    for trend in trends.iter().filter(|t| t.direction == "worse") {
+    for trend in trends.iter().filter(|t| t.signal == "worse") {
         items.push(SummaryItem {
-            title: trend.label.clone(),
+            title: format!("{} moved more than it usually does", trend.label),
             text: format!(
-                "{} moved from {} to {} ({}).",
-                trend.label, trend.previous_text, trend.current_text, trend.change_text
+                "{} moved from {} to {} ({}), more than its usual swing of {} from one month to \
+                 the next.",
+                trend.label,
+                trend.previous_text,
+                trend.current_text,
+                trend.change_text,
+                trend.usual_change_text
             ),
             severity: Severity::Info,
             anchor: "trends".into(),
+            question: String::new(),
+            kind: None,
         });
     }
     items.truncate(3);
@@ -684,6 +785,7 @@ fn headline_trends(
             .collect();
         let current = values.last().copied().flatten();
         let previous = values.iter().rev().nth(1).copied().flatten();
+        let usual_change = usual_variation(&values[..values.len().saturating_sub(1)]);
         let (change_text, direction) = match (current, previous) {
             (Some(c), Some(p)) => {
                 let delta = c - p;
@@ -704,7 +806,18 @@ fn headline_trends(
             months: months.to_vec(),
             values: values.iter().map(|v| v.map(|v| unit.plotted(v))).collect(),
         });
+        let signal = match (current, previous, usual_change) {
+            (Some(c), Some(p), Some(usual))
+                if (c - p).abs() > usual + 1e-9 && direction != "same" =>
+            {
+                direction.clone()
+            }
+            _ => String::new(),
+        };
         trends.push(Trend {
+            usual_change_text: usual_change.map_or_else(String::new, |u| unit.size(u)),
+            usual_change,
+            signal,
             metric: metric.to_string(),
             label: label.to_string(),
             unit: unit.axis().to_string(),
@@ -720,6 +833,20 @@ fn headline_trends(
         });
     }
     Ok((trends, series))
+}
+
+/// The largest change between consecutive months of `values` (months without a value are
+/// skipped): how much the metric moves month to month by itself. `None` with fewer than two
+/// changes to go by.
+fn usual_variation(values: &[Option<f64>]) -> Option<f64> {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    if present.len() < 3 {
+        return None;
+    }
+    present
+        .windows(2)
+        .map(|pair| (pair[1] - pair[0]).abs())
+        .reduce(f64::max)
 }
 
 /// Per team: actions and after-hours share over the trend months, as sparklines.
@@ -764,7 +891,41 @@ fn team_health_trends(
         .collect())
 }
 
-/// Per reviewer: requests this month, median and p90 wait, PR-hours they alone were waited on.
+/// The reviewer table: every reviewer, by team and name, up to [`REVIEW_TABLE_PEOPLE`]; beyond
+/// that only the people a finding names (the CSV has everyone). With the sentence saying which.
+fn review_table(
+    waits: &[serde_json::Value],
+    findings: &[ReportFinding],
+) -> (Vec<serde_json::Value>, String) {
+    if waits.len() <= REVIEW_TABLE_PEOPLE {
+        let note = format!(
+            "{} reviewer{}, grouped by team and sorted by name.",
+            waits.len(),
+            if waits.len() == 1 { "" } else { "s" }
+        );
+        return (waits.to_vec(), note);
+    }
+    let named: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f.finding.subject.as_str())
+        .collect();
+    let shown: Vec<serde_json::Value> = waits
+        .iter()
+        .filter(|row| named.contains(row["reviewer"].as_str().unwrap_or_default()))
+        .cloned()
+        .collect();
+    let note = format!(
+        "The {} reviewer{} the findings name, of {} (all of them in data/review_waits.csv), \
+         grouped by team and sorted by name.",
+        shown.len(),
+        if shown.len() == 1 { "" } else { "s" },
+        waits.len()
+    );
+    (shown, note)
+}
+
+/// Per reviewer, with their team: requests this month, median and p90 wait, PR-hours they alone
+/// were waited on. In no particular order: the caller sorts by team and name.
 fn reviewer_waits(
     waits: &DataFrame,
     roster: &Roster,
@@ -784,19 +945,22 @@ fn reviewer_waits(
                 .alias("wait_p90_h"),
             col("blocking_h").sum().alias("blocking_h"),
         ])
-        .sort(
-            ["blocking_h", "reviewer"],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        )
-        .limit(CHART_PEOPLE as IdxSize)
         .collect()?;
     let mut result = rows(&summary)?;
     for row in &mut result {
-        let manager = row
+        let reviewer = row
             .get("reviewer")
             .and_then(|r| r.as_str())
-            .is_some_and(|r| roster.is_manager(r));
-        row["is_manager"] = serde_json::Value::Bool(manager);
+            .unwrap_or_default()
+            .to_string();
+        row["is_manager"] = serde_json::Value::Bool(roster.is_manager(&reviewer));
+        row["team"] = serde_json::Value::String(
+            roster
+                .team_of(&reviewer)
+                .filter(|t| !t.is_empty())
+                .unwrap_or("no team")
+                .to_string(),
+        );
     }
     Ok(result)
 }
@@ -983,7 +1147,8 @@ pub fn write(
         svgs => &svgs,
         outcomes => &data.outcomes,
         output => &data.output,
-        review_waits => &data.review_waits,
+        review_waits => &data.review_table,
+        review_table_note => &data.review_table_note,
         health => &data.health,
         health_trends => &data.health_trends,
         user_metrics => &data.user_metrics,
@@ -1161,7 +1326,16 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
         "stuck_tickets.csv".into(),
         table(
             &[
-                "key", "title", "url", "assignee", "team", "status", "started", "age_days",
+                "key",
+                "title",
+                "url",
+                "assignee",
+                "team",
+                "status",
+                "started",
+                "age_days",
+                "status_since",
+                "days_in_status",
             ],
             &tickets,
         ),
@@ -1342,7 +1516,8 @@ fn output_outcome_title(shown: usize, teams: usize) -> String {
     }
 }
 
-/// Per reviewer and team: approvals as a share of the team's merged PRs, the busiest first.
+/// Per reviewer and team: approvals as a share of the team's merged PRs, of the busiest people,
+/// by team and name.
 fn review_shares(
     load: &DataFrame,
     roster: &Roster,
@@ -1378,8 +1553,11 @@ fn review_shares(
             is_manager: roster.is_manager(&reviewer),
         });
     }
+    // The busiest people make the chart readable; it shows them by team and name, never as a
+    // ranking.
     shares.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
     shares.truncate(CHART_PEOPLE);
+    shares.sort_by(|a, b| a.team.cmp(&b.team).then(a.person.cmp(&b.person)));
     Ok(shares)
 }
 
@@ -1629,6 +1807,75 @@ mod tests {
             output_outcome_title(shown.len(), teams.len()),
             "Output beside outcome: PRs merged and cycle time, the 12 of 18 teams that merged \
              the most"
+        );
+    }
+
+    /// The demo's review pickup moved +1.3 h, less than it moves month to month by itself: no
+    /// mark. After-hours activity rose more than it ever moved before: a warning.
+    #[test]
+    fn a_trend_is_marked_only_when_it_moves_more_than_it_usually_does() {
+        let months: Vec<String> = (5..=10).map(|m| format!("2026-{m:02}")).collect();
+        let org = df!(
+            "month" => months.clone(),
+            "pickup_p50_h" => [10.0, 16.0, 11.2, 15.9, 16.5, 17.8],
+            "after_hours_share" => [0.02, 0.021, 0.03, 0.02, 0.029, 0.052],
+            "cycle_p50_h" => [80.0, 81.0, 79.0, 80.5, 80.0, 60.0],
+        )
+        .unwrap();
+        let (trends, _) = headline_trends(&org, &months).unwrap();
+        let trend = |metric: &str| trends.iter().find(|t| t.metric == metric).unwrap();
+        let pickup = trend("pickup_p50_h");
+        assert_eq!(pickup.direction, "worse");
+        assert_eq!(
+            (pickup.signal.as_str(), pickup.usual_change_text.as_str()),
+            ("", "6.0 h")
+        );
+        let after = trend("after_hours_share");
+        assert_eq!(
+            (after.signal.as_str(), after.usual_change_text.as_str()),
+            ("worse", "1.0 pp")
+        );
+        assert_eq!(trend("cycle_p50_h").signal, "better");
+        // Too few earlier months to know the usual variation: no mark.
+        let (short, _) = headline_trends(&org.slice(3, 3), &months[3..]).unwrap();
+        let pickup = short.iter().find(|t| t.metric == "pickup_p50_h").unwrap();
+        assert_eq!((pickup.signal.as_str(), pickup.usual_change), ("", None));
+    }
+
+    /// The reviewer table never ranks: everyone by team and name, or in a large organisation
+    /// only the people a finding names.
+    #[test]
+    fn the_reviewer_table_lists_everyone_by_team_or_only_the_people_findings_name() {
+        let row = |team: &str, reviewer: &str| serde_json::json!({"team": team, "reviewer": reviewer, "blocking_h": 1.0});
+        let few = vec![row("a", "x"), row("b", "y")];
+        let (shown, note) = review_table(&few, &[]);
+        assert_eq!(shown, few);
+        assert_eq!(note, "2 reviewers, grouped by team and sorted by name.");
+        let many: Vec<serde_json::Value> = (0..=REVIEW_TABLE_PEOPLE)
+            .map(|i| row("t", &format!("p{i:02}")))
+            .collect();
+        let finding = crate::detect::Finding {
+            kind: FindingKind::ReviewBottleneck,
+            subject: "p07".into(),
+            period: Month::new(2026, 10).unwrap().into(),
+            severity: Severity::Warn,
+            headline: String::new(),
+            evidence: Default::default(),
+            question: String::new(),
+            basis: Default::default(),
+        };
+        let (shown, note) = review_table(
+            &many,
+            &[ReportFinding::new(
+                finding,
+                "t".into(),
+                &crate::config::Thresholds::default(),
+            )],
+        );
+        assert_eq!(shown, [row("t", "p07")]);
+        assert!(
+            note.starts_with("The 1 reviewer the findings name, of 41"),
+            "{note}"
         );
     }
 
