@@ -11,12 +11,14 @@ use polars::prelude::*;
 
 use crate::ack::{Ack, Acks};
 use crate::config::Config;
-use crate::detect::{self, DetectError, DetectorInput, Finding};
+use crate::detect::{self, DetectError, DetectorInput, Finding, FindingKind};
 use crate::identity::{self, Identities, IdentityError, Roster};
 use crate::metrics::{self, Metrics, MetricsError};
 use crate::period::{Month, MonthSpan};
 use crate::report::privacy::PrivacyError;
-use crate::report::{Audience, Coverage, Names, ReportData, ReportError, ReportInput, TableCount};
+use crate::report::{
+    Acknowledged, Audience, Coverage, Names, ReportData, ReportError, ReportInput, TableCount,
+};
 use crate::store::{Store, StoreError};
 
 /// The normalized tables by name, as the store gives them (lazy scans or frames in memory).
@@ -56,6 +58,8 @@ pub struct Analysis {
     /// Findings the team has acknowledged (`teamlens ack`), with the acknowledgement: taken out
     /// of `outcome.findings` by [`Analysis::acknowledge`].
     pub acknowledged: Vec<(Finding, Ack)>,
+    /// Acknowledgements that end with the span's last month or the one after.
+    pub expiring: Vec<Ack>,
     /// The thresholds the detectors ran with, which the report shows beside the figures.
     pub thresholds: crate::config::Thresholds,
 }
@@ -90,6 +94,7 @@ pub fn analyze(
         identities,
         tables,
         acknowledged: Vec::new(),
+        expiring: Vec::new(),
         thresholds: config.thresholds.clone(),
     })
 }
@@ -144,6 +149,7 @@ impl Analysis {
     /// Moves the findings an acknowledgement covers out of the findings, beside their
     /// acknowledgement; the rest keep their order.
     pub fn acknowledge(&mut self, acks: &Acks) {
+        self.expiring = acks.expiring(self.span.last).into_iter().cloned().collect();
         let findings = std::mem::take(&mut self.outcome.findings);
         for finding in findings {
             match acks.covering(&finding) {
@@ -173,8 +179,36 @@ impl Analysis {
             audience,
             names: &names,
             thresholds: &self.thresholds,
+            acknowledged: self
+                .acknowledged
+                .into_iter()
+                .map(|(finding, ack)| Acknowledged {
+                    kind: finding.kind,
+                    subject: finding.subject,
+                    headline: finding.headline,
+                    until: ack.until,
+                    reason: ack.reason,
+                })
+                .collect(),
+            expiring: self
+                .expiring
+                .into_iter()
+                .filter_map(acknowledgement)
+                .collect(),
         })?)
     }
+}
+
+/// An acknowledgement as the report shows one (a kind it does not know is left out: `Acks::load`
+/// refuses such a file, so none reaches here).
+fn acknowledgement(ack: Ack) -> Option<Acknowledged> {
+    Some(Acknowledged {
+        kind: FindingKind::from_name(&ack.kind)?,
+        subject: ack.subject,
+        headline: String::new(),
+        until: ack.until,
+        reason: ack.reason,
+    })
 }
 
 /// Names as they are, or every person's pseudonym under the data directory's key.

@@ -178,11 +178,13 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => MonthSpan::month(analysis::last_full_month(&store)?),
             };
             let out = out.unwrap_or_else(|| crate::cli::default_report_out(span));
+            let acks = crate::ack::Acks::load(&cli.config)?;
             let written = analyze_and_report(
                 &store,
                 &config,
                 &ReportRequest {
                     span,
+                    acks: &acks,
                     out: &out,
                     templates: templates.as_deref(),
                     user_metrics: metrics.as_deref(),
@@ -207,15 +209,15 @@ pub fn run(cli: Cli) -> Result<()> {
             // Each retro reads the last one's kept state and replaces it: one at a time.
             let _state =
                 LazyWriteLock::new(&cli.data_dir, Resource::RetroState, "retro", wait).get()?;
-            retro(
-                &store,
-                &config,
+            let acks = crate::ack::Acks::load(&cli.config)?;
+            let request = RetroRequest {
+                acks: &acks,
                 since,
-                &out,
-                audience.into(),
+                out: &out,
+                audience: audience.into(),
                 anonymize,
-                &say,
-            )
+            };
+            retro(&store, &config, request, &say)
         }
         Command::Bench {
             sizes,
@@ -1470,6 +1472,9 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
         config,
         &ReportRequest {
             span: MonthSpan::month(month),
+            // A simulated organisation's people are not the user's: their acknowledgements
+            // do not apply.
+            acks: &crate::ack::Acks::default(),
             out,
             templates: None,
             user_metrics: None,
@@ -1503,18 +1508,27 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
     Ok(())
 }
 
-/// `teamlens retro`: judges the months since the last retro (or `--since`), writes retro.md,
-/// and keeps what it saw in the data directory for the next retro.
-fn retro(
-    store: &Store,
-    config: &Config,
+/// What `teamlens retro` was asked for.
+struct RetroRequest<'a> {
+    /// The team's acknowledged findings; the retro names those about to expire.
+    acks: &'a crate::ack::Acks,
     since: Option<chrono::DateTime<chrono::Utc>>,
-    out: &Path,
+    out: &'a Path,
     audience: Audience,
     anonymize: bool,
-    say: &Say,
-) -> Result<()> {
+}
+
+/// `teamlens retro`: judges the months since the last retro (or `--since`), writes retro.md,
+/// and keeps what it saw in the data directory for the next retro.
+fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Result<()> {
     use report::retro::{Baseline, FindingKey};
+    let RetroRequest {
+        acks,
+        since,
+        out,
+        audience,
+        anonymize,
+    } = request;
     crate::out_dir::check_placement(out, Some(store.root()))?;
     if store.is_empty() {
         bail!(crate::store::StoreError::NoData {
@@ -1539,8 +1553,10 @@ fn retro(
         );
     }
     let span = MonthSpan::new(first, last)?;
-    let analysis = analysis::analyze(store, config, span, None)?;
+    let mut analysis = analysis::analyze(store, config, span, None)?;
+    // The state compares every finding, acknowledged or not, with the next retro's.
     let raw_findings: Vec<FindingKey> = analysis.outcome.findings.iter().map(Into::into).collect();
+    analysis.acknowledge(acks);
     let baseline = match (since, state) {
         (None, Some(state)) => Baseline {
             label: format!("the last retro ({})", state.written),
@@ -1587,6 +1603,8 @@ fn retro(
 /// What `teamlens report` was asked for.
 struct ReportRequest<'a> {
     span: MonthSpan,
+    /// The team's acknowledged findings (`teamlens ack`), listed apart from the findings.
+    acks: &'a crate::ack::Acks,
     out: &'a Path,
     templates: Option<&'a Path>,
     user_metrics: Option<&'a Path>,
@@ -1606,8 +1624,9 @@ fn analyze_and_report(
             dir: store.root().to_path_buf()
         });
     }
-    let data = analysis::analyze(store, config, request.span, request.user_metrics)?
-        .into_report_data(store, request.audience, request.anonymize)?;
+    let mut analysis = analysis::analyze(store, config, request.span, request.user_metrics)?;
+    analysis.acknowledge(request.acks);
+    let data = analysis.into_report_data(store, request.audience, request.anonymize)?;
     Ok(report::write(
         data,
         request.out,
@@ -1727,6 +1746,7 @@ fn bench_run(
                     identities,
                     tables,
                     acknowledged: Vec::new(),
+                    expiring: Vec::new(),
                     thresholds: config.thresholds.clone(),
                 };
                 let data = analysis.into_report_data(&store, Audience::Manager, false)?;

@@ -59,6 +59,8 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
             audience,
             names: &names,
             thresholds: &config.thresholds,
+            acknowledged: Vec::new(),
+            expiring: Vec::new(),
         })
         .unwrap();
         let written = report::write(data, &dir.path().join("report"), None, None).unwrap();

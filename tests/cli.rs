@@ -713,3 +713,70 @@ fn ack_records_lists_and_removes_an_acknowledgement_beside_the_config() {
         .code(1)
         .stderr(predicate::str::contains("nothing acknowledges"));
 }
+
+#[test]
+fn an_acknowledged_finding_is_listed_apart_and_the_retro_names_it_as_it_expires() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let config = work.path().join("teamlens.toml");
+    std::fs::write(&config, "").unwrap();
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["-q", "demo", "--out"])
+        .arg(work.path().join("demo"))
+        .assert()
+        .success();
+    let demo = read_json(&work.path().join("demo/report.json"));
+    let found = |report: &Value, kind: &str, subject: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == kind && f["subject"] == subject)
+    };
+    assert!(
+        found(&demo, "review_bottleneck", "mira"),
+        "the demo's bottleneck"
+    );
+    // `ack` refuses a month already past, so the file is written as a team would keep it.
+    std::fs::write(
+        work.path().join("teamlens.acks.toml"),
+        "[[ack]]\nkind = \"review_bottleneck\"\nsubject = \"mira\"\nuntil = \"2026-10\"\n\
+         reason = \"required code owner of payments\"\nadded = \"2026-09-01\"\n",
+    )
+    .unwrap();
+    let report_dir = work.path().join("report");
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .args(["-q", "report", "--month", "2026-10", "--out"])
+        .arg(&report_dir)
+        .assert()
+        .success();
+    let report = read_json(&report_dir.join("report.json"));
+    assert!(!found(&report, "review_bottleneck", "mira"));
+    let acknowledged = report["acknowledged"].as_array().unwrap();
+    assert_eq!(acknowledged.len(), 1, "{acknowledged:?}");
+    assert_eq!(acknowledged[0]["reason"], "required code owner of payments");
+    let markdown = std::fs::read_to_string(report_dir.join("report.md")).unwrap();
+    assert!(markdown.contains("Acknowledged until 2026-10: required code owner of payments"));
+    let retro_dir = work.path().join("retro");
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .args(["-q", "retro", "--since", "2026-10", "--out"])
+        .arg(&retro_dir)
+        .assert()
+        .success();
+    let retro = std::fs::read_to_string(retro_dir.join("retro.md")).unwrap();
+    assert!(retro.contains("## Acknowledgements that expire"), "{retro}");
+    assert!(
+        retro.contains("until 2026-10: required code owner of payments"),
+        "{retro}"
+    );
+}

@@ -186,6 +186,7 @@ pub fn write(
         improved => &improved,
         resolved => &resolved,
         watch => &watch,
+        expiring => &data.expiring,
         trends => &data.trends,
     };
     let text = env

@@ -117,6 +117,23 @@ pub struct ReportInput<'a> {
     pub names: &'a Names,
     /// The thresholds the detectors ran with, shown beside the figures held to them.
     pub thresholds: &'a crate::config::Thresholds,
+    /// Findings of the period the team has acknowledged (`teamlens ack`), listed apart.
+    pub acknowledged: Vec<Acknowledged>,
+    /// Acknowledgements whose last month is the period's last or the one after: what the
+    /// retro brings up again.
+    pub expiring: Vec<Acknowledged>,
+}
+
+/// A finding the team has acknowledged, or an acknowledgement about to expire (then
+/// `headline` is empty): what the report and the retro say about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Acknowledged {
+    pub kind: FindingKind,
+    pub subject: String,
+    pub headline: String,
+    /// The last month the acknowledgement holds.
+    pub until: String,
+    pub reason: String,
 }
 
 /// The version of `report.json`'s shape. It rises when a field is added or its meaning
@@ -124,8 +141,8 @@ pub struct ReportInput<'a> {
 /// first versioned report had). 1 was the report before the number; 2 added it, the findings'
 /// words (`team`, `title`, `figures_shown`, `notes`, `deciding`, `links_label`, `basis_text`),
 /// the summary's `question` and `kind`, the trends' usual swing and `signal`, the stuck tickets'
-/// time in their status and the reviewers' team.
-pub const SCHEMA_VERSION: u32 = 2;
+/// time in their status and the reviewers' team; 3 added `acknowledged` and `expiring`.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
@@ -147,6 +164,10 @@ pub struct ReportData {
     /// The three things that matter most, each pointing at its evidence.
     pub summary: Vec<SummaryItem>,
     pub findings: Vec<ReportFinding>,
+    /// Findings the team has acknowledged (`teamlens ack`), with the reason and until when.
+    pub acknowledged: Vec<Acknowledged>,
+    /// Acknowledgements that end with this period or the month after.
+    pub expiring: Vec<Acknowledged>,
     /// For a team audience: per-person health findings, counted per team without names.
     pub team_signals: Vec<TeamSignal>,
     pub not_judged: Vec<NotJudged>,
@@ -400,6 +421,8 @@ impl ReportData {
             audience,
             names,
             thresholds,
+            acknowledged,
+            expiring,
         } = input;
         let month = span.last;
         let months: Vec<String> = span.months().iter().map(Month::to_string).collect();
@@ -571,6 +594,8 @@ impl ReportData {
             active,
             summary,
             findings,
+            acknowledged: visible_acknowledged(acknowledged, audience, names),
+            expiring: visible_acknowledged(expiring, audience, names),
             team_signals,
             track_records,
             not_judged,
@@ -640,6 +665,29 @@ fn rename_finding(finding: Finding, names: &Names) -> Result<Finding, ReportErro
         name: "finding".into(),
         message: e.to_string(),
     })
+}
+
+/// What an audience may see of acknowledged findings, named as the report names people: a
+/// team audience sees none about one person's health, as it sees no such finding.
+fn visible_acknowledged(
+    acknowledged: Vec<Acknowledged>,
+    audience: Audience,
+    names: &Names,
+) -> Vec<Acknowledged> {
+    acknowledged
+        .into_iter()
+        .filter(|a| {
+            audience == Audience::Manager
+                || !HEALTH_KINDS.contains(&a.kind)
+                || a.subject.starts_with("team:")
+        })
+        .map(|a| Acknowledged {
+            subject: names.person(&a.subject),
+            headline: names.text(&a.headline),
+            reason: names.text(&a.reason),
+            ..a
+        })
+        .collect()
 }
 
 /// For a team audience, per-person health findings (and what could not be judged about a person's
@@ -1137,6 +1185,7 @@ pub fn write(
         summary => &data.summary,
         findings => &data.findings,
         team_signals => &data.team_signals,
+        acknowledged => &data.acknowledged,
         not_judged => &data.not_judged,
         track_records => &data.track_records,
         trends => &data.trends,
