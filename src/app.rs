@@ -1014,7 +1014,7 @@ fn fetch_git(
         );
     }
     let mut store = Store::open_or_create(data_dir, &options.lock.get()?)?;
-    let identities = github::fetch::identities(&store)?;
+    let identities = crate::sources::identities::identities(&store)?;
     let git_options = sync::GitOptions {
         branch,
         since: options.since,

@@ -8,6 +8,7 @@ pub mod git;
 pub mod github;
 pub mod graphql;
 pub mod http_log;
+pub mod identities;
 pub mod import;
 pub mod jira;
 pub mod linear;

@@ -38,7 +38,7 @@ use super::ownership::{Change, Histories, Ownership};
 use super::read::{GitRepo, RawCommit};
 use super::{GitError, SOURCE};
 use crate::model::{Commit, FileChange, PullRequest, Review, Table};
-use crate::sources::github::normalize::Identities;
+use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::sanitize;
 use crate::store::{Replacement, Store, StoreError, write_atomically};

@@ -5,12 +5,11 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use polars::prelude::*;
 use serde_json::json;
 
 use super::client::{ClientError, ClientStats, GitHubClient};
 use super::documents::Document;
-use super::normalize::{Identities, SOURCE};
+use super::normalize::SOURCE;
 use super::org::{self, OrgError};
 use super::sync::{
     Counts, Include, RepoOutcome, SyncContext, SyncError, checkpoint_path, repo_state, staging_dir,
@@ -19,7 +18,7 @@ use super::sync::{
 use super::wire::SearchCountData;
 use crate::common::repo_name::RepoName;
 use crate::config::GitHubConfig;
-use crate::model::Person;
+use crate::sources::identities::identities;
 use crate::store::{Store, StoreError};
 
 /// What the user asked to fetch.
@@ -87,50 +86,6 @@ pub async fn repositories(
         return Err(FetchError::NothingToFetch);
     }
     Ok(out)
-}
-
-/// The roster's identities, from the stored `people` table (empty when there is none).
-pub fn identities(store: &Store) -> Result<Identities, StoreError> {
-    let polars = |source| StoreError::Polars {
-        context: "reading the people table".into(),
-        source,
-    };
-    let pairs = store
-        .scan(<Person as crate::model::Table>::NAME)?
-        .select([col("person"), col("aliases")])
-        .explode(
-            by_name(["aliases"], true, false),
-            ExplodeOptions {
-                empty_as_null: true,
-                keep_nulls: true,
-            },
-        )
-        .collect()
-        .map_err(polars)?;
-    let persons = pairs.column("person").and_then(|c| c.str().cloned());
-    let aliases = pairs.column("aliases").and_then(|c| c.str().cloned());
-    let (persons, aliases) = (persons.map_err(polars)?, aliases.map_err(polars)?);
-    let mut roster: Vec<Person> = Vec::new();
-    for (person, alias) in persons.iter().zip(aliases.iter()) {
-        let Some(person) = person else { continue };
-        if roster.last().is_none_or(|p| p.person != person) {
-            roster.push(Person {
-                person: person.to_string(),
-                display_name: None,
-                team: String::new(),
-                teams: Vec::new(),
-                role: String::new(),
-                timezone: String::new(),
-                work_start_hour: None,
-                work_end_hour: None,
-                aliases: Vec::new(),
-            });
-        }
-        if let (Some(last), Some(alias)) = (roster.last_mut(), alias) {
-            last.aliases.push(alias.to_string());
-        }
-    }
-    Ok(Identities::from_people(&roster))
 }
 
 /// Fetches every repository in turn. A repository that fails is reported and the others go on,

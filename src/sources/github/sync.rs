@@ -26,10 +26,11 @@ use serde_json::{Value, json};
 
 use super::client::{Answer, ClientError, GitHubClient};
 use super::documents::Document;
-use super::normalize::{self, Identities, SOURCE};
+use super::normalize::{self, SOURCE};
 use super::wire::{Connection, IssueNode, PullRequestNode, RepositorySyncData};
 use crate::common::repo_name::RepoName;
 use crate::model::{Dataset, Deployment, Table};
+use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, sanitize, write_checkpoint, write_page,

@@ -111,7 +111,7 @@ pub async fn fetch(
             }
         }
     }
-    let identities = crate::sources::github::fetch::identities(&store)?;
+    let identities = crate::sources::identities::identities(&store)?;
     let store = Mutex::new(store);
     let ctx = SyncContext {
         client,

@@ -34,7 +34,7 @@ use super::client::{ClientError, JiraClient};
 use super::normalize::{self, IssueParts, Mapping, SOURCE};
 use super::wire::{ChangelogPage, CommentPage, History, IssueNode, RemoteLink, SearchPage};
 use crate::model::{Dataset, Sprint, Table};
-use crate::sources::github::normalize::Identities;
+use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,

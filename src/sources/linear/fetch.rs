@@ -90,7 +90,7 @@ pub async fn fetch(
     if teams.is_empty() {
         return Err(FetchError::NothingToFetch);
     }
-    let identities = crate::sources::github::fetch::identities(&store)?;
+    let identities = crate::sources::identities::identities(&store)?;
     let store = Mutex::new(store);
     let ctx = SyncContext {
         client,

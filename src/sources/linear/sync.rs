@@ -44,7 +44,7 @@ use super::wire::{
     Connection, Issue as WireIssue, IssueId, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
 };
 use crate::model::{Dataset, Sprint, Table};
-use crate::sources::github::normalize::Identities;
+use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
