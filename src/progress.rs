@@ -228,7 +228,8 @@ mod linear {
     use super::FetchProgress;
     use crate::sources::linear::client::ClientStats;
     use crate::sources::linear::fetch::Observer;
-    use crate::sources::linear::sync::{Counts, SyncError, TeamOutcome};
+    use crate::sources::linear::sync::{SyncError, TeamOutcome};
+    use crate::sources::tickets::Counts;
 
     /// `120 issues, 840 history events, 64 comments (page 3)`.
     fn describe(counts: &Counts) -> String {
@@ -329,7 +330,8 @@ mod jira {
     use super::FetchProgress;
     use crate::sources::jira::client::ClientStats;
     use crate::sources::jira::fetch::Observer;
-    use crate::sources::jira::sync::{Counts, ProjectOutcome, SkippedIssue, SyncError};
+    use crate::sources::jira::sync::{ProjectOutcome, SkippedIssue, SyncError};
+    use crate::sources::tickets::Counts;
 
     /// `; 1 issue skipped (Jira refused to read it: deleted, or hidden by issue security):
     /// OPS-7 (404)`: issues the search returned that Jira then would not give, each with its

@@ -14,6 +14,17 @@ use serde_json::Value;
 use crate::model::{Comment, Issue, IssueEvent, Table};
 use crate::store::{Replacement, Store, StoreError};
 
+/// What one project's or team's fetch read so far, for its progress line; kept in its
+/// checkpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub issues: usize,
+    /// Changelog (Jira) or history (Linear) entries: the `issue_events` rows.
+    pub events: usize,
+    pub comments: usize,
+    pub pages: u32,
+}
+
 /// What the manifest keeps per Jira project or Linear team, under the source's state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScopeState {

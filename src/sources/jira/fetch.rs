@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use super::client::{ClientError, ClientStats, JiraClient};
 use super::normalize::{AccountInfo, Mapping, SOURCE, bot_id};
 use super::sync::{
-    Counts, ProjectOutcome, SyncContext, SyncError, checkpoint_path, staging_dir, sync_project,
+    ProjectOutcome, SyncContext, SyncError, checkpoint_path, staging_dir, sync_project,
 };
 use super::wire::{BoardPage, Myself, SprintPage, StatusDefinition};
 use crate::config::JiraConfig;
 use crate::model::Sprint;
+use crate::sources::tickets::Counts;
 use crate::store::{Store, StoreError};
 
 /// Told what happens, so the command line can show progress bars or log lines.

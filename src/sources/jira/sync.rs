@@ -39,7 +39,7 @@ pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
 };
-use crate::sources::tickets::{self, IssueRows};
+use crate::sources::tickets::{self, Counts, IssueRows};
 use crate::store::{Replacement, Store, StoreError};
 
 /// Why a project's fetch stopped.
@@ -108,15 +108,6 @@ pub struct SyncContext<'a> {
     pub zone: chrono_tz::Tz,
     /// Each project's sprints from the agile API, stored with its issues in one commit.
     pub sprints: std::collections::BTreeMap<String, Vec<Sprint>>,
-}
-
-/// Counts of what one project's fetch read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Counts {
-    pub issues: usize,
-    pub events: usize,
-    pub comments: usize,
-    pub pages: u32,
 }
 
 /// What one project's fetch did.

@@ -9,10 +9,9 @@ use chrono::{DateTime, Utc};
 use super::SOURCE;
 use super::client::{ClientError, ClientStats, LinearClient};
 use super::normalize::TypeRules;
-use super::sync::{
-    Counts, SyncContext, SyncError, TeamOutcome, checkpoint_path, staging_dir, sync_team,
-};
+use super::sync::{SyncContext, SyncError, TeamOutcome, checkpoint_path, staging_dir, sync_team};
 use crate::config::LinearConfig;
+use crate::sources::tickets::Counts;
 use crate::store::{Store, StoreError};
 
 /// Told what happens, so the command line can show progress bars or log lines.

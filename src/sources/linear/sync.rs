@@ -49,7 +49,7 @@ pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
 };
-use crate::sources::tickets::{self, IssueRows};
+use crate::sources::tickets::{self, Counts, IssueRows};
 use crate::store::{Replacement, Store, StoreError};
 
 /// Why a team's fetch stopped.
@@ -115,15 +115,6 @@ pub struct SyncContext<'a> {
     /// How long a team's listing of ids is trusted (`linear.relist_days`): a fetch this long
     /// after the last listing lists every id of the team again ([`reconcile`]).
     pub relist_after: chrono::TimeDelta,
-}
-
-/// What one team's fetch read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Counts {
-    pub issues: usize,
-    pub events: usize,
-    pub comments: usize,
-    pub pages: u32,
 }
 
 /// What one team's fetch did.
