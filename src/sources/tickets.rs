@@ -156,9 +156,66 @@ pub fn replace_issues(
     ])
 }
 
+/// Keys named in a finished line about removed issues; the rest are counted (and logged at -v).
+pub const REMOVED_KEYS_SHOWN: usize = 10;
+
+/// `; 2 issues removed (no longer in the project, or deleted): PAY-1, PAY-3`: which stored issues
+/// a fetch removed, so a user who misses one in the report can tell why. Every key is also logged
+/// at info level (`-v`), and the line names the first [`REMOVED_KEYS_SHOWN`].
+pub fn removed_note(scope: &str, removed: &[String], why: &str) -> String {
+    if removed.is_empty() {
+        return String::new();
+    }
+    for key in removed {
+        tracing::info!("{scope}: removed {key} ({why})");
+    }
+    let shown: Vec<&str> = removed
+        .iter()
+        .take(REMOVED_KEYS_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let mut text = format!(
+        "; {} issue{} removed ({why}): {}",
+        removed.len(),
+        if removed.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    );
+    if removed.len() > shown.len() {
+        text.push_str(&format!(
+            " and {} more (-v lists them)",
+            removed.len() - shown.len()
+        ));
+    }
+    text
+}
+
+/// The dry runs' column for a tracker's periodic listing: `no`, or `yes, 3 requests`.
+pub fn listing_due(requests: i64) -> String {
+    match requests {
+        0 => "no".to_string(),
+        1 => "yes, 1 request".to_string(),
+        n => format!("yes, {n} requests"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removed_issues_are_named_up_to_ten() {
+        assert_eq!(removed_note("jira PAY", &[], "gone"), "");
+        assert_eq!(
+            removed_note("jira PAY", &["PAY-3".to_string()], "gone"),
+            "; 1 issue removed (gone): PAY-3"
+        );
+        let many: Vec<String> = (1..=12).map(|n| format!("PAY-{n}")).collect();
+        assert_eq!(
+            removed_note("jira PAY", &many, "gone"),
+            "; 12 issues removed (gone): PAY-1, PAY-2, PAY-3, PAY-4, PAY-5, PAY-6, PAY-7, PAY-8, \
+             PAY-9, PAY-10 and 2 more (-v lists them)"
+        );
+    }
     use chrono::TimeZone;
 
     fn at(day: u32) -> DateTime<Utc> {

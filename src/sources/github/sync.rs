@@ -30,6 +30,7 @@ use super::normalize::{self, SOURCE};
 use super::wire::{Connection, IssueNode, PullRequestNode, RepositorySyncData};
 use crate::common::repo_name::RepoName;
 use crate::model::{Dataset, Deployment, Table};
+use crate::sources::fetch::{ScopeError, lock};
 use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
@@ -82,10 +83,22 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-impl SyncError {
-    /// True when running the same command again continues where this one stopped.
-    pub fn is_resumable(&self) -> bool {
+impl ScopeError for SyncError {
+    fn is_resumable(&self) -> bool {
         matches!(self, SyncError::Client { .. } | SyncError::Query { .. })
+    }
+
+    /// Credentials, the hourly budget and the network are every repository's; so is the store.
+    fn stops_all(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Client {
+                source: ClientError::Unauthorized { .. }
+                    | ClientError::RateLimited { .. }
+                    | ClientError::Network { .. },
+                ..
+            } | SyncError::Store(_)
+        )
     }
 }
 
@@ -298,12 +311,6 @@ pub async fn sync_repository(
         resumed,
         warnings: checkpoint.warnings,
     })
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn new_checkpoint(ctx: &SyncContext<'_>, state: &RepoState) -> Checkpoint {

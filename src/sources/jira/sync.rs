@@ -34,6 +34,7 @@ use super::client::{ClientError, JiraClient};
 use super::normalize::{self, IssueParts, Mapping, SOURCE};
 use super::wire::{ChangelogPage, CommentPage, History, IssueNode, RemoteLink, SearchPage};
 use crate::model::{Dataset, Sprint, Table};
+use crate::sources::fetch::{ScopeError, lock};
 use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
@@ -68,9 +69,8 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-impl SyncError {
-    /// True when running the same command again continues where this one stopped.
-    pub fn is_resumable(&self) -> bool {
+impl ScopeError for SyncError {
+    fn is_resumable(&self) -> bool {
         matches!(
             self,
             SyncError::Client {
@@ -82,15 +82,17 @@ impl SyncError {
         )
     }
 
-    /// True when the failure concerns every project (credentials, the site), so the fetch stops.
-    pub fn is_global(&self) -> bool {
-        matches!(
-            self,
-            SyncError::Client {
-                source: ClientError::Unauthorized { .. } | ClientError::Setup(_),
-                ..
-            }
-        )
+    /// Credentials and the site concern every project, and so does what would resume: the
+    /// same command then continues every project where it stopped.
+    fn stops_all(&self) -> bool {
+        self.is_resumable()
+            || matches!(
+                self,
+                SyncError::Client {
+                    source: ClientError::Unauthorized { .. } | ClientError::Setup(_),
+                    ..
+                }
+            )
     }
 }
 
@@ -489,12 +491,6 @@ async fn read_issue(
         mapping,
         &ctx.identities,
     ))
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn commit(

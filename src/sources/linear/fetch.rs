@@ -1,48 +1,108 @@
-//! A whole `teamlens fetch linear` run: one [`sync_team`] per team key, and what to tell the
-//! user as it goes.
+//! `teamlens fetch linear`: one [`sync_team`] per team key, and what to tell the user as it
+//! goes; and `--dry-run`, which counts what a fetch would read instead.
 
-use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 
-use super::SOURCE;
-use super::client::{ClientError, ClientStats, LinearClient};
+use super::client::{ClientStats, LinearClient, Policy, api_key, api_url};
 use super::normalize::TypeRules;
-use super::sync::{SyncContext, SyncError, TeamOutcome, checkpoint_path, staging_dir, sync_team};
+use super::sync::{
+    SyncContext, SyncError, TeamEstimate, TeamOutcome, checkpoint_path, staging_dir, sync_team,
+};
+use super::{SOURCE, parse_team_key};
 use crate::config::LinearConfig;
-use crate::sources::tickets::Counts;
-use crate::store::{Store, StoreError};
+use crate::sources::fetch::{
+    Estimate, Fetch, FetchContext, FetchError, FetchSummary, each_scope, runtime, waits_logged,
+    waits_told,
+};
+use crate::sources::identities::identities;
+use crate::sources::tickets::{Counts, listing_due, removed_note};
+use crate::store::Store;
 
-/// Told what happens, so the command line can show progress bars or log lines.
-pub trait Observer: Sync {
-    fn team_started(&self, team: &str, resumed_hint: bool);
-    fn page(&self, team: &str, counts: &Counts, stats: &ClientStats);
-    fn waiting(&self, message: &str);
-    fn team_finished(&self, outcome: &TeamOutcome, stats: &ClientStats);
-    fn team_failed(&self, team: &str, error: &SyncError);
+const NOTHING_TO_FETCH: &str = "nothing to fetch from Linear: name team keys (`teamlens fetch \
+    linear PAY CORE`) or list them as `teams = [\"PAY\"]` under [linear] in teamlens.toml";
+
+/// The Linear source of a fetch: the teams named, by key.
+pub struct Linear<'a> {
+    config: &'a LinearConfig,
+    teams: Vec<String>,
 }
 
-/// What a fetch did, team by team.
-#[derive(Debug, Default)]
-pub struct FetchSummary {
-    pub outcomes: Vec<TeamOutcome>,
-    pub failures: Vec<SyncError>,
-    pub stats: ClientStats,
-    /// Every team was tried; nothing stopped early.
-    pub complete: bool,
+impl<'a> Linear<'a> {
+    pub fn new(config: &'a LinearConfig, teams: Vec<String>) -> Self {
+        Linear { config, teams }
+    }
+
+    /// The team keys, the API key and Linear's URL.
+    fn connect(&self) -> Result<(Vec<String>, SecretString, String), FetchError> {
+        let teams: Vec<String> = self
+            .teams
+            .iter()
+            .map(|t| parse_team_key(t))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(FetchError::BadScope)?;
+        let var = |name: &str| std::env::var(name).ok();
+        let key = api_key(var).map_err(FetchError::own)?;
+        let url = api_url(self.config, var);
+        tracing::info!("Linear at {url}, with the key in LINEAR_API_KEY");
+        Ok((teams, key, url))
+    }
 }
 
-/// Why a fetch could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error(
-        "nothing to fetch from Linear: name team keys (`teamlens fetch linear PAY CORE`) or list \
-         them as `teams = [\"PAY\"]` under [linear] in teamlens.toml"
-    )]
-    NothingToFetch,
-    #[error(transparent)]
-    Store(#[from] StoreError),
+impl Fetch for Linear<'_> {
+    /// What a fetch would read, counted from ids; nothing is stored.
+    fn estimate(&self, ctx: &FetchContext<'_>) -> Result<Estimate, FetchError> {
+        let (teams, key, url) = self.connect()?;
+        let since = ctx.since_or_a_year_ago();
+        let store = ctx.stored()?;
+        runtime()?.block_on(async {
+            let client = LinearClient::new(
+                &url,
+                key,
+                Policy::from_config(self.config, ctx.wait),
+                waits_logged(),
+            )
+            .map_err(FetchError::own)?;
+            let estimates = estimate(&client, store.as_ref(), &teams, since, self.config)
+                .await
+                .map_err(FetchError::own)?;
+            Ok(estimate_table(&estimates))
+        })
+    }
+
+    fn fetch(&self, ctx: &FetchContext<'_>) -> Result<FetchSummary, FetchError> {
+        let (teams, key, url) = self.connect()?;
+        let since = ctx.since_or_a_year_ago();
+        runtime()?.block_on(async {
+            let client = LinearClient::new(
+                &url,
+                key,
+                Policy::from_config(self.config, ctx.wait),
+                waits_told(&ctx.observer),
+            )
+            .map_err(FetchError::own)?;
+            let store = ctx.open_store()?;
+            let mut summary = fetch(&client, store, ctx, &teams, since, self.config).await?;
+            let stats = client.stats();
+            summary.totals = Some(format!(
+                "fetched {} of {} Linear teams into {}: {} requests ({} retried), {} complexity points{}",
+                summary.fetched,
+                teams.len(),
+                ctx.data_dir.display(),
+                stats.requests,
+                stats.retries,
+                stats.complexity,
+                match (stats.requests_remaining, stats.requests_limit) {
+                    (Some(remaining), Some(limit)) =>
+                        format!(", {remaining} of {limit} requests left"),
+                    _ => String::new(),
+                }
+            ));
+            Ok(summary)
+        })
+    }
 }
 
 /// Counts what a fetch of `teams` would read, each from its stored mark (or `since`); reads
@@ -53,7 +113,7 @@ pub async fn estimate(
     teams: &[String],
     since: DateTime<Utc>,
     config: &LinearConfig,
-) -> Result<Vec<super::sync::TeamEstimate>, SyncError> {
+) -> Result<Vec<TeamEstimate>, SyncError> {
     let mut out = Vec::new();
     for team in teams {
         let state = store
@@ -74,66 +134,131 @@ pub async fn estimate(
     Ok(out)
 }
 
+/// A team as progress shows it, beside the repositories.
+fn shown(team: &str) -> String {
+    format!("linear {team}")
+}
+
 /// Fetches every team in turn. A team that fails is reported and the others go on, except
 /// when the failure concerns them all (the key, the rate limit, the network): then the fetch
 /// stops, with each team's checkpoint kept for the next run.
-pub async fn fetch(
+async fn fetch(
     client: &LinearClient,
     store: Store,
-    data_dir: &Path,
+    ctx: &FetchContext<'_>,
     teams: &[String],
     since: DateTime<Utc>,
     config: &LinearConfig,
-    observer: &dyn Observer,
 ) -> Result<FetchSummary, FetchError> {
     if teams.is_empty() {
-        return Err(FetchError::NothingToFetch);
+        return Err(FetchError::NothingToFetch(NOTHING_TO_FETCH));
     }
-    let identities = crate::sources::identities::identities(&store)?;
+    let identities = identities(&store)?;
     let store = Mutex::new(store);
-    let ctx = SyncContext {
+    let sync = SyncContext {
         client,
         store: &store,
-        staging_root: data_dir.join("staging").join(SOURCE),
+        staging_root: ctx.staging_root(SOURCE),
         since,
         page_size: config.page_size,
         identities,
         types: TypeRules::from_config(config),
         relist_after: chrono::TimeDelta::days(i64::from(config.relist_days)),
     };
-    let mut summary = FetchSummary {
-        complete: true,
-        ..FetchSummary::default()
+    let observer = ctx.observer.as_ref();
+    let on_page = |team: &str, counts: &Counts| {
+        let text = format!("{}; {}", describe(counts), budget(&client.stats()));
+        observer.progressed(&shown(team), &text);
     };
-    let on_page = |team: &str, counts: &Counts| observer.page(team, counts, &client.stats());
-    for team in teams {
-        let resumed_hint = checkpoint_path(&staging_dir(&ctx.staging_root, team)).exists();
-        observer.team_started(team, resumed_hint);
-        match sync_team(&ctx, team, &on_page).await {
-            Ok(outcome) => {
-                observer.team_finished(&outcome, &client.stats());
-                summary.outcomes.push(outcome);
+    let summary = each_scope(
+        teams,
+        observer,
+        FetchSummary::new("teams"),
+        |team| shown(team),
+        |team| checkpoint_path(&staging_dir(&sync.staging_root, team)).exists(),
+        async |team| {
+            let outcome = sync_team(&sync, team, &on_page).await?;
+            Ok::<_, SyncError>(finished(&outcome, &client.stats()))
+        },
+    )
+    .await;
+    Ok(summary)
+}
+
+/// `120 issues, 840 history events, 64 comments (page 3)`.
+fn describe(counts: &Counts) -> String {
+    format!(
+        "{} issues, {} history events, {} comments (page {})",
+        counts.issues, counts.events, counts.comments, counts.pages
+    )
+}
+
+/// `rate limit 4,812 of 5,000 requests left`, when Linear has said.
+fn budget(stats: &ClientStats) -> String {
+    match (stats.requests_remaining, stats.requests_limit) {
+        (Some(remaining), Some(limit)) => {
+            let mut text = format!("rate limit {remaining} of {limit} requests left");
+            if let (Some(left), Some(limit)) = (stats.complexity_remaining, stats.complexity_limit)
+            {
+                text.push_str(&format!(", {left} of {limit} complexity points"));
             }
-            Err(error) => {
-                observer.team_failed(team, &error);
-                let stops_all = matches!(
-                    &error,
-                    SyncError::Client {
-                        source: ClientError::Unauthorized { .. }
-                            | ClientError::NoKey
-                            | ClientError::RateLimited { .. }
-                            | ClientError::Network { .. },
-                        ..
-                    } | SyncError::Store(_)
-                );
-                summary.failures.push(error);
-                if stops_all {
-                    summary.complete = false;
-                    break;
-                }
-            }
+            text
+        }
+        _ => "rate limit not reported yet".into(),
+    }
+}
+
+/// A team's finished line: what it read, the issues it removed, and Linear's errors beside
+/// the data (logged at `-v`).
+fn finished(outcome: &TeamOutcome, stats: &ClientStats) -> String {
+    let mut text = format!("done: {}; {}", describe(&outcome.counts), budget(stats));
+    text.push_str(&removed_note(
+        &shown(&outcome.team),
+        &outcome.removed,
+        "moved out of the team, or trashed",
+    ));
+    if !outcome.warnings.is_empty() {
+        text.push_str(&format!(
+            "; Linear reported {} error(s) beside the data, which was kept (-v lists them)",
+            outcome.warnings.len()
+        ));
+        for warning in &outcome.warnings {
+            tracing::info!("linear {}: {warning}", outcome.team);
         }
     }
-    summary.stats = client.stats();
-    Ok(summary)
+    text
+}
+
+/// The dry run's table: a row per team, then the totals.
+fn estimate_table(estimates: &[TeamEstimate]) -> Estimate {
+    let issues: i64 = estimates.iter().map(|e| e.issues).sum();
+    let requests: i64 = estimates
+        .iter()
+        .map(|e| e.requests + e.listing_requests)
+        .sum();
+    let counted: i64 = estimates.iter().map(|e| e.counted_with).sum();
+    Estimate {
+        columns: &[
+            "linear team",
+            "issues to read",
+            "requests (at least)",
+            "listing of ids due",
+        ],
+        rows: estimates
+            .iter()
+            .map(|e| {
+                vec![
+                    e.team.clone(),
+                    e.issues.to_string(),
+                    e.requests.to_string(),
+                    listing_due(e.listing_requests),
+                ]
+            })
+            .collect(),
+        totals: vec![format!(
+            "linear total: {issues} issues, about {requests} requests, plus one per further \
+             page of a long history or comment thread; {counted} requests made to count, \
+             nothing stored"
+        )],
+    }
 }

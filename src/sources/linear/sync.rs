@@ -44,6 +44,7 @@ use super::wire::{
     Connection, Issue as WireIssue, IssueId, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
 };
 use crate::model::{Dataset, Sprint, Table};
+use crate::sources::fetch::{ScopeError, lock};
 use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
@@ -86,9 +87,8 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-impl SyncError {
-    /// True when running the same command again continues where this one stopped.
-    pub fn is_resumable(&self) -> bool {
+impl ScopeError for SyncError {
+    fn is_resumable(&self) -> bool {
         matches!(
             self,
             SyncError::Client {
@@ -98,6 +98,20 @@ impl SyncError {
                     | ClientError::Malformed { .. },
                 ..
             }
+        )
+    }
+
+    /// The key, the rate limit and the network are every team's; so is the store.
+    fn stops_all(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Client {
+                source: ClientError::Unauthorized { .. }
+                    | ClientError::NoKey
+                    | ClientError::RateLimited { .. }
+                    | ClientError::Network { .. },
+                ..
+            } | SyncError::Store(_)
         )
     }
 }
@@ -493,12 +507,6 @@ async fn look_up(ctx: &SyncContext<'_>, team: &str) -> Result<(), SyncError> {
             team: team.to_string(),
         })
     }
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn new_checkpoint(ctx: &SyncContext<'_>, state: &TeamState) -> Checkpoint {
