@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::dir_lock::{LazyWriteLock, LockError};
+use crate::dir_lock::LazyWriteLock;
 use crate::progress::FetchProgress;
-use crate::sources::fetch::{Failures, Fetch, FetchContext, FetchError, with_causes};
+use crate::sources::fetch::{Failures, Fetch, FetchContext, FetchError, open_store, with_causes};
 use crate::sources::git::fetch::Git;
 use crate::sources::github::fetch::GitHub;
 use crate::sources::jira::fetch::Jira;
 use crate::sources::linear::fetch::Linear;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 /// A source named on the command line, with what was named of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,13 +64,9 @@ pub enum FetchCommandError {
     NothingToFetch,
     #[error("building the people table from the roster: {0}")]
     Roster(polars::prelude::PolarsError),
+    /// The source named could not fetch; or the store, its lock or a repair failed.
     #[error(transparent)]
-    Lock(#[from] LockError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The source named could not fetch.
-    #[error(transparent)]
-    Source(#[from] FetchError),
+    Fetch(#[from] FetchError),
     /// Some of its scopes failed.
     #[error(transparent)]
     Failures(#[from] Failures),
@@ -157,7 +153,8 @@ struct Run<'a> {
 impl Run<'_> {
     /// `teamlens fetch SOURCE …`: what can be checked first, the roster, then the source.
     fn named(&self, named: Named) -> Result<(), FetchCommandError> {
-        // A named Linear fetch has always left the people table as it was.
+        // A named Linear fetch does not write the roster, unlike the others: kept as it was,
+        // since changing it changes what such a fetch stores and says.
         let roster = !matches!(named, Named::Linear { .. });
         let source = source(named, self.config);
         source.check()?;
@@ -235,8 +232,9 @@ impl Run<'_> {
         let count = rows.len();
         let frame = <crate::model::Person as crate::model::Table>::to_frame(rows)
             .map_err(FetchCommandError::Roster)?;
-        let mut store = Store::open_or_create(self.data_dir, &self.lock.get()?)?;
-        store.replace_tables(vec![("people", frame)], None)?;
+        let mut store = open_store(self.data_dir, self.lock)?;
+        let replaced = store.replace_tables(vec![("people", frame)], None);
+        replaced.map_err(FetchError::Store)?;
         (self.say)(&format!(
             "roster: {count} {} written to the people table",
             if count == 1 { "person" } else { "people" }
@@ -248,11 +246,7 @@ impl Run<'_> {
 /// `teamlens fetch --repair`, before the fetch: sets the damaged files aside and rewinds the
 /// sources that had rows in them, in one commit; says what was found and what cannot be
 /// fetched again.
-fn repair(
-    data_dir: &Path,
-    lock: &LazyWriteLock,
-    say: &dyn Fn(&str),
-) -> Result<(), FetchCommandError> {
+fn repair(data_dir: &Path, lock: &LazyWriteLock, say: &dyn Fn(&str)) -> Result<(), FetchError> {
     let (mut store, manifest_lost) = Store::open_for_repair(data_dir, &lock.get()?)?;
     if manifest_lost {
         say(&format!(

@@ -1,7 +1,7 @@
 //! The seam every source `teamlens fetch` reads stands behind ([`Fetch`]), and what those
 //! sources share: the [`Observer`] told what happens, the loop over a source's scopes
-//! ([`each_scope`]), what a fetch did ([`FetchSummary`]) or would cost ([`Estimate`]), and why
-//! it could not ([`FetchError`]).
+//! ([`FetchSummary::each_scope`]), what a fetch did ([`FetchSummary`]) or would cost
+//! ([`Estimate`]), and why it could not ([`FetchError`]).
 //!
 //! A source reads *scopes* one at a time, each to the end and into the store in one merge: a
 //! GitHub repository, a Jira project, a Linear team, a git clone. A scope that fails is
@@ -12,12 +12,13 @@
 //! client on a [`runtime`] of their own, git reads the disk. Each implementation is one file,
 //! `sources/<source>/fetch.rs`, registered in `crate::fetch`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
 use crate::dir_lock::{LazyWriteLock, LockError};
+use crate::sources::staging::checkpoint_path;
 use crate::store::{Store, StoreError};
 
 /// A source `teamlens fetch` reads into the store.
@@ -66,7 +67,7 @@ impl FetchContext<'_> {
 
     /// The store to fetch into (made when there is none yet), under the write lock.
     pub fn open_store(&self) -> Result<Store, FetchError> {
-        Ok(Store::open_or_create(self.data_dir, &self.lock.get()?)?)
+        open_store(self.data_dir, self.lock)
     }
 
     /// The store as it stands, if there is one: what a dry run reads.
@@ -74,10 +75,16 @@ impl FetchContext<'_> {
         Ok(Store::open_if_any(self.data_dir)?)
     }
 
-    /// Where a source's unfinished fetches keep their pages and checkpoints.
-    pub fn staging_root(&self, source: &str) -> std::path::PathBuf {
+    /// Where a source's unfinished fetches keep their pages and checkpoints
+    /// (`staging/<source>/`).
+    pub fn staging_root(&self, source: &str) -> PathBuf {
         self.data_dir.join("staging").join(source)
     }
+}
+
+/// The store of `data_dir` (made when there is none yet), under its write lock.
+pub fn open_store(data_dir: &Path, lock: &LazyWriteLock) -> Result<Store, FetchError> {
+    Ok(Store::open_or_create(data_dir, &lock.get()?)?)
 }
 
 /// Told what a fetch does as it goes, so the command line can show a bar or a line per scope.
@@ -107,6 +114,38 @@ pub fn waits_told(observer: &Arc<dyn Observer>) -> Box<dyn Fn(&str) + Send + Syn
 /// A client's waits, logged at info level (`-v`): a dry run shows no progress.
 pub fn waits_logged() -> Box<dyn Fn(&str) + Send + Sync> {
     Box::new(|message| tracing::info!("{message}"))
+}
+
+/// `300 pull requests, 12 issues, 4 deployments (page 3)`: what a scope's fetch has read.
+pub fn read_so_far(counts: &[(usize, &str)], page: u32) -> String {
+    let counted: Vec<String> = counts
+        .iter()
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    format!("{} (page {page})", counted.join(", "))
+}
+
+/// `rate limit 4812 of 5000 points left` once the service has said, counted in `unit`.
+pub fn rate_limit(remaining: Option<i64>, limit: Option<i64>, unit: &str) -> String {
+    match (remaining, limit) {
+        (Some(remaining), Some(limit)) => format!("rate limit {remaining} of {limit} {unit} left"),
+        _ => "rate limit not reported yet".into(),
+    }
+}
+
+/// `; GitHub reported 2 error(s) beside the data, which was kept (-v lists them)`: a GraphQL
+/// service's errors that came with data; each is logged at info level under its scope.
+pub fn warnings_note(service: &str, scope: &str, warnings: &[String]) -> String {
+    if warnings.is_empty() {
+        return String::new();
+    }
+    for warning in warnings {
+        tracing::info!("{scope}: {warning}");
+    }
+    format!(
+        "; {service} reported {} error(s) beside the data, which was kept (-v lists them)",
+        warnings.len()
+    )
 }
 
 /// Why one scope's fetch failed, as the loop over scopes weighs it.
@@ -144,6 +183,68 @@ impl FetchSummary {
             scopes,
             totals: None,
         }
+    }
+
+    /// Says, when the fetch ends, how many of the `of` scopes it read into `into`, called
+    /// `what` (`Jira projects`), and what that cost.
+    pub fn with_totals(self, of: usize, what: &str, into: &Path, cost: String) -> FetchSummary {
+        let line = format!(
+            "fetched {} of {of} {what} into {}: {cost}",
+            self.fetched,
+            into.display()
+        );
+        FetchSummary {
+            totals: Some(line),
+            ..self
+        }
+    }
+
+    /// Fetches each scope in turn, telling `observer` as each starts, reads a page and ends.
+    /// `read` reads one to the end, calling its page callback after every page, and gives what
+    /// its finished line says; `page` says what a page line says. A scope is named as `shown`
+    /// says, and resumes an interrupted fetch when a checkpoint waits in its `staging` folder.
+    /// A scope that fails is told and the others go on, unless its failure
+    /// [stops them all](ScopeError::stops_all).
+    pub async fn each_scope<S, C, E: ScopeError>(
+        mut self,
+        scopes: &[S],
+        observer: &dyn Observer,
+        shown: impl Fn(&S) -> String,
+        staging: impl Fn(&S) -> PathBuf,
+        page: impl Fn(&C) -> String + Sync,
+        read: impl AsyncFn(&S, &(dyn Fn(&C) + Sync)) -> Result<String, E>,
+    ) -> FetchSummary {
+        for scope in scopes {
+            let shown = shown(scope);
+            let started = if checkpoint_path(&staging(scope)).exists() {
+                "resuming an interrupted fetch"
+            } else {
+                "fetching"
+            };
+            observer.started(&shown, started);
+            let on_page = |counts: &C| observer.progressed(&shown, &page(counts));
+            match read(scope, &on_page).await {
+                Ok(finished) => {
+                    observer.finished(&shown, &finished);
+                    self.fetched += 1;
+                }
+                Err(error) => {
+                    let text = if error.is_resumable() {
+                        "stopped (progress is saved: the same command resumes)"
+                    } else {
+                        "failed"
+                    };
+                    observer.failed(&shown, text);
+                    let stops_all = error.stops_all();
+                    self.failures.push(Box::new(error));
+                    if stops_all {
+                        self.complete = false;
+                        break;
+                    }
+                }
+            }
+        }
+        self
     }
 
     /// Fine when no scope failed; else every failure, in one error.
@@ -192,60 +293,30 @@ impl std::fmt::Display for Failures {
 /// Each failure names its own cause already.
 impl std::error::Error for Failures {}
 
-/// Fetches each scope in turn, telling the observer as each starts and ends: `sync` reads one
-/// to the end and gives what its finished line says. A scope that fails is told and the others
-/// go on, unless its failure [stops them all](ScopeError::stops_all). `name` is the scope as
-/// the observer shows it; `resumes`, whether a checkpoint of an interrupted run waits for it.
-pub async fn each_scope<S, E: ScopeError>(
-    scopes: &[S],
-    observer: &dyn Observer,
-    summary: FetchSummary,
-    name: impl Fn(&S) -> String,
-    resumes: impl Fn(&S) -> bool,
-    sync: impl AsyncFn(&S) -> Result<String, E>,
-) -> FetchSummary {
-    let mut summary = summary;
-    for scope in scopes {
-        let shown = name(scope);
-        let started = if resumes(scope) {
-            "resuming an interrupted fetch"
-        } else {
-            "fetching"
-        };
-        observer.started(&shown, started);
-        match sync(scope).await {
-            Ok(finished) => {
-                observer.finished(&shown, &finished);
-                summary.fetched += 1;
-            }
-            Err(error) => {
-                let text = if error.is_resumable() {
-                    "stopped (progress is saved: the same command resumes)"
-                } else {
-                    "failed"
-                };
-                observer.failed(&shown, text);
-                let stops_all = error.stops_all();
-                summary.failures.push(Box::new(error));
-                if stops_all {
-                    summary.complete = false;
-                    break;
-                }
-            }
-        }
-    }
-    summary
-}
-
 /// What `--dry-run` says of a source: a table with a row per scope, then the totals.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
-    pub columns: &'static [&'static str],
+    pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
     pub totals: Vec<String>,
 }
 
 impl Estimate {
+    /// A table with these columns and no row yet.
+    pub fn new(columns: &[&str]) -> Estimate {
+        Estimate {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+            totals: Vec::new(),
+        }
+    }
+
+    /// Adds a scope's row.
+    pub fn row(&mut self, cells: &[&dyn std::fmt::Display]) {
+        self.rows
+            .push(cells.iter().map(|cell| cell.to_string()).collect());
+    }
+
     /// The header, the rows (cells joined by ` | `), the totals.
     pub fn lines(&self) -> Vec<String> {
         let mut lines = vec![self.columns.join(" | ")];
@@ -354,13 +425,87 @@ mod tests {
         );
     }
 
+    /// What an observer was told, a line each.
+    #[derive(Default)]
+    struct Told(Mutex<Vec<String>>);
+
+    impl Observer for Told {
+        fn started(&self, scope: &str, text: &str) {
+            self.note(scope, text);
+        }
+        fn progressed(&self, scope: &str, text: &str) {
+            self.note(scope, text);
+        }
+        fn waiting(&self, message: &str) {
+            self.note("", message);
+        }
+        fn note(&self, scope: &str, message: &str) {
+            self.0.lock().unwrap().push(format!("{scope}: {message}"));
+        }
+        fn finished(&self, scope: &str, text: &str) {
+            self.note(scope, text);
+        }
+        fn failed(&self, scope: &str, text: &str) {
+            self.note(scope, text);
+        }
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}: the key was refused")]
+    struct Refused(String);
+
+    impl ScopeError for Refused {
+        fn is_resumable(&self) -> bool {
+            false
+        }
+        fn stops_all(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn each_scope_tells_pages_and_ends_and_stops_where_a_failure_concerns_every_scope() {
+        let told = Told::default();
+        let scopes = ["PAY".to_string(), "WEB".to_string(), "OPS".to_string()];
+        let read = async |scope: &String, on_page: &(dyn Fn(&u32) + Sync)| {
+            on_page(&1);
+            match scope.as_str() {
+                "WEB" => Err(Refused(scope.clone())),
+                _ => Ok(format!("done: {scope}")),
+            }
+        };
+        let summary = FetchSummary::new("teams").each_scope(
+            &scopes,
+            &told,
+            |scope| format!("linear {scope}"),
+            |scope| PathBuf::from("/nonexistent").join(scope),
+            |pages: &u32| format!("page {pages}"),
+            read,
+        );
+        let summary = runtime().unwrap().block_on(summary);
+        assert_eq!(
+            told.0.into_inner().unwrap(),
+            [
+                "linear PAY: fetching",
+                "linear PAY: page 1",
+                "linear PAY: done: PAY",
+                "linear WEB: fetching",
+                "linear WEB: page 1",
+                "linear WEB: failed",
+            ]
+        );
+        assert_eq!((summary.fetched, summary.complete), (1, false));
+        assert_eq!(
+            summary.result().unwrap_err().to_string(),
+            "WEB: the key was refused\nthe fetch stopped before the remaining teams"
+        );
+    }
+
     #[test]
     fn an_estimate_is_a_table_then_its_totals() {
-        let estimate = Estimate {
-            columns: &["team", "issues"],
-            rows: vec![vec!["PAY".into(), "3".into()]],
-            totals: vec!["total: 3".into()],
-        };
+        let mut estimate = Estimate::new(&["team", "issues"]);
+        estimate.row(&[&"PAY", &3]);
+        estimate.totals.push("total: 3".into());
         assert_eq!(estimate.lines(), ["team | issues", "PAY | 3", "total: 3"]);
     }
 }

@@ -125,6 +125,17 @@ pub enum ClientError {
     Setup(String),
 }
 
+impl ClientError {
+    /// Every repository would fail the same way: the credentials, the hourly budget, the
+    /// network.
+    pub fn is_global(&self) -> bool {
+        matches!(
+            self,
+            Self::Unauthorized { .. } | Self::RateLimited { .. } | Self::Network { .. }
+        )
+    }
+}
+
 /// One GraphQL error as GitHub reports it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GraphqlError {

@@ -12,15 +12,14 @@ use super::documents::Document;
 use super::normalize::SOURCE;
 use super::org;
 use super::sync::{
-    Counts, Include, RepoOutcome, SyncContext, checkpoint_path, repo_state, staging_dir,
-    sync_repository,
+    Counts, Include, RepoOutcome, SyncContext, SyncError, repo_state, staging_dir, sync_repository,
 };
 use super::wire::SearchCountData;
 use crate::common::repo_name::RepoName;
 use crate::config::{Config, GitHubConfig};
 use crate::sources::fetch::{
-    Estimate, Fetch, FetchContext, FetchError, FetchSummary, Observer, each_scope, runtime,
-    waits_told,
+    Estimate, Fetch, FetchContext, FetchError, FetchSummary, Observer, rate_limit, read_so_far,
+    runtime, waits_told, warnings_note,
 };
 use crate::sources::identities::identities;
 use crate::store::Store;
@@ -60,30 +59,32 @@ impl<'a> GitHub<'a> {
         Ok(named)
     }
 
-    /// A client, and the repositories to read: those named, then the organisations'.
-    async fn connect(
+    /// Runs `then` with a client and the repositories to read (those named, then the
+    /// organisations'), on a runtime of its own.
+    fn connected<T>(
         &self,
         ctx: &FetchContext<'_>,
-        named: &[RepoName],
-    ) -> Result<(GitHubClient, Vec<RepoName>), FetchError> {
-        let client =
-            github_client(self.config, ctx.wait, ctx.observer.clone()).map_err(FetchError::own)?;
-        let repositories = repositories(&client, named, &self.organizations).await?;
-        Ok((client, repositories))
+        then: impl AsyncFnOnce(&GitHubClient, &[RepoName], DateTime<Utc>) -> Result<T, FetchError>,
+    ) -> Result<T, FetchError> {
+        let named = self.named()?;
+        let since = ctx.since_or_a_year_ago();
+        runtime()?.block_on(async {
+            let client = github_client(self.config, ctx.wait, ctx.observer.clone())
+                .map_err(FetchError::own)?;
+            let repositories = repositories(&client, &named, &self.organizations).await?;
+            then(&client, &repositories, since).await
+        })
     }
 }
 
 impl Fetch for GitHub<'_> {
     fn estimate(&self, ctx: &FetchContext<'_>) -> Result<Estimate, FetchError> {
-        let named = self.named()?;
-        let since = ctx.since_or_a_year_ago();
-        runtime()?.block_on(async {
-            let (client, repositories) = self.connect(ctx, &named).await?;
+        self.connected(ctx, async |client, repositories, since| {
             let store = ctx.stored()?;
             let state = store
                 .as_ref()
                 .and_then(|s| s.manifest().sources.get(SOURCE));
-            let estimates = estimate(&client, state, &repositories, since, &self.config.github)
+            let estimates = estimate(client, state, repositories, since, &self.config.github)
                 .await
                 .map_err(FetchError::own)?;
             Ok(estimate_table(&estimates, &client.stats()))
@@ -91,19 +92,13 @@ impl Fetch for GitHub<'_> {
     }
 
     fn fetch(&self, ctx: &FetchContext<'_>) -> Result<FetchSummary, FetchError> {
-        let named = self.named()?;
-        let since = ctx.since_or_a_year_ago();
-        runtime()?.block_on(async {
-            let (client, repositories) = self.connect(ctx, &named).await?;
+        self.connected(ctx, async |client, repositories, since| {
             let store = ctx.open_store()?;
-            let mut summary =
-                fetch(&client, store, ctx, &repositories, since, &self.config.github).await?;
+            let summary =
+                fetch(client, store, ctx, repositories, since, &self.config.github).await?;
             let stats = client.stats();
-            summary.totals = Some(format!(
-                "fetched {} of {} repositories into {}: {} requests ({} retried), {} rate-limit points{}",
-                summary.fetched,
-                repositories.len(),
-                ctx.data_dir.display(),
+            let cost = format!(
+                "{} requests ({} retried), {} rate-limit points{}",
                 stats.requests,
                 stats.retries,
                 stats.points,
@@ -111,8 +106,8 @@ impl Fetch for GitHub<'_> {
                     (Some(remaining), Some(limit)) => format!(", {remaining} of {limit} left"),
                     _ => String::new(),
                 }
-            ));
-            Ok(summary)
+            );
+            Ok(summary.with_totals(repositories.len(), "repositories", ctx.data_dir, cost))
         })
     }
 }
@@ -204,96 +199,76 @@ async fn fetch(
         },
         identities,
     };
-    let observer = ctx.observer.as_ref();
-    let on_page = |repo: &RepoName, counts: &Counts| {
-        let text = format!("{}; {}", describe(counts), budget(&client.stats()));
-        observer.progressed(&repo.to_string(), &text);
+    let page = |counts: &Counts| format!("{}; {}", describe(counts), budget(&client.stats()));
+    let read = async |repo: &RepoName, on_page: &(dyn Fn(&Counts) + Sync)| {
+        let outcome = sync_repository(&sync, repo, on_page).await?;
+        Ok::<_, SyncError>(finished(&outcome, &client.stats()))
     };
-    let summary = each_scope(
-        repositories,
-        observer,
-        FetchSummary::new("repositories"),
-        |repo| repo.to_string(),
-        |repo| checkpoint_path(&staging_dir(&sync.staging_root, repo)).exists(),
-        async |repo| {
-            let outcome = sync_repository(&sync, repo, &on_page).await?;
-            Ok::<_, super::sync::SyncError>(finished(&outcome, &client.stats()))
-        },
-    )
-    .await;
-    Ok(summary)
+    let staging = |repo: &RepoName| staging_dir(&sync.staging_root, repo);
+    let summary = FetchSummary::new("repositories");
+    let observer = ctx.observer.as_ref();
+    Ok(summary
+        .each_scope(
+            repositories,
+            observer,
+            RepoName::to_string,
+            staging,
+            page,
+            read,
+        )
+        .await)
 }
 
 /// `300 pull requests, 12 issues, 4 deployments (page 3)`.
 fn describe(counts: &Counts) -> String {
-    format!(
-        "{} pull requests, {} issues, {} deployments (page {})",
-        counts.pull_requests, counts.issues, counts.deployments, counts.pages
-    )
+    let read = [
+        (counts.pull_requests, "pull requests"),
+        (counts.issues, "issues"),
+        (counts.deployments, "deployments"),
+    ];
+    read_so_far(&read, counts.pages)
 }
 
-/// `rate limit 4,812 of 5,000 points left`, when GitHub has said.
+/// `rate limit 4812 of 5000 points left`, when GitHub has said.
 fn budget(stats: &ClientStats) -> String {
-    match (stats.remaining, stats.limit) {
-        (Some(remaining), Some(limit)) => {
-            format!("rate limit {remaining} of {limit} points left")
-        }
-        _ => "rate limit not reported yet".into(),
-    }
+    rate_limit(stats.remaining, stats.limit, "points")
 }
 
 /// A repository's finished line; GitHub's errors beside the data are logged (`-v`).
 fn finished(outcome: &RepoOutcome, stats: &ClientStats) -> String {
-    let mut text = format!("done: {}; {}", describe(&outcome.counts), budget(stats));
-    if !outcome.warnings.is_empty() {
-        text.push_str(&format!(
-            "; GitHub reported {} error(s) beside the data, which was kept (-v lists them)",
-            outcome.warnings.len()
-        ));
-        for warning in &outcome.warnings {
-            tracing::info!("{}: {warning}", outcome.repo);
-        }
-    }
-    text
+    let done = format!("done: {}; {}", describe(&outcome.counts), budget(stats));
+    let shown = outcome.repo.to_string();
+    done + &warnings_note("GitHub", &shown, &outcome.warnings)
 }
 
 /// The dry run's table: a row per repository, the totals, and what the estimate cost.
 fn estimate_table(estimates: &[RepoEstimate], stats: &ClientStats) -> Estimate {
+    let columns = [
+        "repository",
+        "PRs to read",
+        "issues to read",
+        "requests",
+        "points",
+    ];
+    let mut table = Estimate::new(&columns);
+    for e in estimates {
+        let points = e.points();
+        table.row(&[&e.repo, &e.pull_requests, &e.issues, &e.requests, &points]);
+    }
     let requests: i64 = estimates.iter().map(|e| e.requests).sum();
     let points: i64 = estimates.iter().map(|e| e.points()).sum();
-    Estimate {
-        columns: &[
-            "repository",
-            "PRs to read",
-            "issues to read",
-            "requests",
-            "points",
-        ],
-        rows: estimates
-            .iter()
-            .map(|e| {
-                vec![
-                    e.repo.to_string(),
-                    e.pull_requests.to_string(),
-                    e.issues.to_string(),
-                    e.requests.to_string(),
-                    e.points().to_string(),
-                ]
-            })
-            .collect(),
-        totals: vec![
-            format!(
-                "total: about {requests} requests and {points} points, plus one request per PR \
-                 or issue with more than 100 timeline items, commits or files{}",
-                match (stats.remaining, stats.limit) {
-                    (Some(remaining), Some(limit)) =>
-                        format!("; {remaining} of {limit} points left this hour"),
-                    _ => String::new(),
-                }
-            ),
-            format!("(the estimate itself took {} requests)", stats.requests),
-        ],
-    }
+    let left = match (stats.remaining, stats.limit) {
+        (Some(remaining), Some(limit)) => format!("; {remaining} of {limit} points left this hour"),
+        _ => String::new(),
+    };
+    table.totals = vec![
+        format!(
+            "total: about {requests} requests and {points} points, plus one request per PR or \
+             issue with more than 100 timeline items, commits or files{left}"
+        ),
+        format!("(the estimate itself took {} requests)", stats.requests),
+    ];
+    table
 }
 
 /// What `--dry-run` expects one repository's fetch to cost.

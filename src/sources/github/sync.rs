@@ -88,17 +88,13 @@ impl ScopeError for SyncError {
         matches!(self, SyncError::Client { .. } | SyncError::Query { .. })
     }
 
-    /// Credentials, the hourly budget and the network are every repository's; so is the store.
+    /// The credentials, the hourly budget and the network are every repository's; so is the
+    /// store.
     fn stops_all(&self) -> bool {
-        matches!(
-            self,
-            SyncError::Client {
-                source: ClientError::Unauthorized { .. }
-                    | ClientError::RateLimited { .. }
-                    | ClientError::Network { .. },
-                ..
-            } | SyncError::Store(_)
-        )
+        match self {
+            SyncError::Client { source, .. } => source.is_global(),
+            other => matches!(other, SyncError::Store(_)),
+        }
     }
 }
 
@@ -257,7 +253,7 @@ struct Checkpoint {
 pub async fn sync_repository(
     ctx: &SyncContext<'_>,
     repo: &RepoName,
-    on_page: &(dyn Fn(&RepoName, &Counts) + Sync),
+    on_page: &(dyn Fn(&Counts) + Sync),
 ) -> Result<RepoOutcome, SyncError> {
     let dir = staging_dir(&ctx.staging_root, repo);
     let state = {
@@ -300,7 +296,7 @@ pub async fn sync_repository(
         checkpoint.counts.pages = checkpoint.pages;
         write_page(&dir, checkpoint.pages, &page)?;
         write_checkpoint(&dir, &checkpoint)?;
-        on_page(repo, &checkpoint.counts);
+        on_page(&checkpoint.counts);
     }
 
     commit(ctx, repo, &dir, &checkpoint, &state)?;

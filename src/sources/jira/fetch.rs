@@ -9,18 +9,20 @@ use chrono::{DateTime, Utc};
 use super::client::{AuthError, ClientError, ClientStats, Credentials, JiraClient, Policy};
 use super::normalize::{AccountInfo, Mapping, SOURCE, bot_id};
 use super::sync::{
-    ProjectOutcome, SkippedIssue, SyncContext, SyncError, checkpoint_path, staging_dir,
-    sync_project,
+    ProjectOutcome, SkippedIssue, SyncContext, SyncError, staging_dir, sync_project,
 };
 use super::wire::{BoardPage, Myself, SprintPage, StatusDefinition};
 use crate::config::JiraConfig;
 use crate::model::Sprint;
 use crate::sources::fetch::{
-    Estimate, Fetch, FetchContext, FetchError, FetchSummary, Observer, each_scope, lock, runtime,
-    waits_logged, waits_told,
+    Estimate, Fetch, FetchContext, FetchError, FetchSummary, Observer, lock, runtime, waits_logged,
+    waits_told,
 };
 use crate::sources::identities::identities;
-use crate::sources::tickets::{Counts, REMOVED_KEYS_SHOWN, listing_due, removed_note};
+use crate::sources::tickets::{
+    Counts, REMOVED_KEYS_SHOWN, ScopeEstimate, done, estimate_table as estimate_table_of,
+    removed_note,
+};
 use crate::store::Store;
 
 const NOTHING_TO_FETCH: &str = "nothing to fetch from Jira: name projects (`teamlens fetch jira \
@@ -48,6 +50,16 @@ impl<'a> Jira<'a> {
         projects
     }
 
+    /// A client for the site, telling `waits` when it waits.
+    fn client(
+        &self,
+        credentials: Credentials,
+        waits: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<JiraClient, FetchError> {
+        JiraClient::new(credentials, Policy::from_config(self.config), waits)
+            .map_err(FetchError::own)
+    }
+
     /// The site and the account, from the environment and `[jira]`.
     fn credentials(&self) -> Result<Credentials, FetchError> {
         Credentials::discover(self.config, |name| std::env::var(name).ok())
@@ -69,12 +81,7 @@ impl Fetch for Jira<'_> {
         let store = ctx.stored()?;
         let since = ctx.since_or_a_year_ago();
         runtime()?.block_on(async {
-            let client = JiraClient::new(
-                credentials,
-                Policy::from_config(self.config),
-                waits_logged(),
-            )
-            .map_err(FetchError::own)?;
+            let client = self.client(credentials, waits_logged())?;
             let estimates =
                 estimate(&client, store.as_ref(), &projects, since, self.config).await?;
             Ok(estimate_table(&estimates, &client.stats()))
@@ -90,25 +97,16 @@ impl Fetch for Jira<'_> {
         tracing::info!("Jira at {} as {}", credentials.base_url, credentials.email);
         let since = ctx.since_or_a_year_ago();
         runtime()?.block_on(async {
-            let client = JiraClient::new(
-                credentials,
-                Policy::from_config(self.config),
-                waits_told(&ctx.observer),
+            let client = self.client(credentials, waits_told(&ctx.observer))?;
+            fetch(
+                &client,
+                ctx.open_store()?,
+                ctx,
+                &projects,
+                since,
+                self.config,
             )
-            .map_err(FetchError::own)?;
-            let store = ctx.open_store()?;
-            let mut summary = fetch(&client, store, ctx, &projects, since, self.config).await?;
-            let stats = client.stats();
-            summary.totals = Some(format!(
-                "fetched {} of {} Jira projects into {}: {} requests ({} retried, {} rate-limited)",
-                summary.fetched,
-                projects.len(),
-                ctx.data_dir.display(),
-                stats.requests,
-                stats.retries,
-                stats.rate_limited,
-            ));
-            Ok(summary)
+            .await
         })
     }
 }
@@ -189,36 +187,35 @@ async fn fetch(
         zone,
         sprints,
     };
-    let on_page = |project: &str, counts: &Counts| {
-        let text = format!("{}; {}", describe(counts), requests(&client.stats()));
-        observer.progressed(&shown(project), &text);
+    let page = |counts: &Counts| {
+        let read = counts.describe("changes");
+        format!("{read}; {}", requests(&client.stats()))
     };
-    let summary = each_scope(
-        projects,
-        observer,
-        FetchSummary::new("projects"),
-        |project| shown(project),
-        |project| checkpoint_path(&staging_dir(&sync.staging_root, project)).exists(),
-        async |project| {
-            let mut outcome = sync_project(&sync, project, &on_page).await?;
-            let state =
-                super::sync::project_state(lock(&store).manifest().sources.get(SOURCE), project);
-            if super::sync::relist_due(&state, config.relist_days, Utc::now()) {
-                outcome.removed = super::sync::relist_project(&sync, project).await?;
-            }
-            Ok::<_, SyncError>(finished(&outcome, &client.stats()))
-        },
-    )
-    .await;
-    Ok(summary)
-}
-
-/// `120 issues, 840 changes, 96 comments (page 3)`.
-fn describe(counts: &Counts) -> String {
-    format!(
-        "{} issues, {} changes, {} comments (page {})",
-        counts.issues, counts.events, counts.comments, counts.pages
-    )
+    let read = async |project: &String, on_page: &(dyn Fn(&Counts) + Sync)| {
+        let mut outcome = sync_project(&sync, project, on_page).await?;
+        let state =
+            super::sync::project_state(lock(&store).manifest().sources.get(SOURCE), project);
+        if super::sync::relist_due(&state, config.relist_days, Utc::now()) {
+            outcome.removed = super::sync::relist_project(&sync, project).await?;
+        }
+        Ok::<_, SyncError>(finished(&outcome, &client.stats()))
+    };
+    let summary = FetchSummary::new("projects")
+        .each_scope(
+            projects,
+            observer,
+            |project| shown(project),
+            |project| staging_dir(&sync.staging_root, project),
+            page,
+            read,
+        )
+        .await;
+    let stats = client.stats();
+    let cost = format!(
+        "{} requests ({} retried, {} rate-limited)",
+        stats.requests, stats.retries, stats.rate_limited,
+    );
+    Ok(summary.with_totals(projects.len(), "Jira projects", ctx.data_dir, cost))
 }
 
 /// `41 requests, 2 rate-limited`.
@@ -232,14 +229,10 @@ fn requests(stats: &ClientStats) -> String {
 
 /// A project's finished line: what it read, and the issues it removed or skipped.
 fn finished(outcome: &ProjectOutcome, stats: &ClientStats) -> String {
-    let mut text = format!("done: {}; {}", describe(&outcome.counts), requests(stats));
-    text.push_str(&removed_note(
-        &shown(&outcome.project),
-        &outcome.removed,
-        "no longer in the project, or deleted",
-    ));
-    text.push_str(&skipped_note(&outcome.skipped));
-    text
+    let why = "no longer in the project, or deleted";
+    let removed = removed_note(&shown(&outcome.project), &outcome.removed, why);
+    let done = done(&outcome.counts, "changes", &requests(stats));
+    done + &removed + &skipped_note(&outcome.skipped)
 }
 
 /// `; 1 issue skipped (Jira refused to read it: deleted, or hidden by issue security):
@@ -268,50 +261,14 @@ fn skipped_note(skipped: &[SkippedIssue]) -> String {
 }
 
 /// The dry run's table: a row per project, then the totals.
-fn estimate_table(estimates: &[ProjectEstimate], stats: &ClientStats) -> Estimate {
-    let issues: i64 = estimates.iter().map(|e| e.issues).sum();
-    let requests: i64 = estimates
-        .iter()
-        .map(|e| e.requests + e.listing_requests)
-        .sum();
-    Estimate {
-        columns: &[
-            "jira project",
-            "issues to read",
-            "requests (at least)",
-            "listing of keys due",
-        ],
-        rows: estimates
-            .iter()
-            .map(|e| {
-                vec![
-                    e.project.clone(),
-                    e.issues.to_string(),
-                    e.requests.to_string(),
-                    listing_due(e.listing_requests),
-                ]
-            })
-            .collect(),
-        totals: vec![format!(
-            "jira total: {issues} issues, about {requests} requests, plus one per further page \
-             of a long changelog or comment thread; {} requests made to estimate, nothing stored",
-            stats.requests
-        )],
-    }
-}
-
-/// What fetching one project would read, from Jira's count of the issues its search matches.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProjectEstimate {
-    pub project: String,
-    /// Issues updated since the stored mark (or `--since`), as Jira counts them.
-    pub issues: i64,
-    /// Search pages, plus a changelog and a remote-links request per issue: the least a fetch
-    /// sends (long changelogs and comment threads add pages).
-    pub requests: i64,
-    /// Pages of the keys-only listing of the whole project when one is due (`relist_days`
-    /// after the last), else 0.
-    pub listing_requests: i64,
+fn estimate_table(estimates: &[ScopeEstimate], stats: &ClientStats) -> Estimate {
+    let (mut table, issues, requests) = estimate_table_of("jira project", "keys", estimates);
+    table.totals.push(format!(
+        "jira total: {issues} issues, about {requests} requests, plus one per further page of a \
+         long changelog or comment thread; {} requests made to estimate, nothing stored",
+        stats.requests
+    ));
+    table
 }
 
 /// Counts what a fetch of `projects` would read, reading no issue and storing nothing: the
@@ -323,7 +280,7 @@ pub async fn estimate(
     projects: &[String],
     since: DateTime<Utc>,
     config: &JiraConfig,
-) -> Result<Vec<ProjectEstimate>, FetchError> {
+) -> Result<Vec<ScopeEstimate>, FetchError> {
     if projects.is_empty() {
         return Err(FetchError::NothingToFetch(NOTHING_TO_FETCH));
     }
@@ -362,8 +319,8 @@ pub async fn estimate(
         };
         let page = i64::from(config.page_size.max(1));
         let pages = ((count + page - 1) / page).max(1);
-        out.push(ProjectEstimate {
-            project: project.clone(),
+        out.push(ScopeEstimate {
+            key: project.clone(),
             issues: count,
             requests: pages + 2 * count,
             listing_requests,

@@ -85,14 +85,13 @@ impl ScopeError for SyncError {
     /// Credentials and the site concern every project, and so does what would resume: the
     /// same command then continues every project where it stopped.
     fn stops_all(&self) -> bool {
-        self.is_resumable()
-            || matches!(
-                self,
-                SyncError::Client {
-                    source: ClientError::Unauthorized { .. } | ClientError::Setup(_),
-                    ..
-                }
+        let site = |source: &ClientError| {
+            matches!(
+                source,
+                ClientError::Unauthorized { .. } | ClientError::Setup(_)
             )
+        };
+        self.is_resumable() || matches!(self, SyncError::Client { source, .. } if site(source))
     }
 }
 
@@ -259,7 +258,7 @@ pub fn jql(project: &str, bound: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
 pub async fn sync_project(
     ctx: &SyncContext<'_>,
     project: &str,
-    on_page: &(dyn Fn(&str, &Counts) + Sync),
+    on_page: &(dyn Fn(&Counts) + Sync),
 ) -> Result<ProjectOutcome, SyncError> {
     let dir = staging_dir(&ctx.staging_root, project);
     let state = {
@@ -394,7 +393,7 @@ pub async fn sync_project(
         checkpoint.counts.pages = checkpoint.pages;
         write_page(&dir, checkpoint.pages, &rows)?;
         write_checkpoint(&dir, &checkpoint)?;
-        on_page(project, &checkpoint.counts);
+        on_page(&checkpoint.counts);
     }
 
     commit(ctx, project, &dir, &checkpoint)?;

@@ -109,6 +109,14 @@ pub enum ClientError {
     Setup(String),
 }
 
+impl ClientError {
+    /// Every team would fail the same way: the key, the rate limit, the network.
+    pub fn is_global(&self) -> bool {
+        let key = matches!(self, Self::Unauthorized { .. } | Self::NoKey);
+        key || matches!(self, Self::RateLimited { .. } | Self::Network { .. })
+    }
+}
+
 /// One GraphQL error as Linear reports it (`extensions.code`: `RATELIMITED`,
 /// `AUTHENTICATION_ERROR`, `FORBIDDEN`, `INVALID_INPUT`, …).
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -8,17 +8,17 @@ use secrecy::SecretString;
 
 use super::client::{ClientStats, LinearClient, Policy, api_key, api_url};
 use super::normalize::TypeRules;
-use super::sync::{
-    SyncContext, SyncError, TeamEstimate, TeamOutcome, checkpoint_path, staging_dir, sync_team,
-};
+use super::sync::{SyncContext, SyncError, TeamOutcome, staging_dir, sync_team};
 use super::{SOURCE, parse_team_key};
 use crate::config::LinearConfig;
 use crate::sources::fetch::{
-    Estimate, Fetch, FetchContext, FetchError, FetchSummary, each_scope, runtime, waits_logged,
-    waits_told,
+    Estimate, Fetch, FetchContext, FetchError, FetchSummary, rate_limit, runtime, waits_logged,
+    waits_told, warnings_note,
 };
 use crate::sources::identities::identities;
-use crate::sources::tickets::{Counts, listing_due, removed_note};
+use crate::sources::tickets::{
+    Counts, ScopeEstimate, done, estimate_table as estimate_table_of, removed_note,
+};
 use crate::store::Store;
 
 const NOTHING_TO_FETCH: &str = "nothing to fetch from Linear: name team keys (`teamlens fetch \
@@ -49,6 +49,18 @@ impl<'a> Linear<'a> {
         tracing::info!("Linear at {url}, with the key in LINEAR_API_KEY");
         Ok((teams, key, url))
     }
+
+    /// A client for Linear at `url`, telling `waits` when it waits.
+    fn client(
+        &self,
+        url: &str,
+        key: SecretString,
+        wait_for_reset: bool,
+        waits: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<LinearClient, FetchError> {
+        let policy = Policy::from_config(self.config, wait_for_reset);
+        LinearClient::new(url, key, policy, waits).map_err(FetchError::own)
+    }
 }
 
 impl Fetch for Linear<'_> {
@@ -58,17 +70,12 @@ impl Fetch for Linear<'_> {
         let since = ctx.since_or_a_year_ago();
         let store = ctx.stored()?;
         runtime()?.block_on(async {
-            let client = LinearClient::new(
-                &url,
-                key,
-                Policy::from_config(self.config, ctx.wait),
-                waits_logged(),
-            )
-            .map_err(FetchError::own)?;
-            let estimates = estimate(&client, store.as_ref(), &teams, since, self.config)
-                .await
-                .map_err(FetchError::own)?;
-            Ok(estimate_table(&estimates))
+            let client = self.client(&url, key, ctx.wait, waits_logged())?;
+            let (estimates, counted) =
+                estimate(&client, store.as_ref(), &teams, since, self.config)
+                    .await
+                    .map_err(FetchError::own)?;
+            Ok(estimate_table(&estimates, counted))
         })
     }
 
@@ -76,62 +83,39 @@ impl Fetch for Linear<'_> {
         let (teams, key, url) = self.connect()?;
         let since = ctx.since_or_a_year_ago();
         runtime()?.block_on(async {
-            let client = LinearClient::new(
-                &url,
-                key,
-                Policy::from_config(self.config, ctx.wait),
-                waits_told(&ctx.observer),
-            )
-            .map_err(FetchError::own)?;
-            let store = ctx.open_store()?;
-            let mut summary = fetch(&client, store, ctx, &teams, since, self.config).await?;
-            let stats = client.stats();
-            summary.totals = Some(format!(
-                "fetched {} of {} Linear teams into {}: {} requests ({} retried), {} complexity points{}",
-                summary.fetched,
-                teams.len(),
-                ctx.data_dir.display(),
-                stats.requests,
-                stats.retries,
-                stats.complexity,
-                match (stats.requests_remaining, stats.requests_limit) {
-                    (Some(remaining), Some(limit)) =>
-                        format!(", {remaining} of {limit} requests left"),
-                    _ => String::new(),
-                }
-            ));
-            Ok(summary)
+            let client = self.client(&url, key, ctx.wait, waits_told(&ctx.observer))?;
+            fetch(&client, ctx.open_store()?, ctx, &teams, since, self.config).await
         })
     }
 }
 
 /// Counts what a fetch of `teams` would read, each from its stored mark (or `since`); reads
-/// ids only and stores nothing.
+/// ids only and stores nothing. Gives the requests made to count too.
 pub async fn estimate(
     client: &LinearClient,
     store: Option<&Store>,
     teams: &[String],
     since: DateTime<Utc>,
     config: &LinearConfig,
-) -> Result<Vec<TeamEstimate>, SyncError> {
-    let mut out = Vec::new();
+) -> Result<(Vec<ScopeEstimate>, i64), SyncError> {
+    let (mut out, mut counted) = (Vec::new(), 0);
     for team in teams {
         let state = store
             .map(|s| super::sync::team_state(s.manifest().sources.get(SOURCE), team))
             .unwrap_or_default();
-        out.push(
-            super::sync::estimate_team(
-                client,
-                &state,
-                team,
-                since,
-                i64::from(config.page_size),
-                chrono::TimeDelta::days(i64::from(config.relist_days)),
-            )
-            .await?,
-        );
+        let team = super::sync::estimate_team(
+            client,
+            &state,
+            team,
+            since,
+            i64::from(config.page_size),
+            chrono::TimeDelta::days(i64::from(config.relist_days)),
+        )
+        .await?;
+        out.push(team.estimate);
+        counted += team.counted_with;
     }
-    Ok(out)
+    Ok((out, counted))
 }
 
 /// A team as progress shows it, beside the repositories.
@@ -166,99 +150,65 @@ async fn fetch(
         relist_after: chrono::TimeDelta::days(i64::from(config.relist_days)),
     };
     let observer = ctx.observer.as_ref();
-    let on_page = |team: &str, counts: &Counts| {
-        let text = format!("{}; {}", describe(counts), budget(&client.stats()));
-        observer.progressed(&shown(team), &text);
+    let page = |counts: &Counts| {
+        let read = counts.describe("history events");
+        format!("{read}; {}", budget(&client.stats()))
     };
-    let summary = each_scope(
-        teams,
-        observer,
-        FetchSummary::new("teams"),
-        |team| shown(team),
-        |team| checkpoint_path(&staging_dir(&sync.staging_root, team)).exists(),
-        async |team| {
-            let outcome = sync_team(&sync, team, &on_page).await?;
-            Ok::<_, SyncError>(finished(&outcome, &client.stats()))
-        },
-    )
-    .await;
-    Ok(summary)
+    let staging = |team: &String| staging_dir(&sync.staging_root, team);
+    let summary = FetchSummary::new("teams");
+    let summary = summary
+        .each_scope(
+            teams,
+            observer,
+            |team| shown(team),
+            staging,
+            page,
+            async |team, on_page| {
+                let outcome = sync_team(&sync, team, on_page).await?;
+                Ok::<_, SyncError>(finished(&outcome, &client.stats()))
+            },
+        )
+        .await;
+    let stats = client.stats();
+    let left = match (stats.requests_remaining, stats.requests_limit) {
+        (Some(remaining), Some(limit)) => format!(", {remaining} of {limit} requests left"),
+        _ => String::new(),
+    };
+    let cost = format!(
+        "{} requests ({} retried), {} complexity points{left}",
+        stats.requests, stats.retries, stats.complexity
+    );
+    Ok(summary.with_totals(teams.len(), "Linear teams", ctx.data_dir, cost))
 }
 
-/// `120 issues, 840 history events, 64 comments (page 3)`.
-fn describe(counts: &Counts) -> String {
-    format!(
-        "{} issues, {} history events, {} comments (page {})",
-        counts.issues, counts.events, counts.comments, counts.pages
-    )
-}
-
-/// `rate limit 4,812 of 5,000 requests left`, when Linear has said.
+/// `rate limit 4812 of 5000 requests left, 180000 of 200000 complexity points`, when Linear
+/// has said.
 fn budget(stats: &ClientStats) -> String {
-    match (stats.requests_remaining, stats.requests_limit) {
-        (Some(remaining), Some(limit)) => {
-            let mut text = format!("rate limit {remaining} of {limit} requests left");
-            if let (Some(left), Some(limit)) = (stats.complexity_remaining, stats.complexity_limit)
-            {
-                text.push_str(&format!(", {left} of {limit} complexity points"));
-            }
-            text
-        }
-        _ => "rate limit not reported yet".into(),
+    let mut text = rate_limit(stats.requests_remaining, stats.requests_limit, "requests");
+    let requests = stats.requests_remaining.zip(stats.requests_limit);
+    let complexity = stats.complexity_remaining.zip(stats.complexity_limit);
+    if let (Some(_), Some((left, limit))) = (requests, complexity) {
+        text.push_str(&format!(", {left} of {limit} complexity points"));
     }
+    text
 }
 
 /// A team's finished line: what it read, the issues it removed, and Linear's errors beside
 /// the data (logged at `-v`).
 fn finished(outcome: &TeamOutcome, stats: &ClientStats) -> String {
-    let mut text = format!("done: {}; {}", describe(&outcome.counts), budget(stats));
-    text.push_str(&removed_note(
-        &shown(&outcome.team),
-        &outcome.removed,
-        "moved out of the team, or trashed",
-    ));
-    if !outcome.warnings.is_empty() {
-        text.push_str(&format!(
-            "; Linear reported {} error(s) beside the data, which was kept (-v lists them)",
-            outcome.warnings.len()
-        ));
-        for warning in &outcome.warnings {
-            tracing::info!("linear {}: {warning}", outcome.team);
-        }
-    }
-    text
+    let why = "moved out of the team, or trashed";
+    let scope = shown(&outcome.team);
+    let removed = removed_note(&scope, &outcome.removed, why);
+    let done = done(&outcome.counts, "history events", &budget(stats));
+    done + &removed + &warnings_note("Linear", &scope, &outcome.warnings)
 }
 
 /// The dry run's table: a row per team, then the totals.
-fn estimate_table(estimates: &[TeamEstimate]) -> Estimate {
-    let issues: i64 = estimates.iter().map(|e| e.issues).sum();
-    let requests: i64 = estimates
-        .iter()
-        .map(|e| e.requests + e.listing_requests)
-        .sum();
-    let counted: i64 = estimates.iter().map(|e| e.counted_with).sum();
-    Estimate {
-        columns: &[
-            "linear team",
-            "issues to read",
-            "requests (at least)",
-            "listing of ids due",
-        ],
-        rows: estimates
-            .iter()
-            .map(|e| {
-                vec![
-                    e.team.clone(),
-                    e.issues.to_string(),
-                    e.requests.to_string(),
-                    listing_due(e.listing_requests),
-                ]
-            })
-            .collect(),
-        totals: vec![format!(
-            "linear total: {issues} issues, about {requests} requests, plus one per further \
-             page of a long history or comment thread; {counted} requests made to count, \
-             nothing stored"
-        )],
-    }
+fn estimate_table(estimates: &[ScopeEstimate], counted: i64) -> Estimate {
+    let (mut table, issues, requests) = estimate_table_of("linear team", "ids", estimates);
+    table.totals.push(format!(
+        "linear total: {issues} issues, about {requests} requests, plus one per further page of a \
+         long history or comment thread; {counted} requests made to count, nothing stored"
+    ));
+    table
 }
