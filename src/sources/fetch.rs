@@ -10,7 +10,8 @@
 //!
 //! How a source reaches what it reads is its own business: the network sources run their
 //! client on a [`runtime`] of their own, git reads the disk. Each implementation is one file,
-//! `sources/<source>/fetch.rs`, registered in `crate::fetch`.
+//! `sources/<source>/fetch.rs`, registered in `src/fetch.rs` (the command), which sits above
+//! the sources.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -3,7 +3,7 @@
 //! stored as the source spelled it.
 //!
 //! This is what a source does while it writes rows. Who is who at analysis time (merging
-//! accounts, bots, assumed teams) is [`crate::identity`]'s, which sits above the sources.
+//! accounts, bots, assumed teams) is the `identity` module's, which sits above the sources.
 
 use std::collections::HashMap;
 
