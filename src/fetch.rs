@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::dir_lock::LazyWriteLock;
 use crate::progress::FetchProgress;
-use crate::sources::fetch::{Failures, Fetch, FetchContext, FetchError, open_store, with_causes};
+use crate::sources::fetch::{Failures, Fetch, FetchContext, FetchError, open_store};
 use crate::sources::git::fetch::Git;
 use crate::sources::github::fetch::GitHub;
 use crate::sources::jira::fetch::Jira;
@@ -170,9 +170,16 @@ impl Run<'_> {
             self.write_roster()?;
         }
         let sources = configured(self.config);
+        if sources.is_empty() {
+            if !self.config.people.is_empty() && !self.request.dry_run {
+                // Only a roster: it was written above.
+                return Ok(());
+            }
+            return Err(FetchCommandError::NothingToFetch);
+        }
         let mut failures: Vec<String> = Vec::new();
-        for named in &sources {
-            let source = source(named.clone(), self.config);
+        for named in sources {
+            let source = source(named, self.config);
             // A dry run is about the services' costs; local clones cost nothing to read.
             if self.request.dry_run && !source.has_costs() {
                 continue;
@@ -184,13 +191,6 @@ impl Run<'_> {
             {
                 failures.push(with_causes(&error));
             }
-        }
-        if sources.is_empty() {
-            if !self.config.people.is_empty() && !self.request.dry_run {
-                // Only a roster: it was written above.
-                return Ok(());
-            }
-            return Err(FetchCommandError::NothingToFetch);
         }
         if !failures.is_empty() {
             return Err(FetchCommandError::Sources(failures));
@@ -288,4 +288,16 @@ fn repair(data_dir: &Path, lock: &LazyWriteLock, say: &dyn Fn(&str)) -> Result<(
         tracing::warn!("the damaged files may have held rows from `{source}`: {remedy}");
     }
     Ok(())
+}
+
+/// The message of an error and of each of its causes, on one line (`a: b: c`), as a plain
+/// fetch lists each source's failure: every cause, even one the message names already.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::client::{AuthError, ClientError, ClientStats, Credentials, JiraClient, Policy};
+use super::client::{ClientError, ClientStats, Credentials, JiraClient, Policy};
 use super::normalize::{AccountInfo, Mapping, SOURCE, bot_id};
 use super::sync::{
     ProjectOutcome, SkippedIssue, SyncContext, SyncError, staging_dir, sync_project,
@@ -62,8 +62,7 @@ impl<'a> Jira<'a> {
 
     /// The site and the account, from the environment and `[jira]`.
     fn credentials(&self) -> Result<Credentials, FetchError> {
-        Credentials::discover(self.config, |name| std::env::var(name).ok())
-            .map_err(|e: AuthError| FetchError::own(e))
+        Credentials::discover(self.config, |name| std::env::var(name).ok()).map_err(FetchError::own)
     }
 }
 
