@@ -426,6 +426,22 @@ pub enum FetchSource {
     },
 }
 
+/// What was named, as plain values for `teamlens fetch`.
+impl From<FetchSource> for crate::fetch::Named {
+    fn from(source: FetchSource) -> Self {
+        use crate::fetch::Named;
+        match source {
+            FetchSource::Github { repositories, org } => Named::GitHub {
+                repositories,
+                organizations: org,
+            },
+            FetchSource::Linear { teams } => Named::Linear { teams },
+            FetchSource::Git { paths, branch } => Named::Git { paths, branch },
+            FetchSource::Jira { projects } => Named::Jira { projects },
+        }
+    }
+}
+
 /// Which organisations `teamlens eval` scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EvalSet {

@@ -5,8 +5,9 @@
 //! them is a bug, whatever the bytes.
 
 use crate::config::{Config, JiraConfig, LinearConfig};
-use crate::sources::github::normalize::{self as github, Identities};
+use crate::sources::github::normalize as github;
 use crate::sources::github::wire::RepositorySyncData;
+use crate::sources::identities::Identities;
 use crate::sources::jira::normalize::{self as jira, IssueParts, Mapping};
 use crate::sources::jira::wire::SearchPage;
 use crate::sources::linear::normalize::{self as linear, TypeRules};

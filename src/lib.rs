@@ -14,6 +14,7 @@ pub mod config;
 pub mod detect;
 pub mod dir_lock;
 pub mod eval;
+pub mod fetch;
 pub mod fuzzing;
 pub mod identity;
 pub mod measure;

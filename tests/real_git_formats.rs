@@ -284,7 +284,7 @@ fn whole_clones_every_landed_change_is_a_change() {
     use std::collections::{BTreeMap, HashMap};
     use teamlens::sources::git::normalize::{self, Links, People, ReviewRules};
     use teamlens::sources::git::read::RawCommit;
-    use teamlens::sources::github::normalize::Identities;
+    use teamlens::sources::identities::Identities;
 
     let root = std::env::var_os("TEAMLENS_REAL_MIRRORS")
         .map(PathBuf::from)

@@ -1,8 +1,11 @@
 //! The wait between retries of a failed request, alike for the GitHub and Linear clients:
-//! exponential, with jitter so that clients that failed together do not retry together.
+//! exponential, with jitter so that clients that failed together do not retry together; and
+//! what the two say while they wait.
 
 use std::sync::Mutex;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -40,6 +43,21 @@ impl Backoff {
             .unwrap_or(1.0);
         ceiling.mul_f64(fraction)
     }
+}
+
+/// `GitHub HTTP 502: waiting 1.2 s before retrying RepositorySync`: what a client says before
+/// trying a request again, and why.
+pub fn retrying(service: &str, reason: &str, wait: Duration, operation: &str) -> String {
+    let wait = crate::common::time::human_duration(wait);
+    format!("{service} {reason}: waiting {wait} before retrying {operation}")
+}
+
+/// `GitHub's hourly rate limit is spent: waiting 12 min until it resets at 14:05:00 UTC`: what
+/// a client waiting out a spent budget (`--wait`) says.
+pub fn waiting_for_reset(spent: &str, wait: Duration, reset_at: DateTime<Utc>) -> String {
+    let wait = crate::common::time::human_duration(wait);
+    let at = reset_at.format("%H:%M:%S UTC");
+    format!("{spent}: waiting {wait} until it resets at {at}")
 }
 
 #[cfg(test)]

@@ -1,13 +1,17 @@
 //! Sources: everything that produces the normalized tables of [`crate::model`].
 //!
-//! Each source lives in its own module behind [`Source`]; nothing downstream knows where a row
-//! came from beyond its `source` column.
+//! Each source lives in its own module. Those `teamlens fetch` reads (GitHub, Jira, Linear,
+//! git) merge what is new into the store, scope by scope, behind [`fetch::Fetch`]; those that
+//! give whole tables at once (the simulator, an import) are a [`Source`]. Nothing downstream
+//! knows where a row came from beyond its `source` column.
 
 pub mod backoff;
+pub mod fetch;
 pub mod git;
 pub mod github;
 pub mod graphql;
 pub mod http_log;
+pub mod identities;
 pub mod import;
 pub mod jira;
 pub mod linear;
@@ -45,7 +49,8 @@ pub struct Batch {
     pub state: serde_json::Value,
 }
 
-/// A producer of normalized tables.
+/// A producer of whole normalized tables (the simulator, an import); what `teamlens fetch`
+/// reads is a [`fetch::Fetch`].
 pub trait Source {
     /// The name the manifest records the source's state under.
     fn name(&self) -> &'static str;

@@ -12,7 +12,33 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{Comment, Issue, IssueEvent, Table};
+use crate::sources::fetch::{Estimate, read_so_far};
 use crate::store::{Replacement, Store, StoreError};
+
+/// What one project's or team's fetch read so far, for its progress line; kept in its
+/// checkpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub issues: usize,
+    /// Changelog (Jira) or history (Linear) entries: the `issue_events` rows.
+    pub events: usize,
+    pub comments: usize,
+    pub pages: u32,
+}
+
+impl Counts {
+    /// `120 issues, 840 changes, 96 comments (page 3)`, the events called `events`.
+    pub fn describe(&self, events: &str) -> String {
+        read_so_far(
+            &[
+                (self.issues, "issues"),
+                (self.events, events),
+                (self.comments, "comments"),
+            ],
+            self.pages,
+        )
+    }
+}
 
 /// What the manifest keeps per Jira project or Linear team, under the source's state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -145,9 +171,108 @@ pub fn replace_issues(
     ])
 }
 
+/// Keys named in a finished line about removed issues; the rest are counted (and logged at -v).
+pub const REMOVED_KEYS_SHOWN: usize = 10;
+
+/// `; 2 issues removed (no longer in the project, or deleted): PAY-1, PAY-3`: which stored issues
+/// a fetch removed, so a user who misses one in the report can tell why. Every key is also logged
+/// at info level (`-v`), and the line names the first [`REMOVED_KEYS_SHOWN`].
+pub fn removed_note(scope: &str, removed: &[String], why: &str) -> String {
+    if removed.is_empty() {
+        return String::new();
+    }
+    for key in removed {
+        tracing::info!("{scope}: removed {key} ({why})");
+    }
+    let shown: Vec<&str> = removed
+        .iter()
+        .take(REMOVED_KEYS_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let mut text = format!(
+        "; {} issue{} removed ({why}): {}",
+        removed.len(),
+        if removed.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    );
+    if removed.len() > shown.len() {
+        text.push_str(&format!(
+            " and {} more (-v lists them)",
+            removed.len() - shown.len()
+        ));
+    }
+    text
+}
+
+/// The start of a project's or team's finished line: `done: ` what it read (`events` naming
+/// its history entries), `; ` and what it cost.
+pub fn done(counts: &Counts, events: &str, cost: &str) -> String {
+    format!("done: {}; {cost}", counts.describe(events))
+}
+
+/// What fetching one project or team would read, for `--dry-run`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeEstimate {
+    /// The project's or team's key.
+    pub key: String,
+    /// Issues updated since the stored mark (or `--since`), as the tracker counts them.
+    pub issues: i64,
+    /// The least requests the fetch sends (long histories and comment threads add pages).
+    pub requests: i64,
+    /// Pages of the listing of every key or id, when one is due (`relist_days` after the
+    /// last); else 0.
+    pub listing_requests: i64,
+}
+
+/// A tracker's dry-run table: a row per project or team, the first column called `scope`,
+/// the last saying whether the listing of its `listed` (keys, ids) is due; and the issues and
+/// requests of them all, for the totals line the tracker says.
+pub fn estimate_table(
+    scope: &str,
+    listed: &str,
+    estimates: &[ScopeEstimate],
+) -> (Estimate, i64, i64) {
+    let listing = format!("listing of {listed} due");
+    let mut table = Estimate::new(&[scope, "issues to read", "requests (at least)", &listing]);
+    for e in estimates {
+        let due = listing_due(e.listing_requests);
+        table.row(&[&e.key, &e.issues, &e.requests, &due]);
+    }
+    let issues = estimates.iter().map(|e| e.issues).sum();
+    let requests = estimates
+        .iter()
+        .map(|e| e.requests + e.listing_requests)
+        .sum();
+    (table, issues, requests)
+}
+
+/// The dry runs' column for a tracker's periodic listing: `no`, or `yes, 3 requests`.
+fn listing_due(requests: i64) -> String {
+    match requests {
+        0 => "no".to_string(),
+        1 => "yes, 1 request".to_string(),
+        n => format!("yes, {n} requests"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removed_issues_are_named_up_to_ten() {
+        assert_eq!(removed_note("jira PAY", &[], "gone"), "");
+        assert_eq!(
+            removed_note("jira PAY", &["PAY-3".to_string()], "gone"),
+            "; 1 issue removed (gone): PAY-3"
+        );
+        let many: Vec<String> = (1..=12).map(|n| format!("PAY-{n}")).collect();
+        assert_eq!(
+            removed_note("jira PAY", &many, "gone"),
+            "; 12 issues removed (gone): PAY-1, PAY-2, PAY-3, PAY-4, PAY-5, PAY-6, PAY-7, PAY-8, \
+             PAY-9, PAY-10 and 2 more (-v lists them)"
+        );
+    }
     use chrono::TimeZone;
 
     fn at(day: u32) -> DateTime<Utc> {

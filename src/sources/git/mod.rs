@@ -7,9 +7,11 @@
 //! - [`normalize`]: raw commits → rows (roster identities, a PR's commits, review states);
 //! - [`sync`]: one repository's incremental, resumable fetch, checkpointed per chunk of commits,
 //!   merged into the store in one atomic commit with its new tip;
+//! - [`fetch`]: a whole `teamlens fetch git` run, clone by clone, behind [`crate::sources::fetch::Fetch`];
 //! - [`ownership`]: degree of authorship per person and file and the truck factor, per
 //!   repository and per top-level directory, with and without review knowledge.
 
+pub mod fetch;
 pub mod message;
 pub mod normalize;
 pub mod ownership;

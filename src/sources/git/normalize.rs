@@ -51,7 +51,7 @@ use super::SOURCE;
 use super::message::{self, MergeKind, MessageFacts};
 use super::read::RawCommit;
 use crate::model::{Commit, Dataset, FileChange, PullRequest, Review};
-use crate::sources::github::normalize::Identities;
+use crate::sources::identities::Identities;
 
 /// How people are named: the roster, and the repository's mailmap for people in trailers.
 pub struct People<'a> {

@@ -38,7 +38,8 @@ use super::ownership::{Change, Histories, Ownership};
 use super::read::{GitRepo, RawCommit};
 use super::{GitError, SOURCE};
 use crate::model::{Commit, FileChange, PullRequest, Review, Table};
-use crate::sources::github::normalize::Identities;
+use crate::sources::fetch::Observer;
+use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::sanitize;
 use crate::store::{Replacement, Store, StoreError, write_atomically};
@@ -172,13 +173,6 @@ pub struct GitOptions {
     pub files: crate::common::files::FileRules,
 }
 
-/// Told what happens, so the command line can show progress.
-pub trait GitObserver {
-    fn started(&self, repo: &str, resumed: bool);
-    fn progress(&self, repo: &str, done: usize, total: usize);
-    fn finished(&self, outcome: &GitOutcome);
-}
-
 /// What one repository's fetch did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GitOutcome {
@@ -255,7 +249,7 @@ pub fn sync_repository(
     spec: &RepoSpec,
     options: &GitOptions,
     identities: &Identities,
-    observer: &dyn GitObserver,
+    observer: &dyn Observer,
 ) -> Result<GitOutcome, GitError> {
     let repo = GitRepo::open(&spec.path)?;
     let mut outcome = GitOutcome {
@@ -271,7 +265,7 @@ pub fn sync_repository(
         outcome
             .notes
             .push("the repository has no commits yet: nothing to read".into());
-        observer.finished(&outcome);
+        finished(observer, &outcome);
         return Ok(outcome);
     };
     if repo.is_shallow() {
@@ -290,7 +284,7 @@ pub fn sync_repository(
         .filter(|id| repo.has_commit(*id));
     if base == Some(tip) {
         outcome.notes.push("up to date".into());
-        observer.finished(&outcome);
+        finished(observer, &outcome);
         return Ok(outcome);
     }
 
@@ -310,7 +304,7 @@ pub fn sync_repository(
         outcome.notes.push(
             "the branch moved back: no new commits, the commits no longer on it are kept".into(),
         );
-        observer.finished(&outcome);
+        finished(observer, &outcome);
         return Ok(outcome);
     }
 
@@ -345,7 +339,12 @@ pub fn sync_repository(
             }
         }
     };
-    observer.started(&spec.name, outcome.resumed);
+    let started = if outcome.resumed {
+        "resuming an interrupted read"
+    } else {
+        "reading commits"
+    };
+    observer.started(&spec.name, started);
     let clock = std::time::Instant::now();
     let ids = repo.new_commits(tip, base, options.since.map(|s| s.timestamp()))?;
     tracing::info!(
@@ -357,7 +356,7 @@ pub fn sync_repository(
     std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
     let staged = checkpoint.chunks;
     let fresh = read_and_stage(&repo, &ids, &dir, &mut checkpoint, options, |done| {
-        observer.progress(&spec.name, done, ids.len())
+        observer.progressed(&spec.name, &format!("{done} of {} commits read", ids.len()))
     })?;
     tracing::info!("{}: commits read by {:?}", spec.name, clock.elapsed());
     let mut raw: Vec<RawCommit> = Vec::with_capacity(ids.len());
@@ -585,8 +584,13 @@ pub fn sync_repository(
         outcome.ownership = Some(ownership);
     }
     remove_dir(&dir)?;
-    observer.finished(&outcome);
+    finished(observer, &outcome);
     Ok(outcome)
+}
+
+/// Tells the observer a clone is read.
+fn finished(observer: &dyn Observer, outcome: &GitOutcome) {
+    observer.finished(&outcome.repo, &format!("done: {} commits", outcome.commits));
 }
 
 /// Reads the commits `checkpoint` has not done yet, chunk by chunk, and stages each chunk (its

@@ -27,8 +27,8 @@ use tokio::sync::Semaphore;
 
 use super::auth::{Credential, CredentialOrigin};
 use super::documents::Document;
-use crate::common::time::human_duration;
 use crate::config::GitHubConfig;
+use crate::sources::backoff::{retrying, waiting_for_reset};
 
 /// Where GitHub is: github.com, or a GitHub Enterprise Server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +123,17 @@ pub enum ClientError {
     },
     #[error("cannot set up the GitHub client: {0}")]
     Setup(String),
+}
+
+impl ClientError {
+    /// Every repository would fail the same way: the credentials, the hourly budget, the
+    /// network.
+    pub fn is_global(&self) -> bool {
+        matches!(
+            self,
+            Self::Unauthorized { .. } | Self::RateLimited { .. } | Self::Network { .. }
+        )
+    }
 }
 
 /// One GraphQL error as GitHub reports it.
@@ -438,15 +449,12 @@ impl GitHubClient {
                         Some(status) => format!("HTTP {status}"),
                         None => message.clone(),
                     };
-                    (self.on_wait)(&format!(
-                        "GitHub {}: waiting {} before retrying {operation}",
-                        if secondary {
-                            "secondary rate limit".to_string()
-                        } else {
-                            reason
-                        },
-                        human_duration(wait)
-                    ));
+                    let reason = if secondary {
+                        "secondary rate limit"
+                    } else {
+                        &reason
+                    };
+                    (self.on_wait)(&retrying("GitHub", reason, wait, operation));
                     self.sleep(wait).await;
                     self.count_retry();
                 }
@@ -494,11 +502,8 @@ impl GitHubClient {
             });
         }
         let wait = until.to_std().unwrap_or_default() + Duration::from_secs(1);
-        (self.on_wait)(&format!(
-            "GitHub's hourly rate limit is spent: waiting {} until it resets at {}",
-            human_duration(wait),
-            reset_at.format("%H:%M:%S UTC")
-        ));
+        let spent = "GitHub's hourly rate limit is spent";
+        (self.on_wait)(&waiting_for_reset(spent, wait, reset_at));
         self.sleep(wait).await;
         if let Ok(mut stats) = self.stats.lock() {
             stats.remaining = None;

@@ -1,156 +1,195 @@
-//! A whole `teamlens fetch github` run: which repositories, one [`sync_repository`] each, and
-//! what to tell the user as it goes; and `--dry-run`, which estimates the cost instead.
+//! `teamlens fetch github`: which repositories, one [`sync_repository`] each, what each page
+//! and repository tell the observer; and `--dry-run`, which estimates the cost instead.
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use polars::prelude::*;
 use serde_json::json;
 
-use super::client::{ClientError, ClientStats, GitHubClient};
+use super::auth::{self, AuthError, RealSurroundings};
+use super::client::{ClientError, ClientStats, Endpoints, GitHubClient, Policy};
 use super::documents::Document;
-use super::normalize::{Identities, SOURCE};
-use super::org::{self, OrgError};
+use super::normalize::SOURCE;
+use super::org;
 use super::sync::{
-    Counts, Include, RepoOutcome, SyncContext, SyncError, checkpoint_path, repo_state, staging_dir,
-    sync_repository,
+    Counts, Include, RepoOutcome, SyncContext, SyncError, repo_state, staging_dir, sync_repository,
 };
 use super::wire::SearchCountData;
 use crate::common::repo_name::RepoName;
-use crate::config::GitHubConfig;
-use crate::model::Person;
-use crate::store::{Store, StoreError};
+use crate::config::{Config, GitHubConfig};
+use crate::sources::fetch::{
+    Estimate, Fetch, FetchContext, FetchError, FetchSummary, Observer, rate_limit, read_so_far,
+    runtime, waits_told, warnings_note,
+};
+use crate::sources::identities::identities;
+use crate::store::Store;
 
-/// What the user asked to fetch.
-#[derive(Debug, Clone)]
-pub struct FetchRequest {
-    pub repositories: Vec<RepoName>,
-    pub organizations: Vec<String>,
-    pub since: DateTime<Utc>,
+const NOTHING_TO_FETCH: &str = "nothing to fetch: name repositories (`teamlens fetch github \
+    OWNER/NAME`), an organisation (`--org ORG`), or list them under [github] in teamlens.toml \
+    (`teamlens init --org ORG` writes one)";
+
+/// The GitHub source of a fetch: the repositories named, and every repository of the
+/// organisations named.
+pub struct GitHub<'a> {
+    config: &'a Config,
+    repositories: Vec<String>,
+    organizations: Vec<String>,
 }
 
-/// Told what happens, so the command line can show progress bars or log lines.
-pub trait Observer: Sync {
-    fn repository_started(&self, repo: &RepoName, resumed_hint: bool);
-    fn page(&self, repo: &RepoName, counts: &Counts, stats: &ClientStats);
-    fn waiting(&self, message: &str);
-    fn repository_finished(&self, outcome: &RepoOutcome, stats: &ClientStats);
-    fn repository_failed(&self, repo: &RepoName, error: &SyncError);
+impl<'a> GitHub<'a> {
+    pub fn new(config: &'a Config, repositories: Vec<String>, organizations: Vec<String>) -> Self {
+        GitHub {
+            config,
+            repositories,
+            organizations,
+        }
+    }
+
+    /// The repositories named, as OWNER/NAME; nothing at all named is an error.
+    fn named(&self) -> Result<Vec<RepoName>, FetchError> {
+        let named = self
+            .repositories
+            .iter()
+            .map(|r| RepoName::parse(r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(FetchError::BadScope)?;
+        if named.is_empty() && self.organizations.is_empty() {
+            return Err(FetchError::NothingToFetch(NOTHING_TO_FETCH));
+        }
+        Ok(named)
+    }
+
+    /// Runs `then` with a client and the repositories to read (those named, then the
+    /// organisations'), on a runtime of its own.
+    fn connected<T>(
+        &self,
+        ctx: &FetchContext<'_>,
+        then: impl AsyncFnOnce(&GitHubClient, &[RepoName], DateTime<Utc>) -> Result<T, FetchError>,
+    ) -> Result<T, FetchError> {
+        let named = self.named()?;
+        let since = ctx.since_or_a_year_ago();
+        runtime()?.block_on(async {
+            let client = github_client(self.config, ctx.wait, ctx.observer.clone())
+                .map_err(FetchError::own)?;
+            let repositories = repositories(&client, &named, &self.organizations).await?;
+            then(&client, &repositories, since).await
+        })
+    }
 }
 
-/// What a fetch did, repository by repository.
-#[derive(Debug, Default)]
-pub struct FetchSummary {
-    pub outcomes: Vec<RepoOutcome>,
-    pub failures: Vec<SyncError>,
-    pub stats: ClientStats,
-    /// The repositories were all given; nothing stopped early.
-    pub complete: bool,
+impl Fetch for GitHub<'_> {
+    fn estimate(&self, ctx: &FetchContext<'_>) -> Result<Estimate, FetchError> {
+        self.connected(ctx, async |client, repositories, since| {
+            let store = ctx.stored()?;
+            let state = store
+                .as_ref()
+                .and_then(|s| s.manifest().sources.get(SOURCE));
+            let estimates = estimate(client, state, repositories, since, &self.config.github)
+                .await
+                .map_err(FetchError::own)?;
+            Ok(estimate_table(&estimates, &client.stats()))
+        })
+    }
+
+    fn fetch(&self, ctx: &FetchContext<'_>) -> Result<FetchSummary, FetchError> {
+        self.connected(ctx, async |client, repositories, since| {
+            let store = ctx.open_store()?;
+            let summary =
+                fetch(client, store, ctx, repositories, since, &self.config.github).await?;
+            let stats = client.stats();
+            let cost = format!(
+                "{} requests ({} retried), {} rate-limit points{}",
+                stats.requests,
+                stats.retries,
+                stats.points,
+                match (stats.remaining, stats.limit) {
+                    (Some(remaining), Some(limit)) => format!(", {remaining} of {limit} left"),
+                    _ => String::new(),
+                }
+            );
+            Ok(summary.with_totals(repositories.len(), "repositories", ctx.data_dir, cost))
+        })
+    }
 }
 
-/// Why a fetch could not start or had to stop for every repository.
+/// Why a GitHub client could not be made: no credentials, or none it can use.
 #[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error(
-        "nothing to fetch: name repositories (`teamlens fetch github OWNER/NAME`), an organisation \
-         (`--org ORG`), or list them under [github] in teamlens.toml (`teamlens init --org ORG` \
-         writes one)"
-    )]
-    NothingToFetch,
+pub enum ConnectError {
     #[error(transparent)]
-    Org(#[from] OrgError),
+    Auth(#[from] AuthError),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Client(#[from] ClientError),
 }
 
-/// The repositories a request names, organisations expanded (archived repositories and forks
-/// left out), without repeats, in the order given.
+/// A GitHub client with the credentials found in the usual places, telling `observer` when it
+/// waits. Must be called inside a tokio runtime.
+pub fn github_client(
+    config: &Config,
+    wait_for_reset: bool,
+    observer: Arc<dyn Observer>,
+) -> Result<GitHubClient, ConnectError> {
+    let endpoints = Endpoints::resolve(&config.github, |name| std::env::var(name).ok());
+    let (credential, origin) =
+        auth::discover(&config.github, &endpoints.api_host(), &RealSurroundings)?;
+    tracing::info!(
+        "GitHub at {} with the credentials from {origin}",
+        endpoints.graphql_url
+    );
+    Ok(GitHubClient::new(
+        &endpoints,
+        credential,
+        origin,
+        Policy::from_config(&config.github, wait_for_reset),
+        waits_told(&observer),
+    )?)
+}
+
+/// The repositories named, then the organisations' (archived repositories and forks left
+/// out), without repeats, in the order given.
 pub async fn repositories(
     client: &GitHubClient,
-    request: &FetchRequest,
+    named: &[RepoName],
+    organizations: &[String],
 ) -> Result<Vec<RepoName>, FetchError> {
     let mut out: Vec<RepoName> = Vec::new();
-    for repo in &request.repositories {
+    for repo in named {
         if !out.contains(repo) {
             out.push(repo.clone());
         }
     }
-    for name in &request.organizations {
-        for repository in org::repositories(client, name).await? {
+    for name in organizations {
+        let listed = org::repositories(client, name)
+            .await
+            .map_err(FetchError::own)?;
+        for repository in listed {
             if !repository.archived && !repository.fork && !out.contains(&repository.name) {
                 out.push(repository.name);
             }
         }
     }
     if out.is_empty() {
-        return Err(FetchError::NothingToFetch);
+        return Err(FetchError::NothingToFetch(NOTHING_TO_FETCH));
     }
     Ok(out)
-}
-
-/// The roster's identities, from the stored `people` table (empty when there is none).
-pub fn identities(store: &Store) -> Result<Identities, StoreError> {
-    let polars = |source| StoreError::Polars {
-        context: "reading the people table".into(),
-        source,
-    };
-    let pairs = store
-        .scan(<Person as crate::model::Table>::NAME)?
-        .select([col("person"), col("aliases")])
-        .explode(
-            by_name(["aliases"], true, false),
-            ExplodeOptions {
-                empty_as_null: true,
-                keep_nulls: true,
-            },
-        )
-        .collect()
-        .map_err(polars)?;
-    let persons = pairs.column("person").and_then(|c| c.str().cloned());
-    let aliases = pairs.column("aliases").and_then(|c| c.str().cloned());
-    let (persons, aliases) = (persons.map_err(polars)?, aliases.map_err(polars)?);
-    let mut roster: Vec<Person> = Vec::new();
-    for (person, alias) in persons.iter().zip(aliases.iter()) {
-        let Some(person) = person else { continue };
-        if roster.last().is_none_or(|p| p.person != person) {
-            roster.push(Person {
-                person: person.to_string(),
-                display_name: None,
-                team: String::new(),
-                teams: Vec::new(),
-                role: String::new(),
-                timezone: String::new(),
-                work_start_hour: None,
-                work_end_hour: None,
-                aliases: Vec::new(),
-            });
-        }
-        if let (Some(last), Some(alias)) = (roster.last_mut(), alias) {
-            last.aliases.push(alias.to_string());
-        }
-    }
-    Ok(Identities::from_people(&roster))
 }
 
 /// Fetches every repository in turn. A repository that fails is reported and the others go on,
 /// except when the failure concerns them all (credentials, the hourly budget): then the fetch
 /// stops, with each repository's checkpoint kept for the next run.
-pub async fn fetch(
+async fn fetch(
     client: &GitHubClient,
     store: Store,
-    data_dir: &Path,
+    ctx: &FetchContext<'_>,
     repositories: &[RepoName],
     since: DateTime<Utc>,
     config: &GitHubConfig,
-    observer: &dyn Observer,
 ) -> Result<FetchSummary, FetchError> {
     let identities = identities(&store)?;
     let store = Mutex::new(store);
-    let ctx = SyncContext {
+    let sync = SyncContext {
         client,
         store: &store,
-        staging_root: data_dir.join("staging").join(SOURCE),
+        staging_root: ctx.staging_root(SOURCE),
         since,
         page_size: config.page_size,
         include: Include {
@@ -160,45 +199,81 @@ pub async fn fetch(
         },
         identities,
     };
-    let mut summary = FetchSummary {
-        complete: true,
-        ..FetchSummary::default()
+    let page = |counts: &Counts| format!("{}; {}", describe(counts), budget(&client.stats()));
+    let read = async |repo: &RepoName, on_page: &(dyn Fn(&Counts) + Sync)| {
+        let outcome = sync_repository(&sync, repo, on_page).await?;
+        Ok::<_, SyncError>(finished(&outcome, &client.stats()))
     };
-    let on_page = |repo: &RepoName, counts: &Counts| observer.page(repo, counts, &client.stats());
-    for repo in repositories {
-        let resumed_hint = checkpoint_path(&staging_dir(&ctx.staging_root, repo)).exists();
-        observer.repository_started(repo, resumed_hint);
-        match sync_repository(&ctx, repo, &on_page).await {
-            Ok(outcome) => {
-                observer.repository_finished(&outcome, &client.stats());
-                summary.outcomes.push(outcome);
-            }
-            Err(error) => {
-                observer.repository_failed(repo, &error);
-                let stops_all = matches!(
-                    &error,
-                    SyncError::Client {
-                        source: ClientError::Unauthorized { .. }
-                            | ClientError::RateLimited { .. }
-                            | ClientError::Network { .. },
-                        ..
-                    } | SyncError::Store(_)
-                );
-                summary.failures.push(error);
-                if stops_all {
-                    summary.complete = false;
-                    break;
-                }
-            }
-        }
+    let staging = |repo: &RepoName| staging_dir(&sync.staging_root, repo);
+    let summary = FetchSummary::new("repositories");
+    let observer = ctx.observer.as_ref();
+    Ok(summary
+        .each_scope(
+            repositories,
+            observer,
+            RepoName::to_string,
+            staging,
+            page,
+            read,
+        )
+        .await)
+}
+
+/// `300 pull requests, 12 issues, 4 deployments (page 3)`.
+fn describe(counts: &Counts) -> String {
+    let read = [
+        (counts.pull_requests, "pull requests"),
+        (counts.issues, "issues"),
+        (counts.deployments, "deployments"),
+    ];
+    read_so_far(&read, counts.pages)
+}
+
+/// `rate limit 4812 of 5000 points left`, when GitHub has said.
+fn budget(stats: &ClientStats) -> String {
+    rate_limit(stats.remaining, stats.limit, "points")
+}
+
+/// A repository's finished line; GitHub's errors beside the data are logged (`-v`).
+fn finished(outcome: &RepoOutcome, stats: &ClientStats) -> String {
+    let done = format!("done: {}; {}", describe(&outcome.counts), budget(stats));
+    let shown = outcome.repo.to_string();
+    done + &warnings_note("GitHub", &shown, &outcome.warnings)
+}
+
+/// The dry run's table: a row per repository, the totals, and what the estimate cost.
+fn estimate_table(estimates: &[RepoEstimate], stats: &ClientStats) -> Estimate {
+    let columns = [
+        "repository",
+        "PRs to read",
+        "issues to read",
+        "requests",
+        "points",
+    ];
+    let mut table = Estimate::new(&columns);
+    for e in estimates {
+        let points = e.points();
+        table.row(&[&e.repo, &e.pull_requests, &e.issues, &e.requests, &points]);
     }
-    summary.stats = client.stats();
-    Ok(summary)
+    let requests: i64 = estimates.iter().map(|e| e.requests).sum();
+    let points: i64 = estimates.iter().map(|e| e.points()).sum();
+    let left = match (stats.remaining, stats.limit) {
+        (Some(remaining), Some(limit)) => format!("; {remaining} of {limit} points left this hour"),
+        _ => String::new(),
+    };
+    table.totals = vec![
+        format!(
+            "total: about {requests} requests and {points} points, plus one request per PR or \
+             issue with more than 100 timeline items, commits or files{left}"
+        ),
+        format!("(the estimate itself took {} requests)", stats.requests),
+    ];
+    table
 }
 
 /// What `--dry-run` expects one repository's fetch to cost.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Estimate {
+pub struct RepoEstimate {
     pub repo: RepoName,
     /// PRs and issues updated since the repository's mark (or `--since`).
     pub pull_requests: i64,
@@ -209,7 +284,7 @@ pub struct Estimate {
     pub points_per_request: i64,
 }
 
-impl Estimate {
+impl RepoEstimate {
     pub fn points(&self) -> i64 {
         self.requests * self.points_per_request
     }
@@ -223,7 +298,7 @@ pub async fn estimate(
     repositories: &[RepoName],
     since: DateTime<Utc>,
     config: &GitHubConfig,
-) -> Result<Vec<Estimate>, ClientError> {
+) -> Result<Vec<RepoEstimate>, ClientError> {
     let mut out = Vec::new();
     for repo in repositories {
         let state = repo_state(source_state, repo);
@@ -255,7 +330,7 @@ pub async fn estimate(
             .pointer("/rateLimit/cost")
             .and_then(serde_json::Value::as_i64)
             .unwrap_or(1);
-        out.push(Estimate {
+        out.push(RepoEstimate {
             repo: repo.clone(),
             pull_requests,
             issues,

@@ -7,6 +7,8 @@
 //!   in flight;
 //! - [`wire`]: the answers' JSON shapes; [`normalize`]: from them to the normalized tables;
 //! - [`sync`]: one repository's incremental, resumable fetch, checkpointed per page;
+//! - [`fetch`]: a whole `teamlens fetch github` run and its `--dry-run`, behind
+//!   [`crate::sources::fetch::Fetch`];
 //! - [`org`]: an organisation's repositories and teams (`--org`, `teamlens init`).
 
 pub mod auth;

@@ -20,7 +20,7 @@
 //!   deployment to the same environment ([`ship_merged_prs`]); GitHub records the deployed commit,
 //!   not the PRs, and this is what a deployment of the branch head ships.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
@@ -29,9 +29,10 @@ use super::wire::{
     ReleaseNode, RequestedReviewer, TimelineNode,
 };
 use crate::model::{
-    Comment, Deployment, FileChange, Issue, IssueEvent, Person, PrCommit, PrEvent, PullRequest,
-    Review, ReviewRequest,
+    Comment, Deployment, FileChange, Issue, IssueEvent, PrCommit, PrEvent, PullRequest, Review,
+    ReviewRequest,
 };
+use crate::sources::identities::Identities;
 
 /// The `source` column of every row this source writes.
 pub const SOURCE: &str = "github";
@@ -39,38 +40,8 @@ pub const SOURCE: &str = "github";
 /// GitHub's placeholder for a deleted account.
 const GHOST: &str = "ghost";
 
-/// Maps GitHub logins and commit e-mails to the roster's person ids.
-#[derive(Debug, Clone, Default)]
-pub struct Identities {
-    by_alias: HashMap<String, String>,
-}
-
+/// GitHub's accounts in the roster's words ([`Identities`] is every source's).
 impl Identities {
-    /// Every person id and alias of the roster, compared without case.
-    pub fn from_people(people: &[Person]) -> Identities {
-        let mut by_alias = HashMap::new();
-        for person in people {
-            by_alias.insert(person.person.to_lowercase(), person.person.clone());
-            for alias in &person.aliases {
-                by_alias.insert(alias.to_lowercase(), person.person.clone());
-            }
-        }
-        Identities { by_alias }
-    }
-
-    /// Whether the roster knows this login, e-mail or person id.
-    pub fn knows(&self, alias: &str) -> bool {
-        self.by_alias.contains_key(&alias.to_lowercase())
-    }
-
-    /// The person id of a login or e-mail, or the login itself when the roster does not know it.
-    pub fn resolve(&self, login: &str) -> String {
-        self.by_alias
-            .get(&login.to_lowercase())
-            .cloned()
-            .unwrap_or_else(|| login.to_string())
-    }
-
     fn actor(&self, actor: Option<&Actor>) -> String {
         actor.map_or_else(|| GHOST.to_string(), |a| self.resolve(&a.id()))
     }
@@ -692,6 +663,7 @@ pub fn ship_merged_prs(deployments: &mut [Deployment], merged: &[(i64, DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Person;
 
     #[test]
     fn impossible_times_are_repaired_and_noted() {

@@ -26,10 +26,12 @@ use serde_json::{Value, json};
 
 use super::client::{Answer, ClientError, GitHubClient};
 use super::documents::Document;
-use super::normalize::{self, Identities, SOURCE};
+use super::normalize::{self, SOURCE};
 use super::wire::{Connection, IssueNode, PullRequestNode, RepositorySyncData};
 use crate::common::repo_name::RepoName;
 use crate::model::{Dataset, Deployment, Table};
+use crate::sources::fetch::{ScopeError, lock};
+use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, sanitize, write_checkpoint, write_page,
@@ -81,10 +83,18 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-impl SyncError {
-    /// True when running the same command again continues where this one stopped.
-    pub fn is_resumable(&self) -> bool {
+impl ScopeError for SyncError {
+    fn is_resumable(&self) -> bool {
         matches!(self, SyncError::Client { .. } | SyncError::Query { .. })
+    }
+
+    /// The credentials, the hourly budget and the network are every repository's; so is the
+    /// store.
+    fn stops_all(&self) -> bool {
+        match self {
+            SyncError::Client { source, .. } => source.is_global(),
+            other => matches!(other, SyncError::Store(_)),
+        }
     }
 }
 
@@ -243,7 +253,7 @@ struct Checkpoint {
 pub async fn sync_repository(
     ctx: &SyncContext<'_>,
     repo: &RepoName,
-    on_page: &(dyn Fn(&RepoName, &Counts) + Sync),
+    on_page: &(dyn Fn(&Counts) + Sync),
 ) -> Result<RepoOutcome, SyncError> {
     let dir = staging_dir(&ctx.staging_root, repo);
     let state = {
@@ -286,7 +296,7 @@ pub async fn sync_repository(
         checkpoint.counts.pages = checkpoint.pages;
         write_page(&dir, checkpoint.pages, &page)?;
         write_checkpoint(&dir, &checkpoint)?;
-        on_page(repo, &checkpoint.counts);
+        on_page(&checkpoint.counts);
     }
 
     commit(ctx, repo, &dir, &checkpoint, &state)?;
@@ -297,12 +307,6 @@ pub async fn sync_repository(
         resumed,
         warnings: checkpoint.warnings,
     })
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn new_checkpoint(ctx: &SyncContext<'_>, state: &RepoState) -> Checkpoint {

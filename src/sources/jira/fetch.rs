@@ -1,85 +1,145 @@
-//! A whole `teamlens fetch jira` run: the account's time zone and the site's statuses first,
-//! then one [`sync_project`] per project, and what to tell the user as it goes.
+//! `teamlens fetch jira`: the account's time zone and the site's statuses first, then one
+//! [`sync_project`] per project, and what to tell the user as it goes; and `--dry-run`, which
+//! counts what a fetch would read instead.
 
-use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::client::{ClientError, ClientStats, JiraClient};
+use super::client::{ClientError, ClientStats, Credentials, JiraClient, Policy};
 use super::normalize::{AccountInfo, Mapping, SOURCE, bot_id};
 use super::sync::{
-    Counts, ProjectOutcome, SyncContext, SyncError, checkpoint_path, staging_dir, sync_project,
+    ProjectOutcome, SkippedIssue, SyncContext, SyncError, staging_dir, sync_project,
 };
 use super::wire::{BoardPage, Myself, SprintPage, StatusDefinition};
 use crate::config::JiraConfig;
 use crate::model::Sprint;
-use crate::store::{Store, StoreError};
+use crate::sources::fetch::{
+    Estimate, Fetch, FetchContext, FetchError, FetchSummary, Observer, lock, runtime, waits_logged,
+    waits_told,
+};
+use crate::sources::identities::identities;
+use crate::sources::tickets::{
+    Counts, REMOVED_KEYS_SHOWN, ScopeEstimate, done, estimate_table as estimate_table_of,
+    removed_note,
+};
+use crate::store::Store;
 
-/// Told what happens, so the command line can show progress bars or log lines.
-pub trait Observer: Sync {
-    fn project_started(&self, project: &str, resumed_hint: bool);
-    fn page(&self, project: &str, counts: &Counts, stats: &ClientStats);
-    fn waiting(&self, message: &str);
-    fn project_finished(&self, outcome: &ProjectOutcome, stats: &ClientStats);
-    fn project_failed(&self, project: &str, error: &SyncError);
-    /// Something the user should know that does not stop the fetch (a part of the site that
-    /// could not be read and was skipped).
-    fn note(&self, project: &str, message: &str);
+const NOTHING_TO_FETCH: &str = "nothing to fetch from Jira: name projects (`teamlens fetch jira \
+    KEY`) or list them as projects under [jira] in teamlens.toml";
+
+/// The Jira source of a fetch: the projects named.
+pub struct Jira<'a> {
+    config: &'a JiraConfig,
+    projects: Vec<String>,
 }
 
-/// What a fetch did, project by project.
-#[derive(Debug, Default)]
-pub struct FetchSummary {
-    pub outcomes: Vec<ProjectOutcome>,
-    pub failures: Vec<SyncError>,
-    pub stats: ClientStats,
-    /// Every project was tried; nothing stopped early.
-    pub complete: bool,
+impl<'a> Jira<'a> {
+    pub fn new(config: &'a JiraConfig, projects: Vec<String>) -> Self {
+        Jira { config, projects }
+    }
+
+    /// The projects' keys as Jira spells them.
+    fn projects(&self) -> Vec<String> {
+        let mut projects: Vec<String> = self
+            .projects
+            .iter()
+            .map(|p| p.trim().to_uppercase())
+            .collect();
+        projects.dedup();
+        projects
+    }
+
+    /// A client for the site, telling `waits` when it waits.
+    fn client(
+        &self,
+        credentials: Credentials,
+        waits: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<JiraClient, FetchError> {
+        JiraClient::new(credentials, Policy::from_config(self.config), waits)
+            .map_err(FetchError::own)
+    }
+
+    /// The site and the account, from the environment and `[jira]`.
+    fn credentials(&self) -> Result<Credentials, FetchError> {
+        Credentials::discover(self.config, |name| std::env::var(name).ok()).map_err(FetchError::own)
+    }
 }
 
-/// Why a fetch could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error(
-        "nothing to fetch from Jira: name projects (`teamlens fetch jira KEY`) or list them as \
-         projects under [jira] in teamlens.toml"
-    )]
-    NothingToFetch,
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+impl Fetch for Jira<'_> {
+    /// Missing credentials are said before anything is written.
+    fn check(&self) -> Result<(), FetchError> {
+        self.credentials().map(drop)
+    }
+
+    /// How many issues each project's fetch would read and about how many requests that
+    /// takes, from Jira's own count; no issue is read, nothing is stored.
+    fn estimate(&self, ctx: &FetchContext<'_>) -> Result<Estimate, FetchError> {
+        let projects = self.projects();
+        let credentials = self.credentials()?;
+        let store = ctx.stored()?;
+        let since = ctx.since_or_a_year_ago();
+        runtime()?.block_on(async {
+            let client = self.client(credentials, waits_logged())?;
+            let estimates =
+                estimate(&client, store.as_ref(), &projects, since, self.config).await?;
+            Ok(estimate_table(&estimates, &client.stats()))
+        })
+    }
+
+    fn fetch(&self, ctx: &FetchContext<'_>) -> Result<FetchSummary, FetchError> {
+        let projects = self.projects();
+        if projects.is_empty() {
+            return Err(FetchError::NothingToFetch(NOTHING_TO_FETCH));
+        }
+        let credentials = self.credentials()?;
+        tracing::info!("Jira at {} as {}", credentials.base_url, credentials.email);
+        let since = ctx.since_or_a_year_ago();
+        runtime()?.block_on(async {
+            let client = self.client(credentials, waits_told(&ctx.observer))?;
+            fetch(
+                &client,
+                ctx.open_store()?,
+                ctx,
+                &projects,
+                since,
+                self.config,
+            )
+            .await
+        })
+    }
 }
 
-fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// A project as progress shows it.
+fn shown(project: &str) -> String {
+    format!("jira {project}")
 }
 
 /// Fetches every project in turn. A project that fails is reported and the others go on,
 /// unless the failure concerns them all (credentials): then the fetch stops.
-pub async fn fetch(
+async fn fetch(
     client: &JiraClient,
     store: Store,
-    data_dir: &Path,
+    ctx: &FetchContext<'_>,
     projects: &[String],
     since: DateTime<Utc>,
     config: &JiraConfig,
-    observer: &dyn Observer,
 ) -> Result<FetchSummary, FetchError> {
-    if projects.is_empty() {
-        return Err(FetchError::NothingToFetch);
-    }
-    let myself: Myself = client.get("/rest/api/3/myself", &[]).await?;
+    let observer = ctx.observer.as_ref();
+    let myself: Myself = client
+        .get("/rest/api/3/myself", &[])
+        .await
+        .map_err(FetchError::own)?;
     let zone = myself
         .time_zone
         .as_deref()
         .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
         .unwrap_or(chrono_tz::UTC);
     let mut mapping = Mapping::from_config(config);
-    let statuses: Vec<StatusDefinition> = client.get("/rest/api/3/status", &[]).await?;
+    let statuses: Vec<StatusDefinition> = client
+        .get("/rest/api/3/status", &[])
+        .await
+        .map_err(FetchError::own)?;
     for status in &statuses {
         if let Some(category) = &status.status_category {
             mapping.learn(&status.name, &category.key);
@@ -89,7 +149,9 @@ pub async fn fetch(
     // nothing.
     let mut sprints = std::collections::BTreeMap::new();
     for project in projects {
-        let read = read_sprints(client, project, &mut mapping, observer).await?;
+        let read = read_sprints(client, project, &mut mapping, observer)
+            .await
+            .map_err(FetchError::own)?;
         sprints.insert(project.clone(), read);
     }
     // App accounts earlier fetches found, so that a changelog naming one by id alone (an
@@ -111,12 +173,12 @@ pub async fn fetch(
             }
         }
     }
-    let identities = crate::sources::github::fetch::identities(&store)?;
+    let identities = identities(&store)?;
     let store = Mutex::new(store);
-    let ctx = SyncContext {
+    let sync = SyncContext {
         client,
         store: &store,
-        staging_root: data_dir.join("staging").join(SOURCE),
+        staging_root: ctx.staging_root(SOURCE),
         since,
         page_size: config.page_size,
         mapping,
@@ -124,66 +186,88 @@ pub async fn fetch(
         zone,
         sprints,
     };
-    let mut summary = FetchSummary {
-        complete: true,
-        ..FetchSummary::default()
+    let page = |counts: &Counts| {
+        let read = counts.describe("changes");
+        format!("{read}; {}", requests(&client.stats()))
     };
-    for project in projects {
-        let resumed_hint = checkpoint_path(&staging_dir(&ctx.staging_root, project)).exists();
-        observer.project_started(project, resumed_hint);
-        let on_page =
-            |project: &str, counts: &Counts| observer.page(project, counts, &client.stats());
-        let synced = match sync_project(&ctx, project, &on_page).await {
-            Ok(mut outcome) => {
-                let state = super::sync::project_state(
-                    lock_store(&store).manifest().sources.get(SOURCE),
-                    project,
-                );
-                if super::sync::relist_due(&state, config.relist_days, Utc::now()) {
-                    super::sync::relist_project(&ctx, project)
-                        .await
-                        .map(|removed| {
-                            outcome.removed = removed;
-                            outcome
-                        })
-                } else {
-                    Ok(outcome)
-                }
-            }
-            Err(error) => Err(error),
-        };
-        match synced {
-            Ok(outcome) => {
-                observer.project_finished(&outcome, &client.stats());
-                summary.outcomes.push(outcome);
-            }
-            Err(error) => {
-                observer.project_failed(project, &error);
-                let global = error.is_global() || error.is_resumable();
-                summary.failures.push(error);
-                if global {
-                    summary.complete = false;
-                    break;
-                }
-            }
+    let read = async |project: &String, on_page: &(dyn Fn(&Counts) + Sync)| {
+        let mut outcome = sync_project(&sync, project, on_page).await?;
+        let state =
+            super::sync::project_state(lock(&store).manifest().sources.get(SOURCE), project);
+        if super::sync::relist_due(&state, config.relist_days, Utc::now()) {
+            outcome.removed = super::sync::relist_project(&sync, project).await?;
         }
-    }
-    summary.stats = client.stats();
-    Ok(summary)
+        Ok::<_, SyncError>(finished(&outcome, &client.stats()))
+    };
+    let summary = FetchSummary::new("projects")
+        .each_scope(
+            projects,
+            observer,
+            |project| shown(project),
+            |project| staging_dir(&sync.staging_root, project),
+            page,
+            read,
+        )
+        .await;
+    let stats = client.stats();
+    let cost = format!(
+        "{} requests ({} retried, {} rate-limited)",
+        stats.requests, stats.retries, stats.rate_limited,
+    );
+    Ok(summary.with_totals(projects.len(), "Jira projects", ctx.data_dir, cost))
 }
 
-/// What fetching one project would read, from Jira's count of the issues its search matches.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Estimate {
-    pub project: String,
-    /// Issues updated since the stored mark (or `--since`), as Jira counts them.
-    pub issues: i64,
-    /// Search pages, plus a changelog and a remote-links request per issue: the least a fetch
-    /// sends (long changelogs and comment threads add pages).
-    pub requests: i64,
-    /// Pages of the keys-only listing of the whole project when one is due (`relist_days`
-    /// after the last), else 0.
-    pub listing_requests: i64,
+/// `41 requests, 2 rate-limited`.
+fn requests(stats: &ClientStats) -> String {
+    let mut text = format!("{} requests", stats.requests);
+    if stats.rate_limited > 0 {
+        text.push_str(&format!(", {} rate-limited", stats.rate_limited));
+    }
+    text
+}
+
+/// A project's finished line: what it read, and the issues it removed or skipped.
+fn finished(outcome: &ProjectOutcome, stats: &ClientStats) -> String {
+    let why = "no longer in the project, or deleted";
+    let removed = removed_note(&shown(&outcome.project), &outcome.removed, why);
+    let done = done(&outcome.counts, "changes", &requests(stats));
+    done + &removed + &skipped_note(&outcome.skipped)
+}
+
+/// `; 1 issue skipped (Jira refused to read it: deleted, or hidden by issue security):
+/// OPS-7 (404)`: issues the search returned that Jira then would not give, each with its
+/// status code; the first ten are named.
+fn skipped_note(skipped: &[SkippedIssue]) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = skipped
+        .iter()
+        .take(REMOVED_KEYS_SHOWN)
+        .map(|s| format!("{} ({})", s.key, s.status))
+        .collect();
+    let mut text = format!(
+        "; {} issue{} skipped (Jira refused to read it: deleted, or hidden by issue \
+         security): {}",
+        skipped.len(),
+        if skipped.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    );
+    if skipped.len() > shown.len() {
+        text.push_str(&format!(" and {} more", skipped.len() - shown.len()));
+    }
+    text
+}
+
+/// The dry run's table: a row per project, then the totals.
+fn estimate_table(estimates: &[ScopeEstimate], stats: &ClientStats) -> Estimate {
+    let (mut table, issues, requests) = estimate_table_of("jira project", "keys", estimates);
+    table.totals.push(format!(
+        "jira total: {issues} issues, about {requests} requests, plus one per further page of a \
+         long changelog or comment thread; {} requests made to estimate, nothing stored",
+        stats.requests
+    ));
+    table
 }
 
 /// Counts what a fetch of `projects` would read, reading no issue and storing nothing: the
@@ -195,14 +279,14 @@ pub async fn estimate(
     projects: &[String],
     since: DateTime<Utc>,
     config: &JiraConfig,
-) -> Result<Vec<Estimate>, EstimateError> {
+) -> Result<Vec<ScopeEstimate>, FetchError> {
     if projects.is_empty() {
-        return Err(FetchError::NothingToFetch.into());
+        return Err(FetchError::NothingToFetch(NOTHING_TO_FETCH));
     }
     let myself: Myself = client
         .get("/rest/api/3/myself", &[])
         .await
-        .map_err(FetchError::from)?;
+        .map_err(FetchError::own)?;
     let zone = myself
         .time_zone
         .as_deref()
@@ -234,8 +318,8 @@ pub async fn estimate(
         };
         let page = i64::from(config.page_size.max(1));
         let pages = ((count + page - 1) / page).max(1);
-        out.push(Estimate {
-            project: project.clone(),
+        out.push(ScopeEstimate {
+            key: project.clone(),
             issues: count,
             requests: pages + 2 * count,
             listing_requests,
@@ -249,7 +333,7 @@ async fn approximate_count(
     client: &JiraClient,
     project: &str,
     jql: &str,
-) -> Result<i64, EstimateError> {
+) -> Result<i64, FetchError> {
     match client
         .post::<ApproximateCount>(
             "/rest/api/3/search/approximate-count",
@@ -262,11 +346,11 @@ async fn approximate_count(
             status: 400,
             message,
             ..
-        }) if message.contains("project") => Err(EstimateError::UnknownProject {
+        }) if message.contains("project") => Err(FetchError::own(UnknownProject {
             project: project.to_string(),
             message,
-        }),
-        Err(e) => Err(FetchError::from(e).into()),
+        })),
+        Err(e) => Err(FetchError::own(e)),
     }
 }
 
@@ -276,13 +360,12 @@ struct ApproximateCount {
     count: i64,
 }
 
-/// Why a fetch could not be estimated.
+/// A project the count refused: Jira does not know its key.
 #[derive(Debug, thiserror::Error)]
-pub enum EstimateError {
-    #[error(transparent)]
-    Fetch(#[from] FetchError),
-    #[error("jira project {project}: Jira does not know it ({message}); check the key")]
-    UnknownProject { project: String, message: String },
+#[error("jira project {project}: Jira does not know it ({message}); check the key")]
+pub struct UnknownProject {
+    pub project: String,
+    pub message: String,
 }
 
 fn sprint_time(text: &Option<String>) -> Option<DateTime<Utc>> {
@@ -343,7 +426,7 @@ async fn read_sprints(
             Err(e) => match agile_refusal(&e) {
                 Some(why) => {
                     observer.note(
-                        project,
+                        &shown(project),
                         &format!("sprints not read: the boards of {project}: {why}"),
                     );
                     return Ok(rows);
@@ -377,7 +460,7 @@ async fn read_sprints(
                 Err(e) => match agile_refusal(&e) {
                     Some(why) => {
                         observer.note(
-                            project,
+                            &shown(project),
                             &format!("sprints of board {} not read: {why}", board.id),
                         );
                         break;

@@ -7,7 +7,8 @@
 //!   and `comments`, status categories and ticket types mapped through `[jira]` in teamlens.toml;
 //! - [`sync`]: one project's incremental, resumable fetch, checkpointed per page of the JQL
 //!   search, merged into the store in one commit;
-//! - [`fetch`]: a whole `teamlens fetch jira` run and what it tells its observer.
+//! - [`fetch`]: a whole `teamlens fetch jira` run, what it tells its observer, and its
+//!   `--dry-run`, behind [`crate::sources::fetch::Fetch`].
 
 pub mod client;
 pub mod fetch;

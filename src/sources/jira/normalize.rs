@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use super::wire::{ChangeItem, CommentNode, History, IssueNode, IssueType, RemoteLink, User};
 use crate::config::JiraConfig;
 use crate::model::{Comment, Issue, IssueEvent};
-use crate::sources::github::normalize::Identities;
+use crate::sources::identities::Identities;
 
 /// The `source` column of every row this source writes.
 pub const SOURCE: &str = "jira";

@@ -34,12 +34,13 @@ use super::client::{ClientError, JiraClient};
 use super::normalize::{self, IssueParts, Mapping, SOURCE};
 use super::wire::{ChangelogPage, CommentPage, History, IssueNode, RemoteLink, SearchPage};
 use crate::model::{Dataset, Sprint, Table};
-use crate::sources::github::normalize::Identities;
+use crate::sources::fetch::{ScopeError, lock};
+use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
 };
-use crate::sources::tickets::{self, IssueRows};
+use crate::sources::tickets::{self, Counts, IssueRows};
 use crate::store::{Replacement, Store, StoreError};
 
 /// Why a project's fetch stopped.
@@ -68,9 +69,8 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-impl SyncError {
-    /// True when running the same command again continues where this one stopped.
-    pub fn is_resumable(&self) -> bool {
+impl ScopeError for SyncError {
+    fn is_resumable(&self) -> bool {
         matches!(
             self,
             SyncError::Client {
@@ -82,15 +82,16 @@ impl SyncError {
         )
     }
 
-    /// True when the failure concerns every project (credentials, the site), so the fetch stops.
-    pub fn is_global(&self) -> bool {
-        matches!(
-            self,
-            SyncError::Client {
-                source: ClientError::Unauthorized { .. } | ClientError::Setup(_),
-                ..
-            }
-        )
+    /// Credentials and the site concern every project, and so does what would resume: the
+    /// same command then continues every project where it stopped.
+    fn stops_all(&self) -> bool {
+        let site = |source: &ClientError| {
+            matches!(
+                source,
+                ClientError::Unauthorized { .. } | ClientError::Setup(_)
+            )
+        };
+        self.is_resumable() || matches!(self, SyncError::Client { source, .. } if site(source))
     }
 }
 
@@ -108,15 +109,6 @@ pub struct SyncContext<'a> {
     pub zone: chrono_tz::Tz,
     /// Each project's sprints from the agile API, stored with its issues in one commit.
     pub sprints: std::collections::BTreeMap<String, Vec<Sprint>>,
-}
-
-/// Counts of what one project's fetch read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Counts {
-    pub issues: usize,
-    pub events: usize,
-    pub comments: usize,
-    pub pages: u32,
 }
 
 /// What one project's fetch did.
@@ -266,7 +258,7 @@ pub fn jql(project: &str, bound: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
 pub async fn sync_project(
     ctx: &SyncContext<'_>,
     project: &str,
-    on_page: &(dyn Fn(&str, &Counts) + Sync),
+    on_page: &(dyn Fn(&Counts) + Sync),
 ) -> Result<ProjectOutcome, SyncError> {
     let dir = staging_dir(&ctx.staging_root, project);
     let state = {
@@ -401,7 +393,7 @@ pub async fn sync_project(
         checkpoint.counts.pages = checkpoint.pages;
         write_page(&dir, checkpoint.pages, &rows)?;
         write_checkpoint(&dir, &checkpoint)?;
-        on_page(project, &checkpoint.counts);
+        on_page(&checkpoint.counts);
     }
 
     commit(ctx, project, &dir, &checkpoint)?;
@@ -498,12 +490,6 @@ async fn read_issue(
         mapping,
         &ctx.identities,
     ))
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn commit(

@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use super::documents::Document;
 use crate::config::LinearConfig;
+use crate::sources::backoff::{retrying, waiting_for_reset};
 
 /// Linear's GraphQL endpoint.
 pub const DEFAULT_API_URL: &str = "https://api.linear.app/graphql";
@@ -107,6 +108,14 @@ pub enum ClientError {
     },
     #[error("cannot set up the Linear client: {0}")]
     Setup(String),
+}
+
+impl ClientError {
+    /// Every team would fail the same way: the key, the rate limit, the network.
+    pub fn is_global(&self) -> bool {
+        let key = matches!(self, Self::Unauthorized { .. } | Self::NoKey);
+        key || matches!(self, Self::RateLimited { .. } | Self::Network { .. })
+    }
 }
 
 /// One GraphQL error as Linear reports it (`extensions.code`: `RATELIMITED`,
@@ -288,10 +297,7 @@ impl LinearClient {
                         Some(status) => format!("HTTP {status}"),
                         None => message.clone(),
                     };
-                    (self.on_wait)(&format!(
-                        "Linear {reason}: waiting {} before retrying {operation}",
-                        human_duration(wait)
-                    ));
+                    (self.on_wait)(&retrying("Linear", &reason, wait, operation));
                     self.sleep(wait).await;
                     self.count_retry();
                 }
@@ -354,11 +360,8 @@ impl LinearClient {
             });
         }
         let wait = until.to_std().unwrap_or_default() + Duration::from_millis(500);
-        (self.on_wait)(&format!(
-            "Linear's rate limit is spent ({what}): waiting {} until it resets at {}",
-            human_duration(wait),
-            reset_at.format("%H:%M:%S UTC")
-        ));
+        let spent = format!("Linear's rate limit is spent ({what})");
+        (self.on_wait)(&waiting_for_reset(&spent, wait, reset_at));
         self.sleep(wait).await;
         if let Ok(mut stats) = self.stats.lock() {
             stats.requests_remaining = None;
@@ -602,11 +605,6 @@ fn describe(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// `3 min 20 s`.
-pub fn human_duration(duration: Duration) -> String {
-    crate::common::time::human_duration(duration)
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! - [`wire`]: the answers' JSON shapes; [`normalize`]: from them to `issues`, `issue_events`
 //!   and `comments`;
 //! - [`sync`]: one team's incremental, resumable fetch, checkpointed per page;
-//! - [`fetch`]: a whole `teamlens fetch linear` run.
+//! - [`fetch`]: a whole `teamlens fetch linear` run and its `--dry-run`, behind
+//!   [`crate::sources::fetch::Fetch`].
 
 pub mod client;
 pub mod documents;

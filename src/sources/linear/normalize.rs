@@ -26,7 +26,7 @@ use super::SOURCE;
 use super::wire::{Cycle, History, Issue as WireIssue, Label, State, User};
 use crate::config::LinearConfig;
 use crate::model::{Comment, Issue, IssueEvent};
-use crate::sources::github::normalize::Identities;
+use crate::sources::identities::Identities;
 
 /// Who did something no user did (an integration, an automation).
 pub const AUTOMATION: &str = "linear-automation";

@@ -44,12 +44,13 @@ use super::wire::{
     Connection, Issue as WireIssue, IssueId, TeamIssueIdsData, TeamIssuesData, TeamLookupData,
 };
 use crate::model::{Dataset, Sprint, Table};
-use crate::sources::github::normalize::Identities;
+use crate::sources::fetch::{ScopeError, lock};
+use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
     StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
 };
-use crate::sources::tickets::{self, IssueRows};
+use crate::sources::tickets::{self, Counts, IssueRows, ScopeEstimate};
 use crate::store::{Replacement, Store, StoreError};
 
 /// Why a team's fetch stopped.
@@ -86,9 +87,8 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-impl SyncError {
-    /// True when running the same command again continues where this one stopped.
-    pub fn is_resumable(&self) -> bool {
+impl ScopeError for SyncError {
+    fn is_resumable(&self) -> bool {
         matches!(
             self,
             SyncError::Client {
@@ -99,6 +99,12 @@ impl SyncError {
                 ..
             }
         )
+    }
+
+    /// The key, the rate limit and the network are every team's; so is the store.
+    fn stops_all(&self) -> bool {
+        let client = matches!(self, SyncError::Client { source, .. } if source.is_global());
+        client || matches!(self, SyncError::Store(_))
     }
 }
 
@@ -115,15 +121,6 @@ pub struct SyncContext<'a> {
     /// How long a team's listing of ids is trusted (`linear.relist_days`): a fetch this long
     /// after the last listing lists every id of the team again ([`reconcile`]).
     pub relist_after: chrono::TimeDelta,
-}
-
-/// What one team's fetch read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Counts {
-    pub issues: usize,
-    pub events: usize,
-    pub comments: usize,
-    pub pages: u32,
 }
 
 /// What one team's fetch did.
@@ -189,7 +186,7 @@ struct Checkpoint {
 pub async fn sync_team(
     ctx: &SyncContext<'_>,
     team: &str,
-    on_page: &(dyn Fn(&str, &Counts) + Sync),
+    on_page: &(dyn Fn(&Counts) + Sync),
 ) -> Result<TeamOutcome, SyncError> {
     let dir = staging_dir(&ctx.staging_root, team);
     let state = {
@@ -232,7 +229,7 @@ pub async fn sync_team(
             None => checkpoint.done = true,
         }
         stage(ctx, team, &dir, data.issues.nodes, &mut checkpoint).await?;
-        on_page(team, &checkpoint.counts);
+        on_page(&checkpoint.counts);
     }
 
     let listed = if listing_due {
@@ -342,7 +339,7 @@ async fn reconcile(
     dir: &Path,
     checkpoint: &mut Checkpoint,
     first: &mut u32,
-    on_page: &(dyn Fn(&str, &Counts) + Sync),
+    on_page: &(dyn Fn(&Counts) + Sync),
 ) -> Result<BTreeSet<String>, SyncError> {
     let team_filter = json!({ "team": { "key": { "eq": team } } });
     let (ids, _) = issue_ids(ctx.client, team, &team_filter).await?;
@@ -370,7 +367,7 @@ async fn reconcile(
             let data = issues_page(ctx, team, filter.clone(), first, after, checkpoint).await?;
             after = data.issues.next_cursor().map(str::to_string);
             stage(ctx, team, dir, data.issues.nodes, checkpoint).await?;
-            on_page(team, &checkpoint.counts);
+            on_page(&checkpoint.counts);
             if after.is_none() {
                 break;
             }
@@ -414,20 +411,14 @@ fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// What fetching one team would read.
+/// What fetching one team would read: its requests are pages of `TeamIssues` at the
+/// configured page size, its listing's pages come from Linear's count of the team's issues,
+/// archived included.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TeamEstimate {
-    pub team: String,
-    /// Issues updated since the stored mark (or `--since`).
-    pub issues: i64,
-    /// Pages of `TeamIssues` at the configured page size: the least a fetch sends (issues with
-    /// long histories or comment threads add follow-ups).
-    pub requests: i64,
+    pub estimate: ScopeEstimate,
     /// Requests made to count.
     pub counted_with: i64,
-    /// Pages of the listing of every id of the team when one is due (`relist_days` after the
-    /// last), from Linear's count of the team's issues, archived included; else 0.
-    pub listing_requests: i64,
 }
 
 /// Page size of the id-only count and listing: ids cost Linear one complexity point each.
@@ -473,12 +464,15 @@ pub async fn estimate_team(
     let (ids, requests) = issue_ids(client, team, &filter).await?;
     let (issues, counted_with) = (ids.len() as i64, requests + 1);
     let page_size = page_size.max(1);
-    Ok(TeamEstimate {
-        team: team.to_string(),
+    let estimate = ScopeEstimate {
+        key: team.to_string(),
         issues,
         requests: ((issues + page_size - 1) / page_size).max(1),
-        counted_with,
         listing_requests,
+    };
+    Ok(TeamEstimate {
+        estimate,
+        counted_with,
     })
 }
 
@@ -502,12 +496,6 @@ async fn look_up(ctx: &SyncContext<'_>, team: &str) -> Result<(), SyncError> {
             team: team.to_string(),
         })
     }
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn new_checkpoint(ctx: &SyncContext<'_>, state: &TeamState) -> Checkpoint {
