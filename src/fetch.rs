@@ -153,12 +153,9 @@ struct Run<'a> {
 impl Run<'_> {
     /// `teamlens fetch SOURCE …`: what can be checked first, the roster, then the source.
     fn named(&self, named: Named) -> Result<(), FetchCommandError> {
-        // A named Linear fetch does not write the roster, unlike the others: kept as it was,
-        // since changing it changes what such a fetch stores and says.
-        let roster = !matches!(named, Named::Linear { .. });
         let source = source(named, self.config);
         source.check()?;
-        if roster && !self.request.dry_run {
+        if !self.request.dry_run {
             self.write_roster()?;
         }
         self.fetch(source.as_ref())

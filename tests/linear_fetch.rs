@@ -1272,3 +1272,25 @@ fn a_fetch_killed_during_the_listing_leaves_the_old_rows_or_the_new_ones() {
         .success();
     assert_same_tables(&ws.data, &expected(&want_world), TABLES, SOURCE);
 }
+
+/// A named Linear fetch writes teamlens.toml's roster first, as every other fetch does, so the
+/// issues' users resolve against the aliases the user just added.
+#[test]
+fn a_named_linear_fetch_writes_the_roster_first() {
+    let world = tickets(32, 1, 1, 0.3);
+    let fake = FakeLinear::start(LinearWorld::from_dataset(&world));
+    let ws = workspace(&world, 50);
+    let mut config = std::fs::read_to_string(&ws.config).unwrap();
+    config.push_str(
+        "\n[[people]]\nperson = \"ada\"\nteam = \"core\"\naliases = [\"ada@example.com\"]\n",
+    );
+    std::fs::write(&ws.config, config).unwrap();
+    let result = fetch_command(&fake, &ws, &teams(&world)).assert().success();
+    let stdout = String::from_utf8_lossy(&result.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("roster: 1 person written to the people table"),
+        "{stdout}"
+    );
+    let people = stored_frame(&ws.data, "people", None);
+    assert_eq!(people.height(), 1, "{people}");
+}
