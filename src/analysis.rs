@@ -86,17 +86,9 @@ pub fn analyze(
         .map_err(AnalysisError::People)?;
     let roster = Roster::from_people(&people).map_err(AnalysisError::People)?;
     let outcome = detect_span(span, &metrics, &tables, config, &roster)?;
-    Ok(Analysis {
-        span,
-        metrics,
-        outcome,
-        roster,
-        identities,
-        tables,
-        acknowledged: Vec::new(),
-        expiring: Vec::new(),
-        thresholds: config.thresholds.clone(),
-    })
+    Ok(Analysis::new(
+        span, metrics, outcome, roster, identities, tables, config,
+    ))
 }
 
 /// The data as it stood at `until` (microseconds; a report regenerated later says the same),
@@ -146,6 +138,29 @@ pub fn detect_span(
 }
 
 impl Analysis {
+    /// An analysis from its parts, nothing acknowledged yet (`bench-run` times each part).
+    pub fn new(
+        span: MonthSpan,
+        metrics: Metrics,
+        outcome: detect::Outcome,
+        roster: Roster,
+        identities: Identities,
+        tables: Tables,
+        config: &Config,
+    ) -> Analysis {
+        Analysis {
+            span,
+            metrics,
+            outcome,
+            roster,
+            identities,
+            tables,
+            acknowledged: Vec::new(),
+            expiring: Vec::new(),
+            thresholds: config.thresholds.clone(),
+        }
+    }
+
     /// Moves the findings an acknowledgement covers out of the findings, beside their
     /// acknowledgement; the rest keep their order.
     pub fn acknowledge(&mut self, acks: &Acks) {

@@ -257,25 +257,7 @@ pub fn run(cli: Cli) -> Result<()> {
             mistakes,
         ),
         Command::Explain { kind } => explain(&config, &kind),
-        Command::Ack {
-            kind,
-            subject,
-            until,
-            reason,
-            list,
-            remove,
-        } => ack(
-            &cli.config,
-            AckRequest {
-                kind,
-                subject,
-                until,
-                reason,
-                list,
-                remove,
-            },
-            &say,
-        ),
+        Command::Ack(request) => ack(&cli.config, request, &say),
         Command::Validate {
             stores,
             record,
@@ -631,18 +613,8 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
-/// What `teamlens ack` was asked to do.
-struct AckRequest {
-    kind: Option<String>,
-    subject: Option<String>,
-    until: Option<Month>,
-    reason: Option<String>,
-    list: bool,
-    remove: bool,
-}
-
 /// `teamlens ack`: records, removes or lists the acknowledged findings beside the config file.
-fn ack(config: &Path, request: AckRequest, say: &Say) -> Result<()> {
+fn ack(config: &Path, request: crate::cli::AckArgs, say: &Say) -> Result<()> {
     let mut acks = crate::ack::Acks::load(config)?;
     let today = chrono::Utc::now().date_naive();
     if request.list {
@@ -1080,17 +1052,9 @@ fn bench_run(
                 Ok((roster, outcome))
             })?;
             log.time("render the report", || -> Result<_> {
-                let analysis = analysis::Analysis {
-                    span,
-                    metrics: computed,
-                    outcome,
-                    roster,
-                    identities,
-                    tables,
-                    acknowledged: Vec::new(),
-                    expiring: Vec::new(),
-                    thresholds: config.thresholds.clone(),
-                };
+                let analysis = analysis::Analysis::new(
+                    span, computed, outcome, roster, identities, tables, config,
+                );
                 let data = analysis.into_report_data(&store, Audience::Manager, false)?;
                 report::write(data, &out.path().join("report"), None, None)?;
                 Ok(())

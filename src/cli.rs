@@ -327,32 +327,36 @@ pub enum Command {
     /// manager covering a vacancy): until its month ends, reports list it as acknowledged, with
     /// the reason, instead of among the findings, and the retro names it as it expires. Kept in
     /// teamlens.acks.toml beside teamlens.toml, for the team to review.
-    Ack {
-        /// A finding kind, such as review_bottleneck (`teamlens explain all` lists every one).
-        #[arg(required_unless_present = "list")]
-        kind: Option<String>,
-        /// The finding's subject: a person, or a team.
-        #[arg(required_unless_present = "list")]
-        subject: Option<String>,
-        /// The last month the acknowledgement holds.
-        #[arg(long, value_name = "YYYY-MM", required_unless_present_any = ["list", "remove"])]
-        until: Option<Month>,
-        /// Why the finding is accepted, in the team's words.
-        #[arg(long, required_unless_present_any = ["list", "remove"])]
-        reason: Option<String>,
-        /// List the acknowledgements, expired ones marked.
-        #[arg(long, conflicts_with_all = ["kind", "subject", "until", "reason", "remove"])]
-        list: bool,
-        /// Remove the acknowledgement of KIND for SUBJECT.
-        #[arg(long, conflicts_with_all = ["until", "reason"])]
-        remove: bool,
-    },
+    Ack(AckArgs),
     /// What a finding kind means: the pattern, its signals, and its thresholds with their
     /// config keys and current values.
     Explain {
         /// A finding kind, such as review_bottleneck (`teamlens explain all` lists every one).
         kind: String,
     },
+}
+
+/// `teamlens ack`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct AckArgs {
+    /// A finding kind, such as review_bottleneck (`teamlens explain all` lists every one).
+    #[arg(required_unless_present = "list")]
+    pub kind: Option<String>,
+    /// The finding's subject: a person, or a team.
+    #[arg(required_unless_present = "list")]
+    pub subject: Option<String>,
+    /// The last month the acknowledgement holds.
+    #[arg(long, value_name = "YYYY-MM", required_unless_present_any = ["list", "remove"])]
+    pub until: Option<Month>,
+    /// Why the finding is accepted, in the team's words.
+    #[arg(long, required_unless_present_any = ["list", "remove"])]
+    pub reason: Option<String>,
+    /// List the acknowledgements, expired ones marked.
+    #[arg(long, conflicts_with_all = ["kind", "subject", "until", "reason", "remove"])]
+    pub list: bool,
+    /// Remove the acknowledgement of KIND for SUBJECT.
+    #[arg(long, conflicts_with_all = ["until", "reason"])]
+    pub remove: bool,
 }
 
 /// Who a report is for, and whether it names people.
