@@ -168,6 +168,7 @@ pub fn run(cli: Cli) -> Result<()> {
             to,
             quarter,
             out,
+            team,
             privacy,
             templates,
             metrics,
@@ -177,13 +178,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some(span) => span,
                 None => MonthSpan::month(analysis::last_full_month(&store)?),
             };
-            let out = out.unwrap_or_else(|| crate::cli::default_report_out(span));
+            let out = out.unwrap_or_else(|| crate::cli::default_report_out(span, &team));
             let acks = crate::ack::Acks::load(&cli.config)?;
             let written = analyze_and_report(
                 &store,
                 &config,
                 &ReportRequest {
                     span,
+                    teams: &team,
                     acks: &acks,
                     out: &out,
                     templates: templates.as_deref(),
@@ -204,6 +206,7 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             audience,
             anonymize,
+            team,
         } => {
             let store = Store::open(&cli.data_dir)?;
             // Each retro reads the last one's kept state and replaces it: one at a time.
@@ -211,6 +214,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 LazyWriteLock::new(&cli.data_dir, Resource::RetroState, "retro", wait).get()?;
             let acks = crate::ack::Acks::load(&cli.config)?;
             let request = RetroRequest {
+                teams: &team,
                 acks: &acks,
                 since,
                 out: &out,
@@ -1472,6 +1476,7 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
         config,
         &ReportRequest {
             span: MonthSpan::month(month),
+            teams: &[],
             // A simulated organisation's people are not the user's: their acknowledgements
             // do not apply.
             acks: &crate::ack::Acks::default(),
@@ -1510,6 +1515,8 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
 
 /// What `teamlens retro` was asked for.
 struct RetroRequest<'a> {
+    /// The teams it is for (`--team`); empty for the whole organisation.
+    teams: &'a [String],
     /// The team's acknowledged findings; the retro names those about to expire.
     acks: &'a crate::ack::Acks,
     since: Option<chrono::DateTime<chrono::Utc>>,
@@ -1523,6 +1530,7 @@ struct RetroRequest<'a> {
 fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Result<()> {
     use report::retro::{Baseline, FindingKey};
     let RetroRequest {
+        teams,
         acks,
         since,
         out,
@@ -1536,7 +1544,7 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
         });
     }
     let last = analysis::last_full_month(store)?;
-    let state = report::retro::load_state(store.root())?;
+    let state = report::retro::load_state(store.root(), teams)?;
     let first = match (since, &state) {
         (Some(since), _) => Month::of(since.date_naive()),
         (None, Some(state)) => state
@@ -1555,7 +1563,22 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
     let span = MonthSpan::new(first, last)?;
     let mut analysis = analysis::analyze(store, config, span, None)?;
     // The state compares every finding, acknowledged or not, with the next retro's.
-    let raw_findings: Vec<FindingKey> = analysis.outcome.findings.iter().map(Into::into).collect();
+    // A team's retro keeps and compares only the team's findings.
+    let roster = &analysis.roster;
+    let ours = |subject: &str| {
+        teams.is_empty()
+            || teams.iter().any(|t| match subject.strip_prefix("team:") {
+                Some(team) => team == t,
+                None => roster.team_of(subject) == Some(t.as_str()),
+            })
+    };
+    let raw_findings: Vec<FindingKey> = analysis
+        .outcome
+        .findings
+        .iter()
+        .filter(|f| ours(&f.subject))
+        .map(Into::into)
+        .collect();
     analysis.acknowledge(acks);
     let baseline = match (since, state) {
         (None, Some(state)) => Baseline {
@@ -1588,9 +1611,14 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
             }
         }
     };
+    analysis.scope = teams.to_vec();
     let data = analysis.into_report_data(store, audience, anonymize)?;
     let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
-    report::retro::save_state(store.root(), &report::retro::state_of(&data, &raw_findings))?;
+    report::retro::save_state(
+        store.root(),
+        teams,
+        &report::retro::state_of(&data, &raw_findings),
+    )?;
     say.line(format!(
         "retro for {} (compared with {}): {}",
         span.label(),
@@ -1603,6 +1631,8 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
 /// What `teamlens report` was asked for.
 struct ReportRequest<'a> {
     span: MonthSpan,
+    /// The teams it is about (`--team`); empty for the whole organisation.
+    teams: &'a [String],
     /// The team's acknowledged findings (`teamlens ack`), listed apart from the findings.
     acks: &'a crate::ack::Acks,
     out: &'a Path,
@@ -1626,6 +1656,7 @@ fn analyze_and_report(
     }
     let mut analysis = analysis::analyze(store, config, request.span, request.user_metrics)?;
     analysis.acknowledge(request.acks);
+    analysis.scope = request.teams.to_vec();
     let data = analysis.into_report_data(store, request.audience, request.anonymize)?;
     Ok(report::write(
         data,
@@ -1748,6 +1779,8 @@ fn bench_run(
                     acknowledged: Vec::new(),
                     expiring: Vec::new(),
                     thresholds: config.thresholds.clone(),
+                    scope: Vec::new(),
+                    min_group_size: config.report.min_group_size,
                 };
                 let data = analysis.into_report_data(&store, Audience::Manager, false)?;
                 report::write(data, &out.path().join("report"), None, None)?;
