@@ -220,7 +220,8 @@ pub enum Command {
     },
     /// Write retro.md for the team's retrospective: three to five talking points as questions
     /// with their evidence, what improved since the last retro, and what to watch. Written for
-    /// the team (per-person health signals only as team counts) unless --audience manager.
+    /// the team (no one's health signals, not even counted) unless --audience manager, where
+    /// they are check-ins.
     Retro {
         /// Start of the period the retro looks back on (default: the day after the last retro,
         /// or the start of the last full month). Its month and the months up to the last full
@@ -236,8 +237,8 @@ pub enum Command {
         /// Replace every person by a stable pseudonym.
         #[arg(long)]
         anonymize: bool,
-        /// Ask only about this team: its findings and health signals (the headline trends stay
-        /// organisation-wide). Repeat for several teams.
+        /// Ask only about this team's findings (the headline trends stay organisation-wide);
+        /// its state is kept apart from the organisation's retro. Repeat for several teams.
         #[arg(long, value_name = "NAME")]
         team: Vec<String>,
     },
@@ -373,7 +374,8 @@ pub enum Command {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Privacy {
     /// Who reads the report: `manager` names people; `team` shows per-person health signals
-    /// (burnout, attrition risk) only as team counts.
+    /// (burnout, attrition risk) only as team counts, for teams of at least `[report]
+    /// min_group_size` active people (default 5).
     #[arg(long, value_enum, default_value_t = AudienceArg::Manager)]
     pub audience: AudienceArg,
     /// Replace every person by a stable pseudonym (the same in every report from this data
