@@ -62,6 +62,11 @@ pub struct Analysis {
     pub expiring: Vec<Ack>,
     /// The thresholds the detectors ran with, which the report shows beside the figures.
     pub thresholds: crate::config::Thresholds,
+    /// The teams the report is about (`--team`); empty for the whole organisation.
+    pub scope: Vec<String>,
+    /// `[report] min_group_size`: the fewest active people a team needs for a team audience to
+    /// see its count of a per-person health signal.
+    pub min_group_size: usize,
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -158,6 +163,8 @@ impl Analysis {
             acknowledged: Vec::new(),
             expiring: Vec::new(),
             thresholds: config.thresholds.clone(),
+            scope: Vec::new(),
+            min_group_size: config.report.min_group_size,
         }
     }
 
@@ -203,6 +210,7 @@ impl Analysis {
                     headline: finding.headline,
                     until: ack.until,
                     reason: ack.reason,
+                    team: String::new(),
                 })
                 .collect(),
             expiring: self
@@ -210,6 +218,8 @@ impl Analysis {
                 .into_iter()
                 .filter_map(acknowledgement)
                 .collect(),
+            scope: &self.scope,
+            min_group_size: self.min_group_size,
         })?)
     }
 }
@@ -223,6 +233,7 @@ fn acknowledgement(ack: Ack) -> Option<Acknowledged> {
         headline: String::new(),
         until: ack.until,
         reason: ack.reason,
+        team: String::new(),
     })
 }
 

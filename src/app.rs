@@ -167,6 +167,7 @@ pub fn run(cli: Cli) -> Result<()> {
             to,
             quarter,
             out,
+            team,
             privacy,
             templates,
             metrics,
@@ -176,13 +177,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some(span) => span,
                 None => MonthSpan::month(analysis::last_full_month(&store)?),
             };
-            let out = out.unwrap_or_else(|| crate::cli::default_report_out(span));
+            let out = out.unwrap_or_else(|| crate::cli::default_report_out(span, &team));
             let acks = crate::ack::Acks::load(&cli.config)?;
             let written = analyze_and_report(
                 &store,
                 &config,
                 &ReportRequest {
                     span,
+                    teams: &team,
                     acks: &acks,
                     out: &out,
                     templates: templates.as_deref(),
@@ -203,6 +205,7 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             audience,
             anonymize,
+            team,
         } => {
             let store = Store::open(&cli.data_dir)?;
             // Each retro reads the last one's kept state and replaces it: one at a time.
@@ -210,6 +213,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 LazyWriteLock::new(&cli.data_dir, Resource::RetroState, "retro", wait).get()?;
             let acks = crate::ack::Acks::load(&cli.config)?;
             let request = RetroRequest {
+                teams: &team,
                 acks: &acks,
                 since,
                 out: &out,
@@ -786,6 +790,7 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
         config,
         &ReportRequest {
             span: MonthSpan::month(month),
+            teams: &[],
             // A simulated organisation's people are not the user's: their acknowledgements
             // do not apply.
             acks: &crate::ack::Acks::default(),
@@ -824,6 +829,8 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
 
 /// What `teamlens retro` was asked for.
 struct RetroRequest<'a> {
+    /// The teams it is for (`--team`); empty for the whole organisation.
+    teams: &'a [String],
     /// The team's acknowledged findings; the retro names those about to expire.
     acks: &'a crate::ack::Acks,
     since: Option<chrono::DateTime<chrono::Utc>>,
@@ -837,6 +844,7 @@ struct RetroRequest<'a> {
 fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Result<()> {
     use report::retro::{Baseline, FindingKey};
     let RetroRequest {
+        teams,
         acks,
         since,
         out,
@@ -850,7 +858,7 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
         });
     }
     let last = analysis::last_full_month(store)?;
-    let state = report::retro::load_state(store.root())?;
+    let state = report::retro::load_state(store.root(), teams)?;
     let first = match (since, &state) {
         (Some(since), _) => Month::of(since.date_naive()),
         (None, Some(state)) => state
@@ -869,7 +877,22 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
     let span = MonthSpan::new(first, last)?;
     let mut analysis = analysis::analyze(store, config, span, None)?;
     // The state compares every finding, acknowledged or not, with the next retro's.
-    let raw_findings: Vec<FindingKey> = analysis.outcome.findings.iter().map(Into::into).collect();
+    // A team's retro keeps and compares only the team's findings.
+    let roster = &analysis.roster;
+    let ours = |subject: &str| {
+        teams.is_empty()
+            || teams.iter().any(|t| match subject.strip_prefix("team:") {
+                Some(team) => team == t,
+                None => roster.team_of(subject) == Some(t.as_str()),
+            })
+    };
+    let raw_findings: Vec<FindingKey> = analysis
+        .outcome
+        .findings
+        .iter()
+        .filter(|f| ours(&f.subject))
+        .map(Into::into)
+        .collect();
     analysis.acknowledge(acks);
     let baseline = match (since, state) {
         (None, Some(state)) => Baseline {
@@ -902,9 +925,14 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
             }
         }
     };
+    analysis.scope = teams.to_vec();
     let data = analysis.into_report_data(store, audience, anonymize)?;
     let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
-    report::retro::save_state(store.root(), &report::retro::state_of(&data, &raw_findings))?;
+    report::retro::save_state(
+        store.root(),
+        teams,
+        &report::retro::state_of(&data, &raw_findings),
+    )?;
     say.line(format!(
         "retro for {} (compared with {}): {}",
         span.label(),
@@ -917,6 +945,8 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
 /// What `teamlens report` was asked for.
 struct ReportRequest<'a> {
     span: MonthSpan,
+    /// The teams it is about (`--team`); empty for the whole organisation.
+    teams: &'a [String],
     /// The team's acknowledged findings (`teamlens ack`), listed apart from the findings.
     acks: &'a crate::ack::Acks,
     out: &'a Path,
@@ -940,6 +970,7 @@ fn analyze_and_report(
     }
     let mut analysis = analysis::analyze(store, config, request.span, request.user_metrics)?;
     analysis.acknowledge(request.acks);
+    analysis.scope = request.teams.to_vec();
     let data = analysis.into_report_data(store, request.audience, request.anonymize)?;
     Ok(report::write(
         data,

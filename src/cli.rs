@@ -73,13 +73,18 @@ pub fn report_span(
     })
 }
 
-/// Where a report goes without `--out`: `reports/<YYYY-MM>`, or `reports/<FROM>_<TO>`.
-pub fn default_report_out(span: MonthSpan) -> PathBuf {
-    let name = if span.first == span.last {
+/// Where a report goes without `--out`: `reports/<YYYY-MM>`, or `reports/<FROM>_<TO>`; a
+/// team's report (`--team`) adds each team's name as a file name: `reports/<YYYY-MM>-<team>`.
+pub fn default_report_out(span: MonthSpan, teams: &[String]) -> PathBuf {
+    let mut name = if span.first == span.last {
         span.last.to_string()
     } else {
         format!("{}_{}", span.first, span.last)
     };
+    for team in teams {
+        name.push('-');
+        name.push_str(&crate::report::team_file_name(team));
+    }
     PathBuf::from("reports").join(name)
 }
 
@@ -196,9 +201,14 @@ pub enum Command {
         /// A quarter, such as 2026-Q3.
         #[arg(long, value_parser = parse_quarter, value_name = "YYYY-QN")]
         quarter: Option<MonthSpan>,
-        /// Where the report goes (default: reports/<YYYY-MM>, or reports/<FROM>_<TO>).
+        /// Where the report goes (default: reports/<YYYY-MM>, or reports/<FROM>_<TO>; with
+        /// --team, the team's name added: reports/<YYYY-MM>-<team>).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Only this team's findings, health signals, stuck items, metric rows and charts (the
+        /// headline trends stay, labelled organisation-wide). Repeat for several teams.
+        #[arg(long, value_name = "NAME")]
+        team: Vec<String>,
         #[command(flatten)]
         privacy: Privacy,
         /// A folder with report.md.j2 and report.html.j2 to use instead of the built-in templates.
@@ -210,7 +220,8 @@ pub enum Command {
     },
     /// Write retro.md for the team's retrospective: three to five talking points as questions
     /// with their evidence, what improved since the last retro, and what to watch. Written for
-    /// the team (per-person health signals only as team counts) unless --audience manager.
+    /// the team (no one's health signals, not even counted) unless --audience manager, where
+    /// they are check-ins.
     Retro {
         /// Start of the period the retro looks back on (default: the day after the last retro,
         /// or the start of the last full month). Its month and the months up to the last full
@@ -226,6 +237,10 @@ pub enum Command {
         /// Replace every person by a stable pseudonym.
         #[arg(long)]
         anonymize: bool,
+        /// Ask only about this team's findings (the headline trends stay organisation-wide);
+        /// its state is kept apart from the organisation's retro. Repeat for several teams.
+        #[arg(long, value_name = "NAME")]
+        team: Vec<String>,
     },
     /// Time and peak memory of the analysis (load, metrics, detectors, report) of simulated
     /// organisations of each size over a year, beside the floor of scanning the Parquet columns
@@ -363,7 +378,8 @@ pub struct AckArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Privacy {
     /// Who reads the report: `manager` names people; `team` shows per-person health signals
-    /// (burnout, attrition risk) only as team counts.
+    /// (burnout, attrition risk) only as team counts, for teams of at least `[report]
+    /// min_group_size` active people (default 5).
     #[arg(long, value_enum, default_value_t = AudienceArg::Manager)]
     pub audience: AudienceArg,
     /// Replace every person by a stable pseudonym (the same in every report from this data

@@ -509,6 +509,11 @@ pub struct ReportConfig {
     pub bots: Vec<String>,
     /// How many of the longest-waiting PRs a finding links to.
     pub evidence_links: usize,
+    /// For a team audience (`--audience team`, the retro's default): the fewest people active in
+    /// the month a team needs for its count of a per-person health signal (burnout, attrition
+    /// risk) to be shown. In a smaller team a count names the person in all but name, so it is
+    /// left out, as DX's minimum-group rules do. The manager audience is not limited by it.
+    pub min_group_size: usize,
 }
 
 impl Default for ReportConfig {
@@ -516,6 +521,7 @@ impl Default for ReportConfig {
         ReportConfig {
             bots: Vec::new(),
             evidence_links: 5,
+            min_group_size: 5,
         }
     }
 }

@@ -61,6 +61,8 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
             thresholds: &config.thresholds,
             acknowledged: Vec::new(),
             expiring: Vec::new(),
+            scope: &[],
+            min_group_size: config.report.min_group_size,
         })
         .unwrap();
         let written = report::write(data, &dir.path().join("report"), None, None).unwrap();

@@ -21,7 +21,7 @@ fn the_checked_in_example_is_the_current_demo_report() {
         "report.html".to_string(),
         "report.json".to_string(),
     ];
-    for dir in ["charts", "data"] {
+    for dir in ["charts", "data", "teams"] {
         let mut names: Vec<String> = std::fs::read_dir(out.join(dir))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -125,7 +125,7 @@ fn before_the_appendix(markdown: &str) -> Vec<&str> {
 
 /// Read in five minutes: at most 120 lines of Markdown before the appendix, opening with at
 /// most three points, each with its figures against their thresholds and its question, then the
-/// trends, then the findings; the tables only some readers need come after `## Appendix`.
+/// table of teams, the trends, then the findings; the tables only some readers need come after `## Appendix`.
 #[test]
 fn the_demo_report_is_short_before_its_appendix_and_opens_with_three_points() {
     let markdown = example("report.md");
@@ -140,9 +140,11 @@ fn the_demo_report_is_short_before_its_appendix_and_opens_with_three_points() {
         .filter(|l| l.starts_with("## "))
         .copied()
         .collect();
-    assert_eq!(sections.len(), 3, "{sections:?}");
-    assert!(sections[0] == "## Summary" && sections[1].ends_with("Trends"));
-    assert!(sections[2].starts_with("## Findings"), "{sections:?}");
+    // The organisation's report: the summary, its table of teams, the trends, the findings.
+    assert_eq!(sections.len(), 4, "{sections:?}");
+    assert!(sections[0] == "## Summary" && sections[1].ends_with("Teams"));
+    assert!(sections[2].ends_with("Trends"));
+    assert!(sections[3].starts_with("## Findings"), "{sections:?}");
     let points: Vec<&&str> = head
         .iter()
         .skip_while(|l| **l != "## Summary")

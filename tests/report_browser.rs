@@ -638,6 +638,51 @@ fn the_report_renders_in_chromium_without_errors_or_scripts_and_every_chart_show
         eprintln!("{name} report: no problems; screenshot {}", shot.display());
     }
 
+    // Each team's page, linked from the table of teams: the same checks but for the charts,
+    // which a team's page leaves to the organisation's report; and nothing past a phone's edge.
+    for (name, dir) in [("hostile", &hostile), ("demo", &demo)] {
+        let json: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap())
+                .unwrap();
+        let page = json["teams"][0]["page"].as_str().unwrap().to_string();
+        let links = {
+            let (session, target_id) = open(&mut browser, &dir.join("report.html"), LAPTOP);
+            let links = browser.evaluate(
+                &session,
+                "Array.from(document.querySelectorAll('#teams + .scroll a')).map(a => a.getAttribute('href'))",
+            );
+            browser.call(None, "Target.closeTarget", json!({ "targetId": target_id }));
+            links
+        };
+        assert_eq!(
+            links[0],
+            page.as_str(),
+            "{name}: the table of teams links {links}"
+        );
+        let seen = visit(&mut browser, &dir.join(&page));
+        let problems: Vec<&String> = seen
+            .problems
+            .iter()
+            .filter(|p| *p != "no chart in the page")
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{name} {page} in Chromium:\n{problems:?}"
+        );
+        let phone = measure(
+            &mut browser,
+            &dir.join(&page),
+            PHONE,
+            &format!("{name}-team-390x844"),
+            sideways_problems,
+        );
+        assert!(
+            phone.is_empty(),
+            "{name} {page} at 390×844:\n{}",
+            phone.join("\n")
+        );
+    }
+
     // The demo's summary and first finding on a laptop's first screen; no report reaching past
     // a phone's screen but its tables, in their scroll boxes.
     let laptop = measure(

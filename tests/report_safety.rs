@@ -383,3 +383,251 @@ fn a_large_user_metric_is_cut_in_report_json_and_whole_in_its_csv() {
             .join("\n")
     );
 }
+
+/// `--team`: a team's report holds only its findings, health signals, stuck items and metric
+/// rows, and goes to `reports/<month>-<team>`; an unknown team is refused with the teams there
+/// are; the organisation report's table lists every team, each linked to its own HTML page.
+#[test]
+fn a_team_report_shows_only_that_team_and_the_organisation_report_links_every_team() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    teamlens()
+        .args(["-q", "simulate", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    let org = work.path().join("org");
+    report(&data, &org, &["--month", "2026-10"]);
+    let org_json = read_json(&org.join("report.json"));
+    let teams: Vec<String> = org_json["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["team"].as_str().unwrap().to_string())
+        .collect();
+    let mut every_team: Vec<String> = org_json["metrics"]["team_health_trend"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["team"].as_str().unwrap().to_string())
+        .collect();
+    every_team.sort();
+    every_team.dedup();
+    assert_eq!(teams, every_team);
+    let html = std::fs::read_to_string(org.join("report.html")).unwrap();
+    let markdown = std::fs::read_to_string(org.join("report.md")).unwrap();
+    for row in org_json["teams"].as_array().unwrap() {
+        let (team, page) = (row["team"].as_str().unwrap(), row["page"].as_str().unwrap());
+        assert_eq!(page, format!("teams/{team}.html"));
+        assert!(
+            // minijinja escapes the `/` of an attribute as `&#x2f;`, which the browser reads back.
+            html.contains(&format!(
+                "<a href=\"{}\">{team}</a>",
+                page.replace('/', "&#x2f;")
+            )),
+            "{team}"
+        );
+        assert!(markdown.contains(&format!("\n| {team} | ")), "{team}");
+        let findings = org_json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["team"] == team)
+            .count();
+        assert_eq!(row["findings"].as_u64().unwrap() as usize, findings);
+        // The team's page: its findings, none of another team's, and no script.
+        let view = std::fs::read_to_string(org.join(page)).unwrap();
+        assert!(view.contains(&format!("Engineering report — 2026-10 — {team}</h1>")));
+        assert!(view.contains("href=\"..&#x2f;report.html\""));
+        assert!(!view.contains("<script"));
+        for f in org_json["findings"].as_array().unwrap() {
+            let heading = f["title"].as_str().unwrap().replace('\'', "&#x27;");
+            assert_eq!(
+                view.contains(&heading),
+                f["team"] == team,
+                "{team}'s page and {heading}"
+            );
+        }
+    }
+
+    let team = &teams[teams.len() - 1];
+    let other = &teams[0];
+    teamlens()
+        .current_dir(work.path())
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["-q", "report", "--month", "2026-10", "--team", team])
+        .assert()
+        .success();
+    let scoped = work.path().join(format!("reports/2026-10-{team}"));
+    let json = read_json(&scoped.join("report.json"));
+    assert_eq!(json["scope"], serde_json::json!([team]));
+    assert_eq!(json["teams"], serde_json::json!([]));
+    let findings = json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| f["team"] == team.as_str()));
+    for list in ["prs", "tickets"] {
+        let items = json["stuck"][list].as_array().unwrap();
+        assert!(!items.is_empty(), "{list}");
+        assert!(items.iter().all(|i| i["team"] == team.as_str()), "{list}");
+    }
+    for metric in [
+        "outcome_by_team",
+        "review_waits_by_reviewer",
+        "team_health_trend",
+    ] {
+        let rows = json["metrics"][metric].as_array().unwrap();
+        assert!(!rows.is_empty(), "{metric}");
+        assert!(rows.iter().all(|r| r["team"] == team.as_str()), "{metric}");
+    }
+    let text = std::fs::read_to_string(scoped.join("report.md")).unwrap();
+    assert!(text.starts_with(&format!("# Engineering report — 2026-10 — {team}\n")));
+    assert!(
+        !text.contains(&format!("| {other} |")),
+        "{other} in {team}'s report"
+    );
+
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["-q", "report", "--team", "nosuch", "--out"])
+        .arg(work.path().join("nosuch"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(format!(
+            "no team is called `nosuch`: the teams are {}",
+            teams.join(", ")
+        )));
+}
+
+/// A team audience sees a team's count of a per-person health signal only when the team has
+/// `[report] min_group_size` active people; the retro never makes one a talking point (nor says
+/// one was resolved), and a team's retro asks only about that team. The manager's retro keeps
+/// the signals, as check-ins.
+#[test]
+fn health_signals_reach_a_team_only_over_the_minimum_group_and_never_in_its_retro() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    teamlens()
+        .args(["-q", "simulate", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    let signals = |config: &str, name: &str| -> Vec<serde_json::Value> {
+        let path = work.path().join(format!("{name}.toml"));
+        std::fs::write(&path, config).unwrap();
+        let out = work.path().join(name);
+        teamlens()
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--config")
+            .arg(&path)
+            .args([
+                "-q",
+                "report",
+                "--month",
+                "2026-10",
+                "--audience",
+                "team",
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let json = read_json(&out.join("report.json"));
+        let sizes: std::collections::BTreeMap<String, u64> = json["metrics"]["team_health_trend"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["month"] == "2026-10")
+            .map(|r| {
+                (
+                    r["team"].as_str().unwrap().to_string(),
+                    r["people_active"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let signals = json["team_signals"].as_array().unwrap().clone();
+        for s in &signals {
+            let size = sizes[s["team"].as_str().unwrap()];
+            assert!(size >= 5, "{s} from a team of {size}");
+        }
+        signals
+    };
+    assert!(
+        !signals("", "default").is_empty(),
+        "the demo's teams have 6 or 7 people"
+    );
+    let strict = signals("[report]\nmin_group_size = 8\n", "strict");
+    assert!(strict.is_empty(), "{strict:?}");
+    std::fs::write(
+        work.path().join("bad.toml"),
+        "[report]\nmin_group_sise = 8\n",
+    )
+    .unwrap();
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--config")
+        .arg(work.path().join("bad.toml"))
+        .args(["-q", "report", "--out"])
+        .arg(work.path().join("bad"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("min_group_size"));
+
+    let retro = |out: &str, extra: &[&str]| -> String {
+        let dir = work.path().join(out);
+        teamlens()
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["-q", "retro", "--since", "2026-10-01", "--out"])
+            .arg(&dir)
+            .args(extra)
+            .assert()
+            .success();
+        std::fs::read_to_string(dir.join("retro.md")).unwrap()
+    };
+    let for_team = retro("retro-team", &[]);
+    for word in [
+        "counted, not named",
+        "Burnout",
+        "Attrition",
+        "burnout",
+        "attrition",
+    ] {
+        assert!(
+            !for_team.contains(word),
+            "`{word}` in the team's retro:\n{for_team}"
+        );
+    }
+    let for_manager = retro("retro-manager", &["--audience", "manager"]);
+    assert!(
+        for_manager.contains("### 3. Check in with") || for_manager.contains("Check in with"),
+        "{for_manager}"
+    );
+    assert!(!for_manager.contains("counted, not named"));
+
+    let search = retro("retro-search", &["--team", "search"]);
+    assert!(
+        search.starts_with("# Retro — 2026-10 — search\n"),
+        "{search}"
+    );
+    let points = &search[..search.find("## What improved").unwrap()];
+    for other in ["mobile", "payments", "platform"] {
+        assert!(
+            !points.contains(other),
+            "{other} in search's retro:\n{points}"
+        );
+    }
+    assert!(points.contains("manager of search"), "{points}");
+    assert!(data.join("retro_state.search.json").exists());
+    teamlens()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["-q", "retro", "--team", "nosuch", "--out"])
+        .arg(work.path().join("retro-nosuch"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("no team is called `nosuch`"));
+}

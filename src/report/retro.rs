@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::present::ReportFinding;
-use super::writer::{ReportData, ReportError, Trend};
+use super::writer::{HEALTH_KINDS, ReportData, ReportError, Trend};
 use crate::detect::{Finding, FindingKind, Severity};
 
 const TEMPLATE: &str = include_str!("../../reports/templates/retro.md.j2");
@@ -79,9 +79,21 @@ pub struct RetroState {
     pub findings: Vec<FindingKey>,
 }
 
+/// The state of the organisation's retros (`retro_state.json`), or of a team's
+/// (`retro_state.<team>.json`), so that each compares with its own last retro.
+pub fn state_file(teams: &[String]) -> String {
+    match teams {
+        [] => STATE_FILE.to_string(),
+        teams => {
+            let names: Vec<String> = teams.iter().map(|t| super::team_file_name(t)).collect();
+            format!("retro_state.{}.json", names.join("+"))
+        }
+    }
+}
+
 /// Reads the last retro's state; `None` when there was no retro yet.
-pub fn load_state(data_dir: &Path) -> Result<Option<RetroState>, RetroError> {
-    let path = data_dir.join(STATE_FILE);
+pub fn load_state(data_dir: &Path, teams: &[String]) -> Result<Option<RetroState>, RetroError> {
+    let path = data_dir.join(state_file(teams));
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
@@ -95,8 +107,8 @@ pub fn load_state(data_dir: &Path) -> Result<Option<RetroState>, RetroError> {
 }
 
 /// Keeps this retro's state for the next one.
-pub fn save_state(data_dir: &Path, state: &RetroState) -> Result<(), RetroError> {
-    let path = data_dir.join(STATE_FILE);
+pub fn save_state(data_dir: &Path, teams: &[String], state: &RetroState) -> Result<(), RetroError> {
+    let path = data_dir.join(state_file(teams));
     let bytes = serde_json::to_vec_pretty(state).map_err(|e| RetroError::BadState {
         path: path.clone(),
         message: e.to_string(),
@@ -158,7 +170,14 @@ pub fn write(
 ) -> Result<PathBuf, RetroError> {
     let points = talking_points(data);
     let (improved, worse) = movements(&data.trends, baseline);
-    let resolved = resolved_findings(baseline, raw_findings);
+    let resolved: Vec<String> = resolved_findings(baseline, raw_findings)
+        .into_iter()
+        // A team hears of no one's health signals, resolved or not.
+        .filter(|(kind, _)| {
+            data.audience == super::Audience::Manager || !HEALTH_KINDS.contains(kind)
+        })
+        .map(|(_, line)| line)
+        .collect();
     let watch: Vec<String> = worse
         .iter()
         .map(|m| {
@@ -177,6 +196,7 @@ pub fn write(
     let env = super::filters::environment();
     let context = minijinja::context! {
         label => &data.label,
+        scope => &data.scope,
         period => &data.period,
         version => data.version,
         audience => &data.audience,
@@ -242,48 +262,36 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
         // The figures as the report words them: label, unit, threshold and usual level.
         evidence.extend(shown.figures_shown.iter().take(4).map(|r| r.sentence()));
         evidence.extend(shown.notes.iter().cloned());
+        // Only the manager sees one person's health signals: as a check-in, not a verdict.
+        let personal = HEALTH_KINDS.contains(&f.kind) && !f.subject.starts_with("team:");
         points.push((
             f.severity,
             TalkingPoint {
-                title: format!("{} ({})", shown.title, f.kind.title().to_lowercase()),
-                question: f.question.clone(),
+                title: if personal {
+                    format!(
+                        "Check in with {} ({} signals)",
+                        f.subject,
+                        f.kind.title().to_lowercase()
+                    )
+                } else {
+                    format!("{} ({})", shown.title, f.kind.title().to_lowercase())
+                },
+                question: if personal {
+                    format!(
+                        "How is {} doing? Ask in a one-to-one, openly: the figures below are \
+                         signals that can have many causes, not a verdict.",
+                        f.subject
+                    )
+                } else {
+                    f.question.clone()
+                },
                 evidence,
                 links: f.evidence.links.iter().take(3).cloned().collect(),
             },
         ));
     }
-    points.extend(data.team_signals.iter().map(|s| {
-        (
-            s.severity,
-            TalkingPoint {
-                title: format!("{} in {}", s.kind.title(), s.team),
-                question: match s.kind {
-                    FindingKind::AttritionRisk => format!(
-                        "Is the work in {} still work people want to do? What would make it \
-                         easier to say when it is not?",
-                        s.team
-                    ),
-                    _ => format!(
-                        "How sustainable is the pace in {}? What would make it easier to say \
-                         when the load is too much?",
-                        s.team
-                    ),
-                },
-                evidence: vec![format!(
-                    "In {}, {} {} the signals of {} (counted, not named).",
-                    s.team,
-                    s.people,
-                    if s.people == 1 {
-                        "person shows"
-                    } else {
-                        "people show"
-                    },
-                    s.kind.title().to_lowercase()
-                )],
-                links: Vec::new(),
-            },
-        )
-    }));
+    // Health signals counted per team are never a talking point: in front of the team, even a
+    // count of people showing burnout or attrition signals points at someone.
     points.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut points: Vec<TalkingPoint> = points.into_iter().map(|(_, p)| p).collect();
     points.truncate(MOST_POINTS);
@@ -301,11 +309,16 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
                 trend.label, trend.previous_text, trend.current_text
             ),
             evidence: vec![format!(
-                "{}: {} over the last {} months ({}).",
+                "{}: {} over the last {} months ({}){}.",
                 trend.label,
                 trend.spark,
                 trend.months.len(),
-                trend.change_text
+                trend.change_text,
+                if data.scope.is_empty() {
+                    ""
+                } else {
+                    ", organisation-wide"
+                }
             )],
             links: Vec::new(),
         });
@@ -370,7 +383,7 @@ fn movements(trends: &[Trend], baseline: &Baseline) -> (Vec<Movement>, Vec<Movem
 
 /// Findings the last retro raised that are no longer raised, as sentences without names for
 /// per-person health kinds.
-fn resolved_findings(baseline: &Baseline, now: &[FindingKey]) -> Vec<String> {
+fn resolved_findings(baseline: &Baseline, now: &[FindingKey]) -> Vec<(FindingKind, String)> {
     let Some(before) = &baseline.findings else {
         return Vec::new();
     };
@@ -381,12 +394,13 @@ fn resolved_findings(baseline: &Baseline, now: &[FindingKey]) -> Vec<String> {
     counts
         .into_iter()
         .map(|(kind, n)| {
-            format!(
+            let line = format!(
                 "{}: raised {} {} at the last retro, no longer raised.",
                 kind.title(),
                 n,
                 if n == 1 { "time" } else { "times" }
-            )
+            );
+            (kind, line)
         })
         .collect()
 }
@@ -458,8 +472,11 @@ mod tests {
         let resolved = resolved_findings(&baseline, &[key(FindingKind::Overload, "team:mobile")]);
         assert_eq!(
             resolved,
-            ["Burnout risk: raised 2 times at the last retro, no longer raised."]
+            [(
+                FindingKind::BurnoutRisk,
+                "Burnout risk: raised 2 times at the last retro, no longer raised.".to_string()
+            )]
         );
-        assert!(!resolved.concat().contains("nora"));
+        assert!(!resolved[0].1.contains("nora"));
     }
 }

@@ -56,6 +56,83 @@ pub struct StuckItems {
     /// How many were waiting in all (the lists show the oldest `limit`).
     pub prs_waiting: usize,
     pub tickets_waiting: usize,
+    /// Every team's `limit` oldest, in the same order, for a team's view ([`StuckItems::for_teams`]).
+    #[serde(skip)]
+    team_prs: Vec<StuckPr>,
+    #[serde(skip)]
+    team_tickets: Vec<StuckTicket>,
+    /// Per team: how many PRs and tickets were waiting in all.
+    #[serde(skip)]
+    waiting_by_team: BTreeMap<String, (usize, usize)>,
+}
+
+impl StuckItems {
+    /// What a view of some teams shows: their `limit` oldest PRs and tickets, and how many of
+    /// theirs were waiting.
+    pub fn for_teams(&self, teams: &[String], limit: usize) -> StuckItems {
+        let ours = |team: &str| teams.iter().any(|t| t == team);
+        let (prs_waiting, tickets_waiting) = self
+            .waiting_by_team
+            .iter()
+            .filter(|(team, _)| ours(team))
+            .fold((0, 0), |(p, t), (_, (a, b))| (p + a, t + b));
+        StuckItems {
+            as_of: self.as_of.clone(),
+            prs: self
+                .team_prs
+                .iter()
+                .filter(|p| ours(&p.team))
+                .take(limit)
+                .cloned()
+                .collect(),
+            tickets: self
+                .team_tickets
+                .iter()
+                .filter(|t| ours(&t.team))
+                .take(limit)
+                .cloned()
+                .collect(),
+            prs_waiting,
+            tickets_waiting,
+            ..StuckItems::default()
+        }
+    }
+
+    /// Renames what the lists show (people and titles), for pseudonyms.
+    pub fn rename(&mut self, person: impl Fn(&str) -> String, text: impl Fn(&str) -> String) {
+        for pr in self.prs.iter_mut().chain(self.team_prs.iter_mut()) {
+            pr.author = person(&pr.author);
+            pr.title = text(&pr.title);
+        }
+        for ticket in self.tickets.iter_mut().chain(self.team_tickets.iter_mut()) {
+            if !ticket.assignee.is_empty() {
+                ticket.assignee = person(&ticket.assignee);
+            }
+            ticket.title = text(&ticket.title);
+        }
+    }
+}
+
+/// Of `items` (oldest first): the first `limit` overall, and the first `limit` of each team,
+/// counting each team's items in `waiting` (`.0` for PRs, `.1` for tickets, by `tickets`).
+fn keep_per_team<T: Clone>(
+    items: Vec<T>,
+    team: impl Fn(&T) -> &str,
+    limit: usize,
+    waiting: &mut BTreeMap<String, (usize, usize)>,
+    tickets: bool,
+) -> (Vec<T>, Vec<T>) {
+    let shown: Vec<T> = items.iter().take(limit).cloned().collect();
+    let mut kept = Vec::new();
+    for item in items {
+        let entry = waiting.entry(team(&item).to_string()).or_default();
+        let seen = if tickets { &mut entry.1 } else { &mut entry.0 };
+        *seen += 1;
+        if *seen <= limit {
+            kept.push(item);
+        }
+    }
+    (shown, kept)
 }
 
 fn end_of(day: NaiveDate) -> i64 {
@@ -119,7 +196,6 @@ pub fn collect(
             .sort(["created_at"], Default::default())
             .collect()?;
         items.prs_waiting = open.height();
-        let open = open.head(Some(limit));
         let repos = crate::common::frame::str_values(&open, "repo")?;
         let numbers = crate::common::frame::i64_values(&open, "number")?;
         let titles = crate::common::frame::str_values(&open, "title")?;
@@ -132,9 +208,10 @@ pub fn collect(
             .bool()?
             .iter()
             .collect::<Vec<_>>();
+        let mut all = Vec::with_capacity(open.height());
         for i in 0..open.height() {
             let author = authors[i].clone().unwrap_or_default();
-            items.prs.push(StuckPr {
+            all.push(StuckPr {
                 repo: repos[i].clone().unwrap_or_default(),
                 number: numbers[i].unwrap_or_default(),
                 title: titles[i].clone().unwrap_or_default(),
@@ -146,6 +223,8 @@ pub fn collect(
                 draft: drafts[i].unwrap_or(false),
             });
         }
+        (items.prs, items.team_prs) =
+            keep_per_team(all, |p| &p.team, limit, &mut items.waiting_by_team, false);
     }
 
     if let Some(issues) = tables.get("issues") {
@@ -182,7 +261,6 @@ pub fn collect(
             .sort(["status_since_us", "key"], Default::default())
             .collect()?;
         items.tickets_waiting = open.height();
-        let open = open.head(Some(limit));
         let keys = crate::common::frame::str_values(&open, "key")?;
         let titles = crate::common::frame::str_values(&open, "title")?;
         let urls = crate::common::frame::str_values(&open, "url")?;
@@ -190,9 +268,10 @@ pub fn collect(
         let statuses = crate::common::frame::str_values(&open, "status")?;
         let started = crate::common::frame::i64_values(&open, "started_at")?;
         let since = crate::common::frame::i64_values(&open, "status_since_us")?;
+        let mut all = Vec::with_capacity(open.height());
         for i in 0..open.height() {
             let assignee = assignees[i].clone().unwrap_or_default();
-            items.tickets.push(StuckTicket {
+            all.push(StuckTicket {
                 key: keys[i].clone().unwrap_or_default(),
                 title: titles[i].clone().unwrap_or_default(),
                 url: urls[i].clone(),
@@ -209,6 +288,8 @@ pub fn collect(
                 days_in_status: age(since[i]),
             });
         }
+        (items.tickets, items.team_tickets) =
+            keep_per_team(all, |t| &t.team, limit, &mut items.waiting_by_team, true);
     }
     Ok(items)
 }

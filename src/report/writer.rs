@@ -54,6 +54,8 @@ pub enum ReportError {
     Data(#[from] PolarsError),
     #[error(transparent)]
     Metric(#[from] crate::metrics::MetricsError),
+    #[error("no team is called `{team}`: the teams are {teams}")]
+    UnknownTeam { team: String, teams: String },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -102,7 +104,7 @@ const WORK_START: u32 = 9;
 const WORK_END: u32 = 18;
 
 /// Finding kinds about one person's health, shown to a team audience only as team counts.
-const HEALTH_KINDS: [FindingKind; 2] = [FindingKind::BurnoutRisk, FindingKind::AttritionRisk];
+pub const HEALTH_KINDS: [FindingKind; 2] = [FindingKind::BurnoutRisk, FindingKind::AttritionRisk];
 
 /// Everything the report is made from.
 pub struct ReportInput<'a> {
@@ -122,6 +124,11 @@ pub struct ReportInput<'a> {
     /// Acknowledgements whose last month is the period's last or the one after: what the
     /// retro brings up again.
     pub expiring: Vec<Acknowledged>,
+    /// The teams the report is about (`--team`); empty for the whole organisation.
+    pub scope: &'a [String],
+    /// For a team audience, the fewest people with activity a team needs for its count of a
+    /// per-person health signal to be shown (`[report] min_group_size`).
+    pub min_group_size: usize,
 }
 
 /// A finding the team has acknowledged, or an acknowledgement about to expire (then
@@ -134,6 +141,10 @@ pub struct Acknowledged {
     /// The last month the acknowledgement holds.
     pub until: String,
     pub reason: String,
+    /// The team it is about (a `team:` subject's, or the person's primary team), for a team's
+    /// view; not in report.json.
+    #[serde(skip)]
+    pub team: String,
 }
 
 /// The version of `report.json`'s shape. It rises when a field is added or its meaning
@@ -141,8 +152,9 @@ pub struct Acknowledged {
 /// first versioned report had). 1 was the report before the number; 2 added it, the findings'
 /// words (`team`, `title`, `figures_shown`, `notes`, `deciding`, `links_label`, `basis_text`),
 /// the summary's `question` and `kind`, the trends' usual swing and `signal`, the stuck tickets'
-/// time in their status and the reviewers' team; 3 added `acknowledged` and `expiring`.
-pub const SCHEMA_VERSION: u32 = 3;
+/// time in their status and the reviewers' team; 3 added `acknowledged` and `expiring`; 4 added
+/// `scope` and `teams`.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
@@ -161,8 +173,16 @@ pub struct ReportData {
     pub anonymized: bool,
     /// False when nothing was merged or resolved in the period.
     pub active: bool,
+    /// The teams this report is about (`--team`); empty for the whole organisation.
+    pub scope: Vec<String>,
+    /// `[report] min_group_size`, which the team audience's health counts are held to.
+    #[serde(skip)]
+    min_group_size: usize,
     /// The three things that matter most, each pointing at its evidence.
     pub summary: Vec<SummaryItem>,
+    /// The organisation's teams at a glance: findings and headline figures, each linked to its
+    /// page in the HTML. Empty in a team's view.
+    pub teams: Vec<TeamRow>,
     pub findings: Vec<ReportFinding>,
     /// Findings the team has acknowledged (`teamlens ack`), with the reason and until when.
     pub acknowledged: Vec<Acknowledged>,
@@ -171,6 +191,9 @@ pub struct ReportData {
     /// For a team audience: per-person health findings, counted per team without names.
     pub team_signals: Vec<TeamSignal>,
     pub not_judged: Vec<NotJudged>,
+    /// The team of each of `not_judged`, for a team's view.
+    #[serde(skip)]
+    not_judged_teams: Vec<String>,
     /// How each kind of finding in the report did on real histories (`teamlens validate`), so
     /// the reader knows how often such a finding appears and, where measured, holds up.
     pub track_records: Vec<TrackRecord>,
@@ -228,13 +251,29 @@ pub struct SummaryItem {
     pub kind: Option<FindingKind>,
 }
 
-/// Per-person health findings of one kind in one team, without names.
+/// One team in the organisation report's table of teams.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamRow {
+    pub team: String,
+    /// Its findings (acknowledged ones apart) and the most severe of them.
+    pub findings: usize,
+    pub most_severe: Option<Severity>,
+    /// Its PRs merged and median cycle time in the period's last month.
+    pub prs_merged: Option<f64>,
+    pub cycle_p50_h: Option<f64>,
+    pub cycle_p50_text: String,
+    /// Its page in the HTML report, relative to report.html (`teams/<name>.html`).
+    pub page: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TrackRecord {
     pub kind: FindingKind,
     pub text: String,
 }
 
+/// Per-person health findings of one kind in one team, without names: shown to a team audience
+/// only for a team of at least `[report] min_group_size` people with activity.
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamSignal {
     pub kind: FindingKind,
@@ -273,7 +312,7 @@ pub struct Trend {
 }
 
 /// What the charts are drawn from; also written to `data/*.csv`.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct ChartInputs {
     shares: Vec<super::charts::ReviewShare>,
     matrix: Option<super::charts::ReviewMatrix>,
@@ -423,7 +462,18 @@ impl ReportData {
             thresholds,
             acknowledged,
             expiring,
+            scope,
+            min_group_size,
         } = input;
+        if !scope.is_empty() {
+            let known = roster.teams();
+            if let Some(team) = scope.iter().find(|t| !known.contains(&t.as_str())) {
+                return Err(ReportError::UnknownTeam {
+                    team: team.clone(),
+                    teams: known.join(", "),
+                });
+            }
+        }
         let month = span.last;
         let months: Vec<String> = span.months().iter().map(Month::to_string).collect();
         // Tables show the period and the month before it, for comparison.
@@ -506,11 +556,18 @@ impl ReportData {
             user_rows.push((name.clone(), rows));
         }
 
-        let (findings, team_signals, not_judged) = audience_view(outcome, audience, roster);
+        let group_sizes =
+            people_active(metrics.get(Metric::TeamHealthMonthly), &month.to_string())?;
+        let (findings, team_signals, not_judged) =
+            audience_view(outcome, audience, roster, &group_sizes, min_group_size);
+        let not_judged_teams: Vec<String> = not_judged
+            .iter()
+            .map(|n| names.text(&team_of_subject(&n.subject, roster)))
+            .collect();
         let findings = findings
             .into_iter()
             .map(|f| {
-                let team = team_of_finding(&f, roster);
+                let team = team_of_subject(&f.subject, roster);
                 Ok(ReportFinding::new(
                     rename_finding(f, names)?,
                     names.text(&team),
@@ -548,24 +605,34 @@ impl ReportData {
             month.last_day(),
             STUCK_ITEMS,
         )?;
-        for pr in &mut stuck.prs {
-            pr.author = names.person(&pr.author);
-            pr.title = names.text(&pr.title);
-        }
-        for ticket in &mut stuck.tickets {
-            if !ticket.assignee.is_empty() {
-                ticket.assignee = names.person(&ticket.assignee);
-            }
-            ticket.title = names.text(&ticket.title);
-        }
+        stuck.rename(|p| names.person(p), |t| names.text(t));
+        let team_rows = team_table(
+            roster,
+            &findings,
+            &metric_rows["outcome_by_team"],
+            &month.to_string(),
+            names,
+        );
 
+        // A team's view shows who reviewed its PRs.
+        let team_pairs = match scope {
+            [] => in_period(Metric::ReviewPairs)?,
+            teams => {
+                let members: Vec<String> = teams
+                    .iter()
+                    .flat_map(|t| roster.members(t))
+                    .map(str::to_string)
+                    .collect();
+                let members = Series::new("members".into(), members);
+                in_period(Metric::ReviewPairs)?
+                    .lazy()
+                    .filter(col("author").is_in(lit(members).implode(true), false))
+                    .collect()?
+            }
+        };
         let chart_inputs = ChartInputs {
             shares: review_shares(&in_period(Metric::ReviewLoad)?, roster, names)?,
-            matrix: Some(review_matrix(
-                &in_period(Metric::ReviewPairs)?,
-                roster,
-                names,
-            )?),
+            matrix: Some(review_matrix(&team_pairs, roster, names)?),
             weeks: phase_weeks(metrics.get(Metric::PhasesWeekly), month)?,
             teams: team_series(metrics.get(Metric::OutcomeMonthly), &trend_months)?,
             heatmap: Some(week_heatmap(&in_period(Metric::ActivityHeatmap)?)?),
@@ -579,7 +646,23 @@ impl ReportData {
             .map(|t| names.text(t))
             .collect();
 
-        Ok(ReportData {
+        let known_teams = roster.teams();
+        let with_team = |list: Vec<Acknowledged>| -> Vec<Acknowledged> {
+            list.into_iter()
+                .map(|a| {
+                    let team = if known_teams.contains(&a.subject.as_str()) {
+                        a.subject.clone()
+                    } else {
+                        team_of_subject(&a.subject, roster)
+                    };
+                    Acknowledged {
+                        team: names.text(&team),
+                        ..a
+                    }
+                })
+                .collect()
+        };
+        let data = ReportData {
             schema_version: SCHEMA_VERSION,
             period: Period {
                 from: span.first.first_day(),
@@ -592,13 +675,17 @@ impl ReportData {
             audience,
             anonymized: names.is_anonymous(),
             active,
+            scope: Vec::new(),
+            min_group_size,
             summary,
+            teams: team_rows,
             findings,
-            acknowledged: visible_acknowledged(acknowledged, audience, names),
-            expiring: visible_acknowledged(expiring, audience, names),
+            acknowledged: visible_acknowledged(with_team(acknowledged), audience, names),
+            expiring: visible_acknowledged(with_team(expiring), audience, names),
             team_signals,
             track_records,
             not_judged,
+            not_judged_teams,
             trends,
             stuck,
             metrics: metric_rows,
@@ -615,6 +702,10 @@ impl ReportData {
             user_metrics,
             user_rows,
             chart_inputs,
+        };
+        Ok(match scope {
+            [] => data,
+            teams => data.scoped(&teams.iter().map(|t| names.text(t)).collect::<Vec<_>>()),
         })
     }
 }
@@ -632,6 +723,176 @@ impl ReportData {
         }
         teams
     }
+
+    /// The view of some teams (names as the report shows them): their findings, health signals,
+    /// acknowledgements, stuck items, metric rows and per-team charts; the organisation's
+    /// headline trends stay, as the report labels them, organisation-wide. The summary is made
+    /// again from what is left.
+    pub fn scoped(&self, teams: &[String]) -> ReportData {
+        let ours = |team: &str| teams.iter().any(|t| t == team);
+        let rows = |rows: &[serde_json::Value]| -> Vec<serde_json::Value> {
+            rows.iter()
+                .filter(|r| r.get("team").and_then(|t| t.as_str()).is_none_or(ours))
+                .cloned()
+                .collect()
+        };
+        let findings: Vec<ReportFinding> = self
+            .findings
+            .iter()
+            .filter(|f| ours(&f.team))
+            .cloned()
+            .collect();
+        let team_signals: Vec<TeamSignal> = self
+            .team_signals
+            .iter()
+            .filter(|s| ours(&s.team))
+            .cloned()
+            .collect();
+        let (not_judged, not_judged_teams): (Vec<NotJudged>, Vec<String>) = self
+            .not_judged
+            .iter()
+            .zip(&self.not_judged_teams)
+            .filter(|(_, team)| ours(team))
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .unzip();
+        let review_waits = rows(&self.review_waits);
+        let (review_table, review_table_note) = review_table(&review_waits, &findings);
+        let kinds: std::collections::BTreeSet<FindingKind> = findings
+            .iter()
+            .map(|f| f.finding.kind)
+            .chain(team_signals.iter().map(|s| s.kind))
+            .collect();
+        let acknowledged = |list: &[Acknowledged]| -> Vec<Acknowledged> {
+            list.iter().filter(|a| ours(&a.team)).cloned().collect()
+        };
+        let inputs = &self.chart_inputs;
+        ReportData {
+            schema_version: self.schema_version,
+            period: self.period,
+            month: self.month.clone(),
+            months: self.months.clone(),
+            label: self.label.clone(),
+            version: self.version,
+            audience: self.audience,
+            anonymized: self.anonymized,
+            active: self.active,
+            scope: teams.to_vec(),
+            min_group_size: self.min_group_size,
+            summary: summarise(&findings, &team_signals, &self.trends),
+            teams: Vec::new(),
+            acknowledged: acknowledged(&self.acknowledged),
+            expiring: acknowledged(&self.expiring),
+            track_records: self
+                .track_records
+                .iter()
+                .filter(|t| kinds.contains(&t.kind))
+                .cloned()
+                .collect(),
+            findings,
+            team_signals,
+            not_judged,
+            not_judged_teams,
+            trends: self.trends.clone(),
+            stuck: self.stuck.for_teams(teams, STUCK_ITEMS),
+            metrics: self
+                .metrics
+                .iter()
+                .map(|(name, r)| (name.clone(), rows(r)))
+                .collect(),
+            coverage: self.coverage.clone(),
+            charts: BTreeMap::new(),
+            data_files: Vec::new(),
+            outcomes: rows(&self.outcomes),
+            output: rows(&self.output),
+            review_waits,
+            review_table,
+            review_table_note,
+            health: rows(&self.health),
+            health_trends: rows(&self.health_trends),
+            user_metrics: self.user_metrics.clone(),
+            user_rows: self
+                .user_rows
+                .iter()
+                .map(|(name, r)| (name.clone(), rows(r)))
+                .collect(),
+            chart_inputs: ChartInputs {
+                shares: inputs
+                    .shares
+                    .iter()
+                    .filter(|s| ours(&s.team))
+                    .cloned()
+                    .collect(),
+                teams: inputs
+                    .teams
+                    .iter()
+                    .filter(|t| ours(&t.team))
+                    .cloned()
+                    .collect(),
+                ..inputs.clone()
+            },
+        }
+    }
+}
+
+/// The organisation's table of teams: every team of the roster with its findings (count and
+/// most severe) and its PRs merged and median cycle time in `month`; each team's page is
+/// `teams/<file name>.html`.
+fn team_table(
+    roster: &Roster,
+    findings: &[ReportFinding],
+    outcomes: &[serde_json::Value],
+    month: &str,
+    names: &Names,
+) -> Vec<TeamRow> {
+    let mut pages = std::collections::BTreeSet::new();
+    roster
+        .teams()
+        .into_iter()
+        .map(|team| {
+            let shown = names.text(team);
+            let ours: Vec<&ReportFinding> = findings.iter().filter(|f| f.team == shown).collect();
+            let row = outcomes
+                .iter()
+                .find(|r| r["team"].as_str() == Some(team) && r["month"].as_str() == Some(month));
+            let figure = |key: &str| row.and_then(|r| r[key].as_f64());
+            let cycle = figure("cycle_p50_h");
+            let mut page = team_file_name(&shown);
+            let stem = page.clone();
+            let mut n = 1;
+            while !pages.insert(page.clone()) {
+                n += 1;
+                page = format!("{stem}-{n}");
+            }
+            TeamRow {
+                findings: ours.len(),
+                most_severe: ours.iter().map(|f| f.finding.severity).max(),
+                prs_merged: figure("prs_merged"),
+                cycle_p50_h: cycle,
+                cycle_p50_text: cycle.map_or_else(String::new, |c| Unit::Hours.show(Some(c))),
+                page: format!("teams/{page}.html"),
+                team: shown,
+            }
+        })
+        .collect()
+}
+
+/// A team's name as a file name: lower-case letters, digits, `-` and `_`, anything else as `-`
+/// (never a path separator, a dot or an empty name).
+pub fn team_file_name(team: &str) -> String {
+    let name: String = team
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '-',
+        })
+        .collect();
+    let name = name.trim_matches('-');
+    if name.is_empty() {
+        "team".to_string()
+    } else {
+        name.chars().take(80).collect()
+    }
 }
 
 fn rows_to_json(frame: &DataFrame, names: &Names) -> Result<Vec<serde_json::Value>, ReportError> {
@@ -641,14 +902,31 @@ fn rows_to_json(frame: &DataFrame, names: &Names) -> Result<Vec<serde_json::Valu
 }
 
 /// The team a finding is about: a `team:` subject's, or the person's primary team.
-fn team_of_finding(finding: &Finding, roster: &Roster) -> String {
-    match finding.subject.strip_prefix("team:") {
+fn team_of_subject(subject: &str, roster: &Roster) -> String {
+    match subject.strip_prefix("team:") {
         Some(team) => team.to_string(),
-        None => roster
-            .team_of(&finding.subject)
-            .unwrap_or_default()
-            .to_string(),
+        None => roster.team_of(subject).unwrap_or_default().to_string(),
     }
+}
+
+/// Per team: the people active in `month` (`team_health_monthly.people_active`), the group a
+/// team's count of a health signal is drawn from.
+fn people_active(health: &DataFrame, month: &str) -> Result<BTreeMap<String, usize>, ReportError> {
+    let mut sizes = BTreeMap::new();
+    if health.height() == 0 {
+        return Ok(sizes);
+    }
+    let teams = crate::common::frame::str_values(health, "team")?;
+    let months = crate::common::frame::str_values(health, "month")?;
+    let people = crate::common::frame::f64_values(health, "people_active")?;
+    for i in 0..health.height() {
+        if let (Some(team), Some(m)) = (&teams[i], &months[i])
+            && m == month
+        {
+            sizes.insert(team.clone(), people[i].unwrap_or(0.0) as usize);
+        }
+    }
+    Ok(sizes)
 }
 
 /// A finding with every name in it replaced (a round trip through JSON reaches every string).
@@ -693,10 +971,16 @@ fn visible_acknowledged(
 /// For a team audience, per-person health findings (and what could not be judged about a person's
 /// health) become counts per team; everything else, including role-based findings about the
 /// manager, stays as it is.
+///
+/// A count reaches the team only for a team of at least `min_group_size` people active in the
+/// month (DX's minimum-group rule): in a smaller team, "1 person shows the signals" names that
+/// person in all but name.
 fn audience_view(
     outcome: Outcome,
     audience: Audience,
     roster: &Roster,
+    group_sizes: &BTreeMap<String, usize>,
+    min_group_size: usize,
 ) -> (Vec<Finding>, Vec<TeamSignal>, Vec<NotJudged>) {
     if audience == Audience::Manager {
         return (outcome.findings, Vec::new(), outcome.not_judged);
@@ -731,7 +1015,11 @@ fn audience_view(
         .into_iter()
         .filter(|n| !personal(n.kind, &n.subject))
         .collect();
-    (kept, signals.into_values().collect(), not_judged)
+    let signals = signals
+        .into_values()
+        .filter(|s| group_sizes.get(&s.team).copied().unwrap_or(0) >= min_group_size)
+        .collect();
+    (kept, signals, not_judged)
 }
 
 /// The three points of the summary: the most severe findings and team signals first, then the
@@ -1173,35 +1461,7 @@ pub fn write(
     })?;
     let (markdown_template, html_template) = load_templates(templates)?;
     let env = super::filters::environment();
-    let context = minijinja::context! {
-        period => &data.period,
-        month => &data.month,
-        months => &data.months,
-        label => &data.label,
-        version => data.version,
-        audience => &data.audience,
-        anonymized => data.anonymized,
-        active => data.active,
-        summary => &data.summary,
-        findings => &data.findings,
-        team_signals => &data.team_signals,
-        acknowledged => &data.acknowledged,
-        not_judged => &data.not_judged,
-        track_records => &data.track_records,
-        trends => &data.trends,
-        stuck => &data.stuck,
-        coverage => &data.coverage,
-        charts => &data.charts,
-        data_files => &data.data_files,
-        svgs => &svgs,
-        outcomes => &data.outcomes,
-        output => &data.output,
-        review_waits => &data.review_table,
-        review_table_note => &data.review_table_note,
-        health => &data.health,
-        health_trends => &data.health_trends,
-        user_metrics => &data.user_metrics,
-    };
+    let context = template_context(&data, &svgs, None);
     let markdown = render(&env, "report.md", &markdown_template, &context)?;
     let html = render(&env, "report.html", &html_template, &context)?;
 
@@ -1212,6 +1472,21 @@ pub fn write(
     ] {
         let path = staging.path().join(name);
         std::fs::write(&path, text).map_err(io_error(&path))?;
+    }
+    // One HTML page per team, linked from the table of teams: the team's view, without charts
+    // (drawing each team's would make a large organisation's report as slow as its teams are
+    // many; `report --team` draws them).
+    if !data.teams.is_empty() {
+        let pages = staging.path().join("teams");
+        std::fs::create_dir_all(&pages).map_err(io_error(&pages))?;
+        let no_charts = BTreeMap::new();
+        for row in &data.teams {
+            let view = data.scoped(std::slice::from_ref(&row.team));
+            let context = template_context(&view, &no_charts, Some("../report.html"));
+            let html = render(&env, "report.html", &html_template, &context)?;
+            let path = staging.path().join(&row.page);
+            std::fs::write(&path, html).map_err(io_error(&path))?;
+        }
     }
     crate::out_dir::write_marker(staging.path())?;
     replace_dir(staging, out_dir)?;
@@ -1231,6 +1506,48 @@ pub fn write(
             .collect(),
         data: data.data_files.iter().map(|f| out_dir.join(f)).collect(),
     })
+}
+
+/// What the templates see of a report (or of a team's view, with `home`, the organisation
+/// report's page, for a link back).
+fn template_context(
+    data: &ReportData,
+    svgs: &BTreeMap<String, String>,
+    home: Option<&str>,
+) -> minijinja::Value {
+    minijinja::context! {
+        home => home,
+        scope => &data.scope,
+        teams => &data.teams,
+        min_group_size => data.min_group_size,
+        period => &data.period,
+        month => &data.month,
+        months => &data.months,
+        label => &data.label,
+        version => data.version,
+        audience => &data.audience,
+        anonymized => data.anonymized,
+        active => data.active,
+        summary => &data.summary,
+        findings => &data.findings,
+        team_signals => &data.team_signals,
+        acknowledged => &data.acknowledged,
+        not_judged => &data.not_judged,
+        track_records => &data.track_records,
+        trends => &data.trends,
+        stuck => &data.stuck,
+        coverage => &data.coverage,
+        charts => &data.charts,
+        data_files => &data.data_files,
+        svgs => svgs,
+        outcomes => &data.outcomes,
+        output => &data.output,
+        review_waits => &data.review_table,
+        review_table_note => &data.review_table_note,
+        health => &data.health,
+        health_trends => &data.health_trends,
+        user_metrics => &data.user_metrics,
+    }
 }
 
 /// Every table of the report and every chart's data as CSV: (file name, text).
@@ -1926,6 +2243,16 @@ mod tests {
             note.starts_with("The 1 reviewer the findings name, of 41"),
             "{note}"
         );
+    }
+
+    /// A team's page is named safely whatever its name: no separator, no dot, never empty.
+    #[test]
+    fn a_team_name_becomes_a_safe_file_name() {
+        assert_eq!(team_file_name("Payments"), "payments");
+        assert_eq!(team_file_name("../../etc/passwd"), "etc-passwd");
+        assert_eq!(team_file_name("Dev Ex & Tools"), "dev-ex---tools");
+        assert_eq!(team_file_name("<script>"), "script");
+        assert_eq!(team_file_name("ß/.."), "team");
     }
 
     #[test]
