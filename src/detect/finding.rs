@@ -174,3 +174,22 @@ pub fn signal(evidence: &mut Evidence, name: &str, value: f64, normal: Option<f6
         .rounded(&format!("{name}_team_normal"), normal, 3)
         .figure(&format!("{name}_over_threshold"), over);
 }
+
+/// A name's possessive as English writes it: "mira's", but "payments'" for a name ending in s,
+/// as team names often do.
+pub fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn possessives_of_names_ending_in_s_take_only_the_apostrophe() {
+        assert_eq!(super::possessive("mira"), "mira's");
+        assert_eq!(super::possessive("payments"), "payments'");
+    }
+}

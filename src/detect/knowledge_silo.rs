@@ -183,12 +183,13 @@ impl Detector for KnowledgeSilo {
                 period: month.into(),
                 severity: Severity::Warn,
                 headline: format!(
-                    "{} of {team}'s modules {} known by one person only (truck factor 1 over the \
+                    "{} of {team_s} modules {} known by one person only (truck factor 1 over the \
                      last {} months, reviews included): {}.",
                     silos.len(),
                     if silos.len() == 1 { "is" } else { "are" },
                     t.window_months,
-                    described.join("; ")
+                    described.join("; "),
+                    team_s = super::possessive(&team),
                 ),
                 evidence,
                 question: format!(

@@ -213,8 +213,9 @@ impl Detector for Micromanagement {
                     ),
                     evidence,
                     question: format!(
-                        "Which decisions on {team}'s PRs and tickets could the people doing the \
-                         work make themselves, and what would {manager} need to see to trust that?"
+                        "Which decisions on {team_s} PRs and tickets could the people doing the \
+                         work make themselves, and what would {manager} need to see to trust that?",
+                        team_s = super::possessive(team),
                     ),
                     basis: Basis {
                         prs: others_prs,

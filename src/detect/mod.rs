@@ -35,7 +35,9 @@ use crate::identity::Roster;
 pub use absentee_manager::AbsenteeManager;
 pub use attrition_risk::AttritionRisk;
 pub use burnout_risk::BurnoutRisk;
-pub use finding::{Basis, Evidence, Finding, FindingKind, NotJudged, Period, Severity, signal};
+pub use finding::{
+    Basis, Evidence, Finding, FindingKind, NotJudged, Period, Severity, possessive, signal,
+};
 pub use input::{DetectorInput, ReviewRow, review_rows, reviews_of_prs_reviewed_in, rows_of};
 pub use knowledge_silo::KnowledgeSilo;
 pub use micromanagement::Micromanagement;

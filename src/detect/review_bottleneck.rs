@@ -368,8 +368,9 @@ impl ReviewBottleneck {
             shares.gate_prs,
         );
         let question = format!(
-            "Most of {team}'s merges in {month} waited for {person}'s approval. Which changes could \
-             someone else approve with confidence, and what would they need to do it?"
+            "Most of {team_s} merges in {month} waited for {person}'s approval. Which changes could \
+             someone else approve with confidence, and what would they need to do it?",
+            team_s = super::possessive(team),
         );
         let severity = if shares.approval_share >= t.alert_share {
             Severity::Alert

@@ -145,8 +145,9 @@ impl Detector for WontLetGo {
                     ),
                     evidence,
                     question: format!(
-                        "Which parts of {team}'s code could the team own without {manager}, and \
-                         what would it take to hand the next change there to someone else?"
+                        "Which parts of {team_s} code could the team own without {manager}, and \
+                         what would it take to hand the next change there to someone else?",
+                        team_s = super::possessive(team),
                     ),
                     basis: Basis {
                         prs: rows.len(),
