@@ -305,7 +305,10 @@ fn validate(
             run.name,
             run.months.len()
         ));
-        runs.push(run);
+        // A history with no full month to report adds nothing to the counts, as before.
+        if !run.months.is_empty() {
+            runs.push(run);
+        }
     }
     let validation = validate::summarise(&runs);
     if let Some(path) = findings_out {
