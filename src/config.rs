@@ -21,6 +21,7 @@ pub struct Config {
     pub jira: JiraConfig,
     pub identity: IdentityConfig,
     pub knowledge: KnowledgeConfig,
+    pub calendar: CalendarConfig,
     /// The roster: who is who across GitHub, git, Jira and Linear (`[[people]]`).
     pub people: Vec<RosterPerson>,
 }
@@ -514,6 +515,10 @@ pub struct ReportConfig {
     /// risk) to be shown. In a smaller team a count names the person in all but name, so it is
     /// left out, as DX's minimum-group rules do. The manager audience is not limited by it.
     pub min_group_size: usize,
+    /// Which clock the report's waits lead with: `working` (the working time of the person
+    /// waited on, from `[calendar]` and the roster) or `wall` (hours as a clock on the wall
+    /// counts them). Both are computed and kept; this only chooses what the tables show first.
+    pub clock: Clock,
 }
 
 impl Default for ReportConfig {
@@ -522,7 +527,136 @@ impl Default for ReportConfig {
             bots: Vec::new(),
             evidence_links: 5,
             min_group_size: 5,
+            clock: Clock::Working,
         }
+    }
+}
+
+/// How a wait is counted. A PR opened on Friday evening and reviewed on Monday morning waited
+/// 60 hours on the wall clock and one working hour of its reviewer's: the first makes people hold
+/// their PRs back so as not to spoil the numbers, the second is what the reviewer could act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    Working,
+    Wall,
+}
+
+impl Clock {
+    /// As the report's tables name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Clock::Working => "working hours",
+            Clock::Wall => "wall-clock hours",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Clock::Working => "working",
+            Clock::Wall => "wall",
+        }
+    }
+}
+
+/// The organisation's working calendar: what a wait is measured against on the working clock.
+/// A person's own time zone and hours come from the roster (`[[people]]`), their days off from
+/// the `time_off` table; this section gives everyone's weekend and holidays, and the calendar of
+/// the people the roster does not place (no time zone, or UTC with no hours given).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// IANA time zone of the people the roster does not place.
+    pub timezone: String,
+    /// Their working day's first local hour (0–23).
+    pub work_start_hour: i64,
+    /// Their working day's last local hour (1–24).
+    pub work_end_hour: i64,
+    /// The days nobody works, by English name or its first three letters.
+    pub weekend: Vec<String>,
+    /// The organisation's holidays, `YYYY-MM-DD`, nobody's working days.
+    pub holidays: Vec<String>,
+    /// An iCalendar file of holidays (`.ics`, as HR and team calendars export them), relative to
+    /// the configuration file: every all-day or timed event's days count as holidays, a yearly
+    /// recurring event's in every year.
+    pub holidays_file: Option<PathBuf>,
+    /// Every holiday: `holidays` and the file's events, filled when the file is loaded.
+    #[serde(skip)]
+    pub holiday_days: std::collections::BTreeSet<chrono::NaiveDate>,
+    /// The weekend as weekdays, filled by validation.
+    #[serde(skip)]
+    pub weekend_days: Vec<chrono::Weekday>,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig {
+            timezone: "UTC".into(),
+            work_start_hour: 9,
+            work_end_hour: 18,
+            weekend: vec!["Saturday".into(), "Sunday".into()],
+            holidays: Vec::new(),
+            holidays_file: None,
+            holiday_days: Default::default(),
+            weekend_days: vec![chrono::Weekday::Sat, chrono::Weekday::Sun],
+        }
+    }
+}
+
+impl CalendarConfig {
+    pub fn validate(&mut self) -> Result<(), String> {
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(format!(
+                "calendar.timezone = \"{}\" is not an IANA time zone (Europe/Berlin)",
+                self.timezone
+            ));
+        }
+        if !(0..=23).contains(&self.work_start_hour)
+            || !(1..=24).contains(&self.work_end_hour)
+            || self.work_start_hour >= self.work_end_hour
+        {
+            return Err(format!(
+                "calendar: work_start_hour = {} and work_end_hour = {}: give a start of 0 to 23 before an end of 1 to 24",
+                self.work_start_hour, self.work_end_hour
+            ));
+        }
+        self.weekend_days = self
+            .weekend
+            .iter()
+            .map(|day| {
+                day.parse::<chrono::Weekday>().map_err(|_| {
+                    format!(
+                        "calendar.weekend: \"{day}\" is not a day of the week (Saturday or Sat)"
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        for day in &self.holidays {
+            let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
+                format!("calendar.holidays: \"{day}\" is not a date: give YYYY-MM-DD")
+            })?;
+            self.holiday_days.insert(date);
+        }
+        Ok(())
+    }
+
+    /// Reads `holidays_file` (relative to `base`, the configuration file's directory) into
+    /// `holiday_days`.
+    fn load_holidays_file(&mut self, base: &Path) -> Result<(), String> {
+        let Some(file) = &self.holidays_file else {
+            return Ok(());
+        };
+        let path = base.join(file);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "calendar.holidays_file: cannot read {}: {e}; give the path of an iCalendar (.ics) file, relative to this configuration file",
+                path.display()
+            )
+        })?;
+        let days = crate::common::holidays::read_ics(&text)
+            .map_err(|e| format!("calendar.holidays_file {}: {e}", path.display()))?;
+        self.holiday_days.extend(days);
+        Ok(())
     }
 }
 
@@ -941,15 +1075,20 @@ impl Config {
                 });
             }
         };
-        Config::parse(&text).map_err(|message| ConfigError::Invalid {
+        let invalid = |message| ConfigError::Invalid {
             path: path.to_path_buf(),
             message,
-        })
+        };
+        let mut config = Config::parse(&text).map_err(invalid)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.calendar.load_holidays_file(base).map_err(invalid)?;
+        Ok(config)
     }
 
     /// Parses the text of a configuration file and checks the values' ranges.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| describe_toml_error(text, &e))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| describe_toml_error(text, &e))?;
+        config.calendar.validate()?;
         config.validate()?;
         Ok(config)
     }

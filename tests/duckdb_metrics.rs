@@ -130,7 +130,7 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
     let computed = metrics::compute(&tables, &Config::default(), None).unwrap();
 
     // The derived tables the SQL reads are computed by teamlens before it (lists exploded,
-    // team memberships, every action in its actor's own time zone): handed to DuckDB as
+    // team memberships, every action in its actor's own time zone, the working calendars): handed to DuckDB as
     // Parquet, as a distributed run would take them from teamlens.
     let derived = work.path().join("derived");
     std::fs::create_dir_all(&derived).unwrap();
@@ -141,6 +141,8 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
         "memberships",
         "activity_local",
         "person_monthly",
+        "person_calendars",
+        "working_time",
     ] {
         let frame = computed.named(name).unwrap();
         assert!(frame.width() > 0, "derived table {name} missing");

@@ -3,6 +3,10 @@
 -- draft. It ends at their first review after that, when the request is removed, or when the PR
 -- closes, whichever comes first. `blocking_h` is the part of the wait during which no one else
 -- had approved yet: PR-hours that waited on this reviewer alone.
+-- Each wait is given twice: on the wall clock (`wait_h`, `blocking_h`) and in the reviewer's own
+-- working time (`wait_wh`, `blocking_wh`): their zone, hours, weekends, holidays and days off,
+-- laid out by day in `working_time` (src/metrics/calendar.rs). The working time up to an instant
+-- is that day's `before_s` plus the part of the day's one or two working stretches before it.
 WITH requests AS (
     SELECT q.repo, q.number, q.requested AS reviewer, q.requested_at, q.removed_at,
            p.author, p.url, p.title,
@@ -37,11 +41,36 @@ answers AS (
 ),
 clocks AS (
     SELECT q.*, a.first_review_at, a.other_approval_at,
-           LEAST(a.first_review_at, q.removed_at, q.ended_at) AS clock_end
+           LEAST(a.first_review_at, q.removed_at, q.ended_at) AS clock_end,
+           LEAST(a.first_review_at, q.removed_at, q.ended_at, a.other_approval_at) AS blocking_end
     FROM requests AS q
     JOIN answers AS a
       ON a.repo = q.repo AND a.number = q.number AND a.reviewer = q.reviewer
      AND a.requested_at = q.requested_at
+),
+calendars AS (
+    SELECT c.*, COALESCE(pc.calendar, 'default') AS calendar,
+           strftime(c.clock_start, '%Y-%m-%d') AS start_day,
+           strftime(c.clock_end, '%Y-%m-%d') AS end_day,
+           strftime(c.blocking_end, '%Y-%m-%d') AS blocking_day
+    FROM clocks AS c
+    LEFT JOIN person_calendars AS pc ON pc.person = c.reviewer
+),
+working AS (
+    SELECT c.*,
+           ws.before_s
+             + LEAST(GREATEST(EXTRACT(EPOCH FROM c.clock_start) - ws.a_start_s, 0.0), ws.a_len_s)
+             + LEAST(GREATEST(EXTRACT(EPOCH FROM c.clock_start) - ws.b_start_s, 0.0), ws.b_len_s) AS start_ws,
+           we.before_s
+             + LEAST(GREATEST(EXTRACT(EPOCH FROM c.clock_end) - we.a_start_s, 0.0), we.a_len_s)
+             + LEAST(GREATEST(EXTRACT(EPOCH FROM c.clock_end) - we.b_start_s, 0.0), we.b_len_s) AS end_ws,
+           wb.before_s
+             + LEAST(GREATEST(EXTRACT(EPOCH FROM c.blocking_end) - wb.a_start_s, 0.0), wb.a_len_s)
+             + LEAST(GREATEST(EXTRACT(EPOCH FROM c.blocking_end) - wb.b_start_s, 0.0), wb.b_len_s) AS blocking_ws
+    FROM calendars AS c
+    LEFT JOIN working_time AS ws ON ws.calendar = c.calendar AND ws.day = c.start_day
+    LEFT JOIN working_time AS we ON we.calendar = c.calendar AND we.day = c.end_day
+    LEFT JOIN working_time AS wb ON wb.calendar = c.calendar AND wb.day = c.blocking_day
 )
 SELECT repo, number, reviewer, author, team, url, title, requested_at, clock_start, clock_end,
        strftime(clock_start, '%Y-%m') AS month,
@@ -55,5 +84,9 @@ SELECT repo, number, reviewer, author, team, url, title, requested_at, clock_sta
        END AS wait_h,
        CASE WHEN clock_end IS NOT NULL OR other_approval_at IS NOT NULL THEN
            GREATEST(0.0, (EXTRACT(EPOCH FROM LEAST(clock_end, other_approval_at)) - EXTRACT(EPOCH FROM clock_start)) / 3600.0)
-       END AS blocking_h
-FROM clocks
+       END AS blocking_h,
+       CASE WHEN clock_end IS NOT NULL THEN GREATEST(0.0, (end_ws - start_ws) / 3600.0) END AS wait_wh,
+       CASE WHEN clock_end IS NOT NULL OR other_approval_at IS NOT NULL THEN
+           GREATEST(0.0, (blocking_ws - start_ws) / 3600.0)
+       END AS blocking_wh
+FROM working

@@ -1,9 +1,10 @@
 -- outcome_monthly: per team and month, how fast and how safely work reached users. Medians and
 -- percentiles with their counts; never a mean alone. A PR counts in every team of its author
--- (`memberships`), a ticket in every team of its assignee; `org_monthly` counts each once.
+-- (`memberships`), a ticket in every team of its assignee; `org_monthly` counts each once. The
+-- waits' medians are given on both clocks (`*_h` wall, `*_wh` working; see 10_pr_phases.sql).
 WITH team_prs AS (
     SELECT COALESCE(ms.team, 'unassigned') AS team, p.month, p.cycle_h, p.coding_h, p.pickup_h,
-           p.review_h, p.merge_h, p.lead_time_h, p.failed
+           p.review_h, p.merge_h, p.pickup_wh, p.review_wh, p.merge_wh, p.lead_time_h, p.failed
     FROM pr_phases AS p
     LEFT JOIN memberships AS ms ON ms.person = p.author
 ),
@@ -17,6 +18,9 @@ prs AS (
            MEDIAN(pickup_h) AS pickup_p50_h,
            MEDIAN(review_h) AS review_p50_h,
            MEDIAN(merge_h) AS merge_p50_h,
+           MEDIAN(pickup_wh) AS pickup_p50_wh,
+           MEDIAN(review_wh) AS review_p50_wh,
+           MEDIAN(merge_wh) AS merge_p50_wh,
            MEDIAN(lead_time_h) AS lead_time_p50_h,
            COUNT(lead_time_h) AS deployed_prs,
            AVG(failed) AS change_failure_rate
@@ -38,6 +42,7 @@ SELECT COALESCE(p.team, t.team) AS team,
        COALESCE(p.prs_merged, 0) AS prs_merged,
        p.cycle_p50_h, p.cycle_p75_h, p.cycle_p90_h,
        p.coding_p50_h, p.pickup_p50_h, p.review_p50_h, p.merge_p50_h,
+       p.pickup_p50_wh, p.review_p50_wh, p.merge_p50_wh,
        p.lead_time_p50_h, COALESCE(p.deployed_prs, 0) AS deployed_prs,
        p.change_failure_rate,
        COALESCE(t.tickets_resolved, 0) AS tickets_resolved,

@@ -10,6 +10,7 @@ WITH prs AS (
            MEDIAN(cycle_h) AS cycle_p50_h,
            QUANTILE_CONT(cycle_h, 0.9) AS cycle_p90_h,
            MEDIAN(pickup_h) AS pickup_p50_h,
+           MEDIAN(pickup_wh) AS pickup_p50_wh,
            MEDIAN(lead_time_h) AS lead_time_p50_h,
            AVG(failed) AS change_failure_rate
     FROM pr_phases
@@ -44,7 +45,7 @@ SELECT m.month,
        COALESCE(p.prs_merged, 0) AS prs_merged,
        COALESCE(p.authors, 0) AS authors,
        COALESCE(a.active_people, 0) AS active_people,
-       p.cycle_p50_h, p.cycle_p90_h, p.pickup_p50_h, p.lead_time_p50_h,
+       p.cycle_p50_h, p.cycle_p90_h, p.pickup_p50_h, p.pickup_p50_wh, p.lead_time_p50_h,
        p.change_failure_rate,
        COALESCE(t.tickets_resolved, 0) AS tickets_resolved,
        t.reopen_rate,

@@ -5,5 +5,6 @@
 pub mod authorship;
 pub mod files;
 pub mod frame;
+pub mod holidays;
 pub mod repo_name;
 pub mod time;

@@ -7,6 +7,7 @@
 //! kept to what DuckDB also runs, so the same files work on the same Parquet files elsewhere.
 
 mod activity;
+pub mod calendar;
 mod derived;
 
 use std::collections::BTreeMap;
@@ -42,11 +43,13 @@ pub enum Metric {
     ActivityLocal,
     PersonMonthly,
     PhasesWeekly,
+    PersonCalendars,
+    WorkingTime,
 }
 
 impl Metric {
     /// Every built-in metric.
-    pub const ALL: [Metric; 17] = [
+    pub const ALL: [Metric; 19] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -64,6 +67,8 @@ impl Metric {
         Metric::ActivityLocal,
         Metric::PersonMonthly,
         Metric::PhasesWeekly,
+        Metric::PersonCalendars,
+        Metric::WorkingTime,
     ];
 
     /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
@@ -86,6 +91,8 @@ impl Metric {
             Metric::ActivityLocal => "activity_local",
             Metric::PersonMonthly => "person_monthly",
             Metric::PhasesWeekly => "phases_weekly",
+            Metric::PersonCalendars => "person_calendars",
+            Metric::WorkingTime => "working_time",
         }
     }
 }
@@ -248,6 +255,14 @@ fn compute_here(
         frames.insert(metric.name().to_string(), frame);
     }
     log_metric("derived", &started);
+    let started = Stopwatch::start();
+    for (metric, frame) in
+        calendar::frames(tables, &config.calendar).map_err(query_error("calendar"))?
+    {
+        context.register(metric.name(), frame.clone().lazy());
+        frames.insert(metric.name().to_string(), frame);
+    }
+    log_metric("calendar", &started);
     let started = Stopwatch::start();
     let bots = frames
         .get(Metric::Bots.name())
@@ -536,6 +551,79 @@ mod tests {
             24.0,
             "no one else approved before ada"
         );
+    }
+
+    /// The issue's case end to end through the SQL: a PR ready on Friday at 18:00 Berlin time
+    /// and reviewed on Monday at 10:00 waited 64 wall-clock hours and one working hour of its
+    /// 09–18 Berlin reviewer; the author merging at once waited no working time of theirs.
+    #[test]
+    fn a_friday_evening_pr_waits_one_working_hour_for_a_monday_review() {
+        let utc = |day: u32, hour: u32| Utc.with_ymd_and_hms(2026, 10, day, hour, 0, 0).unwrap();
+        let mut tables = tables();
+        let people = vec![
+            Person {
+                timezone: "Europe/Berlin".into(),
+                work_start_hour: Some(9),
+                work_end_hour: Some(18),
+                ..person("ada", "engineer")
+            },
+            person("cy", "engineer"),
+        ];
+        tables.insert("people", Person::to_frame(people).unwrap().lazy());
+        // Friday 2026-10-16 18:00 CEST is 16:00 UTC; Monday 2026-10-19 10:00 CEST is 08:00 UTC.
+        let pr = PullRequest::to_frame(vec![PullRequest {
+            created_at: utc(16, 16),
+            ready_at: Some(utc(16, 16)),
+            first_commit_at: Some(utc(16, 15)),
+            merged_at: Some(utc(19, 9)),
+            closed_at: Some(utc(19, 9)),
+            source: "t".into(),
+            repo: "acme/api".into(),
+            number: 1,
+            author: "cy".into(),
+            title: None,
+            url: None,
+            merged_by: Some("cy".into()),
+            state: Some("merged".into()),
+            draft: Some(false),
+            additions: Some(3),
+            deletions: Some(1),
+            changed_files: Some(1),
+            labels: vec![],
+            base_ref: Some("main".into()),
+            is_revert: Some(false),
+            reverts_number: None,
+            linked_issues: vec![],
+            updated_at: None,
+        }])
+        .unwrap();
+        tables.insert("pull_requests", pr.lazy());
+        let reviews = Review::to_frame(vec![review(1, "ada", "approved", utc(19, 8))]).unwrap();
+        tables.insert("reviews", reviews.lazy());
+        let request = ReviewRequest {
+            source: "t".into(),
+            repo: "acme/api".into(),
+            number: 1,
+            requested: "ada".into(),
+            requested_by: Some("cy".into()),
+            requested_at: utc(16, 16),
+            removed_at: None,
+        };
+        let requests = ReviewRequest::to_frame(vec![request]).unwrap();
+        tables.insert("review_requests", requests.lazy());
+        let metrics = compute(&tables, &Config::default(), None).unwrap();
+        let phases = metrics.get(Metric::PrPhases);
+        assert_eq!(value(phases, "pickup_h", 0), 64.0);
+        assert_eq!(value(phases, "pickup_wh", 0), 1.0);
+        assert_eq!(value(phases, "merge_wh", 0), 0.0);
+        let waits = metrics.get(Metric::ReviewWaits);
+        assert_eq!(value(waits, "wait_h", 0), 64.0);
+        assert_eq!(value(waits, "wait_wh", 0), 1.0);
+        assert_eq!(value(waits, "blocking_wh", 0), 1.0);
+        // On the wall clock setting nothing changes: both are always there.
+        let outcome = metrics.get(Metric::OutcomeMonthly);
+        assert_eq!(value(outcome, "pickup_p50_wh", 0), 1.0);
+        assert_eq!(value(outcome, "pickup_p50_h", 0), 64.0);
     }
 
     #[test]
