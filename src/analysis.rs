@@ -13,11 +13,12 @@ use crate::ack::{Ack, Acks};
 use crate::config::Config;
 use crate::detect::{self, DetectError, DetectorInput, Finding, FindingKind};
 use crate::identity::{self, Identities, IdentityError, Roster};
-use crate::metrics::{self, Metrics, MetricsError};
+use crate::metrics::{self, Metric, Metrics, MetricsError};
 use crate::period::{Month, MonthSpan};
 use crate::report::privacy::PrivacyError;
 use crate::report::{
-    Acknowledged, Audience, Coverage, Names, ReportData, ReportError, ReportInput, TableCount,
+    Acknowledged, Audience, CalendarCoverage, Coverage, Names, ReportData, ReportError,
+    ReportInput, TableCount,
 };
 use crate::store::{Store, StoreError};
 
@@ -67,6 +68,10 @@ pub struct Analysis {
     /// `[report] min_group_size`: the fewest active people a team needs for a team audience to
     /// see its count of a per-person health signal.
     pub min_group_size: usize,
+    /// `[report] clock`: what the waits lead with.
+    pub clock: crate::config::Clock,
+    /// `[calendar]`, described in the coverage beside who it covers.
+    pub calendar: crate::config::CalendarConfig,
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -165,6 +170,8 @@ impl Analysis {
             thresholds: config.thresholds.clone(),
             scope: Vec::new(),
             min_group_size: config.report.min_group_size,
+            clock: config.report.clock,
+            calendar: config.calendar.clone(),
         }
     }
 
@@ -189,7 +196,8 @@ impl Analysis {
         audience: Audience,
         anonymize: bool,
     ) -> Result<ReportData, AnalysisError> {
-        let coverage = coverage(store, &self.tables, &self.identities)?;
+        let mut coverage = coverage(store, &self.tables, &self.identities)?;
+        coverage.calendars = calendar_coverage(&self.metrics, &self.calendar)?;
         let names = names_for(store, &self.tables, anonymize)?;
         Ok(ReportData::assemble(ReportInput {
             span: self.span,
@@ -220,8 +228,45 @@ impl Analysis {
                 .collect(),
             scope: &self.scope,
             min_group_size: self.min_group_size,
+            clock: self.clock,
         })?)
     }
+}
+
+/// Who the working clock placed by the roster and who is on the organisation's calendar.
+fn calendar_coverage(
+    metrics: &Metrics,
+    calendar: &crate::config::CalendarConfig,
+) -> Result<CalendarCoverage, AnalysisError> {
+    let people = metrics.get(Metric::PersonCalendars);
+    let placed = if people.height() > 0 {
+        people.column("placed")?.bool()?.sum().unwrap_or(0) as usize
+    } else {
+        0
+    };
+    let weekend: Vec<String> = calendar
+        .weekend_days
+        .iter()
+        .map(|d| format!("{d:?}"))
+        .collect();
+    let holidays = calendar.holiday_days.len();
+    Ok(CalendarCoverage {
+        placed,
+        unplaced: people.height() - placed,
+        default_calendar: format!(
+            "{}, {:02}:00–{:02}:00, weekend {}, {} holiday{}",
+            calendar.timezone,
+            calendar.work_start_hour,
+            calendar.work_end_hour,
+            if weekend.is_empty() {
+                "none".to_string()
+            } else {
+                weekend.join(" and ")
+            },
+            holidays,
+            if holidays == 1 { "" } else { "s" }
+        ),
+    })
 }
 
 /// An acknowledgement as the report shows one (a kind it does not know is left out: `Acks::load`
@@ -312,6 +357,7 @@ pub fn coverage(
         assumed_teams: identities.assumed_teams.clone(),
         merged_accounts: identities.merges.len(),
         unreadable: unreadable_items(store),
+        calendars: CalendarCoverage::default(),
     })
 }
 

@@ -788,9 +788,16 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
         store.manifest().rows("reviews"),
         store.manifest().rows("issues"),
     ));
+    // The simulated organisation keeps company holidays; a real one gives its own in
+    // `[calendar]`. Unless the user's configuration does, the demo's report is told the
+    // simulated ones, as an HR calendar would tell it, so its working clock skips them.
+    let mut config = config.clone();
+    if config.calendar.holiday_days.is_empty() {
+        config.calendar.holiday_days.extend(sim.company_holidays());
+    }
     let written = analyze_and_report(
         &store,
-        config,
+        &config,
         &ReportRequest {
             span: MonthSpan::month(month),
             teams: &[],

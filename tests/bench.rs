@@ -54,6 +54,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
                 assumed_teams: Vec::new(),
                 merged_accounts: 0,
                 unreadable: Vec::new(),
+                calendars: Default::default(),
             },
             roster: &roster,
             audience,
@@ -63,6 +64,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
             expiring: Vec::new(),
             scope: &[],
             min_group_size: config.report.min_group_size,
+            clock: config.report.clock,
         })
         .unwrap();
         let written = report::write(data, &dir.path().join("report"), None, None).unwrap();

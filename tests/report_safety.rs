@@ -284,7 +284,7 @@ fn a_team_audience_sees_health_signals_only_as_team_counts_and_the_retro_compare
     std::fs::write(
         data.join("retro_state.json"),
         r#"{"written": "2026-09-01", "last_month": "2026-08",
-            "figures": {"cycle_p50_h": 900.0, "pickup_p50_h": 0.5},
+            "figures": {"cycle_p50_h": 900.0, "pickup_p50_wh": 0.5},
             "findings": [{"kind": "knowledge_silo", "subject": "team:nowhere"}]}"#,
     )
     .unwrap();
@@ -318,7 +318,7 @@ fn a_team_audience_sees_health_signals_only_as_team_counts_and_the_retro_compare
     }
     let watch = &text[text.find("## What to watch").unwrap()..];
     assert!(
-        watch.contains("Review pickup p50 went from 0.5 h"),
+        watch.contains("Review pickup p50 (working hours) went from 0.5 h"),
         "{watch}"
     );
     for (_, person) in &hidden {

@@ -199,13 +199,13 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         Figure::new(
             ReviewBottleneck,
             "pr_hours_waiting_on_them",
-            "Time the team's PRs waited on them alone",
+            "Time the team's PRs waited on them alone (wall-clock)",
             Count("PR-hours"),
         ),
         Figure::new(
             ReviewBottleneck,
             "their_median_wait_h",
-            "Median wait for their review",
+            "Median wait for their review (wall-clock)",
             Hours,
         )
         .usual("others_median_wait_h", "other reviewers"),
@@ -261,14 +261,14 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         Figure::new(
             ReviewBottleneck,
             "pickup_p50_h_when_present",
-            "Median time to first review while they were there",
+            "Median time to first review while they were there (wall-clock)",
             Hours,
         )
         .json_only(),
         Figure::new(
             ReviewBottleneck,
             "pickup_p50_h_when_away",
-            "Median time to first review while they were away",
+            "Median time to first review while they were away (wall-clock)",
             Hours,
         )
         .json_only(),
@@ -450,7 +450,7 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         Figure::new(
             AbsenteeManager,
             "team_pickup_p50_h",
-            "Median time to first review in the team",
+            "Median time to first review in the team (wall-clock)",
             Hours,
         )
         .usual("other_teams_pickup_p50_h", "other teams"),
@@ -478,7 +478,7 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         Figure::new(
             AbsenteeManager,
             "other_teams_pickup_p50_h",
-            "Median time to first review in other teams",
+            "Median time to first review in other teams (wall-clock)",
             Hours,
         )
         .json_only(),

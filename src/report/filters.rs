@@ -21,6 +21,12 @@ pub fn environment() -> Environment<'static> {
     env.set_lstrip_blocks(true);
     env.add_filter("md", |text: Value| markdown_escape(&display(&text)));
     env.add_filter("hours", |v: Value| format_hours(number(&v)));
+    // A wait on the report's clock: working hours stay hours (48 working hours are not two
+    // days), wall-clock hours become days from 48 as `hours` does.
+    env.add_filter("wait", |v: Value, clock: String| match clock.as_str() {
+        "working" => number(&v).map_or_else(|| "—".to_string(), |h| format!("{h:.1} h")),
+        _ => format_hours(number(&v)),
+    });
     env.add_filter("pct", |v: Value| {
         number(&v).map_or_else(|| "—".to_string(), |v| format!("{:.1} %", v * 100.0))
     });

@@ -675,8 +675,8 @@ mod tests {
                 "Share whose last approval before merge was theirs, last 3 months: 74 % \
                  (threshold 50 % or more)",
                 "Share they approved this month: 70 % (threshold 40 % or more)",
-                "Time the team's PRs waited on them alone: 2457 PR-hours",
-                "Median wait for their review: 27.7 h (other reviewers: 10.7 h)",
+                "Time the team's PRs waited on them alone (wall-clock): 2457 PR-hours",
+                "Median wait for their review (wall-clock): 27.7 h (other reviewers: 10.7 h)",
             ]
         );
         let json = serde_json::to_string(&shown.figures_shown).unwrap();

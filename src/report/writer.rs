@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::present::ReportFinding;
 use super::privacy::{Audience, Names};
 use super::stuck::StuckItems;
+use crate::config::Clock;
 use crate::detect::{Finding, FindingKind, NotJudged, Outcome, Period, Severity};
 use crate::identity::Roster;
 use crate::metrics::Metric;
@@ -129,6 +130,8 @@ pub struct ReportInput<'a> {
     /// For a team audience, the fewest people with activity a team needs for its count of a
     /// per-person health signal to be shown (`[report] min_group_size`).
     pub min_group_size: usize,
+    /// What the waits lead with (`[report] clock`).
+    pub clock: Clock,
 }
 
 /// A finding the team has acknowledged, or an acknowledgement about to expire (then
@@ -153,8 +156,9 @@ pub struct Acknowledged {
 /// words (`team`, `title`, `figures_shown`, `notes`, `deciding`, `links_label`, `basis_text`),
 /// the summary's `question` and `kind`, the trends' usual swing and `signal`, the stuck tickets'
 /// time in their status and the reviewers' team; 3 added `acknowledged` and `expiring`; 4 added
-/// `scope` and `teams`.
-pub const SCHEMA_VERSION: u32 = 4;
+/// `scope` and `teams`; 5 added `clock`, `coverage.calendars` and every wait on the working clock
+/// beside the wall clock's (`*_wh` beside `*_h`).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
@@ -178,6 +182,9 @@ pub struct ReportData {
     /// `[report] min_group_size`, which the team audience's health counts are held to.
     #[serde(skip)]
     min_group_size: usize,
+    /// The clock the waits lead with (`[report] clock`); every wait is in the metric rows on
+    /// both clocks (`*_h` wall-clock, `*_wh` working hours).
+    pub clock: ClockView,
     /// The three things that matter most, each pointing at its evidence.
     pub summary: Vec<SummaryItem>,
     /// The organisation's teams at a glance: findings and headline figures, each linked to its
@@ -339,6 +346,53 @@ pub struct Coverage {
     /// Tickets the tracker refused to a fetch (deleted, or hidden by issue security): their
     /// rows are missing or as an earlier fetch read them.
     pub unreadable: Vec<String>,
+    /// Whose working calendar the working clock used: the roster's, or the organisation's.
+    pub calendars: CalendarCoverage,
+}
+
+/// Who the working clock could place: a wait is counted in the working time of the person
+/// waited on, from their roster entry, or the organisation's `[calendar]` when it gives none.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CalendarCoverage {
+    /// People the roster gives a time zone or working hours.
+    pub placed: usize,
+    /// People on the organisation's calendar.
+    pub unplaced: usize,
+    /// The organisation's calendar in words: zone, hours, weekend, holidays.
+    pub default_calendar: String,
+}
+
+/// The clock the report's waits lead with, and the columns of each wait on it: the templates
+/// read a row's wait as `r[clock.pickup]`, so one template serves both clocks.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockView {
+    /// `working` or `wall`.
+    pub name: &'static str,
+    /// `working hours` or `wall-clock hours`, as the tables say it.
+    pub label: &'static str,
+    pub pickup: &'static str,
+    pub review: &'static str,
+    pub merge: &'static str,
+    pub wait_p50: &'static str,
+    pub wait_p90: &'static str,
+    pub blocking: &'static str,
+}
+
+impl ClockView {
+    pub fn new(clock: Clock) -> ClockView {
+        let working = clock == Clock::Working;
+        let pick = |wall: &'static str, work: &'static str| if working { work } else { wall };
+        ClockView {
+            name: clock.name(),
+            label: clock.label(),
+            pickup: pick("pickup_p50_h", "pickup_p50_wh"),
+            review: pick("review_p50_h", "review_p50_wh"),
+            merge: pick("merge_p50_h", "merge_p50_wh"),
+            wait_p50: pick("wait_p50_h", "wait_p50_wh"),
+            wait_p90: pick("wait_p90_h", "wait_p90_wh"),
+            blocking: pick("blocking_h", "blocking_wh"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -464,6 +518,7 @@ impl ReportData {
             expiring,
             scope,
             min_group_size,
+            clock,
         } = input;
         if !scope.is_empty() {
             let known = roster.teams();
@@ -518,7 +573,7 @@ impl ReportData {
             )?)?))
         };
         let (trends, trend_series) =
-            headline_trends(metrics.get(Metric::OrgMonthly), &trend_months)?;
+            headline_trends(metrics.get(Metric::OrgMonthly), &trend_months, clock)?;
         let health_trends =
             team_health_trends(metrics.get(Metric::TeamHealthMonthly), &trend_months)?;
 
@@ -677,6 +732,7 @@ impl ReportData {
             active,
             scope: Vec::new(),
             min_group_size,
+            clock: ClockView::new(clock),
             summary,
             teams: team_rows,
             findings,
@@ -778,6 +834,7 @@ impl ReportData {
             active: self.active,
             scope: teams.to_vec(),
             min_group_size: self.min_group_size,
+            clock: self.clock.clone(),
             summary: summarise(&findings, &team_signals, &self.trends),
             teams: Vec::new(),
             acknowledged: acknowledged(&self.acknowledged),
@@ -1090,6 +1147,7 @@ fn summarise(
 fn headline_trends(
     org: &DataFrame,
     months: &[String],
+    clock: Clock,
 ) -> Result<(Vec<Trend>, Vec<super::charts::TrendSeries>), ReportError> {
     let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
     if org.height() > 0 {
@@ -1105,6 +1163,13 @@ fn headline_trends(
     let mut trends = Vec::new();
     let mut series = Vec::new();
     for &(metric, label, unit, lower_is_better) in HEADLINES {
+        // The pickup leads with the report's clock; the trend names which.
+        let (metric, label) = match (metric, clock) {
+            ("pickup_p50_h", Clock::Working) => {
+                ("pickup_p50_wh", "Review pickup p50 (working hours)")
+            }
+            _ => (metric, label),
+        };
         let column = if org.height() > 0 && org.column(metric).is_ok() {
             crate::common::frame::f64_values(org, metric)?
         } else {
@@ -1280,6 +1345,11 @@ fn reviewer_waits(
                 .quantile(lit(0.9), QuantileMethod::Linear)
                 .alias("wait_p90_h"),
             col("blocking_h").sum().alias("blocking_h"),
+            col("wait_wh").median().alias("wait_p50_wh"),
+            col("wait_wh")
+                .quantile(lit(0.9), QuantileMethod::Linear)
+                .alias("wait_p90_wh"),
+            col("blocking_wh").sum().alias("blocking_wh"),
         ])
         .collect()?;
     let mut result = rows(&summary)?;
@@ -1520,6 +1590,7 @@ fn template_context(
         scope => &data.scope,
         teams => &data.teams,
         min_group_size => data.min_group_size,
+        clock => &data.clock,
         period => &data.period,
         month => &data.month,
         months => &data.months,
@@ -2188,7 +2259,7 @@ mod tests {
             "cycle_p50_h" => [80.0, 81.0, 79.0, 80.5, 80.0, 60.0],
         )
         .unwrap();
-        let (trends, _) = headline_trends(&org, &months).unwrap();
+        let (trends, _) = headline_trends(&org, &months, Clock::Wall).unwrap();
         let trend = |metric: &str| trends.iter().find(|t| t.metric == metric).unwrap();
         let pickup = trend("pickup_p50_h");
         assert_eq!(pickup.direction, "worse");
@@ -2203,7 +2274,7 @@ mod tests {
         );
         assert_eq!(trend("cycle_p50_h").signal, "better");
         // Too few earlier months to know the usual variation: no mark.
-        let (short, _) = headline_trends(&org.slice(3, 3), &months[3..]).unwrap();
+        let (short, _) = headline_trends(&org.slice(3, 3), &months[3..], Clock::Wall).unwrap();
         let pickup = short.iter().find(|t| t.metric == "pickup_p50_h").unwrap();
         assert_eq!((pickup.signal.as_str(), pickup.usual_change), ("", None));
     }

@@ -372,6 +372,16 @@ impl SimConfig {
         config
     }
 
+    /// The company holidays the simulated organisation keeps over its whole span: what its HR
+    /// calendar would give `[calendar] holidays`.
+    pub fn company_holidays(&self) -> Vec<NaiveDate> {
+        self.from()
+            .iter_days()
+            .take_while(|day| *day <= self.until)
+            .filter(|day| calendar::is_company_holiday(*day))
+            .collect()
+    }
+
     /// The first simulated day: the first of the month `months - 1` months before `until`'s.
     pub fn from(&self) -> NaiveDate {
         let mut first = self.until.with_day(1).unwrap_or(self.until);
