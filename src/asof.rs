@@ -226,18 +226,23 @@ fn file_changes(files: LazyFrame, commits: LazyFrame, prs: LazyFrame) -> LazyFra
         .drop(by_name(["__commit_seen", "__pr_seen"], true, false))
 }
 
-/// Tickets created before the end, with the fields their later changes rewrote put back.
-fn issues_as_of(issues: LazyFrame, events: LazyFrame, end: i64) -> LazyFrame {
-    // Each status's category as the tickets stored today use it.
-    let categories = issues
-        .clone()
+/// Each status's category (`status`, `status_category`) as the tickets stored use it: a status
+/// history names statuses, not their categories, and a status no stored ticket is in has none
+/// (its category is not recorded, not guessed). The time-in-status metric reads it too.
+pub fn status_categories(issues: LazyFrame) -> LazyFrame {
+    issues
         .filter(
             col("status")
                 .is_not_null()
                 .and(col("status_category").is_not_null()),
         )
         .group_by([col("status")])
-        .agg([col("status_category").first()]);
+        .agg([col("status_category").first()])
+}
+
+/// Tickets created before the end, with the fields their later changes rewrote put back.
+fn issues_as_of(issues: LazyFrame, events: LazyFrame, end: i64) -> LazyFrame {
+    let categories = status_categories(issues.clone());
     let category_of = |status: &str, alias: &str| {
         categories.clone().select([
             col("status").alias(status),

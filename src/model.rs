@@ -610,6 +610,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
     (
         "issues",
         &[
+            "source",
             "key",
             "project",
             "title",
@@ -630,7 +631,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
     ),
     (
         "issue_events",
-        &["key", "at", "actor", "field", "from", "to"],
+        &["source", "key", "at", "actor", "field", "from", "to"],
     ),
     (
         "commits",

@@ -14,7 +14,9 @@ use crate::model::TIMESTAMP;
 ///   `people.teams`), what team aggregates join so that a person in two teams counts in both;
 /// - `pr_failures` (repo, number, failure_kind): merged PRs later reverted, or named by an
 ///   incident ticket as its cause;
-/// - `pr_deploys` (repo, number, deployed_at): the first deployment that shipped each PR.
+/// - `pr_deploys` (repo, number, deployed_at): the first deployment that shipped each PR;
+/// - `status_categories` (status, status_category): each ticket status's category, as the
+///   stored tickets use it (`crate::asof::status_categories`).
 pub fn before_sql(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
@@ -111,8 +113,12 @@ pub fn before_sql(
         .collect()?;
 
     let memberships = memberships(&table("people").collect()?)?;
+    let status_categories = crate::asof::status_categories(table("issues"))
+        .sort(["status"], Default::default())
+        .collect()?;
 
     Ok(vec![
+        (Metric::StatusCategories, status_categories),
         (Metric::Bots, bots),
         (Metric::Memberships, memberships),
         (Metric::PrFailures, pr_failures),

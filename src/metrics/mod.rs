@@ -45,11 +45,15 @@ pub enum Metric {
     PhasesWeekly,
     PersonCalendars,
     WorkingTime,
+    StatusCategories,
+    StatusIntervals,
+    TimeInStatus,
+    TimeInStatusCategory,
 }
 
 impl Metric {
     /// Every built-in metric.
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 23] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -69,6 +73,10 @@ impl Metric {
         Metric::PhasesWeekly,
         Metric::PersonCalendars,
         Metric::WorkingTime,
+        Metric::StatusCategories,
+        Metric::StatusIntervals,
+        Metric::TimeInStatus,
+        Metric::TimeInStatusCategory,
     ];
 
     /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
@@ -93,6 +101,10 @@ impl Metric {
             Metric::PhasesWeekly => "phases_weekly",
             Metric::PersonCalendars => "person_calendars",
             Metric::WorkingTime => "working_time",
+            Metric::StatusCategories => "status_categories",
+            Metric::StatusIntervals => "status_intervals",
+            Metric::TimeInStatus => "time_in_status",
+            Metric::TimeInStatusCategory => "time_in_status_category",
         }
     }
 }
@@ -130,6 +142,18 @@ pub const BUILTIN_SQL: &[(Metric, &str)] = &[
     (
         Metric::OrgMonthly,
         include_str!("../../queries/metrics/55_org_monthly.sql"),
+    ),
+    (
+        Metric::StatusIntervals,
+        include_str!("../../queries/metrics/57_status_intervals.sql"),
+    ),
+    (
+        Metric::TimeInStatus,
+        include_str!("../../queries/metrics/60_time_in_status.sql"),
+    ),
+    (
+        Metric::TimeInStatusCategory,
+        include_str!("../../queries/metrics/61_time_in_status_category.sql"),
     ),
     (
         Metric::TeamHealthMonthly,
@@ -624,6 +648,90 @@ mod tests {
         let outcome = metrics.get(Metric::OutcomeMonthly);
         assert_eq!(value(outcome, "pickup_p50_wh", 0), 1.0);
         assert_eq!(value(outcome, "pickup_p50_h", 0), 64.0);
+    }
+
+    /// Time in status by hand: ENG-1 created Monday 2026-10-12 09:00 UTC in To Do, moved to In
+    /// Progress Tuesday 09:00, to In Review Wednesday 12:00, to Done Thursday 09:00; its assignee
+    /// cy is on the organisation's calendar (UTC, 09–18). To Do held it 24 wall-clock hours and 9
+    /// working ones (Monday 09–18), In Progress 27 and 12 (Tuesday 9, Wednesday 3), In Review 21
+    /// and 6 (Wednesday 12–18). Done is where it is now: not over, not counted. ENG-2, still in
+    /// In Progress, tells In Progress's category; no stored ticket is in To Do or In Review, so
+    /// theirs is not recorded.
+    #[test]
+    fn time_in_status_by_hand() {
+        use crate::model::{Issue, IssueEvent};
+        let utc = |day: u32, hour: u32| Utc.with_ymd_and_hms(2026, 10, day, hour, 0, 0).unwrap();
+        let issue = |key: &str, status: &str, category: &str| Issue {
+            source: "jira".into(),
+            key: key.into(),
+            project: Some("ENG".into()),
+            title: None,
+            issue_type: Some("feature".into()),
+            reporter: None,
+            assignee: Some("cy".into()),
+            status: Some(status.into()),
+            status_category: Some(category.into()),
+            created_at: utc(12, 9),
+            started_at: None,
+            resolved_at: None,
+            reopen_count: None,
+            sprint: None,
+            estimate: None,
+            labels: vec![],
+            url: None,
+            linked_prs: vec![],
+        };
+        let moved = |from: &str, to: &str, at| IssueEvent {
+            source: "jira".into(),
+            key: "ENG-1".into(),
+            at,
+            actor: "cy".into(),
+            field: "status".into(),
+            from: Some(from.into()),
+            to: Some(to.into()),
+        };
+        let mut tables = tables();
+        let issues = vec![
+            issue("ENG-1", "Done", "done"),
+            issue("ENG-2", "In Progress", "in_progress"),
+        ];
+        tables.insert("issues", Issue::to_frame(issues).unwrap().lazy());
+        let events = vec![
+            moved("To Do", "In Progress", utc(13, 9)),
+            moved("In Progress", "In Review", utc(14, 12)),
+            moved("In Review", "Done", utc(15, 9)),
+        ];
+        tables.insert("issue_events", IssueEvent::to_frame(events).unwrap().lazy());
+        let metrics = compute(&tables, &Config::default(), None).unwrap();
+        let by_status = metrics
+            .get(Metric::TimeInStatus)
+            .sort(["status"], Default::default())
+            .unwrap();
+        let statuses = crate::common::frame::str_values(&by_status, "status").unwrap();
+        assert_eq!(
+            statuses,
+            [
+                Some("In Progress".into()),
+                Some("In Review".into()),
+                Some("To Do".into())
+            ]
+        );
+        let column = |name: &str| crate::common::frame::f64_values(&by_status, name).unwrap();
+        assert_eq!(column("p50_h"), [Some(27.0), Some(21.0), Some(24.0)]);
+        assert_eq!(column("p50_wh"), [Some(12.0), Some(6.0), Some(9.0)]);
+        let categories = crate::common::frame::str_values(&by_status, "status_category").unwrap();
+        assert_eq!(categories, [Some("in_progress".into()), None, None]);
+        let by_category = metrics
+            .get(Metric::TimeInStatusCategory)
+            .sort(["status_category"], Default::default())
+            .unwrap();
+        let categories = crate::common::frame::str_values(&by_category, "status_category").unwrap();
+        assert_eq!(
+            categories,
+            [Some("in_progress".into()), Some("not recorded".into())]
+        );
+        let stretches = crate::common::frame::f64_values(&by_category, "stretches").unwrap();
+        assert_eq!(stretches, [Some(1.0), Some(2.0)]);
     }
 
     #[test]

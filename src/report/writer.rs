@@ -229,6 +229,12 @@ pub struct ReportData {
     health: Vec<serde_json::Value>,
     #[serde(skip)]
     health_trends: Vec<serde_json::Value>,
+    /// Time in each ticket status in the period, per team (`time_in_status`), for the CSV.
+    #[serde(skip)]
+    time_in_status: Vec<serde_json::Value>,
+    /// The statuses that held each team's open work longest in the report's month: the table.
+    #[serde(skip)]
+    status_table: Vec<serde_json::Value>,
     #[serde(skip)]
     user_metrics: Vec<serde_json::Value>,
     /// Every row of each of the user's metrics in the period, for `data/user_<name>.csv`.
@@ -376,6 +382,10 @@ pub struct ClockView {
     pub wait_p50: &'static str,
     pub wait_p90: &'static str,
     pub blocking: &'static str,
+    /// A ticket status's median, p90 and total time (`time_in_status`).
+    pub status_p50: &'static str,
+    pub status_p90: &'static str,
+    pub status_held: &'static str,
 }
 
 impl ClockView {
@@ -391,6 +401,9 @@ impl ClockView {
             wait_p50: pick("wait_p50_h", "wait_p50_wh"),
             wait_p90: pick("wait_p90_h", "wait_p90_wh"),
             blocking: pick("blocking_h", "blocking_wh"),
+            status_p50: pick("p50_h", "p50_wh"),
+            status_p90: pick("p90_h", "p90_wh"),
+            status_held: pick("ticket_hours", "ticket_working_hours"),
         }
     }
 }
@@ -596,6 +609,13 @@ impl ReportData {
             rows_to_json(&in_period(Metric::ReviewLoad)?, names)?,
         );
         metric_rows.insert("review_waits_by_reviewer".into(), review_waits.clone());
+        let time_in_status = anonymous(rows(&in_period(Metric::TimeInStatus)?)?);
+        let status_table = longest_statuses(&time_in_status, &month.to_string(), clock);
+        metric_rows.insert("time_in_status".into(), time_in_status.clone());
+        metric_rows.insert(
+            "time_in_status_category".into(),
+            anonymous(rows(&in_period(Metric::TimeInStatusCategory)?)?),
+        );
         let mut user_metrics = Vec::new();
         let mut user_rows = Vec::new();
         for name in &metrics.user_metrics {
@@ -755,6 +775,8 @@ impl ReportData {
             review_table_note,
             health,
             health_trends,
+            time_in_status,
+            status_table,
             user_metrics,
             user_rows,
             chart_inputs,
@@ -866,6 +888,8 @@ impl ReportData {
             review_table_note,
             health: rows(&self.health),
             health_trends: rows(&self.health_trends),
+            time_in_status: rows(&self.time_in_status),
+            status_table: rows(&self.status_table),
             user_metrics: self.user_metrics.clone(),
             user_rows: self
                 .user_rows
@@ -1141,6 +1165,42 @@ fn summarise(
     }
     items.truncate(3);
     items
+}
+
+/// How many statuses per team the time-in-status table shows.
+const STATUSES_PER_TEAM: usize = 3;
+
+/// Per team, the statuses that held work longest in `month` (most ticket-hours on the report's
+/// clock, a status in the done category left out: time there is not waiting), at most
+/// [`STATUSES_PER_TEAM`] each, grouped by team and in that order.
+fn longest_statuses(
+    rows: &[serde_json::Value],
+    month: &str,
+    clock: Clock,
+) -> Vec<serde_json::Value> {
+    let held = match clock {
+        Clock::Working => "ticket_working_hours",
+        Clock::Wall => "ticket_hours",
+    };
+    let text =
+        |row: &serde_json::Value, key: &str| row[key].as_str().unwrap_or_default().to_string();
+    let mut by_team: BTreeMap<String, Vec<&serde_json::Value>> = BTreeMap::new();
+    for row in rows {
+        if text(row, "month") == month && text(row, "status_category") != "done" {
+            by_team.entry(text(row, "team")).or_default().push(row);
+        }
+    }
+    let mut table = Vec::new();
+    for (_, mut statuses) in by_team {
+        statuses.sort_by(|a, b| {
+            let hours = |r: &serde_json::Value| r[held].as_f64().unwrap_or(0.0);
+            hours(b)
+                .total_cmp(&hours(a))
+                .then_with(|| text(a, "status").cmp(&text(b, "status")))
+        });
+        table.extend(statuses.into_iter().take(STATUSES_PER_TEAM).cloned());
+    }
+    table
 }
 
 /// The headline metrics over the trend months, from `org_monthly`.
@@ -1617,6 +1677,7 @@ fn template_context(
         review_table_note => &data.review_table_note,
         health => &data.health,
         health_trends => &data.health_trends,
+        status_table => &data.status_table,
         user_metrics => &data.user_metrics,
     }
 }
@@ -1638,6 +1699,7 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
         ("output", &data.output),
         ("review_waits", &data.review_waits),
         ("team_health", &data.health),
+        ("time_in_status", &data.time_in_status),
     ] {
         let columns = columns_of(rows);
         let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
