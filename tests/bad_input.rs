@@ -238,6 +238,36 @@ fn catalogue() -> Vec<Case> {
             "is not an IANA time zone",
         ),
         case(
+            "config: a holiday that is not a date",
+            config("[calendar]\nholidays = [\"2026-12-32\"]\n"),
+            1,
+            "calendar.holidays: \"2026-12-32\" is not a date: give YYYY-MM-DD",
+        ),
+        case(
+            "config: a weekend day that is not a day",
+            config("[calendar]\nweekend = [\"Caturday\"]\n"),
+            1,
+            "\"Caturday\" is not a day of the week",
+        ),
+        case(
+            "config: a working day that ends before it starts",
+            config("[calendar]\nwork_start_hour = 18\nwork_end_hour = 9\n"),
+            1,
+            "give a start of 0 to 23 before an end of 1 to 24",
+        ),
+        case(
+            "config: a holidays file that is not there",
+            config("[calendar]\nholidays_file = \"missing.ics\"\n"),
+            1,
+            "calendar.holidays_file: cannot read",
+        ),
+        case(
+            "config: a clock that is neither working nor wall",
+            config("[report]\nclock = \"sundial\"\n"),
+            1,
+            "unknown variant `sundial`, expected `working` or `wall`",
+        ),
+        case(
             "config: one alias for two people",
             config(
                 "[[people]]\nperson = \"ann\"\nteam = \"core\"\naliases = [\"a1\"]\n\
