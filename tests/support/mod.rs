@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod fake_github;
 pub mod fake_jira;
 pub mod fake_linear;
+pub mod fake_webhooks;
 pub mod faults;
 pub mod git_repo;
 pub mod http;
