@@ -972,6 +972,9 @@ fn a_dry_run_sends_nothing_and_needs_no_credentials() {
     assert_eq!(std::fs::read_to_string(&summary).unwrap(), "before\n");
 }
 
+/// What a test does to a copy of a report folder.
+type Damage = fn(&Path);
+
 #[test]
 fn a_missing_or_corrupt_report_is_said_clearly() {
     let work = Work::new();
@@ -979,7 +982,7 @@ fn a_missing_or_corrupt_report_is_said_clearly() {
         "GITHUB_STEP_SUMMARY",
         work.path().join("s.md").display().to_string(),
     )];
-    let cases: Vec<(&str, fn(&Path), &str)> = vec![
+    let cases: Vec<(&str, Damage, &str)> = vec![
         (
             "absent",
             |dir| std::fs::remove_dir_all(dir).unwrap(),

@@ -181,7 +181,7 @@ pub fn publish(
                         attempts: round,
                     });
                 }
-                Err(Step::Failed(error)) => return Err(error),
+                Err(Step::Failed(error)) => return Err(*error),
             }
         }
     })
@@ -191,12 +191,12 @@ pub fn publish(
 enum Step {
     /// A write's answer was lost (or what it changed moved meanwhile): read again.
     Lost(String),
-    Failed(PublishError),
+    Failed(Box<PublishError>),
 }
 
 impl From<PublishError> for Step {
     fn from(error: PublishError) -> Self {
-        Step::Failed(error)
+        Step::Failed(Box::new(error))
     }
 }
 
@@ -250,7 +250,7 @@ async fn settle(client: &GitHubClient, repo: &RepoName, issue: &Issue) -> Result
                 .iter()
                 .any(|l| l.eq_ignore_ascii_case(&issue.labels[0]))
             {
-                return Err(Step::Failed(PublishError::LabelsDropped {
+                return Err(Step::from(PublishError::LabelsDropped {
                     number: created.number,
                     repo: repo.clone(),
                     label: issue.labels[0].clone(),
@@ -350,7 +350,7 @@ async fn find(
         let items = page
             .body
             .as_array()
-            .ok_or_else(|| Step::Failed(answer_lacks(OPERATION, "a list of issues", &page.body)))?;
+            .ok_or_else(|| Step::from(answer_lacks(OPERATION, "a list of issues", &page.body)))?;
         for item in items {
             if item.get("pull_request").is_some() {
                 continue;
@@ -405,7 +405,7 @@ async fn ensure_label(
             ..
         }) if details.iter().any(|d| d.contains("already_exists")) => Ok(()),
         Err(ClientError::Forbidden { message, .. }) => {
-            Err(Step::Failed(PublishError::LabelRefused {
+            Err(Step::from(PublishError::LabelRefused {
                 origin: client.origin().to_string(),
                 repo: repo.clone(),
                 label: label.to_string(),
@@ -531,9 +531,10 @@ async fn our_comments(
         else {
             return Err(Step::Lost(format!("issue #{number} was not found")));
         };
-        let items = page.body.as_array().ok_or_else(|| {
-            Step::Failed(answer_lacks(OPERATION, "a list of comments", &page.body))
-        })?;
+        let items = page
+            .body
+            .as_array()
+            .ok_or_else(|| Step::from(answer_lacks(OPERATION, "a list of comments", &page.body)))?;
         for item in items {
             let body = item["body"].as_str().unwrap_or_default();
             if !body.starts_with(CONTINUATION) {
@@ -541,7 +542,7 @@ async fn our_comments(
             }
             let id = item["id"]
                 .as_u64()
-                .ok_or_else(|| Step::Failed(answer_lacks(OPERATION, "id", item)))?;
+                .ok_or_else(|| Step::from(answer_lacks(OPERATION, "id", item)))?;
             ours.push(Comment {
                 id,
                 body: body.to_string(),
@@ -557,7 +558,7 @@ async fn our_comments(
 fn existing_issue(item: &Value, operation: &'static str) -> Result<Existing, Step> {
     let number = item["number"]
         .as_u64()
-        .ok_or_else(|| Step::Failed(answer_lacks(operation, "number", item)))?;
+        .ok_or_else(|| Step::from(answer_lacks(operation, "number", item)))?;
     Ok(Existing {
         number,
         url: item["html_url"].as_str().unwrap_or_default().to_string(),
@@ -589,7 +590,7 @@ struct Errors<'a> {
 
 impl Errors<'_> {
     fn unknown(&self) -> Step {
-        Step::Failed(PublishError::UnknownRepository {
+        Step::from(PublishError::UnknownRepository {
             repo: self.repo.clone(),
             origin: self.client.origin().to_string(),
         })
@@ -599,21 +600,19 @@ impl Errors<'_> {
         match error {
             ClientError::Uncertain { .. } => Step::Lost(error.to_string()),
             ClientError::Rejected { status: 404, .. } => self.unknown(),
-            ClientError::Rejected { status: 410, .. } => {
-                Step::Failed(PublishError::IssuesDisabled {
-                    repo: self.repo.clone(),
-                })
-            }
-            ClientError::Forbidden { message, .. } => Step::Failed(PublishError::WriteRefused {
+            ClientError::Rejected { status: 410, .. } => Step::from(PublishError::IssuesDisabled {
+                repo: self.repo.clone(),
+            }),
+            ClientError::Forbidden { message, .. } => Step::from(PublishError::WriteRefused {
                 origin: self.client.origin().to_string(),
                 repo: self.repo.clone(),
                 action: action.to_string(),
                 message,
             }),
-            source => Step::Failed(PublishError::GitHub {
+            source => Step::from(PublishError::GitHub {
                 action,
                 repo: self.repo.clone(),
-                source,
+                source: Box::new(source),
             }),
         }
     }

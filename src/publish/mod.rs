@@ -344,12 +344,18 @@ pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
     out
+}
+
+impl From<ConnectError> for PublishError {
+    fn from(error: ConnectError) -> Self {
+        PublishError::Connect(Box::new(error))
+    }
 }
 
 /// Why a report could not be published. Each names what is wrong and what to do; none holds a
@@ -377,7 +383,7 @@ pub enum PublishError {
     #[error("{0}")]
     BadArgument(String),
     #[error(transparent)]
-    Connect(#[from] ConnectError),
+    Connect(Box<ConnectError>),
     #[error(
         "GitHub has no repository {repo}, or the credentials from {origin} cannot see it (404 \
          Not Found): check the name, and give the token access to the repository"
@@ -426,7 +432,7 @@ pub enum PublishError {
         action: &'static str,
         repo: RepoName,
         #[source]
-        source: ClientError,
+        source: Box<ClientError>,
     },
     #[error(
         "GitHub's answers about {repo} kept being lost ({attempts} rounds of checking what \
