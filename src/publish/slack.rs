@@ -65,7 +65,7 @@ pub fn message(report: &Report, link: Option<&str>) -> Value {
     blocks.push(section(&escape(&one_line(&about))));
     // What the link block needs, kept free below.
     let reserved = usize::from(link.is_some());
-    let room = |blocks: &Vec<Value>| MAX_BLOCKS - reserved - blocks.len();
+    let room = |blocks: &Vec<Value>| (MAX_BLOCKS - reserved).saturating_sub(blocks.len());
     if facts.summary.is_empty() {
         blocks.push(section(
             "Nothing stood out this period: no finding and no trend beyond its usual swing.",
