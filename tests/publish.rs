@@ -9,7 +9,6 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -32,24 +31,6 @@ const QUICK: &str = "[github]\nmax_attempts = 2\nretry_base_ms = 1\nsecondary_li
                      [publish]\nmax_attempts = 3\nretry_base_ms = 1\nmax_retry_after_secs = 5\n\
                      timeout_secs = 2\n";
 
-/// The demo's report, written once for this test binary.
-fn demo() -> &'static Path {
-    static DEMO: OnceLock<PathBuf> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("publish-demo-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .unwrap()
-            .keep();
-        teamlens()
-            .current_dir(&dir)
-            .args(["-q", "demo", "--out", "report"])
-            .assert()
-            .success();
-        dir.join("report")
-    })
-}
-
 /// A workspace: a copy of the demo's report, a configuration with quick retries, no `gh`.
 struct Work {
     dir: tempfile::TempDir,
@@ -60,7 +41,7 @@ impl Work {
     fn new() -> Work {
         let dir = tempfile::tempdir().unwrap();
         let report = dir.path().join("report");
-        copy_dir(demo(), &report);
+        copy_dir(support::demo_report(), &report);
         std::fs::write(dir.path().join("teamlens.toml"), QUICK).unwrap();
         Work { dir, report }
     }

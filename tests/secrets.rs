@@ -148,24 +148,6 @@ const CONFIG: &str = "[github]\nmax_attempts = 2\nretry_base_ms = 1\nsecondary_l
                       [publish]\nmax_attempts = 2\nretry_base_ms = 1\nmax_retry_after_secs = 2\n\
                       timeout_secs = 1\n";
 
-/// A report `teamlens demo` wrote, once for this test binary, which the publish runs copy.
-fn demo_report() -> &'static Path {
-    static REPORT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    REPORT.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("secrets-demo-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .unwrap()
-            .keep();
-        teamlens()
-            .current_dir(&dir)
-            .args(["-q", "demo", "--out", "report"])
-            .assert()
-            .success();
-        dir.join("report")
-    })
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -576,7 +558,7 @@ fn publish_run(name: &str, trace: bool, env: &[(&str, String)], args: &[&str]) -
         .map(str::to_string)
         .collect();
     args.extend(["--report".to_string(), "report".to_string()]);
-    let prepare = |work: &Path| copy_dir(demo_report(), &work.join("report"));
+    let prepare = |work: &Path| copy_dir(support::demo_report(), &work.join("report"));
     run_in(name, trace, env, CONFIG, &args, &prepare)
 }
 
