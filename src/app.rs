@@ -262,6 +262,7 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::Explain { kind } => explain(&config, &kind),
         Command::Ack(request) => ack(&cli.config, request, &say),
+        Command::Publish(request) => publish(&cli.data_dir, &config, request, &say),
         Command::Validate {
             stores,
             record,
@@ -362,6 +363,54 @@ fn command_label(command: &Command) -> String {
                 .to_lowercase()
         ),
     }
+}
+
+/// `teamlens publish`: the report folder (given, or the one `teamlens report` writes by
+/// default), then `publish::run`.
+fn publish(
+    data_dir: &Path,
+    config: &Config,
+    request: crate::cli::PublishArgs,
+    say: &Say,
+) -> Result<()> {
+    use crate::cli::PublishTarget;
+    use crate::publish::{Request, Target};
+    let report = match request.report {
+        Some(dir) => dir,
+        None => {
+            let month = match request.month {
+                Some(month) => month,
+                None => {
+                    let store = Store::open(data_dir).context(
+                        "the default report folder is named after the data's last full month: \
+                         give the report folder with --report DIR, or its month with --month",
+                    )?;
+                    analysis::last_full_month(&store)?
+                }
+            };
+            crate::cli::default_report_out(MonthSpan::month(month), &request.team)
+        }
+    };
+    let target = match request.target {
+        PublishTarget::GithubIssue { repository, label } => Target::GitHubIssue {
+            repository,
+            labels: label,
+        },
+        PublishTarget::StepSummary => Target::StepSummary,
+        PublishTarget::Slack { url } => Target::Slack { url },
+        PublishTarget::Webhook { url } => Target::Webhook { url },
+    };
+    let var = |name: &str| std::env::var(name).ok();
+    let request = Request {
+        target,
+        report,
+        link: request.link,
+        dry_run: request.dry_run,
+        config,
+        observer: Arc::new(FetchProgress::new(say.quiet)),
+        var: &var,
+    };
+    Ok(crate::publish::run(request, &|line| say.line(line))?)
 }
 
 fn init(path: &Path, config: &Config, org: &str, force: bool, say: &Say) -> Result<()> {

@@ -343,6 +343,10 @@ pub enum Command {
     /// the reason, instead of among the findings, and the retro names it as it expires. Kept in
     /// teamlens.acks.toml beside teamlens.toml, for the team to review.
     Ack(AckArgs),
+    /// Send a written report to where people read it: this month's GitHub issue, the GitHub
+    /// Actions step summary, Slack, or any webhook. Reads the report folder (`teamlens report`
+    /// writes it) and sends it as it is: it never analyses again and never writes to the folder.
+    Publish(PublishArgs),
     /// What a finding kind means: the pattern, its signals, and its thresholds with their
     /// config keys and current values.
     Explain {
@@ -372,6 +376,89 @@ pub struct AckArgs {
     /// Remove the acknowledgement of KIND for SUBJECT.
     #[arg(long, conflicts_with_all = ["until", "reason"])]
     pub remove: bool,
+}
+
+/// `teamlens publish`'s arguments: where to, and which report.
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    #[command(subcommand)]
+    pub target: PublishTarget,
+    /// The report folder to send (default: the folder `teamlens report` writes without --out:
+    /// reports/<YYYY-MM>, with --team reports/<YYYY-MM>-<team>).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// The month of the default report folder (default: the last full month in the data, as
+    /// for `teamlens report`).
+    #[arg(long, global = true, value_parser = parse_report_month, value_name = "YYYY-MM",
+          conflicts_with = "report")]
+    pub month: Option<Month>,
+    /// The team of the default report folder, as given to `teamlens report --team`. Repeat for
+    /// several teams.
+    #[arg(long, global = true, value_name = "NAME", conflicts_with = "report")]
+    pub team: Vec<String>,
+    /// A link to the full report (HTML, charts, data), such as the workflow run's artifacts page,
+    /// shown with what is sent.
+    #[arg(long, global = true, value_parser = parse_link, value_name = "URL")]
+    pub link: Option<String>,
+    /// Print exactly what would be sent (the issue's title, labels, body and comments with their
+    /// sizes; the Slack message; the webhook's JSON) and send nothing. Needs no credentials.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+/// Where `teamlens publish` sends a report.
+#[derive(Debug, Clone, Subcommand)]
+pub enum PublishTarget {
+    /// This month's issue in OWNER/REPO: created the first time, updated in place afterwards
+    /// (found by its first label and its title, open or closed). A report longer than GitHub
+    /// takes in an issue (65,536 characters) continues in comments, kept in step on each run.
+    /// Needs GITHUB_TOKEN (Issues: write), `gh auth login`, or a GitHub App under [github].
+    GithubIssue {
+        /// The repository, as OWNER/REPO.
+        repository: String,
+        /// A label for the issue, created in the repository when it lacks it; the first finds
+        /// the issue again next time. Repeat for several.
+        #[arg(long, value_name = "NAME", default_value = "teamlens-report")]
+        label: Vec<String>,
+    },
+    /// Append the report's Markdown to the file GITHUB_STEP_SUMMARY names, the summary of the
+    /// GitHub Actions step (at most 1 MiB a step: a longer report is cut between sections).
+    StepSummary,
+    /// A Slack message through an incoming webhook: the summary, the questions for the retro
+    /// and the link. The webhook URL is a credential: give it in SLACK_WEBHOOK_URL rather than on
+    /// the command line, where shell history and process lists keep it.
+    Slack {
+        /// The incoming webhook's URL (default: SLACK_WEBHOOK_URL).
+        #[arg(value_name = "WEBHOOK_URL", value_parser = secret_url)]
+        url: Option<secrecy::SecretString>,
+    },
+    /// POST report.json's summary and findings, with the period, teams, audience, schema version
+    /// and link, as JSON to any URL (a chat bridge, an automation). A URL holding a token is a
+    /// credential: give it in TEAMLENS_WEBHOOK_URL rather than on the command line.
+    Webhook {
+        /// The URL to POST to (default: TEAMLENS_WEBHOOK_URL).
+        #[arg(value_name = "URL", value_parser = secret_url)]
+        url: Option<secrecy::SecretString>,
+    },
+}
+
+/// A webhook URL, kept secret from the moment it is read: never echoed by a parse error (it is
+/// checked later, by a message that does not quote it).
+fn secret_url(text: &str) -> Result<secrecy::SecretString, std::convert::Infallible> {
+    Ok(secrecy::SecretString::from(text.trim().to_string()))
+}
+
+/// `--link`: an http(s) URL, which every place a report goes can show as a link.
+fn parse_link(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(url.to_string())
+        }
+        _ => Err(format!(
+            "`{text}` is not a web link: give an http(s) URL, such as the workflow run's page \
+             https://github.com/OWNER/REPO/actions/runs/ID"
+        )),
+    }
 }
 
 /// Who a report is for, and whether it names people.

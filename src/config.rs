@@ -22,6 +22,7 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub knowledge: KnowledgeConfig,
     pub calendar: CalendarConfig,
+    pub publish: PublishConfig,
     /// The roster: who is who across GitHub, git, Jira and Linear (`[[people]]`).
     pub people: Vec<RosterPerson>,
 }
@@ -83,6 +84,47 @@ impl Default for LinearConfig {
             default_type: "feature".into(),
             relist_days: 7,
         }
+    }
+}
+
+/// `teamlens publish slack` and `publish webhook`: how long to wait for an answer and how often
+/// to try again. (`publish github-issue` goes through the GitHub client and its `[github]`
+/// retries.) The webhook URLs are never written here: they are credentials, read from
+/// `SLACK_WEBHOOK_URL` and `TEAMLENS_WEBHOOK_URL` (or the command line).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublishConfig {
+    /// Attempts per message on answers that say nothing was done (429, 502, 503, 504, a
+    /// connection refused) before stopping.
+    pub max_attempts: u32,
+    /// First back-off after a failed attempt, in milliseconds; doubled each time, with jitter.
+    pub retry_base_ms: u64,
+    /// The longest `Retry-After` waited for, in seconds; a longer one stops with its time.
+    pub max_retry_after_secs: u64,
+    /// Seconds to wait for an answer before giving up (the message may or may not have arrived).
+    pub timeout_secs: u64,
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        PublishConfig {
+            max_attempts: 4,
+            retry_base_ms: 1000,
+            max_retry_after_secs: 300,
+            timeout_secs: 30,
+        }
+    }
+}
+
+impl PublishConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.max_attempts == 0 {
+            return Err("publish.max_attempts = 0: give at least 1".into());
+        }
+        if self.timeout_secs == 0 {
+            return Err("publish.timeout_secs = 0: give at least 1 second".into());
+        }
+        Ok(())
     }
 }
 
@@ -1100,6 +1142,7 @@ impl Config {
         self.jira.validate()?;
         self.identity.validate()?;
         self.knowledge.validate()?;
+        self.publish.validate()?;
         let mut seen = std::collections::BTreeMap::new();
         for p in &self.people {
             if !matches!(

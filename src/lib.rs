@@ -23,6 +23,7 @@ pub mod model;
 pub mod out_dir;
 pub mod period;
 pub mod progress;
+pub mod publish;
 pub mod query;
 pub mod repair;
 pub mod report;

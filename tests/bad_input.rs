@@ -898,6 +898,50 @@ fn catalogue() -> Vec<Case> {
             1,
             "TeamIssues",
         ),
+        case(
+            "publish: a report folder that does not exist",
+            args(&["publish", "step-summary", "--report", "no-such-folder"]),
+            1,
+            "no report in no-such-folder: the folder is missing",
+        ),
+        case(
+            "publish: the data directory given as the report",
+            args(&["publish", "webhook", "--dry-run", "--report", "data"]),
+            1,
+            "no report in data: report.md is missing",
+        ),
+        case(
+            "publish: a repository that is not OWNER/NAME",
+            args(&["publish", "github-issue", "acme", "--dry-run", "--report", "data"]),
+            1,
+            "`acme` is not a repository: give it as OWNER/NAME",
+        ),
+        case(
+            "publish: a label with a comma",
+            args(&[
+                "publish", "github-issue", "acme/reports", "--label", "a,b", "--dry-run",
+            ]),
+            1,
+            "`a,b` is not a label teamlens can find issues by",
+        ),
+        case(
+            "publish: a link that is not a web link",
+            args(&["publish", "slack", "--link", "javascript:alert(1)", "--dry-run"]),
+            2,
+            "is not a web link: give an http(s) URL",
+        ),
+        case(
+            "publish: a webhook URL that is not a URL",
+            args(&["publish", "webhook", "hooks example token123", "--report", "data"]),
+            1,
+            "the webhook URL from the command line is not a URL",
+        ),
+        case(
+            "publish: a month in the future",
+            args(&["publish", "step-summary", "--month", "2999-01"]),
+            2,
+            "is in the future",
+        ),
     ]
 }
 

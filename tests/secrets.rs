@@ -9,6 +9,12 @@
 //! stderr, every file of the data directory and of the report are searched for the canary in
 //! every form it could take (as is, base64 for Jira's basic auth, and the GitHub App's private
 //! key lines). A positive control checks the canary did reach the server in the header.
+//!
+//! `teamlens publish` goes through the same: the GitHub canary through every way publishing an
+//! issue can fail, and canary webhook URLs (the URL is the credential: Slack's secret is in its
+//! path, another webhook's may be in its query too) through Slack's refusals, retries, timeouts,
+//! dropped connections, an unreachable host, and a server that echoes the URL in its error
+//! page.
 
 mod support;
 
@@ -21,6 +27,7 @@ use teamlens::sources::simulate::{SimConfig, simulate};
 use support::fake_github::{FakeGitHub, Fault as GitHubFault, GitHubWorld};
 use support::fake_jira::{self, FakeJira, Fault as JiraFault, JiraWorld};
 use support::fake_linear::{self, FakeLinear, Fault as LinearFault, LinearWorld};
+use support::fake_webhooks::{FakeReceiver, FakeSlack, Scripted};
 use support::proxy::{Exchange, Proxy, Tamper};
 use support::teamlens;
 
@@ -28,6 +35,11 @@ const GITHUB_CANARY: &str = "ghp_TEAMLENS_CANARY_github_7f3a9c1e5b";
 const JIRA_CANARY: &str = "TEAMLENS_CANARY_jira_4d8e2b6a0c";
 const LINEAR_CANARY: &str = "lin_api_TEAMLENS_CANARY_linear_9b1f5d3e7a";
 const JIRA_EMAIL: &str = "canary@acme.example";
+/// The secret part of the Slack webhook's URL (its path's last segment, as Slack's are).
+const SLACK_CANARY: &str = "TEAMLENS_CANARY_slack_3e9a7c1b5d";
+/// A generic webhook's secrets: one in its path, one in its query.
+const WEBHOOK_CANARY: &str = "TEAMLENS_CANARY_webhook_8c2f4a6e1d";
+const WEBHOOK_QUERY_CANARY: &str = "TEAMLENS_CANARY_query_5b7d9f";
 
 const APP_KEY_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -67,6 +79,9 @@ fn needles() -> Vec<String> {
         base64(JIRA_CANARY.as_bytes()),
         base64(GITHUB_CANARY.as_bytes()),
         "ghs_fake_installation_token".to_string(),
+        SLACK_CANARY.to_string(),
+        WEBHOOK_CANARY.to_string(),
+        WEBHOOK_QUERY_CANARY.to_string(),
     ];
     // A few lines of the App's private key (each 64 characters of its base64 body).
     let key = std::fs::read_to_string(APP_KEY_PATH).unwrap();
@@ -129,7 +144,22 @@ fn path_of(url: &str) -> String {
 /// Short retries and waits, so every error path ends in seconds.
 const CONFIG: &str = "[github]\nmax_attempts = 2\nretry_base_ms = 1\nsecondary_limit_wait_secs = 1\n\
                       [jira]\nmax_attempts = 2\nretry_base_ms = 1\n\
-                      [linear]\nmax_attempts = 2\nretry_base_ms = 1\n";
+                      [linear]\nmax_attempts = 2\nretry_base_ms = 1\n\
+                      [publish]\nmax_attempts = 2\nretry_base_ms = 1\nmax_retry_after_secs = 2\n\
+                      timeout_secs = 1\n";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
 
 /// Every file under `dir`.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -153,8 +183,21 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// Runs `teamlens -vv <args>` (or with `TEAMLENS_LOG=trace`) in a fresh workspace, then a
 /// report over what was stored; returns everything it wrote.
 fn run(name: &str, trace: bool, env: &[(&str, String)], config_text: &str, args: &[String]) -> Run {
+    run_in(name, trace, env, config_text, args, &|_: &Path| {})
+}
+
+/// [`run`] in a workspace `prepare` has set up first (a report folder to publish).
+fn run_in(
+    name: &str,
+    trace: bool,
+    env: &[(&str, String)],
+    config_text: &str,
+    args: &[String],
+    prepare: &dyn Fn(&Path),
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().to_path_buf();
+    prepare(&work);
     let data = work.join("data");
     let config = work.join("teamlens.toml");
     std::fs::write(&config, config_text).unwrap();
@@ -166,6 +209,9 @@ fn run(name: &str, trace: bool, env: &[(&str, String)], config_text: &str, args:
         .env_remove("GITHUB_TOKEN")
         .env_remove("JIRA_API_TOKEN")
         .env_remove("LINEAR_API_KEY")
+        .env_remove("SLACK_WEBHOOK_URL")
+        .env_remove("TEAMLENS_WEBHOOK_URL")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .arg("--data-dir")
         .arg(&data)
         .arg("--config")
@@ -505,6 +551,238 @@ fn linear_runs(trace: bool) -> (Vec<Run>, Vec<String>) {
     (runs, sent)
 }
 
+/// `teamlens publish <args> --report report` in a workspace holding a copy of the demo's report.
+fn publish_run(name: &str, trace: bool, env: &[(&str, String)], args: &[&str]) -> Run {
+    let mut args: Vec<String> = std::iter::once("publish")
+        .chain(args.iter().copied())
+        .map(str::to_string)
+        .collect();
+    args.extend(["--report".to_string(), "report".to_string()]);
+    let prepare = |work: &Path| copy_dir(support::demo_report(), &work.join("report"));
+    run_in(name, trace, env, CONFIG, &args, &prepare)
+}
+
+fn publish_github_runs(trace: bool) -> (Vec<Run>, Vec<String>) {
+    let fake = FakeGitHub::start(GitHubWorld::default());
+    fake.add_repository("acme/reports");
+    let proxy = Proxy::start(
+        &origin(&fake.graphql_url()),
+        None,
+        Box::new(|_: &Exchange| None),
+    );
+    let env = vec![
+        ("GITHUB_TOKEN", GITHUB_CANARY.to_string()),
+        (
+            "GITHUB_GRAPHQL_URL",
+            format!("{}{}", proxy.base, path_of(&fake.graphql_url())),
+        ),
+        (
+            "GITHUB_API_URL",
+            format!("{}{}", proxy.base, path_of(&fake.api_url())),
+        ),
+    ];
+    let issue = [
+        "github-issue",
+        "acme/reports",
+        "--link",
+        "https://ci.example/run/1",
+    ];
+    let mut runs = Vec::new();
+    fake.set_tokens(&["some-other-token"]);
+    runs.push(publish_run(
+        "publish github: token not accepted (401)",
+        trace,
+        &env,
+        &issue,
+    ));
+    fake.set_tokens(&[GITHUB_CANARY]);
+    fake.set_read_only_tokens(&[GITHUB_CANARY]);
+    runs.push(publish_run(
+        "publish github: may not write (403)",
+        trace,
+        &env,
+        &issue,
+    ));
+    fake.set_read_only_tokens(&[]);
+    runs.push(publish_run(
+        "publish github: unknown repository (404)",
+        trace,
+        &env,
+        &["github-issue", "acme/no-such-repo"],
+    ));
+    fake.with_tracker(|t| t.repo_mut("acme/reports").unwrap().issues_enabled = false);
+    runs.push(publish_run(
+        "publish github: issues off (410)",
+        trace,
+        &env,
+        &issue,
+    ));
+    fake.with_tracker(|t| t.repo_mut("acme/reports").unwrap().issues_enabled = true);
+    fake.inject(GitHubFault::BadGateway, 5);
+    runs.push(publish_run(
+        "publish github: bad gateway (502)",
+        trace,
+        &env,
+        &issue,
+    ));
+    fake.clear_faults();
+    fake.inject(
+        GitHubFault::SecondaryLimit {
+            retry_after: Some(1),
+        },
+        5,
+    );
+    runs.push(publish_run(
+        "publish github: secondary rate limit",
+        trace,
+        &env,
+        &issue,
+    ));
+    fake.clear_faults();
+    fake.inject_where("POST", "/issues", GitHubFault::ActThenDrop, 1);
+    runs.push(publish_run(
+        "publish github: answer lost, then created",
+        trace,
+        &env,
+        &issue,
+    ));
+    fake.clear_faults();
+    runs.push(publish_run("publish github: updated", trace, &env, &issue));
+    runs.push(publish_run(
+        "publish github: dry run",
+        trace,
+        &env,
+        &["github-issue", "acme/reports", "--dry-run"],
+    ));
+    let sent = proxy.authorizations.lock().unwrap().clone();
+    (runs, sent)
+}
+
+/// Slack and generic webhook runs; true when the canary webhooks were reached.
+fn publish_webhook_runs(trace: bool) -> (Vec<Run>, bool) {
+    let slack = FakeSlack::start(SLACK_CANARY);
+    let env = vec![("SLACK_WEBHOOK_URL", slack.url())];
+    let mut runs = Vec::new();
+    runs.push(publish_run(
+        "publish slack: posted",
+        trace,
+        &env,
+        &["slack"],
+    ));
+    let reached = slack.received().len() == 1;
+    let refusals = [
+        (
+            "invalid_blocks (400)",
+            Scripted::answer(400, "invalid_blocks"),
+            1,
+        ),
+        ("no_service (404)", Scripted::answer(404, "no_service"), 1),
+        (
+            "channel_is_archived (410)",
+            Scripted::answer(410, "channel_is_archived"),
+            1,
+        ),
+        (
+            "rate limited (429)",
+            Scripted::Answer {
+                status: 429,
+                body: "rate_limited".into(),
+                retry_after: Some(1),
+            },
+            2,
+        ),
+        (
+            "rollup_error (500)",
+            Scripted::answer(500, "rollup_error"),
+            1,
+        ),
+        ("connection dropped", Scripted::Drop, 1),
+        (
+            "no answer in time",
+            Scripted::Delay(Duration::from_secs(3)),
+            1,
+        ),
+    ];
+    for (name, answer, times) in refusals {
+        slack.script(answer, times);
+        runs.push(publish_run(
+            &format!("publish slack: {name}"),
+            trace,
+            &env,
+            &["slack"],
+        ));
+    }
+    slack.script(Scripted::answer(403, "action_prohibited"), 1);
+    let url = slack.url();
+    runs.push(publish_run(
+        "publish slack: URL on the command line, refused (403)",
+        trace,
+        &[],
+        &["slack", &url],
+    ));
+    let unreachable = vec![(
+        "SLACK_WEBHOOK_URL",
+        format!("http://127.0.0.1:9/services/T0/B0/{SLACK_CANARY}"),
+    )];
+    runs.push(publish_run(
+        "publish slack: unreachable",
+        trace,
+        &unreachable,
+        &["slack"],
+    ));
+    runs.push(publish_run(
+        "publish slack: dry run",
+        trace,
+        &env,
+        &["slack", "--dry-run"],
+    ));
+
+    let receiver = FakeReceiver::start();
+    let path = format!("/hooks/{WEBHOOK_CANARY}?token={WEBHOOK_QUERY_CANARY}");
+    let env = vec![("TEAMLENS_WEBHOOK_URL", receiver.url(&path))];
+    runs.push(publish_run(
+        "publish webhook: posted",
+        trace,
+        &env,
+        &["webhook"],
+    ));
+    let reached = reached && receiver.received().len() == 1;
+    let echoes = [
+        (
+            "404 echoing the path",
+            Scripted::answer(404, &format!("Cannot POST {path}")),
+        ),
+        (
+            "500 echoing the URL",
+            Scripted::answer(500, &format!("error at {}", receiver.url(&path))),
+        ),
+        ("no answer in time", Scripted::Delay(Duration::from_secs(3))),
+    ];
+    for (name, answer) in echoes {
+        receiver.script(answer, 1);
+        runs.push(publish_run(
+            &format!("publish webhook: {name}"),
+            trace,
+            &env,
+            &["webhook"],
+        ));
+    }
+    receiver.script(Scripted::answer(503, &path), 2);
+    runs.push(publish_run(
+        "publish webhook: 503 twice",
+        trace,
+        &env,
+        &["webhook"],
+    ));
+    runs.push(publish_run(
+        "publish webhook: dry run",
+        trace,
+        &env,
+        &["webhook", "--dry-run"],
+    ));
+    (runs, reached)
+}
+
 /// Searches a run's output and files for every needle; returns what leaked where.
 fn leaks(run: &Run, needles: &[String]) -> Vec<String> {
     let mut found = Vec::new();
@@ -570,6 +848,41 @@ fn check(source: &str, runs: Vec<Run>, sent: Vec<String>, canary: &str) {
         runs.len(),
         runs.iter().map(|r| r.files.len()).sum::<usize>()
     );
+}
+
+#[test]
+fn publishing_shows_neither_the_token_nor_a_webhook_url() {
+    for trace in [false, true] {
+        let (runs, sent) = publish_github_runs(trace);
+        check("publish github", runs, sent, GITHUB_CANARY);
+        let (runs, reached) = publish_webhook_runs(trace);
+        assert!(reached, "the canary webhooks were never reached");
+        let needles = needles();
+        let mut problems = Vec::new();
+        for run in &runs {
+            let stderr = String::from_utf8_lossy(&run.output.stderr);
+            if stderr.contains("panicked") {
+                problems.push(format!("{}: panicked", run.name));
+            }
+            // Positive control: the exchange was logged, with the URL replaced.
+            if !run.name.contains("dry run") && !stderr.contains("POST <webhook URL>") {
+                problems.push(format!("{}: no request logged: {stderr}", run.name));
+            }
+            let outcome = stderr
+                .lines()
+                .rfind(|l| l.starts_with("error:"))
+                .unwrap_or("(succeeded)");
+            println!(
+                "{}: exit {:?}: {}",
+                run.name,
+                run.output.status.code(),
+                outcome.chars().take(160).collect::<String>()
+            );
+            problems.extend(leaks(run, &needles));
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        println!("publish webhooks: {} runs searched, no leak", runs.len());
+    }
 }
 
 #[test]

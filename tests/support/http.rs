@@ -141,13 +141,21 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Opti
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        201 => "Created",
+        204 => "No Content",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        410 => "Gone",
+        422 => "Unprocessable Entity",
         429 => "Too Many Requests",
+        500 => "Internal Server Error",
         502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
         _ => "Unknown",
     }
 }

@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod fake_github;
 pub mod fake_jira;
 pub mod fake_linear;
+pub mod fake_webhooks;
 pub mod faults;
 pub mod git_repo;
 pub mod http;
@@ -24,6 +25,42 @@ pub fn teamlens() -> Command {
     let mut command = Command::cargo_bin("teamlens").unwrap();
     command.env_remove("TEAMLENS_LOG");
     command
+}
+
+/// The report `teamlens demo` writes for the default seed, written once per test binary into a
+/// folder of the target's temporary directory (a static is never dropped, so the folder outlives
+/// the run: those that earlier runs left more than an hour ago are removed first).
+pub fn demo_report() -> &'static Path {
+    static REPORT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    REPORT.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < hour_ago);
+            if stale
+                && entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("demo-report-")
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("demo-report-")
+            .tempdir_in(tmp)
+            .unwrap()
+            .keep();
+        teamlens()
+            .current_dir(&dir)
+            .args(["-q", "demo", "--out", "report"])
+            .assert()
+            .success();
+        dir.join("report")
+    })
 }
 
 pub fn read_json(path: &Path) -> Value {

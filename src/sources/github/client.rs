@@ -1,6 +1,7 @@
-//! The GraphQL transport: octocrab's HTTP client, GitHub's authentication, and everything that
-//! makes a long fetch survive GitHub — retries with back-off, secondary rate limits, the hourly
-//! budget, expiring App tokens, and answers cut short.
+//! The GraphQL and REST transport: octocrab's HTTP client, GitHub's authentication, and
+//! everything that makes a long fetch survive GitHub — retries with back-off, secondary rate
+//! limits, the hourly budget, expiring App tokens, and answers cut short. REST writes (`POST`,
+//! `PATCH`, `DELETE`, for `teamlens publish github-issue`) go through the same loop.
 //!
 //! What each failure leads to:
 //! - 5xx, a connection reset, a timeout, a truncated or malformed body: retried with exponential
@@ -10,7 +11,17 @@
 //! - the hourly budget (`RATE_LIMITED`, or `remaining` below `min_remaining_points` before a
 //!   request): with `wait`, sleeps until the reset; otherwise stops with the reset time;
 //! - 401: an App's installation token is minted afresh once; any other credential is reported
-//!   as refused, naming where it came from.
+//!   as refused, naming where it came from;
+//! - a REST answer of 404 (to a write), 410 or 422: not retried, an error carrying GitHub's
+//!   message and the `errors` array of a validation failure ([`ClientError::Rejected`]).
+//!
+//! A `POST` creates something, so it is never sent twice blindly: once it may have reached GitHub
+//! (a 5xx, a reset connection, a timeout, an answer cut short) it fails with
+//! [`ClientError::Uncertain`] instead of being retried, and the caller finds out by reading what
+//! exists (the publisher looks for its issue and comments again, by label, title and marker).
+//! What GitHub answers without acting on it (a secondary or hourly rate limit, 401) is retried
+//! as for a read. `PATCH` and `DELETE` set a state, so repeating them is harmless and they are
+//! retried like reads.
 //!
 //! At most `max_in_flight` requests run at once, whatever the number of repositories.
 
@@ -121,8 +132,36 @@ pub enum ClientError {
         attempts: u32,
         message: String,
     },
+    #[error(
+        "GitHub refused {operation} (HTTP {status}): {message}{}",
+        details_text(details)
+    )]
+    Rejected {
+        operation: &'static str,
+        status: u16,
+        message: String,
+        /// The `errors` of a 422 Validation Failed, each as `resource field: message`.
+        details: Vec<String>,
+    },
+    #[error(
+        "GitHub may or may not have done {operation}: {message}. Nothing was sent again, so as \
+         not to do it twice"
+    )]
+    Uncertain {
+        operation: &'static str,
+        message: String,
+    },
     #[error("cannot set up the GitHub client: {0}")]
     Setup(String),
+}
+
+/// `: body is too long (maximum is 65536 characters); …`, or nothing.
+fn details_text(details: &[String]) -> String {
+    if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join("; "))
+    }
 }
 
 impl ClientError {
@@ -233,17 +272,64 @@ pub struct GitHubClient {
     on_wait: Box<dyn Fn(&str) + Send + Sync>,
 }
 
-/// What one request sends: a GraphQL document, or a GET of the REST API.
+/// A REST request that changes something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// Creates something: never repeated once GitHub may have acted on it.
+    Post,
+    /// Sets fields to values: the same request twice leaves the same state.
+    Patch,
+    /// Removes something: a second one finds it gone.
+    Delete,
+}
+
+impl Write {
+    fn method(self) -> http::Method {
+        match self {
+            Write::Post => http::Method::POST,
+            Write::Patch => http::Method::PATCH,
+            Write::Delete => http::Method::DELETE,
+        }
+    }
+}
+
+/// What one request sends: a GraphQL document, a GET of the REST API, or a REST write.
 enum Outgoing<'a> {
     Graphql(&'a [u8]),
     RestGet(&'a str),
+    RestWrite {
+        write: Write,
+        url: &'a str,
+        body: &'a [u8],
+    },
+}
+
+impl Outgoing<'_> {
+    /// Whether sending it again after GitHub may have acted could do something twice.
+    fn repeatable(&self) -> bool {
+        !matches!(
+            self,
+            Outgoing::RestWrite {
+                write: Write::Post,
+                ..
+            }
+        )
+    }
+}
+
+/// A REST answer: its JSON body and, for a list, the URL of its next page (`Link: rel="next"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestAnswer {
+    /// `null` for an answer without a body (204 No Content).
+    pub body: Value,
+    pub next: Option<String>,
 }
 
 /// What a request brought back.
 enum Outcome {
     Graphql(Answer),
-    /// A REST body; `None` for 404.
-    Rest(Option<Value>),
+    /// A REST answer; `None` for 404 to a GET.
+    Rest(Option<RestAnswer>),
 }
 
 /// How one attempt ended.
@@ -331,6 +417,11 @@ impl GitHubClient {
         &self.origin
     }
 
+    /// The REST root requests go to (`https://api.github.com`, or an Enterprise Server's).
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
     pub fn stats(&self) -> ClientStats {
         self.stats.lock().map(|s| s.clone()).unwrap_or_default()
     }
@@ -361,8 +452,61 @@ impl GitHubClient {
         path: &str,
     ) -> Result<Option<Value>, ClientError> {
         let url = format!("{}{path}", self.api_url);
-        match self.send(operation, Outgoing::RestGet(&url)).await? {
-            Outcome::Rest(body) => Ok(body),
+        Ok(self
+            .rest_page(operation, &url)
+            .await?
+            .map(|answer| answer.body))
+    }
+
+    /// `GET url` of the REST API, where `url` is `{api_url}{path}` or the `next` of an earlier
+    /// page: the body and the next page's URL, or `None` when GitHub answers 404. A next page
+    /// elsewhere than the API (a `Link` header pointing at another host) is refused: the token
+    /// goes only to GitHub.
+    pub async fn rest_page(
+        &self,
+        operation: &'static str,
+        url: &str,
+    ) -> Result<Option<RestAnswer>, ClientError> {
+        if !url.starts_with(&format!("{}/", self.api_url)) {
+            return Err(ClientError::Malformed {
+                operation,
+                attempts: 1,
+                message: format!(
+                    "a page link outside the API at {} was not followed",
+                    self.api_url
+                ),
+            });
+        }
+        match self.send(operation, Outgoing::RestGet(url)).await? {
+            Outcome::Rest(answer) => Ok(answer),
+            Outcome::Graphql(_) => Err(ClientError::Setup("a GraphQL answer to REST".into())),
+        }
+    }
+
+    /// `POST`, `PATCH` or `DELETE {api_url}{path}` with a JSON body (none for `DELETE`): GitHub's
+    /// answer (`null` for 204 No Content). A 404, 410 or 422 is [`ClientError::Rejected`]; a
+    /// `POST` GitHub may have acted on is [`ClientError::Uncertain`], never sent again.
+    pub async fn rest_write(
+        &self,
+        operation: &'static str,
+        write: Write,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ClientError> {
+        let url = format!("{}{path}", self.api_url);
+        let body = match body {
+            Some(body) => {
+                serde_json::to_vec(body).map_err(|e| ClientError::Setup(e.to_string()))?
+            }
+            None => Vec::new(),
+        };
+        let outgoing = Outgoing::RestWrite {
+            write,
+            url: &url,
+            body: &body,
+        };
+        match self.send(operation, outgoing).await? {
+            Outcome::Rest(answer) => Ok(answer.map(|a| a.body).unwrap_or(Value::Null)),
             Outcome::Graphql(_) => Err(ClientError::Setup("a GraphQL answer to REST".into())),
         }
     }
@@ -374,7 +518,7 @@ impl GitHubClient {
     ) -> Result<Outcome, ClientError> {
         let url = match outgoing {
             Outgoing::Graphql(_) => self.graphql_url.as_str(),
-            Outgoing::RestGet(url) => url,
+            Outgoing::RestGet(url) | Outgoing::RestWrite { url, .. } => url,
         };
         let mut failures: u32 = 0;
         let mut secondary_hits: u32 = 0;
@@ -406,6 +550,11 @@ impl GitHubClient {
                     message,
                     secondary,
                 } => {
+                    if !secondary && !outgoing.repeatable() {
+                        // It may have been done: the caller reads what exists before anything
+                        // is sent again.
+                        return Err(ClientError::Uncertain { operation, message });
+                    }
                     let wait = if secondary {
                         secondary_hits += 1;
                         if secondary_hits > self.policy.max_attempts.max(3) {
@@ -578,6 +727,13 @@ impl GitHubClient {
                 "application/vnd.github+json",
                 &self.rest,
             ),
+            Outgoing::RestWrite { write, url, body } => (
+                write.method(),
+                *url,
+                body.to_vec(),
+                "application/vnd.github+json",
+                &self.rest,
+            ),
         };
         let method_text = method.to_string();
         let request = http::Request::builder()
@@ -627,15 +783,33 @@ impl GitHubClient {
         crate::sources::http_log::response("github", status, &headers, &text);
         match (outgoing, status) {
             (Outgoing::RestGet(_), 404) => Attempt::Done(Outcome::Rest(None)),
-            (Outgoing::RestGet(_), 200) => match serde_json::from_str(&text) {
-                Ok(body) => Attempt::Done(Outcome::Rest(Some(body))),
-                Err(error) => Attempt::Retry {
-                    after: None,
-                    status: None,
-                    message: format!("malformed: {error}"),
-                    secondary: false,
-                },
-            },
+            (Outgoing::RestGet(_), 200) | (Outgoing::RestWrite { .. }, 200 | 201) => {
+                match serde_json::from_str(&text) {
+                    Ok(body) => Attempt::Done(Outcome::Rest(Some(RestAnswer {
+                        body,
+                        next: next_link(&headers),
+                    }))),
+                    Err(error) => Attempt::Retry {
+                        after: None,
+                        status: None,
+                        message: format!("malformed: {error}"),
+                        secondary: false,
+                    },
+                }
+            }
+            (Outgoing::RestWrite { .. }, 204) => Attempt::Done(Outcome::Rest(Some(RestAnswer {
+                body: Value::Null,
+                next: None,
+            }))),
+            (Outgoing::RestWrite { .. }, 404)
+            | (Outgoing::RestGet(_) | Outgoing::RestWrite { .. }, 410 | 422) => {
+                Attempt::Fail(ClientError::Rejected {
+                    operation,
+                    status,
+                    message: github_message(&text),
+                    details: validation_errors(&text),
+                })
+            }
             _ => self.classify(operation, status, &headers, &text),
         }
     }
@@ -811,6 +985,56 @@ fn github_message(text: &str) -> String {
     start.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The `errors` of a 422 Validation Failed, each as `Issue body: body is too long (…)`: the
+/// resource and field when GitHub names them, then its message or code.
+fn validation_errors(text: &str) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        #[serde(default)]
+        errors: Vec<Value>,
+    }
+    let Ok(body) = serde_json::from_str::<ErrorBody>(text) else {
+        return Vec::new();
+    };
+    body.errors
+        .iter()
+        .take(10)
+        .map(|error| {
+            let field = |name: &str| error.get(name).and_then(Value::as_str).unwrap_or_default();
+            let what = [field("resource"), field("field")]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let said = match (field("message"), field("code")) {
+                ("", "") => error.as_str().unwrap_or_default().to_string(),
+                ("", code) => code.to_string(),
+                (message, _) => message.to_string(),
+            };
+            let said: String = said.chars().take(300).collect();
+            if what.is_empty() {
+                said
+            } else {
+                format!("{what}: {said}")
+            }
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The URL of the next page from a `Link` header (`<URL>; rel="next", …`).
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get("link")?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        let url = url.trim().strip_prefix('<')?.strip_suffix('>')?;
+        is_next.then(|| url.to_string())
+    })
+}
+
 /// A transport error in words, with its causes (octocrab's own message is terse).
 fn describe_transport_error(error: &octocrab::Error) -> String {
     let mut text = error.to_string();
@@ -858,5 +1082,35 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_naturally() {}
+    fn validation_failures_give_each_error() {
+        let issue = r#"{"message":"Validation Failed","errors":[{"resource":"Issue","code":"custom","field":"body","message":"body is too long (maximum is 65536 characters)"}],"documentation_url":"https://docs.github.com/rest/issues/issues#create-an-issue"}"#;
+        assert_eq!(
+            validation_errors(issue),
+            ["Issue body: body is too long (maximum is 65536 characters)"]
+        );
+        let label = r#"{"message":"Validation Failed","errors":[{"resource":"Label","code":"already_exists","field":"name"}]}"#;
+        assert_eq!(validation_errors(label), ["Label name: already_exists"]);
+        assert!(validation_errors("<html>").is_empty());
+    }
+
+    #[test]
+    fn the_next_page_comes_from_the_link_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "link",
+            HeaderValue::from_static(
+                "<https://api.github.com/repositories/1/issues?page=2>; rel=\"next\", \
+                 <https://api.github.com/repositories/1/issues?page=5>; rel=\"last\"",
+            ),
+        );
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("https://api.github.com/repositories/1/issues?page=2")
+        );
+        headers.insert(
+            "link",
+            HeaderValue::from_static("<https://api.github.com/x?page=1>; rel=\"prev\""),
+        );
+        assert_eq!(next_link(&headers), None);
+    }
 }

@@ -19,6 +19,11 @@
 //!   `organization(login)` (`repositories`, `teams { members { edges { role node } } }`),
 //!   `node(id:)` (PRs, issues, review threads), `search(query:, type: ISSUE)` (`repo:`, `org:`,
 //!   `is:pr`, `is:issue`, `updated:>=|>|<=|<`). A field the fake does not serve is a field error.
+//! - The issue tracker `teamlens publish github-issue` writes to, on repositories registered with
+//!   [`FakeGitHub::add_repository`]: listing, creating and updating issues, their comments and
+//!   the repository's labels, with GitHub's status codes and error bodies (see [`issues`]);
+//!   writes (`POST`, `PATCH`, `DELETE`) are counted in [`Stats::writes`], and a token given to
+//!   [`FakeGitHub::set_read_only_tokens`] may read but not write.
 //! - `GET /api/v3/repos/{o}/{n}/pulls[/{number}[/reviews|commits|files|comments]]`,
 //!   `/api/v3/repos/{o}/{n}/issues/{number}/timeline|comments` — REST JSON with `per_page`
 //!   (≤ 100), `page` and a `Link` header; an unknown repository is a 404. The same paths
@@ -73,6 +78,7 @@
 //! repository's own query documents, for tests that do not go through the real client.
 
 pub mod graphql;
+pub mod issues;
 pub mod rest;
 pub mod world;
 
@@ -122,6 +128,9 @@ pub enum Fault {
     PartialError,
     /// The request is delayed by this long, then served normally.
     Latency(Duration),
+    /// The request is served (a write takes effect), then the connection is closed without the
+    /// answer: the client cannot know what happened.
+    ActThenDrop,
 }
 
 /// The kinds of [`Fault`], for [`FakeGitHub::random_faults`].
@@ -180,6 +189,9 @@ pub struct Stats {
     pub by_status: BTreeMap<u16, u64>,
     /// GraphQL points charged.
     pub points: u64,
+    /// REST writes received (`POST`, `PATCH`, `DELETE` outside the App token endpoint), whatever
+    /// their answer.
+    pub writes: u64,
     /// Faults applied.
     pub faults: u64,
     pub log: Vec<LoggedRequest>,
@@ -239,6 +251,11 @@ struct App {
 
 struct Control {
     tokens: HashSet<String>,
+    /// Faults for requests of a method whose path ends so, taken before the queue's.
+    targeted: Vec<(String, String, Fault)>,
+    /// Accepted tokens that may not write.
+    read_only: HashSet<String>,
+    tracker: issues::Tracker,
     app: Option<App>,
     queue: VecDeque<Fault>,
     random: Option<(ChaCha8Rng, f64, Vec<FaultKind>)>,
@@ -274,6 +291,9 @@ impl FakeGitHub {
             snapshot: RwLock::new(Arc::new(Snapshot { world, index })),
             control: Mutex::new(Control {
                 tokens: HashSet::from([TOKEN.to_string()]),
+                targeted: Vec::new(),
+                read_only: HashSet::new(),
+                tracker: issues::Tracker::default(),
                 app: None,
                 queue: VecDeque::new(),
                 random: None,
@@ -315,6 +335,23 @@ impl FakeGitHub {
         self.control().tokens = tokens.iter().map(|t| t.to_string()).collect();
     }
 
+    /// Registers `name_with_owner` as a repository with issues (enabled, no labels, no issues)
+    /// for the issue endpoints; see [`issues`].
+    pub fn add_repository(&self, name_with_owner: &str) {
+        self.control().tracker.add(name_with_owner);
+    }
+
+    /// Reads or changes the issue tracker (repositories, issues, comments, labels).
+    pub fn with_tracker<R>(&self, f: impl FnOnce(&mut issues::Tracker) -> R) -> R {
+        f(&mut self.control().tracker)
+    }
+
+    /// These tokens (accepted ones) may read but not write: a write gets 403 `Resource not
+    /// accessible by personal access token`.
+    pub fn set_read_only_tokens(&self, tokens: &[&str]) {
+        self.control().read_only = tokens.iter().map(|t| t.to_string()).collect();
+    }
+
     /// The next `times` requests get `fault` (after any fault already queued).
     pub fn inject(&self, fault: Fault, times: usize) {
         let mut control = self.control();
@@ -330,10 +367,22 @@ impl FakeGitHub {
             .then(|| (ChaCha8Rng::seed_from_u64(seed), probability, kinds.to_vec()));
     }
 
+    /// The next `times` requests with `method` whose path ends with `path_suffix` (such as
+    /// `POST` and `/issues`) get `fault`, whatever other requests come between.
+    pub fn inject_where(&self, method: &str, path_suffix: &str, fault: Fault, times: usize) {
+        let mut control = self.control();
+        for _ in 0..times {
+            control
+                .targeted
+                .push((method.to_string(), path_suffix.to_string(), fault.clone()));
+        }
+    }
+
     /// Forgets queued and random faults.
     pub fn clear_faults(&self) {
         let mut control = self.control();
         control.queue.clear();
+        control.targeted.clear();
         control.random = None;
     }
 
@@ -435,6 +484,8 @@ impl FakeGitHub {
 enum Endpoint {
     GraphQl,
     Rest(String),
+    /// `POST`, `PATCH` or `DELETE` of a REST path (relative to `/api/v3`).
+    Write(String),
     /// `POST /app/installations/{id}/access_tokens`.
     InstallationToken,
     Other,
@@ -444,7 +495,13 @@ enum Endpoint {
 async fn handle(shared: &Arc<Shared>, request: Request) -> Reply {
     let (latency, fault) = {
         let mut control = shared.control.lock().expect("control lock");
-        let mut fault = control.queue.pop_front();
+        let targeted = control.targeted.iter().position(|(method, suffix, _)| {
+            *method == request.method && request.path.ends_with(suffix.as_str())
+        });
+        let mut fault = match targeted {
+            Some(at) => Some(control.targeted.remove(at).2),
+            None => control.queue.pop_front(),
+        };
         if fault.is_none()
             && let Some((rng, p, kinds)) = control.random.as_mut()
             && rng.random::<f64>() < *p
@@ -473,6 +530,12 @@ async fn handle(shared: &Arc<Shared>, request: Request) -> Reply {
             Endpoint::Rest(path["/api/v3".len()..].to_string())
         }
         ("GET", path) if path.starts_with("/repos/") => Endpoint::Rest(path.to_string()),
+        ("POST" | "PATCH" | "DELETE", path) if path.starts_with("/api/v3/repos/") => {
+            Endpoint::Write(path["/api/v3".len()..].to_string())
+        }
+        ("POST" | "PATCH" | "DELETE", path) if path.starts_with("/repos/") => {
+            Endpoint::Write(path.to_string())
+        }
         ("POST", path)
             if path
                 .trim_start_matches("/api/v3")
@@ -499,12 +562,12 @@ async fn handle(shared: &Arc<Shared>, request: Request) -> Reply {
                 .cloned()
                 .unwrap_or(Value::Null),
         ),
-        Endpoint::Rest(path) => {
+        Endpoint::Rest(path) | Endpoint::Write(path) => {
             let params: serde_json::Map<String, Value> = rest::query_params(&request.query)
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect();
-            (format!("GET {path}"), Value::Object(params))
+            (format!("{} {path}", request.method), Value::Object(params))
         }
         Endpoint::InstallationToken | Endpoint::Other => {
             (format!("{} {}", request.method, request.path), Value::Null)
@@ -524,6 +587,9 @@ async fn handle(shared: &Arc<Shared>, request: Request) -> Reply {
     let mut control = shared.control.lock().expect("control lock");
     let stats = &mut control.stats;
     stats.requests += 1;
+    if matches!(endpoint, Endpoint::Write(_)) {
+        stats.writes += 1;
+    }
     *stats.by_status.entry(status).or_default() += 1;
     let operation = match (&endpoint, route) {
         (Endpoint::GraphQl, Some(op)) => {
@@ -589,6 +655,7 @@ fn answer(
     let _ = resource;
     let mut truncate = false;
     let mut partial = false;
+    let mut act_then_drop = false;
     match fault {
         Some(Fault::SecondaryLimit { retry_after }) => {
             let mut headers = rate_headers;
@@ -638,6 +705,7 @@ fn answer(
         }
         Some(Fault::ExpiredToken) => return (bad_credentials(rate_headers), None),
         Some(Fault::Truncated) => truncate = true,
+        Some(Fault::ActThenDrop) => act_then_drop = true,
         Some(Fault::PartialError) => partial = true,
         Some(Fault::Latency(_)) | None => {}
     }
@@ -647,15 +715,16 @@ fn answer(
             Some("POST /app/installations/{id}/access_tokens".into()),
         );
     }
+    let token = request
+        .header("authorization")
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| {
+            scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")
+        })
+        .map(|(_, token)| token.trim().to_string());
     let authorized = {
         let control = shared.control.lock().expect("control lock");
-        request
-            .header("authorization")
-            .and_then(|v| v.split_once(' '))
-            .is_some_and(|(scheme, token)| {
-                (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
-                    && control.tokens.contains(token.trim())
-            })
+        token.as_ref().is_some_and(|t| control.tokens.contains(t))
     };
     if !authorized {
         return (bad_credentials(rate_headers), None);
@@ -665,23 +734,48 @@ fn answer(
             let (reply, op) = answer_graphql(shared, graphql_body, partial);
             (reply, op)
         }
-        Endpoint::Rest(path) => {
+        Endpoint::Rest(path) | Endpoint::Write(path) => {
             let snapshot = shared.snapshot.read().expect("world lock").clone();
             let mut control = shared.control.lock().expect("control lock");
+            let base = if request.path.starts_with("/api/v3/") {
+                shared.base.as_str()
+            } else {
+                shared.base.trim_end_matches("/api/v3")
+            };
             if control.core.remaining == 0 {
                 let headers = control.core.headers("core");
                 drop(control);
                 let body = json!({"message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID 0000.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"});
                 (json_reply(403, headers, &body), None)
+            } else if matches!(endpoint, Endpoint::Write(_)) || control.tracker.serves(path) {
+                control.core.remaining -= 1;
+                let mut headers = control.core.headers("core");
+                let writer = token
+                    .as_ref()
+                    .is_some_and(|t| !control.read_only.contains(t));
+                let a = control.tracker.handle(
+                    &request.method,
+                    path,
+                    &request.query,
+                    &request.body,
+                    base,
+                    writer,
+                );
+                drop(control);
+                headers.extend(a.headers);
+                let reply = match a.body {
+                    Some(body) => json_reply(a.status, headers, &body),
+                    None => Reply::Full {
+                        status: a.status,
+                        headers,
+                        body: Vec::new(),
+                    },
+                };
+                (reply, Some(a.route))
             } else {
                 control.core.remaining -= 1;
                 let mut headers = control.core.headers("core");
                 drop(control);
-                let base = if request.path.starts_with("/api/v3/") {
-                    shared.base.as_str()
-                } else {
-                    shared.base.trim_end_matches("/api/v3")
-                };
                 let r = rest::handle(&snapshot.world, &snapshot.index, base, path, &request.query);
                 headers.extend(r.headers);
                 (json_reply(r.status, headers, &r.body), Some(r.route))
@@ -697,6 +791,7 @@ fn answer(
         ),
     };
     match reply {
+        _ if act_then_drop => (Reply::Drop, route),
         Reply::Full {
             status,
             headers,
