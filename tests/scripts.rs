@@ -144,9 +144,17 @@ fn the_action_installs_the_release_archive_once_its_checksum_matches() {
     fake_release(&install.path("releases"), "v9.9.9", "teamlens 9.9.9");
     let output = install.run("9.9.9");
     assert!(output.status.success(), "{}", all(&output));
-    assert!(all(&output).contains("checksum verified"), "{}", all(&output));
+    assert!(
+        all(&output).contains("checksum verified"),
+        "{}",
+        all(&output)
+    );
     assert_eq!(install.installed().as_deref(), Some("teamlens 9.9.9"));
-    assert_eq!(install.cargo_log(), "", "nothing is built when a release has the binary");
+    assert_eq!(
+        install.cargo_log(),
+        "",
+        "nothing is built when a release has the binary"
+    );
     assert_eq!(
         std::fs::read_to_string(install.path("github_path")).unwrap(),
         format!("{}\n", install.path("root/bin").display())
@@ -168,15 +176,27 @@ fn a_release_archive_whose_checksum_differs_is_refused_and_nothing_is_installed(
     .unwrap();
     let output = install.run("v9.9.9");
     assert!(!output.status.success());
-    assert!(all(&output).contains("checksum mismatch"), "{}", all(&output));
+    assert!(
+        all(&output).contains("checksum mismatch"),
+        "{}",
+        all(&output)
+    );
     assert_eq!(install.installed(), None);
-    assert_eq!(install.cargo_log(), "", "a bad checksum is never papered over by a build");
+    assert_eq!(
+        install.cargo_log(),
+        "",
+        "a bad checksum is never papered over by a build"
+    );
 
     // An archive without its checksum file is refused too.
     std::fs::remove_file(&sha).unwrap();
     let output = install.run("v9.9.9");
     assert!(!output.status.success());
-    assert!(all(&output).contains("refusing a binary"), "{}", all(&output));
+    assert!(
+        all(&output).contains("refusing a binary"),
+        "{}",
+        all(&output)
+    );
     assert_eq!(install.installed(), None);
 }
 
@@ -232,8 +252,12 @@ fn the_binary_cache_key_names_the_target_the_version_and_the_source() {
         linux.starts_with("teamlens-bin-x86_64-unknown-linux-musl-v0.3.0-"),
         "{linux}"
     );
-    assert!(key("macOS", "ARM64", "v0.3.0").starts_with("teamlens-bin-aarch64-apple-darwin-v0.3.0-"));
-    assert!(key("Linux", "ARM64", "v0.3.0").starts_with("teamlens-bin-aarch64-unknown-linux-musl-"));
+    assert!(
+        key("macOS", "ARM64", "v0.3.0").starts_with("teamlens-bin-aarch64-apple-darwin-v0.3.0-")
+    );
+    assert!(
+        key("Linux", "ARM64", "v0.3.0").starts_with("teamlens-bin-aarch64-unknown-linux-musl-")
+    );
     assert_ne!(linux, key("Linux", "X64", "0.4.0"));
     // The default version is the action's own Cargo.toml's.
     let version = env!("CARGO_PKG_VERSION");
@@ -252,7 +276,11 @@ fn the_binary_cache_key_names_the_target_the_version_and_the_source() {
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert!(all(&output).contains("holds no teamlens source"), "{}", all(&output));
+    assert!(
+        all(&output).contains("holds no teamlens source"),
+        "{}",
+        all(&output)
+    );
 }
 
 /// `run.sh STEP` with a stand-in `teamlens` that logs its arguments (one per line, a blank line
@@ -328,12 +356,19 @@ fn the_action_reports_the_last_full_month_and_keys_its_cache_by_workflow_and_mon
     let (output, _) = run_step(
         work.path(),
         "plan",
-        &[("TEAMLENS_MONTH", "2026-07"), ("TEAMLENS_TODAY", "2026-11-20")],
+        &[
+            ("TEAMLENS_MONTH", "2026-07"),
+            ("TEAMLENS_TODAY", "2026-11-20"),
+        ],
     );
     assert_eq!(outputs(&output)["month"], "2026-07");
     for (name, value, says) in [
         ("TEAMLENS_MONTH", "2026-13", "input month is `2026-13`"),
-        ("TEAMLENS_FETCH_ONLY", "yes", "input fetch-only is `yes`: give true or false"),
+        (
+            "TEAMLENS_FETCH_ONLY",
+            "yes",
+            "input fetch-only is `yes`: give true or false",
+        ),
     ] {
         let (output, _) = run_step(work.path(), "plan", &[(name, value)]);
         assert!(!output.status.success(), "{name}={value}");
@@ -363,7 +398,11 @@ fn the_action_fetches_and_reports_with_the_inputs_as_arguments() {
     // Nothing named and no teamlens.toml: nothing to fetch, said before teamlens runs.
     let (output, calls) = run_step(work.path(), "fetch", &[("TEAMLENS_WAIT", "false")]);
     assert!(!output.status.success());
-    assert!(all(&output).contains("nothing to fetch"), "{}", all(&output));
+    assert!(
+        all(&output).contains("nothing to fetch"),
+        "{}",
+        all(&output)
+    );
     assert_eq!(calls, "");
     // With a teamlens.toml, its sources.
     std::fs::write(work.path().join("teamlens.toml"), "").unwrap();
@@ -393,7 +432,11 @@ fn the_action_fetches_and_reports_with_the_inputs_as_arguments() {
         &[("TEAMLENS_MONTH", "2026-10"), ("TEAMLENS_ANONYMIZE", "yes")],
     );
     assert!(!output.status.success());
-    assert!(all(&output).contains("input anonymize is `yes`"), "{}", all(&output));
+    assert!(
+        all(&output).contains("input anonymize is `yes`"),
+        "{}",
+        all(&output)
+    );
     assert_eq!(calls, "", "a bad input stops the step before teamlens runs");
 }
 
@@ -409,7 +452,10 @@ fn publishing_tries_every_target_fails_at_the_end_and_never_prints_a_webhook_url
             ("TEAMLENS_MONTH", "2026-10"),
             ("TEAMLENS_ISSUE_REPOSITORY", "acme/fail-me"),
             ("TEAMLENS_ISSUE_LABELS", "engineering report\nteamlens"),
-            ("TEAMLENS_LINK", "https://github.com/acme/x/actions/runs/1/artifacts/2"),
+            (
+                "TEAMLENS_LINK",
+                "https://github.com/acme/x/actions/runs/1/artifacts/2",
+            ),
             ("SLACK_WEBHOOK_URL", slack),
             ("TEAMLENS_WEBHOOK_URL", webhook),
         ],
@@ -420,8 +466,12 @@ fn publishing_tries_every_target_fails_at_the_end_and_never_prints_a_webhook_url
         said.contains("publishing failed for: github-issue acme/fail-me"),
         "{said}"
     );
-    assert!(!said.contains("secret-slack") && !said.contains("secret-webhook"), "{said}");
-    let common = "--report\nreports/2026-10\n--link\nhttps://github.com/acme/x/actions/runs/1/artifacts/2\n";
+    assert!(
+        !said.contains("secret-slack") && !said.contains("secret-webhook"),
+        "{said}"
+    );
+    let common =
+        "--report\nreports/2026-10\n--link\nhttps://github.com/acme/x/actions/runs/1/artifacts/2\n";
     assert_eq!(
         calls,
         format!(
@@ -475,7 +525,10 @@ fn the_test_command_checks_for_chromium_and_duckdb_without_installing_them() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", all(&output));
     let said = all(&output);
-    assert!(said.contains("chromium: not needed (TEAMLENS_SKIP_BROWSER=1"), "{said}");
+    assert!(
+        said.contains("chromium: not needed (TEAMLENS_SKIP_BROWSER=1"),
+        "{said}"
+    );
     assert!(
         said.contains(&format!(
             "duckdb: missing; scripts/test would pip install duckdb into {}",
@@ -517,5 +570,49 @@ fn the_test_command_checks_for_chromium_and_duckdb_without_installing_them() {
         "{}",
         all(&output)
     );
-    assert!(all(&output).contains("duckdb: 9.9.9 in"), "{}", all(&output));
+    assert!(
+        all(&output).contains("duckdb: 9.9.9 in"),
+        "{}",
+        all(&output)
+    );
+}
+
+/// The names under a top-level `section:` of a YAML file written as action.yml is: two-space
+/// indented keys until the next top-level key.
+fn yaml_keys(text: &str, section: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if !line.starts_with(' ') && !line.is_empty() && !line.starts_with('#') {
+            inside = line == format!("{section}:");
+            continue;
+        }
+        if inside
+            && let Some(key) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':'))
+            && !key.starts_with(' ')
+        {
+            keys.push(key.to_string());
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_input_of_the_action_is_in_the_guide() {
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let inputs = yaml_keys(&action, "inputs");
+    assert!(inputs.len() > 15, "{inputs:?}");
+    let guide = std::fs::read_to_string(root().join("docs/monthly.md")).unwrap();
+    for input in &inputs {
+        assert!(
+            guide.contains(&format!("| `{input}` |")),
+            "docs/monthly.md's table of inputs lacks `{input}`"
+        );
+    }
+    for output in yaml_keys(&action, "outputs") {
+        assert!(
+            guide.contains(&format!("`{output}`")),
+            "docs/monthly.md lacks output {output}"
+        );
+    }
 }

@@ -58,8 +58,9 @@ previous_month() {
 }
 
 # The month to report: the input, or the last full calendar month before today (UTC). Not
-# `teamlens report`'s own default (the last full month in the data), which on the 2nd of a
-# month whose first day saw no activity yet would be the month before last.
+# `teamlens report`'s own default (the last full month in the data), which on the 2nd, when
+# nothing was recorded on the 1st nor on the last day of the month before, is the month before
+# last.
 report_month() {
     local month=${TEAMLENS_MONTH:-}
     if [ -z "$month" ]; then
