@@ -173,10 +173,10 @@ publish() {
         run_target "github-issue $TEAMLENS_ISSUE_REPOSITORY" "${issue[@]}"
     fi
     [ "$step_summary" = false ] || run_target step-summary step-summary
-    # The webhook URLs are secrets: Slack's is read by teamlens from SLACK_WEBHOOK_URL, and
-    # neither is ever printed here.
+    # The webhook URLs are credentials: teamlens reads them from SLACK_WEBHOOK_URL and
+    # TEAMLENS_WEBHOOK_URL, so they are on no command line (process lists, logs).
     [ -z "${SLACK_WEBHOOK_URL:-}" ] || run_target slack slack
-    [ -z "${TEAMLENS_WEBHOOK_URL:-}" ] || run_target webhook webhook "$TEAMLENS_WEBHOOK_URL"
+    [ -z "${TEAMLENS_WEBHOOK_URL:-}" ] || run_target webhook webhook
     if [ "$published" -eq 0 ]; then
         say "nothing to publish to (no issue-repository, step-summary false, no Slack or webhook URL): the report is in $dir and the artifact"
     fi
