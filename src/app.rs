@@ -326,6 +326,12 @@ fn man(out: Option<&Path>, say: &Say) -> Result<()> {
             .sum::<usize>()
     }
     let count = pages(&command);
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} is a file: give --out a folder for the manual pages",
+            dir.display()
+        );
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     clap_mangen::generate_to(command, dir)
         .with_context(|| format!("writing manual pages into {}", dir.display()))?;

@@ -887,6 +887,16 @@ fn the_manual_page_lists_every_command_and_man_out_writes_a_page_for_each() {
         .collect();
     written.sort();
     assert_eq!(written, expected);
+    // A file where the folder should be is refused, and left as it was.
+    let file = work.path().join("pages");
+    std::fs::write(&file, "mine").unwrap();
+    teamlens()
+        .args(["man", "--out"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is a file: give --out a folder"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
     let fetch_github = std::fs::read_to_string(dir.join("teamlens-fetch-github.1")).unwrap();
     assert!(
         fetch_github.contains(".TH teamlens-fetch-github 1"),
