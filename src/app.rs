@@ -61,6 +61,13 @@ impl Say {
 
 pub fn run(cli: Cli) -> Result<()> {
     let say = Say { quiet: cli.quiet };
+    // `completions` and `man` print what the clap definitions say and read nothing else, so a
+    // broken teamlens.toml in the folder a shell starts in cannot break its completions.
+    match &cli.command {
+        Command::Completions { shell } => return completions(*shell),
+        Command::Man { out } => return man(out.as_deref(), &say),
+        _ => {}
+    }
     let wait = if cli.no_wait { Wait::No } else { Wait::Block };
     // Every command that writes the data directory takes its lock on the first write and
     // keeps it to the end; readers never wait (see `dir_lock`).
@@ -261,6 +268,8 @@ pub fn run(cli: Cli) -> Result<()> {
             mistakes,
         ),
         Command::Explain { kind } => explain(&config, &kind),
+        // Answered above, before the configuration was read.
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
         Command::Ack(request) => ack(&cli.config, request, &say),
         Command::Publish(request) => publish(&cli.data_dir, &config, request, &say),
         Command::Validate {
@@ -285,6 +294,54 @@ pub fn run(cli: Cli) -> Result<()> {
             None => validate(&config, &stores, from, format, findings.as_deref(), &say),
         },
     }
+}
+
+/// `teamlens completions SHELL`: the shell's completion script for every command and flag.
+fn completions(shell: clap_complete::Shell) -> Result<()> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut Cli::command(), "teamlens", &mut out);
+    out.flush()
+        .context("writing the completion script to stdout")
+}
+
+/// `teamlens man [--out DIR]`: the top page to stdout, or a page per command into DIR.
+fn man(out: Option<&Path>, say: &Say) -> Result<()> {
+    use clap::CommandFactory;
+    // `help` has no page of its own (`generate_to` leaves it out): the top page does not list it.
+    let command = Cli::command().disable_help_subcommand(true);
+    let Some(dir) = out else {
+        let mut stdout = std::io::stdout().lock();
+        clap_mangen::Man::new(command)
+            .render(&mut stdout)
+            .and_then(|()| stdout.flush())
+            .context("writing the manual page to stdout")?;
+        return Ok(());
+    };
+    /// The pages `generate_to` writes: the command's and each visible subcommand's, recursively.
+    fn pages(command: &clap::Command) -> usize {
+        1 + command
+            .get_subcommands()
+            .filter(|sub| !sub.is_hide_set())
+            .map(pages)
+            .sum::<usize>()
+    }
+    let count = pages(&command);
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} is a file: give --out a folder for the manual pages",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    clap_mangen::generate_to(command, dir)
+        .with_context(|| format!("writing manual pages into {}", dir.display()))?;
+    say.line(format!(
+        "{count} manual pages in {}: teamlens.1 and teamlens-<command>.1 (`man -l {}/teamlens.1`)",
+        dir.display(),
+        dir.display()
+    ));
+    Ok(())
 }
 
 /// `teamlens validate STORE…`: every month of each store reported as it stood at the month's

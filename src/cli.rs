@@ -353,6 +353,28 @@ pub enum Command {
         /// A finding kind, such as review_bottleneck (`teamlens explain all` lists every one).
         kind: String,
     },
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish.
+    ///
+    /// bash: `teamlens completions bash > ~/.local/share/bash-completion/completions/teamlens`;
+    /// zsh: save it as `_teamlens` in a folder of your $fpath; fish: save it as
+    /// ~/.config/fish/completions/teamlens.fish; powershell: add `teamlens completions
+    /// powershell | Out-String | Invoke-Expression` to $PROFILE; elvish: add `eval (teamlens
+    /// completions elvish | slurp)` to rc.elv.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout, as `man -l -` reads it.
+    ///
+    /// `teamlens man | man -l -` shows it; `teamlens man --out DIR` writes a page for every
+    /// command, to install under a man1/ folder on MANPATH.
+    Man {
+        /// Write one page per command into this folder instead (teamlens.1, teamlens-fetch.1,
+        /// teamlens-fetch-github.1, …), for a man1/ directory on MANPATH.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `teamlens ack`'s arguments.

@@ -15,6 +15,7 @@ pub fn peak_rss_bytes() -> Option<u64> {
 }
 
 /// CPU seconds this process has used, user and system, from `getrusage`.
+#[cfg(unix)]
 pub fn cpu_seconds() -> Option<f64> {
     // SAFETY: `rusage` is plain old data the kernel fills in; zeroed is a valid value, and the
     // pointer is to a live local.
@@ -24,6 +25,13 @@ pub fn cpu_seconds() -> Option<f64> {
     }
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+/// Windows has no `getrusage` (the release builds a Windows binary): CPU time is not measured
+/// there, as peak memory is not where /proc is missing.
+#[cfg(not(unix))]
+pub fn cpu_seconds() -> Option<f64> {
+    None
 }
 
 /// The one-minute load average (Linux): how busy the machine was while measuring.

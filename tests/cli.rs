@@ -780,3 +780,131 @@ fn an_acknowledged_finding_is_listed_apart_and_the_retro_names_it_as_it_expires(
         "{retro}"
     );
 }
+
+/// The visible commands, as paths of names (`["fetch", "github"]`), from the clap definitions the
+/// binary is built from: what completions and manual pages must cover.
+fn visible_commands() -> Vec<Vec<String>> {
+    fn walk(command: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+            let mut here = path.to_vec();
+            here.push(sub.get_name().to_string());
+            walk(sub, &here, out);
+            out.push(here);
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &<teamlens::cli::Cli as clap::CommandFactory>::command(),
+        &[],
+        &mut out,
+    );
+    assert!(out.len() > 15, "{out:?}");
+    out
+}
+
+/// The words of a script: runs of letters, digits, `-` and `_`.
+fn words(text: &str) -> std::collections::BTreeSet<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[test]
+fn completions_for_every_shell_name_every_command_even_beside_a_broken_config() {
+    let work = tempfile::tempdir().unwrap();
+    // A shell may start where a teamlens.toml is being edited: completions do not read it.
+    std::fs::write(work.path().join("teamlens.toml"), "[report\nbroken").unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = teamlens()
+            .current_dir(work.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{shell}: {output:?}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(script.len() > 1000, "{shell}: {script}");
+        let words = words(&script);
+        for path in visible_commands() {
+            let name = path.last().unwrap().as_str();
+            assert!(
+                words.contains(name),
+                "{shell} completion lacks `{}`",
+                path.join(" ")
+            );
+        }
+        // Flags are completed too (fish names them without their dashes: `-l since`).
+        for flag in ["--data-dir", "--audience", "--since", "--org"] {
+            assert!(
+                words.contains(flag) || (shell == "fish" && words.contains(&flag[2..])),
+                "{shell} completion lacks {flag}"
+            );
+        }
+    }
+    teamlens()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bash").and(predicate::str::contains("elvish")));
+}
+
+#[test]
+fn the_manual_page_lists_every_command_and_man_out_writes_a_page_for_each() {
+    let output = teamlens().arg("man").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(page.contains("\n.TH teamlens 1 "), "{page}");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    for path in visible_commands().iter().filter(|path| path.len() == 1) {
+        // roff escapes the dash: `teamlens\-fetch(1)`.
+        let entry = format!("teamlens\\-{}(1)", path[0]);
+        assert!(page.contains(&entry), "the page lacks {entry}:\n{page}");
+    }
+    assert!(
+        !page.contains("teamlens\\-help(1)"),
+        "no page is written for help"
+    );
+
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("man/man1");
+    teamlens()
+        .args(["man", "--out"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "{} manual pages in",
+            visible_commands().len() + 1
+        )));
+    let mut expected: Vec<String> = visible_commands()
+        .iter()
+        .map(|path| format!("teamlens-{}.1", path.join("-")))
+        .collect();
+    expected.push("teamlens.1".into());
+    expected.sort();
+    let mut written: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, expected);
+    // A file where the folder should be is refused, and left as it was.
+    let file = work.path().join("pages");
+    std::fs::write(&file, "mine").unwrap();
+    teamlens()
+        .args(["man", "--out"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is a file: give --out a folder"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    let fetch_github = std::fs::read_to_string(dir.join("teamlens-fetch-github.1")).unwrap();
+    assert!(
+        fetch_github.contains(".TH teamlens-fetch-github 1"),
+        "{fetch_github}"
+    );
+    // The flag's help as cli.rs writes it, once: the page is generated from it.
+    assert!(
+        fetch_github.contains("archived ones and forks left out"),
+        "{fetch_github}"
+    );
+}

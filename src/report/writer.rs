@@ -1900,7 +1900,8 @@ fn replace_dir(staging: tempfile::TempDir, out_dir: &Path) -> Result<(), ReportE
 }
 
 /// Swaps two directories atomically (Linux `renameat2` with `RENAME_EXCHANGE`); an error where
-/// the system or file system cannot, and the caller falls back to two renames.
+/// the system or file system cannot, and the caller falls back to two renames. Called as a raw
+/// system call: the musl of the static release binaries has no `renameat2` function to link.
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     use std::ffi::CString;
@@ -1908,9 +1909,10 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     let a = CString::new(a.as_os_str().as_bytes())?;
     let b = CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: both pointers are valid NUL-terminated strings that outlive the call, which only
-    // reads them.
+    // reads them; the arguments are renameat2's, in its order and types.
     let result = unsafe {
-        libc::renameat2(
+        libc::syscall(
+            libc::SYS_renameat2,
             libc::AT_FDCWD,
             a.as_ptr(),
             libc::AT_FDCWD,
@@ -2264,6 +2266,28 @@ fn team_series(
 mod tests {
     use super::*;
     use crate::report::charts::{MonthFigures, TeamSeries};
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_earlier_report_is_swapped_for_the_new_one_in_one_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, new) = (dir.path().join("report"), dir.path().join("staged"));
+        std::fs::create_dir(&old).unwrap();
+        std::fs::create_dir(&new).unwrap();
+        std::fs::write(old.join("report.md"), "old").unwrap();
+        std::fs::write(new.join("report.md"), "new").unwrap();
+        exchange(&new, &old).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(old.join("report.md")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            std::fs::read_to_string(new.join("report.md")).unwrap(),
+            "old"
+        );
+        // Where there is nothing to swap with, it says so (and the caller renames instead).
+        assert!(exchange(&new, &dir.path().join("absent")).is_err());
+    }
 
     fn team(name: &str, merged: &[u32]) -> TeamSeries {
         TeamSeries {
