@@ -144,6 +144,7 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
         "person_calendars",
         "working_time",
         "status_categories",
+        "status_moves",
     ] {
         let frame = computed.named(name).unwrap();
         assert!(frame.width() > 0, "derived table {name} missing");

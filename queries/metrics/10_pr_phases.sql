@@ -80,9 +80,9 @@ SELECT m.repo, m.number, m.author,
        END AS lead_time_h,
        CASE WHEN f.number IS NULL THEN 0 ELSE 1 END AS failed,
        COALESCE(b.last_approval_at, m.ready_at) AS merge_wait_from,
-       COALESCE(cf.calendar, 'default') AS pickup_calendar,
-       COALESCE(cl.calendar, 'default') AS review_calendar,
-       COALESCE(cm.calendar, 'default') AS merge_calendar
+       COALESCE(cf.calendar, 0) AS pickup_calendar,
+       COALESCE(cl.calendar, 0) AS review_calendar,
+       COALESCE(cm.calendar, 0) AS merge_calendar
 FROM merged AS m
 LEFT JOIN review_bounds AS b ON b.repo = m.repo AND b.number = m.number
 LEFT JOIN people AS pe ON pe.person = m.author
@@ -97,11 +97,11 @@ LEFT JOIN person_calendars AS cm ON cm.person = COALESCE(m.merged_by, m.author)
 -- The working time up to each phase boundary, on the calendar of the person the phase waits on.
 boundaries AS (
 SELECT p.*,
-       strftime(p.ready_at, '%Y-%m-%d') AS ready_day,
-       strftime(p.first_review_at, '%Y-%m-%d') AS first_review_day,
-       strftime(p.last_approval_at, '%Y-%m-%d') AS last_approval_day,
-       strftime(p.merge_wait_from, '%Y-%m-%d') AS merge_wait_day,
-       strftime(p.merged_at, '%Y-%m-%d') AS merged_day
+       CAST(FLOOR(EXTRACT(EPOCH FROM p.ready_at) / 86400) AS BIGINT) AS ready_day,
+       CAST(FLOOR(EXTRACT(EPOCH FROM p.first_review_at) / 86400) AS BIGINT) AS first_review_day,
+       CAST(FLOOR(EXTRACT(EPOCH FROM p.last_approval_at) / 86400) AS BIGINT) AS last_approval_day,
+       CAST(FLOOR(EXTRACT(EPOCH FROM p.merge_wait_from) / 86400) AS BIGINT) AS merge_wait_day,
+       CAST(FLOOR(EXTRACT(EPOCH FROM p.merged_at) / 86400) AS BIGINT) AS merged_day
 FROM phases AS p
 ),
 working AS (

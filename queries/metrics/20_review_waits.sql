@@ -49,10 +49,10 @@ clocks AS (
      AND a.requested_at = q.requested_at
 ),
 calendars AS (
-    SELECT c.*, COALESCE(pc.calendar, 'default') AS calendar,
-           strftime(c.clock_start, '%Y-%m-%d') AS start_day,
-           strftime(c.clock_end, '%Y-%m-%d') AS end_day,
-           strftime(c.blocking_end, '%Y-%m-%d') AS blocking_day
+    SELECT c.*, COALESCE(pc.calendar, 0) AS calendar,
+           CAST(FLOOR(EXTRACT(EPOCH FROM c.clock_start) / 86400) AS BIGINT) AS start_day,
+           CAST(FLOOR(EXTRACT(EPOCH FROM c.clock_end) / 86400) AS BIGINT) AS end_day,
+           CAST(FLOOR(EXTRACT(EPOCH FROM c.blocking_end) / 86400) AS BIGINT) AS blocking_day
     FROM clocks AS c
     LEFT JOIN person_calendars AS pc ON pc.person = c.reviewer
 ),

@@ -46,6 +46,7 @@ pub enum Metric {
     PersonCalendars,
     WorkingTime,
     StatusCategories,
+    StatusMoves,
     StatusIntervals,
     TimeInStatus,
     TimeInStatusCategory,
@@ -53,7 +54,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every built-in metric.
-    pub const ALL: [Metric; 23] = [
+    pub const ALL: [Metric; 24] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -74,6 +75,7 @@ impl Metric {
         Metric::PersonCalendars,
         Metric::WorkingTime,
         Metric::StatusCategories,
+        Metric::StatusMoves,
         Metric::StatusIntervals,
         Metric::TimeInStatus,
         Metric::TimeInStatusCategory,
@@ -102,6 +104,7 @@ impl Metric {
             Metric::PersonCalendars => "person_calendars",
             Metric::WorkingTime => "working_time",
             Metric::StatusCategories => "status_categories",
+            Metric::StatusMoves => "status_moves",
             Metric::StatusIntervals => "status_intervals",
             Metric::TimeInStatus => "time_in_status",
             Metric::TimeInStatusCategory => "time_in_status_category",
