@@ -13,8 +13,10 @@ use crate::model::TIMESTAMP;
 /// - `memberships` (person, team): one row per team a person belongs to (`people.team` and
 ///   `people.teams`), what team aggregates join so that a person in two teams counts in both;
 /// - `pr_failures` (repo, number, failure_kind): merged PRs later reverted, or named by an
-///   incident ticket as its cause;
-/// - `pr_deploys` (repo, number, deployed_at): the first deployment that shipped each PR.
+///   incident ticket (`[dora]`'s incident types and labels) as its cause;
+/// - `pr_deploys` (repo, number, deployed_at): the first deployment to production (`[dora]
+///   environments`) that shipped each PR;
+/// - the tables of DORA's four keys ([`super::delivery::before_sql`]).
 pub fn before_sql(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
@@ -53,8 +55,7 @@ pub fn before_sql(
             col("reverts_number").alias("number"),
             lit("revert").alias("failure_kind"),
         ]);
-    let incident_links = table("issues")
-        .filter(col("issue_type").eq(lit("incident")))
+    let incident_links = super::delivery::incidents(table("issues"), &config.dora)?
         .select([col("linked_prs")])
         .explode(
             by_name(["linked_prs"], true, false),
@@ -85,7 +86,7 @@ pub fn before_sql(
         .agg([col("failure_kind").first()])
         .collect()?;
 
-    let pr_deploys = table("deployments")
+    let pr_deploys = super::delivery::production(table("deployments"), &config.dora)
         .filter(
             col("status")
                 .neq(lit("failure"))
@@ -112,12 +113,14 @@ pub fn before_sql(
 
     let memberships = memberships(&table("people").collect()?)?;
 
-    Ok(vec![
+    let mut frames = vec![
         (Metric::Bots, bots),
         (Metric::Memberships, memberships),
         (Metric::PrFailures, pr_failures),
         (Metric::PrDeploys, pr_deploys),
-    ])
+    ];
+    frames.extend(super::delivery::before_sql(tables, &config.dora)?);
+    Ok(frames)
 }
 
 /// One row per (person, team): the primary team and every other of `teams`, each once.
@@ -157,7 +160,7 @@ fn memberships(people: &DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// `owner/name#123` → (`owner/name`, 123).
-fn parse_pr_reference(text: &str) -> Option<(String, i64)> {
+pub(super) fn parse_pr_reference(text: &str) -> Option<(String, i64)> {
     let (repo, number) = text.trim().rsplit_once('#')?;
     Some((repo.to_string(), number.parse().ok()?))
 }

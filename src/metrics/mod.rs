@@ -7,6 +7,7 @@
 //! kept to what DuckDB also runs, so the same files work on the same Parquet files elsewhere.
 
 mod activity;
+mod delivery;
 mod derived;
 
 use std::collections::BTreeMap;
@@ -42,11 +43,18 @@ pub enum Metric {
     ActivityLocal,
     PersonMonthly,
     PhasesWeekly,
+    ProductionDeploys,
+    DeployPrs,
+    IncidentLinks,
+    HotfixLinks,
+    DeployOutcomes,
+    DeliveryMonthly,
+    DeliveryOrgMonthly,
 }
 
 impl Metric {
     /// Every built-in metric.
-    pub const ALL: [Metric; 17] = [
+    pub const ALL: [Metric; 24] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -64,6 +72,13 @@ impl Metric {
         Metric::ActivityLocal,
         Metric::PersonMonthly,
         Metric::PhasesWeekly,
+        Metric::ProductionDeploys,
+        Metric::DeployPrs,
+        Metric::IncidentLinks,
+        Metric::HotfixLinks,
+        Metric::DeployOutcomes,
+        Metric::DeliveryMonthly,
+        Metric::DeliveryOrgMonthly,
     ];
 
     /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
@@ -86,6 +101,13 @@ impl Metric {
             Metric::ActivityLocal => "activity_local",
             Metric::PersonMonthly => "person_monthly",
             Metric::PhasesWeekly => "phases_weekly",
+            Metric::ProductionDeploys => "production_deploys",
+            Metric::DeployPrs => "deploy_prs",
+            Metric::IncidentLinks => "incident_links",
+            Metric::HotfixLinks => "hotfix_links",
+            Metric::DeployOutcomes => "deploy_outcomes",
+            Metric::DeliveryMonthly => "delivery_monthly",
+            Metric::DeliveryOrgMonthly => "delivery_org_monthly",
         }
     }
 }
@@ -115,6 +137,18 @@ pub const BUILTIN_SQL: &[(Metric, &str)] = &[
     (
         Metric::ActiveDays,
         include_str!("../../queries/metrics/45_active_days.sql"),
+    ),
+    (
+        Metric::DeployOutcomes,
+        include_str!("../../queries/metrics/46_deploy_outcomes.sql"),
+    ),
+    (
+        Metric::DeliveryMonthly,
+        include_str!("../../queries/metrics/47_delivery_monthly.sql"),
+    ),
+    (
+        Metric::DeliveryOrgMonthly,
+        include_str!("../../queries/metrics/48_delivery_org_monthly.sql"),
     ),
     (
         Metric::OutcomeMonthly,
