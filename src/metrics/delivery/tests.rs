@@ -370,6 +370,12 @@ fn the_organisation_counts_each_deployment_once() {
         11.0 * 7.0 / 31.0,
         "per week",
     );
+    // Only acme/api deploys (acme/etl records none): the median repository is acme/api.
+    close(
+        number(org, "repo_deploys_per_week_p50", october),
+        11.0 * 7.0 / 31.0,
+        "median repository",
+    );
     // D2, D4, D6 and D8 failed: 4 of 11.
     close(number(org, "failed_deployments", october), 4.0, "failed");
     close(
@@ -402,6 +408,11 @@ fn the_organisation_counts_each_deployment_once() {
         number(org, "deployments", november),
         0.0,
         "November deployments",
+    );
+    close(
+        number(org, "repo_deploys_per_week_p50", november),
+        0.0,
+        "November, median repository",
     );
     assert_eq!(number(org, "change_failure_rate", november), None);
     assert_eq!(number(org, "lead_time_p50_h", november), None);
@@ -542,7 +553,7 @@ fn what_counts_is_configured() {
     );
 
     // A one-day window keeps D2 (its status), D4 (revert after 19 h), D6 (INC-1 after 18 h)
-    // and D8 (hotfix after 21 h); a label makes INC-3's twin an incident: a `bug` labelled
+    // and D8 (hotfix after 21 h); a label makes a `bug` an incident: BUG-9, labelled
     // SEV1 naming #10, opened Oct 21 09:00 (18 h after D10) fails D10 too: 5 of 11.
     let mut tables = tables();
     let issues = vec![
@@ -610,4 +621,146 @@ fn with_no_deployment_recorded_the_keys_are_not_recorded_rather_than_zero() {
     let teams = metrics.get(Metric::DeliveryMonthly);
     let core = row(teams, &[("team", "core"), ("month", "2026-10")]);
     assert_eq!(number(teams, "deployments", core), None);
+}
+
+/// The simulator plants every kind of failure (a failed status, reverts, incidents blamed on a
+/// PR, hotfixes for them) and their recovery, and says so from its own bookkeeping
+/// (`Simulation::delivery`), not from the rows. Computed from that with the definitions, each
+/// deployment's reasons and recovery must be what the SQL finds in the rows.
+#[test]
+fn the_simulators_planted_failures_are_the_failed_deployments() {
+    use crate::sources::simulate::{SimConfig, simulate};
+    let simulation = simulate(&SimConfig::default_org(7, 4, 3, 1.0));
+    let truth = &simulation.delivery;
+    let mut tables = BTreeMap::new();
+    for (name, frame) in simulation.dataset.clone().into_frames().unwrap() {
+        tables.insert(name, frame.lazy());
+    }
+    let metrics = compute(&tables, &Config::default(), None).unwrap();
+    let outcomes = metrics.get(Metric::DeployOutcomes);
+
+    let window = chrono::Duration::days(7);
+    let mut deployments = truth.deployments.clone();
+    deployments.sort_by(|a, b| (&a.repo, a.at).cmp(&(&b.repo, b.at)));
+    // The deployment that shipped each PR: the first listing it whose status did not fail.
+    let mut shipped: BTreeMap<(&str, i64), usize> = BTreeMap::new();
+    for (i, d) in deployments.iter().enumerate() {
+        if !d.failed {
+            for &pr in &d.prs {
+                shipped.entry((d.repo.as_str(), pr)).or_insert(i);
+            }
+        }
+    }
+    let shipped_at = |repo: &str, pr: i64| shipped.get(&(repo, pr)).map(|&j| deployments[j].at);
+    // (repo, at) → (failed status, incident, revert, hotfix, recovered at)
+    type Expected = (bool, bool, bool, bool, Option<DateTime<Utc>>);
+    let mut expected: BTreeMap<(String, i64), Expected> = BTreeMap::new();
+    let mut kinds = [0usize; 4];
+    for (i, d) in deployments.iter().enumerate() {
+        let within = |t: DateTime<Utc>| t > d.at && t <= d.at + window;
+        let mine = |repo: &str, pr: i64| repo == d.repo && shipped.get(&(repo, pr)) == Some(&i);
+        let mut ends: Vec<Option<DateTime<Utc>>> = Vec::new();
+        if d.failed {
+            ends.push(
+                deployments[i + 1..]
+                    .iter()
+                    .take_while(|n| n.repo == d.repo)
+                    .find(|n| !n.failed)
+                    .map(|n| n.at),
+            );
+        }
+        let reverts: Vec<_> = truth
+            .reverts
+            .iter()
+            .filter(|r| mine(&r.repo, r.of) && within(r.merged_at))
+            .collect();
+        ends.extend(reverts.iter().map(|r| shipped_at(&r.repo, r.number)));
+        let incidents: Vec<_> = truth
+            .incidents
+            .iter()
+            .filter(|n| mine(&n.repo, n.cause) && within(n.opened))
+            .collect();
+        ends.extend(incidents.iter().map(|n| n.resolved));
+        let hotfixes: Vec<_> = truth
+            .hotfixes
+            .iter()
+            .filter(|h| incidents.iter().any(|n| n.key == h.incident) && within(h.merged_at))
+            .collect();
+        ends.extend(hotfixes.iter().map(|h| shipped_at(&h.repo, h.number)));
+        let flags = [
+            d.failed,
+            !incidents.is_empty(),
+            !reverts.is_empty(),
+            !hotfixes.is_empty(),
+        ];
+        for (count, flag) in kinds.iter_mut().zip(flags) {
+            *count += usize::from(flag);
+        }
+        let recovered = if ends.is_empty() || ends.iter().any(Option::is_none) {
+            None
+        } else {
+            ends.into_iter().flatten().max()
+        };
+        expected.insert(
+            (d.repo.clone(), d.at.timestamp_micros()),
+            (flags[0], flags[1], flags[2], flags[3], recovered),
+        );
+    }
+    assert!(
+        kinds.iter().all(|&n| n > 0),
+        "the simulator planted every kind of failure (status, incident, revert, hotfix): {kinds:?}"
+    );
+    assert_eq!(
+        outcomes.height(),
+        expected.len(),
+        "deployments to production"
+    );
+    let mut failed = 0;
+    for i in 0..outcomes.height() {
+        let repo = text(outcomes, "repo", i).unwrap();
+        let at = number(outcomes, "at", i).unwrap() as i64;
+        let (status, incident, revert, hotfix, recovered) = expected
+            .get(&(repo.clone(), at))
+            .unwrap_or_else(|| panic!("{repo} at {at}: deployed, but not by the simulator"));
+        let flag = |column: &str| number(outcomes, column, i) == Some(1.0);
+        let what = format!("{repo} deployment at {at}");
+        assert_eq!(flag("failed_status"), *status, "{what}: status");
+        assert_eq!(flag("incident"), *incident, "{what}: incident");
+        assert_eq!(flag("reverted"), *revert, "{what}: revert");
+        assert_eq!(flag("hotfixed"), *hotfix, "{what}: hotfix");
+        let any = *status || *incident || *revert || *hotfix;
+        assert_eq!(flag("failed"), any, "{what}: failed");
+        failed += usize::from(any);
+        let hours = recovered
+            .filter(|_| any)
+            .map(|r| (r.timestamp_micros() - at) as f64 / 3_600_000_000.0);
+        match hours {
+            Some(h) => close(number(outcomes, "recovery_h", i), h, &what),
+            None => assert_eq!(number(outcomes, "recovery_h", i), None, "{what}: recovery"),
+        }
+    }
+    assert!(failed > 0);
+    // The organisation's change failure rate is the failed share of the month's deployments.
+    let org = metrics.get(Metric::DeliveryOrgMonthly);
+    for i in 0..org.height() {
+        let month = text(org, "month", i).unwrap();
+        let in_month: Vec<&Expected> = expected
+            .iter()
+            .filter(|((_, at), _)| {
+                DateTime::from_timestamp_micros(*at)
+                    .is_some_and(|t| t.format("%Y-%m").to_string() == month)
+            })
+            .map(|(_, e)| e)
+            .collect();
+        if in_month.is_empty() {
+            assert_eq!(number(org, "change_failure_rate", i), None, "{month}");
+            continue;
+        }
+        let failed = in_month.iter().filter(|e| e.0 || e.1 || e.2 || e.3).count();
+        close(
+            number(org, "change_failure_rate", i),
+            failed as f64 / in_month.len() as f64,
+            &format!("{month}: change failure rate"),
+        );
+    }
 }
