@@ -141,6 +141,10 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
         "memberships",
         "activity_local",
         "person_monthly",
+        "production_deploys",
+        "deploy_prs",
+        "incident_links",
+        "hotfix_links",
     ] {
         let frame = computed.named(name).unwrap();
         assert!(frame.width() > 0, "derived table {name} missing");

@@ -66,7 +66,7 @@ named_hotfixes AS (
     WHERE h.merged_at > d.at AND h.merged_at <= d.window_end
 ),
 latest_before AS (
-    SELECT h.repo, h.number, MAX(d.at) AS at
+    SELECT h.repo, h.number, MAX(d.at) AS deployed_at
     FROM hotfix_incidents AS h
     JOIN production_deploys AS d ON d.repo = h.repo
     WHERE h.incidents_named = 0 AND d.failed_status = 0
@@ -76,7 +76,7 @@ latest_before AS (
 unnamed_hotfixes AS (
     SELECT MIN(d.deploy_id) AS deploy_id, l.repo, l.number
     FROM latest_before AS l
-    JOIN production_deploys AS d ON d.repo = l.repo AND d.at = l.at
+    JOIN production_deploys AS d ON d.repo = l.repo AND d.at = l.deployed_at
     WHERE d.failed_status = 0
     GROUP BY l.repo, l.number
 ),
@@ -126,16 +126,17 @@ recovered AS (
            END AS recovered_at
     FROM judged AS j
 )
-SELECT deploy_id, source, repo, environment, at, month, month_days, status, prs, failed,
-       CASE WHEN failed_status = 1 THEN 'failed status'
-            WHEN incident = 1 THEN 'incident'
-            WHEN reverted = 1 THEN 'revert'
-            WHEN hotfixed = 1 THEN 'hotfix'
+SELECT r.deploy_id, r.source, r.repo, r.environment, r.at, r.month, r.month_days, r.status,
+       r.prs, r.failed,
+       CASE WHEN r.failed_status = 1 THEN 'failed status'
+            WHEN r.incident = 1 THEN 'incident'
+            WHEN r.reverted = 1 THEN 'revert'
+            WHEN r.hotfixed = 1 THEN 'hotfix'
        END AS failure_reason,
-       failed_status, incident, reverted, hotfixed, incident_key, revert_pr, hotfix_pr,
-       recovered_at,
-       CASE WHEN recovered_at IS NOT NULL THEN
-           (EXTRACT(EPOCH FROM recovered_at) - EXTRACT(EPOCH FROM at)) / 3600.0
+       r.failed_status, r.incident, r.reverted, r.hotfixed, r.incident_key, r.revert_pr,
+       r.hotfix_pr, r.recovered_at,
+       CASE WHEN r.recovered_at IS NOT NULL THEN
+           (EXTRACT(EPOCH FROM r.recovered_at) - EXTRACT(EPOCH FROM r.at)) / 3600.0
        END AS recovery_h
-FROM recovered
-ORDER BY deploy_id
+FROM recovered AS r
+ORDER BY r.deploy_id

@@ -25,13 +25,13 @@ deploying AS (
 deploys AS (
     SELECT team, month,
            COUNT(*) AS deployments,
-           COUNT(DISTINCT CAST(at AS DATE)) AS deploy_days,
+           COUNT(DISTINCT CAST(x.at AS DATE)) AS deploy_days,
            COUNT(*) * 7.0 / MAX(month_days) AS deploys_per_week,
            SUM(failed) AS failed_deployments,
            AVG(failed * 1.0) AS change_failure_rate,
            MEDIAN(recovery_h) AS recovery_p50_h,
            COUNT(recovery_h) AS recoveries
-    FROM team_deploys
+    FROM team_deploys AS x
     GROUP BY team, month
 ),
 lead AS (
