@@ -45,14 +45,15 @@ pub fn before_sql(
             col("source"),
             col("repo"),
             col("environment"),
-            col("sha"),
             col("at"),
             col("status"),
             col("pr_numbers"),
         ])
         .sort(
-            ["repo", "at", "environment", "sha"],
-            SortMultipleOptions::default().with_nulls_last(true),
+            ["repo", "at", "environment"],
+            SortMultipleOptions::default()
+                .with_nulls_last(true)
+                .with_maintain_order(true),
         )
         .collect()?
         .with_row_index("deploy_id".into(), None)?

@@ -369,7 +369,7 @@ const HEADLINES: &[(&str, &str, Unit, Option<bool>)] = &[
     ("prs_merged", "PRs merged", Unit::Count, None),
     (
         "repo_deploys_per_week_p50",
-        "Deployments a week, median repository",
+        "Deploys a week",
         Unit::Rate,
         Some(false),
     ),
@@ -385,7 +385,7 @@ const HEADLINES: &[(&str, &str, Unit, Option<bool>)] = &[
     ),
     (
         "recovery_p50_h",
-        "Failed deployment recovery p50",
+        "Recovery time p50",
         Unit::Hours,
         Some(true),
     ),
