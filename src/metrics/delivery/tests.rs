@@ -313,8 +313,9 @@ fn each_deployment_fails_for_its_reason_and_recovers_when_its_failures_end() {
             })
             .unwrap_or_else(|| panic!("no deployment on Oct {day} {hour}:00 in {outcomes}"))
     };
-    // (deployment, failed, reason, recovery hours)
-    let expected: [((u32, u32), i64, Option<&str>, Option<f64>); 11] = [
+    /// A deployment by its day and hour, whether it failed, why, and its recovery in hours.
+    type Expected = ((u32, u32), i64, Option<&'static str>, Option<f64>);
+    let expected: [Expected; 11] = [
         ((1, 15), 0, None, None),
         // D2's own status; the next deployment that did not fail is D3, 24 h later.
         ((2, 15), 1, Some("failed status"), Some(24.0)),
