@@ -40,6 +40,7 @@ pub fn before_sql(
             .cloned()
             .unwrap_or_else(|| DataFrame::empty().lazy())
     };
+    let started = crate::measure::Stopwatch::start();
     let deploys = production(table("deployments"), config)
         .select([
             col("source"),
@@ -112,18 +113,29 @@ pub fn before_sql(
         .filter(col("number").is_not_null())
         .unique_stable(None, UniqueKeepStrategy::First)
         .collect()?;
+    log_table("production_deploys and deploy_prs", &started);
+    let started = crate::measure::Stopwatch::start();
+    let incidents = incident_links(table("issues"), config)?;
+    log_table("incident_links", &started);
+    let started = crate::measure::Stopwatch::start();
+    let hotfixes = hotfix_links(table("pull_requests"), config)?;
+    log_table("hotfix_links", &started);
     Ok(vec![
         (Metric::ProductionDeploys, production_deploys),
         (Metric::DeployPrs, deploy_prs),
-        (
-            Metric::IncidentLinks,
-            incident_links(table("issues"), config)?,
-        ),
-        (
-            Metric::HotfixLinks,
-            hotfix_links(table("pull_requests"), config)?,
-        ),
+        (Metric::IncidentLinks, incidents),
+        (Metric::HotfixLinks, hotfixes),
     ])
+}
+
+/// What a derived table cost, in the debug log beside each metric's.
+fn log_table(name: &str, started: &crate::measure::Stopwatch) {
+    tracing::debug!(
+        metric = name,
+        seconds = started.seconds(),
+        cpu_seconds = started.cpu_seconds(),
+        "metric computed"
+    );
 }
 
 /// The deployments to the environments `[dora] environments` names, compared without case.
@@ -144,17 +156,20 @@ pub fn production(deployments: LazyFrame, config: &DoraConfig) -> LazyFrame {
 /// `linked_prs`.
 pub fn incidents(issues: LazyFrame, config: &DoraConfig) -> PolarsResult<LazyFrame> {
     let types = Series::new("types".into(), config.incident_types.clone());
-    let by_type = issues
-        .clone()
-        .filter(
-            col("issue_type")
-                .is_in(lit(types).implode(true), false)
-                .fill_null(lit(false)),
-        )
-        .select([col("key")]);
-    let keys = if config.incident_labels.is_empty() {
-        by_type
-    } else {
+    let of_type = col("issue_type")
+        .is_in(lit(types).implode(true), false)
+        .fill_null(lit(false));
+    let columns = [
+        col("key"),
+        col("created_at"),
+        col("resolved_at"),
+        col("linked_prs"),
+    ];
+    if config.incident_labels.is_empty() {
+        return Ok(issues.filter(of_type).select(columns));
+    }
+    let by_type = issues.clone().filter(of_type).select([col("key")]);
+    let keys = {
         let labels: Vec<String> = config
             .incident_labels
             .iter()
@@ -177,74 +192,74 @@ pub fn incidents(issues: LazyFrame, config: &DoraConfig) -> PolarsResult<LazyFra
             .select([col("key")]);
         concat([by_type, by_label], UnionArgs::default())?
     };
-    Ok(issues
-        .select([
-            col("key"),
-            col("created_at"),
-            col("resolved_at"),
-            col("linked_prs"),
-        ])
-        .join(
-            keys.unique_stable(None, UniqueKeepStrategy::First),
-            [col("key")],
-            [col("key")],
-            JoinArgs::new(JoinType::Inner),
-        ))
+    Ok(issues.select(columns).join(
+        keys.unique_stable(None, UniqueKeepStrategy::First),
+        [col("key")],
+        [col("key")],
+        JoinArgs::new(JoinType::Inner),
+    ))
 }
 
 /// Each incident with each PR it names, parsed from `owner/name#N`; an incident that names
 /// none keeps one row with no PR, so that the incidents no deployment can be blamed for are
-/// still counted.
+/// still counted. The links are exploded by polars and parsed in one pass over the column.
 fn incident_links(issues: LazyFrame, config: &DoraConfig) -> PolarsResult<DataFrame> {
-    let incidents = incidents(issues, config)?
-        .sort(["key"], SortMultipleOptions::default())
+    let links = incidents(issues, config)?
+        .explode(
+            by_name(["linked_prs"], true, false),
+            ExplodeOptions {
+                empty_as_null: true,
+                keep_nulls: true,
+            },
+        )
+        .with_column(col("linked_prs").cast(DataType::String))
+        .sort(
+            ["key"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
         .collect()?;
-    let keys = incidents.column("key")?.str()?;
-    let created = incidents.column("created_at")?.cast(&DataType::Int64)?;
-    let created = created.i64()?;
-    let resolved = incidents.column("resolved_at")?.cast(&DataType::Int64)?;
-    let resolved = resolved.i64()?;
-    let links = incidents.column("linked_prs")?.list()?;
-    let mut key_out: Vec<Option<&str>> = Vec::new();
-    let mut created_out: Vec<Option<i64>> = Vec::new();
-    let mut resolved_out: Vec<Option<i64>> = Vec::new();
+    let keys = links.column("key")?.str()?;
+    let texts = links.column("linked_prs")?.str()?;
+    let mut rows: Vec<usize> = Vec::new();
     let mut repo_out: Vec<Option<String>> = Vec::new();
     let mut number_out: Vec<Option<i64>> = Vec::new();
-    for i in 0..incidents.height() {
+    let mut i = 0;
+    while i < links.height() {
+        // One incident's rows, consecutive after the sort.
+        let mut end = i + 1;
+        while end < links.height() && keys.get(end) == keys.get(i) {
+            end += 1;
+        }
         let mut named: Vec<(String, i64)> = Vec::new();
-        if let Some(list) = links.get_as_series(i) {
-            for text in list.str()?.iter().flatten() {
-                if let Some(pr) = super::derived::parse_pr_reference(text)
-                    && !named.contains(&pr)
-                {
-                    named.push(pr);
-                }
+        for j in i..end {
+            if let Some(pr) = texts.get(j).and_then(super::derived::parse_pr_reference)
+                && !named.contains(&pr)
+            {
+                named.push(pr);
             }
         }
-        let rows: Vec<(Option<String>, Option<i64>)> = if named.is_empty() {
-            vec![(None, None)]
-        } else {
-            named.into_iter().map(|(r, n)| (Some(r), Some(n))).collect()
-        };
-        for (repo, number) in rows {
-            key_out.push(keys.get(i));
-            created_out.push(created.get(i));
-            resolved_out.push(resolved.get(i));
-            repo_out.push(repo);
-            number_out.push(number);
+        if named.is_empty() {
+            rows.push(i);
+            repo_out.push(None);
+            number_out.push(None);
         }
+        for (repo, number) in named {
+            rows.push(i);
+            repo_out.push(Some(repo));
+            number_out.push(Some(number));
+        }
+        i = end;
     }
-    let height = key_out.len();
-    DataFrame::new(
-        height,
-        vec![
-            Column::new("key".into(), key_out),
-            Column::new("created_at".into(), created_out).cast(&TIMESTAMP)?,
-            Column::new("resolved_at".into(), resolved_out).cast(&TIMESTAMP)?,
-            Column::new("repo".into(), repo_out),
-            Column::new("number".into(), number_out),
-        ],
-    )
+    let index = IdxCa::from_vec(
+        "index".into(),
+        rows.into_iter().map(|r| r as IdxSize).collect(),
+    );
+    let mut out = links
+        .select(["key", "created_at", "resolved_at"])?
+        .take(&index)?;
+    out.with_column(Column::new("repo".into(), repo_out))?;
+    out.with_column(Column::new("number".into(), number_out))?;
+    Ok(out)
 }
 
 /// Each merged hotfix (a label of `[dora] hotfix_labels`, or a title containing one of

@@ -55,32 +55,21 @@ pub fn before_sql(
             col("reverts_number").alias("number"),
             lit("revert").alias("failure_kind"),
         ]);
-    let incident_links = super::delivery::incidents(table("issues"), &config.dora)?
-        .select([col("linked_prs")])
-        .explode(
-            by_name(["linked_prs"], true, false),
-            ExplodeOptions {
-                empty_as_null: false,
-                keep_nulls: false,
-            },
-        )
-        .collect()?;
-    let (repos, numbers): (Vec<String>, Vec<i64>) = incident_links
-        .column("linked_prs")?
-        .str()?
+    // The incidents' PRs, read and parsed once for both tables (collecting `issues` as of the
+    // period's end replays their history).
+    let delivery = super::delivery::before_sql(tables, &config.dora)?;
+    let caused = delivery
         .iter()
-        .flatten()
-        .filter_map(parse_pr_reference)
-        .unzip();
-    let caused = DataFrame::new(
-        repos.len(),
-        vec![
-            Column::new("repo".into(), repos),
-            Column::new("number".into(), numbers),
-        ],
-    )?
-    .lazy()
-    .with_column(lit("incident").alias("failure_kind"));
+        .find(|(metric, _)| *metric == Metric::IncidentLinks)
+        .map(|(_, links)| links.clone())
+        .unwrap_or_default()
+        .lazy()
+        .filter(col("number").is_not_null())
+        .select([
+            col("repo"),
+            col("number"),
+            lit("incident").alias("failure_kind"),
+        ]);
     let pr_failures = concat([reverted, caused], UnionArgs::default())?
         .group_by_stable([col("repo"), col("number")])
         .agg([col("failure_kind").first()])
@@ -119,7 +108,7 @@ pub fn before_sql(
         (Metric::PrFailures, pr_failures),
         (Metric::PrDeploys, pr_deploys),
     ];
-    frames.extend(super::delivery::before_sql(tables, &config.dora)?);
+    frames.extend(delivery);
     Ok(frames)
 }
 

@@ -11,6 +11,7 @@
 //! DevOps Report 2023 ([`BANDS`]), as ranges the way Apache DevLake encodes them
 //! ([`BANDS_AS_RANGES`]): DORA reports each level's typical answer per metric, not boundaries.
 
+use polars::prelude::*;
 use serde::Serialize;
 
 use crate::metrics::{Metric, Metrics};
@@ -319,19 +320,30 @@ impl Delivery {
         environments: &[String],
     ) -> Result<Delivery, super::ReportError> {
         let org = super::rows(metrics.get(Metric::DeliveryOrgMonthly))?;
-        let outcomes = super::rows(metrics.get(Metric::DeployOutcomes))?;
-        let recorded = !outcomes.is_empty();
+        let outcomes = metrics.get(Metric::DeployOutcomes);
+        let recorded = outcomes.height() > 0;
         let row = org.iter().find(|r| r["month"].as_str() == Some(month));
-        let failed = outcomes
+        // Only the period's failed deployments become rows: a large organisation deploys
+        // tens of thousands of times a year.
+        let failed = if recorded {
+            let period = Series::new("months".into(), months.to_vec());
+            super::rows(
+                &outcomes
+                    .clone()
+                    .lazy()
+                    .filter(
+                        col("failed")
+                            .eq(lit(1))
+                            .and(col("month").is_in(lit(period).implode(true), false)),
+                    )
+                    .collect()?,
+            )?
             .iter()
-            .filter(|r| {
-                r["failed"].as_i64() == Some(1)
-                    && r["month"]
-                        .as_str()
-                        .is_some_and(|m| months.iter().any(|p| p == m))
-            })
             .map(failed_deployment)
-            .collect();
+            .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Delivery {
             recorded,
             environments: environments.to_vec(),
@@ -349,21 +361,28 @@ impl Delivery {
     /// A team's view: the team's keys from its `delivery_monthly` row (`rows`, the period's
     /// rows of that metric), or the organisation's when the view has several teams.
     pub fn for_teams(&self, teams: &[String], rows: &[serde_json::Value]) -> Delivery {
-        let [team] = teams else {
-            return Delivery {
-                failed: Vec::new(),
-                ..self.clone()
-            };
+        let (scope, keys) = match teams {
+            [team] => {
+                let row = rows.iter().find(|r| {
+                    r["team"].as_str() == Some(team.as_str())
+                        && r["month"].as_str() == Some(&self.month)
+                });
+                let deploys = row.is_some_and(|r| !r["deployments"].is_null());
+                (team.clone(), keys(row, self.recorded && deploys))
+            }
+            _ => (self.scope.clone(), self.keys.clone()),
         };
-        let row = rows.iter().find(|r| {
-            r["team"].as_str() == Some(team.as_str()) && r["month"].as_str() == Some(&self.month)
-        });
-        let deploys = row.is_some_and(|r| !r["deployments"].is_null());
         Delivery {
-            scope: team.clone(),
-            keys: keys(row, self.recorded && deploys),
+            recorded: self.recorded,
+            environments: self.environments.clone(),
+            scope,
+            month: self.month.clone(),
+            keys,
             failed: Vec::new(),
-            ..self.clone()
+            definitions_source: self.definitions_source,
+            bands_source: self.bands_source,
+            bands_as_ranges: self.bands_as_ranges,
+            rename_source: self.rename_source,
         }
     }
 
