@@ -15,6 +15,7 @@ use crate::detect::{self, DetectError, DetectorInput, Finding, FindingKind};
 use crate::identity::{self, Identities, IdentityError, Roster};
 use crate::metrics::{self, Metric, Metrics, MetricsError};
 use crate::period::{Month, MonthSpan};
+use crate::report::delivery::DeploymentCoverage;
 use crate::report::privacy::PrivacyError;
 use crate::report::{
     Acknowledged, Audience, CalendarCoverage, Coverage, Names, ReportData, ReportError,
@@ -72,6 +73,8 @@ pub struct Analysis {
     pub clock: crate::config::Clock,
     /// `[calendar]`, described in the coverage beside who it covers.
     pub calendar: crate::config::CalendarConfig,
+    /// `[dora] environments`: the deployments DORA's keys count, which the report says.
+    pub environments: Vec<String>,
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -172,6 +175,7 @@ impl Analysis {
             min_group_size: config.report.min_group_size,
             clock: config.report.clock,
             calendar: config.calendar.clone(),
+            environments: config.dora.environments.clone(),
         }
     }
 
@@ -198,6 +202,8 @@ impl Analysis {
     ) -> Result<ReportData, AnalysisError> {
         let mut coverage = coverage(store, &self.tables, &self.identities)?;
         coverage.calendars = calendar_coverage(&self.metrics, &self.calendar)?;
+        coverage.deployments =
+            deployment_coverage(&self.tables, &self.metrics, &self.environments)?;
         let names = names_for(store, &self.tables, anonymize)?;
         Ok(ReportData::assemble(ReportInput {
             span: self.span,
@@ -355,9 +361,73 @@ pub fn coverage(
         bots,
         excluded,
         assumed_teams: identities.assumed_teams.clone(),
+        deployments: DeploymentCoverage::default(),
         merged_accounts: identities.merges.len(),
         unreadable: unreadable_items(store),
         calendars: CalendarCoverage::default(),
+    })
+}
+
+/// What DORA's keys rest on: the deployments to `environments` the metrics counted, the sources
+/// that wrote pull requests but none of those deployments, and the other environments
+/// deployments went to (a repository that deploys to `prod` while the config says
+/// `production` shows up here rather than as "no deployments").
+pub fn deployment_coverage(
+    tables: &Tables,
+    metrics: &Metrics,
+    environments: &[String],
+) -> Result<DeploymentCoverage, AnalysisError> {
+    let deploys = metrics.get(Metric::ProductionDeploys);
+    let deploy_sources: std::collections::BTreeSet<String> = if deploys.height() > 0 {
+        crate::common::frame::str_values(deploys, "source")?
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        Default::default()
+    };
+    let pr_sources = tables["pull_requests"]
+        .clone()
+        .select([col("source")])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .collect()?;
+    let sources_without = crate::common::frame::str_values(&pr_sources, "source")?
+        .into_iter()
+        .flatten()
+        .filter(|s| !deploy_sources.contains(s))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let counted: Vec<String> = environments.iter().map(|e| e.to_lowercase()).collect();
+    let by_environment = tables["deployments"]
+        .clone()
+        .group_by([col("environment")])
+        .agg([len().alias("deployments")])
+        .sort(["environment"], SortMultipleOptions::default())
+        .collect()?;
+    let names = crate::common::frame::str_values(&by_environment, "environment")?;
+    let counts = crate::common::frame::f64_values(&by_environment, "deployments")?;
+    let other_environments = names
+        .into_iter()
+        .zip(counts)
+        .filter(|(name, _)| {
+            !name
+                .as_ref()
+                .is_some_and(|n| counted.contains(&n.to_lowercase()))
+        })
+        .map(|(name, n)| {
+            format!(
+                "{} ({:.0})",
+                name.unwrap_or_else(|| "no environment".into()),
+                n.unwrap_or(0.0)
+            )
+        })
+        .collect();
+    Ok(DeploymentCoverage {
+        environments: environments.to_vec(),
+        deployments: deploys.height(),
+        sources_without,
+        other_environments,
     })
 }
 

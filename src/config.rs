@@ -23,6 +23,7 @@ pub struct Config {
     pub knowledge: KnowledgeConfig,
     pub calendar: CalendarConfig,
     pub publish: PublishConfig,
+    pub dora: DoraConfig,
     /// The roster: who is who across GitHub, git, Jira and Linear (`[[people]]`).
     pub people: Vec<RosterPerson>,
 }
@@ -544,6 +545,80 @@ impl KnowledgeConfig {
     }
 }
 
+/// What DORA's four keys count (`[dora]`): which deployments are to production, and what makes
+/// one a failure. Every key has a default; docs/report.md gives each definition and its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DoraConfig {
+    /// The environments whose deployments count (compared without case). GitHub's deployments
+    /// keep their environment's name; a release is a deployment to `release`, so a project
+    /// that ships by releases lists `"release"`. Lead time ends at the first of these
+    /// deployments that shipped the PR.
+    pub environments: Vec<String>,
+    /// A deployment failed when, within this many days after it, a PR it shipped is reverted,
+    /// an incident names a PR it shipped, or a hotfix for it is merged.
+    pub failure_window_days: u32,
+    /// Tickets of these types are incidents (`bug`, `incident`, `feature` or `chore`: the
+    /// types the sources give, after `[jira]` and `[linear]`'s mappings).
+    pub incident_types: Vec<String>,
+    /// Tickets carrying one of these labels (compared without case) are incidents too, such
+    /// as `["sev1", "outage"]`.
+    pub incident_labels: Vec<String>,
+    /// A merged PR with one of these labels (compared without case) is a hotfix.
+    pub hotfix_labels: Vec<String>,
+    /// A merged PR whose title contains one of these (compared without case) is a hotfix.
+    pub hotfix_title_words: Vec<String>,
+}
+
+impl Default for DoraConfig {
+    fn default() -> Self {
+        let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        DoraConfig {
+            environments: strings(&["production"]),
+            failure_window_days: 7,
+            incident_types: strings(&["incident"]),
+            incident_labels: Vec::new(),
+            hotfix_labels: strings(&["hotfix"]),
+            hotfix_title_words: strings(&["hotfix", "hot fix", "hot-fix"]),
+        }
+    }
+}
+
+impl DoraConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.environments.iter().all(|e| e.trim().is_empty()) {
+            return Err(
+                "dora.environments is empty: name the environments whose deployments \
+                        count, such as [\"production\"]"
+                    .into(),
+            );
+        }
+        if self.failure_window_days == 0 {
+            return Err("dora.failure_window_days = 0: give at least 1 day".into());
+        }
+        for kind in &self.incident_types {
+            if !matches!(kind.as_str(), "bug" | "incident" | "feature" | "chore") {
+                return Err(format!(
+                    "dora.incident_types: \"{kind}\" is not a ticket type: give bug, incident, \
+                     feature or chore"
+                ));
+            }
+        }
+        for (key, list) in [
+            ("incident_labels", &self.incident_labels),
+            ("hotfix_labels", &self.hotfix_labels),
+            ("hotfix_title_words", &self.hotfix_title_words),
+        ] {
+            if list.iter().any(|s| s.trim().is_empty()) {
+                return Err(format!(
+                    "dora.{key}: an empty text would match everything; remove it"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Report options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -1038,7 +1113,8 @@ pub struct DivergenceThresholds {
     pub output_rise: f64,
     /// Relative rise of median cycle time that counts as a worse outcome.
     pub cycle_time_rise: f64,
-    /// Rise of the change failure rate, in absolute points (0.05 = five percentage points).
+    /// Rise of the share of merged PRs that failed (reverted, or named by an incident), in
+    /// absolute points (0.05 = five percentage points).
     pub failure_rate_rise: f64,
     /// Relative drop of the median size of the PRs opened or merged that, with rising counts and
     /// cycle time falling by less than the PRs shrank, marks PR splitting.
@@ -1143,6 +1219,7 @@ impl Config {
         self.identity.validate()?;
         self.knowledge.validate()?;
         self.publish.validate()?;
+        self.dora.validate()?;
         let mut seen = std::collections::BTreeMap::new();
         for p in &self.people {
             if !matches!(
@@ -1597,6 +1674,36 @@ mod tests {
         let error = Config::parse("[knowledge]\nexcludes = []\n").unwrap_err();
         assert!(
             error.starts_with("unknown key `excludes` in [knowledge]; did you mean `exclude`?"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn dora_settings_have_defaults_and_are_checked() {
+        let dora = Config::default().dora;
+        assert_eq!(dora.environments, ["production"]);
+        assert_eq!(dora.failure_window_days, 7);
+        let config = Config::parse(
+            "[dora]\nenvironments = [\"prod\", \"release\"]\nfailure_window_days = 3\n",
+        )
+        .unwrap();
+        assert_eq!(config.dora.environments, ["prod", "release"]);
+        assert_eq!(config.dora.failure_window_days, 3);
+        for (text, expected) in [
+            ("[dora]\nenvironments = []\n", "dora.environments is empty"),
+            ("[dora]\nfailure_window_days = 0\n", "give at least 1 day"),
+            (
+                "[dora]\nincident_types = [\"outage\"]\n",
+                "\"outage\" is not a ticket type",
+            ),
+            ("[dora]\nhotfix_labels = [\"\"]\n", "would match everything"),
+        ] {
+            let error = Config::parse(text).unwrap_err();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+        let error = Config::parse("[dora]\nenvironment = [\"prod\"]\n").unwrap_err();
+        assert!(
+            error.starts_with("unknown key `environment` in [dora]; did you mean `environments`?"),
             "{error}"
         );
     }

@@ -574,6 +574,8 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
             "deletions",
             "is_revert",
             "reverts_number",
+            "labels",
+            "linked_issues",
         ],
     ),
     (
@@ -654,7 +656,17 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
         "file_changes",
         &["repo", "sha", "number", "path", "additions", "deletions"],
     ),
-    ("deployments", &["repo", "pr_numbers", "at", "status"]),
+    (
+        "deployments",
+        &[
+            "source",
+            "repo",
+            "environment",
+            "pr_numbers",
+            "at",
+            "status",
+        ],
+    ),
     ("time_off", &["person", "first_day", "last_day"]),
     ("sprints", &["source", "name", "started_at", "ended_at"]),
 ];

@@ -52,6 +52,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
                 bots: Vec::new(),
                 excluded: Vec::new(),
                 assumed_teams: Vec::new(),
+                deployments: Default::default(),
                 merged_accounts: 0,
                 unreadable: Vec::new(),
                 calendars: Default::default(),

@@ -145,6 +145,10 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
         "working_time",
         "status_categories",
         "status_moves",
+        "production_deploys",
+        "deploy_prs",
+        "incident_links",
+        "hotfix_links",
     ] {
         let frame = computed.named(name).unwrap();
         assert!(frame.width() > 0, "derived table {name} missing");

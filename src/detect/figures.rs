@@ -798,11 +798,11 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         .at_most(|t| -t.output_outcome_divergence.size_drop),
         Figure::new(
             OutputOutcomeDivergence,
-            "change_failure_rate",
-            "Change failure rate",
+            "pr_failure_rate",
+            "Share of merged PRs that failed (reverted or named by an incident)",
             Share,
         )
-        .usual("change_failure_rate_baseline", TEAM_BEFORE),
+        .usual("pr_failure_rate_baseline", TEAM_BEFORE),
         Figure::new(
             OutputOutcomeDivergence,
             "prs_merged",
@@ -890,8 +890,24 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         .json_only(),
         Figure::new(
             OutputOutcomeDivergence,
+            "pr_failure_rate_baseline",
+            "Share of merged PRs that failed, months before",
+            Share,
+        )
+        .json_only(),
+        Figure::new(
+            OutputOutcomeDivergence,
+            "change_failure_rate",
+            "The share of merged PRs that failed, under its name before report.json's schema 5 \
+             (not DORA's change failure rate)",
+            Share,
+        )
+        .json_only(),
+        Figure::new(
+            OutputOutcomeDivergence,
             "change_failure_rate_baseline",
-            "Change failure rate, months before",
+            "The share of merged PRs that failed in the months before, under its name before \
+             report.json's schema 5",
             Share,
         )
         .json_only(),

@@ -349,6 +349,11 @@ fn judge(
         .rounded("cycle_p50_h", cycle_now, 1)
         .rounded("cycle_p50_h_baseline", cycle_before, 1)
         .rounded("cycle_time_change", cycle_rise, 3)
+        .rounded("pr_failure_rate", failure_now, 3)
+        .rounded("pr_failure_rate_baseline", failure_before, 3)
+        // The same two figures under their names before report.json's schema 5, which never
+        // loses a key: they were never DORA's change failure rate (deployments), see
+        // `pr_failure_rate`.
         .rounded("change_failure_rate", failure_now, 3)
         .rounded("change_failure_rate_baseline", failure_before, 3)
         .rounded("median_pr_size", size_now, 0)
@@ -373,7 +378,7 @@ fn judge(
     }
     if let (true, Some(r)) = (less_safe, failure_rise) {
         worse.push(format!(
-            "the change failure rate rose {:.0} points",
+            "the share of merged PRs that failed rose {:.0} points",
             r * 100.0
         ));
     }

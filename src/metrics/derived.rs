@@ -13,8 +13,10 @@ use crate::model::TIMESTAMP;
 /// - `memberships` (person, team): one row per team a person belongs to (`people.team` and
 ///   `people.teams`), what team aggregates join so that a person in two teams counts in both;
 /// - `pr_failures` (repo, number, failure_kind): merged PRs later reverted, or named by an
-///   incident ticket as its cause;
-/// - `pr_deploys` (repo, number, deployed_at): the first deployment that shipped each PR;
+///   incident ticket (`[dora]`'s incident types and labels) as its cause;
+/// - `pr_deploys` (repo, number, deployed_at): the first deployment to production (`[dora]
+///   environments`) that shipped each PR;
+/// - the tables of DORA's four keys ([`super::delivery::before_sql`]);
 /// - `status_categories` (status, status_category): each ticket status's category, as the
 ///   stored tickets use it (`crate::asof::status_categories`);
 /// - `status_moves` (source, key, at, from_status, to_status, next_at, first): every status
@@ -59,39 +61,27 @@ pub fn before_sql(
             col("reverts_number").alias("number"),
             lit("revert").alias("failure_kind"),
         ]);
-    let incident_links = table("issues")
-        .filter(col("issue_type").eq(lit("incident")))
-        .select([col("linked_prs")])
-        .explode(
-            by_name(["linked_prs"], true, false),
-            ExplodeOptions {
-                empty_as_null: false,
-                keep_nulls: false,
-            },
-        )
-        .collect()?;
-    let (repos, numbers): (Vec<String>, Vec<i64>) = incident_links
-        .column("linked_prs")?
-        .str()?
+    // The incidents' PRs, read and parsed once for both tables (collecting `issues` as of the
+    // period's end replays their history).
+    let delivery = super::delivery::before_sql(tables, &config.dora)?;
+    let caused = delivery
         .iter()
-        .flatten()
-        .filter_map(parse_pr_reference)
-        .unzip();
-    let caused = DataFrame::new(
-        repos.len(),
-        vec![
-            Column::new("repo".into(), repos),
-            Column::new("number".into(), numbers),
-        ],
-    )?
-    .lazy()
-    .with_column(lit("incident").alias("failure_kind"));
+        .find(|(metric, _)| *metric == Metric::IncidentLinks)
+        .map(|(_, links)| links.clone())
+        .unwrap_or_default()
+        .lazy()
+        .filter(col("number").is_not_null())
+        .select([
+            col("repo"),
+            col("number"),
+            lit("incident").alias("failure_kind"),
+        ]);
     let pr_failures = concat([reverted, caused], UnionArgs::default())?
         .group_by_stable([col("repo"), col("number")])
         .agg([col("failure_kind").first()])
         .collect()?;
 
-    let pr_deploys = table("deployments")
+    let pr_deploys = super::delivery::production(table("deployments"), &config.dora)
         .filter(
             col("status")
                 .neq(lit("failure"))
@@ -122,14 +112,16 @@ pub fn before_sql(
         .sort(["status"], Default::default())
         .collect()?;
 
-    Ok(vec![
+    let mut frames = vec![
         (Metric::StatusCategories, status_categories),
         (Metric::StatusMoves, status_moves),
         (Metric::Bots, bots),
         (Metric::Memberships, memberships),
         (Metric::PrFailures, pr_failures),
         (Metric::PrDeploys, pr_deploys),
-    ])
+    ];
+    frames.extend(delivery);
+    Ok(frames)
 }
 
 /// Status changes in ticket and time order, each with the ticket's next change (`next_at`, null
@@ -199,7 +191,7 @@ fn memberships(people: &DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// `owner/name#123` → (`owner/name`, 123).
-fn parse_pr_reference(text: &str) -> Option<(String, i64)> {
+pub(super) fn parse_pr_reference(text: &str) -> Option<(String, i64)> {
     let (repo, number) = text.trim().rsplit_once('#')?;
     Some((repo.to_string(), number.parse().ok()?))
 }

@@ -8,6 +8,7 @@
 
 mod activity;
 pub mod calendar;
+mod delivery;
 mod derived;
 
 use std::collections::BTreeMap;
@@ -50,11 +51,18 @@ pub enum Metric {
     StatusIntervals,
     TimeInStatus,
     TimeInStatusCategory,
+    ProductionDeploys,
+    DeployPrs,
+    IncidentLinks,
+    HotfixLinks,
+    DeployOutcomes,
+    DeliveryMonthly,
+    DeliveryOrgMonthly,
 }
 
 impl Metric {
     /// Every built-in metric.
-    pub const ALL: [Metric; 24] = [
+    pub const ALL: [Metric; 31] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -79,6 +87,13 @@ impl Metric {
         Metric::StatusIntervals,
         Metric::TimeInStatus,
         Metric::TimeInStatusCategory,
+        Metric::ProductionDeploys,
+        Metric::DeployPrs,
+        Metric::IncidentLinks,
+        Metric::HotfixLinks,
+        Metric::DeployOutcomes,
+        Metric::DeliveryMonthly,
+        Metric::DeliveryOrgMonthly,
     ];
 
     /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
@@ -108,6 +123,13 @@ impl Metric {
             Metric::StatusIntervals => "status_intervals",
             Metric::TimeInStatus => "time_in_status",
             Metric::TimeInStatusCategory => "time_in_status_category",
+            Metric::ProductionDeploys => "production_deploys",
+            Metric::DeployPrs => "deploy_prs",
+            Metric::IncidentLinks => "incident_links",
+            Metric::HotfixLinks => "hotfix_links",
+            Metric::DeployOutcomes => "deploy_outcomes",
+            Metric::DeliveryMonthly => "delivery_monthly",
+            Metric::DeliveryOrgMonthly => "delivery_org_monthly",
         }
     }
 }
@@ -137,6 +159,18 @@ pub const BUILTIN_SQL: &[(Metric, &str)] = &[
     (
         Metric::ActiveDays,
         include_str!("../../queries/metrics/45_active_days.sql"),
+    ),
+    (
+        Metric::DeployOutcomes,
+        include_str!("../../queries/metrics/46_deploy_outcomes.sql"),
+    ),
+    (
+        Metric::DeliveryMonthly,
+        include_str!("../../queries/metrics/47_delivery_monthly.sql"),
+    ),
+    (
+        Metric::DeliveryOrgMonthly,
+        include_str!("../../queries/metrics/48_delivery_org_monthly.sql"),
     ),
     (
         Metric::OutcomeMonthly,

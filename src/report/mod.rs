@@ -8,6 +8,7 @@
 
 pub mod charts;
 pub mod csv;
+pub mod delivery;
 mod filters;
 pub mod present;
 pub mod privacy;

@@ -459,12 +459,11 @@ fn notes(finding: &Finding, team: &str, rows: &[ShownFigure]) -> Vec<String> {
             }
         }
         FindingKind::OutputOutcomeDivergence => {
-            if let (Some(now), Some(before)) =
-                (n("change_failure_rate"), n("change_failure_rate_baseline"))
+            if let (Some(now), Some(before)) = (n("pr_failure_rate"), n("pr_failure_rate_baseline"))
                 && now <= before
             {
                 notes.push(format!(
-                    "The change failure rate did not rise ({} against {} before): what {} \
+                    "The share of merged PRs that failed did not rise ({} against {} before): what {} \
                      shipped was no less safe.",
                     percent(now),
                     percent(before),

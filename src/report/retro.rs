@@ -77,6 +77,10 @@ pub struct RetroState {
     pub figures: BTreeMap<String, f64>,
     /// The findings raised then (person ids as stored, never shown).
     pub findings: Vec<FindingKey>,
+    /// The report.json schema its figures are in (0: before the state said): a figure whose
+    /// meaning changed since is not compared.
+    #[serde(default)]
+    pub schema_version: u32,
 }
 
 /// The state of the organisation's retros (`retro_state.json`), or of a team's
@@ -96,7 +100,7 @@ pub fn load_state(data_dir: &Path, teams: &[String]) -> Result<Option<RetroState
     let path = data_dir.join(state_file(teams));
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
+            .map(|state: RetroState| Some(comparable(state)))
             .map_err(|e| RetroError::BadState {
                 path,
                 message: e.to_string(),
@@ -104,6 +108,15 @@ pub fn load_state(data_dir: &Path, teams: &[String]) -> Result<Option<RetroState
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(RetroError::Io { path, source }),
     }
+}
+
+/// A state without the figures that meant something else when it was written: before schema
+/// 5, `change_failure_rate` was the share of merged PRs that failed, not DORA's rate.
+fn comparable(mut state: RetroState) -> RetroState {
+    if state.schema_version < 5 {
+        state.figures.remove("change_failure_rate");
+    }
+    state
 }
 
 /// Keeps this retro's state for the next one.
@@ -158,6 +171,7 @@ pub fn state_of(data: &ReportData, raw_findings: &[FindingKey]) -> RetroState {
             .filter_map(|t| t.current.map(|v| (t.metric.clone(), v)))
             .collect(),
         findings: raw_findings.to_vec(),
+        schema_version: super::SCHEMA_VERSION,
     }
 }
 
@@ -426,7 +440,26 @@ mod tests {
             usual_change_text: String::new(),
             signal: String::new(),
             spark: String::new(),
+            dora_band: String::new(),
+            source: String::new(),
         }
+    }
+
+    #[test]
+    fn a_state_from_before_dora_does_not_compare_the_change_failure_rate() {
+        let old = r#"{"written": "2026-09-30", "last_month": "2026-09",
+            "figures": {"change_failure_rate": 0.04, "cycle_p50_h": 40.0}, "findings": []}"#;
+        let state = comparable(serde_json::from_str(old).unwrap());
+        assert_eq!(state.figures.len(), 1, "{:?}", state.figures);
+        assert!(state.figures.contains_key("cycle_p50_h"));
+        let new = RetroState {
+            schema_version: crate::report::SCHEMA_VERSION,
+            ..state
+        };
+        let mut figures = new.figures.clone();
+        figures.insert("change_failure_rate".into(), 0.2);
+        let kept = comparable(RetroState { figures, ..new });
+        assert!(kept.figures.contains_key("change_failure_rate"));
     }
 
     #[test]

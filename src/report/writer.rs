@@ -156,8 +156,14 @@ pub struct Acknowledged {
 /// words (`team`, `title`, `figures_shown`, `notes`, `deciding`, `links_label`, `basis_text`),
 /// the summary's `question` and `kind`, the trends' usual swing and `signal`, the stuck tickets'
 /// time in their status and the reviewers' team; 3 added `acknowledged` and `expiring`; 4 added
-/// `scope` and `teams`; 5 added `clock`, `coverage.calendars` and every wait on the working clock
-/// beside the wall clock's (`*_wh` beside `*_h`).
+/// `scope` and `teams`; 5 added `clock`, `coverage.calendars`, every wait on the working clock
+/// beside the wall clock's (`*_wh` beside `*_h`), time in status (`metrics.time_in_status`,
+/// `metrics.time_in_status_category`) and DORA's four keys (`delivery`,
+/// `metrics.delivery_by_team`, `metrics.delivery_trend`, the trends' `dora_band` and `source`,
+/// the coverage's `deployments`), and changed what `change_failure_rate` means in
+/// `metrics.outcome_by_team`, `metrics.organisation`, the trends and their
+/// `org_trend`/`outcome_trend` rows: DORA's failed deployments over deployments, where it was
+/// the share of merged PRs that failed, now `pr_failure_rate`.
 pub const SCHEMA_VERSION: u32 = 5;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
@@ -206,6 +212,9 @@ pub struct ReportData {
     pub track_records: Vec<TrackRecord>,
     /// Each headline metric over the last months, with the change from the month before.
     pub trends: Vec<Trend>,
+    /// DORA's four keys in the period's last month, with their bands and sources, and the
+    /// deployments that failed.
+    pub delivery: super::delivery::Delivery,
     pub stuck: StuckItems,
     pub metrics: BTreeMap<String, Vec<serde_json::Value>>,
     pub coverage: Coverage,
@@ -322,6 +331,11 @@ pub struct Trend {
     pub signal: String,
     /// Unicode sparkline, for Markdown.
     pub spark: String,
+    /// For one of DORA's four keys, the band of the current value (`elite`, `high`, `medium`,
+    /// `low`); empty for the other metrics or without a value.
+    pub dora_band: String,
+    /// For one of DORA's four keys, where its definition is; empty for the other metrics.
+    pub source: String,
 }
 
 /// What the charts are drawn from; also written to `data/*.csv`.
@@ -347,6 +361,9 @@ pub struct Coverage {
     pub excluded: Vec<TableCount>,
     /// Teams assumed because the roster names none: one per repository.
     pub assumed_teams: Vec<String>,
+    /// What the deployments DORA's keys count rest on: the environments counted, the sources
+    /// that recorded none, the other environments seen.
+    pub deployments: super::delivery::DeploymentCoverage,
     /// Accounts merged into the person they belong to (`teamlens people --merged`).
     pub merged_accounts: usize,
     /// Tickets the tracker refused to a fetch (deleted, or hidden by issue security): their
@@ -418,6 +435,12 @@ pub struct TableCount {
 /// better (`None`: output, which has no better direction).
 const HEADLINES: &[(&str, &str, Unit, Option<bool>)] = &[
     ("prs_merged", "PRs merged", Unit::Count, None),
+    (
+        "repo_deploys_per_week_p50",
+        "Deploys a week",
+        Unit::Rate,
+        Some(false),
+    ),
     ("cycle_p50_h", "Cycle time p50", Unit::Hours, Some(true)),
     ("cycle_p90_h", "Cycle time p90", Unit::Hours, Some(true)),
     ("pickup_p50_h", "Review pickup p50", Unit::Hours, Some(true)),
@@ -426,6 +449,12 @@ const HEADLINES: &[(&str, &str, Unit, Option<bool>)] = &[
         "change_failure_rate",
         "Change failure rate",
         Unit::Share,
+        Some(true),
+    ),
+    (
+        "recovery_p50_h",
+        "Recovery time p50",
+        Unit::Hours,
         Some(true),
     ),
     ("reopen_rate", "Reopened tickets", Unit::Share, Some(true)),
@@ -440,6 +469,8 @@ const HEADLINES: &[(&str, &str, Unit, Option<bool>)] = &[
 #[derive(Debug, Clone, Copy)]
 enum Unit {
     Count,
+    /// A count per period, with a decimal: deployments a week.
+    Rate,
     Hours,
     Share,
 }
@@ -448,6 +479,7 @@ impl Unit {
     fn axis(self) -> &'static str {
         match self {
             Unit::Count => "count",
+            Unit::Rate => "a week",
             Unit::Hours => "hours",
             Unit::Share => "%",
         }
@@ -457,6 +489,7 @@ impl Unit {
             None => "—".into(),
             Some(v) => match self {
                 Unit::Count => format!("{v:.0}"),
+                Unit::Rate => format!("{v:.1}"),
                 Unit::Hours => format!("{v:.1} h"),
                 Unit::Share => format!("{:.1} %", v * 100.0),
             },
@@ -470,6 +503,7 @@ impl Unit {
     fn size(self, size: f64) -> String {
         match self {
             Unit::Count => format!("{size:.0}"),
+            Unit::Rate => format!("{size:.1}"),
             Unit::Hours => format!("{size:.1} h"),
             Unit::Share => format!("{:.1} pp", size * 100.0),
         }
@@ -608,6 +642,17 @@ impl ReportData {
             "review_load".into(),
             rows_to_json(&in_period(Metric::ReviewLoad)?, names)?,
         );
+        metric_rows.insert(
+            "delivery_by_team".into(),
+            rows_to_json(&in_period(Metric::DeliveryMonthly)?, names)?,
+        );
+        metric_rows.insert("delivery_trend".into(), trend(Metric::DeliveryMonthly)?);
+        let delivery = super::delivery::Delivery::assemble(
+            metrics,
+            &month.to_string(),
+            &months,
+            &coverage.deployments.environments,
+        )?;
         metric_rows.insert("review_waits_by_reviewer".into(), review_waits.clone());
         let time_in_status = anonymous(rows(&in_period(Metric::TimeInStatus)?)?);
         let status_table = longest_statuses(&time_in_status, &month.to_string(), clock);
@@ -763,6 +808,7 @@ impl ReportData {
             not_judged,
             not_judged_teams,
             trends,
+            delivery,
             stuck,
             metrics: metric_rows,
             coverage,
@@ -872,6 +918,12 @@ impl ReportData {
             not_judged,
             not_judged_teams,
             trends: self.trends.clone(),
+            delivery: self.delivery.for_teams(
+                teams,
+                self.metrics
+                    .get("delivery_by_team")
+                    .map_or(&[], Vec::as_slice),
+            ),
             stuck: self.stuck.for_teams(teams, STUCK_ITEMS),
             metrics: self
                 .metrics
@@ -1276,6 +1328,12 @@ fn headline_trends(
             _ => String::new(),
         };
         trends.push(Trend {
+            dora_band: super::delivery::band_of(metric, current)
+                .unwrap_or_default()
+                .to_string(),
+            source: super::delivery::source_of(metric)
+                .unwrap_or_default()
+                .to_string(),
             usual_change_text: usual_change.map_or_else(String::new, |u| unit.size(u)),
             usual_change,
             signal,
@@ -1666,6 +1724,9 @@ fn template_context(
         not_judged => &data.not_judged,
         track_records => &data.track_records,
         trends => &data.trends,
+        delivery => &data.delivery,
+        failed_shown => data.delivery.failed_shown(),
+        delivery_teams => data.metrics.get("delivery_by_team"),
         stuck => &data.stuck,
         coverage => &data.coverage,
         charts => &data.charts,
@@ -1694,12 +1755,24 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default()
     };
+    let no_rows = Vec::new();
+    let failed: Vec<serde_json::Value> = data
+        .delivery
+        .failed
+        .iter()
+        .filter_map(|f| serde_json::to_value(f).ok())
+        .collect();
     for (name, rows) in [
         ("outcomes", &data.outcomes),
         ("output", &data.output),
         ("review_waits", &data.review_waits),
         ("team_health", &data.health),
         ("time_in_status", &data.time_in_status),
+        (
+            "delivery",
+            data.metrics.get("delivery_by_team").unwrap_or(&no_rows),
+        ),
+        ("failed_deployments", &failed),
     ] {
         let columns = columns_of(rows);
         let columns: Vec<&str> = columns.iter().map(String::as_str).collect();

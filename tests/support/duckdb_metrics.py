@@ -5,7 +5,8 @@ Usage: duckdb_metrics.py DATA_DIR DERIVED_DIR OUT_DIR SQL_FILE...
 Every table of DATA_DIR/tables/ becomes a view of the same name over its Hive-style Parquet files
 (read_parquet with hive_partitioning, the partition column left out as the product does); the
 derived tables teamlens computes before the SQL (bots, pr_failures, pr_deploys, memberships, activity_local, person_monthly,
-person_calendars, working_time, status_categories, status_moves) come from
+person_calendars, working_time, status_categories, status_moves, production_deploys, deploy_prs,
+incident_links, hotfix_links) come from
 DERIVED_DIR/<name>.parquet. Each SQL file then runs in file-name order, unchanged, and its result
 becomes a view named like the file without its numeric prefix (so later files read earlier ones)
 and is written to OUT_DIR/<name>.parquet.

@@ -15,7 +15,10 @@ use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::calendar::{is_company_holiday, is_weekend};
 use super::world::{ACTIONS_BOT, DEPENDABOT, Member, SILO_MODULE, Team, World, weekday_factor};
-use super::{HardCaseKind, ManagerPersona, SimConfig};
+use super::{
+    DeliveryTruth, HardCaseKind, ManagerPersona, PlantedDeployment, PlantedHotfix, PlantedIncident,
+    PlantedRevert, SimConfig,
+};
 use crate::model::{
     Comment, Commit, Dataset, Deployment, FileChange, Issue, IssueEvent, PrCommit, PrEvent,
     PullRequest, Review, ReviewRequest, Sprint,
@@ -102,7 +105,7 @@ enum End {
     Open,
 }
 
-pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
+pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> (Dataset, DeliveryTruth) {
     let morning_after =
         |day: NaiveDate| Utc.from_utc_datetime(&(day + Duration::days(1)).and_time(NaiveTime::MIN));
     let cutoff = morning_after(config.until);
@@ -144,6 +147,7 @@ pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
             .enumerate()
             .map(|(i, m)| (m.id.clone(), i))
             .collect(),
+        delivery: DeliveryTruth::default(),
     };
     activity.simulate_days();
     activity.deploy();
@@ -153,7 +157,7 @@ pub fn run(config: &SimConfig, world: &World, rng: &mut ChaCha8Rng) -> Dataset {
     let mut out = activity.out;
     out.commits.retain(|c| c.authored_at < recorded);
     out.deployments.retain(|d| d.at < recorded);
-    out
+    (out, activity.delivery)
 }
 
 /// The sprints tickets were planned into, as a tracker lists them: two weeks from their
@@ -207,6 +211,8 @@ struct Activity<'a> {
     shipped: Vec<Vec<Merged>>,
     /// Person id → index into `world.members`.
     index_of: BTreeMap<String, usize>,
+    /// What was planted for DORA's keys, as it is recorded (bookkeeping only: it draws nothing).
+    delivery: DeliveryTruth,
 }
 
 impl Activity<'_> {
@@ -1321,6 +1327,23 @@ impl Activity<'_> {
             at,
             author,
         });
+        if at < self.recorded {
+            match kind {
+                PrKind::Revert { of, .. } => self.delivery.reverts.push(PlantedRevert {
+                    repo: record.pr.repo.clone(),
+                    of: *of,
+                    number: record.pr.number,
+                    merged_at: at,
+                }),
+                PrKind::Hotfix { incident } => self.delivery.hotfixes.push(PlantedHotfix {
+                    repo: record.pr.repo.clone(),
+                    number: record.pr.number,
+                    incident: incident.clone(),
+                    merged_at: at,
+                }),
+                PrKind::Feature | PrKind::Dependency => {}
+            }
+        }
         if matches!(kind, PrKind::Dependency) {
             return;
         }
@@ -1584,13 +1607,22 @@ impl Activity<'_> {
             "In Progress",
         );
         let hours = self.lognormal(4.0, 0.8);
-        if let Some(resolved) = world.members[assignee]
+        let resolved = world.members[assignee]
             .calendar
-            .after_working_hours(opened, hours)
-        {
+            .after_working_hours(opened, hours);
+        if let Some(resolved) = resolved {
             ticket.status(self, assignee, resolved, "In Progress", "Done");
         }
         ticket.finish(self);
+        if opened < self.recorded {
+            self.delivery.incidents.push(PlantedIncident {
+                repo: world.teams[team].repo.clone(),
+                key: key.clone(),
+                cause: cause.number,
+                opened,
+                resolved: resolved.filter(|r| *r < self.recorded),
+            });
+        }
         if self.rng.random_bool(0.5) {
             self.scheduled.entry(day).or_default().push(Scheduled {
                 author: assignee,
@@ -1659,6 +1691,14 @@ impl Activity<'_> {
                     }
                     if !pending.is_empty() {
                         let failed = self.rng.random_bool(0.04);
+                        if at < self.recorded {
+                            self.delivery.deployments.push(PlantedDeployment {
+                                repo: world.teams[team].repo.clone(),
+                                at,
+                                failed,
+                                prs: pending.clone(),
+                            });
+                        }
                         let sha = self.sha();
                         self.out.deployments.push(Deployment {
                             source: "github".into(),

@@ -452,16 +452,69 @@ pub struct HardCase {
 pub struct Simulation {
     pub dataset: Dataset,
     pub ground_truth: GroundTruth,
+    /// What can make a deployment fail, as planted: DORA's keys are held to it.
+    pub delivery: DeliveryTruth,
+}
+
+/// The deployments and what the simulator did to them, from its own bookkeeping rather than
+/// from the rows: which PRs each deployment listed and whether its status failed, which PR
+/// each revert reverted, which PR each incident was blamed on, which incident each hotfix
+/// fixed. Only what was recorded (before `recorded_until`) is listed. Not written to
+/// `ground_truth.json`: the tests compute DORA's keys from it and compare.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryTruth {
+    pub deployments: Vec<PlantedDeployment>,
+    pub reverts: Vec<PlantedRevert>,
+    pub incidents: Vec<PlantedIncident>,
+    pub hotfixes: Vec<PlantedHotfix>,
+}
+
+/// A deployment to production: when, whether its status failed, the PRs it listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlantedDeployment {
+    pub repo: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub failed: bool,
+    pub prs: Vec<i64>,
+}
+
+/// A merged revert of PR `of`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlantedRevert {
+    pub repo: String,
+    pub of: i64,
+    pub number: i64,
+    pub merged_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An incident blamed on PR `cause`, resolved when it was (if before the recording ended).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlantedIncident {
+    pub repo: String,
+    pub key: String,
+    pub cause: i64,
+    pub opened: chrono::DateTime<chrono::Utc>,
+    pub resolved: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A merged hotfix for an incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlantedHotfix {
+    pub repo: String,
+    pub number: i64,
+    pub incident: String,
+    pub merged_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Simulates the organisation. The same config always gives the same rows.
 pub fn simulate(config: &SimConfig) -> Simulation {
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let world = world::World::build(config, &mut rng);
-    let dataset = activity::run(config, &world, &mut rng);
+    let (dataset, delivery) = activity::run(config, &world, &mut rng);
     Simulation {
         ground_truth: ground_truth(config, &world),
         dataset,
+        delivery,
     }
 }
 
