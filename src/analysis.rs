@@ -369,9 +369,10 @@ pub fn coverage(
 }
 
 /// What DORA's keys rest on: the deployments to `environments` the metrics counted, the sources
-/// that wrote pull requests but none of those deployments, and the other environments
+/// that wrote pull requests but none of those deployments, the other environments
 /// deployments went to (a repository that deploys to `prod` while the config says
-/// `production` shows up here rather than as "no deployments").
+/// `production` shows up here rather than as "no deployments"), and the incidents that name no
+/// PR (one row each in `incident_links`, with no PR).
 pub fn deployment_coverage(
     tables: &Tables,
     metrics: &Metrics,
@@ -423,11 +424,18 @@ pub fn deployment_coverage(
             )
         })
         .collect();
+    let links = metrics.get(Metric::IncidentLinks);
+    let incidents_without_pr = if links.height() > 0 {
+        links.column("number")?.null_count()
+    } else {
+        0
+    };
     Ok(DeploymentCoverage {
         environments: environments.to_vec(),
         deployments: deploys.height(),
         sources_without,
         other_environments,
+        incidents_without_pr,
     })
 }
 
@@ -571,4 +579,96 @@ pub fn last_full_month(store: &Store) -> Result<Month, AnalysisError> {
     } else {
         month.previous()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Deployment, Issue, PullRequest, Table};
+    use chrono::{TimeZone, Utc};
+
+    /// A git clone's PRs and a GitHub repository's, deployed to `prod` once and to `production`
+    /// once, and an incident that names no PR.
+    #[test]
+    fn the_coverage_says_what_the_deployments_rest_on() {
+        let at = Utc.with_ymd_and_hms(2026, 10, 5, 12, 0, 0).unwrap();
+        let pr = |source: &str, number: i64| PullRequest {
+            source: source.into(),
+            repo: "acme/api".into(),
+            number,
+            author: "ann".into(),
+            title: None,
+            url: None,
+            created_at: at,
+            ready_at: None,
+            first_commit_at: None,
+            merged_at: Some(at),
+            closed_at: Some(at),
+            merged_by: None,
+            state: Some("merged".into()),
+            draft: None,
+            additions: None,
+            deletions: None,
+            changed_files: None,
+            labels: vec![],
+            base_ref: None,
+            is_revert: None,
+            reverts_number: None,
+            linked_issues: vec![],
+            updated_at: None,
+        };
+        let deploy = |environment: &str| Deployment {
+            source: "github".into(),
+            repo: "acme/api".into(),
+            environment: Some(environment.into()),
+            sha: None,
+            pr_numbers: vec!["1".into()],
+            at: at + chrono::Duration::hours(1),
+            status: Some("success".into()),
+        };
+        let incident = Issue {
+            source: "jira".into(),
+            key: "OPS-1".into(),
+            project: None,
+            title: None,
+            issue_type: Some("incident".into()),
+            reporter: None,
+            assignee: None,
+            status: None,
+            status_category: None,
+            created_at: at,
+            started_at: None,
+            resolved_at: None,
+            reopen_count: None,
+            sprint: None,
+            estimate: None,
+            labels: vec![],
+            url: None,
+            linked_prs: vec![],
+        };
+        let mut tables = Tables::new();
+        for spec in crate::model::TABLES {
+            tables.insert(spec.name, crate::model::empty_frame(spec).lazy());
+        }
+        tables.insert(
+            "pull_requests",
+            PullRequest::to_frame(vec![pr("github", 1), pr("git", 2)])
+                .unwrap()
+                .lazy(),
+        );
+        tables.insert(
+            "deployments",
+            Deployment::to_frame(vec![deploy("prod"), deploy("production")])
+                .unwrap()
+                .lazy(),
+        );
+        tables.insert("issues", Issue::to_frame(vec![incident]).unwrap().lazy());
+        let config = Config::default();
+        let metrics = metrics::compute(&tables, &config, None).unwrap();
+        let coverage = deployment_coverage(&tables, &metrics, &config.dora.environments).unwrap();
+        assert_eq!(coverage.deployments, 1);
+        assert_eq!(coverage.sources_without, ["git"]);
+        assert_eq!(coverage.other_environments, ["prod (1)"]);
+        assert_eq!(coverage.incidents_without_pr, 1);
+    }
 }

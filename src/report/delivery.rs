@@ -98,6 +98,9 @@ pub struct DeploymentCoverage {
     /// Other environments deployments were recorded to, with how many: not counted, unless
     /// `[dora] environments` names them.
     pub other_environments: Vec<String>,
+    /// Incidents that name no PR (`owner/name#N`): no deployment can be blamed for them, so
+    /// they fail none.
+    pub incidents_without_pr: usize,
 }
 
 /// Where the definition of a trend is, for the trends that are one of DORA's keys.
