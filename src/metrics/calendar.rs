@@ -41,6 +41,13 @@ pub const DEFAULT_CALENDAR: i64 = 0;
 /// Its key among the calendars, sorting before every shape's.
 const DEFAULT_KEY: &str = "";
 
+/// The most days before the data's last that calendars are laid out for. A git history can hold
+/// a change dated 1970, and 2,000 people with days off each have a calendar: over 56 years that
+/// would be 40 million rows. A report shows its period and the months before it for trends and
+/// baselines, all well inside this; a wait older than it has no working time (NULL: not
+/// computed, not 0) and keeps its wall-clock one.
+const MAX_SPAN_DAYS: i64 = 5 * 366;
+
 /// Timestamp columns whose days a wait can start or end on: the span the table must cover.
 const SPAN_COLUMNS: &[(&str, &[&str])] = &[
     (
@@ -221,7 +228,8 @@ fn span(
     Ok(bounds.and_then(|(low, high)| {
         let day =
             |micros: i64| DateTime::<Utc>::from_timestamp_micros(micros).map(|t| t.date_naive());
-        Some((day(low)?, day(high)?))
+        let (first, last) = (day(low)?, day(high)?);
+        Some((first.max(last - Duration::days(MAX_SPAN_DAYS)), last))
     }))
 }
 
@@ -657,6 +665,32 @@ mod tests {
             ),
             19.0
         );
+    }
+
+    /// A PR dated 1970 (a git history can hold one) does not lay calendars out over 56 years:
+    /// the days end five years before the data's last, and a wait before them has no working
+    /// time rather than a wrong one.
+    #[test]
+    fn calendars_cover_at_most_five_years_before_the_data_ends() {
+        let t = tables(
+            &[("rev", "Europe/Berlin", Some(9), Some(18))],
+            ("1970-01-01T00:00:00Z", "2026-11-30T00:00:00Z"),
+            &[],
+        );
+        let (people, working) = laid_out(&t, &CalendarConfig::default());
+        let calendar = calendar_of(&people, "rev");
+        let per_calendar = working.height() / 2;
+        assert!(
+            (5 * 365..=5 * 366 + 3).contains(&per_calendar),
+            "{per_calendar} days a calendar"
+        );
+        let old = working_seconds(
+            &working,
+            calendar,
+            utc("1970-01-02T09:00:00Z"),
+            utc("1970-01-05T09:00:00Z"),
+        );
+        assert_eq!(old, None);
     }
 
     /// Berlin leaves daylight-saving time on 2026-10-25: the working day stays 09–18 local, so
