@@ -200,12 +200,14 @@ impl Analysis {
         audience: Audience,
         anonymize: bool,
     ) -> Result<ReportData, AnalysisError> {
-        let mut coverage = coverage(store, &self.tables, &self.identities)?;
+        let mut coverage = crate::measure::timed("report: coverage", || {
+            coverage(store, &self.tables, &self.identities)
+        })?;
         coverage.calendars = calendar_coverage(&self.metrics, &self.calendar)?;
         coverage.deployments =
             deployment_coverage(&self.tables, &self.metrics, &self.environments)?;
         let names = names_for(store, &self.tables, anonymize)?;
-        Ok(ReportData::assemble(ReportInput {
+        let input = ReportInput {
             span: self.span,
             metrics: &self.metrics,
             tables: &self.tables,
@@ -235,6 +237,9 @@ impl Analysis {
             scope: &self.scope,
             min_group_size: self.min_group_size,
             clock: self.clock,
+        };
+        Ok(crate::measure::timed("report: assemble", || {
+            ReportData::assemble(input)
         })?)
     }
 }

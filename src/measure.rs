@@ -70,3 +70,18 @@ impl Stopwatch {
         }
     }
 }
+
+/// Runs `work` and logs its wall-clock and CPU seconds at debug level under `step`: the report's
+/// parts (stuck items, charts, team pages) are timed this way, so `-vv` shows where a large
+/// organisation's report spends its time without a profiler.
+pub fn timed<T>(step: &'static str, work: impl FnOnce() -> T) -> T {
+    let started = Stopwatch::start();
+    let result = work();
+    tracing::debug!(
+        step,
+        seconds = started.seconds(),
+        cpu_seconds = started.cpu_seconds(),
+        "step done"
+    );
+    result
+}

@@ -480,7 +480,48 @@ fn a_team_report_shows_only_that_team_and_the_organisation_report_links_every_te
         assert!(!rows.is_empty(), "{metric}");
         assert!(rows.iter().all(|r| r["team"] == team.as_str()), "{metric}");
     }
+    // The team's own trends: each headline figure is its row of the team's metrics, not the
+    // organisation's.
+    assert_eq!(org_json["trends_of"], "organisation");
+    assert_eq!(json["trends_of"], team.as_str());
+    let trend = |json: &serde_json::Value, metric: &str| -> serde_json::Value {
+        json["trends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["metric"] == metric)
+            .unwrap_or_else(|| panic!("no {metric} trend"))["current"]
+            .clone()
+    };
+    let own = json["metrics"]["outcome_by_team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["month"] == "2026-10")
+        .unwrap();
+    for metric in [
+        "prs_merged",
+        "cycle_p50_h",
+        "cycle_p90_h",
+        "lead_time_p50_h",
+    ] {
+        let (trend, own) = (trend(&json, metric).as_f64(), own[metric].as_f64());
+        assert!(
+            (trend.unwrap() - own.unwrap()).abs() < 0.001,
+            "{metric}: {trend:?} against {own:?}"
+        );
+    }
+    assert_ne!(trend(&json, "prs_merged"), trend(&org_json, "prs_merged"));
     let text = std::fs::read_to_string(scoped.join("report.md")).unwrap();
+    let possessive = if team.ends_with('s') {
+        format!("{team}'")
+    } else {
+        format!("{team}'s")
+    };
+    assert!(
+        text.contains(&format!("months, {possessive} own, with the change")),
+        "{text}"
+    );
     assert!(text.starts_with(&format!("# Engineering report — 2026-10 — {team}\n")));
     assert!(
         !text.contains(&format!("| {other} |")),
@@ -621,6 +662,10 @@ fn health_signals_reach_a_team_only_over_the_minimum_group_and_never_in_its_retr
         );
     }
     assert!(points.contains("manager of search"), "{points}");
+    assert!(
+        search.contains("## The headline metrics, last 6 months, search's own"),
+        "{search}"
+    );
     assert!(data.join("retro_state.search.json").exists());
     teamlens()
         .arg("--data-dir")

@@ -107,9 +107,10 @@ pub struct DeploymentCoverage {
 pub fn source_of(metric: &str) -> Option<&'static str> {
     match metric {
         "recovery_p50_h" => Some(RENAME),
-        "repo_deploys_per_week_p50" | "lead_time_p50_h" | "change_failure_rate" => {
-            Some(DEFINITIONS)
-        }
+        "repo_deploys_per_week_p50"
+        | "deploys_per_week"
+        | "lead_time_p50_h"
+        | "change_failure_rate" => Some(DEFINITIONS),
         _ => None,
     }
 }
@@ -118,7 +119,9 @@ pub fn source_of(metric: &str) -> Option<&'static str> {
 pub fn band_of(metric: &str, value: Option<f64>) -> Option<&'static str> {
     let value = value?;
     let band = match metric {
-        "repo_deploys_per_week_p50" => frequency_band(value, if value > 0.0 { 1.0 } else { 0.0 }),
+        "repo_deploys_per_week_p50" | "deploys_per_week" => {
+            frequency_band(value, if value > 0.0 { 1.0 } else { 0.0 })
+        }
         "lead_time_p50_h" => lead_time_band(value),
         "change_failure_rate" => failure_band(value),
         "recovery_p50_h" => recovery_band(value),

@@ -100,7 +100,7 @@ pub fn load_state(data_dir: &Path, teams: &[String]) -> Result<Option<RetroState
     let path = data_dir.join(state_file(teams));
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(|state: RetroState| Some(comparable(state)))
+            .map(|state: RetroState| Some(comparable(state, teams.len() == 1)))
             .map_err(|e| RetroError::BadState {
                 path,
                 message: e.to_string(),
@@ -111,8 +111,12 @@ pub fn load_state(data_dir: &Path, teams: &[String]) -> Result<Option<RetroState
 }
 
 /// A state without the figures that meant something else when it was written: before schema
-/// 5, `change_failure_rate` was the share of merged PRs that failed, not DORA's rate.
-fn comparable(mut state: RetroState) -> RetroState {
+/// 5, `change_failure_rate` was the share of merged PRs that failed, not DORA's rate; before
+/// schema 6, a team's retro (`one_team`) kept the organisation's figures, not the team's own.
+fn comparable(mut state: RetroState, one_team: bool) -> RetroState {
+    if one_team && state.schema_version < 6 {
+        state.figures.clear();
+    }
     if state.schema_version < 5 {
         state.figures.remove("change_failure_rate");
     }
@@ -222,6 +226,7 @@ pub fn write(
         watch => &watch,
         expiring => &data.expiring,
         trends => &data.trends,
+        trends_label => data.trends_label(),
     };
     let text = env
         .template_from_named_str("retro.md", TEMPLATE)
@@ -329,9 +334,9 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
                 trend.months.len(),
                 trend.change_text,
                 if data.scope.is_empty() {
-                    ""
+                    String::new()
                 } else {
-                    ", organisation-wide"
+                    format!(", {}", data.trends_label())
                 }
             )],
             links: Vec::new(),
@@ -449,7 +454,7 @@ mod tests {
     fn a_state_from_before_dora_does_not_compare_the_change_failure_rate() {
         let old = r#"{"written": "2026-09-30", "last_month": "2026-09",
             "figures": {"change_failure_rate": 0.04, "cycle_p50_h": 40.0}, "findings": []}"#;
-        let state = comparable(serde_json::from_str(old).unwrap());
+        let state = comparable(serde_json::from_str(old).unwrap(), false);
         assert_eq!(state.figures.len(), 1, "{:?}", state.figures);
         assert!(state.figures.contains_key("cycle_p50_h"));
         let new = RetroState {
@@ -458,8 +463,22 @@ mod tests {
         };
         let mut figures = new.figures.clone();
         figures.insert("change_failure_rate".into(), 0.2);
-        let kept = comparable(RetroState { figures, ..new });
+        let kept = comparable(RetroState { figures, ..new }, false);
         assert!(kept.figures.contains_key("change_failure_rate"));
+    }
+
+    #[test]
+    fn a_teams_state_from_before_its_own_trends_compares_nothing() {
+        let old = r#"{"written": "2026-09-30", "last_month": "2026-09", "schema_version": 5,
+            "figures": {"cycle_p50_h": 40.0}, "findings": []}"#;
+        let state: RetroState = serde_json::from_str(old).unwrap();
+        assert!(comparable(state.clone(), true).figures.is_empty());
+        assert_eq!(comparable(state.clone(), false).figures.len(), 1);
+        let now = RetroState {
+            schema_version: crate::report::SCHEMA_VERSION,
+            ..state
+        };
+        assert_eq!(comparable(now, true).figures.len(), 1);
     }
 
     #[test]

@@ -163,8 +163,9 @@ pub struct Acknowledged {
 /// the coverage's `deployments`), and changed what `change_failure_rate` means in
 /// `metrics.outcome_by_team`, `metrics.organisation`, the trends and their
 /// `org_trend`/`outcome_trend` rows: DORA's failed deployments over deployments, where it was
-/// the share of merged PRs that failed, now `pr_failure_rate`.
-pub const SCHEMA_VERSION: u32 = 5;
+/// the share of merged PRs that failed, now `pr_failure_rate`; 6 added `trends_of` and made a
+/// one-team view's `trends` the team's own (they were the organisation's).
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
@@ -212,6 +213,13 @@ pub struct ReportData {
     pub track_records: Vec<TrackRecord>,
     /// Each headline metric over the last months, with the change from the month before.
     pub trends: Vec<Trend>,
+    /// Whose headline metrics `trends` are: `organisation`, or the team's name in a one-team
+    /// view (`report --team`, a team's page, a team's retro), whose trends are its own.
+    pub trends_of: String,
+    /// Each team's own trends (by its name as shown), which a one-team view takes for its
+    /// `trends`, with the series its trend chart draws.
+    #[serde(skip)]
+    team_trends: BTreeMap<String, (Vec<Trend>, Vec<super::charts::TrendSeries>)>,
     /// DORA's four keys in the period's last month, with their bands and sources, and the
     /// deployments that failed.
     pub delivery: super::delivery::Delivery,
@@ -619,8 +627,19 @@ impl ReportData {
                 &trend_months,
             )?)?))
         };
-        let (trends, trend_series) =
-            headline_trends(metrics.get(Metric::OrgMonthly), &trend_months, clock)?;
+        let (trends, trend_series) = headline_trends(
+            metrics.get(Metric::OrgMonthly),
+            &trend_months,
+            clock,
+            Whose::Organisation,
+        )?;
+        let team_trends = team_trend_frames(metrics, &trend_months)?
+            .into_iter()
+            .map(|(team, frame)| {
+                let trends = headline_trends(&frame, &trend_months, clock, Whose::Team)?;
+                Ok((names.text(&team), trends))
+            })
+            .collect::<Result<BTreeMap<_, _>, ReportError>>()?;
         let health_trends =
             team_health_trends(metrics.get(Metric::TeamHealthMonthly), &trend_months)?;
 
@@ -718,13 +737,15 @@ impl ReportData {
             .iter()
             .map(|(p, e)| (p.clone(), e.team.clone()))
             .collect();
-        let mut stuck = super::stuck::collect(
-            tables,
-            &teams,
-            &coverage.bots,
-            month.last_day(),
-            STUCK_ITEMS,
-        )?;
+        let mut stuck = crate::measure::timed("report: stuck items", || {
+            super::stuck::collect(
+                tables,
+                &teams,
+                &coverage.bots,
+                month.last_day(),
+                STUCK_ITEMS,
+            )
+        })?;
         stuck.rename(|p| names.person(p), |t| names.text(t));
         let team_rows = team_table(
             roster,
@@ -808,6 +829,8 @@ impl ReportData {
             not_judged,
             not_judged_teams,
             trends,
+            trends_of: ORGANISATION.to_string(),
+            team_trends,
             delivery,
             stuck,
             metrics: metric_rows,
@@ -849,9 +872,10 @@ impl ReportData {
     }
 
     /// The view of some teams (names as the report shows them): their findings, health signals,
-    /// acknowledgements, stuck items, metric rows and per-team charts; the organisation's
-    /// headline trends stay, as the report labels them, organisation-wide. The summary is made
-    /// again from what is left.
+    /// acknowledgements, stuck items, metric rows and per-team charts. One team's view has the
+    /// team's own headline trends; several teams' keep the organisation's, which the report
+    /// then labels organisation-wide (a median of several teams' medians is no one's median).
+    /// The summary is made again from what is left.
     pub fn scoped(&self, teams: &[String]) -> ReportData {
         let ours = |team: &str| teams.iter().any(|t| t == team);
         let rows = |rows: &[serde_json::Value]| -> Vec<serde_json::Value> {
@@ -890,6 +914,18 @@ impl ReportData {
             list.iter().filter(|a| ours(&a.team)).cloned().collect()
         };
         let inputs = &self.chart_inputs;
+        // One team's view has that team's own trends; several teams' keep the organisation's.
+        let (trends, trend_series, trends_of) = match teams {
+            [team] if self.team_trends.contains_key(team) => {
+                let (trends, series) = &self.team_trends[team];
+                (trends.clone(), series.clone(), team.clone())
+            }
+            _ => (
+                self.trends.clone(),
+                inputs.trends.clone(),
+                self.trends_of.clone(),
+            ),
+        };
         ReportData {
             schema_version: self.schema_version,
             period: self.period,
@@ -903,7 +939,7 @@ impl ReportData {
             scope: teams.to_vec(),
             min_group_size: self.min_group_size,
             clock: self.clock.clone(),
-            summary: summarise(&findings, &team_signals, &self.trends),
+            summary: summarise(&findings, &team_signals, &trends),
             teams: Vec::new(),
             acknowledged: acknowledged(&self.acknowledged),
             expiring: acknowledged(&self.expiring),
@@ -917,7 +953,9 @@ impl ReportData {
             team_signals,
             not_judged,
             not_judged_teams,
-            trends: self.trends.clone(),
+            trends,
+            trends_of,
+            team_trends: BTreeMap::new(),
             delivery: self.delivery.for_teams(
                 teams,
                 self.metrics
@@ -961,6 +999,7 @@ impl ReportData {
                     .filter(|t| ours(&t.team))
                     .cloned()
                     .collect(),
+                trends: trend_series,
                 ..inputs.clone()
             },
         }
@@ -1255,11 +1294,111 @@ fn longest_statuses(
     table
 }
 
-/// The headline metrics over the trend months, from `org_monthly`.
+/// What `trends_of` says of the organisation's trends.
+const ORGANISATION: &str = "organisation";
+
+impl ReportData {
+    /// Whose trends these are, in words: "organisation-wide", or "payments' own".
+    pub(super) fn trends_label(&self) -> String {
+        if self.trends_of == ORGANISATION {
+            "organisation-wide".to_string()
+        } else {
+            format!("{} own", crate::detect::possessive(&self.trends_of))
+        }
+    }
+}
+
+/// Whose headline metrics a frame holds: the organisation's `org_monthly`, or one team's rows
+/// of [`team_trend_frames`], where deployments a week are the team's own, not the median
+/// repository's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Whose {
+    Organisation,
+    Team,
+}
+
+/// Each team's headline metrics by trend month, one frame per team, under `org_monthly`'s
+/// column names: its rows of `outcome_monthly` (PRs, cycle time, pickup, lead time, change
+/// failure rate, reopened tickets), of `delivery_monthly` (deployments a week, as
+/// `deploys_per_week`, and recovery time) and of `team_health_monthly` (after-hours share). A
+/// month a team has no row in is missing from its frame, as a month without data is missing
+/// from `org_monthly`.
+fn team_trend_frames(
+    metrics: &Metrics,
+    months: &[String],
+) -> Result<BTreeMap<String, DataFrame>, ReportError> {
+    let in_months = |metric: Metric, columns: Vec<Expr>| -> Option<LazyFrame> {
+        let frame = metrics.get(metric);
+        (frame.height() > 0 && frame.column("team").is_ok()).then(|| {
+            frame
+                .clone()
+                .lazy()
+                .filter(col("month").is_in(
+                    lit(Series::new("m".into(), months.to_vec())).implode(true),
+                    false,
+                ))
+                .select(columns)
+        })
+    };
+    let keys = || vec![col("team"), col("month")];
+    let with = |names: &[&str]| -> Vec<Expr> {
+        keys()
+            .into_iter()
+            .chain(names.iter().map(|n| col(*n)))
+            .collect()
+    };
+    let parts = [
+        in_months(
+            Metric::OutcomeMonthly,
+            with(&[
+                "prs_merged",
+                "cycle_p50_h",
+                "cycle_p90_h",
+                "pickup_p50_h",
+                "pickup_p50_wh",
+                "lead_time_p50_h",
+                "change_failure_rate",
+                "reopen_rate",
+            ]),
+        ),
+        in_months(
+            Metric::DeliveryMonthly,
+            with(&["deploys_per_week", "recovery_p50_h"]),
+        ),
+        in_months(Metric::TeamHealthMonthly, with(&["after_hours_share"])),
+    ];
+    let mut joined: Option<LazyFrame> = None;
+    for part in parts.into_iter().flatten() {
+        joined = Some(match joined {
+            None => part,
+            Some(left) => left.join(
+                part,
+                keys(),
+                keys(),
+                JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+            ),
+        });
+    }
+    let Some(joined) = joined else {
+        return Ok(BTreeMap::new());
+    };
+    let joined = joined.collect()?;
+    let mut frames = BTreeMap::new();
+    for frame in joined.partition_by(["team"], true)? {
+        if let Some(team) = frame.column("team")?.str()?.get(0) {
+            frames.insert(team.to_string(), frame.clone());
+        }
+    }
+    Ok(frames)
+}
+
+/// The headline metrics over the trend months, from `org_monthly` or a team's frame of
+/// [`team_trend_frames`].
 fn headline_trends(
     org: &DataFrame,
     months: &[String],
     clock: Clock,
+    whose: Whose,
 ) -> Result<(Vec<Trend>, Vec<super::charts::TrendSeries>), ReportError> {
     let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
     if org.height() > 0 {
@@ -1276,10 +1415,11 @@ fn headline_trends(
     let mut series = Vec::new();
     for &(metric, label, unit, lower_is_better) in HEADLINES {
         // The pickup leads with the report's clock; the trend names which.
-        let (metric, label) = match (metric, clock) {
-            ("pickup_p50_h", Clock::Working) => {
+        let (metric, label) = match (metric, clock, whose) {
+            ("pickup_p50_h", Clock::Working, _) => {
                 ("pickup_p50_wh", "Review pickup p50 (working hours)")
             }
+            ("repo_deploys_per_week_p50", _, Whose::Team) => ("deploys_per_week", label),
             _ => (metric, label),
         };
         let column = if org.height() > 0 && org.column(metric).is_ok() {
@@ -1630,7 +1770,7 @@ pub fn write(
     let data_dir = staging.path().join("data");
     std::fs::create_dir_all(&data_dir).map_err(io_error(&data_dir))?;
 
-    let rendered = draw_charts(&chart_dir, &data)?;
+    let rendered = crate::measure::timed("report: charts", || draw_charts(&chart_dir, &data))?;
     let mut svgs = BTreeMap::new();
     for chart in &rendered {
         data.charts
@@ -1650,8 +1790,12 @@ pub fn write(
     let (markdown_template, html_template) = load_templates(templates)?;
     let env = super::filters::environment();
     let context = template_context(&data, &svgs, None);
-    let markdown = render(&env, "report.md", &markdown_template, &context)?;
-    let html = render(&env, "report.html", &html_template, &context)?;
+    let (markdown, html) = crate::measure::timed("report: md and html", || {
+        Ok::<_, ReportError>((
+            render(&env, "report.md", &markdown_template, &context)?,
+            render(&env, "report.html", &html_template, &context)?,
+        ))
+    })?;
 
     for (name, text) in [
         ("report.md", &markdown),
@@ -1665,6 +1809,7 @@ pub fn write(
     // (drawing each team's would make a large organisation's report as slow as its teams are
     // many; `report --team` draws them).
     if !data.teams.is_empty() {
+        let started = crate::measure::Stopwatch::start();
         let pages = staging.path().join("teams");
         std::fs::create_dir_all(&pages).map_err(io_error(&pages))?;
         let no_charts = BTreeMap::new();
@@ -1675,6 +1820,13 @@ pub fn write(
             let path = staging.path().join(&row.page);
             std::fs::write(&path, html).map_err(io_error(&path))?;
         }
+        tracing::debug!(
+            step = "report: team pages",
+            pages = data.teams.len(),
+            seconds = started.seconds(),
+            cpu_seconds = started.cpu_seconds(),
+            "step done"
+        );
     }
     crate::out_dir::write_marker(staging.path())?;
     replace_dir(staging, out_dir)?;
@@ -1724,6 +1876,8 @@ fn template_context(
         not_judged => &data.not_judged,
         track_records => &data.track_records,
         trends => &data.trends,
+        trends_of => &data.trends_of,
+        trends_label => data.trends_label(),
         delivery => &data.delivery,
         failed_shown => data.delivery.failed_shown(),
         delivery_teams => data.metrics.get("delivery_by_team"),
@@ -2418,7 +2572,7 @@ mod tests {
             "cycle_p50_h" => [80.0, 81.0, 79.0, 80.5, 80.0, 60.0],
         )
         .unwrap();
-        let (trends, _) = headline_trends(&org, &months, Clock::Wall).unwrap();
+        let (trends, _) = headline_trends(&org, &months, Clock::Wall, Whose::Organisation).unwrap();
         let trend = |metric: &str| trends.iter().find(|t| t.metric == metric).unwrap();
         let pickup = trend("pickup_p50_h");
         assert_eq!(pickup.direction, "worse");
@@ -2433,7 +2587,13 @@ mod tests {
         );
         assert_eq!(trend("cycle_p50_h").signal, "better");
         // Too few earlier months to know the usual variation: no mark.
-        let (short, _) = headline_trends(&org.slice(3, 3), &months[3..], Clock::Wall).unwrap();
+        let (short, _) = headline_trends(
+            &org.slice(3, 3),
+            &months[3..],
+            Clock::Wall,
+            Whose::Organisation,
+        )
+        .unwrap();
         let pickup = short.iter().find(|t| t.metric == "pickup_p50_h").unwrap();
         assert_eq!((pickup.signal.as_str(), pickup.usual_change), ("", None));
     }
