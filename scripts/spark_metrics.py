@@ -14,7 +14,7 @@ the driver) run in file-name order; each is rendered from DuckDB's dialect, in w
 written and which polars' SQL also reads, to Spark's by sqlglot (`render` below), and its result is
 written to OUT_DIR/<name>/ as Parquet and read back as the view `<name>` (the file name without its
 numeric prefix), so later files read earlier ones without computing them again. One line per
-metric, `<name> <rows>`, goes to standard output.
+metric, `<name> <rows> <seconds>`, goes to standard output.
 
 Needs pyspark (PyPI; it brings spark-submit) and sqlglot (PyPI) on the driver, and Java 17 or
 later. Exit status 3 when pyspark or sqlglot is missing, so a caller can tell "unavailable" from
@@ -25,6 +25,7 @@ import glob
 import json
 import os
 import sys
+import time
 
 try:
     import sqlglot
@@ -196,6 +197,7 @@ def main():
         name = metric_name(sql_file)
         with open(sql_file, encoding="utf-8") as handle:
             sql = handle.read()
+        started = time.monotonic()
         try:
             frame = as_doubles(spark.sql(render(sql)))
             frame.write.mode("overwrite").parquet(f"{out}/{name}")
@@ -211,7 +213,7 @@ def main():
             sys.exit(1)
         result = spark.read.parquet(f"{out}/{name}")
         result.createOrReplaceTempView(name)
-        print(f"{name} {result.count()}", flush=True)
+        print(f"{name} {result.count()} {time.monotonic() - started:.1f}", flush=True)
     spark.stop()
 
 
