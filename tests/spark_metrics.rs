@@ -36,7 +36,9 @@ fn missing() -> Option<String> {
         );
     }
     if !engines::runs("python3", &["-c", "import pyspark, sqlglot"]) {
-        return Some("python3 cannot import pyspark and sqlglot: pip install pyspark sqlglot".into());
+        return Some(
+            "python3 cannot import pyspark and sqlglot: pip install pyspark sqlglot".into(),
+        );
     }
     if on_path("spark-submit").is_none() {
         return Some(
@@ -56,7 +58,11 @@ fn read_spark_result(dir: &Path) -> DataFrame {
         .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
         .collect();
     parts.sort();
-    assert!(!parts.is_empty(), "{}: Spark wrote no Parquet file", dir.display());
+    assert!(
+        !parts.is_empty(),
+        "{}: Spark wrote no Parquet file",
+        dir.display()
+    );
     let mut frames = parts.iter().map(|p| engines::read_parquet(p));
     let mut frame = frames.next().unwrap();
     for part in frames {
