@@ -23,6 +23,7 @@ later. Exit status 3 when pyspark or sqlglot is missing, so a caller can tell "u
 
 import glob
 import json
+import logging
 import os
 import sys
 import time
@@ -167,7 +168,8 @@ def brief(error):
             causes.append(cause.toString())
             cause = cause.getCause()
         return "\n  caused by: ".join(causes)
-    return str(error).split("\n\tat ")[0]
+    # An analysis error ends with `; line L pos P;` and the query's whole plan: left out.
+    return str(error).split("\n\tat ")[0].split(";\n")[0]
 
 
 def main():
@@ -190,6 +192,9 @@ def main():
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    # PySpark logs each failed query's error with its Java stack as JSON before raising it; the
+    # error is reported below, once and briefly.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     empty = register_tables(spark, data_dir, manifest=read_manifest(spark, data_dir))
     register_derived(spark, derived_dir)
     out = out_dir.rstrip("/")
