@@ -1,12 +1,12 @@
-"""teamlens's metric SQL on Spark: each file of queries/metrics/ rendered for Spark SQL and run over a
-store's Parquet files, on a cluster or in local mode.
+"""teamlens's metric SQL on Spark: each file of queries/metrics/ rendered for Spark SQL and run over
+a store's Parquet files, on a cluster or in local mode.
 
     spark-submit [--master URL] scripts/spark_metrics.py DATA_DIR DERIVED_DIR OUT_DIR [SQL_FILE...]
 
 DATA_DIR is a teamlens data directory (the folder holding manifest.json and tables/), on any file
-system Spark reads (a local path, hdfs://…, s3a://…). Every table the manifest lists becomes a view
-of the same name over exactly the files the manifest names (stale files in the folders are not
-read), through Hive-style partition discovery; the partition column `month` is left out, as
+system Spark reads (a local path, hdfs://…, s3a://…). Every table the manifest lists becomes a
+view of the same name over exactly the files the manifest names (stale files in the folders are
+not read), through Hive-style partition discovery; the partition column `month` is left out, as
 teamlens leaves it out. DERIVED_DIR holds the tables teamlens computes before the SQL (bots,
 memberships, activity_local, the working calendars, …), one `<name>.parquet` each; every one found
 becomes a view. The SQL files (default: every .sql of queries/metrics/ beside this script, read by
@@ -38,7 +38,6 @@ try:
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
     from pyspark.sql import SparkSession
-    from pyspark.sql.types import DecimalType, DoubleType
 except ImportError:
     print("pyspark is not installed: pip install pyspark", file=sys.stderr)
     sys.exit(3)
@@ -103,6 +102,7 @@ def render(sql):
 
 
 def hadoop_path(spark, path):
+    """A path as Hadoop's file systems take it: local, hdfs://, s3a://, … alike."""
     jvm = spark.sparkContext._jvm
     return jvm.org.apache.hadoop.fs.Path(path)
 
@@ -143,20 +143,14 @@ def register_derived(spark, derived_dir):
     path = hadoop_path(spark, derived_dir)
     fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     if not fs.exists(path):
-        sys.exit(f"{derived_dir} does not exist: give the folder of the derived tables' Parquet files")
+        sys.exit(
+            f"{derived_dir} does not exist: give the folder of the derived tables' Parquet files"
+        )
     for status in fs.listStatus(path):
         name = status.getPath().getName()
         if name.endswith(".parquet"):
             table = name[: -len(".parquet")]
             spark.read.parquet(str(status.getPath())).createOrReplaceTempView(table)
-
-
-def as_doubles(frame):
-    """Any decimal column of a result as DOUBLE, the type polars gives it."""
-    for field in frame.schema.fields:
-        if isinstance(field.dataType, DecimalType):
-            frame = frame.withColumn(field.name, frame[field.name].cast(DoubleType()))
-    return frame
 
 
 def brief(error):
@@ -204,7 +198,7 @@ def main():
             sql = handle.read()
         started = time.monotonic()
         try:
-            frame = as_doubles(spark.sql(render(sql)))
+            frame = spark.sql(render(sql))
             frame.write.mode("overwrite").parquet(f"{out}/{name}")
         except (PySparkException, Py4JJavaError, sqlglot.errors.SqlglotError, ValueError) as error:
             hint = (
@@ -213,7 +207,10 @@ def main():
                 if empty
                 else ""
             )
-            print(f"metric {name} ({sql_file}) fails on Spark{hint}: {brief(error)}", file=sys.stderr)
+            print(
+                f"metric {name} ({sql_file}) fails on Spark{hint}: {brief(error)}",
+                file=sys.stderr,
+            )
             spark.stop()
             sys.exit(1)
         result = spark.read.parquet(f"{out}/{name}")
