@@ -2,8 +2,9 @@
 //! `scripts/action/install.sh` (a release archive checked against its checksum, or a build of the
 //! action's source), `scripts/action/run.sh` (the month, the cache keys, the commands the action
 //! runs, publishing that goes on past a failed target) and `scripts/test --check`. Releases are
-//! folders served as `file://` URLs, and `teamlens`, `cargo` and `python3` are stand-ins that
-//! record what they were asked; nothing reaches the network. Needs bash, tar and sha256sum.
+//! folders served as `file://` URLs, and `teamlens`, `cargo`, `python3`, `java` and `spark-submit`
+//! are stand-ins that record what they were asked; nothing reaches the network. Needs bash, tar
+//! and sha256sum.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -501,14 +502,19 @@ fn publishing_tries_every_target_fails_at_the_end_and_never_prints_a_webhook_url
 }
 
 #[test]
-fn the_test_command_checks_for_chromium_and_duckdb_without_installing_them() {
+fn the_test_command_checks_for_chromium_python_modules_and_java_without_installing_them() {
     let work = tempfile::tempdir().unwrap();
-    // A python3 that runs but cannot import duckdb, first on PATH.
+    // A python3 that runs but cannot import duckdb or pyspark, and a Java too old for Spark,
+    // first on PATH.
     let bin = work.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     write_executable(
         &bin.join("python3"),
-        "#!/bin/sh\n[ \"$1\" = -c ] && [ \"$2\" = 'import duckdb' ] && exit 1\nexit 0\n",
+        "#!/bin/sh\n[ \"$1\" = -c ] && case \"$2\" in 'import duckdb'|'import pyspark') exit 1;; esac\nexit 0\n",
+    );
+    write_executable(
+        &bin.join("java"),
+        "#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n",
     );
     let path = format!(
         "{}:{}",
@@ -531,11 +537,13 @@ fn the_test_command_checks_for_chromium_and_duckdb_without_installing_them() {
     );
     assert!(
         said.contains(&format!(
-            "duckdb: missing; scripts/test would pip install duckdb into {}",
-            target.join("tools/duckdb-venv").display()
+            "python: python3 lacks duckdb pyspark; scripts/test would pip install it into {}",
+            target.join("tools/python-venv").display()
         )),
         "{said}"
     );
+    // Debian as root says what it would install; elsewhere, what to install.
+    assert!(said.contains("java: 11"), "{said}");
     assert!(!target.exists(), "--check installs nothing");
 
     // A Chromium named by TEAMLENS_CHROMIUM that is not there is said, not searched past.
@@ -553,8 +561,14 @@ fn the_test_command_checks_for_chromium_and_duckdb_without_installing_them() {
         all(&output)
     );
 
-    // Both there: a Chromium named by TEAMLENS_CHROMIUM, a python3 that imports duckdb.
+    // All there: a Chromium named by TEAMLENS_CHROMIUM, a python3 that imports every module,
+    // Java 17 and spark-submit.
     write_executable(&bin.join("python3"), "#!/bin/sh\necho 9.9.9\n");
+    write_executable(
+        &bin.join("java"),
+        "#!/bin/sh\necho 'openjdk version \"17.0.15\" 2025-04-15' >&2\n",
+    );
+    write_executable(&bin.join("spark-submit"), "#!/bin/sh\n");
     let chromium = bin.join("my-chromium");
     write_executable(&chromium, "#!/bin/sh\n");
     let output = script("scripts/test")
@@ -564,16 +578,23 @@ fn the_test_command_checks_for_chromium_and_duckdb_without_installing_them() {
         .env("TEAMLENS_CHROMIUM", &chromium)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", all(&output));
+    let said = all(&output);
+    assert!(output.status.success(), "{said}");
     assert!(
-        all(&output).contains(&format!("chromium: {}", chromium.display())),
-        "{}",
-        all(&output)
+        said.contains(&format!("chromium: {}", chromium.display())),
+        "{said}"
+    );
+    assert!(said.contains("python: 9.9.9 in"), "{said}");
+    assert!(
+        said.contains(&format!("java: 17 ({})", bin.join("java").display())),
+        "{said}"
     );
     assert!(
-        all(&output).contains("duckdb: 9.9.9 in"),
-        "{}",
-        all(&output)
+        said.contains(&format!(
+            "spark-submit: {}",
+            bin.join("spark-submit").display()
+        )),
+        "{said}"
     );
 }
 

@@ -11,6 +11,7 @@ pub mod fake_webhooks;
 pub mod faults;
 pub mod git_repo;
 pub mod http;
+pub mod other_engines;
 pub mod proxy;
 pub mod tables;
 
