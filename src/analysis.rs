@@ -111,16 +111,10 @@ pub fn as_of(
     config: &Config,
     until: i64,
 ) -> Result<(Identities, Tables), AnalysisError> {
-    let mut tables = crate::asof::as_of(tables, until);
-    // The tables read many times are cut once here: left lazy, the cut (filters, and joins that
-    // keep a PR's commits and a ticket's events only with it) would run again in identity
-    // resolution and in every metric and detector that reads them.
-    for name in crate::model::READ_REPEATEDLY {
-        if let Some(frame) = tables.get(name) {
-            let frame = frame.clone().collect()?;
-            tables.insert(name, frame.lazy());
-        }
-    }
+    // The tables read many times are cut once, into memory: left lazy, the cut (filters, and
+    // joins that keep a PR's commits and a ticket's events only with it) would run again in
+    // identity resolution and in every metric and detector that reads them.
+    let tables = crate::asof::as_of(tables, until, crate::model::READ_REPEATEDLY)?;
     let identities = identity::resolve(&tables, config, Some(until))?;
     let tables = identities.apply(tables)?;
     Ok((identities, tables))

@@ -26,11 +26,16 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-/// Every table as it stood before `end` (microseconds since the epoch, exclusive).
+/// Every table as it stood before `end` (microseconds since the epoch, exclusive). The tables
+/// named in `collect` are cut once, into memory, as soon as their cut is complete: the tables
+/// the analysis reads many times (`model::READ_REPEATEDLY`), whose cut would otherwise run again
+/// at every read. Cut before the others refer to them, they are what the lazy cuts of
+/// `file_changes` and the rest join to, so the uncut frames are not kept alive beside them.
 pub fn as_of(
     mut tables: BTreeMap<&'static str, LazyFrame>,
     end: i64,
-) -> BTreeMap<&'static str, LazyFrame> {
+    collect: &[&str],
+) -> PolarsResult<BTreeMap<&'static str, LazyFrame>> {
     fn cut(
         tables: &mut BTreeMap<&'static str, LazyFrame>,
         name: &'static str,
@@ -40,15 +45,28 @@ pub fn as_of(
             tables.insert(name, f(frame));
         }
     }
+    let settle =
+        |tables: &mut BTreeMap<&'static str, LazyFrame>, name: &'static str| -> PolarsResult<()> {
+            if collect.contains(&name)
+                && let Some(frame) = tables.remove(name)
+            {
+                tables.insert(name, frame.collect()?.lazy());
+            }
+            Ok(())
+        };
     cut(&mut tables, "pull_requests", &|f| pull_requests(f, end));
+    settle(&mut tables, "pull_requests")?;
     cut(&mut tables, "reviews", &|f| {
         f.filter(before("submitted_at", end))
     });
+    settle(&mut tables, "reviews")?;
     cut(&mut tables, "review_requests", &|f| {
         f.filter(before("requested_at", end))
             .with_column(unless_before("removed_at", end))
     });
+    settle(&mut tables, "review_requests")?;
     cut(&mut tables, "pr_events", &|f| f.filter(before("at", end)));
+    settle(&mut tables, "pr_events")?;
     cut(&mut tables, "pr_commits", &|f| {
         f.filter(before("authored_at", end))
     });
@@ -56,16 +74,21 @@ pub fn as_of(
     if let (Some(commits), Some(prs)) = (tables.remove("pr_commits"), tables.get("pull_requests")) {
         tables.insert("pr_commits", of_existing_prs(commits, prs.clone()));
     }
+    settle(&mut tables, "pr_commits")?;
     cut(&mut tables, "comments", &|f| {
         f.filter(before("created_at", end))
     });
+    settle(&mut tables, "comments")?;
     cut(&mut tables, "commits", &|f| {
         f.filter(commit_landed_before(end))
     });
+    settle(&mut tables, "commits")?;
     cut(&mut tables, "deployments", &|f| f.filter(before("at", end)));
+    settle(&mut tables, "deployments")?;
     cut(&mut tables, "sprints", &|f| {
         f.filter(col("started_at").is_null().or(before("started_at", end)))
     });
+    settle(&mut tables, "sprints")?;
     let events = tables.remove("issue_events");
     if let Some(issues) = tables.remove("issues") {
         let issues = match &events {
@@ -74,6 +97,7 @@ pub fn as_of(
         };
         tables.insert("issues", issues);
     }
+    settle(&mut tables, "issues")?;
     if let Some(events) = events {
         let events = events.filter(before("at", end));
         // Changes of a ticket that did not exist yet (an import's or a move's back-dated
@@ -95,6 +119,7 @@ pub fn as_of(
         };
         tables.insert("issue_events", events);
     }
+    settle(&mut tables, "issue_events")?;
     // Files have no time of their own: a git file change exists with its commit, a PR's with
     // its PR.
     if let Some(files) = tables.remove("file_changes") {
@@ -104,7 +129,8 @@ pub fn as_of(
         };
         tables.insert("file_changes", files);
     }
-    tables
+    settle(&mut tables, "file_changes")?;
+    Ok(tables)
 }
 
 /// `column` (a timestamp) is before `end`.
