@@ -81,6 +81,7 @@ pub fn timed<T>(step: &'static str, work: impl FnOnce() -> T) -> T {
         step,
         seconds = started.seconds(),
         cpu_seconds = started.cpu_seconds(),
+        peak_rss_mib = peak_rss_bytes().map(|b| b >> 20),
         "step done"
     );
     result

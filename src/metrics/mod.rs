@@ -381,6 +381,7 @@ fn log_metric(name: &str, started: &Stopwatch) {
         metric = name,
         seconds = started.seconds(),
         cpu_seconds = started.cpu_seconds(),
+        peak_rss_mib = crate::measure::peak_rss_bytes().map(|b| b >> 20),
         "metric computed"
     );
 }
