@@ -369,3 +369,45 @@ fn a_team_finding_counts_the_teams_reviews_not_the_organisations() {
     assert_eq!(finding.basis.reviews, of_team, "{finding:#?}");
     assert!(of_team * 2 < in_month, "{of_team} of {in_month} reviews");
 }
+
+/// A team whose PRs made with an assistant fail more is found; a team that uses assistants as
+/// much without the lag, and a team that uses none, are not.
+#[test]
+fn assisted_work_that_comes_back_is_found_and_assisted_work_that_holds_is_not() {
+    use teamlens::sources::simulate::AiUse;
+    let kind = "ai_output_without_outcome";
+    for seed in [21, 22] {
+        let mut lagging = healthy("alpha", 6);
+        lagging.ai = Some(AiUse {
+            share: 0.4,
+            lag: true,
+        });
+        let mut steady = healthy("beta", 6);
+        steady.ai = Some(AiUse {
+            share: 0.4,
+            lag: false,
+        });
+        let config = SimConfig {
+            teams: vec![lagging, steady, healthy("gamma", 5)],
+            ..SimConfig::default_org(seed, 3, 6, 1.0)
+        };
+        let (found, truth, _) = run(&config, 2);
+        assert!(
+            truth
+                .plants
+                .iter()
+                .any(|p| p.kind == kind && p.subject == "team:alpha"),
+            "seed {seed}: the lag is planted"
+        );
+        assert!(!truth.ai_assisted.is_empty(), "seed {seed}");
+        let ours: Vec<_> = found.iter().filter(|(k, _, _)| k == kind).collect();
+        assert!(
+            ours.iter().any(|(_, s, _)| s == "team:alpha"),
+            "seed {seed}: the lagging team is not found: {ours:?}"
+        );
+        assert!(
+            ours.iter().all(|(_, s, _)| s == "team:alpha"),
+            "seed {seed}: a team without the lag is found: {ours:?}"
+        );
+    }
+}

@@ -112,9 +112,17 @@ impl Detector for AiOutputWithoutOutcome {
     }
 }
 
-/// How much worse one outcome of the AI-assisted PRs is: the ratio of the rates, when it holds
-/// up — enough such PRs, and the AI-assisted rate's interval wholly above the other PRs' rate.
-fn lag(ai: Group, other: Group, pick: fn(Group) -> u64, min: u64) -> (Option<f64>, bool) {
+/// How much worse one outcome of the AI-assisted PRs is: the ratio of the rates, and whether it
+/// holds up — at least `needed` times the other PRs' rate, enough such PRs, and the two rates'
+/// 95 % (Wilson) intervals apart, the AI-assisted one wholly above: a few unlucky PRs, or a
+/// handful of other PRs, are no pattern.
+fn lag(
+    ai: Group,
+    other: Group,
+    pick: fn(Group) -> u64,
+    min: u64,
+    needed: f64,
+) -> (Option<f64>, bool) {
     let (Some(ai_rate), Some(other_rate)) = (ai.rate(pick(ai)), other.rate(pick(other))) else {
         return (None, false);
     };
@@ -140,8 +148,10 @@ fn judge(input: &DetectorInput, team: &str, window: &[String], f: &Team) -> Opti
     if !rose {
         return None;
     }
-    let (failure_ratio, failure_holds) = lag(f.ai, f.other, |g| g.failed, t.min_failed);
-    let (rework_ratio, rework_holds) = lag(f.ai, f.other, |g| g.reworked, t.min_failed);
+    let (failure_ratio, failure_holds) =
+        lag(f.ai, f.other, |g| g.failed, t.min_failed, t.outcome_ratio);
+    let (rework_ratio, rework_holds) =
+        lag(f.ai, f.other, |g| g.reworked, t.min_failed, t.outcome_ratio);
     let failure_lags = failure_holds && failure_ratio.is_some_and(|r| r >= t.outcome_ratio);
     let rework_lags = rework_holds && rework_ratio.is_some_and(|r| r >= t.outcome_ratio);
     if !(failure_lags || rework_lags) {

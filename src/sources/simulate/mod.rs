@@ -731,7 +731,7 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                 &team_subject,
                 last(2),
                 format!(
-                    "{:.0} % of the PRs of the last two months made with an assistant (a quarter of that before), nine in ten of the failed PRs among them",
+                    "{:.0} % of the PRs of the last two months made with an assistant (a quarter of that before); nine in ten of the failed PRs among them, one in six of them reverted",
                     ai.share * 100.0
                 ),
             );
