@@ -234,6 +234,10 @@ pub enum MetricsError {
     },
     #[error("no metric is named `{name}`; the metrics are: {known}")]
     Unknown { name: String, known: String },
+    #[error(
+        "teamlens.toml: [ai] remove names no built-in tool: {names}; the built-in tools are: {known}"
+    )]
+    UnknownAssistant { names: String, known: String },
     #[error("cannot start the thread that computes the metrics: {0}")]
     Thread(#[source] std::io::Error),
     #[error("cannot read metric file {path}: {source}")]
@@ -326,6 +330,16 @@ fn compute_here(
     config: &Config,
     user_dir: Option<&Path>,
 ) -> Result<Metrics, MetricsError> {
+    let unknown = crate::identity::assistants::Assistants::unknown_removals(&config.ai);
+    if !unknown.is_empty() {
+        return Err(MetricsError::UnknownAssistant {
+            names: unknown.join(", "),
+            known: crate::identity::assistants::Assistants::builtin_tools()
+                .map(|(tool, _)| tool)
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
     let mut context = SQLContext::new();
     for (name, frame) in tables {
         context.register(name, frame.clone());
