@@ -133,8 +133,10 @@ fn lag(
     } else {
         None
     };
-    let holds =
-        pick(ai) >= min && wilson(pick(ai), ai.prs).is_some_and(|(low, _)| low > other_rate);
+    let other_high = wilson(pick(other), other.prs).map_or(1.0, |(_, high)| high);
+    let holds = pick(ai) >= min
+        && ratio.is_some_and(|r| r >= needed)
+        && wilson(pick(ai), ai.prs).is_some_and(|(low, _)| low > other_high);
     (ratio, holds)
 }
 

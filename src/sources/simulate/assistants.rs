@@ -99,13 +99,11 @@ pub fn plant(
             continue;
         }
         let key = (pr.repo.clone(), pr.number);
-        if evidence == 2 {
-            pr.attribution.push(DESCRIPTION_LINE.to_string());
-        } else if !dataset
+        let has_commits = dataset
             .pr_commits
             .iter()
-            .any(|c| c.repo == key.0 && c.number == key.1)
-        {
+            .any(|c| c.repo == key.0 && c.number == key.1);
+        if evidence == 2 || !has_commits {
             pr.attribution.push(DESCRIPTION_LINE.to_string());
         } else {
             chosen.insert(key.clone());
