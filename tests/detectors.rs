@@ -173,9 +173,21 @@ fn assistants_are_judged_on_the_organisations_that_use_them() {
     let kind = FindingKind::AiOutputWithoutOutcome;
     let months = &evaluation.scores[&kind];
     let subjects = &evaluation.subjects[&kind];
-    assert!(months.precision >= 0.95, "precision {:.2}", months.precision);
-    assert!(months.recall >= 0.75, "recall per month {:.2}", months.recall);
-    assert!(subjects.recall >= 0.9, "recall per subject {:.2}", subjects.recall);
+    assert!(
+        months.precision >= 0.95,
+        "precision {:.2}",
+        months.precision
+    );
+    assert!(
+        months.recall >= 0.75,
+        "recall per month {:.2}",
+        months.recall
+    );
+    assert!(
+        subjects.recall >= 0.9,
+        "recall per subject {:.2}",
+        subjects.recall
+    );
     assert_eq!(evaluation.healthy_control_findings, 0);
     assert_eq!(evaluation.hard_case_findings, 0);
 }
