@@ -629,6 +629,7 @@ fn explain_all_covers_every_finding_kind_and_an_unknown_kind_lists_the_valid_one
         "attrition_risk",
         "output_outcome_divergence",
         "rubber_stamp_review",
+        "ai_output_without_outcome",
     ] {
         assert!(text.contains(&format!("[thresholds.{kind}]")), "{kind}");
     }

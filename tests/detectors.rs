@@ -121,6 +121,12 @@ fn every_detector_meets_its_goal_on_the_evaluation_organisations() {
         eprintln!("{line}");
     }
     for (kind, score) in &evaluation.scores {
+        if *kind == FindingKind::AiOutputWithoutOutcome {
+            // No one uses an assistant in these organisations: nothing to find, nothing found
+            // (`assistants_are_judged_on_the_organisations_that_use_them` scores it).
+            assert_eq!((score.tp, score.fp, score.missed), (0, 0, 0));
+            continue;
+        }
         assert!(score.tp > 0, "{}: nothing planted was found", kind.name());
         let (precision, recall) = (0.95, 0.9);
         assert!(
@@ -147,6 +153,43 @@ fn every_detector_meets_its_goal_on_the_evaluation_organisations() {
     );
     assert!(evaluation.meets_goals());
     assert_docs_show(&evaluation, "tuning");
+}
+
+/// `ai_output_without_outcome` over the tuning organisations with coding assistants planted
+/// (`teamlens eval --set assistants`, its first table, as docs/ai.md shows it): no false alarm,
+/// nothing on controls or hard cases, every lagging team found in at least 9 in 10 cases. Its
+/// recall per month is lower (a lag's first month shares the two-month window with a month
+/// without it: 85 of 114) and is asserted as measured, so that it cannot fall unnoticed.
+#[test]
+fn assistants_are_judged_on_the_organisations_that_use_them() {
+    let evaluation = eval::evaluate_set(
+        eval::SeedSet::AssistantsTuning,
+        None,
+        36,
+        3,
+        &Config::default(),
+    )
+    .unwrap();
+    let kind = FindingKind::AiOutputWithoutOutcome;
+    let months = &evaluation.scores[&kind];
+    let subjects = &evaluation.subjects[&kind];
+    assert!(
+        months.precision >= 0.95,
+        "precision {:.2}",
+        months.precision
+    );
+    assert!(
+        months.recall >= 0.74,
+        "recall per month {:.2}",
+        months.recall
+    );
+    assert!(
+        subjects.recall >= 0.9,
+        "recall per subject {:.2}",
+        subjects.recall
+    );
+    assert_eq!(evaluation.healthy_control_findings, 0);
+    assert_eq!(evaluation.hard_case_findings, 0);
 }
 
 /// docs/detectors.md's unseen table is `teamlens eval --set unseen`'s output. Ignored by default
@@ -368,4 +411,46 @@ fn a_team_finding_counts_the_teams_reviews_not_the_organisations() {
     }
     assert_eq!(finding.basis.reviews, of_team, "{finding:#?}");
     assert!(of_team * 2 < in_month, "{of_team} of {in_month} reviews");
+}
+
+/// A team whose PRs made with an assistant fail more is found; a team that uses assistants as
+/// much without the lag, and a team that uses none, are not.
+#[test]
+fn assisted_work_that_comes_back_is_found_and_assisted_work_that_holds_is_not() {
+    use teamlens::sources::simulate::AiUse;
+    let kind = "ai_output_without_outcome";
+    for seed in [21, 22] {
+        let mut lagging = healthy("alpha", 6);
+        lagging.ai = Some(AiUse {
+            share: 0.4,
+            lag: true,
+        });
+        let mut steady = healthy("beta", 6);
+        steady.ai = Some(AiUse {
+            share: 0.4,
+            lag: false,
+        });
+        let config = SimConfig {
+            teams: vec![lagging, steady, healthy("gamma", 5)],
+            ..SimConfig::default_org(seed, 3, 6, 1.0)
+        };
+        let (found, truth, _) = run(&config, 2);
+        assert!(
+            truth
+                .plants
+                .iter()
+                .any(|p| p.kind == kind && p.subject == "team:alpha"),
+            "seed {seed}: the lag is planted"
+        );
+        assert!(!truth.ai_assisted.is_empty(), "seed {seed}");
+        let ours: Vec<_> = found.iter().filter(|(k, _, _)| k == kind).collect();
+        assert!(
+            ours.iter().any(|(_, s, _)| s == "team:alpha"),
+            "seed {seed}: the lagging team is not found: {ours:?}"
+        );
+        assert!(
+            ours.iter().all(|(_, s, _)| s == "team:alpha"),
+            "seed {seed}: a team without the lag is found: {ours:?}"
+        );
+    }
 }

@@ -7,6 +7,7 @@
 //! kept to what DuckDB also runs, so the same files work on the same Parquet files elsewhere.
 
 mod activity;
+pub mod ai;
 pub mod calendar;
 mod delivery;
 mod derived;
@@ -58,11 +59,15 @@ pub enum Metric {
     DeployOutcomes,
     DeliveryMonthly,
     DeliveryOrgMonthly,
+    PrAi,
+    PrRework,
+    AiPrs,
+    AiMonthly,
 }
 
 impl Metric {
     /// Every built-in metric.
-    pub const ALL: [Metric; 31] = [
+    pub const ALL: [Metric; 35] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -94,6 +99,10 @@ impl Metric {
         Metric::DeployOutcomes,
         Metric::DeliveryMonthly,
         Metric::DeliveryOrgMonthly,
+        Metric::PrAi,
+        Metric::PrRework,
+        Metric::AiPrs,
+        Metric::AiMonthly,
     ];
 
     /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
@@ -130,6 +139,10 @@ impl Metric {
             Metric::DeployOutcomes => "deploy_outcomes",
             Metric::DeliveryMonthly => "delivery_monthly",
             Metric::DeliveryOrgMonthly => "delivery_org_monthly",
+            Metric::PrAi => "pr_ai",
+            Metric::PrRework => "pr_rework",
+            Metric::AiPrs => "ai_prs",
+            Metric::AiMonthly => "ai_monthly",
         }
     }
 }
@@ -200,6 +213,14 @@ pub const BUILTIN_SQL: &[(Metric, &str)] = &[
         Metric::ActivityHeatmap,
         include_str!("../../queries/metrics/70_activity_heatmap.sql"),
     ),
+    (
+        Metric::AiPrs,
+        include_str!("../../queries/metrics/75_ai_prs.sql"),
+    ),
+    (
+        Metric::AiMonthly,
+        include_str!("../../queries/metrics/76_ai_monthly.sql"),
+    ),
 ];
 
 /// Why metrics could not be computed.
@@ -213,6 +234,10 @@ pub enum MetricsError {
     },
     #[error("no metric is named `{name}`; the metrics are: {known}")]
     Unknown { name: String, known: String },
+    #[error(
+        "teamlens.toml: [ai] remove names no built-in tool: {names}; the built-in tools are: {known}"
+    )]
+    UnknownAssistant { names: String, known: String },
     #[error("cannot start the thread that computes the metrics: {0}")]
     Thread(#[source] std::io::Error),
     #[error("cannot read metric file {path}: {source}")]
@@ -305,6 +330,16 @@ fn compute_here(
     config: &Config,
     user_dir: Option<&Path>,
 ) -> Result<Metrics, MetricsError> {
+    let unknown = crate::identity::assistants::Assistants::unknown_removals(&config.ai);
+    if !unknown.is_empty() {
+        return Err(MetricsError::UnknownAssistant {
+            names: unknown.join(", "),
+            known: crate::identity::assistants::Assistants::builtin_tools()
+                .map(|(tool, _)| tool)
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
     let mut context = SQLContext::new();
     for (name, frame) in tables {
         context.register(name, frame.clone());
@@ -496,6 +531,7 @@ mod tests {
             reverts_number: None,
             linked_issues: vec![],
             updated_at: None,
+            attribution: Vec::new(),
         };
         let request = |who: &str, when| ReviewRequest {
             source: "t".into(),
@@ -657,6 +693,7 @@ mod tests {
             reverts_number: None,
             linked_issues: vec![],
             updated_at: None,
+            attribution: Vec::new(),
         }])
         .unwrap();
         tables.insert("pull_requests", pr.lazy());

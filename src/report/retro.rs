@@ -112,9 +112,9 @@ pub fn load_state(data_dir: &Path, teams: &[String]) -> Result<Option<RetroState
 
 /// A state without the figures that meant something else when it was written: before schema
 /// 5, `change_failure_rate` was the share of merged PRs that failed, not DORA's rate; before
-/// schema 6, a team's retro (`one_team`) kept the organisation's figures, not the team's own.
+/// schema 7, a team's retro (`one_team`) kept the organisation's figures, not the team's own.
 fn comparable(mut state: RetroState, one_team: bool) -> RetroState {
-    if one_team && state.schema_version < 6 {
+    if one_team && state.schema_version < 7 {
         state.figures.clear();
     }
     if state.schema_version < 5 {
@@ -469,7 +469,7 @@ mod tests {
 
     #[test]
     fn a_teams_state_from_before_its_own_trends_compares_nothing() {
-        let old = r#"{"written": "2026-09-30", "last_month": "2026-09", "schema_version": 5,
+        let old = r#"{"written": "2026-09-30", "last_month": "2026-09", "schema_version": 6,
             "figures": {"cycle_p50_h": 40.0}, "findings": []}"#;
         let state: RetroState = serde_json::from_str(old).unwrap();
         assert!(comparable(state.clone(), true).figures.is_empty());
