@@ -6,8 +6,9 @@
 //! was stored before: a line is kept when it reads as an attribution — an attribution verb
 //! followed by `with`, `by`, `using`, `via`, `in` or `automatically` ("Generated with
 //! [Claude Code](…)", "Made with Cursor", "PR created automatically by Jules for task …",
-//! "Link to Devin run: …" through `link to`), a trailer-like `<verb>-by:` line of a PR
-//! description (`Generated-by:`, `Co-authored-by:`), a robot emoji, or a link to an agent's task or
+//! "Link to Devin run: …" through `link to`), a trailer-like `<verb>-by:` or `<verb>-with:` line
+//! (`Generated-by:`, `Co-authored-by:`, `Made-with: Cursor`, which a squashed commit carries in
+//! the middle of its body, where git reads no trailer), a robot emoji, or a link to an agent's task or
 //! session page (a URL whose path names `task`, `tasks`, `session`, `sessions`, `run` or `runs`).
 //! A commit's trailers are also stored on their own (`commits.trailers`); a PR description has
 //! none, so its `Co-authored-by:` lines are kept here. At most
@@ -71,10 +72,13 @@ pub fn is_attribution(line: &str) -> bool {
     let verb_then_link = words
         .windows(2)
         .any(|pair| VERBS.contains(&pair[0]) && LINKS.contains(&pair[1]));
-    // A trailer-like line in a PR description (`Generated-by: …`, `Co-authored-by: …`).
+    // A trailer-like line (`Generated-by: …`, `Co-authored-by: …`, `Made-with: Cursor`): in a PR
+    // description, or in the middle of a squashed commit's body, where git reads no trailer.
     let verb_by = words.iter().any(|w| {
-        w.strip_suffix("-by")
-            .is_some_and(|verb| VERBS.contains(&verb))
+        w.split_once('-')
+            .is_some_and(|(verb, link)| VERBS.contains(&verb) && LINKS.contains(&link))
+            || w.strip_suffix("-by")
+                .is_some_and(|verb| VERBS.contains(&verb))
     });
     if verb_then_link || verb_by || lower.contains("link to ") {
         return true;
@@ -121,6 +125,19 @@ mod tests {
         ] {
             assert!(is_attribution(line), "{line}");
         }
+    }
+
+    #[test]
+    fn a_trailer_like_line_in_a_squashed_body_is_an_attribution() {
+        assert!(is_attribution("Made-with: Cursor"));
+        assert!(is_attribution("Generated-with: an assistant"));
+        let body = "Fix formatting (#446)\n\n* Fix tests\n\nMade-with: Cursor\n\n* Formatting";
+        assert_eq!(
+            attribution_lines(body),
+            vec!["Made-with: Cursor".to_string()]
+        );
+        assert!(!is_attribution("Made-up numbers removed"));
+        assert!(!is_attribution("well-made change"));
     }
 
     #[test]

@@ -159,12 +159,16 @@ const BUILTIN: &[Builtin] = &[
         tool: "Cursor",
         source: "Cursor's agent commits: `Co-authored-by: Cursor <cursoragent@cursor.com>`, background agents as \
                  `Cursor Agent <cursoragent@cursor.com>`; PR descriptions `Made with [Cursor](https://cursor.com)` \
-                 (seen in getsentry/sentry-docs#16597)",
+                 (seen in getsentry/sentry-docs#16597); a `Made-with: Cursor` line in commit messages (seen in \
+                 GetStream/Vision-Agents and steveyegge/beads)",
         addresses: &["cursoragent@cursor.com"],
         domains: &["cursor.com"],
         names: &["cursor"],
         agents: &["cursoragent@cursor.com", "cursor[bot]"],
-        markers: &["made with [cursor](https://cursor.com)"],
+        markers: &[
+            "made with [cursor](https://cursor.com)",
+            "made-with: cursor",
+        ],
         prefixes: NONE,
         name_suffixes: NONE,
     },
@@ -242,11 +246,47 @@ const BUILTIN: &[Builtin] = &[
     Builtin {
         tool: "OpenHands",
         source: "All-Hands-AI's co-author footer `Co-authored-by: openhands <openhands@all-hands.dev>` (later \
-                 `openhands@openhands.dev`); its resolver's account `openhands-agent`",
-        addresses: &["openhands@all-hands.dev", "openhands@openhands.dev"],
+                 `openhands@openhands.dev`); its resolver's account `openhands-agent`, whose commits are authored \
+                 `OpenHands <openhands@all-hands.dev>` (earlier `opendevin@all-hands.dev`, from when it was \
+                 OpenDevin; seen in All-Hands-AI/OpenHands)",
+        addresses: &[
+            "openhands@all-hands.dev",
+            "openhands@openhands.dev",
+            "opendevin@all-hands.dev",
+        ],
         domains: &["all-hands.dev", "openhands.dev"],
-        names: &["openhands"],
-        agents: &["openhands-agent"],
+        names: &["openhands", "opendevin"],
+        agents: &[
+            "openhands-agent",
+            "openhands@all-hands.dev",
+            "openhands@openhands.dev",
+            "opendevin@all-hands.dev",
+        ],
+        markers: NONE,
+        prefixes: NONE,
+        name_suffixes: NONE,
+    },
+    Builtin {
+        tool: "Amp",
+        source: "Sourcegraph's Amp (ampcode.com): its commits carry `Co-authored-by: Amp <amp@ampcode.com>` and an \
+                 `Amp-Thread-ID: https://ampcode.com/threads/T-…` trailer (seen in steveyegge/beads)",
+        addresses: &["amp@ampcode.com"],
+        domains: &["ampcode.com"],
+        names: &["amp"],
+        agents: NONE,
+        markers: &["ampcode.com/threads/"],
+        prefixes: NONE,
+        name_suffixes: NONE,
+    },
+    Builtin {
+        tool: "Ellipsis",
+        source: "Ellipsis (ellipsis.dev), a review bot that also pushes fixes to the PRs it reviews: its GitHub App \
+                 `ellipsis-dev[bot]`, as `Co-authored-by: ellipsis-dev[bot] <65095814+ellipsis-dev[bot]@users.noreply.github.com>` \
+                 on the squashed commit (seen in 567-labs/instructor)",
+        addresses: NONE,
+        domains: NONE,
+        names: NONE,
+        agents: &["ellipsis-dev[bot]"],
         markers: NONE,
         prefixes: NONE,
         name_suffixes: NONE,
@@ -776,6 +816,7 @@ mod tests {
             ),
             ("aider: Added retries to the client", "Aider"),
             ("Docs\nMade with [Cursor](https://cursor.com)", "Cursor"),
+            ("Update the model (#446)\nMade-with: Cursor", "Cursor"),
         ] {
             assert_eq!(
                 tool(list.classify(&commit("ann", message, &[]))),
@@ -797,6 +838,43 @@ mod tests {
             )),
             None
         );
+    }
+
+    #[test]
+    fn amp_ellipsis_and_the_openhands_resolver_are_recognised() {
+        let list = Assistants::builtin();
+        let amp = lines(&[
+            "Amp-Thread-ID: https://ampcode.com/threads/T-c7fc78b8",
+            "Co-authored-by: Amp <amp@ampcode.com>",
+        ]);
+        assert_eq!(
+            tool(list.classify(&commit("stevey@example.com", "Fix the lock", &amp))),
+            Some((AiLevel::Assisted, EvidenceKind::Trailer, "Amp".into()))
+        );
+        let ellipsis = lines(&[
+            "Co-authored-by: ellipsis-dev[bot] <65095814+ellipsis-dev[bot]@users.noreply.github.com>",
+        ]);
+        assert_eq!(
+            tool(list.classify(&commit("ann", "Update ollama.md (#438)", &ellipsis))),
+            Some((AiLevel::Assisted, EvidenceKind::Trailer, "Ellipsis".into()))
+        );
+        for author in [
+            "OpenHands <opendevin@all-hands.dev>",
+            "OpenHands <openhands@all-hands.dev>",
+        ] {
+            assert_eq!(
+                tool(list.classify(&commit(author, "Fix issue #12: retries", &[]))),
+                Some((
+                    AiLevel::Agent,
+                    EvidenceKind::AgentAccount,
+                    "OpenHands".into()
+                )),
+                "{author}"
+            );
+        }
+        // A person called Amp, with an address of their own, is a person.
+        let person = lines(&["Co-authored-by: Amp Kumar <amp@kumar.example>"]);
+        assert_eq!(list.classify(&commit("ann", "Fix", &person)), None);
     }
 
     #[test]
