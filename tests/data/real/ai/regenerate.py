@@ -91,6 +91,7 @@ EVIDENCE_MARKER = [
     (r"generated with \[?devin", "devin"),
     (r"generated with \[?amp\b", "amp"),
     (r"^aider: ", "aider"),
+    (r"^made-with: cursor$", "cursor"),  # added after the hand labels showed it (22aa847778)
 ]
 EVIDENCE_AUTHOR_SUFFIX = [(r"\(aider\)$", "aider")]
 
