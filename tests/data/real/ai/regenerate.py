@@ -383,6 +383,20 @@ def write_summary(repos, manifest, shares, rows, sample):
         lines.append(f"| {name} | {date} | {t[0]} | {t[1] + t[2]} ({t[1]} / {t[2]}) | "
                      f"{share(t[1] + t[2], t[0])} | {t[3]} | {t[4] + t[5]} ({t[4]} / {t[5]}) | "
                      f"{share(t[4] + t[5], t[3])} |")
+    # Over time: each repository's share of commits with explicit AI evidence, by half-year.
+    halves = sorted({s[1][:4] + ("-H1" if s[1][5:] <= "06" else "-H2") for s in shares})
+    lines += ["", "Share of commits with explicit AI evidence (assisted + agent), by half-year "
+              "(commits in brackets):", "", "| repo | " + " | ".join(halves) + " |",
+              "|---|" + "---:|" * len(halves)]
+    for name, *_ in manifest:
+        cells = []
+        for h in halves:
+            mine = [s for s in shares if s[0] == name
+                    and s[1][:4] + ("-H1" if s[1][5:] <= "06" else "-H2") == h]
+            n = sum(s[2] for s in mine)
+            ai = sum(s[3] + s[4] for s in mine)
+            cells.append(f"{100 * ai / n:.0f} % ({n})" if n else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     by_sha = {(name, c.sha): c for name, c, _ in sample}
     labelled = [r for r in rows if r[5] != "?"]
     tp = fp = fn = tn = level_ok = 0
