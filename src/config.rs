@@ -24,6 +24,7 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub publish: PublishConfig,
     pub dora: DoraConfig,
+    pub ai: AiConfig,
     /// The roster: who is who across GitHub, git, Jira and Linear (`[[people]]`).
     pub people: Vec<RosterPerson>,
 }
@@ -503,6 +504,76 @@ impl IdentityConfig {
             return Err(format!(
                 "identity.bots: `{empty}` would match every account; name the accounts, or a \
                  pattern with text beside the `*`"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// AI-assisted work (`[ai]`): assistants and agents recognised besides the built-in list of
+/// `crate::identity::assistants`, and built-in ones to forget. Like `[identity] bots`, applied
+/// at every analysis from the stored facts, so a change here needs no fetch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AiConfig {
+    /// More assistants (`[[ai.assistants]]`), each a tool's name and what marks its changes.
+    pub assistants: Vec<AiAssistantConfig>,
+    /// Built-in tools not to recognise, by name (compared without case), such as `["Aider"]`.
+    pub remove: Vec<String>,
+}
+
+/// One assistant or agent of `[[ai.assistants]]`; at least one of its lists is given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AiAssistantConfig {
+    /// The tool's name, as the report shows it.
+    pub tool: String,
+    /// Addresses a `Co-authored-by:`, `Assisted-by:` or `Generated-by:` trailer names the tool
+    /// by (`ai-helper@acme.example`), compared without case.
+    pub trailer_addresses: Vec<String>,
+    /// Accounts (logins or addresses) that author changes as the agent itself: such a change
+    /// is agent-authored.
+    pub agents: Vec<String>,
+    /// Text that marks a change when a message's first line or one of its attribution lines
+    /// (`crate::common::attribution`) contains it, compared without case; a marker outside those
+    /// lines was not stored and cannot be found.
+    pub markers: Vec<String>,
+    /// Pull request labels that mean the change was made with the tool (exact, without case).
+    pub labels: Vec<String>,
+}
+
+impl AiConfig {
+    fn validate(&self) -> Result<(), String> {
+        for a in &self.assistants {
+            if a.tool.trim().is_empty() {
+                return Err("ai.assistants: every entry needs tool = \"name\"".into());
+            }
+            let lists = [
+                ("trailer_addresses", &a.trailer_addresses),
+                ("agents", &a.agents),
+                ("markers", &a.markers),
+                ("labels", &a.labels),
+            ];
+            if lists.iter().all(|(_, l)| l.is_empty()) {
+                return Err(format!(
+                    "ai.assistants `{}`: give at least one of trailer_addresses, agents, \
+                     markers or labels",
+                    a.tool
+                ));
+            }
+            for (key, list) in lists {
+                if let Some(blank) = list.iter().find(|v| v.trim().chars().count() < 3) {
+                    return Err(format!(
+                        "ai.assistants `{}`: {key} entry \"{blank}\" is too short to mark \
+                         anything (give at least 3 characters)",
+                        a.tool
+                    ));
+                }
+            }
+        }
+        if let Some(blank) = self.remove.iter().find(|r| r.trim().is_empty()) {
+            return Err(format!(
+                "ai.remove: \"{blank}\" names no tool; give a built-in tool's name such as \"Aider\""
             ));
         }
         Ok(())
@@ -1220,6 +1291,7 @@ impl Config {
         self.knowledge.validate()?;
         self.publish.validate()?;
         self.dora.validate()?;
+        self.ai.validate()?;
         let mut seen = std::collections::BTreeMap::new();
         for p in &self.people {
             if !matches!(

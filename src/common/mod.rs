@@ -2,6 +2,7 @@
 //! readers, time helpers, repository names, what a path is, and the authorship arithmetic the
 //! git source and the `knowledge_silo` detector share.
 
+pub mod attribution;
 pub mod authorship;
 pub mod files;
 pub mod frame;

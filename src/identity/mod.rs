@@ -19,6 +19,7 @@
 //! of a person's addresses is then the author reviewing their own change, which every metric
 //! already leaves out.
 
+pub mod assistants;
 pub mod bots;
 pub mod merge;
 mod roster;
