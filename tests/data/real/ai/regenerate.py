@@ -64,7 +64,7 @@ EVIDENCE_AGENT_AUTHOR = [
     (r"copilot-swe-agent|^\d+\+copilot@users\.noreply\.github\.com$", "copilot"),
     (r"devin-ai-integration", "devin"),
     (r"google-labs-jules", "jules"),
-    (r"openhands@all-hands\.dev|openhands-agent", "openhands"),
+    (r"openhands@all-hands\.dev|opendevin@all-hands\.dev|openhands-agent", "openhands"),
     (r"factory-droid", "factory"),
     (r"cursoragent@cursor\.com", "cursor"),
     (r"^claude\[bot\]|^\d+\+claude\[bot\]@|^noreply@anthropic\.com$", "claude"),
