@@ -276,15 +276,18 @@ def draw(repos):
 
 
 def landed_prs(gitdir, commits):
-    """PRs landed on the first-parent line: `Merge pull request #N` merges (their commits are
-    the second parent's side) and one-parent `title (#N)` squash/rebase commits."""
+    """PRs landed on the first-parent line: `Merge pull request #N`, bors `Auto merge of #N` and
+    merge-queue `title (#N)` merges (their commits are the second parent's side) and one-parent
+    `title (#N)` squash commits. Gerrit histories land no PR: their columns stay empty."""
     by_sha = {c.sha: c for c in commits}
     first_parent = git(gitdir, "rev-list", "--first-parent", "HEAD").decode().split()
     prs = []
     for sha in first_parent:
         c = by_sha[sha]
         subject = c.message.split("\n", 1)[0]
-        if len(c.parents) == 2 and re.match(r"Merge pull request #\d+", subject):
+        merge = (re.match(r"Merge pull request #\d+|Auto merge of #\d+", subject)
+                 or re.search(r"\(#\d+\)\s*$", subject))
+        if len(c.parents) == 2 and merge:
             side = git(gitdir, "rev-list", f"{c.parents[0]}..{c.parents[1]}").decode().split()
             prs.append((c, [by_sha[s] for s in side if s in by_sha]))
         elif len(c.parents) == 1 and re.search(r"\(#\d+\)\s*$", subject):
