@@ -82,6 +82,7 @@ EVIDENCE_COAUTHOR = [
     (r"google-labs-jules", "jules"),
     (r"factory-droid", "factory"),
     (r"codex@|noreply@openai\.com|^codex\b", "codex"),
+    (r"aider@aider\.chat|^aider\b", "aider"),
     (r"gemini", "gemini"),
     (r"ellipsis-dev\[bot\]", "ellipsis"),
     (r"coderabbitai\[bot\]", "coderabbit"),
