@@ -616,6 +616,7 @@ mod tests {
             reverts_number: None,
             linked_issues: vec![],
             updated_at: None,
+            attribution: Vec::new(),
         };
         let deploy = |environment: &str| Deployment {
             source: "github".into(),

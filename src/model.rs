@@ -246,6 +246,11 @@ table! {
         /// Ticket keys the PR closes or references.
         linked_issues: Vec<String>,
         updated_at: Option<DateTime<Utc>>,
+        /// The description's attribution lines (`crate::common::attribution`): what says who or
+        /// what made the change ("Generated with …"), not the whole description. Empty when
+        /// none, and in stores written before it (nothing recorded then).
+        #[serde(default)]
+        attribution: Vec<String>,
     }
 }
 
@@ -321,6 +326,12 @@ table! {
         /// A merge commit, such as an "update branch" merge of the base branch into the PR.
         is_merge: Option<bool>,
         message_headline: Option<String>,
+        /// The message's trailers as `Key: value` lines, as `commits.trailers`.
+        #[serde(default)]
+        trailers: Vec<String>,
+        /// The message's attribution lines (`crate::common::attribution`).
+        #[serde(default)]
+        attribution: Vec<String>,
     }
 }
 
@@ -420,6 +431,13 @@ table! {
         /// Trailers as `Key: value` lines (Reviewed-by, Co-authored-by, Acked-by, …).
         trailers: Vec<String>,
         pr_number: Option<i64>,
+        /// The message's first line.
+        #[serde(default)]
+        message_headline: Option<String>,
+        /// The message's attribution lines (`crate::common::attribution`): with the first line
+        /// and the trailers, what `crate::identity::assistants` reads; not the whole message.
+        #[serde(default)]
+        attribution: Vec<String>,
     }
 }
 

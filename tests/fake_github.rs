@@ -712,6 +712,7 @@ fn tiny_world() -> GitHubWorld {
             Vec::new()
         },
         updated_at: Some(at(if number == 1 { 6 } else { 4 })),
+        attribution: Vec::new(),
     };
     let request = |requested: &str, removed: Option<u32>| ReviewRequest {
         source: "github".into(),
@@ -763,6 +764,8 @@ fn tiny_world() -> GitHubWorld {
             author_tz_offset_minutes: Some(120),
             is_merge: Some(true),
             message_headline: Some("Bump".into()),
+            trailers: Vec::new(),
+            attribution: Vec::new(),
         }],
         issues: vec![Issue {
             source: "github".into(),

@@ -505,6 +505,8 @@ fn with_one_enormous_pr(world: &mut Dataset) {
             author_tz_offset_minutes: Some(-300),
             is_merge: Some(false),
             message_headline: Some(format!("Step {i}")),
+            trailers: Vec::new(),
+            attribution: Vec::new(),
         });
     }
     for i in 0..130 {
@@ -1070,6 +1072,7 @@ fn reviewed_pr(world: &mut Dataset, repo: &str, author: &str, reviewers: &[&str]
         reverts_number: None,
         linked_issues: Vec::new(),
         updated_at: Some(merged),
+        attribution: Vec::new(),
     });
     for (i, reviewer) in reviewers.iter().enumerate() {
         world.reviews.push(Review {

@@ -32,6 +32,7 @@ fn change(repo: &str, number: i64, author: &str) -> PullRequest {
         reverts_number: None,
         linked_issues: Vec::new(),
         updated_at: None,
+        attribution: Vec::new(),
     }
 }
 
@@ -52,6 +53,8 @@ fn commit(repo: &str, number: i64, author: &str, name: &str) -> Commit {
         deletions: None,
         trailers: Vec::new(),
         pr_number: Some(number),
+        message_headline: None,
+        attribution: Vec::new(),
     }
 }
 

@@ -495,6 +495,7 @@ mod tests {
             reverts_number: None,
             linked_issues: vec![],
             updated_at: None,
+            attribution: Vec::new(),
         };
         let request = |who: &str, when| ReviewRequest {
             source: "t".into(),
@@ -656,6 +657,7 @@ mod tests {
             reverts_number: None,
             linked_issues: vec![],
             updated_at: None,
+            attribution: Vec::new(),
         }])
         .unwrap();
         tables.insert("pull_requests", pr.lazy());

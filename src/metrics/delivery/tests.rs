@@ -122,6 +122,7 @@ fn pull_request(p: Pr) -> PullRequest {
         reverts_number: p.reverts,
         linked_issues: p.linked_issues.iter().map(|l| l.to_string()).collect(),
         updated_at: None,
+        attribution: Vec::new(),
     }
 }
 

@@ -409,6 +409,23 @@ pub fn rows(
                 .map(|t| format!("{}: {}", t.key, t.value))
                 .collect(),
             pr_number,
+            message_headline: commit
+                .message
+                .lines()
+                .next()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty()),
+            attribution: {
+                let body = commit.message.split_once('\n').map_or("", |(_, body)| body);
+                let mut lines = crate::common::attribution::attribution_lines(body);
+                lines.retain(|l| {
+                    !facts
+                        .trailers
+                        .iter()
+                        .any(|t| *l == format!("{}: {}", t.key, t.value))
+                });
+                lines
+            },
         });
     }
 
@@ -506,6 +523,7 @@ pub fn rows(
                 reverts_number: None,
                 linked_issues: Vec::new(),
                 updated_at: Some(merged_at),
+                attribution: Vec::new(),
             });
         }
         let mut review = |reviewer: String, reviewer_name: Option<String>, state: &str| {

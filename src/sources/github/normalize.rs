@@ -67,6 +67,20 @@ impl Identities {
     }
 }
 
+/// A commit message's trailers (as git reads them, `Key: value`) and its attribution lines
+/// other than those trailers: what `crate::identity::assistants` reads of a message.
+fn message_marks(headline: Option<&str>, body: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let body = body.unwrap_or_default();
+    let message = format!("{}\n\n{body}", headline.unwrap_or_default());
+    let trailers: Vec<String> = crate::sources::git::message::trailers(&message)
+        .into_iter()
+        .map(|t| format!("{}: {}", t.key, t.value))
+        .collect();
+    let mut attribution = crate::common::attribution::attribution_lines(body);
+    attribution.retain(|line| !trailers.contains(line));
+    (trailers, attribution)
+}
+
 /// The login in `12345+login@users.noreply.github.com` or `login@users.noreply.github.com`.
 fn noreply_login(email: &str) -> Option<&str> {
     let local = email.strip_suffix("@users.noreply.github.com")?;
@@ -151,6 +165,7 @@ pub fn pull_request(repo: &str, node: PullRequestNode, who: &Identities) -> Pull
             reverts_number,
             linked_issues,
             updated_at: Some(node.updated_at),
+            attribution: crate::common::attribution::attribution_lines(&body),
         }),
         ..PullRequestRows::default()
     };
@@ -221,6 +236,10 @@ pub fn pull_request(repo: &str, node: PullRequestNode, who: &Identities) -> Pull
 
     for commit in commits {
         let commit = commit.commit;
+        let (trailers, attribution) = message_marks(
+            commit.message_headline.as_deref(),
+            commit.message_body.as_deref(),
+        );
         let author = who
             .git_actor(commit.author.as_ref())
             .unwrap_or_else(|| GHOST.to_string());
@@ -239,6 +258,8 @@ pub fn pull_request(repo: &str, node: PullRequestNode, who: &Identities) -> Pull
                 .and_then(offset_minutes),
             is_merge: commit.parents.map(|p| p.total_count > 1),
             message_headline: commit.message_headline,
+            trailers,
+            attribution,
         });
     }
 
@@ -664,6 +685,18 @@ pub fn ship_merged_prs(deployments: &mut [Deployment], merged: &[(i64, DateTime<
 mod tests {
     use super::*;
     use crate::model::Person;
+
+    #[test]
+    fn commit_messages_keep_trailers_and_attribution_lines_only() {
+        let body = "The lexer dropped a token.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>";
+        let (trailers, attribution) = message_marks(Some("Fix the parser"), Some(body));
+        assert_eq!(trailers, ["Co-Authored-By: Claude <noreply@anthropic.com>"]);
+        assert_eq!(
+            attribution,
+            ["🤖 Generated with [Claude Code](https://claude.com/claude-code)"]
+        );
+        assert_eq!(message_marks(Some("Fix"), None), (Vec::new(), Vec::new()));
+    }
 
     #[test]
     fn impossible_times_are_repaired_and_noted() {

@@ -219,6 +219,9 @@ pub struct CommitNode {
 pub struct GitCommit {
     pub oid: String,
     pub message_headline: Option<String>,
+    /// The message after its first line; absent in answers recorded before it was asked for.
+    #[serde(default)]
+    pub message_body: Option<String>,
     pub authored_date: DateTime<Utc>,
     pub author: Option<GitActor>,
     pub committer: Option<GitActor>,

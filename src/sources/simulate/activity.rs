@@ -569,6 +569,7 @@ impl Activity<'_> {
                 },
                 linked_issues,
                 updated_at: None,
+                attribution: Vec::new(),
             },
             reviews: Vec::new(),
             requests: Vec::new(),
@@ -706,6 +707,8 @@ impl Activity<'_> {
             author_tz_offset_minutes: Some(offset),
             is_merge: Some(is_merge),
             message_headline: Some(headline),
+            trailers: Vec::new(),
+            attribution: Vec::new(),
         });
     }
 
@@ -1321,6 +1324,8 @@ impl Activity<'_> {
             deletions: record.pr.deletions,
             trailers,
             pr_number: Some(record.pr.number),
+            message_headline: None,
+            attribution: Vec::new(),
         });
         self.shipped[team].push(Merged {
             number: record.pr.number,

@@ -704,7 +704,21 @@ pub fn pr_body(pr: &teamlens::model::PullRequest) -> String {
     for key in &pr.linked_issues {
         lines.push(format!("Closes {key}"));
     }
+    lines.extend(pr.attribution.iter().cloned());
     lines.join("\n")
+}
+
+/// A commit's message after its first line, as GitHub holds it: the attribution lines, then
+/// the trailers as the last paragraph.
+pub fn commit_body(c: &PrCommit) -> String {
+    let mut parts = Vec::new();
+    if !c.attribution.is_empty() {
+        parts.push(c.attribution.join("\n"));
+    }
+    if !c.trailers.is_empty() {
+        parts.push(c.trailers.join("\n"));
+    }
+    parts.join("\n\n")
 }
 
 /// The e-mail address GitHub shows for a commit author or committer login.
@@ -1119,9 +1133,13 @@ impl<'w> ObjectValue for O<'w> {
             K::Commit(c) => match field {
                 "oid" => leaf(json!(c.sha)),
                 "abbreviatedOid" => leaf(json!(c.sha.chars().take(7).collect::<String>())),
-                "messageHeadline" | "message" => {
-                    leaf(json!(c.message_headline.clone().unwrap_or_default()))
-                }
+                "messageHeadline" => leaf(json!(c.message_headline.clone().unwrap_or_default())),
+                "messageBody" => leaf(json!(commit_body(c))),
+                "message" => leaf(json!(format!(
+                    "{}\n\n{}",
+                    c.message_headline.clone().unwrap_or_default(),
+                    commit_body(c)
+                ))),
                 "authoredDate" | "committedDate" => leaf(ts(c.authored_at)),
                 "author" => self.obj(K::GitActor(c, true)),
                 "committer" => self.obj(K::GitActor(c, false)),
