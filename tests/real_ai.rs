@@ -111,7 +111,7 @@ fn rows() -> Vec<Row> {
 /// What teamlens stores of a commit's message: the first line and the attribution lines.
 fn stored_message(message: &str) -> String {
     let mut lines = message.lines();
-    let mut stored = vec![lines.next().unwrap_or("").to_string()];
+    let mut stored = vec![lines.next().unwrap_or("").trim().to_string()];
     stored.extend(attribution_lines(
         lines.collect::<Vec<_>>().join("\n").as_str(),
     ));
