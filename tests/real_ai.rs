@@ -1,6 +1,6 @@
 //! The AI-assisted-work classifier against 200 real commits labelled by hand (issue #26):
 //! `tests/data/real/ai/labels.tsv`, drawn by `tests/data/real/ai/regenerate.py` from eleven
-//! public histories and labelled by reading each commit, without looking at the classifier's
+//! public histories (10 named hard cases, 90 with a broad hint, 100 at random) and labelled by reading each commit, without looking at the classifier's
 //! rules. Each row is fed to `Assistants::builtin().classify` as teamlens stores a commit: the
 //! author's address and name, the trailers git parsed, and the message's first line with the
 //! attribution lines `common::attribution` keeps. Run with `--nocapture` to see the confusion
@@ -15,7 +15,7 @@ use teamlens::identity::assistants::{AiEvidence, AiLevel, Assistants, ChangeText
 /// The issue's goal, against the hand labels.
 const PRECISION_GOAL: f64 = 0.98;
 const RECALL_GOAL: f64 = 0.95;
-/// The recall the built-in list reached when the sample was labelled (38 of 47): a floor, so
+/// The recall the built-in list reached when the sample was labelled (40 of 49): a floor, so
 /// that a change to the list cannot lose what it finds today. The goal is not met yet — the
 /// misses are printed, and `the_issue_goal` (ignored) asserts it; raise this floor with the list.
 const RECALL_FLOOR: f64 = 0.80;
@@ -257,9 +257,12 @@ fn print(s: &Scores, rows: &[Row]) {
 fn the_sample_is_whole_and_labelled() {
     let rows = rows();
     assert_eq!(rows.len(), 200, "the sample is 200 commits");
-    let hinted = rows.iter().filter(|r| r.stratum == "hint").count();
-    let random = rows.iter().filter(|r| r.stratum == "random").count();
-    assert_eq!((hinted, random), (100, 100), "100 hinted and 100 random");
+    let count = |stratum: &str| rows.iter().filter(|r| r.stratum == stratum).count();
+    assert_eq!(
+        (count("hard"), count("hint"), count("random")),
+        (10, 90, 100),
+        "10 named hard cases, 90 hinted and 100 random"
+    );
     let repos: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.repo.as_str()).collect();
     assert!(repos.len() >= 5, "at least five repositories: {repos:?}");
     let mut seen = std::collections::BTreeSet::new();
@@ -316,11 +319,11 @@ fn the_classifier_against_the_hand_labels() {
     );
 }
 
-/// The issue's goal in full. Ignored while the built-in list does not meet it (recall 0.809 on
-/// the sample: nine misses, four of them marks a rule can name, five prose disclosures);
+/// The issue's goal in full. Ignored while the built-in list does not meet it (recall 0.816 on
+/// the sample: nine misses, five of them marks a rule can name, four prose disclosures);
 /// `cargo test --test real_ai -- --ignored` says how far it is.
 #[test]
-#[ignore = "recall 0.809 < 0.95 on the hand-labelled sample; see tests/data/real/ai/README.md"]
+#[ignore = "recall 0.816 < 0.95 on the hand-labelled sample; see tests/data/real/ai/README.md"]
 fn the_issue_goal() {
     let (precision, recall) = precision_and_recall();
     assert!(

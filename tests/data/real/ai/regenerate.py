@@ -9,8 +9,8 @@ Usage:
 
 Writes, from the repositories given (pass all of them: the sample is drawn across them):
   manifest.tsv  tip read, its date, commits read, commits since SINCE
-  labels.tsv    the hand-labelled sample: SAMPLE_HINT commits carrying a broad hint and
-                SAMPLE_RANDOM drawn at random, each with its excerpt (author, trailers, message).
+  labels.tsv    the hand-labelled sample: SAMPLE_HARD named hard cases (HARD below),
+                SAMPLE_HINT commits carrying a broad hint and SAMPLE_RANDOM drawn at random, each with its excerpt (author, trailers, message).
                 The columns `label`, `tool` and `reason` are the hand labels: read back from the
                 existing file and kept; a row new to the sample gets label `?` (to be labelled).
   shares.tsv    per repository and month: commits and landed PRs, and how many carry explicit
@@ -30,7 +30,8 @@ import sys
 
 SEED = 26  # issue #26
 SINCE = "2024-01-01"  # the sample and the shares start here: before it, AI trailers are absent
-SAMPLE_HINT = 100
+SAMPLE_HARD = 10
+SAMPLE_HINT = 90
 SAMPLE_RANDOM = 100
 MAX_MESSAGE_CHARS = 3000  # longer messages keep their head and tail (markers and trailers sit at the end)
 HEAD_CHARS = 1600
@@ -56,6 +57,31 @@ HINTS = [
     ("gemini", r"gemini|jules"),
     ("other-tool", r"openhands|ampcode|\bamp\b|droid|ellipsis|coderabbit|\bllm\b|\bai\b"),
 ]
+
+# Hard cases the broad hints rarely bring in at random, drawn on purpose (the `hard` stratum):
+# a name with "Claude" in it that is not Anthropic's address, a review bot as author or
+# co-author, and a revert of a commit that this script's rule (below) marks as AI.
+REVIEW_BOTS = r"coderabbitai|gemini-code-assist|copilot-pull-request-reviewer|chatgpt-codex-connector|sourcery-ai|greptile"
+
+
+def hard_kinds(c, by_sha):
+    kinds = []
+    people = [(c.author_name, c.author_email)]
+    for key, value in c.trailers:
+        if key.lower() == "co-authored-by":
+            name, _, address = value.partition("<")
+            people.append((name.strip(), address.rstrip(">").strip()))
+    if any("claude" in n.lower() and "anthropic.com" not in a.lower() for n, a in people):
+        kinds.append("named-claude")
+    if any(re.search(REVIEW_BOTS, n + " " + a, re.I) for n, a in people):
+        kinds.append("review-bot")
+    m = re.search(r"This reverts commit ([0-9a-f]{7,40})", c.message)
+    if c.message.startswith("Revert") and m:
+        reverted = [by_sha[s] for s in by_sha if s.startswith(m.group(1))]
+        if reverted and evidence(reverted[0]):
+            kinds.append("revert-of-ai")
+    return kinds
+
 
 # This script's own rule for shares.tsv: explicit evidence only, written from the tools'
 # documented identities (not from teamlens). Agent = the commit's author is an agent's account;
@@ -241,6 +267,29 @@ def draw(repos):
         order = sorted(by_hint, key=lambda h: (len(by_hint[h]), h))
         pools[name] = {"by_hint": by_hint, "order": order, "turn": 0, "random": shuffled}
     picked = {}
+    hard = collections.defaultdict(list)
+    for name, commits in repos:
+        by_sha = {c.sha: c for c in commits}
+        for c in sorted(commits, key=lambda c: c.sha):
+            if c.time >= since_ts():
+                for kind in hard_kinds(c, by_sha):
+                    hard[kind].append((name, c))
+    hard_rng = random.Random(f"{SEED}:hard")
+    for kind in sorted(hard):
+        hard_rng.shuffle(hard[kind])
+    taken, progress = 0, True
+    authors = set()  # one commit per author and kind, so that one person does not fill a kind
+    while taken < SAMPLE_HARD and progress:
+        progress = False
+        for kind in sorted(hard):
+            while taken < SAMPLE_HARD and hard[kind]:
+                name, c = hard[kind].pop()
+                if (name, c.sha) not in picked and (kind, c.author_name) not in authors:
+                    authors.add((kind, c.author_name))
+                    picked[(name, c.sha)] = (name, c, "hard")
+                    taken += 1
+                    progress = True
+                    break
 
     def take_hint(name):
         pool = pools[name]
@@ -354,10 +403,12 @@ def main(argv):
     sample = draw(repos)
     sample.sort(key=lambda r: (r[0], r[2], r[1].time, r[1].sha))
     rows = []
+    by_sha_of = {name: {c.sha: c for c in commits} for name, commits in repos}
     for name, c, stratum in sample:
         label = old.get((name, c.sha), {"label": "?", "tool": "-", "reason": "-"})
         trailers = "\n".join(f"{k}: {v}" for k, v in c.trailers)
-        rows.append([name, c.sha, iso(c.time), stratum, ",".join(hints_of(c)) or "-",
+        kinds = hard_kinds(c, by_sha_of[name]) if stratum == "hard" else []
+        rows.append([name, c.sha, iso(c.time), stratum, ",".join(kinds + hints_of(c)) or "-",
                      label["label"], label["tool"], label["reason"], c.author_name,
                      c.author_email, str(len(c.parents)), trailers, excerpt_message(c.message)])
     write_tsv("labels.tsv", COLUMNS, rows)
@@ -417,7 +468,8 @@ def write_summary(repos, manifest, shares, rows, sample):
         else:
             tn += 1
     counts = collections.Counter(r[5] for r in rows)
-    lines += ["", f"Sample: {len(rows)} commits ({sum(r[3] == 'hint' for r in rows)} hint, "
+    lines += ["", f"Sample: {len(rows)} commits ({sum(r[3] == 'hard' for r in rows)} hard, "
+              f"{sum(r[3] == 'hint' for r in rows)} hint, "
               f"{sum(r[3] == 'random' for r in rows)} random); hand labels: "
               + ", ".join(f"{k} {counts[k]}" for k in sorted(counts)) + ".", ""]
     if labelled:
