@@ -594,6 +594,7 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
             "reverts_number",
             "labels",
             "linked_issues",
+            "attribution",
         ],
     ),
     (
@@ -624,9 +625,15 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
             "authored_at",
             "author_tz_offset_minutes",
             "is_merge",
+            "message_headline",
+            "trailers",
+            "attribution",
         ],
     ),
-    ("comments", &["target", "author", "created_at"]),
+    (
+        "comments",
+        &["target", "container", "item", "author", "created_at"],
+    ),
     (
         "issues",
         &[
@@ -668,6 +675,9 @@ pub const ANALYSIS_COLUMNS: &[(&str, &[&str])] = &[
             "author_tz_offset_minutes",
             "files",
             "trailers",
+            "pr_number",
+            "message_headline",
+            "attribution",
         ],
     ),
     (

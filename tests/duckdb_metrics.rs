@@ -149,6 +149,8 @@ fn metric_sql_gives_the_same_results_on_duckdb() {
         "deploy_prs",
         "incident_links",
         "hotfix_links",
+        "pr_ai",
+        "pr_rework",
     ] {
         let frame = computed.named(name).unwrap();
         assert!(frame.width() > 0, "derived table {name} missing");

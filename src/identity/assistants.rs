@@ -146,6 +146,7 @@ const BUILTIN: &[Builtin] = &[
         names: &["copilot"],
         agents: &[
             "copilot",
+            "copilot[bot]",
             "copilot-swe-agent",
             "copilot-swe-agent[bot]",
             "198982749+copilot@users.noreply.github.com",

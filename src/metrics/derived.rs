@@ -17,6 +17,10 @@ use crate::model::TIMESTAMP;
 /// - `pr_deploys` (repo, number, deployed_at): the first deployment to production (`[dora]
 ///   environments`) that shipped each PR;
 /// - the tables of DORA's four keys ([`super::delivery::before_sql`]);
+/// - `pr_ai` (source, repo, number, ai_assisted, evidence, tool, recorded): each PR's class,
+///   made with an assistant or by an agent ([`super::ai::pr_ai`]);
+/// - `pr_rework` (repo, number, reworked): merged PRs whose files changed again within 21 days
+///   ([`super::ai::pr_rework`]);
 /// - `status_categories` (status, status_category): each ticket status's category, as the
 ///   stored tickets use it (`crate::asof::status_categories`);
 /// - `status_moves` (source, key, at, from_status, to_status, next_at, first): every status
@@ -112,7 +116,11 @@ pub fn before_sql(
         .sort(["status"], Default::default())
         .collect()?;
 
+    let pr_ai = super::ai::pr_ai(tables, &config.ai)?;
+    let pr_rework = super::ai::pr_rework(tables)?;
     let mut frames = vec![
+        (Metric::PrAi, pr_ai),
+        (Metric::PrRework, pr_rework),
         (Metric::StatusCategories, status_categories),
         (Metric::StatusMoves, status_moves),
         (Metric::Bots, bots),

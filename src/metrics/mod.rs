@@ -7,6 +7,7 @@
 //! kept to what DuckDB also runs, so the same files work on the same Parquet files elsewhere.
 
 mod activity;
+pub mod ai;
 pub mod calendar;
 mod delivery;
 mod derived;
@@ -58,11 +59,15 @@ pub enum Metric {
     DeployOutcomes,
     DeliveryMonthly,
     DeliveryOrgMonthly,
+    PrAi,
+    PrRework,
+    AiPrs,
+    AiMonthly,
 }
 
 impl Metric {
     /// Every built-in metric.
-    pub const ALL: [Metric; 31] = [
+    pub const ALL: [Metric; 35] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -94,6 +99,10 @@ impl Metric {
         Metric::DeployOutcomes,
         Metric::DeliveryMonthly,
         Metric::DeliveryOrgMonthly,
+        Metric::PrAi,
+        Metric::PrRework,
+        Metric::AiPrs,
+        Metric::AiMonthly,
     ];
 
     /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
@@ -130,6 +139,10 @@ impl Metric {
             Metric::DeployOutcomes => "deploy_outcomes",
             Metric::DeliveryMonthly => "delivery_monthly",
             Metric::DeliveryOrgMonthly => "delivery_org_monthly",
+            Metric::PrAi => "pr_ai",
+            Metric::PrRework => "pr_rework",
+            Metric::AiPrs => "ai_prs",
+            Metric::AiMonthly => "ai_monthly",
         }
     }
 }
@@ -199,6 +212,14 @@ pub const BUILTIN_SQL: &[(Metric, &str)] = &[
     (
         Metric::ActivityHeatmap,
         include_str!("../../queries/metrics/70_activity_heatmap.sql"),
+    ),
+    (
+        Metric::AiPrs,
+        include_str!("../../queries/metrics/75_ai_prs.sql"),
+    ),
+    (
+        Metric::AiMonthly,
+        include_str!("../../queries/metrics/76_ai_monthly.sql"),
     ),
 ];
 

@@ -6,6 +6,7 @@
 //! temporary directory beside the output and moved into place at the end, so a report directory
 //! is never left half-written.
 
+pub mod ai;
 pub mod charts;
 pub mod csv;
 pub mod delivery;

@@ -163,8 +163,11 @@ pub struct Acknowledged {
 /// the coverage's `deployments`), and changed what `change_failure_rate` means in
 /// `metrics.outcome_by_team`, `metrics.organisation`, the trends and their
 /// `org_trend`/`outcome_trend` rows: DORA's failed deployments over deployments, where it was
-/// the share of merged PRs that failed, now `pr_failure_rate`.
-pub const SCHEMA_VERSION: u32 = 5;
+/// the share of merged PRs that failed, now `pr_failure_rate`; 6 added AI-assisted work:
+/// `metrics.ai_assisted_share` (per team and month, the share of merged PRs and changed lines
+/// made with an assistant or by an agent, null where nothing was recorded) and
+/// `metrics.ai_side_by_side` (`ai_monthly`'s rows with Wilson intervals and sample notes).
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
@@ -654,6 +657,9 @@ impl ReportData {
             &coverage.deployments.environments,
         )?;
         metric_rows.insert("review_waits_by_reviewer".into(), review_waits.clone());
+        let ai_side = super::ai::side_by_side(rows_to_json(&in_period(Metric::AiMonthly)?, names)?);
+        metric_rows.insert("ai_assisted_share".into(), super::ai::shares(&ai_side));
+        metric_rows.insert("ai_side_by_side".into(), ai_side);
         let time_in_status = anonymous(rows(&in_period(Metric::TimeInStatus)?)?);
         let status_table = longest_statuses(&time_in_status, &month.to_string(), clock);
         metric_rows.insert("time_in_status".into(), time_in_status.clone());
@@ -1727,6 +1733,9 @@ fn template_context(
         delivery => &data.delivery,
         failed_shown => data.delivery.failed_shown(),
         delivery_teams => data.metrics.get("delivery_by_team"),
+        ai_side => data.metrics.get("ai_side_by_side"),
+        ai_shares => data.metrics.get("ai_assisted_share"),
+        ai_min_prs => super::ai::MIN_GROUP_PRS,
         stuck => &data.stuck,
         coverage => &data.coverage,
         charts => &data.charts,
@@ -1773,6 +1782,10 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
             data.metrics.get("delivery_by_team").unwrap_or(&no_rows),
         ),
         ("failed_deployments", &failed),
+        (
+            "ai_side_by_side",
+            data.metrics.get("ai_side_by_side").unwrap_or(&no_rows),
+        ),
     ] {
         let columns = columns_of(rows);
         let columns: Vec<&str> = columns.iter().map(String::as_str).collect();

@@ -1,0 +1,440 @@
+//! `pr_ai`: each pull request's class — made with an assistant, authored by an agent, or
+//! neither — from what the sources stored, through [`crate::identity::assistants`].
+//!
+//! A PR is read with its commits (GitHub's `pr_commits`, and the git source's `commits` that
+//! name it): the PR's own author, title, description attribution lines and labels with every
+//! commit's trailers, then each commit as a change of its own (its author, name, first line,
+//! attribution lines and trailers). The strongest evidence wins: the PR's author being an agent
+//! makes it `agent`; anything else found makes it `assisted` (a commit authored by an agent
+//! inside a person's PR is the person's PR made with the agent's help).
+//!
+//! `recorded` says whether anything could have been recognised: a store written before these
+//! columns existed, or an import without them, holds nulls there, and "not recorded" is not
+//! "none" — the report says so rather than showing a share of 0.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::config::AiConfig;
+use crate::identity::assistants::{AiEvidence, AiLevel, Assistants, ChangeText};
+
+/// One change's stored text, owned.
+#[derive(Debug, Default, Clone)]
+struct Text {
+    author: String,
+    author_name: Option<String>,
+    message: String,
+    trailers: Vec<String>,
+    recorded: bool,
+}
+
+type Key = (String, i64);
+
+/// A string column's values, or all None when the frame lacks it (an older store's scan, a
+/// test's hand-made table).
+fn strings(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    if frame.column(name).is_err() {
+        return Ok(vec![None; frame.height()]);
+    }
+    crate::common::frame::str_values(frame, name)
+}
+
+fn numbers(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+    if frame.column(name).is_err() {
+        return Ok(vec![None; frame.height()]);
+    }
+    crate::common::frame::i64_values(frame, name)
+}
+
+/// A list-of-strings column's values; None for a null (nothing recorded) or a missing column.
+fn lists(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<Vec<String>>>> {
+    let Ok(column) = frame.column(name) else {
+        return Ok(vec![None; frame.height()]);
+    };
+    let column = column.cast(&DataType::List(Box::new(DataType::String)))?;
+    let list = column.list()?;
+    (0..frame.height())
+        .map(|i| {
+            list.get_as_series(i)
+                .map(|series| {
+                    series
+                        .str()
+                        .map(|s| s.iter().flatten().map(str::to_string).collect())
+                })
+                .transpose()
+        })
+        .collect()
+}
+
+fn collect(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+    name: &str,
+) -> PolarsResult<DataFrame> {
+    match tables.get(name) {
+        Some(frame) => frame.clone().collect(),
+        None => Ok(DataFrame::empty()),
+    }
+}
+
+/// The message a classifier reads: a first line and attribution lines, one per line.
+fn message(first: Option<&str>, attribution: Option<&[String]>) -> String {
+    let mut text = first.unwrap_or_default().to_string();
+    for line in attribution.unwrap_or_default() {
+        text.push('\n');
+        text.push_str(line);
+    }
+    text
+}
+
+/// The commits of each PR, from both tables that hold them.
+fn commits_by_pr(
+    pr_commits: &DataFrame,
+    commits: &DataFrame,
+) -> PolarsResult<HashMap<Key, Vec<Text>>> {
+    let mut by_pr: HashMap<Key, Vec<Text>> = HashMap::new();
+    for (frame, number_column, has_name) in
+        [(pr_commits, "number", false), (commits, "pr_number", true)]
+    {
+        if frame.height() == 0 {
+            continue;
+        }
+        let repos = strings(frame, "repo")?;
+        let numbers = numbers(frame, number_column)?;
+        let authors = strings(frame, "author")?;
+        let names = if has_name {
+            strings(frame, "author_name")?
+        } else {
+            vec![None; frame.height()]
+        };
+        let headlines = strings(frame, "message_headline")?;
+        let trailers = lists(frame, "trailers")?;
+        let attribution = lists(frame, "attribution")?;
+        for i in 0..frame.height() {
+            let (Some(repo), Some(number)) = (&repos[i], numbers[i]) else {
+                continue;
+            };
+            by_pr.entry((repo.clone(), number)).or_default().push(Text {
+                author: authors[i].clone().unwrap_or_default(),
+                author_name: names[i].clone(),
+                message: message(headlines[i].as_deref(), attribution[i].as_deref()),
+                trailers: trailers[i].clone().unwrap_or_default(),
+                recorded: attribution[i].is_some(),
+            });
+        }
+    }
+    Ok(by_pr)
+}
+
+/// The `pr_ai` table: source, repo, number, ai_assisted (`none`, `assisted`, `agent`), evidence
+/// (`trailer`, `agent_account`, `marker`, `label`; null for none), tool (null for none), recorded.
+pub fn pr_ai(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+    config: &AiConfig,
+) -> PolarsResult<DataFrame> {
+    let assistants = Assistants::with_config(config);
+    let prs = collect(tables, "pull_requests")?;
+    let by_pr = commits_by_pr(
+        &collect(tables, "pr_commits")?,
+        &collect(tables, "commits")?,
+    )?;
+
+    let sources = strings(&prs, "source")?;
+    let repos = strings(&prs, "repo")?;
+    let numbers = numbers(&prs, "number")?;
+    let authors = strings(&prs, "author")?;
+    let titles = strings(&prs, "title")?;
+    let labels = lists(&prs, "labels")?;
+    let attribution = lists(&prs, "attribution")?;
+
+    let height = prs.height();
+    let mut out_source = Vec::with_capacity(height);
+    let mut out_repo = Vec::with_capacity(height);
+    let mut out_number = Vec::with_capacity(height);
+    let mut out_class = Vec::with_capacity(height);
+    let mut out_evidence: Vec<Option<&'static str>> = Vec::with_capacity(height);
+    let mut out_tool: Vec<Option<String>> = Vec::with_capacity(height);
+    let mut out_recorded = Vec::with_capacity(height);
+    let no_commits = Vec::new();
+    for i in 0..height {
+        let (Some(repo), Some(number)) = (&repos[i], numbers[i]) else {
+            continue;
+        };
+        let commits = by_pr.get(&(repo.clone(), number)).unwrap_or(&no_commits);
+        let all_trailers: Vec<String> = commits
+            .iter()
+            .flat_map(|c| c.trailers.iter().cloned())
+            .collect();
+        let pr_labels = labels[i].clone().unwrap_or_default();
+        let pr_message = message(titles[i].as_deref(), attribution[i].as_deref());
+        let pr_text = ChangeText {
+            author: authors[i].as_deref().unwrap_or_default(),
+            author_name: None,
+            message: &pr_message,
+            trailers: &all_trailers,
+            labels: &pr_labels,
+        };
+        let mut found = assistants.classify(&pr_text);
+        if found.is_none() {
+            found = commits.iter().find_map(|c| {
+                assistants
+                    .classify(&ChangeText {
+                        author: &c.author,
+                        author_name: c.author_name.as_deref(),
+                        message: &c.message,
+                        trailers: &c.trailers,
+                        labels: &[],
+                    })
+                    // An agent's commit in a person's PR: the person's work, made with its help.
+                    .map(|e| AiEvidence {
+                        level: AiLevel::Assisted,
+                        ..e
+                    })
+            });
+        }
+        let recorded =
+            found.is_some() || attribution[i].is_some() || commits.iter().any(|c| c.recorded);
+        out_source.push(sources[i].clone().unwrap_or_default());
+        out_repo.push(repo.clone());
+        out_number.push(number);
+        out_class.push(found.as_ref().map_or("none", |e| e.level.as_str()));
+        out_evidence.push(found.as_ref().map(|e| e.kind.as_str()));
+        out_tool.push(found.map(|e| e.tool));
+        out_recorded.push(recorded);
+    }
+    DataFrame::new(
+        out_repo.len(),
+        vec![
+            Column::new("source".into(), out_source),
+            Column::new("repo".into(), out_repo),
+            Column::new("number".into(), out_number),
+            Column::new("ai_assisted".into(), out_class),
+            Column::new("evidence".into(), out_evidence),
+            Column::new("tool".into(), out_tool),
+            Column::new("recorded".into(), out_recorded),
+        ],
+    )
+}
+
+/// Days after a PR's merge within which a later change to one of its files is rework.
+pub const REWORK_DAYS: i64 = 21;
+
+/// The `pr_rework` table: repo, number, reworked — for each merged PR that changed files, whether
+/// a later change touched one of them within [`REWORK_DAYS`] of its merge. A change is another
+/// merged PR (at its merge) or a commit that names no PR (when it landed, else when it was
+/// authored), by anyone; the PR's own rows (GitHub's and git's) are one change. Found with a
+/// sort — each file's changes in time order, each with the next — not a self-join, which on a
+/// much-changed file grows with the square of its changes.
+pub fn pr_rework(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+) -> PolarsResult<DataFrame> {
+    let empty = || {
+        DataFrame::new(
+            0,
+            vec![
+                Column::new_empty("repo".into(), &DataType::String),
+                Column::new_empty("number".into(), &DataType::Int64),
+                Column::new_empty("reworked".into(), &DataType::Boolean),
+            ],
+        )
+    };
+    let has = |name: &str, columns: &[&str]| -> PolarsResult<bool> {
+        let Some(frame) = tables.get(name) else {
+            return Ok(false);
+        };
+        let schema = frame.clone().collect_schema()?;
+        Ok(columns.iter().all(|c| schema.contains(c)))
+    };
+    if !has("file_changes", &["repo", "sha", "number", "path"])?
+        || !has("pull_requests", &["repo", "number", "merged_at"])?
+    {
+        return empty();
+    }
+    let files = tables["file_changes"].clone().select([
+        col("repo"),
+        col("sha"),
+        col("number"),
+        col("path"),
+    ]);
+    let merged = tables["pull_requests"]
+        .clone()
+        .filter(col("merged_at").is_not_null())
+        .select([col("repo"), col("number"), col("merged_at").alias("at")]);
+    let by_prs = files
+        .clone()
+        .filter(col("number").is_not_null())
+        .join(
+            merged,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("repo"), col("path"), col("number")])
+        .agg([col("at").min()]);
+    let mut changes = vec![by_prs];
+    if has("commits", &["repo", "sha", "authored_at", "landed_at"])? {
+        let commits = tables["commits"].clone().select([
+            col("repo"),
+            col("sha"),
+            coalesce(&[col("landed_at"), col("authored_at")]).alias("at"),
+        ]);
+        changes.push(
+            files
+                .filter(col("number").is_null().and(col("sha").is_not_null()))
+                .join(
+                    commits,
+                    [col("repo"), col("sha")],
+                    [col("repo"), col("sha")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .select([col("repo"), col("path"), col("number"), col("at")]),
+        );
+    }
+    let same_file = col("repo")
+        .shift(lit(-1))
+        .eq(col("repo"))
+        .and(col("path").shift(lit(-1)).eq(col("path")))
+        .fill_null(lit(false));
+    let window_us = REWORK_DAYS * 86_400 * 1_000_000;
+    concat(changes, UnionArgs::default())?
+        .with_column(col("at").cast(DataType::Int64))
+        .sort(["repo", "path", "at"], Default::default())
+        .with_column(
+            when(same_file)
+                .then(col("at").shift(lit(-1)))
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias("next_at"),
+        )
+        .filter(col("number").is_not_null())
+        .with_column(
+            (col("next_at") - col("at"))
+                .lt_eq(lit(window_us))
+                .fill_null(lit(false))
+                .alias("reworked"),
+        )
+        .group_by([col("repo"), col("number")])
+        .agg([col("reworked").any(false)])
+        .sort(["repo", "number"], Default::default())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Commit, PrCommit, PullRequest, Table};
+    use chrono::{TimeZone, Utc};
+
+    fn pr(number: i64, author: &str, attribution: Vec<String>) -> PullRequest {
+        let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        PullRequest {
+            source: "github".into(),
+            repo: "acme/api".into(),
+            number,
+            author: author.into(),
+            title: Some(format!("Change {number}")),
+            url: None,
+            created_at: at,
+            ready_at: Some(at),
+            first_commit_at: Some(at),
+            merged_at: Some(at),
+            closed_at: Some(at),
+            merged_by: Some("bob".into()),
+            state: Some("merged".into()),
+            draft: Some(false),
+            additions: Some(10),
+            deletions: Some(2),
+            changed_files: Some(1),
+            labels: Vec::new(),
+            base_ref: None,
+            is_revert: Some(false),
+            reverts_number: None,
+            linked_issues: Vec::new(),
+            updated_at: None,
+            attribution,
+        }
+    }
+
+    #[test]
+    fn prs_are_classed_from_themselves_and_their_commits() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+        let prs = vec![
+            pr(1, "ann", Vec::new()),
+            pr(2, "Copilot[bot]", Vec::new()),
+            pr(
+                3,
+                "ann",
+                vec!["🤖 Generated with [Claude Code](https://claude.com/claude-code)".into()],
+            ),
+            pr(4, "ann", Vec::new()),
+            pr(5, "ann", Vec::new()),
+        ];
+        let pr_commits = vec![PrCommit {
+            source: "github".into(),
+            repo: "acme/api".into(),
+            number: 4,
+            sha: "a".into(),
+            author: "ann".into(),
+            committer: None,
+            authored_at: at,
+            author_tz_offset_minutes: None,
+            is_merge: Some(false),
+            message_headline: Some("Add x".into()),
+            trailers: vec!["Co-authored-by: Cursor <cursoragent@cursor.com>".into()],
+            attribution: Vec::new(),
+        }];
+        let commits = vec![Commit {
+            source: "git".into(),
+            repo: "acme/api".into(),
+            sha: "b".into(),
+            author: "ann@acme.example".into(),
+            author_name: Some("Ann (aider)".into()),
+            authored_at: at,
+            landed_at: None,
+            author_tz_offset_minutes: None,
+            committer: None,
+            committer_name: None,
+            files: None,
+            additions: None,
+            deletions: None,
+            trailers: Vec::new(),
+            pr_number: Some(5),
+            message_headline: Some("Add y".into()),
+            attribution: Vec::new(),
+        }];
+        let mut tables = std::collections::BTreeMap::new();
+        tables.insert("pull_requests", PullRequest::to_frame(prs).unwrap().lazy());
+        tables.insert("pr_commits", PrCommit::to_frame(pr_commits).unwrap().lazy());
+        tables.insert("commits", Commit::to_frame(commits).unwrap().lazy());
+        let frame = pr_ai(&tables, &AiConfig::default()).unwrap();
+        let class = crate::common::frame::str_values(&frame, "ai_assisted").unwrap();
+        let tool = crate::common::frame::str_values(&frame, "tool").unwrap();
+        assert_eq!(
+            class,
+            ["none", "agent", "assisted", "assisted", "assisted"].map(|s| Some(s.to_string()))
+        );
+        assert_eq!(tool[0], None);
+        assert_eq!(tool[1].as_deref(), Some("GitHub Copilot"));
+        assert_eq!(tool[2].as_deref(), Some("Claude Code"));
+        assert_eq!(tool[3].as_deref(), Some("Cursor"));
+        assert_eq!(tool[4].as_deref(), Some("Aider"));
+    }
+
+    #[test]
+    fn nothing_stored_is_not_recorded() {
+        // An import without the attribution columns: nulls, so nothing could be recognised.
+        let prs = pr(1, "ann", Vec::new());
+        let mut frame = PullRequest::to_frame(vec![prs]).unwrap();
+        frame
+            .with_column(Column::full_null(
+                "attribution".into(),
+                1,
+                &DataType::List(Box::new(DataType::String)),
+            ))
+            .unwrap();
+        let mut tables = std::collections::BTreeMap::new();
+        tables.insert("pull_requests", frame.lazy());
+        let classed = pr_ai(&tables, &AiConfig::default()).unwrap();
+        let recorded = classed.column("recorded").unwrap().bool().unwrap().get(0);
+        assert_eq!(recorded, Some(false));
+    }
+}
