@@ -92,7 +92,7 @@ EVIDENCE_AGENT_AUTHOR = [
     (r"google-labs-jules", "jules"),
     (r"openhands@all-hands\.dev|opendevin@all-hands\.dev|openhands-agent", "openhands"),
     (r"factory-droid", "factory"),
-    (r"cursoragent@cursor\.com", "cursor"),
+    (r"cursoragent@cursor\.com|^cursor\[bot\]|^\d+\+cursor\[bot\]@", "cursor"),
     (r"^claude\[bot\]|^\d+\+claude\[bot\]@|^noreply@anthropic\.com$", "claude"),
     (r"chatgpt-codex-connector", "codex"),
     (r"ellipsis-dev\[bot\]", "ellipsis"),
