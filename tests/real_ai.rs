@@ -332,3 +332,86 @@ fn the_issue_goal() {
     );
     assert!(recall >= RECALL_GOAL, "recall {recall:.3} < {RECALL_GOAL}");
 }
+
+/// Every commit since 2024 of the eleven clones, classified, beside `regenerate.py`'s own
+/// explicit-evidence rule: the count per repository and verdict pair, and up to three examples of
+/// each pair where one marks a change and the other does not. Ignored: it reads a dump of the
+/// clones, written by
+/// `python3 tests/data/real/ai/regenerate.py --dump FILE owner/name=… …` (the arguments of
+/// tests/data/real/ai/README.md), named by `TEAMLENS_AI_DUMP`.
+#[test]
+#[ignore = "reads a dump of the clones: TEAMLENS_AI_DUMP=FILE (tests/data/real/ai/README.md)"]
+fn census_over_the_clones() {
+    let path = std::env::var("TEAMLENS_AI_DUMP")
+        .expect("TEAMLENS_AI_DUMP names the file `regenerate.py --dump FILE …` wrote");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split('\t').collect();
+    assert_eq!(
+        header,
+        [
+            "repo",
+            "sha",
+            "author_name",
+            "author_email",
+            "trailers",
+            "message",
+            "script"
+        ],
+        "{path} is not a dump of regenerate.py --dump"
+    );
+    let list = Assistants::builtin();
+    let mut table: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    let mut examples: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+    let mut commits = 0;
+    for line in lines {
+        let f: Vec<String> = line.split('\t').map(unescape).collect();
+        assert_eq!(f.len(), 7, "{path}: a row of {} columns", f.len());
+        let row = Row {
+            repo: f[0].clone(),
+            sha: f[1].clone(),
+            stratum: String::new(),
+            label: String::new(),
+            tool: String::new(),
+            reason: String::new(),
+            author_name: f[2].clone(),
+            author_email: f[3].clone(),
+            trailers: f[4].lines().map(str::to_string).collect(),
+            message: f[5].clone(),
+        };
+        let evidence = classify(&list, &row);
+        let said = match &evidence {
+            Some(e) => format!("{}:{}", level_name(&evidence), e.tool),
+            None => "none".to_string(),
+        };
+        let key = (row.repo.clone(), f[6].clone(), said);
+        *table.entry(key.clone()).or_default() += 1;
+        if (f[6] == "none") != evidence.is_none() {
+            let list = examples.entry(key).or_default();
+            if list.len() < 3 {
+                let first = row.message.lines().next().unwrap_or("").to_string();
+                list.push(format!(
+                    "{} {} <{}> | {} | {}",
+                    &row.sha[..12],
+                    row.author_name,
+                    row.author_email,
+                    row.trailers.join(" ; "),
+                    first
+                ));
+            }
+        }
+        commits += 1;
+    }
+    assert!(commits > 0, "{path} has no commit");
+    println!("{commits} commits; repository, regenerate.py's rule, the classifier, count:");
+    for ((repo, script, said), n) in &table {
+        println!("  {repo:<26} {script:<22} {said:<28} {n:>6}");
+    }
+    println!("where one marks a change and the other does not:");
+    for ((repo, script, said), list) in &examples {
+        println!("  {repo}: script {script}, classifier {said}");
+        for e in list {
+            println!("    {e}");
+        }
+    }
+}

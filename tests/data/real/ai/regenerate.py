@@ -7,6 +7,10 @@ rule with it. Trailers come from git's own parser (`%(trailers:only,unfold)`).
 Usage:
   python3 tests/data/real/ai/regenerate.py owner/name=/path/to/git-dir [...]
 
+  python3 tests/data/real/ai/regenerate.py --dump FILE owner/name=/path/to/git-dir [...]
+      write every commit since SINCE, with this script's verdict, into FILE (not committed:
+      the input of the ignored census in tests/real_ai.rs)
+
 Writes, from the repositories given (pass all of them: the sample is drawn across them):
   manifest.tsv  tip read, its date, commits read, commits since SINCE
   labels.tsv    the hand-labelled sample: SAMPLE_HARD named hard cases (HARD below),
@@ -354,7 +358,27 @@ def level_of(commits):
     return None
 
 
+def dump(path, argv):
+    """Every commit since SINCE of the repositories given, as `tests/real_ai.rs`'s ignored
+    census reads them: the excerpt columns of labels.tsv and this script's verdict."""
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write("\t".join(["repo", "sha", "author_name", "author_email", "trailers", "message",
+                           "script"]) + "\n")
+        for arg in argv:
+            name, gitdir = arg.split("=", 1)
+            for c in read_commits(gitdir):
+                if c.time < since_ts():
+                    continue
+                e = evidence(c)
+                trailers = "\n".join(f"{k}: {v}" for k, v in c.trailers)
+                row = [name, c.sha, c.author_name, c.author_email, trailers,
+                       c.message.rstrip("\n"), f"{e[0]}:{e[1]}" if e else "none"]
+                f.write("\t".join(escape(v) for v in row) + "\n")
+
+
 def main(argv):
+    if argv[:1] == ["--dump"] and len(argv) > 2 and all("=" in a for a in argv[2:]):
+        return dump(argv[1], argv[2:])
     if not argv or any("=" not in a for a in argv):
         sys.exit(__doc__)
     repos = []
