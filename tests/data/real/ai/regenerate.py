@@ -19,6 +19,9 @@ Writes, from the repositories given (pass all of them: the sample is drawn acros
                 existing file and kept; a row new to the sample gets label `?` (to be labelled).
   shares.tsv    per repository and month: commits and landed PRs, and how many carry explicit
                 AI evidence by the rule of this script (EVIDENCE_* below, documented in README.md)
+  labels_heldout.tsv  the held-out sample, same columns: HELDOUT_HINT hinted and HELDOUT_RANDOM
+                random commits drawn with HELDOUT_SEED from the commits not in labels.tsv (no
+                hard stratum); its labels are kept the same way
   summary.md    the per-repository totals, and this script's rule scored against the hand labels
 
 Deterministic: fixed seed, sorted output; a second run over the same tips changes nothing.
@@ -33,6 +36,13 @@ import subprocess
 import sys
 
 SEED = 26  # issue #26
+# The held-out sample (labels_heldout.tsv): drawn after the first sample's misses chose the
+# classifier's fixes, so that a figure can be reported on commits that tuned nothing. Another
+# seed, no commit of labels.tsv, no hand-picked stratum (a probability sample: every row is the
+# seed's draw from the hinted or the whole pool).
+HELDOUT_SEED = 2604  # issue #26, item 4
+HELDOUT_HINT = 100
+HELDOUT_RANDOM = 100
 SINCE = "2024-01-01"  # the sample and the shares start here: before it, AI trailers are absent
 SAMPLE_HARD = 10
 SAMPLE_HINT = 90
@@ -248,17 +258,18 @@ def read_labels(path):
     return labels
 
 
-def draw(repos):
-    """The sample: (repo, commit, stratum, hints) rows, drawn with a fixed seed.
+def draw(repos, seed, n_hard, n_hint, n_random, exclude=frozenset()):
+    """A sample: (repo, commit, stratum) rows, drawn with the fixed `seed`; no (repo, sha) of
+    `exclude` is drawn. `n_hard` named hard cases, `n_hint` hinted, `n_random` at random.
 
     Both halves are spread evenly over the repositories (round robin, each repository in the
     order given), so that no single large history dominates. The hint half takes, within a
     repository, its hint categories in turn, rarest first, so that every kind of hint is seen.
     """
-    rng = {name: random.Random(f"{SEED}:{name}") for name, _ in repos}
+    rng = {name: random.Random(f"{seed}:{name}") for name, _ in repos}
     pools = {}
     for name, commits in repos:
-        recent = [c for c in commits if c.time >= since_ts()]
+        recent = [c for c in commits if c.time >= since_ts() and (name, c.sha) not in exclude]
         recent.sort(key=lambda c: c.sha)
         by_hint = collections.defaultdict(list)
         for c in recent:
@@ -275,18 +286,18 @@ def draw(repos):
     for name, commits in repos:
         by_sha = {c.sha: c for c in commits}
         for c in sorted(commits, key=lambda c: c.sha):
-            if c.time >= since_ts():
+            if n_hard and c.time >= since_ts() and (name, c.sha) not in exclude:
                 for kind in hard_kinds(c, by_sha):
                     hard[kind].append((name, c))
-    hard_rng = random.Random(f"{SEED}:hard")
+    hard_rng = random.Random(f"{seed}:hard")
     for kind in sorted(hard):
         hard_rng.shuffle(hard[kind])
     taken, progress = 0, True
     authors = set()  # one commit per author and kind, so that one person does not fill a kind
-    while taken < SAMPLE_HARD and progress:
+    while taken < n_hard and progress:
         progress = False
         for kind in sorted(hard):
-            while taken < SAMPLE_HARD and hard[kind]:
+            while taken < n_hard and hard[kind]:
                 name, c = hard[kind].pop()
                 if (name, c.sha) not in picked and (kind, c.author_name) not in authors:
                     authors.add((kind, c.author_name))
@@ -318,7 +329,7 @@ def draw(repos):
                 return True
         return False
 
-    for take, quota in ((take_hint, SAMPLE_HINT), (take_random, SAMPLE_RANDOM)):
+    for take, quota in ((take_hint, n_hint), (take_random, n_random)):
         taken, progress = 0, True
         while taken < quota and progress:
             progress = False
@@ -422,9 +433,21 @@ def main(argv):
     write_tsv("shares.tsv", ["repo", "month", "commits", "assisted", "agent", "ai_share", "prs",
                              "pr_assisted", "pr_agent", "pr_ai_share"], shares)
 
-    path = os.path.join(HERE, "labels.tsv")
+    sample = draw(repos, SEED, SAMPLE_HARD, SAMPLE_HINT, SAMPLE_RANDOM)
+    rows = write_sample("labels.tsv", repos, sample)
+    # Every commit of the first sample stays out of the held-out one, whether drawn this run or
+    # only still listed in the file.
+    first = {(r[0], r[1]) for r in rows} | set(read_labels(os.path.join(HERE, "labels.tsv")))
+    heldout = draw(repos, HELDOUT_SEED, 0, HELDOUT_HINT, HELDOUT_RANDOM, exclude=first)
+    heldout_rows = write_sample("labels_heldout.tsv", repos, heldout)
+    write_summary(repos, manifest, shares, [("labels.tsv", rows, sample),
+                                            ("labels_heldout.tsv", heldout_rows, heldout)])
+
+
+def write_sample(filename, repos, sample):
+    """Write a sample's rows into `filename`, keeping the hand labels it already holds."""
+    path = os.path.join(HERE, filename)
     old = read_labels(path)
-    sample = draw(repos)
     sample.sort(key=lambda r: (r[0], r[2], r[1].time, r[1].sha))
     rows = []
     by_sha_of = {name: {c.sha: c for c in commits} for name, commits in repos}
@@ -435,11 +458,42 @@ def main(argv):
         rows.append([name, c.sha, iso(c.time), stratum, ",".join(kinds + hints_of(c)) or "-",
                      label["label"], label["tool"], label["reason"], c.author_name,
                      c.author_email, str(len(c.parents)), trailers, excerpt_message(c.message)])
-    write_tsv("labels.tsv", COLUMNS, rows)
+    write_tsv(filename, COLUMNS, rows)
     dropped = set(old) - {(r[0], r[1]) for r in rows}
     if dropped:
-        print(f"note: {len(dropped)} labelled rows are no longer drawn (other tips?)", file=sys.stderr)
-    write_summary(repos, manifest, shares, rows, sample)
+        print(f"note: {filename}: {len(dropped)} labelled rows are no longer drawn (other tips?)",
+              file=sys.stderr)
+    return rows
+
+
+def score_rule(filename, rows, sample):
+    """The sample's strata and hand labels, and this script's rule scored against them."""
+    lines = []
+    by_sha = {(name, c.sha): c for name, c, _ in sample}
+    labelled = [r for r in rows if r[5] != "?"]
+    tp = fp = fn = tn = level_ok = 0
+    for r in labelled:
+        truth = r[5] != "none"
+        e = evidence(by_sha[(r[0], r[1])])
+        if e and truth:
+            tp += 1
+            level_ok += e[0] == r[5]
+        elif e:
+            fp += 1
+        elif truth:
+            fn += 1
+        else:
+            tn += 1
+    counts = collections.Counter(r[5] for r in rows)
+    lines += [f"`{filename}`: {len(rows)} commits ({sum(r[3] == 'hard' for r in rows)} hard, "
+              f"{sum(r[3] == 'hint' for r in rows)} hint, "
+              f"{sum(r[3] == 'random' for r in rows)} random); hand labels: "
+              + ", ".join(f"{k} {counts[k]}" for k in sorted(counts)) + ".", ""]
+    if labelled:
+        lines.append(f"This script's evidence rule against the hand labels ({len(labelled)} rows): "
+                     f"TP {tp}, FP {fp}, FN {fn}, TN {tn}; precision {share(tp, tp + fp)}, "
+                     f"recall {share(tp, tp + fn)}; level right on {level_ok} of {tp}.")
+    return lines
 
 
 def share(part, whole):
@@ -453,7 +507,7 @@ def write_tsv(filename, header, rows):
             f.write("\t".join(escape(str(v)) for v in row) + "\n")
 
 
-def write_summary(repos, manifest, shares, rows, sample):
+def write_summary(repos, manifest, shares, samples):
     lines = ["| repo | tip date | commits since " + SINCE + " | AI commits (assisted / agent) | share |"
              " landed PRs | AI PRs (assisted / agent) | share |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for name, tip, date, _, _ in manifest:
@@ -476,30 +530,8 @@ def write_summary(repos, manifest, shares, rows, sample):
             ai = sum(s[3] + s[4] for s in mine)
             cells.append(f"{100 * ai / n:.0f} % ({n})" if n else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    by_sha = {(name, c.sha): c for name, c, _ in sample}
-    labelled = [r for r in rows if r[5] != "?"]
-    tp = fp = fn = tn = level_ok = 0
-    for r in labelled:
-        truth = r[5] != "none"
-        e = evidence(by_sha[(r[0], r[1])])
-        if e and truth:
-            tp += 1
-            level_ok += e[0] == r[5]
-        elif e:
-            fp += 1
-        elif truth:
-            fn += 1
-        else:
-            tn += 1
-    counts = collections.Counter(r[5] for r in rows)
-    lines += ["", f"Sample: {len(rows)} commits ({sum(r[3] == 'hard' for r in rows)} hard, "
-              f"{sum(r[3] == 'hint' for r in rows)} hint, "
-              f"{sum(r[3] == 'random' for r in rows)} random); hand labels: "
-              + ", ".join(f"{k} {counts[k]}" for k in sorted(counts)) + ".", ""]
-    if labelled:
-        lines.append(f"This script's evidence rule against the hand labels ({len(labelled)} rows): "
-                     f"TP {tp}, FP {fp}, FN {fn}, TN {tn}; precision {share(tp, tp + fp)}, "
-                     f"recall {share(tp, tp + fn)}; level right on {level_ok} of {tp}.")
+    for filename, rows, sample in samples:
+        lines += [""] + score_rule(filename, rows, sample)
     with open(os.path.join(HERE, "summary.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
