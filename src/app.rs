@@ -521,6 +521,7 @@ fn evaluate(
         EvalSet::Unseen => &[SeedSet::Unseen],
         EvalSet::Both => &[SeedSet::Tuning, SeedSet::Unseen],
         EvalSet::TuningHabits => &[SeedSet::TuningWithHabits],
+        EvalSet::Assistants => &[SeedSet::AssistantsTuning, SeedSet::AssistantsUnseen],
     };
     if first_seed.is_some() && sets.len() > 1 {
         anyhow::bail!(

@@ -580,6 +580,9 @@ pub enum EvalSet {
     Both,
     /// The tuning seeds with the real corpus's habits on every team (not part of `both`).
     TuningHabits,
+    /// The tuning and unseen seeds with coding assistants planted (not part of `both`): what
+    /// `ai_output_without_outcome` is scored on.
+    Assistants,
 }
 
 /// How `teamlens eval` and `teamlens bench` print their results.

@@ -863,6 +863,46 @@ pub struct Thresholds {
     pub attrition_risk: AttritionThresholds,
     pub output_outcome_divergence: DivergenceThresholds,
     pub rubber_stamp_review: RubberStampThresholds,
+    pub ai_output_without_outcome: AiOutcomeThresholds,
+}
+
+/// When a team's AI-assisted output rises while its outcomes lag the team's other work
+/// (`teamlens explain ai_output_without_outcome`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AiOutcomeThresholds {
+    /// Months judged together, ending with the reported one: AI-assisted PRs are few in a
+    /// single month.
+    pub window_months: usize,
+    /// Months before the window whose AI-assisted share the window's is compared with.
+    pub baseline_months: usize,
+    /// Fewer AI-assisted merged PRs than this in the window: not judged.
+    pub min_ai_prs: u64,
+    /// Fewer other merged PRs than this in the window: not judged.
+    pub min_other_prs: u64,
+    /// The AI-assisted share of the merged PRs the window must reach.
+    pub min_share: f64,
+    /// How much the share must have risen over the baseline's (0.5: to 1.5 times it).
+    pub share_rise: f64,
+    /// How many times the other PRs' failure or rework rate the AI-assisted PRs' must reach.
+    pub outcome_ratio: f64,
+    /// AI-assisted PRs that failed (or were reworked) at the least for it to count.
+    pub min_failed: u64,
+}
+
+impl Default for AiOutcomeThresholds {
+    fn default() -> Self {
+        AiOutcomeThresholds {
+            window_months: 2,
+            baseline_months: 3,
+            min_ai_prs: 10,
+            min_other_prs: 10,
+            min_share: 0.15,
+            share_rise: 0.5,
+            outcome_ratio: 1.5,
+            min_failed: 3,
+        }
+    }
 }
 
 /// When a manager controls the team's work rather than supporting it. Five signals, each a

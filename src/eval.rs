@@ -60,6 +60,11 @@ pub enum SeedSet {
     /// [`SimConfig::eval_org_with_habits`], seeds 1–36: the tuning organisations with the real
     /// corpus's habits (specialists, a senior reviewer, evening committers) on every team.
     TuningWithHabits,
+    /// [`SimConfig::eval_org`] with coding assistants planted ([`SimConfig::with_assistants`]),
+    /// seeds 1–36: what `ai_output_without_outcome` was tuned on.
+    AssistantsTuning,
+    /// [`SimConfig::unseen_org`] with coding assistants planted, seeds 1001–1036: never tuned on.
+    AssistantsUnseen,
 }
 
 impl SeedSet {
@@ -68,14 +73,16 @@ impl SeedSet {
             SeedSet::Tuning => "tuning",
             SeedSet::Unseen => "unseen",
             SeedSet::TuningWithHabits => "tuning-habits",
+            SeedSet::AssistantsTuning => "assistants-tuning",
+            SeedSet::AssistantsUnseen => "assistants-unseen",
         }
     }
 
     /// The seed a set starts at when none is given.
     pub fn first_seed(self) -> u64 {
         match self {
-            SeedSet::Tuning | SeedSet::TuningWithHabits => 1,
-            SeedSet::Unseen => 1001,
+            SeedSet::Tuning | SeedSet::TuningWithHabits | SeedSet::AssistantsTuning => 1,
+            SeedSet::Unseen | SeedSet::AssistantsUnseen => 1001,
         }
     }
 
@@ -85,6 +92,8 @@ impl SeedSet {
             SeedSet::Tuning => SimConfig::eval_org(seed),
             SeedSet::Unseen => SimConfig::unseen_org(seed),
             SeedSet::TuningWithHabits => SimConfig::eval_org_with_habits(seed),
+            SeedSet::AssistantsTuning => SimConfig::with_assistants(SimConfig::eval_org(seed)),
+            SeedSet::AssistantsUnseen => SimConfig::with_assistants(SimConfig::unseen_org(seed)),
         }
     }
 
@@ -104,6 +113,15 @@ impl SeedSet {
                 "the tuning organisations with the real corpus's habits on every team \
                  (`SimConfig::eval_org_with_habits`: specialists, a senior reviewer asked 2.5 \
                  times as often, a third of the engineers committing in the evenings)"
+            }
+            SeedSet::AssistantsTuning => {
+                "the tuning organisations with coding assistants planted \
+                 (`SimConfig::with_assistants`: a third of the teams' assisted PRs lag, a third's \
+                 do not, the rest use none)"
+            }
+            SeedSet::AssistantsUnseen => {
+                "the unseen organisations with coding assistants planted, never tuned on \
+                 (`SimConfig::with_assistants` over `SimConfig::unseen_org`)"
             }
         }
     }

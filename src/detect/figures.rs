@@ -1033,6 +1033,88 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
             Minutes,
         )
         .json_only(),
+        // ai_output_without_outcome
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "ai_share",
+            "Share of merged PRs made with an assistant ({window})",
+            Share,
+        )
+        .at_least(|t| t.ai_output_without_outcome.min_share)
+        .usual("ai_share_baseline", TEAM_BEFORE),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "failure_ratio",
+            "Failure rate of the AI-assisted PRs over the other PRs'",
+            Times,
+        )
+        .at_least(|t| t.ai_output_without_outcome.outcome_ratio),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "ai_failure_rate",
+            "AI-assisted PRs that failed (reverted, or named by an incident)",
+            Share,
+        )
+        .usual("other_failure_rate", "the team's other PRs"),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "rework_ratio",
+            "Rework rate of the AI-assisted PRs over the other PRs'",
+            Times,
+        )
+        .at_least(|t| t.ai_output_without_outcome.outcome_ratio),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "ai_rework_rate",
+            "AI-assisted PRs reworked within 21 days",
+            Share,
+        )
+        .usual("other_rework_rate", "the team's other PRs"),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "ai_prs",
+            "AI-assisted merged PRs",
+            Count("PRs"),
+        )
+        .at_least(|t| t.ai_output_without_outcome.min_ai_prs as f64)
+        .json_only(),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "other_prs",
+            "Other merged PRs",
+            Count("PRs"),
+        )
+        .at_least(|t| t.ai_output_without_outcome.min_other_prs as f64)
+        .json_only(),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "ai_failed",
+            "AI-assisted PRs that failed",
+            Count("PRs"),
+        )
+        .json_only(),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "ai_share_baseline",
+            "Share made with an assistant, months before",
+            Share,
+        )
+        .json_only(),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "other_failure_rate",
+            "Other PRs that failed",
+            Share,
+        )
+        .json_only(),
+        Figure::new(
+            AiOutputWithoutOutcome,
+            "other_rework_rate",
+            "Other PRs reworked within 21 days",
+            Share,
+        )
+        .json_only(),
+        Figure::new(AiOutputWithoutOutcome, "window", "Months judged", Text).json_only(),
     ]
 });
 
@@ -1041,7 +1123,7 @@ mod tests {
     use super::*;
 
     /// The detectors' sources, to find every figure name they write.
-    const SOURCES: [(FindingKind, &str); 10] = [
+    const SOURCES: [(FindingKind, &str); 11] = [
         (
             FindingKind::ReviewBottleneck,
             include_str!("review_bottleneck.rs"),
@@ -1072,6 +1154,10 @@ mod tests {
         (
             FindingKind::RubberStampReview,
             include_str!("rubber_stamp_review.rs"),
+        ),
+        (
+            FindingKind::AiOutputWithoutOutcome,
+            include_str!("ai_output_without_outcome.rs"),
         ),
     ];
 

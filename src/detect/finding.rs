@@ -22,6 +22,7 @@ pub enum FindingKind {
     AttritionRisk,
     OutputOutcomeDivergence,
     RubberStampReview,
+    AiOutputWithoutOutcome,
 }
 
 impl FindingKind {
@@ -38,6 +39,7 @@ impl FindingKind {
             FindingKind::AttritionRisk => "attrition_risk",
             FindingKind::OutputOutcomeDivergence => "output_outcome_divergence",
             FindingKind::RubberStampReview => "rubber_stamp_review",
+            FindingKind::AiOutputWithoutOutcome => "ai_output_without_outcome",
         }
     }
 
@@ -55,11 +57,12 @@ impl FindingKind {
             FindingKind::AttritionRisk => "Attrition risk",
             FindingKind::OutputOutcomeDivergence => "Output-outcome divergence",
             FindingKind::RubberStampReview => "Rubber-stamp review",
+            FindingKind::AiOutputWithoutOutcome => "AI-assisted output without outcome",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 10] = [
+    pub const ALL: [FindingKind; 11] = [
         FindingKind::ReviewBottleneck,
         FindingKind::Micromanagement,
         FindingKind::AbsenteeManager,
@@ -70,6 +73,7 @@ impl FindingKind {
         FindingKind::AttritionRisk,
         FindingKind::OutputOutcomeDivergence,
         FindingKind::RubberStampReview,
+        FindingKind::AiOutputWithoutOutcome,
     ];
 
     /// The kind with this report.json name.

@@ -12,6 +12,7 @@
 //!   ([`run_all`]); one file per detector beside it, its description in `<name>.md`.
 
 mod absentee_manager;
+mod ai_output_without_outcome;
 mod attrition_risk;
 mod burnout_risk;
 pub mod explain;
@@ -33,6 +34,7 @@ use polars::prelude::*;
 use crate::identity::Roster;
 
 pub use absentee_manager::AbsenteeManager;
+pub use ai_output_without_outcome::AiOutputWithoutOutcome;
 pub use attrition_risk::AttritionRisk;
 pub use burnout_risk::BurnoutRisk;
 pub use finding::{
@@ -96,6 +98,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(AttritionRisk),
         Box::new(OutputOutcomeDivergence),
         Box::new(RubberStampReview),
+        Box::new(AiOutputWithoutOutcome),
     ]
 }
 

@@ -65,7 +65,14 @@ fn record() -> Option<Record> {
 /// embedded record cannot be read (a test makes sure it can).
 pub fn track_record(kind: FindingKind) -> Option<String> {
     let record = record()?;
-    let rate = record.base_rates.iter().find(|r| r.kind == kind.name())?;
+    let Some(rate) = record.base_rates.iter().find(|r| r.kind == kind.name()) else {
+        return Some(format!(
+            "No track record on real histories yet: the record ({} public histories, teamlens \
+             validate) was measured before this detector existed; it is scored on the \
+             simulator only (teamlens eval).",
+            record.histories.len()
+        ));
+    };
     let on = format!(
         "On {} public histories ({} monthly reports, each as of its month's end; teamlens \
          validate)",
@@ -112,7 +119,10 @@ mod tests {
         );
         for kind in FindingKind::ALL {
             let text = track_record(kind).unwrap_or_else(|| panic!("{}", kind.name()));
-            assert!(text.starts_with("On "), "{text}");
+            assert!(
+                text.starts_with("On ") || text.starts_with("No track record"),
+                "{text}"
+            );
         }
     }
 }

@@ -8,19 +8,7 @@ use serde_json::{Value, json};
 /// Fewer PRs than this in a group: its rates are shown with "too few" beside them.
 pub const MIN_GROUP_PRS: u64 = 10;
 
-/// The 95 % Wilson score interval of `k` successes in `n` trials, as (low, high); None for n = 0.
-pub fn wilson(k: u64, n: u64) -> Option<(f64, f64)> {
-    if n == 0 {
-        return None;
-    }
-    let (k, n) = (k as f64, n as f64);
-    let z = 1.959_963_984_540_054_f64;
-    let p = k / n;
-    let denominator = 1.0 + z * z / n;
-    let centre = (p + z * z / (2.0 * n)) / denominator;
-    let half = z * ((p * (1.0 - p) / n) + z * z / (4.0 * n * n)).sqrt() / denominator;
-    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
-}
+pub use crate::detect::stats::wilson;
 
 fn count(row: &Value, key: &str) -> u64 {
     row[key]

@@ -178,6 +178,9 @@ pub fn title(finding: &Finding, team: &str) -> String {
         FindingKind::RubberStampReview => {
             format!("{person} approved large PRs within minutes, without a comment")
         }
+        FindingKind::AiOutputWithoutOutcome => {
+            format!("{team_name}'s AI-assisted work rose, and more of it came back")
+        }
     }
 }
 /// The figures of the evidence table, in the order of importance the figures table gives; a
@@ -570,6 +573,10 @@ pub fn basis_text(finding: &Finding) -> String {
                 }
                 FindingKind::OutputOutcomeDivergence => format!(
                     "{} over the month and its baseline",
+                    count(basis.prs, "merged PR", "merged PRs")
+                ),
+                FindingKind::AiOutputWithoutOutcome => format!(
+                    "{}, AI-assisted and other, over the months judged",
                     count(basis.prs, "merged PR", "merged PRs")
                 ),
                 _ => count(basis.prs, "PR", "PRs"),

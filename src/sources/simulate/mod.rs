@@ -16,8 +16,11 @@
 //! - [`activity`]: PRs, reviews, tickets, incidents, deployments.
 
 mod activity;
+mod assistants;
 mod calendar;
 mod world;
+
+pub use assistants::AiUse;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
@@ -75,6 +78,9 @@ pub struct TeamPlan {
     /// corpus's measured mess with [`Habits::REAL`]).
     #[serde(default)]
     pub habits: Habits,
+    /// Coding assistants the team uses, with or without their PRs lagging (none by default).
+    #[serde(default)]
+    pub ai: Option<AiUse>,
 }
 
 /// The everyday mess of a real team, which the detectors must not mistake for a pattern:
@@ -158,6 +164,7 @@ impl TeamPlan {
             hard_case: None,
             roster_gaps: RosterGaps::default(),
             habits: Habits::default(),
+            ai: None,
         }
     }
 }
@@ -372,6 +379,31 @@ impl SimConfig {
         config
     }
 
+    /// `config`'s organisation with coding assistants planted, from a generator of their own so
+    /// that nothing else of the organisation changes: each team, a third of the time, makes
+    /// 30–50 % of its recent PRs with an assistant and those PRs lag (more of them fail), a third
+    /// of the time as much without the lag (the controls the finding must stay quiet on), and a
+    /// third of the time uses none. A healthy control organisation (no plant) gets no lag.
+    pub fn with_assistants(mut config: SimConfig) -> SimConfig {
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x00a1_0c0d_e5e7);
+        let control = config.seed.is_multiple_of(6);
+        for team in &mut config.teams {
+            let roll: f64 = rng.random();
+            let share = rng.random_range(0.3..0.5);
+            team.ai = if roll < 1.0 / 3.0 {
+                Some(AiUse {
+                    share,
+                    lag: !control && team.hard_case.is_none(),
+                })
+            } else if roll < 2.0 / 3.0 {
+                Some(AiUse { share, lag: false })
+            } else {
+                None
+            };
+        }
+        config
+    }
+
     /// The company holidays the simulated organisation keeps over its whole span: what its HR
     /// calendar would give `[calendar] holidays`.
     pub fn company_holidays(&self) -> Vec<NaiveDate> {
@@ -436,6 +468,9 @@ pub struct GroundTruth {
     /// Healthy teams shaped to tempt a detector (also listed in `healthy_teams`).
     #[serde(default)]
     pub hard_cases: Vec<HardCase>,
+    /// The PRs made with a coding assistant (`owner/name#N`), as planted.
+    #[serde(default)]
+    pub ai_assisted: Vec<String>,
 }
 
 /// A hard-case team of the ground truth.
@@ -510,9 +545,18 @@ pub struct PlantedHotfix {
 pub fn simulate(config: &SimConfig) -> Simulation {
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let world = world::World::build(config, &mut rng);
-    let (dataset, delivery) = activity::run(config, &world, &mut rng);
+    let (mut dataset, delivery) = activity::run(config, &world, &mut rng);
+    let repos: Vec<(String, Option<AiUse>)> = world
+        .teams
+        .iter()
+        .map(|t| (t.repo.clone(), t.plan.ai))
+        .collect();
+    let ai_assisted = assistants::plant(config, &repos, &mut dataset);
     Simulation {
-        ground_truth: ground_truth(config, &world),
+        ground_truth: GroundTruth {
+            ai_assisted,
+            ..ground_truth(config, &world)
+        },
         dataset,
         delivery,
     }
@@ -681,7 +725,19 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                 );
             }
         }
-        let pure = plan.manager == ManagerPersona::Healthy
+        if let Some(ai) = plan.ai.filter(|a| a.lag) {
+            plant(
+                "ai_output_without_outcome",
+                &team_subject,
+                last(2),
+                format!(
+                    "{:.0} % of the PRs of the last two months made with an assistant (a quarter of that before), nine in ten of the failed PRs among them",
+                    ai.share * 100.0
+                ),
+            );
+        }
+        let pure = !plan.ai.is_some_and(|a| a.lag)
+            && plan.manager == ManagerPersona::Healthy
             && !plan.splits_prs
             && !plan.overloaded
             && !plan.burnout_engineer
@@ -699,6 +755,7 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
         plants,
         healthy_teams,
         hard_cases,
+        ai_assisted: Vec::new(),
     }
 }
 
