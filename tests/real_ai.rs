@@ -1,9 +1,12 @@
-//! The AI-assisted-work classifier against 200 real commits labelled by hand (issue #26):
-//! `tests/data/real/ai/labels.tsv`, drawn by `tests/data/real/ai/regenerate.py` from eleven
-//! public histories (10 named hard cases, 90 with a broad hint, 100 at random) and labelled by reading each commit, without looking at the classifier's
-//! rules. Each row is fed to `Assistants::builtin().classify` as teamlens stores a commit: the
-//! author's address and name, the trailers git parsed, and the message's first line with the
-//! attribution lines `common::attribution` keeps. Run with `--nocapture` to see the confusion
+//! The AI-assisted-work classifier against real commits labelled by hand (issue #26), two
+//! samples of 200 drawn by `tests/data/real/ai/regenerate.py` from eleven public histories:
+//! `labels.tsv` (10 named hard cases, 90 with a broad hint, 100 at random; its misses chose the
+//! classifier's later fixes, so its figure is "before the fixes it chose") and
+//! `labels_heldout.tsv` (another seed, none of the first's commits, 100 hinted and 100 at
+//! random, labelled before the classifier was run on it: the figure to report). Each row is fed
+//! to `Assistants::builtin().classify` as teamlens stores a commit: the author's address and
+//! name, the trailers git parsed, and the message's first line with the attribution lines
+//! `common::attribution` keeps. Run with `--nocapture` to see the confusion
 //! tables and every disagreement.
 
 use std::collections::BTreeMap;
@@ -15,10 +18,14 @@ use teamlens::identity::assistants::{AiEvidence, AiLevel, Assistants, ChangeText
 /// The issue's goal, against the hand labels.
 const PRECISION_GOAL: f64 = 0.98;
 const RECALL_GOAL: f64 = 0.95;
-/// The recall the built-in list reached when the sample was labelled (40 of 49): a floor, so
-/// that a change to the list cannot lose what it finds today. The goal is not met yet — the
-/// misses are printed, and `the_issue_goal` (ignored) asserts it; raise this floor with the list.
+/// The recall the built-in list reached on the first sample when it was labelled (40 of 49): a
+/// floor, so that a change to the list cannot lose what it finds today; raise it with the list.
+/// The goal is judged on the held-out sample (`the_issue_goal`, ignored while not met).
 const RECALL_FLOOR: f64 = 0.80;
+/// The held-out recall the built-in list reached when that sample was first measured (35 of 44,
+/// 0.795, with the list of e23d4ae — the fixes the first sample chose had not landed on `ai`
+/// yet): a floor, not the goal; raise it with the list.
+const HELDOUT_RECALL_FLOOR: f64 = 0.79;
 
 struct Row {
     repo: String,
@@ -53,16 +60,26 @@ fn unescape(text: &str) -> String {
     out
 }
 
-fn rows() -> Vec<Row> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real/ai/labels.tsv");
-    let text = std::fs::read_to_string(&path).expect("tests/data/real/ai/labels.tsv");
+/// The first sample (`labels.tsv`): its misses chose the classifier's fixes, so its figure is
+/// not an unseen one.
+const FIRST: &str = "labels.tsv";
+/// The held-out sample (`labels_heldout.tsv`): drawn with another seed from the commits not in
+/// the first, labelled before the classifier was run on it; the figure to report.
+const HELDOUT: &str = "labels_heldout.tsv";
+
+fn rows(file: &str) -> Vec<Row> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/real/ai")
+        .join(file);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("tests/data/real/ai/{file}: {e}"));
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("a header").split('\t').collect();
     let at = |name: &str| {
         header
             .iter()
             .position(|h| *h == name)
-            .unwrap_or_else(|| panic!("labels.tsv has no column {name}"))
+            .unwrap_or_else(|| panic!("{file} has no column {name}"))
     };
     let columns = [
         "repo",
@@ -83,7 +100,7 @@ fn rows() -> Vec<Row> {
             assert_eq!(
                 f.len(),
                 header.len(),
-                "labels.tsv: a row of {} columns",
+                "{file}: a row of {} columns",
                 f.len()
             );
             let get = |i: usize| unescape(f[columns[i]]);
@@ -218,10 +235,24 @@ fn score(rows: &[Row]) -> Scores {
     s
 }
 
-fn print(s: &Scores, rows: &[Row]) {
+/// Wilson score interval (95 %) of `part` in `whole`: what a proportion from a sample of this
+/// size can and cannot say.
+fn wilson(part: usize, whole: usize) -> (f64, f64) {
+    if whole == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let n = whole as f64;
+    let p = part as f64 / n;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    (centre - half, centre + half)
+}
+
+fn print(s: &Scores, rows: &[Row], file: &str) {
     let levels = ["none", "assisted", "agent"];
     println!(
-        "hand label (rows) × classifier (columns), {} commits:",
+        "{file}: hand label (rows) × classifier (columns), {} commits:",
         rows.len()
     );
     println!(
@@ -235,9 +266,12 @@ fn print(s: &Scores, rows: &[Row]) {
             .collect();
         println!("{truth:>10} {}", cells.join(" "));
     }
+    let (p_lo, p_hi) = wilson(s.tp, s.tp + s.fp);
+    let (r_lo, r_hi) = wilson(s.tp, s.tp + s.fn_);
     println!(
-        "AI (assisted+agent) vs none: TP {} FP {} FN {} TN {}; precision {:.3}, recall {:.3}; \
-         level right on {} of {} found",
+        "AI (assisted+agent) vs none: TP {} FP {} FN {} TN {}; precision {:.3} (95 % Wilson \
+         {p_lo:.3}–{p_hi:.3}), recall {:.3} (95 % Wilson {r_lo:.3}–{r_hi:.3}); level right on {} \
+         of {} found",
         s.tp,
         s.fp,
         s.fn_,
@@ -253,24 +287,26 @@ fn print(s: &Scores, rows: &[Row]) {
     }
 }
 
-#[test]
-fn the_sample_is_whole_and_labelled() {
-    let rows = rows();
-    assert_eq!(rows.len(), 200, "the sample is 200 commits");
-    let count = |stratum: &str| rows.iter().filter(|r| r.stratum == stratum).count();
-    assert_eq!(
-        (count("hard"), count("hint"), count("random")),
-        (10, 90, 100),
-        "10 named hard cases, 90 hinted and 100 random"
-    );
+/// What both samples must hold: 200 distinct, fully labelled commits from at least five
+/// repositories, a tool named exactly when the label is not none, every level present.
+fn check_whole_and_labelled(file: &str, rows: &[Row]) {
+    assert_eq!(rows.len(), 200, "{file}: the sample is 200 commits");
     let repos: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.repo.as_str()).collect();
-    assert!(repos.len() >= 5, "at least five repositories: {repos:?}");
+    assert!(
+        repos.len() >= 5,
+        "{file}: at least five repositories: {repos:?}"
+    );
     let mut seen = std::collections::BTreeSet::new();
-    for r in &rows {
-        assert!(seen.insert((&r.repo, &r.sha)), "{} {} twice", r.repo, r.sha);
+    for r in rows {
+        assert!(
+            seen.insert((&r.repo, &r.sha)),
+            "{file}: {} {} twice",
+            r.repo,
+            r.sha
+        );
         assert!(
             ["none", "assisted", "agent"].contains(&r.label.as_str()),
-            "{} {}: label {:?} (run regenerate.py, then label the new rows by hand)",
+            "{file}: {} {}: label {:?} (run regenerate.py, then label the new rows by hand)",
             r.repo,
             r.sha,
             r.label
@@ -278,37 +314,76 @@ fn the_sample_is_whole_and_labelled() {
         assert_eq!(
             r.label == "none",
             r.tool == "-",
-            "{} {}: a tool is named exactly when the label is not none",
+            "{file}: {} {}: a tool is named exactly when the label is not none",
             r.repo,
             r.sha
         );
         assert!(
             !r.reason.trim().is_empty() && r.reason != "-",
-            "{} {}: no reason",
+            "{file}: {} {}: no reason",
             r.repo,
             r.sha
         );
-        assert_eq!(r.sha.len(), 40, "{}: a full sha", r.repo);
+        assert_eq!(r.sha.len(), 40, "{file}: {}: a full sha", r.repo);
     }
-    // Both classes well represented, and every level present.
     for label in ["none", "assisted", "agent"] {
         assert!(
             rows.iter().filter(|r| r.label == label).count() >= 5,
-            "fewer than five {label} rows"
+            "{file}: fewer than five {label} rows"
         );
     }
 }
 
-fn precision_and_recall() -> (f64, f64) {
-    let rows = rows();
-    let s = score(&rows);
-    print(&s, &rows);
-    (ratio(s.tp, s.tp + s.fp), ratio(s.tp, s.tp + s.fn_))
+fn strata(rows: &[Row]) -> (usize, usize, usize) {
+    let count = |stratum: &str| rows.iter().filter(|r| r.stratum == stratum).count();
+    (count("hard"), count("hint"), count("random"))
 }
 
 #[test]
+fn the_sample_is_whole_and_labelled() {
+    let rows = rows(FIRST);
+    check_whole_and_labelled(FIRST, &rows);
+    assert_eq!(
+        strata(&rows),
+        (10, 90, 100),
+        "10 named hard cases, 90 hinted and 100 random"
+    );
+}
+
+/// The held-out sample is a probability sample (no hand-picked stratum) and shares no commit
+/// with the first: a figure on it is a figure on commits that chose nothing.
+#[test]
+fn the_heldout_sample_is_whole_labelled_and_apart() {
+    let first: std::collections::BTreeSet<(String, String)> =
+        rows(FIRST).into_iter().map(|r| (r.repo, r.sha)).collect();
+    let rows = rows(HELDOUT);
+    check_whole_and_labelled(HELDOUT, &rows);
+    assert_eq!(
+        strata(&rows),
+        (0, 100, 100),
+        "no hard cases, 100 hinted and 100 random"
+    );
+    for r in &rows {
+        assert!(
+            !first.contains(&(r.repo.clone(), r.sha.clone())),
+            "{} {} is in both samples",
+            r.repo,
+            r.sha
+        );
+    }
+}
+
+fn precision_and_recall(file: &str) -> (f64, f64) {
+    let rows = rows(file);
+    let s = score(&rows);
+    print(&s, &rows, file);
+    (ratio(s.tp, s.tp + s.fp), ratio(s.tp, s.tp + s.fn_))
+}
+
+/// The first sample, before the fixes it chose: precision must hold; recall may only rise.
+#[test]
 fn the_classifier_against_the_hand_labels() {
-    let (precision, recall) = precision_and_recall();
+    let (precision, recall) = precision_and_recall(FIRST);
     assert!(
         precision >= PRECISION_GOAL,
         "precision {precision:.3} < {PRECISION_GOAL} (see the disagreements above)"
@@ -319,18 +394,37 @@ fn the_classifier_against_the_hand_labels() {
     );
 }
 
-/// The issue's goal in full. Ignored while the built-in list does not meet it (recall 0.816 on
-/// the sample: nine misses, five of them marks a rule can name, four prose disclosures);
-/// `cargo test --test real_ai -- --ignored` says how far it is.
+/// The held-out sample: the figure to report. Precision must meet the goal; recall must not
+/// fall below what the classifier reached when the sample was first measured (a floor, stated
+/// in HELDOUT_RECALL_FLOOR, not the goal).
 #[test]
-#[ignore = "recall 0.816 < 0.95 on the hand-labelled sample; see tests/data/real/ai/README.md"]
-fn the_issue_goal() {
-    let (precision, recall) = precision_and_recall();
+fn the_classifier_against_the_heldout_labels() {
+    let (precision, recall) = precision_and_recall(HELDOUT);
     assert!(
         precision >= PRECISION_GOAL,
-        "precision {precision:.3} < {PRECISION_GOAL}"
+        "held-out precision {precision:.3} < {PRECISION_GOAL} (see the disagreements above)"
     );
-    assert!(recall >= RECALL_GOAL, "recall {recall:.3} < {RECALL_GOAL}");
+    assert!(
+        recall >= HELDOUT_RECALL_FLOOR,
+        "held-out recall {recall:.3} fell below {HELDOUT_RECALL_FLOOR} (see the disagreements above)"
+    );
+}
+
+/// The issue's goal in full, on the held-out sample (the first sample chose the fixes, so a goal
+/// met there would say nothing). Ignored while the built-in list does not meet it;
+/// `cargo test --test real_ai -- --ignored` says how far it is.
+#[test]
+#[ignore = "held-out recall 0.795 < 0.95; see tests/data/real/ai/README.md"]
+fn the_issue_goal() {
+    let (precision, recall) = precision_and_recall(HELDOUT);
+    assert!(
+        precision >= PRECISION_GOAL,
+        "held-out precision {precision:.3} < {PRECISION_GOAL}"
+    );
+    assert!(
+        recall >= RECALL_GOAL,
+        "held-out recall {recall:.3} < {RECALL_GOAL}"
+    );
 }
 
 /// Every commit since 2024 of the eleven clones, classified, beside `regenerate.py`'s own
