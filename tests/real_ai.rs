@@ -18,14 +18,15 @@ use teamlens::identity::assistants::{AiEvidence, AiLevel, Assistants, ChangeText
 /// The issue's goal, against the hand labels.
 const PRECISION_GOAL: f64 = 0.98;
 const RECALL_GOAL: f64 = 0.95;
-/// The recall the built-in list reached on the first sample when it was labelled (40 of 49): a
-/// floor, so that a change to the list cannot lose what it finds today; raise it with the list.
-/// The goal is judged on the held-out sample (`the_issue_goal`, ignored while not met).
-const RECALL_FLOOR: f64 = 0.80;
-/// The held-out recall the built-in list reached when that sample was first measured (35 of 44,
-/// 0.795, with the list as `ai` had it at 61d26fd, last changed in 67752ae — the fixes the
-/// first sample chose had not landed yet): a floor, not the goal; raise it with the list.
-const HELDOUT_RECALL_FLOOR: f64 = 0.79;
+/// The recall the built-in list reaches on the first sample with the fixes its misses chose (44
+/// of 49; 40 of 49 before them): a floor, so that a change to the list cannot lose what it finds
+/// today; raise it with the list. The goal is judged on the held-out sample (`the_issue_goal`,
+/// ignored while not met).
+const RECALL_FLOOR: f64 = 0.89;
+/// The held-out recall of the built-in list with those fixes (40 of 44, 0.909; 35 of 44, 0.795,
+/// before them, when the sample was first measured): a floor, not the goal; raise it with the
+/// list.
+const HELDOUT_RECALL_FLOOR: f64 = 0.90;
 
 struct Row {
     repo: String,
@@ -414,7 +415,7 @@ fn the_classifier_against_the_heldout_labels() {
 /// met there would say nothing). Ignored while the built-in list does not meet it;
 /// `cargo test --test real_ai -- --ignored` says how far it is.
 #[test]
-#[ignore = "held-out recall 0.795 < 0.95; see tests/data/real/ai/README.md"]
+#[ignore = "held-out recall 0.909 < 0.95; see tests/data/real/ai/README.md"]
 fn the_issue_goal() {
     let (precision, recall) = precision_and_recall(HELDOUT);
     assert!(
