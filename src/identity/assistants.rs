@@ -878,6 +878,21 @@ mod tests {
     }
 
     #[test]
+    fn docs_ai_lists_every_builtin_entry_as_the_source_says_it() {
+        let docs = include_str!("../../docs/ai.md");
+        let table: Vec<&str> = docs
+            .lines()
+            .skip_while(|l| !l.starts_with("| Tool | Where its marks come from |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        let rows: Vec<String> = Assistants::builtin_tools()
+            .map(|(tool, source)| format!("| {tool} | {source} |"))
+            .collect();
+        assert_eq!(table, rows, "docs/ai.md's table of the built-in list");
+    }
+
+    #[test]
     fn config_adds_and_removes() {
         let config = AiConfig {
             assistants: vec![AiAssistantConfig {
