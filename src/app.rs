@@ -709,9 +709,32 @@ fn merged_people(store: &Store, config: &Config, say: &Say) -> Result<()> {
         ));
     }
     if !identities.bots.is_empty() {
-        say.line("bots (left out of every metric):");
+        say.line("bots (never counted as people):");
+        // A coding agent's account is a bot too, but its pull requests are counted, as
+        // agent-authored work in the AI-assisted metrics (docs/ai.md): said, so that "left
+        // out" does not read as "its work is lost".
+        let assistants = identity::assistants::Assistants::with_config(&config.ai);
         for bot in &identities.bots {
-            say.line(format!("  {} — {}", bot.account, bot.reason));
+            let agent = assistants
+                .classify(&identity::assistants::ChangeText {
+                    author: &bot.account,
+                    author_name: None,
+                    message: "",
+                    trailers: &[],
+                    labels: &[],
+                })
+                .filter(|e| e.level == identity::assistants::AiLevel::Agent);
+            match agent {
+                Some(e) => say.line(format!(
+                    "  {} — {}; its PRs count as {}'s agent-authored work in the AI-assisted \
+                     metrics, its reviews and actions in no metric",
+                    bot.account, bot.reason, e.tool
+                )),
+                None => say.line(format!(
+                    "  {} — {}; left out of every metric",
+                    bot.account, bot.reason
+                )),
+            }
         }
     }
     if !identities.assumed_teams.is_empty() {

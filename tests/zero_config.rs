@@ -110,6 +110,20 @@ fn a_second_address_of_one_person_is_listed_with_its_evidence() {
             ],
         );
     }
+    // A coding agent's commit: a bot, never a person, but its work counts as agent-authored.
+    std::fs::write(repo.join("agent.txt"), "agent\n").unwrap();
+    git_repo::git(&repo, &["add", "."]);
+    git_repo::git_env(
+        &repo,
+        &["commit", "-q", "-m", "net: retry dials"],
+        &[
+            ("GIT_AUTHOR_NAME", "Copilot".as_ref()),
+            (
+                "GIT_AUTHOR_EMAIL",
+                "198982749+Copilot@users.noreply.github.com".as_ref(),
+            ),
+        ],
+    );
     let data = work.path().join("data");
     support::fetch_git(&data, &repo);
     let listed = teamlens()
@@ -125,6 +139,18 @@ fn a_second_address_of_one_person_is_listed_with_its_evidence() {
     );
     assert!(
         text.contains("gobot@golang.org — Go's Gerrit submit"),
+        "{text}"
+    );
+    let gobot = text
+        .lines()
+        .find(|l| l.contains("gobot@golang.org"))
+        .unwrap();
+    assert!(gobot.ends_with("; left out of every metric"), "{text}");
+    assert!(
+        text.contains(
+            "198982749+copilot@users.noreply.github.com — a coding agent (GitHub Copilot); its \
+             PRs count as GitHub Copilot's agent-authored work"
+        ),
         "{text}"
     );
     assert!(text.contains("each repository is a team"), "{text}");

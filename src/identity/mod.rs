@@ -202,6 +202,21 @@ pub fn resolve(
             .iter()
             .any(|p| p.eq_ignore_ascii_case(account))
     };
+    // A coding agent's account authors changes but is no person: a bot whose PRs the
+    // AI-assisted metrics count as agent-authored (`assistants`), by the same list and `[ai]`.
+    let assistants = assistants::Assistants::with_config(&config.ai);
+    let agent = |account: &str, name: Option<&str>| {
+        assistants
+            .classify(&assistants::ChangeText {
+                author: account,
+                author_name: name,
+                message: "",
+                trailers: &[],
+                labels: &[],
+            })
+            .filter(|e| e.level == assistants::AiLevel::Agent)
+            .map(|e| format!("a coding agent ({})", e.tool))
+    };
     let mut bots: Vec<Bot> = Vec::new();
     let mut humans: BTreeMap<String, merge::Observed> = BTreeMap::new();
     for (account, observed) in accounts {
@@ -224,7 +239,7 @@ pub fn resolve(
         } else if roster.contains(&account) {
             None
         } else {
-            bots::reason(&account, most_used_name)
+            bots::reason(&account, most_used_name).or_else(|| agent(&account, most_used_name))
         };
         match reason {
             Some(reason) => bots.push(Bot { account, reason }),
