@@ -513,13 +513,27 @@ impl IdentityConfig {
 /// AI-assisted work (`[ai]`): assistants and agents recognised besides the built-in list of
 /// `crate::identity::assistants`, and built-in ones to forget. Like `[identity] bots`, applied
 /// at every analysis from the stored facts, so a change here needs no fetch.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AiConfig {
     /// More assistants (`[[ai.assistants]]`), each a tool's name and what marks its changes.
     pub assistants: Vec<AiAssistantConfig>,
     /// Built-in tools not to recognise, by name (compared without case), such as `["Aider"]`.
     pub remove: Vec<String>,
+    /// Whether a person's own words count ("This change was driven by Codex", "LLM
+    /// disclosure: …"; the rule is `crate::common::disclosure`'s). On by default; `false` keeps
+    /// only the marks the tools leave themselves.
+    pub disclosures: bool,
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        AiConfig {
+            assistants: Vec::new(),
+            remove: Vec::new(),
+            disclosures: true,
+        }
+    }
 }
 
 /// One assistant or agent of `[[ai.assistants]]`; at least one of its lists is given.

@@ -459,6 +459,8 @@ fn census_over_the_clones() {
     let mut table: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let mut examples: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
     let mut commits = 0;
+    // Prose is where precision is hardest: every disclosure is listed, to be read.
+    let mut disclosures = Vec::new();
     for line in lines {
         let f: Vec<String> = line.split('\t').map(unescape).collect();
         assert_eq!(f.len(), 7, "{path}: a row of {} columns", f.len());
@@ -479,6 +481,18 @@ fn census_over_the_clones() {
             Some(e) => format!("{}:{}", level_name(&evidence), e.tool),
             None => "none".to_string(),
         };
+        if let Some(e) = evidence
+            .as_ref()
+            .filter(|e| e.kind == teamlens::identity::assistants::EvidenceKind::Disclosure)
+        {
+            disclosures.push(format!(
+                "{} {} ({}): {}",
+                row.repo,
+                &row.sha[..12],
+                e.tool,
+                e.text
+            ));
+        }
         let key = (row.repo.clone(), f[6].clone(), said);
         *table.entry(key.clone()).or_default() += 1;
         if (f[6] == "none") != evidence.is_none() {
@@ -501,6 +515,13 @@ fn census_over_the_clones() {
     println!("{commits} commits; repository, regenerate.py's rule, the classifier, count:");
     for ((repo, script, said), n) in &table {
         println!("  {repo:<26} {script:<22} {said:<28} {n:>6}");
+    }
+    println!(
+        "marked by a person's disclosure alone ({}):",
+        disclosures.len()
+    );
+    for d in &disclosures {
+        println!("  {d}");
     }
     println!("where one marks a change and the other does not:");
     for ((repo, script, said), list) in &examples {

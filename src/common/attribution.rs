@@ -9,7 +9,9 @@
 //! "Link to Devin run: …" through `link to`), a trailer-like `<verb>-by:` or `<verb>-with:` line
 //! (`Generated-by:`, `Co-authored-by:`, `Made-with: Cursor`, which a squashed commit carries in
 //! the middle of its body, where git reads no trailer), a robot emoji, or a link to an agent's task or
-//! session page (a URL whose path names `task`, `tasks`, `session`, `sessions`, `run` or `runs`).
+//! session page (a URL whose path names `task`, `tasks`, `session`, `sessions`, `run` or `runs`),
+//! and a person's disclosure that a model helped ([`crate::common::disclosure`]: "This change
+//! was driven by Codex", "LLM disclosure: …").
 //! A commit's trailers are also stored on their own (`commits.trailers`); a PR description has
 //! none, so its `Co-authored-by:` lines are kept here. At most
 //! [`MAX_LINES`] lines of at most [`MAX_CHARS`] characters each are kept: the column stays small
@@ -80,7 +82,11 @@ pub fn is_attribution(line: &str) -> bool {
             || w.strip_suffix("-by")
                 .is_some_and(|verb| VERBS.contains(&verb))
     });
-    if verb_then_link || verb_by || lower.contains("link to ") {
+    if verb_then_link
+        || verb_by
+        || lower.contains("link to ")
+        || crate::common::disclosure::disclosed(line).is_some()
+    {
         return true;
     }
     lower
@@ -122,6 +128,8 @@ mod tests {
             "Link to Devin run: https://app.devin.ai/sessions/abc",
             "https://chatgpt.com/codex/tasks/task_e_68a1",
             "Generated-by: Claude Code (Claude Opus 4.6) following the guidelines",
+            "This change was driven by Codex at Byron's request",
+            "LLM disclosure: I used LLM to fix grammar errors",
         ] {
             assert!(is_attribution(line), "{line}");
         }

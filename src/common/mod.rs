@@ -4,6 +4,7 @@
 
 pub mod attribution;
 pub mod authorship;
+pub mod disclosure;
 pub mod files;
 pub mod frame;
 pub mod holidays;

@@ -127,7 +127,7 @@ fn commits_by_pr(
 }
 
 /// The `pr_ai` table: source, repo, number, ai_assisted (`none`, `assisted`, `agent`), evidence
-/// (`trailer`, `agent_account`, `marker`, `label`; null for none), tool (null for none), recorded.
+/// (`trailer`, `agent_account`, `marker`, `label`, `disclosure`; null for none), tool (null for none), recorded.
 pub fn pr_ai(
     tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
     config: &AiConfig,
