@@ -22,6 +22,9 @@ Writes, from the repositories given (pass all of them: the sample is drawn acros
   labels_heldout.tsv  the held-out sample, same columns: HELDOUT_HINT hinted and HELDOUT_RANDOM
                 random commits drawn with HELDOUT_SEED from the commits not in labels.tsv (no
                 hard stratum); its labels are kept the same way
+  labels_third.tsv  the third sample, same columns: THIRD_HINT hinted and THIRD_RANDOM random
+                commits drawn with THIRD_SEED from the commits in neither labels.tsv nor
+                labels_heldout.tsv (no hard stratum); its labels are kept the same way
   summary.md    the per-repository totals, and this script's rule scored against the hand labels
 
 Deterministic: fixed seed, sorted output; a second run over the same tips changes nothing.
@@ -43,6 +46,13 @@ SEED = 26  # issue #26
 HELDOUT_SEED = 2604  # issue #26, item 4
 HELDOUT_HINT = 100
 HELDOUT_RANDOM = 100
+# The third sample (labels_third.tsv): the held-out sample's misses are now choosing further fixes,
+# so a figure on commits that tuned nothing needs commits drawn and labelled before those fixes are
+# run on them. Another seed, no commit of either earlier sample, the held-out sample's strata (a
+# probability sample, no hand-picked stratum).
+THIRD_SEED = 2606  # issue #26, item 4
+THIRD_HINT = 100
+THIRD_RANDOM = 100
 SINCE = "2024-01-01"  # the sample and the shares start here: before it, AI trailers are absent
 SAMPLE_HARD = 10
 SAMPLE_HINT = 90
@@ -433,15 +443,23 @@ def main(argv):
     write_tsv("shares.tsv", ["repo", "month", "commits", "assisted", "agent", "ai_share", "prs",
                              "pr_assisted", "pr_agent", "pr_ai_share"], shares)
 
+    # The rows each sample's file lists before this run rewrites it: a commit listed there stays
+    # out of the later samples even if this run no longer draws it (another tip).
+    listed = {f: set(read_labels(os.path.join(HERE, f)))
+              for f in ("labels.tsv", "labels_heldout.tsv")}
     sample = draw(repos, SEED, SAMPLE_HARD, SAMPLE_HINT, SAMPLE_RANDOM)
     rows = write_sample("labels.tsv", repos, sample)
-    # Every commit of the first sample stays out of the held-out one, whether drawn this run or
-    # only still listed in the file.
-    first = {(r[0], r[1]) for r in rows} | set(read_labels(os.path.join(HERE, "labels.tsv")))
+    # Every commit of the first sample stays out of the held-out one.
+    first = {(r[0], r[1]) for r in rows} | listed["labels.tsv"]
     heldout = draw(repos, HELDOUT_SEED, 0, HELDOUT_HINT, HELDOUT_RANDOM, exclude=first)
     heldout_rows = write_sample("labels_heldout.tsv", repos, heldout)
+    # Every commit of either earlier sample stays out of the third.
+    earlier = first | {(r[0], r[1]) for r in heldout_rows} | listed["labels_heldout.tsv"]
+    third = draw(repos, THIRD_SEED, 0, THIRD_HINT, THIRD_RANDOM, exclude=earlier)
+    third_rows = write_sample("labels_third.tsv", repos, third)
     write_summary(repos, manifest, shares, [("labels.tsv", rows, sample),
-                                            ("labels_heldout.tsv", heldout_rows, heldout)])
+                                            ("labels_heldout.tsv", heldout_rows, heldout),
+                                            ("labels_third.tsv", third_rows, third)])
 
 
 def write_sample(filename, repos, sample):
