@@ -22,7 +22,12 @@ Writes, from the repositories given (pass all of them: the sample is drawn acros
   labels_heldout.tsv  the held-out sample, same columns: HELDOUT_HINT hinted and HELDOUT_RANDOM
                 random commits drawn with HELDOUT_SEED from the commits not in labels.tsv (no
                 hard stratum); its labels are kept the same way
+  labels_third.tsv  the third sample, same columns: THIRD_HINT hinted and THIRD_RANDOM random
+                commits drawn with THIRD_SEED from the commits in neither labels.tsv nor
+                labels_heldout.tsv (no hard stratum); its labels are kept the same way
   summary.md    the per-repository totals, and this script's rule scored against the hand labels
+                (for labels_third.tsv also its misses and the labels by stratum, repository,
+                tool and the evidence each rests on, which the reasons name first)
 
 Deterministic: fixed seed, sorted output; a second run over the same tips changes nothing.
 """
@@ -43,6 +48,13 @@ SEED = 26  # issue #26
 HELDOUT_SEED = 2604  # issue #26, item 4
 HELDOUT_HINT = 100
 HELDOUT_RANDOM = 100
+# The third sample (labels_third.tsv): the held-out sample's misses are now choosing further fixes,
+# so a figure on commits that tuned nothing needs commits drawn and labelled before those fixes are
+# run on them. Another seed, no commit of either earlier sample, the held-out sample's strata (a
+# probability sample, no hand-picked stratum).
+THIRD_SEED = 2606  # issue #26, item 4
+THIRD_HINT = 100
+THIRD_RANDOM = 100
 SINCE = "2024-01-01"  # the sample and the shares start here: before it, AI trailers are absent
 SAMPLE_HARD = 10
 SAMPLE_HINT = 90
@@ -433,15 +445,23 @@ def main(argv):
     write_tsv("shares.tsv", ["repo", "month", "commits", "assisted", "agent", "ai_share", "prs",
                              "pr_assisted", "pr_agent", "pr_ai_share"], shares)
 
+    # The rows each sample's file lists before this run rewrites it: a commit listed there stays
+    # out of the later samples even if this run no longer draws it (another tip).
+    listed = {f: set(read_labels(os.path.join(HERE, f)))
+              for f in ("labels.tsv", "labels_heldout.tsv")}
     sample = draw(repos, SEED, SAMPLE_HARD, SAMPLE_HINT, SAMPLE_RANDOM)
     rows = write_sample("labels.tsv", repos, sample)
-    # Every commit of the first sample stays out of the held-out one, whether drawn this run or
-    # only still listed in the file.
-    first = {(r[0], r[1]) for r in rows} | set(read_labels(os.path.join(HERE, "labels.tsv")))
+    # Every commit of the first sample stays out of the held-out one.
+    first = {(r[0], r[1]) for r in rows} | listed["labels.tsv"]
     heldout = draw(repos, HELDOUT_SEED, 0, HELDOUT_HINT, HELDOUT_RANDOM, exclude=first)
     heldout_rows = write_sample("labels_heldout.tsv", repos, heldout)
+    # Every commit of either earlier sample stays out of the third.
+    earlier = first | {(r[0], r[1]) for r in heldout_rows} | listed["labels_heldout.tsv"]
+    third = draw(repos, THIRD_SEED, 0, THIRD_HINT, THIRD_RANDOM, exclude=earlier)
+    third_rows = write_sample("labels_third.tsv", repos, third)
     write_summary(repos, manifest, shares, [("labels.tsv", rows, sample),
-                                            ("labels_heldout.tsv", heldout_rows, heldout)])
+                                            ("labels_heldout.tsv", heldout_rows, heldout),
+                                            ("labels_third.tsv", third_rows, third)])
 
 
 def write_sample(filename, repos, sample):
@@ -466,12 +486,26 @@ def write_sample(filename, repos, sample):
     return rows
 
 
-def score_rule(filename, rows, sample):
-    """The sample's strata and hand labels, and this script's rule scored against them."""
+# The evidence an AI label rests on, as the third sample's reasons name it first (after an
+# optional "unclear: "): the share resting on prose alone is how much of the truth no trailer,
+# account or marker carries. Read from the hand labels, not decided by this script.
+BASES = ["trailer", "co-author line", "account", "author", "marker", "prose"]
+
+
+def basis_of(reason):
+    reason = reason[len("unclear: "):] if reason.startswith("unclear: ") else reason
+    return next((b for b in BASES if reason.startswith(b + ":")), "(none named)")
+
+
+def score_rule(filename, rows, sample, breakdown=False):
+    """The sample's strata and hand labels, and this script's rule scored against them; with
+    `breakdown`, the labels by stratum, repository, tool and evidence basis, the `unclear:`
+    rows and the rule's misses as well."""
     lines = []
     by_sha = {(name, c.sha): c for name, c, _ in sample}
     labelled = [r for r in rows if r[5] != "?"]
     tp = fp = fn = tn = level_ok = 0
+    misses = []
     for r in labelled:
         truth = r[5] != "none"
         e = evidence(by_sha[(r[0], r[1])])
@@ -480,8 +514,10 @@ def score_rule(filename, rows, sample):
             level_ok += e[0] == r[5]
         elif e:
             fp += 1
+            misses.append(f"{r[0]} {r[1][:12]} (FP: {e[0]}, {e[1]})")
         elif truth:
             fn += 1
+            misses.append(f"{r[0]} {r[1][:12]} (FN: {r[5]}, {r[6]})")
         else:
             tn += 1
     counts = collections.Counter(r[5] for r in rows)
@@ -493,6 +529,44 @@ def score_rule(filename, rows, sample):
         lines.append(f"This script's evidence rule against the hand labels ({len(labelled)} rows): "
                      f"TP {tp}, FP {fp}, FN {fn}, TN {tn}; precision {share(tp, tp + fp)}, "
                      f"recall {share(tp, tp + fn)}; level right on {level_ok} of {tp}.")
+    if breakdown and labelled:
+        lines += ["", f"Its misses: {'; '.join(misses) or 'none'}."] + label_breakdown(labelled)
+    return lines
+
+
+def label_breakdown(labelled):
+    """The hand labels of a sample by stratum, repository, tool and evidence basis."""
+    levels = ["none", "assisted", "agent"]
+
+    def counts(subset):
+        c = collections.Counter(r[5] for r in subset)
+        return " / ".join(str(c[k]) for k in levels)
+
+    ai = [r for r in labelled if r[5] != "none"]
+    lines = ["", "Hand labels (none / assisted / agent) by stratum: "
+             + "; ".join(f"{s} {counts([r for r in labelled if r[3] == s])}"
+                         for s in ("hint", "random") if any(r[3] == s for r in labelled)) + ".",
+             "", "| repo | none | assisted | agent |", "|---|---:|---:|---:|"]
+    for repo in dict.fromkeys(r[0] for r in labelled):  # in the file's order
+        c = collections.Counter(r[5] for r in labelled if r[0] == repo)
+        lines.append(f"| {repo} | " + " | ".join(str(c[k]) for k in levels) + " |")
+    tools = collections.Counter(r[6] for r in ai)
+    bases = collections.Counter(basis_of(r[7]) for r in ai)
+    prose = [r for r in ai if basis_of(r[7]) == "prose"]
+    unclear = [r for r in labelled if r[7].startswith("unclear:")]
+    lines += ["", f"Tools among the {len(ai)}: "
+              + ", ".join(f"{t} {n}" for t, n in sorted(tools.items(), key=lambda x: (-x[1], x[0])))
+              + ".", "",
+              f"Evidence the {len(ai)} rest on (the reason's first word): "
+              + ", ".join(f"{b} {bases[b]}" for b in BASES + ["(none named)"] if bases[b]) + ".",
+              "",
+              f"Labelled from prose alone (no trailer, no agent account, no tool-written marker "
+              f"line): {len(prose)} of {len(ai)} AI rows, {len(prose)} of {len(labelled)} rows"
+              + (": " + "; ".join(f"{r[0]} {r[1][:12]}" for r in prose) if prose else "") + ".",
+              "",
+              f"Rows whose reason starts `unclear:`: {len(unclear)}"
+              + (": " + "; ".join(f"{r[0]} {r[1][:12]} ({r[5]})" for r in unclear) if unclear
+                 else "") + "."]
     return lines
 
 
@@ -531,7 +605,7 @@ def write_summary(repos, manifest, shares, samples):
             cells.append(f"{100 * ai / n:.0f} % ({n})" if n else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for filename, rows, sample in samples:
-        lines += [""] + score_rule(filename, rows, sample)
+        lines += [""] + score_rule(filename, rows, sample, breakdown=filename == "labels_third.tsv")
     with open(os.path.join(HERE, "summary.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
