@@ -25,9 +25,14 @@ Writes, from the repositories given (pass all of them: the sample is drawn acros
   labels_third.tsv  the third sample, same columns: THIRD_HINT hinted and THIRD_RANDOM random
                 commits drawn with THIRD_SEED from the commits in neither labels.tsv nor
                 labels_heldout.tsv (no hard stratum); its labels are kept the same way
+  labels_fourth.tsv  the fourth sample, same columns: FOURTH_HINT hinted and FOURTH_RANDOM random
+                commits drawn with FOURTH_SEED from the commits in none of labels.tsv,
+                labels_heldout.tsv and labels_third.tsv (no hard stratum); its labels are kept
+                the same way
   summary.md    the per-repository totals, and this script's rule scored against the hand labels
-                (for labels_third.tsv also its misses and the labels by stratum, repository,
-                tool and the evidence each rests on, which the reasons name first)
+                (for labels_third.tsv and labels_fourth.tsv also its misses and the labels by
+                stratum, repository, tool and the evidence each rests on, which the reasons name
+                first)
 
 Deterministic: fixed seed, sorted output; a second run over the same tips changes nothing.
 """
@@ -55,6 +60,13 @@ HELDOUT_RANDOM = 100
 THIRD_SEED = 2606  # issue #26, item 4
 THIRD_HINT = 100
 THIRD_RANDOM = 100
+# The fourth sample (labels_fourth.tsv): the third sample has been measured and its disagreements
+# chose one more change, so a figure on commits that tuned nothing needs commits drawn and labelled
+# before the classifier as it now stands is run on them. Another seed, no commit of any earlier
+# sample, the held-out sample's strata (a probability sample, no hand-picked stratum).
+FOURTH_SEED = 2607  # issue #26, item 4
+FOURTH_HINT = 100
+FOURTH_RANDOM = 100
 SINCE = "2024-01-01"  # the sample and the shares start here: before it, AI trailers are absent
 SAMPLE_HARD = 10
 SAMPLE_HINT = 90
@@ -448,7 +460,7 @@ def main(argv):
     # The rows each sample's file lists before this run rewrites it: a commit listed there stays
     # out of the later samples even if this run no longer draws it (another tip).
     listed = {f: set(read_labels(os.path.join(HERE, f)))
-              for f in ("labels.tsv", "labels_heldout.tsv")}
+              for f in ("labels.tsv", "labels_heldout.tsv", "labels_third.tsv")}
     sample = draw(repos, SEED, SAMPLE_HARD, SAMPLE_HINT, SAMPLE_RANDOM)
     rows = write_sample("labels.tsv", repos, sample)
     # Every commit of the first sample stays out of the held-out one.
@@ -459,9 +471,14 @@ def main(argv):
     earlier = first | {(r[0], r[1]) for r in heldout_rows} | listed["labels_heldout.tsv"]
     third = draw(repos, THIRD_SEED, 0, THIRD_HINT, THIRD_RANDOM, exclude=earlier)
     third_rows = write_sample("labels_third.tsv", repos, third)
+    # Every commit of the three earlier samples stays out of the fourth.
+    earlier |= {(r[0], r[1]) for r in third_rows} | listed["labels_third.tsv"]
+    fourth = draw(repos, FOURTH_SEED, 0, FOURTH_HINT, FOURTH_RANDOM, exclude=earlier)
+    fourth_rows = write_sample("labels_fourth.tsv", repos, fourth)
     write_summary(repos, manifest, shares, [("labels.tsv", rows, sample),
                                             ("labels_heldout.tsv", heldout_rows, heldout),
-                                            ("labels_third.tsv", third_rows, third)])
+                                            ("labels_third.tsv", third_rows, third),
+                                            ("labels_fourth.tsv", fourth_rows, fourth)])
 
 
 def write_sample(filename, repos, sample):
@@ -486,7 +503,7 @@ def write_sample(filename, repos, sample):
     return rows
 
 
-# The evidence an AI label rests on, as the third sample's reasons name it first (after an
+# The evidence an AI label rests on, as the third and fourth samples' reasons name it first (after an
 # optional "unclear: "): the share resting on prose alone is how much of the truth no trailer,
 # account or marker carries. Read from the hand labels, not decided by this script.
 BASES = ["trailer", "co-author line", "account", "author", "marker", "prose"]
@@ -605,7 +622,7 @@ def write_summary(repos, manifest, shares, samples):
             cells.append(f"{100 * ai / n:.0f} % ({n})" if n else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for filename, rows, sample in samples:
-        lines += [""] + score_rule(filename, rows, sample, breakdown=filename == "labels_third.tsv")
+        lines += [""] + score_rule(filename, rows, sample, breakdown=filename in ("labels_third.tsv", "labels_fourth.tsv"))
     with open(os.path.join(HERE, "summary.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
