@@ -1,12 +1,17 @@
-//! The AI-assisted-work classifier against real commits labelled by hand (issue #26), two
-//! samples of 200 drawn by `tests/data/real/ai/regenerate.py` from eleven public histories:
-//! `labels.tsv` (10 named hard cases, 90 with a broad hint, 100 at random; its misses chose the
-//! classifier's later fixes, so its figure is "before the fixes it chose") and
-//! `labels_heldout.tsv` (another seed, none of the first's commits, 100 hinted and 100 at
-//! random, labelled before the classifier was run on it: the figure to report). Each row is fed
-//! to `Assistants::builtin().classify` as teamlens stores a commit: the author's address and
-//! name, the trailers git parsed, and the message's first line with the attribution lines
-//! `common::attribution` keeps. Run with `--nocapture` to see the confusion
+//! The AI-assisted-work classifier against real commits labelled by hand (issue #26), four
+//! samples of 200 drawn by `tests/data/real/ai/regenerate.py` from eleven public histories, each
+//! labelled before the classifier was run on it, each sharing no commit with the others, and
+//! each measured once before its disagreements could choose a change:
+//! - `labels.tsv` (10 named hard cases, 90 with a broad hint, 100 at random) chose the first
+//!   fixes;
+//! - `labels_heldout.tsv` (100 hinted, 100 random) chose the unparsed co-author line and the
+//!   disclosure rule;
+//! - `labels_third.tsv` chose that a disclosure heading alone does not count;
+//! - `labels_fourth.tsv` chose nothing: the issue's goal is judged on it.
+//!
+//! Each row is fed to `Assistants::builtin().classify` as teamlens stores a commit: the
+//! author's address and name, the trailers git parsed, and the message's first line with the
+//! attribution lines `common::attribution` keeps. Run with `--nocapture` to see the confusion
 //! tables and every disagreement.
 
 use std::collections::BTreeMap;
@@ -18,15 +23,15 @@ use teamlens::identity::assistants::{AiEvidence, AiLevel, Assistants, ChangeText
 /// The issue's goal, against the hand labels.
 const PRECISION_GOAL: f64 = 0.98;
 const RECALL_GOAL: f64 = 0.95;
-/// The recall the built-in list reaches on the first sample with the fixes its misses chose (44
-/// of 49; 40 of 49 before them): a floor, so that a change to the list cannot lose what it finds
-/// today; raise it with the list. The goal is judged on the held-out sample (`the_issue_goal`,
-/// ignored while not met).
-const RECALL_FLOOR: f64 = 0.89;
-/// The held-out recall of the built-in list with those fixes (40 of 44, 0.909; 35 of 44, 0.795,
-/// before them, when the sample was first measured): a floor, not the goal; raise it with the
-/// list.
-const HELDOUT_RECALL_FLOOR: f64 = 0.90;
+/// Floors, so that a change to the list cannot lose what it finds today; raise them with the
+/// list. The first and held-out samples chose fixes, and the third chose one more, so their
+/// figures are floors, not results: the first 0.959 (47 of 49; 40 of 49 before any fix), the
+/// held-out 0.977 (43 of 44; 35 of 44 when first measured), the third precision 0.973 (36 of
+/// 37) and recall 0.973 (36 of 37; 0.947 and 0.973 when first measured). The goal is judged on
+/// the fourth sample (`the_issue_goal`).
+const RECALL_FLOOR: f64 = 0.95;
+const HELDOUT_RECALL_FLOOR: f64 = 0.97;
+const THIRD_FLOOR: f64 = 0.97;
 
 struct Row {
     repo: String,
@@ -70,6 +75,10 @@ const FIRST: &str = "labels.tsv";
 /// held-out sample's misses and the census had chosen the disclosure rule and the unparsed
 /// co-author line, and before those were run on it (7d43827 fixed them first).
 const THIRD: &str = "labels_third.tsv";
+/// The fourth sample: drawn and labelled by hand (labels committed alone, f34f6e7) after the
+/// third sample's disagreements had chosen one more change (3619dee: a disclosure heading alone
+/// no longer counts), and before the list was run on it.
+const FOURTH: &str = "labels_fourth.tsv";
 const HELDOUT: &str = "labels_heldout.tsv";
 
 fn rows(file: &str) -> Vec<Row> {
@@ -404,11 +413,42 @@ fn the_third_sample_is_whole_labelled_and_apart() {
     }
 }
 
-/// The third sample: the figure to report, measured once with the list as 7d43827 left it.
+/// The third sample: measured once with the list as 7d43827 left it (precision 0.947, recall
+/// 0.973); one of its two false positives chose 3619dee, so now a floor.
 #[test]
 fn the_classifier_against_the_third_labels() {
     let (precision, recall) = precision_and_recall(THIRD);
-    println!("third: precision {precision:.3}, recall {recall:.3}");
+    assert!(
+        precision >= THIRD_FLOOR && recall >= THIRD_FLOOR,
+        "third sample: precision {precision:.3}, recall {recall:.3}, under {THIRD_FLOOR} (see the disagreements above)"
+    );
+}
+
+/// The fourth sample, like the others: a probability sample that shares no commit with any
+/// earlier one.
+#[test]
+fn the_fourth_sample_is_whole_labelled_and_apart() {
+    let earlier: std::collections::BTreeSet<(String, String)> = rows(FIRST)
+        .into_iter()
+        .chain(rows(HELDOUT))
+        .chain(rows(THIRD))
+        .map(|r| (r.repo, r.sha))
+        .collect();
+    let rows = rows(FOURTH);
+    check_whole_and_labelled(FOURTH, &rows);
+    assert_eq!(
+        strata(&rows),
+        (0, 100, 100),
+        "no hard cases, 100 hinted and 100 random"
+    );
+    for r in &rows {
+        assert!(
+            !earlier.contains(&(r.repo.clone(), r.sha.clone())),
+            "{} {} is in an earlier sample",
+            r.repo,
+            r.sha
+        );
+    }
 }
 
 fn precision_and_recall(file: &str) -> (f64, f64) {
@@ -448,20 +488,20 @@ fn the_classifier_against_the_heldout_labels() {
     );
 }
 
-/// The issue's goal in full, on the held-out sample (the first sample chose the fixes, so a goal
-/// met there would say nothing). Ignored while the built-in list does not meet it;
-/// `cargo test --test real_ai -- --ignored` says how far it is.
+/// The issue's goal in full, on the fourth sample: the only one no fix was chosen from. Measured
+/// once with the list as 3619dee left it: precision 1.000 (39 of 39), recall 0.975 (39 of 40).
+/// A later change to the list that a fourth-sample row chose would make this a floor too, and
+/// need a fifth sample for the goal.
 #[test]
-#[ignore = "held-out recall 0.909 < 0.95; see tests/data/real/ai/README.md"]
 fn the_issue_goal() {
-    let (precision, recall) = precision_and_recall(HELDOUT);
+    let (precision, recall) = precision_and_recall(FOURTH);
     assert!(
         precision >= PRECISION_GOAL,
-        "held-out precision {precision:.3} < {PRECISION_GOAL}"
+        "fourth-sample precision {precision:.3} < {PRECISION_GOAL} (see the disagreements above)"
     );
     assert!(
         recall >= RECALL_GOAL,
-        "held-out recall {recall:.3} < {RECALL_GOAL}"
+        "fourth-sample recall {recall:.3} < {RECALL_GOAL} (see the disagreements above)"
     );
 }
 
