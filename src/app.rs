@@ -905,7 +905,15 @@ fn demo(config: &Config, out: &Path, seed: u64, keep_in: Option<&Path>, say: &Sa
             temporary.path()
         }
     };
-    let sim = SimConfig::default_org(seed, 4, 6, 1.0);
+    let mut sim = SimConfig::default_org(seed, 4, 6, 1.0);
+    // One team makes a good part of its recent PRs with coding assistants, without its outcomes
+    // lagging, so the report's AI-assisted section has something to show (and no finding to).
+    if let Some(team) = sim.teams.iter_mut().find(|t| t.name == "search") {
+        team.ai = Some(crate::sources::simulate::AiUse {
+            share: 0.4,
+            lag: false,
+        });
+    }
     let month = Month::of(sim.until);
     let lock = WriteLock::acquire(data, Resource::Store, "demo", Wait::No, |_| {})?;
     let (store, truth) = write_simulation(data, &sim, &lock)?;

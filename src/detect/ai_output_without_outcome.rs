@@ -19,12 +19,24 @@ struct Group {
     prs: u64,
     failed: u64,
     reworked: u64,
+    /// The PRs whose 21 days the data cover: rework's denominator (the rest are not recorded).
+    rework_prs: u64,
 }
 
 impl Group {
-    fn rate(self, part: u64) -> Option<f64> {
-        (self.prs > 0).then(|| part as f64 / self.prs as f64)
+    /// Failed PRs over merged PRs.
+    fn failure(self) -> (u64, u64) {
+        (self.failed, self.prs)
     }
+
+    /// Reworked PRs over the PRs whose rework is known.
+    fn rework(self) -> (u64, u64) {
+        (self.reworked, self.rework_prs)
+    }
+}
+
+fn rate((part, whole): (u64, u64)) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// A team's AI-assisted and other PRs, in the window and in the baseline before it.
@@ -61,6 +73,7 @@ impl Detector for AiOutputWithoutOutcome {
         let prs = f64_values(frame, "prs")?;
         let failed = f64_values(frame, "failed")?;
         let reworked = f64_values(frame, "reworked")?;
+        let rework_prs = f64_values(frame, "rework_prs")?;
         let mut by_team: BTreeMap<String, Team> = BTreeMap::new();
         for i in 0..frame.height() {
             let (Some(team), Some(month), Some(grp)) = (&teams[i], &month_of[i], &group[i]) else {
@@ -77,6 +90,7 @@ impl Detector for AiOutputWithoutOutcome {
                 g.prs += count(prs[i]);
                 g.failed += count(failed[i]);
                 g.reworked += count(reworked[i]);
+                g.rework_prs += count(rework_prs[i]);
             } else {
                 entry.all_before += count(prs[i]);
                 if ai {
@@ -119,11 +133,11 @@ impl Detector for AiOutputWithoutOutcome {
 fn lag(
     ai: Group,
     other: Group,
-    pick: fn(Group) -> u64,
+    pick: fn(Group) -> (u64, u64),
     min: u64,
     needed: f64,
 ) -> (Option<f64>, bool) {
-    let (Some(ai_rate), Some(other_rate)) = (ai.rate(pick(ai)), other.rate(pick(other))) else {
+    let (Some(ai_rate), Some(other_rate)) = (rate(pick(ai)), rate(pick(other))) else {
         return (None, false);
     };
     let ratio = if other_rate > 0.0 {
@@ -133,10 +147,12 @@ fn lag(
     } else {
         None
     };
-    let other_high = wilson(pick(other), other.prs).map_or(1.0, |(_, high)| high);
-    let holds = pick(ai) >= min
+    let (ai_part, ai_whole) = pick(ai);
+    let (other_part, other_whole) = pick(other);
+    let other_high = wilson(other_part, other_whole).map_or(1.0, |(_, high)| high);
+    let holds = ai_part >= min
         && ratio.is_some_and(|r| r >= needed)
-        && wilson(pick(ai), ai.prs).is_some_and(|(low, _)| low > other_high);
+        && wilson(ai_part, ai_whole).is_some_and(|(low, _)| low > other_high);
     (ratio, holds)
 }
 
@@ -151,9 +167,9 @@ fn judge(input: &DetectorInput, team: &str, window: &[String], f: &Team) -> Opti
         return None;
     }
     let (failure_ratio, failure_holds) =
-        lag(f.ai, f.other, |g| g.failed, t.min_failed, t.outcome_ratio);
+        lag(f.ai, f.other, Group::failure, t.min_failed, t.outcome_ratio);
     let (rework_ratio, rework_holds) =
-        lag(f.ai, f.other, |g| g.reworked, t.min_failed, t.outcome_ratio);
+        lag(f.ai, f.other, Group::rework, t.min_failed, t.outcome_ratio);
     let failure_lags = failure_holds && failure_ratio.is_some_and(|r| r >= t.outcome_ratio);
     let rework_lags = rework_holds && rework_ratio.is_some_and(|r| r >= t.outcome_ratio);
     if !(failure_lags || rework_lags) {
@@ -166,11 +182,11 @@ fn judge(input: &DetectorInput, team: &str, window: &[String], f: &Team) -> Opti
         .figure("other_prs", f.other.prs)
         .rounded("ai_share", Some(share), 3)
         .rounded("ai_share_baseline", share_before, 3)
-        .rounded("ai_failure_rate", f.ai.rate(f.ai.failed), 3)
-        .rounded("other_failure_rate", f.other.rate(f.other.failed), 3)
+        .rounded("ai_failure_rate", rate(f.ai.failure()), 3)
+        .rounded("other_failure_rate", rate(f.other.failure()), 3)
         .rounded("failure_ratio", finite(failure_ratio), 2)
-        .rounded("ai_rework_rate", f.ai.rate(f.ai.reworked), 3)
-        .rounded("other_rework_rate", f.other.rate(f.other.reworked), 3)
+        .rounded("ai_rework_rate", rate(f.ai.rework()), 3)
+        .rounded("other_rework_rate", rate(f.other.rework()), 3)
         .rounded("rework_ratio", finite(rework_ratio), 2)
         .figure("ai_failed", f.ai.failed)
         .figure("window", window.join(", "));
@@ -178,15 +194,15 @@ fn judge(input: &DetectorInput, team: &str, window: &[String], f: &Team) -> Opti
     if failure_lags {
         worse.push(format!(
             "{:.0} % of them failed against {:.0} % of its other PRs",
-            f.ai.rate(f.ai.failed).unwrap_or(0.0) * 100.0,
-            f.other.rate(f.other.failed).unwrap_or(0.0) * 100.0
+            rate(f.ai.failure()).unwrap_or(0.0) * 100.0,
+            rate(f.other.failure()).unwrap_or(0.0) * 100.0
         ));
     }
     if rework_lags {
         worse.push(format!(
             "{:.0} % were reworked within 21 days against {:.0} %",
-            f.ai.rate(f.ai.reworked).unwrap_or(0.0) * 100.0,
-            f.other.rate(f.other.reworked).unwrap_or(0.0) * 100.0
+            rate(f.ai.rework()).unwrap_or(0.0) * 100.0,
+            rate(f.other.rework()).unwrap_or(0.0) * 100.0
         ));
     }
     let headline = format!(

@@ -220,7 +220,11 @@ pub fn pr_ai(
 pub const REWORK_DAYS: i64 = 21;
 
 /// The `pr_rework` table: repo, number, reworked — for each merged PR that changed files, whether
-/// a later change touched one of them within [`REWORK_DAYS`] of its merge. A change is another
+/// a later change touched one of them within [`REWORK_DAYS`] of its merge: true when one did;
+/// false when none did and the data reach past the PR's whole window; null ("not recorded", not
+/// "not reworked") when none did so far but the window runs past the data's end — the latest
+/// change recorded, which the as-of cut holds to the period's end. Without this a PR merged in a
+/// report's last three weeks would count as not reworked, and rework rates would read low. A change is another
 /// merged PR (at its merge) or a commit that names no PR (when it landed, else when it was
 /// authored), by anyone; the PR's own rows (GitHub's and git's) are one change. Found with a
 /// sort — each file's changes in time order, each with the next — not a self-join, which on a
@@ -296,8 +300,14 @@ pub fn pr_rework(
         .and(col("path").shift(lit(-1)).eq(col("path")))
         .fill_null(lit(false));
     let window_us = REWORK_DAYS * 86_400 * 1_000_000;
-    concat(changes, UnionArgs::default())?
+    let changes = concat(changes, UnionArgs::default())?
         .with_column(col("at").cast(DataType::Int64))
+        .collect()?;
+    let Some(data_end) = changes.column("at")?.as_materialized_series().i64()?.max() else {
+        return empty();
+    };
+    changes
+        .lazy()
         .sort(["repo", "path", "at"], Default::default())
         .with_column(
             when(same_file)
@@ -313,7 +323,16 @@ pub fn pr_rework(
                 .alias("reworked"),
         )
         .group_by([col("repo"), col("number")])
-        .agg([col("reworked").any(false)])
+        .agg([col("reworked").any(false), col("at").min()])
+        .with_column(
+            when(col("reworked"))
+                .then(lit(true))
+                .when((col("at") + lit(window_us)).lt_eq(lit(data_end)))
+                .then(lit(false))
+                .otherwise(lit(NULL).cast(DataType::Boolean))
+                .alias("reworked"),
+        )
+        .select([col("repo"), col("number"), col("reworked")])
         .sort(["repo", "number"], Default::default())
         .collect()
 }
@@ -436,5 +455,83 @@ mod tests {
         let classed = pr_ai(&tables, &AiConfig::default()).unwrap();
         let recorded = classed.column("recorded").unwrap().bool().unwrap().get(0);
         assert_eq!(recorded, Some(false));
+    }
+
+    #[test]
+    fn rework_is_true_false_or_not_recorded_when_the_data_end_inside_the_window() {
+        let day =
+            |d: i64| Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap() + chrono::Duration::days(d);
+        // PR 1 merged day 0, PR 2 changes its file on day 9: PR 1 reworked. PR 2 and PR 3
+        // (another file, day 1) have their whole 21 days before the data's end (day 60): not
+        // reworked. PR 4, merged day 50, has only 10 days of data after it: not recorded.
+        let merged = [
+            (1, 0, "src/a.rs"),
+            (2, 9, "src/a.rs"),
+            (3, 1, "src/b.rs"),
+            (4, 50, "src/c.rs"),
+        ];
+        let prs: Vec<PullRequest> = merged
+            .iter()
+            .map(|(n, d, _)| PullRequest {
+                merged_at: Some(day(*d)),
+                ..pr(*n, "ann", Vec::new())
+            })
+            .collect();
+        let mut repos = vec!["acme/api"; merged.len()];
+        let mut shas: Vec<String> = merged.iter().map(|(n, _, _)| format!("s{n}")).collect();
+        let mut numbers: Vec<Option<i64>> = merged.iter().map(|(n, _, _)| Some(*n)).collect();
+        let mut paths: Vec<&str> = merged.iter().map(|(_, _, p)| *p).collect();
+        // A direct commit (no PR) on day 60 to a file no PR touched: the data's end.
+        repos.push("acme/api");
+        shas.push("late".into());
+        numbers.push(None);
+        paths.push("README.md");
+        let files = df!(
+            "repo" => repos,
+            "sha" => shas,
+            "number" => numbers,
+            "path" => paths,
+        )
+        .unwrap();
+        let commits = vec![Commit {
+            source: "git".into(),
+            repo: "acme/api".into(),
+            sha: "late".into(),
+            author: "ann@acme.example".into(),
+            author_name: None,
+            authored_at: day(60),
+            landed_at: Some(day(60)),
+            author_tz_offset_minutes: None,
+            committer: None,
+            committer_name: None,
+            files: None,
+            additions: None,
+            deletions: None,
+            trailers: Vec::new(),
+            pr_number: None,
+            message_headline: None,
+            attribution: Vec::new(),
+        }];
+        let mut tables = std::collections::BTreeMap::new();
+        tables.insert("pull_requests", PullRequest::to_frame(prs).unwrap().lazy());
+        tables.insert("file_changes", files.lazy());
+        tables.insert("commits", Commit::to_frame(commits).unwrap().lazy());
+        let frame = pr_rework(&tables).unwrap();
+        let numbers: Vec<Option<i64>> = frame
+            .column("number")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
+        let reworked: Vec<Option<bool>> = frame
+            .column("reworked")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(numbers, [Some(1), Some(2), Some(3), Some(4)]);
+        assert_eq!(reworked, [Some(true), Some(false), Some(false), None]);
     }
 }

@@ -591,6 +591,61 @@ mod tests {
     }
 
     #[test]
+    fn an_agents_pr_belongs_to_the_person_who_merged_or_last_reviewed_it_never_to_a_bot() {
+        let mut tables = tables();
+        let base = tables["pull_requests"].clone().collect().unwrap();
+        let agent_pr = |number: i64, merged_by: &str| PullRequest {
+            source: "t".into(),
+            repo: "acme/api".into(),
+            number,
+            author: "Copilot".into(),
+            title: Some("Fix flaky test".into()),
+            url: None,
+            created_at: at(1, 9),
+            ready_at: Some(at(1, 9)),
+            first_commit_at: Some(at(1, 9)),
+            merged_at: Some(at(3, 12)),
+            closed_at: Some(at(3, 12)),
+            merged_by: Some(merged_by.into()),
+            state: Some("merged".into()),
+            draft: Some(false),
+            additions: Some(5),
+            deletions: Some(1),
+            changed_files: Some(1),
+            labels: vec![],
+            base_ref: Some("main".into()),
+            is_revert: Some(false),
+            reverts_number: None,
+            linked_issues: vec![],
+            updated_at: None,
+            attribution: Vec::new(),
+        };
+        let agents =
+            PullRequest::to_frame(vec![agent_pr(2, "ci-bot"), agent_pr(3, "ada")]).unwrap();
+        tables.insert("pull_requests", base.vstack(&agents).unwrap().lazy());
+        let reviews = tables["reviews"].clone().collect().unwrap();
+        let more = Review::to_frame(vec![
+            review(2, "ada", "approved", at(2, 9)),
+            review(2, "bo", "approved", at(2, 15)),
+            // After the merge: not who saw it through.
+            review(2, "cy", "commented", at(3, 13)),
+        ])
+        .unwrap();
+        tables.insert("reviews", reviews.vstack(&more).unwrap().lazy());
+        let metrics = compute(&tables, &Config::default(), None).unwrap();
+        let prs = metrics.get(Metric::AiPrs);
+        let numbers = crate::common::frame::i64_values(prs, "number").unwrap();
+        let owners = crate::common::frame::str_values(prs, "owner").unwrap();
+        let owner_of = |n: i64| {
+            let i = numbers.iter().position(|x| *x == Some(n)).unwrap();
+            owners[i].clone()
+        };
+        assert_eq!(owner_of(1).as_deref(), Some("cy"), "a person's PR: its author");
+        assert_eq!(owner_of(2).as_deref(), Some("bo"), "merged by a bot: the last reviewer");
+        assert_eq!(owner_of(3).as_deref(), Some("ada"), "merged by a person: that person");
+    }
+
+    #[test]
     fn every_built_in_metric_is_computed_and_an_unknown_name_is_an_error() {
         let metrics = compute(&tables(), &Config::default(), None).unwrap();
         for metric in Metric::ALL {

@@ -754,6 +754,196 @@ fn draw_output_outcome_by_month<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One group's merged PRs in a month (AI-assisted, or the others): output and outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AiGroup {
+    pub prs: u32,
+    pub failed: u32,
+    pub reworked: u32,
+    /// The PRs whose 21 days the data cover: rework's denominator.
+    pub rework_prs: u32,
+}
+
+impl AiGroup {
+    fn failure_rate(self) -> Option<f64> {
+        (self.prs > 0).then(|| f64::from(self.failed) / f64::from(self.prs))
+    }
+
+    fn rework_rate(self) -> Option<f64> {
+        (self.rework_prs > 0).then(|| f64::from(self.reworked) / f64::from(self.rework_prs))
+    }
+
+    /// Adds another team's figures (a view of several teams).
+    pub fn add(&mut self, other: AiGroup) {
+        self.prs += other.prs;
+        self.failed += other.failed;
+        self.reworked += other.reworked;
+        self.rework_prs += other.rework_prs;
+    }
+}
+
+/// A month of AI-assisted and other merged PRs, side by side.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AiMonth {
+    pub month: String,
+    pub ai: AiGroup,
+    pub other: AiGroup,
+}
+
+/// Output and outcome of AI-assisted and other PRs over the trend months: on the left the PRs
+/// merged each month, the AI-assisted ones stacked on the others; on the right each group's
+/// rework and failure rates. A rate is drawn only where its group has PRs to judge.
+pub fn ai_output_outcome(
+    out_dir: &Path,
+    title: &str,
+    months: &[AiMonth],
+) -> Result<RenderedChart, ChartError> {
+    let (svg, png) = both_backends!(draw_ai_output_outcome, title, months);
+    render_with(out_dir, "ai_output_outcome", title, (960, 380), svg, png)
+}
+
+fn draw_ai_output_outcome<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    style: &Style,
+    title: &str,
+    months: &[AiMonth],
+) -> DrawResult {
+    if months.iter().all(|m| m.ai.prs == 0) {
+        return draw_empty(root, style, title);
+    }
+    let root = root
+        .margin(style.px(6.0), 0, 0, 0)
+        .titled(title, style.title())
+        .map_err(|e| e.to_string())?;
+    let body = root.margin(0, style.px(34.0), 0, 0);
+    let (left, right) = body.split_horizontally(body.dim_in_pixel().0 / 2);
+    let n = months.len().max(1);
+    let labels: Vec<String> = months
+        .iter()
+        .map(|m| m.month.get(5..).unwrap_or(&m.month).to_string())
+        .collect();
+    let x_label = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let top = months
+        .iter()
+        .map(|m| m.ai.prs + m.other.prs)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64
+        * 1.15;
+    let mut output = ChartBuilder::on(&left)
+        .caption("PRs merged", style.font(15.0))
+        .margin(style.px(8.0))
+        .x_label_area_size(style.px(28.0))
+        .y_label_area_size(style.px(44.0))
+        .build_cartesian_2d(segments(n), 0f64..top)
+        .map_err(|e| e.to_string())?;
+    output
+        .configure_mesh()
+        .light_line_style(MESH)
+        .bold_line_style(MESH)
+        .disable_x_mesh()
+        .label_style(style.font(11.0))
+        .x_labels(n)
+        .y_labels(5)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&x_label)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (i, m) in months.iter().enumerate() {
+        let other = f64::from(m.other.prs);
+        let all = other + f64::from(m.ai.prs);
+        for (from, to, colour) in [(0.0, other, SKY), (other, all, ORANGE)] {
+            if to <= from {
+                continue;
+            }
+            let mut bar = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), from),
+                    (SegmentValue::Exact(i + 1), to),
+                ],
+                colour.mix(0.85).filled(),
+            );
+            bar.set_margin(0, 0, style.px(6.0), style.px(6.0));
+            output
+                .draw_series(std::iter::once(bar))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let mut outcome = ChartBuilder::on(&right)
+        .caption(
+            "Reworked within 21 days, and failed (share of PRs)",
+            style.font(15.0),
+        )
+        .margin(style.px(8.0))
+        .x_label_area_size(style.px(28.0))
+        .y_label_area_size(style.px(44.0))
+        .build_cartesian_2d(segments(n), 0f64..1.05)
+        .map_err(|e| e.to_string())?;
+    outcome
+        .configure_mesh()
+        .light_line_style(MESH)
+        .bold_line_style(MESH)
+        .disable_x_mesh()
+        .label_style(style.font(11.0))
+        .x_labels(n)
+        .y_labels(6)
+        .y_label_formatter(&|v| format!("{:.0} %", v * 100.0))
+        .x_label_formatter(&x_label)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let lines: [(fn(&AiMonth) -> Option<f64>, RGBColor, bool); 4] = [
+        (|m| m.ai.rework_rate(), ORANGE, false),
+        (|m| m.other.rework_rate(), SKY, false),
+        (|m| m.ai.failure_rate(), VERMILLION, true),
+        (|m| m.other.failure_rate(), BLUE, true),
+    ];
+    for (pick, colour, dashed) in lines {
+        let points: Vec<(SegmentValue<usize>, f64)> = months
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| pick(m).map(|r| (SegmentValue::CenterOf(i), r)))
+            .collect();
+        let stroke = colour.stroke_width(style.px(2.0));
+        if dashed {
+            outcome
+                .draw_series(DashedLineSeries::new(
+                    points.clone(),
+                    style.px(6.0),
+                    style.px(4.0),
+                    stroke,
+                ))
+                .map_err(|e| e.to_string())?;
+        } else {
+            outcome
+                .draw_series(LineSeries::new(points.clone(), stroke))
+                .map_err(|e| e.to_string())?;
+        }
+        outcome
+            .draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, style.px(3.0), colour.filled())),
+            )
+            .map_err(|e| e.to_string())?;
+    }
+    draw_legend(
+        &root,
+        style,
+        &[
+            ("AI-assisted: merged, reworked", ORANGE),
+            ("other: merged, reworked", SKY),
+            ("AI-assisted: failed (dashed)", VERMILLION),
+            ("other: failed (dashed)", BLUE),
+        ],
+        (20.0, 230.0),
+        14.0,
+    )?;
+    Ok(())
+}
+
 /// Actions by weekday and local hour, summed over the period: `counts[weekday][hour]`, Monday
 /// first, each in the actor's own time zone.
 #[derive(Debug, Clone)]
@@ -1087,6 +1277,28 @@ mod tests {
             &trend_small_multiples(dir.path(), "Trends", &series).unwrap(),
             &["Cycle time p50 (hours)", "09"],
         );
+        let ai_months: Vec<AiMonth> = (5..=10)
+            .map(|m| AiMonth {
+                month: format!("2026-{m:02}"),
+                ai: AiGroup {
+                    prs: m * 2,
+                    failed: 1,
+                    reworked: m,
+                    // The last month's rework not yet known: no point drawn, no 0 %.
+                    rework_prs: if m == 10 { 0 } else { m * 2 },
+                },
+                other: AiGroup {
+                    prs: 40,
+                    failed: 2,
+                    reworked: 10,
+                    rework_prs: 40,
+                },
+            })
+            .collect();
+        check(
+            &ai_output_outcome(dir.path(), "AI", &ai_months).unwrap(),
+            &["PRs merged", "AI-assisted: merged, reworked", "10"],
+        );
 
         let empty = tempfile::tempdir().unwrap();
         for chart in [
@@ -1101,6 +1313,7 @@ mod tests {
             )
             .unwrap(),
             trend_small_multiples(empty.path(), "Trends", &[]).unwrap(),
+            ai_output_outcome(empty.path(), "AI", &[]).unwrap(),
             review_load_share(empty.path(), "Load", &[]).unwrap(),
             reviewer_author_matrix(
                 empty.path(),

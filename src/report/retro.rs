@@ -342,6 +342,23 @@ fn talking_points(data: &ReportData) -> Vec<TalkingPoint> {
             links: Vec::new(),
         });
     }
+    // AI-assisted work, when a good part of the month's PRs were and no finding already asks.
+    let asked = data
+        .findings
+        .iter()
+        .any(|f| f.finding.kind == FindingKind::AiOutputWithoutOutcome);
+    if points.len() < MOST_POINTS
+        && !asked
+        && let Some((title, question, evidence)) =
+            super::ai::retro_point(data.ai_months(), &data.month.to_string())
+    {
+        points.push(TalkingPoint {
+            title,
+            question,
+            evidence,
+            links: Vec::new(),
+        });
+    }
     points
 }
 

@@ -359,6 +359,11 @@ struct ChartInputs {
     teams: Vec<super::charts::TeamSeries>,
     heatmap: Option<super::charts::WeekHeatmap>,
     trends: Vec<super::charts::TrendSeries>,
+    /// AI-assisted and other PRs over the trend months: the organisation's (from `ai_prs`, so a
+    /// PR of a person in two teams counts once) and each team's (from `ai_monthly`), for a view
+    /// of some teams.
+    ai: Vec<super::charts::AiMonth>,
+    ai_by_team: BTreeMap<String, Vec<super::charts::AiMonth>>,
 }
 
 /// What the report rests on: sources, table sizes, the span of activity, what was excluded.
@@ -785,6 +790,8 @@ impl ReportData {
             teams: team_series(metrics.get(Metric::OutcomeMonthly), &trend_months)?,
             heatmap: Some(week_heatmap(&in_period(Metric::ActivityHeatmap)?)?),
             trends: trend_series,
+            ai: ai_months_of_prs(metrics.get(Metric::AiPrs), &trend_months)?,
+            ai_by_team: ai_months_by_team(metrics.get(Metric::AiMonthly), &trend_months)?,
         };
         let mut coverage = coverage;
         coverage.bots = coverage.bots.iter().map(|b| names.text(b)).collect();
@@ -876,6 +883,11 @@ impl ReportData {
                 .push(finding);
         }
         teams
+    }
+
+    /// AI-assisted and other merged PRs per trend month, of the teams this view shows.
+    pub(crate) fn ai_months(&self) -> &[super::charts::AiMonth] {
+        &self.chart_inputs.ai
     }
 
     /// The view of some teams (names as the report shows them): their findings, health signals,
@@ -1007,6 +1019,7 @@ impl ReportData {
                     .cloned()
                     .collect(),
                 trends: trend_series,
+                ai: ai_of_teams(&inputs.ai_by_team, &ours, &inputs.ai),
                 ..inputs.clone()
             },
         }
@@ -2009,6 +2022,22 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
             &teams,
         ),
     ));
+    let ai: Vec<_> = inputs
+        .ai
+        .iter()
+        .flat_map(|m| {
+            [("ai", m.ai), ("other", m.other)].map(|(grp, g)| {
+                json!({"month": m.month, "grp": grp, "prs": g.prs, "failed": g.failed, "reworked": g.reworked, "rework_prs": g.rework_prs})
+            })
+        })
+        .collect();
+    files.push((
+        "ai_output_outcome.csv".into(),
+        table(
+            &["month", "grp", "prs", "failed", "reworked", "rework_prs"],
+            &ai,
+        ),
+    ));
     let mut cells = Vec::new();
     if let Some(h) = &inputs.heatmap {
         for (d, hours) in h.counts.iter().enumerate() {
@@ -2224,7 +2253,131 @@ fn draw_charts(
             &format!("When people work, {label} (actions, local time)"),
             inputs.heatmap.as_ref().unwrap_or(&empty_heatmap),
         )?,
+        charts::ai_output_outcome(
+            dir,
+            &format!("AI-assisted and other merged PRs, the last {TREND_MONTHS} months"),
+            &inputs.ai,
+        )?,
     ])
+}
+
+/// The organisation's AI-assisted and other PRs per trend month, from `ai_prs` (one row a PR).
+fn ai_months_of_prs(
+    prs: &DataFrame,
+    months: &[String],
+) -> Result<Vec<super::charts::AiMonth>, ReportError> {
+    let mut by_month: BTreeMap<&str, super::charts::AiMonth> = BTreeMap::new();
+    if prs.height() > 0 {
+        let month_of = crate::common::frame::str_values(prs, "month")?;
+        let class = crate::common::frame::str_values(prs, "ai_assisted")?;
+        let failed = crate::common::frame::f64_values(prs, "failed")?;
+        let reworked = crate::common::frame::f64_values(prs, "reworked")?;
+        for i in 0..prs.height() {
+            let Some(m) = month_of[i]
+                .as_deref()
+                .and_then(|m| months.iter().find(|x| *x == m))
+            else {
+                continue;
+            };
+            let entry = by_month.entry(m).or_default();
+            let group = if class[i].as_deref().unwrap_or("none") == "none" {
+                &mut entry.other
+            } else {
+                &mut entry.ai
+            };
+            group.prs += 1;
+            group.failed += u32::from(failed[i].unwrap_or(0.0) > 0.0);
+            if let Some(r) = reworked[i] {
+                group.rework_prs += 1;
+                group.reworked += u32::from(r > 0.0);
+            }
+        }
+    }
+    Ok(months
+        .iter()
+        .map(|m| super::charts::AiMonth {
+            month: m.clone(),
+            ..by_month.remove(m.as_str()).unwrap_or_default()
+        })
+        .collect())
+}
+
+/// Each team's AI-assisted and other PRs per trend month, from `ai_monthly`.
+fn ai_months_by_team(
+    rows: &DataFrame,
+    months: &[String],
+) -> Result<BTreeMap<String, Vec<super::charts::AiMonth>>, ReportError> {
+    let mut out: BTreeMap<String, Vec<super::charts::AiMonth>> = BTreeMap::new();
+    if rows.height() == 0 {
+        return Ok(out);
+    }
+    let teams = crate::common::frame::str_values(rows, "team")?;
+    let month_of = crate::common::frame::str_values(rows, "month")?;
+    let group = crate::common::frame::str_values(rows, "grp")?;
+    let count = |name: &str| -> Result<Vec<u32>, ReportError> {
+        Ok(crate::common::frame::f64_values(rows, name)?
+            .into_iter()
+            .map(|v| v.unwrap_or(0.0).max(0.0) as u32)
+            .collect())
+    };
+    let (prs, failed, reworked, rework_prs) = (
+        count("prs")?,
+        count("failed")?,
+        count("reworked")?,
+        count("rework_prs")?,
+    );
+    for i in 0..rows.height() {
+        let (Some(team), Some(m)) = (&teams[i], &month_of[i]) else {
+            continue;
+        };
+        let Some(at) = months.iter().position(|x| x == m) else {
+            continue;
+        };
+        let series = out.entry(team.clone()).or_insert_with(|| {
+            months
+                .iter()
+                .map(|m| super::charts::AiMonth {
+                    month: m.clone(),
+                    ..Default::default()
+                })
+                .collect()
+        });
+        let figures = super::charts::AiGroup {
+            prs: prs[i],
+            failed: failed[i],
+            reworked: reworked[i],
+            rework_prs: rework_prs[i],
+        };
+        if group[i].as_deref() == Some("ai") {
+            series[at].ai.add(figures);
+        } else {
+            series[at].other.add(figures);
+        }
+    }
+    Ok(out)
+}
+
+/// The chosen teams' AI-assisted and other PRs per month, summed (a PR of a person in two of
+/// them counts in each); the organisation's months when no team is chosen.
+fn ai_of_teams(
+    by_team: &BTreeMap<String, Vec<super::charts::AiMonth>>,
+    ours: &dyn Fn(&str) -> bool,
+    organisation: &[super::charts::AiMonth],
+) -> Vec<super::charts::AiMonth> {
+    let mut months: Vec<super::charts::AiMonth> = organisation
+        .iter()
+        .map(|m| super::charts::AiMonth {
+            month: m.month.clone(),
+            ..Default::default()
+        })
+        .collect();
+    for (_, series) in by_team.iter().filter(|(team, _)| ours(team)) {
+        for (sum, m) in months.iter_mut().zip(series) {
+            sum.ai.add(m.ai);
+            sum.other.add(m.other);
+        }
+    }
+    months
 }
 
 /// The teams that merged the most PRs over the trend months, at most `limit`, in the order
