@@ -190,6 +190,12 @@ fn catalogue() -> Vec<Case> {
             "did you mean `approval_share`?",
         ),
         case(
+            "config: [ai] remove names no built-in tool",
+            config("[ai]\nremove = [\"Claud Code\"]\n"),
+            1,
+            "[ai] remove names no built-in tool: Claud Code; the built-in tools are: Claude Code, GitHub Copilot",
+        ),
+        case(
             "config: misspelt key in a [[people]] entry",
             config("[[people]]\nperson = \"ann\"\nrol = \"engineer\"\n"),
             1,

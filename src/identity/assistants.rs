@@ -95,6 +95,16 @@ pub struct ChangeText<'a> {
     pub labels: &'a [String],
 }
 
+/// `[ai] remove` names a tool the built-in list does not have.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "teamlens.toml: [ai] remove names no built-in tool: {names}; the built-in tools are: {known}"
+)]
+pub struct UnknownRemoval {
+    pub names: String,
+    pub known: String,
+}
+
 /// One built-in assistant or agent.
 struct Builtin {
     tool: &'static str,
@@ -463,6 +473,23 @@ impl Assistants {
     /// The built-in tools' names, with where each one's marks are documented or seen.
     pub fn builtin_tools() -> impl Iterator<Item = (&'static str, &'static str)> {
         BUILTIN.iter().map(|b| (b.tool, b.source))
+    }
+
+    /// Refuses an `[ai] remove` that names no built-in tool: a misspelling would silently keep
+    /// the tool. Checked when teamlens.toml is read (`app`), before any command runs, and again
+    /// by `metrics::compute` for library callers.
+    pub fn check_removals(config: &AiConfig) -> Result<(), UnknownRemoval> {
+        let unknown = Assistants::unknown_removals(config);
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        Err(UnknownRemoval {
+            names: unknown.join(", "),
+            known: Assistants::builtin_tools()
+                .map(|(tool, _)| tool)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
     }
 
     /// `[ai] remove` names that are no built-in tool (a misspelling would silently keep it).

@@ -234,10 +234,8 @@ pub enum MetricsError {
     },
     #[error("no metric is named `{name}`; the metrics are: {known}")]
     Unknown { name: String, known: String },
-    #[error(
-        "teamlens.toml: [ai] remove names no built-in tool: {names}; the built-in tools are: {known}"
-    )]
-    UnknownAssistant { names: String, known: String },
+    #[error(transparent)]
+    UnknownAssistant(#[from] crate::identity::assistants::UnknownRemoval),
     #[error("cannot start the thread that computes the metrics: {0}")]
     Thread(#[source] std::io::Error),
     #[error("cannot read metric file {path}: {source}")]
@@ -330,16 +328,7 @@ fn compute_here(
     config: &Config,
     user_dir: Option<&Path>,
 ) -> Result<Metrics, MetricsError> {
-    let unknown = crate::identity::assistants::Assistants::unknown_removals(&config.ai);
-    if !unknown.is_empty() {
-        return Err(MetricsError::UnknownAssistant {
-            names: unknown.join(", "),
-            known: crate::identity::assistants::Assistants::builtin_tools()
-                .map(|(tool, _)| tool)
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
+    crate::identity::assistants::Assistants::check_removals(&config.ai)?;
     let mut context = SQLContext::new();
     for (name, frame) in tables {
         context.register(name, frame.clone());
@@ -640,9 +629,21 @@ mod tests {
             let i = numbers.iter().position(|x| *x == Some(n)).unwrap();
             owners[i].clone()
         };
-        assert_eq!(owner_of(1).as_deref(), Some("cy"), "a person's PR: its author");
-        assert_eq!(owner_of(2).as_deref(), Some("bo"), "merged by a bot: the last reviewer");
-        assert_eq!(owner_of(3).as_deref(), Some("ada"), "merged by a person: that person");
+        assert_eq!(
+            owner_of(1).as_deref(),
+            Some("cy"),
+            "a person's PR: its author"
+        );
+        assert_eq!(
+            owner_of(2).as_deref(),
+            Some("bo"),
+            "merged by a bot: the last reviewer"
+        );
+        assert_eq!(
+            owner_of(3).as_deref(),
+            Some("ada"),
+            "merged by a person: that person"
+        );
     }
 
     #[test]

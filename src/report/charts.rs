@@ -782,6 +782,9 @@ impl AiGroup {
     }
 }
 
+/// Which rate of which group a line of the AI chart draws.
+type RateOf = fn(&AiMonth) -> Option<f64>;
+
 /// A month of AI-assisted and other merged PRs, side by side.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AiMonth {
@@ -894,7 +897,7 @@ fn draw_ai_output_outcome<DB: DrawingBackend>(
         .x_label_formatter(&x_label)
         .draw()
         .map_err(|e| e.to_string())?;
-    let lines: [(fn(&AiMonth) -> Option<f64>, RGBColor, bool); 4] = [
+    let lines: [(RateOf, RGBColor, bool); 4] = [
         (|m| m.ai.rework_rate(), ORANGE, false),
         (|m| m.other.rework_rate(), SKY, false),
         (|m| m.ai.failure_rate(), VERMILLION, true),
