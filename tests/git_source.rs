@@ -917,6 +917,68 @@ fn bad_paths_empty_and_shallow_repositories_get_a_clear_answer() {
         .stderr(predicates::str::contains("`nope` not found"));
 }
 
+/// A copy of a repository without some of its blobs (a snapshot that leaves out its largest
+/// files, a partial clone) cannot compare a renamed file's contents. The fetch reads those
+/// commits without rename detection, says how many, and reads the rest whole.
+#[test]
+fn a_commit_whose_renamed_blob_is_missing_is_read_without_rename_detection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&repo).unwrap();
+    init(&repo);
+    let text: String = (0..200).map(|i| format!("line {i}\n")).collect();
+    write(&repo, "src/big.rs", &text);
+    write(&repo, "src/keep.rs", "fn keep() {}\n");
+    commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-05-01T09:00:00+00:00",
+        "add",
+    );
+    let blob = git(&repo, &["rev-parse", "HEAD:src/big.rs"]);
+    git(&repo, &["mv", "src/big.rs", "src/moved.rs"]);
+    write(&repo, "src/moved.rs", &format!("{text}one more\n"));
+    let renamed = commit(
+        &repo,
+        "Ana",
+        "ana@example.com",
+        "2024-05-02T09:00:00+00:00",
+        "move",
+    );
+    write(&repo, "src/keep.rs", "fn keep() { }\n");
+    commit(
+        &repo,
+        "Bo",
+        "bo@example.com",
+        "2024-05-03T09:00:00+00:00",
+        "edit",
+    );
+    // The old version of the renamed file leaves the object database.
+    let loose = repo.join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    std::fs::remove_file(&loose).unwrap();
+
+    fetch(&data, &repo)
+        .success()
+        .stdout(predicates::str::contains(
+            "1 commit(s) read without rename detection",
+        ));
+    let changes = table(&data, "file_changes");
+    let of_rename: BTreeSet<String> = strs(&changes, "sha")
+        .into_iter()
+        .zip(strs(&changes, "path"))
+        .filter(|(sha, _)| sha.as_deref() == Some(renamed.as_str()))
+        .filter_map(|(_, path)| path)
+        .collect();
+    // Without rename detection the rename is a deletion and an addition.
+    assert_eq!(
+        of_rename,
+        BTreeSet::from(["src/big.rs".to_string(), "src/moved.rs".to_string()])
+    );
+    assert_eq!(table(&data, "commits").height(), 3);
+}
+
 /// A change as the excerpts of `tests/data/` give it: date, offset, author and its reviewers.
 type ExcerptChange = (String, String, String, Vec<String>);
 

@@ -580,6 +580,7 @@ mod tests {
                     deletions: Some(1),
                 }]
             }),
+            renames_not_detected: false,
         }
     }
 

@@ -34,6 +34,11 @@ pub struct RawCommit {
     pub message: String,
     /// `None` for a merge, and for a commit whose parent is missing (the edge of a shallow clone).
     pub files: Option<Vec<RawFile>>,
+    /// Rename detection could not run on this commit, so its files were read without it (a
+    /// renamed file shows as one deleted and one added): a blob it compares is missing, as in a
+    /// partial clone or a snapshot without its largest files.
+    #[serde(default)]
+    pub renames_not_detected: bool,
 }
 
 /// One file a commit changed.
@@ -345,18 +350,29 @@ impl Reader<'_> {
             let committer = self.mailmap.resolve(committer);
             let parents: Vec<ObjectId> = decoded.parents().collect();
             let message = decoded.message.to_str_lossy().into_owned();
+            let mut renames_not_detected = false;
             let files = if parents.len() > 1 {
                 None
             } else {
-                Self::file_stats(
-                    &self.repo,
-                    &commit,
-                    parents.first().copied(),
-                    renames,
-                    &mut self.rename_cache,
-                    &mut self.line_cache,
-                )
-                .map_err(read)?
+                let repo = &self.repo;
+                let (rename_cache, line_cache) = (&mut self.rename_cache, &mut self.line_cache);
+                let parent = parents.first().copied();
+                match Self::file_stats(repo, &commit, parent, renames, rename_cache, line_cache) {
+                    Ok(files) => files,
+                    // Rename detection compares the contents of deleted and added files; when
+                    // one is missing from the object database it fails ("Could not set source
+                    // for similarity checking"). The commit's files are still known: read them
+                    // without it rather than stop the whole clone, and say so.
+                    Err(error) if renames => {
+                        tracing::debug!("commit {id}: rename detection failed: {error}");
+                        rename_cache.clear_resource_cache_keep_allocation();
+                        line_cache.clear_resource_cache_keep_allocation();
+                        renames_not_detected = true;
+                        Self::file_stats(repo, &commit, parent, false, rename_cache, line_cache)
+                            .map_err(read)?
+                    }
+                    Err(error) => return Err(read(error)),
+                }
             };
             self.rename_cache.clear_resource_cache_keep_allocation();
             self.line_cache.clear_resource_cache_keep_allocation();
@@ -372,6 +388,7 @@ impl Reader<'_> {
                 committer_time: committer_time.seconds,
                 message,
                 files,
+                renames_not_detected,
             });
         }
         out.reverse();

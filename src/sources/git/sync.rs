@@ -368,6 +368,15 @@ pub fn sync_repository(
         raw.extend(part);
     }
     raw.extend(fresh);
+    let without_renames = raw.iter().filter(|c| c.renames_not_detected).count();
+    if without_renames > 0 {
+        outcome.notes.push(format!(
+            "{without_renames} commit(s) read without rename detection: a file they compare is \
+             missing from the repository (a partial clone, or a copy without its largest files), \
+             so a file they renamed counts as deleted and added. A full clone \
+             (`git fetch --refetch`) reads them whole."
+        ));
+    }
     let mut renames = previous.renames.clone();
     let mut new_renames: Vec<[String; 3]> = Vec::new();
     for commit in &raw {
