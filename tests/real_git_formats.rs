@@ -326,6 +326,7 @@ fn whole_clones_every_landed_change_is_a_change() {
                     committer_time: f[7].parse().unwrap_or(0),
                     message: f[8].into(),
                     files: None,
+                    renames_not_detected: false,
                 })
             })
             .collect();
