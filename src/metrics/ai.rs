@@ -19,17 +19,19 @@ use polars::prelude::*;
 use crate::config::AiConfig;
 use crate::identity::assistants::{AiEvidence, AiLevel, Assistants, ChangeText};
 
-/// One change's stored text, owned.
-#[derive(Debug, Default, Clone)]
-struct Text {
-    author: String,
-    author_name: Option<String>,
-    message: String,
+/// What a PR's commits say, gathered in one pass over them: every trailer (the PR is read with
+/// all of them), the first commit's evidence in the tables' order (when the PR itself shows
+/// none), and whether any commit's text was stored. Nothing else of a commit is kept: at a
+/// million commits, keeping each one's text cost a gigabyte.
+#[derive(Debug, Default)]
+struct PrCommits {
     trailers: Vec<String>,
+    first_evidence: Option<AiEvidence>,
     recorded: bool,
 }
 
-type Key = (String, i64);
+/// Per repository, per PR number: looked up by `&str`, so a row costs no key allocation.
+type ByPr = HashMap<String, HashMap<i64, PrCommits>>;
 
 /// A string column's values, or all None when the frame lacks it (an older store's scan, a
 /// test's hand-made table).
@@ -48,33 +50,55 @@ fn numbers(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
 }
 
 /// A list-of-strings column's values; None for a null (nothing recorded) or a missing column.
+/// Iterated with one reused series, not a series made per row: at a million commits that is
+/// most of the cost.
 fn lists(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<Vec<String>>>> {
     let Ok(column) = frame.column(name) else {
         return Ok(vec![None; frame.height()]);
     };
     let column = column.cast(&DataType::List(Box::new(DataType::String)))?;
     let list = column.list()?;
-    (0..frame.height())
-        .map(|i| {
-            list.get_as_series(i)
-                .map(|series| {
-                    series
-                        .str()
-                        .map(|s| s.iter().flatten().map(str::to_string).collect())
-                })
-                .transpose()
-        })
-        .collect()
+    let mut out = Vec::with_capacity(frame.height());
+    for row in list.amortized_iter() {
+        out.push(match row {
+            Some(series) => Some(
+                series
+                    .as_ref()
+                    .str()?
+                    .iter()
+                    .flatten()
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            None => None,
+        });
+    }
+    Ok(out)
 }
 
+/// The named table with only the columns of `wanted` it has (an older store's scan lacks the
+/// newer ones, which then read as not recorded), rows kept by `keep`: reading a lazily cut table
+/// whole, every column of it, is what made this slow on a large store.
 fn collect(
     tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
     name: &str,
+    wanted: &[&str],
+    keep: Option<Expr>,
 ) -> PolarsResult<DataFrame> {
-    match tables.get(name) {
-        Some(frame) => frame.clone().collect(),
-        None => Ok(DataFrame::empty()),
+    let Some(frame) = tables.get(name) else {
+        return Ok(DataFrame::empty());
+    };
+    let schema = frame.clone().collect_schema()?;
+    let columns: Vec<Expr> = wanted
+        .iter()
+        .filter(|c| schema.contains(c))
+        .map(|c| col(*c))
+        .collect();
+    let mut frame = frame.clone();
+    if let Some(keep) = keep {
+        frame = frame.filter(keep);
     }
+    frame.select(columns).collect()
 }
 
 /// The message a classifier reads: a first line and attribution lines, one per line.
@@ -87,40 +111,61 @@ fn message(first: Option<&str>, attribution: Option<&[String]>) -> String {
     text
 }
 
-/// The commits of each PR, from both tables that hold them.
+/// A string column's values as borrowed `&str`s, or all None when the frame lacks it.
+fn str_iter<'a>(
+    frame: &'a DataFrame,
+    name: &str,
+) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
+    Ok(match frame.column(name) {
+        Ok(column) => Box::new(column.str()?.iter()),
+        Err(_) => Box::new(std::iter::repeat_n(None, frame.height())),
+    })
+}
+
+/// The commits of each PR, from both tables that hold them, each classified as it is read.
 fn commits_by_pr(
     pr_commits: &DataFrame,
     commits: &DataFrame,
-) -> PolarsResult<HashMap<Key, Vec<Text>>> {
-    let mut by_pr: HashMap<Key, Vec<Text>> = HashMap::new();
-    for (frame, number_column, has_name) in
-        [(pr_commits, "number", false), (commits, "pr_number", true)]
-    {
+    assistants: &Assistants,
+) -> PolarsResult<ByPr> {
+    let mut by_pr: ByPr = HashMap::new();
+    for (frame, number_column) in [(pr_commits, "number"), (commits, "pr_number")] {
         if frame.height() == 0 {
             continue;
         }
-        let repos = strings(frame, "repo")?;
         let numbers = numbers(frame, number_column)?;
-        let authors = strings(frame, "author")?;
-        let names = if has_name {
-            strings(frame, "author_name")?
-        } else {
-            vec![None; frame.height()]
-        };
-        let headlines = strings(frame, "message_headline")?;
         let trailers = lists(frame, "trailers")?;
         let attribution = lists(frame, "attribution")?;
-        for i in 0..frame.height() {
-            let (Some(repo), Some(number)) = (&repos[i], numbers[i]) else {
+        let rows = str_iter(frame, "repo")?
+            .zip(str_iter(frame, "author")?)
+            .zip(str_iter(frame, "author_name")?)
+            .zip(str_iter(frame, "message_headline")?)
+            .enumerate();
+        for (i, (((repo, author), name), headline)) in rows {
+            let (Some(repo), Some(number)) = (repo, numbers[i]) else {
                 continue;
             };
-            by_pr.entry((repo.clone(), number)).or_default().push(Text {
-                author: authors[i].clone().unwrap_or_default(),
-                author_name: names[i].clone(),
-                message: message(headlines[i].as_deref(), attribution[i].as_deref()),
-                trailers: trailers[i].clone().unwrap_or_default(),
-                recorded: attribution[i].is_some(),
-            });
+            let pr = match by_pr.get_mut(repo) {
+                Some(prs) => prs.entry(number).or_default(),
+                None => by_pr
+                    .entry(repo.to_string())
+                    .or_default()
+                    .entry(number)
+                    .or_default(),
+            };
+            let commit_trailers = trailers[i].as_deref().unwrap_or_default();
+            pr.recorded |= attribution[i].is_some();
+            if pr.first_evidence.is_none() {
+                let text = message(headline, attribution[i].as_deref());
+                pr.first_evidence = assistants.classify(&ChangeText {
+                    author: author.unwrap_or_default(),
+                    author_name: name,
+                    message: &text,
+                    trailers: commit_trailers,
+                    labels: &[],
+                });
+            }
+            pr.trailers.extend(commit_trailers.iter().cloned());
         }
     }
     Ok(by_pr)
@@ -133,11 +178,46 @@ pub fn pr_ai(
     config: &AiConfig,
 ) -> PolarsResult<DataFrame> {
     let assistants = Assistants::with_config(config);
-    let prs = collect(tables, "pull_requests")?;
-    let by_pr = commits_by_pr(
-        &collect(tables, "pr_commits")?,
-        &collect(tables, "commits")?,
+    const TEXT: &[&str] = &[
+        "author",
+        "author_name",
+        "message_headline",
+        "trailers",
+        "attribution",
+    ];
+    let prs = collect(
+        tables,
+        "pull_requests",
+        &[
+            "source",
+            "repo",
+            "number",
+            "author",
+            "title",
+            "labels",
+            "attribution",
+        ],
+        None,
     )?;
+    let with = |key: &'static str| -> Vec<&str> {
+        ["repo", key]
+            .into_iter()
+            .chain(TEXT.iter().copied())
+            .collect()
+    };
+    let pr_commits = collect(tables, "pr_commits", &with("number"), None)?;
+    // The git source's commits that name no PR are no PR's: most of a large history.
+    let commits = match tables.get("commits") {
+        Some(frame) if frame.clone().collect_schema()?.contains("pr_number") => collect(
+            tables,
+            "commits",
+            &with("pr_number"),
+            Some(col("pr_number").is_not_null()),
+        )?,
+        _ => DataFrame::empty(),
+    };
+    let by_pr = commits_by_pr(&pr_commits, &commits, &assistants)?;
+    drop((pr_commits, commits));
 
     let sources = strings(&prs, "source")?;
     let repos = strings(&prs, "repo")?;
@@ -155,45 +235,32 @@ pub fn pr_ai(
     let mut out_evidence: Vec<Option<&'static str>> = Vec::with_capacity(height);
     let mut out_tool: Vec<Option<String>> = Vec::with_capacity(height);
     let mut out_recorded = Vec::with_capacity(height);
-    let no_commits = Vec::new();
+    let none = PrCommits::default();
     for i in 0..height {
         let (Some(repo), Some(number)) = (&repos[i], numbers[i]) else {
             continue;
         };
-        let commits = by_pr.get(&(repo.clone(), number)).unwrap_or(&no_commits);
-        let all_trailers: Vec<String> = commits
-            .iter()
-            .flat_map(|c| c.trailers.iter().cloned())
-            .collect();
+        let commits = by_pr
+            .get(repo.as_str())
+            .and_then(|prs| prs.get(&number))
+            .unwrap_or(&none);
         let pr_labels = labels[i].clone().unwrap_or_default();
         let pr_message = message(titles[i].as_deref(), attribution[i].as_deref());
         let pr_text = ChangeText {
             author: authors[i].as_deref().unwrap_or_default(),
             author_name: None,
             message: &pr_message,
-            trailers: &all_trailers,
+            trailers: &commits.trailers,
             labels: &pr_labels,
         };
-        let mut found = assistants.classify(&pr_text);
-        if found.is_none() {
-            found = commits.iter().find_map(|c| {
-                assistants
-                    .classify(&ChangeText {
-                        author: &c.author,
-                        author_name: c.author_name.as_deref(),
-                        message: &c.message,
-                        trailers: &c.trailers,
-                        labels: &[],
-                    })
-                    // An agent's commit in a person's PR: the person's work, made with its help.
-                    .map(|e| AiEvidence {
-                        level: AiLevel::Assisted,
-                        ..e
-                    })
-            });
-        }
-        let recorded =
-            found.is_some() || attribution[i].is_some() || commits.iter().any(|c| c.recorded);
+        let found = assistants.classify(&pr_text).or_else(|| {
+            // An agent's commit in a person's PR: the person's work, made with its help.
+            commits.first_evidence.clone().map(|e| AiEvidence {
+                level: AiLevel::Assisted,
+                ..e
+            })
+        });
+        let recorded = found.is_some() || attribution[i].is_some() || commits.recorded;
         out_source.push(sources[i].clone().unwrap_or_default());
         out_repo.push(repo.clone());
         out_number.push(number);
@@ -254,12 +321,12 @@ pub fn pr_rework(
     {
         return empty();
     }
-    let files = tables["file_changes"].clone().select([
-        col("repo"),
-        col("sha"),
-        col("number"),
-        col("path"),
-    ]);
+    // Cut once: both kinds of change below read it, and a lazy cut would run twice.
+    let files = tables["file_changes"]
+        .clone()
+        .select([col("repo"), col("sha"), col("number"), col("path")])
+        .collect()?
+        .lazy();
     let merged = tables["pull_requests"]
         .clone()
         .filter(col("merged_at").is_not_null())
@@ -294,11 +361,6 @@ pub fn pr_rework(
                 .select([col("repo"), col("path"), col("number"), col("at")]),
         );
     }
-    let same_file = col("repo")
-        .shift(lit(-1))
-        .eq(col("repo"))
-        .and(col("path").shift(lit(-1)).eq(col("path")))
-        .fill_null(lit(false));
     let window_us = REWORK_DAYS * 86_400 * 1_000_000;
     let changes = concat(changes, UnionArgs::default())?
         .with_column(col("at").cast(DataType::Int64))
@@ -306,15 +368,15 @@ pub fn pr_rework(
     let Some(data_end) = changes.column("at")?.as_materialized_series().i64()?.max() else {
         return empty();
     };
-    changes
-        .lazy()
-        .sort(["repo", "path", "at"], Default::default())
-        .with_column(
-            when(same_file)
-                .then(col("at").shift(lit(-1)))
-                .otherwise(lit(NULL).cast(DataType::Int64))
-                .alias("next_at"),
-        )
+    // Each file's next change: sorted by time (a sort of integers), then shifted within each
+    // file. Sorting by repository and path first, strings, took twice as long at 2,000 people.
+    let with_next = changes.lazy().sort(["at"], Default::default()).with_column(
+        col("at")
+            .shift(lit(-1))
+            .over([col("repo"), col("path")])?
+            .alias("next_at"),
+    );
+    with_next
         .filter(col("number").is_not_null())
         .with_column(
             (col("next_at") - col("at"))

@@ -67,7 +67,9 @@ pub fn before_sql(
         ]);
     // The incidents' PRs, read and parsed once for both tables (collecting `issues` as of the
     // period's end replays their history).
-    let delivery = super::delivery::before_sql(tables, &config.dora)?;
+    let delivery = crate::measure::timed("derived: delivery", || {
+        super::delivery::before_sql(tables, &config.dora)
+    })?;
     let caused = delivery
         .iter()
         .find(|(metric, _)| *metric == Metric::IncidentLinks)
@@ -111,13 +113,15 @@ pub fn before_sql(
         .collect()?;
 
     let memberships = memberships(&table("people").collect()?)?;
-    let status_moves = status_moves(table("issue_events"))?;
+    let status_moves = crate::measure::timed("derived: status_moves", || {
+        status_moves(table("issue_events"))
+    })?;
     let status_categories = crate::asof::status_categories(table("issues"))
         .sort(["status"], Default::default())
         .collect()?;
 
-    let pr_ai = super::ai::pr_ai(tables, &config.ai)?;
-    let pr_rework = super::ai::pr_rework(tables)?;
+    let pr_ai = crate::measure::timed("derived: pr_ai", || super::ai::pr_ai(tables, &config.ai))?;
+    let pr_rework = crate::measure::timed("derived: pr_rework", || super::ai::pr_rework(tables))?;
     let mut frames = vec![
         (Metric::PrAi, pr_ai),
         (Metric::PrRework, pr_rework),
