@@ -364,53 +364,45 @@ fn the_sample_is_whole_and_labelled() {
     );
 }
 
-/// The held-out sample is a probability sample (no hand-picked stratum) and shares no commit
-/// with the first: a figure on it is a figure on commits that chose nothing.
-#[test]
-fn the_heldout_sample_is_whole_labelled_and_apart() {
-    let first: std::collections::BTreeSet<(String, String)> =
-        rows(FIRST).into_iter().map(|r| (r.repo, r.sha)).collect();
-    let rows = rows(HELDOUT);
-    check_whole_and_labelled(HELDOUT, &rows);
+/// A later sample is a probability sample (no hand-picked stratum: 100 hinted, 100 at random)
+/// that shares no commit with the samples before it: a figure on it is a figure on commits that
+/// chose nothing.
+fn check_later_sample(file: &str, earlier: &[&str]) {
+    let before: std::collections::BTreeSet<(String, String)> = earlier
+        .iter()
+        .flat_map(|f| rows(f))
+        .map(|r| (r.repo, r.sha))
+        .collect();
+    let rows = rows(file);
+    check_whole_and_labelled(file, &rows);
     assert_eq!(
         strata(&rows),
         (0, 100, 100),
-        "no hard cases, 100 hinted and 100 random"
+        "{file}: no hard cases, 100 hinted and 100 random"
     );
     for r in &rows {
         assert!(
-            !first.contains(&(r.repo.clone(), r.sha.clone())),
-            "{} {} is in both samples",
+            !before.contains(&(r.repo.clone(), r.sha.clone())),
+            "{file}: {} {} is in an earlier sample",
             r.repo,
             r.sha
         );
     }
 }
 
-/// The third sample, like the held-out one: a probability sample that shares no commit with
-/// either earlier sample.
+#[test]
+fn the_heldout_sample_is_whole_labelled_and_apart() {
+    check_later_sample(HELDOUT, &[FIRST]);
+}
+
 #[test]
 fn the_third_sample_is_whole_labelled_and_apart() {
-    let earlier: std::collections::BTreeSet<(String, String)> = rows(FIRST)
-        .into_iter()
-        .chain(rows(HELDOUT))
-        .map(|r| (r.repo, r.sha))
-        .collect();
-    let rows = rows(THIRD);
-    check_whole_and_labelled(THIRD, &rows);
-    assert_eq!(
-        strata(&rows),
-        (0, 100, 100),
-        "no hard cases, 100 hinted and 100 random"
-    );
-    for r in &rows {
-        assert!(
-            !earlier.contains(&(r.repo.clone(), r.sha.clone())),
-            "{} {} is in an earlier sample",
-            r.repo,
-            r.sha
-        );
-    }
+    check_later_sample(THIRD, &[FIRST, HELDOUT]);
+}
+
+#[test]
+fn the_fourth_sample_is_whole_labelled_and_apart() {
+    check_later_sample(FOURTH, &[FIRST, HELDOUT, THIRD]);
 }
 
 /// The third sample: measured once with the list as 7d43827 left it (precision 0.947, recall
@@ -422,33 +414,6 @@ fn the_classifier_against_the_third_labels() {
         precision >= THIRD_FLOOR && recall >= THIRD_FLOOR,
         "third sample: precision {precision:.3}, recall {recall:.3}, under {THIRD_FLOOR} (see the disagreements above)"
     );
-}
-
-/// The fourth sample, like the others: a probability sample that shares no commit with any
-/// earlier one.
-#[test]
-fn the_fourth_sample_is_whole_labelled_and_apart() {
-    let earlier: std::collections::BTreeSet<(String, String)> = rows(FIRST)
-        .into_iter()
-        .chain(rows(HELDOUT))
-        .chain(rows(THIRD))
-        .map(|r| (r.repo, r.sha))
-        .collect();
-    let rows = rows(FOURTH);
-    check_whole_and_labelled(FOURTH, &rows);
-    assert_eq!(
-        strata(&rows),
-        (0, 100, 100),
-        "no hard cases, 100 hinted and 100 random"
-    );
-    for r in &rows {
-        assert!(
-            !earlier.contains(&(r.repo.clone(), r.sha.clone())),
-            "{} {} is in an earlier sample",
-            r.repo,
-            r.sha
-        );
-    }
 }
 
 fn precision_and_recall(file: &str) -> (f64, f64) {

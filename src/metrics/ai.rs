@@ -398,6 +398,29 @@ mod tests {
     use crate::model::{Commit, PrCommit, PullRequest, Table};
     use chrono::{TimeZone, Utc};
 
+    /// A commit read from a clone, by Ann, naming no PR and carrying no text.
+    fn git_commit(sha: &str, at: chrono::DateTime<Utc>) -> Commit {
+        Commit {
+            source: "git".into(),
+            repo: "acme/api".into(),
+            sha: sha.into(),
+            author: "ann@acme.example".into(),
+            author_name: None,
+            authored_at: at,
+            landed_at: None,
+            author_tz_offset_minutes: None,
+            committer: None,
+            committer_name: None,
+            files: None,
+            additions: None,
+            deletions: None,
+            trailers: Vec::new(),
+            pr_number: None,
+            message_headline: None,
+            attribution: Vec::new(),
+        }
+    }
+
     fn pr(number: i64, author: &str, attribution: Vec<String>) -> PullRequest {
         let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
         PullRequest {
@@ -457,23 +480,10 @@ mod tests {
             attribution: Vec::new(),
         }];
         let commits = vec![Commit {
-            source: "git".into(),
-            repo: "acme/api".into(),
-            sha: "b".into(),
-            author: "ann@acme.example".into(),
             author_name: Some("Ann (aider)".into()),
-            authored_at: at,
-            landed_at: None,
-            author_tz_offset_minutes: None,
-            committer: None,
-            committer_name: None,
-            files: None,
-            additions: None,
-            deletions: None,
-            trailers: Vec::new(),
             pr_number: Some(5),
             message_headline: Some("Add y".into()),
-            attribution: Vec::new(),
+            ..git_commit("b", at)
         }];
         let mut tables = std::collections::BTreeMap::new();
         tables.insert("pull_requests", PullRequest::to_frame(prs).unwrap().lazy());
@@ -549,23 +559,8 @@ mod tests {
         )
         .unwrap();
         let commits = vec![Commit {
-            source: "git".into(),
-            repo: "acme/api".into(),
-            sha: "late".into(),
-            author: "ann@acme.example".into(),
-            author_name: None,
-            authored_at: day(60),
             landed_at: Some(day(60)),
-            author_tz_offset_minutes: None,
-            committer: None,
-            committer_name: None,
-            files: None,
-            additions: None,
-            deletions: None,
-            trailers: Vec::new(),
-            pr_number: None,
-            message_headline: None,
-            attribution: Vec::new(),
+            ..git_commit("late", day(60))
         }];
         let mut tables = std::collections::BTreeMap::new();
         tables.insert("pull_requests", PullRequest::to_frame(prs).unwrap().lazy());

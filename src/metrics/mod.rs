@@ -495,8 +495,9 @@ mod tests {
     /// ada asked day 1 10:00 (so her clock starts at ready), bo asked day 2 12:00;
     /// the author's own comment day 2 10:00 (not a review), a bot's approval day 2 11:00 (ignored),
     /// bo comments day 2 13:00, ada approves day 3 09:00, bo approves day 3 15:00, merged day 3 16:00.
-    fn tables() -> BTreeMap<&'static str, LazyFrame> {
-        let pr = PullRequest {
+    /// cy's PR #1: opened on the 1st, reviewed, merged by cy on the 3rd.
+    fn cys_pr() -> PullRequest {
+        PullRequest {
             source: "t".into(),
             repo: "acme/api".into(),
             number: 1,
@@ -521,7 +522,11 @@ mod tests {
             linked_issues: vec![],
             updated_at: None,
             attribution: Vec::new(),
-        };
+        }
+    }
+
+    fn tables() -> BTreeMap<&'static str, LazyFrame> {
+        let pr = cys_pr();
         let request = |who: &str, when| ReviewRequest {
             source: "t".into(),
             repo: "acme/api".into(),
@@ -584,30 +589,14 @@ mod tests {
         let mut tables = tables();
         let base = tables["pull_requests"].clone().collect().unwrap();
         let agent_pr = |number: i64, merged_by: &str| PullRequest {
-            source: "t".into(),
-            repo: "acme/api".into(),
             number,
             author: "Copilot".into(),
             title: Some("Fix flaky test".into()),
             url: None,
-            created_at: at(1, 9),
-            ready_at: Some(at(1, 9)),
-            first_commit_at: Some(at(1, 9)),
             merged_at: Some(at(3, 12)),
             closed_at: Some(at(3, 12)),
             merged_by: Some(merged_by.into()),
-            state: Some("merged".into()),
-            draft: Some(false),
-            additions: Some(5),
-            deletions: Some(1),
-            changed_files: Some(1),
-            labels: vec![],
-            base_ref: Some("main".into()),
-            is_revert: Some(false),
-            reverts_number: None,
-            linked_issues: vec![],
-            updated_at: None,
-            attribution: Vec::new(),
+            ..cys_pr()
         };
         let agents =
             PullRequest::to_frame(vec![agent_pr(2, "ci-bot"), agent_pr(3, "ada")]).unwrap();
