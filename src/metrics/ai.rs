@@ -280,11 +280,12 @@ pub fn pr_ai(
 pub const REWORK_DAYS: i64 = 21;
 
 /// The `pr_rework` table: repo, number, reworked — for each merged PR that changed files, whether
-/// a later change touched one of them within [`REWORK_DAYS`] of its merge: true when one did;
-/// false when none did and the data reach past the PR's whole window; null ("not recorded", not
-/// "not reworked") when none did so far but the window runs past the data's end — the latest
-/// change recorded, which the as-of cut holds to the period's end. Without this a PR merged in a
-/// report's last three weeks would count as not reworked, and rework rates would read low. A change is another
+/// a later change touched one of them within [`REWORK_DAYS`] of its merge, for a PR whose whole
+/// window the data cover; null ("not recorded") when the window runs past the data's end — the
+/// latest change recorded, which the as-of cut holds to the period's end — whether or not a
+/// change came so far. Counting such a PR as not reworked would read rework low; counting it
+/// only when already reworked would read it high (of the late PRs, only the reworked ones would
+/// be judged). A change is another
 /// merged PR (at its merge) or a commit that names no PR (when it landed, else when it was
 /// authored), by anyone; the PR's own rows (GitHub's and git's) are one change. Found with a
 /// sort — each file's changes in time order, each with the next — not a self-join, which on a
@@ -380,10 +381,8 @@ pub fn pr_rework(
         .group_by([col("repo"), col("number")])
         .agg([col("reworked").any(false), col("at").min()])
         .with_column(
-            when(col("reworked"))
-                .then(lit(true))
-                .when((col("at") + lit(window_us)).lt_eq(lit(data_end)))
-                .then(lit(false))
+            when((col("at") + lit(window_us)).lt_eq(lit(data_end)))
+                .then(col("reworked"))
                 .otherwise(lit(NULL).cast(DataType::Boolean))
                 .alias("reworked"),
         )
@@ -534,6 +533,10 @@ mod tests {
             (2, 9, "src/a.rs"),
             (3, 1, "src/b.rs"),
             (4, 50, "src/c.rs"),
+            // Reworked on day 47, but its 21 days run past day 60: not recorded either, or the
+            // late PRs would be judged only when reworked.
+            (5, 45, "src/d.rs"),
+            (6, 47, "src/d.rs"),
         ];
         let prs: Vec<PullRequest> = merged
             .iter()
@@ -581,7 +584,13 @@ mod tests {
             .unwrap()
             .iter()
             .collect();
-        assert_eq!(numbers, [Some(1), Some(2), Some(3), Some(4)]);
-        assert_eq!(reworked, [Some(true), Some(false), Some(false), None]);
+        assert_eq!(
+            numbers,
+            [Some(1), Some(2), Some(3), Some(4), Some(5), Some(6)]
+        );
+        assert_eq!(
+            reworked,
+            [Some(true), Some(false), Some(false), None, None, None]
+        );
     }
 }
