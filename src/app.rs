@@ -79,7 +79,8 @@ pub fn run(cli: Cli) -> Result<()> {
     ));
     let config = Config::load(&cli.config, cli.config_must_exist())?;
     // `[ai] remove` names tools of the identity layer's list, which `config` cannot read.
-    crate::identity::assistants::Assistants::check_removals(&config.ai)?;
+    crate::identity::assistants::Assistants::check_removals(&config.ai)
+        .with_context(|| format!("configuration file {}", cli.config.display()))?;
     let named_data_dir = cli.named_data_dir().map(Path::to_path_buf);
     match cli.command {
         Command::Demo { out, seed } => demo(&config, &out, seed, named_data_dir.as_deref(), &say),

@@ -1612,6 +1612,10 @@ fn reviewer_waits(
     if waits.height() == 0 {
         return Ok(Vec::new());
     }
+    // A float sum depends on the order of its terms, and the order of a group's rows depends on
+    // how many rows were read and on the threads: summed in sorted order, the same waits give the
+    // same hours to the last digit, whether the report read a window or the whole history.
+    let in_order = SortOptions::default();
     let summary = waits
         .clone()
         .lazy()
@@ -1622,12 +1626,12 @@ fn reviewer_waits(
             col("wait_h")
                 .quantile(lit(0.9), QuantileMethod::Linear)
                 .alias("wait_p90_h"),
-            col("blocking_h").sum().alias("blocking_h"),
+            col("blocking_h").sort(in_order).sum().alias("blocking_h"),
             col("wait_wh").median().alias("wait_p50_wh"),
             col("wait_wh")
                 .quantile(lit(0.9), QuantileMethod::Linear)
                 .alias("wait_p90_wh"),
-            col("blocking_wh").sum().alias("blocking_wh"),
+            col("blocking_wh").sort(in_order).sum().alias("blocking_wh"),
         ])
         .collect()?;
     let mut result = rows(&summary)?;
