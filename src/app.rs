@@ -240,6 +240,7 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             regenerate,
             runs,
+            no_duckdb,
         } => {
             let cache_dir = named_data_dir.unwrap_or_else(crate::bench::default_cache_dir);
             let plan = crate::bench::BenchPlan {
@@ -250,8 +251,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 cache_dir,
                 regenerate,
                 runs,
+                duckdb: !no_duckdb,
             };
-            bench(&plan, format, &say)
+            bench(&config, &plan, format, &say)
         }
         Command::BenchRun { part, store, month } => bench_run(&config, part, &store, month),
         Command::Eval {
@@ -1166,7 +1168,12 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
 
 /// `teamlens bench`: prepares each size's store (cached), then measures the floor and the
 /// analysis in child processes of this binary.
-fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Result<()> {
+fn bench(
+    config: &Config,
+    plan: &crate::bench::BenchPlan,
+    format: EvalFormat,
+    say: &Say,
+) -> Result<()> {
     let exe = std::env::current_exe().context("finding this program to run it as a child")?;
     if format == EvalFormat::Table {
         say.line(format!(
@@ -1186,7 +1193,28 @@ fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Resul
             say.line(format!("preparing {people} people…"));
         }
         let (store, cached) = crate::bench::prepare(plan, people)?;
-        let result = crate::bench::run_size(&exe, &store, cached, plan.runs)?;
+        // DuckDB is measured when asked for and importable; its tables are handed over once.
+        let duckdb = match (plan.duckdb, crate::bench::duckdb::missing()) {
+            (false, _) => Err("--no-duckdb".to_string()),
+            (true, Some(missing)) => Err(missing),
+            (true, None) => {
+                if format == EvalFormat::Table {
+                    say.line("handing the derived tables to DuckDB (not measured)…");
+                }
+                let month: Month = store
+                    .month
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("the month of {}: {e}", store.dir.display()))?;
+                Ok(crate::bench::duckdb::prepare(&store.dir, month, config)?)
+            }
+        };
+        let result = crate::bench::run_size(
+            &exe,
+            &store,
+            cached,
+            plan.runs,
+            duckdb.as_ref().map_err(Clone::clone),
+        )?;
         match format {
             EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
             EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),
