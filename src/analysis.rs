@@ -92,7 +92,7 @@ pub fn analyze(
     };
     let until = crate::common::time::micros_span(span.first, span.last).1;
     let (identities, tables) = as_of(tables, config, until)?;
-    let metrics = metrics::compute(&tables, config, user_metrics)?;
+    let metrics = metrics::compute_for_analysis(&tables, config, user_metrics)?;
     let people = tables["people"]
         .clone()
         .collect()

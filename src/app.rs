@@ -1253,7 +1253,7 @@ fn bench_run(
                 analysis::as_of(tables, config, until)
             })?;
             let computed = log.time("compute all metrics", || {
-                metrics::compute(&tables, config, None)
+                metrics::compute_for_analysis(&tables, config, None)
             })?;
             let span = MonthSpan::month(month);
             let (roster, outcome) = log.time("run all detectors", || -> Result<_> {

@@ -116,11 +116,19 @@ impl PhaseLog {
     pub fn time<T, E>(&mut self, name: &str, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         let started = Instant::now();
         let value = work()?;
-        self.phases.push(Phase {
+        let phase = Phase {
             phase: name.to_string(),
             seconds: started.elapsed().as_secs_f64(),
             peak_rss_bytes: peak_rss_bytes(),
-        });
+        };
+        tracing::debug!(
+            phase = name,
+            seconds = phase.seconds,
+            peak_rss_mib = phase.peak_rss_bytes.map(|b| b >> 20),
+            rss_mib = crate::measure::rss_bytes().map(|b| b >> 20),
+            "phase done"
+        );
+        self.phases.push(phase);
         Ok(value)
     }
 
