@@ -1025,7 +1025,7 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
         );
     }
     let span = MonthSpan::new(first, last)?;
-    let mut analysis = analysis::analyze(store, config, span, None)?;
+    let mut analysis = analysis::analyze_teams(store, config, span, None, teams)?;
     // The state compares every finding, acknowledged or not, with the next retro's.
     // A team's retro keeps and compares only the team's findings.
     let roster = &analysis.roster;
@@ -1044,39 +1044,47 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
         .map(Into::into)
         .collect();
     analysis.acknowledge(acks);
+    let before = first.previous().to_string();
+    // Without a last retro, the organisation's retro compares with the organisation's month
+    // before; a team's with the team's own (its trends), as its next retro will.
+    let organisation_before = if teams.is_empty() {
+        let org = analysis.metrics.get(Metric::OrgMonthly);
+        let mut figures = BTreeMap::new();
+        if org.height() > 0 {
+            let row = org
+                .clone()
+                .lazy()
+                .filter(col("month").eq(lit(before.clone())))
+                .collect()?;
+            for name in row.get_column_names() {
+                if let Ok(Some(value)) = crate::common::frame::f64_values(&row, name)
+                    .map(|v| v.first().copied().flatten())
+                {
+                    figures.insert(name.to_string(), value);
+                }
+            }
+        }
+        figures
+    } else {
+        BTreeMap::new()
+    };
+    let data = analysis.into_report_data(store, audience, anonymize)?;
     let baseline = match (since, state) {
         (None, Some(state)) => Baseline {
             label: format!("the last retro ({})", state.written),
             figures: state.figures,
             findings: Some(state.findings),
         },
-        _ => {
-            let before = first.previous().to_string();
-            let org = analysis.metrics.get(Metric::OrgMonthly);
-            let mut figures = BTreeMap::new();
-            if org.height() > 0 {
-                let row = org
-                    .clone()
-                    .lazy()
-                    .filter(col("month").eq(lit(before.clone())))
-                    .collect()?;
-                for name in row.get_column_names() {
-                    if let Ok(Some(value)) = crate::common::frame::f64_values(&row, name)
-                        .map(|v| v.first().copied().flatten())
-                    {
-                        figures.insert(name.to_string(), value);
-                    }
-                }
-            }
-            Baseline {
-                label: before,
-                figures,
-                findings: None,
-            }
-        }
+        _ => Baseline {
+            figures: if teams.is_empty() {
+                organisation_before
+            } else {
+                report::retro::figures_in(&data.trends, &before)
+            },
+            label: before,
+            findings: None,
+        },
     };
-    analysis.scope = teams.to_vec();
-    let data = analysis.into_report_data(store, audience, anonymize)?;
     let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
     report::retro::save_state(
         store.root(),
@@ -1118,9 +1126,14 @@ fn analyze_and_report(
             dir: store.root().to_path_buf()
         });
     }
-    let mut analysis = analysis::analyze(store, config, request.span, request.user_metrics)?;
+    let mut analysis = analysis::analyze_teams(
+        store,
+        config,
+        request.span,
+        request.user_metrics,
+        request.teams,
+    )?;
     analysis.acknowledge(request.acks);
-    analysis.scope = request.teams.to_vec();
     let data = analysis.into_report_data(store, request.audience, request.anonymize)?;
     Ok(report::write(
         data,
