@@ -252,7 +252,12 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             bench(&plan, format, &say)
         }
-        Command::BenchRun { part, store, month } => bench_run(&config, part, &store, month),
+        Command::BenchRun {
+            part,
+            store,
+            month,
+            team,
+        } => bench_run(&config, part, &store, month, team),
         Command::Eval {
             set,
             seeds,
@@ -1177,7 +1182,7 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
 }
 
 /// `teamlens bench`: prepares each size's store (cached), then measures the floor and the
-/// analysis in child processes of this binary.
+/// analysis (the organisation's report and one team's) in child processes of this binary.
 fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Result<()> {
     let exe = std::env::current_exe().context("finding this program to run it as a child")?;
     if format == EvalFormat::Table {
@@ -1218,46 +1223,69 @@ fn bench_run(
     part: crate::bench::Part,
     store_dir: &Path,
     month: Month,
+    team: Option<String>,
 ) -> Result<()> {
     let mut log = match part {
         crate::bench::Part::Floor => crate::bench::scan_floor(store_dir)?,
-        crate::bench::Part::Analysis => {
-            let out = tempfile::Builder::new()
-                .prefix("teamlens-bench-report-")
-                .tempdir()
-                .context("creating a folder for the benchmark's report")?;
-            let mut log = crate::bench::PhaseLog::default();
-            let (store, tables) = log.time("load the store", || -> Result<_> {
-                let store = Store::open(store_dir)?;
-                let tables = store.analysis_tables()?;
-                Ok((store, tables))
-            })?;
-            let (identities, tables) = log.time("resolve identities", || {
-                let until = crate::common::time::micros_span(month, month).1;
-                analysis::as_of(tables, config, until)
-            })?;
-            let computed = log.time("compute all metrics", || {
-                metrics::compute(&tables, config, None)
-            })?;
-            let span = MonthSpan::month(month);
-            let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
-                let roster = Roster::from_tables(&tables)?;
-                let outcome = analysis::detect_span(span, &computed, &tables, config, &roster)?;
-                Ok((roster, outcome))
-            })?;
-            log.time("render the report", || -> Result<_> {
-                let analysis = analysis::Analysis::new(
-                    span, computed, outcome, roster, identities, tables, config,
-                );
-                let data = analysis.into_report_data(&store, Audience::Manager, false)?;
-                report::write(data, &out.path().join("report"), None, None)?;
-                Ok(())
-            })?;
-            log
+        crate::bench::Part::Analysis => timed_report(config, store_dir, month, &[])?,
+        crate::bench::Part::Team => {
+            let team = team.context("`bench-run --part team` needs --team")?;
+            timed_report(config, store_dir, month, &[team])?
         }
     };
     println!("{}", log.to_json());
     Ok(())
+}
+
+/// The report of `teams` (the organisation's when empty) for `month`, as `teamlens report`
+/// makes it, each phase timed; for some teams, narrowing the tables is a phase of its own.
+fn timed_report(
+    config: &Config,
+    store_dir: &Path,
+    month: Month,
+    teams: &[String],
+) -> Result<crate::bench::PhaseLog> {
+    let out = tempfile::Builder::new()
+        .prefix("teamlens-bench-report-")
+        .tempdir()
+        .context("creating a folder for the benchmark's report")?;
+    let mut log = crate::bench::PhaseLog::default();
+    let (store, tables) = log.time("load the store", || -> Result<_> {
+        let store = Store::open(store_dir)?;
+        let tables = store.analysis_tables()?;
+        Ok((store, tables))
+    })?;
+    let span = MonthSpan::month(month);
+    let (identities, tables) = log.time("resolve identities", || {
+        let until = crate::common::time::micros_span(month, month).1;
+        analysis::as_of(tables, config, until)
+    })?;
+    let (tables, narrowed) = if teams.is_empty() {
+        (tables, None)
+    } else {
+        log.time("narrow to the team", || {
+            crate::scope::narrow(tables, config, span, teams, true)
+        })?
+    };
+    let computed = log.time("compute all metrics", || {
+        metrics::compute(&tables, config, None)
+    })?;
+    let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
+        let roster = Roster::from_tables(&tables)?;
+        let outcome = analysis::detect_span(span, &computed, &tables, config, &roster)?;
+        Ok((roster, outcome))
+    })?;
+    log.time("render the report", || -> Result<_> {
+        let analysis = analysis::Analysis {
+            scope: teams.to_vec(),
+            narrowed,
+            ..analysis::Analysis::new(span, computed, outcome, roster, identities, tables, config)
+        };
+        let data = analysis.into_report_data(&store, Audience::Manager, false)?;
+        report::write(data, &out.path().join("report"), None, None)?;
+        Ok(())
+    })?;
+    Ok(log)
 }
 
 /// The error and its causes on one line, each said once, as `main` prints it after `error: `.
