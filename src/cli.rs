@@ -283,6 +283,9 @@ pub enum Command {
         store: PathBuf,
         #[arg(long)]
         month: Month,
+        /// The team whose report `--part team` times.
+        #[arg(long)]
+        team: Option<String>,
     },
     /// Score every detector against simulated organisations with known patterns: precision and
     /// recall per finding kind, per month and per subject, and findings on healthy controls and

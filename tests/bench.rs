@@ -64,6 +64,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
             acknowledged: Vec::new(),
             expiring: Vec::new(),
             scope: &[],
+            narrowed: None,
             min_group_size: config.report.min_group_size,
             clock: config.report.clock,
         })
@@ -229,6 +230,34 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
                 "render the report"
             ]
         );
+        // One team's report beside the organisation's: the median-sized team, narrowed.
+        let team = result["team_report_seconds"].as_f64().unwrap();
+        assert!(team > 0.0);
+        let team_ratio = result["team_ratio"].as_f64().unwrap();
+        assert!((team_ratio - team / analysis).abs() < 1e-9 * team_ratio.max(1.0));
+        assert!(!result["team"].as_str().unwrap().is_empty());
+        assert!(result["team_people"].as_u64().unwrap() > 0);
+        assert_eq!(
+            result["team_report_seconds_runs"].as_array().unwrap().len(),
+            3
+        );
+        let team_phases: Vec<&str> = result["team_phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["phase"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            team_phases,
+            [
+                "load the store",
+                "resolve identities",
+                "narrow to the team",
+                "compute all metrics",
+                "run all detectors",
+                "render the report"
+            ]
+        );
         assert_eq!(result["cached"], false);
         if with_duckdb {
             let sql = result["duckdb_sql_seconds"].as_f64().unwrap();
@@ -303,6 +332,11 @@ fn bench_text_names_the_phases_and_the_goals() {
         "render the report",
         "scan floor",
         "ratio analysis / floor",
+        "one team's report (",
+        "the median-sized team",
+        "narrow to the team",
+        "ratio team / organisation",
+        "a team's report within a tenth of the organisation's",
         "goals for",
         "2 runs of each part",
         "(median of 2:",

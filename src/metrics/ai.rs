@@ -276,33 +276,12 @@ pub fn pr_ai(
     )
 }
 
-/// Days after a PR's merge within which a later change to one of its files is rework.
-pub const REWORK_DAYS: i64 = 21;
-
-/// The `pr_rework` table: repo, number, reworked — for each merged PR that changed files, whether
-/// a later change touched one of them within [`REWORK_DAYS`] of its merge, for a PR whose whole
-/// window the data cover; null ("not recorded") when the window runs past the data's end — the
-/// latest change recorded, which the as-of cut holds to the period's end — whether or not a
-/// change came so far. Counting such a PR as not reworked would read rework low; counting it
-/// only when already reworked would read it high (of the late PRs, only the reworked ones would
-/// be judged). A change is another
-/// merged PR (at its merge) or a commit that names no PR (when it landed, else when it was
-/// authored), by anyone; the PR's own rows (GitHub's and git's) are one change. Found with a
-/// sort — each file's changes in time order, each with the next — not a self-join, which on a
-/// much-changed file grows with the square of its changes.
-pub fn pr_rework(
+/// Every change to a file (`repo`, `path`, `number`, `at` in microseconds): a merged PR's, at
+/// its merge (its commits touching a file once), and a commit's that names no PR, when it
+/// landed (else when it was authored). `None` without the tables and columns to say it.
+fn changes_to_files(
     tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
-) -> PolarsResult<DataFrame> {
-    let empty = || {
-        DataFrame::new(
-            0,
-            vec![
-                Column::new_empty("repo".into(), &DataType::String),
-                Column::new_empty("number".into(), &DataType::Int64),
-                Column::new_empty("reworked".into(), &DataType::Boolean),
-            ],
-        )
-    };
+) -> PolarsResult<Option<LazyFrame>> {
     let has = |name: &str, columns: &[&str]| -> PolarsResult<bool> {
         let Some(frame) = tables.get(name) else {
             return Ok(false);
@@ -313,7 +292,7 @@ pub fn pr_rework(
     if !has("file_changes", &["repo", "sha", "number", "path"])?
         || !has("pull_requests", &["repo", "number", "merged_at"])?
     {
-        return empty();
+        return Ok(None);
     }
     // Cut once: both kinds of change below read it, and a lazy cut would run twice.
     let files = tables["file_changes"]
@@ -355,10 +334,56 @@ pub fn pr_rework(
                 .select([col("repo"), col("path"), col("number"), col("at")]),
         );
     }
+    Ok(Some(
+        concat(changes, UnionArgs::default())?.with_column(col("at").cast(DataType::Int64)),
+    ))
+}
+
+/// The end of the data as `pr_rework` reads it: the latest change to a file (microseconds). A
+/// team's report keeps the change that sets it (`crate::scope`), so that its PRs are judged
+/// against the organisation's end of data, not the team's last change.
+pub fn rework_data_end(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+) -> PolarsResult<Option<i64>> {
+    let Some(changes) = changes_to_files(tables)? else {
+        return Ok(None);
+    };
+    let end = changes.select([col("at").max()]).collect()?;
+    Ok(end.column("at")?.i64()?.get(0))
+}
+
+/// Days after a PR's merge within which a later change to one of its files is rework.
+pub const REWORK_DAYS: i64 = 21;
+
+/// The `pr_rework` table: repo, number, reworked — for each merged PR that changed files, whether
+/// a later change touched one of them within [`REWORK_DAYS`] of its merge, for a PR whose whole
+/// window the data cover; null ("not recorded") when the window runs past the data's end — the
+/// latest change recorded, which the as-of cut holds to the period's end — whether or not a
+/// change came so far. Counting such a PR as not reworked would read rework low; counting it
+/// only when already reworked would read it high (of the late PRs, only the reworked ones would
+/// be judged). A change is another
+/// merged PR (at its merge) or a commit that names no PR (when it landed, else when it was
+/// authored), by anyone; the PR's own rows (GitHub's and git's) are one change. Found with a
+/// sort — each file's changes in time order, each with the next — not a self-join, which on a
+/// much-changed file grows with the square of its changes.
+pub fn pr_rework(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+) -> PolarsResult<DataFrame> {
+    let empty = || {
+        DataFrame::new(
+            0,
+            vec![
+                Column::new_empty("repo".into(), &DataType::String),
+                Column::new_empty("number".into(), &DataType::Int64),
+                Column::new_empty("reworked".into(), &DataType::Boolean),
+            ],
+        )
+    };
+    let Some(changes) = changes_to_files(tables)? else {
+        return empty();
+    };
     let window_us = REWORK_DAYS * 86_400 * 1_000_000;
-    let changes = concat(changes, UnionArgs::default())?
-        .with_column(col("at").cast(DataType::Int64))
-        .collect()?;
+    let changes = changes.collect()?;
     let Some(data_end) = changes.column("at")?.as_materialized_series().i64()?.max() else {
         return empty();
     };

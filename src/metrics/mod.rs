@@ -543,6 +543,37 @@ fn compute_here(
     })
 }
 
+/// The people whose actions and reviews count for no one (`bots`: the roster's bots and
+/// `[report] bots`), as every metric reads them.
+pub fn bots(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+) -> PolarsResult<DataFrame> {
+    derived::bots(tables, config)
+}
+
+/// The time of the organisation's first action (microseconds) as `activity_local` holds it.
+pub fn first_action_at(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+) -> PolarsResult<Option<i64>> {
+    activity::first_action_at(tables, &bots(tables, config)?)
+}
+
+/// The time column of a table's actions (`activity_local`), if the table holds actions.
+pub fn action_time(table: &str) -> Option<&'static str> {
+    activity::ACTION_TIMES
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map(|(_, at)| *at)
+}
+
+/// The tickets DORA's keys count as incidents (`[dora]`'s types and labels): `key`,
+/// `created_at`, `resolved_at`, `linked_prs`.
+pub fn incidents(issues: LazyFrame, config: &Config) -> PolarsResult<LazyFrame> {
+    delivery::incidents(issues, &config.dora)
+}
+
 /// What a metric cost, in the debug log (`TEAMLENS_LOG=teamlens=debug`): where to look first
 /// when the analysis of a large organisation is slow.
 fn log_metric(name: &str, started: &Stopwatch) {
