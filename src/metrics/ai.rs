@@ -40,31 +40,51 @@ fn numbers(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
     crate::common::frame::i64_values(frame, name)
 }
 
-/// A list-of-strings column's values; None for a null (nothing recorded) or a missing column.
-/// Iterated with one reused series, not a series made per row: at a million commits that is
-/// most of the cost.
-fn lists(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<Vec<String>>>> {
-    let Ok(column) = frame.column(name) else {
-        return Ok(vec![None; frame.height()]);
-    };
-    let column = column.cast(&DataType::List(Box::new(DataType::String)))?;
-    let list = column.list()?;
-    let mut out = Vec::with_capacity(frame.height());
-    for row in list.amortized_iter() {
-        out.push(match row {
-            Some(series) => Some(
-                series
-                    .as_ref()
-                    .str()?
-                    .iter()
-                    .flatten()
-                    .map(str::to_string)
-                    .collect(),
+/// A list-of-strings column, read one row at a time. Iterated with one reused series, not a
+/// series made per row (at a million commits that was most of the cost), and never gathered into
+/// a vector of every row's strings: at 2,000 people those were 1.8 million small vectors of PR
+/// commits, a third of a gigabyte the allocator kept after the loop.
+struct StrLists {
+    list: Option<ListChunked>,
+    height: usize,
+}
+
+impl StrLists {
+    /// The frame's column `name`; a missing one (an older store) reads as nothing recorded.
+    fn of(frame: &DataFrame, name: &str) -> PolarsResult<Self> {
+        let list = match frame.column(name) {
+            Ok(column) => Some(
+                column
+                    .cast(&DataType::List(Box::new(DataType::String)))?
+                    .list()?
+                    .clone(),
             ),
-            None => None,
-        });
+            Err(_) => None,
+        };
+        Ok(Self {
+            list,
+            height: frame.height(),
+        })
     }
-    Ok(out)
+
+    /// Each row's strings in order; None for a null (nothing recorded) or a missing column.
+    fn rows(&self) -> Box<dyn Iterator<Item = PolarsResult<Option<Vec<String>>>> + '_> {
+        match &self.list {
+            Some(list) => Box::new(list.amortized_iter().map(|row| {
+                row.map(|series| {
+                    Ok(series
+                        .as_ref()
+                        .str()?
+                        .iter()
+                        .flatten()
+                        .map(str::to_string)
+                        .collect())
+                })
+                .transpose()
+            })),
+            None => Box::new(std::iter::repeat_with(|| Ok(None)).take(self.height)),
+        }
+    }
 }
 
 /// The named table with only the columns of `wanted` it has (an older store's scan lacks the
@@ -125,14 +145,17 @@ fn commits_by_pr(
             continue;
         }
         let numbers = numbers(frame, number_column)?;
-        let trailers = lists(frame, "trailers")?;
-        let attribution = lists(frame, "attribution")?;
+        let trailers = StrLists::of(frame, "trailers")?;
+        let attribution = StrLists::of(frame, "attribution")?;
         let rows = str_iter(frame, "repo")?
             .zip(str_iter(frame, "author")?)
             .zip(str_iter(frame, "author_name")?)
             .zip(str_iter(frame, "message_headline")?)
+            .zip(trailers.rows())
+            .zip(attribution.rows())
             .enumerate();
-        for (i, (((repo, author), name), headline)) in rows {
+        for (i, (((((repo, author), name), headline), trailers), attribution)) in rows {
+            let (trailers, attribution) = (trailers?, attribution?);
             let (Some(repo), Some(number)) = (repo, numbers[i]) else {
                 continue;
             };
@@ -144,10 +167,10 @@ fn commits_by_pr(
                     .entry(number)
                     .or_default(),
             };
-            let commit_trailers = trailers[i].as_deref().unwrap_or_default();
-            pr.recorded |= attribution[i].is_some();
+            let commit_trailers = trailers.as_deref().unwrap_or_default();
+            pr.recorded |= attribution.is_some();
             if pr.first_evidence.is_none() {
-                let text = message(headline, attribution[i].as_deref());
+                let text = message(headline, attribution.as_deref());
                 pr.first_evidence = assistants.classify(&ChangeText {
                     author: author.unwrap_or_default(),
                     author_name: name,
@@ -156,7 +179,7 @@ fn commits_by_pr(
                     labels: &[],
                 });
             }
-            pr.trailers.extend(commit_trailers.iter().cloned());
+            pr.trailers.extend(trailers.into_iter().flatten());
         }
     }
     Ok(by_pr)
@@ -211,8 +234,8 @@ pub fn pr_ai(
     drop((pr_commits, commits));
 
     let numbers = numbers(&prs, "number")?;
-    let labels = lists(&prs, "labels")?;
-    let attribution = lists(&prs, "attribution")?;
+    let labels = StrLists::of(&prs, "labels")?;
+    let attribution = StrLists::of(&prs, "attribution")?;
 
     let height = prs.height();
     let mut out_source: Vec<&str> = Vec::with_capacity(height);
@@ -229,8 +252,11 @@ pub fn pr_ai(
         .zip(str_iter(&prs, "repo")?)
         .zip(str_iter(&prs, "author")?)
         .zip(str_iter(&prs, "title")?)
+        .zip(labels.rows())
+        .zip(attribution.rows())
         .enumerate();
-    for (i, (((source, repo), author), title)) in rows {
+    for (i, (((((source, repo), author), title), labels), attribution)) in rows {
+        let (labels, attribution) = (labels?, attribution?);
         let (Some(repo), Some(number)) = (repo, numbers[i]) else {
             continue;
         };
@@ -238,13 +264,13 @@ pub fn pr_ai(
             .get(repo)
             .and_then(|prs| prs.get(&number))
             .unwrap_or(&none);
-        let pr_message = message(title, attribution[i].as_deref());
+        let pr_message = message(title, attribution.as_deref());
         let pr_text = ChangeText {
             author: author.unwrap_or_default(),
             author_name: None,
             message: &pr_message,
             trailers: &commits.trailers,
-            labels: labels[i].as_deref().unwrap_or_default(),
+            labels: labels.as_deref().unwrap_or_default(),
         };
         let found = assistants.classify(&pr_text).or_else(|| {
             // An agent's commit in a person's PR: the person's work, made with its help.
@@ -253,7 +279,7 @@ pub fn pr_ai(
                 ..e
             })
         });
-        let recorded = found.is_some() || attribution[i].is_some() || commits.recorded;
+        let recorded = found.is_some() || attribution.is_some() || commits.recorded;
         out_source.push(source.unwrap_or_default());
         out_repo.push(repo);
         out_number.push(number);
