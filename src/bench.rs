@@ -336,18 +336,16 @@ pub fn median_team(store: &PreparedStore) -> Result<(String, usize), BenchError>
             table: "people",
             source,
         })?;
-    let teams = crate::common::frame::str_values(&people, "team").map_err(|source| {
-        BenchError::Scan {
+    let teams =
+        crate::common::frame::str_values(&people, "team").map_err(|source| BenchError::Scan {
             table: "people",
             source,
-        }
-    })?;
-    let sizes = crate::common::frame::i64_values(&people, "people").map_err(|source| {
-        BenchError::Scan {
+        })?;
+    let sizes =
+        crate::common::frame::i64_values(&people, "people").map_err(|source| BenchError::Scan {
             table: "people",
             source,
-        }
-    })?;
+        })?;
     let mut teams: Vec<(usize, String)> = teams
         .into_iter()
         .zip(sizes)

@@ -228,7 +228,10 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
         assert!((team_ratio - team / analysis).abs() < 1e-9 * team_ratio.max(1.0));
         assert!(!result["team"].as_str().unwrap().is_empty());
         assert!(result["team_people"].as_u64().unwrap() > 0);
-        assert_eq!(result["team_report_seconds_runs"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            result["team_report_seconds_runs"].as_array().unwrap().len(),
+            3
+        );
         let team_phases: Vec<&str> = result["team_phases"]
             .as_array()
             .unwrap()
