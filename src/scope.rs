@@ -525,15 +525,19 @@ fn narrowed(
     let source_rows = per_source.column("__row")?.as_materialized_series().clone();
     let merged_by_a_person = first_row(&prs, within("merged_at", period).and(not_bot("author")))?;
     let whole_numbers = whole.column("number")?.as_materialized_series().clone();
-    let in_whole = || {
-        col("number")
-            .is_in(lit(whole_numbers.clone()).implode(true), false)
-            .fill_null(lit(false))
+    let whole_repos: BTreeSet<String> = distinct(&whole, "repo")?;
+    let in_whole = |repo: &str, number: &str| {
+        is_in(repo, &whole_repos).and(
+            col(number)
+                .is_in(lit(whole_numbers.clone()).implode(true), false)
+                .fill_null(lit(false)),
+        )
     };
-    // Rows are first kept by the number alone (an integer test), then by repository and number.
+    // Rows are first kept by their repository and number apart (the few repositories of the
+    // whole PRs), then by the pair.
     let keep_whole = |frame: LazyFrame, others: Expr| {
         flag_keys(
-            frame.filter(in_whole().or(others.clone())),
+            frame.filter(in_whole("repo", "number").or(others.clone())),
             &whole,
             ["repo", "number"],
             "__whole",
@@ -567,7 +571,6 @@ fn narrowed(
     lap("PR tables");
     // Comments on whole PRs (`container`, `item` are the repository and the number) and the
     // people in view's own anywhere.
-    let whole_repos: BTreeSet<String> = distinct(&whole, "repo")?;
     let comment_keys = whole.clone().lazy().select([
         col("repo").alias("container"),
         col("number").cast(DataType::String).alias("item"),
@@ -600,21 +603,23 @@ fn narrowed(
     // Commits: theirs, the repositories', those naming a whole PR, and the extremes.
     let commits = table("commits");
     let commits_schema = commits.clone().collect_schema()?;
-    let commits = if commits_schema.contains("pr_number") {
-        flag_keys(commits, &whole, ["repo", "pr_number"], "__whole")
-    } else {
-        commits.with_column(lit(NULL).cast(DataType::Boolean).alias("__whole"))
-    };
-    let kept_commits = commits
-        .filter(
-            is_in("author", &in_view)
-                .or(in_repos())
-                .or(col("__whole").fill_null(lit(false)))
-                .or(action_time("commits"))
-                .or(col("sha").is_in(lit(end_shas.clone()).implode(true), false)),
+    let own_commits = is_in("author", &in_view)
+        .or(in_repos())
+        .or(action_time("commits"))
+        .or(col("sha").is_in(lit(end_shas.clone()).implode(true), false));
+    let kept_commits = if commits_schema.contains("pr_number") {
+        flag_keys(
+            commits.filter(own_commits.clone().or(in_whole("repo", "pr_number"))),
+            &whole,
+            ["repo", "pr_number"],
+            "__whole",
         )
+        .filter(own_commits.or(col("__whole").fill_null(lit(false))))
         .drop(by_name(["__whole"], true, false))
-        .collect()?;
+    } else {
+        commits.filter(own_commits)
+    }
+    .collect()?;
     lap("commits");
     let kept_files = flag_keys(files.lazy(), &end_prs, ["repo", "number"], "__end")
         .filter(

@@ -167,7 +167,14 @@ fn actions(
                         .fill_null(lit(true)),
                 ),
         );
-        if let Some(pushed) = pushed_commits {
+        if let Some(mut pushed) = pushed_commits {
+            if window.is_some() {
+                // A window's few commits are looked for among the pushed ones by their shas,
+                // not by every pushed commit's.
+                let shas = commits.clone().select([col("sha")]).collect()?;
+                let shas = shas.column("sha")?.as_materialized_series().clone();
+                pushed = pushed.filter(col("sha").is_in(lit(shas).implode(true), false));
+            }
             commits = commits
                 .join(
                     pushed
