@@ -22,26 +22,32 @@
 //!   whether a file changed again within 21 days (`pr_rework`), and the reverts and hotfixes of
 //!   the deployments that shipped its PRs (DORA's keys).
 //! - **what the organisation's baselines need.** `absentee_manager` compares a team's pickup
-//!   with the median of every other team's in the month: every PR merged in the period is kept
-//!   with its reviews. Every incident ticket (an incident names the PRs that failed, and a hotfix
-//!   that names one is not one that names none). Every deployment, person and sprint (small
-//!   tables). A sprint's start is its first assignment when the tracker gives none: every
-//!   sprint assignment of a sprint a kept ticket was in. Time off only of the people whose
-//!   working clock a kept wait is counted on, and of the people in view.
+//!   with the median of every other team's in the month: every team's pickup in the period is
+//!   computed here, by the metric SQL over every PR merged in the period and its reviews alone
+//!   (`metrics::team_pickups`), and handed on as the table `team_pickups`. Every incident ticket
+//!   (an incident names the PRs that failed, and a hotfix that names one is not one that names
+//!   none). Every person and sprint (small tables); the deployments of the repositories in view
+//!   and one more to production (whether any is recorded). A sprint's start is its first
+//!   assignment when the tracker gives none: every sprint assignment of a sprint a kept ticket
+//!   was in. Time off only of the people whose working clock a kept wait is counted on, and of
+//!   the people in view.
 //! - **the rows that fix the organisation's extremes**, one or a few each: the first and last
 //!   time of each column the calendars span (`metrics::calendar::SPAN_COLUMNS`, so the working
 //!   time is laid out over the same days), the organisation's first action (attrition counts
 //!   working days from it), the latest change to a file (`pr_rework`'s end of data), one ticket
 //!   per status with a category (statuses' categories are read from every ticket), a ticket
-//!   resolved in the period (whether the period was active), one PR per source and one review
-//!   with its own time (what the coverage and `rubber_stamp_review` ask of the whole data).
+//!   resolved and a person's PR merged in the period (whether the period was active), one PR
+//!   per source and one review with its own time (what the coverage and `rubber_stamp_review`
+//!   ask of the whole data). Each is found without reading every row: the first action from
+//!   the first day any action table holds (`metrics::first_action_at`), the latest change among
+//!   the last week's merges and commits, whose file changes are read with the repositories'.
 //!
 //! Everything else is left out. The rows kept for context make metric rows of other teams,
 //! partial ones; the report shows only the teams asked for, whose rows and findings are those of
 //! the organisation's analysis (`tests/team_scope.rs` compares the two). What only the whole
 //! organisation gives — its own rows (`org_monthly`), the weekly phases and the heatmap of
 //! everyone, several teams' organisation-wide trends and keys — a narrowed report leaves out
-//! and says so ([`LEFT_OUT`]); the coverage counts the rows it read.
+//! and says so ([`LEFT_OUT`]); the coverage counts the rows (and deployments) it read.
 //!
 //! `TEAMLENS_WHOLE_ORG=1` analyses the whole organisation and keeps the teams' part, as before;
 //! a user's own SQL metrics (`--metrics`), which may read anything, always do.
@@ -254,6 +260,16 @@ fn narrowed(
     span: MonthSpan,
     teams: &[String],
 ) -> PolarsResult<(Tables, Option<Narrowed>)> {
+    let mut watch = crate::measure::Stopwatch::start();
+    let mut lap = |step: &str| {
+        tracing::debug!(
+            step,
+            seconds = watch.seconds(),
+            cpu_seconds = watch.cpu_seconds(),
+            "narrowing"
+        );
+        watch = crate::measure::Stopwatch::start();
+    };
     let empty = |name: &str| {
         crate::model::table_spec(name)
             .map(crate::model::empty_frame)
@@ -272,6 +288,7 @@ fn narrowed(
     // Bots are judged nowhere and their PRs count for no team's figures (an agent's PR counts
     // for whoever merged or reviewed it, kept below): a team's bot brings no other team or
     // repository into view.
+    lap("people and roster");
     let bots: BTreeSet<String> = distinct(&crate::metrics::bots(tables, config)?, "login")?;
     let is_bot = |person: &str| roster.is_bot(person) || bots.contains(person);
     let not_bot = |column: &str| {
@@ -333,6 +350,7 @@ fn narrowed(
 
     // The PRs kept whole: authored by the people in view, or reviewed, asked of, merged or
     // pushed to by them.
+    lap("teams in view");
     let their_commits = table("commits")
         .filter(is_in("author", &in_view))
         .select([col("sha")])
@@ -382,8 +400,9 @@ fn narrowed(
     let in_repos = || is_in("repo", &repositories);
 
     // The organisation's extremes.
+    lap("PRs kept whole");
     let first_action = crate::metrics::first_action_at(tables, config)?;
-    let data_end = crate::metrics::ai::rework_data_end(tables)?;
+    lap("first action");
     let action_time = |name: &str| {
         crate::metrics::action_time(name).map_or(lit(false), |column| at_time(column, first_action))
     };
@@ -396,109 +415,55 @@ fn narrowed(
             None => Ok(lit(false)),
         }
     };
-    let mut out: Tables = BTreeMap::new();
-    let mut keep = |name: &'static str, frame: LazyFrame| {
-        out.insert(name, frame);
+    // The end of the data as rework reads it: the latest change to a file. File changes are read
+    // once, for the repositories in view and for the PRs and commits of the data's last week,
+    // among which the latest change nearly always is (else it is looked for in all of them).
+    let bound = crate::metrics::ai::latest_change_bound(tables)?;
+    let since = bound.map(|b| b.saturating_sub(8 * 86_400_000_000));
+    let late_prs = table("pull_requests").filter(match since {
+        Some(since) => col("merged_at")
+            .cast(DataType::Int64)
+            .gt_eq(lit(since))
+            .fill_null(lit(false)),
+        None => lit(false),
+    });
+    let late_numbers = late_prs.clone().select([col("number")]).collect()?;
+    let late_numbers = late_numbers
+        .column("number")?
+        .as_materialized_series()
+        .clone();
+    let late_commits = table("commits")
+        .filter(match since {
+            Some(since) => coalesce(&[col("landed_at"), col("authored_at")])
+                .cast(DataType::Int64)
+                .gt_eq(lit(since))
+                .fill_null(lit(false)),
+            None => lit(false),
+        })
+        .collect()?;
+    let late_shas = late_commits.column("sha")?.as_materialized_series().clone();
+    let files = table("file_changes")
+        .filter(
+            in_repos()
+                .or(col("number")
+                    .is_in(lit(late_numbers).implode(true), false)
+                    .fill_null(lit(false)))
+                .or(col("sha")
+                    .is_in(lit(late_shas).implode(true), false)
+                    .fill_null(lit(false))),
+        )
+        .collect()?;
+    let mut late: Tables = BTreeMap::new();
+    late.insert("file_changes", files.clone().lazy());
+    late.insert("pull_requests", late_prs);
+    late.insert("commits", late_commits.lazy());
+    let data_end = match crate::metrics::ai::latest_change(&late, since)? {
+        Some(end) => Some(end),
+        None => crate::metrics::ai::rework_data_end(tables)?,
     };
-
-    // pull_requests: whole PRs, the repositories', the period's merged PRs (the others' pickup),
-    // the extremes and one PR per source.
-    let prs = indexed("pull_requests");
-    let per_source = prs
-        .clone()
-        .group_by([col("source")])
-        .agg([col("__row").min()])
-        .collect()?;
-    let source_rows = per_source.column("__row")?.as_materialized_series().clone();
-    let pr_condition = col("__whole")
-        .fill_null(lit(false))
-        .or(in_repos())
-        .or(within("merged_at", period))
-        .or(col("__row").is_in(lit(source_rows).implode(true), false))
-        .or(span_extremes("pull_requests")?)
-        .or(action_time("pull_requests"))
-        .or(at_time("merged_at", data_end));
-    let kept_prs = flag_keys(prs, &whole, ["repo", "number"], "__whole")
-        .filter(pr_condition)
-        .drop(by_name(["__whole", "__row"], true, false))
-        .collect()?;
-    // The period's merged PRs and the repositories' PRs keep their reviews.
-    let reviewed = keys_of(vec![
-        table("pull_requests").filter(within("merged_at", period)),
-    ])?;
     let end_prs = keys_of(vec![
         table("pull_requests").filter(at_time("merged_at", data_end)),
     ])?;
-    let reviews = indexed("reviews");
-    let timed_review = first_row(&reviews, col("source").neq(lit("git")).fill_null(lit(true)))?;
-    let review_condition = col("__whole")
-        .fill_null(lit(false))
-        .or(col("__reviewed").fill_null(lit(false)))
-        .or(in_repos())
-        .or(timed_review)
-        .or(span_extremes("reviews")?)
-        .or(action_time("reviews"));
-    let kept_reviews = flag_keys(
-        flag_keys(reviews, &whole, ["repo", "number"], "__whole"),
-        &reviewed,
-        ["repo", "number"],
-        "__reviewed",
-    )
-    .filter(review_condition)
-    .drop(by_name(["__whole", "__reviewed", "__row"], true, false))
-    .collect()?;
-    let requests_condition = col("__whole")
-        .fill_null(lit(false))
-        .or(span_extremes("review_requests")?);
-    let kept_requests = flag_keys(
-        table("review_requests"),
-        &whole,
-        ["repo", "number"],
-        "__whole",
-    )
-    .filter(requests_condition)
-    .drop(by_name(["__whole"], true, false))
-    .collect()?;
-    let kept_pr_commits = flag_keys(table("pr_commits"), &whole, ["repo", "number"], "__whole")
-        .filter(
-            col("__whole")
-                .fill_null(lit(false))
-                .or(action_time("pr_commits")),
-        )
-        .drop(by_name(["__whole"], true, false))
-        .collect()?;
-    // Comments on whole PRs (`container`, `item` are the repository and the number) and the
-    // people in view's own anywhere.
-    let comment_keys = whole.clone().lazy().select([
-        col("repo"),
-        col("number").cast(DataType::String).alias("number_text"),
-    ]);
-    let kept_comments = table("comments")
-        .join(
-            comment_keys
-                .select([
-                    col("repo").alias("container"),
-                    col("number_text").alias("item"),
-                    lit(true).alias("__whole"),
-                ])
-                .unique(None, UniqueKeepStrategy::Any),
-            [col("container"), col("item")],
-            [col("container"), col("item")],
-            JoinArgs {
-                maintain_order: MaintainOrderJoin::Left,
-                ..JoinArgs::new(JoinType::Left)
-            },
-        )
-        .filter(
-            is_in("author", &in_view)
-                .or(col("target")
-                    .eq(lit("pr"))
-                    .and(col("__whole").fill_null(lit(false))))
-                .or(action_time("comments")),
-        )
-        .drop(by_name(["__whole"], true, false))
-        .collect()?;
-    // Commits: theirs, the repositories', those naming a whole PR, and the extremes.
     let end_commits = table("commits")
         .filter(
             at_time("landed_at", data_end).or(col("landed_at")
@@ -508,24 +473,155 @@ fn narrowed(
         .select([col("sha")])
         .collect()?;
     let end_shas = end_commits.column("sha")?.as_materialized_series().clone();
-    let commits = table("commits");
-    let commits_schema = commits.clone().collect_schema()?;
-    let commits = if commits_schema.contains("pr_number") {
-        flag_keys(commits, &whole, ["repo", "pr_number"], "__whole")
-    } else {
-        commits.with_column(lit(NULL).cast(DataType::Boolean).alias("__whole"))
+    let mut out: Tables = BTreeMap::new();
+    let mut keep = |name: &'static str, frame: LazyFrame| {
+        out.insert(name, frame);
     };
-    let kept_commits = commits
+
+    lap("data end");
+    // Every team's pickup in the judged months, which `absentee_manager` compares a team's with:
+    // from every PR merged in the period and its reviews, by the metric SQL itself.
+    let merged_in_period = keys_of(vec![
+        table("pull_requests").filter(within("merged_at", period)),
+    ])?;
+    let mut baseline: Tables = BTreeMap::new();
+    baseline.insert("people", table("people"));
+    baseline.insert(
+        "pull_requests",
+        table("pull_requests").filter(within("merged_at", period)),
+    );
+    baseline.insert(
+        "reviews",
+        flag_keys(
+            table("reviews").filter(
+                col("number").is_in(
+                    lit(merged_in_period
+                        .column("number")?
+                        .as_materialized_series()
+                        .clone())
+                    .implode(true),
+                    false,
+                ),
+            ),
+            &merged_in_period,
+            ["repo", "number"],
+            "__merged",
+        )
+        .filter(col("__merged").fill_null(lit(false)))
+        .drop(by_name(["__merged"], true, false)),
+    );
+    let pickups = crate::metrics::team_pickups(&baseline, config)
+        .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+    lap("the others' pickup");
+
+    // pull_requests: whole PRs, the repositories', the extremes, one PR per source and one a
+    // person merged in the period (whether it was active).
+    let prs = indexed("pull_requests");
+    let per_source = prs
+        .clone()
+        .group_by([col("source")])
+        .agg([col("__row").min()])
+        .collect()?;
+    let source_rows = per_source.column("__row")?.as_materialized_series().clone();
+    let merged_by_a_person = first_row(&prs, within("merged_at", period).and(not_bot("author")))?;
+    let whole_numbers = whole.column("number")?.as_materialized_series().clone();
+    let whole_repos: BTreeSet<String> = distinct(&whole, "repo")?;
+    let in_whole = |repo: &str, number: &str| {
+        is_in(repo, &whole_repos).and(
+            col(number)
+                .is_in(lit(whole_numbers.clone()).implode(true), false)
+                .fill_null(lit(false)),
+        )
+    };
+    // Rows are first kept by their repository and number apart (the few repositories of the
+    // whole PRs), then by the pair.
+    let keep_whole = |frame: LazyFrame, others: Expr| {
+        flag_keys(
+            frame.filter(in_whole("repo", "number").or(others.clone())),
+            &whole,
+            ["repo", "number"],
+            "__whole",
+        )
+        .filter(col("__whole").fill_null(lit(false)).or(others))
+        .drop(by_name(["__whole", "__row"], false, false))
+    };
+    let kept_prs = keep_whole(
+        prs,
+        in_repos()
+            .or(col("__row").is_in(lit(source_rows).implode(true), false))
+            .or(merged_by_a_person)
+            .or(span_extremes("pull_requests")?)
+            .or(action_time("pull_requests"))
+            .or(at_time("merged_at", data_end)),
+    )
+    .collect()?;
+    let reviews = indexed("reviews");
+    let timed_review = first_row(&reviews, col("source").neq(lit("git")).fill_null(lit(true)))?;
+    let kept_reviews = keep_whole(
+        reviews,
+        in_repos()
+            .or(timed_review)
+            .or(span_extremes("reviews")?)
+            .or(action_time("reviews")),
+    )
+    .collect()?;
+    let kept_requests =
+        keep_whole(table("review_requests"), span_extremes("review_requests")?).collect()?;
+    let kept_pr_commits = keep_whole(table("pr_commits"), action_time("pr_commits")).collect()?;
+    lap("PR tables");
+    // Comments on whole PRs (`container`, `item` are the repository and the number) and the
+    // people in view's own anywhere.
+    let comment_keys = whole.clone().lazy().select([
+        col("repo").alias("container"),
+        col("number").cast(DataType::String).alias("item"),
+        lit(true).alias("__whole"),
+    ]);
+    let own = is_in("author", &in_view).or(action_time("comments"));
+    let kept_comments = table("comments")
         .filter(
-            is_in("author", &in_view)
-                .or(in_repos())
-                .or(col("__whole").fill_null(lit(false)))
-                .or(action_time("commits"))
-                .or(col("sha").is_in(lit(end_shas.clone()).implode(true), false)),
+            own.clone().or(col("target")
+                .eq(lit("pr"))
+                .and(is_in("container", &whole_repos))),
+        )
+        .join(
+            comment_keys,
+            [col("container"), col("item")],
+            [col("container"), col("item")],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .filter(
+            own.or(col("target")
+                .eq(lit("pr"))
+                .and(col("__whole").fill_null(lit(false)))),
         )
         .drop(by_name(["__whole"], true, false))
         .collect()?;
-    let kept_files = flag_keys(table("file_changes"), &end_prs, ["repo", "number"], "__end")
+    lap("comments");
+    // Commits: theirs, the repositories', those naming a whole PR, and the extremes.
+    let commits = table("commits");
+    let commits_schema = commits.clone().collect_schema()?;
+    let own_commits = is_in("author", &in_view)
+        .or(in_repos())
+        .or(action_time("commits"))
+        .or(col("sha").is_in(lit(end_shas.clone()).implode(true), false));
+    let kept_commits = if commits_schema.contains("pr_number") {
+        flag_keys(
+            commits.filter(own_commits.clone().or(in_whole("repo", "pr_number"))),
+            &whole,
+            ["repo", "pr_number"],
+            "__whole",
+        )
+        .filter(own_commits.or(col("__whole").fill_null(lit(false))))
+        .drop(by_name(["__whole"], true, false))
+    } else {
+        commits.filter(own_commits)
+    }
+    .collect()?;
+    lap("commits");
+    let kept_files = flag_keys(files.lazy(), &end_prs, ["repo", "number"], "__end")
         .filter(
             in_repos()
                 .or(col("__end").fill_null(lit(false)))
@@ -533,7 +629,18 @@ fn narrowed(
         )
         .drop(by_name(["__end"], true, false))
         .collect()?;
-
+    // Deployments: the repositories' (which of them shipped, failed and recovered), and one to
+    // production, so that whether any is recorded stays the organisation's answer.
+    let deployments = indexed("deployments");
+    let production = first_row(
+        &crate::metrics::production_deployments(deployments.clone(), config),
+        lit(true),
+    )?;
+    let kept_deployments = deployments
+        .filter(in_repos().or(production))
+        .drop(by_name(["__row"], true, false))
+        .collect()?;
+    lap("file changes and deployments");
     // Tickets kept whole: assigned to the people in view, or changed by them.
     let ticket_keys: BTreeSet<String> = {
         let assigned = table("issues")
@@ -588,6 +695,7 @@ fn narrowed(
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
     let sprints_in_view = distinct(&sprints_in_view, "to")?;
+    lap("issues");
     let kept_events = table("issue_events")
         .filter(
             is_in("key", &ticket_keys)
@@ -599,6 +707,7 @@ fn narrowed(
         )
         .collect()?;
 
+    lap("issue events");
     // Time off of the people whose working clock a kept wait is counted on.
     let mut clocks = in_view.clone();
     let whole_prs = flag_keys(
@@ -634,6 +743,7 @@ fn narrowed(
         .filter(is_in("person", &clocks))
         .collect()?;
 
+    lap("time off");
     let several: &[&str] = if teams.len() > 1 {
         LEFT_OUT_OF_SEVERAL
     } else {
@@ -661,6 +771,7 @@ fn narrowed(
     keep("issues", kept_issues.lazy());
     keep("issue_events", kept_events.lazy());
     keep("time_off", kept_time_off.lazy());
+    keep("deployments", kept_deployments.lazy());
     // Dismissed reviews are read by who dismissed them (`wont_let_go`), only theirs.
     keep(
         "pr_events",
@@ -671,5 +782,7 @@ fn narrowed(
     }
     // Tables the store did not have stay absent, as the organisation's analysis has them.
     out.retain(|name, _| tables.contains_key(name));
+    // Handed to the metrics as `team_pickups` (`metrics::team_pickups`).
+    out.insert(crate::metrics::Metric::TeamPickups.name(), pickups.lazy());
     Ok((out, Some(summary)))
 }

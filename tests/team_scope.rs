@@ -2,8 +2,9 @@
 //! and say what the organisation's analysis scoped to the team says: the same findings, metric
 //! rows, trends, stuck items and charts' data, in report.json, data/*.csv, report.md and
 //! retro.md. What must differ is named, and only that is left out of the comparison: the rows
-//! the coverage counts (`coverage.tables`, `coverage.excluded`: a narrowed report counts the
-//! rows it read), and what only the whole organisation gives (`teamlens::scope::LEFT_OUT`,
+//! the coverage counts (`coverage.tables`, `coverage.excluded` and the deployments of
+//! `coverage.deployments`: a narrowed report counts the rows it read), and what only the whole
+//! organisation gives (`teamlens::scope::LEFT_OUT`,
 //! `LEFT_OUT_OF_SEVERAL`), which the narrowed report leaves out and says so (`narrowed`).
 //!
 //! The organisation is simulated with work across teams the simulator does not make: an
@@ -326,7 +327,8 @@ fn truncate(text: &str) -> String {
     text.chars().take(400).collect()
 }
 
-/// report.md without what may differ: the coverage's counts of rows read, the sentence that
+/// report.md without what may differ: the coverage's counts of rows read (rows, exclusions,
+/// deployments), the sentence that
 /// says what was read, the links to what is left out, and (for several teams) the trends and
 /// DORA's keys sections, whose organisation-wide figures are left out.
 fn comparable_markdown(text: &str, parts: &[&str]) -> Vec<String> {
@@ -348,6 +350,7 @@ fn comparable_markdown(text: &str, parts: &[&str]) -> Vec<String> {
             || line.trim().is_empty()
             || line.starts_with("Rows: ")
             || line.starts_with("Excluded: ")
+            || line.starts_with("Deployments: ")
             || line.starts_with("Read for ")
             || charts.iter().any(|c| line.contains(c.as_str()))
         {
@@ -424,9 +427,15 @@ fn assert_same_report(teams: &[&str]) {
         }
     }
     for report in [&mut a, &mut b] {
-        for path in ["narrowed", "coverage.tables", "coverage.excluded"]
-            .iter()
-            .chain(&parts)
+        for path in [
+            "narrowed",
+            "coverage.tables",
+            "coverage.excluded",
+            "coverage.deployments.deployments",
+            "coverage.deployments.other_environments",
+        ]
+        .iter()
+        .chain(&parts)
         {
             remove(report, path);
         }

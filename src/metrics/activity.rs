@@ -107,11 +107,25 @@ fn action_time(table: &str) -> &'static str {
 /// Every action of a person (no bot's), lazily: `person`, `at_us`, `kind`, `kind_code` and
 /// `own_offset`; `None` when no table holds any kind of action. What an action is, written once
 /// for `activity_local` and for [`first_action_at`].
+/// `window` (microseconds, both ends inclusive) keeps only the actions of that span, each table
+/// filtered on its time column before anything else, so that a scan reads little of it.
 fn actions(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
+    window: Option<(i64, i64)>,
 ) -> PolarsResult<Option<LazyFrame>> {
-    let table = |name: &str| tables.get(name).cloned();
+    let table = |name: &str| {
+        tables.get(name).cloned().map(|frame| match window {
+            Some((from, to)) => {
+                let at = col(action_time(name)).cast(DataType::Int64);
+                frame.filter(at.clone().gt_eq(lit(from)).and(at.lt_eq(lit(to))))
+            }
+            None => frame,
+        })
+    };
+    // Whether a clone's commit was pushed with a PR is asked of every PR commit, in the window
+    // or not.
+    let pushed_commits = tables.get("pr_commits").cloned();
     let mut parts = Vec::new();
     // `own_offset`: the UTC offset the actor's own clock recorded with the action (a commit's
     // author date), the best word on where they were; other actions have none.
@@ -153,7 +167,14 @@ fn actions(
                         .fill_null(lit(true)),
                 ),
         );
-        if let Some(pushed) = table("pr_commits") {
+        if let Some(mut pushed) = pushed_commits {
+            if window.is_some() {
+                // A window's few commits are looked for among the pushed ones by their shas,
+                // not by every pushed commit's.
+                let shas = commits.clone().select([col("sha")]).collect()?;
+                let shas = shas.column("sha")?.as_materialized_series().clone();
+                pushed = pushed.filter(col("sha").is_in(lit(shas).implode(true), false));
+            }
             commits = commits
                 .join(
                     pushed
@@ -243,16 +264,41 @@ fn actions(
 }
 
 /// The time of the first action of anyone (microseconds), as `activity_local` would hold it:
-/// what attrition reads as the first day the data covers.
+/// what attrition reads as the first day the data covers. Found without building every
+/// action: the first action is no earlier than the earliest time any action table holds, so
+/// the actions of a day from there are built (a day, then a week, a month, …), and the first
+/// window holding one holds the first.
 pub fn first_action_at(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
 ) -> PolarsResult<Option<i64>> {
-    let Some(events) = actions(tables, bots)? else {
+    let mut earliest: Option<i64> = None;
+    for (name, at) in ACTION_TIMES {
+        let Some(frame) = tables.get(name) else {
+            continue;
+        };
+        let first = frame
+            .clone()
+            .select([col(at).cast(DataType::Int64).min()])
+            .collect()?;
+        if let Some(t) = first.column(at)?.i64()?.get(0) {
+            earliest = Some(earliest.map_or(t, |e| e.min(t)));
+        }
+    }
+    let Some(from) = earliest else {
         return Ok(None);
     };
-    let first = events.select([col("at_us").min()]).collect()?;
-    Ok(first.column("at_us")?.i64()?.get(0))
+    for days in [Some(1), Some(8), Some(64), Some(512), None] {
+        let window = days.map(|d: i64| (from, from.saturating_add(d * MICROS_PER_DAY)));
+        let Some(events) = actions(tables, bots, window)? else {
+            return Ok(None);
+        };
+        let first = events.select([col("at_us").min()]).collect()?;
+        if let Some(t) = first.column("at_us")?.i64()?.get(0) {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
 }
 
 /// The tables built here:
@@ -273,7 +319,7 @@ pub fn frames(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
 ) -> PolarsResult<Vec<(Metric, DataFrame)>> {
-    let Some(events) = actions(tables, bots)? else {
+    let Some(events) = actions(tables, bots, None)? else {
         return Ok(Vec::new());
     };
     // Without a roster everyone is in UTC with the default hours, in no team: output per active

@@ -304,9 +304,11 @@ pub fn pr_ai(
 
 /// Every change to a file (`repo`, `path`, `number`, `at` in microseconds): a merged PR's, at
 /// its merge (its commits touching a file once), and a commit's that names no PR, when it
-/// landed (else when it was authored). `None` without the tables and columns to say it.
+/// landed (else when it was authored); with `since`, only the changes from then on, the files
+/// read only for those PRs and commits. `None` without the tables and columns to say it.
 fn changes_to_files(
     tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+    since: Option<i64>,
 ) -> PolarsResult<Option<LazyFrame>> {
     let has = |name: &str, columns: &[&str]| -> PolarsResult<bool> {
         let Some(frame) = tables.get(name) else {
@@ -320,16 +322,43 @@ fn changes_to_files(
     {
         return Ok(None);
     }
-    // Cut once: both kinds of change below read it, and a lazy cut would run twice.
-    let files = tables["file_changes"]
-        .clone()
-        .select([col("repo"), col("sha"), col("number"), col("path")])
-        .collect()?
-        .lazy();
+    let from = |at: Expr| match since {
+        Some(since) => at.cast(DataType::Int64).gt_eq(lit(since)),
+        None => lit(true),
+    };
     let merged = tables["pull_requests"]
         .clone()
-        .filter(col("merged_at").is_not_null())
+        .filter(col("merged_at").is_not_null().and(from(col("merged_at"))))
         .select([col("repo"), col("number"), col("merged_at").alias("at")]);
+    let with_commits = has("commits", &["repo", "sha", "authored_at", "landed_at"])?;
+    let commits = with_commits.then(|| {
+        let at = coalesce(&[col("landed_at"), col("authored_at")]);
+        tables["commits"].clone().filter(from(at.clone())).select([
+            col("repo"),
+            col("sha"),
+            at.alias("at"),
+        ])
+    });
+    let mut files = tables["file_changes"].clone().select([
+        col("repo"),
+        col("sha"),
+        col("number"),
+        col("path"),
+    ]);
+    if since.is_some() {
+        // The few PRs and commits of the span, by number and sha, before any join.
+        let numbers = merged.clone().select([col("number")]).collect()?;
+        let numbers = numbers.column("number")?.as_materialized_series().clone();
+        let mut wanted = col("number").is_in(lit(numbers).implode(true), false);
+        if let Some(commits) = &commits {
+            let shas = commits.clone().select([col("sha")]).collect()?;
+            let shas = shas.column("sha")?.as_materialized_series().clone();
+            wanted = wanted.or(col("sha").is_in(lit(shas).implode(true), false));
+        }
+        files = files.filter(wanted);
+    }
+    // Cut once: both kinds of change below read it, and a lazy cut would run twice.
+    let files = files.collect()?.lazy();
     let by_prs = files
         .clone()
         .filter(col("number").is_not_null())
@@ -342,12 +371,7 @@ fn changes_to_files(
         .group_by([col("repo"), col("path"), col("number")])
         .agg([col("at").min()]);
     let mut changes = vec![by_prs];
-    if has("commits", &["repo", "sha", "authored_at", "landed_at"])? {
-        let commits = tables["commits"].clone().select([
-            col("repo"),
-            col("sha"),
-            coalesce(&[col("landed_at"), col("authored_at")]).alias("at"),
-        ]);
+    if let Some(commits) = commits {
         changes.push(
             files
                 .filter(col("number").is_null().and(col("sha").is_not_null()))
@@ -365,17 +389,63 @@ fn changes_to_files(
     ))
 }
 
-/// The end of the data as `pr_rework` reads it: the latest change to a file (microseconds). A
-/// team's report keeps the change that sets it (`crate::scope`), so that its PRs are judged
-/// against the organisation's end of data, not the team's last change.
-pub fn rework_data_end(
+/// The latest change to a file at or after `since` (microseconds; `None`: any), `None` when
+/// there is none.
+pub fn latest_change(
     tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+    since: Option<i64>,
 ) -> PolarsResult<Option<i64>> {
-    let Some(changes) = changes_to_files(tables)? else {
+    let Some(changes) = changes_to_files(tables, since)? else {
         return Ok(None);
     };
     let end = changes.select([col("at").max()]).collect()?;
     Ok(end.column("at")?.i64()?.get(0))
+}
+
+/// The latest time a change to a file can have: the latest merge of a PR or landing of a
+/// commit, with files or not.
+pub fn latest_change_bound(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+) -> PolarsResult<Option<i64>> {
+    let mut bound: Option<i64> = None;
+    let mut latest = |frame: &LazyFrame, at: Expr| -> PolarsResult<()> {
+        let found = frame
+            .clone()
+            .select([at.cast(DataType::Int64).max().alias("at")])
+            .collect()?;
+        if let Some(t) = found.column("at")?.i64()?.get(0) {
+            bound = Some(bound.map_or(t, |b| b.max(t)));
+        }
+        Ok(())
+    };
+    if let Some(prs) = tables.get("pull_requests") {
+        latest(prs, col("merged_at"))?;
+    }
+    if let Some(commits) = tables.get("commits") {
+        latest(commits, coalesce(&[col("landed_at"), col("authored_at")]))?;
+    }
+    Ok(bound)
+}
+
+/// The end of the data as `pr_rework` reads it: the latest change to a file (microseconds). A
+/// team's report keeps the change that sets it (`crate::scope`), so that its PRs are judged
+/// against the organisation's end of data, not the team's last change. Found from the latest
+/// merges and commits back (a day, a week, two months, then all): the first span holding a
+/// change holds the latest.
+pub fn rework_data_end(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+) -> PolarsResult<Option<i64>> {
+    let Some(bound) = latest_change_bound(tables)? else {
+        return Ok(None);
+    };
+    const DAY: i64 = 86_400 * 1_000_000;
+    for days in [Some(1), Some(8), Some(64), None] {
+        let since = days.map(|d: i64| bound.saturating_sub(d * DAY));
+        if let Some(end) = latest_change(tables, since)? {
+            return Ok(Some(end));
+        }
+    }
+    Ok(None)
 }
 
 /// Days after a PR's merge within which a later change to one of its files is rework.
@@ -405,7 +475,7 @@ pub fn pr_rework(
             ],
         )
     };
-    let Some(changes) = changes_to_files(tables)? else {
+    let Some(changes) = changes_to_files(tables, None)? else {
         return empty();
     };
     let window_us = REWORK_DAYS * 86_400 * 1_000_000;

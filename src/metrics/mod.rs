@@ -63,6 +63,7 @@ pub enum Metric {
     PrRework,
     AiPrs,
     AiMonthly,
+    TeamPickups,
 }
 
 impl Metric {
@@ -70,7 +71,7 @@ impl Metric {
     /// analysis's coverage, `validate`. [`compute_for_analysis`] keeps these and releases every
     /// other derived table and SQL result as soon as the last SQL file naming it has run; asking
     /// [`Metrics::get`] for a released one is a bug it says by name.
-    pub const READ_AFTER_SQL: [Metric; 23] = [
+    pub const READ_AFTER_SQL: [Metric; 24] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -94,10 +95,11 @@ impl Metric {
         Metric::DeliveryOrgMonthly,
         Metric::AiPrs,
         Metric::AiMonthly,
+        Metric::TeamPickups,
     ];
 
     /// Every built-in metric.
-    pub const ALL: [Metric; 35] = [
+    pub const ALL: [Metric; 36] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -133,6 +135,7 @@ impl Metric {
         Metric::PrRework,
         Metric::AiPrs,
         Metric::AiMonthly,
+        Metric::TeamPickups,
     ];
 
     /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
@@ -173,6 +176,7 @@ impl Metric {
             Metric::PrRework => "pr_rework",
             Metric::AiPrs => "ai_prs",
             Metric::AiMonthly => "ai_monthly",
+            Metric::TeamPickups => "team_pickups",
         }
     }
 }
@@ -430,10 +434,73 @@ fn last_readers<'a>(
         .collect()
 }
 
+/// Every team's median pickup per month (`team`, `month`, `pickup_p50_h`), as
+/// `outcome_monthly` has it, from the PRs and reviews in `tables` alone (the other tables read
+/// as empty): what `absentee_manager` compares a team's pickup with. A narrowed analysis
+/// (`crate::scope`) computes it over every team's PRs merged in the judged months and hands
+/// it on as the table `team_pickups`, which [`compute`] then takes as the metric; without it
+/// the metric is `outcome_monthly`'s column.
+pub fn team_pickups(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+) -> Result<DataFrame, MetricsError> {
+    let mut all: BTreeMap<&'static str, LazyFrame> = BTreeMap::new();
+    for spec in crate::model::TABLES {
+        let frame = match tables.get(spec.name) {
+            Some(frame) => frame.clone(),
+            None => crate::model::empty_frame(spec).lazy(),
+        };
+        all.insert(spec.name, frame);
+    }
+    let only = [
+        Metric::PrPhases,
+        Metric::DeployOutcomes,
+        Metric::DeliveryMonthly,
+        Metric::OutcomeMonthly,
+    ];
+    let computed = std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("metrics".into())
+            .stack_size(PLANNING_STACK_BYTES)
+            .spawn_scoped(scope, || compute_only(&all, config, None, Some(&only), Keep::Read))
+            .map_err(MetricsError::Thread)?;
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    pickups_of(computed.get(Metric::OutcomeMonthly)).map_err(query_error("team_pickups"))
+}
+
+/// `outcome_monthly`'s pickup per team and month.
+fn pickups_of(outcomes: &DataFrame) -> PolarsResult<DataFrame> {
+    if outcomes.height() == 0 {
+        return DataFrame::new(
+            0,
+            vec![
+                Column::new_empty("team".into(), &DataType::String),
+                Column::new_empty("month".into(), &DataType::String),
+                Column::new_empty("pickup_p50_h".into(), &DataType::Float64),
+            ],
+        );
+    }
+    outcomes.select(["team", "month", "pickup_p50_h"])
+}
+
 fn compute_here(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
     user_dir: Option<&Path>,
+    keep: Keep,
+) -> Result<Metrics, MetricsError> {
+    compute_only(tables, config, user_dir, None, keep)
+}
+
+/// Every metric, or with `only` the built-in SQL metrics named (and every derived table).
+fn compute_only(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+    user_dir: Option<&Path>,
+    only: Option<&[Metric]>,
     keep: Keep,
 ) -> Result<Metrics, MetricsError> {
     crate::identity::assistants::Assistants::check_removals(&config.ai)?;
@@ -461,11 +528,13 @@ fn compute_here(
         .get(Metric::Bots.name())
         .cloned()
         .unwrap_or_else(DataFrame::empty);
-    for (metric, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
-        context.register(metric.name(), frame.clone().lazy());
-        frames.insert(metric.name().to_string(), frame);
+    if only.is_none() {
+        for (metric, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
+            context.register(metric.name(), frame.clone().lazy());
+            frames.insert(metric.name().to_string(), frame);
+        }
+        log_metric("activity", &started);
     }
-    log_metric("activity", &started);
     // Without a roster there is no local activity; the SQL that reads it sees empty tables.
     for (metric, frame) in activity::empty_frames().map_err(query_error("activity"))? {
         if !frames.contains_key(metric.name()) {
@@ -475,6 +544,7 @@ fn compute_here(
 
     let mut queries: Vec<(String, String)> = BUILTIN_SQL
         .iter()
+        .filter(|(metric, _)| only.is_none_or(|only| only.contains(metric)))
         .map(|(metric, sql)| (metric.name().to_string(), sql.to_string()))
         .collect();
     let mut user_metrics = Vec::new();
@@ -535,6 +605,17 @@ fn compute_here(
     for (metric, frame) in derived::after_sql(&frames).map_err(query_error("derived"))? {
         frames.insert(metric.name().to_string(), frame);
     }
+    // Every team's pickup: handed on by a narrowed analysis, else `outcome_monthly`'s own.
+    let pickups = match tables.get(Metric::TeamPickups.name()) {
+        Some(given) => given.clone().collect(),
+        None => pickups_of(
+            frames
+                .get(Metric::OutcomeMonthly.name())
+                .unwrap_or(&DataFrame::empty()),
+        ),
+    }
+    .map_err(query_error(Metric::TeamPickups.name()))?;
+    frames.insert(Metric::TeamPickups.name().to_string(), pickups);
     log_sizes(&frames);
     Ok(Metrics {
         frames,
@@ -566,6 +647,11 @@ pub fn action_time(table: &str) -> Option<&'static str> {
         .iter()
         .find(|(name, _)| *name == table)
         .map(|(_, at)| *at)
+}
+
+/// The deployments DORA's keys count: to an environment of `[dora] environments`.
+pub fn production_deployments(deployments: LazyFrame, config: &Config) -> LazyFrame {
+    delivery::production(deployments, &config.dora)
 }
 
 /// The tickets DORA's keys count as incidents (`[dora]`'s types and labels): `key`,

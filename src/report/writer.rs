@@ -361,6 +361,8 @@ pub struct Trend {
 /// What the charts are drawn from; also written to `data/*.csv`.
 #[derive(Debug, Clone, Default)]
 struct ChartInputs {
+    /// Every reviewer's share, by team and name; the chart and its data show the busiest
+    /// ([`busiest_shares`]) of the view's, so that a team's view shows its own reviewers.
     shares: Vec<super::charts::ReviewShare>,
     matrix: Option<super::charts::ReviewMatrix>,
     weeks: Vec<super::charts::WeekPhases>,
@@ -2027,8 +2029,7 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
         let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
         files.push((format!("{name}.csv"), table(&columns, rows)));
     }
-    let shares: Vec<_> = inputs
-        .shares
+    let shares: Vec<_> = busiest_shares(&inputs.shares)
         .iter()
         .map(|s| json!({"person": s.person, "team": s.team, "approvals": s.approvals, "share": s.share, "is_manager": s.is_manager}))
         .collect();
@@ -2311,7 +2312,7 @@ fn draw_charts(
     rendered.push(charts::review_load_share(
         dir,
         &format!("Share of each team's merged PRs approved, {label}"),
-        &inputs.shares,
+        &busiest_shares(&inputs.shares),
     )?);
     rendered.push(charts::reviewer_author_matrix(
         dir,
@@ -2532,12 +2533,19 @@ fn review_shares(
             is_manager: roster.is_manager(&reviewer),
         });
     }
-    // The busiest people make the chart readable; it shows them by team and name, never as a
-    // ranking.
+    shares.sort_by(|a, b| a.team.cmp(&b.team).then(a.person.cmp(&b.person)));
+    Ok(shares)
+}
+
+/// The busiest people of `shares` make the chart readable; it shows them by team and name,
+/// never as a ranking. Chosen from a view's own shares (a team's view, its reviewers), not
+/// from the organisation's.
+fn busiest_shares(shares: &[super::charts::ReviewShare]) -> Vec<super::charts::ReviewShare> {
+    let mut shares = shares.to_vec();
     shares.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
     shares.truncate(CHART_PEOPLE);
     shares.sort_by(|a, b| a.team.cmp(&b.team).then(a.person.cmp(&b.person)));
-    Ok(shares)
+    shares
 }
 
 /// The weekly phase medians of the weeks up to the period's end.
