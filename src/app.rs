@@ -562,7 +562,7 @@ fn evaluate(
     if !missed.is_empty() {
         anyhow::bail!(
             "the detectors miss their goals on the {} seeds (precision ≥ 0.95 and recall ≥ 0.90 per \
-             month, no finding on healthy controls or hard-case teams); run with \
+             month, no false alarm on healthy controls or hard-case teams); run with \
              --mistakes to see each miss and false alarm",
             missed.join(" and ")
         );

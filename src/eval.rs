@@ -3,9 +3,9 @@
 //! Simulates many organisations (personas present in some, absent in others, healthy controls
 //! and hard cases), runs every detector over the last months of each, and counts, per finding
 //! kind, true positives (a finding the simulator planted for that subject and month), false
-//! positives and false negatives. Findings in organisations where nothing was planted (healthy
-//! controls) and on the hard-case teams are counted apart as well: they are the false alarms
-//! that would point at a person for nothing.
+//! positives and false negatives. False alarms in organisations whose plan planted nothing
+//! (healthy controls) and on the hard-case teams are counted apart as well: they would point at
+//! a person for nothing.
 //!
 //! Three sets of organisations are scored apart ([`SeedSet`]): the *tuning* seeds, on which the
 //! thresholds were chosen; the *development* seeds, drawn from shifted parameters (team sizes,
@@ -171,9 +171,10 @@ pub struct Evaluation {
     /// the months it spans; found when the detector names the subject in at least one of its
     /// planted months; a false alarm when it names a subject in none of them.
     pub subjects: BTreeMap<FindingKind, Score>,
-    /// Findings of any kind in organisations where nothing was planted.
+    /// False alarms of any kind in the healthy controls, the organisations whose plan planted
+    /// nothing (`GroundTruth::control`).
     pub healthy_control_findings: usize,
-    /// Findings of any kind on the hard-case teams (all healthy) or their people.
+    /// False alarms of any kind on the hard-case teams (healthy by plan) or their people.
     pub hard_case_findings: usize,
     pub organisations: usize,
     pub months_judged: usize,
@@ -259,8 +260,9 @@ impl Evaluation {
             ));
         }
         out.push_str(&format!(
-            "\n{} organisations, last {} months each; findings on healthy controls: {}; on \
-             hard-case teams: {}. Goals (per month, nothing on controls or hard cases): {}.\n",
+            "\n{} organisations, last {} months each; false alarms on healthy controls: {}; on \
+             hard-case teams: {}. Goals (per month, no false alarm on controls or hard cases): \
+             {}.\n",
             self.organisations,
             self.months_judged,
             self.healthy_control_findings,
@@ -345,22 +347,23 @@ pub fn evaluate(
                     .map(move |m| (kind, p.subject.clone(), m.clone()))
             })
             .collect();
-        let control = truth.plants.is_empty();
         let hard_teams = hard_case_teams(&truth);
         for (key, headline) in &found {
             let score = evaluation.scores.entry(key.0).or_default();
             if planted.contains(key) {
+                // What the people's habits made on a control or a hard-case team (a specialist
+                // holding their module) is listed in the truth: finding it is no false alarm.
                 score.tp += 1;
-            } else {
-                score.fp += 1;
-                evaluation.mistakes.push(format!(
-                    "seed {seed}: false alarm {} {} {}: {headline}",
-                    key.0.name(),
-                    key.1,
-                    key.2
-                ));
+                continue;
             }
-            if control {
+            score.fp += 1;
+            evaluation.mistakes.push(format!(
+                "seed {seed}: false alarm {} {} {}: {headline}",
+                key.0.name(),
+                key.1,
+                key.2
+            ));
+            if truth.control {
                 evaluation.healthy_control_findings += 1;
             }
             let team = key
