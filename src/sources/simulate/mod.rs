@@ -470,9 +470,10 @@ const HOLDS: f64 = 0.5;
 /// touches, is log-normal, so over six months a holder's share varies by several points.
 ///
 /// Three choices make a holder. The silo owner changes `src/jobs/` alone. The former lead sends
-/// seven in ten of their files to `src/core/`, everyone else one in sixteen: on a team of up to
-/// about ten engineers the lead holds the core; on a larger one the others' occasional changes
-/// add up to more. And a specialist ([`Habits::home_share`]) sends a third of their files to
+/// seven in ten of their files to `src/core/`, everyone else one in sixteen: with up to twelve
+/// engineers (the most any generator here draws) the lead is expected to hold the core, with
+/// nine or more only just; beyond about thirteen the others' occasional changes add up to more.
+/// And a specialist ([`Habits::home_share`]) sends a third of their files to
 /// their own module and the rest anywhere: where no one else on the team specialises in it,
 /// they are expected to make half or more of its changes on teams of three to five engineers,
 /// while everyone else changes it now and then; from six on, the others' changes, or a second
@@ -684,9 +685,9 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                         plan.name
                     ),
                 );
-                // On a large team the others' occasional changes to the core add up to more
-                // than the lead's: the lead still holds on (wont_let_go), but the core is not
-                // one person's.
+                // On a team large enough the others' occasional changes to the core add up to
+                // more than the lead's: the lead still holds on (wont_let_go), but the core is
+                // not one person's.
                 if holds("src/core/", team.manager) {
                     plant(
                         "knowledge_silo",
