@@ -454,3 +454,49 @@ fn assisted_work_that_comes_back_is_found_and_assisted_work_that_holds_is_not() 
         );
     }
 }
+
+/// A former lead on a team of twelve engineers writes as much as each of them, under 8 % of the
+/// team's merged PRs: found by comparing them with the team's median engineer (a share of the
+/// team's total shrinks as the team grows), while the healthy manager of a team as large is not.
+#[test]
+fn a_former_lead_of_a_large_team_is_compared_with_its_engineers() {
+    let mut lead = healthy("large", 12);
+    lead.manager = ManagerPersona::WontLetGo;
+    let config = SimConfig {
+        teams: vec![lead, healthy("other", 12)],
+        ..SimConfig::default_org(21, 2, 6, 1.0)
+    };
+    let (tables, truth) = simulated(&config);
+    let settings = Config::default();
+    let computed = metrics::compute(&tables, &settings, None).unwrap();
+    let roster = Roster::from_tables(&tables).unwrap();
+    let lead = &truth
+        .plants
+        .iter()
+        .find(|p| p.kind == "wont_let_go")
+        .unwrap()
+        .subject;
+    let mut found = Vec::new();
+    for month in Month::of(config.until).trailing(3) {
+        let outcome = detect::run_all(&DetectorInput::new(
+            month, &computed, &tables, &settings, &roster,
+        ))
+        .unwrap();
+        for finding in outcome
+            .findings
+            .into_iter()
+            .filter(|f| f.kind == FindingKind::WontLetGo)
+        {
+            assert_eq!(&finding.subject, lead, "{}", finding.headline);
+            found.push(finding);
+        }
+    }
+    assert!(found.len() >= 2, "{found:?}");
+    // The months found include one a share of the team's PRs would have missed.
+    let share = |f: &detect::Finding| f.evidence.figures["manager_share_of_merged_prs"].as_f64();
+    assert!(
+        found.iter().any(|f| share(f).unwrap() < 0.08),
+        "{:?}",
+        found.iter().map(share).collect::<Vec<_>>()
+    );
+}
