@@ -46,6 +46,8 @@ pub enum AnalysisError {
     People(#[source] PolarsError),
     #[error(transparent)]
     Polars(#[from] PolarsError),
+    #[error(transparent)]
+    Scope(#[from] crate::scope::ScopeError),
 }
 
 /// Everything after the store, for a run of months: metrics, detectors, report.
@@ -75,6 +77,9 @@ pub struct Analysis {
     pub calendar: crate::config::CalendarConfig,
     /// `[dora] environments`: the deployments DORA's keys count, which the report says.
     pub environments: Vec<String>,
+    /// What was read when the tables were narrowed to `scope`'s teams (`crate::scope`); `None`
+    /// when the whole organisation was analysed.
+    pub narrowed: Option<crate::scope::Narrowed>,
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -84,6 +89,19 @@ pub fn analyze(
     span: MonthSpan,
     user_metrics: Option<&Path>,
 ) -> Result<Analysis, AnalysisError> {
+    analyze_teams(store, config, span, user_metrics, &[])
+}
+
+/// [`analyze`] for the report of `teams` (all of them when empty): the tables narrowed to what
+/// that report reads (`crate::scope`), which says the same about the teams at a fraction of the
+/// cost.
+pub fn analyze_teams(
+    store: &Store,
+    config: &Config,
+    span: MonthSpan,
+    user_metrics: Option<&Path>,
+    teams: &[String],
+) -> Result<Analysis, AnalysisError> {
     // A user's own SQL may read any column, so it gets the full scans; the built-in analysis
     // reads its columns into memory once.
     let tables = match user_metrics {
@@ -92,16 +110,20 @@ pub fn analyze(
     };
     let until = crate::common::time::micros_span(span.first, span.last).1;
     let (identities, tables) = as_of(tables, config, until)?;
-    let metrics = metrics::compute(&tables, config, user_metrics)?;
+    let (tables, narrowed) =
+        crate::scope::narrow(tables, config, span, teams, user_metrics.is_none())?;
+    let metrics = metrics::compute_for_analysis(&tables, config, user_metrics)?;
     let people = tables["people"]
         .clone()
         .collect()
         .map_err(AnalysisError::People)?;
     let roster = Roster::from_people(&people).map_err(AnalysisError::People)?;
     let outcome = detect_span(span, &metrics, &tables, config, &roster)?;
-    Ok(Analysis::new(
-        span, metrics, outcome, roster, identities, tables, config,
-    ))
+    Ok(Analysis {
+        scope: teams.to_vec(),
+        narrowed,
+        ..Analysis::new(span, metrics, outcome, roster, identities, tables, config)
+    })
 }
 
 /// The data as it stood at `until` (microseconds; a report regenerated later says the same),
@@ -179,6 +201,7 @@ impl Analysis {
             clock: config.report.clock,
             calendar: config.calendar.clone(),
             environments: config.dora.environments.clone(),
+            narrowed: None,
         }
     }
 
@@ -238,6 +261,7 @@ impl Analysis {
                 .filter_map(acknowledgement)
                 .collect(),
             scope: &self.scope,
+            narrowed: self.narrowed.as_ref(),
             min_group_size: self.min_group_size,
             clock: self.clock,
         };

@@ -5,8 +5,11 @@
 //! organisation's store is written by fetches over days). Then two child processes of this same
 //! binary are timed, each alone on the machine: one runs the analysis as `teamlens report` does
 //! (load and verify the store, every metric, every detector, the report), the other scans the
-//! needed columns of every table with polars and does nothing else. Their peak resident memory
-//! is each child's own high-water mark, so neither the simulation nor this parent is counted.
+//! needed columns of every table with polars and does nothing else. A third writes one team's
+//! report, as `teamlens report --team` does (the tables narrowed to what it reads,
+//! `crate::scope`), for the median-sized team: what a team's report costs beside the
+//! organisation's. Their peak resident memory is each child's own high-water mark, so neither
+//! the simulation nor this parent is counted.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -24,6 +27,8 @@ use crate::period::Month;
 use crate::sources::Source;
 use crate::sources::simulate::{SimConfig, Simulator};
 use crate::store::{Store, StoreError};
+
+pub mod duckdb;
 
 /// Why a benchmark could not run.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +53,8 @@ pub enum BenchError {
     Child { part: &'static str, status: String },
     #[error("the measured child process ({part}) printed no result: {message}")]
     Output { part: &'static str, message: String },
+    #[error(transparent)]
+    DuckDb(#[from] duckdb::DuckDbError),
     #[error("scanning table {table} for the floor: {source}")]
     Scan {
         table: &'static str,
@@ -71,6 +78,8 @@ pub struct BenchPlan {
     pub regenerate: bool,
     /// Times each part is measured (alternately); the figures are the medians.
     pub runs: u32,
+    /// Run the metric SQL on DuckDB beside the analysis, when `python3` can import duckdb.
+    pub duckdb: bool,
 }
 
 /// The people a simulated team has on average: a manager and the default organisation's
@@ -110,11 +119,19 @@ impl PhaseLog {
     pub fn time<T, E>(&mut self, name: &str, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         let started = Instant::now();
         let value = work()?;
-        self.phases.push(Phase {
+        let phase = Phase {
             phase: name.to_string(),
             seconds: started.elapsed().as_secs_f64(),
             peak_rss_bytes: peak_rss_bytes(),
-        });
+        };
+        tracing::debug!(
+            phase = name,
+            seconds = phase.seconds,
+            peak_rss_mib = phase.peak_rss_bytes.map(|b| b >> 20),
+            rss_mib = crate::measure::rss_bytes().map(|b| b >> 20),
+            "phase done"
+        );
+        self.phases.push(phase);
         Ok(value)
     }
 
@@ -298,13 +315,15 @@ pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), B
     Ok((prepared, false))
 }
 
-/// The two parts a child process measures.
+/// The parts a child process measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Part {
     /// Load the store, compute every metric, run every detector, write the report.
     Analysis,
     /// Read the needed Parquet columns with polars, nothing else.
     Floor,
+    /// One team's report (`--team`), as `teamlens report --team` writes it.
+    Team,
 }
 
 impl Part {
@@ -312,8 +331,49 @@ impl Part {
         match self {
             Part::Analysis => "analysis",
             Part::Floor => "scan floor",
+            Part::Team => "team's report",
         }
     }
+}
+
+/// The team whose report the benchmark times: the median-sized team of the roster (the lower
+/// middle one by people, then by name, of its non-bot people's primary teams), so that the
+/// figure is a typical team's and the same store always gives the same team.
+pub fn median_team(store: &PreparedStore) -> Result<(String, usize), BenchError> {
+    let people = Store::open(&store.dir)?
+        .scan("people")?
+        .filter(col("role").neq(lit("bot")))
+        .group_by([col("team")])
+        .agg([len().alias("people")])
+        .collect()
+        .map_err(|source| BenchError::Scan {
+            table: "people",
+            source,
+        })?;
+    let teams =
+        crate::common::frame::str_values(&people, "team").map_err(|source| BenchError::Scan {
+            table: "people",
+            source,
+        })?;
+    let sizes =
+        crate::common::frame::i64_values(&people, "people").map_err(|source| BenchError::Scan {
+            table: "people",
+            source,
+        })?;
+    let mut teams: Vec<(usize, String)> = teams
+        .into_iter()
+        .zip(sizes)
+        .filter_map(|(team, n)| Some((n? as usize, team?)))
+        .collect();
+    teams.sort();
+    let middle = teams.len().saturating_sub(1) / 2;
+    teams
+        .get(middle)
+        .map(|(n, team)| (team.clone(), *n))
+        .ok_or_else(|| BenchError::Output {
+            part: Part::Team.name(),
+            message: "the store's roster has no team".into(),
+        })
 }
 
 /// What one child process reported, with its peak memory as the kernel saw it.
@@ -327,12 +387,19 @@ pub struct Measured {
 /// is the child's own `VmHWM`, read by it just before it exits: `wait4`'s `ru_maxrss` would not
 /// do, because Linux folds the parent's high-water mark into the child's at `exec` (the child
 /// starts on a copy of the parent's address space), and the parent has just simulated.
-pub fn measure(exe: &Path, part: Part, store: &PreparedStore) -> Result<Measured, BenchError> {
+pub fn measure(
+    exe: &Path,
+    part: Part,
+    store: &PreparedStore,
+    team: &str,
+) -> Result<Measured, BenchError> {
     let part_arg = match part {
         Part::Analysis => "analysis",
         Part::Floor => "floor",
+        Part::Team => "team",
     };
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .arg("--quiet")
         .arg("bench-run")
         .arg("--part")
@@ -340,7 +407,11 @@ pub fn measure(exe: &Path, part: Part, store: &PreparedStore) -> Result<Measured
         .arg("--store")
         .arg(&store.dir)
         .arg("--month")
-        .arg(&store.month)
+        .arg(&store.month);
+    if part == Part::Team {
+        command.arg("--team").arg(team);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -419,26 +490,58 @@ pub struct SizeResult {
     pub load_average: Option<f64>,
     /// The phases of the median analysis run.
     pub phases: Vec<Phase>,
+    /// DuckDB running every file of `queries/metrics/` on the same columns of the same files,
+    /// in memory: the median of its runs, one after each analysis (`None`: not measured, and
+    /// `duckdb_note` says why). #27 holds the whole analysis to at most this.
+    pub duckdb_sql_seconds: Option<f64>,
+    pub duckdb_sql_seconds_runs: Vec<f64>,
+    /// DuckDB reading those columns into memory, before its SQL (the median run's).
+    pub duckdb_load_seconds: Option<f64>,
+    /// `analysis_seconds / duckdb_sql_seconds`: at most 1 meets #27's goal 2.
+    pub analysis_over_duckdb_sql: Option<f64>,
+    /// The three slowest metrics of DuckDB's median run, with their seconds.
+    pub duckdb_slowest: Vec<(String, f64)>,
+    /// Why DuckDB was not measured, when it was not.
+    pub duckdb_note: Option<String>,
+    /// The team whose report was timed ([`median_team`]) and its people.
+    pub team: String,
+    pub team_people: usize,
+    /// One team's report (`report --team`), in its own child: the median of its runs, and
+    /// every run's seconds.
+    pub team_report_seconds: f64,
+    pub team_report_seconds_runs: Vec<f64>,
+    /// `team_report_seconds / analysis_seconds`: what a team's report costs of the
+    /// organisation's (#27's goal: at most a tenth).
+    pub team_ratio: f64,
+    pub team_cpu_seconds: Option<f64>,
+    pub team_peak_rss_bytes: u64,
+    /// The phases of the median team run.
+    pub team_phases: Vec<Phase>,
     /// Simulating and writing the store (not measured; 0 when the store came from the cache).
     pub generation_seconds: f64,
     pub cached: bool,
 }
 
-/// Measures one prepared store `runs` times: the floor, then the analysis, each in its own
-/// child, alternately, so that a change in the machine's load falls on both alike. The figures
-/// are each part's median run (by wall-clock seconds); peak memory is the highest of the runs.
+/// Measures one prepared store `runs` times: the floor, the organisation's analysis and one
+/// team's report, each in its own child, alternately, so that a change in the machine's load
+/// falls on all alike. The figures are each part's median run (by wall-clock seconds); peak
+/// memory is the highest of the runs.
 pub fn run_size(
     exe: &Path,
     store: &PreparedStore,
     cached: bool,
     runs: u32,
+    duckdb: Result<&duckdb::Prepared, String>,
 ) -> Result<SizeResult, BenchError> {
-    // Read every file once first, so both children find them in the page cache alike.
+    // Read every file once first, so every child finds them in the page cache alike.
     Store::open(&store.dir)?.verify()?;
+    let (team, team_people) = median_team(store)?;
     let mut floors = Vec::new();
     let mut analyses = Vec::new();
+    let mut duckdb_runs = Vec::new();
+    let mut teams = Vec::new();
     for _ in 0..runs.max(1) {
-        let floor = measure(exe, Part::Floor, store)?;
+        let floor = measure(exe, Part::Floor, store, &team)?;
         if floor.log.rows == 0 {
             return Err(BenchError::Output {
                 part: Part::Floor.name(),
@@ -446,16 +549,29 @@ pub fn run_size(
             });
         }
         floors.push(floor);
-        analyses.push(measure(exe, Part::Analysis, store)?);
+        analyses.push(measure(exe, Part::Analysis, store, &team)?);
+        teams.push(measure(exe, Part::Team, store, &team)?);
+        if let Ok(prepared) = &duckdb {
+            duckdb_runs.push(duckdb::run(prepared)?);
+        }
     }
+    let duckdb_sql_seconds_runs: Vec<f64> = duckdb_runs.iter().map(|r| r.sql_seconds).collect();
+    duckdb_runs.sort_by(|a, b| a.sql_seconds.total_cmp(&b.sql_seconds));
+    let duckdb_median = duckdb_runs
+        .get(duckdb_runs.len().saturating_sub(1) / 2)
+        .cloned();
     let seconds = |runs: &[Measured]| runs.iter().map(|m| m.log.seconds()).collect::<Vec<_>>();
     let peak = |runs: &[Measured]| runs.iter().map(|m| m.peak_rss_bytes).max().unwrap_or(0);
     let (analysis_seconds_runs, scan_floor_seconds_runs) = (seconds(&analyses), seconds(&floors));
+    let team_report_seconds_runs = seconds(&teams);
     let (peak_rss_bytes, scan_floor_peak_rss_bytes) = (peak(&analyses), peak(&floors));
+    let team_peak_rss_bytes = peak(&teams);
     let analysis = median_run(analyses);
     let floor = median_run(floors);
+    let team_run = median_run(teams);
     let analysis_seconds = analysis.log.seconds();
     let scan_floor_seconds = floor.log.seconds();
+    let team_report_seconds = team_run.log.seconds();
     let rows = |table: &str| store.rows.get(table).copied().unwrap_or(0);
     Ok(SizeResult {
         people: store.people,
@@ -477,6 +593,27 @@ pub fn run_size(
         scan_floor_cpu_seconds: floor.log.cpu_seconds,
         load_average: load_average(),
         phases: analysis.log.phases,
+        duckdb_sql_seconds: duckdb_median.as_ref().map(|r| r.sql_seconds),
+        duckdb_sql_seconds_runs,
+        duckdb_load_seconds: duckdb_median.as_ref().map(|r| r.load_seconds),
+        analysis_over_duckdb_sql: duckdb_median
+            .as_ref()
+            .map(|r| analysis_seconds / r.sql_seconds.max(1e-9)),
+        duckdb_slowest: duckdb_median.map_or_else(Vec::new, |r| {
+            let mut metrics: Vec<(String, f64)> = r.metrics.into_iter().collect();
+            metrics.sort_by(|a, b| b.1.total_cmp(&a.1));
+            metrics.truncate(3);
+            metrics
+        }),
+        duckdb_note: duckdb.err(),
+        team,
+        team_people,
+        team_report_seconds,
+        team_report_seconds_runs,
+        team_ratio: team_report_seconds / analysis_seconds.max(1e-9),
+        team_cpu_seconds: team_run.log.cpu_seconds,
+        team_peak_rss_bytes,
+        team_phases: team_run.log.phases,
         generation_seconds: if cached {
             0.0
         } else {
@@ -570,6 +707,59 @@ pub fn describe(result: &SizeResult) -> String {
         "  {:<34} {:>9.2}x\n",
         "ratio analysis / floor", result.ratio
     ));
+    match (result.duckdb_sql_seconds, result.duckdb_load_seconds) {
+        (Some(sql), Some(load)) => {
+            text.push_str(&format!(
+                "  {:<34} {:>9.3} {:>16}{}\n",
+                "DuckDB: the metric SQL alone",
+                sql,
+                "",
+                spread(&result.duckdb_sql_seconds_runs)
+            ));
+            let slowest: Vec<String> = result
+                .duckdb_slowest
+                .iter()
+                .map(|(metric, seconds)| format!("{metric} {seconds:.2} s"))
+                .collect();
+            text.push_str(&format!(
+                "  {:<34} {:>9.2}x (DuckDB's load of the columns {load:.2} s, not counted; slowest: {})\n",
+                "ratio analysis / DuckDB's SQL",
+                result.analysis_over_duckdb_sql.unwrap_or(f64::NAN),
+                slowest.join(", ")
+            ));
+        }
+        _ => text.push_str(&format!(
+            "  DuckDB not measured: {}\n",
+            result.duckdb_note.as_deref().unwrap_or("not asked for")
+        )),
+    }
+    text.push_str(&format!(
+        "  one team's report ({}, {} people, the median-sized team; phases of its median run):\n",
+        result.team, result.team_people
+    ));
+    for phase in &result.team_phases {
+        text.push_str(&format!(
+            "    {:<32} {:>9.3} {:>16}\n",
+            phase.phase,
+            phase.seconds,
+            phase.peak_rss_bytes.map(mib).unwrap_or_else(|| "?".into())
+        ));
+    }
+    text.push_str(&format!(
+        "  {:<34} {:>9.3} {:>16}{}\n",
+        "team's report (all of the above)",
+        result.team_report_seconds,
+        mib(result.team_peak_rss_bytes),
+        spread(&result.team_report_seconds_runs)
+    ));
+    text.push_str(&format!(
+        "  {:<34} {:>9.3}x (CPU seconds {})\n",
+        "ratio team / organisation",
+        result.team_ratio,
+        result
+            .team_cpu_seconds
+            .map_or_else(|| "?".to_string(), |s| format!("{s:.3}"))
+    ));
     if let (Some(analysis), Some(floor)) =
         (result.analysis_cpu_seconds, result.scan_floor_cpu_seconds)
     {
@@ -611,15 +801,23 @@ pub fn summary(results: &[SizeResult]) -> String {
     if let Some(largest) = results.iter().max_by_key(|r| r.people) {
         let gib = largest.peak_rss_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
         let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+        let duckdb = largest.analysis_over_duckdb_sql.map_or_else(
+            || "not measured".to_string(),
+            |ratio| format!("{} ({ratio:.2}x)", verdict(ratio <= 1.0)),
+        );
         text.push_str(&format!(
-            "goals for {} people: analysis within 20 s: {} ({:.1} s); within 4 GiB: {} ({:.2} GiB); within 4x the floor: {} ({:.2}x)\n",
+            "goals for {} people: analysis within 20 s: {} ({:.1} s); within 4 GiB: {} ({:.2} GiB); \
+             within DuckDB's time for the metric SQL alone: {duckdb}; {:.2}x the floor; a team's \
+             report within a tenth of the organisation's: {} ({:.3}x, {})\n",
             largest.people,
             verdict(largest.analysis_seconds <= 20.0),
             largest.analysis_seconds,
             verdict(gib <= 4.0),
             gib,
-            verdict(largest.ratio <= 4.0),
-            largest.ratio
+            largest.ratio,
+            verdict(largest.team_ratio <= 0.1),
+            largest.team_ratio,
+            largest.team
         ));
     }
     text

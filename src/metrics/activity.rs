@@ -84,25 +84,48 @@ const MONTHLY_COUNTS: [&str; 9] = [
     "weekend_actions",
 ];
 
-/// The tables built here:
-/// - `activity_local` (person, kind, at, month, local_day, local_hour, weekend, after_hours): one
-///   row per action, `month` the UTC month, `local_day` counted in days since 1970-01-01 in the
-///   actor's time zone;
-/// - `person_monthly` (team, person, role, month, actions, own_work, reviews, comments,
-///   ticket_changes, active_days, pr_active_days, after_hours_actions, weekend_actions, last_at):
-///   `team` is the person's primary team, `active_days` counts local days with any action and
-///   `pr_active_days` those with pull-request work (a commit, a review, a PR opened, a comment).
-///
-/// The actions of a year of a large organisation are ten million rows, so every per-row step is
-/// a column operation: the roster is joined once on the person, and a time zone's offset and the
-/// UTC month are looked up by position in small tables indexed by UTC hour, not joined or
-/// formatted per row. Team and role are joined after the monthly aggregation, on a few thousand
-/// rows.
-pub fn frames(
+/// Where each kind of action is read: its table and the column of its time. A team's report
+/// keeps the organisation's first action by these columns (`crate::scope`), so that the first
+/// day the data covers, which attrition counts working days from, stays the organisation's.
+pub const ACTION_TIMES: [(&str, &str); 6] = [
+    ("pr_commits", "authored_at"),
+    ("commits", "authored_at"),
+    ("reviews", "submitted_at"),
+    ("pull_requests", "created_at"),
+    ("comments", "created_at"),
+    ("issue_events", "at"),
+];
+
+/// The time column of an action's table in [`ACTION_TIMES`].
+fn action_time(table: &str) -> &'static str {
+    ACTION_TIMES
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map_or("at", |(_, at)| *at)
+}
+
+/// Every action of a person (no bot's), lazily: `person`, `at_us`, `kind`, `kind_code` and
+/// `own_offset`; `None` when no table holds any kind of action. What an action is, written once
+/// for `activity_local` and for [`first_action_at`].
+/// `window` (microseconds, both ends inclusive) keeps only the actions of that span, each table
+/// filtered on its time column before anything else, so that a scan reads little of it.
+fn actions(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
-) -> PolarsResult<Vec<(Metric, DataFrame)>> {
-    let table = |name: &str| tables.get(name).cloned();
+    window: Option<(i64, i64)>,
+) -> PolarsResult<Option<LazyFrame>> {
+    let table = |name: &str| {
+        tables.get(name).cloned().map(|frame| match window {
+            Some((from, to)) => {
+                let at = col(action_time(name)).cast(DataType::Int64);
+                frame.filter(at.clone().gt_eq(lit(from)).and(at.lt_eq(lit(to))))
+            }
+            None => frame,
+        })
+    };
+    // Whether a clone's commit was pushed with a PR is asked of every PR commit, in the window
+    // or not.
+    let pushed_commits = tables.get("pr_commits").cloned();
     let mut parts = Vec::new();
     // `own_offset`: the UTC offset the actor's own clock recorded with the action (a commit's
     // author date), the best word on where they were; other actions have none.
@@ -121,7 +144,7 @@ pub fn frames(
         parts.push(event(
             commits.filter(col("is_merge").fill_null(lit(false)).not()),
             "author",
-            "authored_at",
+            action_time("pr_commits"),
             "commit",
             col("author_tz_offset_minutes"),
         ));
@@ -144,7 +167,14 @@ pub fn frames(
                         .fill_null(lit(true)),
                 ),
         );
-        if let Some(pushed) = table("pr_commits") {
+        if let Some(mut pushed) = pushed_commits {
+            if window.is_some() {
+                // A window's few commits are looked for among the pushed ones by their shas,
+                // not by every pushed commit's.
+                let shas = commits.clone().select([col("sha")]).collect()?;
+                let shas = shas.column("sha")?.as_materialized_series().clone();
+                pushed = pushed.filter(col("sha").is_in(lit(shas).implode(true), false));
+            }
             commits = commits
                 .join(
                     pushed
@@ -159,7 +189,7 @@ pub fn frames(
         parts.push(event(
             commits,
             "author",
-            "authored_at",
+            action_time("commits"),
             "commit",
             col("author_tz_offset_minutes"),
         ));
@@ -171,7 +201,7 @@ pub fn frames(
         parts.push(event(
             reviews.filter(not_git()),
             "reviewer",
-            "submitted_at",
+            action_time("reviews"),
             "review",
             none(),
         ));
@@ -180,37 +210,32 @@ pub fn frames(
         parts.push(event(
             prs.filter(not_git()),
             "author",
-            "created_at",
+            action_time("pull_requests"),
             "pr",
             none(),
         ));
     }
     if let Some(comments) = table("comments") {
-        parts.push(event(comments, "author", "created_at", "comment", none()));
+        parts.push(event(
+            comments,
+            "author",
+            action_time("comments"),
+            "comment",
+            none(),
+        ));
     }
     if let Some(events) = table("issue_events") {
         parts.push(event(
             events.filter(col("field").neq(lit("sprint"))),
             "actor",
-            "at",
+            action_time("issue_events"),
             "ticket",
             none(),
         ));
     }
     if parts.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    // Without a roster everyone is in UTC with the default hours, in no team: output per active
-    // day still counts, and the detectors that judge a person's rhythm skip people the roster
-    // does not know.
-    let people = match table("people") {
-        Some(people) => people.collect()?,
-        None => DataFrame::empty(),
-    };
-    let people = match crate::model::table_spec("people") {
-        Some(spec) if people.height() == 0 => crate::model::empty_frame(spec),
-        _ => people,
-    };
     let bot_logins: Vec<String> = bots
         .column("login")
         .ok()
@@ -220,23 +245,95 @@ pub fn frames(
                 .map(|s| s.iter().flatten().map(String::from).collect())
         })
         .unwrap_or_default();
-    let events = concat(parts, UnionArgs::default())?
-        .filter(
-            col("person")
-                .str()
-                .ends_with(lit("[bot]"))
-                .not()
-                .and(
-                    col("person")
-                        .is_in(
-                            lit(Series::new("bots".into(), bot_logins)).implode(true),
-                            false,
-                        )
-                        .not(),
-                )
-                .and(col("at_us").is_not_null()),
-        )
-        .collect()?;
+    let events = concat(parts, UnionArgs::default())?.filter(
+        col("person")
+            .str()
+            .ends_with(lit("[bot]"))
+            .not()
+            .and(
+                col("person")
+                    .is_in(
+                        lit(Series::new("bots".into(), bot_logins)).implode(true),
+                        false,
+                    )
+                    .not(),
+            )
+            .and(col("at_us").is_not_null()),
+    );
+    Ok(Some(events))
+}
+
+/// The time of the first action of anyone (microseconds), as `activity_local` would hold it:
+/// what attrition reads as the first day the data covers. Found without building every
+/// action: the first action is no earlier than the earliest time any action table holds, so
+/// the actions of a day from there are built (a day, then a week, a month, …), and the first
+/// window holding one holds the first.
+pub fn first_action_at(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    bots: &DataFrame,
+) -> PolarsResult<Option<i64>> {
+    let mut earliest: Option<i64> = None;
+    for (name, at) in ACTION_TIMES {
+        let Some(frame) = tables.get(name) else {
+            continue;
+        };
+        let first = frame
+            .clone()
+            .select([col(at).cast(DataType::Int64).min()])
+            .collect()?;
+        if let Some(t) = first.column(at)?.i64()?.get(0) {
+            earliest = Some(earliest.map_or(t, |e| e.min(t)));
+        }
+    }
+    let Some(from) = earliest else {
+        return Ok(None);
+    };
+    for days in [Some(1), Some(8), Some(64), Some(512), None] {
+        let window = days.map(|d: i64| (from, from.saturating_add(d * MICROS_PER_DAY)));
+        let Some(events) = actions(tables, bots, window)? else {
+            return Ok(None);
+        };
+        let first = events.select([col("at_us").min()]).collect()?;
+        if let Some(t) = first.column("at_us")?.i64()?.get(0) {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+/// The tables built here:
+/// - `activity_local` (person, kind, at, month, local_day, local_hour, weekend, after_hours): one
+///   row per action, `month` the UTC month, `local_day` counted in days since 1970-01-01 in the
+///   actor's time zone;
+/// - `person_monthly` (team, person, role, month, actions, own_work, reviews, comments,
+///   ticket_changes, active_days, pr_active_days, after_hours_actions, weekend_actions, last_at):
+///   `team` is the person's primary team, `active_days` counts local days with any action and
+///   `pr_active_days` those with pull-request work (a commit, a review, a PR opened, a comment).
+///
+/// The actions of a year of a large organisation are ten million rows, so every per-row step is
+/// a column operation: the roster is joined once on the person, and a time zone's offset and the
+/// UTC month are looked up by position in small tables indexed by UTC hour, not joined or
+/// formatted per row. Team and role are joined after the monthly aggregation, on a few thousand
+/// rows.
+pub fn frames(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    bots: &DataFrame,
+) -> PolarsResult<Vec<(Metric, DataFrame)>> {
+    let Some(events) = actions(tables, bots, None)? else {
+        return Ok(Vec::new());
+    };
+    // Without a roster everyone is in UTC with the default hours, in no team: output per active
+    // day still counts, and the detectors that judge a person's rhythm skip people the roster
+    // does not know.
+    let people = match tables.get("people") {
+        Some(people) => people.clone().collect()?,
+        None => DataFrame::empty(),
+    };
+    let people = match crate::model::table_spec("people") {
+        Some(spec) if people.height() == 0 => crate::model::empty_frame(spec),
+        _ => people,
+    };
+    let events = events.collect()?;
     if events.height() == 0 {
         return Ok(Vec::new());
     }
@@ -309,7 +406,7 @@ pub fn frames(
                 col("own_offset"),
                 when(col("zone_unknown"))
                     .then(col("usual_offset"))
-                    .otherwise(none()),
+                    .otherwise(lit(NULL).cast(DataType::Int64)),
                 lit(hours.offset_minutes.clone()).gather(col("offset_index"), true),
             ])
             .alias("offset_minutes"),

@@ -38,21 +38,7 @@ pub fn before_sql(
             .unwrap_or_else(|| DataFrame::empty().lazy())
     };
 
-    let configured = DataFrame::new(
-        config.report.bots.len(),
-        vec![Column::new("login".into(), config.report.bots.clone())],
-    )?;
-    let bots = concat(
-        [
-            table("people")
-                .filter(col("role").eq(lit("bot")))
-                .select([col("person").alias("login")]),
-            configured.lazy(),
-        ],
-        UnionArgs::default(),
-    )?
-    .unique_stable(None, UniqueKeepStrategy::First)
-    .collect()?;
+    let bots = bots(tables, config)?;
 
     let reverted = table("pull_requests")
         .filter(
@@ -134,6 +120,32 @@ pub fn before_sql(
     ];
     frames.extend(delivery);
     Ok(frames)
+}
+
+/// `bots` (login): people with role `bot` and the config's `report.bots`.
+pub fn bots(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+) -> PolarsResult<DataFrame> {
+    let people = tables
+        .get("people")
+        .cloned()
+        .unwrap_or_else(|| DataFrame::empty().lazy());
+    let configured = DataFrame::new(
+        config.report.bots.len(),
+        vec![Column::new("login".into(), config.report.bots.clone())],
+    )?;
+    concat(
+        [
+            people
+                .filter(col("role").eq(lit("bot")))
+                .select([col("person").alias("login")]),
+            configured.lazy(),
+        ],
+        UnionArgs::default(),
+    )?
+    .unique_stable(None, UniqueKeepStrategy::First)
+    .collect()
 }
 
 /// Status changes in ticket and time order, each with the ticket's next change (`next_at`, null
