@@ -528,15 +528,16 @@ fn evaluate(
     use crate::eval::SeedSet;
     let sets: &[SeedSet] = match set {
         EvalSet::Tuning => &[SeedSet::Tuning],
+        EvalSet::Development => &[SeedSet::Development],
         EvalSet::Unseen => &[SeedSet::Unseen],
-        EvalSet::Both => &[SeedSet::Tuning, SeedSet::Unseen],
+        EvalSet::Both => &[SeedSet::Tuning, SeedSet::Development],
         EvalSet::TuningHabits => &[SeedSet::TuningWithHabits],
-        EvalSet::Assistants => &[SeedSet::AssistantsTuning, SeedSet::AssistantsUnseen],
+        EvalSet::Assistants => &[SeedSet::AssistantsTuning, SeedSet::AssistantsDevelopment],
     };
     if first_seed.is_some() && sets.len() > 1 {
         anyhow::bail!(
-            "--first-seed needs a single set (--set tuning, unseen or tuning-habits): the tuning \
-             and unseen sets start at different seeds"
+            "--first-seed needs a single set (--set tuning, development, unseen or tuning-habits): \
+             the sets start at different seeds"
         );
     }
     let mut missed = Vec::new();
@@ -569,7 +570,7 @@ fn evaluate(
     if !missed.is_empty() {
         anyhow::bail!(
             "the detectors miss their goals on the {} seeds (precision ≥ 0.95 and recall ≥ 0.90 per \
-             month, no finding on healthy controls or hard-case teams); run with \
+             month, no false alarm on healthy controls or hard-case teams); run with \
              --mistakes to see each miss and false alarm",
             missed.join(" and ")
         );

@@ -292,15 +292,17 @@ pub enum Command {
     /// hard-case teams; the tuning seeds and the unseen seeds apart.
     Eval {
         /// Which organisations: the tuning seeds (1–36, the thresholds were tuned on them), the
-        /// unseen seeds (1001–1036, shifted parameters no threshold was tuned on), both, or the
-        /// tuning seeds with the real corpus's habits (tuning-habits).
+        /// development seeds (1001–1036, shifted parameters whose misses were read and traced),
+        /// both of those, the unseen seeds (3001–3036, from the development seeds' generator,
+        /// run once when the changes were final), or the tuning seeds with the real corpus's
+        /// habits (tuning-habits).
         #[arg(long, value_enum, default_value_t = EvalSet::Both)]
         set: EvalSet,
         /// How many organisations of each set to simulate (seeds first-seed, first-seed + 1, …).
         #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u64).range(1..=10000))]
         seeds: u64,
-        /// The first seed (default: 1 for tuning, 1001 for unseen); needs a single set, not
-        /// `--set both`.
+        /// The first seed (default: 1 for tuning, 1001 for development, 3001 for unseen); needs
+        /// a single set, not `--set both`.
         #[arg(long)]
         first_seed: Option<u64>,
         /// How many of each organisation's last months to judge.
@@ -582,9 +584,13 @@ impl From<FetchSource> for crate::fetch::Named {
 /// Which organisations `teamlens eval` scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EvalSet {
+    /// Seeds 1–36: the thresholds were tuned on them.
     Tuning,
+    /// Seeds 1001–1036: shifted parameters, read miss by miss to find causes.
+    Development,
+    /// Seeds 3001–3036: untouched, run once after the changes were final (not part of `both`).
     Unseen,
-    /// Tuning and unseen.
+    /// Tuning and development.
     Both,
     /// The tuning seeds with the real corpus's habits on every team (not part of `both`).
     TuningHabits,

@@ -994,8 +994,13 @@ impl Default for AbsenteeThresholds {
 pub struct WontLetGoThresholds {
     /// Fewer merged PRs in the team-month than this: too little data to judge.
     pub min_team_prs: usize,
-    /// The manager's share of the team's merged PRs, at least.
+    /// The manager's share of the team's merged PRs, at least ...
     pub author_share: f64,
+    /// ... or their merged PRs against the team's median engineer's, at least: a share of the
+    /// team's PRs falls as the team grows (a former lead of twelve engineers who writes as much
+    /// as each of them has 8 %, one of four 20 %), so on a large team the manager is compared
+    /// with the people whose work they would be doing. Half: `author_share` of a team of six.
+    pub median_engineer_ratio: f64,
     /// Besides that share, one of: the manager's own PRs merged with no approval (at least this
     /// many) ...
     pub unapproved_merges: usize,
@@ -1011,6 +1016,7 @@ impl Default for WontLetGoThresholds {
         WontLetGoThresholds {
             min_team_prs: 10,
             author_share: 0.08,
+            median_engineer_ratio: 0.5,
             unapproved_merges: 2,
             dismissals: 1,
             silo_change_share: 0.5,
@@ -1514,6 +1520,10 @@ impl Config {
             ("overload.wip_per_person", t.overload.wip_per_person),
             ("burnout_risk.rise_factor", t.burnout_risk.rise_factor),
             ("review_bottleneck.dominance", t.review_bottleneck.dominance),
+            (
+                "wont_let_go.median_engineer_ratio",
+                t.wont_let_go.median_engineer_ratio,
+            ),
             (
                 "attrition_risk.min_baseline_actions",
                 t.attrition_risk.min_baseline_actions,

@@ -3,15 +3,17 @@
 //! Simulates many organisations (personas present in some, absent in others, healthy controls
 //! and hard cases), runs every detector over the last months of each, and counts, per finding
 //! kind, true positives (a finding the simulator planted for that subject and month), false
-//! positives and false negatives. Findings in organisations where nothing was planted (healthy
-//! controls) and on the hard-case teams are counted apart as well: they are the false alarms
-//! that would point at a person for nothing.
+//! positives and false negatives. False alarms in organisations whose plan planted nothing
+//! (healthy controls) and on the hard-case teams are counted apart as well: they would point at
+//! a person for nothing.
 //!
-//! Two sets of organisations are scored apart ([`SeedSet`]): the *tuning* seeds, on which the
-//! thresholds were chosen, and the *unseen* seeds, drawn from shifted parameters (team sizes,
-//! activity, rosters with gaps) that no threshold was ever tuned on. Each is counted per month
-//! (a finding for a subject in a month) and per subject (a pattern planted for a subject over
-//! several months is one case).
+//! Three sets of organisations are scored apart ([`SeedSet`]): the *tuning* seeds, on which the
+//! thresholds were chosen; the *development* seeds, drawn from shifted parameters (team sizes,
+//! activity, rosters with gaps, the real corpus's habits) and read miss by miss to find what the
+//! detectors and the simulator get wrong, so no longer a test of either; and the *unseen* seeds,
+//! from the same generator as the development seeds, run once after every change made on the
+//! others was final. Each is counted per month (a finding for a subject in a month) and per
+//! subject (a pattern planted for a subject over several months is one case).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,12 +52,22 @@ impl Score {
 }
 
 /// The organisations an evaluation runs on.
+///
+/// A set's role is in its name: a set someone has read the misses of and changed code for is no
+/// longer unseen. When the unseen set's figures have been read and something is changed because
+/// of them, it becomes a development set, and a new unseen set is drawn from seeds no one has run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SeedSet {
     /// [`SimConfig::eval_org`], seeds 1–36 by default: the thresholds were tuned on these.
     Tuning,
-    /// [`SimConfig::unseen_org`], seeds 1001–1036 by default: shifted parameters that no
-    /// threshold was tuned on. Never tune on them.
+    /// [`SimConfig::unseen_org`], seeds 1001–1036 by default: shifted parameters no threshold
+    /// was tuned on, but their misses were read and the detectors and the simulator's truth
+    /// changed where a miss had a cause (issue #21), so they measure progress, not
+    /// generalisation.
+    Development,
+    /// [`SimConfig::unseen_org`], seeds 3001–3036 by default: untouched. Run once, after every
+    /// change made on the tuning and development seeds was final; never tuned on, never read
+    /// for causes before that run.
     Unseen,
     /// [`SimConfig::eval_org_with_habits`], seeds 1–36: the tuning organisations with the real
     /// corpus's habits (specialists, a senior reviewer, evening committers) on every team.
@@ -63,18 +75,20 @@ pub enum SeedSet {
     /// [`SimConfig::eval_org`] with coding assistants planted ([`SimConfig::with_assistants`]),
     /// seeds 1–36: what `ai_output_without_outcome` was tuned on.
     AssistantsTuning,
-    /// [`SimConfig::unseen_org`] with coding assistants planted, seeds 1001–1036: never tuned on.
-    AssistantsUnseen,
+    /// [`SimConfig::unseen_org`] with coding assistants planted, seeds 1001–1036: the
+    /// development organisations with assistants.
+    AssistantsDevelopment,
 }
 
 impl SeedSet {
     pub fn name(self) -> &'static str {
         match self {
             SeedSet::Tuning => "tuning",
+            SeedSet::Development => "development",
             SeedSet::Unseen => "unseen",
             SeedSet::TuningWithHabits => "tuning-habits",
             SeedSet::AssistantsTuning => "assistants-tuning",
-            SeedSet::AssistantsUnseen => "assistants-unseen",
+            SeedSet::AssistantsDevelopment => "assistants-development",
         }
     }
 
@@ -82,7 +96,8 @@ impl SeedSet {
     pub fn first_seed(self) -> u64 {
         match self {
             SeedSet::Tuning | SeedSet::TuningWithHabits | SeedSet::AssistantsTuning => 1,
-            SeedSet::Unseen | SeedSet::AssistantsUnseen => 1001,
+            SeedSet::Development | SeedSet::AssistantsDevelopment => 1001,
+            SeedSet::Unseen => 3001,
         }
     }
 
@@ -90,10 +105,12 @@ impl SeedSet {
     pub fn organisation(self, seed: u64) -> SimConfig {
         match self {
             SeedSet::Tuning => SimConfig::eval_org(seed),
-            SeedSet::Unseen => SimConfig::unseen_org(seed),
+            SeedSet::Development | SeedSet::Unseen => SimConfig::unseen_org(seed),
             SeedSet::TuningWithHabits => SimConfig::eval_org_with_habits(seed),
             SeedSet::AssistantsTuning => SimConfig::with_assistants(SimConfig::eval_org(seed)),
-            SeedSet::AssistantsUnseen => SimConfig::with_assistants(SimConfig::unseen_org(seed)),
+            SeedSet::AssistantsDevelopment => {
+                SimConfig::with_assistants(SimConfig::unseen_org(seed))
+            }
         }
     }
 
@@ -104,10 +121,16 @@ impl SeedSet {
                 "the organisations the thresholds were tuned on (`SimConfig::eval_org`: teams of 4 \
                  to 7 engineers, activity 1.0, complete rosters)"
             }
+            SeedSet::Development => {
+                "organisations no threshold was tuned on whose misses were read and traced to \
+                 their causes (`SimConfig::unseen_org`: teams of 3 to 12 engineers, activity 0.6 \
+                 to 1.6, rosters missing time zones and days away, the real corpus's habits)"
+            }
             SeedSet::Unseen => {
-                "organisations no threshold was tuned on (`SimConfig::unseen_org`: teams of 3 to \
-                 12 engineers, activity 0.6 to 1.6, rosters missing time zones and days away, \
-                 the real corpus's habits)"
+                "untouched organisations from the development seeds' generator, run once after \
+                 every change was final (`SimConfig::unseen_org`: teams of 3 to 12 engineers, \
+                 activity 0.6 to 1.6, rosters missing time zones and days away, the real \
+                 corpus's habits)"
             }
             SeedSet::TuningWithHabits => {
                 "the tuning organisations with the real corpus's habits on every team \
@@ -119,8 +142,8 @@ impl SeedSet {
                  (`SimConfig::with_assistants`: a third of the teams' assisted PRs lag, a third's \
                  do not, the rest use none)"
             }
-            SeedSet::AssistantsUnseen => {
-                "the unseen organisations with coding assistants planted, never tuned on \
+            SeedSet::AssistantsDevelopment => {
+                "the development organisations with coding assistants planted \
                  (`SimConfig::with_assistants` over `SimConfig::unseen_org`)"
             }
         }
@@ -148,9 +171,10 @@ pub struct Evaluation {
     /// the months it spans; found when the detector names the subject in at least one of its
     /// planted months; a false alarm when it names a subject in none of them.
     pub subjects: BTreeMap<FindingKind, Score>,
-    /// Findings of any kind in organisations where nothing was planted.
+    /// False alarms of any kind in the healthy controls, the organisations whose plan planted
+    /// nothing (`GroundTruth::control`).
     pub healthy_control_findings: usize,
-    /// Findings of any kind on the hard-case teams (all healthy) or their people.
+    /// False alarms of any kind on the hard-case teams (healthy by plan) or their people.
     pub hard_case_findings: usize,
     pub organisations: usize,
     pub months_judged: usize,
@@ -236,8 +260,9 @@ impl Evaluation {
             ));
         }
         out.push_str(&format!(
-            "\n{} organisations, last {} months each; findings on healthy controls: {}; on \
-             hard-case teams: {}. Goals (per month, nothing on controls or hard cases): {}.\n",
+            "\n{} organisations, last {} months each; false alarms on healthy controls: {}; on \
+             hard-case teams: {}. Goals (per month, no false alarm on controls or hard cases): \
+             {}.\n",
             self.organisations,
             self.months_judged,
             self.healthy_control_findings,
@@ -322,22 +347,23 @@ pub fn evaluate(
                     .map(move |m| (kind, p.subject.clone(), m.clone()))
             })
             .collect();
-        let control = truth.plants.is_empty();
         let hard_teams = hard_case_teams(&truth);
         for (key, headline) in &found {
             let score = evaluation.scores.entry(key.0).or_default();
             if planted.contains(key) {
+                // What the people's habits made on a control or a hard-case team (a specialist
+                // holding their module) is listed in the truth: finding it is no false alarm.
                 score.tp += 1;
-            } else {
-                score.fp += 1;
-                evaluation.mistakes.push(format!(
-                    "seed {seed}: false alarm {} {} {}: {headline}",
-                    key.0.name(),
-                    key.1,
-                    key.2
-                ));
+                continue;
             }
-            if control {
+            score.fp += 1;
+            evaluation.mistakes.push(format!(
+                "seed {seed}: false alarm {} {} {}: {headline}",
+                key.0.name(),
+                key.1,
+                key.2
+            ));
+            if truth.control {
                 evaluation.healthy_control_findings += 1;
             }
             let team = key

@@ -192,11 +192,24 @@ fn assistants_are_judged_on_the_organisations_that_use_them() {
     assert_eq!(evaluation.hard_case_findings, 0);
 }
 
-/// docs/detectors.md's unseen table is `teamlens eval --set unseen`'s output. Ignored by default
-/// (the 36 unseen organisations are larger and take minutes); no goal is asserted: the unseen
-/// figures are reported as they are, and no threshold is tuned on them.
+/// docs/detectors.md's development table is `teamlens eval --set development`'s output.
+/// Ignored by default (the 36 development organisations are larger and take minutes); no goal
+/// is asserted: their figures are reported as they are.
 #[test]
-#[ignore = "simulates the 36 unseen organisations (minutes); run after changing a detector or the simulator"]
+#[ignore = "simulates the 36 development organisations (minutes); run after changing a detector or the simulator"]
+fn docs_show_the_development_evaluation() {
+    let evaluation =
+        eval::evaluate_set(eval::SeedSet::Development, None, 36, 3, &Config::default()).unwrap();
+    assert_docs_show(&evaluation, "development");
+}
+
+/// docs/detectors.md's unseen table is `teamlens eval --set unseen`'s output, as it was run once
+/// when the changes made on the other sets were final. Ignored by default (minutes); no goal is
+/// asserted. When it fails, a detector or the simulator changed after that run: the table is no
+/// longer a figure on unseen organisations, and a new untouched set must be drawn rather than
+/// the table replaced (docs/detectors.md, "Scores on simulated organisations").
+#[test]
+#[ignore = "simulates the 36 unseen organisations (minutes); run only to check the recorded run"]
 fn docs_show_the_unseen_evaluation() {
     let evaluation =
         eval::evaluate_set(eval::SeedSet::Unseen, None, 36, 3, &Config::default()).unwrap();
@@ -453,4 +466,50 @@ fn assisted_work_that_comes_back_is_found_and_assisted_work_that_holds_is_not() 
             "seed {seed}: a team without the lag is found: {ours:?}"
         );
     }
+}
+
+/// A former lead on a team of twelve engineers writes as much as each of them, under 8 % of the
+/// team's merged PRs: found by comparing them with the team's median engineer (a share of the
+/// team's total shrinks as the team grows), while the healthy manager of a team as large is not.
+#[test]
+fn a_former_lead_of_a_large_team_is_compared_with_its_engineers() {
+    let mut lead = healthy("large", 12);
+    lead.manager = ManagerPersona::WontLetGo;
+    let config = SimConfig {
+        teams: vec![lead, healthy("other", 12)],
+        ..SimConfig::default_org(21, 2, 6, 1.0)
+    };
+    let (tables, truth) = simulated(&config);
+    let settings = Config::default();
+    let computed = metrics::compute(&tables, &settings, None).unwrap();
+    let roster = Roster::from_tables(&tables).unwrap();
+    let lead = &truth
+        .plants
+        .iter()
+        .find(|p| p.kind == "wont_let_go")
+        .unwrap()
+        .subject;
+    let mut found = Vec::new();
+    for month in Month::of(config.until).trailing(3) {
+        let outcome = detect::run_all(&DetectorInput::new(
+            month, &computed, &tables, &settings, &roster,
+        ))
+        .unwrap();
+        for finding in outcome
+            .findings
+            .into_iter()
+            .filter(|f| f.kind == FindingKind::WontLetGo)
+        {
+            assert_eq!(&finding.subject, lead, "{}", finding.headline);
+            found.push(finding);
+        }
+    }
+    assert!(found.len() >= 2, "{found:?}");
+    // The months found include one a share of the team's PRs would have missed.
+    let share = |f: &detect::Finding| f.evidence.figures["manager_share_of_merged_prs"].as_f64();
+    assert!(
+        found.iter().any(|f| share(f).unwrap() < 0.08),
+        "{:?}",
+        found.iter().map(share).collect::<Vec<_>>()
+    );
 }

@@ -16,6 +16,9 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Fewer working days than this left in a month after known time off: the month says nothing
 /// about a fade.
 const MIN_WORKING_DAYS: usize = 3;
+/// A whole working week without a single action, followed by a return: a holiday. For someone
+/// whose days away the `time_off` table does not list, such a run counts as time off.
+const AWAY_WEEKDAYS: usize = 5;
 
 impl Detector for AttritionRisk {
     fn kind(&self) -> FindingKind {
@@ -52,6 +55,7 @@ impl Detector for AttritionRisk {
         let first = baseline.first().copied().unwrap_or(previous);
         let mut off = TimeOff::read(input, first, input.month)?;
         off.observed_from = first_observed_day(input)?;
+        off.add_unlisted_absences(&active_days(input, first, input.month)?);
         let actions = Actions::new(monthly, input.month, previous, &baseline)?;
         let work = Work::read(input, first, input.month)?;
         // Teammates whose baseline is at least half the minimum count in the team's change.
@@ -226,11 +230,52 @@ fn first_observed_day(input: &DetectorInput) -> PolarsResult<Option<NaiveDate>> 
         .map(|d| d.date_naive()))
 }
 
+/// Each person's days with at least one action, in their own time zone, from a month before
+/// `first` to the end of `last`.
+fn active_days(
+    input: &DetectorInput,
+    first: Month,
+    last: Month,
+) -> PolarsResult<BTreeMap<String, BTreeSet<NaiveDate>>> {
+    let local = input.metrics.get(Metric::ActivityLocal);
+    let mut days: BTreeMap<String, BTreeSet<NaiveDate>> = BTreeMap::new();
+    if local.height() == 0 {
+        return Ok(days);
+    }
+    let day_number = |day: NaiveDate| (day - NaiveDate::default()).num_days();
+    let from = day_number(first.previous().first_day());
+    let to = day_number(last.last_day());
+    let frame = local
+        .clone()
+        .lazy()
+        .select([col("person"), col("local_day").cast(DataType::Int64)])
+        .filter(
+            col("local_day")
+                .gt_eq(lit(from))
+                .and(col("local_day").lt_eq(lit(to))),
+        )
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    for (person, day) in str_values(&frame, "person")?
+        .into_iter()
+        .zip(i64_values(&frame, "local_day")?)
+    {
+        if let (Some(person), Some(day)) = (person, day) {
+            days.entry(person)
+                .or_default()
+                .insert(NaiveDate::default() + chrono::Duration::days(day));
+        }
+    }
+    Ok(days)
+}
+
 /// Known time off (the `time_off` table), as each person's weekdays away, and the first day the
 /// data covers.
 #[derive(Debug, Default)]
 struct TimeOff {
     days: BTreeMap<String, BTreeSet<NaiveDate>>,
+    /// People with at least one row in the `time_off` table: their days away are known.
+    listed: BTreeSet<String>,
     /// Weekdays before this one are not working days of anyone's record: the data does not
     /// cover them.
     observed_from: Option<NaiveDate>,
@@ -243,6 +288,15 @@ impl TimeOff {
         let Some(table) = input.tables.get("time_off") else {
             return Ok(off);
         };
+        let listed = table
+            .clone()
+            .select([col("person").cast(DataType::String)])
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect()?;
+        off.listed = str_values(&listed, "person")?
+            .into_iter()
+            .flatten()
+            .collect();
         let (start, end) = crate::common::time::micros_span(first, last);
         let rows = table
             .clone()
@@ -277,6 +331,36 @@ impl TimeOff {
             }
         }
         Ok(off)
+    }
+
+    /// For each person the `time_off` table lists nothing for (a roster gap, or no HR calendar
+    /// at all), every run of at least [`AWAY_WEEKDAYS`] weekdays without a single action between
+    /// two active days is taken as time off: a holiday nobody recorded is an absence followed by
+    /// a return, and counted as working days it reads as a fade (on the simulated teams whose
+    /// days away the roster leaves out, most false alarms were summer holidays). A fade is fewer
+    /// pieces of work spread over the weeks, not a silent week; a silence that has not ended is
+    /// the stop signal's.
+    fn add_unlisted_absences(&mut self, active: &BTreeMap<String, BTreeSet<NaiveDate>>) {
+        for (person, days) in active {
+            if self.listed.contains(person) {
+                continue;
+            }
+            let mut away = Vec::new();
+            for (before, after) in days.iter().zip(days.iter().skip(1)) {
+                let idle: Vec<NaiveDate> = before
+                    .iter_days()
+                    .skip(1)
+                    .take_while(|d| d < after)
+                    .filter(|d| !is_weekend(*d))
+                    .collect();
+                if idle.len() >= AWAY_WEEKDAYS {
+                    away.extend(idle);
+                }
+            }
+            if !away.is_empty() {
+                self.days.entry(person.clone()).or_default().extend(away);
+            }
+        }
     }
 
     /// Weekdays of the month the data covers.
@@ -732,6 +816,38 @@ mod tests {
         assert_eq!(off.working_days("ada", month("2026-08")), 6);
         assert_eq!(off.working_days("ada", month("2026-07")), 0);
         assert_eq!(off.days_off("ada", month("2026-07")), 0);
+    }
+
+    /// Active on every weekday of August 2026 except `idle` (inclusive ranges of days).
+    fn august_active_except(idle: &[(u32, u32)]) -> BTreeSet<NaiveDate> {
+        (1..=31)
+            .map(|d| NaiveDate::from_ymd_opt(2026, 8, d).unwrap())
+            .filter(|d| !is_weekend(*d))
+            .filter(|d| !idle.iter().any(|(a, b)| (*a..=*b).contains(&d.day())))
+            .collect()
+    }
+
+    #[test]
+    fn a_silent_working_week_and_a_return_is_unlisted_time_off() {
+        let mut off = TimeOff::default();
+        off.listed.insert("listed".into());
+        let active: BTreeMap<String, BTreeSet<NaiveDate>> = [
+            // Two weeks away (10 to 21 August) and back: ten weekdays off.
+            ("ada".to_string(), august_active_except(&[(10, 21)])),
+            // Four weekdays without an action is not a holiday.
+            ("bo".to_string(), august_active_except(&[(11, 14)])),
+            // Silent since 17 August: no return yet, which is the stop signal's to judge.
+            ("cy".to_string(), august_active_except(&[(17, 31)])),
+            // The roster lists their days away: nothing is inferred.
+            ("listed".to_string(), august_active_except(&[(10, 21)])),
+        ]
+        .into();
+        off.add_unlisted_absences(&active);
+        assert_eq!(off.days_off("ada", month("2026-08")), 10);
+        assert_eq!(off.working_days("ada", month("2026-08")), 11);
+        assert_eq!(off.days_off("bo", month("2026-08")), 0);
+        assert_eq!(off.days_off("cy", month("2026-08")), 0);
+        assert_eq!(off.days_off("listed", month("2026-08")), 0);
     }
 
     #[test]

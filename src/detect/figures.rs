@@ -499,6 +499,20 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         .at_least(|t| t.wont_let_go.author_share),
         Figure::new(
             WontLetGo,
+            "manager_prs_against_median_engineer",
+            "Their merged PRs against the team's median engineer's",
+            Times,
+        )
+        .at_least(|t| t.wont_let_go.median_engineer_ratio),
+        Figure::new(
+            WontLetGo,
+            "median_engineer_merged_prs",
+            "The team's median engineer's merged PRs",
+            Rate("PRs"),
+        )
+        .json_only(),
+        Figure::new(
+            WontLetGo,
             "merged_without_approval",
             "Their PRs merged without an approval",
             Count("PRs"),
@@ -511,12 +525,14 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
             Count("reviews"),
         )
         .at_least(|t| t.wont_let_go.dismissals as f64),
+        // The headline names the module; its share of the changes is the figure.
         Figure::new(
             WontLetGo,
             "module_only_they_know",
             "A module only they know",
             Text,
-        ),
+        )
+        .json_only(),
         Figure::new(
             WontLetGo,
             "their_share_of_its_changes",

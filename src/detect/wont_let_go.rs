@@ -61,7 +61,11 @@ impl Detector for WontLetGo {
                     .filter(|i| authors[*i].as_deref() == Some(manager))
                     .collect();
                 let share = own.len() as f64 / rows.len() as f64;
-                if share < t.author_share {
+                // Or against the team's median engineer: a share of the team's PRs shrinks as
+                // the team grows, what one person writes does not.
+                let median_engineer = median_engineer_prs(input, team, &rows, &authors);
+                let ratio = own.len() as f64 / median_engineer.max(1.0);
+                if share < t.author_share && ratio < t.median_engineer_ratio {
                     continue;
                 }
                 let unapproved: Vec<usize> = own
@@ -92,6 +96,8 @@ impl Detector for WontLetGo {
                 evidence
                     .figure("team_merged_prs", rows.len())
                     .figure("manager_merged_prs", own.len())
+                    .rounded("median_engineer_merged_prs", Some(median_engineer), 1)
+                    .rounded("manager_prs_against_median_engineer", Some(ratio), 2)
                     .rounded("manager_share_of_merged_prs", Some(share), 3)
                     .figure("merged_without_approval", unapproved.len())
                     .figure("reviews_dismissed", dismissals);
@@ -160,6 +166,30 @@ impl Detector for WontLetGo {
         }
         Ok(outcome)
     }
+}
+
+/// The merged PRs of the month of the team's median engineer (its members other than managers
+/// and bots, those who merged nothing included); the team's rows are `rows` of `authors`.
+fn median_engineer_prs(
+    input: &DetectorInput,
+    team: &str,
+    rows: &[usize],
+    authors: &[Option<String>],
+) -> f64 {
+    let managers = input.roster.managers(team);
+    let mut counts: std::collections::BTreeMap<&str, f64> = input
+        .roster
+        .members(team)
+        .into_iter()
+        .filter(|m| !managers.contains(m) && !input.roster.is_bot(m))
+        .map(|m| (m, 0.0))
+        .collect();
+    for author in rows.iter().filter_map(|i| authors[*i].as_deref()) {
+        if let Some(n) = counts.get_mut(author) {
+            *n += 1.0;
+        }
+    }
+    super::stats::median(counts.into_values()).unwrap_or(0.0)
 }
 
 /// Reviews the person dismissed in the span (`review_dismissed` timeline events).

@@ -462,7 +462,9 @@ pub fn team_pickups(
         let worker = std::thread::Builder::new()
             .name("metrics".into())
             .stack_size(PLANNING_STACK_BYTES)
-            .spawn_scoped(scope, || compute_only(&all, config, None, Some(&only), Keep::Read))
+            .spawn_scoped(scope, || {
+                compute_only(&all, config, None, Some(&only), Keep::Read)
+            })
             .map_err(MetricsError::Thread)?;
         worker
             .join()

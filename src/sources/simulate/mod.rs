@@ -149,6 +149,20 @@ impl TeamPlan {
         self.silo_module = rng.random_bool(0.25);
     }
 
+    /// Whether the plan plants no pattern: a healthy manager, none of the planted patterns, no
+    /// lagging assistant. Its people's habits may still make one (a specialist holding their
+    /// module), which the ground truth then lists.
+    pub fn plants_nothing(&self) -> bool {
+        self.manager == ManagerPersona::Healthy
+            && !self.splits_prs
+            && !self.overloaded
+            && !self.burnout_engineer
+            && !self.leaving_engineer
+            && !self.rubber_stamper
+            && !self.silo_module
+            && !self.ai.is_some_and(|a| a.lag)
+    }
+
     /// A healthy team with a healthy manager and nothing planted.
     pub fn healthy(name: &str, engineers: usize) -> TeamPlan {
         TeamPlan {
@@ -443,6 +457,44 @@ impl SimConfig {
     }
 }
 
+/// A person expected to make at least this share of a module's changes holds it: as much as
+/// all the others together.
+const HOLDS: f64 = 0.5;
+
+/// The modules of a team's repository that one person holds, by the simulator's own choices
+/// (`knowledge_silo`'s pattern): each with its holder and the share of its changes they are
+/// expected to make ([`activity::expected_module_shares`]: their PR rate times the chance that a
+/// file of theirs is there), at least [`HOLDS`], on a team of three people or more (on a team
+/// of two every module is one person's by construction, and there are no others to lose it
+/// to). What the rows drew may stray from it: the size of a PR, and so how many files it
+/// touches, is log-normal, so over six months a holder's share varies by several points.
+///
+/// Three choices make a holder. The silo owner changes `src/jobs/` alone. The former lead sends
+/// seven in ten of their files to `src/core/`, everyone else one in sixteen: with up to twelve
+/// engineers (the most any generator here draws) the lead is expected to hold the core, with
+/// nine or more only just; beyond about thirteen the others' occasional changes add up to more.
+/// And a specialist ([`Habits::home_share`]) sends a third of their files to
+/// their own module and the rest anywhere: where no one else on the team specialises in it,
+/// they are expected to make half or more of its changes on teams of three to five engineers,
+/// while everyone else changes it now and then; from six on, the others' changes, or a second
+/// specialist's, outweigh theirs. That last is the pattern as the real corpus's review
+/// defines it (`tests/data/real/knowledge_silo.md`: "one person holds a module others
+/// change", the holder dominating), and the same shape as the former lead's core. The habit
+/// was meant as harmless mess, so the truth left it out, and on the development seeds two
+/// thirds of `knowledge_silo`'s findings counted as false alarms for it (issue #21).
+fn held_modules(world: &world::World, team: &world::Team) -> Vec<(String, usize, f64)> {
+    if team.engineers.len() + 1 < 3 {
+        return Vec::new();
+    }
+    activity::expected_module_shares(world, team)
+        .into_iter()
+        .filter_map(|(module, shares)| {
+            let (&holder, &share) = shares.iter().max_by(|a, b| a.1.total_cmp(b.1))?;
+            (share >= HOLDS).then_some((module, holder, share))
+        })
+        .collect()
+}
+
 /// One pattern the simulator planted: the detector `kind` should fire for `subject` in `months`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plant {
@@ -462,6 +514,10 @@ pub struct GroundTruth {
     pub seed: u64,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// A healthy control: no team's plan planted anything and none is a hard case. `plants`
+    /// may still list what its people's habits made (a specialist holding their module).
+    #[serde(default)]
+    pub control: bool,
     pub plants: Vec<Plant>,
     /// Teams (`team:<name>`) where nothing was planted: no detector should fire on them or their people.
     pub healthy_teams: Vec<String>,
@@ -572,6 +628,11 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
         let plan = &team.plan;
         let manager = world.members[team.manager].id.clone();
         let team_subject = format!("team:{}", plan.name);
+        let held = held_modules(world, team);
+        let holds = |module: &str, person: usize| {
+            held.iter()
+                .any(|(m, holder, _)| m == module && *holder == person)
+        };
         let mut plant = |kind: &str, subject: &str, months: Vec<String>, detail: String| {
             if !months.is_empty() {
                 plants.push(Plant {
@@ -624,16 +685,22 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                         plan.name
                     ),
                 );
-                plant(
-                    "knowledge_silo",
-                    &team_subject,
-                    months.clone(),
-                    format!("src/core of {} is written by {manager}", plan.name),
-                );
+                // On a team large enough the others' occasional changes to the core add up to
+                // more than the lead's: the lead still holds on (wont_let_go), but the core is
+                // not one person's.
+                if holds("src/core/", team.manager) {
+                    plant(
+                        "knowledge_silo",
+                        &team_subject,
+                        months.clone(),
+                        format!("src/core of {} is written by {manager}", plan.name),
+                    );
+                }
             }
         }
         if plan.silo_module
             && let Some(&owner) = team.engineers.get(3)
+            && holds(world::SILO_MODULE, owner)
         {
             let owner = &world.members[owner].id;
             plant(
@@ -641,6 +708,24 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                 &team_subject,
                 months.clone(),
                 format!("only {owner} ever changes src/jobs of {}", plan.name),
+            );
+        }
+        // Habits: a specialist holding the module they specialise in.
+        let specialist_silos: Vec<&(String, usize, f64)> = held
+            .iter()
+            .filter(|(module, holder, _)| world.members[*holder].home == Some(module.as_str()))
+            .collect();
+        for (module, holder, share) in &specialist_silos {
+            let holder = &world.members[*holder].id;
+            plant(
+                "knowledge_silo",
+                &team_subject,
+                months.clone(),
+                format!(
+                    "{holder} specialises in {module} of {} and is expected to make {:.0} % of its changes",
+                    plan.name,
+                    share * 100.0
+                ),
             );
         }
         if plan.rubber_stamper
@@ -736,14 +821,7 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
                 ),
             );
         }
-        let pure = !plan.ai.is_some_and(|a| a.lag)
-            && plan.manager == ManagerPersona::Healthy
-            && !plan.splits_prs
-            && !plan.overloaded
-            && !plan.burnout_engineer
-            && !plan.leaving_engineer
-            && !plan.rubber_stamper
-            && !plan.silo_module;
+        let pure = plan.plants_nothing() && specialist_silos.is_empty();
         if pure {
             healthy_teams.push(team_subject);
         }
@@ -752,6 +830,10 @@ fn ground_truth(config: &SimConfig, world: &world::World) -> GroundTruth {
         seed: config.seed,
         from: config.from(),
         to: config.until,
+        control: config
+            .teams
+            .iter()
+            .all(|t| t.plants_nothing() && t.hard_case.is_none()),
         plants,
         healthy_teams,
         hard_cases,

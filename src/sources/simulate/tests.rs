@@ -766,3 +766,85 @@ fn unseen_organisations_shift_the_parameters_and_leave_gaps_in_the_roster() {
     assert_eq!(without.commits, simulation.dataset.commits);
     assert!(without.time_off.len() > simulation.dataset.time_off.len());
 }
+
+/// A specialist is in the truth as holding their module when they are expected to make at least
+/// half of its changes (a team of three engineers), not on a large team where the others'
+/// changes outweigh theirs, nor on a team of two; the former lead's core stays planted. A
+/// healthy control is one whose plan planted nothing, whatever its people's habits hold.
+#[test]
+fn a_specialist_expected_to_make_most_of_a_modules_changes_holds_it() {
+    let with_habits = |name: &str, engineers: usize| TeamPlan {
+        habits: Habits::REAL,
+        ..TeamPlan::healthy(name, engineers)
+    };
+    let mut pair = with_habits("pair", 1);
+    pair.hard_case = Some(HardCaseKind::TwoPerson);
+    let mut lead = with_habits("lead", 5);
+    lead.manager = ManagerPersona::WontLetGo;
+    let teams = vec![with_habits("small", 3), with_habits("large", 9), pair, lead];
+    let config = SimConfig {
+        teams: teams.clone(),
+        ..SimConfig::default_org(11, 0, 6, 1.0)
+    };
+    let simulation = simulate(&config);
+    let truth = &simulation.ground_truth;
+    let silos = |team: &str| -> Vec<&Plant> {
+        truth
+            .plants
+            .iter()
+            .filter(|p| p.kind == "knowledge_silo" && p.subject == format!("team:{team}"))
+            .collect()
+    };
+    let small = silos("small");
+    assert!(!small.is_empty(), "{:?}", truth.plants);
+    assert!(small.iter().all(|p| p.detail.contains("specialises in")));
+    assert!(silos("large").is_empty(), "{:?}", silos("large"));
+    assert!(silos("pair").is_empty(), "{:?}", silos("pair"));
+    assert!(
+        silos("lead")
+            .iter()
+            .any(|p| p.detail.starts_with("src/core of lead"))
+    );
+    assert!(truth.healthy_teams.contains(&"team:large".to_string()));
+    assert!(!truth.healthy_teams.contains(&"team:small".to_string()));
+    assert!(!truth.control, "a former lead's team is planted");
+
+    // What the rows drew agrees: the holder named made more changes to the module than anyone.
+    let data = &simulation.dataset;
+    for plant in small {
+        let (holder, module) = plant
+            .detail
+            .split_once(" specialises in ")
+            .map(|(h, rest)| (h, rest.split(' ').next().unwrap_or_default()))
+            .unwrap();
+        let authors: BTreeMap<(&str, i64), &str> = data
+            .pull_requests
+            .iter()
+            .filter(|p| p.repo == "acme/small-api" && p.merged_at.is_some())
+            .map(|p| ((p.repo.as_str(), p.number), p.author.as_str()))
+            .collect();
+        let mut changes: BTreeMap<&str, usize> = BTreeMap::new();
+        for change in data
+            .file_changes
+            .iter()
+            .filter(|f| f.path.starts_with(module))
+        {
+            if let Some(author) = change
+                .number
+                .and_then(|n| authors.get(&(change.repo.as_str(), n)))
+            {
+                *changes.entry(author).or_default() += 1;
+            }
+        }
+        let top = changes.iter().max_by_key(|(_, n)| **n).map(|(p, _)| *p);
+        assert_eq!(top, Some(holder), "{changes:?}");
+    }
+
+    // Only healthy teams with habits: a control, though a specialist holds a module.
+    let control = SimConfig {
+        teams: vec![with_habits("small", 3)],
+        ..SimConfig::default_org(11, 0, 6, 1.0)
+    };
+    let truth = simulate(&control).ground_truth;
+    assert!(truth.control && !truth.plants.is_empty(), "{truth:?}");
+}
