@@ -67,36 +67,28 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// The built-ins something reads after the metrics are computed: a detector, the report, the
-    /// analysis's coverage, `validate`. [`compute_for_analysis`] keeps these and releases every
-    /// other derived table and SQL result as soon as the last SQL file naming it has run; asking
-    /// [`Metrics::get`] for a released one is a bug it says by name.
-    pub const READ_AFTER_SQL: [Metric; 24] = [
-        Metric::PrPhases,
-        Metric::ReviewWaits,
-        Metric::ReviewLoad,
-        Metric::ReviewPairs,
-        Metric::OutputMonthly,
-        Metric::ActiveDays,
-        Metric::OutcomeMonthly,
-        Metric::OrgMonthly,
-        Metric::TeamHealthMonthly,
-        Metric::ActivityHeatmap,
-        Metric::ActivityLocal,
-        Metric::PersonMonthly,
-        Metric::PhasesWeekly,
-        Metric::PersonCalendars,
-        Metric::TimeInStatus,
-        Metric::TimeInStatusCategory,
-        Metric::ProductionDeploys,
-        Metric::IncidentLinks,
-        Metric::DeployOutcomes,
-        Metric::DeliveryMonthly,
-        Metric::DeliveryOrgMonthly,
-        Metric::AiPrs,
-        Metric::AiMonthly,
-        Metric::TeamPickups,
-    ];
+    /// Whether something reads this built-in after the metrics are computed: a detector, the
+    /// report, the analysis's coverage, `validate`. [`compute_for_analysis`] keeps these and
+    /// releases the others (intermediate tables only the SQL reads) as soon as the last SQL file
+    /// naming them has run; asking [`Metrics::get`] for a released one is a bug it says by name.
+    /// The released ones are listed, so that a new metric is kept until someone decides otherwise.
+    pub fn read_after_sql(self) -> bool {
+        !matches!(
+            self,
+            Metric::Bots
+                | Metric::Memberships
+                | Metric::PrFailures
+                | Metric::PrDeploys
+                | Metric::WorkingTime
+                | Metric::StatusCategories
+                | Metric::StatusMoves
+                | Metric::StatusIntervals
+                | Metric::DeployPrs
+                | Metric::HotfixLinks
+                | Metric::PrAi
+                | Metric::PrRework
+        )
+    }
 
     /// Every built-in metric.
     pub const ALL: [Metric; 36] = [
@@ -303,13 +295,13 @@ impl Metrics {
     ///
     /// # Panics
     /// For a metric [`compute_for_analysis`] released: read as empty, it would silently switch a
-    /// detector or a report section off, so the reader belongs in [`Metric::READ_AFTER_SQL`].
+    /// detector or a report section off, so [`Metric::read_after_sql`] must say so.
     pub fn get(&self, metric: Metric) -> &DataFrame {
         static EMPTY: std::sync::OnceLock<DataFrame> = std::sync::OnceLock::new();
         assert!(
             !self.released.iter().any(|name| name == metric.name()),
             "metric `{}` was released after the SQL that reads it; a reader after the SQL \
-             needs it in Metric::READ_AFTER_SQL",
+             needs Metric::read_after_sql to say so",
             metric.name()
         );
         self.frames
@@ -354,7 +346,7 @@ pub(crate) const PLANNING_STACK_BYTES: usize = 256 * 1024 * 1024;
 enum Keep {
     /// Everything, for `teamlens query`, whose SQL may name any of them.
     All,
-    /// What is read after the SQL ([`Metric::READ_AFTER_SQL`], the user's own metrics); the
+    /// What is read after the SQL ([`Metric::read_after_sql`], the user's own metrics); the
     /// rest goes as soon as the last SQL file naming it has run.
     Read,
 }
@@ -372,7 +364,7 @@ pub fn compute(
 }
 
 /// As [`compute`], keeping only what the detectors, the report and `validate` read after the
-/// SQL ([`Metric::READ_AFTER_SQL`] and the user's own metrics): each other derived table or
+/// SQL ([`Metric::read_after_sql`] and the user's own metrics): each other derived table or
 /// intermediate result (`status_moves`, `status_intervals`, `working_time`, `pr_ai`, …) is
 /// released once the last SQL file that names it has run. At 2,000 people they are hundreds of
 /// megabytes the analysis would otherwise hold to its end, under every later step's peak.
@@ -564,7 +556,9 @@ fn compute_only(
     let releasable = |name: &str| {
         keep == Keep::Read
             && !user_metrics.iter().any(|user| user == name)
-            && !Metric::READ_AFTER_SQL.iter().any(|m| m.name() == name)
+            && !Metric::ALL
+                .iter()
+                .any(|m| m.name() == name && m.read_after_sql())
             && Metric::ALL.iter().any(|m| m.name() == name)
     };
     let mut releases = last_readers(
@@ -1236,7 +1230,7 @@ mod tests {
                 .collect();
             frame.sort(columns, Default::default()).unwrap()
         };
-        for metric in Metric::READ_AFTER_SQL {
+        for metric in Metric::ALL.into_iter().filter(|m| m.read_after_sql()) {
             assert!(
                 sorted(kept.get(metric)).equals_missing(&sorted(all.get(metric))),
                 "{}",
