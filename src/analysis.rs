@@ -13,7 +13,7 @@ use crate::ack::{Ack, Acks};
 use crate::config::Config;
 use crate::detect::{self, DetectError, DetectorInput, Finding, FindingKind};
 use crate::identity::{self, Identities, IdentityError, Roster};
-use crate::metrics::{self, Metric, Metrics, MetricsError};
+use crate::metrics::{self, History, Metric, Metrics, MetricsError, Reach};
 use crate::period::{Month, MonthSpan};
 use crate::report::delivery::DeploymentCoverage;
 use crate::report::privacy::PrivacyError;
@@ -42,6 +42,8 @@ pub enum AnalysisError {
     Report(#[from] ReportError),
     #[error(transparent)]
     Privacy(#[from] PrivacyError),
+    #[error(transparent)]
+    Window(#[from] crate::asof::WindowError),
     #[error("reading people: {0}")]
     People(#[source] PolarsError),
     #[error(transparent)]
@@ -55,8 +57,12 @@ pub struct Analysis {
     pub outcome: detect::Outcome,
     pub roster: Roster,
     pub identities: Identities,
-    /// The tables as they stood at the span's end, identities applied: what was analysed.
+    /// The tables as they stood at the span's end, identities applied: what was analysed
+    /// (the window's months and what is still alive in them, or every month: [`Loaded`]).
     pub tables: Tables,
+    /// The whole history as it stood at the span's end, identities applied, lazily: what the
+    /// coverage counts.
+    pub history: Tables,
     /// Findings the team has acknowledged (`teamlens ack`), with the acknowledgement: taken out
     /// of `outcome.findings` by [`Analysis::acknowledge`].
     pub acknowledged: Vec<(Finding, Ack)>,
@@ -77,6 +83,166 @@ pub struct Analysis {
     pub environments: Vec<String>,
 }
 
+/// The months an analysis reads: its span and the months before it that its report, retro
+/// and detectors look back on (trends, the month compared with, baselines, a detector's
+/// window). What lies before them is read only where it is still alive in them
+/// (`asof::window`) or is a fact about all of time ([`History`]), so a month's report costs
+/// what it reads, not what is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub first: Month,
+    pub last: Month,
+}
+
+impl Window {
+    /// The months the analysis of `span` reads, with `config`'s thresholds.
+    pub fn of(span: MonthSpan, config: &Config) -> Window {
+        let back = detect::lookback_months(config)
+            .max(crate::report::LOOKBACK_MONTHS)
+            .max(crate::report::retro::LOOKBACK_MONTHS);
+        let mut first = span.first;
+        for _ in 0..back {
+            first = first.previous();
+        }
+        Window {
+            first,
+            last: span.last,
+        }
+    }
+
+    /// The end of its last month, in microseconds: what the as-of cut keeps rows before.
+    pub fn until(self) -> i64 {
+        crate::common::time::micros_span(self.first, self.last).1
+    }
+}
+
+/// `TEAMLENS_WHOLE_HISTORY=1`: read every stored month, as before windows were read (for the
+/// test that both give the same report, and for the benchmark's comparison).
+pub fn whole_history() -> bool {
+    std::env::var_os("TEAMLENS_WHOLE_HISTORY").is_some_and(|v| v == "1")
+}
+
+/// What an analysis read from the store, not yet cut to its end.
+pub struct Read {
+    window: Window,
+    tables: Tables,
+    /// The rows the window leaves out and the whole store's status categories; `None` when
+    /// `tables` hold every month.
+    rest: Option<(Tables, LazyFrame)>,
+}
+
+impl Read {
+    /// The window's rows (`asof::window`), or every stored month with `TEAMLENS_WHOLE_HISTORY`
+    /// or for a user's own SQL (`full`: it may read any column of any month).
+    pub fn from(store: &Store, window: Window, full: bool) -> Result<Read, AnalysisError> {
+        if full {
+            return Ok(Read {
+                window,
+                tables: store.scan_all()?,
+                rest: None,
+            });
+        }
+        if whole_history() {
+            return Ok(Read {
+                window,
+                tables: store.analysis_tables()?,
+                rest: None,
+            });
+        }
+        let read = crate::asof::window(store, window.first, window.last)?;
+        Ok(Read {
+            window,
+            tables: read.tables,
+            rest: Some((read.rest, read.categories)),
+        })
+    }
+}
+
+/// The data as it stood at the window's end (a report regenerated later says the same), who
+/// is who decided from the whole history as it stood and applied to every person column.
+pub struct Loaded {
+    pub identities: Identities,
+    pub tables: Tables,
+    pub history: Tables,
+    /// The whole history's facts the metrics read, when `tables` hold a window.
+    pub facts: Option<History>,
+    pub window: Window,
+}
+
+impl Loaded {
+    /// Cuts what was read to the window's end and decides who is who.
+    pub fn settle(read: Read, config: &Config) -> Result<Loaded, AnalysisError> {
+        let until = read.window.until();
+        let (categories, rest) = match read.rest {
+            Some((rest, categories)) => (Some(categories), Some(rest)),
+            None => (None, None),
+        };
+        // The tables read many times are cut once, into memory: left lazy, the cut (filters,
+        // and joins that keep a PR's commits and a ticket's events only with it) would run
+        // again in identity resolution and in every metric and detector that reads them.
+        let tables = crate::asof::as_of_with(
+            read.tables,
+            until,
+            crate::model::READ_REPEATEDLY,
+            categories,
+        )?;
+        let Some(rest) = rest else {
+            let identities = identity::resolve(&tables, config, Some(until))?;
+            let tables = identities.apply(tables)?;
+            return Ok(Loaded {
+                identities,
+                history: tables.clone(),
+                tables,
+                facts: None,
+                window: read.window,
+            });
+        };
+        // Who is who is decided from the whole history: an account's names over the years.
+        let mut history = joined(&tables, rest)?;
+        let identities = identity::resolve(&history, config, Some(until))?;
+        let tables = identities.apply(tables)?;
+        history.insert("people", tables["people"].clone());
+        let facts = History::compute(&history, &identities.renamed, config)?;
+        let history = identities.rename(history)?;
+        Ok(Loaded {
+            identities,
+            tables,
+            history,
+            facts: Some(facts),
+            window: read.window,
+        })
+    }
+
+    /// What the metrics know of the history beyond their tables.
+    pub fn reach(&self) -> Reach<'_> {
+        Reach {
+            history: self.facts.as_ref(),
+            first_day: Some(self.window.first.first_day()),
+        }
+    }
+}
+
+/// Each table of `window` (cut) followed by its `rest`, lazily, with the window's columns.
+fn joined(window: &Tables, mut rest: Tables) -> Result<Tables, AnalysisError> {
+    let mut history = Tables::new();
+    for (name, frame) in window {
+        let schema = frame.clone().collect_schema()?;
+        let columns: Vec<Expr> = schema
+            .iter()
+            .map(|(column, dtype)| col(column.clone()).cast(dtype.clone()))
+            .collect();
+        let frame = match rest.remove(name) {
+            Some(more) => concat(
+                [frame.clone(), more.select(columns)],
+                UnionArgs::default(),
+            )?,
+            None => frame.clone(),
+        };
+        history.insert(name, frame);
+    }
+    Ok(history)
+}
+
 /// Computes the metrics once and runs every detector for each month of the span.
 pub fn analyze(
     store: &Store,
@@ -84,40 +250,17 @@ pub fn analyze(
     span: MonthSpan,
     user_metrics: Option<&Path>,
 ) -> Result<Analysis, AnalysisError> {
-    // A user's own SQL may read any column, so it gets the full scans; the built-in analysis
-    // reads its columns into memory once.
-    let tables = match user_metrics {
-        Some(_) => store.scan_all()?,
-        None => store.analysis_tables()?,
-    };
-    let until = crate::common::time::micros_span(span.first, span.last).1;
-    let (identities, tables) = as_of(tables, config, until)?;
-    let metrics = metrics::compute(&tables, config, user_metrics)?;
-    let people = tables["people"]
+    let window = Window::of(span, config);
+    let read = Read::from(store, window, user_metrics.is_some())?;
+    let loaded = Loaded::settle(read, config)?;
+    let metrics = metrics::compute_with(&loaded.tables, config, user_metrics, &loaded.reach())?;
+    let people = loaded.tables["people"]
         .clone()
         .collect()
         .map_err(AnalysisError::People)?;
     let roster = Roster::from_people(&people).map_err(AnalysisError::People)?;
-    let outcome = detect_span(span, &metrics, &tables, config, &roster)?;
-    Ok(Analysis::new(
-        span, metrics, outcome, roster, identities, tables, config,
-    ))
-}
-
-/// The data as it stood at `until` (microseconds; a report regenerated later says the same),
-/// with who is who decided from it and applied to every person column.
-pub fn as_of(
-    tables: Tables,
-    config: &Config,
-    until: i64,
-) -> Result<(Identities, Tables), AnalysisError> {
-    // The tables read many times are cut once, into memory: left lazy, the cut (filters, and
-    // joins that keep a PR's commits and a ticket's events only with it) would run again in
-    // identity resolution and in every metric and detector that reads them.
-    let tables = crate::asof::as_of(tables, until, crate::model::READ_REPEATEDLY)?;
-    let identities = identity::resolve(&tables, config, Some(until))?;
-    let tables = identities.apply(tables)?;
-    Ok((identities, tables))
+    let outcome = detect_span(span, &metrics, &loaded.tables, config, &roster)?;
+    Ok(Analysis::new(span, metrics, outcome, roster, loaded, config))
 }
 
 /// Every detector for each month of the span: the findings, the most severe first and within
@@ -160,8 +303,7 @@ impl Analysis {
         metrics: Metrics,
         outcome: detect::Outcome,
         roster: Roster,
-        identities: Identities,
-        tables: Tables,
+        loaded: Loaded,
         config: &Config,
     ) -> Analysis {
         Analysis {
@@ -169,8 +311,9 @@ impl Analysis {
             metrics,
             outcome,
             roster,
-            identities,
-            tables,
+            identities: loaded.identities,
+            tables: loaded.tables,
+            history: loaded.history,
             acknowledged: Vec::new(),
             expiring: Vec::new(),
             thresholds: config.thresholds.clone(),
@@ -204,11 +347,11 @@ impl Analysis {
         anonymize: bool,
     ) -> Result<ReportData, AnalysisError> {
         let mut coverage = crate::measure::timed("report: coverage", || {
-            coverage(store, &self.tables, &self.identities)
+            coverage(store, &self.history, &self.identities)
         })?;
         coverage.calendars = calendar_coverage(&self.metrics, &self.calendar)?;
         coverage.deployments =
-            deployment_coverage(&self.tables, &self.metrics, &self.environments)?;
+            deployment_coverage(&self.history, &self.metrics, &self.environments)?;
         let names = names_for(store, &self.tables, anonymize)?;
         let input = ReportInput {
             span: self.span,
@@ -318,7 +461,8 @@ pub fn names_for(store: &Store, tables: &Tables, anonymize: bool) -> Result<Name
     Ok(Names::pseudonymous(key, &known)?)
 }
 
-/// What the data covers: sources, rows per table, the span of PR and ticket activity.
+/// What the data covers: sources, rows per table, the span of PR and ticket activity, from
+/// the whole history as it stood (`tables`).
 pub fn coverage(
     store: &Store,
     tables: &Tables,
@@ -352,8 +496,7 @@ pub fn coverage(
         let Some(table) = tables.get(name.as_str()).filter(|_| stored.rows > 0) else {
             continue;
         };
-        let rows = table.clone().select([len()]).collect()?;
-        let rows = rows.column("len")?.u32()?.get(0).unwrap_or(0) as usize;
+        let rows = crate::common::frame::count_rows(table.clone())?;
         if rows > 0 {
             counts.push(TableCount {
                 name: name.clone(),
@@ -432,12 +575,7 @@ pub fn deployment_coverage(
             )
         })
         .collect();
-    let links = metrics.get(Metric::IncidentLinks);
-    let incidents_without_pr = if links.height() > 0 {
-        links.column("number")?.null_count()
-    } else {
-        0
-    };
+    let incidents_without_pr = metrics.incidents_without_pr()?;
     Ok(DeploymentCoverage {
         environments: environments.to_vec(),
         deployments: deploys.height(),
@@ -475,11 +613,8 @@ pub fn excluded_rows(tables: &Tables, bots: &[String]) -> Result<Vec<TableCount>
                 false,
             ))
     };
-    // Counted by polars (`len`), so only the columns the filters read are touched.
-    let count = |frame: LazyFrame| -> PolarsResult<usize> {
-        let counted = frame.select([len().alias("n")]).collect()?;
-        Ok(counted.column("n")?.u32()?.get(0).unwrap_or(0) as usize)
-    };
+    // Counted by polars, so only the columns the filters read are touched.
+    let count = crate::common::frame::count_rows;
     let bot_prs = count(tables["pull_requests"].clone().filter(is_bot("author")))?;
     let bot_reviews = count(tables["reviews"].clone().filter(is_bot("reviewer")))?;
     let self_reviews = count(

@@ -1214,28 +1214,28 @@ fn bench_run(
                 .tempdir()
                 .context("creating a folder for the benchmark's report")?;
             let mut log = crate::bench::PhaseLog::default();
-            let (store, tables) = log.time("load the store", || -> Result<_> {
+            let span = MonthSpan::month(month);
+            let (store, read) = log.time("load the store", || -> Result<_> {
                 let store = Store::open(store_dir)?;
-                let tables = store.analysis_tables()?;
-                Ok((store, tables))
+                let window = analysis::Window::of(span, config);
+                let read = analysis::Read::from(&store, window, false)?;
+                Ok((store, read))
             })?;
-            let (identities, tables) = log.time("resolve identities", || {
-                let until = crate::common::time::micros_span(month, month).1;
-                analysis::as_of(tables, config, until)
+            let loaded = log.time("resolve identities", || {
+                analysis::Loaded::settle(read, config)
             })?;
             let computed = log.time("compute all metrics", || {
-                metrics::compute(&tables, config, None)
+                metrics::compute_with(&loaded.tables, config, None, &loaded.reach())
             })?;
-            let span = MonthSpan::month(month);
             let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
-                let roster = Roster::from_tables(&tables)?;
-                let outcome = analysis::detect_span(span, &computed, &tables, config, &roster)?;
+                let roster = Roster::from_tables(&loaded.tables)?;
+                let outcome =
+                    analysis::detect_span(span, &computed, &loaded.tables, config, &roster)?;
                 Ok((roster, outcome))
             })?;
             log.time("render the report", || -> Result<_> {
-                let analysis = analysis::Analysis::new(
-                    span, computed, outcome, roster, identities, tables, config,
-                );
+                let analysis =
+                    analysis::Analysis::new(span, computed, outcome, roster, loaded, config);
                 let data = analysis.into_report_data(&store, Audience::Manager, false)?;
                 report::write(data, &out.path().join("report"), None, None)?;
                 Ok(())

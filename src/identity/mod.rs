@@ -430,7 +430,24 @@ impl Identities {
     /// [`resolve`]. Tables that were in memory (see `Store::analysis_tables`) stay in memory.
     pub fn apply(
         &self,
+        tables: BTreeMap<&'static str, LazyFrame>,
+    ) -> Result<BTreeMap<&'static str, LazyFrame>, IdentityError> {
+        self.rewrite(tables, true)
+    }
+
+    /// [`Identities::apply`], every table left lazy: for the whole history, which is never
+    /// held in memory (`analysis::Loaded`).
+    pub fn rename(
+        &self,
+        tables: BTreeMap<&'static str, LazyFrame>,
+    ) -> Result<BTreeMap<&'static str, LazyFrame>, IdentityError> {
+        self.rewrite(tables, false)
+    }
+
+    fn rewrite(
+        &self,
         mut tables: BTreeMap<&'static str, LazyFrame>,
+        collect: bool,
     ) -> Result<BTreeMap<&'static str, LazyFrame>, IdentityError> {
         if let Some(people) = &self.people {
             tables.insert(Person::NAME, people.clone().lazy());
@@ -481,7 +498,7 @@ impl Identities {
             touched.insert(name);
         }
         for name in touched {
-            if crate::model::READ_REPEATEDLY.contains(&name) {
+            if collect && crate::model::READ_REPEATEDLY.contains(&name) {
                 let frame = tables[name].clone().collect()?;
                 tables.insert(name, frame.lazy());
             }

@@ -63,45 +63,14 @@ pub fn empty_frames() -> PolarsResult<Vec<(Metric, DataFrame)>> {
     ])
 }
 
-/// The kinds of action, in `activity_local.kind`.
-const KINDS: [&str; 5] = ["commit", "review", "pr", "comment", "ticket"];
-
-/// A kind's number, what the monthly counts compare instead of the string.
-fn kind_code(kind: &str) -> i32 {
-    KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32
-}
-
-/// The counting columns of `person_monthly`, in order.
-const MONTHLY_COUNTS: [&str; 9] = [
-    "actions",
-    "own_work",
-    "reviews",
-    "comments",
-    "ticket_changes",
-    "active_days",
-    "pr_active_days",
-    "after_hours_actions",
-    "weekend_actions",
-];
-
-/// The tables built here:
-/// - `activity_local` (person, kind, at, month, local_day, local_hour, weekend, after_hours): one
-///   row per action, `month` the UTC month, `local_day` counted in days since 1970-01-01 in the
-///   actor's time zone;
-/// - `person_monthly` (team, person, role, month, actions, own_work, reviews, comments,
-///   ticket_changes, active_days, pr_active_days, after_hours_actions, weekend_actions, last_at):
-///   `team` is the person's primary team, `active_days` counts local days with any action and
-///   `pr_active_days` those with pull-request work (a commit, a review, a PR opened, a comment).
-///
-/// The actions of a year of a large organisation are ten million rows, so every per-row step is
-/// a column operation: the roster is joined once on the person, and a time zone's offset and the
-/// UTC month are looked up by position in small tables indexed by UTC hour, not joined or
-/// formatted per row. Team and role are joined after the monthly aggregation, on a few thousand
-/// rows.
-pub fn frames(
+/// Every action of a person (no bot) in `tables`: `person`, `at_us`, `kind`, `kind_code` and
+/// `own_offset` (the UTC offset the actor's own clock recorded, for commits), lazily; `None`
+/// when no table holds any. What `activity_local` places in local time, and what
+/// `metrics::History` reads of the whole history.
+pub fn actions(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
-) -> PolarsResult<Vec<(Metric, DataFrame)>> {
+) -> PolarsResult<Option<LazyFrame>> {
     let table = |name: &str| tables.get(name).cloned();
     let mut parts = Vec::new();
     // `own_offset`: the UTC offset the actor's own clock recorded with the action (a commit's
@@ -198,8 +167,108 @@ pub fn frames(
         ));
     }
     if parts.is_empty() {
+        return Ok(None);
+    }
+    let bot_logins: Vec<String> = bots
+        .column("login")
+        .ok()
+        .and_then(|c| {
+            c.str()
+                .ok()
+                .map(|s| s.iter().flatten().map(String::from).collect())
+        })
+        .unwrap_or_default();
+    Ok(Some(concat(parts, UnionArgs::default())?.filter(
+        col("person")
+            .str()
+            .ends_with(lit("[bot]"))
+            .not()
+            .and(
+                col("person")
+                    .is_in(
+                        lit(Series::new("bots".into(), bot_logins)).implode(true),
+                        false,
+                    )
+                    .not(),
+            )
+            .and(col("at_us").is_not_null()),
+    )))
+}
+
+/// How many of each person's actions ([`actions`]) recorded each UTC offset: `person`,
+/// `own_offset`, `actions` (a `u32`).
+pub fn offset_counts(actions: LazyFrame) -> LazyFrame {
+    actions
+        .filter(col("own_offset").is_not_null())
+        .group_by([col("person"), col("own_offset")])
+        .agg([len().alias("actions")])
+}
+
+/// Each person's usual UTC offset (`person`, `usual_offset`): the one their own commits record
+/// most often, the smaller on a tie, from [`offset_counts`].
+pub fn usual_offsets(counts: LazyFrame) -> LazyFrame {
+    counts
+        .filter(col("own_offset").is_not_null())
+        .sort_by_exprs(
+            [col("actions"), col("own_offset")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .group_by([col("person")])
+        .agg([col("own_offset").first().alias("usual_offset")])
+}
+
+/// The kinds of action, in `activity_local.kind`.
+const KINDS: [&str; 5] = ["commit", "review", "pr", "comment", "ticket"];
+
+/// A kind's number, what the monthly counts compare instead of the string.
+fn kind_code(kind: &str) -> i32 {
+    KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32
+}
+
+/// The counting columns of `person_monthly`, in order.
+const MONTHLY_COUNTS: [&str; 9] = [
+    "actions",
+    "own_work",
+    "reviews",
+    "comments",
+    "ticket_changes",
+    "active_days",
+    "pr_active_days",
+    "after_hours_actions",
+    "weekend_actions",
+];
+
+/// The tables built here:
+/// - `activity_local` (person, kind, at, month, local_day, local_hour, weekend, after_hours): one
+///   row per action, `month` the UTC month, `local_day` counted in days since 1970-01-01 in the
+///   actor's time zone;
+/// - `person_monthly` (team, person, role, month, actions, own_work, reviews, comments,
+///   ticket_changes, active_days, pr_active_days, after_hours_actions, weekend_actions, last_at):
+///   `team` is the person's primary team, `active_days` counts local days with any action and
+///   `pr_active_days` those with pull-request work (a commit, a review, a PR opened, a comment).
+///
+/// The actions of a year of a large organisation are ten million rows, so every per-row step is
+/// a column operation: the roster is joined once on the person, and a time zone's offset and the
+/// UTC month are looked up by position in small tables indexed by UTC hour, not joined or
+/// formatted per row. Team and role are joined after the monthly aggregation, on a few thousand
+/// rows.
+///
+/// `usual`: each person's usual offset (`person`, `usual_offset`, as [`usual_offsets`] gives
+/// it) over the whole history, when `tables` hold only some of it (a window of months); `None`
+/// to take it from `tables`' own commits.
+pub fn frames(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    bots: &DataFrame,
+    usual: Option<&DataFrame>,
+) -> PolarsResult<Vec<(Metric, DataFrame)>> {
+    let Some(events) = actions(tables, bots)? else {
+        return Ok(Vec::new());
+    };
+    let events = events.collect()?;
+    if events.height() == 0 {
         return Ok(Vec::new());
     }
+    let table = |name: &str| tables.get(name).cloned();
     // Without a roster everyone is in UTC with the default hours, in no team: output per active
     // day still counts, and the detectors that judge a person's rhythm skip people the roster
     // does not know.
@@ -211,35 +280,6 @@ pub fn frames(
         Some(spec) if people.height() == 0 => crate::model::empty_frame(spec),
         _ => people,
     };
-    let bot_logins: Vec<String> = bots
-        .column("login")
-        .ok()
-        .and_then(|c| {
-            c.str()
-                .ok()
-                .map(|s| s.iter().flatten().map(String::from).collect())
-        })
-        .unwrap_or_default();
-    let events = concat(parts, UnionArgs::default())?
-        .filter(
-            col("person")
-                .str()
-                .ends_with(lit("[bot]"))
-                .not()
-                .and(
-                    col("person")
-                        .is_in(
-                            lit(Series::new("bots".into(), bot_logins)).implode(true),
-                            false,
-                        )
-                        .not(),
-                )
-                .and(col("at_us").is_not_null()),
-        )
-        .collect()?;
-    if events.height() == 0 {
-        return Ok(Vec::new());
-    }
     let first = events.column("at_us")?.i64()?.min().unwrap_or(0);
     let last = events.column("at_us")?.i64()?.max().unwrap_or(0);
     let hours = HourTables::build(&people, first, last)?;
@@ -262,20 +302,13 @@ pub fn frames(
     )?;
     let hour_index = (col("at_us").floor_div(lit(MICROS_PER_HOUR)) - lit(hours.first_hour))
         .cast(DataType::Int64);
-    // Each person's usual offset, the one their own commits record most often: where the
-    // roster gives no time zone (UTC is its default), it places their other actions.
-    let usual_offset = events
-        .clone()
-        .lazy()
-        .filter(col("own_offset").is_not_null())
-        .group_by([col("person"), col("own_offset")])
-        .agg([len().alias("__n")])
-        .sort_by_exprs(
-            [col("__n"), col("own_offset")],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        )
-        .group_by([col("person")])
-        .agg([col("own_offset").first().alias("usual_offset")]);
+    // Each person's usual offset: where the roster gives no time zone (UTC is its default), it
+    // places their other actions.
+    let none = || lit(NULL).cast(DataType::Int64);
+    let usual_offset = match usual {
+        Some(usual) => usual.clone().lazy(),
+        None => usual_offsets(offset_counts(events.clone().lazy())),
+    };
     let with_codes = events
         .lazy()
         .join(

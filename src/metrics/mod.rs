@@ -11,6 +11,7 @@ pub mod ai;
 pub mod calendar;
 mod delivery;
 mod derived;
+mod history;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,6 +21,8 @@ use polars::sql::SQLContext;
 
 use crate::config::Config;
 use crate::measure::Stopwatch;
+
+pub use history::History;
 
 /// A built-in metric: one of the SQL files of `queries/metrics/` or a frame [`derived`] or
 /// `activity` computes. Built-ins are asked for by this type, so a misspelt name is a compile
@@ -259,6 +262,19 @@ pub struct Metrics {
     frames: BTreeMap<String, DataFrame>,
     /// Names of metrics that came from the user's own SQL files, in the order they ran.
     pub user_metrics: Vec<String>,
+    /// The whole history's facts, when the metrics were computed over a window of months.
+    history: Option<History>,
+}
+
+/// What a computation of the metrics knows of the history beyond its tables.
+#[derive(Default)]
+pub struct Reach<'a> {
+    /// The whole history's facts, when the tables hold a window of months (`asof::window`);
+    /// `None` when they hold all of it, and the facts are read from them.
+    pub history: Option<&'a History>,
+    /// The first day of the months analysed: the working clock's origin
+    /// (`calendar::frames`), the same for a window and for the whole history.
+    pub first_day: Option<chrono::NaiveDate>,
 }
 
 impl Metrics {
@@ -282,6 +298,37 @@ impl Metrics {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.frames.keys().map(String::as_str)
+    }
+
+    /// The first action anyone (no bot) took, in microseconds, over the whole history: the
+    /// first day the data covers.
+    pub fn first_action_us(&self) -> PolarsResult<Option<i64>> {
+        if let Some(history) = &self.history {
+            return Ok(history.first_action_us);
+        }
+        let local = self.get(Metric::ActivityLocal);
+        if local.height() == 0 {
+            return Ok(None);
+        }
+        Ok(local
+            .column("at")?
+            .as_materialized_series()
+            .cast(&DataType::Int64)?
+            .i64()?
+            .min())
+    }
+
+    /// Incidents that name no PR, over the whole history.
+    pub fn incidents_without_pr(&self) -> PolarsResult<usize> {
+        if let Some(history) = &self.history {
+            return Ok(history.incidents_without_pr);
+        }
+        let links = self.get(Metric::IncidentLinks);
+        Ok(if links.height() > 0 {
+            links.column("number")?.null_count()
+        } else {
+            0
+        })
     }
 
     /// An SQL context holding the tables and every metric, for `teamlens query`.
@@ -311,11 +358,21 @@ pub fn compute(
     config: &Config,
     user_dir: Option<&Path>,
 ) -> Result<Metrics, MetricsError> {
+    compute_with(tables, config, user_dir, &Reach::default())
+}
+
+/// [`compute`], with what it knows of the history beyond `tables` ([`Reach`]).
+pub fn compute_with(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+    user_dir: Option<&Path>,
+    reach: &Reach,
+) -> Result<Metrics, MetricsError> {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("metrics".into())
             .stack_size(PLANNING_STACK_BYTES)
-            .spawn_scoped(scope, || compute_here(tables, config, user_dir))
+            .spawn_scoped(scope, || compute_here(tables, config, user_dir, reach))
             .map_err(MetricsError::Thread)?;
         worker
             .join()
@@ -327,6 +384,7 @@ fn compute_here(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
     user_dir: Option<&Path>,
+    reach: &Reach,
 ) -> Result<Metrics, MetricsError> {
     crate::identity::assistants::Assistants::check_removals(&config.ai)?;
     let mut context = SQLContext::new();
@@ -335,14 +393,15 @@ fn compute_here(
     }
     let mut frames = BTreeMap::new();
     let started = Stopwatch::start();
-    for (metric, frame) in derived::before_sql(tables, config).map_err(query_error("derived"))? {
+    for (metric, frame) in derived::before_sql(tables, config, reach.history).map_err(query_error("derived"))? {
         context.register(metric.name(), frame.clone().lazy());
         frames.insert(metric.name().to_string(), frame);
     }
     log_metric("derived", &started);
     let started = Stopwatch::start();
     for (metric, frame) in
-        calendar::frames(tables, &config.calendar).map_err(query_error("calendar"))?
+        calendar::frames(tables, &config.calendar, reach.first_day)
+            .map_err(query_error("calendar"))?
     {
         context.register(metric.name(), frame.clone().lazy());
         frames.insert(metric.name().to_string(), frame);
@@ -353,7 +412,8 @@ fn compute_here(
         .get(Metric::Bots.name())
         .cloned()
         .unwrap_or_else(DataFrame::empty);
-    for (metric, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
+    for (metric, frame) in activity::frames(tables, &bots, reach.history.map(|h| &h.usual_offsets))
+        .map_err(query_error("activity"))? {
         context.register(metric.name(), frame.clone().lazy());
         frames.insert(metric.name().to_string(), frame);
     }
@@ -395,6 +455,7 @@ fn compute_here(
     Ok(Metrics {
         frames,
         user_metrics,
+        history: reach.history.cloned(),
     })
 }
 
