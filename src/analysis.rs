@@ -149,6 +149,12 @@ impl Read {
                 rest: None,
             });
         }
+        tracing::debug!(
+            first = %window.first,
+            last = %window.last,
+            stored_months = store.months().len(),
+            "reading a window of the stored months and what is still alive before it"
+        );
         let read = crate::asof::window(store, window.first, window.last)?;
         Ok(Read {
             window,
@@ -232,10 +238,7 @@ fn joined(window: &Tables, mut rest: Tables) -> Result<Tables, AnalysisError> {
             .map(|(column, dtype)| col(column.clone()).cast(dtype.clone()))
             .collect();
         let frame = match rest.remove(name) {
-            Some(more) => concat(
-                [frame.clone(), more.select(columns)],
-                UnionArgs::default(),
-            )?,
+            Some(more) => concat([frame.clone(), more.select(columns)], UnionArgs::default())?,
             None => frame.clone(),
         };
         history.insert(name, frame);
@@ -260,7 +263,9 @@ pub fn analyze(
         .map_err(AnalysisError::People)?;
     let roster = Roster::from_people(&people).map_err(AnalysisError::People)?;
     let outcome = detect_span(span, &metrics, &loaded.tables, config, &roster)?;
-    Ok(Analysis::new(span, metrics, outcome, roster, loaded, config))
+    Ok(Analysis::new(
+        span, metrics, outcome, roster, loaded, config,
+    ))
 }
 
 /// Every detector for each month of the span: the findings, the most severe first and within

@@ -191,9 +191,7 @@ impl FileEntry {
     pub fn partition(&self) -> Partition {
         match parent_dir(&self.path).rsplit_once("month=") {
             None => Partition::Whole,
-            Some((_, month)) => month
-                .parse()
-                .map_or(Partition::Unknown, Partition::Month),
+            Some((_, month)) => month.parse().map_or(Partition::Unknown, Partition::Month),
         }
     }
 }
@@ -834,6 +832,19 @@ impl Store {
             .map(|t| t.files.as_slice())
             .unwrap_or_default();
         self.scan_files(spec, files, None)
+    }
+
+    /// The months any table has a partition of: the months the store holds.
+    pub fn months(&self) -> BTreeSet<crate::period::Month> {
+        self.manifest
+            .tables
+            .values()
+            .flat_map(|t| &t.files)
+            .filter_map(|f| match f.partition() {
+                Partition::Month(month) => Some(month),
+                Partition::Whole | Partition::Unknown => None,
+            })
+            .collect()
     }
 
     /// A lazy scan of the files of one table whose partition `pick` keeps, in the manifest's

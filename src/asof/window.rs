@@ -148,12 +148,8 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
             scan("pr_commits", Months::Inside)?.select(pr_key(col("repo"), col("number"))),
             scan("comments", Months::Inside)?
                 .filter(col("target").eq(lit("pr")))
-                .select(pr_key(
-                    col("container"),
-                    col("item").cast(DataType::Int64),
-                )),
-            scan("commits", Months::FromInside)?
-                .select(pr_key(col("repo"), col("pr_number"))),
+                .select(pr_key(col("container"), col("item").cast(DataType::Int64))),
+            scan("commits", Months::FromInside)?.select(pr_key(col("repo"), col("pr_number"))),
             scan("deployments", Months::FromInside)?
                 .select([col("repo"), col("pr_numbers")])
                 .explode(
@@ -264,7 +260,10 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     .filter(col("key").is_not_null())
     .unique(None, UniqueKeepStrategy::Any)
     .collect()?;
-    let named_tickets = named_tickets.column("key")?.as_materialized_series().clone();
+    let named_tickets = named_tickets
+        .column("key")?
+        .as_materialized_series()
+        .clone();
     let open_at_start = col("status_category")
         .neq(lit("done"))
         .fill_null(lit(true))
@@ -296,8 +295,8 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     };
     let of_kept_tickets = ticket_of("key");
     tables.insert("issues", issues);
-    let old_tickets = scan("issues", Months::Before)?
-        .filter(needed_ticket.not().and(before("created_at", end)));
+    let old_tickets =
+        scan("issues", Months::Before)?.filter(needed_ticket.not().and(before("created_at", end)));
     tables.insert(
         "issue_events",
         in_memory(
@@ -397,11 +396,16 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     };
     let commits = concat(
         [
-            commit_of_kept(scan("commits", Months::Before)?.filter(
-                before("landed_at", start).not().fill_null(lit(false)).or(col("pr_number")
-                    .is_in(pr_numbers.clone().lit().implode(true), false)
-                    .fill_null(lit(false))),
-            ))
+            commit_of_kept(
+                scan("commits", Months::Before)?.filter(
+                    before("landed_at", start)
+                        .not()
+                        .fill_null(lit(false))
+                        .or(col("pr_number")
+                            .is_in(pr_numbers.clone().lit().implode(true), false)
+                            .fill_null(lit(false))),
+                ),
+            )
             .filter(col("__kept"))
             .drop(by_name(["__kept"], true, false)),
             scan("commits", Months::Inside)?,

@@ -30,7 +30,9 @@ impl Detector for AttritionRisk {
         // The month before and the baseline months before it; and the silent days before the
         // month before, within which a last action makes someone newly silent.
         let t = &config.thresholds.attrition_risk;
-        let silent_months = 1 + usize::try_from(t.silent_days.max(0)).unwrap_or(0).div_ceil(28);
+        let silent_months = 1 + usize::try_from(t.silent_days.max(0))
+            .unwrap_or(0)
+            .div_ceil(28);
         (t.baseline_months + 1).max(silent_months)
     }
 

@@ -178,21 +178,23 @@ pub fn actions(
                 .map(|s| s.iter().flatten().map(String::from).collect())
         })
         .unwrap_or_default();
-    Ok(Some(concat(parts, UnionArgs::default())?.filter(
-        col("person")
-            .str()
-            .ends_with(lit("[bot]"))
-            .not()
-            .and(
-                col("person")
-                    .is_in(
-                        lit(Series::new("bots".into(), bot_logins)).implode(true),
-                        false,
-                    )
-                    .not(),
-            )
-            .and(col("at_us").is_not_null()),
-    )))
+    Ok(Some(
+        concat(parts, UnionArgs::default())?.filter(
+            col("person")
+                .str()
+                .ends_with(lit("[bot]"))
+                .not()
+                .and(
+                    col("person")
+                        .is_in(
+                            lit(Series::new("bots".into(), bot_logins)).implode(true),
+                            false,
+                        )
+                        .not(),
+                )
+                .and(col("at_us").is_not_null()),
+        ),
+    ))
 }
 
 /// How many of each person's actions ([`actions`]) recorded each UTC offset: `person`,

@@ -393,15 +393,16 @@ fn compute_here(
     }
     let mut frames = BTreeMap::new();
     let started = Stopwatch::start();
-    for (metric, frame) in derived::before_sql(tables, config, reach.history).map_err(query_error("derived"))? {
+    for (metric, frame) in
+        derived::before_sql(tables, config, reach.history).map_err(query_error("derived"))?
+    {
         context.register(metric.name(), frame.clone().lazy());
         frames.insert(metric.name().to_string(), frame);
     }
     log_metric("derived", &started);
     let started = Stopwatch::start();
-    for (metric, frame) in
-        calendar::frames(tables, &config.calendar, reach.first_day)
-            .map_err(query_error("calendar"))?
+    for (metric, frame) in calendar::frames(tables, &config.calendar, reach.first_day)
+        .map_err(query_error("calendar"))?
     {
         context.register(metric.name(), frame.clone().lazy());
         frames.insert(metric.name().to_string(), frame);
@@ -413,7 +414,8 @@ fn compute_here(
         .cloned()
         .unwrap_or_else(DataFrame::empty);
     for (metric, frame) in activity::frames(tables, &bots, reach.history.map(|h| &h.usual_offsets))
-        .map_err(query_error("activity"))? {
+        .map_err(query_error("activity"))?
+    {
         context.register(metric.name(), frame.clone().lazy());
         frames.insert(metric.name().to_string(), frame);
     }
