@@ -239,11 +239,18 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             regenerate,
             runs,
+            whole_history,
+            retro,
         } => {
             let cache_dir = named_data_dir.unwrap_or_else(crate::bench::default_cache_dir);
+            let mut months = months;
+            months.sort_unstable();
+            months.dedup();
             let plan = crate::bench::BenchPlan {
                 sizes,
                 months,
+                whole_history,
+                retro,
                 seed,
                 activity,
                 cache_dir,
@@ -992,7 +999,6 @@ struct RetroRequest<'a> {
 /// `teamlens retro`: judges the months since the last retro (or `--since`), writes retro.md,
 /// and keeps what it saw in the data directory for the next retro.
 fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Result<()> {
-    use report::retro::{Baseline, FindingKey};
     let RetroRequest {
         teams,
         acks,
@@ -1025,6 +1031,44 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
         );
     }
     let span = MonthSpan::new(first, last)?;
+    let state = if since.is_none() { state } else { None };
+    let (data, baseline, raw_findings) =
+        retro_pack(store, config, span, teams, acks, state, audience, anonymize)?;
+    let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
+    report::retro::save_state(
+        store.root(),
+        teams,
+        &report::retro::state_of(&data, &raw_findings),
+    )?;
+    say.line(format!(
+        "retro for {} (compared with {}): {}",
+        span.label(),
+        baseline.label,
+        path.display()
+    ));
+    Ok(())
+}
+
+/// The retro of `span` — its report data, the baseline it compares with (the last retro's
+/// `state`, else the month before the span) and every finding as the state keeps it: what
+/// `teamlens retro` writes, and what the benchmark times (`bench-run --part retro`).
+#[allow(clippy::too_many_arguments)]
+fn retro_pack(
+    store: &Store,
+    config: &Config,
+    span: MonthSpan,
+    teams: &[String],
+    acks: &crate::ack::Acks,
+    state: Option<report::retro::RetroState>,
+    audience: Audience,
+    anonymize: bool,
+) -> Result<(
+    report::ReportData,
+    report::retro::Baseline,
+    Vec<report::retro::FindingKey>,
+)> {
+    use report::retro::{Baseline, FindingKey};
+    let first = span.first;
     let mut analysis = analysis::analyze(store, config, span, None)?;
     // The state compares every finding, acknowledged or not, with the next retro's.
     // A team's retro keeps and compares only the team's findings.
@@ -1044,13 +1088,13 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
         .map(Into::into)
         .collect();
     analysis.acknowledge(acks);
-    let baseline = match (since, state) {
-        (None, Some(state)) => Baseline {
+    let baseline = match state {
+        Some(state) => Baseline {
             label: format!("the last retro ({})", state.written),
             figures: state.figures,
             findings: Some(state.findings),
         },
-        _ => {
+        None => {
             let before = first.previous().to_string();
             let org = analysis.metrics.get(Metric::OrgMonthly);
             let mut figures = BTreeMap::new();
@@ -1077,19 +1121,7 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
     };
     analysis.scope = teams.to_vec();
     let data = analysis.into_report_data(store, audience, anonymize)?;
-    let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
-    report::retro::save_state(
-        store.root(),
-        teams,
-        &report::retro::state_of(&data, &raw_findings),
-    )?;
-    say.line(format!(
-        "retro for {} (compared with {}): {}",
-        span.label(),
-        baseline.label,
-        path.display()
-    ));
-    Ok(())
+    Ok((data, baseline, raw_findings))
 }
 
 /// What `teamlens report` was asked for.
@@ -1173,7 +1205,11 @@ fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Resul
              cached in {} (simulating a store is not measured; each part runs alone in a child \
              process, peak RSS is that child's)",
             plan.seed,
-            plan.months,
+            plan.months
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" and "),
             plan.activity,
             plan.runs,
             plan.cache_dir.display()
@@ -1184,14 +1220,22 @@ fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Resul
         if format == EvalFormat::Table {
             say.line(format!("preparing {people} people…"));
         }
-        let (store, cached) = crate::bench::prepare(plan, people)?;
-        let result = crate::bench::run_size(&exe, &store, cached, plan.runs)?;
-        match format {
-            EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
-            EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),
+        let mut stores = Vec::new();
+        for &months in &plan.months {
+            stores.push(crate::bench::prepare(plan, people, months)?);
+        }
+        let extra = crate::bench::Extra {
+            whole_history: plan.whole_history,
+            retro: plan.retro,
+        };
+        for result in crate::bench::run_sizes(&exe, &stores, plan.runs, extra)? {
+            match format {
+                EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
+                EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),
+            }
+            results.push(result);
         }
         std::io::stdout().flush()?;
-        results.push(result);
     }
     if format == EvalFormat::Table {
         print!("{}", crate::bench::summary(&results));
@@ -1208,6 +1252,30 @@ fn bench_run(
 ) -> Result<()> {
     let mut log = match part {
         crate::bench::Part::Floor => crate::bench::scan_floor(store_dir)?,
+        crate::bench::Part::Retro => {
+            let out = tempfile::Builder::new()
+                .prefix("teamlens-bench-retro-")
+                .tempdir()
+                .context("creating a folder for the benchmark's retro")?;
+            let mut log = crate::bench::PhaseLog::default();
+            log.time("retro", || -> Result<_> {
+                let store = Store::open(store_dir)?;
+                let acks = crate::ack::Acks::default();
+                let (data, baseline, findings) = retro_pack(
+                    &store,
+                    config,
+                    MonthSpan::month(month),
+                    &[],
+                    &acks,
+                    None,
+                    Audience::Team,
+                    false,
+                )?;
+                report::retro::write(&data, &baseline, &findings, out.path())?;
+                Ok(())
+            })?;
+            log
+        }
         crate::bench::Part::Analysis => {
             let out = tempfile::Builder::new()
                 .prefix("teamlens-bench-report-")

@@ -61,7 +61,14 @@ pub enum BenchError {
 pub struct BenchPlan {
     /// Organisation sizes in people, measured in this order.
     pub sizes: Vec<u32>,
-    pub months: u32,
+    /// Months stored, one store each per size: the same organisation (seed, people) over more
+    /// months has the earlier months added before the same last month, so a month's report
+    /// reads as much of each and the stores differ only in what it need not read.
+    pub months: Vec<u32>,
+    /// Also time the analysis reading every stored month (`TEAMLENS_WHOLE_HISTORY=1`).
+    pub whole_history: bool,
+    /// Also time the retro of the last month (no earlier retro), as `teamlens retro` runs it.
+    pub retro: bool,
     pub seed: u64,
     /// The simulator's activity scale: 4.0 gives about 870,000 PRs a year at 2,000 people.
     pub activity: f64,
@@ -185,6 +192,10 @@ pub struct PreparedStore {
     pub people: usize,
     pub teams: usize,
     pub months: u32,
+    /// The month partitions the store holds (the simulation's months, and the one before the
+    /// first when a PR's first commit falls in it).
+    #[serde(default)]
+    pub stored_months: usize,
     /// The month the report is written for: the simulation's last.
     pub month: String,
     /// Rows per table.
@@ -213,13 +224,16 @@ fn schema_fingerprint() -> u32 {
     hash
 }
 
-/// The cached store for one size, simulated now if the cache has none.
-pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), BenchError> {
+/// The cached store for one size and number of months, simulated now if the cache has none.
+pub fn prepare(
+    plan: &BenchPlan,
+    people: u32,
+    months: u32,
+) -> Result<(PreparedStore, bool), BenchError> {
     let key = format!(
-        "v{}-schema{:08x}-people{people}-months{}-seed{}-activity{}",
+        "v{}-schema{:08x}-people{people}-months{months}-seed{}-activity{}",
         env!("CARGO_PKG_VERSION"),
         schema_fingerprint(),
-        plan.months,
         plan.seed,
         plan.activity
     );
@@ -242,7 +256,7 @@ pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), B
     std::fs::create_dir_all(&dir).map_err(cache_error(&dir))?;
 
     let started = Instant::now();
-    let sim = sim_config(people, plan.months, plan.seed, plan.activity);
+    let sim = sim_config(people, months, plan.seed, plan.activity);
     let teams = sim.teams.len();
     let month = Month::of(sim.until).to_string();
     let mut simulator = Simulator::new(sim);
@@ -278,7 +292,8 @@ pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), B
         dir: dir.clone(),
         people: humans,
         teams,
-        months: plan.months,
+        months,
+        stored_months: store.months().len(),
         month,
         rows: manifest
             .tables
@@ -298,13 +313,16 @@ pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), B
     Ok((prepared, false))
 }
 
-/// The two parts a child process measures.
+/// The parts a child process measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Part {
     /// Load the store, compute every metric, run every detector, write the report.
     Analysis,
     /// Read the needed Parquet columns with polars, nothing else.
     Floor,
+    /// The retro of the month, as `teamlens retro` writes it with no earlier retro (its state
+    /// is not saved).
+    Retro,
 }
 
 impl Part {
@@ -312,8 +330,17 @@ impl Part {
         match self {
             Part::Analysis => "analysis",
             Part::Floor => "scan floor",
+            Part::Retro => "retro",
         }
     }
+}
+
+/// How a measured child reads the store: its window of months, or every month
+/// (`TEAMLENS_WHOLE_HISTORY=1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    Window,
+    WholeHistory,
 }
 
 /// What one child process reported, with its peak memory as the kernel saw it.
@@ -327,12 +354,23 @@ pub struct Measured {
 /// is the child's own `VmHWM`, read by it just before it exits: `wait4`'s `ru_maxrss` would not
 /// do, because Linux folds the parent's high-water mark into the child's at `exec` (the child
 /// starts on a copy of the parent's address space), and the parent has just simulated.
-pub fn measure(exe: &Path, part: Part, store: &PreparedStore) -> Result<Measured, BenchError> {
+pub fn measure(
+    exe: &Path,
+    part: Part,
+    store: &PreparedStore,
+    reading: Reading,
+) -> Result<Measured, BenchError> {
     let part_arg = match part {
         Part::Analysis => "analysis",
         Part::Floor => "floor",
+        Part::Retro => "retro",
     };
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    match reading {
+        Reading::Window => command.env_remove("TEAMLENS_WHOLE_HISTORY"),
+        Reading::WholeHistory => command.env("TEAMLENS_WHOLE_HISTORY", "1"),
+    };
+    let mut child = command
         .arg("--quiet")
         .arg("bench-run")
         .arg("--part")
@@ -419,39 +457,139 @@ pub struct SizeResult {
     pub load_average: Option<f64>,
     /// The phases of the median analysis run.
     pub phases: Vec<Phase>,
+    /// The month partitions the store holds.
+    pub stored_months: usize,
+    /// `analysis_seconds` over the same figure for the store of the same size with the fewest
+    /// months (measured alongside, run by run): what the months a report does not judge cost
+    /// it. `None` for that store itself, or when one store was measured.
+    pub stored_months_ratio: Option<f64>,
+    /// The analysis reading every stored month (`--whole-history`): its median and its runs.
+    pub whole_history_seconds: Option<f64>,
+    pub whole_history_seconds_runs: Vec<f64>,
+    /// `whole_history_seconds` over the fewest months' store's.
+    pub whole_history_stored_months_ratio: Option<f64>,
+    /// The retro of the month (`--retro`): its median and its runs.
+    pub retro_seconds: Option<f64>,
+    pub retro_seconds_runs: Vec<f64>,
+    /// `retro_seconds` over the fewest months' store's.
+    pub retro_stored_months_ratio: Option<f64>,
     /// Simulating and writing the store (not measured; 0 when the store came from the cache).
     pub generation_seconds: f64,
     pub cached: bool,
 }
 
-/// Measures one prepared store `runs` times: the floor, then the analysis, each in its own
-/// child, alternately, so that a change in the machine's load falls on both alike. The figures
-/// are each part's median run (by wall-clock seconds); peak memory is the highest of the runs.
-pub fn run_size(
+/// What to measure beside the floor and the analysis.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra {
+    pub whole_history: bool,
+    pub retro: bool,
+}
+
+/// Measures prepared stores of one size `runs` times: for each run, for each store in turn,
+/// the floor, then the analysis (then, as asked, the analysis over every month and the retro),
+/// each in its own child, so that a change in the machine's load falls on every part and every
+/// store alike. The figures are each part's median run (by wall-clock seconds); peak memory is
+/// the highest of the runs. The stores' ratios are to the first (the fewest months).
+pub fn run_sizes(
     exe: &Path,
+    stores: &[(PreparedStore, bool)],
+    runs: u32,
+    extra: Extra,
+) -> Result<Vec<SizeResult>, BenchError> {
+    // Read every file once first, so the children find them in the page cache alike.
+    for (store, _) in stores {
+        Store::open(&store.dir)?.verify()?;
+    }
+    let mut measured: Vec<Runs> = stores.iter().map(|_| Runs::default()).collect();
+    for _ in 0..runs.max(1) {
+        for ((store, _), runs) in stores.iter().zip(&mut measured) {
+            let floor = measure(exe, Part::Floor, store, Reading::Window)?;
+            if floor.log.rows == 0 {
+                return Err(BenchError::Output {
+                    part: Part::Floor.name(),
+                    message: "the scan read no rows".into(),
+                });
+            }
+            runs.floors.push(floor);
+            runs.analyses
+                .push(measure(exe, Part::Analysis, store, Reading::Window)?);
+            if extra.whole_history {
+                runs.wholes
+                    .push(measure(exe, Part::Analysis, store, Reading::WholeHistory)?);
+            }
+            if extra.retro {
+                runs.retros
+                    .push(measure(exe, Part::Retro, store, Reading::Window)?);
+            }
+        }
+    }
+    let medians: Vec<(f64, Option<f64>, Option<f64>)> = measured
+        .iter()
+        .map(|r| {
+            (
+                median_seconds(&r.analyses).unwrap_or(0.0),
+                median_seconds(&r.wholes),
+                median_seconds(&r.retros),
+            )
+        })
+        .collect();
+    let base = medians.first().copied();
+    let ratio = |value: Option<f64>, of: Option<f64>, i: usize| match (value, of) {
+        (Some(v), Some(b)) if i > 0 && b > 0.0 => Some(v / b),
+        _ => None,
+    };
+    stores
+        .iter()
+        .zip(measured)
+        .enumerate()
+        .map(|(i, ((store, cached), runs))| {
+            let (analysis, whole, retro) = medians[i];
+            let mut result = describe_runs(store, *cached, runs)?;
+            result.stored_months_ratio = ratio(Some(analysis), base.map(|b| b.0), i);
+            result.whole_history_stored_months_ratio = ratio(whole, base.and_then(|b| b.1), i);
+            result.retro_stored_months_ratio = ratio(retro, base.and_then(|b| b.2), i);
+            Ok(result)
+        })
+        .collect()
+}
+
+/// One store's measured runs, by part.
+#[derive(Default)]
+struct Runs {
+    floors: Vec<Measured>,
+    analyses: Vec<Measured>,
+    wholes: Vec<Measured>,
+    retros: Vec<Measured>,
+}
+
+/// The median of the runs' wall-clock seconds (the lower middle one of an even count).
+fn median_seconds(runs: &[Measured]) -> Option<f64> {
+    let mut seconds: Vec<f64> = runs.iter().map(|m| m.log.seconds()).collect();
+    seconds.sort_by(f64::total_cmp);
+    seconds.get(seconds.len().checked_sub(1)? / 2).copied()
+}
+
+/// One store's figures from its runs.
+fn describe_runs(
     store: &PreparedStore,
     cached: bool,
-    runs: u32,
+    runs: Runs,
 ) -> Result<SizeResult, BenchError> {
-    // Read every file once first, so both children find them in the page cache alike.
-    Store::open(&store.dir)?.verify()?;
-    let mut floors = Vec::new();
-    let mut analyses = Vec::new();
-    for _ in 0..runs.max(1) {
-        let floor = measure(exe, Part::Floor, store)?;
-        if floor.log.rows == 0 {
-            return Err(BenchError::Output {
-                part: Part::Floor.name(),
-                message: "the scan read no rows".into(),
-            });
-        }
-        floors.push(floor);
-        analyses.push(measure(exe, Part::Analysis, store)?);
-    }
+    let Runs {
+        floors,
+        analyses,
+        wholes,
+        retros,
+    } = runs;
     let seconds = |runs: &[Measured]| runs.iter().map(|m| m.log.seconds()).collect::<Vec<_>>();
     let peak = |runs: &[Measured]| runs.iter().map(|m| m.peak_rss_bytes).max().unwrap_or(0);
     let (analysis_seconds_runs, scan_floor_seconds_runs) = (seconds(&analyses), seconds(&floors));
     let (peak_rss_bytes, scan_floor_peak_rss_bytes) = (peak(&analyses), peak(&floors));
+    let whole_history_seconds = median_seconds(&wholes);
+    let whole_history_seconds_runs = seconds(&wholes);
+    let retro_seconds = median_seconds(&retros);
+    let retro_seconds_runs = seconds(&retros);
+    let count = analyses.len() as u32;
     let analysis = median_run(analyses);
     let floor = median_run(floors);
     let analysis_seconds = analysis.log.seconds();
@@ -468,7 +606,7 @@ pub fn run_size(
         analysis_seconds,
         scan_floor_seconds,
         ratio: analysis_seconds / scan_floor_seconds.max(1e-9),
-        runs: runs.max(1),
+        runs: count,
         analysis_seconds_runs,
         scan_floor_seconds_runs,
         peak_rss_bytes,
@@ -483,6 +621,14 @@ pub fn run_size(
             store.generation_seconds
         },
         cached,
+        stored_months: store.stored_months,
+        stored_months_ratio: None,
+        whole_history_seconds,
+        whole_history_seconds_runs,
+        whole_history_stored_months_ratio: None,
+        retro_seconds,
+        retro_seconds_runs,
+        retro_stored_months_ratio: None,
     })
 }
 
@@ -570,6 +716,42 @@ pub fn describe(result: &SizeResult) -> String {
         "  {:<34} {:>9.2}x\n",
         "ratio analysis / floor", result.ratio
     ));
+    if let Some(seconds) = result.whole_history_seconds {
+        text.push_str(&format!(
+            "  {:<34} {:>9.3} {:>16}{}\n",
+            "analysis reading every month",
+            seconds,
+            "",
+            spread(&result.whole_history_seconds_runs)
+        ));
+    }
+    if let Some(seconds) = result.retro_seconds {
+        text.push_str(&format!(
+            "  {:<34} {:>9.3} {:>16}{}\n",
+            "retro of the month",
+            seconds,
+            "",
+            spread(&result.retro_seconds_runs)
+        ));
+    }
+    for (what, ratio) in [
+        (
+            "analysis / fewest months' store",
+            result.stored_months_ratio,
+        ),
+        (
+            "every month / fewest months'",
+            result.whole_history_stored_months_ratio,
+        ),
+        (
+            "retro / fewest months' store",
+            result.retro_stored_months_ratio,
+        ),
+    ] {
+        if let Some(ratio) = ratio {
+            text.push_str(&format!("  {what:<34} {ratio:>9.2}x\n"));
+        }
+    }
     if let (Some(analysis), Some(floor)) =
         (result.analysis_cpu_seconds, result.scan_floor_cpu_seconds)
     {
@@ -589,14 +771,15 @@ pub fn describe(result: &SizeResult) -> String {
 /// The closing table: one row per size, then the goals for the largest.
 pub fn summary(results: &[SizeResult]) -> String {
     let mut text = String::from(
-        "people      PRs     reviews  timeline   analysis      floor   ratio   peak RSS   CPU analysis / floor\n",
+        "people months      PRs     reviews  timeline   analysis      floor   ratio   peak RSS   CPU analysis / floor\n",
     );
     let cpu =
         |seconds: Option<f64>| seconds.map_or_else(|| "?".to_string(), |s| format!("{s:.1} s"));
     for r in results {
         text.push_str(&format!(
-            "{:>6} {:>8} {:>11} {:>9} {:>9.2} s {:>8.2} s {:>6.2}x {:>10}   {} / {}\n",
+            "{:>6} {:>6} {:>8} {:>11} {:>9} {:>9.2} s {:>8.2} s {:>6.2}x {:>10}   {} / {}\n",
             r.people,
+            r.stored_months,
             r.prs,
             r.reviews,
             r.timeline_events,
@@ -608,7 +791,41 @@ pub fn summary(results: &[SizeResult]) -> String {
             cpu(r.scan_floor_cpu_seconds)
         ));
     }
-    if let Some(largest) = results.iter().max_by_key(|r| r.people) {
+    // A month's report costs what it reads (#27): each store against the fewest months' of
+    // its size.
+    let fewest = |people: usize| {
+        results
+            .iter()
+            .filter(|r| r.people == people)
+            .min_by_key(|r| r.stored_months)
+    };
+    for r in results {
+        let (Some(ratio), Some(base)) = (r.stored_months_ratio, fewest(r.people)) else {
+            continue;
+        };
+        let of = |ratio: Option<f64>, what: &str| {
+            ratio.map_or_else(String::new, |x| format!("; {what} {x:.2}x"))
+        };
+        text.push_str(&format!(
+            "{} people, {} months stored against {}: the month's report {:.2}x ({}){}{}\n",
+            r.people,
+            r.stored_months,
+            base.stored_months,
+            ratio,
+            if ratio <= 1.2 {
+                "within 1.2x: met"
+            } else {
+                "over 1.2x: NOT met"
+            },
+            of(r.retro_stored_months_ratio, "the retro"),
+            of(r.whole_history_stored_months_ratio, "reading every month"),
+        ));
+    }
+    if let Some(largest) = results
+        .iter()
+        .filter(|r| fewest(r.people).is_some_and(|f| f.stored_months == r.stored_months))
+        .max_by_key(|r| r.people)
+    {
         let gib = largest.peak_rss_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
         let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
         text.push_str(&format!(
