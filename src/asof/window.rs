@@ -198,41 +198,58 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
             UnionArgs::default(),
         )?,
     )?;
-    let pr_keys = prs
-        .clone()
-        .select([col("repo"), col("number")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .collect()?;
-    let pr_numbers = numbers(&pr_keys, "number")?;
+    // The PRs that can have rows in the months before the window: those opened before it, and,
+    // for commits, those whose first commit was written before it.
+    let pr_keys_where = |keep: Expr| -> PolarsResult<(DataFrame, Series)> {
+        let keys = prs
+            .clone()
+            .filter(keep)
+            .select([col("repo"), col("number")])
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect()?;
+        let numbers = numbers(&keys, "number")?;
+        Ok((keys, numbers))
+    };
+    let opened_before = before("created_at", start).fill_null(lit(true));
+    let (old_keys, old_numbers) = pr_keys_where(opened_before.clone())?;
+    let (early_keys, early_numbers) = pr_keys_where(
+        opened_before.or(before("first_commit_at", start).fill_null(lit(true))),
+    )?;
+    let (pr_keys, pr_numbers) = pr_keys_where(lit(true))?;
     tables.insert("pull_requests", prs);
 
-    // Every row of those PRs, whatever its month.
-    let of_kept_prs = |frame: LazyFrame| {
-        marked(
-            frame.filter(col("number").is_in(pr_numbers.clone().lit().implode(true), false)),
-            pr_keys.clone().lazy(),
-            &["repo", "number"],
-            &["repo", "number"],
-            "__kept",
-        )
-        .filter(col("__kept"))
-        .drop(by_name(["__kept"], true, false))
-    };
-    let not_of_kept_prs = |frame: LazyFrame| {
-        marked(
+    // Every row of those PRs, whatever its month. A row is a PR's commit, review, request,
+    // timeline event or comment: only the commits are written before a PR is opened (and seen
+    // with it, `super::as_of`); the others follow its opening.
+    let of_prs = |frame: LazyFrame, (keys, numbers): (&DataFrame, &Series), keep: bool| {
+        let frame = if keep {
+            frame.filter(col("number").is_in(numbers.clone().lit().implode(true), false))
+        } else {
+            frame
+        };
+        let marked = marked(
             frame,
-            pr_keys.clone().lazy(),
+            keys.clone().lazy(),
             &["repo", "number"],
             &["repo", "number"],
             "__kept",
-        )
-        .filter(col("__kept").not())
+        );
+        if keep {
+            marked.filter(col("__kept"))
+        } else {
+            marked.filter(col("__kept").not())
+        }
         .drop(by_name(["__kept"], true, false))
     };
     for table in ["reviews", "review_requests", "pr_events", "pr_commits"] {
+        let before_window = if table == "pr_commits" {
+            (&early_keys, &early_numbers)
+        } else {
+            (&old_keys, &old_numbers)
+        };
         let frame = concat(
             [
-                of_kept_prs(scan(table, Months::Before)?),
+                of_prs(scan(table, Months::Before)?, before_window, true),
                 scan(table, Months::Inside)?,
             ],
             UnionArgs::default(),
@@ -243,7 +260,7 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
             frame
         };
         tables.insert(table, frame);
-        rest.insert(table, not_of_kept_prs(scan(table, Months::Before)?));
+        rest.insert(table, of_prs(scan(table, Months::Before)?, before_window, false));
     }
 
     // Tickets: the window's, and of older months those not done before its start or named by
@@ -328,11 +345,11 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     rest.insert("issues", old_tickets);
 
     // Comments of the PRs and tickets kept.
-    let pr_item_texts = pr_numbers.cast(&DataType::String)?;
+    let pr_item_texts = old_numbers.cast(&DataType::String)?;
     let comment_of_kept = |frame: LazyFrame| {
         marked(
             frame.with_column(col("item").cast(DataType::Int64).alias("__number")),
-            pr_keys.clone().lazy(),
+            old_keys.clone().lazy(),
             &["container", "__number"],
             &["repo", "number"],
             "__kept_pr",
@@ -380,7 +397,7 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     let commit_of_kept = |frame: LazyFrame| {
         marked(
             frame,
-            pr_keys.clone().lazy(),
+            early_keys.clone().lazy(),
             &["repo", "pr_number"],
             &["repo", "number"],
             "__kept_pr",
@@ -402,7 +419,7 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
                         .not()
                         .fill_null(lit(false))
                         .or(col("pr_number")
-                            .is_in(pr_numbers.clone().lit().implode(true), false)
+                            .is_in(early_numbers.clone().lit().implode(true), false)
                             .fill_null(lit(false))),
                 ),
             )
