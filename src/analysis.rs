@@ -5,6 +5,7 @@
 //! `report`, `retro`, `validate` and `bench` all analyse through here, so they see the same
 //! people, metrics and findings for the same months.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use polars::prelude::*;
@@ -60,9 +61,10 @@ pub struct Analysis {
     /// The tables as they stood at the span's end, identities applied: what was analysed
     /// (the window's months and what is still alive in them, or every month: [`Loaded`]).
     pub tables: Tables,
-    /// The whole history as it stood at the span's end, identities applied, lazily: what the
-    /// coverage counts.
-    pub history: Tables,
+    /// The first and last day of PR and ticket activity over the whole history as it stood.
+    pub activity: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    /// What the coverage counts in the months before the window `tables` hold.
+    pub earlier: Option<Earlier>,
     /// Findings the team has acknowledged (`teamlens ack`), with the acknowledgement: taken out
     /// of `outcome.findings` by [`Analysis::acknowledge`].
     pub acknowledged: Vec<(Finding, Ack)>,
@@ -114,6 +116,11 @@ impl Window {
     pub fn until(self) -> i64 {
         crate::common::time::micros_span(self.first, self.last).1
     }
+
+    /// The start of its first month, in microseconds.
+    pub fn start(self) -> i64 {
+        crate::common::time::micros_span(self.first, self.last).0
+    }
 }
 
 /// `TEAMLENS_WHOLE_HISTORY=1`: read every stored month, as before windows were read (for the
@@ -126,9 +133,16 @@ pub fn whole_history() -> bool {
 pub struct Read {
     window: Window,
     tables: Tables,
-    /// The rows the window leaves out and the whole store's status categories; `None` when
-    /// `tables` hold every month.
-    rest: Option<(Tables, LazyFrame)>,
+    /// The rows the window leaves out, how many of each table, and the whole store's status
+    /// categories; `None` when `tables` hold every month.
+    rest: Option<Rest>,
+}
+
+/// What a window of months leaves out (`asof::Windowed`).
+struct Rest {
+    tables: Tables,
+    rows: BTreeMap<&'static str, usize>,
+    categories: LazyFrame,
 }
 
 impl Read {
@@ -159,7 +173,11 @@ impl Read {
         Ok(Read {
             window,
             tables: read.tables,
-            rest: Some((read.rest, read.categories)),
+            rest: Some(Rest {
+                tables: read.rest,
+                rows: read.rest_rows,
+                categories: read.categories,
+            }),
         })
     }
 }
@@ -169,52 +187,94 @@ impl Read {
 pub struct Loaded {
     pub identities: Identities,
     pub tables: Tables,
-    pub history: Tables,
+    /// The first and last day of PR and ticket activity over the whole history as it stood.
+    pub activity: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
     /// The whole history's facts the metrics read, when `tables` hold a window.
     pub facts: Option<History>,
+    /// What the coverage counts of the months before the window, when `tables` hold one.
+    pub earlier: Option<Earlier>,
     pub window: Window,
 }
 
+/// What the coverage counts in the months before a window that the window does not read: with
+/// the window's own counts, the whole history's, as [`coverage`] says them.
+pub struct Earlier {
+    rows: BTreeMap<&'static str, usize>,
+    excluded: Vec<TableCount>,
+    pr_sources: BTreeSet<String>,
+    incidents_without_pr: usize,
+}
+
 impl Loaded {
-    /// Cuts what was read to the window's end and decides who is who.
+    /// Cuts what was read to the window's end and decides who is who, from the whole history:
+    /// the evidence of the window's rows and of the rest's, each read once (an account's
+    /// names over the years, `identity::Evidence`).
     pub fn settle(read: Read, config: &Config) -> Result<Loaded, AnalysisError> {
         let until = read.window.until();
         let (categories, rest) = match read.rest {
-            Some((rest, categories)) => (Some(categories), Some(rest)),
+            Some(rest) => (Some(rest.categories.clone()), Some(rest)),
             None => (None, None),
         };
         // The tables read many times are cut once, into memory: left lazy, the cut (filters,
         // and joins that keep a PR's commits and a ticket's events only with it) would run
         // again in identity resolution and in every metric and detector that reads them.
-        let tables = crate::asof::as_of_with(
-            read.tables,
-            until,
-            crate::model::READ_REPEATEDLY,
-            categories,
-        )?;
+        let tables = crate::measure::timed("identities: as-of cut", || {
+            crate::asof::as_of_with(
+                read.tables,
+                until,
+                crate::model::READ_REPEATEDLY,
+                categories,
+            )
+        })?;
         let Some(rest) = rest else {
             let identities = identity::resolve(&tables, config, Some(until))?;
+            let activity = activity_span(&tables)?;
             let tables = identities.apply(tables)?;
             return Ok(Loaded {
                 identities,
-                history: tables.clone(),
                 tables,
+                activity,
                 facts: None,
+                earlier: None,
                 window: read.window,
             });
         };
-        // Who is who is decided from the whole history: an account's names over the years.
-        let mut history = joined(&tables, rest)?;
-        let identities = identity::resolve(&history, config, Some(until))?;
+        // The rest with the window's columns: what the whole history would have held.
+        let rest_rows = rest.rows;
+        let rest = with_columns_of(&tables, rest.tables)?;
+        let people = tables["people"].clone().collect()?;
+        let work = identity::assumes_teams(&people)?;
+        let identities = crate::measure::timed("identities: resolve over every month", || {
+            let mut evidence = identity::Evidence::read(&tables, Some(until), work)?;
+            evidence.add(identity::Evidence::read(&rest, Some(until), work)?);
+            identity::resolve_with(people, evidence, config)
+        })?;
+        let activity = crate::measure::timed("identities: the data's first and last day", || {
+            let (first, last) = activity_span(&tables)?;
+            let (before, _) = activity_span(&rest)?;
+            Ok::<_, PolarsError>((first.into_iter().chain(before).min(), last))
+        })?;
         let tables = identities.apply(tables)?;
-        history.insert("people", tables["people"].clone());
-        let facts = History::compute(&history, &identities.renamed, config)?;
-        let history = identities.rename(history)?;
+        let facts =
+            crate::measure::timed("identities: what the metrics read of every month", || {
+                History::compute(
+                    &tables,
+                    &rest,
+                    &identities.renamed,
+                    config,
+                    read.window.start(),
+                )
+            })?;
+        let earlier = crate::measure::timed(
+            "identities: what the coverage counts of every month",
+            || earlier(&tables, &rest, rest_rows, &identities, config),
+        )?;
         Ok(Loaded {
             identities,
             tables,
-            history,
+            activity,
             facts: Some(facts),
+            earlier: Some(earlier),
             window: read.window,
         })
     }
@@ -228,22 +288,69 @@ impl Loaded {
     }
 }
 
-/// Each table of `window` (cut) followed by its `rest`, lazily, with the window's columns.
-fn joined(window: &Tables, mut rest: Tables) -> Result<Tables, AnalysisError> {
-    let mut history = Tables::new();
+/// What the coverage counts in `rest`, the months before the window (`tables`: the window's,
+/// identities applied), `rows` the rows of each table it holds.
+fn earlier(
+    tables: &Tables,
+    rest: &Tables,
+    rows: BTreeMap<&'static str, usize>,
+    identities: &Identities,
+    config: &Config,
+) -> Result<Earlier, AnalysisError> {
+    let bots = bots_of(tables)?;
+    // A review is a self-review when its reviewer is its PR's author, whichever account of
+    // theirs each used.
+    let mut renamed = Tables::new();
+    for name in ["reviews", "pull_requests", "pr_commits"] {
+        renamed.insert(name, rest[name].clone());
+    }
+    let renamed = identities.rename(renamed)?;
+    let excluded = excluded_rows(&renamed, &renamed["pull_requests"], &bots)?;
+    let sources = rest["pull_requests"]
+        .clone()
+        .select([col("source")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    Ok(Earlier {
+        rows,
+        excluded,
+        pr_sources: crate::common::frame::str_values(&sources, "source")?
+            .into_iter()
+            .flatten()
+            .collect(),
+        incidents_without_pr: metrics::incidents_without_pr(rest["issues"].clone(), &config.dora)?,
+    })
+}
+
+/// The people the analysed roster calls bots (the roster's and those identity found).
+fn bots_of(tables: &Tables) -> Result<Vec<String>, AnalysisError> {
+    let people = tables["people"]
+        .clone()
+        .filter(col("role").eq(lit("bot")))
+        .select([col("person")])
+        .collect()?;
+    Ok(crate::common::frame::str_values(&people, "person")?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Each table of `rest` with `window`'s columns (the window's tables the analysis reads many
+/// times hold only some), of the same types, lazily.
+fn with_columns_of(window: &Tables, mut rest: Tables) -> Result<Tables, AnalysisError> {
+    let mut out = Tables::new();
     for (name, frame) in window {
+        let Some(more) = rest.remove(name) else {
+            continue;
+        };
         let schema = frame.clone().collect_schema()?;
         let columns: Vec<Expr> = schema
             .iter()
             .map(|(column, dtype)| col(column.clone()).cast(dtype.clone()))
             .collect();
-        let frame = match rest.remove(name) {
-            Some(more) => concat([frame.clone(), more.select(columns)], UnionArgs::default())?,
-            None => frame.clone(),
-        };
-        history.insert(name, frame);
+        out.insert(name, more.select(columns));
     }
-    Ok(history)
+    Ok(out)
 }
 
 /// Computes the metrics once and runs every detector for each month of the span.
@@ -318,7 +425,8 @@ impl Analysis {
             roster,
             identities: loaded.identities,
             tables: loaded.tables,
-            history: loaded.history,
+            activity: loaded.activity,
+            earlier: loaded.earlier,
             acknowledged: Vec::new(),
             expiring: Vec::new(),
             thresholds: config.thresholds.clone(),
@@ -351,12 +459,19 @@ impl Analysis {
         audience: Audience,
         anonymize: bool,
     ) -> Result<ReportData, AnalysisError> {
+        let earlier = self.earlier.as_ref();
         let mut coverage = crate::measure::timed("report: coverage", || {
-            coverage(store, &self.history, &self.identities)
+            coverage(
+                store,
+                &self.tables,
+                &self.identities,
+                self.activity,
+                earlier,
+            )
         })?;
         coverage.calendars = calendar_coverage(&self.metrics, &self.calendar)?;
         coverage.deployments =
-            deployment_coverage(&self.history, &self.metrics, &self.environments)?;
+            deployment_coverage(&self.tables, &self.metrics, &self.environments, earlier)?;
         let names = names_for(store, &self.tables, anonymize)?;
         let input = ReportInput {
             span: self.span,
@@ -466,26 +581,25 @@ pub fn names_for(store: &Store, tables: &Tables, anonymize: bool) -> Result<Name
     Ok(Names::pseudonymous(key, &known)?)
 }
 
-/// What the data covers: sources, rows per table, the span of PR and ticket activity, from
-/// the whole history as it stood (`tables`).
+/// What the data covers: sources, rows per table, the rows the metrics leave out, the span of
+/// PR and ticket activity, bots and merged accounts, over the whole history as it stood:
+/// `tables`' and, when they hold a window of months, what the months before it add
+/// (`earlier`).
 pub fn coverage(
     store: &Store,
     tables: &Tables,
     identities: &Identities,
+    activity: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    earlier: Option<&Earlier>,
 ) -> Result<Coverage, AnalysisError> {
-    let (first, last) = activity_span(tables)?;
-    // The people table as analysed holds the roster's bots, the configured ones and the ones
-    // found in the tables (see `identity`).
-    let people = tables["people"]
-        .clone()
-        .filter(col("role").eq(lit("bot")))
-        .select([col("person")])
-        .collect()?;
-    let bots: Vec<String> = crate::common::frame::str_values(&people, "person")?
-        .into_iter()
-        .flatten()
-        .collect();
-    let excluded = excluded_rows(tables, &bots)?;
+    let (first, last) = activity;
+    let bots = bots_of(tables)?;
+    let mut excluded = excluded_rows(tables, &tables["pull_requests"], &bots)?;
+    if let Some(earlier) = earlier {
+        for (count, more) in excluded.iter_mut().zip(&earlier.excluded) {
+            count.rows += more.rows;
+        }
+    }
     // The rows the report read: as the data stood at the period's end, not all that is stored.
     let mut counts = Vec::new();
     for (name, stored) in &store.manifest().tables {
@@ -498,13 +612,17 @@ pub fn coverage(
             });
             continue;
         }
-        let Some(table) = tables.get(name.as_str()).filter(|_| stored.rows > 0) else {
+        let Some((name, table)) = tables
+            .get_key_value(name.as_str())
+            .filter(|_| stored.rows > 0)
+        else {
             continue;
         };
-        let rows = crate::common::frame::count_rows(table.clone())?;
+        let before = earlier.and_then(|e| e.rows.get(name)).copied().unwrap_or(0);
+        let rows = crate::common::frame::count_rows(table.clone())? + before;
         if rows > 0 {
             counts.push(TableCount {
-                name: name.clone(),
+                name: name.to_string(),
                 rows,
             });
         }
@@ -528,11 +646,13 @@ pub fn coverage(
 /// that wrote pull requests but none of those deployments, the other environments
 /// deployments went to (a repository that deploys to `prod` while the config says
 /// `production` shows up here rather than as "no deployments"), and the incidents that name no
-/// PR (one row each in `incident_links`, with no PR).
+/// PR (one row each in `incident_links`, with no PR); with what the months before a window
+/// add (`earlier`).
 pub fn deployment_coverage(
     tables: &Tables,
     metrics: &Metrics,
     environments: &[String],
+    earlier: Option<&Earlier>,
 ) -> Result<DeploymentCoverage, AnalysisError> {
     let deploys = metrics.get(Metric::ProductionDeploys);
     let deploy_sources: std::collections::BTreeSet<String> = if deploys.height() > 0 {
@@ -551,6 +671,7 @@ pub fn deployment_coverage(
     let sources_without = crate::common::frame::str_values(&pr_sources, "source")?
         .into_iter()
         .flatten()
+        .chain(earlier.iter().flat_map(|e| e.pr_sources.iter().cloned()))
         .filter(|s| !deploy_sources.contains(s))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
@@ -580,7 +701,12 @@ pub fn deployment_coverage(
             )
         })
         .collect();
-    let incidents_without_pr = metrics.incidents_without_pr()?;
+    let links = metrics.get(Metric::IncidentLinks);
+    let incidents_without_pr = if links.height() > 0 {
+        links.column("number")?.null_count()
+    } else {
+        0
+    } + earlier.map_or(0, |e| e.incidents_without_pr);
     Ok(DeploymentCoverage {
         environments: environments.to_vec(),
         deployments: deploys.height(),
@@ -606,9 +732,14 @@ pub fn unreadable_items(store: &Store) -> Vec<String> {
         .collect()
 }
 
-/// How many rows the metrics leave out: bots' PRs and reviews, self-reviews, and update-branch
-/// merge commits (merging the base branch into a PR).
-pub fn excluded_rows(tables: &Tables, bots: &[String]) -> Result<Vec<TableCount>, AnalysisError> {
+/// How many rows of `tables` the metrics leave out: bots' PRs and reviews, self-reviews (a
+/// review's PR among `prs`), and update-branch merge commits (merging the base branch into a
+/// PR).
+pub fn excluded_rows(
+    tables: &Tables,
+    prs: &LazyFrame,
+    bots: &[String],
+) -> Result<Vec<TableCount>, AnalysisError> {
     let is_bot = |column: &str| {
         col(column)
             .str()
@@ -626,8 +757,7 @@ pub fn excluded_rows(tables: &Tables, bots: &[String]) -> Result<Vec<TableCount>
         tables["reviews"]
             .clone()
             .join(
-                tables["pull_requests"]
-                    .clone()
+                prs.clone()
                     .select([col("repo"), col("number"), col("author")]),
                 [col("repo"), col("number")],
                 [col("repo"), col("number")],
@@ -814,7 +944,8 @@ mod tests {
         tables.insert("issues", Issue::to_frame(vec![incident]).unwrap().lazy());
         let config = Config::default();
         let metrics = metrics::compute(&tables, &config, None).unwrap();
-        let coverage = deployment_coverage(&tables, &metrics, &config.dora.environments).unwrap();
+        let coverage =
+            deployment_coverage(&tables, &metrics, &config.dora.environments, None).unwrap();
         assert_eq!(coverage.deployments, 1);
         assert_eq!(coverage.sources_without, ["git"]);
         assert_eq!(coverage.other_environments, ["prod (1)"]);

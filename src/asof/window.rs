@@ -75,8 +75,12 @@ pub struct Windowed {
     pub tables: Tables,
     /// The rows of the months before the window that `tables` leaves out, as the as-of cut at
     /// the window's end keeps them (lazy scans, nothing held): with `tables` after the cut,
-    /// the whole history as it stood, for what reads all of it (`analysis::History`).
+    /// the whole history as it stood, for what reads all of it (identities, `metrics::History`,
+    /// the coverage). The timeline events and file changes are only counted (`rest_rows`).
     pub rest: Tables,
+    /// How many rows of each table `rest` holds, as the cut keeps them (tables it holds none
+    /// of are not named): counted here, where most are the stored rows less the window's.
+    pub rest_rows: BTreeMap<&'static str, usize>,
     /// Each ticket status's category over every stored ticket (`super::status_categories`):
     /// what the cut gives a status a ticket had at the end, as over the whole store.
     pub categories: LazyFrame,
@@ -212,9 +216,8 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     };
     let opened_before = before("created_at", start).fill_null(lit(true));
     let (old_keys, old_numbers) = pr_keys_where(opened_before.clone())?;
-    let (early_keys, early_numbers) = pr_keys_where(
-        opened_before.or(before("first_commit_at", start).fill_null(lit(true))),
-    )?;
+    let (early_keys, early_numbers) =
+        pr_keys_where(opened_before.or(before("first_commit_at", start).fill_null(lit(true))))?;
     let (pr_keys, pr_numbers) = pr_keys_where(lit(true))?;
     tables.insert("pull_requests", prs);
 
@@ -260,7 +263,10 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
             frame
         };
         tables.insert(table, frame);
-        rest.insert(table, of_prs(scan(table, Months::Before)?, before_window, false));
+        rest.insert(
+            table,
+            of_prs(scan(table, Months::Before)?, before_window, false),
+        );
     }
 
     // Tickets: the window's, and of older months those not done before its start or named by
@@ -312,8 +318,8 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     };
     let of_kept_tickets = ticket_of("key");
     tables.insert("issues", issues);
-    let old_tickets =
-        scan("issues", Months::Before)?.filter(needed_ticket.not().and(before("created_at", end)));
+    let old_tickets = scan("issues", Months::Before)?
+        .filter(needed_ticket.clone().not().and(before("created_at", end)));
     tables.insert(
         "issue_events",
         in_memory(
@@ -411,20 +417,21 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
         )
         .drop(by_name(["__kept_pr"], true, false))
     };
+    let kept_old_commits = commit_of_kept(
+        scan("commits", Months::Before)?.filter(
+            before("landed_at", start)
+                .not()
+                .fill_null(lit(false))
+                .or(col("pr_number")
+                    .is_in(early_numbers.clone().lit().implode(true), false)
+                    .fill_null(lit(false))),
+        ),
+    )
+    .filter(col("__kept"))
+    .drop(by_name(["__kept"], true, false));
     let commits = concat(
         [
-            commit_of_kept(
-                scan("commits", Months::Before)?.filter(
-                    before("landed_at", start)
-                        .not()
-                        .fill_null(lit(false))
-                        .or(col("pr_number")
-                            .is_in(early_numbers.clone().lit().implode(true), false)
-                            .fill_null(lit(false))),
-                ),
-            )
-            .filter(col("__kept"))
-            .drop(by_name(["__kept"], true, false)),
+            kept_old_commits.clone(),
             scan("commits", Months::Inside)?,
             scan("commits", Months::After)?.filter(commit_landed_before(end)),
         ],
@@ -442,7 +449,8 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
         .drop(by_name(["__kept"], true, false));
     rest.insert("commits", old_commits.clone());
 
-    // File changes of the kept commits and PRs.
+    // File changes of the kept commits and PRs, read once into memory: the table has no
+    // months, so every read of it would read every month's.
     let file_of_kept = |frame: LazyFrame| {
         let frame = marked(
             frame,
@@ -474,11 +482,13 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
             ),
         )
         .filter(col("__kept"))
-        .drop(by_name(["__kept"], true, false)),
+        .drop(by_name(["__kept"], true, false))
+        .collect()?
+        .lazy(),
     );
 
-    // The rest of the PRs, cut as the whole store is; their commits and file changes, kept by
-    // the cut where their PR or commit is among them.
+    // The rest of the PRs, cut as the whole store is; their commits, kept by the cut where
+    // their PR is among them.
     let old_prs_left = super::pull_requests(
         marked(
             scan("pull_requests", Months::Before)?,
@@ -494,7 +504,8 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     let left_keys = old_prs_left
         .clone()
         .select([col("repo"), col("number")])
-        .unique(None, UniqueKeepStrategy::Any);
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
     let pr_commits_left = rest
         .remove("pr_commits")
         .unwrap_or_else(|| DataFrame::empty().lazy());
@@ -502,7 +513,7 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
         "pr_commits",
         marked(
             pr_commits_left,
-            left_keys.clone(),
+            left_keys.clone().lazy(),
             &["repo", "number"],
             &["repo", "number"],
             "__seen",
@@ -516,29 +527,81 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
             requests.with_column(super::unless_before("removed_at", end)),
         );
     }
+    rest.insert("pull_requests", old_prs_left);
+
+    // How many rows the rest holds, per table: what the coverage adds to the window's. Where
+    // the cut keeps every row of the months before the window (their times are before its
+    // end, and nothing else decides), the rest's are the stored rows less the window's: the
+    // manifest has the first, the window's are few.
+    let stored_before = |table: &str| -> usize {
+        store
+            .manifest()
+            .tables
+            .get(table)
+            .map(|t| {
+                t.files
+                    .iter()
+                    .filter(|f| matches!(f.partition(), Partition::Month(m) if m < first))
+                    .map(|f| f.rows)
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let mut kept_before: Vec<(&'static str, LazyFrame)> = Vec::new();
+    for table in ["reviews", "review_requests", "pr_events"] {
+        kept_before.push((
+            table,
+            of_prs(
+                scan(table, Months::Before)?,
+                (&old_keys, &old_numbers),
+                true,
+            ),
+        ));
+    }
+    kept_before.push(("comments", old_comments(true)?));
+    kept_before.push((
+        "issues",
+        scan("issues", Months::Before)?.filter(needed_ticket.clone()),
+    ));
+    kept_before.push(("commits", kept_old_commits));
+    let mut rest_rows = BTreeMap::new();
+    for (table, kept) in kept_before {
+        let kept = crate::common::frame::count_rows(kept)?;
+        rest_rows.insert(table, stored_before(table).saturating_sub(kept));
+    }
+    for table in ["pull_requests", "pr_commits", "issue_events"] {
+        rest_rows.insert(
+            table,
+            crate::common::frame::count_rows(rest[table].clone())?,
+        );
+    }
+    // A file change counts with its commit or its PR, if the rest has it.
+    let left_commit_keys = old_commits
+        .select([col("repo"), col("sha")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
     let left_files = file_of_kept(scan("file_changes", Months::All)?)
         .filter(col("__kept").not())
         .drop(by_name(["__kept"], true, false));
     let left_files = marked(
         left_files,
-        left_keys,
+        left_keys.lazy(),
         &["repo", "number"],
         &["repo", "number"],
         "__pr_seen",
     );
     let left_files = marked(
         left_files,
-        old_commits
-            .select([col("repo"), col("sha")])
-            .unique(None, UniqueKeepStrategy::Any),
+        left_commit_keys.lazy(),
         &["repo", "sha"],
         &["repo", "sha"],
         "__commit_seen",
     )
-    .filter(col("__pr_seen").or(col("__commit_seen")))
-    .drop(by_name(["__pr_seen", "__commit_seen"], true, false));
-    rest.insert("file_changes", left_files);
-    rest.insert("pull_requests", old_prs_left);
+    .filter(col("__pr_seen").or(col("__commit_seen")));
+    rest_rows.insert(
+        "file_changes",
+        crate::common::frame::count_rows(left_files)?,
+    );
 
     // Small tables, read whole.
     for table in ["people", "time_off", "sprints", "deployments"] {
@@ -559,6 +622,7 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     Ok(Windowed {
         tables,
         rest,
+        rest_rows,
         categories,
     })
 }

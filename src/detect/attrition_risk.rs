@@ -223,7 +223,7 @@ impl Detector for AttritionRisk {
 fn first_observed_day(input: &DetectorInput) -> PolarsResult<Option<NaiveDate>> {
     Ok(input
         .metrics
-        .first_action_us()?
+        .observed_from_us()?
         .and_then(chrono::DateTime::from_timestamp_micros)
         .map(|d| d.date_naive()))
 }

@@ -63,13 +63,34 @@ pub fn empty_frames() -> PolarsResult<Vec<(Metric, DataFrame)>> {
     ])
 }
 
+/// Which actions [`actions`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kinds {
+    /// Every kind.
+    All,
+    /// Commits only: what a person's usual offset is counted from.
+    Commits,
+}
+
+/// The PR commits a clone's commit is already counted with, when its SHA is among theirs.
+pub enum Pushed {
+    /// `tables`' own `pr_commits`.
+    OfTables,
+    /// These (`sha`): a part of the history is read, and the PR commits are all of them.
+    These(LazyFrame),
+    /// None: only whether any action is there is asked.
+    Ignored,
+}
+
 /// Every action of a person (no bot) in `tables`: `person`, `at_us`, `kind`, `kind_code` and
 /// `own_offset` (the UTC offset the actor's own clock recorded, for commits), lazily; `None`
 /// when no table holds any. What `activity_local` places in local time, and what
-/// `metrics::History` reads of the whole history.
+/// `metrics::History` reads of the months before a window.
 pub fn actions(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
+    kinds: Kinds,
+    pushed: Pushed,
 ) -> PolarsResult<Option<LazyFrame>> {
     let table = |name: &str| tables.get(name).cloned();
     let mut parts = Vec::new();
@@ -99,7 +120,7 @@ pub fn actions(
     // when a change landed), nor commits GitHub made (a squash merge is authored when the
     // button was pressed), nor commits a PR's fetch already counted.
     if let Some(commits) = table("commits") {
-        let mut commits = commits.filter(
+        let clone = commits.filter(
             col("source")
                 .eq(lit(GIT_SOURCE))
                 .and(col("files").is_not_null())
@@ -113,25 +134,52 @@ pub fn actions(
                         .fill_null(lit(true)),
                 ),
         );
-        if let Some(pushed) = table("pr_commits") {
-            commits = commits
-                .join(
-                    pushed
-                        .select([col("sha"), lit(true).alias("__pushed")])
-                        .unique(None, UniqueKeepStrategy::Any),
-                    [col("sha")],
-                    [col("sha")],
-                    JoinArgs::new(JoinType::Left),
-                )
-                .filter(col("__pushed").is_null());
-        }
+        let pushed = match pushed {
+            Pushed::OfTables => table("pr_commits").map(|c| c.select([col("sha")])),
+            Pushed::These(shas) => Some(shas),
+            Pushed::Ignored => None,
+        };
+        let clone = match pushed {
+            // The clone's commits are read first: most stores hold none, and then the PR
+            // commits' SHAs (millions) are never gathered for the test.
+            Some(pushed) => {
+                let read = clone
+                    .select([
+                        col("author"),
+                        col("authored_at"),
+                        col("author_tz_offset_minutes"),
+                        col("sha"),
+                    ])
+                    .collect()?;
+                if read.height() == 0 {
+                    read.lazy()
+                } else {
+                    let shas = read.column("sha")?.as_materialized_series().clone();
+                    read.lazy()
+                        .join(
+                            pushed
+                                .filter(col("sha").is_in(shas.lit().implode(true), false))
+                                .select([col("sha"), lit(true).alias("__pushed")])
+                                .unique(None, UniqueKeepStrategy::Any),
+                            [col("sha")],
+                            [col("sha")],
+                            JoinArgs::new(JoinType::Left),
+                        )
+                        .filter(col("__pushed").is_null())
+                }
+            }
+            None => clone,
+        };
         parts.push(event(
-            commits,
+            clone,
             "author",
             "authored_at",
             "commit",
             col("author_tz_offset_minutes"),
         ));
+    }
+    if kinds == Kinds::Commits {
+        return Ok(Some(without_bots(parts, bots)?));
     }
     // A review read from a commit's trailers is dated when the change landed, which says
     // nothing about when the reviewer worked; a change read from git is opened by its first
@@ -169,6 +217,11 @@ pub fn actions(
     if parts.is_empty() {
         return Ok(None);
     }
+    Ok(Some(without_bots(parts, bots)?))
+}
+
+/// The actions of `parts` that are no bot's (`bots.login`, or a login ending in `[bot]`).
+fn without_bots(parts: Vec<LazyFrame>, bots: &DataFrame) -> PolarsResult<LazyFrame> {
     let bot_logins: Vec<String> = bots
         .column("login")
         .ok()
@@ -178,22 +231,20 @@ pub fn actions(
                 .map(|s| s.iter().flatten().map(String::from).collect())
         })
         .unwrap_or_default();
-    Ok(Some(
-        concat(parts, UnionArgs::default())?.filter(
-            col("person")
-                .str()
-                .ends_with(lit("[bot]"))
-                .not()
-                .and(
-                    col("person")
-                        .is_in(
-                            lit(Series::new("bots".into(), bot_logins)).implode(true),
-                            false,
-                        )
-                        .not(),
-                )
-                .and(col("at_us").is_not_null()),
-        ),
+    Ok(concat(parts, UnionArgs::default())?.filter(
+        col("person")
+            .str()
+            .ends_with(lit("[bot]"))
+            .not()
+            .and(
+                col("person")
+                    .is_in(
+                        lit(Series::new("bots".into(), bot_logins)).implode(true),
+                        false,
+                    )
+                    .not(),
+            )
+            .and(col("at_us").is_not_null()),
     ))
 }
 
@@ -263,7 +314,7 @@ pub fn frames(
     bots: &DataFrame,
     usual: Option<&DataFrame>,
 ) -> PolarsResult<Vec<(Metric, DataFrame)>> {
-    let Some(events) = actions(tables, bots)? else {
+    let Some(events) = actions(tables, bots, Kinds::All, Pushed::OfTables)? else {
         return Ok(Vec::new());
     };
     let events = events.collect()?;

@@ -300,34 +300,25 @@ impl Metrics {
         self.frames.keys().map(String::as_str)
     }
 
-    /// The first action anyone (no bot) took, in microseconds, over the whole history: the
-    /// first day the data covers.
-    pub fn first_action_us(&self) -> PolarsResult<Option<i64>> {
-        if let Some(history) = &self.history {
-            return Ok(history.first_action_us);
-        }
+    /// The first moment the data covers, in microseconds, as far as the months analysed need
+    /// it: the first action anyone (no bot) took, or the window's first moment when someone
+    /// acted before it (`History::acted_before`; whatever came before does not matter then).
+    pub fn observed_from_us(&self) -> PolarsResult<Option<i64>> {
         let local = self.get(Metric::ActivityLocal);
-        if local.height() == 0 {
-            return Ok(None);
-        }
-        Ok(local
-            .column("at")?
-            .as_materialized_series()
-            .cast(&DataType::Int64)?
-            .i64()?
-            .min())
-    }
-
-    /// Incidents that name no PR, over the whole history.
-    pub fn incidents_without_pr(&self) -> PolarsResult<usize> {
-        if let Some(history) = &self.history {
-            return Ok(history.incidents_without_pr);
-        }
-        let links = self.get(Metric::IncidentLinks);
-        Ok(if links.height() > 0 {
-            links.column("number")?.null_count()
+        let first = if local.height() == 0 {
+            None
         } else {
-            0
+            local
+                .column("at")?
+                .as_materialized_series()
+                .cast(&DataType::Int64)?
+                .i64()?
+                .min()
+        };
+        let before = self.history.as_ref().and_then(|h| h.acted_before);
+        Ok(match (first, before) {
+            (Some(first), Some(before)) => Some(first.min(before - 1)),
+            (first, before) => first.or(before.map(|b| b - 1)),
         })
     }
 
@@ -342,6 +333,24 @@ impl Metrics {
         }
         context
     }
+}
+
+/// The incidents among `issues` (`[dora]`'s types and labels) that name no PR: what the
+/// coverage says of the tickets a window of months leaves out, as `incident_links` says it of
+/// the others.
+pub fn incidents_without_pr(
+    issues: LazyFrame,
+    config: &crate::config::DoraConfig,
+) -> Result<usize, MetricsError> {
+    let links = delivery::incident_links(issues, config).map_err(query_error("incident_links"))?;
+    Ok(if links.height() > 0 {
+        links
+            .column("number")
+            .map_err(query_error("incident_links"))?
+            .null_count()
+    } else {
+        0
+    })
 }
 
 /// Stack for planning the metrics' queries. Polars plans a query recursively, one frame per node
