@@ -49,6 +49,8 @@ pub enum AnalysisError {
     People(#[source] PolarsError),
     #[error(transparent)]
     Polars(#[from] PolarsError),
+    #[error(transparent)]
+    Scope(#[from] crate::scope::ScopeError),
 }
 
 /// Everything after the store, for a run of months: metrics, detectors, report.
@@ -83,6 +85,9 @@ pub struct Analysis {
     pub calendar: crate::config::CalendarConfig,
     /// `[dora] environments`: the deployments DORA's keys count, which the report says.
     pub environments: Vec<String>,
+    /// What was read when the tables were narrowed to `scope`'s teams (`crate::scope`); `None`
+    /// when the whole organisation was analysed.
+    pub narrowed: Option<crate::scope::Narrowed>,
 }
 
 /// The months an analysis reads: its span and the months before it that its report, retro
@@ -146,6 +151,16 @@ struct Rest {
 }
 
 impl Read {
+    /// Every stored month, the columns the analysis reads (`TEAMLENS_WHOLE_HISTORY`, and what
+    /// the benchmark hands DuckDB).
+    pub fn whole(store: &Store, window: Window) -> Result<Read, AnalysisError> {
+        Ok(Read {
+            window,
+            tables: store.analysis_tables()?,
+            rest: None,
+        })
+    }
+
     /// The window's rows (`asof::window`), or every stored month with `TEAMLENS_WHOLE_HISTORY`
     /// or for a user's own SQL (`full`: it may read any column of any month).
     pub fn from(store: &Store, window: Window, full: bool) -> Result<Read, AnalysisError> {
@@ -157,11 +172,7 @@ impl Read {
             });
         }
         if whole_history() {
-            return Ok(Read {
-                window,
-                tables: store.analysis_tables()?,
-                rest: None,
-            });
+            return Read::whole(store, window);
         }
         tracing::debug!(
             first = %window.first,
@@ -286,6 +297,27 @@ impl Loaded {
             first_day: Some(self.window.first.first_day()),
         }
     }
+
+    /// The tables narrowed to what the report of `teams` reads (`crate::scope::narrow`; as
+    /// they are for the whole organisation, `allowed` false or `TEAMLENS_WHOLE_ORG`), after
+    /// who is who was decided from every month. A narrowed report's coverage counts the rows
+    /// it read: of the window, not the earlier months' (`earlier` dropped).
+    pub fn narrow(
+        mut self,
+        config: &Config,
+        span: MonthSpan,
+        teams: &[String],
+        allowed: bool,
+    ) -> Result<(Loaded, Option<crate::scope::Narrowed>), AnalysisError> {
+        let tables = std::mem::take(&mut self.tables);
+        let (tables, narrowed) =
+            crate::scope::narrow(tables, config, span, teams, allowed, &self.reach())?;
+        self.tables = tables;
+        if narrowed.is_some() {
+            self.earlier = None;
+        }
+        Ok((self, narrowed))
+    }
 }
 
 /// What the coverage counts in `rest`, the months before the window (`tables`: the window's,
@@ -360,19 +392,37 @@ pub fn analyze(
     span: MonthSpan,
     user_metrics: Option<&Path>,
 ) -> Result<Analysis, AnalysisError> {
+    analyze_teams(store, config, span, user_metrics, &[])
+}
+
+/// [`analyze`] for the report of `teams` (all of them when empty): the tables narrowed to what
+/// that report reads (`crate::scope`), which says the same about the teams at a fraction of the
+/// cost.
+pub fn analyze_teams(
+    store: &Store,
+    config: &Config,
+    span: MonthSpan,
+    user_metrics: Option<&Path>,
+    teams: &[String],
+) -> Result<Analysis, AnalysisError> {
     let window = Window::of(span, config);
+    // A user's own SQL may read any column of any month, so it gets the full scans.
     let read = Read::from(store, window, user_metrics.is_some())?;
     let loaded = Loaded::settle(read, config)?;
-    let metrics = metrics::compute_with(&loaded.tables, config, user_metrics, &loaded.reach())?;
+    let (loaded, narrowed) = loaded.narrow(config, span, teams, user_metrics.is_none())?;
+    let metrics =
+        metrics::compute_for_analysis(&loaded.tables, config, user_metrics, &loaded.reach())?;
     let people = loaded.tables["people"]
         .clone()
         .collect()
         .map_err(AnalysisError::People)?;
     let roster = Roster::from_people(&people).map_err(AnalysisError::People)?;
     let outcome = detect_span(span, &metrics, &loaded.tables, config, &roster)?;
-    Ok(Analysis::new(
-        span, metrics, outcome, roster, loaded, config,
-    ))
+    Ok(Analysis {
+        scope: teams.to_vec(),
+        narrowed,
+        ..Analysis::new(span, metrics, outcome, roster, loaded, config)
+    })
 }
 
 /// Every detector for each month of the span: the findings, the most severe first and within
@@ -435,6 +485,7 @@ impl Analysis {
             clock: config.report.clock,
             calendar: config.calendar.clone(),
             environments: config.dora.environments.clone(),
+            narrowed: None,
         }
     }
 
@@ -501,6 +552,7 @@ impl Analysis {
                 .filter_map(acknowledgement)
                 .collect(),
             scope: &self.scope,
+            narrowed: self.narrowed.as_ref(),
             min_group_size: self.min_group_size,
             clock: self.clock,
         };

@@ -79,7 +79,8 @@ pub fn run(cli: Cli) -> Result<()> {
     ));
     let config = Config::load(&cli.config, cli.config_must_exist())?;
     // `[ai] remove` names tools of the identity layer's list, which `config` cannot read.
-    crate::identity::assistants::Assistants::check_removals(&config.ai)?;
+    crate::identity::assistants::Assistants::check_removals(&config.ai)
+        .with_context(|| format!("configuration file {}", cli.config.display()))?;
     let named_data_dir = cli.named_data_dir().map(Path::to_path_buf);
     match cli.command {
         Command::Demo { out, seed } => demo(&config, &out, seed, named_data_dir.as_deref(), &say),
@@ -241,6 +242,7 @@ pub fn run(cli: Cli) -> Result<()> {
             runs,
             whole_history,
             retro,
+            no_duckdb,
         } => {
             let cache_dir = named_data_dir.unwrap_or_else(crate::bench::default_cache_dir);
             let mut months = months;
@@ -256,10 +258,16 @@ pub fn run(cli: Cli) -> Result<()> {
                 cache_dir,
                 regenerate,
                 runs,
+                duckdb: !no_duckdb,
             };
-            bench(&plan, format, &say)
+            bench(&config, &plan, format, &say)
         }
-        Command::BenchRun { part, store, month } => bench_run(&config, part, &store, month),
+        Command::BenchRun {
+            part,
+            store,
+            month,
+            team,
+        } => bench_run(&config, part, &store, month, team),
         Command::Eval {
             set,
             seeds,
@@ -1069,7 +1077,7 @@ fn retro_pack(
 )> {
     use report::retro::{Baseline, FindingKey};
     let first = span.first;
-    let mut analysis = analysis::analyze(store, config, span, None)?;
+    let mut analysis = analysis::analyze_teams(store, config, span, None, teams)?;
     // The state compares every finding, acknowledged or not, with the next retro's.
     // A team's retro keeps and compares only the team's findings.
     let roster = &analysis.roster;
@@ -1088,39 +1096,47 @@ fn retro_pack(
         .map(Into::into)
         .collect();
     analysis.acknowledge(acks);
+    let before = first.previous().to_string();
+    // Without a last retro, the organisation's retro compares with the organisation's month
+    // before; a team's with the team's own (its trends), as its next retro will.
+    let organisation_before = if teams.is_empty() {
+        let org = analysis.metrics.get(Metric::OrgMonthly);
+        let mut figures = BTreeMap::new();
+        if org.height() > 0 {
+            let row = org
+                .clone()
+                .lazy()
+                .filter(col("month").eq(lit(before.clone())))
+                .collect()?;
+            for name in row.get_column_names() {
+                if let Ok(Some(value)) = crate::common::frame::f64_values(&row, name)
+                    .map(|v| v.first().copied().flatten())
+                {
+                    figures.insert(name.to_string(), value);
+                }
+            }
+        }
+        figures
+    } else {
+        BTreeMap::new()
+    };
+    let data = analysis.into_report_data(store, audience, anonymize)?;
     let baseline = match state {
         Some(state) => Baseline {
             label: format!("the last retro ({})", state.written),
             figures: state.figures,
             findings: Some(state.findings),
         },
-        None => {
-            let before = first.previous().to_string();
-            let org = analysis.metrics.get(Metric::OrgMonthly);
-            let mut figures = BTreeMap::new();
-            if org.height() > 0 {
-                let row = org
-                    .clone()
-                    .lazy()
-                    .filter(col("month").eq(lit(before.clone())))
-                    .collect()?;
-                for name in row.get_column_names() {
-                    if let Ok(Some(value)) = crate::common::frame::f64_values(&row, name)
-                        .map(|v| v.first().copied().flatten())
-                    {
-                        figures.insert(name.to_string(), value);
-                    }
-                }
-            }
-            Baseline {
-                label: before,
-                figures,
-                findings: None,
-            }
-        }
+        None => Baseline {
+            figures: if teams.is_empty() {
+                organisation_before
+            } else {
+                report::retro::figures_in(&data.trends, &before)
+            },
+            label: before,
+            findings: None,
+        },
     };
-    analysis.scope = teams.to_vec();
-    let data = analysis.into_report_data(store, audience, anonymize)?;
     Ok((data, baseline, raw_findings))
 }
 
@@ -1150,9 +1166,14 @@ fn analyze_and_report(
             dir: store.root().to_path_buf()
         });
     }
-    let mut analysis = analysis::analyze(store, config, request.span, request.user_metrics)?;
+    let mut analysis = analysis::analyze_teams(
+        store,
+        config,
+        request.span,
+        request.user_metrics,
+        request.teams,
+    )?;
     analysis.acknowledge(request.acks);
-    analysis.scope = request.teams.to_vec();
     let data = analysis.into_report_data(store, request.audience, request.anonymize)?;
     Ok(report::write(
         data,
@@ -1196,8 +1217,13 @@ fn query(data_dir: &Path, config: &Config, sql: &str, format: Format) -> Result<
 }
 
 /// `teamlens bench`: prepares each size's store (cached), then measures the floor and the
-/// analysis in child processes of this binary.
-fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Result<()> {
+/// analysis (the organisation's report and one team's) in child processes of this binary.
+fn bench(
+    config: &Config,
+    plan: &crate::bench::BenchPlan,
+    format: EvalFormat,
+    say: &Say,
+) -> Result<()> {
     let exe = std::env::current_exe().context("finding this program to run it as a child")?;
     if format == EvalFormat::Table {
         say.line(format!(
@@ -1224,11 +1250,29 @@ fn bench(plan: &crate::bench::BenchPlan, format: EvalFormat, say: &Say) -> Resul
         for &months in &plan.months {
             stores.push(crate::bench::prepare(plan, people, months)?);
         }
+        // DuckDB is measured when asked for and importable; each store's tables are handed
+        // over once.
+        let mut duckdb = Vec::new();
+        for (store, _) in &stores {
+            duckdb.push(match (plan.duckdb, crate::bench::duckdb::missing()) {
+                (false, _) => Err("--no-duckdb".to_string()),
+                (true, Some(missing)) => Err(missing),
+                (true, None) => {
+                    if format == EvalFormat::Table {
+                        say.line("handing the derived tables to DuckDB (not measured)…");
+                    }
+                    let month: Month = store.month.parse().map_err(|e| {
+                        anyhow::anyhow!("the month of {}: {e}", store.dir.display())
+                    })?;
+                    Ok(crate::bench::duckdb::prepare(&store.dir, month, config)?)
+                }
+            });
+        }
         let extra = crate::bench::Extra {
             whole_history: plan.whole_history,
             retro: plan.retro,
         };
-        for result in crate::bench::run_sizes(&exe, &stores, plan.runs, extra)? {
+        for result in crate::bench::run_sizes(&exe, &stores, plan.runs, extra, &duckdb)? {
             match format {
                 EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
                 EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),
@@ -1249,6 +1293,7 @@ fn bench_run(
     part: crate::bench::Part,
     store_dir: &Path,
     month: Month,
+    team: Option<String>,
 ) -> Result<()> {
     let mut log = match part {
         crate::bench::Part::Floor => crate::bench::scan_floor(store_dir)?,
@@ -1276,43 +1321,65 @@ fn bench_run(
             })?;
             log
         }
-        crate::bench::Part::Analysis => {
-            let out = tempfile::Builder::new()
-                .prefix("teamlens-bench-report-")
-                .tempdir()
-                .context("creating a folder for the benchmark's report")?;
-            let mut log = crate::bench::PhaseLog::default();
-            let span = MonthSpan::month(month);
-            let (store, read) = log.time("load the store", || -> Result<_> {
-                let store = Store::open(store_dir)?;
-                let window = analysis::Window::of(span, config);
-                let read = analysis::Read::from(&store, window, false)?;
-                Ok((store, read))
-            })?;
-            let loaded = log.time("resolve identities", || {
-                analysis::Loaded::settle(read, config)
-            })?;
-            let computed = log.time("compute all metrics", || {
-                metrics::compute_with(&loaded.tables, config, None, &loaded.reach())
-            })?;
-            let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
-                let roster = Roster::from_tables(&loaded.tables)?;
-                let outcome =
-                    analysis::detect_span(span, &computed, &loaded.tables, config, &roster)?;
-                Ok((roster, outcome))
-            })?;
-            log.time("render the report", || -> Result<_> {
-                let analysis =
-                    analysis::Analysis::new(span, computed, outcome, roster, loaded, config);
-                let data = analysis.into_report_data(&store, Audience::Manager, false)?;
-                report::write(data, &out.path().join("report"), None, None)?;
-                Ok(())
-            })?;
-            log
+        crate::bench::Part::Analysis => timed_report(config, store_dir, month, &[])?,
+        crate::bench::Part::Team => {
+            let team = team.context("`bench-run --part team` needs --team")?;
+            timed_report(config, store_dir, month, &[team])?
         }
     };
     println!("{}", log.to_json());
     Ok(())
+}
+
+/// The report of `teams` (the organisation's when empty) for `month`, as `teamlens report`
+/// makes it, each phase timed; for some teams, narrowing the tables is a phase of its own.
+fn timed_report(
+    config: &Config,
+    store_dir: &Path,
+    month: Month,
+    teams: &[String],
+) -> Result<crate::bench::PhaseLog> {
+    let out = tempfile::Builder::new()
+        .prefix("teamlens-bench-report-")
+        .tempdir()
+        .context("creating a folder for the benchmark's report")?;
+    let mut log = crate::bench::PhaseLog::default();
+    let span = MonthSpan::month(month);
+    let (store, read) = log.time("load the store", || -> Result<_> {
+        let store = Store::open(store_dir)?;
+        let window = analysis::Window::of(span, config);
+        let read = analysis::Read::from(&store, window, false)?;
+        Ok((store, read))
+    })?;
+    let loaded = log.time("resolve identities", || {
+        analysis::Loaded::settle(read, config)
+    })?;
+    let (loaded, narrowed) = if teams.is_empty() {
+        (loaded, None)
+    } else {
+        log.time("narrow to the team", || {
+            loaded.narrow(config, span, teams, true)
+        })?
+    };
+    let computed = log.time("compute all metrics", || {
+        metrics::compute_for_analysis(&loaded.tables, config, None, &loaded.reach())
+    })?;
+    let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
+        let roster = Roster::from_tables(&loaded.tables)?;
+        let outcome = analysis::detect_span(span, &computed, &loaded.tables, config, &roster)?;
+        Ok((roster, outcome))
+    })?;
+    log.time("render the report", || -> Result<_> {
+        let analysis = analysis::Analysis {
+            scope: teams.to_vec(),
+            narrowed,
+            ..analysis::Analysis::new(span, computed, outcome, roster, loaded, config)
+        };
+        let data = analysis.into_report_data(&store, Audience::Manager, false)?;
+        report::write(data, &out.path().join("report"), None, None)?;
+        Ok(())
+    })?;
+    Ok(log)
 }
 
 /// The error and its causes on one line, each said once, as `main` prints it after `error: `.

@@ -5,8 +5,11 @@
 //! organisation's store is written by fetches over days). Then two child processes of this same
 //! binary are timed, each alone on the machine: one runs the analysis as `teamlens report` does
 //! (load and verify the store, every metric, every detector, the report), the other scans the
-//! needed columns of every table with polars and does nothing else. Their peak resident memory
-//! is each child's own high-water mark, so neither the simulation nor this parent is counted.
+//! needed columns of every table with polars and does nothing else. A third writes one team's
+//! report, as `teamlens report --team` does (the tables narrowed to what it reads,
+//! `crate::scope`), for the median-sized team: what a team's report costs beside the
+//! organisation's. Their peak resident memory is each child's own high-water mark, so neither
+//! the simulation nor this parent is counted.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -24,6 +27,8 @@ use crate::period::Month;
 use crate::sources::Source;
 use crate::sources::simulate::{SimConfig, Simulator};
 use crate::store::{Store, StoreError};
+
+pub mod duckdb;
 
 /// Why a benchmark could not run.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +53,8 @@ pub enum BenchError {
     Child { part: &'static str, status: String },
     #[error("the measured child process ({part}) printed no result: {message}")]
     Output { part: &'static str, message: String },
+    #[error(transparent)]
+    DuckDb(#[from] duckdb::DuckDbError),
     #[error("scanning table {table} for the floor: {source}")]
     Scan {
         table: &'static str,
@@ -78,6 +85,8 @@ pub struct BenchPlan {
     pub regenerate: bool,
     /// Times each part is measured (alternately); the figures are the medians.
     pub runs: u32,
+    /// Run the metric SQL on DuckDB beside the analysis, when `python3` can import duckdb.
+    pub duckdb: bool,
 }
 
 /// The people a simulated team has on average: a manager and the default organisation's
@@ -117,11 +126,19 @@ impl PhaseLog {
     pub fn time<T, E>(&mut self, name: &str, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         let started = Instant::now();
         let value = work()?;
-        self.phases.push(Phase {
+        let phase = Phase {
             phase: name.to_string(),
             seconds: started.elapsed().as_secs_f64(),
             peak_rss_bytes: peak_rss_bytes(),
-        });
+        };
+        tracing::debug!(
+            phase = name,
+            seconds = phase.seconds,
+            peak_rss_mib = phase.peak_rss_bytes.map(|b| b >> 20),
+            rss_mib = crate::measure::rss_bytes().map(|b| b >> 20),
+            "phase done"
+        );
+        self.phases.push(phase);
         Ok(value)
     }
 
@@ -323,6 +340,8 @@ pub enum Part {
     /// The retro of the month, as `teamlens retro` writes it with no earlier retro (its state
     /// is not saved).
     Retro,
+    /// One team's report (`--team`), as `teamlens report --team` writes it.
+    Team,
 }
 
 impl Part {
@@ -331,6 +350,7 @@ impl Part {
             Part::Analysis => "analysis",
             Part::Floor => "scan floor",
             Part::Retro => "retro",
+            Part::Team => "team's report",
         }
     }
 }
@@ -341,6 +361,46 @@ impl Part {
 pub enum Reading {
     Window,
     WholeHistory,
+}
+
+/// The team whose report the benchmark times: the median-sized team of the roster (the lower
+/// middle one by people, then by name, of its non-bot people's primary teams), so that the
+/// figure is a typical team's and the same store always gives the same team.
+pub fn median_team(store: &PreparedStore) -> Result<(String, usize), BenchError> {
+    let people = Store::open(&store.dir)?
+        .scan("people")?
+        .filter(col("role").neq(lit("bot")))
+        .group_by([col("team")])
+        .agg([len().alias("people")])
+        .collect()
+        .map_err(|source| BenchError::Scan {
+            table: "people",
+            source,
+        })?;
+    let teams =
+        crate::common::frame::str_values(&people, "team").map_err(|source| BenchError::Scan {
+            table: "people",
+            source,
+        })?;
+    let sizes =
+        crate::common::frame::i64_values(&people, "people").map_err(|source| BenchError::Scan {
+            table: "people",
+            source,
+        })?;
+    let mut teams: Vec<(usize, String)> = teams
+        .into_iter()
+        .zip(sizes)
+        .filter_map(|(team, n)| Some((n? as usize, team?)))
+        .collect();
+    teams.sort();
+    let middle = teams.len().saturating_sub(1) / 2;
+    teams
+        .get(middle)
+        .map(|(n, team)| (team.clone(), *n))
+        .ok_or_else(|| BenchError::Output {
+            part: Part::Team.name(),
+            message: "the store's roster has no team".into(),
+        })
 }
 
 /// What one child process reported, with its peak memory as the kernel saw it.
@@ -359,18 +419,20 @@ pub fn measure(
     part: Part,
     store: &PreparedStore,
     reading: Reading,
+    team: &str,
 ) -> Result<Measured, BenchError> {
     let part_arg = match part {
         Part::Analysis => "analysis",
         Part::Floor => "floor",
         Part::Retro => "retro",
+        Part::Team => "team",
     };
     let mut command = Command::new(exe);
     match reading {
         Reading::Window => command.env_remove("TEAMLENS_WHOLE_HISTORY"),
         Reading::WholeHistory => command.env("TEAMLENS_WHOLE_HISTORY", "1"),
     };
-    let mut child = command
+    command
         .arg("--quiet")
         .arg("bench-run")
         .arg("--part")
@@ -378,7 +440,11 @@ pub fn measure(
         .arg("--store")
         .arg(&store.dir)
         .arg("--month")
-        .arg(&store.month)
+        .arg(&store.month);
+    if part == Part::Team {
+        command.arg("--team").arg(team);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -473,12 +539,39 @@ pub struct SizeResult {
     pub retro_seconds_runs: Vec<f64>,
     /// `retro_seconds` over the fewest months' store's.
     pub retro_stored_months_ratio: Option<f64>,
+    /// DuckDB running every file of `queries/metrics/` on the same columns of the same files,
+    /// in memory: the median of its runs, one after each analysis (`None`: not measured, and
+    /// `duckdb_note` says why). #27 holds the whole analysis to at most this.
+    pub duckdb_sql_seconds: Option<f64>,
+    pub duckdb_sql_seconds_runs: Vec<f64>,
+    /// DuckDB reading those columns into memory, before its SQL (the median run's).
+    pub duckdb_load_seconds: Option<f64>,
+    /// `analysis_seconds / duckdb_sql_seconds`: at most 1 meets #27's goal 2.
+    pub analysis_over_duckdb_sql: Option<f64>,
+    /// The three slowest metrics of DuckDB's median run, with their seconds.
+    pub duckdb_slowest: Vec<(String, f64)>,
+    /// Why DuckDB was not measured, when it was not.
+    pub duckdb_note: Option<String>,
+    /// The team whose report was timed ([`median_team`]) and its people.
+    pub team: String,
+    pub team_people: usize,
+    /// One team's report (`report --team`), in its own child: the median of its runs, and
+    /// every run's seconds.
+    pub team_report_seconds: f64,
+    pub team_report_seconds_runs: Vec<f64>,
+    /// `team_report_seconds / analysis_seconds`: what a team's report costs of the
+    /// organisation's (#27's goal: at most a tenth).
+    pub team_ratio: f64,
+    pub team_cpu_seconds: Option<f64>,
+    pub team_peak_rss_bytes: u64,
+    /// The phases of the median team run.
+    pub team_phases: Vec<Phase>,
     /// Simulating and writing the store (not measured; 0 when the store came from the cache).
     pub generation_seconds: f64,
     pub cached: bool,
 }
 
-/// What to measure beside the floor and the analysis.
+/// What to measure beside the floor, the analysis and the team's report.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Extra {
     pub whole_history: bool,
@@ -486,24 +579,30 @@ pub struct Extra {
 }
 
 /// Measures prepared stores of one size `runs` times: for each run, for each store in turn,
-/// the floor, then the analysis (then, as asked, the analysis over every month and the retro),
-/// each in its own child, so that a change in the machine's load falls on every part and every
-/// store alike. The figures are each part's median run (by wall-clock seconds); peak memory is
-/// the highest of the runs. The stores' ratios are to the first (the fewest months).
+/// the floor, then the analysis and one team's report (then, as asked, the analysis over every
+/// month and the retro), each in its own child, and DuckDB's SQL when `duckdb` holds the
+/// store's tables, so that a change in the machine's load falls on every part and every store
+/// alike. The figures are each part's median run (by wall-clock seconds); peak memory is the
+/// highest of the runs. The stores' ratios are to the first (the fewest months). `duckdb`:
+/// each store's tables handed to DuckDB, or why it is not measured.
 pub fn run_sizes(
     exe: &Path,
     stores: &[(PreparedStore, bool)],
     runs: u32,
     extra: Extra,
+    duckdb: &[Result<duckdb::Prepared, String>],
 ) -> Result<Vec<SizeResult>, BenchError> {
     // Read every file once first, so the children find them in the page cache alike.
+    let mut teams = Vec::new();
     for (store, _) in stores {
         Store::open(&store.dir)?.verify()?;
+        teams.push(median_team(store)?);
     }
     let mut measured: Vec<Runs> = stores.iter().map(|_| Runs::default()).collect();
     for _ in 0..runs.max(1) {
-        for ((store, _), runs) in stores.iter().zip(&mut measured) {
-            let floor = measure(exe, Part::Floor, store, Reading::Window)?;
+        for (i, ((store, _), runs)) in stores.iter().zip(&mut measured).enumerate() {
+            let team = &teams[i].0;
+            let floor = measure(exe, Part::Floor, store, Reading::Window, team)?;
             if floor.log.rows == 0 {
                 return Err(BenchError::Output {
                     part: Part::Floor.name(),
@@ -512,14 +611,24 @@ pub fn run_sizes(
             }
             runs.floors.push(floor);
             runs.analyses
-                .push(measure(exe, Part::Analysis, store, Reading::Window)?);
+                .push(measure(exe, Part::Analysis, store, Reading::Window, team)?);
+            runs.teams
+                .push(measure(exe, Part::Team, store, Reading::Window, team)?);
             if extra.whole_history {
-                runs.wholes
-                    .push(measure(exe, Part::Analysis, store, Reading::WholeHistory)?);
+                runs.wholes.push(measure(
+                    exe,
+                    Part::Analysis,
+                    store,
+                    Reading::WholeHistory,
+                    team,
+                )?);
             }
             if extra.retro {
                 runs.retros
-                    .push(measure(exe, Part::Retro, store, Reading::Window)?);
+                    .push(measure(exe, Part::Retro, store, Reading::Window, team)?);
+            }
+            if let Some(Ok(prepared)) = duckdb.get(i) {
+                runs.duckdb.push(duckdb::run(prepared)?);
             }
         }
     }
@@ -541,10 +650,16 @@ pub fn run_sizes(
     stores
         .iter()
         .zip(measured)
+        .zip(teams)
         .enumerate()
-        .map(|(i, ((store, cached), runs))| {
+        .map(|(i, (((store, cached), runs), team))| {
             let (analysis, whole, retro) = medians[i];
-            let mut result = describe_runs(store, *cached, runs)?;
+            let note = match duckdb.get(i) {
+                Some(Ok(_)) => None,
+                Some(Err(why)) => Some(why.clone()),
+                None => Some("not asked".to_string()),
+            };
+            let mut result = describe_runs(store, *cached, runs, team, note)?;
             result.stored_months_ratio = ratio(Some(analysis), base.map(|b| b.0), i);
             result.whole_history_stored_months_ratio = ratio(whole, base.and_then(|b| b.1), i);
             result.retro_stored_months_ratio = ratio(retro, base.and_then(|b| b.2), i);
@@ -558,8 +673,10 @@ pub fn run_sizes(
 struct Runs {
     floors: Vec<Measured>,
     analyses: Vec<Measured>,
+    teams: Vec<Measured>,
     wholes: Vec<Measured>,
     retros: Vec<Measured>,
+    duckdb: Vec<duckdb::DuckDbRun>,
 }
 
 /// The median of the runs' wall-clock seconds (the lower middle one of an even count).
@@ -569,31 +686,45 @@ fn median_seconds(runs: &[Measured]) -> Option<f64> {
     seconds.get(seconds.len().checked_sub(1)? / 2).copied()
 }
 
-/// One store's figures from its runs.
+/// One store's figures from its runs; `team` the team whose report was timed and its people,
+/// `duckdb_note` why DuckDB was not measured.
 fn describe_runs(
     store: &PreparedStore,
     cached: bool,
     runs: Runs,
+    (team, team_people): (String, usize),
+    duckdb_note: Option<String>,
 ) -> Result<SizeResult, BenchError> {
     let Runs {
         floors,
         analyses,
+        teams,
         wholes,
         retros,
+        duckdb: mut duckdb_runs,
     } = runs;
+    let duckdb_sql_seconds_runs: Vec<f64> = duckdb_runs.iter().map(|r| r.sql_seconds).collect();
+    duckdb_runs.sort_by(|a, b| a.sql_seconds.total_cmp(&b.sql_seconds));
+    let duckdb_median = duckdb_runs
+        .get(duckdb_runs.len().saturating_sub(1) / 2)
+        .cloned();
     let seconds = |runs: &[Measured]| runs.iter().map(|m| m.log.seconds()).collect::<Vec<_>>();
     let peak = |runs: &[Measured]| runs.iter().map(|m| m.peak_rss_bytes).max().unwrap_or(0);
     let (analysis_seconds_runs, scan_floor_seconds_runs) = (seconds(&analyses), seconds(&floors));
+    let team_report_seconds_runs = seconds(&teams);
     let (peak_rss_bytes, scan_floor_peak_rss_bytes) = (peak(&analyses), peak(&floors));
     let whole_history_seconds = median_seconds(&wholes);
     let whole_history_seconds_runs = seconds(&wholes);
     let retro_seconds = median_seconds(&retros);
     let retro_seconds_runs = seconds(&retros);
     let count = analyses.len() as u32;
+    let team_peak_rss_bytes = peak(&teams);
     let analysis = median_run(analyses);
     let floor = median_run(floors);
+    let team_run = median_run(teams);
     let analysis_seconds = analysis.log.seconds();
     let scan_floor_seconds = floor.log.seconds();
+    let team_report_seconds = team_run.log.seconds();
     let rows = |table: &str| store.rows.get(table).copied().unwrap_or(0);
     Ok(SizeResult {
         people: store.people,
@@ -615,6 +746,27 @@ fn describe_runs(
         scan_floor_cpu_seconds: floor.log.cpu_seconds,
         load_average: load_average(),
         phases: analysis.log.phases,
+        duckdb_sql_seconds: duckdb_median.as_ref().map(|r| r.sql_seconds),
+        duckdb_sql_seconds_runs,
+        duckdb_load_seconds: duckdb_median.as_ref().map(|r| r.load_seconds),
+        analysis_over_duckdb_sql: duckdb_median
+            .as_ref()
+            .map(|r| analysis_seconds / r.sql_seconds.max(1e-9)),
+        duckdb_slowest: duckdb_median.map_or_else(Vec::new, |r| {
+            let mut metrics: Vec<(String, f64)> = r.metrics.into_iter().collect();
+            metrics.sort_by(|a, b| b.1.total_cmp(&a.1));
+            metrics.truncate(3);
+            metrics
+        }),
+        duckdb_note,
+        team,
+        team_people,
+        team_report_seconds,
+        team_report_seconds_runs,
+        team_ratio: team_report_seconds / analysis_seconds.max(1e-9),
+        team_cpu_seconds: team_run.log.cpu_seconds,
+        team_peak_rss_bytes,
+        team_phases: team_run.log.phases,
         generation_seconds: if cached {
             0.0
         } else {
@@ -715,6 +867,59 @@ pub fn describe(result: &SizeResult) -> String {
     text.push_str(&format!(
         "  {:<34} {:>9.2}x\n",
         "ratio analysis / floor", result.ratio
+    ));
+    match (result.duckdb_sql_seconds, result.duckdb_load_seconds) {
+        (Some(sql), Some(load)) => {
+            text.push_str(&format!(
+                "  {:<34} {:>9.3} {:>16}{}\n",
+                "DuckDB: the metric SQL alone",
+                sql,
+                "",
+                spread(&result.duckdb_sql_seconds_runs)
+            ));
+            let slowest: Vec<String> = result
+                .duckdb_slowest
+                .iter()
+                .map(|(metric, seconds)| format!("{metric} {seconds:.2} s"))
+                .collect();
+            text.push_str(&format!(
+                "  {:<34} {:>9.2}x (DuckDB's load of the columns {load:.2} s, not counted; slowest: {})\n",
+                "ratio analysis / DuckDB's SQL",
+                result.analysis_over_duckdb_sql.unwrap_or(f64::NAN),
+                slowest.join(", ")
+            ));
+        }
+        _ => text.push_str(&format!(
+            "  DuckDB not measured: {}\n",
+            result.duckdb_note.as_deref().unwrap_or("not asked for")
+        )),
+    }
+    text.push_str(&format!(
+        "  one team's report ({}, {} people, the median-sized team; phases of its median run):\n",
+        result.team, result.team_people
+    ));
+    for phase in &result.team_phases {
+        text.push_str(&format!(
+            "    {:<32} {:>9.3} {:>16}\n",
+            phase.phase,
+            phase.seconds,
+            phase.peak_rss_bytes.map(mib).unwrap_or_else(|| "?".into())
+        ));
+    }
+    text.push_str(&format!(
+        "  {:<34} {:>9.3} {:>16}{}\n",
+        "team's report (all of the above)",
+        result.team_report_seconds,
+        mib(result.team_peak_rss_bytes),
+        spread(&result.team_report_seconds_runs)
+    ));
+    text.push_str(&format!(
+        "  {:<34} {:>9.3}x (CPU seconds {})\n",
+        "ratio team / organisation",
+        result.team_ratio,
+        result
+            .team_cpu_seconds
+            .map_or_else(|| "?".to_string(), |s| format!("{s:.3}"))
     ));
     if let Some(seconds) = result.whole_history_seconds {
         text.push_str(&format!(
@@ -828,15 +1033,23 @@ pub fn summary(results: &[SizeResult]) -> String {
     {
         let gib = largest.peak_rss_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
         let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+        let duckdb = largest.analysis_over_duckdb_sql.map_or_else(
+            || "not measured".to_string(),
+            |ratio| format!("{} ({ratio:.2}x)", verdict(ratio <= 1.0)),
+        );
         text.push_str(&format!(
-            "goals for {} people: analysis within 20 s: {} ({:.1} s); within 4 GiB: {} ({:.2} GiB); within 4x the floor: {} ({:.2}x)\n",
+            "goals for {} people: analysis within 20 s: {} ({:.1} s); within 4 GiB: {} ({:.2} GiB); \
+             within DuckDB's time for the metric SQL alone: {duckdb}; {:.2}x the floor; a team's \
+             report within a tenth of the organisation's: {} ({:.3}x, {})\n",
             largest.people,
             verdict(largest.analysis_seconds <= 20.0),
             largest.analysis_seconds,
             verdict(gib <= 4.0),
             gib,
-            verdict(largest.ratio <= 4.0),
-            largest.ratio
+            largest.ratio,
+            verdict(largest.team_ratio <= 0.1),
+            largest.team_ratio,
+            largest.team
         ));
     }
     text

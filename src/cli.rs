@@ -279,6 +279,11 @@ pub enum Command {
         /// Also time the month's retro (with no earlier retro; its state is not kept).
         #[arg(long)]
         retro: bool,
+        /// Do not run the metric SQL on DuckDB beside the analysis. By default it runs after
+        /// each analysis when `python3` can import duckdb (pip install duckdb), on the same
+        /// columns of the same files.
+        #[arg(long)]
+        no_duckdb: bool,
     },
     /// One measured part of `teamlens bench`, run by it as a child process.
     #[command(hide = true)]
@@ -289,6 +294,9 @@ pub enum Command {
         store: PathBuf,
         #[arg(long)]
         month: Month,
+        /// The team whose report `--part team` times.
+        #[arg(long)]
+        team: Option<String>,
     },
     /// Score every detector against simulated organisations with known patterns: precision and
     /// recall per finding kind, per month and per subject, and findings on healthy controls and

@@ -27,6 +27,7 @@ pub mod publish;
 pub mod query;
 pub mod repair;
 pub mod report;
+pub mod scope;
 pub mod sources;
 pub mod store;
 pub mod validate;

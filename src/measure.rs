@@ -8,8 +8,21 @@ use std::time::Instant;
 
 /// Peak resident memory of this process so far, from /proc (Linux), in bytes.
 pub fn peak_rss_bytes() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+/// Resident memory of this process now, from /proc (Linux), in bytes. Beside the peak it tells
+/// what a step keeps from what it only passes through: a step that raises the peak but leaves
+/// the resident memory where it was needed the memory for a moment; one that raises both holds
+/// on to it.
+pub fn rss_bytes() -> Option<u64> {
+    status_bytes("VmRSS:")
+}
+
+/// A `/proc/self/status` line's value, given there in KiB, in bytes.
+fn status_bytes(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
@@ -82,6 +95,7 @@ pub fn timed<T>(step: &'static str, work: impl FnOnce() -> T) -> T {
         seconds = started.seconds(),
         cpu_seconds = started.cpu_seconds(),
         peak_rss_mib = peak_rss_bytes().map(|b| b >> 20),
+        rss_mib = rss_bytes().map(|b| b >> 20),
         "step done"
     );
     result

@@ -1346,3 +1346,27 @@ fn every_bad_input_gets_a_clear_message_and_no_panic() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A configuration error names the file that was read, which `--config` may have named: the
+/// `[ai] remove` check runs after the file is loaded, in another layer, and once said
+/// "teamlens.toml" whatever the file was called.
+#[test]
+fn an_unknown_ai_removal_names_the_file_given_with_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("platform-team.toml");
+    std::fs::write(&file, "[ai]\nremove = [\"Claud Code\"]\n").unwrap();
+    let output = teamlens()
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["explain", "review_bottleneck"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("platform-team.toml: [ai] remove names no built-in tool: Claud Code"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("teamlens.toml"), "{stderr}");
+}

@@ -64,6 +64,7 @@ fn analysis(tables: &BTreeMap<&'static str, LazyFrame>, month: Month) -> Vec<Str
             acknowledged: Vec::new(),
             expiring: Vec::new(),
             scope: &[],
+            narrowed: None,
             min_group_size: config.report.min_group_size,
             clock: config.report.clock,
         })
@@ -154,13 +155,22 @@ fn the_floor_scans_every_column_the_analysis_reads() {
 #[test]
 fn bench_prints_one_json_object_per_size_and_caches_the_store() {
     let cache = tempfile::tempdir().unwrap();
-    let run = || {
+    // DuckDB runs beside the analysis when python3 imports duckdb (required in CI).
+    let duckdb_missing = (!support::other_engines::runs("python3", &["-c", "import duckdb"]))
+        .then(|| "python3 cannot import duckdb: pip install duckdb".to_string());
+    let with_duckdb = support::other_engines::available(
+        "bench_prints_one_json_object_per_size_and_caches_the_store (DuckDB's figures)",
+        "TEAMLENS_REQUIRE_DUCKDB",
+        duckdb_missing,
+    );
+    let run = |extra: &[&str]| {
         let output = support::teamlens()
             .arg("--data-dir")
             .arg(cache.path())
             .args([
                 "bench", "--sizes", "12,20", "--months", "2", "--format", "json",
             ])
+            .args(extra)
             .output()
             .unwrap();
         assert!(
@@ -173,7 +183,7 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
             .collect::<Vec<_>>()
     };
-    let first = run();
+    let first = run(&[]);
     assert_eq!(first.len(), 2, "one object per size");
     for (result, size) in first.iter().zip([12.0, 20.0]) {
         let people = result["people"].as_f64().unwrap();
@@ -220,10 +230,77 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
                 "render the report"
             ]
         );
+        // One team's report beside the organisation's: the median-sized team, narrowed.
+        let team = result["team_report_seconds"].as_f64().unwrap();
+        assert!(team > 0.0);
+        let team_ratio = result["team_ratio"].as_f64().unwrap();
+        assert!((team_ratio - team / analysis).abs() < 1e-9 * team_ratio.max(1.0));
+        assert!(!result["team"].as_str().unwrap().is_empty());
+        assert!(result["team_people"].as_u64().unwrap() > 0);
+        assert_eq!(
+            result["team_report_seconds_runs"].as_array().unwrap().len(),
+            3
+        );
+        let team_phases: Vec<&str> = result["team_phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["phase"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            team_phases,
+            [
+                "load the store",
+                "resolve identities",
+                "narrow to the team",
+                "compute all metrics",
+                "run all detectors",
+                "render the report"
+            ]
+        );
         assert_eq!(result["cached"], false);
+        if with_duckdb {
+            let sql = result["duckdb_sql_seconds"].as_f64().unwrap();
+            let mut runs: Vec<f64> = result["duckdb_sql_seconds_runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_f64().unwrap())
+                .collect();
+            runs.sort_by(f64::total_cmp);
+            assert_eq!(runs.len(), 3, "DuckDB runs once after each analysis");
+            assert_eq!(runs[1], sql, "the median DuckDB run");
+            assert!(result["duckdb_load_seconds"].as_f64().unwrap() > 0.0);
+            let over = result["analysis_over_duckdb_sql"].as_f64().unwrap();
+            assert!((over - analysis / sql).abs() < 1e-9 * over.max(1.0));
+            let slowest = result["duckdb_slowest"].as_array().unwrap();
+            assert_eq!(slowest.len(), 3, "{slowest:?}");
+            let sql_metrics: Vec<&str> =
+                metrics::BUILTIN_SQL.iter().map(|(m, _)| m.name()).collect();
+            for entry in slowest {
+                assert!(sql_metrics.contains(&entry[0].as_str().unwrap()), "{entry}");
+            }
+            assert!(result["duckdb_note"].is_null());
+        } else {
+            assert!(result["duckdb_sql_seconds"].is_null());
+            assert!(
+                result["duckdb_note"]
+                    .as_str()
+                    .unwrap()
+                    .contains("cannot import duckdb"),
+                "{}",
+                result["duckdb_note"]
+            );
+        }
     }
-    let second = run();
+    let second = run(&["--no-duckdb"]);
     assert!(second.iter().all(|r| r["cached"] == true), "stores reused");
+    assert!(
+        second
+            .iter()
+            .all(|r| r["duckdb_sql_seconds"].is_null() && r["duckdb_note"] == "--no-duckdb"),
+        "--no-duckdb measures no DuckDB"
+    );
     assert_eq!(first[0]["prs"], second[0]["prs"]);
 }
 
@@ -233,7 +310,16 @@ fn bench_text_names_the_phases_and_the_goals() {
     let output = support::teamlens()
         .arg("--data-dir")
         .arg(cache.path())
-        .args(["bench", "--sizes", "12", "--months", "1", "--runs", "2"])
+        .args([
+            "bench",
+            "--sizes",
+            "12",
+            "--months",
+            "1",
+            "--runs",
+            "2",
+            "--no-duckdb",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success());
@@ -246,9 +332,16 @@ fn bench_text_names_the_phases_and_the_goals() {
         "render the report",
         "scan floor",
         "ratio analysis / floor",
+        "one team's report (",
+        "the median-sized team",
+        "narrow to the team",
+        "ratio team / organisation",
+        "a team's report within a tenth of the organisation's",
         "goals for",
         "2 runs of each part",
         "(median of 2:",
+        "DuckDB not measured: --no-duckdb",
+        "within DuckDB's time for the metric SQL alone: not measured",
     ] {
         assert!(
             text.contains(expected),

@@ -36,7 +36,9 @@ impl Detector for AbsenteeManager {
         let t = &input.config.thresholds.absentee_manager;
         let span = input.span();
         let mut outcome = Outcome::default();
-        let outcomes = for_month(input.metrics.get(Metric::OutcomeMonthly), input.month)?;
+        // Every team's pickup (`team_pickups`: `outcome_monthly`'s, or in a team's report the
+        // organisation's, which its narrowed tables do not hold).
+        let outcomes = for_month(input.metrics.get(Metric::TeamPickups), input.month)?;
         let teams_col = str_values(&outcomes, "team")?;
         let pickups = f64_values(&outcomes, "pickup_p50_h")?;
         let opened = opened_by_team(input, span)?;

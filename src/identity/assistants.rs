@@ -97,9 +97,7 @@ pub struct ChangeText<'a> {
 
 /// `[ai] remove` names a tool the built-in list does not have.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "teamlens.toml: [ai] remove names no built-in tool: {names}; the built-in tools are: {known}"
-)]
+#[error("[ai] remove names no built-in tool: {names}; the built-in tools are: {known}")]
 pub struct UnknownRemoval {
     pub names: String,
     pub known: String,

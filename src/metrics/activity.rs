@@ -82,17 +82,48 @@ pub enum Pushed {
     Ignored,
 }
 
+/// Where each kind of action is read: its table and the column of its time. A team's report
+/// keeps the organisation's first action by these columns (`crate::scope`), so that the first
+/// day the data covers, which attrition counts working days from, stays the organisation's.
+pub const ACTION_TIMES: [(&str, &str); 6] = [
+    ("pr_commits", "authored_at"),
+    ("commits", "authored_at"),
+    ("reviews", "submitted_at"),
+    ("pull_requests", "created_at"),
+    ("comments", "created_at"),
+    ("issue_events", "at"),
+];
+
+/// The time column of an action's table in [`ACTION_TIMES`].
+fn action_time(table: &str) -> &'static str {
+    ACTION_TIMES
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map_or("at", |(_, at)| *at)
+}
+
 /// Every action of a person (no bot) in `tables`: `person`, `at_us`, `kind`, `kind_code` and
 /// `own_offset` (the UTC offset the actor's own clock recorded, for commits), lazily; `None`
-/// when no table holds any. What `activity_local` places in local time, and what
-/// `metrics::History` reads of the months before a window.
+/// when no table holds any. What `activity_local` places in local time, what
+/// `metrics::History` reads of the months before a window, and what [`first_action_at`] looks
+/// for. `span` (microseconds, both ends inclusive) keeps only the actions of that span, each
+/// table filtered on its time column before anything else, so that a scan reads little of it.
 pub fn actions(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
     kinds: Kinds,
     pushed: Pushed,
+    span: Option<(i64, i64)>,
 ) -> PolarsResult<Option<LazyFrame>> {
-    let table = |name: &str| tables.get(name).cloned();
+    let table = |name: &str| {
+        tables.get(name).cloned().map(|frame| match span {
+            Some((from, to)) => {
+                let at = col(action_time(name)).cast(DataType::Int64);
+                frame.filter(at.clone().gt_eq(lit(from)).and(at.lt_eq(lit(to))))
+            }
+            None => frame,
+        })
+    };
     let mut parts = Vec::new();
     // `own_offset`: the UTC offset the actor's own clock recorded with the action (a commit's
     // author date), the best word on where they were; other actions have none.
@@ -111,7 +142,7 @@ pub fn actions(
         parts.push(event(
             commits.filter(col("is_merge").fill_null(lit(false)).not()),
             "author",
-            "authored_at",
+            action_time("pr_commits"),
             "commit",
             col("author_tz_offset_minutes"),
         ));
@@ -135,7 +166,9 @@ pub fn actions(
                 ),
         );
         let pushed = match pushed {
-            Pushed::OfTables => table("pr_commits").map(|c| c.select([col("sha")])),
+            // Whether a clone's commit was pushed with a PR is asked of every PR commit, in the
+            // span or not.
+            Pushed::OfTables => tables.get("pr_commits").map(|c| c.clone().select([col("sha")])),
             Pushed::These(shas) => Some(shas),
             Pushed::Ignored => None,
         };
@@ -173,7 +206,7 @@ pub fn actions(
         parts.push(event(
             clone,
             "author",
-            "authored_at",
+            action_time("commits"),
             "commit",
             col("author_tz_offset_minutes"),
         ));
@@ -188,7 +221,7 @@ pub fn actions(
         parts.push(event(
             reviews.filter(not_git()),
             "reviewer",
-            "submitted_at",
+            action_time("reviews"),
             "review",
             none(),
         ));
@@ -197,19 +230,25 @@ pub fn actions(
         parts.push(event(
             prs.filter(not_git()),
             "author",
-            "created_at",
+            action_time("pull_requests"),
             "pr",
             none(),
         ));
     }
     if let Some(comments) = table("comments") {
-        parts.push(event(comments, "author", "created_at", "comment", none()));
+        parts.push(event(
+            comments,
+            "author",
+            action_time("comments"),
+            "comment",
+            none(),
+        ));
     }
     if let Some(events) = table("issue_events") {
         parts.push(event(
             events.filter(col("field").neq(lit("sprint"))),
             "actor",
-            "at",
+            action_time("issue_events"),
             "ticket",
             none(),
         ));
@@ -291,6 +330,44 @@ const MONTHLY_COUNTS: [&str; 9] = [
     "weekend_actions",
 ];
 
+/// The time of the first action of anyone (microseconds), as `activity_local` would hold it:
+/// what attrition reads as the first day the data covers. Found without building every
+/// action: the first action is no earlier than the earliest time any action table holds, so
+/// the actions of a day from there are built (a day, then a week, a month, …), and the first
+/// window holding one holds the first.
+pub fn first_action_at(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    bots: &DataFrame,
+) -> PolarsResult<Option<i64>> {
+    let mut earliest: Option<i64> = None;
+    for (name, at) in ACTION_TIMES {
+        let Some(frame) = tables.get(name) else {
+            continue;
+        };
+        let first = frame
+            .clone()
+            .select([col(at).cast(DataType::Int64).min()])
+            .collect()?;
+        if let Some(t) = first.column(at)?.i64()?.get(0) {
+            earliest = Some(earliest.map_or(t, |e| e.min(t)));
+        }
+    }
+    let Some(from) = earliest else {
+        return Ok(None);
+    };
+    for days in [Some(1), Some(8), Some(64), Some(512), None] {
+        let window = days.map(|d: i64| (from, from.saturating_add(d * MICROS_PER_DAY)));
+        let Some(events) = actions(tables, bots, Kinds::All, Pushed::OfTables, window)? else {
+            return Ok(None);
+        };
+        let first = events.select([col("at_us").min()]).collect()?;
+        if let Some(t) = first.column("at_us")?.i64()?.get(0) {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
 /// The tables built here:
 /// - `activity_local` (person, kind, at, month, local_day, local_hour, weekend, after_hours): one
 ///   row per action, `month` the UTC month, `local_day` counted in days since 1970-01-01 in the
@@ -314,7 +391,7 @@ pub fn frames(
     bots: &DataFrame,
     usual: Option<&DataFrame>,
 ) -> PolarsResult<Vec<(Metric, DataFrame)>> {
-    let Some(events) = actions(tables, bots, Kinds::All, Pushed::OfTables)? else {
+    let Some(events) = actions(tables, bots, Kinds::All, Pushed::OfTables, None)? else {
         return Ok(Vec::new());
     };
     let events = events.collect()?;
@@ -357,7 +434,6 @@ pub fn frames(
         .cast(DataType::Int64);
     // Each person's usual offset: where the roster gives no time zone (UTC is its default), it
     // places their other actions.
-    let none = || lit(NULL).cast(DataType::Int64);
     let usual_offset = match usual {
         Some(usual) => usual.clone().lazy(),
         None => usual_offsets(offset_counts(events.clone().lazy())),
@@ -395,7 +471,7 @@ pub fn frames(
                 col("own_offset"),
                 when(col("zone_unknown"))
                     .then(col("usual_offset"))
-                    .otherwise(none()),
+                    .otherwise(lit(NULL).cast(DataType::Int64)),
                 lit(hours.offset_minutes.clone()).gather(col("offset_index"), true),
             ])
             .alias("offset_minutes"),

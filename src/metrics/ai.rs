@@ -40,31 +40,51 @@ fn numbers(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
     crate::common::frame::i64_values(frame, name)
 }
 
-/// A list-of-strings column's values; None for a null (nothing recorded) or a missing column.
-/// Iterated with one reused series, not a series made per row: at a million commits that is
-/// most of the cost.
-fn lists(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<Vec<String>>>> {
-    let Ok(column) = frame.column(name) else {
-        return Ok(vec![None; frame.height()]);
-    };
-    let column = column.cast(&DataType::List(Box::new(DataType::String)))?;
-    let list = column.list()?;
-    let mut out = Vec::with_capacity(frame.height());
-    for row in list.amortized_iter() {
-        out.push(match row {
-            Some(series) => Some(
-                series
-                    .as_ref()
-                    .str()?
-                    .iter()
-                    .flatten()
-                    .map(str::to_string)
-                    .collect(),
+/// A list-of-strings column, read one row at a time. Iterated with one reused series, not a
+/// series made per row (at a million commits that was most of the cost), and never gathered into
+/// a vector of every row's strings: at 2,000 people those were 1.8 million small vectors of PR
+/// commits, a third of a gigabyte the allocator kept after the loop.
+struct StrLists {
+    list: Option<ListChunked>,
+    height: usize,
+}
+
+impl StrLists {
+    /// The frame's column `name`; a missing one (an older store) reads as nothing recorded.
+    fn of(frame: &DataFrame, name: &str) -> PolarsResult<Self> {
+        let list = match frame.column(name) {
+            Ok(column) => Some(
+                column
+                    .cast(&DataType::List(Box::new(DataType::String)))?
+                    .list()?
+                    .clone(),
             ),
-            None => None,
-        });
+            Err(_) => None,
+        };
+        Ok(Self {
+            list,
+            height: frame.height(),
+        })
     }
-    Ok(out)
+
+    /// Each row's strings in order; None for a null (nothing recorded) or a missing column.
+    fn rows(&self) -> Box<dyn Iterator<Item = PolarsResult<Option<Vec<String>>>> + '_> {
+        match &self.list {
+            Some(list) => Box::new(list.amortized_iter().map(|row| {
+                row.map(|series| {
+                    Ok(series
+                        .as_ref()
+                        .str()?
+                        .iter()
+                        .flatten()
+                        .map(str::to_string)
+                        .collect())
+                })
+                .transpose()
+            })),
+            None => Box::new(std::iter::repeat_with(|| Ok(None)).take(self.height)),
+        }
+    }
 }
 
 /// The named table with only the columns of `wanted` it has (an older store's scan lacks the
@@ -125,14 +145,17 @@ fn commits_by_pr(
             continue;
         }
         let numbers = numbers(frame, number_column)?;
-        let trailers = lists(frame, "trailers")?;
-        let attribution = lists(frame, "attribution")?;
+        let trailers = StrLists::of(frame, "trailers")?;
+        let attribution = StrLists::of(frame, "attribution")?;
         let rows = str_iter(frame, "repo")?
             .zip(str_iter(frame, "author")?)
             .zip(str_iter(frame, "author_name")?)
             .zip(str_iter(frame, "message_headline")?)
+            .zip(trailers.rows())
+            .zip(attribution.rows())
             .enumerate();
-        for (i, (((repo, author), name), headline)) in rows {
+        for (i, (((((repo, author), name), headline), trailers), attribution)) in rows {
+            let (trailers, attribution) = (trailers?, attribution?);
             let (Some(repo), Some(number)) = (repo, numbers[i]) else {
                 continue;
             };
@@ -144,10 +167,10 @@ fn commits_by_pr(
                     .entry(number)
                     .or_default(),
             };
-            let commit_trailers = trailers[i].as_deref().unwrap_or_default();
-            pr.recorded |= attribution[i].is_some();
+            let commit_trailers = trailers.as_deref().unwrap_or_default();
+            pr.recorded |= attribution.is_some();
             if pr.first_evidence.is_none() {
-                let text = message(headline, attribution[i].as_deref());
+                let text = message(headline, attribution.as_deref());
                 pr.first_evidence = assistants.classify(&ChangeText {
                     author: author.unwrap_or_default(),
                     author_name: name,
@@ -156,7 +179,7 @@ fn commits_by_pr(
                     labels: &[],
                 });
             }
-            pr.trailers.extend(commit_trailers.iter().cloned());
+            pr.trailers.extend(trailers.into_iter().flatten());
         }
     }
     Ok(by_pr)
@@ -211,8 +234,8 @@ pub fn pr_ai(
     drop((pr_commits, commits));
 
     let numbers = numbers(&prs, "number")?;
-    let labels = lists(&prs, "labels")?;
-    let attribution = lists(&prs, "attribution")?;
+    let labels = StrLists::of(&prs, "labels")?;
+    let attribution = StrLists::of(&prs, "attribution")?;
 
     let height = prs.height();
     let mut out_source: Vec<&str> = Vec::with_capacity(height);
@@ -229,8 +252,11 @@ pub fn pr_ai(
         .zip(str_iter(&prs, "repo")?)
         .zip(str_iter(&prs, "author")?)
         .zip(str_iter(&prs, "title")?)
+        .zip(labels.rows())
+        .zip(attribution.rows())
         .enumerate();
-    for (i, (((source, repo), author), title)) in rows {
+    for (i, (((((source, repo), author), title), labels), attribution)) in rows {
+        let (labels, attribution) = (labels?, attribution?);
         let (Some(repo), Some(number)) = (repo, numbers[i]) else {
             continue;
         };
@@ -238,13 +264,13 @@ pub fn pr_ai(
             .get(repo)
             .and_then(|prs| prs.get(&number))
             .unwrap_or(&none);
-        let pr_message = message(title, attribution[i].as_deref());
+        let pr_message = message(title, attribution.as_deref());
         let pr_text = ChangeText {
             author: author.unwrap_or_default(),
             author_name: None,
             message: &pr_message,
             trailers: &commits.trailers,
-            labels: labels[i].as_deref().unwrap_or_default(),
+            labels: labels.as_deref().unwrap_or_default(),
         };
         let found = assistants.classify(&pr_text).or_else(|| {
             // An agent's commit in a person's PR: the person's work, made with its help.
@@ -253,7 +279,7 @@ pub fn pr_ai(
                 ..e
             })
         });
-        let recorded = found.is_some() || attribution[i].is_some() || commits.recorded;
+        let recorded = found.is_some() || attribution.is_some() || commits.recorded;
         out_source.push(source.unwrap_or_default());
         out_repo.push(repo);
         out_number.push(number);
@@ -274,6 +300,152 @@ pub fn pr_ai(
             Column::new("recorded".into(), out_recorded),
         ],
     )
+}
+
+/// Every change to a file (`repo`, `path`, `number`, `at` in microseconds): a merged PR's, at
+/// its merge (its commits touching a file once), and a commit's that names no PR, when it
+/// landed (else when it was authored); with `since`, only the changes from then on, the files
+/// read only for those PRs and commits. `None` without the tables and columns to say it.
+fn changes_to_files(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+    since: Option<i64>,
+) -> PolarsResult<Option<LazyFrame>> {
+    let has = |name: &str, columns: &[&str]| -> PolarsResult<bool> {
+        let Some(frame) = tables.get(name) else {
+            return Ok(false);
+        };
+        let schema = frame.clone().collect_schema()?;
+        Ok(columns.iter().all(|c| schema.contains(c)))
+    };
+    if !has("file_changes", &["repo", "sha", "number", "path"])?
+        || !has("pull_requests", &["repo", "number", "merged_at"])?
+    {
+        return Ok(None);
+    }
+    let from = |at: Expr| match since {
+        Some(since) => at.cast(DataType::Int64).gt_eq(lit(since)),
+        None => lit(true),
+    };
+    let merged = tables["pull_requests"]
+        .clone()
+        .filter(col("merged_at").is_not_null().and(from(col("merged_at"))))
+        .select([col("repo"), col("number"), col("merged_at").alias("at")]);
+    let with_commits = has("commits", &["repo", "sha", "authored_at", "landed_at"])?;
+    let commits = with_commits.then(|| {
+        let at = coalesce(&[col("landed_at"), col("authored_at")]);
+        tables["commits"].clone().filter(from(at.clone())).select([
+            col("repo"),
+            col("sha"),
+            at.alias("at"),
+        ])
+    });
+    let mut files = tables["file_changes"].clone().select([
+        col("repo"),
+        col("sha"),
+        col("number"),
+        col("path"),
+    ]);
+    if since.is_some() {
+        // The few PRs and commits of the span, by number and sha, before any join.
+        let numbers = merged.clone().select([col("number")]).collect()?;
+        let numbers = numbers.column("number")?.as_materialized_series().clone();
+        let mut wanted = col("number").is_in(lit(numbers).implode(true), false);
+        if let Some(commits) = &commits {
+            let shas = commits.clone().select([col("sha")]).collect()?;
+            let shas = shas.column("sha")?.as_materialized_series().clone();
+            wanted = wanted.or(col("sha").is_in(lit(shas).implode(true), false));
+        }
+        files = files.filter(wanted);
+    }
+    // Cut once: both kinds of change below read it, and a lazy cut would run twice.
+    let files = files.collect()?.lazy();
+    let by_prs = files
+        .clone()
+        .filter(col("number").is_not_null())
+        .join(
+            merged,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("repo"), col("path"), col("number")])
+        .agg([col("at").min()]);
+    let mut changes = vec![by_prs];
+    if let Some(commits) = commits {
+        changes.push(
+            files
+                .filter(col("number").is_null().and(col("sha").is_not_null()))
+                .join(
+                    commits,
+                    [col("repo"), col("sha")],
+                    [col("repo"), col("sha")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .select([col("repo"), col("path"), col("number"), col("at")]),
+        );
+    }
+    Ok(Some(
+        concat(changes, UnionArgs::default())?.with_column(col("at").cast(DataType::Int64)),
+    ))
+}
+
+/// The latest change to a file at or after `since` (microseconds; `None`: any), `None` when
+/// there is none.
+pub fn latest_change(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+    since: Option<i64>,
+) -> PolarsResult<Option<i64>> {
+    let Some(changes) = changes_to_files(tables, since)? else {
+        return Ok(None);
+    };
+    let end = changes.select([col("at").max()]).collect()?;
+    Ok(end.column("at")?.i64()?.get(0))
+}
+
+/// The latest time a change to a file can have: the latest merge of a PR or landing of a
+/// commit, with files or not.
+pub fn latest_change_bound(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+) -> PolarsResult<Option<i64>> {
+    let mut bound: Option<i64> = None;
+    let mut latest = |frame: &LazyFrame, at: Expr| -> PolarsResult<()> {
+        let found = frame
+            .clone()
+            .select([at.cast(DataType::Int64).max().alias("at")])
+            .collect()?;
+        if let Some(t) = found.column("at")?.i64()?.get(0) {
+            bound = Some(bound.map_or(t, |b| b.max(t)));
+        }
+        Ok(())
+    };
+    if let Some(prs) = tables.get("pull_requests") {
+        latest(prs, col("merged_at"))?;
+    }
+    if let Some(commits) = tables.get("commits") {
+        latest(commits, coalesce(&[col("landed_at"), col("authored_at")]))?;
+    }
+    Ok(bound)
+}
+
+/// The end of the data as `pr_rework` reads it: the latest change to a file (microseconds). A
+/// team's report keeps the change that sets it (`crate::scope`), so that its PRs are judged
+/// against the organisation's end of data, not the team's last change. Found from the latest
+/// merges and commits back (a day, a week, two months, then all): the first span holding a
+/// change holds the latest.
+pub fn rework_data_end(
+    tables: &std::collections::BTreeMap<&'static str, LazyFrame>,
+) -> PolarsResult<Option<i64>> {
+    let Some(bound) = latest_change_bound(tables)? else {
+        return Ok(None);
+    };
+    const DAY: i64 = 86_400 * 1_000_000;
+    for days in [Some(1), Some(8), Some(64), None] {
+        let since = days.map(|d: i64| bound.saturating_sub(d * DAY));
+        if let Some(end) = latest_change(tables, since)? {
+            return Ok(Some(end));
+        }
+    }
+    Ok(None)
 }
 
 /// Days after a PR's merge within which a later change to one of its files is rework.
@@ -303,62 +475,11 @@ pub fn pr_rework(
             ],
         )
     };
-    let has = |name: &str, columns: &[&str]| -> PolarsResult<bool> {
-        let Some(frame) = tables.get(name) else {
-            return Ok(false);
-        };
-        let schema = frame.clone().collect_schema()?;
-        Ok(columns.iter().all(|c| schema.contains(c)))
-    };
-    if !has("file_changes", &["repo", "sha", "number", "path"])?
-        || !has("pull_requests", &["repo", "number", "merged_at"])?
-    {
+    let Some(changes) = changes_to_files(tables, None)? else {
         return empty();
-    }
-    // Cut once: both kinds of change below read it, and a lazy cut would run twice.
-    let files = tables["file_changes"]
-        .clone()
-        .select([col("repo"), col("sha"), col("number"), col("path")])
-        .collect()?
-        .lazy();
-    let merged = tables["pull_requests"]
-        .clone()
-        .filter(col("merged_at").is_not_null())
-        .select([col("repo"), col("number"), col("merged_at").alias("at")]);
-    let by_prs = files
-        .clone()
-        .filter(col("number").is_not_null())
-        .join(
-            merged,
-            [col("repo"), col("number")],
-            [col("repo"), col("number")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("repo"), col("path"), col("number")])
-        .agg([col("at").min()]);
-    let mut changes = vec![by_prs];
-    if has("commits", &["repo", "sha", "authored_at", "landed_at"])? {
-        let commits = tables["commits"].clone().select([
-            col("repo"),
-            col("sha"),
-            coalesce(&[col("landed_at"), col("authored_at")]).alias("at"),
-        ]);
-        changes.push(
-            files
-                .filter(col("number").is_null().and(col("sha").is_not_null()))
-                .join(
-                    commits,
-                    [col("repo"), col("sha")],
-                    [col("repo"), col("sha")],
-                    JoinArgs::new(JoinType::Inner),
-                )
-                .select([col("repo"), col("path"), col("number"), col("at")]),
-        );
-    }
+    };
     let window_us = REWORK_DAYS * 86_400 * 1_000_000;
-    let changes = concat(changes, UnionArgs::default())?
-        .with_column(col("at").cast(DataType::Int64))
-        .collect()?;
+    let changes = changes.collect()?;
     let Some(data_end) = changes.column("at")?.as_materialized_series().i64()?.max() else {
         return empty();
     };

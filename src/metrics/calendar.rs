@@ -48,8 +48,10 @@ const DEFAULT_KEY: &str = "";
 /// computed, not 0) and keeps its wall-clock one.
 const MAX_SPAN_DAYS: i64 = 5 * 366;
 
-/// Timestamp columns whose days a wait can start or end on: the span the table must cover.
-const SPAN_COLUMNS: &[(&str, &[&str])] = &[
+/// Timestamp columns whose days a wait can start or end on: the span the table must cover. A
+/// team's report keeps the rows that set the organisation's span (`crate::scope`), so that
+/// its calendars are laid out over the same days.
+pub const SPAN_COLUMNS: &[(&str, &[&str])] = &[
     (
         "pull_requests",
         &["created_at", "ready_at", "merged_at", "closed_at"],
@@ -524,7 +526,7 @@ mod tests {
         tables: &BTreeMap<&'static str, LazyFrame>,
         calendar: &CalendarConfig,
     ) -> (DataFrame, DataFrame) {
-        let mut frames = frames(tables, calendar).unwrap().into_iter();
+        let mut frames = frames(tables, calendar, None).unwrap().into_iter();
         let (_, people) = frames.next().unwrap();
         let (_, working) = frames.next().unwrap();
         (people, working)

@@ -42,7 +42,7 @@ pub fn before_sql(
             .unwrap_or_else(|| DataFrame::empty().lazy())
     };
 
-    let bots = bots(table("people"), config)?;
+    let bots = bots(tables, config)?;
 
     let reverted = table("pull_requests")
         .filter(
@@ -129,8 +129,15 @@ pub fn before_sql(
     Ok(frames)
 }
 
-/// The `bots` table (`login`): people with role `bot` and the config's `report.bots`.
-pub fn bots(people: LazyFrame, config: &Config) -> PolarsResult<DataFrame> {
+/// `bots` (login): people with role `bot` and the config's `report.bots`.
+pub fn bots(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+) -> PolarsResult<DataFrame> {
+    let people = tables
+        .get("people")
+        .cloned()
+        .unwrap_or_else(|| DataFrame::empty().lazy());
     let configured = DataFrame::new(
         config.report.bots.len(),
         vec![Column::new("login".into(), config.report.bots.clone())],

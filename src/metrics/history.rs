@@ -50,8 +50,8 @@ impl History {
                 .cloned()
                 .unwrap_or_else(|| DataFrame::empty().lazy())
         };
-        let bots = derived::bots(table(tables, "people"), config)?;
-        let acted_before = match activity::actions(rest, &bots, Kinds::All, Pushed::Ignored)? {
+        let bots = derived::bots(tables, config)?;
+        let acted_before = match activity::actions(rest, &bots, Kinds::All, Pushed::Ignored, None)? {
             Some(actions) => (actions.limit(1).collect()?.height() > 0).then_some(start),
             None => None,
         };
@@ -66,11 +66,11 @@ impl History {
             UnionArgs::default(),
         )?;
         let mut counts = Vec::new();
-        if let Some(actions) = activity::actions(tables, &bots, Kinds::Commits, Pushed::OfTables)? {
+        if let Some(actions) = activity::actions(tables, &bots, Kinds::Commits, Pushed::OfTables, None)? {
             counts.push(activity::offset_counts(actions).collect()?);
         }
         if let Some(actions) =
-            activity::actions(rest, &bots, Kinds::Commits, Pushed::These(pushed))?
+            activity::actions(rest, &bots, Kinds::Commits, Pushed::These(pushed), None)?
         {
             let counted = activity::offset_counts(actions).collect()?;
             let person: Vec<Option<&str>> = counted

@@ -66,11 +66,43 @@ pub enum Metric {
     PrRework,
     AiPrs,
     AiMonthly,
+    TeamPickups,
 }
 
 impl Metric {
+    /// The built-ins something reads after the metrics are computed: a detector, the report, the
+    /// analysis's coverage, `validate`. [`compute_for_analysis`] keeps these and releases every
+    /// other derived table and SQL result as soon as the last SQL file naming it has run; asking
+    /// [`Metrics::get`] for a released one is a bug it says by name.
+    pub const READ_AFTER_SQL: [Metric; 24] = [
+        Metric::PrPhases,
+        Metric::ReviewWaits,
+        Metric::ReviewLoad,
+        Metric::ReviewPairs,
+        Metric::OutputMonthly,
+        Metric::ActiveDays,
+        Metric::OutcomeMonthly,
+        Metric::OrgMonthly,
+        Metric::TeamHealthMonthly,
+        Metric::ActivityHeatmap,
+        Metric::ActivityLocal,
+        Metric::PersonMonthly,
+        Metric::PhasesWeekly,
+        Metric::PersonCalendars,
+        Metric::TimeInStatus,
+        Metric::TimeInStatusCategory,
+        Metric::ProductionDeploys,
+        Metric::IncidentLinks,
+        Metric::DeployOutcomes,
+        Metric::DeliveryMonthly,
+        Metric::DeliveryOrgMonthly,
+        Metric::AiPrs,
+        Metric::AiMonthly,
+        Metric::TeamPickups,
+    ];
+
     /// Every built-in metric.
-    pub const ALL: [Metric; 35] = [
+    pub const ALL: [Metric; 36] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -106,6 +138,7 @@ impl Metric {
         Metric::PrRework,
         Metric::AiPrs,
         Metric::AiMonthly,
+        Metric::TeamPickups,
     ];
 
     /// The name SQL and `teamlens query` know it by (a SQL file's name without its prefix).
@@ -146,6 +179,7 @@ impl Metric {
             Metric::PrRework => "pr_rework",
             Metric::AiPrs => "ai_prs",
             Metric::AiMonthly => "ai_monthly",
+            Metric::TeamPickups => "team_pickups",
         }
     }
 }
@@ -264,6 +298,8 @@ pub struct Metrics {
     pub user_metrics: Vec<String>,
     /// The whole history's facts, when the metrics were computed over a window of months.
     history: Option<History>,
+    /// The metrics [`compute_for_analysis`] released after their last SQL reader.
+    released: Vec<String>,
 }
 
 /// What a computation of the metrics knows of the history beyond its tables.
@@ -280,8 +316,18 @@ pub struct Reach<'a> {
 impl Metrics {
     /// A built-in metric's frame. [`compute`] gives every built-in; only a `Metrics` made
     /// without it (`Metrics::default()`, in tests) has none, and reads as an empty frame.
+    ///
+    /// # Panics
+    /// For a metric [`compute_for_analysis`] released: read as empty, it would silently switch a
+    /// detector or a report section off, so the reader belongs in [`Metric::READ_AFTER_SQL`].
     pub fn get(&self, metric: Metric) -> &DataFrame {
         static EMPTY: std::sync::OnceLock<DataFrame> = std::sync::OnceLock::new();
+        assert!(
+            !self.released.iter().any(|name| name == metric.name()),
+            "metric `{}` was released after the SQL that reads it; a reader after the SQL \
+             needs it in Metric::READ_AFTER_SQL",
+            metric.name()
+        );
         self.frames
             .get(metric.name())
             .unwrap_or_else(|| EMPTY.get_or_init(DataFrame::empty))
@@ -359,29 +405,55 @@ pub fn incidents_without_pr(
 /// pages used are committed, so a generous reservation costs nothing.
 pub(crate) const PLANNING_STACK_BYTES: usize = 256 * 1024 * 1024;
 
+/// What a computation keeps of the derived tables and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Everything, for `teamlens query`, whose SQL may name any of them.
+    All,
+    /// What is read after the SQL ([`Metric::READ_AFTER_SQL`], the user's own metrics); the
+    /// rest goes as soon as the last SQL file naming it has run.
+    Read,
+}
+
 /// Computes the derived tables, then every SQL metric in order: the built-ins, then the user's
-/// `*.sql` files from `user_dir` (a user file with a built-in's name replaces it). Runs on a
-/// thread of its own with a large stack (see [`PLANNING_STACK_BYTES`]).
+/// `*.sql` files from `user_dir` (a user file with a built-in's name replaces it), and keeps
+/// them all (`teamlens query`). Runs on a thread of its own with a large stack (see
+/// [`PLANNING_STACK_BYTES`]).
 pub fn compute(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
     user_dir: Option<&Path>,
 ) -> Result<Metrics, MetricsError> {
-    compute_with(tables, config, user_dir, &Reach::default())
+    compute_keeping(tables, config, user_dir, Keep::All, &Reach::default())
 }
 
-/// [`compute`], with what it knows of the history beyond `tables` ([`Reach`]).
-pub fn compute_with(
+/// As [`compute`], keeping only what the detectors, the report and `validate` read after the
+/// SQL ([`Metric::READ_AFTER_SQL`] and the user's own metrics): each other derived table or
+/// intermediate result (`status_moves`, `status_intervals`, `working_time`, `pr_ai`, …) is
+/// released once the last SQL file that names it has run. At 2,000 people they are hundreds of
+/// megabytes the analysis would otherwise hold to its end, under every later step's peak.
+/// `reach`: what it knows of the history beyond `tables` ([`Reach`]).
+pub fn compute_for_analysis(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
     user_dir: Option<&Path>,
+    reach: &Reach,
+) -> Result<Metrics, MetricsError> {
+    compute_keeping(tables, config, user_dir, Keep::Read, reach)
+}
+
+fn compute_keeping(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+    user_dir: Option<&Path>,
+    keep: Keep,
     reach: &Reach,
 ) -> Result<Metrics, MetricsError> {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("metrics".into())
             .stack_size(PLANNING_STACK_BYTES)
-            .spawn_scoped(scope, || compute_here(tables, config, user_dir, reach))
+            .spawn_scoped(scope, || compute_here(tables, config, user_dir, keep, reach))
             .map_err(MetricsError::Thread)?;
         worker
             .join()
@@ -389,10 +461,110 @@ pub fn compute_with(
     })
 }
 
+/// Whether `sql` names `table`: the name as a whole word, in any case. A mention in a comment
+/// counts too, which only keeps a table a little longer than needed.
+fn names_table(sql: &str, table: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let sql = sql.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = sql[from..].find(table) {
+        let start = from + found;
+        let end = start + table.len();
+        let before = sql[..start].chars().next_back().is_none_or(|c| !word(c));
+        let after = sql[end..].chars().next().is_none_or(|c| !word(c));
+        if before && after {
+            return true;
+        }
+        from = end;
+    }
+    false
+}
+
+/// For each released name, the index of the last query that names it (`None`: no query does).
+fn last_readers<'a>(
+    names: impl Iterator<Item = &'a str>,
+    queries: &[(String, String)],
+) -> Vec<(String, Option<usize>)> {
+    names
+        .map(|name| {
+            let last = queries.iter().rposition(|(_, sql)| names_table(sql, name));
+            (name.to_string(), last)
+        })
+        .collect()
+}
+
+/// Every team's median pickup per month (`team`, `month`, `pickup_p50_h`), as
+/// `outcome_monthly` has it, from the PRs and reviews in `tables` alone (the other tables read
+/// as empty): what `absentee_manager` compares a team's pickup with. A narrowed analysis
+/// (`crate::scope`) computes it over every team's PRs merged in the judged months and hands
+/// it on as the table `team_pickups`, which [`compute`] then takes as the metric; without it
+/// the metric is `outcome_monthly`'s column.
+///
+/// `reach`: the analysis's, so that the working clock counts from the same day.
+pub fn team_pickups(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+    reach: &Reach,
+) -> Result<DataFrame, MetricsError> {
+    let mut all: BTreeMap<&'static str, LazyFrame> = BTreeMap::new();
+    for spec in crate::model::TABLES {
+        let frame = match tables.get(spec.name) {
+            Some(frame) => frame.clone(),
+            None => crate::model::empty_frame(spec).lazy(),
+        };
+        all.insert(spec.name, frame);
+    }
+    let only = [
+        Metric::PrPhases,
+        Metric::DeployOutcomes,
+        Metric::DeliveryMonthly,
+        Metric::OutcomeMonthly,
+    ];
+    let computed = std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("metrics".into())
+            .stack_size(PLANNING_STACK_BYTES)
+            .spawn_scoped(scope, || compute_only(&all, config, None, Some(&only), Keep::Read, reach))
+            .map_err(MetricsError::Thread)?;
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    pickups_of(computed.get(Metric::OutcomeMonthly)).map_err(query_error("team_pickups"))
+}
+
+/// `outcome_monthly`'s pickup per team and month.
+fn pickups_of(outcomes: &DataFrame) -> PolarsResult<DataFrame> {
+    if outcomes.height() == 0 {
+        return DataFrame::new(
+            0,
+            vec![
+                Column::new_empty("team".into(), &DataType::String),
+                Column::new_empty("month".into(), &DataType::String),
+                Column::new_empty("pickup_p50_h".into(), &DataType::Float64),
+            ],
+        );
+    }
+    outcomes.select(["team", "month", "pickup_p50_h"])
+}
+
 fn compute_here(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
     user_dir: Option<&Path>,
+    keep: Keep,
+    reach: &Reach,
+) -> Result<Metrics, MetricsError> {
+    compute_only(tables, config, user_dir, None, keep, reach)
+}
+
+/// Every metric, or with `only` the built-in SQL metrics named (and every derived table).
+fn compute_only(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+    user_dir: Option<&Path>,
+    only: Option<&[Metric]>,
+    keep: Keep,
     reach: &Reach,
 ) -> Result<Metrics, MetricsError> {
     crate::identity::assistants::Assistants::check_removals(&config.ai)?;
@@ -422,13 +594,16 @@ fn compute_here(
         .get(Metric::Bots.name())
         .cloned()
         .unwrap_or_else(DataFrame::empty);
-    for (metric, frame) in activity::frames(tables, &bots, reach.history.map(|h| &h.usual_offsets))
-        .map_err(query_error("activity"))?
-    {
-        context.register(metric.name(), frame.clone().lazy());
-        frames.insert(metric.name().to_string(), frame);
+    if only.is_none() {
+        for (metric, frame) in
+            activity::frames(tables, &bots, reach.history.map(|h| &h.usual_offsets))
+                .map_err(query_error("activity"))?
+        {
+            context.register(metric.name(), frame.clone().lazy());
+            frames.insert(metric.name().to_string(), frame);
+        }
+        log_metric("activity", &started);
     }
-    log_metric("activity", &started);
     // Without a roster there is no local activity; the SQL that reads it sees empty tables.
     for (metric, frame) in activity::empty_frames().map_err(query_error("activity"))? {
         if !frames.contains_key(metric.name()) {
@@ -438,6 +613,7 @@ fn compute_here(
 
     let mut queries: Vec<(String, String)> = BUILTIN_SQL
         .iter()
+        .filter(|(metric, _)| only.is_none_or(|only| only.contains(metric)))
         .map(|(metric, sql)| (metric.name().to_string(), sql.to_string()))
         .collect();
     let mut user_metrics = Vec::new();
@@ -450,7 +626,41 @@ fn compute_here(
             }
         }
     }
-    for (name, sql) in &queries {
+    // What may go, and after which query: every built-in no one reads after the SQL (a user's
+    // file with a built-in's name is the user's metric, kept).
+    let releasable = |name: &str| {
+        keep == Keep::Read
+            && !user_metrics.iter().any(|user| user == name)
+            && !Metric::READ_AFTER_SQL.iter().any(|m| m.name() == name)
+            && Metric::ALL.iter().any(|m| m.name() == name)
+    };
+    let mut releases = last_readers(
+        frames
+            .keys()
+            .chain(queries.iter().map(|(name, _)| name))
+            .map(String::as_str)
+            .filter(|name| releasable(name)),
+        &queries,
+    );
+    // A result exists only once its own query has run.
+    for (name, last) in &mut releases {
+        if let Some(own) = queries.iter().position(|(query, _)| query == name) {
+            *last = (*last).max(Some(own));
+        }
+    }
+    let mut released = Vec::new();
+    let mut release = |after: Option<usize>,
+                       frames: &mut BTreeMap<String, DataFrame>,
+                       context: &mut SQLContext| {
+        for (name, last) in &releases {
+            if *last == after && frames.remove(name).is_some() {
+                context.unregister(name);
+                released.push(name.clone());
+            }
+        }
+    };
+    release(None, &mut frames, &mut context);
+    for (i, (name, sql)) in queries.iter().enumerate() {
         let started = Stopwatch::start();
         let frame = context
             .execute(sql)
@@ -459,15 +669,65 @@ fn compute_here(
         log_metric(name, &started);
         context.register(name, frame.clone().lazy());
         frames.insert(name.clone(), frame);
+        release(Some(i), &mut frames, &mut context);
     }
     for (metric, frame) in derived::after_sql(&frames).map_err(query_error("derived"))? {
         frames.insert(metric.name().to_string(), frame);
     }
+    // Every team's pickup: handed on by a narrowed analysis, else `outcome_monthly`'s own.
+    let pickups = match tables.get(Metric::TeamPickups.name()) {
+        Some(given) => given.clone().collect(),
+        None => pickups_of(
+            frames
+                .get(Metric::OutcomeMonthly.name())
+                .unwrap_or(&DataFrame::empty()),
+        ),
+    }
+    .map_err(query_error(Metric::TeamPickups.name()))?;
+    frames.insert(Metric::TeamPickups.name().to_string(), pickups);
+    log_sizes(&frames);
     Ok(Metrics {
         frames,
         user_metrics,
         history: reach.history.cloned(),
+        released,
     })
+}
+
+/// The people whose actions and reviews count for no one (`bots`: the roster's bots and
+/// `[report] bots`), as every metric reads them.
+pub fn bots(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+) -> PolarsResult<DataFrame> {
+    derived::bots(tables, config)
+}
+
+/// The time of the organisation's first action (microseconds) as `activity_local` holds it.
+pub fn first_action_at(
+    tables: &BTreeMap<&'static str, LazyFrame>,
+    config: &Config,
+) -> PolarsResult<Option<i64>> {
+    activity::first_action_at(tables, &bots(tables, config)?)
+}
+
+/// The time column of a table's actions (`activity_local`), if the table holds actions.
+pub fn action_time(table: &str) -> Option<&'static str> {
+    activity::ACTION_TIMES
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map(|(_, at)| *at)
+}
+
+/// The deployments DORA's keys count: to an environment of `[dora] environments`.
+pub fn production_deployments(deployments: LazyFrame, config: &Config) -> LazyFrame {
+    delivery::production(deployments, &config.dora)
+}
+
+/// The tickets DORA's keys count as incidents (`[dora]`'s types and labels): `key`,
+/// `created_at`, `resolved_at`, `linked_prs`.
+pub fn incidents(issues: LazyFrame, config: &Config) -> PolarsResult<LazyFrame> {
+    delivery::incidents(issues, &config.dora)
 }
 
 /// What a metric cost, in the debug log (`TEAMLENS_LOG=teamlens=debug`): where to look first
@@ -478,8 +738,22 @@ fn log_metric(name: &str, started: &Stopwatch) {
         seconds = started.seconds(),
         cpu_seconds = started.cpu_seconds(),
         peak_rss_mib = crate::measure::peak_rss_bytes().map(|b| b >> 20),
+        rss_mib = crate::measure::rss_bytes().map(|b| b >> 20),
         "metric computed"
     );
+}
+
+/// What each metric's frame holds, in the debug log: the frames live as long as the analysis, so
+/// these are the bytes the metrics add to its peak.
+fn log_sizes(frames: &BTreeMap<String, DataFrame>) {
+    for (name, frame) in frames {
+        tracing::debug!(
+            metric = name.as_str(),
+            rows = frame.height(),
+            mib = frame.estimated_size() >> 20,
+            "metric held"
+        );
+    }
 }
 
 /// Reads `NN_name.sql` files in name order; the metric's name drops the numeric prefix.
@@ -1000,6 +1274,80 @@ mod tests {
         );
         let teams = days.column("team").unwrap().str().unwrap().clone();
         assert!(teams.iter().all(|t| t == Some("unassigned")), "{days}");
+    }
+
+    #[test]
+    fn a_table_is_named_as_a_whole_word_in_any_case() {
+        assert!(names_table("SELECT * FROM status_moves m", "status_moves"));
+        assert!(names_table("FROM STATUS_MOVES", "status_moves"));
+        assert!(names_table("status_moves", "status_moves"));
+        assert!(!names_table("FROM status_moves_2", "status_moves"));
+        assert!(!names_table("FROM my_status_moves", "status_moves"));
+        assert!(names_table(
+            "FROM my_status_moves JOIN status_moves",
+            "status_moves"
+        ));
+    }
+
+    /// The analysis keeps what detectors and the report read, equal to a full computation's, and
+    /// releases the intermediate tables; asking for one of those is a bug, said by name.
+    #[test]
+    fn the_analysis_keeps_what_is_read_after_the_sql_and_releases_the_rest() {
+        let all = compute(&tables(), &Config::default(), None).unwrap();
+        let kept = compute_for_analysis(&tables(), &Config::default(), None, &Reach::default()).unwrap();
+        // Some SQL results have no order of their own: compared sorted.
+        let sorted = |frame: &DataFrame| {
+            let columns: Vec<String> = frame
+                .get_column_names()
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            frame.sort(columns, Default::default()).unwrap()
+        };
+        for metric in Metric::READ_AFTER_SQL {
+            assert!(
+                sorted(kept.get(metric)).equals_missing(&sorted(all.get(metric))),
+                "{}",
+                metric.name()
+            );
+        }
+        for metric in [
+            Metric::StatusMoves,
+            Metric::StatusIntervals,
+            Metric::WorkingTime,
+            Metric::PrAi,
+            Metric::PrRework,
+            Metric::Bots,
+            Metric::Memberships,
+        ] {
+            assert!(all.named(metric.name()).is_ok(), "{}", metric.name());
+            assert!(kept.named(metric.name()).is_err(), "{}", metric.name());
+        }
+        let released = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            kept.get(Metric::StatusMoves).height()
+        }));
+        let message = *released.unwrap_err().downcast::<String>().unwrap();
+        assert!(message.contains("`status_moves` was released"), "{message}");
+    }
+
+    /// A user's own SQL may read an intermediate table: it is kept until that file has run.
+    #[test]
+    fn a_users_sql_reads_the_intermediate_tables_in_an_analysis() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("90_rework_rows.sql"),
+            "SELECT COUNT(*) AS n FROM pr_rework",
+        )
+        .unwrap();
+        let metrics =
+            compute_for_analysis(&tables(), &Config::default(), Some(dir.path()), &Reach::default())
+                .unwrap();
+        let all = compute(&tables(), &Config::default(), None).unwrap();
+        assert_eq!(
+            value(metrics.named("rework_rows").unwrap(), "n", 0),
+            all.get(Metric::PrRework).height() as f64
+        );
+        assert!(metrics.named("pr_rework").is_err(), "released after it");
     }
 
     #[test]

@@ -392,6 +392,26 @@ impl Delivery {
         }
     }
 
+    /// The view without the organisation's keys: a report of several teams read from their
+    /// rows alone (`crate::scope`) has no organisation-wide figure to show, and says why.
+    pub fn without_keys(&self) -> Delivery {
+        Delivery {
+            keys: self
+                .keys
+                .iter()
+                .map(|k| DoraKey {
+                    value: None,
+                    text: "left out: a report of some teams reads their rows, not the \
+                           organisation's (the organisation's report has it)"
+                        .into(),
+                    band: None,
+                    ..k.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// The failed deployments the report's table shows: the first [`FAILED_SHOWN`].
     pub fn failed_shown(&self) -> &[FailedDeployment] {
         &self.failed[..self.failed.len().min(FAILED_SHOWN)]

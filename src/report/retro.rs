@@ -167,6 +167,18 @@ struct Movement {
     change: String,
 }
 
+/// Each trend's value in `month`, by its metric: what a team's first retro compares with (the
+/// team's own month before, as its trends show it; nothing when they do not reach back so far).
+pub fn figures_in(trends: &[super::Trend], month: &str) -> BTreeMap<String, f64> {
+    trends
+        .iter()
+        .filter_map(|t| {
+            let at = t.months.iter().position(|m| m == month)?;
+            Some((t.metric.clone(), (*t.values.get(at)?)?))
+        })
+        .collect()
+}
+
 /// This retro's state, to save once retro.md is written.
 pub fn state_of(data: &ReportData, raw_findings: &[FindingKey]) -> RetroState {
     RetroState {

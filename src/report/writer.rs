@@ -136,6 +136,9 @@ pub struct ReportInput<'a> {
     pub expiring: Vec<Acknowledged>,
     /// The teams the report is about (`--team`); empty for the whole organisation.
     pub scope: &'a [String],
+    /// What was read when the tables were narrowed to `scope` (`crate::scope`): the report
+    /// leaves out what only the whole organisation gives, and says so.
+    pub narrowed: Option<&'a crate::scope::Narrowed>,
     /// For a team audience, the fewest people with activity a team needs for its count of a
     /// per-person health signal to be shown (`[report] min_group_size`).
     pub min_group_size: usize,
@@ -177,8 +180,9 @@ pub struct Acknowledged {
 /// made with an assistant or by an agent, null where nothing was recorded) and
 /// `metrics.ai_side_by_side` (`ai_monthly`'s rows with Wilson intervals and sample notes); 7
 /// added `trends_of` and made a one-team view's `trends` the team's own (they were the
-/// organisation's).
-pub const SCHEMA_VERSION: u32 = 7;
+/// organisation's); 8 added `narrowed` (a team's report read from the team's rows alone, and
+/// what it leaves out).
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Everything the templates and `report.json` show. Field names are the JSON contract.
 #[derive(Debug, Serialize)]
@@ -199,6 +203,10 @@ pub struct ReportData {
     pub active: bool,
     /// The teams this report is about (`--team`); empty for the whole organisation.
     pub scope: Vec<String>,
+    /// For a report of some teams read from the rows they need alone (`crate::scope`): what it
+    /// read and what it leaves out (`left_out`, by these fields' names: figures only the whole
+    /// organisation gives). `null` when the whole organisation was analysed.
+    pub narrowed: Option<crate::scope::Narrowed>,
     /// `[report] min_group_size`, which the team audience's health counts are held to.
     #[serde(skip)]
     min_group_size: usize,
@@ -362,6 +370,8 @@ pub struct Trend {
 /// What the charts are drawn from; also written to `data/*.csv`.
 #[derive(Debug, Clone, Default)]
 struct ChartInputs {
+    /// Every reviewer's share, by team and name; the chart and its data show the busiest
+    /// ([`busiest_shares`]) of the view's, so that a team's view shows its own reviewers.
     shares: Vec<super::charts::ReviewShare>,
     matrix: Option<super::charts::ReviewMatrix>,
     weeks: Vec<super::charts::WeekPhases>,
@@ -590,6 +600,7 @@ impl ReportData {
             acknowledged,
             expiring,
             scope,
+            narrowed,
             min_group_size,
             clock,
         } = input;
@@ -840,6 +851,7 @@ impl ReportData {
             anonymized: names.is_anonymous(),
             active,
             scope: Vec::new(),
+            narrowed: None,
             min_group_size,
             clock: ClockView::new(clock),
             summary,
@@ -873,9 +885,13 @@ impl ReportData {
             user_rows,
             chart_inputs,
         };
-        Ok(match scope {
+        let data = match scope {
             [] => data,
             teams => data.scoped(&teams.iter().map(|t| names.text(t)).collect::<Vec<_>>()),
+        };
+        Ok(match narrowed {
+            Some(narrowed) => data.without_organisation(narrowed, names),
+            None => data,
         })
     }
 }
@@ -965,6 +981,7 @@ impl ReportData {
             anonymized: self.anonymized,
             active: self.active,
             scope: teams.to_vec(),
+            narrowed: self.narrowed.clone(),
             min_group_size: self.min_group_size,
             clock: self.clock.clone(),
             summary: summarise(&findings, &team_signals, &trends),
@@ -1032,6 +1049,50 @@ impl ReportData {
                 ..inputs.clone()
             },
         }
+    }
+}
+
+impl ReportData {
+    /// A view read from its teams' rows alone (`crate::scope`): what only the whole
+    /// organisation gives is left out rather than computed from those rows, and `narrowed`
+    /// says what was read and what is left out.
+    fn without_organisation(mut self, narrowed: &crate::scope::Narrowed, names: &Names) -> Self {
+        let mut narrowed = narrowed.clone();
+        narrowed.teams_read = narrowed.teams_read.iter().map(|t| names.text(t)).collect();
+        narrowed.repositories = narrowed
+            .repositories
+            .iter()
+            .map(|r| names.text(r))
+            .collect();
+        self.narrowed = Some(narrowed);
+        for name in ["organisation", "org_trend"] {
+            if self.leaves_out(&format!("metrics.{name}")) {
+                self.metrics.insert(name.to_string(), Vec::new());
+            }
+        }
+        if self.leaves_out("charts.cycle_phases_by_week") {
+            self.chart_inputs.weeks = Vec::new();
+        }
+        if self.leaves_out("charts.activity_heatmap") {
+            self.chart_inputs.heatmap = None;
+        }
+        if self.leaves_out("trends") {
+            self.trends = Vec::new();
+            self.chart_inputs.trends = Vec::new();
+            self.summary = summarise(&self.findings, &self.team_signals, &self.trends);
+        }
+        if self.leaves_out("delivery.keys") {
+            self.delivery = self.delivery.without_keys();
+        }
+        self
+    }
+
+    /// Whether a narrowed view leaves out the part `name` (`metrics.organisation`,
+    /// `charts.activity_heatmap`, `trends`, …; see `crate::scope::LEFT_OUT`).
+    fn leaves_out(&self, name: &str) -> bool {
+        self.narrowed
+            .as_ref()
+            .is_some_and(|n| n.left_out.iter().any(|l| l == name))
     }
 }
 
@@ -1621,10 +1682,18 @@ fn reviewer_waits(
     if waits.height() == 0 {
         return Ok(Vec::new());
     }
+    // Each reviewer's requests summed in one order, whatever order the metric's rows came in:
+    // a sum of floats depends on its order, and a team's report must add up as the
+    // organisation's does (working hours are often whole seconds, which fall on a rounding
+    // boundary of 3 decimals).
     let summary = waits
         .clone()
         .lazy()
-        .group_by([col("reviewer")])
+        .sort(
+            ["reviewer", "repo", "number", "requested_at"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .group_by_stable([col("reviewer")])
         .agg([
             len().cast(DataType::Int64).alias("requests"),
             col("wait_h").median().alias("wait_p50_h"),
@@ -1887,6 +1956,7 @@ fn template_context(
     minijinja::context! {
         home => home,
         scope => &data.scope,
+        narrowed => &data.narrowed,
         teams => &data.teams,
         min_group_size => data.min_group_size,
         clock => &data.clock,
@@ -1968,8 +2038,7 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
         let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
         files.push((format!("{name}.csv"), table(&columns, rows)));
     }
-    let shares: Vec<_> = inputs
-        .shares
+    let shares: Vec<_> = busiest_shares(&inputs.shares)
         .iter()
         .map(|s| json!({"person": s.person, "team": s.team, "approvals": s.approvals, "share": s.share, "is_manager": s.is_manager}))
         .collect();
@@ -2118,6 +2187,14 @@ fn data_tables(data: &ReportData) -> Vec<(String, String)> {
             &tickets,
         ),
     ));
+    // The data of what a narrowed view leaves out is not written either.
+    files.retain(|(name, _)| {
+        let part = match name.as_str() {
+            "trends.csv" => "trends".to_string(),
+            other => format!("charts.{}", other.trim_end_matches(".csv")),
+        };
+        !data.leaves_out(&part)
+    });
     files
 }
 
@@ -2231,43 +2308,51 @@ fn draw_charts(
         work_end: WORK_END,
     };
     let shown_teams = busiest_teams(&inputs.teams, CHART_TEAMS);
-    Ok(vec![
-        charts::trend_small_multiples(
+    // A chart of what a narrowed view leaves out is not drawn.
+    let drawn = |name: &str| !data.leaves_out(&format!("charts.{name}"));
+    let mut rendered = Vec::new();
+    if drawn("trends") {
+        rendered.push(charts::trend_small_multiples(
             dir,
             &format!("Headline metrics, the last {TREND_MONTHS} months"),
             &inputs.trends,
-        )?,
-        charts::review_load_share(
-            dir,
-            &format!("Share of each team's merged PRs approved, {label}"),
-            &inputs.shares,
-        )?,
-        charts::reviewer_author_matrix(
-            dir,
-            &format!("Who reviews whom, {label} (reviews)"),
-            inputs.matrix.as_ref().unwrap_or(&empty_matrix),
-        )?,
-        charts::cycle_phases_by_week(
+        )?);
+    }
+    rendered.push(charts::review_load_share(
+        dir,
+        &format!("Share of each team's merged PRs approved, {label}"),
+        &busiest_shares(&inputs.shares),
+    )?);
+    rendered.push(charts::reviewer_author_matrix(
+        dir,
+        &format!("Who reviews whom, {label} (reviews)"),
+        inputs.matrix.as_ref().unwrap_or(&empty_matrix),
+    )?);
+    if drawn("cycle_phases_by_week") {
+        rendered.push(charts::cycle_phases_by_week(
             dir,
             "Cycle-time phases of PRs merged each week (median hours)",
             &inputs.weeks,
-        )?,
-        charts::output_outcome_by_month(
-            dir,
-            &output_outcome_title(shown_teams.len(), inputs.teams.len()),
-            &shown_teams,
-        )?,
-        charts::activity_heatmap(
+        )?);
+    }
+    rendered.push(charts::output_outcome_by_month(
+        dir,
+        &output_outcome_title(shown_teams.len(), inputs.teams.len()),
+        &shown_teams,
+    )?);
+    if drawn("activity_heatmap") {
+        rendered.push(charts::activity_heatmap(
             dir,
             &format!("When people work, {label} (actions, local time)"),
             inputs.heatmap.as_ref().unwrap_or(&empty_heatmap),
-        )?,
-        charts::ai_output_outcome(
-            dir,
-            &format!("AI-assisted and other merged PRs, the last {TREND_MONTHS} months"),
-            &inputs.ai,
-        )?,
-    ])
+        )?);
+    }
+    rendered.push(charts::ai_output_outcome(
+        dir,
+        &format!("AI-assisted and other merged PRs, the last {TREND_MONTHS} months"),
+        &inputs.ai,
+    )?);
+    Ok(rendered)
 }
 
 /// The organisation's AI-assisted and other PRs per trend month, from `ai_prs` (one row a PR).
@@ -2457,12 +2542,19 @@ fn review_shares(
             is_manager: roster.is_manager(&reviewer),
         });
     }
-    // The busiest people make the chart readable; it shows them by team and name, never as a
-    // ranking.
+    shares.sort_by(|a, b| a.team.cmp(&b.team).then(a.person.cmp(&b.person)));
+    Ok(shares)
+}
+
+/// The busiest people of `shares` make the chart readable; it shows them by team and name,
+/// never as a ranking. Chosen from a view's own shares (a team's view, its reviewers), not
+/// from the organisation's.
+fn busiest_shares(shares: &[super::charts::ReviewShare]) -> Vec<super::charts::ReviewShare> {
+    let mut shares = shares.to_vec();
     shares.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.person.cmp(&b.person)));
     shares.truncate(CHART_PEOPLE);
     shares.sort_by(|a, b| a.team.cmp(&b.team).then(a.person.cmp(&b.person)));
-    Ok(shares)
+    shares
 }
 
 /// The weekly phase medians of the weeks up to the period's end.
