@@ -77,7 +77,7 @@ pub enum Pushed {
     /// `tables`' own `pr_commits`.
     OfTables,
     /// These (`sha`): a part of the history is read, and the PR commits are all of them.
-    These(LazyFrame),
+    These(Box<LazyFrame>),
     /// None: only whether any action is there is asked.
     Ignored,
 }
@@ -168,8 +168,10 @@ pub fn actions(
         let pushed = match pushed {
             // Whether a clone's commit was pushed with a PR is asked of every PR commit, in the
             // span or not.
-            Pushed::OfTables => tables.get("pr_commits").map(|c| c.clone().select([col("sha")])),
-            Pushed::These(shas) => Some(shas),
+            Pushed::OfTables => tables
+                .get("pr_commits")
+                .map(|c| c.clone().select([col("sha")])),
+            Pushed::These(shas) => Some(*shas),
             Pushed::Ignored => None,
         };
         let clone = match pushed {

@@ -51,7 +51,8 @@ impl History {
                 .unwrap_or_else(|| DataFrame::empty().lazy())
         };
         let bots = derived::bots(tables, config)?;
-        let acted_before = match activity::actions(rest, &bots, Kinds::All, Pushed::Ignored, None)? {
+        let acted_before = match activity::actions(rest, &bots, Kinds::All, Pushed::Ignored, None)?
+        {
             Some(actions) => (actions.limit(1).collect()?.height() > 0).then_some(start),
             None => None,
         };
@@ -66,12 +67,18 @@ impl History {
             UnionArgs::default(),
         )?;
         let mut counts = Vec::new();
-        if let Some(actions) = activity::actions(tables, &bots, Kinds::Commits, Pushed::OfTables, None)? {
+        if let Some(actions) =
+            activity::actions(tables, &bots, Kinds::Commits, Pushed::OfTables, None)?
+        {
             counts.push(activity::offset_counts(actions).collect()?);
         }
-        if let Some(actions) =
-            activity::actions(rest, &bots, Kinds::Commits, Pushed::These(pushed), None)?
-        {
+        if let Some(actions) = activity::actions(
+            rest,
+            &bots,
+            Kinds::Commits,
+            Pushed::These(Box::new(pushed)),
+            None,
+        )? {
             let counted = activity::offset_counts(actions).collect()?;
             let person: Vec<Option<&str>> = counted
                 .column("person")?

@@ -453,7 +453,9 @@ fn compute_keeping(
         let worker = std::thread::Builder::new()
             .name("metrics".into())
             .stack_size(PLANNING_STACK_BYTES)
-            .spawn_scoped(scope, || compute_here(tables, config, user_dir, keep, reach))
+            .spawn_scoped(scope, || {
+                compute_here(tables, config, user_dir, keep, reach)
+            })
             .map_err(MetricsError::Thread)?;
         worker
             .join()
@@ -524,7 +526,9 @@ pub fn team_pickups(
         let worker = std::thread::Builder::new()
             .name("metrics".into())
             .stack_size(PLANNING_STACK_BYTES)
-            .spawn_scoped(scope, || compute_only(&all, config, None, Some(&only), Keep::Read, reach))
+            .spawn_scoped(scope, || {
+                compute_only(&all, config, None, Some(&only), Keep::Read, reach)
+            })
             .map_err(MetricsError::Thread)?;
         worker
             .join()
@@ -1294,7 +1298,8 @@ mod tests {
     #[test]
     fn the_analysis_keeps_what_is_read_after_the_sql_and_releases_the_rest() {
         let all = compute(&tables(), &Config::default(), None).unwrap();
-        let kept = compute_for_analysis(&tables(), &Config::default(), None, &Reach::default()).unwrap();
+        let kept =
+            compute_for_analysis(&tables(), &Config::default(), None, &Reach::default()).unwrap();
         // Some SQL results have no order of their own: compared sorted.
         let sorted = |frame: &DataFrame| {
             let columns: Vec<String> = frame
@@ -1339,9 +1344,13 @@ mod tests {
             "SELECT COUNT(*) AS n FROM pr_rework",
         )
         .unwrap();
-        let metrics =
-            compute_for_analysis(&tables(), &Config::default(), Some(dir.path()), &Reach::default())
-                .unwrap();
+        let metrics = compute_for_analysis(
+            &tables(),
+            &Config::default(),
+            Some(dir.path()),
+            &Reach::default(),
+        )
+        .unwrap();
         let all = compute(&tables(), &Config::default(), None).unwrap();
         assert_eq!(
             value(metrics.named("rework_rows").unwrap(), "n", 0),
