@@ -367,8 +367,9 @@ fn bots_of(tables: &Tables) -> Result<Vec<String>, AnalysisError> {
         .collect())
 }
 
-/// Each table of `rest` with `window`'s columns (the window's tables the analysis reads many
-/// times hold only some), of the same types, lazily.
+/// Each table of `rest` with those of its columns `window`'s table has too (the window's tables
+/// the analysis reads many times hold only some: a column they lack the whole history lacks),
+/// of the same types, lazily.
 fn with_columns_of(window: &Tables, mut rest: Tables) -> Result<Tables, AnalysisError> {
     let mut out = Tables::new();
     for (name, frame) in window {
@@ -376,8 +377,10 @@ fn with_columns_of(window: &Tables, mut rest: Tables) -> Result<Tables, Analysis
             continue;
         };
         let schema = frame.clone().collect_schema()?;
+        let held = more.clone().collect_schema()?;
         let columns: Vec<Expr> = schema
             .iter()
+            .filter(|(column, _)| held.contains(column))
             .map(|(column, dtype)| col(column.clone()).cast(dtype.clone()))
             .collect();
         out.insert(name, more.select(columns));

@@ -177,51 +177,54 @@ fn commit_landed_before(end: i64) -> Expr {
     .lt(lit(end))
 }
 
-fn pull_requests(prs: LazyFrame, end: i64) -> LazyFrame {
+/// A PR that existed at `end`: opened before it, and, read from git, landed before it.
+fn pull_request_existed(end: i64) -> Expr {
     // The git source's rows (`sources::git::SOURCE`, not imported: sources sit above this).
     let from_git = col("source").eq(lit("git"));
-    prs.filter(
-        before("created_at", end).and(
-            from_git
-                .fill_null(lit(false))
-                .not()
-                .or(before("merged_at", end).fill_null(lit(false))),
-        ),
+    before("created_at", end).and(
+        from_git
+            .fill_null(lit(false))
+            .not()
+            .or(before("merged_at", end).fill_null(lit(false))),
     )
-    .with_columns([
-        // A PR made ready later was a draft at the end.
-        when(
-            col("ready_at")
-                .is_not_null()
-                .and(before("ready_at", end).not()),
-        )
-        .then(lit(true))
-        .otherwise(col("draft"))
-        .alias("draft"),
-        when(
-            col("merged_at")
-                .is_not_null()
-                .and(before("merged_at", end).not()),
-        )
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(col("merged_by"))
-        .alias("merged_by"),
-    ])
-    .with_columns([
-        unless_before("merged_at", end),
-        unless_before("closed_at", end),
-        unless_before("ready_at", end),
-    ])
-    .with_column(
-        when(col("state").is_null())
+}
+
+fn pull_requests(prs: LazyFrame, end: i64) -> LazyFrame {
+    prs.filter(pull_request_existed(end))
+        .with_columns([
+            // A PR made ready later was a draft at the end.
+            when(
+                col("ready_at")
+                    .is_not_null()
+                    .and(before("ready_at", end).not()),
+            )
+            .then(lit(true))
+            .otherwise(col("draft"))
+            .alias("draft"),
+            when(
+                col("merged_at")
+                    .is_not_null()
+                    .and(before("merged_at", end).not()),
+            )
             .then(lit(NULL).cast(DataType::String))
-            .when(col("merged_at").is_not_null())
-            .then(lit("merged"))
-            .when(col("closed_at").is_not_null())
-            .then(lit("closed"))
-            .otherwise(lit("open"))
-            .alias("state"),
-    )
+            .otherwise(col("merged_by"))
+            .alias("merged_by"),
+        ])
+        .with_columns([
+            unless_before("merged_at", end),
+            unless_before("closed_at", end),
+            unless_before("ready_at", end),
+        ])
+        .with_column(
+            when(col("state").is_null())
+                .then(lit(NULL).cast(DataType::String))
+                .when(col("merged_at").is_not_null())
+                .then(lit("merged"))
+                .when(col("closed_at").is_not_null())
+                .then(lit("closed"))
+                .otherwise(lit("open"))
+                .alias("state"),
+        )
 }
 
 /// Rows of PRs that existed at the end.

@@ -126,7 +126,20 @@ enum Months {
     All,
 }
 
+/// Logs what a part of the read cost since the last (`TEAMLENS_LOG=teamlens=debug`), and
+/// starts the next.
+fn lap(watch: &mut crate::measure::Stopwatch, part: &str) {
+    tracing::debug!(
+        part,
+        seconds = watch.seconds(),
+        cpu_seconds = watch.cpu_seconds(),
+        "window read"
+    );
+    *watch = crate::measure::Stopwatch::start();
+}
+
 fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
+    let mut watch = crate::measure::Stopwatch::start();
     let start = micros_span(first, first).0;
     let end = micros_span(last, last).1;
     let scan = |table: &str, months: Months| {
@@ -139,8 +152,38 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
             (Months::FromInside, Partition::Month(m)) => m >= first,
         })
     };
+    // The rows the months before the window hold, by the manifest.
+    let stored_before = |table: &str| -> usize {
+        store
+            .manifest()
+            .tables
+            .get(table)
+            .map(|t| {
+                t.files
+                    .iter()
+                    .filter(|f| matches!(f.partition(), Partition::Month(m) if m < first))
+                    .map(|f| f.rows)
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    // The rest's columns of a table, with those a test of which rows are the window's reads.
+    let lean = |table: &str, more: &[&str]| -> Vec<Expr> {
+        let mut columns: Vec<&str> = REST_COLUMNS
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map(|(_, c)| c.to_vec())
+            .unwrap_or_default();
+        for column in more {
+            if !columns.contains(column) {
+                columns.push(column);
+            }
+        }
+        columns.into_iter().map(col).collect()
+    };
     let mut tables = Tables::new();
     let mut rest = Tables::new();
+    let mut rest_rows = BTreeMap::new();
 
     // The PRs the window's rows name.
     let pr_key = |repo: Expr, number: Expr| [repo.alias("repo"), number.alias("number")];
@@ -175,102 +218,121 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     .filter(col("repo").is_not_null().and(col("number").is_not_null()))
     .unique(None, UniqueKeepStrategy::Any)
     .collect()?;
+    lap(&mut watch, "the PRs its rows name");
 
     // PRs: the window's, and of older months those still open at its start or named by it.
+    // The older months' PRs are read once, with the columns the rest keeps.
     let done_before_start = |column: &str| before(column, start).fill_null(lit(false));
     let alive = done_before_start("merged_at")
         .or(done_before_start("closed_at"))
         .not();
-    let named_numbers = numbers(&named, "number")?;
     let old_prs = marked(
-        scan("pull_requests", Months::Before)?.filter(
-            alive
-                .clone()
-                .or(col("number").is_in(named_numbers.lit().implode(true), false)),
-        ),
-        named.clone().lazy(),
+        scan("pull_requests", Months::Before)?
+            .select(lean("pull_requests", &["closed_at", "first_commit_at"])),
+        named.lazy(),
         &["repo", "number"],
         &["repo", "number"],
         "__named",
     )
-    .filter(alive.clone().or(col("__named")))
-    .drop(by_name(["__named"], true, false));
+    .with_column(alive.or(col("__named")).alias("__kept"))
+    .collect()?;
+    let kept_old_keys = old_prs
+        .clone()
+        .lazy()
+        .filter(col("__kept"))
+        .select([col("repo"), col("number")])
+        .collect()?;
+    let rest_prs = old_prs
+        .lazy()
+        .filter(col("__kept").not().and(super::pull_request_existed(end)))
+        .select(lean("pull_requests", &[]))
+        .collect()?;
+    rest_rows.insert("pull_requests", rest_prs.height());
     let prs = in_memory(
         "pull_requests",
         concat(
-            [old_prs, scan("pull_requests", Months::Inside)?],
+            [
+                of_keys(
+                    scan("pull_requests", Months::Before)?,
+                    &kept_old_keys,
+                    &["repo", "number"],
+                )?,
+                scan("pull_requests", Months::Inside)?,
+            ],
             UnionArgs::default(),
         )?,
     )?;
+    let left_pr_keys = rest_prs.select(["repo", "number"])?;
+    rest.insert("pull_requests", rest_prs.lazy());
     // The PRs that can have rows in the months before the window: those opened before it, and,
     // for commits, those whose first commit was written before it.
-    let pr_keys_where = |keep: Expr| -> PolarsResult<(DataFrame, Series)> {
-        let keys = prs
-            .clone()
+    let keys_where = |keep: Expr| -> PolarsResult<DataFrame> {
+        prs.clone()
             .filter(keep)
             .select([col("repo"), col("number")])
             .unique(None, UniqueKeepStrategy::Any)
-            .collect()?;
-        let numbers = numbers(&keys, "number")?;
-        Ok((keys, numbers))
+            .collect()
     };
     let opened_before = before("created_at", start).fill_null(lit(true));
-    let (old_keys, old_numbers) = pr_keys_where(opened_before.clone())?;
-    let (early_keys, early_numbers) =
-        pr_keys_where(opened_before.or(before("first_commit_at", start).fill_null(lit(true))))?;
-    let (pr_keys, pr_numbers) = pr_keys_where(lit(true))?;
+    let old_keys = keys_where(opened_before.clone())?;
+    let early_keys =
+        keys_where(opened_before.or(before("first_commit_at", start).fill_null(lit(true))))?;
+    let pr_keys = keys_where(lit(true))?;
     tables.insert("pull_requests", prs);
+    lap(&mut watch, "pull requests");
 
     // Every row of those PRs, whatever its month. A row is a PR's commit, review, request,
     // timeline event or comment: only the commits are written before a PR is opened (and seen
     // with it, `super::as_of`); the others follow its opening.
-    let of_prs = |frame: LazyFrame, (keys, numbers): (&DataFrame, &Series), keep: bool| {
-        let frame = if keep {
-            frame.filter(col("number").is_in(numbers.clone().lit().implode(true), false))
+    for table in ["reviews", "review_requests", "pr_events", "pr_commits"] {
+        let before_window = if table == "pr_commits" {
+            &early_keys
         } else {
-            frame
+            &old_keys
         };
-        let marked = marked(
-            frame,
-            keys.clone().lazy(),
+        let kept = of_keys(
+            scan(table, Months::Before)?,
+            before_window,
+            &["repo", "number"],
+        )?
+        .collect()?;
+        let frame = concat(
+            [kept.clone().lazy(), scan(table, Months::Inside)?],
+            UnionArgs::default(),
+        )?;
+        tables.insert(table, in_memory(table, frame)?);
+        if table == "pr_events" {
+            // Only counted.
+            rest_rows.insert(table, stored_before(table).saturating_sub(kept.height()));
+            continue;
+        }
+        let mut left = marked(
+            scan(table, Months::Before)?.select(lean(table, &["repo", "number"])),
+            before_window.clone().lazy(),
             &["repo", "number"],
             &["repo", "number"],
             "__kept",
-        );
-        if keep {
-            marked.filter(col("__kept"))
-        } else {
-            marked.filter(col("__kept").not())
+        )
+        .filter(col("__kept").not());
+        if table == "pr_commits" {
+            // Seen by the cut with their PR, if the rest has it.
+            left = marked(
+                left,
+                left_pr_keys.clone().lazy(),
+                &["repo", "number"],
+                &["repo", "number"],
+                "__seen",
+            )
+            .filter(col("__seen"));
         }
-        .drop(by_name(["__kept"], true, false))
-    };
-    for table in ["reviews", "review_requests", "pr_events", "pr_commits"] {
-        let before_window = if table == "pr_commits" {
-            (&early_keys, &early_numbers)
-        } else {
-            (&old_keys, &old_numbers)
-        };
-        let frame = concat(
-            [
-                of_prs(scan(table, Months::Before)?, before_window, true),
-                scan(table, Months::Inside)?,
-            ],
-            UnionArgs::default(),
-        )?;
-        let frame = if model::READ_REPEATEDLY.contains(&table) {
-            in_memory(table, frame)?
-        } else {
-            frame
-        };
-        tables.insert(table, frame);
-        rest.insert(
-            table,
-            of_prs(scan(table, Months::Before)?, before_window, false),
-        );
+        let left = left.select(lean(table, &[])).collect()?;
+        rest_rows.insert(table, left.height());
+        rest.insert(table, left.lazy());
     }
+    lap(&mut watch, "reviews, requests, events, PR commits");
 
     // Tickets: the window's, and of older months those not done before its start or named by
-    // a change or comment of the window or later.
+    // a change or comment of the window or later. The older months' tickets are read once.
     let named_tickets = concat(
         [
             scan("issue_events", Months::FromInside)?.select([col("key")]),
@@ -283,23 +345,47 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
     .filter(col("key").is_not_null())
     .unique(None, UniqueKeepStrategy::Any)
     .collect()?;
-    let named_tickets = named_tickets
-        .column("key")?
-        .as_materialized_series()
-        .clone();
+    // Key sets are tested by joins: a list of a hundred thousand keys in `is_in` is hashed
+    // again for every batch the reader hands on.
+    let of = |frame: LazyFrame, column: &str, keys: &DataFrame, name: &str| {
+        marked(frame, keys.clone().lazy(), &[column], &["key"], name)
+    };
     let open_at_start = col("status_category")
         .neq(lit("done"))
         .fill_null(lit(true))
         .or(col("resolved_at").is_null())
         .or(before("resolved_at", start).not());
-    let needed_ticket = open_at_start
+    let old_tickets = of(
+        scan("issues", Months::Before)?.select(lean("issues", &[])),
+        "key",
+        &named_tickets,
+        "__named",
+    )
+    .with_column(open_at_start.or(col("__named")).alias("__kept"))
+    .drop(by_name(["__named"], true, false))
+    .collect()?;
+    let kept_old_tickets = old_tickets
         .clone()
-        .or(col("key").is_in(named_tickets.lit().implode(true), false));
+        .lazy()
+        .filter(col("__kept"))
+        .select([col("key")])
+        .collect()?;
+    let rest_tickets = old_tickets
+        .lazy()
+        .filter(col("__kept").not().and(before("created_at", end)))
+        .drop(by_name(["__kept"], true, false))
+        .collect()?;
+    rest_rows.insert("issues", rest_tickets.height());
+    let left_ticket_keys =
+        rest_tickets
+            .select(["key"])?
+            .unique_stable(None, UniqueKeepStrategy::Any, None)?;
+    rest.insert("issues", rest_tickets.lazy());
     let issues = in_memory(
         "issues",
         concat(
             [
-                scan("issues", Months::Before)?.filter(needed_ticket.clone()),
+                of_keys(scan("issues", Months::Before)?, &kept_old_tickets, &["key"])?,
                 scan("issues", Months::Inside)?,
             ],
             UnionArgs::default(),
@@ -310,97 +396,123 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
         .select([col("key")])
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
-    let ticket_keys = ticket_keys.column("key")?.as_materialized_series().clone();
-    let ticket_of = |column: &str| {
-        col(column)
-            .is_in(ticket_keys.clone().lit().implode(true), false)
-            .fill_null(lit(false))
-    };
-    let of_kept_tickets = ticket_of("key");
     tables.insert("issues", issues);
-    let old_tickets = scan("issues", Months::Before)?
-        .filter(needed_ticket.clone().not().and(before("created_at", end)));
+    // The changes of the months before the window, read once: those of its tickets it keeps;
+    // those of the rest's tickets (seen with them by the cut) it counts.
+    let old_events = of(
+        of(
+            scan("issue_events", Months::Before)?,
+            "key",
+            &ticket_keys,
+            "__kept",
+        ),
+        "key",
+        &left_ticket_keys,
+        "__left",
+    )
+    .filter(col("__kept").or(col("__left")))
+    .collect()?;
+    let split = |keep: &str| -> PolarsResult<DataFrame> {
+        old_events
+            .clone()
+            .lazy()
+            .filter(col(keep))
+            .drop(by_name(["__kept", "__left"], true, false))
+            .collect()
+    };
+    let kept_events = split("__kept")?;
+    rest_rows.insert("issue_events", split("__left")?.height());
+    drop(old_events);
     tables.insert(
         "issue_events",
         in_memory(
             "issue_events",
             concat(
                 [
-                    scan("issue_events", Months::Before)?.filter(of_kept_tickets.clone()),
+                    kept_events.lazy(),
                     scan("issue_events", Months::Inside)?,
-                    scan("issue_events", Months::After)?.filter(of_kept_tickets.clone()),
+                    of(
+                        scan("issue_events", Months::After)?,
+                        "key",
+                        &ticket_keys,
+                        "__kept",
+                    )
+                    .filter(col("__kept"))
+                    .drop(by_name(["__kept"], true, false)),
                 ],
                 UnionArgs::default(),
             )?,
         )?,
     );
-    // A change of a ticket that is not one of the window's counts, as over the whole store, if
-    // its ticket is stored (and so older than the window).
+    // Whether one of the rest's is anyone's action is asked of a scan, which stops at the
+    // first.
     rest.insert(
         "issue_events",
-        marked(
-            scan("issue_events", Months::Before)?.filter(of_kept_tickets.clone().not()),
-            old_tickets.clone().select([col("key")]),
-            &["key"],
-            &["key"],
-            "__seen",
+        of(
+            scan("issue_events", Months::Before)?.select(lean("issue_events", &[])),
+            "key",
+            &left_ticket_keys,
+            "__left",
         )
-        .filter(col("__seen"))
-        .drop(by_name(["__seen"], true, false)),
+        .filter(col("__left"))
+        .drop(by_name(["__left"], true, false)),
     );
-    rest.insert("issues", old_tickets);
+    lap(&mut watch, "tickets and their changes");
 
-    // Comments of the PRs and tickets kept.
-    let pr_item_texts = old_numbers.cast(&DataType::String)?;
-    let comment_of_kept = |frame: LazyFrame| {
+    // Comments of the PRs and tickets kept, and the rest's, from one read.
+    let old_comments = of(
         marked(
-            frame.with_column(col("item").cast(DataType::Int64).alias("__number")),
+            scan("comments", Months::Before)?
+                .with_column(col("item").cast(DataType::Int64).alias("__number")),
             old_keys.clone().lazy(),
             &["container", "__number"],
             &["repo", "number"],
             "__kept_pr",
-        )
-        .with_column(
-            col("target")
-                .eq(lit("pr"))
-                .and(col("__kept_pr"))
-                .or(col("target").eq(lit("issue")).and(ticket_of("item")))
-                .fill_null(lit(false))
-                .alias("__kept"),
-        )
-        .drop(by_name(["__number", "__kept_pr"], true, false))
-    };
-    let old_comments = |keep: bool| -> Result<LazyFrame, Failure> {
-        let frame = scan("comments", Months::Before)?;
-        let frame = if keep {
-            frame.filter(
-                col("item")
-                    .is_in(pr_item_texts.clone().lit().implode(true), false)
-                    .or(ticket_of("item")),
-            )
-        } else {
-            frame
-        };
-        let kept = comment_of_kept(frame);
-        Ok(if keep {
-            kept.filter(col("__kept"))
-        } else {
-            kept.filter(col("__kept").not())
-        }
-        .drop(by_name(["__kept"], true, false)))
-    };
+        ),
+        "item",
+        &ticket_keys,
+        "__kept_ticket",
+    )
+    .with_column(
+        col("target")
+            .eq(lit("pr"))
+            .and(col("__kept_pr"))
+            .or(col("target").eq(lit("issue")).and(col("__kept_ticket")))
+            .fill_null(lit(false))
+            .alias("__kept"),
+    )
+    .drop(by_name(
+        ["__number", "__kept_pr", "__kept_ticket"],
+        true,
+        false,
+    ))
+    .collect()?;
+    let kept_comments = old_comments
+        .clone()
+        .lazy()
+        .filter(col("__kept"))
+        .drop(by_name(["__kept"], true, false))
+        .collect()?;
+    let left_comments = old_comments
+        .lazy()
+        .filter(col("__kept").not())
+        .select(lean("comments", &[]))
+        .collect()?;
     tables.insert(
         "comments",
         concat(
-            [old_comments(true)?, scan("comments", Months::Inside)?],
+            [kept_comments.lazy(), scan("comments", Months::Inside)?],
             UnionArgs::default(),
         )?,
     );
-    rest.insert("comments", old_comments(false)?);
+    rest_rows.insert("comments", left_comments.height());
+    rest.insert("comments", left_comments.lazy());
+    lap(&mut watch, "comments");
 
     // Git commits: those that landed in the window or later, or name a kept PR; after it, only
     // those the cut keeps (landed before the end).
-    let commit_of_kept = |frame: LazyFrame| {
+    let early_numbers = numbers(&early_keys, "number")?;
+    let commit_kept = |frame: LazyFrame| {
         marked(
             frame,
             early_keys.clone().lazy(),
@@ -417,21 +529,22 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
         )
         .drop(by_name(["__kept_pr"], true, false))
     };
-    let kept_old_commits = commit_of_kept(
+    let kept_commits = commit_kept(
         scan("commits", Months::Before)?.filter(
             before("landed_at", start)
                 .not()
                 .fill_null(lit(false))
                 .or(col("pr_number")
-                    .is_in(early_numbers.clone().lit().implode(true), false)
+                    .is_in(early_numbers.lit().implode(true), false)
                     .fill_null(lit(false))),
         ),
     )
     .filter(col("__kept"))
-    .drop(by_name(["__kept"], true, false));
+    .drop(by_name(["__kept"], true, false))
+    .collect()?;
     let commits = concat(
         [
-            kept_old_commits.clone(),
+            kept_commits.lazy(),
             scan("commits", Months::Inside)?,
             scan("commits", Months::After)?.filter(commit_landed_before(end)),
         ],
@@ -442,166 +555,81 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
         .select([col("repo"), col("sha")])
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
-    let commit_shas = commit_keys.column("sha")?.as_materialized_series().clone();
     tables.insert("commits", commits);
-    let old_commits = commit_of_kept(scan("commits", Months::Before)?)
-        .filter(col("__kept").not().and(commit_landed_before(end)))
-        .drop(by_name(["__kept"], true, false));
-    rest.insert("commits", old_commits.clone());
+    let left_commits = commit_kept(
+        scan("commits", Months::Before)?.select(lean("commits", &["landed_at", "pr_number"])),
+    )
+    .filter(col("__kept").not().and(commit_landed_before(end)))
+    .select(lean("commits", &[]))
+    .collect()?;
+    rest_rows.insert("commits", left_commits.height());
+    let left_commit_keys = left_commits.select(["repo", "sha"])?;
+    rest.insert("commits", left_commits.lazy());
+    lap(&mut watch, "commits");
 
     // File changes of the kept commits and PRs, read once into memory: the table has no
-    // months, so every read of it would read every month's.
-    let file_of_kept = |frame: LazyFrame| {
-        let frame = marked(
-            frame,
-            pr_keys.clone().lazy(),
-            &["repo", "number"],
-            &["repo", "number"],
-            "__kept_pr",
-        );
-        marked(
-            frame,
-            commit_keys.clone().lazy(),
-            &["repo", "sha"],
-            &["repo", "sha"],
-            "__kept_commit",
+    // months, so every read of it would read every month's. Those of the rest's are counted,
+    // from the same read.
+    // Kept or left by its PR, else by its commit: the window's and the rest's are apart.
+    let whose =
+        |keys: &DataFrame, left: &DataFrame, key: &str, name: &str| -> PolarsResult<LazyFrame> {
+            let mark = |frame: &DataFrame, value: bool| {
+                frame
+                    .clone()
+                    .lazy()
+                    .select([col("repo"), col(key), lit(value).alias(name)])
+            };
+            Ok(
+                concat([mark(keys, true), mark(left, false)], UnionArgs::default())?
+                    .unique(None, UniqueKeepStrategy::Any),
+            )
+        };
+    let files = scan("file_changes", Months::All)?
+        .join(
+            whose(&pr_keys, &left_pr_keys, "number", "__pr_kept")?,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            left_join(),
         )
-        .with_column(col("__kept_pr").or(col("__kept_commit")).alias("__kept"))
-        .drop(by_name(["__kept_pr", "__kept_commit"], true, false))
-    };
-    tables.insert(
-        "file_changes",
-        file_of_kept(
-            scan("file_changes", Months::All)?.filter(
-                col("number")
-                    .is_in(pr_numbers.clone().lit().implode(true), false)
-                    .fill_null(lit(false))
-                    .or(col("sha")
-                        .is_in(commit_shas.lit().implode(true), false)
-                        .fill_null(lit(false))),
-            ),
+        .join(
+            whose(&commit_keys, &left_commit_keys, "sha", "__commit_kept")?,
+            [col("repo"), col("sha")],
+            [col("repo"), col("sha")],
+            left_join(),
         )
-        .filter(col("__kept"))
-        .drop(by_name(["__kept"], true, false))
-        .collect()?
-        .lazy(),
-    );
-
-    // The rest of the PRs, cut as the whole store is; their commits, kept by the cut where
-    // their PR is among them.
-    let old_prs_left = super::pull_requests(
-        marked(
-            scan("pull_requests", Months::Before)?,
-            named.lazy(),
-            &["repo", "number"],
-            &["repo", "number"],
-            "__named",
-        )
-        .filter(alive.or(col("__named")).not())
-        .drop(by_name(["__named"], true, false)),
-        end,
-    );
-    let left_keys = old_prs_left
-        .clone()
-        .select([col("repo"), col("number")])
-        .unique(None, UniqueKeepStrategy::Any)
+        .with_columns([
+            col("__pr_kept")
+                .fill_null(lit(false))
+                .or(col("__commit_kept").fill_null(lit(false)))
+                .alias("__kept"),
+            col("__pr_kept")
+                .eq(lit(false))
+                .or(col("__commit_kept").eq(lit(false)))
+                .fill_null(lit(false))
+                .alias("__left"),
+        ])
+        .drop(by_name(["__pr_kept", "__commit_kept"], true, false))
+        .filter(col("__kept").or(col("__left")))
         .collect()?;
-    let pr_commits_left = rest
-        .remove("pr_commits")
-        .unwrap_or_else(|| DataFrame::empty().lazy());
-    rest.insert(
-        "pr_commits",
-        marked(
-            pr_commits_left,
-            left_keys.clone().lazy(),
-            &["repo", "number"],
-            &["repo", "number"],
-            "__seen",
-        )
-        .filter(col("__seen"))
-        .drop(by_name(["__seen"], true, false)),
-    );
-    if let Some(requests) = rest.remove("review_requests") {
-        rest.insert(
-            "review_requests",
-            requests.with_column(super::unless_before("removed_at", end)),
-        );
-    }
-    rest.insert("pull_requests", old_prs_left);
-
-    // How many rows the rest holds, per table: what the coverage adds to the window's. Where
-    // the cut keeps every row of the months before the window (their times are before its
-    // end, and nothing else decides), the rest's are the stored rows less the window's: the
-    // manifest has the first, the window's are few.
-    let stored_before = |table: &str| -> usize {
-        store
-            .manifest()
-            .tables
-            .get(table)
-            .map(|t| {
-                t.files
-                    .iter()
-                    .filter(|f| matches!(f.partition(), Partition::Month(m) if m < first))
-                    .map(|f| f.rows)
-                    .sum()
-            })
-            .unwrap_or(0)
-    };
-    let mut kept_before: Vec<(&'static str, LazyFrame)> = Vec::new();
-    for table in ["reviews", "review_requests", "pr_events"] {
-        kept_before.push((
-            table,
-            of_prs(
-                scan(table, Months::Before)?,
-                (&old_keys, &old_numbers),
-                true,
-            ),
-        ));
-    }
-    kept_before.push(("comments", old_comments(true)?));
-    kept_before.push((
-        "issues",
-        scan("issues", Months::Before)?.filter(needed_ticket.clone()),
-    ));
-    kept_before.push(("commits", kept_old_commits));
-    let mut rest_rows = BTreeMap::new();
-    for (table, kept) in kept_before {
-        let kept = crate::common::frame::count_rows(kept)?;
-        rest_rows.insert(table, stored_before(table).saturating_sub(kept));
-    }
-    for table in ["pull_requests", "pr_commits", "issue_events"] {
-        rest_rows.insert(
-            table,
-            crate::common::frame::count_rows(rest[table].clone())?,
-        );
-    }
-    // A file change counts with its commit or its PR, if the rest has it.
-    let left_commit_keys = old_commits
-        .select([col("repo"), col("sha")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .collect()?;
-    let left_files = file_of_kept(scan("file_changes", Months::All)?)
-        .filter(col("__kept").not())
-        .drop(by_name(["__kept"], true, false));
-    let left_files = marked(
-        left_files,
-        left_keys.lazy(),
-        &["repo", "number"],
-        &["repo", "number"],
-        "__pr_seen",
-    );
-    let left_files = marked(
-        left_files,
-        left_commit_keys.lazy(),
-        &["repo", "sha"],
-        &["repo", "sha"],
-        "__commit_seen",
-    )
-    .filter(col("__pr_seen").or(col("__commit_seen")));
     rest_rows.insert(
         "file_changes",
-        crate::common::frame::count_rows(left_files)?,
+        files
+            .clone()
+            .lazy()
+            .filter(col("__kept").not())
+            .collect()?
+            .height(),
     );
+    tables.insert(
+        "file_changes",
+        files
+            .lazy()
+            .filter(col("__kept"))
+            .drop(by_name(["__kept", "__left"], true, false))
+            .collect()?
+            .lazy(),
+    );
+    lap(&mut watch, "file changes");
 
     // Small tables, read whole.
     for table in ["people", "time_off", "sprints", "deployments"] {
@@ -611,14 +639,13 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
         tables
             .entry(spec.name)
             .or_insert_with(|| model::empty_frame(spec).lazy());
-        rest.entry(spec.name)
-            .or_insert_with(|| model::empty_frame(spec).lazy());
     }
     let categories = super::status_categories(
         scan("issues", Months::All)?.select([col("status"), col("status_category")]),
     )
     .collect()?
     .lazy();
+    lap(&mut watch, "status categories");
     Ok(Windowed {
         tables,
         rest,
@@ -626,6 +653,107 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
         categories,
     })
 }
+
+/// The rows of `frame` whose `columns` match a row of `keys` (which has the same columns):
+/// filtered first on the values of the last of them, which the Parquet reader tests as it
+/// reads, then exactly.
+fn of_keys(frame: LazyFrame, keys: &DataFrame, columns: &[&str]) -> PolarsResult<LazyFrame> {
+    let Some(last) = columns.last() else {
+        return Ok(frame);
+    };
+    let values = keys
+        .column(last)?
+        .as_materialized_series()
+        .drop_nulls()
+        .unique()?;
+    Ok(marked(
+        frame.filter(col(*last).is_in(values.lit().implode(true), false)),
+        keys.clone().lazy(),
+        columns,
+        columns,
+        "__kept",
+    )
+    .filter(col("__kept"))
+    .drop(by_name(["__kept"], true, false)))
+}
+
+/// The columns of the rest ([`Windowed::rest`]) its readers read: every person column the
+/// analysis holds and the names they sign with (who is who), the commits' offsets and times
+/// (`metrics::History`), what the coverage counts and spans, the tickets' statuses and what
+/// makes one an incident. Its PR timeline events and file changes are only counted; its
+/// ticket changes are only asked whether one is anyone's action, and stay a scan.
+pub const REST_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "pull_requests",
+        &[
+            "source",
+            "repo",
+            "number",
+            "author",
+            "merged_by",
+            "created_at",
+            "merged_at",
+        ],
+    ),
+    (
+        "reviews",
+        &[
+            "source",
+            "repo",
+            "number",
+            "reviewer",
+            "reviewer_name",
+            "submitted_at",
+        ],
+    ),
+    ("review_requests", &["requested"]),
+    (
+        "pr_commits",
+        &[
+            "repo",
+            "number",
+            "sha",
+            "author",
+            "authored_at",
+            "author_tz_offset_minutes",
+            "is_merge",
+        ],
+    ),
+    ("comments", &["author", "created_at"]),
+    (
+        "issues",
+        &[
+            "source",
+            "key",
+            "project",
+            "assignee",
+            "status",
+            "status_category",
+            "created_at",
+            "resolved_at",
+            "issue_type",
+            "labels",
+            "linked_prs",
+        ],
+    ),
+    ("issue_events", &["source", "key", "actor", "at", "field"]),
+    (
+        "commits",
+        &[
+            "source",
+            "repo",
+            "sha",
+            "author",
+            "author_name",
+            "committer",
+            "committer_name",
+            "authored_at",
+            "author_tz_offset_minutes",
+            "files",
+            "pr_number",
+        ],
+    ),
+];
 
 /// `frame` with a boolean column `name`: whether its `left` columns match a row of `keys`'
 /// `right` columns (a semi join's test, without polars' `semi_anti_join` feature), in
