@@ -5,6 +5,7 @@
 //! `report`, `retro`, `validate` and `bench` all analyse through here, so they see the same
 //! people, metrics and findings for the same months.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use polars::prelude::*;
@@ -13,7 +14,7 @@ use crate::ack::{Ack, Acks};
 use crate::config::Config;
 use crate::detect::{self, DetectError, DetectorInput, Finding, FindingKind};
 use crate::identity::{self, Identities, IdentityError, Roster};
-use crate::metrics::{self, Metric, Metrics, MetricsError};
+use crate::metrics::{self, History, Metric, Metrics, MetricsError, Reach};
 use crate::period::{Month, MonthSpan};
 use crate::report::delivery::DeploymentCoverage;
 use crate::report::privacy::PrivacyError;
@@ -42,6 +43,8 @@ pub enum AnalysisError {
     Report(#[from] ReportError),
     #[error(transparent)]
     Privacy(#[from] PrivacyError),
+    #[error(transparent)]
+    Window(#[from] crate::asof::WindowError),
     #[error("reading people: {0}")]
     People(#[source] PolarsError),
     #[error(transparent)]
@@ -57,8 +60,13 @@ pub struct Analysis {
     pub outcome: detect::Outcome,
     pub roster: Roster,
     pub identities: Identities,
-    /// The tables as they stood at the span's end, identities applied: what was analysed.
+    /// The tables as they stood at the span's end, identities applied: what was analysed
+    /// (the window's months and what is still alive in them, or every month: [`Loaded`]).
     pub tables: Tables,
+    /// The first and last day of PR and ticket activity over the whole history as it stood.
+    pub activity: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    /// What the coverage counts in the months before the window `tables` hold.
+    pub earlier: Option<Earlier>,
     /// Findings the team has acknowledged (`teamlens ack`), with the acknowledgement: taken out
     /// of `outcome.findings` by [`Analysis::acknowledge`].
     pub acknowledged: Vec<(Finding, Ack)>,
@@ -82,6 +90,304 @@ pub struct Analysis {
     pub narrowed: Option<crate::scope::Narrowed>,
 }
 
+/// The months an analysis reads: its span and the months before it that its report, retro
+/// and detectors look back on (trends, the month compared with, baselines, a detector's
+/// window). What lies before them is read only where it is still alive in them
+/// (`asof::window`) or is a fact about all of time ([`History`]), so a month's report costs
+/// what it reads, not what is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub first: Month,
+    pub last: Month,
+}
+
+impl Window {
+    /// The months the analysis of `span` reads, with `config`'s thresholds.
+    pub fn of(span: MonthSpan, config: &Config) -> Window {
+        let back = detect::lookback_months(config)
+            .max(crate::report::LOOKBACK_MONTHS)
+            .max(crate::report::retro::LOOKBACK_MONTHS);
+        let mut first = span.first;
+        for _ in 0..back {
+            first = first.previous();
+        }
+        Window {
+            first,
+            last: span.last,
+        }
+    }
+
+    /// The end of its last month, in microseconds: what the as-of cut keeps rows before.
+    pub fn until(self) -> i64 {
+        crate::common::time::micros_span(self.first, self.last).1
+    }
+
+    /// The start of its first month, in microseconds.
+    pub fn start(self) -> i64 {
+        crate::common::time::micros_span(self.first, self.last).0
+    }
+}
+
+/// `TEAMLENS_WHOLE_HISTORY=1`: read every stored month, as before windows were read (for the
+/// test that both give the same report, and for the benchmark's comparison).
+pub fn whole_history() -> bool {
+    std::env::var_os("TEAMLENS_WHOLE_HISTORY").is_some_and(|v| v == "1")
+}
+
+/// What an analysis read from the store, not yet cut to its end.
+pub struct Read {
+    window: Window,
+    tables: Tables,
+    /// The rows the window leaves out, how many of each table, and the whole store's status
+    /// categories; `None` when `tables` hold every month.
+    rest: Option<Rest>,
+}
+
+/// What a window of months leaves out (`asof::Windowed`).
+struct Rest {
+    tables: Tables,
+    rows: BTreeMap<&'static str, usize>,
+    categories: LazyFrame,
+}
+
+impl Read {
+    /// Every stored month, the columns the analysis reads (`TEAMLENS_WHOLE_HISTORY`, and what
+    /// the benchmark hands DuckDB).
+    pub fn whole(store: &Store, window: Window) -> Result<Read, AnalysisError> {
+        Ok(Read {
+            window,
+            tables: store.analysis_tables()?,
+            rest: None,
+        })
+    }
+
+    /// The window's rows (`asof::window`), or every stored month with `TEAMLENS_WHOLE_HISTORY`
+    /// or for a user's own SQL (`full`: it may read any column of any month).
+    pub fn from(store: &Store, window: Window, full: bool) -> Result<Read, AnalysisError> {
+        if full {
+            return Ok(Read {
+                window,
+                tables: store.scan_all()?,
+                rest: None,
+            });
+        }
+        if whole_history() {
+            return Read::whole(store, window);
+        }
+        tracing::debug!(
+            first = %window.first,
+            last = %window.last,
+            stored_months = store.months().len(),
+            "reading a window of the stored months and what is still alive before it"
+        );
+        let read = crate::asof::window(store, window.first, window.last)?;
+        Ok(Read {
+            window,
+            tables: read.tables,
+            rest: Some(Rest {
+                tables: read.rest,
+                rows: read.rest_rows,
+                categories: read.categories,
+            }),
+        })
+    }
+}
+
+/// The data as it stood at the window's end (a report regenerated later says the same), who
+/// is who decided from the whole history as it stood and applied to every person column.
+pub struct Loaded {
+    pub identities: Identities,
+    pub tables: Tables,
+    /// The first and last day of PR and ticket activity over the whole history as it stood.
+    pub activity: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    /// The whole history's facts the metrics read, when `tables` hold a window.
+    pub facts: Option<History>,
+    /// What the coverage counts of the months before the window, when `tables` hold one.
+    pub earlier: Option<Earlier>,
+    pub window: Window,
+}
+
+/// What the coverage counts in the months before a window that the window does not read: with
+/// the window's own counts, the whole history's, as [`coverage`] says them.
+pub struct Earlier {
+    rows: BTreeMap<&'static str, usize>,
+    excluded: Vec<TableCount>,
+    pr_sources: BTreeSet<String>,
+    incidents_without_pr: usize,
+}
+
+impl Loaded {
+    /// Cuts what was read to the window's end and decides who is who, from the whole history:
+    /// the evidence of the window's rows and of the rest's, each read once (an account's
+    /// names over the years, `identity::Evidence`).
+    pub fn settle(read: Read, config: &Config) -> Result<Loaded, AnalysisError> {
+        let until = read.window.until();
+        let (categories, rest) = match read.rest {
+            Some(rest) => (Some(rest.categories.clone()), Some(rest)),
+            None => (None, None),
+        };
+        // The tables read many times are cut once, into memory: left lazy, the cut (filters,
+        // and joins that keep a PR's commits and a ticket's events only with it) would run
+        // again in identity resolution and in every metric and detector that reads them.
+        let tables = crate::measure::timed("identities: as-of cut", || {
+            crate::asof::as_of_with(
+                read.tables,
+                until,
+                crate::model::READ_REPEATEDLY,
+                categories,
+            )
+        })?;
+        let Some(rest) = rest else {
+            let identities = identity::resolve(&tables, config, Some(until))?;
+            let activity = activity_span(&tables)?;
+            let tables = identities.apply(tables)?;
+            return Ok(Loaded {
+                identities,
+                tables,
+                activity,
+                facts: None,
+                earlier: None,
+                window: read.window,
+            });
+        };
+        // The rest with the window's columns: what the whole history would have held.
+        let rest_rows = rest.rows;
+        let rest = with_columns_of(&tables, rest.tables)?;
+        let people = tables["people"].clone().collect()?;
+        let work = identity::assumes_teams(&people)?;
+        let identities = crate::measure::timed("identities: resolve over every month", || {
+            let mut evidence = identity::Evidence::read(&tables, Some(until), work)?;
+            evidence.add(identity::Evidence::read(&rest, Some(until), work)?);
+            identity::resolve_with(people, evidence, config)
+        })?;
+        let activity = crate::measure::timed("identities: the data's first and last day", || {
+            let (first, last) = activity_span(&tables)?;
+            let (before, _) = activity_span(&rest)?;
+            Ok::<_, PolarsError>((first.into_iter().chain(before).min(), last))
+        })?;
+        let tables = identities.apply(tables)?;
+        let facts =
+            crate::measure::timed("identities: what the metrics read of every month", || {
+                History::compute(
+                    &tables,
+                    &rest,
+                    &identities.renamed,
+                    config,
+                    read.window.start(),
+                )
+            })?;
+        let earlier = crate::measure::timed(
+            "identities: what the coverage counts of every month",
+            || earlier(&tables, &rest, rest_rows, &identities, config),
+        )?;
+        Ok(Loaded {
+            identities,
+            tables,
+            activity,
+            facts: Some(facts),
+            earlier: Some(earlier),
+            window: read.window,
+        })
+    }
+
+    /// What the metrics know of the history beyond their tables.
+    pub fn reach(&self) -> Reach<'_> {
+        Reach {
+            history: self.facts.as_ref(),
+            first_day: Some(self.window.first.first_day()),
+        }
+    }
+
+    /// The tables narrowed to what the report of `teams` reads (`crate::scope::narrow`; as
+    /// they are for the whole organisation, `allowed` false or `TEAMLENS_WHOLE_ORG`), after
+    /// who is who was decided from every month. A narrowed report's coverage counts the rows
+    /// it read: of the window, not the earlier months' (`earlier` dropped).
+    pub fn narrow(
+        mut self,
+        config: &Config,
+        span: MonthSpan,
+        teams: &[String],
+        allowed: bool,
+    ) -> Result<(Loaded, Option<crate::scope::Narrowed>), AnalysisError> {
+        let tables = std::mem::take(&mut self.tables);
+        let (tables, narrowed) =
+            crate::scope::narrow(tables, config, span, teams, allowed, &self.reach())?;
+        self.tables = tables;
+        if narrowed.is_some() {
+            self.earlier = None;
+        }
+        Ok((self, narrowed))
+    }
+}
+
+/// What the coverage counts in `rest`, the months before the window (`tables`: the window's,
+/// identities applied), `rows` the rows of each table it holds.
+fn earlier(
+    tables: &Tables,
+    rest: &Tables,
+    rows: BTreeMap<&'static str, usize>,
+    identities: &Identities,
+    config: &Config,
+) -> Result<Earlier, AnalysisError> {
+    let bots = bots_of(tables)?;
+    // A review is a self-review when its reviewer is its PR's author, whichever account of
+    // theirs each used.
+    let mut renamed = Tables::new();
+    for name in ["reviews", "pull_requests", "pr_commits"] {
+        renamed.insert(name, rest[name].clone());
+    }
+    let renamed = identities.rename(renamed)?;
+    let excluded = excluded_rows(&renamed, &renamed["pull_requests"], &bots)?;
+    let sources = rest["pull_requests"]
+        .clone()
+        .select([col("source")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    Ok(Earlier {
+        rows,
+        excluded,
+        pr_sources: crate::common::frame::str_values(&sources, "source")?
+            .into_iter()
+            .flatten()
+            .collect(),
+        incidents_without_pr: metrics::incidents_without_pr(rest["issues"].clone(), &config.dora)?,
+    })
+}
+
+/// The people the analysed roster calls bots (the roster's and those identity found).
+fn bots_of(tables: &Tables) -> Result<Vec<String>, AnalysisError> {
+    let people = tables["people"]
+        .clone()
+        .filter(col("role").eq(lit("bot")))
+        .select([col("person")])
+        .collect()?;
+    Ok(crate::common::frame::str_values(&people, "person")?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Each table of `rest` with those of its columns `window`'s table has too (the window's tables
+/// the analysis reads many times hold only some: a column they lack the whole history lacks),
+/// of the same types, lazily.
+fn with_columns_of(window: &Tables, mut rest: Tables) -> Result<Tables, AnalysisError> {
+    let mut out = Tables::new();
+    for (name, frame) in window {
+        let Some(more) = rest.remove(name) else {
+            continue;
+        };
+        let schema = frame.clone().collect_schema()?;
+        let held = more.clone().collect_schema()?;
+        let columns: Vec<Expr> = schema
+            .iter()
+            .filter(|(column, _)| held.contains(column))
+            .map(|(column, dtype)| col(column.clone()).cast(dtype.clone()))
+            .collect();
+        out.insert(name, more.select(columns));
+    }
+    Ok(out)
+}
+
 /// Computes the metrics once and runs every detector for each month of the span.
 pub fn analyze(
     store: &Store,
@@ -102,44 +408,24 @@ pub fn analyze_teams(
     user_metrics: Option<&Path>,
     teams: &[String],
 ) -> Result<Analysis, AnalysisError> {
-    // A user's own SQL may read any column, so it gets the full scans; the built-in analysis
-    // reads its columns into memory once.
-    let tables = match user_metrics {
-        Some(_) => store.scan_all()?,
-        None => store.analysis_tables()?,
-    };
-    let until = crate::common::time::micros_span(span.first, span.last).1;
-    let (identities, tables) = as_of(tables, config, until)?;
-    let (tables, narrowed) =
-        crate::scope::narrow(tables, config, span, teams, user_metrics.is_none())?;
-    let metrics = metrics::compute_for_analysis(&tables, config, user_metrics)?;
-    let people = tables["people"]
+    let window = Window::of(span, config);
+    // A user's own SQL may read any column of any month, so it gets the full scans.
+    let read = Read::from(store, window, user_metrics.is_some())?;
+    let loaded = Loaded::settle(read, config)?;
+    let (loaded, narrowed) = loaded.narrow(config, span, teams, user_metrics.is_none())?;
+    let metrics =
+        metrics::compute_for_analysis(&loaded.tables, config, user_metrics, &loaded.reach())?;
+    let people = loaded.tables["people"]
         .clone()
         .collect()
         .map_err(AnalysisError::People)?;
     let roster = Roster::from_people(&people).map_err(AnalysisError::People)?;
-    let outcome = detect_span(span, &metrics, &tables, config, &roster)?;
+    let outcome = detect_span(span, &metrics, &loaded.tables, config, &roster)?;
     Ok(Analysis {
         scope: teams.to_vec(),
         narrowed,
-        ..Analysis::new(span, metrics, outcome, roster, identities, tables, config)
+        ..Analysis::new(span, metrics, outcome, roster, loaded, config)
     })
-}
-
-/// The data as it stood at `until` (microseconds; a report regenerated later says the same),
-/// with who is who decided from it and applied to every person column.
-pub fn as_of(
-    tables: Tables,
-    config: &Config,
-    until: i64,
-) -> Result<(Identities, Tables), AnalysisError> {
-    // The tables read many times are cut once, into memory: left lazy, the cut (filters, and
-    // joins that keep a PR's commits and a ticket's events only with it) would run again in
-    // identity resolution and in every metric and detector that reads them.
-    let tables = crate::asof::as_of(tables, until, crate::model::READ_REPEATEDLY)?;
-    let identities = identity::resolve(&tables, config, Some(until))?;
-    let tables = identities.apply(tables)?;
-    Ok((identities, tables))
 }
 
 /// Every detector for each month of the span: the findings, the most severe first and within
@@ -182,8 +468,7 @@ impl Analysis {
         metrics: Metrics,
         outcome: detect::Outcome,
         roster: Roster,
-        identities: Identities,
-        tables: Tables,
+        loaded: Loaded,
         config: &Config,
     ) -> Analysis {
         Analysis {
@@ -191,8 +476,10 @@ impl Analysis {
             metrics,
             outcome,
             roster,
-            identities,
-            tables,
+            identities: loaded.identities,
+            tables: loaded.tables,
+            activity: loaded.activity,
+            earlier: loaded.earlier,
             acknowledged: Vec::new(),
             expiring: Vec::new(),
             thresholds: config.thresholds.clone(),
@@ -226,12 +513,19 @@ impl Analysis {
         audience: Audience,
         anonymize: bool,
     ) -> Result<ReportData, AnalysisError> {
+        let earlier = self.earlier.as_ref();
         let mut coverage = crate::measure::timed("report: coverage", || {
-            coverage(store, &self.tables, &self.identities)
+            coverage(
+                store,
+                &self.tables,
+                &self.identities,
+                self.activity,
+                earlier,
+            )
         })?;
         coverage.calendars = calendar_coverage(&self.metrics, &self.calendar)?;
         coverage.deployments =
-            deployment_coverage(&self.tables, &self.metrics, &self.environments)?;
+            deployment_coverage(&self.tables, &self.metrics, &self.environments, earlier)?;
         let names = names_for(store, &self.tables, anonymize)?;
         let input = ReportInput {
             span: self.span,
@@ -342,25 +636,25 @@ pub fn names_for(store: &Store, tables: &Tables, anonymize: bool) -> Result<Name
     Ok(Names::pseudonymous(key, &known)?)
 }
 
-/// What the data covers: sources, rows per table, the span of PR and ticket activity.
+/// What the data covers: sources, rows per table, the rows the metrics leave out, the span of
+/// PR and ticket activity, bots and merged accounts, over the whole history as it stood:
+/// `tables`' and, when they hold a window of months, what the months before it add
+/// (`earlier`).
 pub fn coverage(
     store: &Store,
     tables: &Tables,
     identities: &Identities,
+    activity: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    earlier: Option<&Earlier>,
 ) -> Result<Coverage, AnalysisError> {
-    let (first, last) = activity_span(tables)?;
-    // The people table as analysed holds the roster's bots, the configured ones and the ones
-    // found in the tables (see `identity`).
-    let people = tables["people"]
-        .clone()
-        .filter(col("role").eq(lit("bot")))
-        .select([col("person")])
-        .collect()?;
-    let bots: Vec<String> = crate::common::frame::str_values(&people, "person")?
-        .into_iter()
-        .flatten()
-        .collect();
-    let excluded = excluded_rows(tables, &bots)?;
+    let (first, last) = activity;
+    let bots = bots_of(tables)?;
+    let mut excluded = excluded_rows(tables, &tables["pull_requests"], &bots)?;
+    if let Some(earlier) = earlier {
+        for (count, more) in excluded.iter_mut().zip(&earlier.excluded) {
+            count.rows += more.rows;
+        }
+    }
     // The rows the report read: as the data stood at the period's end, not all that is stored.
     let mut counts = Vec::new();
     for (name, stored) in &store.manifest().tables {
@@ -373,14 +667,17 @@ pub fn coverage(
             });
             continue;
         }
-        let Some(table) = tables.get(name.as_str()).filter(|_| stored.rows > 0) else {
+        let Some((name, table)) = tables
+            .get_key_value(name.as_str())
+            .filter(|_| stored.rows > 0)
+        else {
             continue;
         };
-        let rows = table.clone().select([len()]).collect()?;
-        let rows = rows.column("len")?.u32()?.get(0).unwrap_or(0) as usize;
+        let before = earlier.and_then(|e| e.rows.get(name)).copied().unwrap_or(0);
+        let rows = crate::common::frame::count_rows(table.clone())? + before;
         if rows > 0 {
             counts.push(TableCount {
-                name: name.clone(),
+                name: name.to_string(),
                 rows,
             });
         }
@@ -404,11 +701,13 @@ pub fn coverage(
 /// that wrote pull requests but none of those deployments, the other environments
 /// deployments went to (a repository that deploys to `prod` while the config says
 /// `production` shows up here rather than as "no deployments"), and the incidents that name no
-/// PR (one row each in `incident_links`, with no PR).
+/// PR (one row each in `incident_links`, with no PR); with what the months before a window
+/// add (`earlier`).
 pub fn deployment_coverage(
     tables: &Tables,
     metrics: &Metrics,
     environments: &[String],
+    earlier: Option<&Earlier>,
 ) -> Result<DeploymentCoverage, AnalysisError> {
     let deploys = metrics.get(Metric::ProductionDeploys);
     let deploy_sources: std::collections::BTreeSet<String> = if deploys.height() > 0 {
@@ -427,6 +726,7 @@ pub fn deployment_coverage(
     let sources_without = crate::common::frame::str_values(&pr_sources, "source")?
         .into_iter()
         .flatten()
+        .chain(earlier.iter().flat_map(|e| e.pr_sources.iter().cloned()))
         .filter(|s| !deploy_sources.contains(s))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
@@ -461,7 +761,7 @@ pub fn deployment_coverage(
         links.column("number")?.null_count()
     } else {
         0
-    };
+    } + earlier.map_or(0, |e| e.incidents_without_pr);
     Ok(DeploymentCoverage {
         environments: environments.to_vec(),
         deployments: deploys.height(),
@@ -487,9 +787,14 @@ pub fn unreadable_items(store: &Store) -> Vec<String> {
         .collect()
 }
 
-/// How many rows the metrics leave out: bots' PRs and reviews, self-reviews, and update-branch
-/// merge commits (merging the base branch into a PR).
-pub fn excluded_rows(tables: &Tables, bots: &[String]) -> Result<Vec<TableCount>, AnalysisError> {
+/// How many rows of `tables` the metrics leave out: bots' PRs and reviews, self-reviews (a
+/// review's PR among `prs`), and update-branch merge commits (merging the base branch into a
+/// PR).
+pub fn excluded_rows(
+    tables: &Tables,
+    prs: &LazyFrame,
+    bots: &[String],
+) -> Result<Vec<TableCount>, AnalysisError> {
     let is_bot = |column: &str| {
         col(column)
             .str()
@@ -499,19 +804,15 @@ pub fn excluded_rows(tables: &Tables, bots: &[String]) -> Result<Vec<TableCount>
                 false,
             ))
     };
-    // Counted by polars (`len`), so only the columns the filters read are touched.
-    let count = |frame: LazyFrame| -> PolarsResult<usize> {
-        let counted = frame.select([len().alias("n")]).collect()?;
-        Ok(counted.column("n")?.u32()?.get(0).unwrap_or(0) as usize)
-    };
+    // Counted by polars, so only the columns the filters read are touched.
+    let count = crate::common::frame::count_rows;
     let bot_prs = count(tables["pull_requests"].clone().filter(is_bot("author")))?;
     let bot_reviews = count(tables["reviews"].clone().filter(is_bot("reviewer")))?;
     let self_reviews = count(
         tables["reviews"]
             .clone()
             .join(
-                tables["pull_requests"]
-                    .clone()
+                prs.clone()
                     .select([col("repo"), col("number"), col("author")]),
                 [col("repo"), col("number")],
                 [col("repo"), col("number")],
@@ -698,7 +999,8 @@ mod tests {
         tables.insert("issues", Issue::to_frame(vec![incident]).unwrap().lazy());
         let config = Config::default();
         let metrics = metrics::compute(&tables, &config, None).unwrap();
-        let coverage = deployment_coverage(&tables, &metrics, &config.dora.environments).unwrap();
+        let coverage =
+            deployment_coverage(&tables, &metrics, &config.dora.environments, None).unwrap();
         assert_eq!(coverage.deployments, 1);
         assert_eq!(coverage.sources_without, ["git"]);
         assert_eq!(coverage.other_environments, ["prod (1)"]);

@@ -240,12 +240,19 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             regenerate,
             runs,
+            whole_history,
+            retro,
             no_duckdb,
         } => {
             let cache_dir = named_data_dir.unwrap_or_else(crate::bench::default_cache_dir);
+            let mut months = months;
+            months.sort_unstable();
+            months.dedup();
             let plan = crate::bench::BenchPlan {
                 sizes,
                 months,
+                whole_history,
+                retro,
                 seed,
                 activity,
                 cache_dir,
@@ -1001,7 +1008,6 @@ struct RetroRequest<'a> {
 /// `teamlens retro`: judges the months since the last retro (or `--since`), writes retro.md,
 /// and keeps what it saw in the data directory for the next retro.
 fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Result<()> {
-    use report::retro::{Baseline, FindingKey};
     let RetroRequest {
         teams,
         acks,
@@ -1034,6 +1040,44 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
         );
     }
     let span = MonthSpan::new(first, last)?;
+    let state = if since.is_none() { state } else { None };
+    let (data, baseline, raw_findings) =
+        retro_pack(store, config, span, teams, acks, state, audience, anonymize)?;
+    let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
+    report::retro::save_state(
+        store.root(),
+        teams,
+        &report::retro::state_of(&data, &raw_findings),
+    )?;
+    say.line(format!(
+        "retro for {} (compared with {}): {}",
+        span.label(),
+        baseline.label,
+        path.display()
+    ));
+    Ok(())
+}
+
+/// The retro of `span` — its report data, the baseline it compares with (the last retro's
+/// `state`, else the month before the span) and every finding as the state keeps it: what
+/// `teamlens retro` writes, and what the benchmark times (`bench-run --part retro`).
+#[allow(clippy::too_many_arguments)]
+fn retro_pack(
+    store: &Store,
+    config: &Config,
+    span: MonthSpan,
+    teams: &[String],
+    acks: &crate::ack::Acks,
+    state: Option<report::retro::RetroState>,
+    audience: Audience,
+    anonymize: bool,
+) -> Result<(
+    report::ReportData,
+    report::retro::Baseline,
+    Vec<report::retro::FindingKey>,
+)> {
+    use report::retro::{Baseline, FindingKey};
+    let first = span.first;
     let mut analysis = analysis::analyze_teams(store, config, span, None, teams)?;
     // The state compares every finding, acknowledged or not, with the next retro's.
     // A team's retro keeps and compares only the team's findings.
@@ -1078,13 +1122,13 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
         BTreeMap::new()
     };
     let data = analysis.into_report_data(store, audience, anonymize)?;
-    let baseline = match (since, state) {
-        (None, Some(state)) => Baseline {
+    let baseline = match state {
+        Some(state) => Baseline {
             label: format!("the last retro ({})", state.written),
             figures: state.figures,
             findings: Some(state.findings),
         },
-        _ => Baseline {
+        None => Baseline {
             figures: if teams.is_empty() {
                 organisation_before
             } else {
@@ -1094,19 +1138,7 @@ fn retro(store: &Store, config: &Config, request: RetroRequest, say: &Say) -> Re
             findings: None,
         },
     };
-    let path = report::retro::write(&data, &baseline, &raw_findings, out)?;
-    report::retro::save_state(
-        store.root(),
-        teams,
-        &report::retro::state_of(&data, &raw_findings),
-    )?;
-    say.line(format!(
-        "retro for {} (compared with {}): {}",
-        span.label(),
-        baseline.label,
-        path.display()
-    ));
-    Ok(())
+    Ok((data, baseline, raw_findings))
 }
 
 /// What `teamlens report` was asked for.
@@ -1200,7 +1232,11 @@ fn bench(
              cached in {} (simulating a store is not measured; each part runs alone in a child \
              process, peak RSS is that child's)",
             plan.seed,
-            plan.months,
+            plan.months
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" and "),
             plan.activity,
             plan.runs,
             plan.cache_dir.display()
@@ -1211,35 +1247,40 @@ fn bench(
         if format == EvalFormat::Table {
             say.line(format!("preparing {people} people…"));
         }
-        let (store, cached) = crate::bench::prepare(plan, people)?;
-        // DuckDB is measured when asked for and importable; its tables are handed over once.
-        let duckdb = match (plan.duckdb, crate::bench::duckdb::missing()) {
-            (false, _) => Err("--no-duckdb".to_string()),
-            (true, Some(missing)) => Err(missing),
-            (true, None) => {
-                if format == EvalFormat::Table {
-                    say.line("handing the derived tables to DuckDB (not measured)…");
+        let mut stores = Vec::new();
+        for &months in &plan.months {
+            stores.push(crate::bench::prepare(plan, people, months)?);
+        }
+        // DuckDB is measured when asked for and importable; each store's tables are handed
+        // over once.
+        let mut duckdb = Vec::new();
+        for (store, _) in &stores {
+            duckdb.push(match (plan.duckdb, crate::bench::duckdb::missing()) {
+                (false, _) => Err("--no-duckdb".to_string()),
+                (true, Some(missing)) => Err(missing),
+                (true, None) => {
+                    if format == EvalFormat::Table {
+                        say.line("handing the derived tables to DuckDB (not measured)…");
+                    }
+                    let month: Month = store.month.parse().map_err(|e| {
+                        anyhow::anyhow!("the month of {}: {e}", store.dir.display())
+                    })?;
+                    Ok(crate::bench::duckdb::prepare(&store.dir, month, config)?)
                 }
-                let month: Month = store
-                    .month
-                    .parse()
-                    .map_err(|e| anyhow::anyhow!("the month of {}: {e}", store.dir.display()))?;
-                Ok(crate::bench::duckdb::prepare(&store.dir, month, config)?)
-            }
+            });
+        }
+        let extra = crate::bench::Extra {
+            whole_history: plan.whole_history,
+            retro: plan.retro,
         };
-        let result = crate::bench::run_size(
-            &exe,
-            &store,
-            cached,
-            plan.runs,
-            duckdb.as_ref().map_err(Clone::clone),
-        )?;
-        match format {
-            EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
-            EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),
+        for result in crate::bench::run_sizes(&exe, &stores, plan.runs, extra, &duckdb)? {
+            match format {
+                EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
+                EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),
+            }
+            results.push(result);
         }
         std::io::stdout().flush()?;
-        results.push(result);
     }
     if format == EvalFormat::Table {
         print!("{}", crate::bench::summary(&results));
@@ -1257,6 +1298,30 @@ fn bench_run(
 ) -> Result<()> {
     let mut log = match part {
         crate::bench::Part::Floor => crate::bench::scan_floor(store_dir)?,
+        crate::bench::Part::Retro => {
+            let out = tempfile::Builder::new()
+                .prefix("teamlens-bench-retro-")
+                .tempdir()
+                .context("creating a folder for the benchmark's retro")?;
+            let mut log = crate::bench::PhaseLog::default();
+            log.time("retro", || -> Result<_> {
+                let store = Store::open(store_dir)?;
+                let acks = crate::ack::Acks::default();
+                let (data, baseline, findings) = retro_pack(
+                    &store,
+                    config,
+                    MonthSpan::month(month),
+                    &[],
+                    &acks,
+                    None,
+                    Audience::Team,
+                    false,
+                )?;
+                report::retro::write(&data, &baseline, &findings, out.path())?;
+                Ok(())
+            })?;
+            log
+        }
         crate::bench::Part::Analysis => timed_report(config, store_dir, month, &[])?,
         crate::bench::Part::Team => {
             let team = team.context("`bench-run --part team` needs --team")?;
@@ -1280,36 +1345,36 @@ fn timed_report(
         .tempdir()
         .context("creating a folder for the benchmark's report")?;
     let mut log = crate::bench::PhaseLog::default();
-    let (store, tables) = log.time("load the store", || -> Result<_> {
-        let store = Store::open(store_dir)?;
-        let tables = store.analysis_tables()?;
-        Ok((store, tables))
-    })?;
     let span = MonthSpan::month(month);
-    let (identities, tables) = log.time("resolve identities", || {
-        let until = crate::common::time::micros_span(month, month).1;
-        analysis::as_of(tables, config, until)
+    let (store, read) = log.time("load the store", || -> Result<_> {
+        let store = Store::open(store_dir)?;
+        let window = analysis::Window::of(span, config);
+        let read = analysis::Read::from(&store, window, false)?;
+        Ok((store, read))
     })?;
-    let (tables, narrowed) = if teams.is_empty() {
-        (tables, None)
+    let loaded = log.time("resolve identities", || {
+        analysis::Loaded::settle(read, config)
+    })?;
+    let (loaded, narrowed) = if teams.is_empty() {
+        (loaded, None)
     } else {
         log.time("narrow to the team", || {
-            crate::scope::narrow(tables, config, span, teams, true)
+            loaded.narrow(config, span, teams, true)
         })?
     };
     let computed = log.time("compute all metrics", || {
-        metrics::compute_for_analysis(&tables, config, None)
+        metrics::compute_for_analysis(&loaded.tables, config, None, &loaded.reach())
     })?;
     let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
-        let roster = Roster::from_tables(&tables)?;
-        let outcome = analysis::detect_span(span, &computed, &tables, config, &roster)?;
+        let roster = Roster::from_tables(&loaded.tables)?;
+        let outcome = analysis::detect_span(span, &computed, &loaded.tables, config, &roster)?;
         Ok((roster, outcome))
     })?;
     log.time("render the report", || -> Result<_> {
         let analysis = analysis::Analysis {
             scope: teams.to_vec(),
             narrowed,
-            ..analysis::Analysis::new(span, computed, outcome, roster, identities, tables, config)
+            ..analysis::Analysis::new(span, computed, outcome, roster, loaded, config)
         };
         let data = analysis.into_report_data(&store, Audience::Manager, false)?;
         report::write(data, &out.path().join("report"), None, None)?;

@@ -68,7 +68,14 @@ pub enum BenchError {
 pub struct BenchPlan {
     /// Organisation sizes in people, measured in this order.
     pub sizes: Vec<u32>,
-    pub months: u32,
+    /// Months stored, one store each per size: the same organisation (seed, people) over more
+    /// months has the earlier months added before the same last month, so a month's report
+    /// reads as much of each and the stores differ only in what it need not read.
+    pub months: Vec<u32>,
+    /// Also time the analysis reading every stored month (`TEAMLENS_WHOLE_HISTORY=1`).
+    pub whole_history: bool,
+    /// Also time the retro of the last month (no earlier retro), as `teamlens retro` runs it.
+    pub retro: bool,
     pub seed: u64,
     /// The simulator's activity scale: 4.0 gives about 870,000 PRs a year at 2,000 people.
     pub activity: f64,
@@ -202,6 +209,10 @@ pub struct PreparedStore {
     pub people: usize,
     pub teams: usize,
     pub months: u32,
+    /// The month partitions the store holds (the simulation's months, and the one before the
+    /// first when a PR's first commit falls in it).
+    #[serde(default)]
+    pub stored_months: usize,
     /// The month the report is written for: the simulation's last.
     pub month: String,
     /// Rows per table.
@@ -230,13 +241,16 @@ fn schema_fingerprint() -> u32 {
     hash
 }
 
-/// The cached store for one size, simulated now if the cache has none.
-pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), BenchError> {
+/// The cached store for one size and number of months, simulated now if the cache has none.
+pub fn prepare(
+    plan: &BenchPlan,
+    people: u32,
+    months: u32,
+) -> Result<(PreparedStore, bool), BenchError> {
     let key = format!(
-        "v{}-schema{:08x}-people{people}-months{}-seed{}-activity{}",
+        "v{}-schema{:08x}-people{people}-months{months}-seed{}-activity{}",
         env!("CARGO_PKG_VERSION"),
         schema_fingerprint(),
-        plan.months,
         plan.seed,
         plan.activity
     );
@@ -259,7 +273,7 @@ pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), B
     std::fs::create_dir_all(&dir).map_err(cache_error(&dir))?;
 
     let started = Instant::now();
-    let sim = sim_config(people, plan.months, plan.seed, plan.activity);
+    let sim = sim_config(people, months, plan.seed, plan.activity);
     let teams = sim.teams.len();
     let month = Month::of(sim.until).to_string();
     let mut simulator = Simulator::new(sim);
@@ -295,7 +309,8 @@ pub fn prepare(plan: &BenchPlan, people: u32) -> Result<(PreparedStore, bool), B
         dir: dir.clone(),
         people: humans,
         teams,
-        months: plan.months,
+        months,
+        stored_months: store.months().len(),
         month,
         rows: manifest
             .tables
@@ -322,6 +337,9 @@ pub enum Part {
     Analysis,
     /// Read the needed Parquet columns with polars, nothing else.
     Floor,
+    /// The retro of the month, as `teamlens retro` writes it with no earlier retro (its state
+    /// is not saved).
+    Retro,
     /// One team's report (`--team`), as `teamlens report --team` writes it.
     Team,
 }
@@ -331,9 +349,18 @@ impl Part {
         match self {
             Part::Analysis => "analysis",
             Part::Floor => "scan floor",
+            Part::Retro => "retro",
             Part::Team => "team's report",
         }
     }
+}
+
+/// How a measured child reads the store: its window of months, or every month
+/// (`TEAMLENS_WHOLE_HISTORY=1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    Window,
+    WholeHistory,
 }
 
 /// The team whose report the benchmark times: the median-sized team of the roster (the lower
@@ -391,14 +418,20 @@ pub fn measure(
     exe: &Path,
     part: Part,
     store: &PreparedStore,
+    reading: Reading,
     team: &str,
 ) -> Result<Measured, BenchError> {
     let part_arg = match part {
         Part::Analysis => "analysis",
         Part::Floor => "floor",
+        Part::Retro => "retro",
         Part::Team => "team",
     };
     let mut command = Command::new(exe);
+    match reading {
+        Reading::Window => command.env_remove("TEAMLENS_WHOLE_HISTORY"),
+        Reading::WholeHistory => command.env("TEAMLENS_WHOLE_HISTORY", "1"),
+    };
     command
         .arg("--quiet")
         .arg("bench-run")
@@ -490,6 +523,22 @@ pub struct SizeResult {
     pub load_average: Option<f64>,
     /// The phases of the median analysis run.
     pub phases: Vec<Phase>,
+    /// The month partitions the store holds.
+    pub stored_months: usize,
+    /// `analysis_seconds` over the same figure for the store of the same size with the fewest
+    /// months (measured alongside, run by run): what the months a report does not judge cost
+    /// it. `None` for that store itself, or when one store was measured.
+    pub stored_months_ratio: Option<f64>,
+    /// The analysis reading every stored month (`--whole-history`): its median and its runs.
+    pub whole_history_seconds: Option<f64>,
+    pub whole_history_seconds_runs: Vec<f64>,
+    /// `whole_history_seconds` over the fewest months' store's.
+    pub whole_history_stored_months_ratio: Option<f64>,
+    /// The retro of the month (`--retro`): its median and its runs.
+    pub retro_seconds: Option<f64>,
+    pub retro_seconds_runs: Vec<f64>,
+    /// `retro_seconds` over the fewest months' store's.
+    pub retro_stored_months_ratio: Option<f64>,
     /// DuckDB running every file of `queries/metrics/` on the same columns of the same files,
     /// in memory: the median of its runs, one after each analysis (`None`: not measured, and
     /// `duckdb_note` says why). #27 holds the whole analysis to at most this.
@@ -522,39 +571,138 @@ pub struct SizeResult {
     pub cached: bool,
 }
 
-/// Measures one prepared store `runs` times: the floor, the organisation's analysis and one
-/// team's report, each in its own child, alternately, so that a change in the machine's load
-/// falls on all alike. The figures are each part's median run (by wall-clock seconds); peak
-/// memory is the highest of the runs.
-pub fn run_size(
+/// What to measure beside the floor, the analysis and the team's report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra {
+    pub whole_history: bool,
+    pub retro: bool,
+}
+
+/// Measures prepared stores of one size `runs` times: for each run, for each store in turn,
+/// the floor, then the analysis and one team's report (then, as asked, the analysis over every
+/// month and the retro), each in its own child, and DuckDB's SQL when `duckdb` holds the
+/// store's tables, so that a change in the machine's load falls on every part and every store
+/// alike. The figures are each part's median run (by wall-clock seconds); peak memory is the
+/// highest of the runs. The stores' ratios are to the first (the fewest months). `duckdb`:
+/// each store's tables handed to DuckDB, or why it is not measured.
+pub fn run_sizes(
     exe: &Path,
-    store: &PreparedStore,
-    cached: bool,
+    stores: &[(PreparedStore, bool)],
     runs: u32,
-    duckdb: Result<&duckdb::Prepared, String>,
-) -> Result<SizeResult, BenchError> {
-    // Read every file once first, so every child finds them in the page cache alike.
-    Store::open(&store.dir)?.verify()?;
-    let (team, team_people) = median_team(store)?;
-    let mut floors = Vec::new();
-    let mut analyses = Vec::new();
-    let mut duckdb_runs = Vec::new();
+    extra: Extra,
+    duckdb: &[Result<duckdb::Prepared, String>],
+) -> Result<Vec<SizeResult>, BenchError> {
+    // Read every file once first, so the children find them in the page cache alike.
     let mut teams = Vec::new();
+    for (store, _) in stores {
+        Store::open(&store.dir)?.verify()?;
+        teams.push(median_team(store)?);
+    }
+    let mut measured: Vec<Runs> = stores.iter().map(|_| Runs::default()).collect();
     for _ in 0..runs.max(1) {
-        let floor = measure(exe, Part::Floor, store, &team)?;
-        if floor.log.rows == 0 {
-            return Err(BenchError::Output {
-                part: Part::Floor.name(),
-                message: "the scan read no rows".into(),
-            });
-        }
-        floors.push(floor);
-        analyses.push(measure(exe, Part::Analysis, store, &team)?);
-        teams.push(measure(exe, Part::Team, store, &team)?);
-        if let Ok(prepared) = &duckdb {
-            duckdb_runs.push(duckdb::run(prepared)?);
+        for (i, ((store, _), runs)) in stores.iter().zip(&mut measured).enumerate() {
+            let team = &teams[i].0;
+            let floor = measure(exe, Part::Floor, store, Reading::Window, team)?;
+            if floor.log.rows == 0 {
+                return Err(BenchError::Output {
+                    part: Part::Floor.name(),
+                    message: "the scan read no rows".into(),
+                });
+            }
+            runs.floors.push(floor);
+            runs.analyses
+                .push(measure(exe, Part::Analysis, store, Reading::Window, team)?);
+            runs.teams
+                .push(measure(exe, Part::Team, store, Reading::Window, team)?);
+            if extra.whole_history {
+                runs.wholes.push(measure(
+                    exe,
+                    Part::Analysis,
+                    store,
+                    Reading::WholeHistory,
+                    team,
+                )?);
+            }
+            if extra.retro {
+                runs.retros
+                    .push(measure(exe, Part::Retro, store, Reading::Window, team)?);
+            }
+            if let Some(Ok(prepared)) = duckdb.get(i) {
+                runs.duckdb.push(duckdb::run(prepared)?);
+            }
         }
     }
+    let medians: Vec<(f64, Option<f64>, Option<f64>)> = measured
+        .iter()
+        .map(|r| {
+            (
+                median_seconds(&r.analyses).unwrap_or(0.0),
+                median_seconds(&r.wholes),
+                median_seconds(&r.retros),
+            )
+        })
+        .collect();
+    let base = medians.first().copied();
+    let ratio = |value: Option<f64>, of: Option<f64>, i: usize| match (value, of) {
+        (Some(v), Some(b)) if i > 0 && b > 0.0 => Some(v / b),
+        _ => None,
+    };
+    stores
+        .iter()
+        .zip(measured)
+        .zip(teams)
+        .enumerate()
+        .map(|(i, (((store, cached), runs), team))| {
+            let (analysis, whole, retro) = medians[i];
+            let note = match duckdb.get(i) {
+                Some(Ok(_)) => None,
+                Some(Err(why)) => Some(why.clone()),
+                None => Some("not asked".to_string()),
+            };
+            let mut result = describe_runs(store, *cached, runs, team, note)?;
+            result.stored_months_ratio = ratio(Some(analysis), base.map(|b| b.0), i);
+            result.whole_history_stored_months_ratio = ratio(whole, base.and_then(|b| b.1), i);
+            result.retro_stored_months_ratio = ratio(retro, base.and_then(|b| b.2), i);
+            Ok(result)
+        })
+        .collect()
+}
+
+/// One store's measured runs, by part.
+#[derive(Default)]
+struct Runs {
+    floors: Vec<Measured>,
+    analyses: Vec<Measured>,
+    teams: Vec<Measured>,
+    wholes: Vec<Measured>,
+    retros: Vec<Measured>,
+    duckdb: Vec<duckdb::DuckDbRun>,
+}
+
+/// The median of the runs' wall-clock seconds (the lower middle one of an even count).
+fn median_seconds(runs: &[Measured]) -> Option<f64> {
+    let mut seconds: Vec<f64> = runs.iter().map(|m| m.log.seconds()).collect();
+    seconds.sort_by(f64::total_cmp);
+    seconds.get(seconds.len().checked_sub(1)? / 2).copied()
+}
+
+/// One store's figures from its runs; `team` the team whose report was timed and its people,
+/// `duckdb_note` why DuckDB was not measured.
+fn describe_runs(
+    store: &PreparedStore,
+    cached: bool,
+    runs: Runs,
+    (team, team_people): (String, usize),
+    duckdb_note: Option<String>,
+) -> Result<SizeResult, BenchError> {
+    let Runs {
+        floors,
+        analyses,
+        teams,
+        wholes,
+        retros,
+        duckdb: mut duckdb_runs,
+    } = runs;
     let duckdb_sql_seconds_runs: Vec<f64> = duckdb_runs.iter().map(|r| r.sql_seconds).collect();
     duckdb_runs.sort_by(|a, b| a.sql_seconds.total_cmp(&b.sql_seconds));
     let duckdb_median = duckdb_runs
@@ -565,6 +713,11 @@ pub fn run_size(
     let (analysis_seconds_runs, scan_floor_seconds_runs) = (seconds(&analyses), seconds(&floors));
     let team_report_seconds_runs = seconds(&teams);
     let (peak_rss_bytes, scan_floor_peak_rss_bytes) = (peak(&analyses), peak(&floors));
+    let whole_history_seconds = median_seconds(&wholes);
+    let whole_history_seconds_runs = seconds(&wholes);
+    let retro_seconds = median_seconds(&retros);
+    let retro_seconds_runs = seconds(&retros);
+    let count = analyses.len() as u32;
     let team_peak_rss_bytes = peak(&teams);
     let analysis = median_run(analyses);
     let floor = median_run(floors);
@@ -584,7 +737,7 @@ pub fn run_size(
         analysis_seconds,
         scan_floor_seconds,
         ratio: analysis_seconds / scan_floor_seconds.max(1e-9),
-        runs: runs.max(1),
+        runs: count,
         analysis_seconds_runs,
         scan_floor_seconds_runs,
         peak_rss_bytes,
@@ -605,7 +758,7 @@ pub fn run_size(
             metrics.truncate(3);
             metrics
         }),
-        duckdb_note: duckdb.err(),
+        duckdb_note,
         team,
         team_people,
         team_report_seconds,
@@ -620,6 +773,14 @@ pub fn run_size(
             store.generation_seconds
         },
         cached,
+        stored_months: store.stored_months,
+        stored_months_ratio: None,
+        whole_history_seconds,
+        whole_history_seconds_runs,
+        whole_history_stored_months_ratio: None,
+        retro_seconds,
+        retro_seconds_runs,
+        retro_stored_months_ratio: None,
     })
 }
 
@@ -760,6 +921,42 @@ pub fn describe(result: &SizeResult) -> String {
             .team_cpu_seconds
             .map_or_else(|| "?".to_string(), |s| format!("{s:.3}"))
     ));
+    if let Some(seconds) = result.whole_history_seconds {
+        text.push_str(&format!(
+            "  {:<34} {:>9.3} {:>16}{}\n",
+            "analysis reading every month",
+            seconds,
+            "",
+            spread(&result.whole_history_seconds_runs)
+        ));
+    }
+    if let Some(seconds) = result.retro_seconds {
+        text.push_str(&format!(
+            "  {:<34} {:>9.3} {:>16}{}\n",
+            "retro of the month",
+            seconds,
+            "",
+            spread(&result.retro_seconds_runs)
+        ));
+    }
+    for (what, ratio) in [
+        (
+            "analysis / fewest months' store",
+            result.stored_months_ratio,
+        ),
+        (
+            "every month / fewest months'",
+            result.whole_history_stored_months_ratio,
+        ),
+        (
+            "retro / fewest months' store",
+            result.retro_stored_months_ratio,
+        ),
+    ] {
+        if let Some(ratio) = ratio {
+            text.push_str(&format!("  {what:<34} {ratio:>9.2}x\n"));
+        }
+    }
     if let (Some(analysis), Some(floor)) =
         (result.analysis_cpu_seconds, result.scan_floor_cpu_seconds)
     {
@@ -779,14 +976,15 @@ pub fn describe(result: &SizeResult) -> String {
 /// The closing table: one row per size, then the goals for the largest.
 pub fn summary(results: &[SizeResult]) -> String {
     let mut text = String::from(
-        "people      PRs     reviews  timeline   analysis      floor   ratio   peak RSS   CPU analysis / floor\n",
+        "people months      PRs     reviews  timeline   analysis      floor   ratio   peak RSS   CPU analysis / floor\n",
     );
     let cpu =
         |seconds: Option<f64>| seconds.map_or_else(|| "?".to_string(), |s| format!("{s:.1} s"));
     for r in results {
         text.push_str(&format!(
-            "{:>6} {:>8} {:>11} {:>9} {:>9.2} s {:>8.2} s {:>6.2}x {:>10}   {} / {}\n",
+            "{:>6} {:>6} {:>8} {:>11} {:>9} {:>9.2} s {:>8.2} s {:>6.2}x {:>10}   {} / {}\n",
             r.people,
+            r.stored_months,
             r.prs,
             r.reviews,
             r.timeline_events,
@@ -798,7 +996,41 @@ pub fn summary(results: &[SizeResult]) -> String {
             cpu(r.scan_floor_cpu_seconds)
         ));
     }
-    if let Some(largest) = results.iter().max_by_key(|r| r.people) {
+    // A month's report costs what it reads (#27): each store against the fewest months' of
+    // its size.
+    let fewest = |people: usize| {
+        results
+            .iter()
+            .filter(|r| r.people == people)
+            .min_by_key(|r| r.stored_months)
+    };
+    for r in results {
+        let (Some(ratio), Some(base)) = (r.stored_months_ratio, fewest(r.people)) else {
+            continue;
+        };
+        let of = |ratio: Option<f64>, what: &str| {
+            ratio.map_or_else(String::new, |x| format!("; {what} {x:.2}x"))
+        };
+        text.push_str(&format!(
+            "{} people, {} months stored against {}: the month's report {:.2}x ({}){}{}\n",
+            r.people,
+            r.stored_months,
+            base.stored_months,
+            ratio,
+            if ratio <= 1.2 {
+                "within 1.2x: met"
+            } else {
+                "over 1.2x: NOT met"
+            },
+            of(r.retro_stored_months_ratio, "the retro"),
+            of(r.whole_history_stored_months_ratio, "reading every month"),
+        ));
+    }
+    if let Some(largest) = results
+        .iter()
+        .filter(|r| fewest(r.people).is_some_and(|f| f.stored_months == r.stored_months))
+        .max_by_key(|r| r.people)
+    {
         let gib = largest.peak_rss_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
         let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
         let duckdb = largest.analysis_over_duckdb_sql.map_or_else(

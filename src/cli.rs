@@ -251,8 +251,12 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', default_values_t = [50, 500, 2000],
               value_parser = clap::value_parser!(u32).range(6..=20000))]
         sizes: Vec<u32>,
-        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=60))]
-        months: u32,
+        /// Months stored, comma-separated: a store each (the same organisation, earlier months
+        /// added before the same last month), measured side by side; the ratios are to the
+        /// fewest months' store.
+        #[arg(long, value_delimiter = ',', default_values_t = [12],
+              value_parser = clap::value_parser!(u32).range(1..=60))]
+        months: Vec<u32>,
         #[arg(long, default_value_t = 42, value_parser = parse_seed)]
         seed: u64,
         /// Activity per person (1.0 ≈ 2.5 PRs per engineer per week); the default 4 makes the
@@ -268,6 +272,13 @@ pub enum Command {
         /// medians. On a shared machine one run of either varies by a fifth or more.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
         runs: u32,
+        /// Also time the analysis reading every stored month (TEAMLENS_WHOLE_HISTORY=1), not only
+        /// the months the report judges and looks back on.
+        #[arg(long)]
+        whole_history: bool,
+        /// Also time the month's retro (with no earlier retro; its state is not kept).
+        #[arg(long)]
+        retro: bool,
         /// Do not run the metric SQL on DuckDB beside the analysis. By default it runs after
         /// each analysis when `python3` can import duckdb (pip install duckdb), on the same
         /// columns of the same files.

@@ -462,7 +462,7 @@ fn run_one(
         .into_iter()
         .map(|(name, frame)| (name, frame.lazy()))
         .collect();
-    let computed = metrics::compute_for_analysis(&tables, config, None)
+    let computed = metrics::compute_for_analysis(&tables, config, None, &metrics::Reach::default())
         .map_err(|source| EvalError::Metrics { seed, source })?;
     let roster = Roster::from_tables(&tables).map_err(polars_error)?;
     let mut found = BTreeMap::new();

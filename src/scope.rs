@@ -61,6 +61,7 @@ use crate::common::frame::str_values;
 use crate::common::time::{micros_span, within};
 use crate::config::Config;
 use crate::identity::Roster;
+use crate::metrics::Reach;
 use crate::period::MonthSpan;
 
 type Tables = BTreeMap<&'static str, LazyFrame>;
@@ -113,20 +114,23 @@ pub struct Narrowed {
 /// The tables narrowed to what the report of `teams` reads, and what was read; the tables
 /// unchanged (and `None`) for the whole organisation, when `allowed` is false (a user's own
 /// metrics) or when [`WHOLE_ORG`] is set. Called once the tables are cut to the period's end
-/// and identities applied: who is who needs the whole store.
+/// and identities applied: who is who needs the whole store. `reach`: what the analysis knows
+/// of the months before the tables' window (`metrics::Reach`), which the other teams' pickup is
+/// computed with.
 pub fn narrow(
     tables: Tables,
     config: &Config,
     span: MonthSpan,
     teams: &[String],
     allowed: bool,
+    reach: &Reach,
 ) -> Result<(Tables, Option<Narrowed>), ScopeError> {
     let whole = std::env::var(WHOLE_ORG).is_ok_and(|v| !v.is_empty() && v != "0");
     if teams.is_empty() || !allowed || whole {
         return Ok((tables, None));
     }
     let started = crate::measure::Stopwatch::start();
-    let narrowed = narrowed(&tables, config, span, teams).map_err(|source| ScopeError {
+    let narrowed = narrowed(&tables, config, span, teams, reach).map_err(|source| ScopeError {
         teams: teams.join(", "),
         source,
     })?;
@@ -259,6 +263,7 @@ fn narrowed(
     config: &Config,
     span: MonthSpan,
     teams: &[String],
+    reach: &Reach,
 ) -> PolarsResult<(Tables, Option<Narrowed>)> {
     let mut watch = crate::measure::Stopwatch::start();
     let mut lap = |step: &str| {
@@ -510,7 +515,7 @@ fn narrowed(
         .filter(col("__merged").fill_null(lit(false)))
         .drop(by_name(["__merged"], true, false)),
     );
-    let pickups = crate::metrics::team_pickups(&baseline, config)
+    let pickups = crate::metrics::team_pickups(&baseline, config, reach)
         .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
     lap("the others' pickup");
 

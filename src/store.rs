@@ -168,9 +168,31 @@ impl Damage {
     /// The month partition the file belongs to (`None`: the table is not partitioned, or the
     /// rows had no time, so the file may hold rows of any month).
     pub fn month(&self) -> Option<crate::period::Month> {
-        parent_dir(&self.file.path)
-            .rsplit_once("month=")
-            .and_then(|(_, month)| month.parse().ok())
+        match self.file.partition() {
+            Partition::Month(month) => Some(month),
+            Partition::Whole | Partition::Unknown => None,
+        }
+    }
+}
+
+/// Where a file's rows lie in time, by the directory it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partition {
+    /// A table without a time column: the file may hold rows of any time.
+    Whole,
+    /// The rows whose partition column (`model::TableSpec::partition_by`) falls in this month.
+    Month(crate::period::Month),
+    /// The rows whose partition column is empty (`month=unknown`).
+    Unknown,
+}
+
+impl FileEntry {
+    /// The partition the file belongs to, read from its path.
+    pub fn partition(&self) -> Partition {
+        match parent_dir(&self.path).rsplit_once("month=") {
+            None => Partition::Whole,
+            Some((_, month)) => month.parse().map_or(Partition::Unknown, Partition::Month),
+        }
     }
 }
 
@@ -810,6 +832,44 @@ impl Store {
             .map(|t| t.files.as_slice())
             .unwrap_or_default();
         self.scan_files(spec, files, None)
+    }
+
+    /// The months any table has a partition of: the months the store holds.
+    pub fn months(&self) -> BTreeSet<crate::period::Month> {
+        self.manifest
+            .tables
+            .values()
+            .flat_map(|t| &t.files)
+            .filter_map(|f| match f.partition() {
+                Partition::Month(month) => Some(month),
+                Partition::Whole | Partition::Unknown => None,
+            })
+            .collect()
+    }
+
+    /// A lazy scan of the files of one table whose partition `pick` keeps, in the manifest's
+    /// order (partition order), after verifying them; an empty frame with the table's schema
+    /// when none is kept. What a window of months reads (`asof::window`): the months before it
+    /// are scanned apart, with a filter that keeps only their rows still alive in it, and
+    /// files of months it never needs are not opened at all, not even to verify them.
+    pub fn scan_partitions(
+        &self,
+        table: &str,
+        pick: impl Fn(Partition) -> bool,
+    ) -> Result<LazyFrame, StoreError> {
+        let spec =
+            model::table_spec(table).ok_or_else(|| StoreError::UnknownTable(table.into()))?;
+        let files: Vec<FileEntry> = self
+            .manifest
+            .tables
+            .get(table)
+            .map(|t| t.files.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter(|f| pick(f.partition()))
+            .cloned()
+            .collect();
+        self.scan_files(spec, &files, None)
     }
 
     /// A lazy scan of some files of a table, after verifying them; with `file_column`, a column

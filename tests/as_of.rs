@@ -12,56 +12,7 @@ mod support;
 use std::path::Path;
 
 use support::git_repo::{git, git_env, init};
-use support::teamlens;
-
-/// Every file under `dir`, by relative path, with its bytes.
-fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
-
-/// The two report folders hold the same files with the same bytes; on a difference, says which
-/// file and the first differing line.
-fn assert_same_reports(whole: &Path, cut: &Path) {
-    let (a, b) = (files(whole), files(cut));
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "the two reports hold different files"
-    );
-    // Text first: its difference says more than a chart's.
-    let mut names: Vec<&String> = a.keys().collect();
-    names.sort_by_key(|n| (n.ends_with(".png"), n.to_string()));
-    for name in names {
-        let bytes = &a[name];
-        if bytes != &b[name] {
-            let (x, y) = (
-                String::from_utf8_lossy(bytes),
-                String::from_utf8_lossy(&b[name]),
-            );
-            let line = x
-                .lines()
-                .zip(y.lines())
-                .find(|(p, q)| p != q)
-                .filter(|_| !name.ends_with(".png"))
-                .map(|(p, q)| format!("\n  whole: {p}\n  cut:   {q}"))
-                .unwrap_or_default();
-            panic!("{name} differs between the whole history and the cut one{line}");
-        }
-    }
-}
+use support::{assert_same_reports, teamlens};
 
 fn report(data: &Path, period: &[&str], out: &Path) {
     teamlens()

@@ -110,10 +110,12 @@ pub fn prepare(store_dir: &Path, month: Month, config: &Config) -> Result<Prepar
             serde_json::json!({ "files": files, "columns": columns }),
         );
     }
-    let until = crate::common::time::micros_span(month, month).1;
-    let (_, analysed) = crate::analysis::as_of(store.analysis_tables()?, config, until)?;
-    let computed =
-        metrics::compute(&analysed, config, None).map_err(|e| DuckDbError::Analysis(e.into()))?;
+    // Every month, as the SQL DuckDB runs reads every stored file.
+    let span = crate::period::MonthSpan::month(month);
+    let read = crate::analysis::Read::whole(&store, crate::analysis::Window::of(span, config))?;
+    let analysed = crate::analysis::Loaded::settle(read, config)?;
+    let computed = metrics::compute(&analysed.tables, config, None)
+        .map_err(|e| DuckDbError::Analysis(e.into()))?;
     let sql: Vec<&str> = BUILTIN_SQL.iter().map(|(m, _)| m.name()).collect();
     let mut derived = serde_json::Map::new();
     for name in computed.names().filter(|n| !sql.contains(n)) {

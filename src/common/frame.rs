@@ -34,3 +34,21 @@ pub fn i64_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>
     let column = frame.column(name)?.cast(&DataType::Int64)?;
     Ok(column.i64()?.iter().collect())
 }
+
+/// The rows of a lazy frame. Counted as its first column's values and nulls, not with `len()`:
+/// polars 0.55 rewrites `len()` (or a column's `len()`) over a concatenation (what a window of
+/// months reads, `asof::window`) into a sum cast to `UInt128`, a type this build leaves out,
+/// and fails.
+pub fn count_rows(frame: LazyFrame) -> PolarsResult<usize> {
+    let first = nth(0).as_expr();
+    let counted = frame
+        .select([(first.clone().count() + first.null_count()).alias("rows")])
+        .collect()?;
+    Ok(counted
+        .column("rows")?
+        .as_materialized_series()
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .get(0)
+        .unwrap_or(0) as usize)
+}

@@ -23,6 +23,11 @@ impl Detector for AbsenteeManager {
         include_str!("absentee_manager.md")
     }
 
+    fn lookback_months(&self, _config: &crate::config::Config) -> usize {
+        // The manager's actions against the team's PRs opened the month before.
+        1
+    }
+
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
         Ok(super::no_manager(input.roster))
     }

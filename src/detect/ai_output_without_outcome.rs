@@ -57,6 +57,11 @@ impl Detector for AiOutputWithoutOutcome {
         include_str!("ai_output_without_outcome.md")
     }
 
+    fn lookback_months(&self, config: &crate::config::Config) -> usize {
+        let t = &config.thresholds.ai_output_without_outcome;
+        (t.window_months + t.baseline_months).max(1) - 1
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.ai_output_without_outcome;
         let months = input.month.trailing(t.window_months + t.baseline_months);

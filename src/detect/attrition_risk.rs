@@ -29,6 +29,16 @@ impl Detector for AttritionRisk {
         include_str!("attrition_risk.md")
     }
 
+    fn lookback_months(&self, config: &crate::config::Config) -> usize {
+        // The month before and the baseline months before it; and the silent days before the
+        // month before, within which a last action makes someone newly silent.
+        let t = &config.thresholds.attrition_risk;
+        let silent_months = 1 + usize::try_from(t.silent_days.max(0))
+            .unwrap_or(0)
+            .div_ceil(28);
+        (t.baseline_months + 1).max(silent_months)
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.attrition_risk;
         let mut outcome = Outcome::default();
@@ -215,17 +225,9 @@ impl Detector for AttritionRisk {
 /// The first day the data covers (of anyone's activity): working days before it are not part
 /// of anyone's baseline, so a store that starts mid-month does not make that month look quiet.
 fn first_observed_day(input: &DetectorInput) -> PolarsResult<Option<NaiveDate>> {
-    let local = input.metrics.get(Metric::ActivityLocal);
-    if local.height() == 0 {
-        return Ok(None);
-    }
-    let first = local
-        .column("at")?
-        .as_materialized_series()
-        .cast(&DataType::Int64)?
-        .i64()?
-        .min();
-    Ok(first
+    Ok(input
+        .metrics
+        .observed_from_us()?
         .and_then(chrono::DateTime::from_timestamp_micros)
         .map(|d| d.date_naive()))
 }

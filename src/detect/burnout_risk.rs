@@ -23,6 +23,11 @@ impl Detector for BurnoutRisk {
         include_str!("burnout_risk.md")
     }
 
+    fn lookback_months(&self, config: &crate::config::Config) -> usize {
+        // The baseline months, and the after-hours trend over the last three.
+        config.thresholds.burnout_risk.baseline_months.max(2)
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.burnout_risk;
         let mut outcome = Outcome::default();

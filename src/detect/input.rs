@@ -92,12 +92,7 @@ pub fn rows_of(input: &DetectorInput, table: &str, filter: Expr) -> PolarsResult
     let Some(frame) = input.tables.get(table) else {
         return Ok(0);
     };
-    let counted = frame
-        .clone()
-        .filter(filter)
-        .select([len().alias("rows")])
-        .collect()?;
-    Ok(counted.column("rows")?.u32()?.get(0).unwrap_or(0) as usize)
+    crate::common::frame::count_rows(frame.clone().filter(filter))
 }
 
 /// The reviews of the PRs that got a review in `span`, each with its PR's author, URL, size and

@@ -62,6 +62,10 @@ impl Detector for KnowledgeSilo {
         include_str!("knowledge_silo.md")
     }
 
+    fn lookback_months(&self, config: &crate::config::Config) -> usize {
+        config.thresholds.knowledge_silo.window_months.max(1) - 1
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.knowledge_silo;
         let mut outcome = Outcome::default();

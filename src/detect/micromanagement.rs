@@ -33,6 +33,11 @@ impl Detector for Micromanagement {
         include_str!("micromanagement.md")
     }
 
+    fn lookback_months(&self, _config: &crate::config::Config) -> usize {
+        // The month's reviews and changes; older reviews of the same PRs come with their PRs.
+        0
+    }
+
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
         Ok(super::no_manager(input.roster))
     }

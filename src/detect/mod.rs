@@ -63,6 +63,12 @@ pub trait Detector: Send + Sync {
     /// What `teamlens explain KIND` prints before the thresholds: the pattern, the signals and
     /// how they combine, in plain words.
     fn explain(&self) -> &'static str;
+    /// How many months before the judged one it reads (metrics, tables or both): a report
+    /// reads the store from that many months before its first month (`analysis::Window`), so
+    /// a month's report costs the months it judges, not every month stored. Rows of older
+    /// months that are still alive then (a PR open for a year, a ticket's history) come with
+    /// them (`asof::window`); what needs the whole history is `metrics::History`'s.
+    fn lookback_months(&self, config: &crate::config::Config) -> usize;
     /// What the detector needs that the data does not hold (a roster's managers, tickets, review
     /// times), and how to provide it. When it says something the detector is not run, and the
     /// report says it was not judged and why: silence must not read as "all is well".
@@ -100,6 +106,15 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(RubberStampReview),
         Box::new(AiOutputWithoutOutcome),
     ]
+}
+
+/// The most months before a judged month that any detector reads.
+pub fn lookback_months(config: &crate::config::Config) -> usize {
+    all()
+        .iter()
+        .map(|d| d.lookback_months(config))
+        .max()
+        .unwrap_or(0)
 }
 
 /// The detector of a kind (`None` only for a kind this build does not detect).

@@ -68,6 +68,10 @@ impl Detector for OutputOutcomeDivergence {
         include_str!("output_outcome_divergence.md")
     }
 
+    fn lookback_months(&self, config: &crate::config::Config) -> usize {
+        config.thresholds.output_outcome_divergence.baseline_months
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.output_outcome_divergence;
         let months = input.month.trailing(t.baseline_months + 1);

@@ -35,6 +35,12 @@ impl Detector for Overload {
         include_str!("overload.md")
     }
 
+    fn lookback_months(&self, _config: &crate::config::Config) -> usize {
+        // A sprint ending in the month started in it or in the month before (its first
+        // assignment when the tracker lists no sprint).
+        1
+    }
+
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
         let tickets = super::rows_of(input, "issues", lit(true))?;
         Ok((tickets == 0).then(|| {

@@ -31,6 +31,12 @@ impl Detector for ReviewBottleneck {
         include_str!("review_bottleneck.md")
     }
 
+    fn lookback_months(&self, config: &crate::config::Config) -> usize {
+        // The pooled window, and the three months `pickup_when_away` compares weeks over.
+        let t = &config.thresholds.review_bottleneck;
+        t.window_months.max(3) - 1
+    }
+
     fn detect(&self, input: &DetectorInput) -> PolarsResult<Outcome> {
         let t = &input.config.thresholds.review_bottleneck;
         let load = for_month(input.metrics.get(Metric::ReviewLoad), input.month)?;

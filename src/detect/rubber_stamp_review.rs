@@ -32,6 +32,11 @@ impl Detector for RubberStampReview {
         include_str!("rubber_stamp_review.md")
     }
 
+    fn lookback_months(&self, _config: &crate::config::Config) -> usize {
+        // Stamps are counted over the month and the one before.
+        1
+    }
+
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
         // Reviews read from git (trailers, bors, Gerrit) are dated when the change landed.
         let timed = super::rows_of(input, "reviews", col("source").neq(lit("git")))?;

@@ -20,6 +20,11 @@ impl Detector for WontLetGo {
         include_str!("wont_let_go.md")
     }
 
+    fn lookback_months(&self, config: &crate::config::Config) -> usize {
+        // Module knowledge, shared with `knowledge_silo`, over its window.
+        config.thresholds.knowledge_silo.window_months.max(1) - 1
+    }
+
     fn missing(&self, input: &DetectorInput) -> PolarsResult<Option<String>> {
         Ok(super::no_manager(input.roster))
     }
@@ -194,19 +199,12 @@ fn median_engineer_prs(
 
 /// Reviews the person dismissed in the span (`review_dismissed` timeline events).
 fn dismissals_by(input: &DetectorInput, person: &str, span: (i64, i64)) -> PolarsResult<usize> {
-    let frame = input
-        .table("pr_events")
-        .filter(
+    crate::common::frame::count_rows(
+        input.table("pr_events").filter(
             col("kind")
                 .eq(lit("review_dismissed"))
                 .and(col("actor").eq(lit(person)))
                 .and(within("at", span)),
-        )
-        .select([len().alias("n")])
-        .collect()?;
-    Ok(f64_values(&frame, "n")?
-        .first()
-        .copied()
-        .flatten()
-        .unwrap_or(0.0) as usize)
+        ),
+    )
 }

@@ -159,22 +159,106 @@ fn str_column(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>
         .collect())
 }
 
+/// What the stored tables say about who is who: each account's rows and the names it signs
+/// with, which logins' PRs are made of which addresses' commits, and (for teams assumed without
+/// a roster) where each account works. Counts, so the evidence of a window of months and of the
+/// months before it add up to the whole history's ([`Evidence::add`]): who is who is decided
+/// from all of it while the analysis reads the window (`analysis::Loaded`).
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    accounts: BTreeMap<String, merge::Observed>,
+    links: merge::PullRequestCommits,
+    /// (repository, account as stored) → actions dated before `until`.
+    work: BTreeMap<(String, String), usize>,
+}
+
+impl Evidence {
+    /// The evidence in `tables`; where each account works only when `work` (the roster names
+    /// no team, [`assumes_teams`]), counting only work dated before `until`.
+    pub fn read(
+        tables: &BTreeMap<&'static str, LazyFrame>,
+        until: Option<i64>,
+        work: bool,
+    ) -> Result<Evidence, IdentityError> {
+        Ok(Evidence {
+            accounts: observe(tables)?,
+            links: pull_request_commits(tables)?,
+            work: if work {
+                work_by_repository(tables, until)?
+            } else {
+                BTreeMap::new()
+            },
+        })
+    }
+
+    /// Adds the evidence of other rows (the months before a window).
+    pub fn add(&mut self, other: Evidence) {
+        for (account, observed) in other.accounts {
+            let entry = self.accounts.entry(account).or_default();
+            entry.rows += observed.rows;
+            for (name, rows) in observed.names {
+                *entry.names.entry(name).or_default() += rows;
+            }
+        }
+        for (link, prs) in other.links {
+            *self.links.entry(link).or_default() += prs;
+        }
+        for (key, actions) in other.work {
+            *self.work.entry(key).or_default() += actions;
+        }
+    }
+}
+
+/// Whether the roster in `people` names no team, so that teams are assumed (one per
+/// repository) and [`Evidence`] must say where everyone works.
+pub fn assumes_teams(people: &DataFrame) -> PolarsResult<bool> {
+    let persons = str_column(people, "person")?;
+    let roles = str_column(people, "role")?;
+    let teams = str_column(people, "team")?;
+    Ok(!persons
+        .iter()
+        .zip(&roles)
+        .zip(&teams)
+        .any(|((person, role), team)| {
+            person.is_some()
+                && role.as_deref() != Some("bot")
+                && team
+                    .as_deref()
+                    .is_some_and(|t| !t.trim().is_empty() && t != "unassigned")
+        }))
+}
+
 /// Reads the evidence in `tables` and decides who is who (see the module doc). Assumed teams
 /// count only work dated before `until` (microseconds since the epoch; a report passes the end
-/// of its last month), so a month's report does not take its teams from later work. Merges and
-/// bots read the whole store: a later address of someone is still them.
+/// of its last month), so a month's report does not take its teams from later work.
 pub fn resolve(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
     until: Option<i64>,
 ) -> Result<Identities, IdentityError> {
-    let people = match tables.get("people") {
+    let people = people_of(tables)?;
+    let evidence = Evidence::read(tables, until, assumes_teams(&people)?)?;
+    resolve_with(people, evidence, config)
+}
+
+/// The roster in `tables` (`people`), or none.
+fn people_of(tables: &BTreeMap<&'static str, LazyFrame>) -> Result<DataFrame, IdentityError> {
+    Ok(match tables.get("people") {
         Some(people) => people.clone().collect()?,
         None => Person::to_frame(Vec::new())?,
-    };
+    })
+}
+
+/// Decides who is who from `evidence` (all of it: the rows the analysis reads and those before
+/// them) and the roster in `people` (see the module doc). Merges and bots read every month:
+/// a later address of someone is still them.
+pub fn resolve_with(
+    people: DataFrame,
+    evidence: Evidence,
+    config: &Config,
+) -> Result<Identities, IdentityError> {
     let persons = str_column(&people, "person")?;
     let roles = str_column(&people, "role")?;
-    let people_teams = str_column(&people, "team")?;
     let roster: BTreeSet<String> = persons.iter().flatten().cloned().collect();
     let roster_bots: BTreeSet<&str> = persons
         .iter()
@@ -182,19 +266,13 @@ pub fn resolve(
         .filter(|(_, role)| role.as_deref() == Some("bot"))
         .filter_map(|(p, _)| p.as_deref())
         .collect();
-    let has_teams = persons
-        .iter()
-        .zip(&roles)
-        .zip(&people_teams)
-        .any(|((person, role), team)| {
-            person.is_some()
-                && role.as_deref() != Some("bot")
-                && team
-                    .as_deref()
-                    .is_some_and(|t| !t.trim().is_empty() && t != "unassigned")
-        });
+    let has_teams = !assumes_teams(&people)?;
 
-    let accounts = observe(tables)?;
+    let Evidence {
+        accounts,
+        links,
+        work,
+    } = evidence;
     let settings = &config.identity;
     let is_not_bot = |account: &str| {
         settings
@@ -252,7 +330,7 @@ pub fn resolve(
     let resolution = if settings.merge {
         merge::resolve(
             &humans,
-            &pull_request_commits(tables)?,
+            &links,
             &merge::Constraints {
                 roster: &roster,
                 never: &settings.never_merge,
@@ -265,8 +343,7 @@ pub fn resolve(
     let mut new_people: Vec<Person> = Vec::new();
     let mut assumed_teams = Vec::new();
     if !has_teams {
-        let activity = work_by_repository(tables, &resolution.renamed, &bots, until)?;
-        let members = teams::assume(&activity);
+        let members = teams::assume(&work_of_people(&work, &resolution.renamed, &bots));
         let mut all: BTreeSet<String> = BTreeSet::new();
         for member in members {
             all.extend(member.teams.iter().cloned());
@@ -378,14 +455,11 @@ fn pull_request_commits(
     Ok(links)
 }
 
-/// `(repository, person) → actions` for assumed teams, after the merges, without bots.
+/// `(repository, account) → actions` dated before `until`, as the accounts are stored.
 fn work_by_repository(
     tables: &BTreeMap<&'static str, LazyFrame>,
-    renamed: &BTreeMap<String, String>,
-    bots: &[Bot],
     until: Option<i64>,
 ) -> PolarsResult<BTreeMap<(String, String), usize>> {
-    let bots: BTreeSet<&str> = bots.iter().map(|b| b.account.as_str()).collect();
     let mut activity: BTreeMap<(String, String), usize> = BTreeMap::new();
     for (table, repository, person, dated) in WORK_COLUMNS {
         let Some(frame) = tables.get(table) else {
@@ -413,10 +487,6 @@ fn work_by_repository(
             let (Some(repo), Some(person)) = (repos.get(i), persons.get(i)) else {
                 continue;
             };
-            if bots.contains(person) || person.is_empty() || person.starts_with("team:") {
-                continue;
-            }
-            let person = renamed.get(person).map_or(person, String::as_str);
             *activity
                 .entry((repo.to_string(), person.to_string()))
                 .or_default() += counts.get(i).unwrap_or(0) as usize;
@@ -425,12 +495,50 @@ fn work_by_repository(
     Ok(activity)
 }
 
+/// `(repository, person) → actions` for assumed teams: the accounts' work after the merges,
+/// without bots.
+fn work_of_people(
+    work: &BTreeMap<(String, String), usize>,
+    renamed: &BTreeMap<String, String>,
+    bots: &[Bot],
+) -> BTreeMap<(String, String), usize> {
+    let bots: BTreeSet<&str> = bots.iter().map(|b| b.account.as_str()).collect();
+    let mut activity: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for ((repo, person), n) in work {
+        if bots.contains(person.as_str()) || person.is_empty() || person.starts_with("team:") {
+            continue;
+        }
+        let person = renamed.get(person).map_or(person.as_str(), String::as_str);
+        *activity
+            .entry((repo.clone(), person.to_string()))
+            .or_default() += n;
+    }
+    activity
+}
+
 impl Identities {
     /// `tables` with every person column through the merges and the `people` table decided by
     /// [`resolve`]. Tables that were in memory (see `Store::analysis_tables`) stay in memory.
     pub fn apply(
         &self,
+        tables: BTreeMap<&'static str, LazyFrame>,
+    ) -> Result<BTreeMap<&'static str, LazyFrame>, IdentityError> {
+        self.rewrite(tables, true)
+    }
+
+    /// [`Identities::apply`], every table left lazy: for the whole history, which is never
+    /// held in memory (`analysis::Loaded`).
+    pub fn rename(
+        &self,
+        tables: BTreeMap<&'static str, LazyFrame>,
+    ) -> Result<BTreeMap<&'static str, LazyFrame>, IdentityError> {
+        self.rewrite(tables, false)
+    }
+
+    fn rewrite(
+        &self,
         mut tables: BTreeMap<&'static str, LazyFrame>,
+        collect: bool,
     ) -> Result<BTreeMap<&'static str, LazyFrame>, IdentityError> {
         if let Some(people) = &self.people {
             tables.insert(Person::NAME, people.clone().lazy());
@@ -481,7 +589,7 @@ impl Identities {
             touched.insert(name);
         }
         for name in touched {
-            if crate::model::READ_REPEATEDLY.contains(&name) {
+            if collect && crate::model::READ_REPEATEDLY.contains(&name) {
                 let frame = tables[name].clone().collect()?;
                 tables.insert(name, frame.lazy());
             }

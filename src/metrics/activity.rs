@@ -63,26 +63,24 @@ pub fn empty_frames() -> PolarsResult<Vec<(Metric, DataFrame)>> {
     ])
 }
 
-/// The kinds of action, in `activity_local.kind`.
-const KINDS: [&str; 5] = ["commit", "review", "pr", "comment", "ticket"];
-
-/// A kind's number, what the monthly counts compare instead of the string.
-fn kind_code(kind: &str) -> i32 {
-    KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32
+/// Which actions [`actions`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kinds {
+    /// Every kind.
+    All,
+    /// Commits only: what a person's usual offset is counted from.
+    Commits,
 }
 
-/// The counting columns of `person_monthly`, in order.
-const MONTHLY_COUNTS: [&str; 9] = [
-    "actions",
-    "own_work",
-    "reviews",
-    "comments",
-    "ticket_changes",
-    "active_days",
-    "pr_active_days",
-    "after_hours_actions",
-    "weekend_actions",
-];
+/// The PR commits a clone's commit is already counted with, when its SHA is among theirs.
+pub enum Pushed {
+    /// `tables`' own `pr_commits`.
+    OfTables,
+    /// These (`sha`): a part of the history is read, and the PR commits are all of them.
+    These(Box<LazyFrame>),
+    /// None: only whether any action is there is asked.
+    Ignored,
+}
 
 /// Where each kind of action is read: its table and the column of its time. A team's report
 /// keeps the organisation's first action by these columns (`crate::scope`), so that the first
@@ -104,18 +102,21 @@ fn action_time(table: &str) -> &'static str {
         .map_or("at", |(_, at)| *at)
 }
 
-/// Every action of a person (no bot's), lazily: `person`, `at_us`, `kind`, `kind_code` and
-/// `own_offset`; `None` when no table holds any kind of action. What an action is, written once
-/// for `activity_local` and for [`first_action_at`].
-/// `window` (microseconds, both ends inclusive) keeps only the actions of that span, each table
-/// filtered on its time column before anything else, so that a scan reads little of it.
-fn actions(
+/// Every action of a person (no bot) in `tables`: `person`, `at_us`, `kind`, `kind_code` and
+/// `own_offset` (the UTC offset the actor's own clock recorded, for commits), lazily; `None`
+/// when no table holds any. What `activity_local` places in local time, what
+/// `metrics::History` reads of the months before a window, and what [`first_action_at`] looks
+/// for. `span` (microseconds, both ends inclusive) keeps only the actions of that span, each
+/// table filtered on its time column before anything else, so that a scan reads little of it.
+pub fn actions(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
-    window: Option<(i64, i64)>,
+    kinds: Kinds,
+    pushed: Pushed,
+    span: Option<(i64, i64)>,
 ) -> PolarsResult<Option<LazyFrame>> {
     let table = |name: &str| {
-        tables.get(name).cloned().map(|frame| match window {
+        tables.get(name).cloned().map(|frame| match span {
             Some((from, to)) => {
                 let at = col(action_time(name)).cast(DataType::Int64);
                 frame.filter(at.clone().gt_eq(lit(from)).and(at.lt_eq(lit(to))))
@@ -123,9 +124,6 @@ fn actions(
             None => frame,
         })
     };
-    // Whether a clone's commit was pushed with a PR is asked of every PR commit, in the window
-    // or not.
-    let pushed_commits = tables.get("pr_commits").cloned();
     let mut parts = Vec::new();
     // `own_offset`: the UTC offset the actor's own clock recorded with the action (a commit's
     // author date), the best word on where they were; other actions have none.
@@ -153,7 +151,7 @@ fn actions(
     // when a change landed), nor commits GitHub made (a squash merge is authored when the
     // button was pressed), nor commits a PR's fetch already counted.
     if let Some(commits) = table("commits") {
-        let mut commits = commits.filter(
+        let clone = commits.filter(
             col("source")
                 .eq(lit(GIT_SOURCE))
                 .and(col("files").is_not_null())
@@ -167,32 +165,56 @@ fn actions(
                         .fill_null(lit(true)),
                 ),
         );
-        if let Some(mut pushed) = pushed_commits {
-            if window.is_some() {
-                // A window's few commits are looked for among the pushed ones by their shas,
-                // not by every pushed commit's.
-                let shas = commits.clone().select([col("sha")]).collect()?;
-                let shas = shas.column("sha")?.as_materialized_series().clone();
-                pushed = pushed.filter(col("sha").is_in(lit(shas).implode(true), false));
+        let pushed = match pushed {
+            // Whether a clone's commit was pushed with a PR is asked of every PR commit, in the
+            // span or not.
+            Pushed::OfTables => tables
+                .get("pr_commits")
+                .map(|c| c.clone().select([col("sha")])),
+            Pushed::These(shas) => Some(*shas),
+            Pushed::Ignored => None,
+        };
+        let clone = match pushed {
+            // The clone's commits are read first: most stores hold none, and then the PR
+            // commits' SHAs (millions) are never gathered for the test.
+            Some(pushed) => {
+                let read = clone
+                    .select([
+                        col("author"),
+                        col("authored_at"),
+                        col("author_tz_offset_minutes"),
+                        col("sha"),
+                    ])
+                    .collect()?;
+                if read.height() == 0 {
+                    read.lazy()
+                } else {
+                    let shas = read.column("sha")?.as_materialized_series().clone();
+                    read.lazy()
+                        .join(
+                            pushed
+                                .filter(col("sha").is_in(shas.lit().implode(true), false))
+                                .select([col("sha"), lit(true).alias("__pushed")])
+                                .unique(None, UniqueKeepStrategy::Any),
+                            [col("sha")],
+                            [col("sha")],
+                            JoinArgs::new(JoinType::Left),
+                        )
+                        .filter(col("__pushed").is_null())
+                }
             }
-            commits = commits
-                .join(
-                    pushed
-                        .select([col("sha"), lit(true).alias("__pushed")])
-                        .unique(None, UniqueKeepStrategy::Any),
-                    [col("sha")],
-                    [col("sha")],
-                    JoinArgs::new(JoinType::Left),
-                )
-                .filter(col("__pushed").is_null());
-        }
+            None => clone,
+        };
         parts.push(event(
-            commits,
+            clone,
             "author",
             action_time("commits"),
             "commit",
             col("author_tz_offset_minutes"),
         ));
+    }
+    if kinds == Kinds::Commits {
+        return Ok(Some(without_bots(parts, bots)?));
     }
     // A review read from a commit's trailers is dated when the change landed, which says
     // nothing about when the reviewer worked; a change read from git is opened by its first
@@ -236,6 +258,11 @@ fn actions(
     if parts.is_empty() {
         return Ok(None);
     }
+    Ok(Some(without_bots(parts, bots)?))
+}
+
+/// The actions of `parts` that are no bot's (`bots.login`, or a login ending in `[bot]`).
+fn without_bots(parts: Vec<LazyFrame>, bots: &DataFrame) -> PolarsResult<LazyFrame> {
     let bot_logins: Vec<String> = bots
         .column("login")
         .ok()
@@ -245,7 +272,7 @@ fn actions(
                 .map(|s| s.iter().flatten().map(String::from).collect())
         })
         .unwrap_or_default();
-    let events = concat(parts, UnionArgs::default())?.filter(
+    Ok(concat(parts, UnionArgs::default())?.filter(
         col("person")
             .str()
             .ends_with(lit("[bot]"))
@@ -259,9 +286,51 @@ fn actions(
                     .not(),
             )
             .and(col("at_us").is_not_null()),
-    );
-    Ok(Some(events))
+    ))
 }
+
+/// How many of each person's actions ([`actions`]) recorded each UTC offset: `person`,
+/// `own_offset`, `actions` (a `u32`).
+pub fn offset_counts(actions: LazyFrame) -> LazyFrame {
+    actions
+        .filter(col("own_offset").is_not_null())
+        .group_by([col("person"), col("own_offset")])
+        .agg([len().alias("actions")])
+}
+
+/// Each person's usual UTC offset (`person`, `usual_offset`): the one their own commits record
+/// most often, the smaller on a tie, from [`offset_counts`].
+pub fn usual_offsets(counts: LazyFrame) -> LazyFrame {
+    counts
+        .filter(col("own_offset").is_not_null())
+        .sort_by_exprs(
+            [col("actions"), col("own_offset")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .group_by([col("person")])
+        .agg([col("own_offset").first().alias("usual_offset")])
+}
+
+/// The kinds of action, in `activity_local.kind`.
+const KINDS: [&str; 5] = ["commit", "review", "pr", "comment", "ticket"];
+
+/// A kind's number, what the monthly counts compare instead of the string.
+fn kind_code(kind: &str) -> i32 {
+    KINDS.iter().position(|k| *k == kind).unwrap_or(0) as i32
+}
+
+/// The counting columns of `person_monthly`, in order.
+const MONTHLY_COUNTS: [&str; 9] = [
+    "actions",
+    "own_work",
+    "reviews",
+    "comments",
+    "ticket_changes",
+    "active_days",
+    "pr_active_days",
+    "after_hours_actions",
+    "weekend_actions",
+];
 
 /// The time of the first action of anyone (microseconds), as `activity_local` would hold it:
 /// what attrition reads as the first day the data covers. Found without building every
@@ -290,7 +359,7 @@ pub fn first_action_at(
     };
     for days in [Some(1), Some(8), Some(64), Some(512), None] {
         let window = days.map(|d: i64| (from, from.saturating_add(d * MICROS_PER_DAY)));
-        let Some(events) = actions(tables, bots, window)? else {
+        let Some(events) = actions(tables, bots, Kinds::All, Pushed::OfTables, window)? else {
             return Ok(None);
         };
         let first = events.select([col("at_us").min()]).collect()?;
@@ -315,28 +384,34 @@ pub fn first_action_at(
 /// UTC month are looked up by position in small tables indexed by UTC hour, not joined or
 /// formatted per row. Team and role are joined after the monthly aggregation, on a few thousand
 /// rows.
+///
+/// `usual`: each person's usual offset (`person`, `usual_offset`, as [`usual_offsets`] gives
+/// it) over the whole history, when `tables` hold only some of it (a window of months); `None`
+/// to take it from `tables`' own commits.
 pub fn frames(
     tables: &BTreeMap<&'static str, LazyFrame>,
     bots: &DataFrame,
+    usual: Option<&DataFrame>,
 ) -> PolarsResult<Vec<(Metric, DataFrame)>> {
-    let Some(events) = actions(tables, bots, None)? else {
+    let Some(events) = actions(tables, bots, Kinds::All, Pushed::OfTables, None)? else {
         return Ok(Vec::new());
     };
+    let events = events.collect()?;
+    if events.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let table = |name: &str| tables.get(name).cloned();
     // Without a roster everyone is in UTC with the default hours, in no team: output per active
     // day still counts, and the detectors that judge a person's rhythm skip people the roster
     // does not know.
-    let people = match tables.get("people") {
-        Some(people) => people.clone().collect()?,
+    let people = match table("people") {
+        Some(people) => people.collect()?,
         None => DataFrame::empty(),
     };
     let people = match crate::model::table_spec("people") {
         Some(spec) if people.height() == 0 => crate::model::empty_frame(spec),
         _ => people,
     };
-    let events = events.collect()?;
-    if events.height() == 0 {
-        return Ok(Vec::new());
-    }
     let first = events.column("at_us")?.i64()?.min().unwrap_or(0);
     let last = events.column("at_us")?.i64()?.max().unwrap_or(0);
     let hours = HourTables::build(&people, first, last)?;
@@ -359,20 +434,12 @@ pub fn frames(
     )?;
     let hour_index = (col("at_us").floor_div(lit(MICROS_PER_HOUR)) - lit(hours.first_hour))
         .cast(DataType::Int64);
-    // Each person's usual offset, the one their own commits record most often: where the
-    // roster gives no time zone (UTC is its default), it places their other actions.
-    let usual_offset = events
-        .clone()
-        .lazy()
-        .filter(col("own_offset").is_not_null())
-        .group_by([col("person"), col("own_offset")])
-        .agg([len().alias("__n")])
-        .sort_by_exprs(
-            [col("__n"), col("own_offset")],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        )
-        .group_by([col("person")])
-        .agg([col("own_offset").first().alias("usual_offset")]);
+    // Each person's usual offset: where the roster gives no time zone (UTC is its default), it
+    // places their other actions.
+    let usual_offset = match usual {
+        Some(usual) => usual.clone().lazy(),
+        None => usual_offsets(offset_counts(events.clone().lazy())),
+    };
     let with_codes = events
         .lazy()
         .join(

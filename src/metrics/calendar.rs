@@ -77,9 +77,16 @@ impl Shape {
 }
 
 /// `person_calendars` and `working_time` for the days the tables span.
+///
+/// `origin`: the day `before_s` counts from (0 at its midnight; days before it negative), the
+/// table's first day when `None`. A wait is a difference of two `before_s`, so where they count
+/// from changes no wait; but they are floating-point sums, and a wait is computed the same to
+/// the last bit only from the same `before_s`. An analysis passes its window's first day, so
+/// the window of months and the whole history (`TEAMLENS_WHOLE_HISTORY`) give the same bits.
 pub fn frames(
     tables: &BTreeMap<&'static str, LazyFrame>,
     calendar: &CalendarConfig,
+    origin: Option<NaiveDate>,
 ) -> PolarsResult<Vec<(Metric, DataFrame)>> {
     let default = Shape {
         zone: calendar.timezone.clone(),
@@ -173,6 +180,7 @@ pub fn frames(
     if let Some((first, last)) = span(tables)? {
         // A day either side: a working day in a zone behind or ahead of UTC reaches into them.
         let (first, last) = (first - Duration::days(1), last + Duration::days(1));
+        let first = origin.map_or(first, |origin| first.min(origin));
         let mut shapes: BTreeMap<&Shape, Vec<(NaiveDate, i64, i64)>> = BTreeMap::new();
         for (shape, _) in calendars.values() {
             shapes
@@ -184,7 +192,7 @@ pub fn frames(
                 .iter()
                 .filter(|(day, _, _)| !off.contains(day))
                 .map(|&(_, start, end)| (start, end));
-            rows.push_calendar(number[key.as_str()], stretches, first, last);
+            rows.push_calendar(number[key.as_str()], stretches, first, last, origin);
         }
     }
     Ok(vec![
@@ -333,14 +341,16 @@ struct Rows {
 
 impl Rows {
     /// One calendar's rows for every UTC day from `first` to `last`, from its working stretches
-    /// in time order.
+    /// in time order, `before_s` counted from `origin` (see [`frames`]).
     fn push_calendar(
         &mut self,
         id: i64,
         stretches: impl Iterator<Item = (i64, i64)>,
         first: NaiveDate,
         last: NaiveDate,
+        origin: Option<NaiveDate>,
     ) {
+        let rows_before = self.before_s.len();
         let epoch_day = |day: NaiveDate| {
             day.and_hms_opt(0, 0, 0)
                 .map(|t| t.and_utc().timestamp() / SECONDS_PER_DAY)
@@ -392,6 +402,13 @@ impl Rows {
             self.b_start_s.push(b.0 as f64);
             self.b_len_s.push(b.1 as f64);
             before += (a.1 + b.1) as f64;
+        }
+        // Whole seconds below 2^53: the shift is exact.
+        if let Some(origin) = origin.filter(|o| *o >= first && *o <= last) {
+            let at_origin = self.before_s[rows_before + (origin - first).num_days() as usize];
+            for value in &mut self.before_s[rows_before..] {
+                *value -= at_origin;
+            }
         }
     }
 
@@ -509,7 +526,7 @@ mod tests {
         tables: &BTreeMap<&'static str, LazyFrame>,
         calendar: &CalendarConfig,
     ) -> (DataFrame, DataFrame) {
-        let mut frames = frames(tables, calendar).unwrap().into_iter();
+        let mut frames = frames(tables, calendar, None).unwrap().into_iter();
         let (_, people) = frames.next().unwrap();
         let (_, working) = frames.next().unwrap();
         (people, working)

@@ -203,7 +203,7 @@ pub fn incidents(issues: LazyFrame, config: &DoraConfig) -> PolarsResult<LazyFra
 /// Each incident with each PR it names, parsed from `owner/name#N`; an incident that names
 /// none keeps one row with no PR, so that the incidents no deployment can be blamed for are
 /// still counted. The links are exploded by polars and parsed in one pass over the column.
-fn incident_links(issues: LazyFrame, config: &DoraConfig) -> PolarsResult<DataFrame> {
+pub(super) fn incident_links(issues: LazyFrame, config: &DoraConfig) -> PolarsResult<DataFrame> {
     let links = incidents(issues, config)?
         .explode(
             by_name(["linked_prs"], true, false),

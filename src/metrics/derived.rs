@@ -27,9 +27,13 @@ use crate::model::TIMESTAMP;
 ///   change with the ticket's next one and whether it is the ticket's first, which
 ///   `status_intervals` turns into time in each status. Finding a change's successor is a sort
 ///   here; in SQL without window functions it is a self-join that cost 9 s at 2,000 people.
+///
+/// `history`: the whole history's facts when `tables` hold a window of months
+/// ([`super::History`]): the status categories come from it.
 pub fn before_sql(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
+    history: Option<&super::History>,
 ) -> PolarsResult<Vec<(Metric, DataFrame)>> {
     let table = |name: &str| {
         tables
@@ -102,9 +106,12 @@ pub fn before_sql(
     let status_moves = crate::measure::timed("derived: status_moves", || {
         status_moves(table("issue_events"))
     })?;
-    let status_categories = crate::asof::status_categories(table("issues"))
-        .sort(["status"], Default::default())
-        .collect()?;
+    let status_categories = match history {
+        Some(history) => history.status_categories.clone(),
+        None => crate::asof::status_categories(table("issues"))
+            .sort(["status"], Default::default())
+            .collect()?,
+    };
 
     let pr_ai = crate::measure::timed("derived: pr_ai", || super::ai::pr_ai(tables, &config.ai))?;
     let pr_rework = crate::measure::timed("derived: pr_rework", || super::ai::pr_rework(tables))?;

@@ -11,6 +11,7 @@ pub mod ai;
 pub mod calendar;
 mod delivery;
 mod derived;
+mod history;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,6 +21,8 @@ use polars::sql::SQLContext;
 
 use crate::config::Config;
 use crate::measure::Stopwatch;
+
+pub use history::History;
 
 /// A built-in metric: one of the SQL files of `queries/metrics/` or a frame [`derived`] or
 /// `activity` computes. Built-ins are asked for by this type, so a misspelt name is a compile
@@ -285,8 +288,21 @@ pub struct Metrics {
     frames: BTreeMap<String, DataFrame>,
     /// Names of metrics that came from the user's own SQL files, in the order they ran.
     pub user_metrics: Vec<String>,
+    /// The whole history's facts, when the metrics were computed over a window of months.
+    history: Option<History>,
     /// The metrics [`compute_for_analysis`] released after their last SQL reader.
     released: Vec<String>,
+}
+
+/// What a computation of the metrics knows of the history beyond its tables.
+#[derive(Default)]
+pub struct Reach<'a> {
+    /// The whole history's facts, when the tables hold a window of months (`asof::window`);
+    /// `None` when they hold all of it, and the facts are read from them.
+    pub history: Option<&'a History>,
+    /// The first day of the months analysed: the working clock's origin
+    /// (`calendar::frames`), the same for a window and for the whole history.
+    pub first_day: Option<chrono::NaiveDate>,
 }
 
 impl Metrics {
@@ -322,6 +338,28 @@ impl Metrics {
         self.frames.keys().map(String::as_str)
     }
 
+    /// The first moment the data covers, in microseconds, as far as the months analysed need
+    /// it: the first action anyone (no bot) took, or the window's first moment when someone
+    /// acted before it (`History::acted_before`; whatever came before does not matter then).
+    pub fn observed_from_us(&self) -> PolarsResult<Option<i64>> {
+        let local = self.get(Metric::ActivityLocal);
+        let first = if local.height() == 0 {
+            None
+        } else {
+            local
+                .column("at")?
+                .as_materialized_series()
+                .cast(&DataType::Int64)?
+                .i64()?
+                .min()
+        };
+        let before = self.history.as_ref().and_then(|h| h.acted_before);
+        Ok(match (first, before) {
+            (Some(first), Some(before)) => Some(first.min(before - 1)),
+            (first, before) => first.or(before.map(|b| b - 1)),
+        })
+    }
+
     /// An SQL context holding the tables and every metric, for `teamlens query`.
     pub fn sql_context(&self, tables: &BTreeMap<&'static str, LazyFrame>) -> SQLContext {
         let context = SQLContext::new();
@@ -333,6 +371,24 @@ impl Metrics {
         }
         context
     }
+}
+
+/// The incidents among `issues` (`[dora]`'s types and labels) that name no PR: what the
+/// coverage says of the tickets a window of months leaves out, as `incident_links` says it of
+/// the others.
+pub fn incidents_without_pr(
+    issues: LazyFrame,
+    config: &crate::config::DoraConfig,
+) -> Result<usize, MetricsError> {
+    let links = delivery::incident_links(issues, config).map_err(query_error("incident_links"))?;
+    Ok(if links.height() > 0 {
+        links
+            .column("number")
+            .map_err(query_error("incident_links"))?
+            .null_count()
+    } else {
+        0
+    })
 }
 
 /// Stack for planning the metrics' queries. Polars plans a query recursively, one frame per node
@@ -360,7 +416,7 @@ pub fn compute(
     config: &Config,
     user_dir: Option<&Path>,
 ) -> Result<Metrics, MetricsError> {
-    compute_keeping(tables, config, user_dir, Keep::All)
+    compute_keeping(tables, config, user_dir, Keep::All, &Reach::default())
 }
 
 /// As [`compute`], keeping only what the detectors, the report and `validate` read after the
@@ -368,12 +424,14 @@ pub fn compute(
 /// intermediate result (`status_moves`, `status_intervals`, `working_time`, `pr_ai`, …) is
 /// released once the last SQL file that names it has run. At 2,000 people they are hundreds of
 /// megabytes the analysis would otherwise hold to its end, under every later step's peak.
+/// `reach`: what it knows of the history beyond `tables` ([`Reach`]).
 pub fn compute_for_analysis(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
     user_dir: Option<&Path>,
+    reach: &Reach,
 ) -> Result<Metrics, MetricsError> {
-    compute_keeping(tables, config, user_dir, Keep::Read)
+    compute_keeping(tables, config, user_dir, Keep::Read, reach)
 }
 
 fn compute_keeping(
@@ -381,12 +439,15 @@ fn compute_keeping(
     config: &Config,
     user_dir: Option<&Path>,
     keep: Keep,
+    reach: &Reach,
 ) -> Result<Metrics, MetricsError> {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("metrics".into())
             .stack_size(PLANNING_STACK_BYTES)
-            .spawn_scoped(scope, || compute_here(tables, config, user_dir, keep))
+            .spawn_scoped(scope, || {
+                compute_here(tables, config, user_dir, keep, reach)
+            })
             .map_err(MetricsError::Thread)?;
         worker
             .join()
@@ -432,9 +493,12 @@ fn last_readers<'a>(
 /// (`crate::scope`) computes it over every team's PRs merged in the judged months and hands
 /// it on as the table `team_pickups`, which [`compute`] then takes as the metric; without it
 /// the metric is `outcome_monthly`'s column.
+///
+/// `reach`: the analysis's, so that the working clock counts from the same day.
 pub fn team_pickups(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &Config,
+    reach: &Reach,
 ) -> Result<DataFrame, MetricsError> {
     let mut all: BTreeMap<&'static str, LazyFrame> = BTreeMap::new();
     for spec in crate::model::TABLES {
@@ -455,7 +519,7 @@ pub fn team_pickups(
             .name("metrics".into())
             .stack_size(PLANNING_STACK_BYTES)
             .spawn_scoped(scope, || {
-                compute_only(&all, config, None, Some(&only), Keep::Read)
+                compute_only(&all, config, None, Some(&only), Keep::Read, reach)
             })
             .map_err(MetricsError::Thread)?;
         worker
@@ -485,8 +549,9 @@ fn compute_here(
     config: &Config,
     user_dir: Option<&Path>,
     keep: Keep,
+    reach: &Reach,
 ) -> Result<Metrics, MetricsError> {
-    compute_only(tables, config, user_dir, None, keep)
+    compute_only(tables, config, user_dir, None, keep, reach)
 }
 
 /// Every metric, or with `only` the built-in SQL metrics named (and every derived table).
@@ -496,6 +561,7 @@ fn compute_only(
     user_dir: Option<&Path>,
     only: Option<&[Metric]>,
     keep: Keep,
+    reach: &Reach,
 ) -> Result<Metrics, MetricsError> {
     crate::identity::assistants::Assistants::check_removals(&config.ai)?;
     let mut context = SQLContext::new();
@@ -504,14 +570,16 @@ fn compute_only(
     }
     let mut frames = BTreeMap::new();
     let started = Stopwatch::start();
-    for (metric, frame) in derived::before_sql(tables, config).map_err(query_error("derived"))? {
+    for (metric, frame) in
+        derived::before_sql(tables, config, reach.history).map_err(query_error("derived"))?
+    {
         context.register(metric.name(), frame.clone().lazy());
         frames.insert(metric.name().to_string(), frame);
     }
     log_metric("derived", &started);
     let started = Stopwatch::start();
-    for (metric, frame) in
-        calendar::frames(tables, &config.calendar).map_err(query_error("calendar"))?
+    for (metric, frame) in calendar::frames(tables, &config.calendar, reach.first_day)
+        .map_err(query_error("calendar"))?
     {
         context.register(metric.name(), frame.clone().lazy());
         frames.insert(metric.name().to_string(), frame);
@@ -523,7 +591,10 @@ fn compute_only(
         .cloned()
         .unwrap_or_else(DataFrame::empty);
     if only.is_none() {
-        for (metric, frame) in activity::frames(tables, &bots).map_err(query_error("activity"))? {
+        for (metric, frame) in
+            activity::frames(tables, &bots, reach.history.map(|h| &h.usual_offsets))
+                .map_err(query_error("activity"))?
+        {
             context.register(metric.name(), frame.clone().lazy());
             frames.insert(metric.name().to_string(), frame);
         }
@@ -616,6 +687,7 @@ fn compute_only(
     Ok(Metrics {
         frames,
         user_metrics,
+        history: reach.history.cloned(),
         released,
     })
 }
@@ -1220,7 +1292,8 @@ mod tests {
     #[test]
     fn the_analysis_keeps_what_is_read_after_the_sql_and_releases_the_rest() {
         let all = compute(&tables(), &Config::default(), None).unwrap();
-        let kept = compute_for_analysis(&tables(), &Config::default(), None).unwrap();
+        let kept =
+            compute_for_analysis(&tables(), &Config::default(), None, &Reach::default()).unwrap();
         // Some SQL results have no order of their own: compared sorted.
         let sorted = |frame: &DataFrame| {
             let columns: Vec<String> = frame
@@ -1265,8 +1338,13 @@ mod tests {
             "SELECT COUNT(*) AS n FROM pr_rework",
         )
         .unwrap();
-        let metrics =
-            compute_for_analysis(&tables(), &Config::default(), Some(dir.path())).unwrap();
+        let metrics = compute_for_analysis(
+            &tables(),
+            &Config::default(),
+            Some(dir.path()),
+            &Reach::default(),
+        )
+        .unwrap();
         let all = compute(&tables(), &Config::default(), None).unwrap();
         assert_eq!(
             value(metrics.named("rework_rows").unwrap(), "n", 0),

@@ -18,6 +18,9 @@ use crate::detect::{Finding, FindingKind, Severity};
 const TEMPLATE: &str = include_str!("../../reports/templates/retro.md.j2");
 /// The file in the data directory that remembers the last retro.
 pub const STATE_FILE: &str = "retro_state.json";
+/// Months before the retro's period it reads (`analysis::Window`): with no earlier retro, the
+/// month before the period is its baseline.
+pub const LOOKBACK_MONTHS: usize = 1;
 const MOST_POINTS: usize = 5;
 const FEWEST_POINTS: usize = 3;
 

@@ -88,6 +88,15 @@ impl From<super::charts::ChartError> for ReportError {
 const TREND_MONTHS: usize = 6;
 /// Weeks of cycle-time phases shown (about a quarter).
 const PHASE_WEEKS: usize = 13;
+/// Months before the period's first that the report reads (`analysis::Window`): the month its
+/// tables compare with, and its trend months and cycle-time weeks, which end with the period's
+/// last month and so reach no further back from its first.
+pub const LOOKBACK_MONTHS: usize = {
+    let trend = TREND_MONTHS - 1;
+    // Thirteen weeks reach into at most this many months before the last one.
+    let weeks = (PHASE_WEEKS * 7).div_ceil(28);
+    if trend > weeks { trend } else { weeks }
+};
 /// The most people a review chart shows (the busiest first).
 const CHART_PEOPLE: usize = 20;
 /// The most team panels the output-beside-outcome chart draws (those that merged the most; the

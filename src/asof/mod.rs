@@ -22,9 +22,13 @@
 //! sprint's completion.
 //! The roster (`people`, `time_off`) is configuration, not history, and is not cut.
 
+mod window;
+
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
+
+pub use window::{WindowError, Windowed, window};
 
 /// Every table as it stood before `end` (microseconds since the epoch, exclusive). The tables
 /// named in `collect` are cut once, into memory, as soon as their cut is complete: the tables
@@ -32,9 +36,21 @@ use polars::prelude::*;
 /// at every read. Cut before the others refer to them, they are what the lazy cuts of
 /// `file_changes` and the rest join to, so the uncut frames are not kept alive beside them.
 pub fn as_of(
+    tables: BTreeMap<&'static str, LazyFrame>,
+    end: i64,
+    collect: &[&str],
+) -> PolarsResult<BTreeMap<&'static str, LazyFrame>> {
+    as_of_with(tables, end, collect, None)
+}
+
+/// [`as_of`], with each ticket status's category given (`categories`, as
+/// [`status_categories`] makes it) rather than taken from `tables`' tickets: what a window of
+/// months passes ([`window`]), whose tickets are not all the store's.
+pub fn as_of_with(
     mut tables: BTreeMap<&'static str, LazyFrame>,
     end: i64,
     collect: &[&str],
+    categories: Option<LazyFrame>,
 ) -> PolarsResult<BTreeMap<&'static str, LazyFrame>> {
     fn cut(
         tables: &mut BTreeMap<&'static str, LazyFrame>,
@@ -92,7 +108,10 @@ pub fn as_of(
     let events = tables.remove("issue_events");
     if let Some(issues) = tables.remove("issues") {
         let issues = match &events {
-            Some(events) => issues_as_of(issues, events.clone(), end),
+            Some(events) => {
+                let categories = categories.unwrap_or_else(|| status_categories(issues.clone()));
+                issues_as_of(issues, events.clone(), end, categories)
+            }
             None => issues.filter(before("created_at", end)),
         };
         tables.insert("issues", issues);
@@ -158,51 +177,54 @@ fn commit_landed_before(end: i64) -> Expr {
     .lt(lit(end))
 }
 
-fn pull_requests(prs: LazyFrame, end: i64) -> LazyFrame {
+/// A PR that existed at `end`: opened before it, and, read from git, landed before it.
+fn pull_request_existed(end: i64) -> Expr {
     // The git source's rows (`sources::git::SOURCE`, not imported: sources sit above this).
     let from_git = col("source").eq(lit("git"));
-    prs.filter(
-        before("created_at", end).and(
-            from_git
-                .fill_null(lit(false))
-                .not()
-                .or(before("merged_at", end).fill_null(lit(false))),
-        ),
+    before("created_at", end).and(
+        from_git
+            .fill_null(lit(false))
+            .not()
+            .or(before("merged_at", end).fill_null(lit(false))),
     )
-    .with_columns([
-        // A PR made ready later was a draft at the end.
-        when(
-            col("ready_at")
-                .is_not_null()
-                .and(before("ready_at", end).not()),
-        )
-        .then(lit(true))
-        .otherwise(col("draft"))
-        .alias("draft"),
-        when(
-            col("merged_at")
-                .is_not_null()
-                .and(before("merged_at", end).not()),
-        )
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(col("merged_by"))
-        .alias("merged_by"),
-    ])
-    .with_columns([
-        unless_before("merged_at", end),
-        unless_before("closed_at", end),
-        unless_before("ready_at", end),
-    ])
-    .with_column(
-        when(col("state").is_null())
+}
+
+fn pull_requests(prs: LazyFrame, end: i64) -> LazyFrame {
+    prs.filter(pull_request_existed(end))
+        .with_columns([
+            // A PR made ready later was a draft at the end.
+            when(
+                col("ready_at")
+                    .is_not_null()
+                    .and(before("ready_at", end).not()),
+            )
+            .then(lit(true))
+            .otherwise(col("draft"))
+            .alias("draft"),
+            when(
+                col("merged_at")
+                    .is_not_null()
+                    .and(before("merged_at", end).not()),
+            )
             .then(lit(NULL).cast(DataType::String))
-            .when(col("merged_at").is_not_null())
-            .then(lit("merged"))
-            .when(col("closed_at").is_not_null())
-            .then(lit("closed"))
-            .otherwise(lit("open"))
-            .alias("state"),
-    )
+            .otherwise(col("merged_by"))
+            .alias("merged_by"),
+        ])
+        .with_columns([
+            unless_before("merged_at", end),
+            unless_before("closed_at", end),
+            unless_before("ready_at", end),
+        ])
+        .with_column(
+            when(col("state").is_null())
+                .then(lit(NULL).cast(DataType::String))
+                .when(col("merged_at").is_not_null())
+                .then(lit("merged"))
+                .when(col("closed_at").is_not_null())
+                .then(lit("closed"))
+                .otherwise(lit("open"))
+                .alias("state"),
+        )
 }
 
 /// Rows of PRs that existed at the end.
@@ -254,7 +276,10 @@ fn file_changes(files: LazyFrame, commits: LazyFrame, prs: LazyFrame) -> LazyFra
 
 /// Each status's category (`status`, `status_category`) as the tickets stored use it: a status
 /// history names statuses, not their categories, and a status no stored ticket is in has none
-/// (its category is not recorded, not guessed). The time-in-status metric reads it too.
+/// (its category is not recorded, not guessed). Where tickets in one status disagree, the
+/// category most of them give it, the first by name on a tie: a function of the tickets, not
+/// of the order they are read in, so a window of months (`window`) and the whole store agree.
+/// The time-in-status metric reads it too.
 pub fn status_categories(issues: LazyFrame) -> LazyFrame {
     issues
         .filter(
@@ -262,13 +287,24 @@ pub fn status_categories(issues: LazyFrame) -> LazyFrame {
                 .is_not_null()
                 .and(col("status_category").is_not_null()),
         )
-        .group_by([col("status")])
+        .group_by([col("status"), col("status_category")])
+        .agg([len().alias("__tickets")])
+        .sort_by_exprs(
+            [col("status"), col("__tickets"), col("status_category")],
+            SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+        )
+        .group_by_stable([col("status")])
         .agg([col("status_category").first()])
 }
 
-/// Tickets created before the end, with the fields their later changes rewrote put back.
-fn issues_as_of(issues: LazyFrame, events: LazyFrame, end: i64) -> LazyFrame {
-    let categories = status_categories(issues.clone());
+/// Tickets created before the end, with the fields their later changes rewrote put back, each
+/// status's category as `categories` says.
+fn issues_as_of(
+    issues: LazyFrame,
+    events: LazyFrame,
+    end: i64,
+    categories: LazyFrame,
+) -> LazyFrame {
     let category_of = |status: &str, alias: &str| {
         categories.clone().select([
             col("status").alias(status),

@@ -1,0 +1,805 @@
+//! The rows a window of months needs, read without reading every month stored.
+//!
+//! A report judges its months and looks back a few more (trends, baselines, a detector's own
+//! window: `analysis::Window`). Reading every stored month for it made a month's report on a
+//! three-year store three times the cost of the same report on a one-year store. [`window`]
+//! reads the window's month partitions whole, never opens the partitions of later months it
+//! cannot see (the as-of cut would drop their rows), and of the months before the window keeps
+//! only the rows the window still needs, so that [`super::as_of`] over what it returns gives the
+//! window's months exactly what it gives them over the whole store:
+//!
+//! - **pull requests** still open at the window's start (not merged or closed before it: a PR
+//!   opened years ago and still open is a stuck item), and those a row of the window names (a
+//!   review, request, timeline event, commit or comment of the window, a commit's PR, a
+//!   deployment's PR);
+//! - **every row of those PRs and of the window's own PRs**, whatever its month: a PR's first
+//!   review, its commits written before it was opened, the approval a detector compares a later
+//!   review with; git commits that landed in the window or name one of those PRs; the file
+//!   changes of those commits and PRs;
+//! - **tickets** not done before the window's start (in progress, reopened, or resolved in the
+//!   window) and those a change or comment of the window or later names, with **every change of
+//!   those tickets**, the later ones included (the cut puts a ticket's fields back from its
+//!   first later change);
+//! - the roster, known time off, sprints and deployments whole: small, and read whole by the
+//!   delivery metrics (a deployment's number and the first deployment that shipped a PR are
+//!   over all of them).
+//!
+//! What is left over ([`Windowed::rest`]) is what only the whole history uses: who is who
+//! (an account's names over the years), the rows the report says it read, the first day of
+//! activity. Those readers get the window's rows (after the cut) and the rest, cut the same
+//! way, and nothing else.
+//!
+//! **Why a filter on the old partitions, not a summary of each partition in the manifest.**
+//! Every month of a real store keeps a few PRs open for good (0.2 % of a simulated year's PRs
+//! are never closed), so no month before the window can be skipped whole by a per-partition
+//! bound on when its rows close; only a row-level test says which rows are needed. That test
+//! reads a few columns: Parquet's reader decodes the filter's columns of an old partition
+//! (timestamps and PR numbers, integers) and only the matching rows of the others. A summary
+//! would also have to be written by every writer of the store and be missing from stores
+//! written before it, while the Parquet footer is in every file already. The filter on PR
+//! numbers is a superset (numbers repeat across repositories); the exact test, on repository
+//! and number, runs on the few rows it lets through.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::{before, commit_landed_before, left_join};
+use crate::common::time::micros_span;
+use crate::model;
+use crate::period::Month;
+use crate::store::{Partition, Store, StoreError};
+
+/// The normalized tables by name.
+pub type Tables = BTreeMap<&'static str, LazyFrame>;
+
+/// Why the window could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("reading the rows the months from {first} on need: {source}")]
+    Polars {
+        first: Month,
+        #[source]
+        source: PolarsError,
+    },
+}
+
+/// What [`window`] read.
+pub struct Windowed {
+    /// Every row the window needs, not yet cut (`super::as_of` cuts them): the tables the
+    /// analysis reads many times (`model::READ_REPEATEDLY`) in memory with their analysis
+    /// columns (`model::ANALYSIS_COLUMNS`), as `Store::analysis_tables` holds them, the others
+    /// lazy scans.
+    pub tables: Tables,
+    /// The rows of the months before the window that `tables` leaves out, as the as-of cut at
+    /// the window's end keeps them (lazy scans, nothing held): with `tables` after the cut,
+    /// the whole history as it stood, for what reads all of it (identities, `metrics::History`,
+    /// the coverage). The timeline events and file changes are only counted (`rest_rows`).
+    pub rest: Tables,
+    /// How many rows of each table `rest` holds, as the cut keeps them (tables it holds none
+    /// of are not named): counted here, where most are the stored rows less the window's.
+    pub rest_rows: BTreeMap<&'static str, usize>,
+    /// Each ticket status's category over every stored ticket (`super::status_categories`):
+    /// what the cut gives a status a ticket had at the end, as over the whole store.
+    pub categories: LazyFrame,
+}
+
+/// The rows the months `first` to `last` need (see the module documentation).
+pub fn window(store: &Store, first: Month, last: Month) -> Result<Windowed, WindowError> {
+    read(store, first, last).map_err(|e| match e {
+        Failure::Store(e) => WindowError::Store(e),
+        Failure::Polars(source) => WindowError::Polars { first, source },
+    })
+}
+
+enum Failure {
+    Store(StoreError),
+    Polars(PolarsError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+impl From<PolarsError> for Failure {
+    fn from(e: PolarsError) -> Self {
+        Failure::Polars(e)
+    }
+}
+
+/// Which partitions a read takes.
+#[derive(Clone, Copy)]
+enum Months {
+    /// Before the window.
+    Before,
+    /// The window's.
+    Inside,
+    /// After the window.
+    After,
+    /// The window's and after.
+    FromInside,
+    /// Every partition, and unpartitioned tables.
+    All,
+}
+
+/// Logs what a part of the read cost since the last (`TEAMLENS_LOG=teamlens=debug`), and
+/// starts the next.
+fn lap(watch: &mut crate::measure::Stopwatch, part: &str) {
+    tracing::debug!(
+        part,
+        seconds = watch.seconds(),
+        cpu_seconds = watch.cpu_seconds(),
+        "window read"
+    );
+    *watch = crate::measure::Stopwatch::start();
+}
+
+fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
+    let mut watch = crate::measure::Stopwatch::start();
+    let start = micros_span(first, first).0;
+    let end = micros_span(last, last).1;
+    let scan = |table: &str, months: Months| {
+        store.scan_partitions(table, move |partition| match (months, partition) {
+            (Months::All, _) => true,
+            (_, Partition::Whole | Partition::Unknown) => false,
+            (Months::Before, Partition::Month(m)) => m < first,
+            (Months::Inside, Partition::Month(m)) => m >= first && m <= last,
+            (Months::After, Partition::Month(m)) => m > last,
+            (Months::FromInside, Partition::Month(m)) => m >= first,
+        })
+    };
+    // The rows the months before the window hold, by the manifest.
+    let stored_before = |table: &str| -> usize {
+        store
+            .manifest()
+            .tables
+            .get(table)
+            .map(|t| {
+                t.files
+                    .iter()
+                    .filter(|f| matches!(f.partition(), Partition::Month(m) if m < first))
+                    .map(|f| f.rows)
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    // The rest's columns of a table, with those a test of which rows are the window's reads.
+    let lean = |table: &str, more: &[&str]| -> Vec<Expr> {
+        let mut columns: Vec<&str> = REST_COLUMNS
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map(|(_, c)| c.to_vec())
+            .unwrap_or_default();
+        for column in more {
+            if !columns.contains(column) {
+                columns.push(column);
+            }
+        }
+        columns.into_iter().map(col).collect()
+    };
+    let mut tables = Tables::new();
+    let mut rest = Tables::new();
+    let mut rest_rows = BTreeMap::new();
+
+    // The PRs the window's rows name.
+    let pr_key = |repo: Expr, number: Expr| [repo.alias("repo"), number.alias("number")];
+    let named = concat(
+        [
+            scan("reviews", Months::Inside)?.select(pr_key(col("repo"), col("number"))),
+            scan("review_requests", Months::Inside)?.select(pr_key(col("repo"), col("number"))),
+            scan("pr_events", Months::Inside)?.select(pr_key(col("repo"), col("number"))),
+            scan("pr_commits", Months::Inside)?.select(pr_key(col("repo"), col("number"))),
+            scan("comments", Months::Inside)?
+                .filter(col("target").eq(lit("pr")))
+                .select(pr_key(col("container"), col("item").cast(DataType::Int64))),
+            scan("commits", Months::FromInside)?.select(pr_key(col("repo"), col("pr_number"))),
+            scan("deployments", Months::FromInside)?
+                .select([col("repo"), col("pr_numbers")])
+                .explode(
+                    by_name(["pr_numbers"], true, false),
+                    ExplodeOptions {
+                        empty_as_null: false,
+                        keep_nulls: false,
+                    },
+                )
+                .select(pr_key(
+                    col("repo"),
+                    col("pr_numbers")
+                        .strict_cast(DataType::String)
+                        .cast(DataType::Int64),
+                )),
+        ],
+        UnionArgs::default(),
+    )?
+    .filter(col("repo").is_not_null().and(col("number").is_not_null()))
+    .unique(None, UniqueKeepStrategy::Any)
+    .collect()?;
+    lap(&mut watch, "the PRs its rows name");
+
+    // PRs: the window's, and of older months those still open at its start or named by it.
+    // The older months' PRs are read once, with the columns the rest keeps.
+    let done_before_start = |column: &str| before(column, start).fill_null(lit(false));
+    let alive = done_before_start("merged_at")
+        .or(done_before_start("closed_at"))
+        .not();
+    let old_prs = marked(
+        scan("pull_requests", Months::Before)?
+            .select(lean("pull_requests", &["closed_at", "first_commit_at"])),
+        named.lazy(),
+        &["repo", "number"],
+        &["repo", "number"],
+        "__named",
+    )
+    .with_column(alive.or(col("__named")).alias("__kept"))
+    .collect()?;
+    let kept_old_keys = old_prs
+        .clone()
+        .lazy()
+        .filter(col("__kept"))
+        .select([col("repo"), col("number")])
+        .collect()?;
+    let rest_prs = old_prs
+        .lazy()
+        .filter(col("__kept").not().and(super::pull_request_existed(end)))
+        .select(lean("pull_requests", &[]))
+        .collect()?;
+    rest_rows.insert("pull_requests", rest_prs.height());
+    let prs = in_memory(
+        "pull_requests",
+        concat(
+            [
+                of_keys(
+                    scan("pull_requests", Months::Before)?,
+                    &kept_old_keys,
+                    &["repo", "number"],
+                )?,
+                scan("pull_requests", Months::Inside)?,
+            ],
+            UnionArgs::default(),
+        )?,
+    )?;
+    let left_pr_keys = rest_prs.select(["repo", "number"])?;
+    rest.insert("pull_requests", rest_prs.lazy());
+    // The PRs that can have rows in the months before the window: those opened before it, and,
+    // for commits, those whose first commit was written before it.
+    let keys_where = |keep: Expr| -> PolarsResult<DataFrame> {
+        prs.clone()
+            .filter(keep)
+            .select([col("repo"), col("number")])
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect()
+    };
+    let opened_before = before("created_at", start).fill_null(lit(true));
+    let old_keys = keys_where(opened_before.clone())?;
+    let early_keys =
+        keys_where(opened_before.or(before("first_commit_at", start).fill_null(lit(true))))?;
+    let pr_keys = keys_where(lit(true))?;
+    tables.insert("pull_requests", prs);
+    lap(&mut watch, "pull requests");
+
+    // Every row of those PRs, whatever its month. A row is a PR's commit, review, request,
+    // timeline event or comment: only the commits are written before a PR is opened (and seen
+    // with it, `super::as_of`); the others follow its opening.
+    for table in ["reviews", "review_requests", "pr_events", "pr_commits"] {
+        let before_window = if table == "pr_commits" {
+            &early_keys
+        } else {
+            &old_keys
+        };
+        let kept = of_keys(
+            scan(table, Months::Before)?,
+            before_window,
+            &["repo", "number"],
+        )?
+        .collect()?;
+        let frame = concat(
+            [kept.clone().lazy(), scan(table, Months::Inside)?],
+            UnionArgs::default(),
+        )?;
+        tables.insert(table, in_memory(table, frame)?);
+        if table == "pr_events" {
+            // Only counted.
+            rest_rows.insert(table, stored_before(table).saturating_sub(kept.height()));
+            continue;
+        }
+        let mut left = marked(
+            scan(table, Months::Before)?.select(lean(table, &["repo", "number"])),
+            before_window.clone().lazy(),
+            &["repo", "number"],
+            &["repo", "number"],
+            "__kept",
+        )
+        .filter(col("__kept").not());
+        if table == "pr_commits" {
+            // Seen by the cut with their PR, if the rest has it.
+            left = marked(
+                left,
+                left_pr_keys.clone().lazy(),
+                &["repo", "number"],
+                &["repo", "number"],
+                "__seen",
+            )
+            .filter(col("__seen"));
+        }
+        let left = left.select(lean(table, &[])).collect()?;
+        rest_rows.insert(table, left.height());
+        rest.insert(table, left.lazy());
+    }
+    lap(&mut watch, "reviews, requests, events, PR commits");
+
+    // Tickets: the window's, and of older months those not done before its start or named by
+    // a change or comment of the window or later. The older months' tickets are read once.
+    let named_tickets = concat(
+        [
+            scan("issue_events", Months::FromInside)?.select([col("key")]),
+            scan("comments", Months::Inside)?
+                .filter(col("target").eq(lit("issue")))
+                .select([col("item").alias("key")]),
+        ],
+        UnionArgs::default(),
+    )?
+    .filter(col("key").is_not_null())
+    .unique(None, UniqueKeepStrategy::Any)
+    .collect()?;
+    // Key sets are tested by joins: a list of a hundred thousand keys in `is_in` is hashed
+    // again for every batch the reader hands on.
+    let of = |frame: LazyFrame, column: &str, keys: &DataFrame, name: &str| {
+        marked(frame, keys.clone().lazy(), &[column], &["key"], name)
+    };
+    let open_at_start = col("status_category")
+        .neq(lit("done"))
+        .fill_null(lit(true))
+        .or(col("resolved_at").is_null())
+        .or(before("resolved_at", start).not());
+    let old_tickets = of(
+        scan("issues", Months::Before)?.select(lean("issues", &[])),
+        "key",
+        &named_tickets,
+        "__named",
+    )
+    .with_column(open_at_start.or(col("__named")).alias("__kept"))
+    .drop(by_name(["__named"], true, false))
+    .collect()?;
+    let kept_old_tickets = old_tickets
+        .clone()
+        .lazy()
+        .filter(col("__kept"))
+        .select([col("key")])
+        .collect()?;
+    let rest_tickets = old_tickets
+        .lazy()
+        .filter(col("__kept").not().and(before("created_at", end)))
+        .drop(by_name(["__kept"], true, false))
+        .collect()?;
+    rest_rows.insert("issues", rest_tickets.height());
+    let left_ticket_keys =
+        rest_tickets
+            .select(["key"])?
+            .unique_stable(None, UniqueKeepStrategy::Any, None)?;
+    rest.insert("issues", rest_tickets.lazy());
+    let issues = in_memory(
+        "issues",
+        concat(
+            [
+                of_keys(scan("issues", Months::Before)?, &kept_old_tickets, &["key"])?,
+                scan("issues", Months::Inside)?,
+            ],
+            UnionArgs::default(),
+        )?,
+    )?;
+    let ticket_keys = issues
+        .clone()
+        .select([col("key")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    tables.insert("issues", issues);
+    // The changes of the months before the window, read once: those of its tickets it keeps;
+    // those of the rest's tickets (seen with them by the cut) it counts.
+    let old_events = of(
+        of(
+            scan("issue_events", Months::Before)?,
+            "key",
+            &ticket_keys,
+            "__kept",
+        ),
+        "key",
+        &left_ticket_keys,
+        "__left",
+    )
+    .filter(col("__kept").or(col("__left")))
+    .collect()?;
+    let split = |keep: &str| -> PolarsResult<DataFrame> {
+        old_events
+            .clone()
+            .lazy()
+            .filter(col(keep))
+            .drop(by_name(["__kept", "__left"], true, false))
+            .collect()
+    };
+    let kept_events = split("__kept")?;
+    rest_rows.insert("issue_events", split("__left")?.height());
+    drop(old_events);
+    tables.insert(
+        "issue_events",
+        in_memory(
+            "issue_events",
+            concat(
+                [
+                    kept_events.lazy(),
+                    scan("issue_events", Months::Inside)?,
+                    of(
+                        scan("issue_events", Months::After)?,
+                        "key",
+                        &ticket_keys,
+                        "__kept",
+                    )
+                    .filter(col("__kept"))
+                    .drop(by_name(["__kept"], true, false)),
+                ],
+                UnionArgs::default(),
+            )?,
+        )?,
+    );
+    // Whether one of the rest's is anyone's action is asked of a scan, which stops at the
+    // first.
+    rest.insert(
+        "issue_events",
+        of(
+            scan("issue_events", Months::Before)?.select(lean("issue_events", &[])),
+            "key",
+            &left_ticket_keys,
+            "__left",
+        )
+        .filter(col("__left"))
+        .drop(by_name(["__left"], true, false)),
+    );
+    lap(&mut watch, "tickets and their changes");
+
+    // Comments of the PRs and tickets kept, and the rest's, from one read.
+    let old_comments = of(
+        marked(
+            scan("comments", Months::Before)?
+                .with_column(col("item").cast(DataType::Int64).alias("__number")),
+            old_keys.clone().lazy(),
+            &["container", "__number"],
+            &["repo", "number"],
+            "__kept_pr",
+        ),
+        "item",
+        &ticket_keys,
+        "__kept_ticket",
+    )
+    .with_column(
+        col("target")
+            .eq(lit("pr"))
+            .and(col("__kept_pr"))
+            .or(col("target").eq(lit("issue")).and(col("__kept_ticket")))
+            .fill_null(lit(false))
+            .alias("__kept"),
+    )
+    .drop(by_name(
+        ["__number", "__kept_pr", "__kept_ticket"],
+        true,
+        false,
+    ))
+    .collect()?;
+    let kept_comments = old_comments
+        .clone()
+        .lazy()
+        .filter(col("__kept"))
+        .drop(by_name(["__kept"], true, false))
+        .collect()?;
+    let left_comments = old_comments
+        .lazy()
+        .filter(col("__kept").not())
+        .select(lean("comments", &[]))
+        .collect()?;
+    tables.insert(
+        "comments",
+        concat(
+            [kept_comments.lazy(), scan("comments", Months::Inside)?],
+            UnionArgs::default(),
+        )?,
+    );
+    rest_rows.insert("comments", left_comments.height());
+    rest.insert("comments", left_comments.lazy());
+    lap(&mut watch, "comments");
+
+    // Git commits: those that landed in the window or later, or name a kept PR; after it, only
+    // those the cut keeps (landed before the end).
+    let early_numbers = numbers(&early_keys, "number")?;
+    let commit_kept = |frame: LazyFrame| {
+        marked(
+            frame,
+            early_keys.clone().lazy(),
+            &["repo", "pr_number"],
+            &["repo", "number"],
+            "__kept_pr",
+        )
+        .with_column(
+            before("landed_at", start)
+                .not()
+                .fill_null(lit(false))
+                .or(col("__kept_pr"))
+                .alias("__kept"),
+        )
+        .drop(by_name(["__kept_pr"], true, false))
+    };
+    let kept_commits = commit_kept(
+        scan("commits", Months::Before)?.filter(
+            before("landed_at", start)
+                .not()
+                .fill_null(lit(false))
+                .or(col("pr_number")
+                    .is_in(early_numbers.lit().implode(true), false)
+                    .fill_null(lit(false))),
+        ),
+    )
+    .filter(col("__kept"))
+    .drop(by_name(["__kept"], true, false))
+    .collect()?;
+    let commits = concat(
+        [
+            kept_commits.lazy(),
+            scan("commits", Months::Inside)?,
+            scan("commits", Months::After)?.filter(commit_landed_before(end)),
+        ],
+        UnionArgs::default(),
+    )?;
+    let commit_keys = commits
+        .clone()
+        .select([col("repo"), col("sha")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    tables.insert("commits", commits);
+    let left_commits = commit_kept(
+        scan("commits", Months::Before)?.select(lean("commits", &["landed_at", "pr_number"])),
+    )
+    .filter(col("__kept").not().and(commit_landed_before(end)))
+    .select(lean("commits", &[]))
+    .collect()?;
+    rest_rows.insert("commits", left_commits.height());
+    let left_commit_keys = left_commits.select(["repo", "sha"])?;
+    rest.insert("commits", left_commits.lazy());
+    lap(&mut watch, "commits");
+
+    // File changes of the kept commits and PRs, read once into memory: the table has no
+    // months, so every read of it would read every month's. Those of the rest's are counted,
+    // from the same read.
+    // Kept or left by its PR, else by its commit: the window's and the rest's are apart.
+    let whose =
+        |keys: &DataFrame, left: &DataFrame, key: &str, name: &str| -> PolarsResult<LazyFrame> {
+            let mark = |frame: &DataFrame, value: bool| {
+                frame
+                    .clone()
+                    .lazy()
+                    .select([col("repo"), col(key), lit(value).alias(name)])
+            };
+            Ok(
+                concat([mark(keys, true), mark(left, false)], UnionArgs::default())?
+                    .unique(None, UniqueKeepStrategy::Any),
+            )
+        };
+    let files = scan("file_changes", Months::All)?
+        .join(
+            whose(&pr_keys, &left_pr_keys, "number", "__pr_kept")?,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            left_join(),
+        )
+        .join(
+            whose(&commit_keys, &left_commit_keys, "sha", "__commit_kept")?,
+            [col("repo"), col("sha")],
+            [col("repo"), col("sha")],
+            left_join(),
+        )
+        .with_columns([
+            col("__pr_kept")
+                .fill_null(lit(false))
+                .or(col("__commit_kept").fill_null(lit(false)))
+                .alias("__kept"),
+            col("__pr_kept")
+                .eq(lit(false))
+                .or(col("__commit_kept").eq(lit(false)))
+                .fill_null(lit(false))
+                .alias("__left"),
+        ])
+        .drop(by_name(["__pr_kept", "__commit_kept"], true, false))
+        .filter(col("__kept").or(col("__left")))
+        .collect()?;
+    rest_rows.insert(
+        "file_changes",
+        files
+            .clone()
+            .lazy()
+            .filter(col("__kept").not())
+            .collect()?
+            .height(),
+    );
+    tables.insert(
+        "file_changes",
+        files
+            .lazy()
+            .filter(col("__kept"))
+            .drop(by_name(["__kept", "__left"], true, false))
+            .collect()?
+            .lazy(),
+    );
+    lap(&mut watch, "file changes");
+
+    // Small tables, read whole.
+    for table in ["people", "time_off", "sprints", "deployments"] {
+        tables.insert(table, in_memory(table, scan(table, Months::All)?)?);
+    }
+    for spec in model::TABLES {
+        tables
+            .entry(spec.name)
+            .or_insert_with(|| model::empty_frame(spec).lazy());
+    }
+    let categories = super::status_categories(
+        scan("issues", Months::All)?.select([col("status"), col("status_category")]),
+    )
+    .collect()?
+    .lazy();
+    lap(&mut watch, "status categories");
+    Ok(Windowed {
+        tables,
+        rest,
+        rest_rows,
+        categories,
+    })
+}
+
+/// The rows of `frame` whose `columns` match a row of `keys` (which has the same columns):
+/// filtered first on the values of the last of them, which the Parquet reader tests as it
+/// reads, then exactly.
+fn of_keys(frame: LazyFrame, keys: &DataFrame, columns: &[&str]) -> PolarsResult<LazyFrame> {
+    let Some(last) = columns.last() else {
+        return Ok(frame);
+    };
+    let values = keys
+        .column(last)?
+        .as_materialized_series()
+        .drop_nulls()
+        .unique()?;
+    Ok(marked(
+        frame.filter(col(*last).is_in(values.lit().implode(true), false)),
+        keys.clone().lazy(),
+        columns,
+        columns,
+        "__kept",
+    )
+    .filter(col("__kept"))
+    .drop(by_name(["__kept"], true, false)))
+}
+
+/// The columns of the rest ([`Windowed::rest`]) its readers read: every person column the
+/// analysis holds and the names they sign with (who is who), the commits' offsets and times
+/// (`metrics::History`), what the coverage counts and spans, the tickets' statuses and what
+/// makes one an incident. Its PR timeline events and file changes are only counted; its
+/// ticket changes are only asked whether one is anyone's action, and stay a scan.
+pub const REST_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "pull_requests",
+        &[
+            "source",
+            "repo",
+            "number",
+            "author",
+            "merged_by",
+            "created_at",
+            "merged_at",
+        ],
+    ),
+    (
+        "reviews",
+        &[
+            "source",
+            "repo",
+            "number",
+            "reviewer",
+            "reviewer_name",
+            "submitted_at",
+        ],
+    ),
+    ("review_requests", &["requested"]),
+    (
+        "pr_commits",
+        &[
+            "repo",
+            "number",
+            "sha",
+            "author",
+            "authored_at",
+            "author_tz_offset_minutes",
+            "is_merge",
+        ],
+    ),
+    ("comments", &["author", "created_at"]),
+    (
+        "issues",
+        &[
+            "source",
+            "key",
+            "project",
+            "assignee",
+            "status",
+            "status_category",
+            "created_at",
+            "resolved_at",
+            "issue_type",
+            "labels",
+            "linked_prs",
+        ],
+    ),
+    ("issue_events", &["source", "key", "actor", "at", "field"]),
+    (
+        "commits",
+        &[
+            "source",
+            "repo",
+            "sha",
+            "author",
+            "author_name",
+            "committer",
+            "committer_name",
+            "authored_at",
+            "author_tz_offset_minutes",
+            "files",
+            "pr_number",
+        ],
+    ),
+];
+
+/// `frame` with a boolean column `name`: whether its `left` columns match a row of `keys`'
+/// `right` columns (a semi join's test, without polars' `semi_anti_join` feature), in
+/// `frame`'s order.
+fn marked(
+    frame: LazyFrame,
+    keys: LazyFrame,
+    left: &[&str],
+    right: &[&str],
+    name: &str,
+) -> LazyFrame {
+    let right_exprs: Vec<Expr> = right.iter().map(|c| col(*c)).collect();
+    let mut selected = right_exprs.clone();
+    selected.push(lit(true).alias(name));
+    frame
+        .join(
+            keys.select(selected).unique(None, UniqueKeepStrategy::Any),
+            left.iter().map(|c| col(*c)).collect::<Vec<_>>(),
+            right_exprs,
+            left_join(),
+        )
+        .with_column(col(name).fill_null(lit(false)))
+}
+
+/// A table the analysis reads many times, in memory with its analysis columns; others as they
+/// are.
+fn in_memory(table: &str, frame: LazyFrame) -> PolarsResult<LazyFrame> {
+    if !model::READ_REPEATEDLY.contains(&table) {
+        return Ok(frame);
+    }
+    let columns = model::ANALYSIS_COLUMNS
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(_, columns)| columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
+    let frame = match columns {
+        Some(columns) => frame.select(columns),
+        None => frame,
+    };
+    Ok(frame.collect()?.lazy())
+}
+
+/// A frame's integer column's distinct values.
+fn numbers(frame: &DataFrame, column: &str) -> PolarsResult<Series> {
+    frame
+        .column(column)?
+        .as_materialized_series()
+        .drop_nulls()
+        .unique()
+}

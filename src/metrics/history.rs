@@ -1,0 +1,136 @@
+//! What the metrics read of the months before a window.
+//!
+//! A report's metrics are computed over the months it reads (`analysis::Window`,
+//! `asof::window`), but a few facts reach further back: where someone usually is (the offset
+//! their own commits record most often places their other actions, over every commit they
+//! made), each ticket status's category (a status only old tickets are in still names one),
+//! and whether anyone acted before the window at all (the first day the data covers bounds a
+//! person's working days, `attrition_risk`). [`History`] holds them, small: a row per person,
+//! per status, one flag. [`History::compute`] reads them from the window's tables and the rest
+//! of the store's (`asof::Windowed::rest`), of which it reads only the commits' authors and
+//! offsets, the tickets' statuses, and one action if there is one.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::activity::{self, Kinds, Pushed};
+use super::derived;
+use crate::config::Config;
+
+type Tables = BTreeMap<&'static str, LazyFrame>;
+
+/// The whole history's facts the metrics read (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct History {
+    /// The window's first moment, in microseconds, when someone (no bot) acted before it: the
+    /// data covers the window whole. `None` when no one did.
+    pub acted_before: Option<i64>,
+    /// Each person's usual UTC offset (`person`, `usual_offset`), as
+    /// `activity::usual_offsets` gives it over every commit.
+    pub usual_offsets: DataFrame,
+    /// Each ticket status's category over every ticket (`crate::asof::status_categories`).
+    pub status_categories: DataFrame,
+}
+
+impl History {
+    /// The facts of the window's `tables` (cut to its end, identities applied) and of the
+    /// `rest` of the store before the window (cut the same way, accounts as stored: `renamed`
+    /// maps each merged account to its person), `start` the window's first moment.
+    pub fn compute(
+        tables: &Tables,
+        rest: &Tables,
+        renamed: &BTreeMap<String, String>,
+        config: &Config,
+        start: i64,
+    ) -> PolarsResult<History> {
+        let table = |tables: &Tables, name: &str| {
+            tables
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| DataFrame::empty().lazy())
+        };
+        let bots = derived::bots(tables, config)?;
+        let acted_before = match activity::actions(rest, &bots, Kinds::All, Pushed::Ignored, None)?
+        {
+            Some(actions) => (actions.limit(1).collect()?.height() > 0).then_some(start),
+            None => None,
+        };
+        // Each person's commits per offset: the window's (persons merged already) and the
+        // rest's (accounts as stored, merged here). A clone's commit counts unless a PR's
+        // commit of either has its SHA.
+        let pushed = concat(
+            [
+                table(tables, "pr_commits").select([col("sha")]),
+                table(rest, "pr_commits").select([col("sha")]),
+            ],
+            UnionArgs::default(),
+        )?;
+        let mut counts = Vec::new();
+        if let Some(actions) =
+            activity::actions(tables, &bots, Kinds::Commits, Pushed::OfTables, None)?
+        {
+            counts.push(activity::offset_counts(actions).collect()?);
+        }
+        if let Some(actions) = activity::actions(
+            rest,
+            &bots,
+            Kinds::Commits,
+            Pushed::These(Box::new(pushed)),
+            None,
+        )? {
+            let counted = activity::offset_counts(actions).collect()?;
+            let person: Vec<Option<&str>> = counted
+                .column("person")?
+                .str()?
+                .iter()
+                .map(|p| p.map(|p| renamed.get(p).map_or(p, String::as_str)))
+                .collect();
+            counts.push(DataFrame::new(
+                counted.height(),
+                vec![
+                    Column::new("person".into(), person),
+                    counted.column("own_offset")?.clone(),
+                    counted.column("actions")?.clone(),
+                ],
+            )?);
+        }
+        let usual_offsets = match counts.is_empty() {
+            true => no_offsets()?,
+            false => activity::usual_offsets(
+                concat(
+                    counts.into_iter().map(DataFrame::lazy).collect::<Vec<_>>(),
+                    UnionArgs::default(),
+                )?
+                .group_by([col("person"), col("own_offset")])
+                .agg([col("actions").sum()]),
+            )
+            .collect()?,
+        };
+        let statuses = |tables: &Tables| {
+            table(tables, "issues").select([col("status"), col("status_category")])
+        };
+        let status_categories = crate::asof::status_categories(concat(
+            [statuses(tables), statuses(rest)],
+            UnionArgs::default(),
+        )?)
+        .sort(["status"], Default::default())
+        .collect()?;
+        Ok(History {
+            acted_before,
+            usual_offsets,
+            status_categories,
+        })
+    }
+}
+
+/// No one's usual offset, with the columns.
+fn no_offsets() -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        0,
+        vec![
+            Column::new_empty("person".into(), &DataType::String),
+            Column::new_empty("usual_offset".into(), &DataType::Int64),
+        ],
+    )
+}
