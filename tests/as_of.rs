@@ -11,7 +11,7 @@ mod support;
 
 use std::path::Path;
 
-use support::git_repo::{git, git_env, init};
+use support::git_repo::{commit, git, git_env, init};
 use support::{assert_same_reports, teamlens};
 
 fn report(data: &Path, period: &[&str], out: &Path) {
@@ -83,21 +83,6 @@ fn simulate_refuses_to_record_past_its_last_month() {
         stderr.contains("--recorded-until 2026-07 is after --until 2026-06"),
         "{stderr}"
     );
-}
-
-/// Commits `file` with `message` as `who` (name, e-mail) at `date`, in `dir`.
-fn commit(dir: &Path, who: (&str, &str), date: &str, file: &str, message: &str) {
-    let path = dir.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, format!("{message}\n{date}\n")).unwrap();
-    git(dir, &["add", file]);
-    let env = [
-        ("GIT_AUTHOR_NAME", who.0.as_ref()),
-        ("GIT_AUTHOR_EMAIL", who.1.as_ref()),
-        ("GIT_AUTHOR_DATE", date.as_ref()),
-        ("GIT_COMMITTER_DATE", date.as_ref()),
-    ];
-    git_env(dir, &["commit", "-q", "-m", message], &env);
 }
 
 /// A merge of `branch` into the current branch at `date` (as the committer of the day).

@@ -9,7 +9,7 @@ mod support;
 
 use std::path::Path;
 
-use support::git_repo::{git, git_env, init};
+use support::git_repo::{commit, git, git_env, init};
 use support::{assert_same_reports, teamlens};
 
 /// `teamlens report` over `data` for `period` into `out`, reading the window or (`whole`) every
@@ -160,21 +160,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
-}
-
-/// Commits a file as `who` (name, e-mail) at `date`, with `message`.
-fn commit(dir: &Path, who: (&str, &str), date: &str, file: &str, message: &str) {
-    let path = dir.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, format!("{message}\n{date}\n")).unwrap();
-    git(dir, &["add", file]);
-    let env = [
-        ("GIT_AUTHOR_NAME", who.0.as_ref()),
-        ("GIT_AUTHOR_EMAIL", who.1.as_ref()),
-        ("GIT_AUTHOR_DATE", date.as_ref()),
-        ("GIT_COMMITTER_DATE", date.as_ref()),
-    ];
-    git_env(dir, &["commit", "-q", "-m", message], &env);
 }
 
 #[test]

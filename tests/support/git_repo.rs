@@ -35,6 +35,21 @@ pub fn git_env(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Commits `file` (its content `message` and `date`) as `who` (name, e-mail) at `date`, in `dir`.
+pub fn commit(dir: &Path, who: (&str, &str), date: &str, file: &str, message: &str) {
+    let path = dir.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("{message}\n{date}\n")).unwrap();
+    git(dir, &["add", file]);
+    let env = [
+        ("GIT_AUTHOR_NAME", who.0.as_ref()),
+        ("GIT_AUTHOR_EMAIL", who.1.as_ref()),
+        ("GIT_AUTHOR_DATE", date.as_ref()),
+        ("GIT_COMMITTER_DATE", date.as_ref()),
+    ];
+    git_env(dir, &["commit", "-q", "-m", message], &env);
+}
+
 pub fn init(dir: &Path) {
     git(dir, &["init", "-q", "-b", "main"]);
 }
