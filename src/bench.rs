@@ -801,6 +801,29 @@ fn spread(seconds: &[f64]) -> String {
     format!(" (median of {}: {min:.3}–{max:.3})", seconds.len())
 }
 
+/// One line of the text report: what was timed, its seconds, its peak memory (when measured) and
+/// the spread of its runs, in the columns of the phases above it.
+fn timed_line(text: &mut String, what: &str, seconds: f64, peak: Option<String>, runs: &[f64]) {
+    text.push_str(&format!(
+        "  {what:<34} {seconds:>9.3} {:>16}{}\n",
+        peak.unwrap_or_default(),
+        spread(runs)
+    ));
+}
+
+/// A run's phases, one line each, indented by `indent` under the totals' column.
+fn phase_lines(text: &mut String, phases: &[Phase], indent: &str) {
+    let width = 36 - indent.len();
+    for phase in phases {
+        text.push_str(&format!(
+            "{indent}{:<width$} {:>9.3} {:>16}\n",
+            phase.phase,
+            phase.seconds,
+            phase.peak_rss_bytes.map(mib).unwrap_or_else(|| "?".into())
+        ));
+    }
+}
+
 fn mib(bytes: u64) -> String {
     format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
@@ -842,41 +865,34 @@ pub fn describe(result: &SizeResult) -> String {
         "  {:<34} {:>9} {:>16}\n",
         "phase (of the median run)", "seconds", "peak RSS so far"
     ));
-    for phase in &result.phases {
-        text.push_str(&format!(
-            "  {:<34} {:>9.3} {:>16}\n",
-            phase.phase,
-            phase.seconds,
-            phase.peak_rss_bytes.map(mib).unwrap_or_else(|| "?".into())
-        ));
-    }
-    text.push_str(&format!(
-        "  {:<34} {:>9.3} {:>16}{}\n",
+    phase_lines(&mut text, &result.phases, "  ");
+    timed_line(
+        &mut text,
         "analysis (all of the above)",
         result.analysis_seconds,
-        mib(result.peak_rss_bytes),
-        spread(&result.analysis_seconds_runs)
-    ));
-    text.push_str(&format!(
-        "  {:<34} {:>9.3} {:>16}{}\n",
+        Some(mib(result.peak_rss_bytes)),
+        &result.analysis_seconds_runs,
+    );
+    timed_line(
+        &mut text,
         "scan floor (needed columns)",
         result.scan_floor_seconds,
-        mib(result.scan_floor_peak_rss_bytes),
-        spread(&result.scan_floor_seconds_runs)
-    ));
+        Some(mib(result.scan_floor_peak_rss_bytes)),
+        &result.scan_floor_seconds_runs,
+    );
     text.push_str(&format!(
         "  {:<34} {:>9.2}x\n",
         "ratio analysis / floor", result.ratio
     ));
     match (result.duckdb_sql_seconds, result.duckdb_load_seconds) {
         (Some(sql), Some(load)) => {
-            text.push_str(&format!(
-                "  {:<34} {:>9.3} {:>16}{}\n",
+            timed_line(
+                &mut text,
                 "DuckDB: the metric SQL alone",
                 sql,
-                "",
-                spread(&result.duckdb_sql_seconds_runs)
-            ));
+                None,
+                &result.duckdb_sql_seconds_runs,
+            );
             let slowest: Vec<String> = result
                 .duckdb_slowest
                 .iter()
@@ -898,21 +914,14 @@ pub fn describe(result: &SizeResult) -> String {
         "  one team's report ({}, {} people, the median-sized team; phases of its median run):\n",
         result.team, result.team_people
     ));
-    for phase in &result.team_phases {
-        text.push_str(&format!(
-            "    {:<32} {:>9.3} {:>16}\n",
-            phase.phase,
-            phase.seconds,
-            phase.peak_rss_bytes.map(mib).unwrap_or_else(|| "?".into())
-        ));
-    }
-    text.push_str(&format!(
-        "  {:<34} {:>9.3} {:>16}{}\n",
+    phase_lines(&mut text, &result.team_phases, "    ");
+    timed_line(
+        &mut text,
         "team's report (all of the above)",
         result.team_report_seconds,
-        mib(result.team_peak_rss_bytes),
-        spread(&result.team_report_seconds_runs)
-    ));
+        Some(mib(result.team_peak_rss_bytes)),
+        &result.team_report_seconds_runs,
+    );
     text.push_str(&format!(
         "  {:<34} {:>9.3}x (CPU seconds {})\n",
         "ratio team / organisation",
@@ -922,22 +931,22 @@ pub fn describe(result: &SizeResult) -> String {
             .map_or_else(|| "?".to_string(), |s| format!("{s:.3}"))
     ));
     if let Some(seconds) = result.whole_history_seconds {
-        text.push_str(&format!(
-            "  {:<34} {:>9.3} {:>16}{}\n",
+        timed_line(
+            &mut text,
             "analysis reading every month",
             seconds,
-            "",
-            spread(&result.whole_history_seconds_runs)
-        ));
+            None,
+            &result.whole_history_seconds_runs,
+        );
     }
     if let Some(seconds) = result.retro_seconds {
-        text.push_str(&format!(
-            "  {:<34} {:>9.3} {:>16}{}\n",
+        timed_line(
+            &mut text,
             "retro of the month",
             seconds,
-            "",
-            spread(&result.retro_seconds_runs)
-        ));
+            None,
+            &result.retro_seconds_runs,
+        );
     }
     for (what, ratio) in [
         (

@@ -203,15 +203,7 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
             ("analysis_seconds_runs", analysis),
             ("scan_floor_seconds_runs", floor),
         ] {
-            let mut seconds: Vec<f64> = result[runs]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_f64().unwrap())
-                .collect();
-            seconds.sort_by(f64::total_cmp);
-            assert_eq!(seconds.len(), 3, "{runs}");
-            assert_eq!(seconds[1], median, "{runs}: the median is the middle run");
+            assert_median_of_three(result, runs, median);
         }
         assert!(result["peak_rss_bytes"].as_u64().unwrap() > 10 << 20);
         let phases: Vec<&str> = result["phases"]
@@ -261,15 +253,8 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
         assert_eq!(result["cached"], false);
         if with_duckdb {
             let sql = result["duckdb_sql_seconds"].as_f64().unwrap();
-            let mut runs: Vec<f64> = result["duckdb_sql_seconds_runs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_f64().unwrap())
-                .collect();
-            runs.sort_by(f64::total_cmp);
-            assert_eq!(runs.len(), 3, "DuckDB runs once after each analysis");
-            assert_eq!(runs[1], sql, "the median DuckDB run");
+            // DuckDB runs once after each analysis.
+            assert_median_of_three(result, "duckdb_sql_seconds_runs", sql);
             assert!(result["duckdb_load_seconds"].as_f64().unwrap() > 0.0);
             let over = result["analysis_over_duckdb_sql"].as_f64().unwrap();
             assert!((over - analysis / sql).abs() < 1e-9 * over.max(1.0));
@@ -348,4 +333,17 @@ fn bench_text_names_the_phases_and_the_goals() {
             "`{expected}` missing from:\n{text}"
         );
     }
+}
+
+/// `result[runs]` holds three runs, and `median` is the middle one.
+fn assert_median_of_three(result: &serde_json::Value, runs: &str, median: f64) {
+    let mut seconds: Vec<f64> = result[runs]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_f64().unwrap())
+        .collect();
+    seconds.sort_by(f64::total_cmp);
+    assert_eq!(seconds.len(), 3, "{runs}");
+    assert_eq!(seconds[1], median, "{runs}: the median is the middle run");
 }
