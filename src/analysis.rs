@@ -411,6 +411,28 @@ pub fn analyze_teams(
     let window = Window::of(span, config);
     // A user's own SQL may read any column of any month, so it gets the full scans.
     let read = Read::from(store, window, user_metrics.is_some())?;
+    analyze_read(read, config, span, user_metrics, teams)
+}
+
+/// [`analyze`] over every stored month up to the span's end, not its window: for what needs
+/// the whole history in the analysis's own rows (`validate`'s months of each person, commit
+/// hours and appearances over the whole store), which a window would leave out.
+pub fn analyze_whole_history(
+    store: &Store,
+    config: &Config,
+    span: MonthSpan,
+) -> Result<Analysis, AnalysisError> {
+    let read = Read::whole(store, Window::of(span, config))?;
+    analyze_read(read, config, span, None, &[])
+}
+
+fn analyze_read(
+    read: Read,
+    config: &Config,
+    span: MonthSpan,
+    user_metrics: Option<&Path>,
+    teams: &[String],
+) -> Result<Analysis, AnalysisError> {
     let loaded = Loaded::settle(read, config)?;
     let (loaded, narrowed) = loaded.narrow(config, span, teams, user_metrics.is_none())?;
     let metrics =

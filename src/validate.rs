@@ -211,7 +211,7 @@ pub fn run_history(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| dir.display().to_string());
     let mut months = Vec::new();
-    let mut last_analysis = None;
+    let mut judged_any = false;
     let mut month = first;
     while month <= last {
         let analysis = crate::analysis::analyze(&store, config, MonthSpan::month(month), None)?;
@@ -229,10 +229,10 @@ pub fn run_history(
                 .collect(),
             not_judged: analysis.outcome.not_judged.clone(),
         });
-        last_analysis = Some(analysis);
+        judged_any = true;
         month = month.next();
     }
-    let Some(analysis) = last_analysis else {
+    if !judged_any {
         return Ok(HistoryRun {
             name,
             months,
@@ -241,7 +241,10 @@ pub fn run_history(
             person_months: BTreeSet::new(),
             commit_hours: BTreeMap::new(),
         });
-    };
+    }
+    // Each month above read its window; who was active when, commit hours and appearances are
+    // facts of the whole store, so they come from one analysis over every month.
+    let analysis = crate::analysis::analyze_whole_history(&store, config, MonthSpan::month(last))?;
     let judged: BTreeSet<Month> = months.iter().map(|m| m.month).collect();
     let monthly = analysis.metrics.get(Metric::PersonMonthly);
     let (mut team_months, mut person_months) = (BTreeSet::new(), BTreeSet::new());
