@@ -38,7 +38,7 @@ use crate::sources::fetch::{ScopeError, lock};
 use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
-    StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
+    StagingError, read_checkpoint, read_pages, remove_dir, sanitize, write_checkpoint, write_page,
 };
 use crate::sources::tickets::{self, Counts, IssueRows};
 use crate::store::{Replacement, Store, StoreError};
@@ -703,21 +703,7 @@ fn latest_versions(pages: Vec<Dataset>) -> Dataset {
 
 /// Where a project's unfinished fetch keeps its pages and checkpoint.
 pub fn staging_dir(staging_root: &Path, project: &str) -> PathBuf {
-    let cleaned: String = project
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    staging_root.join(if cleaned.is_empty() {
-        "_".into()
-    } else {
-        cleaned
-    })
+    staging_root.join(sanitize(project))
 }
 
 impl From<StagingError> for SyncError {

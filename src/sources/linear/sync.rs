@@ -48,7 +48,7 @@ use crate::sources::fetch::{ScopeError, lock};
 use crate::sources::identities::Identities;
 pub use crate::sources::staging::checkpoint_path;
 use crate::sources::staging::{
-    StagingError, read_checkpoint, read_pages, remove_dir, write_checkpoint, write_page,
+    StagingError, read_checkpoint, read_pages, remove_dir, sanitize, write_checkpoint, write_page,
 };
 use crate::sources::tickets::{self, Counts, IssueRows, ScopeEstimate};
 use crate::store::{Replacement, Store, StoreError};
@@ -759,15 +759,7 @@ fn latest_versions(
 
 /// `<staging>/<TEAM>`.
 pub fn staging_dir(staging_root: &Path, team: &str) -> PathBuf {
-    let cleaned: String = team
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    staging_root.join(if cleaned.is_empty() {
-        "_".into()
-    } else {
-        cleaned
-    })
+    staging_root.join(sanitize(team))
 }
 
 impl From<StagingError> for SyncError {
