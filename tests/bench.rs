@@ -347,3 +347,79 @@ fn assert_median_of_three(result: &serde_json::Value, runs: &str, median: f64) {
     assert_eq!(seconds.len(), 3, "{runs}");
     assert_eq!(seconds[1], median, "{runs}: the median is the middle run");
 }
+
+/// `--months 1,3`: one store per length, the longer's times as ratios to the shorter's (#27's
+/// goal 1), DuckDB only on the shorter, where it and the analysis read the same months.
+#[test]
+fn bench_compares_stores_of_several_lengths() {
+    let cache = tempfile::tempdir().unwrap();
+    let duckdb_missing = (!support::other_engines::runs("python3", &["-c", "import duckdb"]))
+        .then(|| "python3 cannot import duckdb: pip install duckdb".to_string());
+    let with_duckdb = support::other_engines::available(
+        "bench_compares_stores_of_several_lengths (DuckDB on the shorter store only)",
+        "TEAMLENS_REQUIRE_DUCKDB",
+        duckdb_missing,
+    );
+    let output = support::teamlens()
+        .arg("--data-dir")
+        .arg(cache.path())
+        .args([
+            "bench",
+            "--sizes",
+            "12",
+            "--months",
+            "3,1",
+            "--runs",
+            "1",
+            "--whole-history",
+            "--retro",
+            "--format",
+            "json",
+        ])
+        .args(if with_duckdb {
+            &[][..]
+        } else {
+            &["--no-duckdb"][..]
+        })
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(results.len(), 2, "one object per store");
+    let (short, long) = (&results[0], &results[1]);
+    assert_eq!(short["months"], 1, "the fewest months first");
+    assert_eq!(long["months"], 3);
+    assert!(long["stored_months"].as_u64() > short["stored_months"].as_u64());
+    for name in [
+        "stored_months_ratio",
+        "whole_history_stored_months_ratio",
+        "retro_stored_months_ratio",
+    ] {
+        assert!(
+            short[name].is_null(),
+            "{name}: the shorter store is the base"
+        );
+    }
+    let ratio = long["stored_months_ratio"].as_f64().unwrap();
+    let expected =
+        long["analysis_seconds"].as_f64().unwrap() / short["analysis_seconds"].as_f64().unwrap();
+    assert!(
+        (ratio - expected).abs() < 1e-9 * expected.max(1.0),
+        "{ratio} against {expected}"
+    );
+    assert!(long["whole_history_stored_months_ratio"].as_f64().unwrap() > 0.0);
+    assert!(long["retro_stored_months_ratio"].as_f64().unwrap() > 0.0);
+    if with_duckdb {
+        assert!(short["duckdb_sql_seconds"].as_f64().unwrap() > 0.0);
+        assert!(long["duckdb_sql_seconds"].is_null());
+        assert_eq!(long["duckdb_note"], "measured on the 1-month store only");
+    }
+}
