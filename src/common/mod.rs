@@ -5,6 +5,7 @@
 pub mod attribution;
 pub mod authorship;
 pub mod disclosure;
+pub mod errors;
 pub mod files;
 pub mod frame;
 pub mod holidays;

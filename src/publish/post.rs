@@ -21,6 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::PublishError;
+use crate::common::errors::with_causes;
 use crate::config::PublishConfig;
 use crate::sources::backoff::{Backoff, retrying};
 
@@ -175,7 +176,7 @@ async fn post_async(
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| PostError::Setup(describe(&e.without_url())))?;
+        .map_err(|e| PostError::Setup(with_causes(&e.without_url())))?;
     let bytes = serde_json::to_vec(body).map_err(|e| PostError::Setup(e.to_string()))?;
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -197,7 +198,7 @@ async fn post_async(
         let response = match sent {
             Ok(response) => response,
             Err(error) if error.is_connect() => {
-                let message = url.redact(&describe(&error.without_url()));
+                let message = url.redact(&with_causes(&error.without_url()));
                 if attempts >= config.max_attempts {
                     return Err(PostError::Unreachable { attempts, message });
                 }
@@ -210,7 +211,7 @@ async fn post_async(
                 let message = if error.is_timeout() {
                     format!("no answer within {} s", config.timeout_secs)
                 } else {
-                    url.redact(&describe(&error.without_url()))
+                    url.redact(&with_causes(&error.without_url()))
                 };
                 return Err(PostError::Unsure { message });
             }
@@ -229,7 +230,7 @@ async fn post_async(
                 return Err(PostError::Unsure {
                     message: format!(
                         "HTTP {status}, then the answer was cut short ({})",
-                        url.redact(&describe(&error.without_url()))
+                        url.redact(&with_causes(&error.without_url()))
                     ),
                 });
             }
@@ -259,21 +260,6 @@ async fn post_async(
         ));
         tokio::time::sleep(wait).await;
     }
-}
-
-/// A reqwest error with its causes, the URL already removed by the caller.
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

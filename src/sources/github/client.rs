@@ -38,6 +38,7 @@ use tokio::sync::Semaphore;
 
 use super::auth::{Credential, CredentialOrigin};
 use super::documents::Document;
+use crate::common::errors::with_causes;
 use crate::config::GitHubConfig;
 use crate::sources::backoff::{retrying, waiting_for_reset};
 
@@ -758,7 +759,7 @@ impl GitHubClient {
                 return Attempt::Retry {
                     after: None,
                     status: None,
-                    message: describe_transport_error(&error),
+                    message: with_causes(&error),
                     secondary: false,
                 };
             }
@@ -774,7 +775,7 @@ impl GitHubClient {
                     status: None,
                     message: format!(
                         "malformed: the answer was cut short ({})",
-                        describe_transport_error(&error)
+                        with_causes(&error)
                     ),
                     secondary: false,
                 };
@@ -1033,21 +1034,6 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
         let url = url.trim().strip_prefix('<')?.strip_suffix('>')?;
         is_next.then(|| url.to_string())
     })
-}
-
-/// A transport error in words, with its causes (octocrab's own message is terse).
-fn describe_transport_error(error: &octocrab::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::documents::Document;
+use crate::common::errors::with_causes;
 use crate::config::LinearConfig;
 use crate::sources::backoff::{retrying, waiting_for_reset};
 
@@ -416,7 +417,7 @@ impl LinearClient {
                 return Attempt::Retry {
                     after: None,
                     status: None,
-                    message: describe(&error),
+                    message: with_causes(&error),
                 };
             }
         };
@@ -429,7 +430,10 @@ impl LinearClient {
                 return Attempt::Retry {
                     after: None,
                     status: None,
-                    message: format!("malformed: the answer was cut short ({})", describe(&error)),
+                    message: format!(
+                        "malformed: the answer was cut short ({})",
+                        with_causes(&error)
+                    ),
                 };
             }
         };
@@ -591,20 +595,6 @@ fn header_number(headers: &HeaderMap, name: &str) -> Option<i64> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<f64>().ok())
         .map(|v| v as i64)
-}
-
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
