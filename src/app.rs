@@ -1371,6 +1371,7 @@ fn timed_report(
     let computed = log.time("compute all metrics", || {
         metrics::compute_for_analysis(&loaded.tables, config, None, &loaded.reach())
     })?;
+    log.metric_sql_seconds = Some(computed.builtin_sql_seconds);
     let (roster, outcome) = log.time("run all detectors", || -> Result<_> {
         let roster = Roster::from_tables(&loaded.tables)?;
         let outcome = analysis::detect_span(span, &computed, &loaded.tables, config, &roster)?;

@@ -119,6 +119,9 @@ pub struct PhaseLog {
     /// CPU time (user and system, all threads) over its whole run: on a loaded machine the
     /// wall-clock seconds grow with the other processes' load, these do not.
     pub cpu_seconds: Option<f64>,
+    /// Of an analysis: the seconds its built-in SQL files took (`Metrics::builtin_sql_seconds`).
+    #[serde(default)]
+    pub metric_sql_seconds: Option<f64>,
 }
 
 impl PhaseLog {
@@ -550,6 +553,13 @@ pub struct SizeResult {
     pub analysis_over_duckdb_sql: Option<f64>,
     /// The three slowest metrics of DuckDB's median run, with their seconds.
     pub duckdb_slowest: Vec<(String, f64)>,
+    /// teamlens's own seconds for the same SQL files inside the analysis (the median of the
+    /// analysis runs, and each run's): the two engines on equal work, where
+    /// `analysis_over_duckdb_sql` sets teamlens's whole analysis against DuckDB's SQL alone.
+    pub metric_sql_seconds: Option<f64>,
+    pub metric_sql_seconds_runs: Vec<f64>,
+    /// `metric_sql_seconds / duckdb_sql_seconds`.
+    pub metric_sql_over_duckdb_sql: Option<f64>,
     /// Why DuckDB was not measured, when it was not.
     pub duckdb_note: Option<String>,
     /// The team whose report was timed ([`median_team`]) and its people.
@@ -681,9 +691,14 @@ struct Runs {
 
 /// The median of the runs' wall-clock seconds (the lower middle one of an even count).
 fn median_seconds(runs: &[Measured]) -> Option<f64> {
-    let mut seconds: Vec<f64> = runs.iter().map(|m| m.log.seconds()).collect();
-    seconds.sort_by(f64::total_cmp);
-    seconds.get(seconds.len().checked_sub(1)? / 2).copied()
+    median(&runs.iter().map(|m| m.log.seconds()).collect::<Vec<_>>())
+}
+
+/// The median of `values` (the lower middle one of an even count), `None` when empty.
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len().checked_sub(1)? / 2).copied()
 }
 
 /// One store's figures from its runs; `team` the team whose report was timed and its people,
@@ -718,6 +733,14 @@ fn describe_runs(
     let retro_seconds = median_seconds(&retros);
     let retro_seconds_runs = seconds(&retros);
     let count = analyses.len() as u32;
+    let metric_sql_seconds_runs: Vec<f64> = analyses
+        .iter()
+        .filter_map(|m| m.log.metric_sql_seconds)
+        .collect();
+    let metric_sql_seconds = median(&metric_sql_seconds_runs);
+    let metric_sql_over_duckdb_sql = metric_sql_seconds
+        .zip(duckdb_median.as_ref())
+        .map(|(own, duckdb)| own / duckdb.sql_seconds.max(1e-9));
     let team_peak_rss_bytes = peak(&teams);
     let analysis = median_run(analyses);
     let floor = median_run(floors);
@@ -758,6 +781,9 @@ fn describe_runs(
             metrics.truncate(3);
             metrics
         }),
+        metric_sql_over_duckdb_sql,
+        metric_sql_seconds,
+        metric_sql_seconds_runs,
         duckdb_note,
         team,
         team_people,
@@ -904,6 +930,20 @@ pub fn describe(result: &SizeResult) -> String {
                 result.analysis_over_duckdb_sql.unwrap_or(f64::NAN),
                 slowest.join(", ")
             ));
+            if let Some(own) = result.metric_sql_seconds {
+                timed_line(
+                    &mut text,
+                    "teamlens: the same SQL, in the analysis",
+                    own,
+                    None,
+                    &result.metric_sql_seconds_runs,
+                );
+                text.push_str(&format!(
+                    "  {:<34} {:>9.2}x\n",
+                    "ratio teamlens's SQL / DuckDB's",
+                    result.metric_sql_over_duckdb_sql.unwrap_or(f64::NAN),
+                ));
+            }
         }
         _ => text.push_str(&format!(
             "  DuckDB not measured: {}\n",

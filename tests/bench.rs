@@ -266,6 +266,33 @@ fn bench_prints_one_json_object_per_size_and_caches_the_store() {
                 assert!(sql_metrics.contains(&entry[0].as_str().unwrap()), "{entry}");
             }
             assert!(result["duckdb_note"].is_null());
+            // teamlens's own time for the same SQL files, measured inside each analysis.
+            let own = result["metric_sql_seconds"].as_f64().unwrap();
+            assert_median_of_three(result, "metric_sql_seconds_runs", own);
+            let compute = result["phases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["phase"] == "compute all metrics")
+                .unwrap()["seconds"]
+                .as_f64()
+                .unwrap();
+            assert!(own > 0.0, "the SQL took no time");
+            let own_over = result["metric_sql_over_duckdb_sql"].as_f64().unwrap();
+            assert!((own_over - own / sql).abs() < 1e-9 * own_over.max(1.0));
+            let median_run = result["analysis_seconds_runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|s| s.as_f64() == Some(analysis))
+                .unwrap();
+            let own_in_median_run = result["metric_sql_seconds_runs"][median_run]
+                .as_f64()
+                .unwrap();
+            assert!(
+                own_in_median_run < compute,
+                "the SQL ({own_in_median_run} s) is part of computing the metrics ({compute} s)"
+            );
         } else {
             assert!(result["duckdb_sql_seconds"].is_null());
             assert!(
