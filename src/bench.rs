@@ -212,8 +212,8 @@ pub struct PreparedStore {
     pub people: usize,
     pub teams: usize,
     pub months: u32,
-    /// The month partitions the store holds (the simulation's months, and the one before the
-    /// first when a PR's first commit falls in it).
+    /// The month partitions the store holds (the simulation's months, and the ones before the
+    /// first when a PR's first commit falls in them), read from the store.
     #[serde(default)]
     pub stored_months: usize,
     /// The month the report is written for: the simulation's last.
@@ -265,9 +265,12 @@ pub fn prepare(
     };
     if !plan.regenerate
         && let Ok(text) = std::fs::read_to_string(&marker)
-        && let Ok(prepared) = serde_json::from_str::<PreparedStore>(&text)
+        && let Ok(mut prepared) = serde_json::from_str::<PreparedStore>(&text)
         && prepared.dir == dir
     {
+        // Read from the store, not the marker: a store cached before the marker recorded its
+        // partitions would otherwise say 0 (as a 2,000-person bench did).
+        prepared.stored_months = Store::open(&dir)?.months().len();
         return Ok((prepared, true));
     }
     if dir.exists() {
