@@ -155,13 +155,8 @@ fn the_floor_scans_every_column_the_analysis_reads() {
 #[test]
 fn bench_prints_one_json_object_per_size_and_caches_the_store() {
     let cache = tempfile::tempdir().unwrap();
-    // DuckDB runs beside the analysis when python3 imports duckdb (required in CI).
-    let duckdb_missing = (!support::other_engines::runs("python3", &["-c", "import duckdb"]))
-        .then(|| "python3 cannot import duckdb: pip install duckdb".to_string());
-    let with_duckdb = support::other_engines::available(
+    let with_duckdb = duckdb_available(
         "bench_prints_one_json_object_per_size_and_caches_the_store (DuckDB's figures)",
-        "TEAMLENS_REQUIRE_DUCKDB",
-        duckdb_missing,
     );
     let run = |extra: &[&str]| {
         let output = support::teamlens()
@@ -396,12 +391,8 @@ fn assert_median_of_three(result: &serde_json::Value, runs: &str, median: f64) {
 #[test]
 fn bench_compares_stores_of_several_lengths() {
     let cache = tempfile::tempdir().unwrap();
-    let duckdb_missing = (!support::other_engines::runs("python3", &["-c", "import duckdb"]))
-        .then(|| "python3 cannot import duckdb: pip install duckdb".to_string());
-    let with_duckdb = support::other_engines::available(
+    let with_duckdb = duckdb_available(
         "bench_compares_stores_of_several_lengths (DuckDB on the shorter store only)",
-        "TEAMLENS_REQUIRE_DUCKDB",
-        duckdb_missing,
     );
     let output = support::teamlens()
         .arg("--data-dir")
@@ -479,4 +470,12 @@ fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// Whether DuckDB runs beside the analysis: when python3 imports duckdb, which CI requires
+/// (`TEAMLENS_REQUIRE_DUCKDB`); elsewhere `what` is skipped loudly.
+fn duckdb_available(what: &str) -> bool {
+    let missing = (!support::other_engines::runs("python3", &["-c", "import duckdb"]))
+        .then(|| "python3 cannot import duckdb: pip install duckdb".to_string());
+    support::other_engines::available(what, "TEAMLENS_REQUIRE_DUCKDB", missing)
 }
