@@ -255,9 +255,14 @@ impl Loaded {
         let rest = with_columns_of(&tables, rest.tables)?;
         let people = tables["people"].clone().collect()?;
         let work = identity::assumes_teams(&people)?;
+        let mut evidence = crate::measure::timed("identities: the window's evidence", || {
+            identity::Evidence::read(&tables, Some(until), work)
+        })?;
+        evidence.add(crate::measure::timed(
+            "identities: the earlier months' evidence",
+            || identity::Evidence::read(&rest, Some(until), work),
+        )?);
         let identities = crate::measure::timed("identities: resolve over every month", || {
-            let mut evidence = identity::Evidence::read(&tables, Some(until), work)?;
-            evidence.add(identity::Evidence::read(&rest, Some(until), work)?);
             identity::resolve_with(people, evidence, config)
         })?;
         let activity = crate::measure::timed("identities: the data's first and last day", || {
