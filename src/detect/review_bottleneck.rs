@@ -152,12 +152,17 @@ impl Detector for ReviewBottleneck {
             {
                 continue;
             }
+            let waits = waits_on(input, team, reviewer)?;
+            if !waits.make_prs_wait(t.gate_wait_factor) {
+                continue;
+            }
             let team_loads = approvals_by_team.get(team).cloned().unwrap_or_default();
             outcome.findings.push(self.finding(
                 input,
                 team,
                 reviewer,
                 Shares {
+                    waits,
                     merged_prs,
                     eligible_prs: eligible_prs as usize,
                     approved_prs: approved[i].unwrap_or(0.0) as usize,
@@ -189,6 +194,8 @@ struct Shares {
     window_eligible: usize,
     window_months: usize,
     team_size: usize,
+    /// How long the team's PRs waited on the person and on the others, asked.
+    waits: Waits,
 }
 
 /// One reviewer's approvals of one team's PRs, summed over the window's months.
@@ -301,7 +308,7 @@ impl ReviewBottleneck {
     ) -> PolarsResult<Finding> {
         let t = &input.config.thresholds.review_bottleneck;
         let month = input.month;
-        let waits = waits_on(input, team, person)?;
+        let waits = shares.waits;
         let pickup = pickup_when_away(input, team, person)?;
 
         // Everyone in the team counts for concentration, including members who approved nothing.
@@ -409,6 +416,24 @@ struct Waits {
     others_median_wait_h: Option<f64>,
     requests: usize,
     links: Vec<String>,
+}
+
+impl Waits {
+    /// Whether the team's PRs wait on the person: asked, they answer at least `factor` times
+    /// later than the team's other reviewers (medians over the month's review requests). A
+    /// reviewer everyone asks first can approve most of a small team's PRs — the senior of a
+    /// team of four, asked two and a half times as often — and still answer as soon as anyone
+    /// else: that is a habit of the team, not a gate, and on the simulated teams no threshold
+    /// was tuned on it was every false alarm (docs/detectors.md, issue #21). A gate is what the
+    /// work waits on. Where no review request is recorded (git) the waits are unknown and the
+    /// approvals decide alone, as do a `factor` of 0 and a month in which only the person was
+    /// asked.
+    fn make_prs_wait(&self, factor: f64) -> bool {
+        match (self.median_wait_h, self.others_median_wait_h) {
+            (Some(theirs), Some(others)) if factor > 0.0 => theirs >= factor * others,
+            _ => true,
+        }
+    }
 }
 
 /// Links to the team's PRs merged this month that the person approved, latest first: the
