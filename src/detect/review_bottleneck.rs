@@ -152,7 +152,9 @@ impl Detector for ReviewBottleneck {
             {
                 continue;
             }
-            let waits = waits_on(input, team, reviewer)?;
+            let mut waits = waits_on(input, team, reviewer)?;
+            (waits.window_wait_wh, waits.window_others_wait_wh) =
+                window_waits(input, team, reviewer, t.window_months)?;
             if !waits.make_prs_wait(t.gate_wait_factor) {
                 continue;
             }
@@ -337,6 +339,12 @@ impl ReviewBottleneck {
             .rounded("pr_hours_waiting_on_them", waits.blocking_hours, 1)
             .rounded("their_median_wait_h", waits.median_wait_h, 1)
             .rounded("others_median_wait_h", waits.others_median_wait_h, 1)
+            .rounded("window_median_wait_wh", waits.window_wait_wh, 1)
+            .rounded(
+                "window_others_median_wait_wh",
+                waits.window_others_wait_wh,
+                1,
+            )
             .rounded("pickup_p50_h_when_present", pickup.present, 1)
             .rounded("pickup_p50_h_when_away", pickup.away, 1)
             .figure("weeks_away", pickup.weeks_away)
@@ -416,11 +424,17 @@ struct Waits {
     others_median_wait_h: Option<f64>,
     requests: usize,
     links: Vec<String>,
+    /// The median working-time wait on the person, and on the team's other reviewers, over
+    /// the window the shares are pooled on: what [`Waits::make_prs_wait`] compares.
+    window_wait_wh: Option<f64>,
+    window_others_wait_wh: Option<f64>,
 }
 
 impl Waits {
     /// Whether the team's PRs wait on the person: asked, they answer at least `factor` times
-    /// later than the team's other reviewers (medians over the month's review requests). A
+    /// later than the team's other reviewers (medians of the working-time waits over the window
+    /// the shares are pooled on: a month's few requests are noisy, and wall-clock hours would
+    /// make a reviewer in another time zone slow). A
     /// reviewer everyone asks first can approve most of a small team's PRs — the senior of a
     /// team of four, asked two and a half times as often — and still answer as soon as anyone
     /// else: that is a habit of the team, not a gate, and on the simulated teams no threshold
@@ -429,7 +443,7 @@ impl Waits {
     /// approvals decide alone, as do a `factor` of 0 and a month in which only the person was
     /// asked.
     fn make_prs_wait(&self, factor: f64) -> bool {
-        match (self.median_wait_h, self.others_median_wait_h) {
+        match (self.window_wait_wh, self.window_others_wait_wh) {
             (Some(theirs), Some(others)) if factor > 0.0 => theirs >= factor * others,
             _ => true,
         }
@@ -482,6 +496,8 @@ fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Wai
         others_median_wait_h: None,
         requests: 0,
         links: Vec::new(),
+        window_wait_wh: None,
+        window_others_wait_wh: None,
     };
     if waits.height() == 0 {
         return Ok(result);
@@ -520,6 +536,50 @@ fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Wai
     result.median_wait_h = median(theirs);
     result.others_median_wait_h = median(others);
     Ok(result)
+}
+
+/// The median working-time wait of the review requests of the team's PRs over the
+/// `window_months` ending with the month: on the person, and on everyone else asked (wall-clock
+/// hours where the working time is unknown).
+fn window_waits(
+    input: &DetectorInput,
+    team: &str,
+    person: &str,
+    window_months: usize,
+) -> PolarsResult<(Option<f64>, Option<f64>)> {
+    let waits = input.metrics.get(Metric::ReviewWaits);
+    if waits.height() == 0 {
+        return Ok((None, None));
+    }
+    let months: Vec<String> = input
+        .month
+        .trailing(window_months.max(1))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let frame = waits
+        .clone()
+        .lazy()
+        .filter(col("team").eq(lit(team)).and(col("month").is_in(
+            lit(Series::new("months".into(), months)).implode(true),
+            false,
+        )))
+        .select([
+            col("reviewer"),
+            col("wait_wh").fill_null(col("wait_h")).alias("wait"),
+        ])
+        .collect()?;
+    let reviewers = str_values(&frame, "reviewer")?;
+    let (mut theirs, mut others) = (Vec::new(), Vec::new());
+    for (reviewer, wait) in reviewers.iter().zip(f64_values(&frame, "wait")?) {
+        let Some(wait) = wait else { continue };
+        if reviewer.as_deref() == Some(person) {
+            theirs.push(wait);
+        } else {
+            others.push(wait);
+        }
+    }
+    Ok((median(theirs), median(others)))
 }
 
 struct Pickup {
