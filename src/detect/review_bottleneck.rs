@@ -650,3 +650,35 @@ fn pickup_when_away(input: &DetectorInput, team: &str, person: &str) -> PolarsRe
         weeks_away: away_weeks.len(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn waits(theirs: Option<f64>, others: Option<f64>) -> Waits {
+        Waits {
+            blocking_hours: None,
+            median_wait_h: None,
+            others_median_wait_h: None,
+            requests: 0,
+            links: Vec::new(),
+            window_wait_wh: theirs,
+            window_others_wait_wh: others,
+        }
+    }
+
+    /// A reviewer asked first who answers as soon as the others is no gate; one the team's PRs
+    /// wait on twice as long is; without review requests (git) the approvals decide alone.
+    #[test]
+    fn a_gate_is_what_the_prs_wait_on() {
+        assert!(!waits(Some(3.2), Some(3.0)).make_prs_wait(2.0));
+        assert!(!waits(Some(0.2), Some(20.0)).make_prs_wait(2.0));
+        assert!(waits(Some(9.0), Some(3.0)).make_prs_wait(2.0));
+        assert!(waits(None, None).make_prs_wait(2.0));
+        assert!(waits(Some(9.0), None).make_prs_wait(2.0));
+        assert!(
+            waits(Some(1.0), Some(3.0)).make_prs_wait(0.0),
+            "0 turns the rule off"
+        );
+    }
+}
