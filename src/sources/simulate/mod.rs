@@ -472,6 +472,14 @@ struct Held {
     months: Vec<(String, f64)>,
 }
 
+/// One module's changes over a window: per author, its merged PRs and its files.
+#[derive(Default)]
+struct Tally<'a> {
+    by_author: BTreeMap<&'a str, usize>,
+    prs: BTreeSet<i64>,
+    files: BTreeSet<&'a str>,
+}
+
 /// The modules one person held, month by month, counted on the rows the simulator made and by
 /// the one definition `knowledge_silo` judges with
 /// ([`crate::config::KnowledgeSiloThresholds`]'s defaults):
@@ -521,20 +529,26 @@ fn held_modules(config: &SimConfig, dataset: &Dataset, team: &world::Team) -> Ve
     for month in Month::of(config.until).trailing(config.months as usize) {
         let window = month.trailing(t.window_months.max(1));
         let (from, to) = (window[0].first_day(), month.last_day());
-        // Per module: changes per author, its PRs and its files.
-        let mut modules: BTreeMap<&str, (BTreeMap<&str, usize>, BTreeSet<i64>, BTreeSet<&str>)> =
-            BTreeMap::new();
+        let mut modules: BTreeMap<&str, Tally> = BTreeMap::new();
         for (number, path, module) in &changes {
             let (author, day) = merged[number];
             if day < from || day > to {
                 continue;
             }
             let entry = modules.entry(module.as_str()).or_default();
-            *entry.0.entry(author).or_default() += 1;
-            entry.1.insert(*number);
-            entry.2.insert(path);
+            *entry.by_author.entry(author).or_default() += 1;
+            entry.prs.insert(*number);
+            entry.files.insert(path);
         }
-        for (module, (by_author, prs, files)) in modules {
+        for (
+            module,
+            Tally {
+                by_author,
+                prs,
+                files,
+            },
+        ) in modules
+        {
             if files.len() < t.min_module_files || prs.len() < t.min_module_changes {
                 continue;
             }
