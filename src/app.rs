@@ -275,6 +275,7 @@ pub fn run(cli: Cli) -> Result<()> {
             months,
             format,
             mistakes,
+            findings,
         } => evaluate(
             &config,
             set,
@@ -282,7 +283,7 @@ pub fn run(cli: Cli) -> Result<()> {
             seeds,
             months as usize,
             format,
-            mistakes,
+            Listed { mistakes, findings },
         ),
         Command::Explain { kind } => explain(&config, &kind),
         // Answered above, before the configuration was read.
@@ -522,6 +523,12 @@ fn init(path: &Path, config: &Config, org: &str, force: bool, say: &Say) -> Resu
     Ok(())
 }
 
+/// What `teamlens eval` lists besides its tables (`--mistakes`, `--findings`).
+struct Listed {
+    mistakes: bool,
+    findings: bool,
+}
+
 fn evaluate(
     config: &Config,
     set: crate::cli::EvalSet,
@@ -529,13 +536,14 @@ fn evaluate(
     seeds: u64,
     months: usize,
     format: EvalFormat,
-    mistakes: bool,
+    listed: Listed,
 ) -> Result<()> {
     use crate::cli::EvalSet;
     use crate::eval::SeedSet;
     let sets: &[SeedSet] = match set {
         EvalSet::Tuning => &[SeedSet::Tuning],
         EvalSet::Development => &[SeedSet::Development],
+        EvalSet::SecondDevelopment => &[SeedSet::SecondDevelopment],
         EvalSet::Unseen => &[SeedSet::Unseen],
         EvalSet::Both => &[SeedSet::Tuning, SeedSet::Development],
         EvalSet::TuningHabits => &[SeedSet::TuningWithHabits],
@@ -543,7 +551,8 @@ fn evaluate(
     };
     if first_seed.is_some() && sets.len() > 1 {
         anyhow::bail!(
-            "--first-seed needs a single set (--set tuning, development, unseen or tuning-habits): \
+            "--first-seed needs a single set (--set tuning, development, development-2, unseen or \
+             tuning-habits): \
              the sets start at different seeds"
         );
     }
@@ -562,8 +571,13 @@ fn evaluate(
                 json.insert(one.name().to_string(), evaluation.to_json());
             }
         }
-        if mistakes {
+        if listed.mistakes {
             for line in &evaluation.mistakes {
+                eprintln!("{} {line}", one.name());
+            }
+        }
+        if listed.findings {
+            for line in &evaluation.findings {
                 eprintln!("{} {line}", one.name());
             }
         }

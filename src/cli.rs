@@ -304,15 +304,17 @@ pub enum Command {
     Eval {
         /// Which organisations: the tuning seeds (1–36, the thresholds were tuned on them), the
         /// development seeds (1001–1036, shifted parameters whose misses were read and traced),
-        /// both of those, the unseen seeds (3001–3036, from the development seeds' generator,
-        /// run once when the changes were final), or the tuning seeds with the real corpus's
-        /// habits (tuning-habits).
+        /// both of those, the second development seeds (development-2: 3001–3036, the former
+        /// unseen seeds, read since their one run), the unseen seeds (4001–4036, from the
+        /// development seeds' generator, run once when the changes were final), or the tuning
+        /// seeds with the real corpus's habits (tuning-habits).
         #[arg(long, value_enum, default_value_t = EvalSet::Both)]
         set: EvalSet,
         /// How many organisations of each set to simulate (seeds first-seed, first-seed + 1, …).
         #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u64).range(1..=10000))]
         seeds: u64,
-        /// The first seed (default: 1 for tuning, 1001 for development, 3001 for unseen); needs
+        /// The first seed (default: 1 for tuning, 1001 for development, 3001 for development-2,
+        /// 4001 for unseen); needs
         /// a single set, not `--set both`.
         #[arg(long)]
         first_seed: Option<u64>,
@@ -324,6 +326,10 @@ pub enum Command {
         /// Also list every miss and false alarm.
         #[arg(long)]
         mistakes: bool,
+        /// Also list every finding, planted or not, with its figures (what a miss class is
+        /// traced on).
+        #[arg(long)]
+        findings: bool,
     },
     /// Every detector's record on real histories: each store's months reported one by one as
     /// the data stood at each month's end; base rates per detector (and what the ones that could
@@ -599,7 +605,10 @@ pub enum EvalSet {
     Tuning,
     /// Seeds 1001–1036: shifted parameters, read miss by miss to find causes.
     Development,
-    /// Seeds 3001–3036: untouched, run once after the changes were final (not part of `both`).
+    /// Seeds 3001–3036: the former unseen seeds, run once and read since (not part of `both`).
+    #[value(name = "development-2")]
+    SecondDevelopment,
+    /// Seeds 4001–4036: untouched, run once after the changes were final (not part of `both`).
     Unseen,
     /// Tuning and development.
     Both,

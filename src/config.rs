@@ -1080,6 +1080,11 @@ pub struct BurnoutThresholds {
     /// Share of the days of any fortnight in the month on which the person was active; at or
     /// above it the person fires regardless of the hours.
     pub fortnight_active_share: f64,
+    /// A month in which the person was active on fewer than this share of their usual days
+    /// (the median of their baseline months' active days) is a holiday month: a share of its
+    /// few actions rests on one or two evenings, and it is not judged (0.5: away half their
+    /// usual month or more). 0 turns the rule off.
+    pub usual_days_share: f64,
 }
 
 impl Default for BurnoutThresholds {
@@ -1091,6 +1096,7 @@ impl Default for BurnoutThresholds {
             rise_factor: 3.0,
             baseline_months: 3,
             fortnight_active_share: 0.9,
+            usual_days_share: 0.5,
         }
     }
 }
@@ -1215,6 +1221,12 @@ pub struct ReviewBottleneckThresholds {
     /// The person's approvals over the window must be at least this many times the next
     /// busiest approver's: a gate stands out, one of two busy reviewers does not.
     pub dominance: f64,
+    /// Where review requests are recorded, the team's PRs must wait on the person longer than
+    /// on its other reviewers: their median wait at least this many times the others' median
+    /// (2: twice as long). Someone asked first who answers as soon as anyone else is the senior
+    /// of a small team, not a gate; 0 turns the rule off. Without review requests (git) it
+    /// cannot be checked and does not apply.
+    pub gate_wait_factor: f64,
 }
 
 impl Default for ReviewBottleneckThresholds {
@@ -1228,6 +1240,7 @@ impl Default for ReviewBottleneckThresholds {
             window_months: 3,
             month_share_floor: 0.4,
             dominance: 1.6,
+            gate_wait_factor: 2.0,
         }
     }
 }
@@ -1441,6 +1454,10 @@ impl Config {
                 t.burnout_risk.fortnight_active_share,
             ),
             (
+                "burnout_risk.usual_days_share",
+                t.burnout_risk.usual_days_share,
+            ),
+            (
                 "knowledge_silo.review_weight",
                 t.knowledge_silo.review_weight,
             ),
@@ -1520,6 +1537,10 @@ impl Config {
             ("overload.wip_per_person", t.overload.wip_per_person),
             ("burnout_risk.rise_factor", t.burnout_risk.rise_factor),
             ("review_bottleneck.dominance", t.review_bottleneck.dominance),
+            (
+                "review_bottleneck.gate_wait_factor",
+                t.review_bottleneck.gate_wait_factor,
+            ),
             (
                 "wont_let_go.median_engineer_ratio",
                 t.wont_let_go.median_engineer_ratio,

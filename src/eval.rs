@@ -7,13 +7,14 @@
 //! (healthy controls) and on the hard-case teams are counted apart as well: they would point at
 //! a person for nothing.
 //!
-//! Three sets of organisations are scored apart ([`SeedSet`]): the *tuning* seeds, on which the
-//! thresholds were chosen; the *development* seeds, drawn from shifted parameters (team sizes,
+//! The sets of organisations are scored apart ([`SeedSet`]): the *tuning* seeds, on which the
+//! thresholds were chosen; two *development* sets, drawn from shifted parameters (team sizes,
 //! activity, rosters with gaps, the real corpus's habits) and read miss by miss to find what the
-//! detectors and the simulator get wrong, so no longer a test of either; and the *unseen* seeds,
-//! from the same generator as the development seeds, run once after every change made on the
-//! others was final. Each is counted per month (a finding for a subject in a month) and per
-//! subject (a pattern planted for a subject over several months is one case).
+//! detectors and the simulator get wrong, so no longer a test of either (the second was the
+//! unseen set until its one run had been read); and the *unseen* seeds, from the same generator,
+//! run once after every change made on the others was final. Each is counted per month (a
+//! finding for a subject in a month) and per subject (a pattern planted for a subject over
+//! several months is one case).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,9 +66,13 @@ pub enum SeedSet {
     /// changed where a miss had a cause (issue #21), so they measure progress, not
     /// generalisation.
     Development,
-    /// [`SimConfig::unseen_org`], seeds 3001–3036 by default: untouched. Run once, after every
-    /// change made on the tuning and development seeds was final; never tuned on, never read
-    /// for causes before that run.
+    /// [`SimConfig::unseen_org`], seeds 3001–3036 by default: the unseen set until its one run
+    /// (6 December 2026) was read; the changes made since were traced on it, so it is a second
+    /// development set.
+    SecondDevelopment,
+    /// [`SimConfig::unseen_org`], seeds 4001–4036 by default: untouched. Run once, after every
+    /// change made on the tuning and both development sets was final; never tuned on, never
+    /// read for causes before that run.
     Unseen,
     /// [`SimConfig::eval_org_with_habits`], seeds 1–36: the tuning organisations with the real
     /// corpus's habits (specialists, a senior reviewer, evening committers) on every team.
@@ -85,6 +90,7 @@ impl SeedSet {
         match self {
             SeedSet::Tuning => "tuning",
             SeedSet::Development => "development",
+            SeedSet::SecondDevelopment => "development-2",
             SeedSet::Unseen => "unseen",
             SeedSet::TuningWithHabits => "tuning-habits",
             SeedSet::AssistantsTuning => "assistants-tuning",
@@ -97,7 +103,8 @@ impl SeedSet {
         match self {
             SeedSet::Tuning | SeedSet::TuningWithHabits | SeedSet::AssistantsTuning => 1,
             SeedSet::Development | SeedSet::AssistantsDevelopment => 1001,
-            SeedSet::Unseen => 3001,
+            SeedSet::SecondDevelopment => 3001,
+            SeedSet::Unseen => 4001,
         }
     }
 
@@ -105,7 +112,9 @@ impl SeedSet {
     pub fn organisation(self, seed: u64) -> SimConfig {
         match self {
             SeedSet::Tuning => SimConfig::eval_org(seed),
-            SeedSet::Development | SeedSet::Unseen => SimConfig::unseen_org(seed),
+            SeedSet::Development | SeedSet::SecondDevelopment | SeedSet::Unseen => {
+                SimConfig::unseen_org(seed)
+            }
             SeedSet::TuningWithHabits => SimConfig::eval_org_with_habits(seed),
             SeedSet::AssistantsTuning => SimConfig::with_assistants(SimConfig::eval_org(seed)),
             SeedSet::AssistantsDevelopment => {
@@ -125,6 +134,12 @@ impl SeedSet {
                 "organisations no threshold was tuned on whose misses were read and traced to \
                  their causes (`SimConfig::unseen_org`: teams of 3 to 12 engineers, activity 0.6 \
                  to 1.6, rosters missing time zones and days away, the real corpus's habits)"
+            }
+            SeedSet::SecondDevelopment => {
+                "organisations from the development seeds' generator, run once as the unseen set \
+                 (6 December 2026) and read since, so development seeds too \
+                 (`SimConfig::unseen_org`: teams of 3 to 12 engineers, activity 0.6 to 1.6, \
+                 rosters missing time zones and days away, the real corpus's habits)"
             }
             SeedSet::Unseen => {
                 "untouched organisations from the development seeds' generator, run once after \
@@ -180,6 +195,10 @@ pub struct Evaluation {
     pub months_judged: usize,
     /// Every miss and false alarm, as `seed N: missed kind subject month`.
     pub mistakes: Vec<String>,
+    /// Every finding, found or false, with its figures: `seed N: found|false alarm kind subject
+    /// month: {figures}`. What a miss class is traced on: the false alarms' figures beside the
+    /// findings the simulator planted.
+    pub findings: Vec<String>,
 }
 
 impl Evaluation {
@@ -348,8 +367,19 @@ pub fn evaluate(
             })
             .collect();
         let hard_teams = hard_case_teams(&truth);
-        for (key, headline) in &found {
+        for (key, (headline, figures)) in &found {
             let score = evaluation.scores.entry(key.0).or_default();
+            evaluation.findings.push(format!(
+                "seed {seed}: {} {} {} {}: {figures}",
+                if planted.contains(key) {
+                    "found"
+                } else {
+                    "false alarm"
+                },
+                key.0.name(),
+                key.1,
+                key.2
+            ));
             if planted.contains(key) {
                 // What the people's habits made on a control or a hard-case team (a specialist
                 // holding their module) is listed in the truth: finding it is no false alarm.
@@ -446,12 +476,15 @@ fn count_subjects(
     }
 }
 
+/// Each finding's headline and figures (as JSON).
+type Found = BTreeMap<Key, (String, String)>;
+
 /// Simulates one organisation and runs every detector over its last `months` months.
 fn run_one(
     sim: &SimConfig,
     months: usize,
     config: &Config,
-) -> Result<(BTreeMap<Key, String>, GroundTruth, Roster), EvalError> {
+) -> Result<(Found, GroundTruth, Roster), EvalError> {
     let seed = sim.seed;
     let polars_error = |source| EvalError::Polars { seed, source };
     let simulation = simulate(sim);
@@ -472,9 +505,11 @@ fn run_one(
         ))
         .map_err(|source| EvalError::Detect { seed, source })?;
         for finding in outcome.findings {
+            let figures = serde_json::Value::Object(finding.evidence.figures.into_iter().collect())
+                .to_string();
             found.insert(
                 (finding.kind, finding.subject, month.to_string()),
-                finding.headline,
+                (finding.headline, figures),
             );
         }
     }

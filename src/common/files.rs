@@ -439,6 +439,18 @@ fn segment_matches(glob: &[u8], text: &[u8]) -> bool {
     }
 }
 
+/// The module of a path: its top two levels (`src/jobs/mod.rs` → `src/jobs`), or its top-level
+/// directory for a file directly in it (`lib/x.rb` → `lib`); a file at the root is in none.
+/// `knowledge_silo`'s unit, and the simulator's truth of it.
+pub fn module_of(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.len() {
+        0 | 1 => None,
+        2 => Some(parts[0].to_string()),
+        _ => Some(format!("{}/{}", parts[0], parts[1])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

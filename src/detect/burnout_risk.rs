@@ -54,6 +54,13 @@ impl Detector for BurnoutRisk {
             }
         }
         let fortnights = busiest_fortnights(input)?;
+        let evenings = after_hours_days(input)?;
+        let active_days: BTreeMap<(String, String), f64> = persons
+            .iter()
+            .zip(&months)
+            .zip(f64_values(monthly, "active_days")?)
+            .filter_map(|((p, m), d)| Some(((p.clone()?, m.clone()?), d?)))
+            .collect();
         let this = input.month.to_string();
         let baseline: Vec<String> = input
             .month
@@ -122,6 +129,34 @@ impl Detector for BurnoutRisk {
             if share - base < t.rise || share < t.rise_factor * base {
                 continue;
             }
+            let days = |month: &String| active_days.get(&(person.clone(), month.clone())).copied();
+            let usual_days = super::stats::median(
+                baseline
+                    .iter()
+                    .filter(|m| {
+                        figures
+                            .get(&(person.clone(), (*m).clone()))
+                            .is_some_and(|f| f.0 >= t.min_actions as f64)
+                    })
+                    .filter_map(days),
+            );
+            let days_now = days(&this).unwrap_or(0.0);
+            if let Some(usual) = usual_days.filter(|u| days_now < t.usual_days_share * u) {
+                // A holiday month: the share of its few actions rests on an evening or two.
+                outcome.not_judged.push(super::NotJudged {
+                    kind: FindingKind::BurnoutRisk,
+                    subject: person.clone(),
+                    reason: format!(
+                        "{:.0} % of their actions fell outside working hours, up from {:.0} %, \
+                         but they were active on {days_now:.0} days against {usual:.0} in their \
+                         usual month: a month mostly away, whose share rests on a few evenings",
+                        share * 100.0,
+                        base * 100.0
+                    ),
+                    month: None,
+                });
+                continue;
+            }
             let trend: Vec<Option<f64>> = input
                 .month
                 .trailing(3)
@@ -141,6 +176,12 @@ impl Detector for BurnoutRisk {
                 .rounded("weekend_share", Some(weekend_actions / total), 3)
                 .figure("after_hours_share_last_3_months", trend)
                 .figure("busiest_fortnight_active_days", active)
+                .figure("active_days", days_now as i64)
+                .rounded("usual_active_days", usual_days, 1)
+                .figure(
+                    "days_with_after_hours_work",
+                    evenings.get(person).copied().unwrap_or(0),
+                )
                 .figure(
                     "busiest_fortnight_start",
                     chrono::DateTime::from_timestamp(window_start * 86_400, 0)
@@ -181,6 +222,36 @@ impl Detector for BurnoutRisk {
         }
         Ok(outcome)
     }
+}
+
+/// Per person: the local days of the month with an action outside working hours or at a
+/// weekend. A share of actions can rest on one evening's work; these days say how many evenings.
+fn after_hours_days(input: &DetectorInput) -> PolarsResult<BTreeMap<String, usize>> {
+    let local = input.metrics.get(Metric::ActivityLocal);
+    if local.height() == 0 {
+        return Ok(BTreeMap::new());
+    }
+    let days = local
+        .clone()
+        .lazy()
+        .filter(
+            col("month")
+                .eq(lit(input.month.to_string()))
+                .and(col("after_hours").or(col("weekend"))),
+        )
+        .group_by([col("person")])
+        .agg([col("local_day")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("days")])
+        .collect()?;
+    let persons = str_values(&days, "person")?;
+    let counts = i64_values(&days, "days")?;
+    Ok(persons
+        .into_iter()
+        .zip(counts)
+        .filter_map(|(person, days)| Some((person?, usize::try_from(days?).ok()?)))
+        .collect())
 }
 
 /// Per person: the most active 14-day window inside the month (active days, window length,

@@ -218,6 +218,20 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         .json_only(),
         Figure::new(
             ReviewBottleneck,
+            "window_median_wait_wh",
+            "Median wait for their review over the window (their working time)",
+            Hours,
+        )
+        .json_only(),
+        Figure::new(
+            ReviewBottleneck,
+            "window_others_median_wait_wh",
+            "Median wait for other reviewers over the window (their working time)",
+            Hours,
+        )
+        .json_only(),
+        Figure::new(
+            ReviewBottleneck,
             "merged_prs",
             "PRs the team merged",
             Count("PRs"),
@@ -639,6 +653,27 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
             "Share of their actions at weekends",
             Share,
         ),
+        Figure::new(
+            BurnoutRisk,
+            "days_with_after_hours_work",
+            "Days with work outside working hours or at a weekend",
+            Count("days"),
+        )
+        .json_only(),
+        Figure::new(
+            BurnoutRisk,
+            "active_days",
+            "Days they were active this month",
+            Count("days"),
+        )
+        .json_only(),
+        Figure::new(
+            BurnoutRisk,
+            "usual_active_days",
+            "Days they were active in their usual month",
+            Count("days"),
+        )
+        .json_only(),
         Figure::new(
             BurnoutRisk,
             "actions",

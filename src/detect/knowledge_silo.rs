@@ -213,16 +213,7 @@ impl Detector for KnowledgeSilo {
     }
 }
 
-/// The module of a path: its top two levels (`src/jobs/mod.rs` → `src/jobs`), or its top-level
-/// directory for a file directly in it (`lib/x.rb` → `lib`); a file at the root is in none.
-pub fn module_of(path: &str) -> Option<String> {
-    let parts: Vec<&str> = path.split('/').collect();
-    match parts.len() {
-        0 | 1 => None,
-        2 => Some(parts[0].to_string()),
-        _ => Some(format!("{}/{}", parts[0], parts[1])),
-    }
-}
+pub use crate::common::files::module_of;
 
 /// Knowledge per module over the window ending with the input's month. Detectors read it through
 /// [`DetectorInput::module_knowledge`], which computes it once per run.

@@ -152,12 +152,19 @@ impl Detector for ReviewBottleneck {
             {
                 continue;
             }
+            let mut waits = waits_on(input, team, reviewer)?;
+            (waits.window_wait_wh, waits.window_others_wait_wh) =
+                window_waits(input, team, reviewer, t.window_months)?;
+            if !waits.make_prs_wait(t.gate_wait_factor) {
+                continue;
+            }
             let team_loads = approvals_by_team.get(team).cloned().unwrap_or_default();
             outcome.findings.push(self.finding(
                 input,
                 team,
                 reviewer,
                 Shares {
+                    waits,
                     merged_prs,
                     eligible_prs: eligible_prs as usize,
                     approved_prs: approved[i].unwrap_or(0.0) as usize,
@@ -189,6 +196,8 @@ struct Shares {
     window_eligible: usize,
     window_months: usize,
     team_size: usize,
+    /// How long the team's PRs waited on the person and on the others, asked.
+    waits: Waits,
 }
 
 /// One reviewer's approvals of one team's PRs, summed over the window's months.
@@ -301,7 +310,7 @@ impl ReviewBottleneck {
     ) -> PolarsResult<Finding> {
         let t = &input.config.thresholds.review_bottleneck;
         let month = input.month;
-        let waits = waits_on(input, team, person)?;
+        let waits = shares.waits;
         let pickup = pickup_when_away(input, team, person)?;
 
         // Everyone in the team counts for concentration, including members who approved nothing.
@@ -330,6 +339,12 @@ impl ReviewBottleneck {
             .rounded("pr_hours_waiting_on_them", waits.blocking_hours, 1)
             .rounded("their_median_wait_h", waits.median_wait_h, 1)
             .rounded("others_median_wait_h", waits.others_median_wait_h, 1)
+            .rounded("window_median_wait_wh", waits.window_wait_wh, 1)
+            .rounded(
+                "window_others_median_wait_wh",
+                waits.window_others_wait_wh,
+                1,
+            )
             .rounded("pickup_p50_h_when_present", pickup.present, 1)
             .rounded("pickup_p50_h_when_away", pickup.away, 1)
             .figure("weeks_away", pickup.weeks_away)
@@ -409,6 +424,30 @@ struct Waits {
     others_median_wait_h: Option<f64>,
     requests: usize,
     links: Vec<String>,
+    /// The median working-time wait on the person, and on the team's other reviewers, over
+    /// the window the shares are pooled on: what [`Waits::make_prs_wait`] compares.
+    window_wait_wh: Option<f64>,
+    window_others_wait_wh: Option<f64>,
+}
+
+impl Waits {
+    /// Whether the team's PRs wait on the person: asked, they answer at least `factor` times
+    /// later than the team's other reviewers (medians of the working-time waits over the window
+    /// the shares are pooled on: a month's few requests are noisy, and wall-clock hours would
+    /// make a reviewer in another time zone slow). A
+    /// reviewer everyone asks first can approve most of a small team's PRs — the senior of a
+    /// team of four, asked two and a half times as often — and still answer as soon as anyone
+    /// else: that is a habit of the team, not a gate, and on the simulated teams no threshold
+    /// was tuned on it was every false alarm (docs/detectors.md, issue #21). A gate is what the
+    /// work waits on. Where no review request is recorded (git) the waits are unknown and the
+    /// approvals decide alone, as do a `factor` of 0 and a month in which only the person was
+    /// asked.
+    fn make_prs_wait(&self, factor: f64) -> bool {
+        match (self.window_wait_wh, self.window_others_wait_wh) {
+            (Some(theirs), Some(others)) if factor > 0.0 => theirs >= factor * others,
+            _ => true,
+        }
+    }
 }
 
 /// Links to the team's PRs merged this month that the person approved, latest first: the
@@ -457,6 +496,8 @@ fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Wai
         others_median_wait_h: None,
         requests: 0,
         links: Vec::new(),
+        window_wait_wh: None,
+        window_others_wait_wh: None,
     };
     if waits.height() == 0 {
         return Ok(result);
@@ -495,6 +536,50 @@ fn waits_on(input: &DetectorInput, team: &str, person: &str) -> PolarsResult<Wai
     result.median_wait_h = median(theirs);
     result.others_median_wait_h = median(others);
     Ok(result)
+}
+
+/// The median working-time wait of the review requests of the team's PRs over the
+/// `window_months` ending with the month: on the person, and on everyone else asked (wall-clock
+/// hours where the working time is unknown).
+fn window_waits(
+    input: &DetectorInput,
+    team: &str,
+    person: &str,
+    window_months: usize,
+) -> PolarsResult<(Option<f64>, Option<f64>)> {
+    let waits = input.metrics.get(Metric::ReviewWaits);
+    if waits.height() == 0 {
+        return Ok((None, None));
+    }
+    let months: Vec<String> = input
+        .month
+        .trailing(window_months.max(1))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let frame = waits
+        .clone()
+        .lazy()
+        .filter(col("team").eq(lit(team)).and(col("month").is_in(
+            lit(Series::new("months".into(), months)).implode(true),
+            false,
+        )))
+        .select([
+            col("reviewer"),
+            col("wait_wh").fill_null(col("wait_h")).alias("wait"),
+        ])
+        .collect()?;
+    let reviewers = str_values(&frame, "reviewer")?;
+    let (mut theirs, mut others) = (Vec::new(), Vec::new());
+    for (reviewer, wait) in reviewers.iter().zip(f64_values(&frame, "wait")?) {
+        let Some(wait) = wait else { continue };
+        if reviewer.as_deref() == Some(person) {
+            theirs.push(wait);
+        } else {
+            others.push(wait);
+        }
+    }
+    Ok((median(theirs), median(others)))
 }
 
 struct Pickup {
@@ -564,4 +649,36 @@ fn pickup_when_away(input: &DetectorInput, team: &str, person: &str) -> PolarsRe
         away: median(away),
         weeks_away: away_weeks.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn waits(theirs: Option<f64>, others: Option<f64>) -> Waits {
+        Waits {
+            blocking_hours: None,
+            median_wait_h: None,
+            others_median_wait_h: None,
+            requests: 0,
+            links: Vec::new(),
+            window_wait_wh: theirs,
+            window_others_wait_wh: others,
+        }
+    }
+
+    /// A reviewer asked first who answers as soon as the others is no gate; one the team's PRs
+    /// wait on twice as long is; without review requests (git) the approvals decide alone.
+    #[test]
+    fn a_gate_is_what_the_prs_wait_on() {
+        assert!(!waits(Some(3.2), Some(3.0)).make_prs_wait(2.0));
+        assert!(!waits(Some(0.2), Some(20.0)).make_prs_wait(2.0));
+        assert!(waits(Some(9.0), Some(3.0)).make_prs_wait(2.0));
+        assert!(waits(None, None).make_prs_wait(2.0));
+        assert!(waits(Some(9.0), None).make_prs_wait(2.0));
+        assert!(
+            waits(Some(1.0), Some(3.0)).make_prs_wait(0.0),
+            "0 turns the rule off"
+        );
+    }
 }

@@ -1221,8 +1221,6 @@ impl Activity<'_> {
     }
 
     /// Files the PR touches. A former lead keeps to the core; everyone else seldom goes there.
-    /// [`expected_module_shares`] works out from the same choices who is expected to make
-    /// which share of each module's changes.
     fn files(&mut self, record: &mut PrRecord, author: usize, team: &Team, lines: i64) -> i64 {
         let count =
             (1 + lines / 45 + self.rng.random_range(0..2)).min(team.files.len() as i64) as usize;
@@ -1742,84 +1740,6 @@ fn core_pick(team: &Team, author: usize) -> f64 {
     } else {
         CORE_PICK
     }
-}
-
-/// The module of a simulated file: its directory with the slash (`src/jobs/`).
-pub(super) fn module_of_file(path: &str) -> &str {
-    path.rfind('/').map_or(path, |end| &path[..=end])
-}
-
-/// Each module of a team's repository with, per member, the share of its changes they are
-/// expected to make: their PR rate times the chance that one file their PR touches is in it, as
-/// [`Activity::files`] draws it (core or not, the silo owner's half, a specialist's home, the
-/// rest at random), over the team's members' sum. A PR's count of files is drawn alike for
-/// everyone, so it cancels; a fade, a departure and days away, which change a rate for weeks,
-/// are left out.
-pub(super) fn expected_module_shares(
-    world: &World,
-    team: &Team,
-) -> BTreeMap<String, BTreeMap<usize, f64>> {
-    let mut expected: BTreeMap<String, BTreeMap<usize, f64>> = BTreeMap::new();
-    let members = std::iter::once(team.manager).chain(team.engineers.iter().copied());
-    for member in members {
-        let person = &world.members[member];
-        let core = core_pick(team, member);
-        let mut add = |files: &[&String], chance: f64| {
-            for file in files {
-                *expected
-                    .entry(module_of_file(file).to_string())
-                    .or_default()
-                    .entry(member)
-                    .or_default() += person.pr_rate * chance / files.len() as f64;
-            }
-        };
-        let core_files: Vec<&String> = team
-            .files
-            .iter()
-            .filter(|f| f.starts_with("src/core/"))
-            .collect();
-        add(&core_files, core);
-        // The silo owner's files that are not in the core: half in the silo module, the rest
-        // like everyone else's, never in it.
-        let silo_owner = team.plan.silo_module && person.owns.is_some();
-        let rest = if silo_owner {
-            let silo: Vec<&String> = team
-                .files
-                .iter()
-                .filter(|f| f.starts_with(SILO_MODULE))
-                .collect();
-            add(&silo, (1.0 - core) * SILO_PICK);
-            (1.0 - core) * (1.0 - SILO_PICK)
-        } else {
-            1.0 - core
-        };
-        let candidates: Vec<&String> = team
-            .files
-            .iter()
-            .filter(|f| !f.starts_with("src/core/"))
-            .filter(|f| !team.plan.silo_module || !f.starts_with(SILO_MODULE))
-            .collect();
-        let home_share = team.plan.habits.home_share.clamp(0.0, 1.0);
-        match person.home {
-            Some(home) if home_share > 0.0 => {
-                let home_files: Vec<&String> = candidates
-                    .iter()
-                    .copied()
-                    .filter(|f| f.starts_with(home))
-                    .collect();
-                add(&home_files, rest * home_share);
-                add(&candidates, rest * (1.0 - home_share));
-            }
-            _ => add(&candidates, rest),
-        }
-    }
-    for shares in expected.values_mut() {
-        let total: f64 = shares.values().sum();
-        for share in shares.values_mut() {
-            *share /= total.max(f64::MIN_POSITIVE);
-        }
-    }
-    expected
 }
 
 fn splitmix(seed: u64) -> u64 {
