@@ -29,6 +29,23 @@ pub fn for_month(frame: &DataFrame, month: Month) -> PolarsResult<DataFrame> {
         .collect()
 }
 
+/// The filter that keeps the rows whose `month` column is one of `months`.
+pub fn in_months(months: &[Month]) -> Expr {
+    let names: Vec<String> = months.iter().map(Month::to_string).collect();
+    col("month").is_in(
+        lit(Series::new("months".into(), names)).implode(true),
+        false,
+    )
+}
+
+/// Rows of a metric for several months (a detector's window or baseline).
+pub fn for_months(frame: &DataFrame, months: &[Month]) -> PolarsResult<DataFrame> {
+    if frame.height() == 0 || frame.column("month").is_err() {
+        return Ok(frame.clone());
+    }
+    frame.clone().lazy().filter(in_months(months)).collect()
+}
+
 /// Reads an integer (or timestamp) column of a frame as `i64` values.
 pub fn i64_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
     let column = frame.column(name)?.cast(&DataType::Int64)?;

@@ -8,7 +8,7 @@ use super::stats::median;
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
 };
-use crate::common::frame::{f64_values, str_values};
+use crate::common::frame::{f64_values, for_months, str_values};
 use crate::metrics::Metric;
 use crate::period::Month;
 
@@ -225,19 +225,6 @@ fn add_opened_sizes(
         }
     }
     Ok(())
-}
-
-/// The rows of a metric whose `month` is one of `months`.
-fn for_months(frame: &DataFrame, months: &[Month]) -> PolarsResult<DataFrame> {
-    let names: Vec<String> = months.iter().map(Month::to_string).collect();
-    frame
-        .clone()
-        .lazy()
-        .filter(col("month").is_in(
-            lit(Series::new("months".into(), names)).implode(true),
-            false,
-        ))
-        .collect()
 }
 
 fn ratio(now: Option<f64>, before: Option<f64>) -> Option<f64> {

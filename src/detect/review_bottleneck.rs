@@ -8,7 +8,7 @@ use super::stats::{absence_factor, gini, median};
 use super::{
     Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, NotJudged, Outcome, Severity,
 };
-use crate::common::frame::{f64_values, for_month, str_values};
+use crate::common::frame::{f64_values, for_month, for_months, in_months, str_values};
 use crate::common::time::{micros_span, within};
 use crate::metrics::Metric;
 
@@ -216,22 +216,8 @@ fn pooled_over_window(
     input: &DetectorInput,
     window_months: usize,
 ) -> PolarsResult<BTreeMap<(String, String), Pooled>> {
-    let months: Vec<String> = input
-        .month
-        .trailing(window_months.max(1))
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let in_window = |frame: &DataFrame| {
-        frame
-            .clone()
-            .lazy()
-            .filter(col("month").is_in(
-                lit(Series::new("months".into(), months.clone())).implode(true),
-                false,
-            ))
-            .collect()
-    };
+    let months = input.month.trailing(window_months.max(1));
+    let in_window = |frame: &DataFrame| for_months(frame, &months);
     let load = in_window(input.metrics.get(Metric::ReviewLoad))?;
     let teams = str_values(&load, "team")?;
     let reviewers = str_values(&load, "reviewer")?;
@@ -551,19 +537,11 @@ fn window_waits(
     if waits.height() == 0 {
         return Ok((None, None));
     }
-    let months: Vec<String> = input
-        .month
-        .trailing(window_months.max(1))
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let months = input.month.trailing(window_months.max(1));
     let frame = waits
         .clone()
         .lazy()
-        .filter(col("team").eq(lit(team)).and(col("month").is_in(
-            lit(Series::new("months".into(), months)).implode(true),
-            false,
-        )))
+        .filter(col("team").eq(lit(team)).and(in_months(&months)))
         .select([
             col("reviewer"),
             col("wait_wh").fill_null(col("wait_h")).alias("wait"),
