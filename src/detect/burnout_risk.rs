@@ -53,8 +53,9 @@ impl Detector for BurnoutRisk {
                 );
             }
         }
-        let fortnights = busiest_fortnights(input)?;
-        let evenings = after_hours_days(input)?;
+        let month_activity = month_activity(input)?;
+        let fortnights = busiest_fortnights(&month_activity, input.month)?;
+        let evenings = after_hours_days(&month_activity)?;
         let active_days: BTreeMap<(String, String), f64> = persons
             .iter()
             .zip(&months)
@@ -224,21 +225,36 @@ impl Detector for BurnoutRisk {
     }
 }
 
-/// Per person: the local days of the month with an action outside working hours or at a
-/// weekend. A share of actions can rest on one evening's work; these days say how many evenings.
-fn after_hours_days(input: &DetectorInput) -> PolarsResult<BTreeMap<String, usize>> {
+/// The month's actions in each person's local time (person, local day, after hours, weekend),
+/// filtered once from `activity_local` for the two readings below.
+fn month_activity(input: &DetectorInput) -> PolarsResult<DataFrame> {
     let local = input.metrics.get(Metric::ActivityLocal);
     if local.height() == 0 {
-        return Ok(BTreeMap::new());
+        return Ok(DataFrame::empty());
     }
-    let days = local
+    local
         .clone()
         .lazy()
-        .filter(
-            col("month")
-                .eq(lit(input.month.to_string()))
-                .and(col("after_hours").or(col("weekend"))),
-        )
+        .filter(col("month").eq(lit(input.month.to_string())))
+        .select([
+            col("person"),
+            col("local_day"),
+            col("after_hours"),
+            col("weekend"),
+        ])
+        .collect()
+}
+
+/// Per person: the local days of the month with an action outside working hours or at a
+/// weekend. A share of actions can rest on one evening's work; these days say how many evenings.
+fn after_hours_days(month_activity: &DataFrame) -> PolarsResult<BTreeMap<String, usize>> {
+    if month_activity.height() == 0 {
+        return Ok(BTreeMap::new());
+    }
+    let days = month_activity
+        .clone()
+        .lazy()
+        .filter(col("after_hours").or(col("weekend")))
         .group_by([col("person")])
         .agg([col("local_day")
             .n_unique()
@@ -256,15 +272,16 @@ fn after_hours_days(input: &DetectorInput) -> PolarsResult<BTreeMap<String, usiz
 
 /// Per person: the most active 14-day window inside the month (active days, window length,
 /// first local day of the window).
-fn busiest_fortnights(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (usize, i64, i64)>> {
-    let local = input.metrics.get(Metric::ActivityLocal);
-    if local.height() == 0 {
+fn busiest_fortnights(
+    month_activity: &DataFrame,
+    month: Month,
+) -> PolarsResult<BTreeMap<String, (usize, i64, i64)>> {
+    if month_activity.height() == 0 {
         return Ok(BTreeMap::new());
     }
-    let days = local
+    let days = month_activity
         .clone()
         .lazy()
-        .filter(col("month").eq(lit(input.month.to_string())))
         .select([col("person"), col("local_day")])
         .unique(None, UniqueKeepStrategy::First)
         .sort(["person", "local_day"], Default::default())
@@ -277,8 +294,8 @@ fn busiest_fortnights(input: &DetectorInput) -> PolarsResult<BTreeMap<String, (u
             by_person.entry(person).or_default().push(day);
         }
     }
-    let first = crate::common::time::day_number(input.month.first_day());
-    let last = crate::common::time::day_number(input.month.last_day());
+    let first = crate::common::time::day_number(month.first_day());
+    let last = crate::common::time::day_number(month.last_day());
     let mut result = BTreeMap::new();
     for (person, days) in by_person {
         let mut best = (0usize, 14i64, first);
