@@ -485,12 +485,27 @@ pub fn pr_rework(
     };
     // Each file's next change: sorted by time (a sort of integers), then shifted within each
     // file. Sorting by repository and path first, strings, took twice as long at 2,000 people.
-    let with_next = changes.lazy().sort(["at"], Default::default()).with_column(
-        col("at")
-            .shift(lit(-1))
-            .over([col("repo"), col("path")])?
-            .alias("next_at"),
-    );
+    // Changes at the same instant (merges landed in the same second) come out of the sort in
+    // any order, so the shift alone made one of them the other's "later" change, a different
+    // one from run to run: the next change is the first strictly later one, the same for every
+    // change of the instant.
+    let with_next = changes
+        .lazy()
+        .sort(["at"], Default::default())
+        .with_column(
+            col("at")
+                .shift(lit(-1))
+                .over([col("repo"), col("path")])?
+                .alias("next_at"),
+        )
+        .with_column(
+            when(col("next_at").gt(col("at")))
+                .then(col("next_at"))
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .max()
+                .over([col("repo"), col("path"), col("at")])?
+                .alias("next_at"),
+        );
     with_next
         .filter(col("number").is_not_null())
         .with_column(
@@ -713,5 +728,70 @@ mod tests {
             reworked,
             [Some(true), Some(false), Some(false), None, None, None]
         );
+    }
+
+    /// Two PRs merged in the same second that touch the same file: neither is the other's later
+    /// change (the sort puts them in either order), and a change a week later reworks both.
+    #[test]
+    fn changes_at_the_same_instant_do_not_rework_each_other() {
+        let day =
+            |d: i64| Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap() + chrono::Duration::days(d);
+        let merged = [
+            (1, 0, "src/a.rs"),
+            (2, 0, "src/a.rs"),
+            (3, 0, "src/b.rs"),
+            (4, 0, "src/b.rs"),
+            (5, 7, "src/b.rs"),
+        ];
+        let prs: Vec<PullRequest> = merged
+            .iter()
+            .map(|(n, d, _)| PullRequest {
+                merged_at: Some(day(*d)),
+                ..pr(*n, "ann", Vec::new())
+            })
+            .collect();
+        let mut repos = vec!["acme/api"; merged.len()];
+        let mut shas: Vec<String> = merged.iter().map(|(n, _, _)| format!("s{n}")).collect();
+        let mut numbers: Vec<Option<i64>> = merged.iter().map(|(n, _, _)| Some(*n)).collect();
+        let mut paths: Vec<&str> = merged.iter().map(|(_, _, p)| *p).collect();
+        repos.push("acme/api");
+        shas.push("late".into());
+        numbers.push(None);
+        paths.push("README.md");
+        let files = df!(
+            "repo" => repos,
+            "sha" => shas,
+            "number" => numbers,
+            "path" => paths,
+        )
+        .unwrap();
+        let commits = vec![Commit {
+            landed_at: Some(day(60)),
+            ..git_commit("late", day(60))
+        }];
+        let mut tables = std::collections::BTreeMap::new();
+        tables.insert("pull_requests", PullRequest::to_frame(prs).unwrap().lazy());
+        tables.insert("file_changes", files.lazy());
+        tables.insert("commits", Commit::to_frame(commits).unwrap().lazy());
+        for _ in 0..20 {
+            let frame = pr_rework(&tables).unwrap();
+            let reworked: Vec<Option<bool>> = frame
+                .column("reworked")
+                .unwrap()
+                .bool()
+                .unwrap()
+                .iter()
+                .collect();
+            assert_eq!(
+                reworked,
+                [
+                    Some(false),
+                    Some(false),
+                    Some(true),
+                    Some(true),
+                    Some(false)
+                ]
+            );
+        }
     }
 }
