@@ -544,6 +544,7 @@ fn evaluate(
         EvalSet::Tuning => &[SeedSet::Tuning],
         EvalSet::Development => &[SeedSet::Development],
         EvalSet::SecondDevelopment => &[SeedSet::SecondDevelopment],
+        EvalSet::ThirdDevelopment => &[SeedSet::ThirdDevelopment],
         EvalSet::Unseen => &[SeedSet::Unseen],
         EvalSet::Both => &[SeedSet::Tuning, SeedSet::Development],
         EvalSet::TuningHabits => &[SeedSet::TuningWithHabits],
@@ -551,9 +552,8 @@ fn evaluate(
     };
     if first_seed.is_some() && sets.len() > 1 {
         anyhow::bail!(
-            "--first-seed needs a single set (--set tuning, development, development-2, unseen or \
-             tuning-habits): \
-             the sets start at different seeds"
+            "--first-seed needs a single set (--set tuning, development, development-2, \
+             development-3, unseen or tuning-habits): the sets start at different seeds"
         );
     }
     let mut missed = Vec::new();

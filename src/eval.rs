@@ -8,10 +8,10 @@
 //! a person for nothing.
 //!
 //! The sets of organisations are scored apart ([`SeedSet`]): the *tuning* seeds, on which the
-//! thresholds were chosen; two *development* sets, drawn from shifted parameters (team sizes,
+//! thresholds were chosen; three *development* sets, drawn from shifted parameters (team sizes,
 //! activity, rosters with gaps, the real corpus's habits) and read miss by miss to find what the
-//! detectors and the simulator get wrong, so no longer a test of either (the second was the
-//! unseen set until its one run had been read); and the *unseen* seeds, from the same generator,
+//! detectors and the simulator get wrong, so no longer a test of either (the second and third
+//! were each the unseen set until its one run had been read); and the *unseen* seeds, from the same generator,
 //! run once after every change made on the others was final. Each is counted per month (a
 //! finding for a subject in a month) and per subject (a pattern planted for a subject over
 //! several months is one case).
@@ -70,8 +70,12 @@ pub enum SeedSet {
     /// (6 December 2026) was read; the changes made since were traced on it, so it is a second
     /// development set.
     SecondDevelopment,
-    /// [`SimConfig::unseen_org`], seeds 4001–4036 by default: untouched. Run once, after every
-    /// change made on the tuning and both development sets was final; never tuned on, never
+    /// [`SimConfig::unseen_org`], seeds 4001–4036 by default: the unseen set until its one run
+    /// (6 December 2026, the second round's) was read; the third round's changes were traced on
+    /// it, so it is a third development set.
+    ThirdDevelopment,
+    /// [`SimConfig::unseen_org`], seeds 5001–5036 by default: untouched. Run once, after every
+    /// change made on the tuning and the three development sets was final; never tuned on, never
     /// read for causes before that run.
     Unseen,
     /// [`SimConfig::eval_org_with_habits`], seeds 1–36: the tuning organisations with the real
@@ -91,6 +95,7 @@ impl SeedSet {
             SeedSet::Tuning => "tuning",
             SeedSet::Development => "development",
             SeedSet::SecondDevelopment => "development-2",
+            SeedSet::ThirdDevelopment => "development-3",
             SeedSet::Unseen => "unseen",
             SeedSet::TuningWithHabits => "tuning-habits",
             SeedSet::AssistantsTuning => "assistants-tuning",
@@ -104,7 +109,8 @@ impl SeedSet {
             SeedSet::Tuning | SeedSet::TuningWithHabits | SeedSet::AssistantsTuning => 1,
             SeedSet::Development | SeedSet::AssistantsDevelopment => 1001,
             SeedSet::SecondDevelopment => 3001,
-            SeedSet::Unseen => 4001,
+            SeedSet::ThirdDevelopment => 4001,
+            SeedSet::Unseen => 5001,
         }
     }
 
@@ -112,7 +118,10 @@ impl SeedSet {
     pub fn organisation(self, seed: u64) -> SimConfig {
         match self {
             SeedSet::Tuning => SimConfig::eval_org(seed),
-            SeedSet::Development | SeedSet::SecondDevelopment | SeedSet::Unseen => {
+            SeedSet::Development
+            | SeedSet::SecondDevelopment
+            | SeedSet::ThirdDevelopment
+            | SeedSet::Unseen => {
                 SimConfig::unseen_org(seed)
             }
             SeedSet::TuningWithHabits => SimConfig::eval_org_with_habits(seed),
@@ -140,6 +149,12 @@ impl SeedSet {
                  (6 December 2026) and read since, so development seeds too \
                  (`SimConfig::unseen_org`: teams of 3 to 12 engineers, activity 0.6 to 1.6, \
                  rosters missing time zones and days away, the real corpus's habits)"
+            }
+            SeedSet::ThirdDevelopment => {
+                "organisations from the development seeds' generator, run once as the unseen set \
+                 at the end of the second round (6 December 2026) and read since, so development \
+                 seeds too (`SimConfig::unseen_org`: teams of 3 to 12 engineers, activity 0.6 to \
+                 1.6, rosters missing time zones and days away, the real corpus's habits)"
             }
             SeedSet::Unseen => {
                 "untouched organisations from the development seeds' generator, run once after \
