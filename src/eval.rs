@@ -121,9 +121,7 @@ impl SeedSet {
             SeedSet::Development
             | SeedSet::SecondDevelopment
             | SeedSet::ThirdDevelopment
-            | SeedSet::Unseen => {
-                SimConfig::unseen_org(seed)
-            }
+            | SeedSet::Unseen => SimConfig::unseen_org(seed),
             SeedSet::TuningWithHabits => SimConfig::eval_org_with_habits(seed),
             SeedSet::AssistantsTuning => SimConfig::with_assistants(SimConfig::eval_org(seed)),
             SeedSet::AssistantsDevelopment => {

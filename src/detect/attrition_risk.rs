@@ -908,8 +908,11 @@ mod tests {
                 .take_while(|d| *d <= NaiveDate::from_ymd_opt(2026, 9, 4).unwrap())
                 .filter(|d| !is_weekend(*d)),
         );
-        let active: BTreeMap<String, BTreeSet<NaiveDate>> =
-            [("fades".to_string(), fading), ("back".to_string(), returned)].into();
+        let active: BTreeMap<String, BTreeSet<NaiveDate>> = [
+            ("fades".to_string(), fading),
+            ("back".to_string(), returned),
+        ]
+        .into();
         off.add_unlisted_absences(&active, 0.75);
         assert_eq!(off.days_off("fades", month("2026-08")), 0);
         assert_eq!(off.days_off("back", month("2026-08")), 10);
