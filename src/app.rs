@@ -544,6 +544,7 @@ fn evaluate(
         EvalSet::Tuning => &[SeedSet::Tuning],
         EvalSet::Development => &[SeedSet::Development],
         EvalSet::SecondDevelopment => &[SeedSet::SecondDevelopment],
+        EvalSet::ThirdDevelopment => &[SeedSet::ThirdDevelopment],
         EvalSet::Unseen => &[SeedSet::Unseen],
         EvalSet::Both => &[SeedSet::Tuning, SeedSet::Development],
         EvalSet::TuningHabits => &[SeedSet::TuningWithHabits],
@@ -551,9 +552,8 @@ fn evaluate(
     };
     if first_seed.is_some() && sets.len() > 1 {
         anyhow::bail!(
-            "--first-seed needs a single set (--set tuning, development, development-2, unseen or \
-             tuning-habits): \
-             the sets start at different seeds"
+            "--first-seed needs a single set (--set tuning, development, development-2, \
+             development-3, unseen or tuning-habits): the sets start at different seeds"
         );
     }
     let mut missed = Vec::new();
@@ -591,7 +591,7 @@ fn evaluate(
     if !missed.is_empty() {
         anyhow::bail!(
             "the detectors miss their goals on the {} seeds (precision ≥ 0.95 and recall ≥ 0.90 per \
-             month, no false alarm on healthy controls or hard-case teams); run with \
+             month, no false alarm on healthy controls, none of a hard case's kinds on its team); run with \
              --mistakes to see each miss and false alarm",
             missed.join(" and ")
         );

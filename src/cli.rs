@@ -300,12 +300,14 @@ pub enum Command {
     },
     /// Score every detector against simulated organisations with known patterns: precision and
     /// recall per finding kind, per month and per subject, and findings on healthy controls and
-    /// hard-case teams; the tuning seeds and the unseen seeds apart.
+    /// hard-case teams (of the kinds each tempts, and of others); the tuning seeds and the unseen
+    /// seeds apart.
     Eval {
         /// Which organisations: the tuning seeds (1–36, the thresholds were tuned on them), the
         /// development seeds (1001–1036, shifted parameters whose misses were read and traced),
-        /// both of those, the second development seeds (development-2: 3001–3036, the former
-        /// unseen seeds, read since their one run), the unseen seeds (4001–4036, from the
+        /// both of those, the second and third development seeds (development-2: 3001–3036,
+        /// development-3: 4001–4036, each a former unseen set, read since its one run), the
+        /// unseen seeds (5001–5036, from the
         /// development seeds' generator, run once when the changes were final), or the tuning
         /// seeds with the real corpus's habits (tuning-habits).
         #[arg(long, value_enum, default_value_t = EvalSet::Both)]
@@ -314,7 +316,7 @@ pub enum Command {
         #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u64).range(1..=10000))]
         seeds: u64,
         /// The first seed (default: 1 for tuning, 1001 for development, 3001 for development-2,
-        /// 4001 for unseen); needs
+        /// 4001 for development-3, 5001 for unseen); needs
         /// a single set, not `--set both`.
         #[arg(long)]
         first_seed: Option<u64>,
@@ -608,7 +610,11 @@ pub enum EvalSet {
     /// Seeds 3001–3036: the former unseen seeds, run once and read since (not part of `both`).
     #[value(name = "development-2")]
     SecondDevelopment,
-    /// Seeds 4001–4036: untouched, run once after the changes were final (not part of `both`).
+    /// Seeds 4001–4036: the unseen seeds of the second round, run once and read since (not part
+    /// of `both`).
+    #[value(name = "development-3")]
+    ThirdDevelopment,
+    /// Seeds 5001–5036: untouched, run once after the changes were final (not part of `both`).
     Unseen,
     /// Tuning and development.
     Both,

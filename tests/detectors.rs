@@ -148,7 +148,7 @@ fn every_detector_meets_its_goal_on_the_evaluation_organisations() {
     );
     assert!(
         evaluation.hard_case_findings == 0,
-        "findings on hard-case teams: {}",
+        "findings on hard-case teams of the kinds they tempt: {}",
         evaluation.hard_case_findings
     );
     assert!(evaluation.meets_goals());
@@ -218,6 +218,23 @@ fn docs_show_the_second_development_evaluation() {
     )
     .unwrap();
     assert_docs_show(&evaluation, "development-2");
+}
+
+/// docs/detectors.md's third development table is `teamlens eval --set development-3`'s
+/// output: the seeds that were the unseen set of the second round until its one run was read
+/// (issue #21). Ignored by default (minutes); no goal is asserted.
+#[test]
+#[ignore = "simulates the 36 third development organisations (minutes); run after changing a detector or the simulator"]
+fn docs_show_the_third_development_evaluation() {
+    let evaluation = eval::evaluate_set(
+        eval::SeedSet::ThirdDevelopment,
+        None,
+        36,
+        3,
+        &Config::default(),
+    )
+    .unwrap();
+    assert_docs_show(&evaluation, "development-3");
 }
 
 /// docs/detectors.md's unseen table is `teamlens eval --set unseen`'s output, as it was run once

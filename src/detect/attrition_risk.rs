@@ -65,7 +65,7 @@ impl Detector for AttritionRisk {
         let first = baseline.first().copied().unwrap_or(previous);
         let mut off = TimeOff::read(input, first, input.month)?;
         off.observed_from = first_observed_day(input)?;
-        off.add_unlisted_absences(&active_days(input, first, input.month)?);
+        off.add_unlisted_absences(&active_days(input, first, input.month)?, t.fade_ratio);
         let actions = Actions::new(monthly, input.month, previous, &baseline)?;
         let work = Work::read(input, first, input.month)?;
         // Teammates whose baseline is at least half the minimum count in the team's change.
@@ -337,16 +337,37 @@ impl TimeOff {
 
     /// For each person the `time_off` table lists nothing for (a roster gap, or no HR calendar
     /// at all), every run of at least [`AWAY_WEEKDAYS`] weekdays without a single action between
-    /// two active days is taken as time off: a holiday nobody recorded is an absence followed by
-    /// a return, and counted as working days it reads as a fade (on the simulated teams whose
-    /// days away the roster leaves out, most false alarms were summer holidays). A fade is fewer
-    /// pieces of work spread over the weeks, not a silent week; a silence that has not ended is
-    /// the stop signal's.
-    fn add_unlisted_absences(&mut self, active: &BTreeMap<String, BTreeSet<NaiveDate>>) {
+    /// two active days is taken as time off, if the return is one: a holiday nobody recorded is
+    /// an absence followed by a return, and counted as working days it reads as a fade (on the
+    /// simulated teams whose days away the roster leaves out, most false alarms were summer
+    /// holidays). A holiday ends: over as many weekdays after the silence as it lasted (at
+    /// least [`AWAY_WEEKDAYS`] of them in the data), the person is active on at least
+    /// `usual_share` (the fade threshold, `fade_ratio`) of the share of weekdays they usually
+    /// are. A fade's silent weeks do not end that way: the work stays low after them, so they
+    /// stay working days and the fade test sees them (on the development seeds most missed
+    /// fades were a first faded month whose silent weeks had been read as holidays). A silence
+    /// that has not ended is the stop signal's.
+    fn add_unlisted_absences(
+        &mut self,
+        active: &BTreeMap<String, BTreeSet<NaiveDate>>,
+        usual_share: f64,
+    ) {
         for (person, days) in active {
             if self.listed.contains(person) {
                 continue;
             }
+            let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+                continue;
+            };
+            let weekdays_between = |from: NaiveDate, to: NaiveDate| -> Vec<NaiveDate> {
+                from.iter_days()
+                    .take_while(|d| *d <= to)
+                    .filter(|d| !is_weekend(*d))
+                    .collect()
+            };
+            let span = weekdays_between(first, last);
+            let usual =
+                span.iter().filter(|d| days.contains(d)).count() as f64 / span.len().max(1) as f64;
             let mut away = Vec::new();
             for (before, after) in days.iter().zip(days.iter().skip(1)) {
                 let idle: Vec<NaiveDate> = before
@@ -355,7 +376,17 @@ impl TimeOff {
                     .take_while(|d| d < after)
                     .filter(|d| !is_weekend(*d))
                     .collect();
-                if idle.len() >= AWAY_WEEKDAYS {
+                if idle.len() < AWAY_WEEKDAYS {
+                    continue;
+                }
+                let back: Vec<NaiveDate> = weekdays_between(*after, last)
+                    .into_iter()
+                    .take(idle.len())
+                    .collect();
+                let back_share =
+                    back.iter().filter(|d| days.contains(d)).count() as f64 / back.len() as f64;
+                let returned = back.len() < AWAY_WEEKDAYS || back_share >= usual_share * usual;
+                if returned {
                     away.extend(idle);
                 }
             }
@@ -844,12 +875,47 @@ mod tests {
             ("listed".to_string(), august_active_except(&[(10, 21)])),
         ]
         .into();
-        off.add_unlisted_absences(&active);
+        off.add_unlisted_absences(&active, 0.75);
         assert_eq!(off.days_off("ada", month("2026-08")), 10);
         assert_eq!(off.working_days("ada", month("2026-08")), 11);
         assert_eq!(off.days_off("bo", month("2026-08")), 0);
         assert_eq!(off.days_off("cy", month("2026-08")), 0);
         assert_eq!(off.days_off("listed", month("2026-08")), 0);
+    }
+
+    #[test]
+    fn a_silence_after_which_the_work_stays_low_is_no_holiday() {
+        let mut off = TimeOff::default();
+        // Active every weekday of June and July, then silent 3 to 14 August, then back on one
+        // weekday in four: a fade whose silent fortnight did not end in a return.
+        let mut fading: BTreeSet<NaiveDate> = NaiveDate::from_ymd_opt(2026, 6, 1)
+            .unwrap()
+            .iter_days()
+            .take_while(|d| *d < NaiveDate::from_ymd_opt(2026, 8, 1).unwrap())
+            .filter(|d| !is_weekend(*d))
+            .collect();
+        let mut returned = fading.clone();
+        fading.extend(
+            [17, 21, 27, 31, 1].iter().enumerate().map(|(i, d)| {
+                NaiveDate::from_ymd_opt(2026, if i < 4 { 8 } else { 9 }, *d).unwrap()
+            }),
+        );
+        // The same silence, then back every weekday: a holiday.
+        returned.extend(
+            NaiveDate::from_ymd_opt(2026, 8, 17)
+                .unwrap()
+                .iter_days()
+                .take_while(|d| *d <= NaiveDate::from_ymd_opt(2026, 9, 4).unwrap())
+                .filter(|d| !is_weekend(*d)),
+        );
+        let active: BTreeMap<String, BTreeSet<NaiveDate>> = [
+            ("fades".to_string(), fading),
+            ("back".to_string(), returned),
+        ]
+        .into();
+        off.add_unlisted_absences(&active, 0.75);
+        assert_eq!(off.days_off("fades", month("2026-08")), 0);
+        assert_eq!(off.days_off("back", month("2026-08")), 10);
     }
 
     #[test]

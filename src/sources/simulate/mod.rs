@@ -202,6 +202,36 @@ pub enum HardCaseKind {
 }
 
 impl HardCaseKind {
+    /// The detectors, by name, whose pattern the hard case resembles: what it is built to test.
+    /// A finding of one of them on the team is the hard case failed; another detector's finding
+    /// there is an ordinary false alarm, counted in that detector's precision like one on any
+    /// other healthy team (a hard case is no more likely than another team to draw it).
+    pub fn tempts(self) -> &'static [&'static str] {
+        match self {
+            // One person reviews most PRs, quickly and a lot.
+            HardCaseKind::BusyReviewer => &[
+                "review_bottleneck",
+                "micromanagement",
+                "rubber_stamp_review",
+                "burnout_risk",
+            ],
+            // The manager reviews every PR and each holds what they write.
+            HardCaseKind::TwoPerson => &[
+                "review_bottleneck",
+                "micromanagement",
+                "wont_let_go",
+                "knowledge_silo",
+                "absentee_manager",
+            ],
+            // Local working hours that are nights in UTC.
+            HardCaseKind::SpreadZones => &["burnout_risk"],
+            // A month of the manager's silence, and PRs waiting for them.
+            HardCaseKind::ManagerMonthAway => {
+                &["absentee_manager", "review_bottleneck", "attrition_risk"]
+            }
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             HardCaseKind::BusyReviewer => "busy_reviewer",
@@ -249,6 +279,20 @@ const TEAM_NAMES: &[&str] = &[
     "onboarding",
 ];
 
+/// The months `teamlens eval` judges in each organisation by default: the last three.
+pub const EVAL_JUDGED_MONTHS: u32 = 3;
+
+/// How many months the organisations `teamlens eval` scores are simulated over: the judged
+/// months, and before the first of them the month before and `attrition_risk`'s full baseline
+/// (its default `baseline_months`, six), the longest history any detector reads. With six
+/// months (May to October) a fade's first judged month, September, had three baseline months
+/// of data, not six: the truth planted a fade there that the detector could not see by
+/// construction, the cause of most of its misses on the development sets (issue #21).
+pub fn eval_months() -> u32 {
+    let baseline = crate::config::AttritionThresholds::default().baseline_months;
+    EVAL_JUDGED_MONTHS + 1 + u32::try_from(baseline).unwrap_or(6)
+}
+
 impl SimConfig {
     /// An organisation of `teams` teams ending October 2026, with the patterns planted in a fixed
     /// order: a review-bottleneck team, a micromanaged team (where an engineer is leaving), a
@@ -295,14 +339,15 @@ impl SimConfig {
         }
     }
 
-    /// The organisations `teamlens eval` scores the detectors on, six months to October 2026.
+    /// The organisations `teamlens eval` scores the detectors on, [`eval_months`] (ten) months
+    /// to October 2026.
     /// Every sixth seed is a healthy control (nothing planted); the others draw each team's
     /// manager persona and planted patterns at random, so that every pattern is present in some
     /// organisations and absent in others, and add hard-case teams (healthy, but shaped to tempt
     /// a detector) now and then.
     pub fn eval_org(seed: u64) -> SimConfig {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x005e_ed0f_e7a1);
-        let base = SimConfig::default_org(seed, 0, 6, 1.0);
+        let base = SimConfig::default_org(seed, 0, eval_months(), 1.0);
         let mut teams = Vec::new();
         let name = |index: usize| match TEAM_NAMES.get(index) {
             Some(name) => (*name).to_string(),
@@ -343,7 +388,7 @@ impl SimConfig {
     pub fn unseen_org(seed: u64) -> SimConfig {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0075_6e5e_e400);
         let scale = rng.random_range(0.6..1.6);
-        let base = SimConfig::default_org(seed, 0, 6, scale);
+        let base = SimConfig::default_org(seed, 0, eval_months(), scale);
         let gaps = RosterGaps {
             no_timezone: rng.random_range(0.1..0.4),
             no_time_off: rng.random_range(0.2..0.6),
