@@ -545,6 +545,7 @@ fn evaluate(
         EvalSet::Development => &[SeedSet::Development],
         EvalSet::SecondDevelopment => &[SeedSet::SecondDevelopment],
         EvalSet::ThirdDevelopment => &[SeedSet::ThirdDevelopment],
+        EvalSet::FourthDevelopment => &[SeedSet::FourthDevelopment],
         EvalSet::Unseen => &[SeedSet::Unseen],
         EvalSet::Both => &[SeedSet::Tuning, SeedSet::Development],
         EvalSet::TuningHabits => &[SeedSet::TuningWithHabits],
@@ -553,7 +554,7 @@ fn evaluate(
     if first_seed.is_some() && sets.len() > 1 {
         anyhow::bail!(
             "--first-seed needs a single set (--set tuning, development, development-2, \
-             development-3, unseen or tuning-habits): the sets start at different seeds"
+             development-3, development-4, unseen or tuning-habits): the sets start at different seeds"
         );
     }
     let mut missed = Vec::new();

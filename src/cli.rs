@@ -305,18 +305,18 @@ pub enum Command {
     Eval {
         /// Which organisations: the tuning seeds (1–36, the thresholds were tuned on them), the
         /// development seeds (1001–1036, shifted parameters whose misses were read and traced),
-        /// both of those, the second and third development seeds (development-2: 3001–3036,
-        /// development-3: 4001–4036, each a former unseen set, read since its one run), the
-        /// unseen seeds (5001–5036, from the
-        /// development seeds' generator, run once when the changes were final), or the tuning
-        /// seeds with the real corpus's habits (tuning-habits).
+        /// both of those, the second, third and fourth development seeds (development-2:
+        /// 3001–3036, development-3: 4001–4036, development-4: 5001–5036, each a former unseen
+        /// set, read since its one run), the unseen seeds (6001–6036, from the development seeds'
+        /// generator, run once when the changes were final), or the tuning seeds with the real
+        /// corpus's habits (tuning-habits).
         #[arg(long, value_enum, default_value_t = EvalSet::Both)]
         set: EvalSet,
         /// How many organisations of each set to simulate (seeds first-seed, first-seed + 1, …).
         #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u64).range(1..=10000))]
         seeds: u64,
         /// The first seed (default: 1 for tuning, 1001 for development, 3001 for development-2,
-        /// 4001 for development-3, 5001 for unseen); needs
+        /// 4001 for development-3, 5001 for development-4, 6001 for unseen); needs
         /// a single set, not `--set both`.
         #[arg(long)]
         first_seed: Option<u64>,
@@ -614,7 +614,11 @@ pub enum EvalSet {
     /// of `both`).
     #[value(name = "development-3")]
     ThirdDevelopment,
-    /// Seeds 5001–5036: untouched, run once after the changes were final (not part of `both`).
+    /// Seeds 5001–5036: the unseen seeds of the third round, run once and read since (not part
+    /// of `both`).
+    #[value(name = "development-4")]
+    FourthDevelopment,
+    /// Seeds 6001–6036: untouched, run once after the changes were final (not part of `both`).
     Unseen,
     /// Tuning and development.
     Both,

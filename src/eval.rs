@@ -10,10 +10,10 @@
 //! detector's precision like one on any healthy team, and reported beside.
 //!
 //! The sets of organisations are scored apart ([`SeedSet`]): the *tuning* seeds, on which the
-//! thresholds were chosen; three *development* sets, drawn from shifted parameters (team sizes,
+//! thresholds were chosen; four *development* sets, drawn from shifted parameters (team sizes,
 //! activity, rosters with gaps, the real corpus's habits) and read miss by miss to find what the
-//! detectors and the simulator get wrong, so no longer a test of either (the second and third
-//! were each the unseen set until its one run had been read); and the *unseen* seeds, from the same generator,
+//! detectors and the simulator get wrong, so no longer a test of either (the second, third and
+//! fourth were each the unseen set until its one run had been read); and the *unseen* seeds, from the same generator,
 //! run once after every change made on the others was final. Each is counted per month (a
 //! finding for a subject in a month) and per subject (a pattern planted for a subject over
 //! several months is one case).
@@ -76,8 +76,12 @@ pub enum SeedSet {
     /// (6 December 2026, the second round's) was read; the third round's changes were traced on
     /// it, so it is a third development set.
     ThirdDevelopment,
-    /// [`SimConfig::unseen_org`], seeds 5001–5036 by default: untouched. Run once, after every
-    /// change made on the tuning and the three development sets was final; never tuned on, never
+    /// [`SimConfig::unseen_org`], seeds 5001–5036 by default: the unseen set until its one run
+    /// (6 December 2026, the third round's) was read; burnout_risk's six-month baseline was
+    /// decided after it (on the development sets), so it is a fourth development set.
+    FourthDevelopment,
+    /// [`SimConfig::unseen_org`], seeds 6001–6036 by default: untouched. Run once, after every
+    /// change made on the tuning and the four development sets was final; never tuned on, never
     /// read for causes before that run.
     Unseen,
     /// [`SimConfig::eval_org_with_habits`], seeds 1–36: the tuning organisations with the real
@@ -98,6 +102,7 @@ impl SeedSet {
             SeedSet::Development => "development",
             SeedSet::SecondDevelopment => "development-2",
             SeedSet::ThirdDevelopment => "development-3",
+            SeedSet::FourthDevelopment => "development-4",
             SeedSet::Unseen => "unseen",
             SeedSet::TuningWithHabits => "tuning-habits",
             SeedSet::AssistantsTuning => "assistants-tuning",
@@ -112,7 +117,8 @@ impl SeedSet {
             SeedSet::Development | SeedSet::AssistantsDevelopment => 1001,
             SeedSet::SecondDevelopment => 3001,
             SeedSet::ThirdDevelopment => 4001,
-            SeedSet::Unseen => 5001,
+            SeedSet::FourthDevelopment => 5001,
+            SeedSet::Unseen => 6001,
         }
     }
 
@@ -123,6 +129,7 @@ impl SeedSet {
             SeedSet::Development
             | SeedSet::SecondDevelopment
             | SeedSet::ThirdDevelopment
+            | SeedSet::FourthDevelopment
             | SeedSet::Unseen => SimConfig::unseen_org(seed),
             SeedSet::TuningWithHabits => SimConfig::eval_org_with_habits(seed),
             SeedSet::AssistantsTuning => SimConfig::with_assistants(SimConfig::eval_org(seed)),
@@ -153,6 +160,12 @@ impl SeedSet {
             SeedSet::ThirdDevelopment => {
                 "organisations from the development seeds' generator, run once as the unseen set \
                  at the end of the second round (6 December 2026) and read since, so development \
+                 seeds too (`SimConfig::unseen_org`: teams of 3 to 12 engineers, activity 0.6 to \
+                 1.6, rosters missing time zones and days away, the real corpus's habits)"
+            }
+            SeedSet::FourthDevelopment => {
+                "organisations from the development seeds' generator, run once as the unseen set \
+                 at the end of the third round (6 December 2026) and read since, so development \
                  seeds too (`SimConfig::unseen_org`: teams of 3 to 12 engineers, activity 0.6 to \
                  1.6, rosters missing time zones and days away, the real corpus's habits)"
             }
