@@ -109,6 +109,13 @@ fn assert_docs_show(evaluation: &eval::Evaluation, set: &str) {
     );
 }
 
+/// docs/detectors.md's table for `set` is what `teamlens eval --set <set>` prints: its 36
+/// organisations at default thresholds, no goal asserted.
+fn assert_docs_show_set(set: eval::SeedSet) {
+    let evaluation = eval::evaluate_set(set, None, 36, 3, &Config::default()).unwrap();
+    assert_docs_show(&evaluation, set.name());
+}
+
 /// The goal of every detector, at default thresholds, over `teamlens eval`'s 36 tuning
 /// organisations (the command's `--set tuning`, so docs/detectors.md's tuning table is what this
 /// test checks, and checks against docs/detectors.md).
@@ -198,9 +205,7 @@ fn assistants_are_judged_on_the_organisations_that_use_them() {
 #[test]
 #[ignore = "simulates the 36 development organisations (minutes); run after changing a detector or the simulator"]
 fn docs_show_the_development_evaluation() {
-    let evaluation =
-        eval::evaluate_set(eval::SeedSet::Development, None, 36, 3, &Config::default()).unwrap();
-    assert_docs_show(&evaluation, "development");
+    assert_docs_show_set(eval::SeedSet::Development);
 }
 
 /// docs/detectors.md's second development table is `teamlens eval --set development-2`'s
@@ -209,15 +214,7 @@ fn docs_show_the_development_evaluation() {
 #[test]
 #[ignore = "simulates the 36 second development organisations (minutes); run after changing a detector or the simulator"]
 fn docs_show_the_second_development_evaluation() {
-    let evaluation = eval::evaluate_set(
-        eval::SeedSet::SecondDevelopment,
-        None,
-        36,
-        3,
-        &Config::default(),
-    )
-    .unwrap();
-    assert_docs_show(&evaluation, "development-2");
+    assert_docs_show_set(eval::SeedSet::SecondDevelopment);
 }
 
 /// docs/detectors.md's third development table is `teamlens eval --set development-3`'s
@@ -226,15 +223,7 @@ fn docs_show_the_second_development_evaluation() {
 #[test]
 #[ignore = "simulates the 36 third development organisations (minutes); run after changing a detector or the simulator"]
 fn docs_show_the_third_development_evaluation() {
-    let evaluation = eval::evaluate_set(
-        eval::SeedSet::ThirdDevelopment,
-        None,
-        36,
-        3,
-        &Config::default(),
-    )
-    .unwrap();
-    assert_docs_show(&evaluation, "development-3");
+    assert_docs_show_set(eval::SeedSet::ThirdDevelopment);
 }
 
 /// docs/detectors.md's fourth development table is `teamlens eval --set development-4`'s
@@ -243,15 +232,7 @@ fn docs_show_the_third_development_evaluation() {
 #[test]
 #[ignore = "simulates the 36 fourth development organisations (minutes); run after changing a detector or the simulator"]
 fn docs_show_the_fourth_development_evaluation() {
-    let evaluation = eval::evaluate_set(
-        eval::SeedSet::FourthDevelopment,
-        None,
-        36,
-        3,
-        &Config::default(),
-    )
-    .unwrap();
-    assert_docs_show(&evaluation, "development-4");
+    assert_docs_show_set(eval::SeedSet::FourthDevelopment);
 }
 
 /// docs/detectors.md's unseen table is `teamlens eval --set unseen`'s output, as it was run once
@@ -262,9 +243,7 @@ fn docs_show_the_fourth_development_evaluation() {
 #[test]
 #[ignore = "simulates the 36 unseen organisations (minutes); run only to check the recorded run"]
 fn docs_show_the_unseen_evaluation() {
-    let evaluation =
-        eval::evaluate_set(eval::SeedSet::Unseen, None, 36, 3, &Config::default()).unwrap();
-    assert_docs_show(&evaluation, "unseen");
+    assert_docs_show_set(eval::SeedSet::Unseen);
 }
 
 /// docs/detectors.md's table of the tuning seeds with the real corpus's habits is `teamlens
@@ -272,15 +251,7 @@ fn docs_show_the_unseen_evaluation() {
 #[test]
 #[ignore = "simulates the 36 tuning organisations with habits (minutes)"]
 fn docs_show_the_tuning_seeds_with_habits() {
-    let evaluation = eval::evaluate_set(
-        eval::SeedSet::TuningWithHabits,
-        None,
-        36,
-        3,
-        &Config::default(),
-    )
-    .unwrap();
-    assert_docs_show(&evaluation, "tuning-habits");
+    assert_docs_show_set(eval::SeedSet::TuningWithHabits);
 }
 
 /// Every pattern planted in the demo's organisation (six teams) is found in at least half of its
