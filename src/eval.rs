@@ -425,14 +425,11 @@ pub fn evaluate(
                 continue;
             }
             score.fp += 1;
-            evaluation.mistakes.push(format!(
-                "seed {seed}: false alarm {} {} {}: {headline}",
-                key.0.name(),
-                key.1,
-                key.2
-            ));
+            // Where the false alarm fell, so that the goal's counts can be traced line by line.
+            let mut place = String::new();
             if truth.control {
                 evaluation.healthy_control_findings += 1;
+                place.push_str(" [healthy control]");
             }
             let team = key
                 .1
@@ -441,10 +438,21 @@ pub fn evaluate(
             if let Some(hard_case) = team.and_then(|t| hard_teams.get(t)) {
                 if hard_case.tempts().contains(&key.0.name()) {
                     evaluation.hard_case_findings += 1;
+                    place.push_str(&format!(
+                        " [hard case {}, a kind it tempts]",
+                        hard_case.name()
+                    ));
                 } else {
                     evaluation.hard_case_team_other_findings += 1;
+                    place.push_str(&format!(" [hard case {}, another kind]", hard_case.name()));
                 }
             }
+            evaluation.mistakes.push(format!(
+                "seed {seed}: false alarm {} {} {}{place}: {headline}",
+                key.0.name(),
+                key.1,
+                key.2
+            ));
         }
         let found_keys: BTreeSet<Key> = found.into_keys().collect();
         count_subjects(&mut evaluation, seed, &planted, &found_keys);

@@ -158,6 +158,23 @@ fn every_detector_meets_its_goal_on_the_evaluation_organisations() {
         "findings on hard-case teams of the kinds they tempt: {}",
         evaluation.hard_case_findings
     );
+    // Each false alarm says where it fell, and the lines agree with the goal's counts.
+    let tagged = |tag: &str| {
+        evaluation
+            .mistakes
+            .iter()
+            .filter(|line| line.contains(tag))
+            .count()
+    };
+    assert_eq!(
+        tagged(", another kind]"),
+        evaluation.hard_case_team_other_findings
+    );
+    assert_eq!(tagged(", a kind it tempts]"), evaluation.hard_case_findings);
+    assert_eq!(
+        tagged("[healthy control]"),
+        evaluation.healthy_control_findings
+    );
     assert!(evaluation.meets_goals());
     assert_docs_show(&evaluation, "tuning");
 }
