@@ -532,6 +532,7 @@ mod tests {
     use super::*;
     use crate::model::{Commit, PrCommit, PullRequest, Table};
     use chrono::{TimeZone, Utc};
+    use std::collections::BTreeMap;
 
     /// A commit read from a clone, by Ann, naming no PR and carrying no text.
     fn git_commit(sha: &str, at: chrono::DateTime<Utc>) -> Commit {
@@ -657,14 +658,61 @@ mod tests {
         assert_eq!(recorded, Some(false));
     }
 
-    #[test]
-    fn rework_is_true_false_or_not_recorded_when_the_data_end_inside_the_window() {
+    /// Tables of merged PRs, each `(number, day merged, the one file it changed)` from 1 March
+    /// 2026, and a direct commit (no PR) on day 60 to a file no PR touched: the data's end.
+    fn merged_prs(merged: &[(i64, i64, &'static str)]) -> BTreeMap<&'static str, LazyFrame> {
         let day =
             |d: i64| Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap() + chrono::Duration::days(d);
+        let prs: Vec<PullRequest> = merged
+            .iter()
+            .map(|(n, d, _)| PullRequest {
+                merged_at: Some(day(*d)),
+                ..pr(*n, "ann", Vec::new())
+            })
+            .collect();
+        let mut repos = vec!["acme/api"; merged.len()];
+        let mut shas: Vec<String> = merged.iter().map(|(n, _, _)| format!("s{n}")).collect();
+        let mut numbers: Vec<Option<i64>> = merged.iter().map(|(n, _, _)| Some(*n)).collect();
+        let mut paths: Vec<&str> = merged.iter().map(|(_, _, p)| *p).collect();
+        repos.push("acme/api");
+        shas.push("late".into());
+        numbers.push(None);
+        paths.push("README.md");
+        let files = df!(
+            "repo" => repos,
+            "sha" => shas,
+            "number" => numbers,
+            "path" => paths,
+        )
+        .unwrap();
+        let commits = vec![Commit {
+            landed_at: Some(day(60)),
+            ..git_commit("late", day(60))
+        }];
+        let mut tables = BTreeMap::new();
+        tables.insert("pull_requests", PullRequest::to_frame(prs).unwrap().lazy());
+        tables.insert("file_changes", files.lazy());
+        tables.insert("commits", Commit::to_frame(commits).unwrap().lazy());
+        tables
+    }
+
+    fn reworked(tables: &BTreeMap<&'static str, LazyFrame>) -> Vec<Option<bool>> {
+        let frame = pr_rework(tables).unwrap();
+        frame
+            .column("reworked")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
+    #[test]
+    fn rework_is_true_false_or_not_recorded_when_the_data_end_inside_the_window() {
         // PR 1 merged day 0, PR 2 changes its file on day 9: PR 1 reworked. PR 2 and PR 3
         // (another file, day 1) have their whole 21 days before the data's end (day 60): not
         // reworked. PR 4, merged day 50, has only 10 days of data after it: not recorded.
-        let merged = [
+        let tables = merged_prs(&[
             (1, 0, "src/a.rs"),
             (2, 9, "src/a.rs"),
             (3, 1, "src/b.rs"),
@@ -673,38 +721,7 @@ mod tests {
             // late PRs would be judged only when reworked.
             (5, 45, "src/d.rs"),
             (6, 47, "src/d.rs"),
-        ];
-        let prs: Vec<PullRequest> = merged
-            .iter()
-            .map(|(n, d, _)| PullRequest {
-                merged_at: Some(day(*d)),
-                ..pr(*n, "ann", Vec::new())
-            })
-            .collect();
-        let mut repos = vec!["acme/api"; merged.len()];
-        let mut shas: Vec<String> = merged.iter().map(|(n, _, _)| format!("s{n}")).collect();
-        let mut numbers: Vec<Option<i64>> = merged.iter().map(|(n, _, _)| Some(*n)).collect();
-        let mut paths: Vec<&str> = merged.iter().map(|(_, _, p)| *p).collect();
-        // A direct commit (no PR) on day 60 to a file no PR touched: the data's end.
-        repos.push("acme/api");
-        shas.push("late".into());
-        numbers.push(None);
-        paths.push("README.md");
-        let files = df!(
-            "repo" => repos,
-            "sha" => shas,
-            "number" => numbers,
-            "path" => paths,
-        )
-        .unwrap();
-        let commits = vec![Commit {
-            landed_at: Some(day(60)),
-            ..git_commit("late", day(60))
-        }];
-        let mut tables = std::collections::BTreeMap::new();
-        tables.insert("pull_requests", PullRequest::to_frame(prs).unwrap().lazy());
-        tables.insert("file_changes", files.lazy());
-        tables.insert("commits", Commit::to_frame(commits).unwrap().lazy());
+        ]);
         let frame = pr_rework(&tables).unwrap();
         let numbers: Vec<Option<i64>> = frame
             .column("number")
@@ -713,19 +730,12 @@ mod tests {
             .unwrap()
             .iter()
             .collect();
-        let reworked: Vec<Option<bool>> = frame
-            .column("reworked")
-            .unwrap()
-            .bool()
-            .unwrap()
-            .iter()
-            .collect();
         assert_eq!(
             numbers,
             [Some(1), Some(2), Some(3), Some(4), Some(5), Some(6)]
         );
         assert_eq!(
-            reworked,
+            reworked(&tables),
             [Some(true), Some(false), Some(false), None, None, None]
         );
     }
@@ -734,56 +744,16 @@ mod tests {
     /// change (the sort puts them in either order), and a change a week later reworks both.
     #[test]
     fn changes_at_the_same_instant_do_not_rework_each_other() {
-        let day =
-            |d: i64| Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap() + chrono::Duration::days(d);
-        let merged = [
+        let tables = merged_prs(&[
             (1, 0, "src/a.rs"),
             (2, 0, "src/a.rs"),
             (3, 0, "src/b.rs"),
             (4, 0, "src/b.rs"),
             (5, 7, "src/b.rs"),
-        ];
-        let prs: Vec<PullRequest> = merged
-            .iter()
-            .map(|(n, d, _)| PullRequest {
-                merged_at: Some(day(*d)),
-                ..pr(*n, "ann", Vec::new())
-            })
-            .collect();
-        let mut repos = vec!["acme/api"; merged.len()];
-        let mut shas: Vec<String> = merged.iter().map(|(n, _, _)| format!("s{n}")).collect();
-        let mut numbers: Vec<Option<i64>> = merged.iter().map(|(n, _, _)| Some(*n)).collect();
-        let mut paths: Vec<&str> = merged.iter().map(|(_, _, p)| *p).collect();
-        repos.push("acme/api");
-        shas.push("late".into());
-        numbers.push(None);
-        paths.push("README.md");
-        let files = df!(
-            "repo" => repos,
-            "sha" => shas,
-            "number" => numbers,
-            "path" => paths,
-        )
-        .unwrap();
-        let commits = vec![Commit {
-            landed_at: Some(day(60)),
-            ..git_commit("late", day(60))
-        }];
-        let mut tables = std::collections::BTreeMap::new();
-        tables.insert("pull_requests", PullRequest::to_frame(prs).unwrap().lazy());
-        tables.insert("file_changes", files.lazy());
-        tables.insert("commits", Commit::to_frame(commits).unwrap().lazy());
+        ]);
         for _ in 0..20 {
-            let frame = pr_rework(&tables).unwrap();
-            let reworked: Vec<Option<bool>> = frame
-                .column("reworked")
-                .unwrap()
-                .bool()
-                .unwrap()
-                .iter()
-                .collect();
             assert_eq!(
-                reworked,
+                reworked(&tables),
                 [
                     Some(false),
                     Some(false),
