@@ -1159,6 +1159,27 @@ pub struct AttritionThresholds {
     /// No activity at all over this many days up to the end of the month (and none since) is
     /// a stop.
     pub silent_days: i64,
+    /// How the fade test allows for the person's month-to-month swing: `poisson` (the
+    /// default) counts work as a steady Poisson stream; `quasi-poisson` divides the counts by
+    /// how much more the person's own baseline months swing than that (at least 1, from three
+    /// working months), so a bursty contributor's ordinary quiet months are not read as a fade.
+    /// Measured on the simulated sets: precision up on every one, recall down (docs/detectors.md).
+    pub fade_test: FadeTest,
+    /// Leave the teammates' reviews of the person's own PRs out of the team's change: a fader's
+    /// missing PRs are reviews their teammates do not do, which otherwise lowers what the fader
+    /// is judged against. Measured on the simulated sets: recall up, precision down.
+    pub team_change_without_own_prs: bool,
+}
+
+/// How attrition_risk's fade test allows for a person's month-to-month swing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FadeTest {
+    /// An exact conditional test of two Poisson rates.
+    #[default]
+    Poisson,
+    /// The same test on the counts divided by the person's own baseline dispersion.
+    QuasiPoisson,
 }
 
 impl Default for AttritionThresholds {
@@ -1169,6 +1190,8 @@ impl Default for AttritionThresholds {
             fade_ratio: 0.75,
             fade_p_value: 0.001,
             silent_days: 20,
+            fade_test: FadeTest::Poisson,
+            team_change_without_own_prs: false,
         }
     }
 }
@@ -1757,6 +1780,31 @@ mod tests {
             Config::parse("[thresholds.review_bottleneck]\napproval_share = 0.7\n").unwrap();
         assert_eq!(config.thresholds.review_bottleneck.approval_share, 0.7);
         assert_eq!(config.thresholds.review_bottleneck.min_merged_prs, 10);
+    }
+
+    /// The variants docs/detectors.md measures with `--config docs/experiments/F.toml`: each
+    /// still loads, and changes attrition_risk's thresholds only.
+    #[test]
+    fn the_documented_experiment_configurations_load_and_change_attrition_only() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/experiments");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let config = Config::load(&path, true).unwrap();
+            let mut same = config.clone();
+            same.thresholds.attrition_risk = AttritionThresholds::default();
+            assert_eq!(same, Config::default(), "{}", path.display());
+            assert_ne!(config, Config::default(), "{}", path.display());
+            seen += 1;
+        }
+        assert_eq!(seen, 4);
+        let both =
+            Config::load(&folder.join("attrition-quasi-poisson-own-prs.toml"), true).unwrap();
+        assert_eq!(
+            both.thresholds.attrition_risk.fade_test,
+            FadeTest::QuasiPoisson
+        );
+        assert!(both.thresholds.attrition_risk.team_change_without_own_prs);
     }
 
     #[test]

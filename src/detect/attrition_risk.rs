@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use super::{Basis, Detector, DetectorInput, Evidence, Finding, FindingKind, Outcome, Severity};
 use crate::common::frame::{f64_values, i64_values, str_values};
+use crate::config::FadeTest;
 use crate::metrics::Metric;
 use crate::period::Month;
 
@@ -76,6 +77,8 @@ impl Detector for AttritionRisk {
             &work,
             &actions,
             t.min_baseline_actions / 2.0,
+            t.fade_test,
+            t.team_change_without_own_prs,
         );
         let (_, end) = input.span();
         for (person, last) in &last_seen {
@@ -161,6 +164,11 @@ impl Detector for AttritionRisk {
                 .figure(
                     "fade_p_value",
                     fade.as_ref().map(|f| format!("{:.1e}", f.p_value)),
+                )
+                .rounded(
+                    "baseline_dispersion",
+                    fade.as_ref().map(|f| f.dispersion),
+                    2,
                 )
                 .figure(
                     "working_days_this_month",
@@ -530,6 +538,8 @@ impl Actions {
 struct Work {
     opened: BTreeMap<(String, Month), f64>,
     reviewed: BTreeMap<(String, Month), f64>,
+    /// PRs each person reviewed, by the PRs' author and month: (reviewer, author, month).
+    reviewed_of: BTreeMap<(String, String, Month), f64>,
 }
 
 impl Work {
@@ -597,12 +607,37 @@ impl Work {
                     .fill_null(lit(false))
                     .not(),
             )
-            .select([col("person"), col("month_us"), col("repo"), col("number")])
+            .select([
+                col("person"),
+                col("month_us"),
+                col("repo"),
+                col("number"),
+                col("pr_author"),
+            ])
             .unique(None, UniqueKeepStrategy::Any)
-            .group_by([col("person"), col("month_us")])
+            .group_by([col("person"), col("pr_author"), col("month_us")])
             .agg([len().cast(DataType::Float64).alias("n")])
             .collect()?;
-        add_counts(&mut work.reviewed, &reviewed)?;
+        let reviewers = str_values(&reviewed, "person")?;
+        let authors = str_values(&reviewed, "pr_author")?;
+        let months = i64_values(&reviewed, "month_us")?;
+        let counts = f64_values(&reviewed, "n")?;
+        for (((reviewer, author), month), n) in
+            reviewers.into_iter().zip(authors).zip(months).zip(counts)
+        {
+            let (Some(reviewer), Some(month), Some(n)) =
+                (reviewer, month.and_then(date_of).map(Month::of), n)
+            else {
+                continue;
+            };
+            *work.reviewed.entry((reviewer.clone(), month)).or_default() += n;
+            if let Some(author) = author {
+                *work
+                    .reviewed_of
+                    .entry((reviewer, author, month))
+                    .or_default() += n;
+            }
+        }
         Ok(work)
     }
 
@@ -616,6 +651,14 @@ impl Work {
     fn reviewed(&self, person: &str, month: Month) -> f64 {
         self.reviewed
             .get(&(person.to_string(), month))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// The PRs of `author` that `reviewer` reviewed in `month`.
+    fn reviewed_of(&self, reviewer: &str, author: &str, month: Month) -> f64 {
+        self.reviewed_of
+            .get(&(reviewer.to_string(), author.to_string(), month))
             .copied()
             .unwrap_or(0.0)
     }
@@ -649,8 +692,13 @@ struct Fade {
     team_change: [f64; 2],
     baseline_items: f64,
     baseline_days: f64,
+    /// How much more the person's baseline months swing around their own rate than a Poisson
+    /// count would (at least 1): shown always, and the counts are divided by it before the test
+    /// under `fade_test = "quasi-poisson"`.
+    dispersion: f64,
     /// The chance of so few pieces of work or fewer over the two months, were the person's rate
-    /// what it was over the baseline.
+    /// what it was over the baseline (allowing for their usual month-to-month swing under the
+    /// quasi-Poisson test).
     p_value: f64,
 }
 
@@ -671,9 +719,49 @@ struct Record {
     mate: bool,
     days: [usize; 2],
     items: [f64; 2],
+    /// Each baseline month's work and working days, for the person's own month-to-month swing.
+    monthly: Vec<(f64, usize)>,
+    /// The teammates' reviews of this person's own PRs, observed and expected at the
+    /// teammates' baseline rates, month before and month: taken out of the team's change when
+    /// judging this person with `team_change_without_own_prs` (a fader's missing PRs are
+    /// reviews their teammates do not do); zero otherwise.
+    echo: [(f64, f64); 2],
 }
 
+/// Fewer baseline months with working days than this: the swing cannot be measured, and the
+/// plain Poisson allowance stands.
+const MIN_DISPERSION_MONTHS: usize = 3;
+
 impl Record {
+    /// The person's baseline months' dispersion around their own rate: Pearson's χ² over the
+    /// months they worked, divided by its degrees of freedom, and at least 1. A person whose
+    /// work comes in bursts (a release month, a quiet month between projects) swings far more
+    /// than a Poisson count does, and the exact test, which takes a large count as precise,
+    /// reads their ordinary quiet months as fades (on the unseen seeds, the false alarms with
+    /// a hundred pieces of work a month at two thirds of it). Dividing the counts by the
+    /// dispersion is the quasi-Poisson allowance: the same rate, tested as if on fewer, noisier
+    /// observations.
+    fn dispersion(&self) -> f64 {
+        if self.baseline_days <= 0.0 || self.baseline_items <= 0.0 {
+            return 1.0;
+        }
+        let rate = self.baseline_items / self.baseline_days;
+        let judged: Vec<(f64, f64)> = self
+            .monthly
+            .iter()
+            .filter(|(_, days)| *days >= MIN_WORKING_DAYS)
+            .map(|(items, days)| (*items, rate * *days as f64))
+            .collect();
+        if judged.len() < MIN_DISPERSION_MONTHS {
+            return 1.0;
+        }
+        let chi_square: f64 = judged
+            .iter()
+            .map(|(items, expected)| (items - expected).powi(2) / expected)
+            .sum();
+        (chi_square / (judged.len() - 1) as f64).max(1.0)
+    }
+
     /// The work the baseline rate leads one to expect in month `i` (0 when not working).
     fn expected(&self, i: usize) -> f64 {
         if self.days[i] < MIN_WORKING_DAYS || self.baseline_days <= 0.0 {
@@ -686,6 +774,8 @@ impl Record {
 /// The fade test of one month for everyone: each person's record, and each team's observed and
 /// expected work among the people who count in its change.
 struct Fades {
+    /// Whether the counts are divided by each person's own dispersion.
+    test: FadeTest,
     records: BTreeMap<String, Record>,
     /// Per team: observed and expected work of its people who count, month before and month.
     teams: BTreeMap<String, [(f64, f64); 2]>,
@@ -693,7 +783,9 @@ struct Fades {
 
 impl Fades {
     /// `mate_actions`: teammates with fewer baseline actions a month than this do not count in
-    /// the team's change.
+    /// the team's change; `test` and `without_own_prs`: attrition_risk's `fade_test` and
+    /// `team_change_without_own_prs`.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         months: [Month; 2],
         baseline: &[Month],
@@ -701,6 +793,8 @@ impl Fades {
         work: &Work,
         actions: &Actions,
         mate_actions: f64,
+        test: FadeTest,
+        without_own_prs: bool,
     ) -> Fades {
         let mut records = BTreeMap::new();
         let mut teams: BTreeMap<String, [(f64, f64); 2]> = BTreeMap::new();
@@ -712,6 +806,10 @@ impl Fades {
                     .iter()
                     .map(|m| off.working_days(person, *m) as f64)
                     .sum(),
+                monthly: baseline
+                    .iter()
+                    .map(|m| (work.items(person, *m), off.working_days(person, *m)))
+                    .collect(),
                 ..Record::default()
             };
             for (i, month) in months.into_iter().enumerate() {
@@ -734,7 +832,41 @@ impl Fades {
             }
             records.insert(person.clone(), record);
         }
-        Fades { records, teams }
+        // Each person's echo: what their teammates reviewed of their PRs, and would have at
+        // the teammates' own baseline rates.
+        if without_own_prs {
+            let mut echoes: BTreeMap<String, [(f64, f64); 2]> = BTreeMap::new();
+            for (person, record) in &records {
+                let mut echo = [(0.0, 0.0); 2];
+                for (mate, other) in &records {
+                    if mate == person || !other.mate || other.team != record.team {
+                        continue;
+                    }
+                    let baseline_reviews: f64 = baseline
+                        .iter()
+                        .map(|m| work.reviewed_of(mate, person, *m))
+                        .sum();
+                    for (i, month) in months.into_iter().enumerate() {
+                        if other.days[i] >= MIN_WORKING_DAYS {
+                            echo[i].0 += work.reviewed_of(mate, person, month);
+                            echo[i].1 +=
+                                baseline_reviews / other.baseline_days * other.days[i] as f64;
+                        }
+                    }
+                }
+                echoes.insert(person.clone(), echo);
+            }
+            for (person, echo) in echoes {
+                if let Some(record) = records.get_mut(&person) {
+                    record.echo = echo;
+                }
+            }
+        }
+        Fades {
+            test,
+            records,
+            teams,
+        }
     }
 
     /// The work the person's teammates took on in month `i` against what their own baselines
@@ -748,6 +880,8 @@ impl Fades {
             observed -= record.items[i];
             expected -= record.expected(i);
         }
+        observed -= record.echo[i].0;
+        expected -= record.echo[i].1;
         if expected <= 1e-9 {
             Some(1.0)
         } else {
@@ -769,6 +903,7 @@ impl Fades {
             team_change: [1.0; 2],
             baseline_items,
             baseline_days,
+            dispersion: record.dispersion(),
             p_value: 1.0,
         };
         // The two months' exposure, in the baseline's working days.
@@ -783,9 +918,13 @@ impl Fades {
             exposure += record.days[i] as f64 * change;
         }
         let observed = fade.items[0] + fade.items[1];
+        let divisor = match self.test {
+            FadeTest::Poisson => 1.0,
+            FadeTest::QuasiPoisson => fade.dispersion,
+        };
         fade.p_value = binomial_cdf(
-            observed,
-            observed + baseline_items,
+            observed / divisor,
+            (observed + baseline_items) / divisor,
             exposure / (exposure + baseline_days),
         );
         Some(fade)
@@ -939,6 +1078,8 @@ mod tests {
         actions: Actions,
         off: TimeOff,
         baseline: Vec<Month>,
+        test: FadeTest,
+        without_own_prs: bool,
     }
 
     impl Team {
@@ -974,6 +1115,8 @@ mod tests {
                 actions,
                 off: TimeOff::default(),
                 baseline,
+                test: FadeTest::Poisson,
+                without_own_prs: false,
             }
         }
 
@@ -985,6 +1128,8 @@ mod tests {
                 &self.work,
                 &self.actions,
                 20.0,
+                self.test,
+                self.without_own_prs,
             )
             .judge(person)
         }
@@ -1050,6 +1195,106 @@ mod tests {
         // Away all September but a day or two: the month says nothing.
         away(&mut team.off, "bo", (9, 1), (9, 28));
         assert_eq!(team.judge("bo"), None);
+    }
+
+    #[test]
+    fn a_drop_within_someones_usual_swing_is_not_a_fade_but_the_same_drop_from_a_steady_pace_is() {
+        // Both took on a hundred pieces of work a month on average from March to July, and two
+        // thirds of it in August and September, beside steady teammates. The steady one's
+        // months were all near a hundred; the bursty one's went 150, 50, 150, 50, 100 (releases
+        // and the quiet months between).
+        let mates = [("cy", 20.0, [20.0, 20.0]), ("di", 20.0, [20.0, 20.0])];
+        let mut steady =
+            Team::new(&[[("steady", 100.0, [66.0, 66.0])].as_slice(), &mates].concat());
+        steady.test = FadeTest::QuasiPoisson;
+        let mut team = Team::new(&[[("bursty", 100.0, [66.0, 66.0])].as_slice(), &mates].concat());
+        team.test = FadeTest::QuasiPoisson;
+        for (m, items) in team
+            .baseline
+            .clone()
+            .into_iter()
+            .zip([150.0, 50.0, 150.0, 50.0, 100.0])
+        {
+            team.work.opened.insert(("bursty".into(), m), items / 2.0);
+            team.work.reviewed.insert(("bursty".into(), m), items / 2.0);
+        }
+        let steady = steady.judge("steady").unwrap();
+        let bursty = team.judge("bursty").unwrap();
+        assert!((steady.dispersion - 1.0).abs() < 1e-9, "{steady:?}");
+        assert!(bursty.dispersion > 20.0, "{bursty:?}");
+        // The same expectation and the same ratio: only the swing differs.
+        assert!(
+            (steady.ratio(1) - bursty.ratio(1)).abs() < 0.01,
+            "{steady:?} {bursty:?}"
+        );
+        assert!(fading(&Some(steady)));
+        assert!(!fading(&Some(bursty.clone())), "{bursty:?}");
+        assert!(bursty.p_value > 0.01, "{bursty:?}");
+    }
+
+    #[test]
+    fn the_teammates_reviews_of_the_persons_own_prs_can_be_left_out_of_the_teams_change() {
+        // bo fades to a quarter; cy and di reviewed six of bo's PRs a month, one after the
+        // fade, and are otherwise as busy as before (15 pieces of work against 20).
+        let mut team = Team::new(&[
+            ("bo", 20.0, [5.0, 5.0]),
+            ("cy", 20.0, [15.0, 15.0]),
+            ("di", 20.0, [15.0, 15.0]),
+        ]);
+        for mate in ["cy", "di"] {
+            for m in team.baseline.clone() {
+                team.work
+                    .reviewed_of
+                    .insert((mate.into(), "bo".into(), m), 6.0);
+            }
+            for m in [month("2026-08"), month("2026-09")] {
+                team.work
+                    .reviewed_of
+                    .insert((mate.into(), "bo".into(), m), 1.0);
+            }
+        }
+        // Counted whole, the team's change echoes bo's own fade and lowers bo's bar.
+        let echoed = team.judge("bo").unwrap();
+        assert!(echoed.team_change[0] < 0.8, "{echoed:?}");
+        // Without the reviews of bo's PRs, the teammates are as busy as usual.
+        team.without_own_prs = true;
+        let net = team.judge("bo").unwrap();
+        assert!((0.95..1.1).contains(&net.team_change[0]), "{net:?}");
+        assert!(net.ratio(0) < echoed.ratio(0), "{net:?} {echoed:?}");
+        // cy's own judgement leaves out reviews of cy's PRs only (none here), so bo's fade
+        // and di's quieter months still count in cy's team's change.
+        let cy = team.judge("cy").unwrap();
+        assert!(cy.team_change[0] < 0.8, "{cy:?}");
+    }
+
+    #[test]
+    fn the_swing_is_not_measured_on_fewer_than_three_working_months() {
+        let record = |monthly: Vec<(f64, usize)>| Record {
+            baseline_items: monthly.iter().map(|m| m.0).sum(),
+            baseline_days: monthly.iter().map(|m| m.1 as f64).sum(),
+            monthly,
+            ..Record::default()
+        };
+        // Two months worked (the rest almost all away): no swing can be told from two.
+        let two = record(vec![(150.0, 20), (10.0, 20), (0.0, 1), (0.0, 0), (0.0, 2)]);
+        assert_eq!(two.dispersion(), 1.0);
+        let three = record(vec![
+            (150.0, 20),
+            (10.0, 20),
+            (80.0, 20),
+            (0.0, 0),
+            (0.0, 2),
+        ]);
+        assert!(three.dispersion() > 20.0, "{}", three.dispersion());
+        // Less swing than a Poisson count: never below 1.
+        let flat = record(vec![
+            (20.0, 20),
+            (20.0, 20),
+            (20.0, 20),
+            (20.0, 20),
+            (20.0, 20),
+        ]);
+        assert_eq!(flat.dispersion(), 1.0);
     }
 
     #[test]

@@ -791,6 +791,13 @@ static ALL: LazyLock<Vec<Figure>> = LazyLock::new(|| {
         .json_only(),
         Figure::new(
             AttritionRisk,
+            "baseline_dispersion",
+            "How much more their months swing than a steady pace's (1 is no more)",
+            Times,
+        )
+        .json_only(),
+        Figure::new(
+            AttritionRisk,
             "working_days_this_month",
             "Their working days this month",
             Count("days"),
