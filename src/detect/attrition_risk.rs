@@ -833,29 +833,40 @@ impl Fades {
             records.insert(person.clone(), record);
         }
         // Each person's echo: what their teammates reviewed of their PRs, and would have at
-        // the teammates' own baseline rates.
+        // the teammates' own baseline rates. Only the pairs that reviewed at all are visited
+        // (every pair of the organisation's people was, once per person: quadratic in them);
+        // sorted by reviewer, so each person's echo is summed over their teammates in the
+        // same order as before.
         if without_own_prs {
-            let mut echoes: BTreeMap<String, [(f64, f64); 2]> = BTreeMap::new();
-            for (person, record) in &records {
-                let mut echo = [(0.0, 0.0); 2];
-                for (mate, other) in &records {
-                    if mate == person || !other.mate || other.team != record.team {
-                        continue;
-                    }
-                    let baseline_reviews: f64 = baseline
-                        .iter()
-                        .map(|m| work.reviewed_of(mate, person, *m))
-                        .sum();
-                    for (i, month) in months.into_iter().enumerate() {
-                        if other.days[i] >= MIN_WORKING_DAYS {
-                            echo[i].0 += work.reviewed_of(mate, person, month);
-                            echo[i].1 +=
-                                baseline_reviews / other.baseline_days * other.days[i] as f64;
-                        }
+            let pairs: BTreeSet<(&str, &str)> = work
+                .reviewed_of
+                .keys()
+                .map(|(reviewer, author, _)| (reviewer.as_str(), author.as_str()))
+                .collect();
+            let mut echoes: BTreeMap<&str, [(f64, f64); 2]> = BTreeMap::new();
+            for (mate, person) in pairs {
+                let (Some(record), Some(other)) = (records.get(person), records.get(mate)) else {
+                    continue;
+                };
+                if mate == person || !other.mate || other.team != record.team {
+                    continue;
+                }
+                let baseline_reviews: f64 = baseline
+                    .iter()
+                    .map(|m| work.reviewed_of(mate, person, *m))
+                    .sum();
+                let echo = echoes.entry(person).or_default();
+                for (i, month) in months.into_iter().enumerate() {
+                    if other.days[i] >= MIN_WORKING_DAYS {
+                        echo[i].0 += work.reviewed_of(mate, person, month);
+                        echo[i].1 += baseline_reviews / other.baseline_days * other.days[i] as f64;
                     }
                 }
-                echoes.insert(person.clone(), echo);
             }
+            let echoes: Vec<(String, [(f64, f64); 2])> = echoes
+                .into_iter()
+                .map(|(person, echo)| (person.to_string(), echo))
+                .collect();
             for (person, echo) in echoes {
                 if let Some(record) = records.get_mut(&person) {
                     record.echo = echo;
@@ -1265,6 +1276,23 @@ mod tests {
         // and di's quieter months still count in cy's team's change.
         let cy = team.judge("cy").unwrap();
         assert!(cy.team_change[0] < 0.8, "{cy:?}");
+        // A reviewer of bo's PRs on another team is no teammate: bo's echo leaves them out.
+        team.actions.team.insert("ed".into(), "web".into());
+        team.actions.baseline.insert(
+            "ed".into(),
+            Activity {
+                actions: 500.0,
+                active_days: 75.0,
+            },
+        );
+        for m in team.baseline.clone() {
+            team.work.opened.insert(("ed".into(), m), 10.0);
+            team.work
+                .reviewed_of
+                .insert(("ed".into(), "bo".into(), m), 8.0);
+        }
+        let beside = team.judge("bo").unwrap();
+        assert_eq!(beside.team_change, net.team_change, "{beside:?} {net:?}");
     }
 
     #[test]
