@@ -141,48 +141,111 @@ fn commits_by_pr(
 ) -> PolarsResult<ByPr> {
     let mut by_pr: ByPr = HashMap::new();
     for (frame, number_column) in [(pr_commits, "number"), (commits, "pr_number")] {
-        if frame.height() == 0 {
-            continue;
-        }
-        let numbers = numbers(frame, number_column)?;
-        let trailers = StrLists::of(frame, "trailers")?;
-        let attribution = StrLists::of(frame, "attribution")?;
-        let rows = str_iter(frame, "repo")?
-            .zip(str_iter(frame, "author")?)
-            .zip(str_iter(frame, "author_name")?)
-            .zip(str_iter(frame, "message_headline")?)
-            .zip(trailers.rows())
-            .zip(attribution.rows())
-            .enumerate();
-        for (i, (((((repo, author), name), headline), trailers), attribution)) in rows {
-            let (trailers, attribution) = (trailers?, attribution?);
-            let (Some(repo), Some(number)) = (repo, numbers[i]) else {
-                continue;
-            };
-            let pr = match by_pr.get_mut(repo) {
-                Some(prs) => prs.entry(number).or_default(),
-                None => by_pr
-                    .entry(repo.to_string())
-                    .or_default()
-                    .entry(number)
-                    .or_default(),
-            };
-            let commit_trailers = trailers.as_deref().unwrap_or_default();
-            pr.recorded |= attribution.is_some();
-            if pr.first_evidence.is_none() {
-                let text = message(headline, attribution.as_deref());
-                pr.first_evidence = assistants.classify(&ChangeText {
-                    author: author.unwrap_or_default(),
-                    author_name: name,
-                    message: &text,
-                    trailers: commit_trailers,
-                    labels: &[],
-                });
+        // Each stretch of rows gathered apart, then joined in the rows' order: a PR's trailers
+        // in order, its first evidence the earliest stretch's.
+        for part in in_parts(frame, |part| {
+            commits_of_part(part, number_column, assistants)
+        })? {
+            for (repo, prs) in part {
+                let into = by_pr.entry(repo).or_default();
+                for (number, pr) in prs {
+                    let total = into.entry(number).or_default();
+                    total.recorded |= pr.recorded;
+                    if total.first_evidence.is_none() {
+                        total.first_evidence = pr.first_evidence;
+                    }
+                    total.trailers.extend(pr.trailers);
+                }
             }
-            pr.trailers.extend(trailers.into_iter().flatten());
         }
     }
     Ok(by_pr)
+}
+
+/// What one stretch of a commits table says of each PR (see [`commits_by_pr`]).
+fn commits_of_part(
+    frame: &DataFrame,
+    number_column: &str,
+    assistants: &Assistants,
+) -> PolarsResult<ByPr> {
+    let mut by_pr: ByPr = HashMap::new();
+    if frame.height() == 0 {
+        return Ok(by_pr);
+    }
+    let numbers = numbers(frame, number_column)?;
+    let trailers = StrLists::of(frame, "trailers")?;
+    let attribution = StrLists::of(frame, "attribution")?;
+    let rows = str_iter(frame, "repo")?
+        .zip(str_iter(frame, "author")?)
+        .zip(str_iter(frame, "author_name")?)
+        .zip(str_iter(frame, "message_headline")?)
+        .zip(trailers.rows())
+        .zip(attribution.rows())
+        .enumerate();
+    for (i, (((((repo, author), name), headline), trailers), attribution)) in rows {
+        let (trailers, attribution) = (trailers?, attribution?);
+        let (Some(repo), Some(number)) = (repo, numbers[i]) else {
+            continue;
+        };
+        let pr = match by_pr.get_mut(repo) {
+            Some(prs) => prs.entry(number).or_default(),
+            None => by_pr
+                .entry(repo.to_string())
+                .or_default()
+                .entry(number)
+                .or_default(),
+        };
+        let commit_trailers = trailers.as_deref().unwrap_or_default();
+        pr.recorded |= attribution.is_some();
+        if pr.first_evidence.is_none() {
+            let text = message(headline, attribution.as_deref());
+            pr.first_evidence = assistants.classify(&ChangeText {
+                author: author.unwrap_or_default(),
+                author_name: name,
+                message: &text,
+                trailers: commit_trailers,
+                labels: &[],
+            });
+        }
+        pr.trailers.extend(trailers.into_iter().flatten());
+    }
+    Ok(by_pr)
+}
+
+/// Rows per stretch below which a table is read in one: a thread costs more than it saves.
+const ROWS_PER_PART: usize = 50_000;
+
+/// `work` over consecutive stretches of `frame`'s rows, one thread each (as many as the
+/// machine's cores), the results in the rows' order. Classifying commit and PR text is plain
+/// Rust, one row at a time, which polars' own threads do not share: at 2,000 people it was
+/// seconds on one core while the other waited.
+fn in_parts<T: Send>(
+    frame: &DataFrame,
+    work: impl Fn(&DataFrame) -> PolarsResult<T> + Sync,
+) -> PolarsResult<Vec<T>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = cores.min(frame.height() / ROWS_PER_PART).max(1);
+    if parts == 1 {
+        return Ok(vec![work(frame)?]);
+    }
+    let size = frame.height().div_ceil(parts);
+    let slices: Vec<DataFrame> = (0..parts)
+        .map(|k| frame.slice((k * size) as i64, size))
+        .collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = slices
+            .iter()
+            .map(|slice| scope.spawn(|| work(slice)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// The `pr_ai` table: source, repo, number, ai_assisted (`none`, `assisted`, `agent`), evidence
@@ -233,9 +296,19 @@ pub fn pr_ai(
     let by_pr = commits_by_pr(&pr_commits, &commits, &assistants)?;
     drop((pr_commits, commits));
 
-    let numbers = numbers(&prs, "number")?;
-    let labels = StrLists::of(&prs, "labels")?;
-    let attribution = StrLists::of(&prs, "attribution")?;
+    let mut parts = in_parts(&prs, |part| prs_of_part(part, &by_pr, &assistants))?.into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    for part in parts {
+        out.vstack_mut_owned(part)?;
+    }
+    Ok(out)
+}
+
+/// The `pr_ai` rows of one stretch of the PRs (see [`pr_ai`]).
+fn prs_of_part(prs: &DataFrame, by_pr: &ByPr, assistants: &Assistants) -> PolarsResult<DataFrame> {
+    let numbers = numbers(prs, "number")?;
+    let labels = StrLists::of(prs, "labels")?;
+    let attribution = StrLists::of(prs, "attribution")?;
 
     let height = prs.height();
     let mut out_source: Vec<&str> = Vec::with_capacity(height);
@@ -248,10 +321,10 @@ pub fn pr_ai(
     let none = PrCommits::default();
     // Borrowed, not copied: 865,000 PRs' strings copied once more were a quarter gigabyte of
     // small allocations at 2,000 people.
-    let rows = str_iter(&prs, "source")?
-        .zip(str_iter(&prs, "repo")?)
-        .zip(str_iter(&prs, "author")?)
-        .zip(str_iter(&prs, "title")?)
+    let rows = str_iter(prs, "source")?
+        .zip(str_iter(prs, "repo")?)
+        .zip(str_iter(prs, "author")?)
+        .zip(str_iter(prs, "title")?)
         .zip(labels.rows())
         .zip(attribution.rows())
         .enumerate();
@@ -637,6 +710,54 @@ mod tests {
         assert_eq!(tool[2].as_deref(), Some("Claude Code"));
         assert_eq!(tool[3].as_deref(), Some("Cursor"));
         assert_eq!(tool[4].as_deref(), Some("Aider"));
+    }
+
+    #[test]
+    fn a_large_table_read_in_parts_says_what_one_pass_says() {
+        // More rows than one part takes: PR 1's commits are the first and the last rows, in
+        // different parts, and only the last names an assistant; PR 2 has every row between.
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+        let rows = 2 * ROWS_PER_PART + 7;
+        let commit = |i: usize| PrCommit {
+            source: "github".into(),
+            repo: "acme/api".into(),
+            number: if i == 0 || i == rows - 1 { 1 } else { 2 },
+            sha: format!("{i}"),
+            author: "ann".into(),
+            committer: None,
+            authored_at: at,
+            author_tz_offset_minutes: None,
+            is_merge: Some(false),
+            message_headline: Some(format!("Step {i}")),
+            trailers: if i == rows - 1 {
+                vec!["Co-authored-by: Cursor <cursoragent@cursor.com>".into()]
+            } else {
+                vec![format!("Reviewed-by: r{i}")]
+            },
+            attribution: Vec::new(),
+        };
+        let frame = PrCommit::to_frame((0..rows).map(commit).collect()).unwrap();
+        let assistants = Assistants::with_config(&AiConfig::default());
+        let parts = in_parts(&frame, |part| Ok(part.height())).unwrap();
+        assert!(parts.len() > 1 || std::thread::available_parallelism().unwrap().get() == 1);
+        assert_eq!(parts.iter().sum::<usize>(), rows);
+        let whole = commits_of_part(&frame, "number", &assistants).unwrap();
+        let split = commits_by_pr(&frame, &DataFrame::empty(), &assistants).unwrap();
+        for number in [1, 2] {
+            let (one, many) = (&whole["acme/api"][&number], &split["acme/api"][&number]);
+            assert_eq!(one.trailers, many.trailers);
+            assert_eq!(
+                one.first_evidence.as_ref().map(|e| &e.tool),
+                many.first_evidence.as_ref().map(|e| &e.tool)
+            );
+            assert_eq!(one.recorded, many.recorded);
+        }
+        let first = &split["acme/api"][&1];
+        assert_eq!(first.trailers.len(), 2);
+        assert_eq!(
+            first.first_evidence.as_ref().map(|e| e.tool.as_str()),
+            Some("Cursor")
+        );
     }
 
     #[test]
