@@ -1911,13 +1911,33 @@ pub fn write(
         let pages = staging.path().join("teams");
         std::fs::create_dir_all(&pages).map_err(io_error(&pages))?;
         let no_charts = BTreeMap::new();
-        for row in &data.teams {
+        let page = |row: &TeamRow| -> Result<(), ReportError> {
             let view = data.scoped(std::slice::from_ref(&row.team));
             let context = template_context(&view, &no_charts, Some("../report.html"));
             let html = render(&env, "report.html", &html_template, &context)?;
             let path = staging.path().join(&row.page);
-            std::fs::write(&path, html).map_err(io_error(&path))?;
-        }
+            std::fs::write(&path, html).map_err(io_error(&path))
+        };
+        // A stretch of the teams per core: each page is its own (the team's view made and
+        // rendered), and at 316 teams one core took a second over them. The first failure in
+        // the teams' order is the one said.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let size = data.teams.len().div_ceil(cores);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = data
+                .teams
+                .chunks(size)
+                .map(|rows| scope.spawn(|| rows.iter().try_for_each(page)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect::<Result<Vec<()>, ReportError>>()
+        })?;
         tracing::debug!(
             step = "report: team pages",
             pages = data.teams.len(),
