@@ -216,15 +216,15 @@ fn commits_of_part(
 const ROWS_PER_PART: usize = 50_000;
 
 /// `work` over consecutive stretches of `frame`'s rows, one thread each (as many as the
-/// machine's cores), the results in the rows' order. Classifying commit and PR text is plain
-/// Rust, one row at a time, which polars' own threads do not share: at 2,000 people it was
-/// seconds on one core while the other waited.
+/// machine's cores), the results in the rows' order: classifying commit and PR text is plain
+/// Rust, one row at a time (`common::parallel`).
 fn in_parts<T: Send>(
     frame: &DataFrame,
     work: impl Fn(&DataFrame) -> PolarsResult<T> + Sync,
 ) -> PolarsResult<Vec<T>> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts = cores.min(frame.height() / ROWS_PER_PART).max(1);
+    let parts = crate::common::parallel::cores()
+        .min(frame.height() / ROWS_PER_PART)
+        .max(1);
     if parts == 1 {
         return Ok(vec![work(frame)?]);
     }
@@ -232,20 +232,9 @@ fn in_parts<T: Send>(
     let slices: Vec<DataFrame> = (0..parts)
         .map(|k| frame.slice((k * size) as i64, size))
         .collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = slices
-            .iter()
-            .map(|slice| scope.spawn(|| work(slice)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    crate::common::parallel::each_on_a_thread(&slices, |slice| work(slice))
+        .into_iter()
+        .collect()
 }
 
 /// The `pr_ai` table: source, repo, number, ai_assisted (`none`, `assisted`, `agent`), evidence

@@ -1921,23 +1921,13 @@ pub fn write(
         // A stretch of the teams per core: each page is its own (the team's view made and
         // rendered), and at 316 teams one core took a second over them. The first failure in
         // the teams' order is the one said.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let size = data.teams.len().div_ceil(cores);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = data
-                .teams
-                .chunks(size)
-                .map(|rows| scope.spawn(|| rows.iter().try_for_each(page)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|handle| {
-                    handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect::<Result<Vec<()>, ReportError>>()
-        })?;
+        let size = data.teams.len().div_ceil(crate::common::parallel::cores());
+        let stretches: Vec<&[TeamRow]> = data.teams.chunks(size).collect();
+        crate::common::parallel::each_on_a_thread(&stretches, |rows| {
+            rows.iter().try_for_each(page)
+        })
+        .into_iter()
+        .collect::<Result<Vec<()>, ReportError>>()?;
         tracing::debug!(
             step = "report: team pages",
             pages = data.teams.len(),
