@@ -141,6 +141,10 @@ pub struct Read {
     /// The rows the window leaves out, how many of each table, and the whole store's status
     /// categories; `None` when `tables` hold every month.
     rest: Option<Rest>,
+    /// Read for some teams' narrowed report (`scope::narrows`): what only the organisation's
+    /// report reads is left out (`asof::window`'s `for_teams`, and [`Earlier`], which narrowing
+    /// drops).
+    for_teams: bool,
 }
 
 /// What a window of months leaves out (`asof::Windowed`).
@@ -158,17 +162,25 @@ impl Read {
             window,
             tables: store.analysis_tables()?,
             rest: None,
+            for_teams: false,
         })
     }
 
     /// The window's rows (`asof::window`), or every stored month with `TEAMLENS_WHOLE_HISTORY`
-    /// or for a user's own SQL (`full`: it may read any column of any month).
-    pub fn from(store: &Store, window: Window, full: bool) -> Result<Read, AnalysisError> {
+    /// or for a user's own SQL (`full`: it may read any column of any month); `for_teams`: for
+    /// a report `crate::scope::narrows` to some teams.
+    pub fn from(
+        store: &Store,
+        window: Window,
+        full: bool,
+        for_teams: bool,
+    ) -> Result<Read, AnalysisError> {
         if full {
             return Ok(Read {
                 window,
                 tables: store.scan_all()?,
                 rest: None,
+                for_teams: false,
             });
         }
         if whole_history() {
@@ -180,7 +192,7 @@ impl Read {
             stored_months = store.months().len(),
             "reading a window of the stored months and what is still alive before it"
         );
-        let read = crate::asof::window(store, window.first, window.last)?;
+        let read = crate::asof::window(store, window.first, window.last, for_teams)?;
         Ok(Read {
             window,
             tables: read.tables,
@@ -189,6 +201,7 @@ impl Read {
                 rows: read.rest_rows,
                 categories: read.categories,
             }),
+            for_teams,
         })
     }
 }
@@ -281,16 +294,21 @@ impl Loaded {
                     read.window.start(),
                 )
             })?;
-        let earlier = crate::measure::timed(
-            "identities: what the coverage counts of every month",
-            || earlier(&tables, &rest, rest_rows, &identities, config),
-        )?;
+        // A narrowed report's coverage counts the rows it read, not the earlier months'.
+        let earlier = if read.for_teams {
+            None
+        } else {
+            Some(crate::measure::timed(
+                "identities: what the coverage counts of every month",
+                || earlier(&tables, &rest, rest_rows, &identities, config),
+            )?)
+        };
         Ok(Loaded {
             identities,
             tables,
             activity,
             facts: Some(facts),
-            earlier: Some(earlier),
+            earlier,
             window: read.window,
         })
     }
@@ -415,7 +433,8 @@ pub fn analyze_teams(
 ) -> Result<Analysis, AnalysisError> {
     let window = Window::of(span, config);
     // A user's own SQL may read any column of any month, so it gets the full scans.
-    let read = Read::from(store, window, user_metrics.is_some())?;
+    let for_teams = crate::scope::narrows(teams, user_metrics.is_none());
+    let read = Read::from(store, window, user_metrics.is_some(), for_teams)?;
     analyze_read(read, config, span, user_metrics, teams)
 }
 

@@ -1370,7 +1370,7 @@ fn timed_report(
     let (store, read) = log.time("load the store", || -> Result<_> {
         let store = Store::open(store_dir)?;
         let window = analysis::Window::of(span, config);
-        let read = analysis::Read::from(&store, window, false)?;
+        let read = analysis::Read::from(&store, window, false, crate::scope::narrows(teams, true))?;
         Ok((store, read))
     })?;
     let loaded = log.time("resolve identities", || {

@@ -111,6 +111,14 @@ pub struct Narrowed {
     pub left_out: Vec<String>,
 }
 
+/// Whether the tables of `teams`' report are narrowed ([`narrow`]): some teams asked for, the
+/// built-in metrics only (`allowed`), and [`WHOLE_ORG`] not set. Known before the store is
+/// read, so the read can leave out what only the organisation's report needs.
+pub fn narrows(teams: &[String], allowed: bool) -> bool {
+    let whole = std::env::var(WHOLE_ORG).is_ok_and(|v| !v.is_empty() && v != "0");
+    !teams.is_empty() && allowed && !whole
+}
+
 /// The tables narrowed to what the report of `teams` reads, and what was read; the tables
 /// unchanged (and `None`) for the whole organisation, when `allowed` is false (a user's own
 /// metrics) or when [`WHOLE_ORG`] is set. Called once the tables are cut to the period's end
@@ -125,8 +133,7 @@ pub fn narrow(
     allowed: bool,
     reach: &Reach,
 ) -> Result<(Tables, Option<Narrowed>), ScopeError> {
-    let whole = std::env::var(WHOLE_ORG).is_ok_and(|v| !v.is_empty() && v != "0");
-    if teams.is_empty() || !allowed || whole {
+    if !narrows(teams, allowed) {
         return Ok((tables, None));
     }
     let started = crate::measure::Stopwatch::start();

@@ -99,9 +99,18 @@ pub struct Windowed {
     pub categories: LazyFrame,
 }
 
-/// The rows the months `first` to `last` need (see the module documentation).
-pub fn window(store: &Store, first: Month, last: Month) -> Result<Windowed, WindowError> {
-    read(store, first, last).map_err(|e| match e {
+/// The rows the months `first` to `last` need (see the module documentation). `for_teams`: the
+/// read of some teams' narrowed report (`scope::narrows`), whose narrowing keeps the file
+/// changes of the teams' repositories and of the data's last week: those are left a lazy scan,
+/// which narrowing's filter reaches, instead of every file change being told apart here, and the
+/// rest's are not counted (a narrowed report's coverage counts what it read).
+pub fn window(
+    store: &Store,
+    first: Month,
+    last: Month,
+    for_teams: bool,
+) -> Result<Windowed, WindowError> {
+    read(store, first, last, for_teams).map_err(|e| match e {
         Failure::Store(e) => WindowError::Store(e),
         Failure::Polars(source) => WindowError::Polars { first, source },
     })
@@ -151,7 +160,7 @@ fn lap(watch: &mut crate::measure::Stopwatch, part: &str) {
     *watch = crate::measure::Stopwatch::start();
 }
 
-fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
+fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Windowed, Failure> {
     let mut watch = crate::measure::Stopwatch::start();
     let start = micros_span(first, first).0;
     let end = micros_span(last, last).1;
@@ -589,7 +598,8 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
 
     // File changes of the kept commits and PRs, read once into memory: the table has no
     // months, so every read of it would read every month's. Those of the rest's are counted,
-    // from the same read.
+    // from the same read. A team's read leaves them to narrowing, which reads a few
+    // repositories' (`for_teams`).
     // Kept or left by its PR, else by its commit: the window's and the rest's are apart.
     let whose =
         |keys: &DataFrame, left: &DataFrame, key: &str, name: &str| -> PolarsResult<LazyFrame> {
@@ -604,51 +614,82 @@ fn read(store: &Store, first: Month, last: Month) -> Result<Windowed, Failure> {
                     .unique(None, UniqueKeepStrategy::Any),
             )
         };
-    let files = scan("file_changes", Months::All)?
-        .join(
-            whose(&pr_keys, &left_pr_keys, "number", "__pr_kept")?,
-            [col("repo"), col("number")],
-            [col("repo"), col("number")],
-            left_join(),
-        )
-        .join(
-            whose(&commit_keys, &left_commit_keys, "sha", "__commit_kept")?,
-            [col("repo"), col("sha")],
-            [col("repo"), col("sha")],
-            left_join(),
-        )
-        .with_columns([
-            col("__pr_kept")
-                .fill_null(lit(false))
-                .or(col("__commit_kept").fill_null(lit(false)))
-                .alias("__kept"),
-            col("__pr_kept")
-                .eq(lit(false))
-                .or(col("__commit_kept").eq(lit(false)))
-                .fill_null(lit(false))
-                .alias("__left"),
-        ])
-        .drop(by_name(["__pr_kept", "__commit_kept"], true, false))
-        .filter(col("__kept").or(col("__left")))
-        .collect()?;
-    rest_rows.insert(
-        "file_changes",
-        files
-            .clone()
-            .lazy()
-            .filter(col("__kept").not())
-            .collect()?
-            .height(),
-    );
-    tables.insert(
-        "file_changes",
-        files
-            .lazy()
-            .filter(col("__kept"))
-            .drop(by_name(["__kept", "__left"], true, false))
-            .collect()?
-            .lazy(),
-    );
+    if for_teams {
+        // Kept by the window's PRs or commits, each key set distinct already: nothing of the
+        // rest's keys is gathered, and narrowing's filter reaches the scan.
+        let kept_by = |keys: &DataFrame, key: &str, name: &str| {
+            keys.clone()
+                .lazy()
+                .select([col("repo"), col(key), lit(true).alias(name)])
+        };
+        tables.insert(
+            "file_changes",
+            scan("file_changes", Months::All)?
+                .join(
+                    kept_by(&pr_keys, "number", "__pr_kept"),
+                    [col("repo"), col("number")],
+                    [col("repo"), col("number")],
+                    left_join(),
+                )
+                .join(
+                    kept_by(&commit_keys, "sha", "__commit_kept"),
+                    [col("repo"), col("sha")],
+                    [col("repo"), col("sha")],
+                    left_join(),
+                )
+                .filter(
+                    col("__pr_kept")
+                        .fill_null(lit(false))
+                        .or(col("__commit_kept").fill_null(lit(false))),
+                )
+                .drop(by_name(["__pr_kept", "__commit_kept"], true, false)),
+        );
+    } else {
+        let marked = scan("file_changes", Months::All)?
+            .join(
+                whose(&pr_keys, &left_pr_keys, "number", "__pr_kept")?,
+                [col("repo"), col("number")],
+                [col("repo"), col("number")],
+                left_join(),
+            )
+            .join(
+                whose(&commit_keys, &left_commit_keys, "sha", "__commit_kept")?,
+                [col("repo"), col("sha")],
+                [col("repo"), col("sha")],
+                left_join(),
+            )
+            .with_columns([
+                col("__pr_kept")
+                    .fill_null(lit(false))
+                    .or(col("__commit_kept").fill_null(lit(false)))
+                    .alias("__kept"),
+                col("__pr_kept")
+                    .eq(lit(false))
+                    .or(col("__commit_kept").eq(lit(false)))
+                    .fill_null(lit(false))
+                    .alias("__left"),
+            ])
+            .drop(by_name(["__pr_kept", "__commit_kept"], true, false));
+        let files = marked.filter(col("__kept").or(col("__left"))).collect()?;
+        rest_rows.insert(
+            "file_changes",
+            files
+                .clone()
+                .lazy()
+                .filter(col("__kept").not())
+                .collect()?
+                .height(),
+        );
+        tables.insert(
+            "file_changes",
+            files
+                .lazy()
+                .filter(col("__kept"))
+                .drop(by_name(["__kept", "__left"], true, false))
+                .collect()?
+                .lazy(),
+        );
+    }
     lap(&mut watch, "file changes");
 
     // Small tables, read whole.
