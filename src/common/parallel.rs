@@ -8,20 +8,27 @@ pub fn cores() -> usize {
 }
 
 /// `work` on each of `items`, each on a thread of its own, the results in `items`' order. A
-/// panic in one is resumed here, as if the work had run in this thread.
+/// panic in one is resumed here, as if the work had run in this thread. A thread the system
+/// will not start (at its limit of threads or of memory) leaves its item to this thread: slower,
+/// never a failure.
 pub fn each_on_a_thread<I: Sync, T: Send>(items: &[I], work: impl Fn(&I) -> T + Sync) -> Vec<T> {
     std::thread::scope(|scope| {
         let work = &work;
-        let handles: Vec<_> = items
+        let started: Vec<Result<std::thread::ScopedJoinHandle<'_, T>, &I>> = items
             .iter()
-            .map(|item| scope.spawn(move || work(item)))
+            .map(|item| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || work(item))
+                    .map_err(|_| item)
+            })
             .collect();
-        handles
+        started
             .into_iter()
-            .map(|handle| {
-                handle
+            .map(|started| match started {
+                Ok(handle) => handle
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(item) => work(item),
             })
             .collect()
     })
