@@ -22,6 +22,7 @@
 //! sprint's completion.
 //! The roster (`people`, `time_off`) is configuration, not history, and is not cut.
 
+mod membership;
 mod window;
 
 use std::collections::BTreeMap;

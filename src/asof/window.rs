@@ -32,13 +32,12 @@
 //! **Why a filter on the old partitions, not a summary of each partition in the manifest.**
 //! Every month of a real store keeps a few PRs open for good (0.2 % of a simulated year's PRs
 //! are never closed), so no month before the window can be skipped whole by a per-partition
-//! bound on when its rows close; only a row-level test says which rows are needed. That test
-//! reads a few columns: Parquet's reader decodes the filter's columns of an old partition
-//! (timestamps and PR numbers, integers) and only the matching rows of the others. A summary
+//! bound on when its rows close; only a row-level test says which rows are needed. Each table's
+//! months before the window are read once, and the test, `is_in` on one key column
+//! ([`super::membership`]), splits them into the window's and the rest's: reading the rows costs
+//! less than telling them apart (docs/scale.md), so the test is what must be cheap. A summary
 //! would also have to be written by every writer of the store and be missing from stores
-//! written before it, while the Parquet footer is in every file already. The filter on PR
-//! numbers is a superset (numbers repeat across repositories); the exact test, on repository
-//! and number, runs on the few rows it lets through.
+//! written before it.
 //!
 //! **Revisited with measurements (docs/scale.md, "Where the extra months' time goes").** On a
 //! 36-month store, of the 4.4 CPU seconds this read costs beyond a 12-month store's, about
@@ -57,6 +56,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use super::membership::{marked, marked_lazily};
 use super::{before, commit_landed_before, left_join};
 use crate::common::time::micros_span;
 use crate::model;
@@ -174,21 +174,6 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
             (Months::FromInside, Partition::Month(m)) => m >= first,
         })
     };
-    // The rows the months before the window hold, by the manifest.
-    let stored_before = |table: &str| -> usize {
-        store
-            .manifest()
-            .tables
-            .get(table)
-            .map(|t| {
-                t.files
-                    .iter()
-                    .filter(|f| matches!(f.partition(), Partition::Month(m) if m < first))
-                    .map(|f| f.rows)
-                    .sum()
-            })
-            .unwrap_or(0)
-    };
     // The rest's columns of a table, with those a test of which rows are the window's reads.
     let lean = |table: &str, more: &[&str]| -> Vec<Expr> {
         let mut columns: Vec<&str> = REST_COLUMNS
@@ -246,27 +231,39 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
     lap(&mut watch, "the PRs its rows name");
 
     // PRs: the window's, and of older months those still open at its start or named by it.
-    // The older months' PRs are read once, with the columns the rest keeps.
+    // The older months' PRs are read once: the kept whole, the rest's lean.
     let done_before_start = |column: &str| before(column, start).fill_null(lit(false));
     let alive = done_before_start("merged_at")
         .or(done_before_start("closed_at"))
         .not();
     let old_prs = marked(
-        scan("pull_requests", Months::Before)?
-            .select(lean("pull_requests", &["closed_at", "first_commit_at"])),
-        named.lazy(),
+        scan("pull_requests", Months::Before)?,
+        &named,
         &["repo", "number"],
         &["repo", "number"],
         "__named",
-    )
+    )?
     .with_column(alive.or(col("__named")).alias("__kept"))
     .collect()?;
+    // Every row of a kept PR (another source's row of it too), as the cut sees a PR's rows.
     let kept_old_keys = old_prs
         .clone()
         .lazy()
         .filter(col("__kept"))
         .select([col("repo"), col("number")])
         .collect()?;
+    let kept_old_prs = marked(
+        old_prs
+            .clone()
+            .lazy()
+            .drop(by_name(["__named", "__kept"], true, false)),
+        &kept_old_keys,
+        &["repo", "number"],
+        &["repo", "number"],
+        "__kept",
+    )?
+    .filter(col("__kept"))
+    .drop(by_name(["__kept"], true, false));
     let rest_prs = old_prs
         .lazy()
         .filter(col("__kept").not().and(super::pull_request_existed(end)))
@@ -276,14 +273,7 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
     let prs = in_memory(
         "pull_requests",
         concat(
-            [
-                of_keys(
-                    scan("pull_requests", Months::Before)?,
-                    &kept_old_keys,
-                    &["repo", "number"],
-                )?,
-                scan("pull_requests", Months::Inside)?,
-            ],
+            [kept_old_prs, scan("pull_requests", Months::Inside)?],
             UnionArgs::default(),
         )?,
     )?;
@@ -315,12 +305,21 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
         } else {
             &old_keys
         };
-        let kept = of_keys(
+        // One read of the months before: the kept rows whole, the rest's lean.
+        let old = marked(
             scan(table, Months::Before)?,
             before_window,
             &["repo", "number"],
+            &["repo", "number"],
+            "__kept",
         )?
         .collect()?;
+        let kept = old
+            .clone()
+            .lazy()
+            .filter(col("__kept"))
+            .drop(by_name(["__kept"], true, false))
+            .collect()?;
         let frame = concat(
             [kept.clone().lazy(), scan(table, Months::Inside)?],
             UnionArgs::default(),
@@ -328,29 +327,22 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
         tables.insert(table, in_memory(table, frame)?);
         if table == "pr_events" {
             // Only counted.
-            rest_rows.insert(table, stored_before(table).saturating_sub(kept.height()));
+            rest_rows.insert(table, old.height() - kept.height());
             continue;
         }
-        let mut left = marked(
-            scan(table, Months::Before)?.select(lean(table, &["repo", "number"])),
-            before_window.clone().lazy(),
-            &["repo", "number"],
-            &["repo", "number"],
-            "__kept",
-        )
-        .filter(col("__kept").not());
+        let alone = crate::measure::Stopwatch::start();
+        let mut left = old.lazy().filter(col("__kept").not());
         if table == "pr_commits" {
             // Seen by the cut with their PR, if the rest has it.
             left = marked(
                 left,
-                left_pr_keys.clone().lazy(),
+                &left_pr_keys,
                 &["repo", "number"],
                 &["repo", "number"],
                 "__seen",
-            )
+            )?
             .filter(col("__seen"));
         }
-        let alone = crate::measure::Stopwatch::start();
         let left = left.select(lean(table, &[])).collect()?;
         rest_alone += alone.seconds();
         rest_rows.insert(table, left.height());
@@ -372,10 +364,8 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
     .filter(col("key").is_not_null())
     .unique(None, UniqueKeepStrategy::Any)
     .collect()?;
-    // Key sets are tested by joins: a list of a hundred thousand keys in `is_in` is hashed
-    // again for every batch the reader hands on.
     let of = |frame: LazyFrame, column: &str, keys: &DataFrame, name: &str| {
-        marked(frame, keys.clone().lazy(), &[column], &["key"], name)
+        marked(frame, keys, &[column], &["key"], name)
     };
     let open_at_start = col("status_category")
         .neq(lit("done"))
@@ -383,11 +373,11 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
         .or(col("resolved_at").is_null())
         .or(before("resolved_at", start).not());
     let old_tickets = of(
-        scan("issues", Months::Before)?.select(lean("issues", &[])),
+        scan("issues", Months::Before)?,
         "key",
         &named_tickets,
         "__named",
-    )
+    )?
     .with_column(open_at_start.or(col("__named")).alias("__kept"))
     .drop(by_name(["__named"], true, false))
     .collect()?;
@@ -398,9 +388,10 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
         .select([col("key")])
         .collect()?;
     let rest_tickets = old_tickets
+        .clone()
         .lazy()
         .filter(col("__kept").not().and(before("created_at", end)))
-        .drop(by_name(["__kept"], true, false))
+        .select(lean("issues", &[]))
         .collect()?;
     rest_rows.insert("issues", rest_tickets.height());
     let left_ticket_keys =
@@ -412,7 +403,14 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
         "issues",
         concat(
             [
-                of_keys(scan("issues", Months::Before)?, &kept_old_tickets, &["key"])?,
+                of(
+                    old_tickets.lazy().drop(by_name(["__kept"], true, false)),
+                    "key",
+                    &kept_old_tickets,
+                    "__kept",
+                )?
+                .filter(col("__kept"))
+                .drop(by_name(["__kept"], true, false)),
                 scan("issues", Months::Inside)?,
             ],
             UnionArgs::default(),
@@ -432,11 +430,11 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
             "key",
             &ticket_keys,
             "__kept",
-        ),
+        )?,
         "key",
         &left_ticket_keys,
         "__left",
-    )
+    )?
     .filter(col("__kept").or(col("__left")))
     .collect()?;
     let split = |keep: &str| -> PolarsResult<DataFrame> {
@@ -463,7 +461,7 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
                         "key",
                         &ticket_keys,
                         "__kept",
-                    )
+                    )?
                     .filter(col("__kept"))
                     .drop(by_name(["__kept"], true, false)),
                 ],
@@ -475,10 +473,11 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
     // first.
     rest.insert(
         "issue_events",
-        of(
+        marked_lazily(
             scan("issue_events", Months::Before)?.select(lean("issue_events", &[])),
-            "key",
-            &left_ticket_keys,
+            left_ticket_keys.clone().lazy(),
+            &["key"],
+            &["key"],
             "__left",
         )
         .filter(col("__left"))
@@ -491,15 +490,15 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
         marked(
             scan("comments", Months::Before)?
                 .with_column(col("item").cast(DataType::Int64).alias("__number")),
-            old_keys.clone().lazy(),
+            &old_keys,
             &["container", "__number"],
             &["repo", "number"],
             "__kept_pr",
-        ),
+        )?,
         "item",
         &ticket_keys,
         "__kept_ticket",
-    )
+    )?
     .with_column(
         col("target")
             .eq(lit("pr"))
@@ -538,37 +537,29 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
 
     // Git commits: those that landed in the window or later, or name a kept PR; after it, only
     // those the cut keeps (landed before the end).
-    let early_numbers = numbers(&early_keys, "number")?;
-    let commit_kept = |frame: LazyFrame| {
-        marked(
-            frame,
-            early_keys.clone().lazy(),
-            &["repo", "pr_number"],
-            &["repo", "number"],
-            "__kept_pr",
-        )
-        .with_column(
-            before("landed_at", start)
-                .not()
-                .fill_null(lit(false))
-                .or(col("__kept_pr"))
-                .alias("__kept"),
-        )
-        .drop(by_name(["__kept_pr"], true, false))
-    };
-    let kept_commits = commit_kept(
-        scan("commits", Months::Before)?.filter(
-            before("landed_at", start)
-                .not()
-                .fill_null(lit(false))
-                .or(col("pr_number")
-                    .is_in(early_numbers.lit().implode(true), false)
-                    .fill_null(lit(false))),
-        ),
+    // The months before are read once: the kept whole, the rest's lean.
+    let old_commits = marked(
+        scan("commits", Months::Before)?,
+        &early_keys,
+        &["repo", "pr_number"],
+        &["repo", "number"],
+        "__kept_pr",
+    )?
+    .with_column(
+        before("landed_at", start)
+            .not()
+            .fill_null(lit(false))
+            .or(col("__kept_pr"))
+            .alias("__kept"),
     )
-    .filter(col("__kept"))
-    .drop(by_name(["__kept"], true, false))
+    .drop(by_name(["__kept_pr"], true, false))
     .collect()?;
+    let kept_commits = old_commits
+        .clone()
+        .lazy()
+        .filter(col("__kept"))
+        .drop(by_name(["__kept"], true, false))
+        .collect()?;
     let commits = concat(
         [
             kept_commits.lazy(),
@@ -584,12 +575,11 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
         .collect()?;
     tables.insert("commits", commits);
     let alone = crate::measure::Stopwatch::start();
-    let left_commits = commit_kept(
-        scan("commits", Months::Before)?.select(lean("commits", &["landed_at", "pr_number"])),
-    )
-    .filter(col("__kept").not().and(commit_landed_before(end)))
-    .select(lean("commits", &[]))
-    .collect()?;
+    let left_commits = old_commits
+        .lazy()
+        .filter(col("__kept").not().and(commit_landed_before(end)))
+        .select(lean("commits", &[]))
+        .collect()?;
     rest_alone += alone.seconds();
     rest_rows.insert("commits", left_commits.height());
     let left_commit_keys = left_commits.select(["repo", "sha"])?;
@@ -600,20 +590,6 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
     // months, so every read of it would read every month's. Those of the rest's are counted,
     // from the same read. A team's read leaves them to narrowing, which reads a few
     // repositories' (`for_teams`).
-    // Kept or left by its PR, else by its commit: the window's and the rest's are apart.
-    let whose =
-        |keys: &DataFrame, left: &DataFrame, key: &str, name: &str| -> PolarsResult<LazyFrame> {
-            let mark = |frame: &DataFrame, value: bool| {
-                frame
-                    .clone()
-                    .lazy()
-                    .select([col("repo"), col(key), lit(value).alias(name)])
-            };
-            Ok(
-                concat([mark(keys, true), mark(left, false)], UnionArgs::default())?
-                    .unique(None, UniqueKeepStrategy::Any),
-            )
-        };
     if for_teams {
         // Kept by the window's PRs or commits, each key set distinct already: nothing of the
         // rest's keys is gathered, and narrowing's filter reaches the scan.
@@ -645,32 +621,27 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
                 .drop(by_name(["__pr_kept", "__commit_kept"], true, false)),
         );
     } else {
-        let marked = scan("file_changes", Months::All)?
-            .join(
-                whose(&pr_keys, &left_pr_keys, "number", "__pr_kept")?,
-                [col("repo"), col("number")],
-                [col("repo"), col("number")],
-                left_join(),
-            )
-            .join(
-                whose(&commit_keys, &left_commit_keys, "sha", "__commit_kept")?,
-                [col("repo"), col("sha")],
-                [col("repo"), col("sha")],
-                left_join(),
-            )
+        // Kept by a PR or commit of the window's, left by one of the rest's (the two are apart).
+        let pr = ["repo", "number"];
+        let commit = ["repo", "sha"];
+        let mut files = scan("file_changes", Months::All)?;
+        for (keys, columns, name) in [
+            (&pr_keys, &pr, "__pr_kept"),
+            (&left_pr_keys, &pr, "__pr_left"),
+            (&commit_keys, &commit, "__commit_kept"),
+            (&left_commit_keys, &commit, "__commit_left"),
+        ] {
+            files = marked(files, keys, columns, columns, name)?;
+        }
+        let marks = ["__pr_kept", "__pr_left", "__commit_kept", "__commit_left"];
+        let files = files
             .with_columns([
-                col("__pr_kept")
-                    .fill_null(lit(false))
-                    .or(col("__commit_kept").fill_null(lit(false)))
-                    .alias("__kept"),
-                col("__pr_kept")
-                    .eq(lit(false))
-                    .or(col("__commit_kept").eq(lit(false)))
-                    .fill_null(lit(false))
-                    .alias("__left"),
+                col("__pr_kept").or(col("__commit_kept")).alias("__kept"),
+                col("__pr_left").or(col("__commit_left")).alias("__left"),
             ])
-            .drop(by_name(["__pr_kept", "__commit_kept"], true, false));
-        let files = marked.filter(col("__kept").or(col("__left"))).collect()?;
+            .drop(by_name(marks, true, false))
+            .filter(col("__kept").or(col("__left")))
+            .collect()?;
         rest_rows.insert(
             "file_changes",
             files
@@ -717,29 +688,6 @@ fn read(store: &Store, first: Month, last: Month, for_teams: bool) -> Result<Win
         rest_rows,
         categories,
     })
-}
-
-/// The rows of `frame` whose `columns` match a row of `keys` (which has the same columns):
-/// filtered first on the values of the last of them, which the Parquet reader tests as it
-/// reads, then exactly.
-fn of_keys(frame: LazyFrame, keys: &DataFrame, columns: &[&str]) -> PolarsResult<LazyFrame> {
-    let Some(last) = columns.last() else {
-        return Ok(frame);
-    };
-    let values = keys
-        .column(last)?
-        .as_materialized_series()
-        .drop_nulls()
-        .unique()?;
-    Ok(marked(
-        frame.filter(col(*last).is_in(values.lit().implode(true), false)),
-        keys.clone().lazy(),
-        columns,
-        columns,
-        "__kept",
-    )
-    .filter(col("__kept"))
-    .drop(by_name(["__kept"], true, false)))
 }
 
 /// The columns of the rest ([`Windowed::rest`]) its readers read: every person column the
@@ -820,29 +768,6 @@ pub const REST_COLUMNS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// `frame` with a boolean column `name`: whether its `left` columns match a row of `keys`'
-/// `right` columns (a semi join's test, without polars' `semi_anti_join` feature), in
-/// `frame`'s order.
-fn marked(
-    frame: LazyFrame,
-    keys: LazyFrame,
-    left: &[&str],
-    right: &[&str],
-    name: &str,
-) -> LazyFrame {
-    let right_exprs: Vec<Expr> = right.iter().map(|c| col(*c)).collect();
-    let mut selected = right_exprs.clone();
-    selected.push(lit(true).alias(name));
-    frame
-        .join(
-            keys.select(selected).unique(None, UniqueKeepStrategy::Any),
-            left.iter().map(|c| col(*c)).collect::<Vec<_>>(),
-            right_exprs,
-            left_join(),
-        )
-        .with_column(col(name).fill_null(lit(false)))
-}
-
 /// A table the analysis reads many times, in memory with its analysis columns; others as they
 /// are.
 fn in_memory(table: &str, frame: LazyFrame) -> PolarsResult<LazyFrame> {
@@ -858,13 +783,4 @@ fn in_memory(table: &str, frame: LazyFrame) -> PolarsResult<LazyFrame> {
         None => frame,
     };
     Ok(frame.collect()?.lazy())
-}
-
-/// A frame's integer column's distinct values.
-fn numbers(frame: &DataFrame, column: &str) -> PolarsResult<Series> {
-    frame
-        .column(column)?
-        .as_materialized_series()
-        .drop_nulls()
-        .unique()
 }
