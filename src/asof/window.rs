@@ -39,18 +39,16 @@
 //! would also have to be written by every writer of the store and be missing from stores
 //! written before it.
 //!
-//! **Revisited with measurements (docs/scale.md, "Where the extra months' time goes").** On a
-//! 36-month store, of the 4.4 CPU seconds this read costs beyond a 12-month store's, about
-//! 1 s is the reads only [`Windowed::rest`] needs and the rest is finding and reading the
-//! rows still alive or named, spread over every table. A summary per partition still cannot
-//! skip a month (the PRs open for good); what could is a chain of derived states, each the
-//! state at a month's end made from the one before and that month's partitions (the rows
-//! still alive, which partitions hold each PR's and ticket's rows, the rest's evidence and
-//! counts before identities), kept as derived files keyed by their partitions' checksums.
-//! It was not built: the rest's facts are not sums a chain can carry as they are (a clone's
-//! commit counts for `metrics::History` unless a PR commit of the window has its SHA; the
-//! coverage's self-reviews are decided after identities), and the table read whole on every
-//! report, `file_changes`, has no months to chain.
+//! **Revisited with measurements (docs/scale.md, "The old rows told apart by `is_in`").** On a
+//! 36-month store this read still costs 1.2–2.1 s beyond a 12-month store's, now mostly reading
+//! the earlier months' rows. A summary per partition still cannot skip a month (the PRs open for
+//! good); what could is a chain of derived states, each the state at a month's end made from the
+//! one before and that month's partitions (the rows still alive, which partitions hold each PR's
+//! and ticket's rows, the rest's evidence and counts before identities), kept as derived files
+//! keyed by their partitions' checksums. It was not built: the rest's facts are not sums a chain
+//! can carry as they are (a clone's commit counts for `metrics::History` unless a PR commit of
+//! the window has its SHA; the coverage's self-reviews are decided after identities), and the
+//! table read whole on every report, `file_changes`, has no months to chain.
 
 use std::collections::BTreeMap;
 
