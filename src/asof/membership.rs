@@ -217,6 +217,17 @@ mod tests {
         )
     }
 
+    /// `marked` on `(repo, number)`, checked against the join it replaces.
+    fn pr_marks(frame: &DataFrame, keys: &DataFrame) -> Vec<bool> {
+        let pr = ["repo", "number"];
+        let got = marks(
+            marked(frame.clone().lazy(), keys, &pr, &pr, "m").unwrap(),
+            "m",
+        );
+        assert_eq!(got, by_join(frame, keys, &pr));
+        got
+    }
+
     #[test]
     fn a_pr_is_a_member_by_its_repository_and_number_together() {
         let frame = df!(
@@ -225,20 +236,9 @@ mod tests {
         )
         .unwrap();
         let keys = df!("repo" => ["a", "b", "b"], "number" => [1i64, 2, 2]).unwrap();
-        let got = marks(
-            marked(
-                frame.clone().lazy(),
-                &keys,
-                &["repo", "number"],
-                &["repo", "number"],
-                "m",
-            )
-            .unwrap(),
-            "m",
-        );
+        let got = pr_marks(&frame, &keys);
         // b's 1 is not b's 2; c is no repository of the keys; nulls are no one's.
         assert_eq!(got, vec![true, false, false, false, false, false]);
-        assert_eq!(got, by_join(&frame, &keys, &["repo", "number"]));
     }
 
     #[test]
@@ -246,19 +246,8 @@ mod tests {
         // 2³² + 1 in repository a would be repository b's 1 if it were packed into one key.
         let frame = df!("repo" => ["a", "b", "a"], "number" => [(1i64 << 32) + 1, 1, 1]).unwrap();
         let keys = df!("repo" => ["a", "b"], "number" => [(1i64 << 32) + 1, 7]).unwrap();
-        let got = marks(
-            marked(
-                frame.clone().lazy(),
-                &keys,
-                &["repo", "number"],
-                &["repo", "number"],
-                "m",
-            )
-            .unwrap(),
-            "m",
-        );
+        let got = pr_marks(&frame, &keys);
         assert_eq!(got, vec![true, false, false]);
-        assert_eq!(got, by_join(&frame, &keys, &["repo", "number"]));
     }
 
     #[test]
