@@ -4,10 +4,10 @@
 //! **Why `is_in` on one column, not a join.** Made as a left join on `(repo, number)`, the test
 //! cost more than reading the rows: polars hashes the two columns of every row into a row
 //! encoding and probes a table of them. Measured with Python's polars 2.1 on the 36-month,
-//! 500-person simulated store's 2.1 million file changes (the script in docs/scale.md, "Where a
-//! window's read goes"): the join 0.11–0.14 s,
-//! `is_in` on one integer key per PR 0.03 s, with the key's making included; on the 2.5 million
-//! ticket changes a join on the ticket key 0.26 s, `is_in` on it 0.04 s. So a PR's
+//! 500-person simulated store's 2.1 million file changes (the script in docs/scale.md, "The old
+//! rows told apart by `is_in`"): the join 0.12–0.14 s, `is_in` on one integer key per PR
+//! 0.03–0.04 s, with the key's making included; on the 2.5 million ticket changes a join on the
+//! ticket key 0.26 s, `is_in` on it 0.03–0.04 s. So a PR's
 //! `(repo, number)` becomes one integer, the repository's place among the key set's
 //! repositories times 2³² plus the number, and the test is `is_in` on it. A key set is hashed
 //! once per evaluation, so the test runs on a frame in memory: on a scan the reader would hand
