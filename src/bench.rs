@@ -251,9 +251,10 @@ pub fn prepare(
     months: u32,
 ) -> Result<(PreparedStore, bool), BenchError> {
     let key = format!(
-        "v{}-schema{:08x}-people{people}-months{months}-seed{}-activity{}",
+        "v{}-schema{:08x}-sim{}-people{people}-months{months}-seed{}-activity{}",
         env!("CARGO_PKG_VERSION"),
         schema_fingerprint(),
+        crate::sources::simulate::SIMULATION_VERSION,
         plan.seed,
         plan.activity
     );

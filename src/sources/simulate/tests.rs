@@ -41,6 +41,35 @@ fn the_same_seed_gives_the_same_world_and_another_seed_another() {
 }
 
 #[test]
+fn every_team_has_its_own_project_and_every_ticket_its_own_key() {
+    // Beyond the sixteen names, `payments2` once took `payments`' project key, PAYM, and the two
+    // teams numbered their tickets over each other: the 500-person benchmark store held 167,145
+    // tickets under 147,840 keys.
+    let config = SimConfig::default_org(5, 40, 1, 0.3);
+    let world = world::World::build(&config, &mut ChaCha8Rng::seed_from_u64(config.seed));
+    let projects: BTreeSet<&str> = world.teams.iter().map(|t| t.project.as_str()).collect();
+    assert_eq!(projects.len(), 40, "{projects:?}");
+    assert!(projects.contains("PAYM") && projects.contains("PAYM16"));
+
+    let config = SimConfig::default_org(5, 20, 1, 0.3);
+    let data = simulate(&config).dataset;
+    let mut keys = BTreeSet::new();
+    for issue in &data.issues {
+        assert!(
+            keys.insert(issue.key.as_str()),
+            "two tickets are {}",
+            issue.key
+        );
+    }
+    let projects: BTreeSet<&str> = data
+        .issues
+        .iter()
+        .filter_map(|i| i.project.as_deref())
+        .collect();
+    assert!(projects.len() > 16, "{projects:?}");
+}
+
+#[test]
 fn rows_are_consistent_and_nothing_happens_after_the_last_day() {
     let (config, simulation) = org(1);
     let data = &simulation.dataset;

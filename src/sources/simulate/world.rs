@@ -169,6 +169,25 @@ impl Listed {
     }
 }
 
+/// The Jira project key of the team at `index`: the first four letters of its name, with its
+/// index after them when an earlier team has that key (`payments` is PAYM, a later `payments2`
+/// PAYM16) or from the 27th team on. A key is the project's for good, as in Jira: two teams
+/// sharing one would number their tickets PAYM-1, PAYM-2 … over each other, and every reader
+/// of tickets, which knows a ticket by its key, would take two tickets for one.
+fn project_key(name: &str, index: usize, earlier: &[Team]) -> String {
+    let letters: String = name
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .take(4)
+        .collect::<String>()
+        .to_uppercase();
+    if index < 26 && !earlier.iter().any(|team| team.project == letters) {
+        letters
+    } else {
+        format!("{letters}{index}")
+    }
+}
+
 /// One simulated team.
 #[derive(Debug, Clone)]
 pub struct Team {
@@ -322,24 +341,11 @@ impl World {
                 .iter()
                 .flat_map(|module| FILES.iter().map(move |file| format!("src/{module}/{file}")))
                 .collect();
-            let project: String = plan
-                .name
-                .chars()
-                .filter(char::is_ascii_alphabetic)
-                .take(4)
-                .collect();
+            let project = project_key(&plan.name, index, &teams);
             teams.push(Team {
                 plan: plan.clone(),
                 repo: format!("acme/{}-api", plan.name),
-                project: format!(
-                    "{}{}",
-                    project.to_uppercase(),
-                    if index < 26 {
-                        String::new()
-                    } else {
-                        index.to_string()
-                    }
-                ),
+                project,
                 manager,
                 engineers,
                 files,
