@@ -1295,6 +1295,19 @@ fn bench(
             retro: plan.retro,
         };
         for result in crate::bench::run_sizes(&exe, &stores, plan.runs, extra, &duckdb)? {
+            if result.window_matches_whole_history == Some(false) {
+                // Said even with --quiet and JSON: a report that is not the whole history's is
+                // wrong, whatever it cost.
+                eprintln!(
+                    "warning: at {} people and {} months, the report read through the window is \
+                     not the one read from every month (or the runs wrote different reports): \
+                     `asof::window` has a bug; compare `teamlens report` with and without \
+                     TEAMLENS_WHOLE_HISTORY=1 on {}",
+                    result.people,
+                    result.months,
+                    plan.cache_dir.display()
+                );
+            }
             match format {
                 EvalFormat::Table => print!("{}", crate::bench::describe(&result)),
                 EvalFormat::Json => println!("{}", serde_json::to_string(&result)?),
@@ -1402,6 +1415,10 @@ fn timed_report(
         report::write(data, &out.path().join("report"), None, None)?;
         Ok(())
     })?;
+    log.report_digest = Some(
+        crate::bench::folder_digest(&out.path().join("report"))
+            .context("reading back the benchmark's report")?,
+    );
     Ok(log)
 }
 

@@ -122,6 +122,10 @@ pub struct PhaseLog {
     /// Of an analysis: the seconds its built-in SQL files took (`Metrics::builtin_sql_seconds`).
     #[serde(default)]
     pub metric_sql_seconds: Option<f64>,
+    /// Of a report (the analysis, a team's): [`folder_digest`] of the folder it wrote, so that
+    /// the parent can tell whether reading the window wrote what reading every month writes.
+    #[serde(default)]
+    pub report_digest: Option<String>,
 }
 
 impl PhaseLog {
@@ -546,6 +550,12 @@ pub struct SizeResult {
     pub retro_seconds_runs: Vec<f64>,
     /// `retro_seconds` over the fewest months' store's.
     pub retro_stored_months_ratio: Option<f64>,
+    /// With `--whole-history`: whether every run of the analysis, reading its window and reading
+    /// every month, wrote the same report folder, byte for byte ([`reports_agree`]). The window
+    /// read (`asof::window`) promises the whole history's report; `false` is a bug in it (or in
+    /// what it was given: two tickets under one key once made it count 849 tickets twice), and
+    /// the benchmark says so on stderr.
+    pub window_matches_whole_history: Option<bool>,
     /// DuckDB running every file of `queries/metrics/` on the same columns of the same files,
     /// in memory: the median of its runs, one after each analysis (`None`: not measured, and
     /// `duckdb_note` says why). #27 holds the whole analysis to at most this.
@@ -732,6 +742,8 @@ fn describe_runs(
     let (analysis_seconds_runs, scan_floor_seconds_runs) = (seconds(&analyses), seconds(&floors));
     let team_report_seconds_runs = seconds(&teams);
     let (peak_rss_bytes, scan_floor_peak_rss_bytes) = (peak(&analyses), peak(&floors));
+    let window_matches_whole_history =
+        (!wholes.is_empty()).then(|| reports_agree(&analyses, &wholes));
     let whole_history_seconds = median_seconds(&wholes);
     let whole_history_seconds_runs = seconds(&wholes);
     let retro_seconds = median_seconds(&retros);
@@ -811,7 +823,52 @@ fn describe_runs(
         retro_seconds,
         retro_seconds_runs,
         retro_stored_months_ratio: None,
+        window_matches_whole_history,
     })
+}
+
+/// Whether every run of `window` (the analysis reading its window) and of `whole` (reading every
+/// month) wrote a report and all wrote the same one.
+fn reports_agree(window: &[Measured], whole: &[Measured]) -> bool {
+    let mut digests = window
+        .iter()
+        .chain(whole)
+        .map(|m| m.log.report_digest.as_deref());
+    match digests.next() {
+        Some(Some(first)) => digests.all(|d| d == Some(first)),
+        _ => false,
+    }
+}
+
+/// A SHA-256 over every file below `dir`: each one's path relative to `dir`, its length and its
+/// bytes, in path order. Two folders have the same digest when they hold the same files with
+/// the same contents.
+pub fn folder_digest(dir: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                files(&path, out)?;
+            } else {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    files(dir, &mut paths)?;
+    paths.sort();
+    let mut hash = Sha256::new();
+    for path in paths {
+        let bytes = std::fs::read(&path)?;
+        let relative = path.strip_prefix(dir).unwrap_or(&path);
+        hash.update(relative.to_string_lossy().as_bytes());
+        hash.update([0]);
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The run with the median wall-clock seconds (the lower middle one of an even count).
@@ -983,6 +1040,17 @@ pub fn describe(result: &SizeResult) -> String {
             &result.whole_history_seconds_runs,
         );
     }
+    if let Some(agree) = result.window_matches_whole_history {
+        text.push_str(&format!(
+            "  {:<34} {}\n",
+            "window's report / every month's",
+            if agree {
+                "the same, byte for byte"
+            } else {
+                "DIFFERENT (a bug: see stderr)"
+            }
+        ));
+    }
     if let Some(seconds) = result.retro_seconds {
         timed_line(
             &mut text,
@@ -1129,6 +1197,59 @@ mod tests {
         assert_eq!(sim_config(500, 12, 1, 1.0).teams.len(), 79);
         assert_eq!(sim_config(2000, 12, 1, 1.0).teams.len(), 316);
         assert_eq!(sim_config(6, 12, 1, 1.0).teams.len(), 1);
+    }
+
+    #[test]
+    fn a_folder_digest_changes_with_any_file_name_or_byte() {
+        let write = |files: &[(&str, &[u8])]| {
+            let dir = tempfile::tempdir().unwrap();
+            for (name, bytes) in files {
+                let path = dir.path().join(name);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, bytes).unwrap();
+            }
+            let digest = folder_digest(dir.path()).unwrap();
+            (dir, digest)
+        };
+        let report: &[(&str, &[u8])] = &[("report.md", b"# May"), ("teams/a.html", b"<p>a</p>")];
+        let (_one, digest) = write(report);
+        let (_two, again) = write(report);
+        assert_eq!(digest, again, "the same files, wherever they are");
+        for other in [
+            &[
+                ("report.md", b"# Mai".as_slice()),
+                ("teams/a.html", b"<p>a</p>"),
+            ][..],
+            &[("report.md", b"# May"), ("teams/b.html", b"<p>a</p>")],
+            &[
+                ("report.md", b"# May"),
+                ("teams/a.html", b"<p>a</p>"),
+                ("x", b""),
+            ],
+            &[("report.md", b"# May<p>a</p>"), ("teams/a.html", b"")],
+        ] {
+            assert_ne!(write(other).1, digest, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn reports_agree_only_when_every_run_wrote_the_same_one() {
+        let run = |digest: Option<&str>| Measured {
+            log: PhaseLog {
+                report_digest: digest.map(str::to_string),
+                ..PhaseLog::default()
+            },
+            peak_rss_bytes: 0,
+        };
+        let same = [run(Some("a")), run(Some("a"))];
+        assert!(reports_agree(&same, &[run(Some("a"))]));
+        assert!(!reports_agree(&same, &[run(Some("b"))]));
+        assert!(!reports_agree(
+            &[run(Some("a")), run(Some("c"))],
+            &[run(Some("a"))]
+        ));
+        assert!(!reports_agree(&same, &[run(None)]));
+        assert!(!reports_agree(&[run(None)], &[run(None)]));
     }
 
     #[test]

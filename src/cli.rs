@@ -273,7 +273,8 @@ pub enum Command {
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
         runs: u32,
         /// Also time the analysis reading every stored month (TEAMLENS_WHOLE_HISTORY=1), not only
-        /// the months the report judges and looks back on.
+        /// the months the report judges and looks back on, and check that every run wrote the
+        /// same report folder (a warning on stderr if not: the window read has a bug).
         #[arg(long)]
         whole_history: bool,
         /// Also time the month's retro (with no earlier retro; its state is not kept).

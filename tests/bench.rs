@@ -450,6 +450,12 @@ fn bench_compares_stores_of_several_lengths() {
         "{ratio} against {expected}"
     );
     assert!(long["whole_history_stored_months_ratio"].as_f64().unwrap() > 0.0);
+    for result in [short, long] {
+        assert_eq!(
+            result["window_matches_whole_history"], true,
+            "the window's report is the whole history's"
+        );
+    }
     assert!(long["retro_stored_months_ratio"].as_f64().unwrap() > 0.0);
     if with_duckdb {
         assert!(short["duckdb_sql_seconds"].as_f64().unwrap() > 0.0);
