@@ -121,6 +121,24 @@ fn a_month_quarter_and_past_month_read_from_their_window_are_the_whole_historys(
 }
 
 #[test]
+fn a_sparse_teams_month_read_from_its_window_is_the_whole_historys() {
+    // One small team merging a PR every few weeks: the cycle-time chart once took the last
+    // thirteen weeks that had a merge, reaching a year back, past the window (a June 2024
+    // report of golang/text drew weeks of December 2022).
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    teamlens()
+        .args([
+            "-q", "simulate", "--teams", "1", "--months", "16", "--seed", "11", "--scale", "0.05",
+        ])
+        .arg("--out")
+        .arg(&data)
+        .assert()
+        .success();
+    same_from_window_and_whole(&data, &["--month", "2026-10"], tmp.path(), 8);
+}
+
+#[test]
 fn a_retro_read_from_its_window_is_the_whole_historys() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");

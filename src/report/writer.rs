@@ -2576,12 +2576,26 @@ fn phase_weeks(
     if weekly.height() == 0 {
         return Ok(weeks);
     }
+    // The PHASE_WEEKS calendar weeks (Monday starts) ending with the one the month ends in:
+    // those with a merged PR. Taking the last PHASE_WEEKS weeks that had one instead reached,
+    // in a repository merging a PR every few weeks, a year and more before the month (a June
+    // 2024 report of golang/text drew weeks of December 2022), past the months the report
+    // reads (`LOOKBACK_MONTHS`), so that reading its window drew another chart than reading
+    // every month.
+    use chrono::Datelike;
+    let last = month.last_day();
+    let last_monday =
+        last - chrono::Duration::days(i64::from(last.weekday().num_days_from_monday()));
+    let first_monday = last_monday - chrono::Duration::weeks(PHASE_WEEKS as i64 - 1);
     let frame = weekly
         .clone()
         .lazy()
-        .filter(col("week_start").lt_eq(lit(month.last_day())))
+        .filter(
+            col("week_start")
+                .gt_eq(lit(first_monday))
+                .and(col("week_start").lt_eq(lit(last))),
+        )
         .sort(["week_start"], Default::default())
-        .tail(PHASE_WEEKS as IdxSize)
         .collect()?;
     let starts = frame
         .column("week_start")?
@@ -2792,6 +2806,43 @@ mod tests {
         );
         // Where there is nothing to swap with, it says so (and the caller renames instead).
         assert!(exchange(&new, &dir.path().join("absent")).is_err());
+    }
+
+    #[test]
+    fn the_phase_chart_shows_the_last_thirteen_calendar_weeks_not_the_last_thirteen_with_a_merge() {
+        // A repository merging every five weeks, from January 2023 to June 2024.
+        let starts: Vec<chrono::NaiveDate> = (0..16)
+            .map(|i| {
+                chrono::NaiveDate::from_ymd_opt(2023, 1, 2).unwrap()
+                    + chrono::Duration::weeks(5 * i)
+            })
+            .collect();
+        let n = starts.len();
+        let weekly = df!(
+            "week_start" => starts.clone(),
+            "prs" => vec![1i64; n],
+            "coding_h" => vec![1.0; n],
+            "pickup_h" => vec![2.0; n],
+            "review_h" => vec![3.0; n],
+            "merge_h" => vec![4.0; n],
+        )
+        .unwrap();
+        let month: Month = "2024-03".parse().unwrap();
+        let shown: Vec<chrono::NaiveDate> = phase_weeks(&weekly, month)
+            .unwrap()
+            .iter()
+            .map(|w| w.week_start)
+            .collect();
+        // 13 weeks ending with the week of 31 March 2024 (Monday the 25th) start on 1 January.
+        let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let last = chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+        let expected: Vec<chrono::NaiveDate> = starts
+            .iter()
+            .copied()
+            .filter(|d| *d >= first && *d <= last)
+            .collect();
+        assert_eq!(shown, expected);
+        assert!(!expected.is_empty() && expected.len() < 4, "{expected:?}");
     }
 
     fn team(name: &str, merged: &[u32]) -> TeamSeries {
