@@ -6,10 +6,13 @@
 -- recorded", never 0); in a month without a deployment, a team that deploys has 0 and no change
 -- failure rate. Lead time is `pr_phases.lead_time_h` (first commit → first deployment to
 -- production that shipped the PR), by the month of the merge, as `outcome_monthly` has it.
+-- The authors come from `deployed_pr_authors`, not `pull_requests`: a report reading a window
+-- of months holds few PRs of the deployments before it, and whether a team ever deployed is
+-- the whole history's answer.
 WITH deploy_teams AS (
     SELECT DISTINCT dp.deploy_id, ms.team
     FROM deploy_prs AS dp
-    JOIN pull_requests AS p ON p.repo = dp.repo AND p.number = dp.number
+    JOIN deployed_pr_authors AS p ON p.repo = dp.repo AND p.number = dp.number
     JOIN memberships AS ms ON ms.person = p.author
     WHERE NOT ends_with(p.author, '[bot]') AND p.author NOT IN (SELECT login FROM bots)
 ),

@@ -26,6 +26,11 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 ///   of the window in which a revert, incident or hotfix makes it a failed deployment;
 /// - `deploy_prs` (deploy_id, repo, number): the PRs each of them listed (a failed one lists
 ///   what it tried to ship, which the next one lists again);
+/// - `deployed_pr_authors` (repo, number, author): who authored each PR a deployment listed,
+///   from `tables` and, when they hold a window of months, `earlier_pr_authors` (the PRs before
+///   it the window did not keep, `super::History`): a team "never deployed" only when no
+///   deployment ever listed its people's PRs, and a deployment of a year ago listed PRs the
+///   window does not hold;
 /// - `incident_links` (key, created_at, resolved_at, repo, number): each incident with each PR
 ///   it names (`owner/name#N`), or one row without a PR when it names none;
 /// - `hotfix_links` (repo, number, merged_at, incident_key): each merged hotfix with each
@@ -33,6 +38,7 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 pub fn before_sql(
     tables: &BTreeMap<&'static str, LazyFrame>,
     config: &DoraConfig,
+    earlier_pr_authors: Option<&DataFrame>,
 ) -> PolarsResult<Vec<(Metric, DataFrame)>> {
     let table = |name: &str| {
         tables
@@ -113,6 +119,35 @@ pub fn before_sql(
         .filter(col("number").is_not_null())
         .unique_stable(None, UniqueKeepStrategy::First)
         .collect()?;
+    let listed = deploy_prs
+        .clone()
+        .lazy()
+        .select([col("repo"), col("number")])
+        .unique(None, UniqueKeepStrategy::Any);
+    let pr_authors = |frame: LazyFrame| frame.select([col("repo"), col("number"), col("author")]);
+    let mut authors = vec![pr_authors(table("pull_requests"))];
+    if let Some(earlier) = earlier_pr_authors {
+        authors.push(pr_authors(earlier.clone().lazy()));
+    }
+    let deployed_pr_authors = if deploy_prs.height() == 0 {
+        DataFrame::new(
+            0,
+            vec![
+                Column::new_empty("repo".into(), &DataType::String),
+                Column::new_empty("number".into(), &DataType::Int64),
+                Column::new_empty("author".into(), &DataType::String),
+            ],
+        )?
+    } else {
+        concat(authors, UnionArgs::default())?
+            .join(
+                listed,
+                [col("repo"), col("number")],
+                [col("repo"), col("number")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .collect()?
+    };
     log_table("production_deploys and deploy_prs", &started);
     let started = crate::measure::Stopwatch::start();
     let incidents = incident_links(table("issues"), config)?;
@@ -123,6 +158,7 @@ pub fn before_sql(
     Ok(vec![
         (Metric::ProductionDeploys, production_deploys),
         (Metric::DeployPrs, deploy_prs),
+        (Metric::DeployedPrAuthors, deployed_pr_authors),
         (Metric::IncidentLinks, incidents),
         (Metric::HotfixLinks, hotfixes),
     ])

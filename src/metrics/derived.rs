@@ -58,7 +58,7 @@ pub fn before_sql(
     // The incidents' PRs, read and parsed once for both tables (collecting `issues` as of the
     // period's end replays their history).
     let delivery = crate::measure::timed("derived: delivery", || {
-        super::delivery::before_sql(tables, &config.dora)
+        super::delivery::before_sql(tables, &config.dora, history.map(|h| &h.earlier_pr_authors))
     })?;
     let caused = delivery
         .iter()

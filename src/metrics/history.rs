@@ -31,6 +31,10 @@ pub struct History {
     pub usual_offsets: DataFrame,
     /// Each ticket status's category over every ticket (`crate::asof::status_categories`).
     pub status_categories: DataFrame,
+    /// The rest's PRs (`repo`, `number`, `author` as the person identities merged the account
+    /// into): who authored a PR a deployment before the window listed, which decides whether a
+    /// team ever deployed (`deployed_pr_authors`, `queries/metrics/47_delivery_monthly.sql`).
+    pub earlier_pr_authors: DataFrame,
 }
 
 impl History {
@@ -116,10 +120,28 @@ impl History {
         )?)
         .sort(["status"], Default::default())
         .collect()?;
+        let earlier = table(rest, "pull_requests")
+            .select([col("repo"), col("number"), col("author")])
+            .collect()?;
+        let author: Vec<Option<&str>> = earlier
+            .column("author")?
+            .str()?
+            .iter()
+            .map(|a| a.map(|a| renamed.get(a).map_or(a, String::as_str)))
+            .collect();
+        let earlier_pr_authors = DataFrame::new(
+            earlier.height(),
+            vec![
+                earlier.column("repo")?.clone(),
+                earlier.column("number")?.clone(),
+                Column::new("author".into(), author),
+            ],
+        )?;
         Ok(History {
             acted_before,
             usual_offsets,
             status_categories,
+            earlier_pr_authors,
         })
     }
 }

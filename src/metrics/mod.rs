@@ -57,6 +57,7 @@ pub enum Metric {
     TimeInStatusCategory,
     ProductionDeploys,
     DeployPrs,
+    DeployedPrAuthors,
     IncidentLinks,
     HotfixLinks,
     DeployOutcomes,
@@ -87,6 +88,7 @@ impl Metric {
                 | Metric::StatusMoves
                 | Metric::StatusIntervals
                 | Metric::DeployPrs
+                | Metric::DeployedPrAuthors
                 | Metric::HotfixLinks
                 | Metric::PrAi
                 | Metric::PrRework
@@ -94,7 +96,7 @@ impl Metric {
     }
 
     /// Every built-in metric.
-    pub const ALL: [Metric; 36] = [
+    pub const ALL: [Metric; 37] = [
         Metric::PrPhases,
         Metric::ReviewWaits,
         Metric::ReviewLoad,
@@ -121,6 +123,7 @@ impl Metric {
         Metric::TimeInStatusCategory,
         Metric::ProductionDeploys,
         Metric::DeployPrs,
+        Metric::DeployedPrAuthors,
         Metric::IncidentLinks,
         Metric::HotfixLinks,
         Metric::DeployOutcomes,
@@ -162,6 +165,7 @@ impl Metric {
             Metric::TimeInStatusCategory => "time_in_status_category",
             Metric::ProductionDeploys => "production_deploys",
             Metric::DeployPrs => "deploy_prs",
+            Metric::DeployedPrAuthors => "deployed_pr_authors",
             Metric::IncidentLinks => "incident_links",
             Metric::HotfixLinks => "hotfix_links",
             Metric::DeployOutcomes => "deploy_outcomes",

@@ -6,7 +6,7 @@ Every table of DATA_DIR/tables/ becomes a view of the same name over its Hive-st
 (read_parquet with hive_partitioning, the partition column left out as the product does); the
 derived tables teamlens computes before the SQL (bots, pr_failures, pr_deploys, memberships, activity_local, person_monthly,
 person_calendars, working_time, status_categories, status_moves, production_deploys, deploy_prs,
-incident_links, hotfix_links) come from
+deployed_pr_authors, incident_links, hotfix_links) come from
 DERIVED_DIR/<name>.parquet. Each SQL file then runs in file-name order, unchanged, and its result
 becomes a view named like the file without its numeric prefix (so later files read earlier ones)
 and is written to OUT_DIR/<name>.parquet.

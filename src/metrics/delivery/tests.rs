@@ -625,6 +625,66 @@ fn with_no_deployment_recorded_the_keys_are_not_recorded_rather_than_zero() {
     assert_eq!(number(teams, "deployments", core), None);
 }
 
+#[test]
+fn a_team_deployed_for_before_the_window_deployed_though_the_window_holds_none_of_its_prs() {
+    // dee's team `data` deployed once, in September, PR etl#40 (merged before the window, so a
+    // window of months holds the deployment, read whole, but not the PR); nothing since. Over
+    // the whole history its October is 0 deployments; it is "not recorded" only for a team no
+    // deployment ever was counted for.
+    let mut tables = tables();
+    let september = Deployment {
+        repo: "acme/etl".into(),
+        ..deploy(at(9, 15, 15), "production", "success", &[40])
+    };
+    let deployments = concat(
+        [
+            tables["deployments"].clone(),
+            Deployment::to_frame(vec![september]).unwrap().lazy(),
+        ],
+        UnionArgs::default(),
+    )
+    .unwrap();
+    tables.insert("deployments", deployments);
+    let data_in_october = |history: Option<&crate::metrics::History>| {
+        let reach = crate::metrics::Reach {
+            history,
+            first_day: None,
+        };
+        let metrics =
+            crate::metrics::compute_for_analysis(&tables, &Config::default(), None, &reach)
+                .unwrap();
+        let teams = metrics.get(Metric::DeliveryMonthly);
+        let data = row(teams, &[("team", "data"), ("month", "2026-10")]);
+        number(teams, "deployments", data)
+    };
+    // Without the earlier PRs' authors (as the window's SQL once saw it): never deployed.
+    assert_eq!(data_in_october(None), None);
+    let categories = crate::asof::status_categories(
+        tables["issues"]
+            .clone()
+            .select([col("status"), col("status_category")]),
+    )
+    .collect()
+    .unwrap();
+    let history = crate::metrics::History {
+        acted_before: None,
+        usual_offsets: df!("person" => Vec::<String>::new(), "usual_offset" => Vec::<i64>::new())
+            .unwrap(),
+        status_categories: categories,
+        earlier_pr_authors: df!(
+            "repo" => ["acme/etl"],
+            "number" => [40i64],
+            "author" => ["dee"],
+        )
+        .unwrap(),
+    };
+    close(
+        data_in_october(Some(&history)),
+        0.0,
+        "data deployed in September",
+    );
+}
+
 /// The simulator plants every kind of failure (a failed status, reverts, incidents blamed on a
 /// PR, hotfixes for them) and their recovery, and says so from its own bookkeeping
 /// (`Simulation::delivery`), not from the rows. Computed from that with the definitions, each
