@@ -84,20 +84,7 @@ impl History {
             None,
         )? {
             let counted = activity::offset_counts(actions).collect()?;
-            let person: Vec<Option<&str>> = counted
-                .column("person")?
-                .str()?
-                .iter()
-                .map(|p| p.map(|p| renamed.get(p).map_or(p, String::as_str)))
-                .collect();
-            counts.push(DataFrame::new(
-                counted.height(),
-                vec![
-                    Column::new("person".into(), person),
-                    counted.column("own_offset")?.clone(),
-                    counted.column("actions")?.clone(),
-                ],
-            )?);
+            counts.push(with_persons(counted, "person", renamed)?);
         }
         let usual_offsets = match counts.is_empty() {
             true => no_offsets()?,
@@ -120,22 +107,12 @@ impl History {
         )?)
         .sort(["status"], Default::default())
         .collect()?;
-        let earlier = table(rest, "pull_requests")
-            .select([col("repo"), col("number"), col("author")])
-            .collect()?;
-        let author: Vec<Option<&str>> = earlier
-            .column("author")?
-            .str()?
-            .iter()
-            .map(|a| a.map(|a| renamed.get(a).map_or(a, String::as_str)))
-            .collect();
-        let earlier_pr_authors = DataFrame::new(
-            earlier.height(),
-            vec![
-                earlier.column("repo")?.clone(),
-                earlier.column("number")?.clone(),
-                Column::new("author".into(), author),
-            ],
+        let earlier_pr_authors = with_persons(
+            table(rest, "pull_requests")
+                .select([col("repo"), col("number"), col("author")])
+                .collect()?,
+            "author",
+            renamed,
         )?;
         Ok(History {
             acted_before,
@@ -144,6 +121,23 @@ impl History {
             earlier_pr_authors,
         })
     }
+}
+
+/// `frame` with the accounts of its `column` (as stored: the rest's) replaced by the person
+/// identities merged each into (`renamed`; an account merged into no one stays itself).
+fn with_persons(
+    mut frame: DataFrame,
+    column: &str,
+    renamed: &BTreeMap<String, String>,
+) -> PolarsResult<DataFrame> {
+    let persons: Vec<Option<String>> = frame
+        .column(column)?
+        .str()?
+        .iter()
+        .map(|a| a.map(|a| renamed.get(a).map_or(a, String::as_str).to_string()))
+        .collect();
+    frame.with_column(Column::new(column.into(), persons))?;
+    Ok(frame)
 }
 
 /// No one's usual offset, with the columns.
