@@ -26,7 +26,8 @@
 //!
 //! What is left over ([`Windowed::rest`]) is what only the whole history uses: who is who
 //! (an account's names over the years), the rows the report says it read, the first day of
-//! activity. Those readers get the window's rows (after the cut) and the rest, cut the same
+//! activity, who authored the PRs the deployments before the window listed (whether a team ever
+//! deployed). Those readers get the window's rows (after the cut) and the rest, cut the same
 //! way, and nothing else.
 //!
 //! **Why a filter on the old partitions, not a summary of each partition in the manifest.**
