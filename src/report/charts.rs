@@ -80,10 +80,12 @@ pub struct ReviewMatrix {
 #[derive(Debug, Clone)]
 pub struct WeekPhases {
     pub week_start: chrono::NaiveDate,
-    pub coding_h: f64,
-    pub pickup_h: f64,
-    pub review_h: f64,
-    pub merge_h: f64,
+    /// Each phase's median hours, `None` where no PR of the week recorded the phase (a git
+    /// history has no review times): drawn as no bar, written as an empty cell, never as 0.
+    pub coding_h: Option<f64>,
+    pub pickup_h: Option<f64>,
+    pub review_h: Option<f64>,
+    pub merge_h: Option<f64>,
     pub prs: u32,
 }
 
@@ -528,10 +530,10 @@ fn draw_cycle_phases_by_week<DB: DrawingBackend>(
         return draw_empty(root, style, title);
     }
     let phases: [Phase; 4] = [
-        ("coding", SKY, |w| w.coding_h),
-        ("pickup", ORANGE, |w| w.pickup_h),
-        ("review", GREEN, |w| w.review_h),
-        ("merge", PURPLE, |w| w.merge_h),
+        ("coding", SKY, |w| w.coding_h.unwrap_or(0.0)),
+        ("pickup", ORANGE, |w| w.pickup_h.unwrap_or(0.0)),
+        ("review", GREEN, |w| w.review_h.unwrap_or(0.0)),
+        ("merge", PURPLE, |w| w.merge_h.unwrap_or(0.0)),
     ];
     let total = |w: &WeekPhases| phases.iter().map(|(_, _, f)| f(w).max(0.0)).sum::<f64>();
     let top = weeks.iter().map(total).fold(1.0, f64::max) * 1.15;
@@ -1224,10 +1226,10 @@ mod tests {
             .map(|i| WeekPhases {
                 week_start: chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap()
                     + chrono::Duration::weeks(i),
-                coding_h: 10.0,
-                pickup_h: 3.0 + i as f64,
-                review_h: 5.0,
-                merge_h: 1.0,
+                coding_h: Some(10.0),
+                pickup_h: Some(3.0 + i as f64),
+                review_h: (i % 5 != 0).then_some(5.0),
+                merge_h: Some(1.0),
                 prs: 20,
             })
             .collect();

@@ -2613,10 +2613,10 @@ fn phase_weeks(
         };
         weeks.push(super::charts::WeekPhases {
             week_start,
-            coding_h: coding[i].unwrap_or(0.0),
-            pickup_h: pickup[i].unwrap_or(0.0),
-            review_h: review[i].unwrap_or(0.0),
-            merge_h: merge[i].unwrap_or(0.0),
+            coding_h: coding[i],
+            pickup_h: pickup[i],
+            review_h: review[i],
+            merge_h: merge[i],
             prs: prs[i].unwrap_or(0.0) as u32,
         });
     }
@@ -2822,17 +2822,20 @@ mod tests {
             "week_start" => starts.clone(),
             "prs" => vec![1i64; n],
             "coding_h" => vec![1.0; n],
-            "pickup_h" => vec![2.0; n],
+            "pickup_h" => (0..n).map(|i| (i % 2 == 0).then_some(2.0)).collect::<Vec<_>>(),
             "review_h" => vec![3.0; n],
             "merge_h" => vec![4.0; n],
         )
         .unwrap();
         let month: Month = "2024-03".parse().unwrap();
-        let shown: Vec<chrono::NaiveDate> = phase_weeks(&weekly, month)
-            .unwrap()
-            .iter()
-            .map(|w| w.week_start)
-            .collect();
+        let weeks = phase_weeks(&weekly, month).unwrap();
+        let shown: Vec<chrono::NaiveDate> = weeks.iter().map(|w| w.week_start).collect();
+        // A phase no PR of the week recorded is not recorded, not 0 hours.
+        for week in &weeks {
+            let i = starts.iter().position(|s| *s == week.week_start).unwrap();
+            assert_eq!(week.pickup_h, (i % 2 == 0).then_some(2.0), "{week:?}");
+            assert_eq!(week.review_h, Some(3.0));
+        }
         // 13 weeks ending with the week of 31 March 2024 (Monday the 25th) start on 1 January.
         let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
         let last = chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
