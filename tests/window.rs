@@ -95,11 +95,14 @@ fn same_from_window_and_whole(data: &Path, period: &[&str], reports: &Path, mont
     assert_same_reports(&whole, &window);
 }
 
-fn simulate(out: &Path) {
+/// The organisation most tests read: five teams over sixteen months.
+const FIVE_TEAMS: &[&str] = &["--teams", "5", "--months", "16", "--seed", "11"];
+
+/// A simulated store of the organisation `shape` (`simulate`'s arguments) in `out`.
+fn simulate(out: &Path, shape: &[&str]) {
     teamlens()
-        .args([
-            "-q", "simulate", "--teams", "5", "--months", "16", "--seed", "11",
-        ])
+        .args(["-q", "simulate"])
+        .args(shape)
         .arg("--out")
         .arg(out)
         .assert()
@@ -110,7 +113,7 @@ fn simulate(out: &Path) {
 fn a_month_quarter_and_past_month_read_from_their_window_are_the_whole_historys() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    simulate(&data);
+    simulate(&data, FIVE_TEAMS);
     // The default thresholds look back seven months (attrition's baseline and the month
     // before): a month's report reads eight.
     same_from_window_and_whole(&data, &["--month", "2026-10"], tmp.path(), 8);
@@ -127,14 +130,12 @@ fn a_sparse_teams_month_read_from_its_window_is_the_whole_historys() {
     // report of golang/text drew weeks of December 2022).
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    teamlens()
-        .args([
-            "-q", "simulate", "--teams", "1", "--months", "16", "--seed", "11", "--scale", "0.05",
-        ])
-        .arg("--out")
-        .arg(&data)
-        .assert()
-        .success();
+    simulate(
+        &data,
+        &[
+            "--teams", "1", "--months", "16", "--seed", "11", "--scale", "0.05",
+        ],
+    );
     same_from_window_and_whole(&data, &["--month", "2026-10"], tmp.path(), 8);
 }
 
@@ -142,7 +143,7 @@ fn a_sparse_teams_month_read_from_its_window_is_the_whole_historys() {
 fn a_retro_read_from_its_window_is_the_whole_historys() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    simulate(&data);
+    simulate(&data, FIVE_TEAMS);
     let retro = |whole: bool, out: &Path| {
         // Each retro keeps its state in its own copy of the store, so the second starts from
         // the same state as the first.

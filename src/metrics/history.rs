@@ -130,13 +130,15 @@ fn with_persons(
     column: &str,
     renamed: &BTreeMap<String, String>,
 ) -> PolarsResult<DataFrame> {
-    let persons: Vec<Option<String>> = frame
-        .column(column)?
-        .str()?
-        .iter()
-        .map(|a| a.map(|a| renamed.get(a).map_or(a, String::as_str).to_string()))
-        .collect();
-    frame.with_column(Column::new(column.into(), persons))?;
+    let persons = {
+        let accounts = frame.column(column)?.str()?;
+        let persons: Vec<Option<&str>> = accounts
+            .iter()
+            .map(|a| a.map(|a| renamed.get(a).map_or(a, String::as_str)))
+            .collect();
+        Column::new(column.into(), persons)
+    };
+    frame.with_column(persons)?;
     Ok(frame)
 }
 
